@@ -1,0 +1,1 @@
+"""One module per CLI command. Each ``run`` takes plain arguments, prints, and returns an exit code."""

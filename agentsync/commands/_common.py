@@ -1,0 +1,65 @@
+"""Helpers the command modules share: loading the repository, reporting problems, JSON output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from agentsync import config as config_module
+from agentsync.config import Config
+from agentsync.errors import AgentsyncError
+
+
+def load_config(directory: Path | None = None) -> Config:
+    return config_module.load(config_module.find_root(directory))
+
+
+def echo_json(value: Any) -> None:
+    """Stable JSON: keys in a fixed order (as built), UTF-8, one document per call."""
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def warn(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def report_problems(problems: list[AgentsyncError]) -> None:
+    for problem in problems:
+        warn(f"error: {problem}")
+
+
+def want_progress() -> bool:
+    return sys.stderr.isatty()
+
+
+class ProgressBar:
+    """A rich progress bar on a terminal (imported only when shown); silent otherwise."""
+
+    def __init__(self, description: str, *, enabled: bool, threshold: int = 200) -> None:
+        self.description = description
+        self.enabled = enabled
+        self.threshold = threshold
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total < self.threshold:
+            return
+        if self._progress is None:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self._progress = Progress(
+                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                transient=True,
+            )  # fmt: skip
+            self._progress.start()
+            self._task = self._progress.add_task(self.description, total=total)
+        self._progress.update(self._task, completed=done)
+
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()

@@ -1,0 +1,49 @@
+"""``agentsync init``: write agentsync.yaml, create .agentsync/, build the mirror."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from agentsync import config as config_module
+from agentsync.commands._common import ProgressBar, report_problems, want_progress
+from agentsync.commands.mirror import summarize
+from agentsync.fsutil import atomic_write
+from agentsync.mirror import Mirror
+from agentsync.scanner import scan
+
+GITIGNORE = "# agentsync's local state (mirror, logs); rebuildable, never committed\n*\n"
+
+
+def run(directory: Path | None, *, progress: bool | None = None) -> int:
+    root = _root_for_init(directory)
+    path = root / config_module.CONFIG_NAME
+    if path.exists():
+        click.echo(f"{path.name} exists; keeping it")
+    else:
+        atomic_write(path, config_module.render_default().encode("utf-8"))
+        click.echo(f"wrote {path.name}")
+    config = config_module.load(root)
+    config.state_dir.mkdir(exist_ok=True)
+    ignore = config.state_dir / ".gitignore"
+    if not ignore.exists():
+        atomic_write(ignore, GITIGNORE.encode("utf-8"))
+    bar = ProgressBar("mirroring", enabled=want_progress() if progress is None else progress)
+    try:
+        with Mirror.open(config) as mirror:
+            report = scan(mirror, progress=bar)
+            total = mirror.count()
+    finally:
+        bar.close()
+    report_problems(report.problems)
+    click.echo(summarize(report, total))
+    return 0 if report.ok else 1
+
+
+def _root_for_init(directory: Path | None) -> Path:
+    start = (directory or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        if (folder / config_module.CONFIG_NAME).is_file() or (folder / ".git").exists():
+            return folder
+    return start

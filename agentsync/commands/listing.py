@@ -1,0 +1,50 @@
+"""``agentsync ls`` and ``agentsync show``: read the mirror."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from agentsync.commands._common import echo_json, load_config
+from agentsync.mirror import ArtifactRow, Mirror
+
+
+def _table(rows: list[ArtifactRow]) -> None:
+    if not rows:
+        return
+    width_id = max(len(r.id) for r in rows)
+    width_type = max(len(r.type) for r in rows)
+    width_status = max(len(r.status or "-") for r in rows)
+    for r in rows:
+        click.echo(f"{r.id:<{width_id}}  {r.type:<{width_type}}  {r.status or '-':<{width_status}}  {r.title}")
+
+
+def run_ls(directory: Path | None, *, type_name: str | None, status: str | None, as_json: bool) -> int:
+    config = load_config(directory)
+    if type_name:
+        config.type_named(type_name)
+    with Mirror.open(config, readonly=True) as mirror:
+        rows = mirror.list_artifacts(type_name, status)
+    if as_json:
+        echo_json([r.to_json() for r in rows])
+    else:
+        _table(rows)
+    return 0
+
+
+def run_show(directory: Path | None, key: str, *, as_json: bool) -> int:
+    config = load_config(directory)
+    with Mirror.open(config, readonly=True) as mirror:
+        row = mirror.find(key)
+        fields = mirror.fields(row.id)
+        content = mirror.content(row.id)
+    if as_json:
+        echo_json({**row.to_json(), "layout": row.layout, "size": row.size, "fields": fields, "content": content})
+        return 0
+    click.echo(f"{row.id}  {row.type}  {row.status or '-'}  v{row.version}")
+    click.echo(f"{row.title}")
+    click.echo(f"{row.path}")
+    click.echo("")
+    click.echo(content.lstrip("\ufeff"), nl=not content.endswith("\n"))
+    return 0

@@ -1,0 +1,43 @@
+"""``agentsync search`` (full text) and ``agentsync query`` (read-only SQL)."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import click
+
+from agentsync.commands._common import echo_json, load_config
+from agentsync.mirror import Mirror
+
+
+def run_search(directory: Path | None, text: str, *, limit: int, as_json: bool) -> int:
+    config = load_config(directory)
+    with Mirror.open(config, readonly=True) as mirror:
+        hits = mirror.search(text, limit)
+    if as_json:
+        echo_json([hit.to_json() for hit in hits])
+    else:
+        for hit in hits:
+            click.echo(f"{hit.row.id}  {hit.row.title}  ({hit.row.path})")
+            click.echo(f"    {hit.snippet}")
+    return 0 if hits or as_json else 1
+
+
+def run_query(directory: Path | None, sql: str, *, output: str) -> int:
+    config = load_config(directory)
+    with Mirror.open(config, readonly=True) as mirror:
+        columns, rows = mirror.query(sql)
+    if output == "json":
+        echo_json([dict(zip(columns, row, strict=False)) for row in rows])
+    elif output == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    else:
+        if columns:
+            click.echo("\t".join(columns))
+        for row in rows:
+            click.echo("\t".join("" if v is None else str(v) for v in row))
+    return 0

@@ -1,0 +1,274 @@
+"""The repository's ``agentsync.yaml``: which files are artifacts, which fields Git owns.
+
+The file is meant to be read and edited by people, so ``init`` writes it with comments,
+and every invalid value is reported with the file, the key and what is allowed.
+Secrets never belong here: a value that looks like one is refused with the name of
+the environment variable to use instead.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from agentsync.errors import ConfigError, NotARepositoryError
+
+CONFIG_NAME = "agentsync.yaml"
+STATE_DIR = ".agentsync"
+DB_NAME = "agentsync.db"
+DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
+
+DEFAULT_TYPES: dict[str, tuple[str, str]] = {
+    # type: (folder name, id prefix)
+    "plan": ("plans", "PLAN"),
+    "story": ("stories", "STORY"),
+    "runbook": ("runbooks", "RUNBOOK"),
+    "adr": ("adrs", "ADR"),
+}
+_LOCATIONS = ("", "docs/", ".agent/cache/")
+_TOP_LEVEL_KEYS = {"version", "types", "git_fields", "allowed_values", "required_fields", "max_file_size", "remote"}
+_TYPE_KEYS = {"globs", "id_prefix", "template"}
+_TYPE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}\Z")
+_ID_PREFIX = re.compile(r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*\Z")
+
+# (pattern over a value, what it is, environment variable to use instead)
+_SECRET_VALUES = [
+    (re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), "a JWT", "SUPABASE_SERVICE_ROLE_KEY"),
+    (re.compile(r"\b(?:sbp|sb_secret)_[A-Za-z0-9_]{16,}"), "a Supabase key", "SUPABASE_SERVICE_ROLE_KEY"),
+    (re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"), "an AWS access key", "AWS_ACCESS_KEY_ID"),
+    (re.compile(r"\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{16,}"), "an API key", "the service's own variable"),
+    (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}"), "a GitHub token", "GITHUB_TOKEN"),
+    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"), "a private key", "a file outside the repository"),
+    (re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@"), "a URL with a password", "AGENTSYNC_DATABASE_URL"),
+]
+_SECRET_KEYS = [
+    (re.compile(r"service[_-]?role", re.I), "SUPABASE_SERVICE_ROLE_KEY"),
+    (re.compile(r"anon[_-]?key", re.I), "SUPABASE_ANON_KEY"),
+    (re.compile(r"access[_-]?token|(^|_)token$|jwt", re.I), "SUPABASE_ACCESS_TOKEN"),
+    (re.compile(r"password|passwd|secret|api[_-]?key|private[_-]?key|(^|_)key$", re.I), "AGENTSYNC_DATABASE_URL"),
+]
+
+
+@dataclass(frozen=True)
+class TypeConfig:
+    """One artifact type: the globs that find its files and the prefix of new ids."""
+
+    name: str
+    globs: tuple[str, ...]
+    id_prefix: str
+    template: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    types: tuple[TypeConfig, ...]
+    git_fields: tuple[str, ...] = ("status",)
+    allowed_values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    required_fields: tuple[str, ...] = ()
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    remote: str | None = None
+
+    @property
+    def path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / STATE_DIR
+
+    @property
+    def db_path(self) -> Path:
+        return self.state_dir / DB_NAME
+
+    def type_named(self, name: str) -> TypeConfig:
+        for type_config in self.types:
+            if type_config.name == name:
+                return type_config
+        known = ", ".join(t.name for t in self.types)
+        raise ConfigError(f"unknown artifact type {name!r}; {CONFIG_NAME} defines: {known}")
+
+
+def default_types() -> tuple[TypeConfig, ...]:
+    return tuple(
+        TypeConfig(name, tuple(f"{where}{folder}/**/*.md" for where in _LOCATIONS), prefix)
+        for name, (folder, prefix) in DEFAULT_TYPES.items()
+    )
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The nearest folder at or above ``start`` holding agentsync.yaml (else a .git)."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
+            return folder
+    raise NotARepositoryError(f"no {CONFIG_NAME} or git repository at or above {here}; run `agentsync init` in one")
+
+
+def load(root: Path) -> Config:
+    """Read and validate ``root/agentsync.yaml``."""
+    path = root / CONFIG_NAME
+    if not path.is_file():
+        raise ConfigError(f"{path} not found; run `agentsync init` to create it")
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
+        raise ConfigError(f"{path}:{line}: invalid YAML: {exc.problem}") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    return from_dict(root, data if data is not None else {}, str(path))
+
+
+def from_dict(root: Path, data: Any, source: str = CONFIG_NAME) -> Config:
+    """Validate a parsed config; ``source`` names the file in errors."""
+
+    def fail(key: str, message: str) -> ConfigError:
+        return ConfigError(f"{source}: `{key}` {message}")
+
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: must be a mapping of keys ({', '.join(sorted(_TOP_LEVEL_KEYS))})")
+    _refuse_secrets(data, source, "")
+    unknown = set(map(str, data)) - _TOP_LEVEL_KEYS
+    if unknown:
+        raise fail(sorted(unknown)[0], f"is not a known key; allowed: {', '.join(sorted(_TOP_LEVEL_KEYS))}")
+    if data.get("version", 1) != 1:
+        raise fail("version", f"is {data.get('version')!r}; this agentsync understands version 1")
+    types = _parse_types(data.get("types"), fail) if "types" in data else default_types()
+    git_fields = _string_list(data.get("git_fields", ["status"]), "git_fields", fail)
+    required = _string_list(data.get("required_fields", []), "required_fields", fail)
+    allowed_raw = data.get("allowed_values") or {}
+    if not isinstance(allowed_raw, dict):
+        raise fail("allowed_values", "must map a field name to a list of allowed values")
+    allowed = {str(name): _string_list(values, f"allowed_values.{name}", fail) for name, values in allowed_raw.items()}
+    max_size = data.get("max_file_size", DEFAULT_MAX_FILE_SIZE)
+    if isinstance(max_size, bool) or not isinstance(max_size, int) or not 1024 <= max_size <= 512 * 1024 * 1024:
+        raise fail("max_file_size", f"is {max_size!r}; use a number of bytes from 1024 to 536870912")
+    remote = data.get("remote")
+    if remote is not None and not isinstance(remote, str):
+        raise fail("remote", "must be a string: `local`, a postgresql:// URL or a Supabase https:// URL")
+    return Config(
+        root=root,
+        types=types,
+        git_fields=git_fields,
+        allowed_values=allowed,
+        required_fields=required,
+        max_file_size=max_size,
+        remote=remote,
+    )
+
+
+def _string_list(value: Any, key: str, fail: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value):
+        raise fail(key, "must be a list of strings")
+    return tuple(str(v) for v in value)
+
+
+def _parse_types(raw: Any, fail: Any) -> tuple[TypeConfig, ...]:
+    if not isinstance(raw, dict) or not raw:
+        raise fail("types", "must map each artifact type (plan, story, …) to its `globs`")
+    types = []
+    for name, spec in raw.items():
+        key = f"types.{name}"
+        if not isinstance(name, str) or not _TYPE_NAME.match(name):
+            raise fail(key, "is not a valid type name: use lowercase letters, digits, - and _")
+        if isinstance(spec, list):
+            spec = {"globs": spec}
+        if not isinstance(spec, dict):
+            raise fail(key, "must be a mapping with `globs` (and optionally `id_prefix`, `template`)")
+        unknown = set(map(str, spec)) - _TYPE_KEYS
+        if unknown:
+            raise fail(f"{key}.{sorted(unknown)[0]}", f"is not a known key; allowed: {', '.join(sorted(_TYPE_KEYS))}")
+        globs = _string_list(spec.get("globs"), f"{key}.globs", fail)
+        if not globs:
+            raise fail(f"{key}.globs", "must list at least one glob, like plans/**/*.md")
+        for glob in globs:
+            if glob.startswith("/") or re.match(r"[A-Za-z]:", glob) or ".." in glob.split("/") or "\\" in glob:
+                raise fail(f"{key}.globs", f"has {glob!r}; globs are relative to the repository, with / and no ..")
+            if not glob.endswith(".md"):
+                raise fail(f"{key}.globs", f"has {glob!r}; artifact globs must end in .md")
+        default_prefix = DEFAULT_TYPES.get(name, ("", name.upper().replace("_", "-")))[1]
+        prefix = spec.get("id_prefix", default_prefix)
+        if not isinstance(prefix, str) or not _ID_PREFIX.match(prefix):
+            raise fail(f"{key}.id_prefix", f"is {prefix!r}; use capitals, digits and -, like PLAN or WEB-STORY")
+        template = spec.get("template")
+        if template is not None and not isinstance(template, str):
+            raise fail(f"{key}.template", "must be a path to a Markdown template")
+        types.append(TypeConfig(name, globs, prefix, template))
+    return tuple(types)
+
+
+def _refuse_secrets(value: Any, source: str, key: str) -> None:
+    """Raise ConfigError if any value under ``value`` looks like a secret."""
+    if isinstance(value, dict):
+        for child_key, child in value.items():
+            name = f"{key}.{child_key}" if key else str(child_key)
+            if isinstance(child, str) and child:
+                for pattern, variable in _SECRET_KEYS:
+                    if pattern.search(str(child_key)):
+                        raise ConfigError(
+                            f"{source}: `{name}` looks like a secret; remove it and set the environment "
+                            f"variable {variable} instead (secrets never go in the config)"
+                        )
+            _refuse_secrets(child, source, name)
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            _refuse_secrets(child, source, f"{key}[{index}]")
+    elif isinstance(value, str):
+        for pattern, what, variable in _SECRET_VALUES:
+            if pattern.search(value):
+                raise ConfigError(
+                    f"{source}: `{key}` holds what looks like {what}; remove it and set the environment "
+                    f"variable {variable} instead (secrets never go in the config)"
+                )
+
+
+def render_default(types: tuple[TypeConfig, ...] | None = None) -> str:
+    """The commented config ``init`` writes."""
+    lines = [
+        "# agentsync configuration. Keep secrets out of this file: keys and tokens are read",
+        "# only from environment variables (SUPABASE_SERVICE_ROLE_KEY, AGENTSYNC_DATABASE_URL, ...).",
+        "version: 1",
+        "",
+        "# Artifact types: the globs (relative to this folder) that find each type's files,",
+        "# and the prefix `agentsync new TYPE` gives fresh ids.",
+        "types:",
+    ]
+    for type_config in types or default_types():
+        lines.append(f"  {type_config.name}:")
+        lines.append(f"    id_prefix: {type_config.id_prefix}")
+        lines.append("    globs:")
+        lines.extend(f"      - {glob}" for glob in type_config.globs)
+    lines += [
+        "",
+        "# Frontmatter keys only Git may change: export and pull never write a value",
+        "# for them that did not come from Git.",
+        "git_fields:",
+        "  - status",
+        "",
+        "# Optional: the values a field may take (checked by `agentsync check`).",
+        "# allowed_values:",
+        "#   status: [DRAFT, PROPOSED, ACCEPTED, IN_PROGRESS, DONE, SUPERSEDED]",
+        "",
+        "# Optional: keys every artifact's frontmatter must have (checked by `agentsync check`).",
+        "# required_fields: [id, title]",
+        "",
+        "# Files larger than this many bytes are reported and not mirrored.",
+        f"max_file_size: {DEFAULT_MAX_FILE_SIZE}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def environment_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}

@@ -1,0 +1,54 @@
+"""Typed errors. Every message is one line a user can act on; only the CLI prints them."""
+
+from __future__ import annotations
+
+
+class AgentsyncError(Exception):
+    """Base of all errors agentsync reports to the user as one line (exit code 1)."""
+
+
+class ConfigError(AgentsyncError):
+    """The config file is missing, unreadable or has an invalid value."""
+
+
+class NotARepositoryError(AgentsyncError):
+    """No repository (agentsync.yaml or .git) was found above the working directory."""
+
+
+class ArtifactError(AgentsyncError):
+    """One artifact file could not be read or parsed; names the file and line."""
+
+    def __init__(self, path: str, message: str, line: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        self.reason = message
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {message}")
+
+
+class DuplicateIdError(AgentsyncError):
+    """Two files claim the same artifact id."""
+
+    def __init__(self, artifact_id: str, paths: list[str]) -> None:
+        self.artifact_id = artifact_id
+        self.paths = sorted(paths)
+        listed = " and ".join(self.paths)
+        super().__init__(
+            f"duplicate id {artifact_id!r} in {listed}: give one of them a different `id:` in its frontmatter"
+        )
+
+
+class MirrorError(AgentsyncError):
+    """The mirror database cannot be used (newer schema, corrupt, locked)."""
+
+
+class NotFoundError(AgentsyncError):
+    """An artifact id or path the user named does not exist."""
+
+
+class UnsafePathError(AgentsyncError):
+    """A path would read or write outside the repository or the artifact folders."""
+
+
+class UsageError(AgentsyncError):
+    """The command was called wrongly (exit code 2)."""

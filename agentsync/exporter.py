@@ -1,0 +1,215 @@
+"""Writing the mirror back out: to the work tree, to another folder, or to a bundle.
+
+Files are written atomically. Export to the work tree never overwrites an edit the
+mirror has not seen: a file that differs from what was last mirrored is refused
+(``force`` overrides). Paths come from the mirror or a bundle and are checked, so
+nothing is written outside the artifact folders.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agentsync import __version__
+from agentsync.artifact import content_hash, parse_text
+from agentsync.errors import AgentsyncError, ArtifactError, UnsafePathError
+from agentsync.fsutil import atomic_write, atomic_write_many
+from agentsync.mirror import Mirror
+from agentsync.paths import Matcher, safe_relative
+from agentsync.scanner import RACY, ScanReport, scan
+
+BUNDLE_FORMAT = "agentsync-bundle"
+BUNDLE_VERSION = 1
+_BUNDLE_KEYS = ("id", "path", "type", "title", "status", "version", "layout", "hash", "fields", "content")
+
+
+@dataclass
+class ExportReport:
+    written: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    problems: list[AgentsyncError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _checked_path(matcher: Matcher, path: str) -> str:
+    """A mirror or bundle path, refused unless it is a relative path an artifact glob matches."""
+    normal = safe_relative(path)
+    if matcher.type_of(normal) is None:
+        raise UnsafePathError(f"path {path!r} is not in an artifact folder (no glob in agentsync.yaml matches it)")
+    return normal
+
+
+def export_tree(mirror: Mirror, *, force: bool = False) -> ExportReport:
+    """Write mirrored artifacts whose file is missing or out of date into the work tree."""
+    report = ExportReport()
+    root = mirror.config.root
+    matcher = Matcher.from_config(mirror.config)
+    pending: list[tuple[Path, bytes, str]] = []
+    rows = mirror.connection.execute("SELECT path, content, hash, size, mtime_ns FROM artifacts ORDER BY path")
+    for path, content, digest, size, mtime_ns in rows:
+        try:
+            target = root / _checked_path(matcher, path)
+        except UnsafePathError as exc:
+            report.problems.append(exc)
+            continue
+        try:
+            stat = os.stat(target)
+        except FileNotFoundError:
+            stat = None
+        if stat is not None and stat.st_size == size and stat.st_mtime_ns == mtime_ns != RACY:
+            report.unchanged += 1
+            continue
+        if stat is not None:
+            current = content_hash(target.read_bytes())
+            if current == digest:
+                report.unchanged += 1
+                continue
+            if not force:
+                report.problems.append(
+                    ArtifactError(path, "changed since it was mirrored; run `agentsync mirror` first, or --force")
+                )
+                continue
+        pending.append((target, content.encode("utf-8"), path))
+    atomic_write_many([(target, data) for target, data, _ in pending])
+    report.written.extend(path for _, _, path in pending)
+    if pending:
+        scan(mirror, [path for _, _, path in pending])  # record the new stats so the next scan is a no-op
+    return report
+
+
+def export_dir(mirror: Mirror, destination: Path) -> ExportReport:
+    """Write every mirrored artifact under ``destination`` (same relative paths)."""
+    report = ExportReport()
+    matcher = Matcher.from_config(mirror.config)
+    destination = destination.resolve()
+    items: list[tuple[Path, bytes]] = []
+    for path, content in mirror.connection.execute("SELECT path, content FROM artifacts ORDER BY path"):
+        try:
+            relative = _checked_path(matcher, path)
+        except UnsafePathError as exc:
+            report.problems.append(exc)
+            continue
+        items.append((destination / relative, content.encode("utf-8")))
+        report.written.append(relative)
+    atomic_write_many(items)
+    return report
+
+
+def _bundle_lines(mirror: Mirror) -> Iterator[str]:
+    count = mirror.count()
+    header = {
+        "format": BUNDLE_FORMAT,
+        "version": BUNDLE_VERSION,
+        "agentsync": __version__,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "count": count,
+    }
+    yield json.dumps(header, ensure_ascii=False)
+    columns = ", ".join(_BUNDLE_KEYS)
+    for row in mirror.connection.execute(f"SELECT {columns} FROM artifacts ORDER BY id"):
+        record = dict(zip(_BUNDLE_KEYS, row, strict=False))
+        record["fields"] = json.loads(record["fields"])
+        yield json.dumps(record, ensure_ascii=False)
+
+
+def export_bundle(mirror: Mirror, bundle: Path) -> int:
+    """Write the mirror as a JSON Lines bundle (header line, then one artifact a line)."""
+    data = "".join(line + "\n" for line in _bundle_lines(mirror)).encode("utf-8")
+    atomic_write(bundle, data)
+    return mirror.count()
+
+
+@dataclass
+class BundleImport:
+    written: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    problems: list[AgentsyncError] = field(default_factory=list)
+    scan: ScanReport | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and (self.scan is None or self.scan.ok)
+
+
+def read_bundle(bundle: Path, matcher: Matcher) -> tuple[list[dict[str, Any]], list[AgentsyncError]]:
+    """Parse and check a bundle; every bad line is reported with its line number."""
+    records: list[dict[str, Any]] = []
+    problems: list[AgentsyncError] = []
+    name = str(bundle)
+    try:
+        lines = bundle.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AgentsyncError(f"{name}: cannot read bundle: {exc}") from None
+    if not lines:
+        raise AgentsyncError(f"{name}: empty file, not an agentsync bundle")
+    try:
+        header = json.loads(lines[0])
+    except json.JSONDecodeError:
+        header = None
+    if not isinstance(header, dict) or header.get("format") != BUNDLE_FORMAT:
+        raise AgentsyncError(f"{name}:1: not an agentsync bundle (the first line must be its header)")
+    if header.get("version") != BUNDLE_VERSION:
+        raise AgentsyncError(
+            f"{name}:1: bundle format version {header.get('version')!r}; this agentsync reads version {BUNDLE_VERSION}"
+        )
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict) or not isinstance(record.get("content"), str):
+                raise ValueError("each line must be an object with `content` and `path`")
+            record["path"] = _checked_path(matcher, str(record.get("path", "")))
+            if record.get("hash") and content_hash(record["content"].encode("utf-8")) != record["hash"]:
+                raise ValueError("content does not match its hash (the bundle is damaged)")
+            parse_text(record["path"], record["content"], "", "")
+        except (ValueError, UnsafePathError) as exc:
+            problems.append(AgentsyncError(f"{name}:{number}: {exc}"))
+            continue
+        except ArtifactError as exc:
+            problems.append(AgentsyncError(f"{name}:{number}: {exc}"))
+            continue
+        records.append(record)
+    return records, problems
+
+
+def import_bundle(mirror: Mirror, bundle: Path, *, force: bool = False) -> BundleImport:
+    """Restore a bundle's artifacts into the work tree and mirror them.
+
+    A file that exists with other content is left alone and reported unless ``force``.
+    """
+    result = BundleImport()
+    matcher = Matcher.from_config(mirror.config)
+    records, result.problems = read_bundle(bundle, matcher)
+    root = mirror.config.root
+    writes: list[tuple[Path, bytes]] = []
+    touched: list[str] = []
+    for record in records:
+        target = root / record["path"]
+        data = record["content"].encode("utf-8")
+        if target.exists():
+            if target.read_bytes() == data:
+                result.unchanged += 1
+                touched.append(record["path"])
+                continue
+            if not force:
+                result.problems.append(
+                    ArtifactError(record["path"], "exists with different content; not overwritten (use --force)")
+                )
+                continue
+        writes.append((target, data))
+        touched.append(record["path"])
+        result.written.append(record["path"])
+    atomic_write_many(writes)
+    if touched:
+        result.scan = scan(mirror, touched)
+    return result

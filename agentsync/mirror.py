@@ -1,0 +1,232 @@
+"""The mirror: a SQLite database of the repository's artifacts and sync state.
+
+``Mirror`` owns the connection, the schema and transactions, and answers queries.
+Filling it from the work tree is ``scanner.scan``; writing it back is ``exporter``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from agentsync import schema
+from agentsync.config import Config
+from agentsync.errors import AgentsyncError, MirrorError, NotFoundError
+
+BUSY_TIMEOUT_MS = 15_000
+_ROW_COLUMNS = "id, path, type, title, status, version, layout, hash, size"
+
+
+@dataclass(frozen=True)
+class ArtifactRow:
+    """One mirrored artifact, as ``ls`` and ``show`` report it."""
+
+    id: str
+    path: str
+    type: str
+    title: str
+    status: str | None
+    version: int
+    layout: str
+    hash: str
+    size: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "type": self.type,
+            "title": self.title,
+            "status": self.status,
+            "version": self.version,
+            "path": self.path,
+            "hash": self.hash,
+        }
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    row: ArtifactRow
+    snippet: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.row.to_json(), "snippet": self.snippet}
+
+
+class Mirror:
+    """An open mirror database. Use as a context manager, or call ``close``."""
+
+    def __init__(self, config: Config, connection: sqlite3.Connection) -> None:
+        self.config = config
+        self.connection = connection
+
+    @classmethod
+    def open(cls, config: Config, *, readonly: bool = False) -> Mirror:
+        """Open (creating and migrating if needed) the mirror of ``config``'s repository."""
+        path = config.db_path
+        if readonly and not path.exists():
+            raise MirrorError(f"no mirror at {path}; run `agentsync mirror` (or `agentsync init`) first")
+        try:
+            if readonly:
+                connection = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, isolation_level=None)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fresh = not path.exists()
+                connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if readonly:
+                connection.execute("PRAGMA query_only = 1")
+                version = connection.execute("PRAGMA user_version").fetchone()[0]
+                if version != schema.SCHEMA_VERSION:
+                    connection.close()
+                    if version > schema.SCHEMA_VERSION:
+                        raise MirrorError(
+                            f"{path} has schema version {version}, newer than this agentsync "
+                            f"({schema.SCHEMA_VERSION}); upgrade agentsync"
+                        )
+                    return cls.open(config)  # an older mirror is migrated by a writable open first
+            else:
+                if not fresh:
+                    # A new mirror is first filled in rollback-journal mode (no WAL double write:
+                    # about twice as fast for a bulk load); ``use_wal`` switches it afterwards.
+                    connection.execute("PRAGMA journal_mode = WAL")
+                connection.execute("PRAGMA synchronous = NORMAL")
+                connection.execute("PRAGMA foreign_keys = ON")
+                connection.execute("PRAGMA cache_size = -65536")
+                mirror = cls(config, connection)
+                with mirror.transaction():
+                    schema.migrate(connection, str(path))
+                return mirror
+        except sqlite3.DatabaseError as exc:
+            raise MirrorError(
+                f"cannot open the mirror {path}: {exc}; it is rebuildable: delete it and run `agentsync mirror`"
+            ) from None
+        return cls(config, connection)
+
+    def use_wal(self) -> None:
+        """Switch to write-ahead logging (readers never wait for writers); a no-op once done."""
+        try:
+            self.connection.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError:
+            pass  # another connection is busy; the next open switches it
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def __enter__(self) -> Mirror:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE): all of it is applied, or none."""
+        try:
+            self.connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise MirrorError(f"the mirror is busy ({exc}); another agentsync is writing, try again") from None
+        try:
+            yield self.connection
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        self.connection.execute("COMMIT")
+
+    # -- queries -----------------------------------------------------------------
+
+    def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[ArtifactRow]:
+        return [ArtifactRow(*row) for row in self.connection.execute(sql, params)]
+
+    def get(self, artifact_id: str) -> ArtifactRow | None:
+        rows = self._rows(f"SELECT {_ROW_COLUMNS} FROM artifacts WHERE id = ?", (artifact_id,))
+        return rows[0] if rows else None
+
+    def find(self, key: str) -> ArtifactRow:
+        """An artifact by id, else by path, else by case-insensitive id."""
+        row = self.get(key)
+        if row is None:
+            rows = self._rows(f"SELECT {_ROW_COLUMNS} FROM artifacts WHERE path = ?", (key.lstrip("./"),))
+            rows = rows or self._rows(f"SELECT {_ROW_COLUMNS} FROM artifacts WHERE id = ? COLLATE NOCASE", (key,))
+            row = rows[0] if len(rows) == 1 else None
+        if row is None:
+            raise NotFoundError(f"no artifact {key!r} in the mirror; `agentsync ls` lists them")
+        return row
+
+    def content(self, artifact_id: str) -> str:
+        found = self.connection.execute("SELECT content FROM artifacts WHERE id = ?", (artifact_id,)).fetchone()
+        if found is None:
+            raise NotFoundError(f"no artifact {artifact_id!r} in the mirror")
+        return str(found[0])
+
+    def fields(self, artifact_id: str) -> dict[str, Any]:
+        found = self.connection.execute("SELECT fields FROM artifacts WHERE id = ?", (artifact_id,)).fetchone()
+        return dict(json.loads(found[0])) if found else {}
+
+    def list_artifacts(self, type_name: str | None = None, status: str | None = None) -> list[ArtifactRow]:
+        clauses, params = [], []
+        if type_name:
+            clauses.append("type = ?")
+            params.append(type_name)
+        if status:
+            clauses.append("status = ? COLLATE NOCASE")
+            params.append(status)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        return self._rows(f"SELECT {_ROW_COLUMNS} FROM artifacts {where} ORDER BY id", tuple(params))
+
+    def count(self) -> int:
+        return int(self.connection.execute("SELECT count(*) FROM artifacts").fetchone()[0])
+
+    def ids(self) -> set[str]:
+        return {row[0] for row in self.connection.execute("SELECT id FROM artifacts")}
+
+    def search(self, text: str, limit: int = 20) -> list[SearchHit]:
+        """Full-text search; FTS5 syntax works, and plain words always do."""
+        sql = (
+            f"SELECT {', '.join('a.' + c.strip() for c in _ROW_COLUMNS.split(','))}, "
+            "snippet(artifacts_fts, 1, '[', ']', '…', 12) "
+            "FROM artifacts_fts JOIN artifacts a ON a.pk = artifacts_fts.rowid "
+            "WHERE artifacts_fts MATCH ? ORDER BY rank LIMIT ?"
+        )
+        try:
+            rows = self.connection.execute(sql, (text, limit)).fetchall()
+        except sqlite3.OperationalError:
+            rows = self.connection.execute(sql, (_as_plain_words(text), limit)).fetchall()
+        return [SearchHit(ArtifactRow(*row[:-1]), " ".join(row[-1].split())) for row in rows]
+
+    def query(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Run read-only SQL (refused if it would write) and return (columns, rows)."""
+        readonly = sqlite3.connect(f"{self.config.db_path.as_uri()}?mode=ro", uri=True)
+        try:
+            readonly.execute("PRAGMA query_only = 1")
+            readonly.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            cursor = readonly.execute(sql)
+            columns = [d[0] for d in cursor.description or ()]
+            return columns, cursor.fetchall()
+        except sqlite3.Error as exc:
+            raise AgentsyncError(f"query failed: {exc} (the mirror is read-only here)") from None
+        finally:
+            readonly.close()
+
+    def problems(self) -> list[tuple[str, int | None, str]]:
+        return [tuple(r) for r in self.connection.execute("SELECT path, line, message FROM problems ORDER BY path")]  # type: ignore[misc]
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.connection.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+
+def _as_plain_words(text: str) -> str:
+    """Quote each word so FTS5 syntax characters in user text are searched literally."""
+    words = re.findall(r"\w+", text)
+    return " ".join(f'"{w}"' for w in words) or '""'

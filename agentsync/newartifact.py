@@ -1,0 +1,130 @@
+"""``agentsync new``: a fresh artifact from a template, with an id no file or mirror row has."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+import string
+import subprocess
+import unicodedata
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from agentsync.artifact import id_from_filename
+from agentsync.config import Config
+from agentsync.errors import AgentsyncError, ConfigError
+from agentsync.frontmatter_edit import render_scalar
+from agentsync.fsutil import atomic_write
+from agentsync.mirror import Mirror
+from agentsync.paths import FoundFile, Matcher, static_prefix, walk
+from agentsync.scanner import ScanReport, scan
+
+TEMPLATE_PACKAGE = "agentsync.templates"
+
+
+def _templates() -> Any:  # a Traversable (its import path differs across Python versions)
+    """Built-in templates: packaged in a wheel, or the source tree's templates/ in a checkout."""
+    try:
+        packaged = resources.files(TEMPLATE_PACKAGE)
+        if packaged.joinpath("plan.md").is_file():
+            return packaged
+    except ModuleNotFoundError:
+        pass
+    return Path(__file__).resolve().parent.parent / "templates"
+
+
+def slugify(title: str, limit: int = 50) -> str:
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    return slug[:limit].rstrip("-") or "untitled"
+
+
+def next_id(prefix: str, taken: set[str]) -> str:
+    """``PREFIX-NNNN`` one past the highest number any taken id (or file name) uses."""
+    pattern = re.compile(rf"{re.escape(prefix)}-(\d+)(?:\b|_|$)", re.I)
+    highest = 0
+    for artifact_id in taken:
+        match = pattern.match(artifact_id)
+        if match:
+            highest = max(highest, int(match.group(1)))
+    candidate = f"{prefix}-{highest + 1:04d}"
+    while candidate in taken:  # cannot happen with the max, but never hand out a taken id
+        highest += 1
+        candidate = f"{prefix}-{highest + 1:04d}"
+    return candidate
+
+
+def load_template(config: Config, type_name: str) -> str:
+    type_config = config.type_named(type_name)
+    if type_config.template:
+        path = config.root / type_config.template
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"types.{type_name}.template: cannot read {path}: {exc.strerror}") from None
+    builtin = _templates()
+    if builtin.joinpath(f"{type_name}.md").is_file():
+        return str(builtin.joinpath(f"{type_name}.md").read_text(encoding="utf-8"))
+    # A type the team added without a template of its own gets the plan template.
+    return str(builtin.joinpath("plan.md").read_text(encoding="utf-8")).replace("type: plan", f"type: {type_name}")
+
+
+def _author(root: Path) -> str:
+    """The person creating the artifact: Git's user.email, else $EMAIL, else $USER."""
+    if os.environ.get("GIT_AUTHOR_EMAIL"):
+        return os.environ["GIT_AUTHOR_EMAIL"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    try:
+        found = subprocess.run(
+            ["git", "config", "user.email"], cwd=root, env=env, capture_output=True, text=True, timeout=5
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        found = ""
+    return found or os.environ.get("EMAIL") or os.environ.get("USER", "")
+
+
+def create(mirror: Mirror, type_name: str, title: str, *, author: str | None = None) -> tuple[str, str, ScanReport]:
+    """Write a new artifact of ``type_name``; return (id, path, the scan that mirrored it)."""
+    config = mirror.config
+    type_config = config.type_named(type_name)
+    if not title.strip():
+        raise AgentsyncError("the title is empty; give the new artifact a title")
+    matcher = Matcher.from_config(config)
+    files = [item for item in walk(config, matcher) if isinstance(item, FoundFile)]
+    taken = mirror.ids() | {id_from_filename(item.path) for item in files}
+    artifact_id = next_id(type_config.id_prefix, taken)
+    folder = _folder_for(config, type_config.globs)
+    relative = f"{folder}/{artifact_id}-{slugify(title)}.md" if folder else f"{artifact_id}-{slugify(title)}.md"
+    if matcher.type_of(relative) != type_name:
+        raise ConfigError(
+            f"types.{type_name}.globs: no glob has a plain folder for new files (tried {relative}); "
+            "add one like `plans/**/*.md`"
+        )
+    text = string.Template(load_template(config, type_name)).safe_substitute(
+        id=artifact_id,
+        title=title.strip(),
+        title_yaml=render_scalar(title.strip()),
+        type=type_name,
+        date=datetime.date.today().isoformat(),
+        author=render_scalar(author if author is not None else _author(config.root)),
+    )
+    target = config.root / relative
+    if target.exists():
+        raise AgentsyncError(f"{relative} already exists; not overwritten")
+    atomic_write(target, text.encode("utf-8"))
+    return artifact_id, relative, scan(mirror, [relative])
+
+
+def _folder_for(config: Config, globs: tuple[str, ...]) -> str:
+    """The first glob folder that exists, else the first glob's folder."""
+    prefixes = [static_prefix(g) for g in globs]
+    for prefix in prefixes:
+        if prefix and (config.root / prefix).is_dir():
+            return prefix
+    return prefixes[0]
+
+
+def template_names() -> list[str]:
+    return sorted(p.name[:-3] for p in _templates().iterdir() if p.name.endswith(".md"))

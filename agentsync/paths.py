@@ -1,0 +1,208 @@
+"""Finding artifact files: glob matching, walking only the folders globs can reach, path safety."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from stat import S_ISREG
+from typing import NamedTuple
+
+from agentsync.config import STATE_DIR, Config
+from agentsync.errors import UnsafePathError
+
+_SKIP_DIRS = {".git", STATE_DIR, "node_modules", "__pycache__"}
+_WILDCARD = re.compile(r"[*?\[]")
+
+
+def glob_to_regex(glob: str) -> str:
+    """Translate a glob with ``**`` (any depth), ``*``, ``?`` and ``[...]`` into a regex."""
+    out = []
+    i = 0
+    while i < len(glob):
+        if glob.startswith("**/", i):
+            out.append("(?:[^/]+/)*")
+            i += 3
+        elif glob.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif glob[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif glob[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif glob[i] == "[":
+            end = glob.find("]", i + 2)
+            if end == -1:
+                out.append(re.escape(glob[i]))
+                i += 1
+            else:
+                body = glob[i + 1 : end]
+                if body.startswith("!"):
+                    body = "^" + body[1:]
+                out.append(f"[{body}]")
+                i = end + 1
+        else:
+            out.append(re.escape(glob[i]))
+            i += 1
+    return "".join(out)
+
+
+def static_prefix(glob: str) -> str:
+    """The leading folders of a glob that hold no wildcard ('' for the repository root)."""
+    parts = glob.split("/")[:-1]
+    prefix = []
+    for part in parts:
+        if _WILDCARD.search(part):
+            break
+        prefix.append(part)
+    return "/".join(prefix)
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """Maps a repository-relative posix path to its artifact type (first matching type wins)."""
+
+    pattern: re.Pattern[str]
+    type_names: tuple[str, ...]
+    roots: tuple[str, ...]
+
+    @classmethod
+    def from_config(cls, config: Config) -> Matcher:
+        groups: list[str] = []
+        names: list[str] = []
+        prefixes: list[str] = []
+        for index, type_config in enumerate(config.types):
+            alternatives = "|".join(glob_to_regex(g) for g in type_config.globs)
+            groups.append(f"(?P<t{index}>{alternatives})")
+            names.append(type_config.name)
+            prefixes.extend(static_prefix(g) for g in type_config.globs)
+        pattern = re.compile(r"\A(?:" + "|".join(groups) + r")\Z")
+        # Walk each prefix once; a prefix inside another is covered by the outer walk.
+        unique = sorted(set(prefixes), key=lambda p: (p.count("/"), p))
+        roots: list[str] = []
+        for prefix in unique:
+            if not any(prefix == r or prefix.startswith(r + "/") or r == "" for r in roots):
+                roots.append(prefix)
+        return cls(pattern, tuple(names), tuple(roots))
+
+    def type_of(self, path: str) -> str | None:
+        match = self.pattern.match(path)
+        if match is None:
+            return None
+        assert match.lastgroup is not None
+        return self.type_names[int(match.lastgroup[1:])]
+
+
+class FoundFile(NamedTuple):
+    path: str  # repository-relative posix path
+    type: str
+    mtime_ns: int
+    size: int
+    real_path: str  # what to open: the file itself, or a symlink's target inside the repository
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A path that matched but must not be read (a symlink out of the repository)."""
+
+    path: str
+    reason: str
+
+
+def walk(config: Config, matcher: Matcher) -> Iterator[FoundFile | Refusal]:
+    """Yield every artifact file the globs match, statting each once."""
+    root = str(config.root)
+    for prefix in matcher.roots:
+        start = os.path.join(root, prefix) if prefix else root
+        if not os.path.isdir(start):
+            continue
+        if prefix and os.path.islink(start.rstrip("/")) and not _inside(root, os.path.realpath(start)):
+            yield Refusal(prefix, f"symlink to {os.path.realpath(start)}, outside the repository; not read")
+            continue
+        yield from _walk_dir(root, start, prefix, matcher)
+
+
+def _walk_dir(root: str, folder: str, relative: str, matcher: Matcher) -> Iterator[FoundFile | Refusal]:
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        rel = f"{relative}/{entry.name}" if relative else entry.name
+        if entry.is_dir(follow_symlinks=False):
+            if entry.name not in _SKIP_DIRS:
+                yield from _walk_dir(root, entry.path, rel, matcher)
+            continue
+        if not entry.name.endswith(".md"):
+            continue
+        type_name = matcher.type_of(rel)
+        if type_name is None:
+            continue
+        if entry.is_symlink():
+            yield from _found(root, entry.path, rel, type_name, True)
+            continue
+        try:
+            stat = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue  # vanished between listing and stat: the next scan sees it
+        if S_ISREG(stat.st_mode):
+            yield FoundFile(rel, type_name, stat.st_mtime_ns, stat.st_size, entry.path)
+
+
+def _found(root: str, full: str, rel: str, type_name: str, is_link: bool) -> Iterator[FoundFile | Refusal]:
+    real = full
+    if is_link:
+        real = os.path.realpath(full)
+        if not _inside(root, real) or _inside(os.path.join(root, ".git"), real):
+            yield Refusal(rel, f"symlink to {real}, outside the repository; not read")
+            return
+    try:
+        stat = os.stat(real)
+    except OSError:
+        return  # vanished between listing and stat: the next scan sees it
+    if S_ISREG(stat.st_mode):
+        yield FoundFile(rel, type_name, stat.st_mtime_ns, stat.st_size, real)
+
+
+def _inside(root: str, path: str) -> bool:
+    root = os.path.realpath(root)
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def stat_one(config: Config, matcher: Matcher, rel: str) -> FoundFile | Refusal | None:
+    """Stat one repository-relative path; None when it does not exist or is no artifact."""
+    type_name = matcher.type_of(rel)
+    full = os.path.join(str(config.root), rel)
+    if type_name is None or not os.path.lexists(full):
+        return None
+    for item in _found(str(config.root), full, rel, type_name, os.path.islink(full)):
+        return item
+    return None
+
+
+def safe_relative(path: str) -> str:
+    """Normalise a repository-relative path from an untrusted source, or raise UnsafePathError."""
+    if not path or "\x00" in path or "\\" in path:
+        raise UnsafePathError(f"unsafe path {path!r}: must be a relative path with /")
+    pure = PurePosixPath(path)
+    if pure.is_absolute() or re.match(r"[A-Za-z]:", path) or any(part in ("..", "") for part in pure.parts):
+        raise UnsafePathError(f"unsafe path {path!r}: must stay inside the repository (no leading /, no ..)")
+    normal = str(pure)
+    if normal == "." or normal.split("/")[0] in (".git", STATE_DIR):
+        raise UnsafePathError(f"unsafe path {path!r}: not an artifact location")
+    return normal
+
+
+def relative_to_root(config: Config, given: str | Path) -> str:
+    """A user-given path (absolute or relative to the cwd) as a repository-relative posix path."""
+    absolute = Path(os.path.abspath(given))
+    root = Path(os.path.abspath(config.root))
+    try:
+        rel = absolute.relative_to(root)
+    except ValueError:
+        raise UnsafePathError(f"{given} is outside the repository {root}") from None
+    return rel.as_posix()

@@ -1,0 +1,438 @@
+"""Scanning the work tree into the mirror.
+
+Stat first (mtime_ns, size), read and parse only what changed, then apply all of it
+— additions, updates, renames (same id, new path), deletions — in one transaction.
+A file that cannot be parsed is reported and skipped; its last good version stays
+in the mirror. Two files with one id are an error; neither replaces the other.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import multiprocessing
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from agentsync.artifact import Artifact, parse_bytes
+from agentsync.errors import AgentsyncError, ArtifactError, DuplicateIdError
+from agentsync.mirror import Mirror
+from agentsync.paths import FoundFile, Matcher, Refusal, stat_one, walk
+
+# A file modified this close to (or after) the scan may change again within the same
+# mtime tick: record it as racy so the next scan reads it instead of trusting the stat.
+RACY_MARGIN_NS = 50_000_000
+COARSE_MARGIN_NS = 2_000_000_000
+RACY = -1
+BATCH = 256
+BULK_THRESHOLD = 1000  # this many files to (re)index: rebuild the full-text index once instead
+PARALLEL_THRESHOLD = 1000  # this many files to parse: use worker processes
+MAX_WORKERS = 4
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ScanReport:
+    """What a scan did; ``problems`` lists every file it could not mirror."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    renamed: list[tuple[str, str]] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    problems: list[AgentsyncError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.renamed or self.deleted)
+
+
+class _Known(NamedTuple):
+    pk: int
+    id: str
+    hash: str
+    size: int
+    mtime_ns: int
+
+
+def _is_racy(mtime_ns: int, scan_start_ns: int) -> bool:
+    margin = COARSE_MARGIN_NS if mtime_ns % 1_000_000_000 == 0 else RACY_MARGIN_NS
+    return mtime_ns >= scan_start_ns - margin
+
+
+def _read(found: FoundFile, max_size: int) -> bytes:
+    if found.size > max_size:
+        raise ArtifactError(
+            found.path,
+            f"file is {found.size:,} bytes, over the max_file_size limit of {max_size:,} "
+            "(raise it in agentsync.yaml, or move the file out of the artifact folders)",
+        )
+    fd = os.open(found.real_path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        data = os.read(fd, found.size + 1)
+        while len(data) > found.size:  # the file grew since it was statted: read on, within the limit
+            more = os.read(fd, max_size + 1 - len(data))
+            if not more:
+                break
+            data += more
+            if len(data) > max_size:
+                raise ArtifactError(found.path, f"file grew past the max_file_size limit of {max_size:,} bytes")
+    finally:
+        os.close(fd)
+    return data
+
+
+def scan(mirror: Mirror, paths: Iterable[str] | None = None, progress: Progress | None = None) -> ScanReport:
+    """Mirror the work tree (or just ``paths``, repository-relative) in one transaction."""
+    config = mirror.config
+    matcher = Matcher.from_config(config)
+    scan_start_ns = time.time_ns()
+    report = ScanReport()
+    scope = None if paths is None else sorted(set(paths))
+
+    with mirror.transaction() as db:
+        # Only size and mtime are needed to see that nothing changed; the rest is read on demand.
+        if scope is None:
+            stats = {p: (size, mtime) for p, size, mtime in db.execute("SELECT path, size, mtime_ns FROM artifacts")}
+            found_items: Iterable[FoundFile | Refusal] = walk(config, matcher)
+        else:
+            stats = {}
+            for path in scope:
+                row = db.execute("SELECT size, mtime_ns FROM artifacts WHERE path = ?", (path,)).fetchone()
+                if row:
+                    stats[path] = row
+            found_items = [item for item in (stat_one(config, matcher, p) for p in scope) if item is not None]
+
+        on_disk: dict[str, FoundFile] = {}
+        to_read: list[FoundFile] = []
+        for item in found_items:
+            if isinstance(item, Refusal):
+                report.problems.append(ArtifactError(item.path, item.reason))
+                continue
+            on_disk[item.path] = item
+            if stats.get(item.path) == (item.size, item.mtime_ns) and item.mtime_ns != RACY:
+                report.unchanged += 1
+            else:
+                to_read.append(item)
+
+        # Rows are loaded only for paths that changed or vanished: a rescan after a few
+        # edits never reads the other thousands. Ids they might clash with are looked up by id.
+        refused = {p.path for p in report.problems if isinstance(p, ArtifactError)}
+        gone = [path for path in stats if path not in on_disk and path not in refused]
+        view = [item.path for item in to_read] + gone
+        select = "SELECT path, pk, id, hash, size, mtime_ns FROM artifacts"
+        if len(view) > 500:
+            wanted = set(view)
+            rows = [row for row in db.execute(select) if row[0] in wanted]
+        else:
+            rows = [row for path in view for row in db.execute(f"{select} WHERE path = ?", (path,))]
+        known: dict[str, _Known] = {path: _Known(*rest) for path, *rest in rows}
+
+        failed: set[str] = set(refused)
+        bulk = len(to_read) >= BULK_THRESHOLD and len(to_read) * 4 >= len(known)
+        if bulk:
+            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('fts_bulk', '1')")
+        batches = parse_files(to_read, config.max_file_size, progress)
+        indexed = False
+        if not stats and scope is None and not mirror.count():
+            _fill_empty(mirror, batches, on_disk, failed, scan_start_ns, report, bulk=bulk)
+            indexed = True
+        else:
+            parsed: dict[str, Parsed] = {}
+            stat_only: list[FoundFile] = []
+            for batch in batches:
+                for result in batch:
+                    if isinstance(result, ArtifactError):
+                        report.problems.append(result)
+                        failed.add(result.path)
+                        continue
+                    entry = known.get(result.path)
+                    if entry is not None and entry.hash == result.hash and entry.id == result.id:
+                        stat_only.append(on_disk[result.path])
+                        report.unchanged += 1
+                    else:
+                        parsed[result.path] = result
+            if parsed or failed or gone:
+                _apply(mirror, known, on_disk, parsed, stat_only, failed, scan_start_ns, report)
+            else:
+                _update_stats(db, stat_only, scan_start_ns)
+        if bulk:
+            db.execute("DELETE FROM meta WHERE key = 'fts_bulk'")
+            if not indexed:
+                db.execute("INSERT INTO artifacts_fts(artifacts_fts) VALUES ('rebuild')")
+        _record_problems(db, report, scope, _now())
+    mirror.use_wal()
+    return report
+
+
+class Parsed(NamedTuple):
+    """A parsed file in the shape of its mirror row (a tuple: cheap to send between processes)."""
+
+    id: str
+    path: str
+    hash: str
+    type: str
+    title: str
+    status: str | None
+    version: int
+    layout: str
+    fields: str  # JSON
+    content: str
+
+    @classmethod
+    def of(cls, artifact: Artifact) -> Parsed:
+        return cls(
+            artifact.id, artifact.path, artifact.hash, artifact.type, artifact.title, artifact.status,
+            artifact.version, artifact.layout, artifact.fields_json(), artifact.content,
+        )  # fmt: skip
+
+
+ParseResult = Parsed | ArtifactError
+
+
+def _parse_one(item: FoundFile, max_size: int) -> ParseResult:
+    try:
+        return Parsed.of(parse_bytes(item.path, _read(item, max_size), item.type))
+    except ArtifactError as exc:
+        return exc
+    except OSError as exc:
+        return ArtifactError(item.path, f"cannot read: {exc.strerror or exc}")
+
+
+def _parse_chunk(chunk: list[FoundFile], max_size: int) -> list[tuple[object, ...]]:
+    """Worker side: plain tuples travel fastest (and exceptions with custom __init__ do not unpickle)."""
+    out: list[tuple[object, ...]] = []
+    for item in chunk:
+        result = _parse_one(item, max_size)
+        out.append(("error", result.path, result.reason, result.line) if isinstance(result, ArtifactError)
+                   else tuple(result))  # fmt: skip
+    return out
+
+
+def parse_files(items: list[FoundFile], max_size: int, progress: Progress | None = None) -> Iterator[list[ParseResult]]:
+    """Read and parse files in batches; many files are parsed by worker processes in parallel."""
+    total = len(items)
+    chunks = [items[i : i + BATCH] for i in range(0, total, BATCH)]
+    workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    done = 0
+    if total >= PARALLEL_THRESHOLD and workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("fork")
+        with context.Pool(workers) as pool:
+            for raw in pool.imap(functools.partial(_parse_chunk, max_size=max_size), chunks):
+                batch: list[ParseResult] = [
+                    ArtifactError(r[1], r[2], r[3]) if r[0] == "error" else Parsed(*r)  # type: ignore[arg-type]
+                    for r in raw
+                ]
+                done += len(batch)
+                if progress:
+                    progress(done, total)
+                yield batch
+        return
+    for chunk in chunks:
+        done += len(chunk)
+        yield [_parse_one(item, max_size) for item in chunk]
+        if progress:
+            progress(done, total)
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def _row_values(parsed: Parsed, item: FoundFile, scan_start_ns: int, now: str) -> tuple[object, ...]:
+    return (
+        parsed.path, parsed.type, parsed.title, parsed.status, parsed.version, parsed.layout,
+        parsed.fields, parsed.content, parsed.hash, item.size, _stamp(item, scan_start_ns), now,
+    )  # fmt: skip
+
+
+def _stamp(item: FoundFile, scan_start_ns: int) -> int:
+    return RACY if _is_racy(item.mtime_ns, scan_start_ns) else item.mtime_ns
+
+
+_INSERT = (
+    "INSERT INTO artifacts(path, type, title, status, version, layout, fields, content, hash, size, "
+    "mtime_ns, mirrored_at, id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+_UPDATE = (
+    "UPDATE artifacts SET path=?, type=?, title=?, status=?, version=?, layout=?, fields=?, content=?, "
+    "hash=?, size=?, mtime_ns=?, mirrored_at=? WHERE id=?"
+)
+
+
+def _fill_empty(
+    mirror: Mirror,
+    batches: Iterator[list[ParseResult]],
+    on_disk: dict[str, FoundFile],
+    failed: set[str],
+    scan_start_ns: int,
+    report: ScanReport,
+    *,
+    bulk: bool,
+) -> None:
+    """First mirror of a repository: insert batches as they are parsed (nothing to rename or delete).
+
+    In a bulk load the full-text index is filled batch by batch here (the triggers stand aside).
+    """
+    db = mirror.connection
+    now = _now()
+    first_path: dict[str, str] = {}
+    clashes: dict[str, list[str]] = {}
+    indexed_pk = 0
+    for batch in batches:
+        rows = []
+        for result in batch:
+            if isinstance(result, ArtifactError):
+                report.problems.append(result)
+                failed.add(result.path)
+                continue
+            if result.id in first_path:
+                clashes.setdefault(result.id, [first_path[result.id]]).append(result.path)
+                continue
+            first_path[result.id] = result.path
+            rows.append((*_row_values(result, on_disk[result.path], scan_start_ns, now), result.id))
+        db.executemany(_INSERT, rows)
+        if bulk:  # index this batch now, while the workers parse the next ones
+            db.execute(
+                "INSERT INTO artifacts_fts(rowid, title, content) "
+                "SELECT pk, title, content FROM artifacts WHERE pk > ?",
+                (indexed_pk,),
+            )
+            indexed_pk = db.execute("SELECT coalesce(max(pk), 0) FROM artifacts").fetchone()[0]
+    # An id two files claim belongs to neither: remove the one inserted first.
+    if bulk:
+        db.executemany(
+            "INSERT INTO artifacts_fts(artifacts_fts, rowid, title, content) "
+            "SELECT 'delete', pk, title, content FROM artifacts WHERE id = ?",
+            [(i,) for i in clashes],
+        )
+    db.executemany("DELETE FROM artifacts WHERE id = ?", [(i,) for i in clashes])
+    for artifact_id, paths in clashes.items():
+        report.problems.append(DuplicateIdError(artifact_id, paths))
+    clashing = {p for paths in clashes.values() for p in paths}
+    report.added.extend(p for i, p in first_path.items() if i not in clashes)
+    failed.update(clashing)
+
+
+def _apply(
+    mirror: Mirror,
+    known: dict[str, _Known],
+    on_disk: dict[str, FoundFile],
+    parsed: dict[str, Parsed],
+    stat_only: list[FoundFile],
+    failed: set[str],
+    scan_start_ns: int,
+    report: ScanReport,
+) -> None:
+    """Turn what the scan saw into row operations, in one already-open transaction."""
+    db = mirror.connection
+    now = _now()
+    holder = {entry.id: path for path, entry in known.items()}  # id -> path of its row today
+
+    # What each path in view should hold: a parsed id; else, for unchanged or failed
+    # files, the id its row has today (a failed file keeps its last good version).
+    desired: dict[str, str] = {}
+    for path in known.keys() | parsed.keys() | failed:
+        if path in parsed:
+            desired[path] = parsed[path].id
+        elif path in known and (path in on_disk or path in failed):
+            desired[path] = known[path].id
+
+    # Rows outside a partial scan's view that hold an id a file in view now claims.
+    outside_claims: dict[str, str] = {}
+    missing = [i for i in set(desired.values()) if i not in holder]
+    for chunk in range(0, len(missing), 500):
+        part = missing[chunk : chunk + 500]
+        marks = ",".join("?" * len(part))
+        for artifact_id, path in db.execute(f"SELECT id, path FROM artifacts WHERE id IN ({marks})", part):
+            holder[artifact_id] = path
+            if os.path.lexists(os.path.join(str(mirror.config.root), path)):
+                outside_claims[artifact_id] = path  # still there: it keeps its id
+
+    # Two paths claiming one id: the path holding it today keeps it; the others are
+    # refused and keep their previous row, which may in turn clash, hence the loop.
+    reported: set[str] = set()
+    for _ in range(len(desired) + 1):
+        claims: dict[str, list[str]] = {}
+        for path, artifact_id in desired.items():
+            claims.setdefault(artifact_id, []).append(path)
+        for artifact_id, path in outside_claims.items():
+            if artifact_id in claims:
+                claims[artifact_id].append(path)
+        clashes = {i: sorted(ps) for i, ps in claims.items() if len(ps) > 1}
+        if not clashes:
+            break
+        for artifact_id, paths in clashes.items():
+            if artifact_id not in reported:
+                report.problems.append(DuplicateIdError(artifact_id, paths))
+                reported.add(artifact_id)
+            for path in paths:
+                if path == holder.get(artifact_id) or path not in desired:
+                    continue
+                failed.add(path)
+                parsed.pop(path, None)
+                if path in known and known[path].id != artifact_id:
+                    desired[path] = known[path].id
+                else:
+                    del desired[path]
+
+    final_ids = set(desired.values())
+    deleting = [path for path, entry in known.items() if entry.id not in final_ids]
+    db.executemany("DELETE FROM artifacts WHERE path = ?", [(p,) for p in deleting])
+    report.deleted.extend(deleting)
+
+    moving = [(artifact_id,) for path, artifact_id in desired.items() if holder.get(artifact_id, path) != path]
+    db.executemany("UPDATE artifacts SET path = char(0) || 'moving/' || pk WHERE id = ?", moving)
+
+    inserts, updates = [], []
+    for path, artifact in parsed.items():
+        values = (*_row_values(artifact, on_disk[path], scan_start_ns, now), artifact.id)
+        old_path = holder.get(artifact.id)
+        if old_path is None or old_path in deleting:
+            inserts.append(values)
+            report.added.append(path)
+        else:
+            updates.append(values)
+            if old_path != path:
+                report.renamed.append((old_path, path))
+            else:
+                report.updated.append(path)
+    db.executemany(_UPDATE, updates)
+    db.executemany(_INSERT, inserts)
+    _update_stats(db, stat_only, scan_start_ns)
+
+
+def _update_stats(db: sqlite3.Connection, stat_only: list[FoundFile], scan_start_ns: int) -> None:
+    """Files whose content is unchanged but whose stat moved (touched, or racy last time)."""
+    db.executemany(
+        "UPDATE artifacts SET size = ?, mtime_ns = ? WHERE path = ?",
+        [(item.size, _stamp(item, scan_start_ns), item.path) for item in stat_only],
+    )
+
+
+def _record_problems(db: sqlite3.Connection, report: ScanReport, scope: list[str] | None, now: str) -> None:
+    """Replace the recorded problems of every path this scan looked at."""
+    if scope is None:
+        db.execute("DELETE FROM problems")
+    else:
+        db.executemany("DELETE FROM problems WHERE path = ?", [(p,) for p in scope])
+    rows = []
+    for problem in report.problems:
+        if isinstance(problem, ArtifactError):
+            rows.append((problem.path, problem.line, problem.reason, now))
+        elif isinstance(problem, DuplicateIdError):
+            rows.extend((p, None, str(problem), now) for p in problem.paths)
+    db.executemany(
+        "INSERT INTO problems(path, line, message, seen_at) VALUES (?,?,?,?) "
+        "ON CONFLICT(path) DO UPDATE SET line = excluded.line, message = excluded.message",
+        rows,
+    )

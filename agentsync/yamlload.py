@@ -1,0 +1,274 @@
+"""Load frontmatter YAML fast and safely.
+
+Most frontmatter is a flat list of ``key: scalar`` lines with a few short lists.
+PyYAML builds Python node objects for all of it, which costs ~60 us a document; the
+fast path below reads that common subset directly and hands anything else to
+PyYAML's C loader. Both paths give the same result (a property test compares them).
+
+Dates and timestamps stay the text the author wrote: the mirror stores JSON, and
+"2026-03-07" is what a user wants to query, not a re-formatted datetime.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import math
+import re
+from typing import Any
+
+import yaml
+
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+MAX_VALUES = 10_000  # an alias bomb expands far past this; real frontmatter never gets near it
+MAX_DEPTH = 50
+
+
+class FrontmatterYAMLError(Exception):
+    """The frontmatter is not valid YAML or not a mapping; ``line`` is 0-based within it."""
+
+    def __init__(self, message: str, line: int = 0) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loader that keeps timestamps as strings."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()  # type: ignore[attr-defined]
+}
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")
+_SIMPLE_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
+# Characters YAML treats specially (line breaks other than \n, controls, BOMs): leave to PyYAML.
+_UNUSUAL = re.compile("[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+_PLAIN_FORBIDDEN_START = set("-?:,[]{}#&*!|>'\"%@`")
+_FLOW_ITEM_FORBIDDEN = set(",[]{}#&*!|>'\"%@`:?")
+_BOOLS = {
+    "yes": True, "Yes": True, "YES": True, "true": True, "True": True, "TRUE": True,
+    "on": True, "On": True, "ON": True,
+    "no": False, "No": False, "NO": False, "false": False, "False": False, "FALSE": False,
+    "off": False, "Off": False, "OFF": False,
+}  # fmt: skip
+
+
+class _Fallback(Exception):
+    """The fast path does not handle this text; use PyYAML."""
+
+
+def _resolve_tag(text: str) -> str:
+    if not text:
+        return _NULL
+    for tag, regexp in _Loader.yaml_implicit_resolvers.get(text[0], ()):
+        if regexp.match(text):
+            return str(tag)
+    return _STR
+
+
+def _plain(text: str) -> Any:
+    """Value of a plain scalar the way PyYAML resolves it, or raise _Fallback."""
+    if text != text.strip(" \t"):
+        raise _Fallback
+    tag = _resolve_tag(text)
+    if tag == _STR:
+        return text
+    if tag == _INT and _SIMPLE_INT.match(text):
+        return int(text)
+    if tag == _NULL:
+        return None
+    if tag == _BOOL:
+        return _BOOLS[text]
+    raise _Fallback
+
+
+def _strip_comment(value: str) -> str:
+    for marker in (" #", "\t#"):
+        cut = value.find(marker)
+        if cut != -1:
+            value = value[:cut]
+    return value.rstrip(" \t")
+
+
+def _scalar(value: str) -> Any:
+    """A one-line scalar: quoted without escapes, or plain."""
+    if value[:1] == '"':
+        end = value.find('"', 1)
+        if end == -1 or "\\" in value[:end] or _strip_comment(value[end + 1 :]):
+            raise _Fallback
+        return value[1:end]
+    if value[:1] == "'":
+        end = value.find("'", 1)
+        if end == -1 or _strip_comment(value[end + 1 :]):
+            raise _Fallback
+        return value[1:end]
+    value = _strip_comment(value)
+    if not value or value[0] in _PLAIN_FORBIDDEN_START or ": " in value or value.endswith(":"):
+        raise _Fallback
+    return _plain(value)
+
+
+def _flow_sequence(value: str) -> list[Any]:
+    end = value.find("]")
+    if end == -1 or "[" in value[1:end] or _strip_comment(value[end + 1 :]):
+        raise _Fallback
+    inner = value[1:end].strip(" ")
+    if not inner:
+        return []
+    items = []
+    for raw in inner.split(","):
+        item = raw.strip(" ")
+        if not item or any(ch in _FLOW_ITEM_FORBIDDEN for ch in item) or item[0] == "-" or "\t" in item:
+            raise _Fallback
+        items.append(_plain(item))
+    return items
+
+
+# One "key: plain value [# comment]" line: the common case, matched in one step.
+_SIMPLE_LINE = re.compile(
+    r"([A-Za-z_][A-Za-z0-9_.-]*):[ \t]+([^ \t\-?:,\[\]{}#&*!|>'\"%@`][^#]*?)[ \t]*(?:[ \t]#.*)?\Z"
+)
+_plain_cache: dict[str, Any] = {}
+
+
+def _cached_plain(text: str) -> Any:
+    try:
+        return _plain_cache[text]
+    except KeyError:
+        pass
+    value = _plain(text)
+    if len(_plain_cache) > 20_000:
+        _plain_cache.clear()
+    _plain_cache[text] = value
+    return value
+
+
+def _fast_load(text: str) -> dict[str, Any]:
+    if _UNUSUAL.search(text) or ("\r" in text and "\r" in text.replace("\r\n", "")):
+        raise _Fallback
+    result: dict[str, Any] = {}
+    pending_items: list[Any] | None = None  # the block sequence the last key may own
+    item_indent = -1
+    simple = _SIMPLE_LINE.match
+    for line in text.split("\n"):
+        if line[-1:] == "\r":
+            line = line[:-1]
+        match = simple(line)
+        if match is not None:
+            key, value = match.groups()
+            if ": " in value or value[-1] == ":":
+                raise _Fallback
+            if key not in _plain_cache:
+                _cached_plain(key)
+            if _plain_cache[key].__class__ is not str:
+                raise _Fallback
+            result[key] = _cached_plain(value)
+            pending_items = None
+            continue
+        stripped = line.lstrip(" ")
+        if not stripped or stripped[0] == "#":
+            continue
+        indent = len(line) - len(stripped)
+        if stripped[0] == "-" and stripped[1:2] in (" ", "") and pending_items is not None:
+            if item_indent == -1:
+                item_indent = indent
+            elif indent != item_indent:
+                raise _Fallback
+            item = stripped[2:].strip(" ")
+            if not item or item[0] == "[" or (": " in item and item[0] not in "'\"") or item.endswith(":"):
+                raise _Fallback
+            pending_items.append(_scalar(item))
+            continue
+        if indent or line[:1] == "\t":
+            raise _Fallback
+        pending_items = None
+        colon = stripped.find(":")
+        if colon <= 0:
+            raise _Fallback
+        key = stripped[:colon]
+        rest = stripped[colon + 1 :]
+        if not _KEY.match(key) or _resolve_tag(key) != _STR or (rest and rest[0] not in " \t"):
+            raise _Fallback
+        value = rest.strip(" \t")
+        if not value or value[0] == "#":
+            pending_items, item_indent = [], -1
+            result[key] = pending_items
+            continue
+        result[key] = _flow_sequence(value) if value[0] == "[" else _scalar(value)
+    # A key with nothing below it is null, not an empty list.
+    for key, value in result.items():
+        if value == [] and _empty_block(text, key):
+            result[key] = None
+    return result
+
+
+def _empty_block(text: str, key: str) -> bool:
+    """True when ``key:`` had no inline value (so an empty result means null, not [])."""
+    pattern = re.compile(rf"^{re.escape(key)}:[ \t]*(#.*)?\r?$", re.M)
+    return bool(pattern.search(text))
+
+
+def _jsonable(value: Any, budget: list[int], depth: int) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise FrontmatterYAMLError(
+            f"frontmatter expands to more than {MAX_VALUES} values (YAML aliases?); keep it small and flat"
+        )
+    if depth > MAX_DEPTH:
+        raise FrontmatterYAMLError(f"frontmatter is nested deeper than {MAX_DEPTH} levels")
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v, budget, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_jsonable(v, budget, depth + 1) for v in value]
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def load_frontmatter(text: str) -> dict[str, Any]:
+    """Parse frontmatter text into a JSON-compatible dict; raise FrontmatterYAMLError."""
+    try:
+        return _fast_load(text)
+    except _Fallback:
+        pass
+    return _load_with_pyyaml(text)
+
+
+def _load_with_pyyaml(text: str) -> dict[str, Any]:
+    try:
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line if mark else 0
+        end = len(text.rstrip())
+        if mark and mark.index >= end:
+            # Failed at the very end: point at where the unfinished value began, or the last line.
+            context = exc.context_mark
+            line = context.line if context and context.index < end else text.rstrip().count("\n")
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise FrontmatterYAMLError(f"invalid YAML in frontmatter: {problem}", line) from None
+    except yaml.YAMLError as exc:
+        raise FrontmatterYAMLError(f"invalid YAML in frontmatter: {exc}") from None
+    except RecursionError:
+        raise FrontmatterYAMLError(f"frontmatter is nested deeper than {MAX_DEPTH} levels") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise FrontmatterYAMLError(f"frontmatter must be a mapping of `key: value` lines, not a {type(data).__name__}")
+    result = _jsonable(data, [MAX_VALUES], 0)
+    assert isinstance(result, dict)
+    return result

@@ -1,0 +1,67 @@
+"""Shared fixtures: a real repository folder with agentsync.yaml, and helpers to write artifacts."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agentsync import config as config_module
+from agentsync.config import Config
+from agentsync.mirror import Mirror
+
+
+class Repo:
+    """A temporary repository: write files, load the config, open the mirror."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def write(self, relative: str, content: str | bytes) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, str):
+            content = content.encode("utf-8")
+        path.write_bytes(content)
+        return path
+
+    def read(self, relative: str) -> bytes:
+        return (self.root / relative).read_bytes()
+
+    def remove(self, relative: str) -> None:
+        (self.root / relative).unlink()
+
+    def config(self) -> Config:
+        return config_module.load(self.root)
+
+    def mirror(self) -> Mirror:
+        return Mirror.open(self.config())
+
+    def age(self, seconds: int = 60) -> None:
+        """Date every file back, as if written long before the scan (so no stat is racy)."""
+        past = time.time_ns() - seconds * 1_000_000_000
+        for folder, _dirs, files in os.walk(self.root):
+            for name in files:
+                os.utime(os.path.join(folder, name), ns=(past, past), follow_symlinks=False)
+
+    def touch_later(self, relative: str) -> None:
+        """Move a file's mtime forward so a scan cannot mistake it for unchanged."""
+        path = self.root / relative
+        stat = path.stat()
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Iterator[Repo]:
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / ".git").mkdir()  # marks the repository root; git itself is not needed here
+    (root / config_module.CONFIG_NAME).write_text(config_module.render_default(), encoding="utf-8")
+    yield Repo(root)
+
+
+def artifact(artifact_id: str, title: str = "A title", status: str = "DRAFT", body: str = "Body.\n") -> str:
+    return f"---\nid: {artifact_id}\ntitle: {title}\nstatus: {status}\nversion: 1\n---\n\n# {title}\n\n{body}"

@@ -1,0 +1,190 @@
+"""The CLI as a user runs it: exit codes, help text for every command, stable JSON."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from agentsync.cli import cli, main
+from tests.conftest import Repo, artifact
+
+
+def run(repo: Repo, *args: str) -> tuple[int, str, str]:
+    """Run the CLI in-process the way the console script does (through ``main``)."""
+    runner = CliRunner()
+    result = runner.invoke(_main_command, ["-C", str(repo.root), *args], catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.pass_context
+def _main_command(ctx: click.Context) -> None:
+    raise SystemExit(main(list(ctx.args)))
+
+
+def all_commands() -> list[str]:
+    return sorted(cli.commands)
+
+
+@pytest.mark.parametrize("name", all_commands())
+def test_every_command_has_help(name: str) -> None:
+    result = CliRunner().invoke(cli, [name, "--help"])
+    assert result.exit_code == 0
+    assert cli.commands[name].help, f"{name} has no help text"
+    assert "Usage: " in result.output and len(result.output.splitlines()) >= 3
+
+
+def test_init_then_ls_json(repo: Repo) -> None:
+    (repo.root / "agentsync.yaml").unlink()
+    repo.write("plans/a.md", artifact("P-1", title="Alpha", status="DONE"))
+    repo.write("stories/b.md", artifact("S-1", title="Beta"))
+    code, out, _ = run(repo, "init")
+    assert code == 0 and "wrote agentsync.yaml" in out and "2 added" in out
+    assert (repo.root / ".agentsync" / ".gitignore").read_text().strip().endswith("*")
+    code, out, _ = run(repo, "ls", "--json")
+    assert code == 0
+    assert json.loads(out) == [
+        {"id": "P-1", "type": "plan", "title": "Alpha", "status": "DONE", "version": 1, "path": "plans/a.md",
+         "hash": json.loads(out)[0]["hash"]},
+        {"id": "S-1", "type": "story", "title": "Beta", "status": "DRAFT", "version": 1, "path": "stories/b.md",
+         "hash": json.loads(out)[1]["hash"]},
+    ]  # fmt: skip
+    code, out, _ = run(repo, "ls", "--type", "story")
+    assert code == 0 and out.startswith("S-1") and "P-1" not in out
+    code, out, _ = run(repo, "ls", "--status", "done", "--json")
+    assert [r["id"] for r in json.loads(out)] == ["P-1"]
+
+
+def test_mirror_exit_code_reports_problems(repo: Repo) -> None:
+    repo.write("plans/a.md", artifact("P-1"))
+    repo.write("plans/bad.md", "---\nid: [\n---\n")
+    code, out, err = run(repo, "mirror")
+    assert code == 1
+    assert "plans/bad.md:2: invalid YAML" in err
+    assert "1 problem" in out
+
+
+def test_show_search_query(repo: Repo) -> None:
+    repo.write("plans/a.md", artifact("P-1", title="Alpha", body="the quick brown fox\n"))
+    assert run(repo, "mirror")[0] == 0
+    code, out, _ = run(repo, "show", "P-1", "--json")
+    shown = json.loads(out)
+    assert (
+        code == 0
+        and shown["fields"]["status"] == "DRAFT"
+        and shown["content"] == artifact("P-1", title="Alpha", body="the quick brown fox\n")
+    )
+    code, out, _ = run(repo, "show", "plans/a.md")
+    assert code == 0 and "the quick brown fox" in out
+    code, out, _ = run(repo, "search", "brown")
+    assert code == 0 and out.startswith("P-1") and "[brown]" in out
+    code, out, _ = run(repo, "search", 'brown fox" (')  # FTS syntax error falls back to plain words
+    assert code == 0 and "P-1" in out
+    assert run(repo, "search", "zebra")[0] == 1
+    code, out, _ = run(repo, "query", "SELECT id, status FROM artifacts", "--json")
+    assert json.loads(out) == [{"id": "P-1", "status": "DRAFT"}]
+
+
+def test_query_is_read_only(repo: Repo) -> None:
+    repo.write("plans/a.md", artifact("P-1"))
+    run(repo, "mirror")
+    code, _, err = run(repo, "query", "DELETE FROM artifacts")
+    assert code == 1 and "read-only" in err
+    assert run(repo, "query", "SELECT count(*) FROM artifacts")[1].splitlines()[1] == "1"
+
+
+def test_new_creates_unique_ids(repo: Repo) -> None:
+    repo.write("plans/PLAN-0007-old.md", "---\ntitle: file name holds the id\n---\n")
+    repo.write("plans/other.md", "---\nid: PLAN-0009\n---\n")
+    run(repo, "mirror")
+    code, out, _ = run(repo, "new", "plan", "Ship it: now")
+    assert code == 0 and "PLAN-0010" in out
+    created = next((repo.root / "plans").glob("PLAN-0010-*.md"))
+    assert created.name == "PLAN-0010-ship-it-now.md"
+    text = created.read_text()
+    assert 'title: "Ship it: now"' in text and "# Ship it: now" in text
+    code, out, _ = run(repo, "show", "PLAN-0010", "--json")
+    assert code == 0 and json.loads(out)["title"] == "Ship it: now"
+    assert run(repo, "new", "plan", "Next")[1].startswith("created PLAN-0011")
+
+
+def test_errors_and_usage_have_distinct_exit_codes(repo: Repo) -> None:
+    code, _, err = run(repo, "show", "NOPE-1")
+    assert code == 1 and err.startswith("agentsync: error:") and len(err.strip().splitlines()) == 1
+    code, _, err = run(repo, "ls", "--no-such-flag")
+    assert code == 2
+    code, _, err = run(repo, "new", "nonsense", "x")
+    assert code == 1 and "plan, story, runbook, adr" in err
+    code, _, err = run(repo, "export", "--to", "a", "--bundle", "b")
+    assert code == 2
+
+
+def test_not_initialised(tmp_path: Path) -> None:
+    code = main(["-C", str(tmp_path), "ls"])
+    assert code == 1
+
+
+def test_export_and_import_bundle_via_cli(repo: Repo, tmp_path: Path) -> None:
+    repo.write("plans/a.md", artifact("P-1"))
+    run(repo, "mirror")
+    bundle = tmp_path / "b.jsonl"
+    assert run(repo, "export", "--bundle", str(bundle))[0] == 0
+    repo.remove("plans/a.md")
+    assert run(repo, "mirror")[0] == 0
+    code, out, _ = run(repo, "import", "--bundle", str(bundle))
+    assert code == 0 and "1 written" in out
+    assert repo.read("plans/a.md") == artifact("P-1").encode()
+    out_dir = tmp_path / "copy"
+    assert run(repo, "export", "--to", str(out_dir))[0] == 0
+    assert (out_dir / "plans/a.md").read_bytes() == artifact("P-1").encode()
+
+
+def test_import_paths(repo: Repo) -> None:
+    repo.write("plans/a.md", artifact("P-1"))
+    repo.write("plans/b.md", artifact("P-2"))
+    code, out, _ = run(repo, "import", str(repo.root / "plans/a.md"))
+    assert code == 0 and "mirrored 1 artifact:" in out
+
+
+def test_unexpected_error_is_one_line_and_logged(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    run(repo, "mirror")
+    from agentsync.commands import listing
+
+    def boom(*args: object, **kwargs: object) -> int:
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(listing, "run_ls", boom)
+    code, _, err = run(repo, "ls")
+    assert code == 1
+    assert "unexpected error: RuntimeError: kaboom (details in" in err
+    log = repo.root / ".agentsync" / "agentsync.log"
+    assert "Traceback" in log.read_text()
+
+
+def test_python_dash_m_and_console_script_work(repo: Repo) -> None:
+    repo.write("plans/a.md", artifact("P-1"))
+    result = subprocess.run(
+        [sys.executable, "-m", "agentsync", "-C", str(repo.root), "mirror"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert "1 added" in result.stdout
+
+
+def test_ls_does_not_import_heavy_modules(repo: Repo) -> None:
+    """The read path stays light: no rich, no scanner/multiprocessing, no pygit2."""
+    repo.write("plans/a.md", artifact("P-1"))
+    run(repo, "mirror")
+    code = (
+        "import sys; from agentsync.cli import main; rc = main(['-C', sys.argv[1], 'ls', '--json']); "
+        "heavy = [m for m in ('rich', 'agentsync.scanner', 'multiprocessing', 'pygit2') if m in sys.modules]; "
+        "print('HEAVY', heavy, file=sys.stderr); raise SystemExit(rc)"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(repo.root)], capture_output=True, text=True)
+    assert result.returncode == 0
+    assert "HEAVY []" in result.stderr

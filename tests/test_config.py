@@ -1,0 +1,75 @@
+"""Config: defaults, validation messages that name file and key, secrets refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agentsync import config as config_module
+from agentsync.errors import ConfigError
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "agentsync.yaml").write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_default_config_round_trips(tmp_path: Path) -> None:
+    config = config_module.load(write(tmp_path, config_module.render_default()))
+    assert [t.name for t in config.types] == ["plan", "story", "runbook", "adr"]
+    assert config.type_named("plan").globs == ("plans/**/*.md", "docs/plans/**/*.md", ".agent/cache/plans/**/*.md")
+    assert config.git_fields == ("status",)
+
+
+def test_unknown_key_names_file_key_and_allowed(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        config_module.load(write(tmp_path, "version: 1\nglob: x\n"))
+    message = str(caught.value)
+    assert "agentsync.yaml" in message and "`glob`" in message and "allowed:" in message
+
+
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("types:\n  plan:\n    globs: [/etc/*.md]\n", "types.plan.globs"),
+        ("types:\n  plan:\n    globs: [../x/*.md]\n", "types.plan.globs"),
+        ("types:\n  plan:\n    globs: [plans/*.txt]\n", "types.plan.globs"),
+        ("types:\n  Plan!:\n    globs: [p/*.md]\n", "types.Plan!"),
+        ("types:\n  plan:\n    globs: [p/*.md]\n    id_prefix: lower\n", "types.plan.id_prefix"),
+        ("max_file_size: 10\n", "max_file_size"),
+        ("git_fields: {a: 1}\n", "git_fields"),
+        ("version: 2\n", "version"),
+    ],
+)
+def test_invalid_values_are_named(tmp_path: Path, text: str, key: str) -> None:
+    with pytest.raises(ConfigError, match=f"`{key}`"):
+        config_module.load(write(tmp_path, text))
+
+
+def test_invalid_yaml_names_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"agentsync.yaml:\d+: invalid YAML"):
+        config_module.load(write(tmp_path, "version: 1\ntypes: [\n"))
+
+
+@pytest.mark.parametrize(
+    "text, variable",
+    [
+        ("remote: https://x.supabase.co\nservice_role_key: abc\n", "SUPABASE_SERVICE_ROLE_KEY"),
+        ("remote: postgresql://user:hunter2@db.example.com/postgres\n", "AGENTSYNC_DATABASE_URL"),
+        ("remote: eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYW5vbiJ9.c2lnbmF0dXJlc2lnbmF0dXJl\n", "SUPABASE_SERVICE_ROLE_KEY"),
+        ("allowed_values:\n  status: [AKIAIOSFODNN7EXAMPLE]\n", "AWS_ACCESS_KEY_ID"),
+    ],
+)
+def test_secrets_are_refused_with_the_variable_to_use(tmp_path: Path, text: str, variable: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        config_module.load(write(tmp_path, text))
+    assert variable in str(caught.value)
+    assert "hunter2" not in str(caught.value)
+
+
+def test_find_root_walks_up(tmp_path: Path) -> None:
+    write(tmp_path, "version: 1\n")
+    deep = tmp_path / "a" / "b"
+    deep.mkdir(parents=True)
+    assert config_module.find_root(deep) == tmp_path.resolve()

@@ -1,0 +1,109 @@
+"""The fast frontmatter loader must agree with PyYAML on everything it accepts."""
+
+from __future__ import annotations
+
+import itertools
+import string
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agentsync.yamlload import FrontmatterYAMLError, _Fallback, _fast_load, _Loader, load_frontmatter
+
+
+def pyyaml(text: str) -> object:
+    return yaml.load(text, Loader=_Loader)
+
+
+SCALARS = st.one_of(
+    st.from_regex(r"[A-Za-z0-9][A-Za-z0-9 _./@-]{0,15}", fullmatch=True),
+    st.text(alphabet=string.ascii_letters + string.digits + " _-.:#'\"/@,[]{}!&*?|>%", min_size=0, max_size=20),
+    st.sampled_from(["yes", "No", "true", "FALSE", "on", "null", "~", "0", "-1", "+3", "012", "0x1F", "1_000",
+                     "1.5", ".inf", "1e3", "2026-03-07", "2026-09-03T12:27:00Z", "12:30", "<<", "=", "a: b",
+                     "x #y", "C#", "- item", "'q'", '"d"', "[a, b]", "{a: 1}"]),
+)  # fmt: skip
+KEYS = st.one_of(st.from_regex(r"[A-Za-z_][A-Za-z0-9_.-]{0,8}", fullmatch=True), st.sampled_from(["yes", "null", "1"]))
+
+
+@st.composite
+def frontmatter_texts(draw: st.DrawFn) -> str:
+    lines = []
+    for _ in range(draw(st.integers(0, 6))):
+        key = draw(KEYS)
+        kind = draw(st.sampled_from(["plain", "double", "single", "flow", "block", "empty", "comment"]))
+        value = draw(SCALARS)
+        if kind == "plain":
+            lines.append(f"{key}: {value}")
+        elif kind == "double":
+            lines.append(f'{key}: "{value}"')
+        elif kind == "single":
+            lines.append(f"{key}: '{value}'")
+        elif kind == "flow":
+            items = draw(st.lists(SCALARS, max_size=3))
+            lines.append(f"{key}: [{', '.join(items)}]")
+        elif kind == "block":
+            indent = draw(st.sampled_from(["", "  ", "    "]))
+            items = draw(st.lists(SCALARS, min_size=0, max_size=3))
+            lines.append(f"{key}:")
+            lines.extend(f"{indent}- {item}" for item in items)
+        elif kind == "empty":
+            lines.append(f"{key}:")
+        else:
+            lines.append(f"# {value}")
+        if draw(st.booleans()):
+            lines[-1] += draw(st.sampled_from(["  # note", " #x", "\t# tab"]))
+    eol = draw(st.sampled_from(["\n", "\r\n"]))
+    trailing_newline = draw(st.booleans())
+    return eol.join(lines) + (eol if lines and trailing_newline else "")
+
+
+@settings(max_examples=600, deadline=None)
+@given(frontmatter_texts())
+def test_fast_path_agrees_with_pyyaml(text: str) -> None:
+    try:
+        expected = pyyaml(text)
+    except yaml.YAMLError:
+        expected = "error"
+    try:
+        fast = _fast_load(text)
+    except _Fallback:
+        return  # handed to PyYAML: agreement by construction
+    assert expected != "error", f"fast path accepted what PyYAML rejects: {text!r}"
+    assert fast == (expected or {}), text
+
+
+def test_fast_path_takes_the_common_shapes() -> None:
+    text = 'id: A-1\ntitle: "Quoted: yes"\nstatus: DRAFT  # set by review\nversion: 3\ntags: [a, b]\nlinks:\n  - X-1\n'
+    assert _fast_load(text) == {
+        "id": "A-1", "title": "Quoted: yes", "status": "DRAFT", "version": 3, "tags": ["a", "b"], "links": ["X-1"],
+    }  # fmt: skip
+
+
+def test_dates_stay_as_written() -> None:
+    assert load_frontmatter("created: 2026-03-07\nupdated: 2026-09-03T12:27:00Z\n") == {
+        "created": "2026-03-07",
+        "updated": "2026-09-03T12:27:00Z",
+    }
+    assert load_frontmatter("nested:\n  when: 2026-03-07\n") == {"nested": {"when": "2026-03-07"}}
+
+
+def test_alias_bomb_is_refused_quickly() -> None:
+    bomb = 'a: &a ["x","x","x","x","x","x","x","x","x"]\n'
+    names = "abcdefghij"
+    for previous, name in itertools.pairwise(names):
+        bomb += f"{name}: &{name} [{', '.join(['*' + previous] * 9)}]\n"
+    with pytest.raises(FrontmatterYAMLError, match="more than 10000 values"):
+        load_frontmatter(bomb)
+
+
+def test_invalid_yaml_reports_its_line() -> None:
+    with pytest.raises(FrontmatterYAMLError) as caught:
+        load_frontmatter("id: A\ntitle: [unclosed\nstatus: x\n")
+    assert caught.value.line >= 1
+
+
+def test_non_mapping_is_refused() -> None:
+    with pytest.raises(FrontmatterYAMLError, match="mapping"):
+        load_frontmatter("- just\n- a list\n")
