@@ -55,6 +55,31 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def _stage(path: Path, data: bytes) -> str:
+    """Write ``data`` to a new temp file beside ``path`` (keeping ``path``'s mode); return its name."""
+    mode = 0o666
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        pass
+    for attempt in range(100):
+        tmp = os.path.join(path.parent, f".{path.name}.{os.getpid()}.{attempt}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
+        except FileExistsError:
+            continue
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            if mode != 0o666:
+                os.fchmod(fd, mode)  # the umask applied to a new file's mode; keep the old file's exactly
+        finally:
+            os.close(fd)
+        return tmp
+    raise FileExistsError(f"cannot create a temp file beside {path}")
+
+
 def atomic_write_many(items: list[tuple[Path, bytes]]) -> None:
     """Write many files atomically with one flush to disk instead of one fsync each.
 
@@ -66,14 +91,13 @@ def atomic_write_many(items: list[tuple[Path, bytes]]) -> None:
             atomic_write(path, data)
         return
     staged: list[tuple[str, Path]] = []
+    made: set[Path] = set()
     try:
         for path, data in items:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            staged.append((tmp, path))
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.chmod(tmp, os.stat(path).st_mode & 0o7777 if path.exists() else _NEW_FILE_MODE)
+            if path.parent not in made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                made.add(path.parent)
+            staged.append((_stage(path, data), path))
         os.sync()
         for tmp, path in staged:
             os.replace(tmp, path)
@@ -84,5 +108,5 @@ def atomic_write_many(items: list[tuple[Path, bytes]]) -> None:
             except FileNotFoundError:
                 pass
         raise
-    for folder in {path.parent for _tmp, path in staged}:
+    for folder in made:
         fsync_dir(folder)

@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from agentsync import schema
 from agentsync.config import Config
@@ -22,9 +22,8 @@ BUSY_TIMEOUT_MS = 15_000
 _ROW_COLUMNS = "id, path, type, title, status, version, layout, hash, size"
 
 
-@dataclass(frozen=True)
-class ArtifactRow:
-    """One mirrored artifact, as ``ls`` and ``show`` report it."""
+class ArtifactRow(NamedTuple):
+    """One mirrored artifact, as ``ls`` and ``show`` report it (a tuple: 10,000 of them build fast)."""
 
     id: str
     path: str
@@ -140,7 +139,7 @@ class Mirror:
     # -- queries -----------------------------------------------------------------
 
     def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[ArtifactRow]:
-        return [ArtifactRow(*row) for row in self.connection.execute(sql, params)]
+        return list(map(ArtifactRow._make, self.connection.execute(sql, params)))
 
     def get(self, artifact_id: str) -> ArtifactRow | None:
         rows = self._rows(f"SELECT {_ROW_COLUMNS} FROM artifacts WHERE id = ?", (artifact_id,))

@@ -27,12 +27,13 @@ MIGRATIONS: list[str] = [
         status TEXT,
         version INTEGER NOT NULL DEFAULT 0,
         layout TEXT NOT NULL,              -- frontmatter | agent | plain
-        fields TEXT NOT NULL DEFAULT '{}', -- all frontmatter keys as JSON
-        content TEXT NOT NULL,             -- the file's exact text
         hash TEXT NOT NULL,                -- sha256 of the file's bytes
         size INTEGER NOT NULL,
         mtime_ns INTEGER NOT NULL,         -- -1: modified while mirrored, re-read next scan
-        mirrored_at TEXT NOT NULL
+        mirrored_at TEXT NOT NULL,
+        -- Large columns last: reading the ones above never walks a file's overflow pages.
+        fields TEXT NOT NULL DEFAULT '{}', -- all frontmatter keys as JSON
+        content TEXT NOT NULL              -- the file's exact text
     );
     CREATE INDEX artifacts_type_status ON artifacts(type, status);
     CREATE VIRTUAL TABLE artifacts_fts USING fts5(

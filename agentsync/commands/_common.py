@@ -19,8 +19,15 @@ def load_config(directory: Path | None = None) -> Config:
 
 
 def echo_json(value: Any) -> None:
-    """Stable JSON: keys in a fixed order (as built), UTF-8, one document per call."""
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+    """Stable JSON: keys in a fixed order (as built), UTF-8; a list prints one item a line.
+
+    (One item a line also keeps json's fast C encoder in play: ``indent`` would not.)
+    """
+    if isinstance(value, list):
+        items = ",\n".join("  " + json.dumps(item, ensure_ascii=False) for item in value)
+        click.echo(f"[\n{items}\n]" if value else "[]")
+    else:
+        click.echo(json.dumps(value, ensure_ascii=False, indent=2))
 
 
 def warn(message: str) -> None:
