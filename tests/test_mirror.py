@@ -1,0 +1,56 @@
+"""The mirror database: schema versioning, read-only access, a corrupt file's message."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from agentsync import schema
+from agentsync.errors import MirrorError
+from agentsync.mirror import Mirror
+from agentsync.scanner import scan
+from tests.conftest import Repo, artifact
+
+
+def test_new_mirror_is_at_the_current_schema_and_uses_wal(repo: Repo) -> None:
+    repo.write("plans/a.md", artifact("P-1"))
+    with repo.mirror() as mirror:
+        scan(mirror)
+        assert mirror.connection.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+        assert mirror.connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_newer_schema_is_refused(repo: Repo) -> None:
+    with repo.mirror():
+        pass
+    db = sqlite3.connect(repo.config().db_path)
+    db.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION + 1}")
+    db.close()
+    with pytest.raises(MirrorError, match="newer than this agentsync"):
+        Mirror.open(repo.config())
+    with pytest.raises(MirrorError, match="newer than this agentsync"):
+        Mirror.open(repo.config(), readonly=True)
+
+
+def test_corrupt_mirror_says_how_to_rebuild(repo: Repo) -> None:
+    path = repo.config().db_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(MirrorError, match="delete it and run `agentsync mirror`"):
+        Mirror.open(repo.config())
+
+
+def test_readonly_open_without_mirror(repo: Repo) -> None:
+    with pytest.raises(MirrorError, match="run `agentsync mirror`"):
+        Mirror.open(repo.config(), readonly=True)
+
+
+def test_a_failed_transaction_leaves_nothing(repo: Repo) -> None:
+    repo.write("plans/a.md", artifact("P-1"))
+    with repo.mirror() as mirror:
+        scan(mirror)
+        with pytest.raises(RuntimeError), mirror.transaction() as db:
+            db.execute("DELETE FROM artifacts")
+            raise RuntimeError("interrupted")
+        assert mirror.count() == 1
