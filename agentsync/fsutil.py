@@ -3,33 +3,14 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
-
-
-def _default_mode() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-_NEW_FILE_MODE = _default_mode()
 
 
 def atomic_write(path: Path, data: bytes, *, sync: bool = True) -> None:
     """Write ``data`` to ``path`` via a temp file in the same folder, fsync, rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = _stage(path, data, sync=sync)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            if sync:
-                handle.flush()
-                os.fsync(handle.fileno())
-        try:
-            os.chmod(tmp, os.stat(path).st_mode & 0o7777 if path.exists() else _NEW_FILE_MODE)
-        except OSError:
-            pass
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -55,7 +36,7 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _stage(path: Path, data: bytes) -> str:
+def _stage(path: Path, data: bytes, *, sync: bool = False) -> str:
     """Write ``data`` to a new temp file beside ``path`` (keeping ``path``'s mode); return its name."""
     mode = 0o666
     try:
@@ -74,8 +55,13 @@ def _stage(path: Path, data: bytes) -> str:
                 view = view[os.write(fd, view) :]
             if mode != 0o666:
                 os.fchmod(fd, mode)  # the umask applied to a new file's mode; keep the old file's exactly
-        finally:
+            if sync:
+                os.fsync(fd)
+        except BaseException:
             os.close(fd)
+            os.unlink(tmp)  # never leave a half-written temp file behind
+            raise
+        os.close(fd)
         return tmp
     raise FileExistsError(f"cannot create a temp file beside {path}")
 
