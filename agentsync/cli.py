@@ -117,12 +117,20 @@ def new(ctx: click.Context, type_name: str, title: str) -> int:
 @click.option("--to", type=click.Path(file_okay=False, path_type=Path), help="Write all artifacts under this folder.")
 @click.option("--bundle", type=click.Path(dir_okay=False, path_type=Path), help="Write a JSON Lines bundle.")
 @click.option("--force", is_flag=True, help="Overwrite work-tree files edited since they were mirrored.")
+@click.option("--commit", is_flag=True, help="Commit exactly the artifact files written (nothing else may be staged).")
+@click.option("-m", "--message", help="The commit message for --commit.")
 @click.pass_context
-def export_command(ctx: click.Context, to: Path | None, bundle: Path | None, force: bool) -> int:
-    """Write the mirror back out: into the work tree (default), a folder, or a bundle."""
+def export_command(
+    ctx: click.Context, to: Path | None, bundle: Path | None, force: bool, commit: bool, message: str | None
+) -> int:
+    """Write the mirror back out: into the work tree (default), a folder, or a bundle.
+
+    Git fields (status by default) always keep Git's value: a different value in the
+    mirror is reported, not written.
+    """
     from agentsync.commands import transfer
 
-    return transfer.run_export(_directory(ctx), to=to, bundle=bundle, force=force)
+    return transfer.run_export(_directory(ctx), to=to, bundle=bundle, force=force, commit=commit, message=message)
 
 
 @cli.command(name="import")
@@ -135,6 +143,88 @@ def import_command(ctx: click.Context, paths: tuple[str, ...], bundle: Path | No
     from agentsync.commands import transfer
 
     return transfer.run_import(_directory(ctx), paths, bundle=bundle, force=force)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--staged", is_flag=True, help="Check the staged content of staged artifact files (as a commit would).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def check(ctx: click.Context, paths: tuple[str, ...], staged: bool, as_json: bool) -> int:
+    """Check artifact files before they are committed (all of them, PATHS, or --staged).
+
+    Frontmatter parses, required keys are present, ids are unique, no sync conflict
+    markers remain, and git fields hold allowed values. Exit 1 if anything fails.
+    """
+    from agentsync.commands import check as command
+
+    return command.run(_directory(ctx), paths, staged=staged, as_json=as_json)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> int:
+    """Show artifacts whose git fields differ between the work tree and HEAD."""
+    from agentsync.commands import status as command
+
+    return command.run(_directory(ctx), as_json=as_json)
+
+
+@cli.group()
+def hooks() -> None:
+    """Install, remove or inspect agentsync's git hooks."""
+
+
+@hooks.command(name="install")
+@click.pass_context
+def hooks_install(ctx: click.Context) -> int:
+    """Install the hooks (pre-commit, post-commit, post-merge, post-checkout, post-rewrite, pre-push).
+
+    A hook of your own that is already there is kept and still runs first.
+    """
+    from agentsync.commands import hooks as command
+
+    return command.run_install(_directory(ctx))
+
+
+@hooks.command(name="uninstall")
+@click.pass_context
+def hooks_uninstall(ctx: click.Context) -> int:
+    """Remove agentsync's hooks and put back the hooks they chained."""
+    from agentsync.commands import hooks as command
+
+    return command.run_uninstall(_directory(ctx))
+
+
+@hooks.command(name="status")
+@click.pass_context
+def hooks_status(ctx: click.Context) -> int:
+    """Say which hooks are installed and whether they are current (exit 1 if not all are)."""
+    from agentsync.commands import hooks as command
+
+    return command.run_status(_directory(ctx))
+
+
+@cli.command(name="hook-run", hidden=True, context_settings={"ignore_unknown_options": True})
+@click.argument("name")
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_context
+def hook_run(ctx: click.Context, name: str, args: tuple[str, ...]) -> int:
+    """Run one git hook's work (what the installed stubs and the pre-commit framework call)."""
+    from agentsync import hookrun
+
+    return hookrun.run(name, list(args), _directory(ctx))
+
+
+@cli.command()
+@click.option("--config", "remove_config", is_flag=True, help="Remove agentsync.yaml too.")
+@click.pass_context
+def deinit(ctx: click.Context, remove_config: bool) -> int:
+    """Go back to plain Markdown: remove the hooks (restoring yours) and the mirror. Files stay as they are."""
+    from agentsync.commands import deinit as command
+
+    return command.run(_directory(ctx), remove_config=remove_config)
 
 
 def _log_unexpected(exc: BaseException, directory: Path | None) -> Path:

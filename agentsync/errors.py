@@ -52,3 +52,11 @@ class UnsafePathError(AgentsyncError):
 
 class UsageError(AgentsyncError):
     """The command was called wrongly (exit code 2)."""
+
+
+class GitError(AgentsyncError):
+    """Git could not do what was asked (no repository, nothing at HEAD, staged changes in the way)."""
+
+
+class HookError(AgentsyncError):
+    """A hook could not be installed or removed as asked."""

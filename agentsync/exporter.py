@@ -20,6 +20,7 @@ from agentsync import __version__
 from agentsync.artifact import content_hash, parse_text
 from agentsync.errors import AgentsyncError, ArtifactError, UnsafePathError
 from agentsync.fsutil import atomic_write, atomic_write_many
+from agentsync.gitfields import GitFieldGuard, Override
 from agentsync.mirror import Mirror
 from agentsync.paths import Matcher, safe_relative
 from agentsync.scanner import RACY, ScanReport, scan
@@ -34,6 +35,7 @@ class ExportReport:
     written: list[str] = field(default_factory=list)
     unchanged: int = 0
     problems: list[AgentsyncError] = field(default_factory=list)
+    overrides: list[Override] = field(default_factory=list)  # git-field values Git did not give, not written
 
     @property
     def ok(self) -> bool:
@@ -49,13 +51,20 @@ def _checked_path(matcher: Matcher, path: str) -> str:
 
 
 def export_tree(mirror: Mirror, *, force: bool = False) -> ExportReport:
-    """Write mirrored artifacts whose file is missing or out of date into the work tree."""
+    """Write mirrored artifacts whose file is missing or out of date into the work tree.
+
+    Git fields keep Git's value (see ``GitFieldGuard``); what the mirror offered instead
+    is listed in ``report.overrides``.
+    """
     report = ExportReport()
     root = mirror.config.root
     matcher = Matcher.from_config(mirror.config)
+    guard = GitFieldGuard(mirror)
     pending: list[tuple[Path, bytes, str]] = []
-    rows = mirror.connection.execute("SELECT path, content, hash, size, mtime_ns FROM artifacts ORDER BY path")
-    for path, content, digest, size, mtime_ns in rows:
+    rows = mirror.connection.execute(
+        "SELECT path, type, content, hash, disk_hash, size, mtime_ns FROM artifacts ORDER BY path"
+    ).fetchall()
+    for path, type_name, content, digest, disk_digest, size, mtime_ns in rows:
         try:
             target = root / _checked_path(matcher, path)
         except UnsafePathError as exc:
@@ -65,42 +74,68 @@ def export_tree(mirror: Mirror, *, force: bool = False) -> ExportReport:
             stat = os.stat(target)
         except FileNotFoundError:
             stat = None
-        if stat is not None and stat.st_size == size and stat.st_mtime_ns == mtime_ns != RACY:
+        in_step = digest == disk_digest  # the mirror holds just what the file held when last seen
+        if in_step and stat is not None and stat.st_size == size and stat.st_mtime_ns == mtime_ns != RACY:
             report.unchanged += 1
             continue
-        if stat is not None:
-            current = content_hash(target.read_bytes())
-            if current == digest:
-                report.unchanged += 1
-                continue
-            if not force:
-                report.problems.append(
-                    ArtifactError(path, "changed since it was mirrored; run `agentsync mirror` first, or --force")
-                )
-                continue
-        pending.append((target, content.encode("utf-8"), path))
+        disk = target.read_bytes() if stat is not None else None
+        if disk is not None and content_hash(disk) not in (disk_digest, digest) and not force:
+            report.problems.append(
+                ArtifactError(path, "changed since it was mirrored; run `agentsync mirror` first, or --force")
+            )
+            continue
+        data = _guarded(guard, path, type_name, content, digest, disk, report)
+        if data is None or data == disk:
+            report.unchanged += data is not None
+            continue
+        pending.append((target, data, path))
     atomic_write_many([(target, data) for target, data, _ in pending])
     report.written.extend(path for _, _, path in pending)
+    report.overrides.extend(guard.overrides)
     if pending:
         scan(mirror, [path for _, _, path in pending])  # record the new stats so the next scan is a no-op
     return report
 
 
+def _guarded(
+    guard: GitFieldGuard, path: str, type_name: str, content: str, digest: str, disk: bytes | None, report: ExportReport
+) -> bytes | None:
+    """The bytes to write for a mirror row, git fields taken from Git; None if the row cannot be used."""
+    try:
+        artifact = parse_text(path, content, type_name, digest)
+    except AgentsyncError as exc:
+        report.problems.append(exc)
+        return None
+    return guard.apply(artifact, disk).encode("utf-8")
+
+
 def export_dir(mirror: Mirror, destination: Path) -> ExportReport:
-    """Write every mirrored artifact under ``destination`` (same relative paths)."""
+    """Write every mirrored artifact under ``destination`` (same relative paths), git fields from Git."""
     report = ExportReport()
     matcher = Matcher.from_config(mirror.config)
+    guard = GitFieldGuard(mirror)
+    root = mirror.config.root
     destination = destination.resolve()
     items: list[tuple[Path, bytes]] = []
-    for path, content in mirror.connection.execute("SELECT path, content FROM artifacts ORDER BY path"):
+    rows = mirror.connection.execute("SELECT path, type, content, hash, disk_hash FROM artifacts ORDER BY path")
+    for path, type_name, content, digest, disk_digest in rows:
         try:
             relative = _checked_path(matcher, path)
         except UnsafePathError as exc:
             report.problems.append(exc)
             continue
-        items.append((destination / relative, content.encode("utf-8")))
+        if digest == disk_digest:  # the work tree's own content: its git fields are Git's
+            data: bytes | None = content.encode("utf-8")
+        else:
+            source = root / relative
+            disk = source.read_bytes() if source.is_file() else None
+            data = _guarded(guard, path, type_name, content, digest, disk, report)
+        if data is None:
+            continue
+        items.append((destination / relative, data))
         report.written.append(relative)
     atomic_write_many(items)
+    report.overrides.extend(guard.overrides)
     return report
 
 

@@ -125,6 +125,23 @@ def set_field(text: str, key: str, value: Any) -> str:
     return text[:value_start] + rendered + comment + text[line_end:]
 
 
+def remove_field(text: str, key: str) -> str:
+    """Return ``text`` without frontmatter ``key`` (its line and any block value below it).
+
+    Files without frontmatter (the ``.agent/cache`` layout) are returned unchanged.
+    """
+    span = find_frontmatter(text)
+    if span is None:
+        return text
+    yaml_text = text[span.start : span.end]
+    match = re.search(rf"^{re.escape(key)}[ \t]*:[^\r\n]*(\r?\n|\Z)", yaml_text, re.M)
+    if match is None:
+        return text
+    start = span.start + match.start()
+    end = _block_end(text, span.start + match.end(), span.end)
+    return text[:start] + text[max(end, span.start + match.end()) :]
+
+
 def _block_end(text: str, pos: int, limit: int) -> int:
     """End of the indented (or ``- ``) lines that continue a key's value from ``pos``."""
     end = pos

@@ -56,6 +56,19 @@ class SearchHit:
         return {**self.row.to_json(), "snippet": self.snippet}
 
 
+STATE_GITIGNORE = "# agentsync's local state (mirror, logs); rebuildable, never committed\n*\n"
+
+
+def ensure_state_dir(config: Config) -> None:
+    """Create ``.agentsync/`` with a ``.gitignore`` of its own, so Git never picks up the mirror."""
+    config.state_dir.mkdir(parents=True, exist_ok=True)
+    ignore = config.state_dir / ".gitignore"
+    if not ignore.exists():
+        from agentsync.fsutil import atomic_write
+
+        atomic_write(ignore, STATE_GITIGNORE.encode("utf-8"), sync=False)
+
+
 class Mirror:
     """An open mirror database. Use as a context manager, or call ``close``."""
 
@@ -73,7 +86,7 @@ class Mirror:
             if readonly:
                 connection = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, isolation_level=None)
             else:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                ensure_state_dir(config)
                 fresh = not path.exists()
                 connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 import functools
 import gc
-import multiprocessing
 import os
 import sqlite3
 import time
@@ -34,6 +33,8 @@ BATCH = 256
 BULK_THRESHOLD = 1000  # this many files to (re)index: rebuild the full-text index once instead
 PARALLEL_THRESHOLD = 1000  # this many files to parse: use worker processes
 MAX_WORKERS = 4
+
+FULL_SCAN_KEY = "full_scan_at"  # meta: when the whole work tree was last scanned
 
 Progress = Callable[[int, int], None]
 
@@ -61,7 +62,7 @@ class ScanReport:
 class _Known(NamedTuple):
     pk: int
     id: str
-    hash: str
+    disk_hash: str  # the file's hash when last mirrored or written
     size: int
     mtime_ns: int
 
@@ -149,7 +150,7 @@ def _scan(mirror: Mirror, paths: Iterable[str] | None, progress: Progress | None
         refused = {p.path for p in report.problems if isinstance(p, ArtifactError)}
         gone = [path for path in stats if path not in on_disk and path not in refused]
         view = [item.path for item in to_read] + gone
-        select = "SELECT path, pk, id, hash, size, mtime_ns FROM artifacts"
+        select = "SELECT path, pk, id, disk_hash, size, mtime_ns FROM artifacts"
         if len(view) > 500:
             wanted = set(view)
             rows = [row for row in db.execute(select) if row[0] in wanted]
@@ -176,7 +177,7 @@ def _scan(mirror: Mirror, paths: Iterable[str] | None, progress: Progress | None
                         failed.add(result.path)
                         continue
                     entry = known.get(result.path)
-                    if entry is not None and entry.hash == result.hash and entry.id == result.id:
+                    if entry is not None and entry.disk_hash == result.hash and entry.id == result.id:
                         stat_only.append(on_disk[result.path])
                         report.unchanged += 1
                     else:
@@ -190,6 +191,8 @@ def _scan(mirror: Mirror, paths: Iterable[str] | None, progress: Progress | None
             if not indexed:
                 db.execute("INSERT INTO artifacts_fts(artifacts_fts) VALUES ('rebuild')")
         _record_problems(db, report, scope, _now())
+        if scope is None:
+            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (FULL_SCAN_KEY, _now()))
     mirror.use_wal()
     return report
 
@@ -244,7 +247,12 @@ def parse_files(items: list[FoundFile], max_size: int, progress: Progress | None
     chunks = [items[i : i + BATCH] for i in range(0, total, BATCH)]
     workers = min(os.cpu_count() or 1, MAX_WORKERS)
     done = 0
-    if total >= PARALLEL_THRESHOLD and workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+    parallel = total >= PARALLEL_THRESHOLD and workers > 1
+    if parallel:
+        import multiprocessing  # only here: a hook that mirrors a few files never pays for it
+
+        parallel = "fork" in multiprocessing.get_all_start_methods()
+    if parallel:
         context = multiprocessing.get_context("fork")
         with context.Pool(workers) as pool:
             for raw in pool.imap(functools.partial(_parse_chunk, max_size=max_size), chunks):
@@ -279,13 +287,14 @@ def _stamp(item: FoundFile, scan_start_ns: int) -> int:
     return RACY if _is_racy(item.mtime_ns, scan_start_ns) else item.mtime_ns
 
 
+# The file's hash is both the content's (hash) and the file's as last seen (disk_hash): ?9 twice.
 _INSERT = (
     "INSERT INTO artifacts(path, type, title, status, version, layout, fields, content, hash, size, "
-    "mtime_ns, mirrored_at, id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    "mtime_ns, mirrored_at, id, disk_hash) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?9)"
 )
 _UPDATE = (
-    "UPDATE artifacts SET path=?, type=?, title=?, status=?, version=?, layout=?, fields=?, content=?, "
-    "hash=?, size=?, mtime_ns=?, mirrored_at=? WHERE id=?"
+    "UPDATE artifacts SET path=?1, type=?2, title=?3, status=?4, version=?5, layout=?6, fields=?7, content=?8, "
+    "hash=?9, size=?10, mtime_ns=?11, mirrored_at=?12, disk_hash=?9 WHERE id=?13"
 )
 
 

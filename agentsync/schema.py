@@ -63,6 +63,21 @@ MIGRATIONS: list[str] = [
         seen_at TEXT NOT NULL
     );
     """,
+    # 2: the file's hash apart from the content's, and the git fields' values at HEAD
+    """
+    -- hash describes content; disk_hash the work-tree file as last mirrored or written.
+    -- They differ while the mirror holds content that is not yet in the file.
+    ALTER TABLE artifacts ADD COLUMN disk_hash TEXT;
+    UPDATE artifacts SET disk_hash = hash;
+    -- Artifact files in HEAD's tree (meta 'git_head' names the commit) and their git fields.
+    CREATE TABLE git_heads (
+        path TEXT PRIMARY KEY,             -- relative to the agentsync root, with /
+        blob TEXT NOT NULL,                -- git blob id at HEAD
+        id TEXT,                           -- artifact id at HEAD; NULL if it did not parse
+        fields TEXT NOT NULL DEFAULT '{}'  -- the git fields' values at HEAD, as JSON
+    );
+    CREATE INDEX git_heads_id ON git_heads(id);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

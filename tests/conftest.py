@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,3 +67,51 @@ def repo(tmp_path: Path) -> Iterator[Repo]:
 
 def artifact(artifact_id: str, title: str = "A title", status: str = "DRAFT", body: str = "Body.\n") -> str:
     return f"---\nid: {artifact_id}\ntitle: {title}\nstatus: {status}\nversion: 1\n---\n\n# {title}\n\n{body}"
+
+
+class GitRepo(Repo):
+    """A real git repository (git's own command line), with agentsync.yaml committed."""
+
+    def git(self, *args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            ["git", *args], cwd=self.root, env=git_environment(), capture_output=True, text=True, input=input
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"git {' '.join(args)} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
+        return result
+
+    def commit_all(self, message: str) -> subprocess.CompletedProcess[str]:
+        self.git("add", "-A")
+        return self.git("commit", "-q", "-m", message)
+
+    def head(self) -> str:
+        return self.git("rev-parse", "HEAD").stdout.strip()
+
+
+def git_environment(**extra: str) -> dict[str, str]:
+    """The test's environment for git: its own identity and config, no ``GIT_*`` or skip leaking in."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k != "AGENTSYNC_SKIP"}
+    env.update(
+        GIT_AUTHOR_NAME="Ada Tester", GIT_AUTHOR_EMAIL="ada@example.com",
+        GIT_COMMITTER_NAME="Ada Tester", GIT_COMMITTER_EMAIL="ada@example.com",
+        GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull,
+    )  # fmt: skip
+    # The hooks call `python -m agentsync.hookrun` with the interpreter running the tests.
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    env.update(extra)
+    return env
+
+
+def make_git_repo(root: Path) -> GitRepo:
+    root.mkdir(parents=True, exist_ok=True)
+    repo = GitRepo(root)
+    repo.git("init", "-q", "-b", "main")
+    repo.git("config", "user.name", "Ada Tester")
+    repo.git("config", "user.email", "ada@example.com")
+    (root / config_module.CONFIG_NAME).write_text(config_module.render_default(), encoding="utf-8")
+    return repo
+
+
+@pytest.fixture
+def git_repo(tmp_path: Path) -> Iterator[GitRepo]:
+    yield make_git_repo(tmp_path / "repo")

@@ -29,14 +29,29 @@ def _main_command(ctx: click.Context) -> None:
 
 
 def all_commands() -> list[str]:
-    return sorted(cli.commands)
+    """Every command as typed, subcommands of groups included (``hooks install``)."""
+    names = []
+    for name, command in sorted(cli.commands.items()):
+        names.append(name)
+        if isinstance(command, click.Group):
+            names.extend(f"{name} {sub}" for sub in sorted(command.commands))
+    return names
+
+
+def test_groups_are_walked() -> None:
+    assert {"hooks install", "hooks uninstall", "hooks status", "check", "status", "deinit"} <= set(all_commands())
 
 
 @pytest.mark.parametrize("name", all_commands())
 def test_every_command_has_help(name: str) -> None:
-    result = CliRunner().invoke(cli, [name, "--help"])
+    words = name.split()
+    result = CliRunner().invoke(cli, [*words, "--help"])
     assert result.exit_code == 0
-    assert cli.commands[name].help, f"{name} has no help text"
+    command: click.Command = cli
+    for word in words:
+        assert isinstance(command, click.Group)
+        command = command.commands[word]
+    assert command.help, f"{name} has no help text"
     assert "Usage: " in result.output and len(result.output.splitlines()) >= 3
 
 

@@ -10,11 +10,11 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agentsync.yamlload import FrontmatterYAMLError, _Fallback, _fast_load, _Loader, load_frontmatter
+from agentsync.yamlload import RESOLVERS, FrontmatterYAMLError, _Fallback, _fast_load, load_frontmatter, loader
 
 
 def pyyaml(text: str) -> object:
-    return yaml.load(text, Loader=_Loader)
+    return yaml.load(text, Loader=loader())
 
 
 SCALARS = st.one_of(
@@ -107,3 +107,15 @@ def test_invalid_yaml_reports_its_line() -> None:
 def test_non_mapping_is_refused() -> None:
     with pytest.raises(FrontmatterYAMLError, match="mapping"):
         load_frontmatter("- just\n- a list\n")
+
+
+def test_copied_resolvers_match_pyyamls() -> None:
+    """The fast path's resolver table is PyYAML's (timestamps aside), first character by first character."""
+    theirs = {
+        first: [(tag, rx.pattern.replace("\n", "").replace(" ", "")) for tag, rx in resolvers]
+        for first, resolvers in loader().yaml_implicit_resolvers.items()
+    }
+    ours = {
+        first: [(tag, rx.pattern.replace(" ", "")) for tag, rx in resolvers] for first, resolvers in RESOLVERS.items()
+    }
+    assert ours == theirs

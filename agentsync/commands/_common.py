@@ -70,3 +70,8 @@ class ProgressBar:
     def close(self) -> None:
         if self._progress is not None:
             self._progress.stop()
+
+
+def find_repository_root(directory: Path | None = None) -> Path:
+    """The agentsync root (agentsync.yaml's folder, else the work tree's top)."""
+    return config_module.find_root(directory)

@@ -10,10 +10,8 @@ from agentsync import config as config_module
 from agentsync.commands._common import ProgressBar, report_problems, want_progress
 from agentsync.commands.mirror import summarize
 from agentsync.fsutil import atomic_write
-from agentsync.mirror import Mirror
+from agentsync.mirror import Mirror, ensure_state_dir
 from agentsync.scanner import scan
-
-GITIGNORE = "# agentsync's local state (mirror, logs); rebuildable, never committed\n*\n"
 
 
 def run(directory: Path | None, *, progress: bool | None = None) -> int:
@@ -25,10 +23,7 @@ def run(directory: Path | None, *, progress: bool | None = None) -> int:
         atomic_write(path, config_module.render_default().encode("utf-8"))
         click.echo(f"wrote {path.name}")
     config = config_module.load(root)
-    config.state_dir.mkdir(exist_ok=True)
-    ignore = config.state_dir / ".gitignore"
-    if not ignore.exists():
-        atomic_write(ignore, GITIGNORE.encode("utf-8"))
+    ensure_state_dir(config)
     bar = ProgressBar("mirroring", enabled=want_progress() if progress is None else progress)
     try:
         with Mirror.open(config) as mirror:

@@ -25,12 +25,19 @@ def summarize(report: ScanReport, total: int) -> str:
 
 
 def run(directory: Path | None, *, quiet: bool, verbose: bool) -> int:
+    from agentsync.gitmirror import forget_heads, repair_mark
+
     config = load_config(directory)
+    mark = repair_mark(config)
+    repairing = mark.exists()  # a hook failed: rescan everything, and HEAD's values too
     bar = ProgressBar("mirroring", enabled=want_progress() and not quiet)
     try:
         with Mirror.open(config) as mirror:
             report = scan(mirror, progress=bar)
             total = mirror.count()
+            if repairing:
+                forget_heads(mirror)
+                mark.unlink()
     finally:
         bar.close()
     report_problems(report.problems)

@@ -3,22 +3,44 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from agentsync.commands._common import load_config, report_problems
+from agentsync.commands._common import load_config, report_problems, warn
 from agentsync.commands.mirror import summarize
+from agentsync.config import Config
 from agentsync.errors import UsageError
 from agentsync.mirror import Mirror
 from agentsync.paths import relative_to_root
 
+if TYPE_CHECKING:
+    from agentsync.exporter import ExportReport
 
-def run_export(directory: Path | None, *, to: Path | None, bundle: Path | None, force: bool) -> int:
+
+def run_export(
+    directory: Path | None,
+    *,
+    to: Path | None,
+    bundle: Path | None,
+    force: bool,
+    commit: bool = False,
+    message: str | None = None,
+) -> int:
     from agentsync import exporter
 
     if to is not None and bundle is not None:
         raise UsageError("use either --to DIR or --bundle FILE, not both")
+    if commit and (to is not None or bundle is not None):
+        raise UsageError("--commit writes the work tree; it cannot be used with --to or --bundle")
+    if commit and not message:
+        raise UsageError("--commit needs a message: -m MESSAGE")
+    if message and not commit:
+        raise UsageError("-m MESSAGE goes with --commit")
     config = load_config(directory)
+    if commit:
+        assert message is not None
+        return _export_and_commit(config, message, force=force)
     with Mirror.open(config) as mirror:
         if bundle is not None:
             count = exporter.export_bundle(mirror, bundle)
@@ -30,8 +52,52 @@ def run_export(directory: Path | None, *, to: Path | None, bundle: Path | None, 
         else:
             report = exporter.export_tree(mirror, force=force)
             click.echo(f"exported: {len(report.written)} written, {report.unchanged} unchanged")
+    _report_overrides(report)
     report_problems(report.problems)
     return 0 if report.ok else 1
+
+
+def _report_overrides(report: ExportReport) -> None:
+    for override in report.overrides:
+        warn(f"warning: {override}")
+
+
+def _export_and_commit(config: Config, message: str, *, force: bool) -> int:
+    """Export into the work tree, then commit exactly the files written (refused if anything else is staged)."""
+    from agentsync import exporter
+    from agentsync.check import check, work_tree_reader
+    from agentsync.errors import GitError
+    from agentsync.gitfields import refresh_heads
+    from agentsync.gitrepo import GitRepo
+
+    repo = GitRepo(config.root)
+    staged = repo.staged_paths()
+    if staged:
+        listed = ", ".join(staged[:5]) + (f" and {len(staged) - 5} more" if len(staged) > 5 else "")
+        raise GitError(
+            f"other changes are staged ({listed}); commit them or unstage them (`git restore --staged PATH`) "
+            "so that the export commit holds only artifact files"
+        )
+    with Mirror.open(config) as mirror:
+        report = exporter.export_tree(mirror, force=force)
+        _report_overrides(report)
+        report_problems(report.problems)
+        if not report.ok:
+            click.echo("nothing committed: fix the problems above first")
+            return 1
+        if not report.written:
+            click.echo(f"nothing to commit: all {report.unchanged} artifact files match the mirror")
+            return 0
+        checked = check(config, mirror, report.written, work_tree_reader(config.root))
+        for problem in checked.problems:
+            warn(f"error: {problem}")
+        if not checked.ok:
+            click.echo(f"exported {len(report.written)} files but did not commit them: the check failed")
+            return 1
+        commit = repo.commit_paths(report.written, message)
+        refresh_heads(mirror, repo)
+    click.echo(f"committed {commit[:10]}: {len(report.written)} artifact file(s)")
+    return 0
 
 
 def run_import(directory: Path | None, paths: tuple[str, ...], *, bundle: Path | None, force: bool) -> int:

@@ -1,0 +1,167 @@
+"""``check``: what the pre-commit stage verifies before artifacts are committed.
+
+For each artifact file: the frontmatter parses, required keys are present, no sync
+conflict markers remain, git-field values are among those the config allows, and its
+id is unique across the repository. Staged mode reads the content being committed
+(the index), not the work tree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agentsync.artifact import Artifact, line_of, parse_bytes
+from agentsync.config import Config
+from agentsync.errors import AgentsyncError, ArtifactError, DuplicateIdError
+from agentsync.gitfields import artifact_values
+from agentsync.mirror import Mirror
+from agentsync.paths import Matcher, relative_to_root
+
+# Markers a sync conflict leaves (``<<<<<<< local`` … ``>>>>>>> remote v3 by …``).
+# A bare ``=======`` is not checked: in Markdown it underlines a heading.
+CONFLICT_MARKER = re.compile(r"^(?:<{7}|>{7})(?: |\r?$)", re.M)
+
+
+@dataclass(frozen=True)
+class CheckProblem:
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
+
+
+@dataclass
+class CheckReport:
+    checked: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # named paths that are not artifacts
+    problems: list[CheckProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+Reader = Callable[[str], "bytes | None"]
+
+
+def check_artifact(config: Config, artifact: Artifact) -> list[CheckProblem]:
+    """The per-file rules (everything but id uniqueness)."""
+    problems: list[CheckProblem] = []
+    text = artifact.content
+    for match in CONFLICT_MARKER.finditer(text):
+        problems.append(
+            CheckProblem(
+                artifact.path,
+                line_of(text, match.start()),
+                f"unresolved sync conflict marker; run `agentsync resolve {artifact.id}` or edit the file",
+            )
+        )
+    if artifact.layout == "frontmatter":
+        missing = [key for key in config.required_fields if artifact.fields.get(key) in (None, "")]
+        if missing:
+            keys = ", ".join(missing)
+            problems.append(CheckProblem(artifact.path, 1, f"missing required frontmatter key(s): {keys}"))
+    values = artifact_values(artifact, config.git_fields)
+    for name, allowed in config.allowed_values.items():
+        if name in values and str(values[name]) not in allowed:
+            problems.append(
+                CheckProblem(
+                    artifact.path,
+                    _key_line(text, name),
+                    f"{name} {values[name]!r} is not allowed; use one of: {', '.join(allowed)}",
+                )
+            )
+    return problems
+
+
+def _key_line(text: str, key: str) -> int | None:
+    match = re.search(rf"^{re.escape(key)}[ \t]*:", text, re.M | re.I)
+    return line_of(text, match.start()) if match else None
+
+
+def check(
+    config: Config, mirror: Mirror | None, paths: list[str], read: Reader, *, exists_elsewhere: Reader | None = None
+) -> CheckReport:
+    """Check ``paths`` (repository-relative) whose bytes ``read`` returns (None: deleted, skip).
+
+    Id clashes are looked for among the checked files and in the mirror (if there is
+    one); a clash the mirror suggests is confirmed by reading the other file
+    (``exists_elsewhere``, default ``read``), so a stale mirror never blocks a commit by mistake.
+    """
+    matcher = Matcher.from_config(config)
+    other = exists_elsewhere or read
+    report = CheckReport()
+    claimed: dict[str, list[str]] = {}
+    for path in sorted(set(paths)):
+        type_name = matcher.type_of(path)
+        if type_name is None:
+            report.skipped.append(path)
+            continue
+        data = read(path)
+        if data is None:
+            continue
+        report.checked.append(path)
+        if len(data) > config.max_file_size:
+            report.problems.append(
+                CheckProblem(path, None, f"file is {len(data):,} bytes, over max_file_size ({config.max_file_size:,})")
+            )
+            continue
+        try:
+            artifact = parse_bytes(path, data, type_name)
+        except ArtifactError as exc:
+            report.problems.append(CheckProblem(path, exc.line, exc.reason))
+            continue
+        report.problems.extend(check_artifact(config, artifact))
+        claimed.setdefault(artifact.id, []).append(path)
+    checked = set(report.checked)
+    for artifact_id, holders in claimed.items():
+        clashing = list(holders)
+        rows = (
+            []
+            if mirror is None
+            else mirror.connection.execute("SELECT path, type FROM artifacts WHERE id = ?", (artifact_id,)).fetchall()
+        )
+        for other_path, type_name in rows:
+            if other_path in checked:
+                continue
+            if _claims(other(other_path), other_path, type_name, artifact_id):
+                clashing.append(other_path)
+        if len(clashing) > 1:
+            error = DuplicateIdError(artifact_id, clashing)
+            for path in holders:
+                report.problems.append(CheckProblem(path, None, str(error)))
+    return report
+
+
+def _claims(data: bytes | None, path: str, type_name: str, artifact_id: str) -> bool:
+    if data is None:
+        return False
+    try:
+        return parse_bytes(path, data, type_name).id == artifact_id
+    except AgentsyncError:
+        return False
+
+
+def work_tree_reader(root: Path) -> Reader:
+    def read(path: str) -> bytes | None:
+        try:
+            return (root / path).read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return None
+
+    return read
+
+
+def all_artifact_paths(config: Config) -> list[str]:
+    from agentsync.paths import FoundFile, walk
+
+    return [item.path for item in walk(config, Matcher.from_config(config)) if isinstance(item, FoundFile)]
+
+
+def named_paths(config: Config, given: list[str]) -> list[str]:
+    return [relative_to_root(config, p) for p in given]

@@ -1,0 +1,49 @@
+"""``agentsync check [PATH...]``: the pre-commit stage's rules, on files, staged content or everything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from agentsync.commands._common import echo_json, load_config
+from agentsync.mirror import Mirror
+
+
+def run(directory: Path | None, paths: tuple[str, ...], *, staged: bool, as_json: bool) -> int:
+    from agentsync import check as checking
+    from agentsync.errors import UsageError
+    from agentsync.scanner import FULL_SCAN_KEY, scan
+
+    if staged and paths:
+        raise UsageError("use either --staged or PATH..., not both")
+    config = load_config(directory)
+    with Mirror.open(config) as mirror:
+        if mirror.get_meta(FULL_SCAN_KEY) is None:
+            scan(mirror)  # id uniqueness needs the other artifacts
+        if staged:
+            from agentsync.gitcli import GitCommandLine
+
+            repo = GitCommandLine(config.root)
+            read = repo.staged_reader()
+            report = checking.check(config, mirror, repo.staged_paths(), read)
+        else:
+            wanted = checking.named_paths(config, list(paths)) if paths else checking.all_artifact_paths(config)
+            report = checking.check(config, mirror, wanted, checking.work_tree_reader(config.root))
+    if as_json:
+        echo_json(
+            {
+                "ok": report.ok,
+                "checked": report.checked,
+                "problems": [{"path": p.path, "line": p.line, "message": p.message} for p in report.problems],
+            }
+        )
+    else:
+        for problem in report.problems:
+            click.echo(f"error: {problem}", err=True)
+        files = len(report.checked)
+        if report.ok:
+            click.echo(f"checked {files} artifact file{'s' if files != 1 else ''}: ok")
+        else:
+            click.echo(f"checked {files} artifact file{'s' if files != 1 else ''}: {len(report.problems)} problem(s)")
+    return 0 if report.ok else 1

@@ -1,0 +1,40 @@
+"""``agentsync hooks install | uninstall | status``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from agentsync import hooks
+from agentsync.commands._common import find_repository_root
+from agentsync.gitrepo import hooks_folder
+
+
+def run_install(directory: Path | None) -> int:
+    root = find_repository_root(directory)
+    for change in hooks.install(root):
+        detail = f" ({change.detail})" if change.detail else ""
+        click.echo(f"{change.name}: {change.action}{detail}")
+    click.echo(f"hooks folder: {hooks_folder(root)}")
+    return 0
+
+
+def run_uninstall(directory: Path | None) -> int:
+    root = find_repository_root(directory)
+    changes = hooks.uninstall(root)
+    for change in changes:
+        detail = f" ({change.detail})" if change.detail else ""
+        click.echo(f"{change.name}: {change.action}{detail}")
+    if not changes:
+        click.echo("no agentsync hooks were installed")
+    return 0
+
+
+def run_status(directory: Path | None) -> int:
+    root = find_repository_root(directory)
+    states = hooks.status(root)
+    click.echo(f"hooks folder: {hooks_folder(root)}")
+    for state in states:
+        click.echo(f"  {state.name:<14} {state.describe()}")
+    return 0 if all(s.current for s in states) else 1

@@ -1,0 +1,142 @@
+"""Reading Git through its plumbing commands, for hooks.
+
+A hook runs on every commit, merge and checkout, so its cost is mostly start-up. pygit2
+takes about 60 ms to import here, more than a hook's whole work; one ``git diff-tree``
+takes a few. ``GitCommandLine`` implements ``GitReader`` with plumbing whose output
+formats are stable (``-z``, raw diffs, ``ls-files --stage``); commands use ``GitRepo``.
+The tests run both against the same repositories and require the same answers.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from agentsync.errors import GitError
+from agentsync.gitrepo import clean_environment, index_file_override
+
+_NO_COMMIT = "0" * 40
+
+
+class GitCommandLine:
+    """``GitReader`` over ``git`` subprocesses, run in the agentsync root with ``--relative`` paths."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._env = clean_environment()
+        self._resolved: dict[str, str | None] = {}
+        inside = self._git("rev-parse", "--is-inside-work-tree", check=False)
+        if inside.strip() != b"true":
+            raise GitError(f"{root} is not inside a git work tree")
+
+    def _git(
+        self, *args: str, check: bool = True, input: bytes | None = None, env: dict[str, str] | None = None
+    ) -> bytes:
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=self.root, env=env or self._env, input=input, capture_output=True, check=False
+            )
+        except FileNotFoundError as exc:
+            raise GitError("git is not installed or not on PATH") from exc
+        if check and done.returncode != 0:
+            message = done.stderr.decode("utf-8", "replace").strip()
+            raise GitError(f"git {' '.join(args[:2])} failed: {message or done.returncode}")
+        return done.stdout
+
+    def head_commit(self) -> str | None:
+        return self.resolve("HEAD")
+
+    def resolve(self, revision: str) -> str | None:
+        if not revision or set(revision) == {"0"}:
+            return None
+        if revision not in self._resolved:  # a hook asks about HEAD more than once; it does not move meanwhile
+            out = self._git("rev-parse", "-q", "--verify", "--end-of-options", f"{revision}^{{commit}}", check=False)
+            self._resolved[revision] = out.decode().strip() or None
+        return self._resolved[revision]
+
+    def parent_of(self, commit: str) -> str | None:
+        return self.resolve(f"{commit}^1")
+
+    def changed_blobs(self, old: str | None, new: str | None) -> dict[str, str | None]:
+        if old is None and new is None:
+            return {}
+        if new is None:
+            args = ["ls-tree", "-r", "-z", "--full-name", str(old), "."]
+            return {path: None for path, _oid in _ls_tree_entries(self._git(*args), self._prefix())}
+        sides = [new] if old is None else [old, new]
+        raw = self._git("diff-tree", "-r", "-z", "--no-renames", "--relative", *(["--root"] if old is None else []),
+                        "--no-commit-id", *sides)  # fmt: skip
+        changed: dict[str, str | None] = {}
+        fields = raw.split(b"\0")
+        for i in range(0, len(fields) - 1, 2):
+            header, path = fields[i].decode(), fields[i + 1].decode("utf-8", "surrogateescape")
+            if not header.startswith(":"):
+                continue
+            _old_mode, new_mode, _old_oid, new_oid, status = header[1:].split(" ")
+            if status.startswith("D") or new_oid == _NO_COMMIT:
+                changed.setdefault(path, None)
+            elif new_mode.startswith("100") or new_mode == "120000":
+                changed[path] = new_oid
+            else:
+                changed.setdefault(path, None)
+        return changed
+
+    def _prefix(self) -> str:
+        return self._git("rev-parse", "--show-prefix").decode().strip()
+
+    def read_blob(self, oid: str) -> bytes:
+        return self._git("cat-file", "blob", oid)
+
+    def blobs_under(self, commit: str | None, folders: Iterable[str]) -> Iterator[tuple[str, str]]:
+        if commit is None:
+            return
+        specs = sorted({f.rstrip("/") or "." for f in folders})
+        yield from _ls_tree_entries(
+            self._git("ls-tree", "-r", "-z", "--full-name", commit, "--", *specs), self._prefix()
+        )
+
+    def _index_env(self) -> dict[str, str]:
+        override = index_file_override()
+        return self._env if override is None else {**self._env, "GIT_INDEX_FILE": str(override)}
+
+    def staged_paths(self) -> list[str]:
+        env = self._index_env()
+        if self.head_commit() is None:
+            raw = self._git("ls-files", "-z", "--cached", env=env)
+        else:
+            raw = self._git(
+                "diff-index", "--cached", "--name-only", "-z", "--relative", "--no-renames", "HEAD", env=env
+            )
+        return sorted(p.decode("utf-8", "surrogateescape") for p in raw.split(b"\0") if p)
+
+    def staged_reader(self) -> Callable[[str], bytes | None]:
+        env = self._index_env()
+        entries: dict[str, str] = {}
+        for record in self._git("ls-files", "-z", "--stage", env=env).split(b"\0"):
+            if record:
+                meta, _, path = record.partition(b"\t")
+                entries[path.decode("utf-8", "surrogateescape")] = meta.split()[1].decode()
+        cache: dict[str, bytes] = {}
+
+        def read(path: str) -> bytes | None:
+            oid = entries.get(path)
+            if oid is None:
+                return None
+            if oid not in cache:
+                cache[oid] = self.read_blob(oid)
+            return cache[oid]
+
+        return read
+
+
+def _ls_tree_entries(raw: bytes, prefix: str) -> Iterator[tuple[str, str]]:
+    """(path relative to the agentsync root, blob id) from ``git ls-tree -r -z --full-name``."""
+    for record in raw.split(b"\0"):
+        if not record:
+            continue
+        meta, _, full = record.partition(b"\t")
+        _mode, kind, oid = meta.decode().split(" ")
+        path = full.decode("utf-8", "surrogateescape")
+        if kind == "blob" and path.startswith(prefix):
+            yield path[len(prefix) :], oid

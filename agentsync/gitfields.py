@@ -1,0 +1,235 @@
+"""Git fields: frontmatter keys (default ``status``) whose value only Git may change.
+
+The mirror keeps each artifact's git-field values at HEAD beside the work-tree values
+(table ``git_heads``, for the commit named by meta ``git_head``). It is refreshed by
+diffing HEAD's tree against the commit it was built for, so after a commit only the
+paths the commit touched are read. Writers use ``GitFieldGuard`` so that no value
+Git did not give ever reaches a file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentsync.artifact import Artifact, parse_bytes
+from agentsync.errors import AgentsyncError
+from agentsync.frontmatter_edit import remove_field, set_field
+from agentsync.gitrepo import GitReader, GitRepo, blob_oid
+from agentsync.mirror import Mirror
+from agentsync.paths import Matcher
+
+HEAD_KEY = "git_head"
+KnownChanges = tuple[str | None, str | None, dict[str, str | None]]
+
+
+def values_of(fields: dict[str, Any], status: str | None, git_fields: Iterable[str]) -> dict[str, Any]:
+    """The git fields an artifact sets (an ``.agent/cache`` file's status line counts as ``status``)."""
+    values: dict[str, Any] = {}
+    for name in git_fields:
+        if name in fields:
+            values[name] = fields[name]
+        elif name == "status" and status is not None:
+            values[name] = status
+    return values
+
+
+def artifact_values(artifact: Artifact, git_fields: Iterable[str]) -> dict[str, Any]:
+    return values_of(artifact.fields, artifact.status, git_fields)
+
+
+def refresh_heads(mirror: Mirror, repo: GitReader, known: KnownChanges | None = None) -> int:
+    """Bring ``git_heads`` to the current HEAD; return how many blobs had to be parsed.
+
+    ``known`` is a diff the caller already has (old commit, new commit, changed blobs): a hook
+    that just diffed the range it mirrored passes it on instead of asking Git again.
+    """
+    head = repo.head_commit()
+    recorded = mirror.get_meta(HEAD_KEY)
+    if recorded == (head or ""):
+        return 0
+    config = mirror.config
+    matcher = Matcher.from_config(config)
+    if known is not None and recorded and known[0] == recorded and known[1] == head:
+        diff: dict[str, str | None] | None = known[2]
+    elif recorded and repo.resolve(recorded) is not None:
+        diff = repo.changed_blobs(recorded, head)
+    else:
+        diff = None
+    if diff is not None:
+        changed = {p: oid for p, oid in diff.items() if matcher.type_of(p)}
+        gone = [p for p, oid in changed.items() if oid is None]
+        entries = [(p, oid) for p, oid in changed.items() if oid is not None]
+        full = False
+    else:
+        gone, full = [], True
+        entries = [(p, oid) for p, oid in repo.blobs_under(head, matcher.roots) if matcher.type_of(p)]
+    rows, parsed = _head_rows(mirror, repo, matcher, entries)
+    with mirror.transaction() as db:
+        if full:
+            db.execute("DELETE FROM git_heads")
+        db.executemany("DELETE FROM git_heads WHERE path = ?", [(p,) for p in gone])
+        db.executemany("INSERT OR REPLACE INTO git_heads(path, blob, id, fields) VALUES (?,?,?,?)", rows)
+        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (HEAD_KEY, head or ""))
+    return parsed
+
+
+def _head_rows(
+    mirror: Mirror, repo: GitReader, matcher: Matcher, entries: list[tuple[str, str]]
+) -> tuple[list[tuple[str, str, str | None, str]], int]:
+    """git_heads rows for (path, blob id) entries. A work-tree file with HEAD's exact bytes already
+    has its values in the mirror, so only blobs that differ from the work tree are read and parsed."""
+    git_fields = mirror.config.git_fields
+    db = mirror.connection
+    oids = dict(entries)
+    same: dict[str, tuple[str, str, str | None]] = {}
+    select = "SELECT path, id, fields, status, content FROM artifacts WHERE hash = disk_hash"
+    candidates: Iterable[tuple[str, str, str, str | None, str]]
+    if len(oids) > 200:
+        candidates = db.execute(select)
+    else:
+        candidates = (row for path in oids for row in db.execute(f"{select} AND path = ?", (path,)))
+    for path, artifact_id, fields_json, status, content in candidates:
+        if path in oids and blob_oid(content.encode("utf-8")) == oids[path]:
+            same[path] = (artifact_id, fields_json, status)
+    rows: list[tuple[str, str, str | None, str]] = []
+    parsed = 0
+    for path, oid in entries:
+        if path in same:
+            artifact_id, fields_json, status = same[path]
+            values = values_of(json.loads(fields_json), status, git_fields)
+        else:
+            parsed += 1
+            try:
+                artifact = parse_bytes(path, repo.read_blob(oid), matcher.type_of(path) or "")
+            except AgentsyncError:
+                rows.append((path, oid, None, "{}"))
+                continue
+            artifact_id, values = artifact.id, artifact_values(artifact, git_fields)
+        rows.append((path, oid, artifact_id, json.dumps(values, ensure_ascii=False)))
+    return rows, parsed
+
+
+def head_values(mirror: Mirror, artifact_id: str, path: str) -> dict[str, Any] | None:
+    """Git-field values at HEAD for an artifact (by path, else by id after a rename), or None if not at HEAD."""
+    row = mirror.connection.execute("SELECT fields FROM git_heads WHERE path = ?", (path,)).fetchone()
+    if row is None:
+        row = mirror.connection.execute("SELECT fields FROM git_heads WHERE id = ?", (artifact_id,)).fetchone()
+    return None if row is None else dict(json.loads(row[0]))
+
+
+@dataclass(frozen=True)
+class Override:
+    """A git-field value in the mirror that Git did not give; the file keeps Git's value instead."""
+
+    path: str
+    field: str
+    offered: Any
+    kept: Any  # None: the field is not in Git at all, so it was left out
+
+    def __str__(self) -> str:
+        kept = "left out (not in Git)" if self.kept is None else f"kept {self.kept!r} from Git"
+        return f"{self.path}: {self.field} {self.offered!r} did not come from Git; {kept}"
+
+
+@dataclass
+class GitFieldGuard:
+    """Rewrites content about to be written so its git fields hold Git's values.
+
+    Git's value is the work-tree file's (Git manages the work tree; an uncommitted
+    change there is the user's own), else HEAD's; with neither, the field is left out.
+    Without a git repository there is no authority and content passes unchanged.
+    """
+
+    mirror: Mirror
+    overrides: list[Override] = field(default_factory=list)
+    _repo: GitRepo | None = None
+    _refreshed: bool = False
+    _no_git: bool = False
+
+    def _heads_ready(self) -> bool:
+        if self._no_git:
+            return False
+        if not self._refreshed:
+            try:
+                self._repo = GitRepo(self.mirror.config.root)
+            except AgentsyncError:
+                self._no_git = True
+                return False
+            refresh_heads(self.mirror, self._repo)
+            self._refreshed = True
+        return True
+
+    def apply(self, artifact: Artifact, disk: bytes | None) -> str:
+        """``artifact.content`` with Git's git-field values; ``disk`` is the current file, if any."""
+        git_fields = self.mirror.config.git_fields
+        if not git_fields:
+            return artifact.content
+        offered = artifact_values(artifact, git_fields)
+        truth: dict[str, Any] | None = None
+        if disk is not None:
+            try:
+                truth = artifact_values(parse_bytes(artifact.path, disk, artifact.type), git_fields)
+            except AgentsyncError:
+                truth = None  # an unparseable file: fall back to HEAD
+        if truth is None:
+            if not self._heads_ready():
+                return artifact.content
+            truth = head_values(self.mirror, artifact.id, artifact.path) or {}
+        content = artifact.content
+        for name in git_fields:
+            if offered.get(name) == truth.get(name):
+                continue
+            self.overrides.append(Override(artifact.path, name, offered.get(name), truth.get(name)))
+            content = set_field(content, name, truth[name]) if name in truth else remove_field(content, name)
+        return content
+
+
+@dataclass(frozen=True)
+class FieldDifference:
+    """A git field whose work-tree value is not HEAD's: ``state`` is changed, new or deleted."""
+
+    id: str
+    path: str
+    field: str
+    head: Any  # None: not at HEAD
+    work_tree: Any  # None: not in the work tree (or the key is absent)
+    state: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "path": self.path, "field": self.field, "state": self.state,
+                "head": self.head, "work_tree": self.work_tree}  # fmt: skip
+
+
+def differences(mirror: Mirror) -> list[FieldDifference]:
+    """Git fields that differ between the work tree (as mirrored) and HEAD (call ``refresh_heads`` first)."""
+    git_fields = mirror.config.git_fields
+    db = mirror.connection
+    heads_by_path = {path: (artifact_id, json.loads(f)) for path, artifact_id, f in db.execute(
+        "SELECT path, id, fields FROM git_heads")}  # fmt: skip
+    heads_by_id = {artifact_id: (path, values) for path, (artifact_id, values) in heads_by_path.items() if artifact_id}
+    found: list[FieldDifference] = []
+    seen_ids: set[str] = set()
+    for artifact_id, path, fields_json, status in db.execute("SELECT id, path, fields, status FROM artifacts"):
+        seen_ids.add(artifact_id)
+        here = values_of(json.loads(fields_json), status, git_fields)
+        at_head = heads_by_path.get(path)
+        if at_head is None or at_head[0] != artifact_id:
+            moved = heads_by_id.get(artifact_id)
+            at_head = (artifact_id, moved[1]) if moved else None
+        if at_head is None:
+            for name in git_fields:
+                if name in here:
+                    found.append(FieldDifference(artifact_id, path, name, None, here[name], "new"))
+            continue
+        for name in git_fields:
+            if here.get(name) != at_head[1].get(name):
+                found.append(FieldDifference(artifact_id, path, name, at_head[1].get(name), here.get(name), "changed"))
+    for artifact_id, (path, values) in heads_by_id.items():
+        if artifact_id not in seen_ids:
+            for name in git_fields:
+                if name in values:
+                    found.append(FieldDifference(artifact_id, path, name, values[name], None, "deleted"))
+    return sorted(found, key=lambda d: (d.state, d.path, d.field))

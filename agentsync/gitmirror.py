@@ -1,0 +1,84 @@
+"""Mirroring what a Git operation changed: only the paths between two commits, never a full scan.
+
+Hooks call these after a commit, merge, checkout or rewrite. Each step is one
+transaction, so the mirror is never half-updated; if a step fails, a repair mark is
+left in ``.agentsync/`` and the next run (hook or command) rescans everything.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agentsync.config import Config
+from agentsync.gitcli import GitCommandLine
+from agentsync.gitfields import HEAD_KEY, refresh_heads
+from agentsync.gitrepo import GitReader
+from agentsync.mirror import Mirror
+from agentsync.paths import Matcher
+from agentsync.scanner import FULL_SCAN_KEY, ScanReport, scan
+
+REPAIR_MARK = "needs-rescan"
+
+
+@dataclass
+class GitMirrorReport:
+    paths: list[str] = field(default_factory=list)  # artifact paths the range touched
+    scan: ScanReport | None = None
+    full: bool = False  # a full scan ran (first run, or a repair)
+
+
+def repair_mark(config: Config) -> Path:
+    return config.state_dir / REPAIR_MARK
+
+
+def mark_for_repair(config: Config, reason: str) -> None:
+    """Leave a note that the mirror may be behind; best effort (the failure being handled comes first)."""
+    try:
+        config.state_dir.mkdir(exist_ok=True)
+        repair_mark(config).write_text(reason + "\n", encoding="utf-8")
+    except OSError:
+        pass
+
+
+def forget_heads(mirror: Mirror) -> None:
+    """Make the next ``refresh_heads`` rebuild HEAD's git-field values from scratch."""
+    with mirror.transaction() as db:
+        db.execute("DELETE FROM meta WHERE key = ?", (HEAD_KEY,))
+
+
+def mirror_range(config: Config, old: str | None, new: str | None, repo: GitReader | None = None) -> GitMirrorReport:
+    """Mirror the artifact paths that differ between commits ``old`` and ``new``, then HEAD's git fields."""
+    repo = repo or GitCommandLine(config.root)
+    matcher = Matcher.from_config(config)
+    report = GitMirrorReport()
+    mark = repair_mark(config)
+    with Mirror.open(config) as mirror:
+        if mark.exists() or mirror.get_meta(FULL_SCAN_KEY) is None:
+            report.full = True
+            report.scan = scan(mirror)
+            forget_heads(mirror)
+            refresh_heads(mirror, repo)
+        else:
+            changed = repo.changed_blobs(old, new)
+            report.paths = sorted(p for p in changed if matcher.type_of(p))
+            if report.paths:
+                report.scan = scan(mirror, report.paths)
+            refresh_heads(mirror, repo, (old, new, changed))
+    if report.full and mark.exists():
+        os.unlink(mark)
+    return report
+
+
+def mirror_all(config: Config, repo: GitReader | None = None) -> GitMirrorReport:
+    """A stat-first scan of everything (used when Git cannot say which paths changed)."""
+    repo = repo or GitCommandLine(config.root)
+    report = GitMirrorReport(full=True)
+    with Mirror.open(config) as mirror:
+        report.scan = scan(mirror)
+        refresh_heads(mirror, repo)
+    mark = repair_mark(config)
+    if mark.exists():
+        os.unlink(mark)
+    return report

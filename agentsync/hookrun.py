@@ -1,0 +1,214 @@
+"""What git hooks run: ``python -m agentsync.hookrun HOOK [ARGS]`` (the stubs in ``hooks/`` call it).
+
+Kept light for speed: no click, no rich, nothing remote is imported unless a push needs it.
+A post-* hook cannot stop Git and must never lose work, so when one fails it prints one
+line with a pointer to the log, marks the mirror for repair (the next run rescans) and
+exits 0. The pre-commit check blocks the commit when it finds problems.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from agentsync.config import Config
+
+USAGE = "usage: python -m agentsync.hookrun HOOK [ARGS...]  (HOOK: {names})"
+
+
+def _say(message: str) -> None:
+    print(f"agentsync: {message}", file=sys.stderr)
+
+
+def _scan_problems(report: object) -> int:
+    problems = getattr(getattr(report, "scan", None), "problems", None) or []
+    for problem in problems:
+        _say(f"warning: {problem}")
+    return len(problems)
+
+
+def pre_commit(config: Config, args: list[str]) -> int:
+    """Check the staged artifact files (the content being committed)."""
+    from agentsync.check import check
+    from agentsync.errors import MirrorError
+    from agentsync.gitcli import GitCommandLine
+    from agentsync.mirror import Mirror
+    from agentsync.scanner import FULL_SCAN_KEY, scan
+
+    repo = GitCommandLine(config.root)
+    staged = repo.staged_paths()
+    if not staged:
+        return 0
+    read = repo.staged_reader()
+    try:
+        mirror = Mirror.open(config)
+    except MirrorError as exc:  # a broken cache must not stop commits; the check narrows instead
+        _say(f"warning: {exc}; ids are checked only among the staged files")
+        report = check(config, None, staged, read)
+    else:
+        with mirror:
+            if mirror.get_meta(FULL_SCAN_KEY) is None:
+                scan(mirror)  # the id-uniqueness check needs to know the other artifacts
+            report = check(config, mirror, staged, read)
+    for problem in report.problems:
+        _say(str(problem))
+    if report.ok:
+        return 0
+    _say(f"commit blocked: {len(report.problems)} problem(s) in staged artifacts (AGENTSYNC_SKIP=1 skips the check)")
+    return 1
+
+
+def post_commit(config: Config, args: list[str]) -> int:
+    from agentsync.gitcli import GitCommandLine
+    from agentsync.gitmirror import mirror_range
+
+    repo = GitCommandLine(config.root)
+    head = repo.head_commit()
+    _scan_problems(mirror_range(config, repo.parent_of(head) if head else None, head, repo))
+    return 0
+
+
+def post_merge(config: Config, args: list[str]) -> int:
+    from agentsync.gitcli import GitCommandLine
+    from agentsync.gitmirror import mirror_all, mirror_range
+
+    repo = GitCommandLine(config.root)
+    before = repo.resolve("ORIG_HEAD")
+    report = mirror_range(config, before, repo.head_commit(), repo) if before else mirror_all(config, repo)
+    _scan_problems(report)
+    return 0
+
+
+def post_checkout(config: Config, args: list[str]) -> int:
+    """ARGS: previous HEAD, new HEAD, 1 for a branch checkout (0: files checked out from the index)."""
+    from agentsync.gitcli import GitCommandLine
+    from agentsync.gitmirror import mirror_all, mirror_range
+
+    repo = GitCommandLine(config.root)
+    if len(args) >= 3 and args[2] == "1":
+        report = mirror_range(config, repo.resolve(args[0]), repo.resolve(args[1]), repo)
+    else:
+        report = mirror_all(config, repo)  # Git does not say which files; the scan reads only changed ones
+    _scan_problems(report)
+    return 0
+
+
+def post_rewrite(config: Config, args: list[str]) -> int:
+    """ARGS: ``amend`` or ``rebase``; stdin: ``old new`` commit pairs."""
+    pairs = [line.split()[:2] for line in sys.stdin.read().splitlines() if len(line.split()) >= 2]
+    return _rewritten(config, args[0] if args else "", pairs)
+
+
+def _rewritten(config: Config, command: str, pairs: list[list[str]]) -> int:
+    from agentsync.gitcli import GitCommandLine
+    from agentsync.gitmirror import mirror_all, mirror_range
+
+    repo = GitCommandLine(config.root)
+    head = repo.head_commit()
+    if command == "rebase":
+        before = repo.resolve("ORIG_HEAD")
+    elif pairs:
+        before = repo.resolve(pairs[-1][0])
+    else:
+        before = repo.resolve("HEAD@{1}")  # amend, seen without its stdin: the reflog knows
+    report = mirror_range(config, before, head, repo) if before else mirror_all(config, repo)
+    _scan_problems(report)
+    return 0
+
+
+def framework_mirror(config: Config, args: list[str]) -> int:
+    """The pre-commit framework's ``agentsync-mirror``: which post-* stage it is comes from its variables."""
+    env = os.environ
+    if "PRE_COMMIT_CHECKOUT_TYPE" in env:
+        refs = [env.get("PRE_COMMIT_FROM_REF", ""), env.get("PRE_COMMIT_TO_REF", ""), env["PRE_COMMIT_CHECKOUT_TYPE"]]
+        return post_checkout(config, refs)
+    if "PRE_COMMIT_IS_SQUASH_MERGE" in env:
+        return post_merge(config, [env["PRE_COMMIT_IS_SQUASH_MERGE"]])
+    if "PRE_COMMIT_REWRITE_COMMAND" in env:
+        return _rewritten(config, env["PRE_COMMIT_REWRITE_COMMAND"], [])
+    return post_commit(config, args)
+
+
+def pre_push(config: Config, args: list[str]) -> int:
+    """Sync before the push leaves; with no remote configured there is nothing to send."""
+    if not sys.stdin.isatty():
+        sys.stdin.read()  # the refs being pushed; not needed yet
+    if config.remote:
+        _say(f"remote {config.remote!r} is configured, but this agentsync cannot sync yet; nothing sent")
+    return 0
+
+
+HANDLERS: dict[str, Callable[[Config, list[str]], int]] = {
+    "pre-commit": pre_commit,
+    "post-commit": post_commit,
+    "post-merge": post_merge,
+    "post-checkout": post_checkout,
+    "post-rewrite": post_rewrite,
+    "pre-push": pre_push,
+    "mirror": framework_mirror,
+}
+
+
+def run(name: str, args: list[str], start: Path | None = None) -> int:
+    """Run one hook; return its exit code. Errors are reported here, as hooks have no other caller."""
+    from agentsync import config as config_module
+    from agentsync.errors import AgentsyncError, ConfigError, NotARepositoryError
+
+    if os.environ.get("AGENTSYNC_SKIP") == "1":
+        return 0
+    handler = HANDLERS.get(name)
+    if handler is None:
+        _say(USAGE.format(names=", ".join(HANDLERS)))
+        return 2
+    blocking = name == "pre-commit"
+    try:
+        root = config_module.find_root(start)
+    except NotARepositoryError as exc:
+        _say(f"{name} hook skipped: {exc}")
+        return 0
+    if not (root / config_module.CONFIG_NAME).is_file():
+        missing = config_module.CONFIG_NAME
+        _say(f"{name} hook skipped: no {missing} (run `agentsync init`, or `agentsync hooks uninstall`)")
+        return 0
+    try:
+        config = config_module.load(root)
+    except ConfigError as exc:
+        _say(f"{name} hook: {exc}")
+        return 1 if blocking else 0
+    try:
+        return handler(config, args)
+    except AgentsyncError as exc:
+        return _failed(config, name, exc, blocking, expected=True)
+    except Exception as exc:
+        return _failed(config, name, exc, blocking, expected=False)
+
+
+def _failed(config: Config, name: str, exc: BaseException, blocking: bool, *, expected: bool) -> int:
+    import logging
+
+    from agentsync import log
+    from agentsync.gitmirror import mark_for_repair
+
+    path = log.configure(config.state_dir if config.state_dir.is_dir() else None)
+    logging.getLogger("agentsync").error("%s hook failed", name, exc_info=exc)
+    what = str(exc) if expected else f"{type(exc).__name__}: {exc}"
+    if blocking:
+        _say(f"{name} hook failed: {what} (details in {path}); AGENTSYNC_SKIP=1 commits without the check")
+        return 1
+    mark_for_repair(config, f"{name} hook failed: {what}")
+    _say(f"{name} hook failed: {what} (details in {path}); the next agentsync run repairs the mirror")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        _say(USAGE.format(names=", ".join(HANDLERS)))
+        return 2
+    return run(argv[0], argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

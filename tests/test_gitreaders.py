@@ -1,0 +1,91 @@
+"""The two Git readers (pygit2 for commands, git plumbing for hooks) give the same answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agentsync.errors import GitError
+from agentsync.gitcli import GitCommandLine
+from agentsync.gitrepo import GitRepo as Pygit2Reader
+from agentsync.gitrepo import changed_paths
+from tests.conftest import GitRepo, artifact
+
+
+@pytest.fixture
+def history(git_repo: GitRepo) -> tuple[GitRepo, list[str]]:
+    """Commits with adds, edits, a rename, a delete, a non-ASCII name and a file outside the artifacts."""
+    commits = []
+    git_repo.write("stories/S-1.md", artifact("S-1"))
+    git_repo.write("plans/P-1.md", artifact("P-1"))
+    git_repo.commit_all("one")
+    commits.append(git_repo.head())
+    git_repo.write("stories/S-1.md", artifact("S-1", status="active"))
+    git_repo.git("mv", "plans/P-1.md", "plans/P-1-renamed.md")
+    git_repo.write("stories/Ünïcode story.md", artifact("S-2"))
+    git_repo.write("README.txt", "not an artifact\n")
+    git_repo.commit_all("two")
+    commits.append(git_repo.head())
+    git_repo.remove("stories/S-1.md")
+    git_repo.commit_all("three")
+    commits.append(git_repo.head())
+    return git_repo, commits
+
+
+def test_commits_and_diffs_agree(history: tuple[GitRepo, list[str]]) -> None:
+    repo, commits = history
+    pygit2_reader, plumbing = Pygit2Reader(repo.root), GitCommandLine(repo.root)
+    assert pygit2_reader.head_commit() == plumbing.head_commit() == commits[-1]
+    for revision in ("HEAD", "HEAD~1", "main", commits[0][:10], "no-such-branch", "0" * 40):
+        assert pygit2_reader.resolve(revision) == plumbing.resolve(revision), revision
+    assert pygit2_reader.parent_of(commits[0]) is None and plumbing.parent_of(commits[0]) is None
+    ranges = [(None, commits[0]), (commits[0], commits[1]), (commits[1], commits[2]), (commits[0], commits[2]),
+              (commits[2], commits[0]), (commits[1], None)]  # fmt: skip
+    for old, new in ranges:
+        assert pygit2_reader.changed_blobs(old, new) == plumbing.changed_blobs(old, new), (old, new)
+    both = plumbing.changed_blobs(commits[0], commits[1])
+    assert both["plans/P-1.md"] is None and both["plans/P-1-renamed.md"] is not None
+    assert "stories/Ünïcode story.md" in both
+    assert changed_paths(plumbing, commits[1], commits[2]) == {"stories/S-1.md"}
+    oid = both["stories/S-1.md"]
+    assert (
+        oid is not None
+        and pygit2_reader.read_blob(oid) == plumbing.read_blob(oid) == artifact("S-1", status="active").encode()
+    )
+    trees = [sorted(r.blobs_under(commits[1], ["stories", "plans", ""])) for r in (pygit2_reader, plumbing)]
+    assert trees[0] == trees[1] and len(trees[0]) >= 5
+
+
+def test_index_agrees(history: tuple[GitRepo, list[str]]) -> None:
+    repo, _ = history
+    repo.write("stories/S-3.md", artifact("S-3"))
+    repo.write("plans/P-1-renamed.md", artifact("P-1", status="done"))
+    repo.git("add", "stories/S-3.md", "plans/P-1-renamed.md")
+    repo.write("plans/P-1-renamed.md", artifact("P-1", status="unstaged"))
+    pygit2_reader, plumbing = Pygit2Reader(repo.root), GitCommandLine(repo.root)
+    assert pygit2_reader.staged_paths() == plumbing.staged_paths() == ["plans/P-1-renamed.md", "stories/S-3.md"]
+    for path in ("plans/P-1-renamed.md", "stories/S-3.md", "missing.md"):
+        assert pygit2_reader.staged_reader()(path) == plumbing.staged_reader()(path)
+    assert b"status: done" in (plumbing.staged_reader()("plans/P-1-renamed.md") or b"")
+
+
+def test_agentsync_root_in_a_subfolder(git_repo: GitRepo) -> None:
+    docs = GitRepo(git_repo.root / "docs")
+    docs.write("stories/S-1.md", artifact("S-1"))
+    git_repo.write("stories/outside.md", artifact("X-1"))
+    git_repo.commit_all("nested")
+    first = git_repo.head()
+    docs.write("stories/S-1.md", artifact("S-1", status="active"))
+    git_repo.write("stories/outside.md", artifact("X-1", status="active"))
+    git_repo.commit_all("both")
+    for reader in (Pygit2Reader(docs.root), GitCommandLine(docs.root)):
+        assert set(reader.changed_blobs(first, git_repo.head())) == {"stories/S-1.md"}
+        assert [p for p, _ in reader.blobs_under(first, [""])] == ["stories/S-1.md"]
+
+
+def test_not_a_repository(tmp_path: Path) -> None:
+    with pytest.raises(GitError):
+        GitCommandLine(tmp_path)
+    with pytest.raises(GitError):
+        Pygit2Reader(tmp_path)
