@@ -73,3 +73,27 @@ def test_find_root_walks_up(tmp_path: Path) -> None:
     deep = tmp_path / "a" / "b"
     deep.mkdir(parents=True)
     assert config_module.find_root(deep) == tmp_path.resolve()
+
+
+def test_parsed_config_is_cached_by_stat_and_never_holds_a_secret(tmp_path: Path) -> None:
+    import os
+
+    path = tmp_path / config_module.CONFIG_NAME
+    path.write_text(config_module.render_default(), encoding="utf-8")
+    (tmp_path / config_module.STATE_DIR).mkdir()
+    cache = tmp_path / config_module.STATE_DIR / config_module.CACHE_NAME
+    os.utime(path, ns=(1_000_000_000, 1_000_000_000))  # settled long ago
+    first = config_module.load(tmp_path)
+    assert cache.exists()
+    assert config_module.load(tmp_path) == first
+    # An edit changes the stat: the cache is not used, the new value is.
+    path.write_text(config_module.render_default() + "max_file_size: 1234\n", encoding="utf-8")
+    os.utime(path, ns=(2_000_000_000, 2_000_000_000))
+    assert config_module.load(tmp_path).max_file_size == 1234
+    # A refused secret never reaches the cache file.
+    cache.unlink()
+    path.write_text("remote: postgresql://user:hunter2@db.example.com/x\n", encoding="utf-8")
+    os.utime(path, ns=(3_000_000_000, 3_000_000_000))
+    with pytest.raises(ConfigError):
+        config_module.load(tmp_path)
+    assert not cache.exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -172,3 +173,27 @@ def test_hooks_cli_and_missing_config(tmp_path: Path) -> None:
     assert "hook skipped: no agentsync.yaml" in result.stderr
     code, out, _ = run(repo, "hooks", "uninstall")
     assert code == 0 and "post-commit: removed" in out
+
+
+def test_the_hook_path_stays_light(git_repo: GitRepo) -> None:
+    """What git runs on every commit imports no pygit2, click, rich, multiprocessing or remote client."""
+    committed_repo(git_repo)
+    with git_repo.mirror() as mirror:
+        scan(mirror)
+    git_repo.write("stories/S-1.md", artifact("S-1", "One", "active"))
+    git_repo.commit_all("edit")
+    git_repo.age()
+    git_repo.config()  # caches the parsed agentsync.yaml, as the first hook after an edit of it does
+    heavy = ("pygit2", "click", "rich", "multiprocessing", "supabase", "psycopg", "httpx", "watchdog", "yaml")
+    probe = (
+        "import sys; from agentsync import hookrun; "
+        "codes = [hookrun.run('post-commit', []), hookrun.run('pre-commit', [])]; "
+        f"print(codes, sorted({{m.split('.')[0] for m in sys.modules}} & set({heavy!r})))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=git_repo.root, env=git_environment(), capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[0, 0] []"
+    with git_repo.mirror() as mirror:
+        assert mirror.get("S-1").status == "active"  # type: ignore[union-attr]

@@ -54,3 +54,26 @@ def test_a_failed_transaction_leaves_nothing(repo: Repo) -> None:
             db.execute("DELETE FROM artifacts")
             raise RuntimeError("interrupted")
         assert mirror.count() == 1
+
+
+def test_a_version_1_mirror_is_migrated_in_place(repo: Repo) -> None:
+    """Mirrors written before the git integration gain disk_hash (= hash) and git_heads on open."""
+    import sqlite3
+
+    from agentsync import schema
+
+    config = repo.config()
+    config.state_dir.mkdir()
+    connection = sqlite3.connect(config.db_path, isolation_level=None)
+    for statement in schema._statements(schema.MIGRATIONS[0]):
+        connection.execute(statement)
+    connection.execute("PRAGMA user_version = 1")
+    connection.execute(
+        "INSERT INTO artifacts(id, path, type, title, layout, hash, size, mtime_ns, mirrored_at, content) "
+        "VALUES ('P-1', 'plans/p.md', 'plan', 'T', 'plain', 'abc', 1, 1, 'now', 'x')"
+    )
+    connection.close()
+    with repo.mirror() as mirror:
+        assert mirror.connection.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+        assert mirror.connection.execute("SELECT disk_hash FROM artifacts").fetchone()[0] == "abc"
+        assert mirror.connection.execute("SELECT count(*) FROM git_heads").fetchone()[0] == 0

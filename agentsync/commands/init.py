@@ -33,7 +33,19 @@ def run(directory: Path | None, *, progress: bool | None = None) -> int:
         bar.close()
     report_problems(report.problems)
     click.echo(summarize(report, total))
+    if _hooks_missing(root):
+        click.echo("next: `agentsync hooks install` keeps the mirror current on commit, merge and checkout")
     return 0 if report.ok else 1
+
+
+def _hooks_missing(root: Path) -> bool:
+    from agentsync import hooks
+    from agentsync.errors import AgentsyncError
+
+    try:
+        return not any(state.installed for state in hooks.status(root))
+    except AgentsyncError:  # not a git repository: no hooks to suggest
+        return False
 
 
 def _root_for_init(directory: Path | None) -> Path:
