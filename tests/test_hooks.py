@@ -197,3 +197,25 @@ def test_the_hook_path_stays_light(git_repo: GitRepo) -> None:
     assert result.stdout.strip() == "[0, 0] []"
     with git_repo.mirror() as mirror:
         assert mirror.get("S-1").status == "active"  # type: ignore[union-attr]
+
+
+def test_pre_push_passes_stdin_to_a_chained_hook(git_repo: GitRepo, tmp_path: Path) -> None:
+    committed_repo(git_repo)
+    folder = git_repo.root / ".git" / "hooks"
+    folder.mkdir(exist_ok=True)
+    recorder = folder / "pre-push"
+    recorder.write_text('#!/bin/sh\ncat > "$(git rev-parse --show-toplevel)/pushed.txt"\nexit ${FOREIGN_EXIT:-0}\n')
+    recorder.chmod(0o755)
+    hooks.install(git_repo.root)
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True, env=git_environment())
+    pushed = git_repo.git("push", "-q", str(remote), "main")
+    assert pushed.returncode == 0
+    assert "refs/heads/main" in git_repo.read("pushed.txt").decode()  # the chained hook saw git's stdin
+    git_repo.write("stories/S-1.md", artifact("S-1", "One", "active"))
+    git_repo.commit_all("second")
+    refused = subprocess.run(
+        ["git", "push", "-q", str(remote), "main"], cwd=git_repo.root, env=git_environment(FOREIGN_EXIT="1"),
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert refused.returncode != 0  # a failing pre-push of yours still stops the push
