@@ -26,9 +26,6 @@ class GitCommandLine:
         self.root = root
         self._env = clean_environment()
         self._resolved: dict[str, str | None] = {}
-        inside = self._git("rev-parse", "--is-inside-work-tree", check=False)
-        if inside.strip() != b"true":
-            raise GitError(f"{root} is not inside a git work tree")
 
     def _git(
         self, *args: str, check: bool = True, input: bytes | None = None, env: dict[str, str] | None = None
@@ -39,6 +36,8 @@ class GitCommandLine:
             )
         except FileNotFoundError as exc:
             raise GitError("git is not installed or not on PATH") from exc
+        if done.returncode == 128 and b"not a git repository" in done.stderr:
+            raise GitError(f"{self.root} is not inside a git work tree")
         if check and done.returncode != 0:
             message = done.stderr.decode("utf-8", "replace").strip()
             raise GitError(f"git {' '.join(args[:2])} failed: {message or done.returncode}")

@@ -100,15 +100,18 @@ class HookChange:
     detail: str = ""
 
 
-def install(root: Path, names: tuple[str, ...] = HOOK_NAMES) -> list[HookChange]:
-    """Install (or update) the stubs; a foreign hook is kept as NAME.agentsync-chained. Idempotent."""
+def install(root: Path, names: tuple[str, ...] = HOOK_NAMES, *, python: str | None = None) -> list[HookChange]:
+    """Install (or update) the stubs; a foreign hook is kept as NAME.agentsync-chained. Idempotent.
+
+    The stubs run agentsync with ``python`` (default: this interpreter).
+    """
     folder = hooks_folder(root)
     folder.mkdir(parents=True, exist_ok=True)
     changes = []
     for name in names:
         path = folder / name
         chained = folder / (name + CHAINED_SUFFIX)
-        stub = render_stub(name).encode("utf-8")
+        stub = render_stub(name, python).encode("utf-8")
         if path.is_symlink() or path.exists():
             if is_ours(path) and not path.is_symlink():
                 if path.read_bytes() == stub:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterator
@@ -10,7 +11,7 @@ from pathlib import Path, PurePosixPath
 from stat import S_ISREG
 from typing import NamedTuple
 
-from agentsync.config import STATE_DIR, Config
+from agentsync.config import STATE_DIR, Config, TypeConfig
 from agentsync.errors import UnsafePathError
 
 _SKIP_DIRS = {".git", STATE_DIR, "node_modules", "__pycache__"}
@@ -72,10 +73,14 @@ class Matcher:
 
     @classmethod
     def from_config(cls, config: Config) -> Matcher:
+        return _matcher_for(config.types)
+
+    @classmethod
+    def from_types(cls, types: tuple[TypeConfig, ...]) -> Matcher:
         groups: list[str] = []
         names: list[str] = []
         prefixes: list[str] = []
-        for index, type_config in enumerate(config.types):
+        for index, type_config in enumerate(types):
             alternatives = "|".join(glob_to_regex(g) for g in type_config.globs)
             groups.append(f"(?P<t{index}>{alternatives})")
             names.append(type_config.name)
@@ -95,6 +100,12 @@ class Matcher:
             return None
         assert match.lastgroup is not None
         return self.type_names[int(match.lastgroup[1:])]
+
+
+@functools.lru_cache(maxsize=8)
+def _matcher_for(types: tuple[TypeConfig, ...]) -> Matcher:
+    """One compiled matcher per set of types: a hook asks for it several times."""
+    return Matcher.from_types(types)
 
 
 class FoundFile(NamedTuple):

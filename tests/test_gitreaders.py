@@ -85,7 +85,7 @@ def test_agentsync_root_in_a_subfolder(git_repo: GitRepo) -> None:
 
 
 def test_not_a_repository(tmp_path: Path) -> None:
-    with pytest.raises(GitError):
-        GitCommandLine(tmp_path)
+    with pytest.raises(GitError, match="not inside a git work tree"):
+        GitCommandLine(tmp_path).head_commit()
     with pytest.raises(GitError):
         Pygit2Reader(tmp_path)
