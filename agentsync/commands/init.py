@@ -42,6 +42,8 @@ def _hooks_missing(root: Path) -> bool:
     from agentsync import hooks
     from agentsync.errors import AgentsyncError
 
+    if not (root / ".git").exists():  # hooks run at the top of a work tree; suggest them only there
+        return False
     try:
         return not any(state.installed for state in hooks.status(root))
     except AgentsyncError:  # not a git repository: no hooks to suggest
