@@ -58,7 +58,7 @@ def check_artifact(config: Config, artifact: Artifact) -> list[CheckProblem]:
             CheckProblem(
                 artifact.path,
                 line_of(text, match.start()),
-                f"unresolved sync conflict marker; run `agentsync resolve {artifact.id}` or edit the file",
+                "unresolved sync conflict marker; keep what is right, remove the markers, stage the file again",
             )
         )
     if artifact.layout == "frontmatter":
