@@ -245,9 +245,9 @@ def parse_files(items: list[FoundFile], max_size: int, progress: Progress | None
     """Read and parse files in batches; many files are parsed by worker processes in parallel."""
     total = len(items)
     chunks = [items[i : i + BATCH] for i in range(0, total, BATCH)]
-    workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    workers = min((os.cpu_count() or 1) - 1, MAX_WORKERS)  # the main process keeps a core for SQLite
     done = 0
-    parallel = total >= PARALLEL_THRESHOLD and workers > 1
+    parallel = total >= PARALLEL_THRESHOLD and workers >= 1
     if parallel:
         import multiprocessing  # only here: a hook that mirrors a few files never pays for it
 
