@@ -63,12 +63,50 @@ MIGRATIONS: list[str] = [
         seen_at TEXT NOT NULL
     );
     """,
-    # 2: the file's hash apart from the content's, and the git fields' values at HEAD
+    # 2: the file's hash apart from the content's, and the git fields' values at HEAD.
+    # The table is rebuilt (rowids kept, so the full-text index stays valid) to place
+    # disk_hash before the large columns: export reads it for every row.
     """
-    -- hash describes content; disk_hash the work-tree file as last mirrored or written.
-    -- They differ while the mirror holds content that is not yet in the file.
-    ALTER TABLE artifacts ADD COLUMN disk_hash TEXT;
-    UPDATE artifacts SET disk_hash = hash;
+    CREATE TABLE artifacts_v2 (
+        pk INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        path TEXT NOT NULL UNIQUE,
+        type TEXT NOT NULL,
+        title TEXT NOT NULL,
+        status TEXT,
+        version INTEGER NOT NULL DEFAULT 0,
+        layout TEXT NOT NULL,
+        hash TEXT NOT NULL,                -- sha256 of the content below
+        disk_hash TEXT NOT NULL,           -- sha256 of the work-tree file when last mirrored or written;
+                                           -- differs from hash while the mirror holds content not yet in the file
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        mirrored_at TEXT NOT NULL,
+        fields TEXT NOT NULL DEFAULT '{}',
+        content TEXT NOT NULL
+    );
+    INSERT INTO artifacts_v2(pk, id, path, type, title, status, version, layout, hash, disk_hash, size, mtime_ns,
+                             mirrored_at, fields, content)
+    SELECT pk, id, path, type, title, status, version, layout, hash, hash, size, mtime_ns, mirrored_at, fields, content
+    FROM artifacts;
+    DROP TABLE artifacts;
+    ALTER TABLE artifacts_v2 RENAME TO artifacts;
+    CREATE INDEX artifacts_type_status ON artifacts(type, status);
+    CREATE TRIGGER artifacts_fts_insert AFTER INSERT ON artifacts
+    WHEN NOT EXISTS (SELECT 1 FROM meta WHERE key = 'fts_bulk') BEGIN
+        INSERT INTO artifacts_fts(rowid, title, content) VALUES (new.pk, new.title, new.content);
+    END;
+    CREATE TRIGGER artifacts_fts_delete AFTER DELETE ON artifacts
+    WHEN NOT EXISTS (SELECT 1 FROM meta WHERE key = 'fts_bulk') BEGIN
+        INSERT INTO artifacts_fts(artifacts_fts, rowid, title, content)
+        VALUES ('delete', old.pk, old.title, old.content);
+    END;
+    CREATE TRIGGER artifacts_fts_update AFTER UPDATE OF title, content ON artifacts
+    WHEN NOT EXISTS (SELECT 1 FROM meta WHERE key = 'fts_bulk') BEGIN
+        INSERT INTO artifacts_fts(artifacts_fts, rowid, title, content)
+        VALUES ('delete', old.pk, old.title, old.content);
+        INSERT INTO artifacts_fts(rowid, title, content) VALUES (new.pk, new.title, new.content);
+    END;
     -- Artifact files in HEAD's tree (meta 'git_head' names the commit) and their git fields.
     CREATE TABLE git_heads (
         path TEXT PRIMARY KEY,             -- relative to the agentsync root, with /

@@ -70,10 +70,16 @@ def test_a_version_1_mirror_is_migrated_in_place(repo: Repo) -> None:
     connection.execute("PRAGMA user_version = 1")
     connection.execute(
         "INSERT INTO artifacts(id, path, type, title, layout, hash, size, mtime_ns, mirrored_at, content) "
-        "VALUES ('P-1', 'plans/p.md', 'plan', 'T', 'plain', 'abc', 1, 1, 'now', 'x')"
+        "VALUES ('P-1', 'plans/p.md', 'plan', 'Launch', 'plain', 'abc', 1, 1, 'now', 'rollback plan')"
     )
     connection.close()
     with repo.mirror() as mirror:
         assert mirror.connection.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
-        assert mirror.connection.execute("SELECT disk_hash FROM artifacts").fetchone()[0] == "abc"
+        assert mirror.connection.execute("SELECT pk, disk_hash FROM artifacts").fetchone() == (1, "abc")
         assert mirror.connection.execute("SELECT count(*) FROM git_heads").fetchone()[0] == 0
+        assert [hit.row.id for hit in mirror.search("rollback")] == ["P-1"]  # the index survived the rebuild
+        columns = [row[1] for row in mirror.connection.execute("PRAGMA table_info(artifacts)")]
+        assert columns[-2:] == ["fields", "content"]  # large columns still last
+        with mirror.transaction() as db:  # the triggers are back: edits reach the index
+            db.execute("UPDATE artifacts SET content = 'restore drill' WHERE id = 'P-1'")
+        assert [hit.row.id for hit in mirror.search("drill")] == ["P-1"]
