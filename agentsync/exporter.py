@@ -61,10 +61,11 @@ def export_tree(mirror: Mirror, *, force: bool = False) -> ExportReport:
     matcher = Matcher.from_config(mirror.config)
     guard = GitFieldGuard(mirror)
     pending: list[tuple[Path, bytes, str]] = []
+    # Contents are read only for the rows that need writing: most rows are skipped on their stat.
     rows = mirror.connection.execute(
-        "SELECT path, type, content, hash, disk_hash, size, mtime_ns FROM artifacts ORDER BY path"
+        "SELECT pk, path, type, hash, disk_hash, size, mtime_ns FROM artifacts ORDER BY path"
     ).fetchall()
-    for path, type_name, content, digest, disk_digest, size, mtime_ns in rows:
+    for pk, path, type_name, digest, disk_digest, size, mtime_ns in rows:
         try:
             target = root / _checked_path(matcher, path)
         except UnsafePathError as exc:
@@ -84,6 +85,7 @@ def export_tree(mirror: Mirror, *, force: bool = False) -> ExportReport:
                 ArtifactError(path, "changed since it was mirrored; run `agentsync mirror` first, or --force")
             )
             continue
+        content = mirror.connection.execute("SELECT content FROM artifacts WHERE pk = ?", (pk,)).fetchone()[0]
         data = _guarded(guard, path, type_name, content, digest, disk, report)
         if data is None or data == disk:
             report.unchanged += data is not None
