@@ -11,6 +11,27 @@ import sqlite3
 
 from agentsync.errors import MirrorError
 
+# Keep the full-text index in step with the artifacts table (migrations 1 and 2 create them).
+FTS_TRIGGERS = """
+    -- During a bulk load (meta key 'fts_bulk' set inside the loading transaction) the
+    -- triggers stand aside and the index is rebuilt once at the end: 3x faster.
+    CREATE TRIGGER artifacts_fts_insert AFTER INSERT ON artifacts
+    WHEN NOT EXISTS (SELECT 1 FROM meta WHERE key = 'fts_bulk') BEGIN
+        INSERT INTO artifacts_fts(rowid, title, content) VALUES (new.pk, new.title, new.content);
+    END;
+    CREATE TRIGGER artifacts_fts_delete AFTER DELETE ON artifacts
+    WHEN NOT EXISTS (SELECT 1 FROM meta WHERE key = 'fts_bulk') BEGIN
+        INSERT INTO artifacts_fts(artifacts_fts, rowid, title, content)
+        VALUES ('delete', old.pk, old.title, old.content);
+    END;
+    CREATE TRIGGER artifacts_fts_update AFTER UPDATE OF title, content ON artifacts
+    WHEN NOT EXISTS (SELECT 1 FROM meta WHERE key = 'fts_bulk') BEGIN
+        INSERT INTO artifacts_fts(artifacts_fts, rowid, title, content)
+        VALUES ('delete', old.pk, old.title, old.content);
+        INSERT INTO artifacts_fts(rowid, title, content) VALUES (new.pk, new.title, new.content);
+    END;
+"""
+
 MIGRATIONS: list[str] = [
     # 1: artifacts, full-text search, problems from the last scan, key/value metadata
     """
@@ -39,23 +60,9 @@ MIGRATIONS: list[str] = [
     CREATE VIRTUAL TABLE artifacts_fts USING fts5(
         title, content, content='artifacts', content_rowid='pk'
     );
-    -- During a bulk load (meta key 'fts_bulk' set inside the loading transaction) the
-    -- triggers stand aside and the index is rebuilt once at the end: 3x faster.
-    CREATE TRIGGER artifacts_fts_insert AFTER INSERT ON artifacts
-    WHEN NOT EXISTS (SELECT 1 FROM meta WHERE key = 'fts_bulk') BEGIN
-        INSERT INTO artifacts_fts(rowid, title, content) VALUES (new.pk, new.title, new.content);
-    END;
-    CREATE TRIGGER artifacts_fts_delete AFTER DELETE ON artifacts
-    WHEN NOT EXISTS (SELECT 1 FROM meta WHERE key = 'fts_bulk') BEGIN
-        INSERT INTO artifacts_fts(artifacts_fts, rowid, title, content)
-        VALUES ('delete', old.pk, old.title, old.content);
-    END;
-    CREATE TRIGGER artifacts_fts_update AFTER UPDATE OF title, content ON artifacts
-    WHEN NOT EXISTS (SELECT 1 FROM meta WHERE key = 'fts_bulk') BEGIN
-        INSERT INTO artifacts_fts(artifacts_fts, rowid, title, content)
-        VALUES ('delete', old.pk, old.title, old.content);
-        INSERT INTO artifacts_fts(rowid, title, content) VALUES (new.pk, new.title, new.content);
-    END;
+    """
+    + FTS_TRIGGERS
+    + """
     CREATE TABLE problems (
         path TEXT PRIMARY KEY,
         line INTEGER,
@@ -92,21 +99,9 @@ MIGRATIONS: list[str] = [
     DROP TABLE artifacts;
     ALTER TABLE artifacts_v2 RENAME TO artifacts;
     CREATE INDEX artifacts_type_status ON artifacts(type, status);
-    CREATE TRIGGER artifacts_fts_insert AFTER INSERT ON artifacts
-    WHEN NOT EXISTS (SELECT 1 FROM meta WHERE key = 'fts_bulk') BEGIN
-        INSERT INTO artifacts_fts(rowid, title, content) VALUES (new.pk, new.title, new.content);
-    END;
-    CREATE TRIGGER artifacts_fts_delete AFTER DELETE ON artifacts
-    WHEN NOT EXISTS (SELECT 1 FROM meta WHERE key = 'fts_bulk') BEGIN
-        INSERT INTO artifacts_fts(artifacts_fts, rowid, title, content)
-        VALUES ('delete', old.pk, old.title, old.content);
-    END;
-    CREATE TRIGGER artifacts_fts_update AFTER UPDATE OF title, content ON artifacts
-    WHEN NOT EXISTS (SELECT 1 FROM meta WHERE key = 'fts_bulk') BEGIN
-        INSERT INTO artifacts_fts(artifacts_fts, rowid, title, content)
-        VALUES ('delete', old.pk, old.title, old.content);
-        INSERT INTO artifacts_fts(rowid, title, content) VALUES (new.pk, new.title, new.content);
-    END;
+    """
+    + FTS_TRIGGERS
+    + """
     -- Artifact files in HEAD's tree (meta 'git_head' names the commit) and their git fields.
     CREATE TABLE git_heads (
         path TEXT PRIMARY KEY,             -- relative to the agentsync root, with /
