@@ -217,6 +217,24 @@ def hook_run(ctx: click.Context, name: str, args: tuple[str, ...]) -> int:
     return hookrun.run(name, list(args), _directory(ctx))
 
 
+@cli.group()
+def remote() -> None:
+    """Manage the shared remote (PostgreSQL or Supabase)."""
+
+
+@remote.command(name="migrate")
+@click.option("--db-url", help="postgresql:// URL (default: the AGENTSYNC_DATABASE_URL environment variable).")
+def remote_migrate(db_url: str | None) -> int:
+    """Apply the sql/ migrations the remote database is missing, and record them.
+
+    Refuses a database whose schema is newer than this agentsync. Prefer the environment
+    variable to --db-url when the URL holds a password (shell history keeps arguments).
+    """
+    from agentsync.commands import remote as command
+
+    return command.run_migrate(db_url)
+
+
 @cli.command()
 @click.option("--config", "remove_config", is_flag=True, help="Remove agentsync.yaml too.")
 @click.pass_context

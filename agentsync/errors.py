@@ -60,3 +60,7 @@ class GitError(AgentsyncError):
 
 class HookError(AgentsyncError):
     """A hook could not be installed or removed as asked."""
+
+
+class RemoteError(AgentsyncError):
+    """The remote refused, failed or is newer than this client; the message says what to do."""

@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import GitRepo, artifact, git_environment, make_git_repo
 
 PROJECT = Path(__file__).resolve().parent.parent
-SNAPSHOT = ["pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "agentsync", "hooks", "templates"]
+SNAPSHOT = ["pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "agentsync", "hooks", "sql", "templates"]
 
 pytestmark = pytest.mark.slow
 

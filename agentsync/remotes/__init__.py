@@ -1,0 +1,1 @@
+"""The shared remote: PostgreSQL (directly, embedded, or behind Supabase) and its migrations."""

@@ -1,0 +1,53 @@
+"""A real PostgreSQL for the remote tests: an embedded server (pgserver) the suite starts itself,
+or the server at ``AGENTSYNC_TEST_DATABASE_URL``. Each test gets a database of its own."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    given = os.environ.get("AGENTSYNC_TEST_DATABASE_URL")
+    if given:
+        yield given
+        return
+    import pgserver
+
+    folder = tempfile.mkdtemp(prefix="agentsync-pg-")
+    server = pgserver.get_server(folder, cleanup_mode="delete")  # type: ignore[attr-defined]
+    try:
+        yield server.get_uri()
+    finally:
+        server.cleanup()
+
+
+def database_url(base: str, name: str) -> str:
+    """``base`` with its database replaced by ``name`` (URI forms with or without a host)."""
+    info = psycopg.conninfo.conninfo_to_dict(base)
+    info["dbname"] = name
+    return psycopg.conninfo.make_conninfo(**info)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def database(postgres_url: str) -> Iterator[str]:
+    """A fresh, empty database; dropped afterwards."""
+    name = f"agentsync_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield database_url(postgres_url, name)
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def connect(url: str, *, autocommit: bool = True) -> psycopg.Connection[Any]:
+    return psycopg.connect(url, autocommit=autocommit)
