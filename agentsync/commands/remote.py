@@ -11,13 +11,6 @@ from agentsync.errors import RemoteError, UsageError
 DATABASE_URL_VARIABLE = "AGENTSYNC_DATABASE_URL"
 
 
-def redact(url: str) -> str:
-    """The URL with any password replaced, for messages."""
-    import re
-
-    return re.sub(r"(://[^/:@\s]+):[^@/\s]*@", r"\1:***@", url)
-
-
 def run_migrate(db_url: str | None) -> int:
     url = db_url or os.environ.get(DATABASE_URL_VARIABLE)
     if not url:
@@ -27,6 +20,7 @@ def run_migrate(db_url: str | None) -> int:
     except ImportError as exc:
         raise RemoteError("the PostgreSQL driver is missing: pip install 'agentsync[remote]'") from exc
     from agentsync.remotes import migrations
+    from agentsync.remotes.postgres import redact
 
     try:
         with psycopg.connect(url, autocommit=True, connect_timeout=10) as connection:

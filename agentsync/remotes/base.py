@@ -1,0 +1,123 @@
+"""The one small interface every remote kind implements, and the values it speaks in.
+
+The remote applies a batch of changes with compare-and-swap on each artifact's version,
+answers per artifact, and serves a change feed paged by a gap-free sequence number.
+Implementations: ``postgres.PostgresRemote`` (psycopg, direct or embedded); Supabase over
+HTTP comes next, behind the same protocol.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Change:
+    """One artifact change in a push: ``base`` is the remote version the local file is based on."""
+
+    id: str
+    path: str
+    base: int
+    content: str | None  # None for a deletion
+    hash: str | None
+    summary: str = ""
+
+    @property
+    def deleted(self) -> bool:
+        return self.content is None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "path": self.path, "base": self.base, "summary": self.summary}
+        if self.deleted:
+            data["deleted"] = True
+        else:
+            data.update(content=self.content, hash=self.hash)
+        return data
+
+
+@dataclass(frozen=True)
+class RemoteRow:
+    """An artifact as the remote holds it (a tombstone when ``deleted``)."""
+
+    id: str
+    path: str
+    version: int
+    content: str | None
+    hash: str | None
+    deleted: bool
+    author: str
+    seq: int
+    updated_at: str
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RemoteRow:
+        return cls(
+            id=str(data["artifact_id"]), path=str(data["path"]), version=int(data["version"]),
+            content=data.get("content"), hash=data.get("hash"), deleted=bool(data.get("deleted")),
+            author=str(data.get("author", "")), seq=int(data.get("seq", 0)), updated_at=str(data.get("updated_at", "")),
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The remote's answer for one change: applied (new version), conflict (its row) or locked (by whom)."""
+
+    id: str
+    result: str  # applied | conflict | locked
+    version: int | None = None
+    seq: int | None = None
+    remote: RemoteRow | None = None
+    holder: str | None = None
+    expires_at: str | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Answer:
+        remote = data.get("remote")
+        return cls(
+            id=str(data["id"]), result=str(data["result"]), version=data.get("version"), seq=data.get("seq"),
+            remote=RemoteRow.from_json(remote) if isinstance(remote, dict) and remote else None,
+            holder=data.get("holder"), expires_at=data.get("expires_at"),
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PushResult:
+    answers: list[Answer]
+    head: int
+    replayed: bool = False  # the remote had this batch already and returned its first answer
+
+
+@dataclass(frozen=True)
+class Page:
+    """Rows changed after a cursor, in commit order; ``head`` is the remote's latest number."""
+
+    rows: list[RemoteRow] = field(default_factory=list)
+    head: int = 0
+
+    @property
+    def next_cursor(self) -> int | None:
+        return self.rows[-1].seq if self.rows else None
+
+
+@dataclass(frozen=True)
+class LockResult:
+    result: str  # locked | held | unlocked | not_locked
+    holder: str | None = None
+    expires_at: str | None = None
+    forced: bool = False
+
+
+class Remote(Protocol):
+    """What the sync engine needs from a remote, whatever carries it."""
+
+    project: str
+
+    def push(self, client_id: str, batch_id: str, author: str, changes: list[Change]) -> PushResult: ...
+    def pull(self, after: int, limit: int) -> Page: ...
+    def head(self) -> int: ...
+    def lock(self, artifact_id: str, holder: str, ttl_seconds: int) -> LockResult: ...
+    def unlock(self, artifact_id: str, holder: str, force: bool) -> LockResult: ...
+    def locks(self) -> list[dict[str, Any]]: ...
+    def history(self, artifact_id: str, limit: int) -> list[dict[str, Any]]: ...
+    def close(self) -> None: ...
