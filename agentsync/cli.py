@@ -217,6 +217,31 @@ def hook_run(ctx: click.Context, name: str, args: tuple[str, ...]) -> int:
     return hookrun.run(name, list(args), _directory(ctx))
 
 
+@cli.command(name="push")
+@click.pass_context
+def push_command(ctx: click.Context) -> int:
+    """Send local artifact edits to the remote; each accepted file gets its new `version:`.
+
+    A change the remote has moved past is a conflict (pull, merge, push); one locked by
+    someone else waits. Exit 1 if anything was not pushed.
+    """
+    from agentsync.commands import sync as command
+
+    return command.run_push(_directory(ctx))
+
+
+@cli.command(name="pull")
+@click.pass_context
+def pull_command(ctx: click.Context) -> int:
+    """Fetch remote changes; update files without local edits, record conflicts for the others.
+
+    Git fields (status) are never taken from the remote. Exit 1 if there are conflicts.
+    """
+    from agentsync.commands import sync as command
+
+    return command.run_pull(_directory(ctx))
+
+
 @cli.group()
 def remote() -> None:
     """Manage the shared remote (PostgreSQL or Supabase)."""

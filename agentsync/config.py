@@ -31,7 +31,10 @@ DEFAULT_TYPES: dict[str, tuple[str, str]] = {
     "adr": ("adrs", "ADR"),
 }
 _LOCATIONS = ("", "docs/", ".agent/cache/")
-_TOP_LEVEL_KEYS = {"version", "types", "git_fields", "allowed_values", "required_fields", "max_file_size", "remote"}
+_TOP_LEVEL_KEYS = {
+    "version", "types", "git_fields", "allowed_values", "required_fields", "max_file_size", "remote", "project",
+}  # fmt: skip
+_PROJECT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z")
 _TYPE_KEYS = {"globs", "id_prefix", "template"}
 _TYPE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}\Z")
 _ID_PREFIX = re.compile(r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*\Z")
@@ -73,6 +76,14 @@ class Config:
     required_fields: tuple[str, ...] = ()
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     remote: str | None = None
+    project: str | None = None  # the remote project; default: derived from the folder name
+
+    @property
+    def project_name(self) -> str:
+        if self.project:
+            return self.project
+        name = re.sub(r"[^A-Za-z0-9._-]+", "-", self.root.name).strip("-._") or "project"
+        return name[:100]
 
     @property
     def path(self) -> Path:
@@ -196,6 +207,9 @@ def from_dict(root: Path, data: Any, source: str = CONFIG_NAME) -> Config:
     max_size = data.get("max_file_size", DEFAULT_MAX_FILE_SIZE)
     if isinstance(max_size, bool) or not isinstance(max_size, int) or not 1024 <= max_size <= 512 * 1024 * 1024:
         raise fail("max_file_size", f"is {max_size!r}; use a number of bytes from 1024 to 536870912")
+    project = data.get("project")
+    if project is not None and (not isinstance(project, str) or not _PROJECT.match(project)):
+        raise fail("project", f"is {project!r}; use letters, digits, '.', '_' and '-' (at most 100)")
     remote = data.get("remote")
     if remote is not None and not isinstance(remote, str):
         raise fail("remote", "must be a string: `local`, a postgresql:// URL or a Supabase https:// URL")
@@ -207,6 +221,7 @@ def from_dict(root: Path, data: Any, source: str = CONFIG_NAME) -> Config:
         required_fields=required,
         max_file_size=max_size,
         remote=remote,
+        project=project,
     )
 
 

@@ -43,6 +43,20 @@ def run_git(root: Path, *args: str) -> str:
     return done.stdout
 
 
+def user_identity(root: Path) -> str:
+    """Who is acting, for authorship: Git's user.email, else $EMAIL, else $USER."""
+    if os.environ.get("GIT_AUTHOR_EMAIL"):
+        return os.environ["GIT_AUTHOR_EMAIL"]
+    try:
+        found = subprocess.run(
+            ["git", "config", "user.email"], cwd=root, env=clean_environment(), capture_output=True, text=True,
+            timeout=5,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        found = ""
+    return found or os.environ.get("EMAIL") or os.environ.get("USER", "")
+
+
 def blob_oid(data: bytes) -> str:
     """The id Git gives a file with these bytes (``git hash-object``), to compare without parsing."""
     import hashlib

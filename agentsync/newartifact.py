@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime
-import os
 import re
 import string
-import subprocess
 import unicodedata
 from importlib import resources
 from pathlib import Path
@@ -17,6 +15,7 @@ from agentsync.config import Config
 from agentsync.errors import AgentsyncError, ConfigError
 from agentsync.frontmatter_edit import render_scalar
 from agentsync.fsutil import atomic_write
+from agentsync.gitrepo import user_identity
 from agentsync.mirror import Mirror
 from agentsync.paths import FoundFile, Matcher, static_prefix, walk
 from agentsync.scanner import ScanReport, scan
@@ -71,20 +70,6 @@ def load_template(config: Config, type_name: str) -> str:
     return str(builtin.joinpath("plan.md").read_text(encoding="utf-8")).replace("type: plan", f"type: {type_name}")
 
 
-def _author(root: Path) -> str:
-    """The person creating the artifact: Git's user.email, else $EMAIL, else $USER."""
-    if os.environ.get("GIT_AUTHOR_EMAIL"):
-        return os.environ["GIT_AUTHOR_EMAIL"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    try:
-        found = subprocess.run(
-            ["git", "config", "user.email"], cwd=root, env=env, capture_output=True, text=True, timeout=5
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        found = ""
-    return found or os.environ.get("EMAIL") or os.environ.get("USER", "")
-
-
 def create(mirror: Mirror, type_name: str, title: str, *, author: str | None = None) -> tuple[str, str, ScanReport]:
     """Write a new artifact of ``type_name``; return (id, path, the scan that mirrored it)."""
     config = mirror.config
@@ -108,7 +93,7 @@ def create(mirror: Mirror, type_name: str, title: str, *, author: str | None = N
         title_yaml=render_scalar(title.strip()),
         type=type_name,
         date=datetime.date.today().isoformat(),
-        author=render_scalar(author if author is not None else _author(config.root)),
+        author=render_scalar(author if author is not None else user_identity(config.root)),
     )
     target = config.root / relative
     if target.exists():

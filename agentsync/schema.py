@@ -111,6 +111,46 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX git_heads_id ON git_heads(id);
     """,
+    # 3: sync state: what was last agreed with the remote, the remote's rows, recorded conflicts
+    """
+    CREATE TABLE sync_base (
+        id TEXT PRIMARY KEY,               -- artifact id
+        path TEXT NOT NULL,
+        version INTEGER NOT NULL,          -- the remote version last agreed
+        hash TEXT,                         -- sha256 of the file as agreed; NULL for a tombstone
+        deleted INTEGER NOT NULL DEFAULT 0,
+        content TEXT                       -- the agreed text (the base of a three-way merge)
+    );
+    CREATE TABLE remote_rows (
+        id TEXT PRIMARY KEY,               -- the remote's current row per artifact, as fetched
+        path TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        hash TEXT,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        author TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        updated_at TEXT,
+        content TEXT
+    );
+    CREATE TABLE conflicts (
+        id TEXT PRIMARY KEY,
+        path TEXT NOT NULL,
+        kind TEXT NOT NULL,                -- push | pull | deleted_here | deleted_there
+        remote_version INTEGER NOT NULL,
+        remote_author TEXT,
+        message TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+    );
+    -- A batch is written here before it is sent and removed with its answer applied, so a
+    -- batch whose answer was lost (or a crash) is resent with the same id: applied once.
+    CREATE TABLE outbox (
+        batch_id TEXT PRIMARY KEY,
+        changes TEXT NOT NULL,             -- JSON list of changes, as sent
+        created_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -7,8 +7,7 @@ import os
 import click
 
 from agentsync.errors import RemoteError, UsageError
-
-DATABASE_URL_VARIABLE = "AGENTSYNC_DATABASE_URL"
+from agentsync.remotes import DATABASE_URL_VARIABLE
 
 
 def run_migrate(db_url: str | None) -> int:

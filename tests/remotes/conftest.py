@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import urllib.parse
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -30,10 +31,11 @@ def postgres_url() -> Iterator[str]:
 
 
 def database_url(base: str, name: str) -> str:
-    """``base`` with its database replaced by ``name`` (URI forms with or without a host)."""
-    info = psycopg.conninfo.conninfo_to_dict(base)
-    info["dbname"] = name
-    return psycopg.conninfo.make_conninfo(**info)  # type: ignore[arg-type]
+    """``base`` (a postgresql:// URL, as users give it) with its database replaced by ``name``."""
+    parts = urllib.parse.urlsplit(base)
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise ValueError(f"AGENTSYNC_TEST_DATABASE_URL must be a postgresql:// URL, not {base!r}")
+    return urllib.parse.urlunsplit(parts._replace(path="/" + name))
 
 
 @pytest.fixture
