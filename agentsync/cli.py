@@ -242,6 +242,68 @@ def pull_command(ctx: click.Context) -> int:
     return command.run_pull(_directory(ctx))
 
 
+@cli.command(name="fetch")
+@click.pass_context
+def fetch_command(ctx: click.Context) -> int:
+    """Download remote changes into the mirror without touching files."""
+    from agentsync.commands import sync as command
+
+    return command.run_fetch(_directory(ctx))
+
+
+@cli.command(name="sync")
+@click.pass_context
+def sync_command(ctx: click.Context) -> int:
+    """Pull, then push."""
+    from agentsync.commands import sync as command
+
+    return command.run_sync(_directory(ctx))
+
+
+@cli.command(name="lock")
+@click.argument("artifact_id", metavar="ID")
+@click.option("--ttl", default="2h", show_default=True, help="How long the lease lasts (90s, 30m, 2h, 1d).")
+@click.pass_context
+def lock_command(ctx: click.Context, artifact_id: str, ttl: str) -> int:
+    """Take (or renew) a lease on an artifact: others' pushes of it wait until it ends. Exit 1 if held."""
+    from agentsync.commands import sync as command
+
+    return command.run_lock(_directory(ctx), artifact_id, ttl)
+
+
+@cli.command(name="unlock")
+@click.argument("artifact_id", metavar="ID")
+@click.option("--force", is_flag=True, help="Break someone else's lock (recorded on the remote).")
+@click.pass_context
+def unlock_command(ctx: click.Context, artifact_id: str, force: bool) -> int:
+    """Release your lease on an artifact."""
+    from agentsync.commands import sync as command
+
+    return command.run_unlock(_directory(ctx), artifact_id, force)
+
+
+@cli.command(name="locks")
+@click.option("--json", "as_json", is_flag=True, help="Print the locks as JSON.")
+@click.pass_context
+def locks_command(ctx: click.Context, as_json: bool) -> int:
+    """List the project's current locks."""
+    from agentsync.commands import sync as command
+
+    return command.run_locks(_directory(ctx), as_json=as_json)
+
+
+@cli.command(name="log")
+@click.argument("artifact_id", metavar="ID")
+@click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(1, 1000), help="Most versions.")
+@click.option("--json", "as_json", is_flag=True, help="Print the history as JSON (without contents).")
+@click.pass_context
+def log_command(ctx: click.Context, artifact_id: str, limit: int, as_json: bool) -> int:
+    """Show an artifact's history on the remote: version, time, author."""
+    from agentsync.commands import sync as command
+
+    return command.run_log(_directory(ctx), artifact_id, limit, as_json=as_json)
+
+
 @cli.group()
 def remote() -> None:
     """Manage the shared remote (PostgreSQL or Supabase)."""

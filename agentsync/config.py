@@ -33,6 +33,7 @@ DEFAULT_TYPES: dict[str, tuple[str, str]] = {
 _LOCATIONS = ("", "docs/", ".agent/cache/")
 _TOP_LEVEL_KEYS = {
     "version", "types", "git_fields", "allowed_values", "required_fields", "max_file_size", "remote", "project",
+    "pre_push",
 }  # fmt: skip
 _PROJECT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z")
 _TYPE_KEYS = {"globs", "id_prefix", "template"}
@@ -77,6 +78,7 @@ class Config:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     remote: str | None = None
     project: str | None = None  # the remote project; default: derived from the folder name
+    pre_push: str = "warn"  # warn | block: what the pre-push hook does about locked or conflicted artifacts
 
     @property
     def project_name(self) -> str:
@@ -210,6 +212,9 @@ def from_dict(root: Path, data: Any, source: str = CONFIG_NAME) -> Config:
     project = data.get("project")
     if project is not None and (not isinstance(project, str) or not _PROJECT.match(project)):
         raise fail("project", f"is {project!r}; use letters, digits, '.', '_' and '-' (at most 100)")
+    pre_push = data.get("pre_push", "warn")
+    if pre_push not in ("warn", "block"):
+        raise fail("pre_push", f"is {pre_push!r}; use warn or block")
     remote = data.get("remote")
     if remote is not None and not isinstance(remote, str):
         raise fail("remote", "must be a string: `local`, a postgresql:// URL or a Supabase https:// URL")
@@ -222,6 +227,7 @@ def from_dict(root: Path, data: Any, source: str = CONFIG_NAME) -> Config:
         max_file_size=max_size,
         remote=remote,
         project=project,
+        pre_push=pre_push,
     )
 
 

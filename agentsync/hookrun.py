@@ -12,8 +12,12 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agentsync.config import Config
+
+if TYPE_CHECKING:
+    from agentsync.gitrepo import GitReader
 
 USAGE = "usage: python -m agentsync.hookrun HOOK [ARGS...]  (HOOK: {names})"
 
@@ -132,12 +136,65 @@ def framework_mirror(config: Config, args: list[str]) -> int:
 
 
 def pre_push(config: Config, args: list[str]) -> int:
-    """Sync before the push leaves; with no remote configured there is nothing to send."""
-    if not sys.stdin.isatty():
-        sys.stdin.read()  # the refs being pushed; not needed yet
-    if config.remote:
-        _say(f"remote {config.remote!r} is configured, but this agentsync cannot sync yet; nothing sent")
+    """Push artifact edits to the remote before the commits leave; with no remote, nothing to do.
+
+    Artifacts in the commits being pushed that are locked by someone else or have an
+    unresolved conflict are named; ``pre_push: block`` in the config stops the push for them.
+    An unreachable remote never stops a git push: the batch waits in the outbox.
+    """
+    from agentsync.remotes import remote_url
+
+    refs = "" if sys.stdin.isatty() else sys.stdin.read()
+    if not remote_url(config):
+        return 0
+    from agentsync.errors import RemoteError
+    from agentsync.gitcli import GitCommandLine
+    from agentsync.gitrepo import user_identity
+    from agentsync.mirror import Mirror
+    from agentsync.remotes import open_remote
+    from agentsync.sync import push
+
+    try:
+        remote = open_remote(config)
+        try:
+            with Mirror.open(config) as mirror:
+                report = push(mirror, remote, user_identity(config.root))
+                waiting = dict(mirror.connection.execute("SELECT id, message FROM conflicts"))
+                paths = dict(mirror.connection.execute("SELECT id, path FROM artifacts"))
+        finally:
+            remote.close()
+    except RemoteError as exc:
+        _say(f"pre-push: artifacts not synced: {exc} (they are kept and sent by the next push)")
+        return 0
+    outgoing = _paths_being_pushed(GitCommandLine(config.root), refs)
+    problems = [(a.id, f"{a.id} is locked by {a.holder} until {a.expires_at}") for a in report.locked]
+    problems += [(i, f"{i} has an unresolved sync conflict: {m}") for i, m in waiting.items()]
+    relevant = [text for i, text in problems if outgoing is None or paths.get(i) in outgoing]
+    if report.applied:
+        _say(f"pushed {len(report.applied)} artifact edit(s) to the remote")
+    for text in relevant:
+        _say(f"pre-push: {text}")
+    if relevant and config.pre_push == "block":
+        _say("push stopped (pre_push: block in agentsync.yaml); AGENTSYNC_SKIP=1 pushes anyway")
+        return 1
     return 0
+
+
+def _paths_being_pushed(reader: GitReader, refs: str) -> set[str] | None:
+    """Paths the pushed commits change (None: cannot tell, treat everything as pushed)."""
+    paths: set[str] = set()
+    for line in refs.splitlines():
+        parts = line.split()
+        if len(parts) != 4:
+            continue
+        local_sha, remote_sha = parts[1], parts[3]
+        if set(local_sha) == {"0"}:
+            continue  # a branch deletion carries no files
+        base = None if set(remote_sha) == {"0"} else reader.resolve(remote_sha)
+        if base is None and set(remote_sha) != {"0"}:
+            return None  # the remote's commit is not here: cannot diff
+        paths.update(reader.changed_blobs(base, local_sha))
+    return paths
 
 
 HANDLERS: dict[str, Callable[[Config, list[str]], int]] = {

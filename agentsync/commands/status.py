@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from agentsync.commands._common import echo_json, load_config
+from agentsync.config import Config
 from agentsync.mirror import Mirror
 
 _HEADINGS = {
@@ -37,6 +39,7 @@ def run(directory: Path | None, *, as_json: bool) -> int:
         found = differences(mirror)
         total = mirror.count()
         problems = mirror.problems()
+        remote_state = _remote_state(config, mirror)
     head = repo.head_commit()
     branch = None if repo.repo.head_is_unborn or repo.repo.head_is_detached else repo.repo.head.shorthand
     if as_json:
@@ -48,7 +51,7 @@ def run(directory: Path | None, *, as_json: bool) -> int:
                 "git_fields": list(config.git_fields),
                 "differences": [d.to_json() for d in found],
                 "problems": [{"path": p, "line": line, "message": m} for p, line, m in problems],
-                "remote": config.remote,
+                "remote": remote_state,
             }
         )
         return 0
@@ -71,5 +74,54 @@ def run(directory: Path | None, *, as_json: bool) -> int:
         click.echo(f"git fields ({', '.join(config.git_fields) or 'none'}): the work tree matches HEAD")
     if problems:
         click.echo(f"{len(problems)} file(s) could not be mirrored; `agentsync mirror` lists them")
-    click.echo("remote: none configured" if not config.remote else f"remote: {config.remote} (sync not available yet)")
+    _show_remote(remote_state)
     return 0
+
+
+def _remote_state(config: Config, mirror: Mirror) -> dict[str, Any] | None:
+    """Where this clone stands with the remote: to push, queued, conflicts, cursor, head and lag."""
+    from agentsync.errors import RemoteError
+    from agentsync.remotes import open_remote, remote_url
+    from agentsync.remotes.postgres import redact
+    from agentsync.sync import CURSOR_KEY, local_changes
+
+    url = remote_url(config)
+    if not url:
+        return None
+    db = mirror.connection
+    state: dict[str, Any] = {
+        "url": redact(url),
+        "project": config.project_name,
+        "to_push": [c.id for c in local_changes(mirror)],
+        "queued_batches": db.execute("SELECT count(*) FROM outbox").fetchone()[0],
+        "conflicts": [{"id": i, "path": p, "kind": k, "message": m}
+                      for i, p, k, m in db.execute("SELECT id, path, kind, message FROM conflicts ORDER BY id")],
+        "cursor": int(mirror.get_meta(CURSOR_KEY) or 0),
+        "head": None,
+        "error": None,
+    }  # fmt: skip
+    try:
+        remote = open_remote(config)
+        try:
+            state["head"] = remote.head()
+        finally:
+            remote.close()
+    except RemoteError as exc:
+        state["error"] = str(exc)
+    return state
+
+
+def _show_remote(state: dict[str, Any] | None) -> None:
+    if state is None:
+        click.echo("remote: none configured")
+        return
+    head = state["head"]
+    lag = f", {head - state['cursor']} change(s) to pull" if head is not None and head > state["cursor"] else ""
+    reach = f"unreachable ({state['error']})" if state["error"] else f"head {head}"
+    click.echo(f"remote: {state['url']} project {state['project']}: {reach}; cursor {state['cursor']}{lag}")
+    if state["to_push"]:
+        click.echo(f"  {len(state['to_push'])} artifact(s) to push: {', '.join(state['to_push'][:10])}")
+    if state["queued_batches"]:
+        click.echo(f"  {state['queued_batches']} batch(es) queued for the remote (sent by the next push)")
+    for conflict in state["conflicts"]:
+        click.echo(f"  conflict: {conflict['id']} ({conflict['path']}): {conflict['message']}")

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from agentsync.commands._common import load_config, warn
+from agentsync.commands._common import echo_json, load_config, warn
 from agentsync.mirror import Mirror
+
+if TYPE_CHECKING:
+    from agentsync.config import Config
+    from agentsync.remotes.base import Remote
 
 
 def run_push(directory: Path | None) -> int:
@@ -55,3 +60,113 @@ def run_pull(directory: Path | None) -> int:
         f"{len(report.conflicts)} conflict(s)"
     )
     return 0 if report.ok else 1
+
+
+def _with_remote(directory: Path | None) -> tuple[Config, Remote]:
+    from agentsync.remotes import open_remote
+
+    config = load_config(directory)
+    return config, open_remote(config)
+
+
+def run_fetch(directory: Path | None) -> int:
+    from agentsync.sync import CURSOR_KEY, fetch
+
+    config, remote = _with_remote(directory)
+    try:
+        with Mirror.open(config) as mirror:
+            count = fetch(mirror, remote)
+            cursor = mirror.get_meta(CURSOR_KEY) or "0"
+    finally:
+        remote.close()
+    click.echo(f"fetched {count} change(s); cursor {cursor}")
+    return 0
+
+
+def run_sync(directory: Path | None) -> int:
+    """Pull, then push: the order that turns most would-be conflicts into fast-forwards."""
+    pulled = run_pull(directory)
+    pushed = run_push(directory)
+    return max(pulled, pushed)
+
+
+def parse_ttl(text: str) -> int:
+    import re
+
+    from agentsync.errors import UsageError
+
+    match = re.fullmatch(r"(\d+)([smhd]?)", text.strip())
+    if not match or int(match.group(1)) == 0:
+        raise UsageError(f"--ttl {text!r}: use a duration like 90s, 30m, 2h or 1d")
+    return int(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+
+
+def run_lock(directory: Path | None, artifact_id: str, ttl: str) -> int:
+    from agentsync.gitrepo import user_identity
+
+    seconds = parse_ttl(ttl)
+    config, remote = _with_remote(directory)
+    try:
+        result = remote.lock(artifact_id, user_identity(config.root), seconds)
+    finally:
+        remote.close()
+    if result.result == "locked":
+        click.echo(f"locked {artifact_id} until {result.expires_at}")
+        return 0
+    warn(f"{artifact_id} is locked by {result.holder} until {result.expires_at}")
+    return 1
+
+
+def run_unlock(directory: Path | None, artifact_id: str, force: bool) -> int:
+    from agentsync.gitrepo import user_identity
+
+    config, remote = _with_remote(directory)
+    try:
+        result = remote.unlock(artifact_id, user_identity(config.root), force)
+    finally:
+        remote.close()
+    if result.result == "unlocked":
+        click.echo(
+            f"unlocked {artifact_id}" + (f" (forced; {result.holder}'s lock, recorded)" if result.forced else "")
+        )
+        return 0
+    if result.result == "not_locked":
+        click.echo(f"{artifact_id} was not locked")
+        return 0
+    warn(f"{artifact_id} is locked by {result.holder} until {result.expires_at}; --force breaks the lock (recorded)")
+    return 1
+
+
+def run_locks(directory: Path | None, *, as_json: bool) -> int:
+    _config, remote = _with_remote(directory)
+    try:
+        locks = remote.locks()
+    finally:
+        remote.close()
+    if as_json:
+        echo_json(locks)
+    elif not locks:
+        click.echo("no locks")
+    for lock in [] if as_json else locks:
+        click.echo(f"{lock['id']:<14} {lock['holder']}  until {lock['expires_at']}")
+    return 0
+
+
+def run_log(directory: Path | None, artifact_id: str, limit: int, *, as_json: bool) -> int:
+    from agentsync.errors import NotFoundError
+
+    _config, remote = _with_remote(directory)
+    try:
+        entries = remote.history(artifact_id, limit)
+    finally:
+        remote.close()
+    if not entries:
+        raise NotFoundError(f"the remote has no history for {artifact_id}")
+    if as_json:
+        echo_json([{k: v for k, v in e.items() if k != "content"} for e in entries])
+        return 0
+    for entry in entries:
+        what = "deleted" if entry["deleted"] else entry["path"]
+        summary = f"  {entry['summary']}" if entry.get("summary") else ""
+        click.echo(f"v{entry['version']:<4} {entry['created_at']}  {entry['author']}  {what}{summary}")
+    return 0
