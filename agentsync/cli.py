@@ -304,6 +304,16 @@ def log_command(ctx: click.Context, artifact_id: str, limit: int, as_json: bool)
     return command.run_log(_directory(ctx), artifact_id, limit, as_json=as_json)
 
 
+@cli.command(name="diff")
+@click.argument("key", metavar="ID")
+@click.pass_context
+def diff_command(ctx: click.Context, key: str) -> int:
+    """Show how the work-tree file differs from the remote's current version (exit 1 if it does)."""
+    from agentsync.commands import sync as command
+
+    return command.run_diff(_directory(ctx), key)
+
+
 @cli.group()
 def remote() -> None:
     """Manage the shared remote (PostgreSQL or Supabase)."""

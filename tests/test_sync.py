@@ -188,9 +188,12 @@ def test_lock_log_fetch_sync_and_status_from_the_cli(
     lines = out.splitlines()
     assert lines[0].startswith("v2 ") and "bo@example.com" in lines[0]
     assert lines[1].startswith("v1 ") and "ada@example.com" in lines[1]
+    code, out, _ = run(a, "diff", "S-1")
+    assert code == 1 and "--- remote v2 by bo@example.com" in out and "-Bo's." in out and "+Body." in out
+    assert run(b, "diff", "S-1")[1].startswith("S-1: the work tree matches the remote's v2")
     code, out, _ = run(a, "status", "--json")
     state = json.loads(out)["remote"]
-    assert state["head"] == 2 and state["cursor"] == 0 and state["project"] == "team"
+    assert state["head"] == 2 and state["cursor"] == 2 and state["project"] == "team"  # diff fetched
     assert run(a, "lock", "S-1", "--ttl", "soon")[0] == 2
     monkeypatch.setenv("AGENTSYNC_DATABASE_URL", "postgresql://ada:pw@127.0.0.1:1/db")
     code, out, _ = run(a, "status")

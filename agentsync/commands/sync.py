@@ -170,3 +170,38 @@ def run_log(directory: Path | None, artifact_id: str, limit: int, *, as_json: bo
         summary = f"  {entry['summary']}" if entry.get("summary") else ""
         click.echo(f"v{entry['version']:<4} {entry['created_at']}  {entry['author']}  {what}{summary}")
     return 0
+
+
+def run_diff(directory: Path | None, key: str) -> int:
+    """The work-tree file against the remote's current version (after a fetch); exit 1 if they differ."""
+    import difflib
+
+    from agentsync.errors import NotFoundError
+    from agentsync.sync import fetch
+
+    config, remote = _with_remote(directory)
+    try:
+        with Mirror.open(config) as mirror:
+            fetch(mirror, remote)
+            row = mirror.find(key) if key else None
+            artifact_id = row.id if row else key
+            theirs = mirror.connection.execute(
+                "SELECT version, author, deleted, content FROM remote_rows WHERE id = ?", (artifact_id,)
+            ).fetchone()
+    finally:
+        remote.close()
+    if theirs is None:
+        raise NotFoundError(f"the remote has no {artifact_id}")
+    version, author, deleted, remote_content = theirs
+    local_text = (config.root / row.path).read_text(encoding="utf-8") if row else ""
+    remote_text = "" if deleted else remote_content
+    lines = list(difflib.unified_diff(
+        remote_text.splitlines(keepends=True), local_text.splitlines(keepends=True),
+        fromfile=f"remote v{version} by {author}" + (" (deleted)" if deleted else ""),
+        tofile=f"work tree {row.path}" if row else "work tree (no file)",
+    ))  # fmt: skip
+    if not lines:
+        click.echo(f"{artifact_id}: the work tree matches the remote's v{version}")
+        return 0
+    click.echo("".join(lines), nl=not lines[-1].endswith("\n"))
+    return 1

@@ -32,4 +32,10 @@ def open_remote(config: Config) -> Remote:
         from agentsync.remotes.postgres import PostgresRemote
 
         return PostgresRemote(url, config.project_name)
-    raise RemoteError(f"remote {url.split('://')[0]!r} is not supported by this agentsync yet; use a postgresql:// URL")
+    if url == "local":
+        from agentsync.remotes.local import open_local
+
+        return open_local(config.project_name)
+    raise RemoteError(
+        f"remote {url.split('://')[0]!r} is not supported by this agentsync yet; use `local` or a postgresql:// URL"
+    )

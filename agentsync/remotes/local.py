@@ -1,0 +1,67 @@
+"""The ``local`` remote: an embedded PostgreSQL (pgserver) in the user's data folder.
+
+One server per user, shared by every clone on the machine, so two clones can collaborate
+with no set-up. It is started on first use and left running for the next command; its
+database is migrated on every open (nothing to do once it is current).
+"""
+
+from __future__ import annotations
+
+import os
+import urllib.parse
+from pathlib import Path
+
+from agentsync.errors import RemoteError
+from agentsync.remotes.postgres import PostgresRemote
+
+DATABASE = "agentsync"
+
+
+def data_folder() -> Path:
+    """``$AGENTSYNC_LOCAL_REMOTE``, else ``$XDG_DATA_HOME/agentsync/postgres`` (``~/.local/share/…``)."""
+    explicit = os.environ.get("AGENTSYNC_LOCAL_REMOTE")
+    if explicit:
+        return Path(explicit)
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "agentsync" / "postgres"
+
+
+def server_url(folder: Path | None = None) -> str:
+    """Start (or find running) the embedded server; return the URL of its agentsync database, migrated."""
+    try:
+        import pgserver
+        import psycopg
+    except ImportError as exc:
+        raise RemoteError("the local remote needs the embedded PostgreSQL: pip install 'agentsync[remote]'") from exc
+    from agentsync.remotes import migrations
+
+    folder = folder or data_folder()
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        server = pgserver.get_server(folder, cleanup_mode=None)  # type: ignore[attr-defined]  # left running
+        admin_url = server.get_uri()
+    except Exception as exc:  # pgserver reports start-up failures with its own exception types
+        raise RemoteError(f"cannot start the local PostgreSQL in {folder}: {exc}") from exc
+    parts = urllib.parse.urlsplit(admin_url)
+    url = urllib.parse.urlunsplit(parts._replace(path="/" + DATABASE))
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone()
+        if not exists:
+            try:
+                admin.execute(f'CREATE DATABASE "{DATABASE}"')
+            except psycopg.errors.DuplicateDatabase:
+                pass  # another clone created it at the same moment
+    with psycopg.connect(url, autocommit=True) as connection:
+        migrations.migrate(connection)
+    return url
+
+
+def open_local(project: str) -> PostgresRemote:
+    return PostgresRemote(server_url(), project)
+
+
+def stop(folder: Path | None = None) -> None:
+    """Stop the embedded server (tests, and a future `agentsync remote stop`)."""
+    import pgserver
+
+    pgserver.get_server(folder or data_folder(), cleanup_mode="stop").cleanup()  # type: ignore[attr-defined]
