@@ -22,7 +22,7 @@ from agentsync.artifact import content_hash, parse_text
 from agentsync.errors import AgentsyncError, UnsafePathError
 from agentsync.exporter import _checked_path
 from agentsync.frontmatter_edit import set_field
-from agentsync.fsutil import atomic_write
+from agentsync.fsutil import atomic_write, atomic_write_many
 from agentsync.gitfields import GitFieldGuard, Override
 from agentsync.mirror import Mirror
 from agentsync.paths import Matcher
@@ -32,6 +32,8 @@ from agentsync.scanner import scan
 CURSOR_KEY = "remote_cursor"
 CLIENT_KEY = "client_id"
 PAGE_SIZE = 1000
+PULL_CHUNK = 500  # files written together (one sync) and recorded in one transaction
+BATCH_CHANGES = 500  # changes per pushed batch: 10,000 artifacts take 20 requests
 
 
 def _now() -> str:
@@ -104,14 +106,15 @@ def push(mirror: Mirror, remote: Remote, author: str) -> PushReport:
         _send(mirror, remote, me, batch_id, author, changes, report)
         report.resent += 1
     changes = local_changes(mirror)
-    if changes:
+    for start in range(0, len(changes), BATCH_CHANGES):
+        batch = changes[start : start + BATCH_CHANGES]
         batch_id = uuid.uuid4().hex
         with mirror.transaction() as db:  # kept before sending: a lost answer is recovered by resending
             db.execute(
                 "INSERT INTO outbox(batch_id, changes, created_at) VALUES (?, ?, ?)",
-                (batch_id, json.dumps([c.__dict__ for c in changes]), _now()),
+                (batch_id, json.dumps([c.__dict__ for c in batch]), _now()),
             )
-        _send(mirror, remote, me, batch_id, author, changes, report)
+        _send(mirror, remote, me, batch_id, author, batch, report)
     return report
 
 
@@ -194,6 +197,85 @@ class PullReport:
         return not (self.conflicts or self.problems)
 
 
+def _pull_chunk(
+    mirror: Mirror,
+    rows: list[tuple[Any, ...]],
+    waiting: set[str],
+    matcher: Matcher,
+    guard: GitFieldGuard,
+    report: PullReport,
+) -> None:
+    """Apply a chunk of fetched rows: files written together (one sync), then their base rows and
+    conflicts in one transaction, then mirrored. A crash between leaves files that already equal
+    what the remote gives; the next pull recognises them and records them as agreed."""
+    db = mirror.connection
+    root = mirror.config.root
+    base_rows: list[tuple[Any, ...]] = []
+    conflict_rows: list[tuple[Any, ...]] = []
+    writes: list[tuple[Path, bytes]] = []
+    removals: list[str] = []  # files of artifacts the remote deleted
+    moved_from: list[str] = []  # old paths of artifacts the remote renamed
+    for rid, rpath, rversion, rdeleted, rauthor, bpath, _bversion, bhash, bdeleted in rows:
+        if rid in waiting:
+            continue
+        local = db.execute("SELECT path, hash FROM artifacts WHERE id = ?", (rid,)).fetchone()
+        try:
+            safe_path = _checked_path(matcher, rpath)
+        except UnsafePathError as exc:
+            report.problems.append(exc)
+            continue
+        where = (rid, local[0] if local else rpath, "pull", rversion, rauthor)
+        clean = local is not None and bhash is not None and not bdeleted and local[1] == bhash and local[0] == bpath
+        fresh = local is None and (bpath is None or bdeleted)
+        if rdeleted:
+            if local is not None and not clean:
+                _conflict(report, conflict_rows, (*where[:2], "deleted_there", *where[3:]),
+                          f"deleted on the remote (v{rversion} by {rauthor}) but edited here")  # fmt: skip
+                continue
+            if local is not None:
+                removals.append(local[0])
+            base_rows.append((rid, rpath, rversion, None, 1, None))
+            continue
+        target = root / safe_path
+        if fresh and target.exists():
+            _conflict(report, conflict_rows, where, f"the remote's new {rid} would overwrite {safe_path}")
+            continue
+        rcontent = db.execute("SELECT content FROM remote_rows WHERE id = ?", (rid,)).fetchone()[0]
+        artifact = parse_text(safe_path, rcontent, matcher.type_of(safe_path) or "", content_hash(rcontent.encode()))
+        old_path = local[0] if local else None
+        disk = (root / old_path).read_bytes() if old_path and (root / old_path).exists() else None
+        data = guard.apply(artifact, disk).encode("utf-8")
+        if disk is not None and disk == data and old_path == safe_path:
+            base_rows.append((rid, safe_path, rversion, content_hash(data), 0, data.decode("utf-8")))
+            continue  # already what the remote gives (an interrupted pull, or the same edit on both sides)
+        if not (clean or fresh):
+            message = (f"changed on the remote (v{rversion} by {rauthor}) but deleted here" if local is None
+                       else f"changed here and on the remote (v{rversion} by {rauthor}); merge, then push")  # fmt: skip
+            _conflict(report, conflict_rows, (*where[:2], "deleted_here" if local is None else "pull", *where[3:]),
+                      message)  # fmt: skip
+            continue
+        if disk is not None and local is not None and content_hash(disk) != local[1]:
+            _conflict(report, conflict_rows, where, "edited while pulling; pull again")
+            continue
+        writes.append((target, data))
+        if old_path and old_path != safe_path:
+            moved_from.append(old_path)
+        report.written.append(safe_path)
+        base_rows.append((rid, safe_path, rversion, content_hash(data), 0, data.decode("utf-8")))
+    atomic_write_many(writes)
+    for path in removals + moved_from:
+        (root / path).unlink(missing_ok=True)
+    report.deleted.extend(removals)
+    with mirror.transaction() as tx:
+        tx.executemany("INSERT OR REPLACE INTO sync_base(id, path, version, hash, deleted, content) "
+                       "VALUES (?,?,?,?,?,?)", base_rows)  # fmt: skip
+        tx.executemany("INSERT OR REPLACE INTO conflicts(id, path, kind, remote_version, remote_author, message, "
+                       "recorded_at) VALUES (?,?,?,?,?,?,?)", conflict_rows)  # fmt: skip
+    touched = [target.relative_to(root).as_posix() for target, _ in writes] + removals + moved_from
+    if touched:
+        scan(mirror, touched)
+
+
 def _conflict(report: PullReport, rows: list[tuple[Any, ...]], where: tuple[Any, ...], message: str) -> None:
     """Record a conflict: ``where`` is (id, path, kind, remote version, remote author)."""
     report.conflicts.append((where[0], message))
@@ -228,92 +310,15 @@ def pull(mirror: Mirror, remote: Remote) -> PullReport:
     report = PullReport(fetched=fetch(mirror, remote))
     matcher = Matcher.from_config(mirror.config)
     guard = GitFieldGuard(mirror)
-    root = mirror.config.root
     db = mirror.connection
+    # Contents are read one row at a time below: a pull of 100,000 artifacts never holds them all.
     pending = db.execute(
-        "SELECT r.id, r.path, r.version, r.deleted, r.author, r.content, b.path, b.version, b.hash, b.deleted "
+        "SELECT r.id, r.path, r.version, r.deleted, r.author, b.path, b.version, b.hash, b.deleted "
         "FROM remote_rows r LEFT JOIN sync_base b ON b.id = r.id "
         "WHERE b.id IS NULL OR r.version > b.version ORDER BY r.seq"
     ).fetchall()
-    base_rows: list[tuple[Any, ...]] = []
-    conflict_rows: list[tuple[Any, ...]] = []
-    touched: list[str] = []
     waiting = {row[0] for row in db.execute("SELECT id FROM conflicts")}  # resolved before anything new lands
-    for rid, rpath, rversion, rdeleted, rauthor, rcontent, bpath, _bversion, bhash, bdeleted in pending:
-        if rid in waiting:
-            continue
-        local = db.execute("SELECT path, hash, type FROM artifacts WHERE id = ?", (rid,)).fetchone()
-        try:
-            safe_path = _checked_path(matcher, rpath)
-        except UnsafePathError as exc:
-            report.problems.append(exc)
-            continue
-        clean = local is not None and bhash is not None and not bdeleted and local[1] == bhash and local[0] == bpath
-        fresh = local is None and (bpath is None or bdeleted)
-
-        here = local[0] if local else rpath
-        if rdeleted:
-            if local is None:
-                base_rows.append((rid, rpath, rversion, None, 1, None))
-            elif clean:
-                (root / local[0]).unlink(missing_ok=True)
-                report.deleted.append(local[0])
-                touched.append(local[0])
-                base_rows.append((rid, rpath, rversion, None, 1, None))
-            else:
-                _conflict(
-                    report,
-                    conflict_rows,
-                    (rid, here, "deleted_there", rversion, rauthor),
-                    f"deleted on the remote (v{rversion} by {rauthor}) but edited here",
-                )
-            continue
-        if not (clean or fresh):
-            if local is None:
-                _conflict(
-                    report,
-                    conflict_rows,
-                    (rid, here, "deleted_here", rversion, rauthor),
-                    f"changed on the remote (v{rversion} by {rauthor}) but deleted here",
-                )
-            else:
-                _conflict(
-                    report,
-                    conflict_rows,
-                    (rid, here, "pull", rversion, rauthor),
-                    f"changed here and on the remote (v{rversion} by {rauthor}); merge, then push",
-                )
-            continue
-        target = root / safe_path
-        if fresh and target.exists():
-            _conflict(
-                report,
-                conflict_rows,
-                (rid, here, "pull", rversion, rauthor),
-                f"the remote's new {rid} would overwrite {safe_path}, which holds another file",
-            )
-            continue
-        type_name = matcher.type_of(safe_path) or ""
-        artifact = parse_text(safe_path, rcontent, type_name, content_hash(rcontent.encode("utf-8")))
-        old_path = local[0] if local else None
-        disk = (root / old_path).read_bytes() if old_path and (root / old_path).exists() else None
-        if disk is not None and content_hash(disk) != local[1]:
-            _conflict(report, conflict_rows, (rid, here, "pull", rversion, rauthor), "edited while pulling; pull again")
-            continue
-        data = guard.apply(artifact, disk).encode("utf-8")
-        atomic_write(target, data)
-        if old_path and old_path != safe_path:
-            (root / old_path).unlink(missing_ok=True)
-            touched.append(old_path)
-        report.written.append(safe_path)
-        touched.append(safe_path)
-        base_rows.append((rid, safe_path, rversion, content_hash(data), 0, data.decode("utf-8")))
-    with mirror.transaction() as tx:
-        tx.executemany("INSERT OR REPLACE INTO sync_base(id, path, version, hash, deleted, content) "
-                       "VALUES (?,?,?,?,?,?)", base_rows)  # fmt: skip
-        tx.executemany("INSERT OR REPLACE INTO conflicts(id, path, kind, remote_version, remote_author, message, "
-                       "recorded_at) VALUES (?,?,?,?,?,?,?)", conflict_rows)  # fmt: skip
-    if touched:
-        scan(mirror, touched)
+    for start in range(0, len(pending), PULL_CHUNK):
+        _pull_chunk(mirror, pending[start : start + PULL_CHUNK], waiting, matcher, guard, report)
     report.overrides.extend(guard.overrides)
     return report

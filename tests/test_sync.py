@@ -237,3 +237,26 @@ def test_pre_push_hook_syncs_and_can_block(tmp_path: Path, remote_url: str) -> N
     a.commit_all("later")
     offline = git_push(a)
     assert offline.returncode == 0 and "artifacts not synced" in offline.stderr
+
+
+def test_a_pull_interrupted_after_writing_files_finishes_cleanly(
+    clones: tuple[GitRepo, GitRepo, PostgresRemote],
+) -> None:
+    a, b, remote = clones
+    a.write("stories/S-1.md", artifact("S-1", "One", "draft"))
+    sync_push(a, remote, "ada")
+    sync_pull(b, remote)
+    a.write("stories/S-1.md", a.read("stories/S-1.md").decode().replace("Body.", "Second."))
+    sync_push(a, remote, "ada")
+    with b.mirror() as mirror:
+        before = mirror.connection.execute("SELECT * FROM sync_base").fetchall()
+    sync_pull(b, remote)
+    written = b.read("stories/S-1.md")
+    with b.mirror() as mirror, mirror.transaction() as db:  # as if the process died before recording the base
+        db.execute("DELETE FROM sync_base")
+        db.executemany("INSERT INTO sync_base VALUES (?,?,?,?,?,?)", before)
+    again = sync_pull(b, remote)
+    assert again.ok and again.written == [] and b.read("stories/S-1.md") == written
+    with b.mirror() as mirror:
+        assert mirror.connection.execute("SELECT version FROM sync_base WHERE id = 'S-1'").fetchone() == (2,)
+    assert sync_push(b, remote, "bo").applied == []
