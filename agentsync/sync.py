@@ -22,7 +22,7 @@ from agentsync.artifact import content_hash, parse_text
 from agentsync.errors import AgentsyncError, UnsafePathError
 from agentsync.exporter import _checked_path
 from agentsync.frontmatter_edit import set_field
-from agentsync.fsutil import atomic_write, atomic_write_many
+from agentsync.fsutil import atomic_write_many
 from agentsync.gitfields import GitFieldGuard, Override
 from agentsync.mirror import Mirror
 from agentsync.paths import Matcher
@@ -132,6 +132,7 @@ def _send(
     by_id = {c.id: c for c in changes}
     root = mirror.config.root
     written: list[str] = []
+    writes: list[tuple[Path, bytes]] = []
     base_rows: list[tuple[Any, ...]] = []
     conflict_rows: list[tuple[Any, ...]] = []
     for answer in result.answers:
@@ -141,7 +142,8 @@ def _send(
             if change.content is None:
                 base_rows.append((answer.id, change.path, answer.version, None, 1, None))
                 continue
-            if _write_if_unchanged(mirror, change, root):
+            if _needs_version_write(mirror, change, root):
+                writes.append((root / change.path, (change.content or "").encode("utf-8")))
                 written.append(change.path)
             base_rows.append((answer.id, change.path, answer.version, change.hash, 0, change.content))
         elif answer.result == "conflict":
@@ -156,6 +158,7 @@ def _send(
             ))  # fmt: skip
         elif answer.result == "locked":
             report.locked.append(answer)
+    atomic_write_many(writes)  # the new version lines, one sync for the batch
     with mirror.transaction() as db:
         db.executemany("INSERT OR REPLACE INTO sync_base(id, path, version, hash, deleted, content) "
                        "VALUES (?,?,?,?,?,?)", base_rows)  # fmt: skip
@@ -166,21 +169,19 @@ def _send(
         scan(mirror, written)
 
 
-def _write_if_unchanged(mirror: Mirror, change: Change, root: Path) -> bool:
-    """Write the accepted content (its new version line) unless the file changed since it was read."""
+def _needs_version_write(mirror: Mirror, change: Change, root: Path) -> bool:
+    """Whether the accepted content (its new version line) should replace the file: only if the file
+    differs from it and is still what was read for the push (an edit made meanwhile is left alone;
+    the next push sends it, based on the new version)."""
     target = root / change.path
     try:
         current = target.read_bytes()
     except FileNotFoundError:
         return False
-    sent = (change.content or "").encode("utf-8")
-    if current == sent:
+    if current == (change.content or "").encode("utf-8"):
         return False
     mirrored = mirror.connection.execute("SELECT hash FROM artifacts WHERE id = ?", (change.id,)).fetchone()
-    if mirrored is None or content_hash(current) != mirrored[0]:
-        return False  # edited again meanwhile: leave it; the next push sends it based on the new version
-    atomic_write(target, sent)
-    return True
+    return mirrored is not None and content_hash(current) == mirrored[0]
 
 
 @dataclass
