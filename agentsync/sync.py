@@ -79,6 +79,7 @@ def local_changes(mirror: Mirror) -> list[Change]:
     waiting = {row[0] for row in db.execute("SELECT id FROM conflicts")}
     changes: list[Change] = []
     present: set[str] = set()
+    changed: list[tuple[str, str, str, int]] = []
     for artifact_id, path, digest, layout in db.execute("SELECT id, path, hash, layout FROM artifacts ORDER BY id"):
         present.add(artifact_id)
         agreed = base.get(artifact_id)
@@ -86,7 +87,8 @@ def local_changes(mirror: Mirror) -> list[Change]:
             continue  # an open conflict is resolved first
         if agreed is not None and not agreed[3] and agreed[2] == digest and agreed[0] == path:
             continue
-        version = agreed[1] if agreed is not None else 0
+        changed.append((artifact_id, path, layout, agreed[1] if agreed is not None else 0))
+    for artifact_id, path, layout, version in changed:
         content = db.execute("SELECT content FROM artifacts WHERE id = ?", (artifact_id,)).fetchone()[0]
         sent = _with_version(content, layout, version + 1)
         changes.append(Change(artifact_id, path, version, sent, content_hash(sent.encode("utf-8"))))
@@ -131,6 +133,8 @@ def _send(
         raise
     by_id = {c.id: c for c in changes}
     root = mirror.config.root
+    marks = ",".join("?" * len(changes))
+    read_hash = dict(mirror.connection.execute(f"SELECT id, hash FROM artifacts WHERE id IN ({marks})", list(by_id)))
     written: list[str] = []
     writes: list[tuple[Path, bytes]] = []
     base_rows: list[tuple[Any, ...]] = []
@@ -142,7 +146,7 @@ def _send(
             if change.content is None:
                 base_rows.append((answer.id, change.path, answer.version, None, 1, None))
                 continue
-            if _needs_version_write(mirror, change, root):
+            if _needs_version_write(change, root, read_hash.get(change.id)):
                 writes.append((root / change.path, (change.content or "").encode("utf-8")))
                 written.append(change.path)
             base_rows.append((answer.id, change.path, answer.version, change.hash, 0, change.content))
@@ -169,19 +173,17 @@ def _send(
         scan(mirror, written)
 
 
-def _needs_version_write(mirror: Mirror, change: Change, root: Path) -> bool:
+def _needs_version_write(change: Change, root: Path, read_hash: str | None) -> bool:
     """Whether the accepted content (its new version line) should replace the file: only if the file
-    differs from it and is still what was read for the push (an edit made meanwhile is left alone;
-    the next push sends it, based on the new version)."""
-    target = root / change.path
+    differs from it and is still what was read for the push (``read_hash``); an edit made meanwhile
+    is left alone and the next push sends it, based on the new version."""
     try:
-        current = target.read_bytes()
+        current = (root / change.path).read_bytes()
     except FileNotFoundError:
         return False
     if current == (change.content or "").encode("utf-8"):
         return False
-    mirrored = mirror.connection.execute("SELECT hash FROM artifacts WHERE id = ?", (change.id,)).fetchone()
-    return mirrored is not None and content_hash(current) == mirrored[0]
+    return read_hash is not None and content_hash(current) == read_hash
 
 
 @dataclass
