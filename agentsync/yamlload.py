@@ -207,7 +207,7 @@ def _fast_load(text: str) -> dict[str, Any]:
                 raise _Fallback
             if key not in _plain_cache:
                 _cached_plain(key)
-            if _plain_cache[key].__class__ is not str:
+            if _plain_cache[key].__class__ is not str or key in result:  # a repeated key: PyYAML's rules
                 raise _Fallback
             result[key] = _cached_plain(value)
             pending_items = None
@@ -234,7 +234,7 @@ def _fast_load(text: str) -> dict[str, Any]:
             raise _Fallback
         key = stripped[:colon]
         rest = stripped[colon + 1 :]
-        if not _KEY.match(key) or _resolve_tag(key) != _STR or (rest and rest[0] not in " \t"):
+        if not _KEY.match(key) or _resolve_tag(key) != _STR or (rest and rest[0] not in " \t") or key in result:
             raise _Fallback
         value = rest.strip(" \t")
         if not value or value[0] == "#":

@@ -119,3 +119,9 @@ def test_copied_resolvers_match_pyyamls() -> None:
         first: [(tag, rx.pattern.replace(" ", "")) for tag, rx in resolvers] for first, resolvers in RESOLVERS.items()
     }
     assert ours == theirs
+
+
+def test_a_repeated_key_follows_pyyaml() -> None:
+    """Found by the property test: a key given twice, first with no value, then with []."""
+    text = "# \nA000000: \nA000000: []"
+    assert load_frontmatter(text) == pyyaml(text) == {"A000000": []}
