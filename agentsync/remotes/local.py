@@ -61,7 +61,11 @@ def open_local(project: str) -> PostgresRemote:
 
 
 def stop(folder: Path | None = None) -> None:
-    """Stop the embedded server (tests, and a future `agentsync remote stop`)."""
+    """Stop the embedded server, whichever process started it (tests, and a future `agentsync remote stop`)."""
     import pgserver
 
-    pgserver.get_server(folder or data_folder(), cleanup_mode="stop").cleanup()  # type: ignore[attr-defined]
+    folder = folder or data_folder()
+    if (folder / "postmaster.pid").exists():
+        # As root, pgserver runs PostgreSQL as the data folder's owner; pg_ctl must run as that user too.
+        owner = {"user": folder.stat().st_uid} if os.geteuid() == 0 else {}
+        pgserver.pg_ctl(["-m", "fast", "-w", "stop"], pgdata=folder, **owner)
