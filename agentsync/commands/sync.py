@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,16 +19,10 @@ if TYPE_CHECKING:
 
 def run_push(directory: Path | None) -> int:
     from agentsync.gitrepo import user_identity
-    from agentsync.remotes import open_remote
     from agentsync.sync import push
 
-    config = load_config(directory)
-    remote = open_remote(config)
-    try:
-        with Mirror.open(config) as mirror:
-            report = push(mirror, remote, user_identity(config.root))
-    finally:
-        remote.close()
+    with _with_remote(directory) as (config, remote), Mirror.open(config) as mirror:
+        report = push(mirror, remote, user_identity(config.root))
     for answer in report.conflicts:
         who = f" by {answer.remote.author}" if answer.remote else ""
         version = f"v{answer.remote.version}" if answer.remote else "a newer version"
@@ -39,16 +35,10 @@ def run_push(directory: Path | None) -> int:
 
 
 def run_pull(directory: Path | None) -> int:
-    from agentsync.remotes import open_remote
     from agentsync.sync import pull
 
-    config = load_config(directory)
-    remote = open_remote(config)
-    try:
-        with Mirror.open(config) as mirror:
-            report = pull(mirror, remote)
-    finally:
-        remote.close()
+    with _with_remote(directory) as (config, remote), Mirror.open(config) as mirror:
+        report = pull(mirror, remote)
     for override in report.overrides:
         warn(f"kept Git's value: {override}")
     for artifact_id, message in report.conflicts:
@@ -62,23 +52,25 @@ def run_pull(directory: Path | None) -> int:
     return 0 if report.ok else 1
 
 
-def _with_remote(directory: Path | None) -> tuple[Config, Remote]:
+@contextmanager
+def _with_remote(directory: Path | None) -> Iterator[tuple[Config, Remote]]:
+    """The repository's config and its remote, closed afterwards."""
     from agentsync.remotes import open_remote
 
     config = load_config(directory)
-    return config, open_remote(config)
+    remote = open_remote(config)
+    try:
+        yield config, remote
+    finally:
+        remote.close()
 
 
 def run_fetch(directory: Path | None) -> int:
     from agentsync.sync import CURSOR_KEY, fetch
 
-    config, remote = _with_remote(directory)
-    try:
-        with Mirror.open(config) as mirror:
-            count = fetch(mirror, remote)
-            cursor = mirror.get_meta(CURSOR_KEY) or "0"
-    finally:
-        remote.close()
+    with _with_remote(directory) as (config, remote), Mirror.open(config) as mirror:
+        count = fetch(mirror, remote)
+        cursor = mirror.get_meta(CURSOR_KEY) or "0"
     click.echo(f"fetched {count} change(s); cursor {cursor}")
     return 0
 
@@ -105,11 +97,8 @@ def run_lock(directory: Path | None, artifact_id: str, ttl: str) -> int:
     from agentsync.gitrepo import user_identity
 
     seconds = parse_ttl(ttl)
-    config, remote = _with_remote(directory)
-    try:
+    with _with_remote(directory) as (config, remote):
         result = remote.lock(artifact_id, user_identity(config.root), seconds)
-    finally:
-        remote.close()
     if result.result == "locked":
         click.echo(f"locked {artifact_id} until {result.expires_at}")
         return 0
@@ -120,11 +109,8 @@ def run_lock(directory: Path | None, artifact_id: str, ttl: str) -> int:
 def run_unlock(directory: Path | None, artifact_id: str, force: bool) -> int:
     from agentsync.gitrepo import user_identity
 
-    config, remote = _with_remote(directory)
-    try:
+    with _with_remote(directory) as (config, remote):
         result = remote.unlock(artifact_id, user_identity(config.root), force)
-    finally:
-        remote.close()
     if result.result == "unlocked":
         click.echo(
             f"unlocked {artifact_id}" + (f" (forced; {result.holder}'s lock, recorded)" if result.forced else "")
@@ -138,11 +124,8 @@ def run_unlock(directory: Path | None, artifact_id: str, force: bool) -> int:
 
 
 def run_locks(directory: Path | None, *, as_json: bool) -> int:
-    _config, remote = _with_remote(directory)
-    try:
+    with _with_remote(directory) as (_config, remote):
         locks = remote.locks()
-    finally:
-        remote.close()
     if as_json:
         echo_json(locks)
     elif not locks:
@@ -155,11 +138,8 @@ def run_locks(directory: Path | None, *, as_json: bool) -> int:
 def run_log(directory: Path | None, artifact_id: str, limit: int, *, as_json: bool) -> int:
     from agentsync.errors import NotFoundError
 
-    _config, remote = _with_remote(directory)
-    try:
+    with _with_remote(directory) as (_config, remote):
         entries = remote.history(artifact_id, limit)
-    finally:
-        remote.close()
     if not entries:
         raise NotFoundError(f"the remote has no history for {artifact_id}")
     if as_json:
@@ -179,17 +159,13 @@ def run_diff(directory: Path | None, key: str) -> int:
     from agentsync.errors import NotFoundError
     from agentsync.sync import fetch
 
-    config, remote = _with_remote(directory)
-    try:
-        with Mirror.open(config) as mirror:
-            fetch(mirror, remote)
-            row = mirror.find(key) if key else None
-            artifact_id = row.id if row else key
-            theirs = mirror.connection.execute(
-                "SELECT version, author, deleted, content FROM remote_rows WHERE id = ?", (artifact_id,)
-            ).fetchone()
-    finally:
-        remote.close()
+    with _with_remote(directory) as (config, remote), Mirror.open(config) as mirror:
+        fetch(mirror, remote)
+        row = mirror.find(key) if key else None
+        artifact_id = row.id if row else key
+        theirs = mirror.connection.execute(
+            "SELECT version, author, deleted, content FROM remote_rows WHERE id = ?", (artifact_id,)
+        ).fetchone()
     if theirs is None:
         raise NotFoundError(f"the remote has no {artifact_id}")
     version, author, deleted, remote_content = theirs
