@@ -163,5 +163,11 @@ def all_artifact_paths(config: Config) -> list[str]:
     return [item.path for item in walk(config, Matcher.from_config(config)) if isinstance(item, FoundFile)]
 
 
+def artifact_paths(config: Config, paths: list[str]) -> list[str]:
+    """The artifact files among ``paths`` (what a check will read)."""
+    matcher = Matcher.from_config(config)
+    return [p for p in paths if matcher.type_of(p) is not None]
+
+
 def named_paths(config: Config, given: list[str]) -> list[str]:
     return [relative_to_root(config, p) for p in given]

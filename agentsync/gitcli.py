@@ -109,24 +109,51 @@ class GitCommandLine:
             )
         return sorted(p.decode("utf-8", "surrogateescape") for p in raw.split(b"\0") if p)
 
-    def staged_reader(self) -> Callable[[str], bytes | None]:
-        env = self._index_env()
-        entries: dict[str, str] = {}
-        for record in self._git("ls-files", "-z", "--stage", env=env).split(b"\0"):
-            if record:
-                meta, _, path = record.partition(b"\t")
-                entries[path.decode("utf-8", "surrogateescape")] = meta.split()[1].decode()
-        cache: dict[str, bytes] = {}
+    def staged_reader(self, prefetch: Iterable[str] = ()) -> Callable[[str], bytes | None]:
+        """Staged bytes by path. ``prefetch`` (the paths a check will read) are looked up with one
+        ``ls-files`` and read with one ``cat-file --batch``; any other path costs two calls."""
+        env = {**self._index_env(), "GIT_LITERAL_PATHSPECS": "1"}
+        entries: dict[str, str | None] = {}
+        blobs: dict[str, bytes] = {}
+
+        def look_up(paths: list[str]) -> None:
+            for path in paths:
+                entries[path] = None
+            for record in self._git("ls-files", "-z", "--stage", "--", *paths, env=env).split(b"\0"):
+                if record:
+                    meta, _, name = record.partition(b"\t")
+                    entries[name.decode("utf-8", "surrogateescape")] = meta.split()[1].decode()
+            wanted = sorted({oid for oid in (entries[p] for p in paths) if oid and oid not in blobs})
+            if wanted:
+                blobs.update(_read_batch(self._git("cat-file", "--batch", input="\n".join(wanted).encode() + b"\n")))
+
+        paths = sorted(set(prefetch))
+        for start in range(0, len(paths), 1000):  # keep the command line short
+            look_up(paths[start : start + 1000])
 
         def read(path: str) -> bytes | None:
+            if path not in entries:
+                look_up([path])
             oid = entries.get(path)
-            if oid is None:
-                return None
-            if oid not in cache:
-                cache[oid] = self.read_blob(oid)
-            return cache[oid]
+            return None if oid is None else blobs.get(oid)
 
         return read
+
+
+def _read_batch(raw: bytes) -> dict[str, bytes]:
+    """Blobs from ``git cat-file --batch`` output: ``<oid> <type> <size>\\n<bytes>\\n`` each."""
+    blobs: dict[str, bytes] = {}
+    position = 0
+    while position < len(raw):
+        header_end = raw.index(b"\n", position)
+        header = raw[position:header_end].decode().split()
+        position = header_end + 1
+        if len(header) < 3:  # "<oid> missing"
+            continue
+        size = int(header[2])
+        blobs[header[0]] = raw[position : position + size]
+        position += size + 1
+    return blobs
 
 
 def _ls_tree_entries(raw: bytes, prefix: str) -> Iterator[tuple[str, str]]:

@@ -78,7 +78,7 @@ class GitReader(Protocol):
     def read_blob(self, oid: str) -> bytes: ...
     def blobs_under(self, commit: str | None, folders: Iterable[str]) -> Iterator[tuple[str, str]]: ...
     def staged_paths(self) -> list[str]: ...
-    def staged_reader(self) -> Callable[[str], bytes | None]: ...
+    def staged_reader(self, prefetch: Iterable[str] = ()) -> Callable[[str], bytes | None]: ...
 
 
 def changed_paths(reader: GitReader, old: str | None, new: str | None) -> set[str]:
@@ -228,8 +228,9 @@ class GitRepo:
             paths = {d.new_file.path or d.old_file.path for d in index.diff_to_tree(self._tree(head)).deltas}
         return sorted(r for r in (self._relative(p) for p in paths) if r is not None)
 
-    def staged_reader(self) -> Callable[[str], bytes | None]:
-        """A reader of staged bytes by path (relative to the agentsync root); None if not in the index."""
+    def staged_reader(self, prefetch: Iterable[str] = ()) -> Callable[[str], bytes | None]:
+        """A reader of staged bytes by path (relative to the agentsync root); None if not in the index.
+        (``prefetch`` is a hint the command-line reader uses; the index here is already in memory.)"""
         index = self.index()
 
         def read(path: str) -> bytes | None:

@@ -35,7 +35,7 @@ def _scan_problems(report: object) -> int:
 
 def pre_commit(config: Config, args: list[str]) -> int:
     """Check the staged artifact files (the content being committed)."""
-    from agentsync.check import check
+    from agentsync.check import artifact_paths, check
     from agentsync.errors import MirrorError
     from agentsync.gitcli import GitCommandLine
     from agentsync.mirror import Mirror
@@ -45,7 +45,7 @@ def pre_commit(config: Config, args: list[str]) -> int:
     staged = repo.staged_paths()
     if not staged:
         return 0
-    read = repo.staged_reader()
+    read = repo.staged_reader(artifact_paths(config, staged))
     try:
         mirror = Mirror.open(config)
     except MirrorError as exc:  # a broken cache must not stop commits; the check narrows instead

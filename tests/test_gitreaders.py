@@ -89,3 +89,15 @@ def test_not_a_repository(tmp_path: Path) -> None:
         GitCommandLine(tmp_path).head_commit()
     with pytest.raises(GitError):
         Pygit2Reader(tmp_path)
+
+
+def test_prefetched_staged_reads_match(history: tuple[GitRepo, list[str]]) -> None:
+    repo, _ = history
+    repo.write("stories/S-3.md", artifact("S-3"))
+    repo.write("stories/[odd] name.md", artifact("S-4"))  # a pathspec character, taken literally
+    repo.git("add", "-A")
+    plumbing, pygit2_reader = GitCommandLine(repo.root), Pygit2Reader(repo.root)
+    staged = plumbing.staged_paths()
+    read = plumbing.staged_reader(staged)
+    for path in [*staged, "plans/P-1-renamed.md", "not/there.md"]:
+        assert read(path) == pygit2_reader.staged_reader()(path), path

@@ -25,8 +25,9 @@ def run(directory: Path | None, paths: tuple[str, ...], *, staged: bool, as_json
             from agentsync.gitcli import GitCommandLine
 
             repo = GitCommandLine(config.root)
-            read = repo.staged_reader()
-            report = checking.check(config, mirror, repo.staged_paths(), read)
+            in_index = repo.staged_paths()
+            read = repo.staged_reader(checking.artifact_paths(config, in_index))
+            report = checking.check(config, mirror, in_index, read)
         else:
             wanted = checking.named_paths(config, list(paths)) if paths else checking.all_artifact_paths(config)
             report = checking.check(config, mirror, wanted, checking.work_tree_reader(config.root))
