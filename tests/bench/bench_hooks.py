@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark the git hooks on a generated repository (not part of the test run).
 
-    python tests/bench/bench_hooks.py [--count 10000] [--runs 11] [--keep DIR]
+    python tests/bench/bench_hooks.py [--count 10000] [--runs 11] [--keep DIR] [--editable]
 
 Builds a repository with ../shared/bench/gen_corpus.py --git, clones it twice (hooks
 installed in one, not in the other) and prints median whole-process timings for
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -38,9 +39,9 @@ def git(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["git", *args], cwd=repo, env=environment(), capture_output=True, text=True, check=True)
 
 
-def agentsync(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def agentsync(repo: Path, *args: str, python: str = sys.executable) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "agentsync", "-C", str(repo), *args], capture_output=True, text=True, env=environment()
+        [python, "-m", "agentsync", "-C", str(repo), *args], capture_output=True, text=True, env=environment()
     )
 
 
@@ -59,15 +60,18 @@ def regular_install(work: Path) -> str:
     python = venv / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-        wheels = work / "wheel"
-        subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w",
-                        str(wheels), str(ROOT)], check=True)  # fmt: skip
-        site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                              capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
-        wheel = next(wheels.glob("agentsync-*.whl"))
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", site, str(wheel)],
-                       check=True)  # fmt: skip
-        Path(site, "bench-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    wheels = work / "wheel"
+    shutil.rmtree(wheels, ignore_errors=True)  # always this checkout as it is now
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(ROOT)], check=True)
+    for old in Path(site).glob("agentsync*"):
+        shutil.rmtree(old) if old.is_dir() else old.unlink()
+    wheel = next(wheels.glob("agentsync-*.whl"))
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", site, str(wheel)], check=True
+    )
+    Path(site, "bench-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
     return str(python)
 
 
@@ -90,9 +94,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=11)
     parser.add_argument("--keep", type=Path, help="build the repositories here and keep them")
     parser.add_argument(
-        "--regular-install", action="store_true",
-        help="run the hooks from a non-editable install of this checkout, as users have it "
-        "(an editable install adds its import finder, ~15 ms, to every start)",
+        "--editable", action="store_true",
+        help="run the hooks with this checkout's own (editable) install instead of a regular install of it "
+        "as users have one; the editable import finder adds ~15 ms to every start",
     )  # fmt: skip
     options = parser.parse_args()
     if not GEN_CORPUS.exists():
@@ -115,8 +119,8 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     from agentsync import hooks
 
-    python = regular_install(work) if options.regular_install else sys.executable
-    print(f"hooks run {python} ({'a regular install' if options.regular_install else 'this checkout, editable'})")
+    python = sys.executable if options.editable else regular_install(work)
+    print(f"hooks run {python} ({'this checkout, editable' if options.editable else 'a regular install'})")
     hooks.install(hooked, python=python)
     hooks.install(post_commit_only, ("post-commit",), python=python)
     for clone in (post_commit_only, hooked):
@@ -155,7 +159,7 @@ def main() -> int:
     times = []
     for _ in range(options.runs):
         start = time.perf_counter()
-        result = agentsync(hooked, "check", "--staged")
+        result = agentsync(hooked, "check", "--staged", python=python)  # as the hooks run it
         times.append(time.perf_counter() - start)
         assert result.returncode == 0 and "checked 5 artifact files" in result.stdout, result.stdout + result.stderr
     record("check --staged on 5 files (process)", statistics.median(times))
