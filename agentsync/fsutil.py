@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -96,3 +98,38 @@ def atomic_write_many(items: list[tuple[Path, bytes]]) -> None:
         raise
     for folder in made:
         fsync_dir(folder)
+
+
+_TEMP_NAME = re.compile(r"\A\..+\.(\d+)\.\d+\.tmp\Z")
+
+
+def remove_stale_temps(folders: Iterable[Path]) -> int:
+    """Remove temp files a killed writer left in ``folders`` (its pid no longer runs); return how many."""
+    removed = 0
+    for folder in set(folders):
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            match = _TEMP_NAME.match(name)
+            if match is None or _running(int(match.group(1))):
+                continue
+            try:
+                os.unlink(os.path.join(folder, name))
+                removed += 1
+            except FileNotFoundError:
+                pass
+    return removed
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True

@@ -22,7 +22,7 @@ from agentsync.artifact import content_hash, parse_text
 from agentsync.errors import AgentsyncError, UnsafePathError
 from agentsync.exporter import _checked_path
 from agentsync.frontmatter_edit import set_field
-from agentsync.fsutil import atomic_write_many
+from agentsync.fsutil import atomic_write_many, remove_stale_temps
 from agentsync.gitfields import GitFieldGuard, Override
 from agentsync.mirror import Mirror
 from agentsync.paths import Matcher
@@ -162,6 +162,7 @@ def _send(
             ))  # fmt: skip
         elif answer.result == "locked":
             report.locked.append(answer)
+    remove_stale_temps(target.parent for target, _ in writes)  # left by a writer that was killed
     atomic_write_many(writes)  # the new version lines, one sync for the batch
     with mirror.transaction() as db:
         db.executemany("INSERT OR REPLACE INTO sync_base(id, path, version, hash, deleted, content) "
@@ -265,6 +266,7 @@ def _pull_chunk(
             moved_from.append(old_path)
         report.written.append(safe_path)
         base_rows.append((rid, safe_path, rversion, content_hash(data), 0, data.decode("utf-8")))
+    remove_stale_temps(target.parent for target, _ in writes)  # left by a writer that was killed
     atomic_write_many(writes)
     for path in removals + moved_from:
         (root / path).unlink(missing_ok=True)

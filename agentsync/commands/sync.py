@@ -39,8 +39,10 @@ def run_pull(directory: Path | None) -> int:
 
     with _with_remote(directory) as (config, remote), Mirror.open(config) as mirror:
         report = pull(mirror, remote)
-    for override in report.overrides:
+    for override in report.overrides[:10]:
         warn(f"kept Git's value: {override}")
+    if len(report.overrides) > 10:
+        warn(f"kept Git's value in {len(report.overrides) - 10} more case(s)")
     for artifact_id, message in report.conflicts:
         warn(f"conflict: {artifact_id}: {message}")
     for problem in report.problems:
