@@ -79,7 +79,7 @@ def local_changes(mirror: Mirror) -> list[Change]:
     waiting = {row[0] for row in db.execute("SELECT id FROM conflicts")}
     changes: list[Change] = []
     present: set[str] = set()
-    changed: list[tuple[str, str, str, int]] = []
+    changed: list[tuple[str, str, str, int, str]] = []
     for artifact_id, path, digest, layout in db.execute("SELECT id, path, hash, layout FROM artifacts ORDER BY id"):
         present.add(artifact_id)
         agreed = base.get(artifact_id)
@@ -87,11 +87,11 @@ def local_changes(mirror: Mirror) -> list[Change]:
             continue  # an open conflict is resolved first
         if agreed is not None and not agreed[3] and agreed[2] == digest and agreed[0] == path:
             continue
-        changed.append((artifact_id, path, layout, agreed[1] if agreed is not None else 0))
-    for artifact_id, path, layout, version in changed:
+        changed.append((artifact_id, path, layout, agreed[1] if agreed is not None else 0, digest))
+    for artifact_id, path, layout, version, digest in changed:
         content = db.execute("SELECT content FROM artifacts WHERE id = ?", (artifact_id,)).fetchone()[0]
         sent = _with_version(content, layout, version + 1)
-        changes.append(Change(artifact_id, path, version, sent, content_hash(sent.encode("utf-8"))))
+        changes.append(Change(artifact_id, path, version, sent, content_hash(sent.encode("utf-8")), "", digest))
     for artifact_id, (path, version, _digest, deleted) in sorted(base.items()):
         if artifact_id not in present and not deleted and artifact_id not in waiting:
             changes.append(Change(artifact_id, path, version, None, None))
@@ -133,8 +133,6 @@ def _send(
         raise
     by_id = {c.id: c for c in changes}
     root = mirror.config.root
-    marks = ",".join("?" * len(changes))
-    read_hash = dict(mirror.connection.execute(f"SELECT id, hash FROM artifacts WHERE id IN ({marks})", list(by_id)))
     written: list[str] = []
     writes: list[tuple[Path, bytes]] = []
     base_rows: list[tuple[Any, ...]] = []
@@ -146,7 +144,7 @@ def _send(
             if change.content is None:
                 base_rows.append((answer.id, change.path, answer.version, None, 1, None))
                 continue
-            if _needs_version_write(change, root, read_hash.get(change.id)):
+            if _needs_version_write(change, root):
                 writes.append((root / change.path, (change.content or "").encode("utf-8")))
                 written.append(change.path)
             base_rows.append((answer.id, change.path, answer.version, change.hash, 0, change.content))
@@ -174,17 +172,18 @@ def _send(
         scan(mirror, written)
 
 
-def _needs_version_write(change: Change, root: Path, read_hash: str | None) -> bool:
+def _needs_version_write(change: Change, root: Path) -> bool:
     """Whether the accepted content (its new version line) should replace the file: only if the file
-    differs from it and is still what was read for the push (``read_hash``); an edit made meanwhile
-    is left alone and the next push sends it, based on the new version."""
+    differs from it and is still exactly what the change was read from. A file edited since — even
+    long since, when a batch from the outbox is answered at last — is left alone; the next push
+    sends the edit, based on the new version."""
     try:
         current = (root / change.path).read_bytes()
     except FileNotFoundError:
         return False
     if current == (change.content or "").encode("utf-8"):
         return False
-    return read_hash is not None and content_hash(current) == read_hash
+    return change.source_hash is not None and content_hash(current) == change.source_hash
 
 
 @dataclass

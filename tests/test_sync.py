@@ -260,3 +260,20 @@ def test_a_pull_interrupted_after_writing_files_finishes_cleanly(
     with b.mirror() as mirror:
         assert mirror.connection.execute("SELECT version FROM sync_base WHERE id = 'S-1'").fetchone() == (2,)
     assert sync_push(b, remote, "bo").applied == []
+
+
+def test_an_edit_made_while_a_batch_waits_in_the_outbox_is_kept(
+    clones: tuple[GitRepo, GitRepo, PostgresRemote],
+) -> None:
+    a, _b, remote = clones
+    a.write("stories/S-1.md", artifact("S-1", "One", "draft"))
+    with a.mirror() as mirror, pytest.raises(RemoteUnavailable):
+        push(mirror, AnswerLost(remote.url, remote.project), "ada")
+    edited = a.read("stories/S-1.md").decode().replace("Body.", "Edited while offline.")
+    a.write("stories/S-1.md", edited)
+    again = sync_push(a, remote, "ada")
+    assert again.resent == 1
+    assert again.applied == [("S-1", 1), ("S-1", 2)]  # the queued batch, then the edit on top of it
+    text = a.read("stories/S-1.md").decode()
+    assert "Edited while offline." in text and "version: 2" in text
+    assert "Edited while offline." in (remote.pull(0, 10).rows[0].content or "")

@@ -22,6 +22,7 @@ class Change:
     content: str | None  # None for a deletion
     hash: str | None
     summary: str = ""
+    source_hash: str | None = None  # the file's hash when the change was read (kept locally, never sent)
 
     @property
     def deleted(self) -> bool:
