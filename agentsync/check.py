@@ -19,6 +19,7 @@ from agentsync.errors import AgentsyncError, ArtifactError, DuplicateIdError
 from agentsync.gitfields import artifact_values
 from agentsync.mirror import Mirror
 from agentsync.paths import Matcher, relative_to_root
+from agentsync.scanner import FULL_SCAN_KEY, scan
 
 # Markers a sync conflict leaves (``<<<<<<< local`` … ``>>>>>>> remote v3 by …``).
 # A bare ``=======`` is not checked: in Markdown it underlines a heading.
@@ -92,7 +93,10 @@ def check(
     Id clashes are looked for among the checked files and in the mirror (if there is
     one); a clash the mirror suggests is confirmed by reading the other file
     (``exists_elsewhere``, default ``read``), so a stale mirror never blocks a commit by mistake.
+    A mirror that was never filled is scanned first: uniqueness needs the other artifacts.
     """
+    if mirror is not None and mirror.get_meta(FULL_SCAN_KEY) is None:
+        scan(mirror)
     matcher = Matcher.from_config(config)
     other = exists_elsewhere or read
     report = CheckReport()

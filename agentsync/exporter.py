@@ -22,7 +22,7 @@ from agentsync.errors import AgentsyncError, ArtifactError, UnsafePathError
 from agentsync.fsutil import atomic_write, atomic_write_many
 from agentsync.gitfields import GitFieldGuard, Override
 from agentsync.mirror import Mirror
-from agentsync.paths import Matcher, safe_relative
+from agentsync.paths import Matcher, artifact_path
 from agentsync.scanner import RACY, ScanReport, scan
 
 BUNDLE_FORMAT = "agentsync-bundle"
@@ -42,14 +42,6 @@ class ExportReport:
         return not self.problems
 
 
-def _checked_path(matcher: Matcher, path: str) -> str:
-    """A mirror or bundle path, refused unless it is a relative path an artifact glob matches."""
-    normal = safe_relative(path)
-    if matcher.type_of(normal) is None:
-        raise UnsafePathError(f"path {path!r} is not in an artifact folder (no glob in agentsync.yaml matches it)")
-    return normal
-
-
 def export_tree(mirror: Mirror, *, force: bool = False) -> ExportReport:
     """Write mirrored artifacts whose file is missing or out of date into the work tree.
 
@@ -67,7 +59,7 @@ def export_tree(mirror: Mirror, *, force: bool = False) -> ExportReport:
     ).fetchall()
     for pk, path, type_name, digest, disk_digest, size, mtime_ns in rows:
         try:
-            target = root / _checked_path(matcher, path)
+            target = root / artifact_path(matcher, path)
         except UnsafePathError as exc:
             report.problems.append(exc)
             continue
@@ -87,8 +79,10 @@ def export_tree(mirror: Mirror, *, force: bool = False) -> ExportReport:
             continue
         content = mirror.connection.execute("SELECT content FROM artifacts WHERE pk = ?", (pk,)).fetchone()[0]
         data = _guarded(guard, path, type_name, content, digest, disk, report)
-        if data is None or data == disk:
-            report.unchanged += data is not None
+        if data is None:
+            continue
+        if data == disk:
+            report.unchanged += 1
             continue
         pending.append((target, data, path))
     atomic_write_many([(target, data) for target, data, _ in pending])
@@ -122,7 +116,7 @@ def export_dir(mirror: Mirror, destination: Path) -> ExportReport:
     rows = mirror.connection.execute("SELECT path, type, content, hash, disk_hash FROM artifacts ORDER BY path")
     for path, type_name, content, digest, disk_digest in rows:
         try:
-            relative = _checked_path(matcher, path)
+            relative = artifact_path(matcher, path)
         except UnsafePathError as exc:
             report.problems.append(exc)
             continue
@@ -205,7 +199,7 @@ def read_bundle(bundle: Path, matcher: Matcher) -> tuple[list[dict[str, Any]], l
             record = json.loads(line)
             if not isinstance(record, dict) or not isinstance(record.get("content"), str):
                 raise ValueError("each line must be an object with `content` and `path`")
-            record["path"] = _checked_path(matcher, str(record.get("path", "")))
+            record["path"] = artifact_path(matcher, str(record.get("path", "")))
             if record.get("hash") and content_hash(record["content"].encode("utf-8")) != record["hash"]:
                 raise ValueError("content does not match its hash (the bundle is damaged)")
             parse_text(record["path"], record["content"], "", "")

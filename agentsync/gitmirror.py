@@ -7,7 +7,6 @@ left in ``.agentsync/`` and the next run (hook or command) rescans everything.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from agentsync.gitfields import HEAD_KEY, refresh_heads
 from agentsync.gitrepo import GitReader
 from agentsync.mirror import Mirror
 from agentsync.paths import Matcher
-from agentsync.scanner import FULL_SCAN_KEY, ScanReport, scan
+from agentsync.scanner import FULL_SCAN_KEY, Progress, ScanReport, scan
 
 REPAIR_MARK = "needs-rescan"
 
@@ -48,17 +47,27 @@ def forget_heads(mirror: Mirror) -> None:
         db.execute("DELETE FROM meta WHERE key = ?", (HEAD_KEY,))
 
 
+def full_scan(mirror: Mirror, progress: Progress | None = None) -> ScanReport:
+    """Scan everything (stat first); if a failed hook left the repair mark, also rebuild HEAD's
+    git-field values and clear the mark. Every full scan, from a hook or a command, goes here."""
+    mark = repair_mark(mirror.config)
+    repairing = mark.exists()
+    report = scan(mirror, progress=progress)
+    if repairing:
+        forget_heads(mirror)
+        mark.unlink(missing_ok=True)
+    return report
+
+
 def mirror_range(config: Config, old: str | None, new: str | None, repo: GitReader | None = None) -> GitMirrorReport:
     """Mirror the artifact paths that differ between commits ``old`` and ``new``, then HEAD's git fields."""
     repo = repo or GitCommandLine(config.root)
     matcher = Matcher.from_config(config)
     report = GitMirrorReport()
-    mark = repair_mark(config)
     with Mirror.open(config) as mirror:
-        if mark.exists() or mirror.get_meta(FULL_SCAN_KEY) is None:
+        if repair_mark(config).exists() or mirror.get_meta(FULL_SCAN_KEY) is None:
             report.full = True
-            report.scan = scan(mirror)
-            forget_heads(mirror)
+            report.scan = full_scan(mirror)
             refresh_heads(mirror, repo)
         else:
             changed = repo.changed_blobs(old, new)
@@ -66,19 +75,13 @@ def mirror_range(config: Config, old: str | None, new: str | None, repo: GitRead
             if report.paths:
                 report.scan = scan(mirror, report.paths)
             refresh_heads(mirror, repo, (old, new, changed))
-    if report.full and mark.exists():
-        os.unlink(mark)
     return report
 
 
 def mirror_all(config: Config, repo: GitReader | None = None) -> GitMirrorReport:
     """A stat-first scan of everything (used when Git cannot say which paths changed)."""
     repo = repo or GitCommandLine(config.root)
-    report = GitMirrorReport(full=True)
     with Mirror.open(config) as mirror:
-        report.scan = scan(mirror)
+        report = GitMirrorReport(scan=full_scan(mirror), full=True)
         refresh_heads(mirror, repo)
-    mark = repair_mark(config)
-    if mark.exists():
-        os.unlink(mark)
     return report

@@ -81,11 +81,6 @@ class GitReader(Protocol):
     def staged_reader(self, prefetch: Iterable[str] = ()) -> Callable[[str], bytes | None]: ...
 
 
-def changed_paths(reader: GitReader, old: str | None, new: str | None) -> set[str]:
-    """Every path that differs between two commits (both sides of a rename)."""
-    return set(reader.changed_blobs(old, new))
-
-
 def index_file_override() -> Path | None:
     """``GIT_INDEX_FILE`` as git sets it for a hook (a partial commit stages into a temporary index).
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from agentsync.config import Config
 
 if TYPE_CHECKING:
+    from agentsync.gitmirror import GitMirrorReport
     from agentsync.gitrepo import GitReader
 
 USAGE = "usage: python -m agentsync.hookrun HOOK [ARGS...]  (HOOK: {names})"
@@ -26,11 +27,10 @@ def _say(message: str) -> None:
     print(f"agentsync: {message}", file=sys.stderr)
 
 
-def _scan_problems(report: object) -> int:
-    problems = getattr(getattr(report, "scan", None), "problems", None) or []
-    for problem in problems:
+def _scan_problems(report: GitMirrorReport) -> None:
+    """Files the hook could not mirror: named, never fatal (Git has already done its work)."""
+    for problem in report.scan.problems if report.scan else []:
         _say(f"warning: {problem}")
-    return len(problems)
 
 
 def pre_commit(config: Config, args: list[str]) -> int:
@@ -39,7 +39,6 @@ def pre_commit(config: Config, args: list[str]) -> int:
     from agentsync.errors import MirrorError
     from agentsync.gitcli import GitCommandLine
     from agentsync.mirror import Mirror
-    from agentsync.scanner import FULL_SCAN_KEY, scan
 
     repo = GitCommandLine(config.root)
     staged = repo.staged_paths()
@@ -53,8 +52,6 @@ def pre_commit(config: Config, args: list[str]) -> int:
         report = check(config, None, staged, read)
     else:
         with mirror:
-            if mirror.get_meta(FULL_SCAN_KEY) is None:
-                scan(mirror)  # the id-uniqueness check needs to know the other artifacts
             report = check(config, mirror, staged, read)
     for problem in report.problems:
         _say(str(problem))

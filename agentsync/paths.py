@@ -208,6 +208,15 @@ def safe_relative(path: str) -> str:
     return normal
 
 
+def artifact_path(matcher: Matcher, path: str) -> str:
+    """A path from the mirror, a bundle or the remote, refused unless it is a safe relative path
+    that an artifact glob matches: nothing untrusted writes outside the artifact folders."""
+    normal = safe_relative(path)
+    if matcher.type_of(normal) is None:
+        raise UnsafePathError(f"path {path!r} is not in an artifact folder (no glob in agentsync.yaml matches it)")
+    return normal
+
+
 def relative_to_root(config: Config, given: str | Path) -> str:
     """A user-given path (absolute or relative to the cwd) as a repository-relative posix path."""
     absolute = Path(os.path.abspath(given))

@@ -16,16 +16,15 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from agentsync.artifact import content_hash, parse_text
 from agentsync.errors import AgentsyncError, UnsafePathError
-from agentsync.exporter import _checked_path
 from agentsync.frontmatter_edit import set_field
 from agentsync.fsutil import atomic_write_many, remove_stale_temps
 from agentsync.gitfields import GitFieldGuard, Override
 from agentsync.mirror import Mirror
-from agentsync.paths import Matcher
+from agentsync.paths import Matcher, artifact_path
 from agentsync.remotes.base import Answer, Change, Remote
 from agentsync.scanner import scan
 
@@ -223,16 +222,16 @@ def _pull_chunk(
             continue
         local = db.execute("SELECT path, hash FROM artifacts WHERE id = ?", (rid,)).fetchone()
         try:
-            safe_path = _checked_path(matcher, rpath)
+            safe_path = artifact_path(matcher, rpath)
         except UnsafePathError as exc:
             report.problems.append(exc)
             continue
-        where = (rid, local[0] if local else rpath, "pull", rversion, rauthor)
+        where = _Where(rid, local[0] if local else rpath, rversion, rauthor)
         clean = local is not None and bhash is not None and not bdeleted and local[1] == bhash and local[0] == bpath
         fresh = local is None and (bpath is None or bdeleted)
         if rdeleted:
             if local is not None and not clean:
-                _conflict(report, conflict_rows, (*where[:2], "deleted_there", *where[3:]),
+                _conflict(report, conflict_rows, where, "deleted_there",
                           f"deleted on the remote (v{rversion} by {rauthor}) but edited here")  # fmt: skip
                 continue
             if local is not None:
@@ -241,7 +240,7 @@ def _pull_chunk(
             continue
         target = root / safe_path
         if fresh and target.exists():
-            _conflict(report, conflict_rows, where, f"the remote's new {rid} would overwrite {safe_path}")
+            _conflict(report, conflict_rows, where, "pull", f"the remote's new {rid} would overwrite {safe_path}")
             continue
         rcontent = db.execute("SELECT content FROM remote_rows WHERE id = ?", (rid,)).fetchone()[0]
         artifact = parse_text(safe_path, rcontent, matcher.type_of(safe_path) or "", content_hash(rcontent.encode()))
@@ -254,11 +253,10 @@ def _pull_chunk(
         if not (clean or fresh):
             message = (f"changed on the remote (v{rversion} by {rauthor}) but deleted here" if local is None
                        else f"changed here and on the remote (v{rversion} by {rauthor}); merge, then push")  # fmt: skip
-            _conflict(report, conflict_rows, (*where[:2], "deleted_here" if local is None else "pull", *where[3:]),
-                      message)  # fmt: skip
+            _conflict(report, conflict_rows, where, "deleted_here" if local is None else "pull", message)
             continue
         if disk is not None and local is not None and content_hash(disk) != local[1]:
-            _conflict(report, conflict_rows, where, "edited while pulling; pull again")
+            _conflict(report, conflict_rows, where, "pull", "edited while pulling; pull again")
             continue
         writes.append((target, data))
         if old_path and old_path != safe_path:
@@ -280,10 +278,19 @@ def _pull_chunk(
         scan(mirror, touched)
 
 
-def _conflict(report: PullReport, rows: list[tuple[Any, ...]], where: tuple[Any, ...], message: str) -> None:
-    """Record a conflict: ``where`` is (id, path, kind, remote version, remote author)."""
-    report.conflicts.append((where[0], message))
-    rows.append((*where, message, _now()))
+class _Where(NamedTuple):
+    """The artifact a pulled row is about: its id, local path, and the remote's version and author."""
+
+    id: str
+    path: str
+    version: int
+    author: str
+
+
+def _conflict(report: PullReport, rows: list[tuple[Any, ...]], where: _Where, kind: str, message: str) -> None:
+    """Record a conflict (kind: pull | deleted_here | deleted_there) in the report and for the mirror."""
+    report.conflicts.append((where.id, message))
+    rows.append((where.id, where.path, kind, where.version, where.author, message, _now()))
 
 
 def fetch(mirror: Mirror, remote: Remote, page_size: int = PAGE_SIZE) -> int:

@@ -13,14 +13,11 @@ from agentsync.mirror import Mirror
 def run(directory: Path | None, paths: tuple[str, ...], *, staged: bool, as_json: bool) -> int:
     from agentsync import check as checking
     from agentsync.errors import UsageError
-    from agentsync.scanner import FULL_SCAN_KEY, scan
 
     if staged and paths:
         raise UsageError("use either --staged or PATH..., not both")
     config = load_config(directory)
     with Mirror.open(config) as mirror:
-        if mirror.get_meta(FULL_SCAN_KEY) is None:
-            scan(mirror)  # id uniqueness needs the other artifacts
         if staged:
             from agentsync.gitcli import GitCommandLine
 

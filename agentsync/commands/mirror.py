@@ -8,7 +8,7 @@ import click
 
 from agentsync.commands._common import ProgressBar, load_config, report_problems, want_progress
 from agentsync.mirror import Mirror
-from agentsync.scanner import ScanReport, scan
+from agentsync.scanner import ScanReport
 
 
 def summarize(report: ScanReport, total: int) -> str:
@@ -25,19 +25,14 @@ def summarize(report: ScanReport, total: int) -> str:
 
 
 def run(directory: Path | None, *, quiet: bool, verbose: bool) -> int:
-    from agentsync.gitmirror import forget_heads, repair_mark
+    from agentsync.gitmirror import full_scan
 
     config = load_config(directory)
-    mark = repair_mark(config)
-    repairing = mark.exists()  # a hook failed: rescan everything, and HEAD's values too
     bar = ProgressBar("mirroring", enabled=want_progress() and not quiet)
     try:
         with Mirror.open(config) as mirror:
-            report = scan(mirror, progress=bar)
+            report = full_scan(mirror, progress=bar)  # also repairs what a failed hook left behind
             total = mirror.count()
-            if repairing:
-                forget_heads(mirror)
-                mark.unlink()
     finally:
         bar.close()
     report_problems(report.problems)

@@ -24,17 +24,13 @@ def _show(value: object) -> str:
 
 def run(directory: Path | None, *, as_json: bool) -> int:
     from agentsync.gitfields import differences, refresh_heads
-    from agentsync.gitmirror import repair_mark
+    from agentsync.gitmirror import full_scan
     from agentsync.gitrepo import GitRepo
-    from agentsync.scanner import scan
 
     config = load_config(directory)
     repo = GitRepo(config.root)
     with Mirror.open(config) as mirror:
-        scan(mirror)  # stat first: only edited files are read
-        mark = repair_mark(config)
-        if mark.exists():
-            mark.unlink()
+        full_scan(mirror)  # stat first: only edited files are read
         refresh_heads(mirror, repo)
         found = differences(mirror)
         total = mirror.count()

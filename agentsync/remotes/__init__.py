@@ -25,11 +25,7 @@ def open_remote(config: Config) -> Remote:
             f"PGPASSWORD) or the {DATABASE_URL_VARIABLE} environment variable"
         )
     if url.startswith(("postgresql://", "postgres://")):
-        try:
-            import psycopg  # noqa: F401
-        except ImportError as exc:
-            raise RemoteError("the PostgreSQL driver is missing: pip install 'agentsync[remote]'") from exc
-        from agentsync.remotes.postgres import PostgresRemote
+        from agentsync.remotes.postgres import PostgresRemote  # connects (and checks the driver) on first use
 
         return PostgresRemote(url, config.project_name)
     if url == "local":

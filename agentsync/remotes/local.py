@@ -12,7 +12,7 @@ import urllib.parse
 from pathlib import Path
 
 from agentsync.errors import RemoteError
-from agentsync.remotes.postgres import PostgresRemote
+from agentsync.remotes.postgres import PostgresRemote, connect
 
 DATABASE = "agentsync"
 
@@ -44,14 +44,14 @@ def server_url(folder: Path | None = None) -> str:
         raise RemoteError(f"cannot start the local PostgreSQL in {folder}: {exc}") from exc
     parts = urllib.parse.urlsplit(admin_url)
     url = urllib.parse.urlunsplit(parts._replace(path="/" + DATABASE))
-    with psycopg.connect(admin_url, autocommit=True) as admin:
+    with connect(admin_url) as admin:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone()
         if not exists:
             try:
                 admin.execute(f'CREATE DATABASE "{DATABASE}"')
             except psycopg.errors.DuplicateDatabase:
                 pass  # another clone created it at the same moment
-    with psycopg.connect(url, autocommit=True) as connection:
+    with connect(url) as connection:
         migrations.migrate(connection)
     return url
 

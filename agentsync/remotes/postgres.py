@@ -24,6 +24,24 @@ def redact(url: str) -> str:
     return re.sub(r"(://[^/:@\s]+):[^@/\s]*@", r"\1:***@", url)
 
 
+def first_line(exc: BaseException) -> str:
+    """A database error as one line (psycopg messages carry details and hints on further lines)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def connect(url: str, *, connect_timeout: int = 10) -> Any:
+    """An autocommit psycopg connection; a missing driver or an unreachable server is one clear error."""
+    try:
+        import psycopg
+    except ImportError as exc:
+        raise RemoteError("the PostgreSQL driver is missing: pip install 'agentsync[remote]'") from exc
+    try:
+        return psycopg.connect(url, autocommit=True, connect_timeout=connect_timeout)
+    except psycopg.OperationalError as exc:
+        raise RemoteUnavailable(f"cannot reach {redact(url)}: {first_line(exc)}") from None
+
+
 class PostgresRemote:
     def __init__(self, url: str, project: str, *, connect_timeout: int = 10) -> None:
         self.url = url
@@ -32,19 +50,17 @@ class PostgresRemote:
         self._connection: Any = None
 
     def _call(self, sql: str, params: tuple[Any, ...]) -> Any:
+        if self._connection is None or self._connection.closed:
+            self._connection = connect(self.url, connect_timeout=self.connect_timeout)
         import psycopg
 
         try:
-            if self._connection is None or self._connection.closed:
-                self._connection = psycopg.connect(self.url, autocommit=True, connect_timeout=self.connect_timeout)
             row = self._connection.execute(sql, params).fetchone()
-        except psycopg.OperationalError as exc:
+        except psycopg.OperationalError as exc:  # the server went away (restart, network)
             self.close()
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise RemoteUnavailable(f"cannot reach {redact(self.url)}: {reason}") from None
+            raise RemoteUnavailable(f"cannot reach {redact(self.url)}: {first_line(exc)}") from None
         except psycopg.Error as exc:
-            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise RemoteError(f"the remote refused: {message}") from None
+            raise RemoteError(f"the remote refused: {first_line(exc)}") from None
         return None if row is None else row[0]
 
     def push(self, client_id: str, batch_id: str, author: str, changes: list[Change]) -> PushResult:
