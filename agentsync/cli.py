@@ -332,6 +332,67 @@ def remote_migrate(db_url: str | None) -> int:
     return command.run_migrate(db_url)
 
 
+@remote.command(name="add")
+@click.argument("name")
+@click.argument("url")
+@click.option("--default", "make_default", is_flag=True, help="Make push and pull use this remote.")
+@click.pass_context
+def remote_add(ctx: click.Context, name: str, url: str, make_default: bool) -> int:
+    """Name a remote in agentsync.yaml: `local`, postgresql://HOST/DB or https://PROJECT.supabase.co.
+
+    Passwords and keys never go in the URL: use PGPASSWORD or AGENTSYNC_DATABASE_URL for
+    PostgreSQL, SUPABASE_SERVICE_ROLE_KEY or SUPABASE_ANON_KEY plus SUPABASE_ACCESS_TOKEN for Supabase.
+    """
+    from agentsync.commands import remote as command
+
+    return command.run_add(_directory(ctx), name, url, make_default=make_default)
+
+
+@remote.command(name="use")
+@click.argument("name")
+@click.pass_context
+def remote_use(ctx: click.Context, name: str) -> int:
+    """Make push and pull use the remote NAME (`local` or a name from `agentsync remote show`)."""
+    from agentsync.commands import remote as command
+
+    return command.run_use(_directory(ctx), name)
+
+
+@remote.command(name="remove")
+@click.argument("name")
+@click.pass_context
+def remote_remove(ctx: click.Context, name: str) -> int:
+    """Remove a named remote from agentsync.yaml (if it was in use, push and pull go back to `local`)."""
+    from agentsync.commands import remote as command
+
+    return command.run_remove(_directory(ctx), name)
+
+
+@remote.command(name="show")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_context
+def remote_show(ctx: click.Context, as_json: bool) -> int:
+    """List the remotes, mark the one in use, and say which credential variables are set."""
+    from agentsync.commands import remote as command
+
+    return command.run_show(_directory(ctx), as_json=as_json)
+
+
+@remote.command(name="reset")
+@click.option(
+    "--drop-queued", is_flag=True, help="Also drop batches waiting in the outbox (their edits stay in the files)."
+)
+@click.pass_context
+def remote_reset(ctx: click.Context, drop_queued: bool) -> int:
+    """Forget this clone's sync state (versions agreed, cursor, conflicts) to start over with another remote.
+
+    Files are not touched; the next push sends every artifact as new.
+    """
+    from agentsync.commands import remote as command
+
+    return command.run_reset(_directory(ctx), drop_queued=drop_queued)
+
+
 @cli.command()
 @click.option("--config", "remove_config", is_flag=True, help="Remove agentsync.yaml too.")
 @click.pass_context

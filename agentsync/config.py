@@ -32,9 +32,11 @@ DEFAULT_TYPES: dict[str, tuple[str, str]] = {
 }
 _LOCATIONS = ("", "docs/", ".agent/cache/")
 _TOP_LEVEL_KEYS = {
-    "version", "types", "git_fields", "allowed_values", "required_fields", "max_file_size", "remote", "project",
-    "pre_push",
+    "version", "types", "git_fields", "allowed_values", "required_fields", "max_file_size", "remote", "remotes",
+    "project", "pre_push",
 }  # fmt: skip
+REMOTE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}\Z")
+REMOTE_SCHEMES = ("postgresql://", "postgres://", "https://", "http://")
 _PROJECT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z")
 _TYPE_KEYS = {"globs", "id_prefix", "template"}
 _TYPE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}\Z")
@@ -76,16 +78,14 @@ class Config:
     allowed_values: dict[str, tuple[str, ...]] = field(default_factory=dict)
     required_fields: tuple[str, ...] = ()
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
-    remote: str | None = None
+    remote: str | None = None  # the default remote: `local`, a URL, or a name in `remotes`
+    remotes: dict[str, str] = field(default_factory=dict)  # named remotes: name -> `local` or URL
     project: str | None = None  # the remote project; default: derived from the folder name
     pre_push: str = "warn"  # warn | block: what the pre-push hook does about locked or conflicted artifacts
 
     @property
     def project_name(self) -> str:
-        if self.project:
-            return self.project
-        name = re.sub(r"[^A-Za-z0-9._-]+", "-", self.root.name).strip("-._") or "project"
-        return name[:100]
+        return self.project or project_name_from(self.root.name)
 
     @property
     def path(self) -> Path:
@@ -105,6 +105,25 @@ class Config:
                 return type_config
         known = ", ".join(t.name for t in self.types)
         raise ConfigError(f"unknown artifact type {name!r}; {CONFIG_NAME} defines: {known}")
+
+
+def project_name_from(text: str) -> str:
+    """A valid project name made from a folder or repository name."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-._") or "project"
+    return name[:100]
+
+
+def default_project_name(root: Path) -> str:
+    """The repository's name: from the `origin` remote's URL (the same in every clone), else the folder."""
+    from agentsync.errors import GitError
+    from agentsync.gitrepo import run_git
+
+    try:
+        origin = run_git(root, "config", "--get", "remote.origin.url").strip()
+    except GitError:  # not a repository, or no origin
+        origin = ""
+    name = origin.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1].removesuffix(".git") if origin else ""
+    return project_name_from(name or root.name)
 
 
 def default_types() -> tuple[TypeConfig, ...]:
@@ -215,9 +234,20 @@ def from_dict(root: Path, data: Any, source: str = CONFIG_NAME) -> Config:
     pre_push = data.get("pre_push", "warn")
     if pre_push not in ("warn", "block"):
         raise fail("pre_push", f"is {pre_push!r}; use warn or block")
+    remotes_raw = data.get("remotes") or {}
+    if not isinstance(remotes_raw, dict):
+        raise fail("remotes", "must map a remote's name to `local`, a postgresql:// URL or a Supabase https:// URL")
+    remotes: dict[str, str] = {}
+    for name, url in remotes_raw.items():
+        if not isinstance(name, str) or not REMOTE_NAME.match(name):
+            raise fail(f"remotes.{name}", "is not a valid remote name: use letters, digits, '.', '_' and '-'")
+        if not is_remote_url(url):
+            raise fail(f"remotes.{name}", f"is {url!r}; use `local`, a postgresql:// URL or a Supabase https:// URL")
+        remotes[name] = url
     remote = data.get("remote")
-    if remote is not None and not isinstance(remote, str):
-        raise fail("remote", "must be a string: `local`, a postgresql:// URL or a Supabase https:// URL")
+    if remote is not None and not (isinstance(remote, str) and (remote in remotes or is_remote_url(remote))):
+        named = f"; or one of the names under `remotes` ({', '.join(remotes)})" if remotes else ""
+        raise fail("remote", f"is {remote!r}; use `local`, a postgresql:// URL or a Supabase https:// URL{named}")
     return Config(
         root=root,
         types=types,
@@ -226,9 +256,18 @@ def from_dict(root: Path, data: Any, source: str = CONFIG_NAME) -> Config:
         required_fields=required,
         max_file_size=max_size,
         remote=remote,
+        remotes=remotes,
         project=project,
         pre_push=pre_push,
     )
+
+
+def is_remote_url(value: Any) -> bool:
+    """Whether ``value`` names a remote by itself: ``local`` or a URL of a kind agentsync speaks."""
+    if not isinstance(value, str):
+        return False
+    scheme, separator, rest = value.partition("://")
+    return value == "local" or (bool(separator and rest.strip()) and f"{scheme}://" in REMOTE_SCHEMES)
 
 
 def _string_list(value: Any, key: str, fail: Any) -> tuple[str, ...]:
@@ -298,8 +337,8 @@ def _refuse_secrets(value: Any, source: str, key: str) -> None:
                 )
 
 
-def render_default(types: tuple[TypeConfig, ...] | None = None) -> str:
-    """The commented config ``init`` writes."""
+def render_default(types: tuple[TypeConfig, ...] | None = None, project: str | None = None) -> str:
+    """The commented config ``init`` writes (``project`` named, so every clone shares one)."""
     lines = [
         "# agentsync configuration. Keep secrets out of this file: keys and tokens are read",
         "# only from environment variables (SUPABASE_SERVICE_ROLE_KEY, AGENTSYNC_DATABASE_URL, ...).",
@@ -330,6 +369,15 @@ def render_default(types: tuple[TypeConfig, ...] | None = None) -> str:
         "",
         "# Files larger than this many bytes are reported and not mirrored.",
         f"max_file_size: {DEFAULT_MAX_FILE_SIZE}",
+        "",
+        "# The shared remote `push` and `pull` use: `local` (a PostgreSQL on this machine that",
+        "# agentsync starts itself: clones here share edits with no set-up), a postgresql:// URL",
+        "# (password in PGPASSWORD or AGENTSYNC_DATABASE_URL), a Supabase https:// URL (keys in",
+        "# SUPABASE_* variables), or a name from `remotes` (see `agentsync remote add`).",
+        "remote: local",
+        "",
+        "# The project on the remote: every clone of this repository uses this name.",
+        *([f"project: {project}"] if project else ["# project: my-repository"]),
         "",
     ]
     return "\n".join(lines)

@@ -64,3 +64,7 @@ class HookError(AgentsyncError):
 
 class RemoteError(AgentsyncError):
     """The remote refused, failed or is newer than this client; the message says what to do."""
+
+
+class RemoteUnavailable(RemoteError):
+    """The remote cannot be reached now; nothing was applied, or the answer was lost (retry the batch)."""

@@ -149,10 +149,11 @@ def pre_push(config: Config, args: list[str]) -> int:
     from agentsync.gitrepo import user_identity
     from agentsync.mirror import Mirror
     from agentsync.remotes import open_remote
+    from agentsync.remotes.retry import HOOK_RETRY
     from agentsync.sync import push
 
     try:
-        remote = open_remote(config)
+        remote = open_remote(config, HOOK_RETRY)
         try:
             with Mirror.open(config) as mirror:
                 report = push(mirror, remote, user_identity(config.root))

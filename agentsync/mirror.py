@@ -56,6 +56,7 @@ class SearchHit:
         return {**self.row.to_json(), "snippet": self.snippet}
 
 
+INDEX_DEFERRED_KEY = "fts_bulk"  # in meta: the full-text triggers stand aside (schema.FTS_TRIGGERS)
 STATE_GITIGNORE = "# agentsync's local state (mirror, logs); rebuildable, never committed\n*\n"
 
 
@@ -112,6 +113,8 @@ class Mirror:
                 mirror = cls(config, connection)
                 with mirror.transaction():
                     schema.migrate(connection, str(path))
+                if connection.execute("SELECT 1 FROM meta WHERE key = ?", (INDEX_DEFERRED_KEY,)).fetchone():
+                    mirror.rebuild_index()  # a large change was cut short before it rebuilt the index
                 return mirror
         except sqlite3.DatabaseError as exc:
             raise MirrorError(
@@ -148,6 +151,23 @@ class Mirror:
             self.connection.execute("ROLLBACK")
             raise
         self.connection.execute("COMMIT")
+
+    @contextmanager
+    def deferred_index(self) -> Iterator[None]:
+        """Leave the full-text index alone during a large change and rebuild it once at the end
+        (several times cheaper than updating it row by row). If the process dies meanwhile, the
+        mark stays and the next writable open rebuilds the index."""
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, 'deferred')", (INDEX_DEFERRED_KEY,))
+        try:
+            yield
+        finally:
+            self.rebuild_index()
+
+    def rebuild_index(self) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT INTO artifacts_fts(artifacts_fts) VALUES ('rebuild')")
+            db.execute("DELETE FROM meta WHERE key = ?", (INDEX_DEFERRED_KEY,))
 
     # -- queries -----------------------------------------------------------------
 

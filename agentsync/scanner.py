@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import functools
 import gc
+import itertools
 import os
 import sqlite3
 import time
@@ -107,13 +108,22 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def scan(mirror: Mirror, paths: Iterable[str] | None = None, progress: Progress | None = None) -> ScanReport:
-    """Mirror the work tree (or just ``paths``, repository-relative) in one transaction."""
+def scan(
+    mirror: Mirror, paths: Iterable[str] | None = None, progress: Progress | None = None,
+    written: dict[str, tuple[Parsed, int]] | None = None,
+) -> ScanReport:  # fmt: skip
+    """Mirror the work tree (or just ``paths``, repository-relative) in one transaction.
+
+    ``written`` holds files this process has just written, parsed from the very bytes it wrote
+    (with their length): while a file's size still matches, it is recorded without being read
+    back and parsed again. Its fresh mtime marks it racy, so the next scan reads it to be sure."""
     with _gc_paused():
-        return _scan(mirror, paths, progress)
+        return _scan(mirror, paths, progress, written or {})
 
 
-def _scan(mirror: Mirror, paths: Iterable[str] | None, progress: Progress | None) -> ScanReport:
+def _scan(
+    mirror: Mirror, paths: Iterable[str] | None, progress: Progress | None, written: dict[str, tuple[Parsed, int]]
+) -> ScanReport:
     config = mirror.config
     matcher = Matcher.from_config(config)
     scan_start_ns = time.time_ns()
@@ -125,12 +135,17 @@ def _scan(mirror: Mirror, paths: Iterable[str] | None, progress: Progress | None
         if scope is None:
             stats = {p: (size, mtime) for p, size, mtime in db.execute("SELECT path, size, mtime_ns FROM artifacts")}
             found_items: Iterable[FoundFile | Refusal] = walk(config, matcher)
+        elif len(scope) > 500:  # many paths: one pass over the table beats a lookup each
+            wanted = set(scope)
+            stats = {p: (size, mtime) for p, size, mtime in db.execute("SELECT path, size, mtime_ns FROM artifacts")
+                     if p in wanted}  # fmt: skip
         else:
             stats = {}
             for path in scope:
                 row = db.execute("SELECT size, mtime_ns FROM artifacts WHERE path = ?", (path,)).fetchone()
                 if row:
                     stats[path] = row
+        if scope is not None:
             found_items = [item for item in (stat_one(config, matcher, p) for p in scope) if item is not None]
 
         on_disk: dict[str, FoundFile] = {}
@@ -159,10 +174,19 @@ def _scan(mirror: Mirror, paths: Iterable[str] | None, progress: Progress | None
         known: dict[str, _Known] = {path: _Known(*rest) for path, *rest in rows}
 
         failed: set[str] = set(refused)
-        bulk = len(to_read) >= BULK_THRESHOLD and len(to_read) * 4 >= len(known)
+        deferred = db.execute("SELECT 1 FROM meta WHERE key = 'fts_bulk'").fetchone() is not None  # by the caller
+        bulk = not deferred and len(to_read) >= BULK_THRESHOLD and len(to_read) * 4 >= len(known)
         if bulk:
             db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('fts_bulk', '1')")
-        batches = parse_files(to_read, config.max_file_size, progress)
+        batches: Iterator[list[ParseResult]]
+        preparsed = [written[i.path][0] for i in to_read if i.path in written and written[i.path][1] == i.size]
+        if preparsed:
+            known_paths = {parsed.path for parsed in preparsed}
+            to_parse = [item for item in to_read if item.path not in known_paths]
+            first: list[ParseResult] = list(preparsed)
+            batches = itertools.chain([first], parse_files(to_parse, config.max_file_size, progress))
+        else:
+            batches = parse_files(to_read, config.max_file_size, progress)
         indexed = False
         if not stats and scope is None and not mirror.count():
             _fill_empty(mirror, batches, on_disk, failed, scan_start_ns, report, bulk=bulk)

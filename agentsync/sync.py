@@ -11,27 +11,31 @@ are never taken from the remote. Every file write is atomic and re-checks the fi
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from agentsync.artifact import content_hash, parse_text
-from agentsync.errors import AgentsyncError, UnsafePathError
-from agentsync.frontmatter_edit import set_field
-from agentsync.fsutil import atomic_write_many, remove_stale_temps
-from agentsync.gitfields import GitFieldGuard, Override
+from agentsync.errors import AgentsyncError, RemoteError
 from agentsync.mirror import Mirror
-from agentsync.paths import Matcher, artifact_path
 from agentsync.remotes.base import Answer, Change, Remote
-from agentsync.scanner import scan
+
+if TYPE_CHECKING:
+    from agentsync.gitfields import GitFieldGuard, Override
+    from agentsync.paths import Matcher
+    from agentsync.scanner import Parsed
+
+# Parsing, scanning and file writing are imported where they are used: a pull with nothing
+# new (one round trip, the common case for hooks and watchers) never loads them.
 
 CURSOR_KEY = "remote_cursor"
 CLIENT_KEY = "client_id"
-PAGE_SIZE = 1000
-PULL_CHUNK = 500  # files written together (one sync) and recorded in one transaction
+REMOTE_KEY = "remote_identity"  # the remote (and project) this mirror's versions and cursor belong to
+PAGE_SIZE = 2000
+PULL_CHUNK = 1000  # files written together (one sync) and recorded in one transaction
 BATCH_CHANGES = 500  # changes per pushed batch: 10,000 artifacts take 20 requests
 
 
@@ -50,6 +54,46 @@ def client_id(mirror: Mirror) -> str:
     return mirror.get_meta(CLIENT_KEY) or made
 
 
+def bind_remote(mirror: Mirror, remote: Remote) -> None:
+    """Tie the mirror's sync state to ``remote``, or refuse to mix it with another remote's: a
+    cursor from one remote would skip another's changes, and versions would not match."""
+    known = mirror.get_meta(REMOTE_KEY)
+    if known == remote.identity:
+        return
+    if known is not None and has_sync_state(mirror):
+        raise RemoteError(
+            f"this clone syncs with {known}, not {remote.identity}: its versions and cursor belong there. "
+            "Point `remote:` back at it, or start over with this remote: `agentsync remote reset`"
+        )
+    with mirror.transaction() as db:
+        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (REMOTE_KEY, remote.identity))
+
+
+def has_sync_state(mirror: Mirror) -> bool:
+    db = mirror.connection
+    return (
+        any(db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() for table in ("sync_base", "remote_rows", "outbox"))
+        or int(mirror.get_meta(CURSOR_KEY) or 0) > 0
+    )
+
+
+def reset_sync_state(mirror: Mirror, *, drop_queued: bool = False) -> int:
+    """Forget everything agreed with the remote (files are untouched); returns the queued batches dropped.
+    Batches waiting in the outbox are kept unless ``drop_queued``: they hold edits not yet accepted."""
+    db = mirror.connection
+    queued = int(db.execute("SELECT count(*) FROM outbox").fetchone()[0])
+    if queued and not drop_queued:
+        raise RemoteError(
+            f"{queued} batch(es) of edits wait in the outbox for {mirror.get_meta(REMOTE_KEY) or 'the remote'}; "
+            "push them first, or reset with --drop-queued (their edits stay in the files and are pushed again)"
+        )
+    with mirror.transaction() as tx:
+        for table in ("sync_base", "remote_rows", "conflicts", "outbox"):
+            tx.execute(f"DELETE FROM {table}")
+        tx.execute("DELETE FROM meta WHERE key IN (?, ?)", (CURSOR_KEY, REMOTE_KEY))
+    return queued
+
+
 @dataclass
 class PushReport:
     applied: list[tuple[str, int]] = field(default_factory=list)
@@ -66,49 +110,93 @@ class PushReport:
 def _with_version(content: str, layout: str, version: int) -> str:
     """The content as it will be at ``version``: only its ``version:`` line changes.
     Files without frontmatter (the ``.agent/cache`` layout) are left exactly as they are."""
+    from agentsync.frontmatter_edit import set_field
+
     if layout != "frontmatter":
         return content
-    return set_field(content, "version", version)
+    edited = set_field(content, "version", version)
+    return content if edited == content else edited
 
 
-def local_changes(mirror: Mirror) -> list[Change]:
-    """Artifacts whose file differs from what was last agreed with the remote, and deletions."""
+class Pending(NamedTuple):
+    """An artifact to push, without its content: ``base`` is the version it is based on, and
+    ``version`` what it will be (for a new artifact: the version its file states, at least 1)."""
+
+    id: str
+    path: str
+    base: int
+    version: int
+    layout: str
+    digest: str | None  # the file's hash; None for a deletion
+
+
+def pending_changes(mirror: Mirror) -> list[Pending]:
+    """Artifacts whose file differs from what was last agreed with the remote, and deletions; an
+    artifact with an open conflict waits until it is resolved."""
     db = mirror.connection
     base = {row[0]: row[1:] for row in db.execute("SELECT id, path, version, hash, deleted FROM sync_base")}
     waiting = {row[0] for row in db.execute("SELECT id FROM conflicts")}
-    changes: list[Change] = []
+    pending: list[Pending] = []
     present: set[str] = set()
-    changed: list[tuple[str, str, str, int, str]] = []
-    for artifact_id, path, digest, layout in db.execute("SELECT id, path, hash, layout FROM artifacts ORDER BY id"):
+    for artifact_id, path, digest, layout, file_version in db.execute(
+        "SELECT id, path, hash, layout, version FROM artifacts ORDER BY id"
+    ):
         present.add(artifact_id)
         agreed = base.get(artifact_id)
-        if artifact_id in waiting:
-            continue  # an open conflict is resolved first
-        if agreed is not None and not agreed[3] and agreed[2] == digest and agreed[0] == path:
+        if artifact_id in waiting or (
+            agreed is not None and not agreed[3] and agreed[2] == digest and agreed[0] == path
+        ):
             continue
-        changed.append((artifact_id, path, layout, agreed[1] if agreed is not None else 0, digest))
-    for artifact_id, path, layout, version, digest in changed:
-        content = db.execute("SELECT content FROM artifacts WHERE id = ?", (artifact_id,)).fetchone()[0]
-        sent = _with_version(content, layout, version + 1)
-        changes.append(Change(artifact_id, path, version, sent, content_hash(sent.encode("utf-8")), "", digest))
+        if agreed is None and layout == "frontmatter" and file_version >= 1:
+            pending.append(Pending(artifact_id, path, 0, file_version, layout, digest))
+        else:
+            based_on = agreed[1] if agreed is not None else 0
+            pending.append(Pending(artifact_id, path, based_on, based_on + 1, layout, digest))
     for artifact_id, (path, version, _digest, deleted) in sorted(base.items()):
         if artifact_id not in present and not deleted and artifact_id not in waiting:
-            changes.append(Change(artifact_id, path, version, None, None))
+            pending.append(Pending(artifact_id, path, version, version + 1, "", None))
+    return pending
+
+
+def changes_for(mirror: Mirror, pending: list[Pending]) -> list[Change]:
+    """The changes to send for ``pending``, contents read now: each as it will read once accepted,
+    its ``version:`` line set to the version it becomes (a file that states it already is sent,
+    and kept, exactly as it is)."""
+    from agentsync.artifact import content_hash
+
+    db = mirror.connection
+    changes: list[Change] = []
+    for item in pending:
+        if item.digest is None:
+            changes.append(Change(item.id, item.path, item.base, None, None))
+            continue
+        content = db.execute("SELECT content FROM artifacts WHERE id = ?", (item.id,)).fetchone()[0]
+        sent = _with_version(content, item.layout, item.version)
+        sent_hash = item.digest if sent is content else content_hash(sent.encode("utf-8"))
+        changes.append(Change(item.id, item.path, item.base, sent, sent_hash, "", item.digest, version=item.version))
     return changes
+
+
+def local_changes(mirror: Mirror) -> list[Change]:
+    """Every change a push would send now (contents included: for tests and small repositories)."""
+    return changes_for(mirror, pending_changes(mirror))
 
 
 def push(mirror: Mirror, remote: Remote, author: str) -> PushReport:
     """Send local changes (after any batch left in the outbox) and apply the answers."""
+    from agentsync.scanner import scan
+
     scan(mirror)
+    bind_remote(mirror, remote)
     report = PushReport()
     me = client_id(mirror)
     for batch_id, changes_json in mirror.connection.execute("SELECT batch_id, changes FROM outbox ORDER BY created_at"):
         changes = [Change(**c) for c in json.loads(changes_json)]
         _send(mirror, remote, me, batch_id, author, changes, report)
         report.resent += 1
-    changes = local_changes(mirror)
-    for start in range(0, len(changes), BATCH_CHANGES):
-        batch = changes[start : start + BATCH_CHANGES]
+    pending = pending_changes(mirror)
+    for start in range(0, len(pending), BATCH_CHANGES):  # contents are read a batch at a time
+        batch = changes_for(mirror, pending[start : start + BATCH_CHANGES])
         batch_id = uuid.uuid4().hex
         with mirror.transaction() as db:  # kept before sending: a lost answer is recovered by resending
             db.execute(
@@ -122,6 +210,11 @@ def push(mirror: Mirror, remote: Remote, author: str) -> PushReport:
 def _send(
     mirror: Mirror, remote: Remote, me: str, batch_id: str, author: str, changes: list[Change], report: PushReport
 ) -> None:
+    from agentsync.artifact import content_hash
+    from agentsync.frontmatter_edit import set_field
+    from agentsync.fsutil import atomic_write_many, remove_stale_temps
+    from agentsync.scanner import scan
+
     try:
         result = remote.push(me, batch_id, author, changes)
     except AgentsyncError as exc:
@@ -143,6 +236,11 @@ def _send(
             if change.content is None:
                 base_rows.append((answer.id, change.path, answer.version, None, 1, None))
                 continue
+            if change.version is not None and answer.version != change.version and change.content is not None:
+                # A remote without migration 3 numbers a new artifact 1 whatever its file says.
+                content = set_field(change.content, "version", answer.version)
+                change = Change(change.id, change.path, change.base, content, content_hash(content.encode("utf-8")),
+                                change.summary, change.source_hash, answer.version)  # fmt: skip
             if _needs_version_write(change, root):
                 writes.append((root / change.path, (change.content or "").encode("utf-8")))
                 written.append(change.path)
@@ -176,6 +274,10 @@ def _needs_version_write(change: Change, root: Path) -> bool:
     differs from it and is still exactly what the change was read from. A file edited since — even
     long since, when a batch from the outbox is answered at last — is left alone; the next push
     sends the edit, based on the new version."""
+    from agentsync.artifact import content_hash
+
+    if change.hash is not None and change.hash == change.source_hash:
+        return False  # sent exactly as the file was read: nothing to write
     try:
         current = (root / change.path).read_bytes()
     except FileNotFoundError:
@@ -210,6 +312,12 @@ def _pull_chunk(
     """Apply a chunk of fetched rows: files written together (one sync), then their base rows and
     conflicts in one transaction, then mirrored. A crash between leaves files that already equal
     what the remote gives; the next pull recognises them and records them as agreed."""
+    from agentsync.artifact import content_hash, parse_text
+    from agentsync.errors import UnsafePathError
+    from agentsync.fsutil import atomic_write_many, remove_stale_temps
+    from agentsync.paths import artifact_path
+    from agentsync.scanner import Parsed, scan
+
     db = mirror.connection
     root = mirror.config.root
     base_rows: list[tuple[Any, ...]] = []
@@ -217,10 +325,16 @@ def _pull_chunk(
     writes: list[tuple[Path, bytes]] = []
     removals: list[str] = []  # files of artifacts the remote deleted
     moved_from: list[str] = []  # old paths of artifacts the remote renamed
+    written: dict[str, tuple[Parsed, int]] = {}  # what was written, already parsed: not read back
+    ids = [row[0] for row in rows]
+    marks = ",".join("?" * len(ids))
+    locals_by_id = {r[0]: r[1:] for r in db.execute(f"SELECT id, path, hash FROM artifacts WHERE id IN ({marks})", ids)}
+    contents = dict(db.execute(f"SELECT id, content FROM remote_rows WHERE id IN ({marks})", ids))
+    max_size = mirror.config.max_file_size
     for rid, rpath, rversion, rdeleted, rauthor, bpath, _bversion, bhash, bdeleted in rows:
         if rid in waiting:
             continue
-        local = db.execute("SELECT path, hash FROM artifacts WHERE id = ?", (rid,)).fetchone()
+        local = locals_by_id.get(rid)
         try:
             safe_path = artifact_path(matcher, rpath)
         except UnsafePathError as exc:
@@ -242,11 +356,13 @@ def _pull_chunk(
         if fresh and target.exists():
             _conflict(report, conflict_rows, where, "pull", f"the remote's new {rid} would overwrite {safe_path}")
             continue
-        rcontent = db.execute("SELECT content FROM remote_rows WHERE id = ?", (rid,)).fetchone()[0]
-        artifact = parse_text(safe_path, rcontent, matcher.type_of(safe_path) or "", content_hash(rcontent.encode()))
+        rcontent = contents[rid]
+        type_name = matcher.type_of(safe_path) or ""
+        artifact = parse_text(safe_path, rcontent, type_name, content_hash(rcontent.encode()))
         old_path = local[0] if local else None
         disk = (root / old_path).read_bytes() if old_path and (root / old_path).exists() else None
-        data = guard.apply(artifact, disk).encode("utf-8")
+        text = guard.apply(artifact, disk)
+        data = text.encode("utf-8")
         if disk is not None and disk == data and old_path == safe_path:
             base_rows.append((rid, safe_path, rversion, content_hash(data), 0, data.decode("utf-8")))
             continue  # already what the remote gives (an interrupted pull, or the same edit on both sides)
@@ -259,6 +375,9 @@ def _pull_chunk(
             _conflict(report, conflict_rows, where, "pull", "edited while pulling; pull again")
             continue
         writes.append((target, data))
+        if len(data) <= max_size and "\x00" not in text:  # else the scan reads it and reports why it cannot
+            final = artifact if text == artifact.content else parse_text(safe_path, text, type_name, content_hash(data))
+            written[safe_path] = (Parsed.of(final), len(data))
         if old_path and old_path != safe_path:
             moved_from.append(old_path)
         report.written.append(safe_path)
@@ -275,7 +394,7 @@ def _pull_chunk(
                        "recorded_at) VALUES (?,?,?,?,?,?,?)", conflict_rows)  # fmt: skip
     touched = [target.relative_to(root).as_posix() for target, _ in writes] + removals + moved_from
     if touched:
-        scan(mirror, touched)
+        scan(mirror, touched, written=written)
 
 
 class _Where(NamedTuple):
@@ -295,6 +414,7 @@ def _conflict(report: PullReport, rows: list[tuple[Any, ...]], where: _Where, ki
 
 def fetch(mirror: Mirror, remote: Remote, page_size: int = PAGE_SIZE) -> int:
     """Store the remote's changes after the cursor; each page and the new cursor in one transaction."""
+    bind_remote(mirror, remote)
     cursor = int(mirror.get_meta(CURSOR_KEY) or 0)
     fetched = 0
     while True:
@@ -317,10 +437,7 @@ def fetch(mirror: Mirror, remote: Remote, page_size: int = PAGE_SIZE) -> int:
 
 def pull(mirror: Mirror, remote: Remote) -> PullReport:
     """Fetch, then bring clean files up to date and record conflicts for files edited on both sides."""
-    scan(mirror)
     report = PullReport(fetched=fetch(mirror, remote))
-    matcher = Matcher.from_config(mirror.config)
-    guard = GitFieldGuard(mirror)
     db = mirror.connection
     # Contents are read one row at a time below: a pull of 100,000 artifacts never holds them all.
     pending = db.execute(
@@ -328,8 +445,19 @@ def pull(mirror: Mirror, remote: Remote) -> PullReport:
         "FROM remote_rows r LEFT JOIN sync_base b ON b.id = r.id "
         "WHERE b.id IS NULL OR r.version > b.version ORDER BY r.seq"
     ).fetchall()
+    if not pending:
+        return report  # nothing to bring in: the work tree need not even be looked at
+    from agentsync.gitfields import GitFieldGuard
+    from agentsync.paths import Matcher
+    from agentsync.scanner import BULK_THRESHOLD, scan
+
+    scan(mirror)  # which files have local edits, as of now
+    matcher = Matcher.from_config(mirror.config)
+    guard = GitFieldGuard(mirror)
     waiting = {row[0] for row in db.execute("SELECT id FROM conflicts")}  # resolved before anything new lands
-    for start in range(0, len(pending), PULL_CHUNK):
-        _pull_chunk(mirror, pending[start : start + PULL_CHUNK], waiting, matcher, guard, report)
+    large = len(pending) >= BULK_THRESHOLD and len(pending) * 4 >= mirror.count()
+    with mirror.deferred_index() if large else contextlib.nullcontext():
+        for start in range(0, len(pending), PULL_CHUNK):
+            _pull_chunk(mirror, pending[start : start + PULL_CHUNK], waiting, matcher, guard, report)
     report.overrides.extend(guard.overrides)
     return report

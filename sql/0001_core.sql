@@ -417,3 +417,10 @@ GRANT EXECUTE ON FUNCTION agentsync.push(text, text, text, text, jsonb), agentsy
     agentsync.remove_member(text, uuid) TO authenticated, service_role;
 -- Policies call these as the querying role.
 GRANT EXECUTE ON FUNCTION agentsync.is_member(bigint), agentsync.claims() TO authenticated;
+
+-- Recorded here too, so that a database set up by pasting these files into an SQL editor is
+-- one `agentsync remote migrate` recognises.
+CREATE TABLE IF NOT EXISTS agentsync.schema_migrations (
+    version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO agentsync.schema_migrations (version, name) VALUES (1, 'core') ON CONFLICT (version) DO NOTHING;

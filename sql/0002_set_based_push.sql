@@ -95,3 +95,10 @@ $$;
 -- third less time in the database (pglz is the only compression some builds offer).
 ALTER TABLE agentsync.artifacts ALTER COLUMN content SET STORAGE EXTERNAL;
 ALTER TABLE agentsync.history ALTER COLUMN content SET STORAGE EXTERNAL;
+
+-- Recorded here too, so that a database set up by pasting these files into an SQL editor is
+-- one `agentsync remote migrate` recognises.
+CREATE TABLE IF NOT EXISTS agentsync.schema_migrations (
+    version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO agentsync.schema_migrations (version, name) VALUES (2, 'set_based_push') ON CONFLICT (version) DO NOTHING;

@@ -16,6 +16,26 @@ from agentsync.config import Config
 from agentsync.mirror import Mirror
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_local_remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The `local` remote (the default after `init`) lives in a folder of this test session, never
+    the user's own; a server started there by a test is stopped at the end."""
+    folder = tmp_path_factory.mktemp("local-remote") / "postgres"
+    before = os.environ.get("AGENTSYNC_LOCAL_REMOTE")
+    os.environ["AGENTSYNC_LOCAL_REMOTE"] = str(folder)  # inherited by the hooks and CLIs tests start
+    try:
+        yield folder
+    finally:
+        if before is None:
+            del os.environ["AGENTSYNC_LOCAL_REMOTE"]
+        else:
+            os.environ["AGENTSYNC_LOCAL_REMOTE"] = before
+        if (folder / "postmaster.pid").exists():
+            from agentsync.remotes import local
+
+            local.stop(folder)
+
+
 class Repo:
     """A temporary repository: write files, load the config, open the mirror."""
 

@@ -129,6 +129,8 @@ def test_push_and_pull_from_the_cli(tmp_path: Path, remote_url: str, monkeypatch
     from tests.test_cli import run
 
     a, b = make_git_repo(tmp_path / "a"), make_git_repo(tmp_path / "b")
+    without_remote = a.read("agentsync.yaml").decode().replace("remote: local\n", "")
+    a.write("agentsync.yaml", without_remote)
     code, _, err = run(a, "push")
     assert code == 1 and "no remote configured" in err
     monkeypatch.setenv("AGENTSYNC_DATABASE_URL", remote_url)
@@ -277,3 +279,22 @@ def test_an_edit_made_while_a_batch_waits_in_the_outbox_is_kept(
     text = a.read("stories/S-1.md").decode()
     assert "Edited while offline." in text and "version: 2" in text
     assert "Edited while offline." in (remote.pull(0, 10).rows[0].content or "")
+
+
+def test_a_new_artifact_keeps_the_version_its_file_states(clones: tuple[GitRepo, GitRepo, PostgresRemote]) -> None:
+    """Pushing a repository whose files already carry versions rewrites none of them."""
+    a, b, remote = clones
+    stated = artifact("S-1", "One").replace("version: 1\n", "version: 7\n")
+    path = a.write("stories/S-1.md", stated)
+    before = path.stat()
+    assert sync_push(a, remote, "ada").applied == [("S-1", 7)]
+    after = path.stat()
+    assert a.read("stories/S-1.md").decode() == stated and (after.st_mtime_ns, after.st_ino) == (
+        before.st_mtime_ns,
+        before.st_ino,
+    )
+    assert [r.version for r in remote.pull(0, 10).rows] == [7]
+    a.write("stories/S-1.md", stated.replace("Body.", "Edited."))
+    assert sync_push(a, remote, "ada").applied == [("S-1", 8)]  # every later change is the next version
+    assert "version: 8\n" in a.read("stories/S-1.md").decode()
+    assert sync_pull(b, remote).written == ["stories/S-1.md"]

@@ -20,7 +20,8 @@ def run(directory: Path | None, *, progress: bool | None = None) -> int:
     if path.exists():
         click.echo(f"{path.name} exists; keeping it")
     else:
-        atomic_write(path, config_module.render_default().encode("utf-8"))
+        project = config_module.default_project_name(root)
+        atomic_write(path, config_module.render_default(project=project).encode("utf-8"))
         click.echo(f"wrote {path.name}")
     config = config_module.load(root)
     ensure_state_dir(config)

@@ -77,18 +77,19 @@ def run(directory: Path | None, *, as_json: bool) -> int:
 def _remote_state(config: Config, mirror: Mirror) -> dict[str, Any] | None:
     """Where this clone stands with the remote: to push, queued, conflicts, cursor, head and lag."""
     from agentsync.errors import RemoteError
-    from agentsync.remotes import open_remote, remote_url
-    from agentsync.remotes.postgres import redact
-    from agentsync.sync import CURSOR_KEY, local_changes
+    from agentsync.remotes import open_remote, remote_target
+    from agentsync.remotes.retry import NO_RETRY
+    from agentsync.sync import CURSOR_KEY, pending_changes
 
-    url = remote_url(config)
-    if not url:
+    target = remote_target(config)
+    if target is None:
         return None
     db = mirror.connection
     state: dict[str, Any] = {
-        "url": redact(url),
+        "name": target.name,
+        "url": target.shown,
         "project": config.project_name,
-        "to_push": [c.id for c in local_changes(mirror)],
+        "to_push": [p.id for p in pending_changes(mirror)],
         "queued_batches": db.execute("SELECT count(*) FROM outbox").fetchone()[0],
         "conflicts": [{"id": i, "path": p, "kind": k, "message": m}
                       for i, p, k, m in db.execute("SELECT id, path, kind, message FROM conflicts ORDER BY id")],
@@ -97,7 +98,7 @@ def _remote_state(config: Config, mirror: Mirror) -> dict[str, Any] | None:
         "error": None,
     }  # fmt: skip
     try:
-        remote = open_remote(config)
+        remote = open_remote(config, NO_RETRY)  # status answers at once: unreachable is a state, not a wait
         try:
             state["head"] = remote.head()
         finally:
@@ -114,7 +115,8 @@ def _show_remote(state: dict[str, Any] | None) -> None:
     head = state["head"]
     lag = f", {head - state['cursor']} change(s) to pull" if head is not None and head > state["cursor"] else ""
     reach = f"unreachable ({state['error']})" if state["error"] else f"head {head}"
-    click.echo(f"remote: {state['url']} project {state['project']}: {reach}; cursor {state['cursor']}{lag}")
+    where = state["url"] if state["name"] in (None, state["url"]) else f"{state['name']} ({state['url']})"
+    click.echo(f"remote: {where} project {state['project']}: {reach}; cursor {state['cursor']}{lag}")
     if state["to_push"]:
         click.echo(f"  {len(state['to_push'])} artifact(s) to push: {', '.join(state['to_push'][:10])}")
     if state["queued_batches"]:

@@ -3,35 +3,85 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 from agentsync.config import Config
 from agentsync.errors import RemoteError
 from agentsync.remotes.base import Remote
+from agentsync.remotes.retry import COMMAND_RETRY, RetryingRemote, RetryPolicy
 
 DATABASE_URL_VARIABLE = "AGENTSYNC_DATABASE_URL"
+RETRIES_VARIABLE = "AGENTSYNC_RETRIES"  # calls in all when the remote is unreachable (1: no retry)
+
+
+@dataclass(frozen=True)
+class RemoteTarget:
+    """Which remote a command talks to: its name (or None for a URL given directly) and URL."""
+
+    name: str | None
+    url: str
+    from_environment: bool = False
+
+    @property
+    def kind(self) -> str:
+        if self.url == "local":
+            return "local"
+        return "supabase" if self.url.startswith(("https://", "http://")) else "postgresql"
+
+    @property
+    def shown(self) -> str:
+        """The URL without any password, for messages and the mirror's record of where it syncs."""
+        from agentsync.remotes.postgres import redact
+
+        return redact(self.url)
+
+
+def remote_target(config: Config) -> RemoteTarget | None:
+    """The remote push and pull use: ``AGENTSYNC_DATABASE_URL`` (it may hold a password), else the
+    config's ``remote:`` (a name under ``remotes:`` or a URL), else none."""
+    explicit = os.environ.get(DATABASE_URL_VARIABLE)
+    if explicit:
+        return RemoteTarget(None, explicit, from_environment=True)
+    if not config.remote:
+        return None
+    if config.remote in config.remotes:
+        return RemoteTarget(config.remote, config.remotes[config.remote])
+    return RemoteTarget("local" if config.remote == "local" else None, config.remote)
 
 
 def remote_url(config: Config) -> str | None:
-    """Where the remote is: ``AGENTSYNC_DATABASE_URL`` (may hold a password), else ``remote:`` in the config."""
-    return os.environ.get(DATABASE_URL_VARIABLE) or config.remote
+    target = remote_target(config)
+    return target.url if target else None
 
 
-def open_remote(config: Config) -> Remote:
-    """The remote for this repository's project, by the kind its URL names."""
-    url = remote_url(config)
-    if not url:
+def open_remote(config: Config, retry: RetryPolicy = COMMAND_RETRY) -> Remote:
+    """The remote for this repository's project, by the kind its URL names; calls that cannot
+    reach it are retried by ``retry`` (attempts overridden by ``AGENTSYNC_RETRIES``)."""
+    attempts = os.environ.get(RETRIES_VARIABLE, "").strip()
+    if attempts:
+        if not attempts.isdigit() or int(attempts) < 1:
+            raise RemoteError(f"{RETRIES_VARIABLE} is {attempts!r}; use a whole number of calls, 1 or more")
+        retry = RetryPolicy(int(attempts), retry.base, retry.cap)
+    return RetryingRemote(_open(config), retry)
+
+
+def _open(config: Config) -> Remote:
+    target = remote_target(config)
+    if target is None:
         raise RemoteError(
-            "no remote configured: set `remote: postgresql://HOST/DB` in agentsync.yaml (the password goes in "
-            f"PGPASSWORD) or the {DATABASE_URL_VARIABLE} environment variable"
+            "no remote configured: set `remote: local` in agentsync.yaml (or add one with `agentsync remote add "
+            f"NAME URL --default`), or set the {DATABASE_URL_VARIABLE} environment variable"
         )
-    if url.startswith(("postgresql://", "postgres://")):
+    project = config.project_name
+    if target.kind == "postgresql":
         from agentsync.remotes.postgres import PostgresRemote  # connects (and checks the driver) on first use
 
-        return PostgresRemote(url, config.project_name)
-    if url == "local":
-        from agentsync.remotes.local import open_local
+        return PostgresRemote(target.url, project)
+    if target.kind == "supabase":
+        from agentsync.remotes.supabase import SupabaseRemote, credentials_from_environment
 
-        return open_local(config.project_name)
-    raise RemoteError(
-        f"remote {url.split('://')[0]!r} is not supported by this agentsync yet; use `local` or a postgresql:// URL"
-    )
+        api_key, access_token = credentials_from_environment()
+        return SupabaseRemote(target.url, project, api_key, access_token)
+    from agentsync.remotes.local import open_local
+
+    return open_local(project)

@@ -2,8 +2,9 @@
 
 The remote applies a batch of changes with compare-and-swap on each artifact's version,
 answers per artifact, and serves a change feed paged by a gap-free sequence number.
-Implementations: ``postgres.PostgresRemote`` (psycopg, direct or embedded); Supabase over
-HTTP comes next, behind the same protocol.
+Implementations: ``postgres.PostgresRemote`` (psycopg, direct or embedded) and
+``supabase.SupabaseRemote`` (supabase-py over HTTP); both call the same functions of ``sql/``
+and read their answers with the ``from_json`` constructors here.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class Change:
     hash: str | None
     summary: str = ""
     source_hash: str | None = None  # the file's hash when the change was read (kept locally, never sent)
+    version: int | None = None  # the version the content states; a new artifact starts there
 
     @property
     def deleted(self) -> bool:
@@ -34,6 +36,8 @@ class Change:
             data["deleted"] = True
         else:
             data.update(content=self.content, hash=self.hash)
+        if self.version is not None:
+            data["version"] = self.version
         return data
 
 
@@ -88,6 +92,10 @@ class PushResult:
     head: int
     replayed: bool = False  # the remote had this batch already and returned its first answer
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PushResult:
+        return cls([Answer.from_json(a) for a in data["answers"]], int(data["head"]), bool(data.get("replayed")))
+
 
 @dataclass(frozen=True)
 class Page:
@@ -100,6 +108,10 @@ class Page:
     def next_cursor(self) -> int | None:
         return self.rows[-1].seq if self.rows else None
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Page:
+        return cls([RemoteRow.from_json(r) for r in data["rows"]], int(data["head"]))
+
 
 @dataclass(frozen=True)
 class LockResult:
@@ -108,11 +120,16 @@ class LockResult:
     expires_at: str | None = None
     forced: bool = False
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LockResult:
+        return cls(str(data["result"]), data.get("holder"), data.get("expires_at"), bool(data.get("forced")))
+
 
 class Remote(Protocol):
     """What the sync engine needs from a remote, whatever carries it."""
 
     project: str
+    identity: str  # where it is and which project, without secrets: the mirror's sync state belongs to it
 
     def push(self, client_id: str, batch_id: str, author: str, changes: list[Change]) -> PushResult: ...
     def pull(self, after: int, limit: int) -> Page: ...

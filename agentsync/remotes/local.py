@@ -32,7 +32,7 @@ def server_url(folder: Path | None = None) -> str:
         import pgserver
         import psycopg
     except ImportError as exc:
-        raise RemoteError("the local remote needs the embedded PostgreSQL: pip install 'agentsync[remote]'") from exc
+        raise RemoteError("the local remote needs the embedded PostgreSQL (pgserver): reinstall agentsync") from exc
     from agentsync.remotes import migrations
 
     folder = folder or data_folder()
@@ -57,7 +57,7 @@ def server_url(folder: Path | None = None) -> str:
 
 
 def open_local(project: str) -> PostgresRemote:
-    return PostgresRemote(server_url(), project)
+    return PostgresRemote(server_url(), project, identity=f"local#{project}")
 
 
 def stop(folder: Path | None = None) -> None:

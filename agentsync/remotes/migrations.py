@@ -81,7 +81,7 @@ def migrate(connection: Any) -> list[Migration]:
                 continue
             connection.execute(migration.sql)
             connection.execute(
-                "INSERT INTO agentsync.schema_migrations (version, name) VALUES (%s, %s)",
+                "INSERT INTO agentsync.schema_migrations (version, name) VALUES (%s, %s) ON CONFLICT DO NOTHING",
                 (migration.version, migration.name),
             )
             done.append(migration)

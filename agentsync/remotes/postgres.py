@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentsync.errors import RemoteError
-from agentsync.remotes.base import Answer, Change, LockResult, Page, PushResult, RemoteRow
+from agentsync.errors import RemoteError, RemoteUnavailable
+from agentsync.remotes.base import Change, LockResult, Page, PushResult, RemoteRow
 
-
-class RemoteUnavailable(RemoteError):
-    """The remote cannot be reached now; nothing was applied, or the answer was lost (retry the batch)."""
+__all__ = ["PostgresRemote", "RemoteUnavailable", "connect", "first_line", "redact"]
 
 
 def redact(url: str) -> str:
@@ -35,7 +33,7 @@ def connect(url: str, *, connect_timeout: int = 10) -> Any:
     try:
         import psycopg
     except ImportError as exc:
-        raise RemoteError("the PostgreSQL driver is missing: pip install 'agentsync[remote]'") from exc
+        raise RemoteError("the PostgreSQL driver is missing: reinstall agentsync (pip install agentsync)") from exc
     try:
         return psycopg.connect(url, autocommit=True, connect_timeout=connect_timeout)
     except psycopg.OperationalError as exc:
@@ -43,53 +41,64 @@ def connect(url: str, *, connect_timeout: int = 10) -> Any:
 
 
 class PostgresRemote:
-    def __init__(self, url: str, project: str, *, connect_timeout: int = 10) -> None:
+    def __init__(self, url: str, project: str, *, connect_timeout: int = 10, identity: str | None = None) -> None:
         self.url = url
         self.project = project
+        self.identity = identity or f"{redact(url)}#{project}"
         self.connect_timeout = connect_timeout
         self._connection: Any = None
 
     def _call(self, sql: str, params: tuple[Any, ...]) -> Any:
+        """The first column of the single row ``sql`` returns (the functions answer in one jsonb)."""
+        rows = self._rows(sql, params)
+        return rows[0][0] if rows else None
+
+    def _rows(self, sql: str, params: tuple[Any, ...], *, binary: bool = False) -> list[tuple[Any, ...]]:
         if self._connection is None or self._connection.closed:
             self._connection = connect(self.url, connect_timeout=self.connect_timeout)
         import psycopg
 
         try:
-            row = self._connection.execute(sql, params).fetchone()
+            with self._connection.cursor(binary=binary) as cursor:
+                rows: list[tuple[Any, ...]] = cursor.execute(sql, params).fetchall()
+                return rows
         except psycopg.OperationalError as exc:  # the server went away (restart, network)
             self.close()
             raise RemoteUnavailable(f"cannot reach {redact(self.url)}: {first_line(exc)}") from None
+        except (psycopg.errors.UndefinedFunction, psycopg.errors.InvalidSchemaName):
+            raise RemoteError(
+                f"{redact(self.url)} has no agentsync functions (or older ones): run `agentsync remote migrate`"
+            ) from None
         except psycopg.Error as exc:
             raise RemoteError(f"the remote refused: {first_line(exc)}") from None
-        return None if row is None else row[0]
 
     def push(self, client_id: str, batch_id: str, author: str, changes: list[Change]) -> PushResult:
-        from psycopg.types.json import Jsonb
+        import json
 
         answer = self._call(
-            "SELECT agentsync.push(%s, %s, %s, %s, %s)",
-            (self.project, client_id, batch_id, author, Jsonb([c.to_json() for c in changes])),
+            "SELECT agentsync.push(%s, %s, %s, %s, %s::jsonb)",
+            (self.project, client_id, batch_id, author, json.dumps([c.to_json() for c in changes])),
         )
-        return PushResult(
-            answers=[Answer.from_json(a) for a in answer["answers"]],
-            head=int(answer["head"]),
-            replayed=bool(answer.get("replayed")),
-        )
+        return PushResult.from_json(answer)
 
     def pull(self, after: int, limit: int) -> Page:
-        answer = self._call("SELECT agentsync.pull(%s, %s, %s)", (self.project, after, limit))
-        return Page(rows=[RemoteRow.from_json(r) for r in answer["rows"]], head=int(answer["head"]))
+        """A page of the feed as binary rows: several times cheaper to build and read than JSON."""
+        rows = self._rows("SELECT * FROM agentsync.pull_rows(%s, %s, %s)", (self.project, after, limit), binary=True)
+        return Page(
+            [RemoteRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8].isoformat()) for r in rows],
+            rows[-1][9] if rows else after,
+        )
 
     def head(self) -> int:
         return int(self._call("SELECT agentsync.head(%s)", (self.project,)))
 
     def lock(self, artifact_id: str, holder: str, ttl_seconds: int) -> LockResult:
         answer = self._call("SELECT agentsync.lock(%s, %s, %s, %s)", (self.project, artifact_id, holder, ttl_seconds))
-        return LockResult(answer["result"], answer.get("holder"), answer.get("expires_at"))
+        return LockResult.from_json(answer)
 
     def unlock(self, artifact_id: str, holder: str, force: bool) -> LockResult:
         answer = self._call("SELECT agentsync.unlock(%s, %s, %s, %s)", (self.project, artifact_id, holder, force))
-        return LockResult(answer["result"], answer.get("holder"), answer.get("expires_at"), bool(answer.get("forced")))
+        return LockResult.from_json(answer)
 
     def locks(self) -> list[dict[str, Any]]:
         return list(self._call("SELECT agentsync.locks(%s)", (self.project,)))

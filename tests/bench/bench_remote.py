@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Benchmark push and pull over direct PostgreSQL (not part of the test run).
+"""Benchmark push and pull over direct PostgreSQL and over HTTP (not part of the test run).
 
-    python tests/bench/bench_remote.py [--count 10000] [--big 100000] [--keep DIR]
+    python tests/bench/bench_remote.py [--count 10000] [--big 100000] [--no-http] [--keep DIR]
 
 Starts an embedded PostgreSQL (pgserver), builds a corpus with ../shared/bench/gen_corpus.py
 and prints: push of COUNT new artifacts, initial pull of COUNT into an empty clone,
 incremental pull with nothing new as a whole process, and (with --big N) a pull of N
-artifacts with the pulling process's peak memory.
+artifacts with the pulling process's peak memory. Then the same three over supabase-py
+through the test suite's PostgREST-compatible gateway, with the number of HTTP requests.
 """
 
 from __future__ import annotations
@@ -32,6 +33,17 @@ def record(name: str, value: float, unit: str = "s", target: float | None = None
     print(f"{name:48s} {value:9.3f} {unit}{verdict}", flush=True)
 
 
+def settle(url: str) -> None:
+    """Let the disk settle before a timed phase: the server's checkpoint and the page cache's
+    writeback of the previous phase would otherwise land in the next one's file writes."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("CHECKPOINT")
+    os.sync()
+    time.sleep(1)
+
+
 def make_clone(folder: Path, project: str, corpus: int | None) -> Path:
     if corpus:
         subprocess.run([sys.executable, str(GEN_CORPUS), str(folder), "--count", str(corpus)], check=True)
@@ -47,6 +59,7 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--big", type=int, default=0, help="also pull this many artifacts and report peak memory")
     parser.add_argument("--keep", type=Path)
+    parser.add_argument("--no-http", action="store_true", help="skip the supabase-py measurements")
     options = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     import pgserver  # type: ignore[import-untyped]
@@ -56,6 +69,7 @@ def main() -> int:
     from agentsync.mirror import Mirror
     from agentsync.remotes import migrations
     from agentsync.remotes.postgres import PostgresRemote
+    from agentsync.scanner import scan
     from agentsync.sync import pull, push
 
     work = options.keep or Path(tempfile.mkdtemp(prefix="agentsync-bench-remote-"))
@@ -74,9 +88,14 @@ def main() -> int:
     remote = PostgresRemote(url, project)
     with Mirror.open(config_module.load(a)) as mirror:
         start = time.perf_counter()
+        scan(mirror)
+        record("mirror of the new corpus (before push)", time.perf_counter() - start)
+        settle(url)
+        start = time.perf_counter()
         report = push(mirror, remote, "bench@example.com")
         record("push (in-process)", time.perf_counter() - start)
         assert len(report.applied) == options.count, len(report.applied)
+    settle(url)
     with Mirror.open(config_module.load(b)) as mirror:
         start = time.perf_counter()
         pulled = pull(mirror, remote)
@@ -98,6 +117,8 @@ def main() -> int:
         big_a = make_clone(work / "big-a", big_project, options.big)
         make_clone(work / "big-b", big_project, None)
         with Mirror.open(config_module.load(big_a)) as mirror:
+            scan(mirror)
+            settle(url)
             start = time.perf_counter()
             push(mirror, PostgresRemote(url, big_project), "bench@example.com")
             record(f"push of {options.big:,} (in-process)", time.perf_counter() - start)
@@ -107,19 +128,73 @@ def main() -> int:
             "from agentsync.remotes.postgres import PostgresRemote; from agentsync.sync import pull;"
             "m = Mirror.open(config.load(Path(sys.argv[1]))); t = time.perf_counter();"
             "r = pull(m, PostgresRemote(sys.argv[2], config.load(Path(sys.argv[1])).project_name));"
-            "print(json.dumps([time.perf_counter() - t, len(r.written),"
-            " resource.getrusage(resource.RUSAGE_SELF).ru_maxrss]))"
+            "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1];"
+            "print(json.dumps([time.perf_counter() - t, len(r.written), int(hwm)]))"
         )
+        settle(url)
         out = subprocess.run([sys.executable, "-c", probe, str(work / "big-b"), url, str(ROOT)], capture_output=True,
                              text=True, check=True).stdout  # fmt: skip
         seconds, written, rss = json.loads(out)
         assert written == options.big, written
         record(f"pull of {options.big:,} (process)", seconds)
-        record(f"pull of {options.big:,}: peak memory", rss / 1024, "MB", 250)
+        # VmHWM, not ru_maxrss: Linux carries the parent's resident size at fork into a child's
+        # ru_maxrss across exec, so this process's own size would be reported.
+        record(f"pull of {options.big:,}: peak memory (VmHWM)", rss / 1024, "MB", 250)
+    if not options.no_http:
+        bench_http(url, work, project + "http", options.count)
     server.cleanup()
     if not options.keep:
         shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def bench_http(url: str, work: Path, project: str, count: int) -> None:
+    """Push, initial pull and incremental pull over supabase-py through the gateway."""
+    from agentsync import config as config_module
+    from agentsync.mirror import Mirror
+    from agentsync.remotes.supabase import SupabaseRemote
+    from agentsync.scanner import scan
+    from agentsync.sync import pull, push
+    from tests.remotes.gateway import Gateway, authenticator_url, install_shim, project_keys
+
+    secret = "bench-jwt-secret-with-at-least-32-characters"
+    install_shim(url)
+    gateway = Gateway(authenticator_url(url), secret).start()
+    key = project_keys(secret)["service_role"]
+    print(f"\nover HTTP: supabase-py through the gateway at {gateway.url}")
+    for folder in ("http-a", "http-b"):
+        shutil.rmtree(work / folder, ignore_errors=True)
+    a = make_clone(work / "http-a", project, count)
+    b = make_clone(work / "http-b", project, None)
+    remote = SupabaseRemote(gateway.url, project, key)
+    with Mirror.open(config_module.load(a)) as mirror:
+        scan(mirror)
+        settle(url)
+        before, start = gateway.requests, time.perf_counter()
+        assert len(push(mirror, remote, "bench@example.com").applied) == count
+        record("HTTP push (in-process)", time.perf_counter() - start)
+        record("HTTP push: requests", gateway.requests - before, "", 20)
+    settle(url)
+    with Mirror.open(config_module.load(b)) as mirror:
+        before, start = gateway.requests, time.perf_counter()
+        assert len(pull(mirror, remote).written) == count
+        record("HTTP initial pull (in-process)", time.perf_counter() - start)
+        record("HTTP initial pull: requests", gateway.requests - before, "", 20)
+    remote.close()
+    config_path = b / "agentsync.yaml"
+    config_path.write_text(config_path.read_text().replace("remote: local", f"remote: {gateway.url}"))
+    env = {**os.environ, "SUPABASE_SERVICE_ROLE_KEY": key}
+    env.pop("AGENTSYNC_DATABASE_URL", None)
+    times = []
+    for _ in range(5):
+        before, start = gateway.requests, time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "agentsync", "-C", str(b), "pull"], env=env,
+                              capture_output=True, text=True)  # fmt: skip
+        times.append(time.perf_counter() - start)
+        assert done.returncode == 0 and "pulled 0 change(s)" in done.stdout, done.stdout + done.stderr
+    record("HTTP incremental pull, nothing new (process)", sorted(times)[len(times) // 2])
+    record("HTTP incremental pull: requests", gateway.requests - before, "")
+    gateway.stop()
 
 
 if __name__ == "__main__":

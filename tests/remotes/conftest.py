@@ -8,10 +8,13 @@ import tempfile
 import urllib.parse
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 import pytest
+
+from tests.remotes.gateway import Gateway, authenticator_url, install_shim, project_keys, user_token
 
 
 @pytest.fixture(scope="session")
@@ -53,3 +56,40 @@ def database(postgres_url: str) -> Iterator[str]:
 
 def connect(url: str, *, autocommit: bool = True) -> psycopg.Connection[Any]:
     return psycopg.connect(url, autocommit=autocommit)
+
+
+JWT_SECRET = "test-project-jwt-secret-with-at-least-32-characters"
+
+
+@dataclass
+class SupabaseProject:
+    """A Supabase-like project for tests: a migrated database with the Supabase shim, and the
+    PostgREST-compatible gateway in front of it; ``keys`` are its anon and service_role keys."""
+
+    database: str
+    gateway: Gateway
+    keys: dict[str, str]
+
+    @property
+    def url(self) -> str:
+        return self.gateway.url
+
+    def user(self, email: str, *, expires_in: int = 3600) -> tuple[str, str]:
+        """(user id, access token) of a new signed-in user."""
+        user_id = str(uuid.uuid4())
+        return user_id, user_token(JWT_SECRET, user_id, email, expires_in=expires_in)
+
+    def add_member(self, project: str, user_id: str, email: str, role: str = "writer") -> None:
+        with connect(self.database) as connection:
+            connection.execute("SELECT agentsync.add_member(%s, %s, %s, %s)", (project, user_id, email, role))
+
+
+@pytest.fixture
+def supabase(database: str) -> Iterator[SupabaseProject]:
+    from agentsync.remotes import migrations
+
+    install_shim(database)
+    with connect(database) as connection:
+        migrations.migrate(connection)
+    with Gateway(authenticator_url(database), JWT_SECRET) as gateway:
+        yield SupabaseProject(database, gateway, project_keys(JWT_SECRET))

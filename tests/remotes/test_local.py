@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from agentsync.remotes import local
-from tests.conftest import artifact, make_git_repo
+from tests.conftest import GitRepo, artifact, git_environment
 from tests.test_cli import run
 
 
@@ -23,14 +24,35 @@ def data_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
 
 
 def test_two_clones_collaborate_with_no_set_up(tmp_path: Path, data_folder: Path) -> None:
-    a, b = make_git_repo(tmp_path / "a"), make_git_repo(tmp_path / "b")
-    for clone in (a, b):
-        clone.write("agentsync.yaml", clone.read("agentsync.yaml").decode() + "remote: local\nproject: team\n")
+    """As a new user: `init` names the project and picks `local`; a clone of the repository
+    shares both through the committed agentsync.yaml, so push and pull just work."""
+    a = GitRepo(tmp_path / "app")
+    a.root.mkdir()
+    a.git("init", "-q", "-b", "main")
+    a.git("config", "user.email", "ada@example.com")
+    a.git("config", "user.name", "Ada")
+    code, out, err = run(a, "init")
+    assert code == 0, err
+    config = a.read("agentsync.yaml").decode()
+    assert "remote: local\n" in config and "project: app\n" in config
     a.write("stories/S-1.md", artifact("S-1", "One", "draft"))
+    a.git("add", "-A")
+    a.git("commit", "-q", "-m", "first story")
+    subprocess.run(["git", "clone", "-q", str(a.root), str(tmp_path / "app-copy")], check=True, env=git_environment())
+    b = GitRepo(tmp_path / "app-copy")
+    b.git("config", "user.email", "bo@example.com")
+    assert run(b, "init")[0] == 0  # keeps the committed config, builds the mirror
+
+    a.write("stories/S-2.md", artifact("S-2", "Two", "draft"))  # not committed: shared only through the remote
     code, out, err = run(a, "push")
-    assert code == 0 and "pushed 1 artifact(s)" in out, err
+    assert code == 0 and "pushed 2 artifact(s)" in out, err
     assert data_folder.is_dir()  # started on first use, in the user's data folder
     code, out, err = run(b, "pull")
-    assert code == 0 and "1 written" in out, err
-    assert "One" in b.read("stories/S-1.md").decode()
+    assert code == 0 and "1 written" in out, err  # S-1 is already what the remote has
+    not_from_git = a.read("stories/S-2.md").decode().replace("status: draft\n", "")  # Git has no S-2 in b
+    assert b.read("stories/S-2.md").decode() == not_from_git
+    b.write("stories/S-1.md", b.read("stories/S-1.md").decode().replace("Body.", "Edited in b."))
+    assert run(b, "push")[0] == 0
+    code, out, err = run(a, "pull")
+    assert code == 0 and "Edited in b." in a.read("stories/S-1.md").decode(), err
     assert local.server_url(data_folder) == local.server_url(data_folder)  # the running server is reused

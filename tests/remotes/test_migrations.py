@@ -20,6 +20,17 @@ def test_applies_what_is_missing_and_records_it(database: str) -> None:
         assert {"push", "pull", "head", "lock", "unlock", "locks", "history", "add_member"} <= functions
 
 
+def test_files_pasted_into_an_sql_editor_are_recognised(database: str) -> None:
+    """The Supabase SQL-editor way: the first files run by hand, then `migrate` adds only the rest."""
+    by_hand = migrations.available()[:2]
+    with connect(database) as connection:
+        for migration in by_hand:
+            connection.execute(migration.sql)  # type: ignore[call-overload]  # a trusted file of statements
+        assert migrations.applied(connection) == {m.version: m.name for m in by_hand}
+        done = migrations.migrate(connection)
+        assert [m.version for m in done] == [m.version for m in migrations.available()[2:]]
+
+
 def test_a_newer_database_is_refused(database: str) -> None:
     with connect(database) as connection:
         migrations.migrate(connection)
