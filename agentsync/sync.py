@@ -128,6 +128,7 @@ class Pending(NamedTuple):
     version: int
     layout: str
     digest: str | None  # the file's hash; None for a deletion
+    stated: int = 0  # the version the file states now
 
 
 def pending_changes(mirror: Mirror) -> list[Pending]:
@@ -148,10 +149,10 @@ def pending_changes(mirror: Mirror) -> list[Pending]:
         ):
             continue
         if agreed is None and layout == "frontmatter" and file_version >= 1:
-            pending.append(Pending(artifact_id, path, 0, file_version, layout, digest))
+            pending.append(Pending(artifact_id, path, 0, file_version, layout, digest, file_version))
         else:
             based_on = agreed[1] if agreed is not None else 0
-            pending.append(Pending(artifact_id, path, based_on, based_on + 1, layout, digest))
+            pending.append(Pending(artifact_id, path, based_on, based_on + 1, layout, digest, file_version))
     for artifact_id, (path, version, _digest, deleted) in sorted(base.items()):
         if artifact_id not in present and not deleted and artifact_id not in waiting:
             pending.append(Pending(artifact_id, path, version, version + 1, "", None))
@@ -164,14 +165,19 @@ def changes_for(mirror: Mirror, pending: list[Pending]) -> list[Change]:
     and kept, exactly as it is)."""
     from agentsync.artifact import content_hash
 
-    db = mirror.connection
+    ids = [item.id for item in pending if item.digest is not None]
+    contents: dict[str, str] = {}
+    for start in range(0, len(ids), 500):
+        part = ids[start : start + 500]
+        marks = ",".join("?" * len(part))
+        contents.update(mirror.connection.execute(f"SELECT id, content FROM artifacts WHERE id IN ({marks})", part))
     changes: list[Change] = []
     for item in pending:
         if item.digest is None:
             changes.append(Change(item.id, item.path, item.base, None, None))
             continue
-        content = db.execute("SELECT content FROM artifacts WHERE id = ?", (item.id,)).fetchone()[0]
-        sent = _with_version(content, item.layout, item.version)
+        content = contents[item.id]
+        sent = content if item.version == item.stated else _with_version(content, item.layout, item.version)
         sent_hash = item.digest if sent is content else content_hash(sent.encode("utf-8"))
         changes.append(Change(item.id, item.path, item.base, sent, sent_hash, "", item.digest, version=item.version))
     return changes

@@ -164,7 +164,7 @@ def test_lock_log_fetch_sync_and_status_from_the_cli(
         clone.write("agentsync.yaml", clone.read("agentsync.yaml").decode() + "project: team\n")
     a.write("stories/S-1.md", artifact("S-1", "One", "draft"))
     code, out, _ = run(a, "status")
-    assert "1 artifact(s) to push: S-1" in out and "head 0; cursor 0" in out
+    assert "ahead: 1 artifact(s) edited here, to push: S-1" in out and "head 0; cursor 0" in out
     assert run(a, "push")[0] == 0
     code, out, _ = run(b, "fetch")
     assert code == 0 and "fetched 1 change(s); cursor 1" in out
@@ -181,6 +181,8 @@ def test_lock_log_fetch_sync_and_status_from_the_cli(
     assert code == 1 and "locked: S-1 is locked by ada@example.com" in err
     code, out, _ = run(b, "locks", "--json")
     assert [lock["id"] for lock in json.loads(out)] == ["S-1"]
+    assert "locked: S-1 by ada@example.com until" in run(b, "status")[1]
+    assert "locked: S-1 by you until" in run(a, "status")[1]
     code, _, err = run(b, "unlock", "S-1")
     assert code == 1 and "--force" in err
     code, out, _ = run(b, "unlock", "S-1", "--force")
@@ -196,6 +198,9 @@ def test_lock_log_fetch_sync_and_status_from_the_cli(
     code, out, _ = run(a, "status", "--json")
     state = json.loads(out)["remote"]
     assert state["head"] == 2 and state["cursor"] == 2 and state["project"] == "team"  # diff fetched
+    assert (state["behind"], state["ahead"], state["diverged"], state["lag"]) == (["S-1"], [], [], 0)
+    a.write("stories/S-1.md", a.read("stories/S-1.md").decode().replace("Body.", "Ada's."))
+    assert "diverged: 1 artifact(s) changed on both sides, to pull and merge: S-1" in run(a, "status")[1]
     assert run(a, "lock", "S-1", "--ttl", "soon")[0] == 2
     monkeypatch.setenv("AGENTSYNC_DATABASE_URL", "postgresql://ada:pw@127.0.0.1:1/db")
     code, out, _ = run(a, "status")

@@ -1,4 +1,5 @@
-"""``agentsync status``: where git fields stand between the work tree and HEAD (later: the remote)."""
+"""``agentsync status``: where git fields stand between the work tree and HEAD, and where the clone
+stands with the remote."""
 
 from __future__ import annotations
 
@@ -75,8 +76,11 @@ def run(directory: Path | None, *, as_json: bool) -> int:
 
 
 def _remote_state(config: Config, mirror: Mirror) -> dict[str, Any] | None:
-    """Where this clone stands with the remote: to push, queued, conflicts, cursor, head and lag."""
+    """Where this clone stands with the remote, artifact by artifact: ahead (edited here), behind
+    (changed there, fetched), diverged (both), conflicts, locks held by others; and the queue,
+    the cursor, the remote's head and the lag."""
     from agentsync.errors import RemoteError
+    from agentsync.gitrepo import user_identity
     from agentsync.remotes import open_remote, remote_target
     from agentsync.remotes.retry import NO_RETRY
     from agentsync.sync import CURSOR_KEY, pending_changes
@@ -85,22 +89,38 @@ def _remote_state(config: Config, mirror: Mirror) -> dict[str, Any] | None:
     if target is None:
         return None
     db = mirror.connection
+    edited = {p.id for p in pending_changes(mirror)}
+    changed_there = {row[0] for row in db.execute(
+        "SELECT r.id FROM remote_rows r LEFT JOIN sync_base b ON b.id = r.id "
+        "WHERE b.id IS NULL OR r.version > b.version"
+    )}  # fmt: skip
+    queued = db.execute("SELECT count(*), max(attempts), max(last_error) FROM outbox").fetchone()
     state: dict[str, Any] = {
         "name": target.name,
         "url": target.shown,
         "project": config.project_name,
-        "to_push": [p.id for p in pending_changes(mirror)],
-        "queued_batches": db.execute("SELECT count(*) FROM outbox").fetchone()[0],
+        "ahead": sorted(edited - changed_there),
+        "behind": sorted(changed_there - edited),
+        "diverged": sorted(edited & changed_there),
+        "to_push": sorted(edited),
+        "queued_batches": queued[0],
+        "queue_attempts": queued[1] or 0,
+        "queue_error": queued[2],
         "conflicts": [{"id": i, "path": p, "kind": k, "message": m}
                       for i, p, k, m in db.execute("SELECT id, path, kind, message FROM conflicts ORDER BY id")],
+        "locks": [],
         "cursor": int(mirror.get_meta(CURSOR_KEY) or 0),
         "head": None,
+        "lag": None,
         "error": None,
     }  # fmt: skip
     try:
         remote = open_remote(config, NO_RETRY)  # status answers at once: unreachable is a state, not a wait
         try:
             state["head"] = remote.head()
+            state["lag"] = max(state["head"] - state["cursor"], 0)
+            me = user_identity(config.root)
+            state["locks"] = [{**lock, "mine": lock.get("holder") == me} for lock in remote.locks()]
         finally:
             remote.close()
     except RemoteError as exc:
@@ -113,13 +133,26 @@ def _show_remote(state: dict[str, Any] | None) -> None:
         click.echo("remote: none configured")
         return
     head = state["head"]
-    lag = f", {head - state['cursor']} change(s) to pull" if head is not None and head > state["cursor"] else ""
+    lag = f", {state['lag']} change(s) to fetch" if state["lag"] else ""
     reach = f"unreachable ({state['error']})" if state["error"] else f"head {head}"
     where = state["url"] if state["name"] in (None, state["url"]) else f"{state['name']} ({state['url']})"
     click.echo(f"remote: {where} project {state['project']}: {reach}; cursor {state['cursor']}{lag}")
-    if state["to_push"]:
-        click.echo(f"  {len(state['to_push'])} artifact(s) to push: {', '.join(state['to_push'][:10])}")
+
+    def listed(ids: list[str]) -> str:
+        return ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+
+    for key, what in (
+        ("ahead", "edited here, to push"),
+        ("behind", "changed on the remote, to pull"),
+        ("diverged", "changed on both sides, to pull and merge"),
+    ):
+        if state[key]:
+            click.echo(f"  {key}: {len(state[key])} artifact(s) {what}: {listed(state[key])}")
+    for lock in state["locks"]:
+        whose = "by you" if lock["mine"] else f"by {lock['holder']}"
+        click.echo(f"  locked: {lock['id']} {whose} until {lock['expires_at']}")
     if state["queued_batches"]:
-        click.echo(f"  {state['queued_batches']} batch(es) queued for the remote (sent by the next push)")
+        error = f"; last error: {state['queue_error']}" if state["queue_error"] else ""
+        click.echo(f"  {state['queued_batches']} batch(es) queued for the remote (sent by the next push){error}")
     for conflict in state["conflicts"]:
         click.echo(f"  conflict: {conflict['id']} ({conflict['path']}): {conflict['message']}")
