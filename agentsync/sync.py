@@ -372,6 +372,10 @@ def _pull_chunk(
         if disk is not None and disk == data and old_path == safe_path:
             base_rows.append((rid, safe_path, rversion, content_hash(data), 0, data.decode("utf-8")))
             continue  # already what the remote gives (an interrupted pull, or the same edit on both sides)
+        if not (clean or fresh) and bhash is None and disk is not None and old_path == safe_path:
+            # Never synced here (a clone of the repository, say): the same file but for the
+            # version line the first push wrote is no edit; it fast-forwards.
+            clean = _differs_only_in_version(disk, text, rversion)
         if not (clean or fresh):
             message = (f"changed on the remote (v{rversion} by {rauthor}) but deleted here" if local is None
                        else f"changed here and on the remote (v{rversion} by {rauthor}); merge, then push")  # fmt: skip
@@ -401,6 +405,16 @@ def _pull_chunk(
     touched = [target.relative_to(root).as_posix() for target, _ in writes] + removals + moved_from
     if touched:
         scan(mirror, touched, written=written)
+
+
+def _differs_only_in_version(disk: bytes, text: str, version: int) -> bool:
+    """Whether the file ``disk`` becomes ``text`` by setting its ``version:`` line alone."""
+    from agentsync.frontmatter_edit import set_field
+
+    try:
+        return set_field(disk.decode("utf-8"), "version", version) == text
+    except (UnicodeDecodeError, AgentsyncError):
+        return False
 
 
 class _Where(NamedTuple):

@@ -303,3 +303,22 @@ def test_a_new_artifact_keeps_the_version_its_file_states(clones: tuple[GitRepo,
     assert sync_push(a, remote, "ada").applied == [("S-1", 8)]  # every later change is the next version
     assert "version: 8\n" in a.read("stories/S-1.md").decode()
     assert sync_pull(b, remote).written == ["stories/S-1.md"]
+
+
+def test_a_clone_that_never_synced_fast_forwards_the_first_pushs_version_line(
+    clones: tuple[GitRepo, GitRepo, PostgresRemote],
+) -> None:
+    """Both clones have the committed file at `version: 0`; A's push makes it v1 (its version line
+    rewritten). B's copy is no edit: its pull takes the version line, with no conflict."""
+    a, b, remote = clones
+    committed = artifact("S-1", "One").replace("version: 1\n", "version: 0\n")
+    for clone in (a, b):
+        clone.write("stories/S-1.md", committed)
+    assert sync_push(a, remote, "ada").applied == [("S-1", 1)]
+    got = sync_pull(b, remote)
+    assert got.conflicts == [] and got.written == ["stories/S-1.md"]
+    assert b.read("stories/S-1.md") == a.read("stories/S-1.md")
+    b.write("stories/S-1.md", committed.replace("Body.", "Bo's own text."))  # a real edit is still one
+    a.write("stories/S-1.md", a.read("stories/S-1.md").decode().replace("Body.", "Ada's."))
+    assert sync_push(a, remote, "ada").applied == [("S-1", 2)]
+    assert [c[0] for c in sync_pull(b, remote).conflicts] == ["S-1"]

@@ -30,7 +30,12 @@ def run_push(directory: Path | None) -> int:
     for answer in report.locked:
         warn(f"locked: {answer.id} is locked by {answer.holder} until {answer.expires_at}; not pushed")
     resent = f" ({report.resent} queued batch resent)" if report.resent else ""
-    click.echo(f"pushed {len(report.applied)} artifact(s){resent}" if report.applied or resent else "nothing to push")
+    held = len(report.conflicts) + len(report.locked)
+    if report.applied or resent or held:
+        waiting = f"; {held} not pushed (see above)" if held else ""
+        click.echo(f"pushed {len(report.applied)} artifact(s){resent}{waiting}")
+    else:
+        click.echo("nothing to push")
     return 0 if report.ok else 1
 
 

@@ -7,9 +7,13 @@ database is migrated on every open (nothing to do once it is current).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import urllib.parse
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from agentsync.errors import RemoteError
 from agentsync.remotes.postgres import PostgresRemote, connect
@@ -26,11 +30,28 @@ def data_folder() -> Path:
     return base / "agentsync" / "postgres"
 
 
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Without the warning pgserver's platformdirs prints on every start when XDG_RUNTIME_DIR is
+    unset (it falls back to /tmp by itself; the line only alarms people)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+        yield
+
+
+def _import_pgserver() -> Any:
+    with _quiet():
+        import pgserver
+
+        return pgserver
+
+
 def server_url(folder: Path | None = None) -> str:
     """Start (or find running) the embedded server; return the URL of its agentsync database, migrated."""
     try:
-        import pgserver
         import psycopg
+
+        pgserver = _import_pgserver()
     except ImportError as exc:
         raise RemoteError("the local remote needs the embedded PostgreSQL (pgserver): reinstall agentsync") from exc
     from agentsync.remotes import migrations
@@ -38,8 +59,9 @@ def server_url(folder: Path | None = None) -> str:
     folder = folder or data_folder()
     folder.parent.mkdir(parents=True, exist_ok=True)
     try:
-        server = pgserver.get_server(folder, cleanup_mode=None)  # type: ignore[attr-defined]  # left running
-        admin_url = server.get_uri()
+        with _quiet():
+            server = pgserver.get_server(folder, cleanup_mode=None)  # left running
+        admin_url: str = server.get_uri()
     except Exception as exc:  # pgserver reports start-up failures with its own exception types
         raise RemoteError(f"cannot start the local PostgreSQL in {folder}: {exc}") from exc
     parts = urllib.parse.urlsplit(admin_url)
@@ -62,7 +84,7 @@ def open_local(project: str) -> PostgresRemote:
 
 def stop(folder: Path | None = None) -> None:
     """Stop the embedded server, whichever process started it (tests, and a future `agentsync remote stop`)."""
-    import pgserver
+    pgserver = _import_pgserver()
 
     folder = folder or data_folder()
     if (folder / "postmaster.pid").exists():
