@@ -24,6 +24,10 @@ from agentsync.scanner import FULL_SCAN_KEY, scan
 # Markers a sync conflict leaves (``<<<<<<< local`` … ``>>>>>>> remote v3 by …``).
 # A bare ``=======`` is not checked: in Markdown it underlines a heading.
 CONFLICT_MARKER = re.compile(r"^(?:<{7}|>{7})(?: |\r?$)", re.M)
+MARKER_MESSAGE = (
+    "unresolved sync conflict marker; keep what is right, remove the markers, then `agentsync resolve ID "
+    "--merged` (or --ours / --theirs) and stage the file again"
+)
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,7 @@ def check_artifact(config: Config, artifact: Artifact) -> list[CheckProblem]:
             CheckProblem(
                 artifact.path,
                 line_of(text, match.start()),
-                "unresolved sync conflict marker; keep what is right, remove the markers, stage the file again",
+                MARKER_MESSAGE,
             )
         )
     if artifact.layout == "frontmatter":
@@ -118,7 +122,12 @@ def check(
         try:
             artifact = parse_bytes(path, data, type_name)
         except ArtifactError as exc:
-            report.problems.append(CheckProblem(path, exc.line, exc.reason))
+            text = data.decode("utf-8", errors="replace")
+            markers = list(CONFLICT_MARKER.finditer(text))
+            if markers:  # markers inside the frontmatter break its YAML: name the cause, not the symptom
+                report.problems.extend(CheckProblem(path, line_of(text, m.start()), MARKER_MESSAGE) for m in markers)
+            else:
+                report.problems.append(CheckProblem(path, exc.line, exc.reason))
             continue
         report.problems.extend(check_artifact(config, artifact))
         claimed.setdefault(artifact.id, []).append(path)

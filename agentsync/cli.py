@@ -7,7 +7,7 @@ says where the log is.
 
 from __future__ import annotations
 
-import sys
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +19,8 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 def _directory(ctx: click.Context) -> Path | None:
-    value = ctx.find_root().params.get("directory")
-    return Path(value) if value else None
+    """The -C folder (the process has moved there, as git -C does), or None for the cwd."""
+    return Path.cwd() if ctx.find_root().params.get("directory") else None
 
 
 @click.group(context_settings=CONTEXT)
@@ -33,6 +33,8 @@ def cli(directory: str | None) -> None:
 
     Start with `agentsync init` at the root of a repository.
     """
+    if directory:
+        os.chdir(directory)  # paths given to commands are relative to it, as with git -C
 
 
 @cli.command()
@@ -314,6 +316,33 @@ def diff_command(ctx: click.Context, key: str) -> int:
     return command.run_diff(_directory(ctx), key)
 
 
+@cli.command(name="conflicts")
+@click.option("--json", "as_json", is_flag=True, help="Print the conflicts as JSON.")
+@click.pass_context
+def conflicts_command(ctx: click.Context, as_json: bool) -> int:
+    """List artifacts whose sync conflict waits for you (exit 1 if there are any)."""
+    from agentsync.commands import resolve as command
+
+    return command.run_conflicts(_directory(ctx), as_json=as_json)
+
+
+@cli.command(name="resolve")
+@click.argument("key", metavar="ID")
+@click.option("--ours", "side", flag_value="ours", help="Keep your version (based on the remote's version).")
+@click.option("--theirs", "side", flag_value="theirs", help="Take the remote's version.")
+@click.option("--merged", "side", flag_value="merged", help="Accept the file as you merged it (no markers left).")
+@click.option("--edit", is_flag=True, help="Open $EDITOR on the marked file, then accept it as merged.")
+@click.pass_context
+def resolve_command(ctx: click.Context, key: str, side: str | None, edit: bool) -> int:
+    """Settle a conflict: take a side, or accept the file once its markers are edited out.
+
+    The result is based on the remote's version; if it differs from it, `agentsync push` sends it.
+    """
+    from agentsync.commands import resolve as command
+
+    return command.run_resolve(_directory(ctx), key, side, edit=edit)
+
+
 @cli.group()
 def remote() -> None:
     """Manage the shared remote (PostgreSQL or Supabase)."""
@@ -422,6 +451,14 @@ def _log_unexpected(exc: BaseException, directory: Path | None) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return its exit code (0 ok, 1 error, 2 usage)."""
+    started_in = os.getcwd()
+    try:
+        return _run(argv)
+    finally:
+        os.chdir(started_in)  # -C moved the process; a caller in the same process (tests) stays put
+
+
+def _run(argv: list[str] | None) -> int:
     from agentsync.errors import AgentsyncError, UsageError
 
     try:
@@ -445,11 +482,7 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("agentsync: interrupted", err=True)
         return 130
     except Exception as exc:
-        args = sys.argv[1:] if argv is None else argv
-        directory = None
-        if "-C" in args and args.index("-C") + 1 < len(args):
-            directory = Path(args[args.index("-C") + 1])
-        path = _log_unexpected(exc, directory)
+        path = _log_unexpected(exc, Path.cwd())  # the -C folder, if one was given
         click.echo(f"agentsync: unexpected error: {type(exc).__name__}: {exc} (details in {path})", err=True)
         return 1
     if isinstance(result, int):

@@ -151,6 +151,14 @@ MIGRATIONS: list[str] = [
         last_error TEXT
     );
     """,
+    # 4: what a merge conflict was made of, so that `resolve` can take either side and `diff`
+    # can show all three. (kind: push | merge | ...; the file holds the markers meanwhile.)
+    """
+    ALTER TABLE conflicts ADD COLUMN base TEXT;         -- the common version's text (NULL: none)
+    ALTER TABLE conflicts ADD COLUMN ours TEXT;         -- the work-tree file before the merge
+    ALTER TABLE conflicts ADD COLUMN theirs TEXT;       -- the remote's text, Git's fields kept
+    ALTER TABLE conflicts ADD COLUMN theirs_hash TEXT;  -- its hash: sync_base once resolved
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

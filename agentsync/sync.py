@@ -299,6 +299,8 @@ class PullReport:
     written: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     conflicts: list[tuple[str, str]] = field(default_factory=list)  # (id, message)
+    merged: list[str] = field(default_factory=list)  # paths merged cleanly: local changes to push
+    restored: list[tuple[str, str]] = field(default_factory=list)  # (id, message): an edit won over a deletion
     overrides: list[Override] = field(default_factory=list)
     problems: list[AgentsyncError] = field(default_factory=list)
 
@@ -321,6 +323,7 @@ def _pull_chunk(
     from agentsync.artifact import content_hash, parse_text
     from agentsync.errors import UnsafePathError
     from agentsync.fsutil import atomic_write_many, remove_stale_temps
+    from agentsync.merge import merge3
     from agentsync.paths import artifact_path
     from agentsync.scanner import Parsed, scan
 
@@ -336,6 +339,7 @@ def _pull_chunk(
     marks = ",".join("?" * len(ids))
     locals_by_id = {r[0]: r[1:] for r in db.execute(f"SELECT id, path, hash FROM artifacts WHERE id IN ({marks})", ids)}
     contents = dict(db.execute(f"SELECT id, content FROM remote_rows WHERE id IN ({marks})", ids))
+    git_fields = mirror.config.git_fields
     max_size = mirror.config.max_file_size
     for rid, rpath, rversion, rdeleted, rauthor, bpath, _bversion, bhash, bdeleted in rows:
         if rid in waiting:
@@ -351,15 +355,17 @@ def _pull_chunk(
         fresh = local is None and (bpath is None or bdeleted)
         if rdeleted:
             if local is not None and not clean:
-                _conflict(report, conflict_rows, where, "deleted_there",
-                          f"deleted on the remote (v{rversion} by {rauthor}) but edited here")  # fmt: skip
+                # The edit wins: the file stays, and the next push brings the artifact back.
+                report.restored.append((rid, f"deleted on the remote (v{rversion} by {rauthor}) but edited here: "
+                                             "kept, and restored on the remote by the next push"))  # fmt: skip
+                base_rows.append((rid, rpath, rversion, None, 1, None))
                 continue
             if local is not None:
                 removals.append(local[0])
             base_rows.append((rid, rpath, rversion, None, 1, None))
             continue
         target = root / safe_path
-        if fresh and target.exists():
+        if (fresh or local is None) and target.exists():
             _conflict(report, conflict_rows, where, "pull", f"the remote's new {rid} would overwrite {safe_path}")
             continue
         rcontent = contents[rid]
@@ -376,13 +382,34 @@ def _pull_chunk(
             # Never synced here (a clone of the repository, say): the same file but for the
             # version line the first push wrote is no edit; it fast-forwards.
             clean = _differs_only_in_version(disk, text, rversion)
-        if not (clean or fresh):
-            message = (f"changed on the remote (v{rversion} by {rauthor}) but deleted here" if local is None
-                       else f"changed here and on the remote (v{rversion} by {rauthor}); merge, then push")  # fmt: skip
-            _conflict(report, conflict_rows, where, "deleted_here" if local is None else "pull", message)
-            continue
         if disk is not None and local is not None and content_hash(disk) != local[1]:
             _conflict(report, conflict_rows, where, "pull", "edited while pulling; pull again")
+            continue
+        if local is None and not fresh:
+            # Deleted here, changed there: the edit wins and the file comes back.
+            report.restored.append((rid, f"deleted here but changed on the remote (v{rversion} by {rauthor}): "
+                                         f"restored at {safe_path}"))  # fmt: skip
+        elif not (clean or fresh) and local is not None and disk is not None:
+            base_text = db.execute("SELECT content FROM sync_base WHERE id = ?", (rid,)).fetchone()
+            ours = disk.decode("utf-8", errors="surrogateescape")
+            # A rename on either side applies: the remote's path if it moved it, else ours.
+            keep_path = local[0] if (bpath is not None and rpath == bpath and local[0] != bpath) else safe_path
+            result = merge3(base_text[0] if base_text else None, ours, text, version=rversion, author=rauthor,
+                            git_fields=git_fields)  # fmt: skip
+            merged_data = result.text.encode("utf-8", errors="surrogateescape")
+            writes.append((root / keep_path, merged_data))
+            if old_path and old_path != keep_path:
+                moved_from.append(old_path)
+            if result.clean:
+                report.merged.append(keep_path)
+                base_rows.append((rid, safe_path, rversion, content_hash(data), 0, text))
+            else:
+                where = _Where(rid, keep_path, rversion, rauthor)
+                what = ", ".join(result.conflicts)
+                _conflict(report, conflict_rows, where, "merge",
+                          f"changed here and on the remote (v{rversion} by {rauthor}): conflicting {what}; "
+                          "edit the file, then `agentsync resolve " + rid + " --merged` (or --ours / --theirs)",
+                          (base_text[0] if base_text else None, ours, text, content_hash(data)))  # fmt: skip
             continue
         writes.append((target, data))
         if len(data) <= max_size and "\x00" not in text:  # else the scan reads it and reports why it cannot
@@ -401,7 +428,8 @@ def _pull_chunk(
         tx.executemany("INSERT OR REPLACE INTO sync_base(id, path, version, hash, deleted, content) "
                        "VALUES (?,?,?,?,?,?)", base_rows)  # fmt: skip
         tx.executemany("INSERT OR REPLACE INTO conflicts(id, path, kind, remote_version, remote_author, message, "
-                       "recorded_at) VALUES (?,?,?,?,?,?,?)", conflict_rows)  # fmt: skip
+                       "recorded_at, base, ours, theirs, theirs_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                       conflict_rows)  # fmt: skip
     touched = [target.relative_to(root).as_posix() for target, _ in writes] + removals + moved_from
     if touched:
         scan(mirror, touched, written=written)
@@ -426,10 +454,14 @@ class _Where(NamedTuple):
     author: str
 
 
-def _conflict(report: PullReport, rows: list[tuple[Any, ...]], where: _Where, kind: str, message: str) -> None:
-    """Record a conflict (kind: pull | deleted_here | deleted_there) in the report and for the mirror."""
+def _conflict(
+    report: PullReport, rows: list[tuple[Any, ...]], where: _Where, kind: str, message: str,
+    sides: tuple[str | None, str | None, str | None, str | None] = (None, None, None, None),
+) -> None:  # fmt: skip
+    """Record a conflict (kind: pull | merge) in the report and for the mirror; a merge conflict
+    keeps its three sides (base, ours, theirs, and theirs' hash) for `resolve` and `diff`."""
     report.conflicts.append((where.id, message))
-    rows.append((where.id, where.path, kind, where.version, where.author, message, _now()))
+    rows.append((where.id, where.path, kind, where.version, where.author, message, _now(), *sides))
 
 
 def fetch(mirror: Mirror, remote: Remote, page_size: int = PAGE_SIZE) -> int:
@@ -474,6 +506,8 @@ def pull(mirror: Mirror, remote: Remote) -> PullReport:
     scan(mirror)  # which files have local edits, as of now
     matcher = Matcher.from_config(mirror.config)
     guard = GitFieldGuard(mirror)
+    with mirror.transaction() as tx:  # a push that met a newer version: this pull merges it
+        tx.execute("DELETE FROM conflicts WHERE kind = 'push'")
     waiting = {row[0] for row in db.execute("SELECT id FROM conflicts")}  # resolved before anything new lands
     large = len(pending) >= BULK_THRESHOLD and len(pending) * 4 >= mirror.count()
     with mirror.deferred_index() if large else contextlib.nullcontext():

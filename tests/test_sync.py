@@ -93,11 +93,15 @@ def test_concurrent_edits_conflict_and_nothing_is_lost(clones: tuple[GitRepo, Gi
     assert refused.applied == [] and [c.id for c in refused.conflicts] == ["S-1"]
     assert refused.conflicts[0].remote is not None and "Ada's body." in (refused.conflicts[0].remote.content or "")
     assert "Bo's body." in b.read("stories/S-1.md").decode()  # B's edit is still there
-    got = sync_pull(b, remote)
-    assert got.written == [] and "Bo's body." in b.read("stories/S-1.md").decode()
     with b.mirror() as mirror:
-        kinds = mirror.connection.execute("SELECT id, kind FROM conflicts").fetchall()
-    assert kinds == [("S-1", "push")]
+        assert mirror.connection.execute("SELECT id, kind FROM conflicts").fetchall() == [("S-1", "push")]
+    got = sync_pull(b, remote)  # the pull merges: the same line changed on both sides is marked
+    text = b.read("stories/S-1.md").decode()
+    assert got.written == [] and [c[0] for c in got.conflicts] == ["S-1"]
+    assert "<<<<<<< local\nBo's body.\n=======\nAda's body.\n>>>>>>> remote v2 by ada\n" in text
+    with b.mirror() as mirror:
+        assert mirror.connection.execute("SELECT id, kind FROM conflicts").fetchall() == [("S-1", "merge")]
+    assert sync_push(b, remote, "bo").applied == []  # waits for `resolve`
 
 
 class AnswerLost(PostgresRemote):

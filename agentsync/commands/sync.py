@@ -48,13 +48,16 @@ def run_pull(directory: Path | None) -> int:
         warn(f"kept Git's value: {override}")
     if len(report.overrides) > 10:
         warn(f"kept Git's value in {len(report.overrides) - 10} more case(s)")
+    for artifact_id, message in report.restored:
+        warn(f"restored: {artifact_id}: {message}")
     for artifact_id, message in report.conflicts:
         warn(f"conflict: {artifact_id}: {message}")
     for problem in report.problems:
         warn(f"error: {problem}")
     click.echo(
-        f"pulled {report.fetched} change(s): {len(report.written)} written, {len(report.deleted)} deleted, "
-        f"{len(report.conflicts)} conflict(s)"
+        f"pulled {report.fetched} change(s): {len(report.written)} written, {len(report.merged)} merged, "
+        f"{len(report.deleted)} deleted, {len(report.conflicts)} conflict(s)"
+        + ("; `agentsync push` sends the merged files" if report.merged else "")
     )
     return 0 if report.ok else 1
 

@@ -1,0 +1,171 @@
+"""Three-way merge of an artifact: frontmatter key by key, the body line by line.
+
+``base`` is the version both sides started from, ``ours`` the work-tree file, ``theirs`` the
+remote's version. A key or a run of lines changed on one side only takes that side; changed
+on both sides the same way, it is taken once; changed differently, it is a conflict, written
+with Git-style markers around that key or those lines only. ``version`` is never a conflict
+(the result is based on the remote's version) and git fields always keep the work tree's
+value, which is Git's. Everything the merge does not change stays byte for byte as in ours.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from typing import Any
+
+from agentsync.artifact import find_frontmatter
+from agentsync.errors import AgentsyncError
+from agentsync.frontmatter_edit import _block_end, set_field
+from agentsync.yamlload import load_frontmatter
+
+LOCAL_MARKER = "<<<<<<< local"
+SEPARATOR = "======="
+_ABSENT = object()
+
+
+@dataclass
+class MergeResult:
+    text: str
+    conflicts: list[str] = field(default_factory=list)  # "key NAME" or "body line N"
+
+    @property
+    def clean(self) -> bool:
+        return not self.conflicts
+
+
+def remote_marker(version: int, author: str) -> str:
+    return f">>>>>>> remote v{version} by {author}"
+
+
+def merge3(
+    base: str | None, ours: str, theirs: str, *, version: int, author: str, git_fields: tuple[str, ...] = ()
+) -> MergeResult:
+    """Merge ``ours`` and ``theirs`` from ``base`` (None: no common version; everything that
+    differs is a conflict). The result states ``version``, the remote's."""
+    base = base if base is not None else ""
+    eol = "\r\n" if "\r\n" in ours else "\n"
+    closing = remote_marker(version, author)
+    ours_span, theirs_span, base_span = find_frontmatter(ours), find_frontmatter(theirs), find_frontmatter(base)
+    conflicts: list[str] = []
+    if ours_span is None or theirs_span is None:  # a file without frontmatter: all of it is body
+        body = _merge_lines(base, ours, theirs, eol, closing, conflicts)
+        return MergeResult(body, conflicts)
+    head = ours[: ours_span.body]
+    head = _merge_frontmatter(
+        head, _fields(base, base_span), _fields(ours, ours_span), _fields(theirs, theirs_span), theirs,
+        git_fields, eol, closing, conflicts,
+    )  # fmt: skip
+    if "version" not in git_fields and not any(c == "key version" for c in conflicts):
+        head = set_field(head, "version", version) if find_frontmatter(head) else head
+    body = _merge_lines(
+        base[base_span.body :] if base_span else base, ours[ours_span.body :], theirs[theirs_span.body :],
+        eol, closing, conflicts,
+    )  # fmt: skip
+    return MergeResult(head + body, conflicts)
+
+
+def _fields(text: str, span: Any) -> dict[str, Any]:
+    if span is None:
+        return {}
+    try:
+        loaded = load_frontmatter(text[span.start : span.end])
+    except AgentsyncError:
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _key_lines(text: str, key: str) -> tuple[int, int] | None:
+    """Where ``key``'s line (and its block value) sits in ``text``'s frontmatter."""
+    span = find_frontmatter(text)
+    if span is None:
+        return None
+    found = re.search(rf"^{re.escape(key)}[ \t]*:[^\r\n]*(\r?\n|\Z)", text[span.start : span.end], re.M)
+    if found is None:
+        return None
+    start = span.start + found.start()
+    return start, max(_block_end(text, span.start + found.end(), span.end), span.start + found.end())
+
+
+def _merge_frontmatter(
+    head: str, base: dict[str, Any], ours: dict[str, Any], theirs: dict[str, Any], theirs_text: str,
+    git_fields: tuple[str, ...], eol: str, closing: str, conflicts: list[str],
+) -> str:  # fmt: skip
+    keys = [*ours, *(k for k in theirs if k not in ours)]
+    for key in keys:
+        if key == "version" or key in git_fields:
+            continue  # the remote's version is stated below; git fields keep the work tree's (Git's) value
+        b, o, t = base.get(key, _ABSENT), ours.get(key, _ABSENT), theirs.get(key, _ABSENT)
+        if o == t or t == b:
+            continue  # ours already holds the result
+        theirs_lines = _key_lines(theirs_text, key)
+        their_text = theirs_text[theirs_lines[0] : theirs_lines[1]] if theirs_lines else ""
+        if their_text and not their_text.endswith("\n"):
+            their_text += eol
+        where = _key_lines(head, key)
+        if o == b:  # only theirs changed it: take their line(s) as they are
+            if where is not None:
+                head = head[: where[0]] + their_text + head[where[1] :]
+            else:
+                end = find_frontmatter(head)
+                assert end is not None
+                head = head[: end.end] + their_text + head[end.end :]
+            continue
+        conflicts.append(f"key {key}")
+        our_text = head[where[0] : where[1]] if where else ""
+        if our_text and not our_text.endswith("\n"):
+            our_text += eol
+        block = f"{LOCAL_MARKER}{eol}{our_text}{SEPARATOR}{eol}{their_text}{closing}{eol}"
+        if where is not None:
+            head = head[: where[0]] + block + head[where[1] :]
+        else:
+            end = find_frontmatter(head)
+            assert end is not None
+            head = head[: end.end] + block + head[end.end :]
+    return head
+
+
+def _merge_lines(base: str, ours: str, theirs: str, eol: str, closing: str, conflicts: list[str]) -> str:
+    """diff3 over lines: stable runs (the same in all three) separate chunks that are resolved
+    one at a time; a chunk changed differently on both sides is written between markers."""
+    b, o, t = base.splitlines(keepends=True), ours.splitlines(keepends=True), theirs.splitlines(keepends=True)
+    to_ours = _matches(b, o)
+    to_theirs = _matches(b, t)
+    out: list[str] = []
+    ib = io = it = 0
+    while True:
+        stable = next((j for j in range(ib, len(b)) if j in to_ours and j in to_theirs
+                       and to_ours[j] >= io and to_theirs[j] >= it), None)  # fmt: skip
+        if stable is None:
+            _resolve(b[ib:], o[io:], t[it:], out, eol, closing, conflicts)
+            return "".join(out)
+        jo, jt = to_ours[stable], to_theirs[stable]
+        if (stable, jo, jt) != (ib, io, it):
+            _resolve(b[ib:stable], o[io:jo], t[it:jt], out, eol, closing, conflicts)
+        out.append(o[jo])
+        ib, io, it = stable + 1, jo + 1, jt + 1
+
+
+def _matches(a: list[str], b: list[str]) -> dict[int, int]:
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    return {block.a + k: block.b + k for block in matcher.get_matching_blocks() for k in range(block.size)}
+
+
+def _resolve(
+    b: list[str], o: list[str], t: list[str], out: list[str], eol: str, closing: str, conflicts: list[str]
+) -> None:
+    if o == t or t == b:
+        out.extend(o)
+    elif o == b:
+        out.extend(t)
+    else:
+        conflicts.append(f"body line {sum(line.count(chr(10)) for line in out) + 1}")
+        for side in (o, t):
+            if side and not side[-1].endswith("\n"):
+                side[-1] += eol
+        out.extend([f"{LOCAL_MARKER}{eol}", *o, f"{SEPARATOR}{eol}", *t, f"{closing}{eol}"])
+
+
+def has_markers(text: str) -> bool:
+    return any(line.startswith((LOCAL_MARKER[:7], ">>>>>>> ")) for line in text.splitlines())

@@ -1,0 +1,109 @@
+"""Resolving a recorded conflict: take a side, or accept the file as a person merged it.
+
+Whatever the choice, the artifact is then based on the remote's version: the chosen text is
+written (atomically, its ``version:`` line set to the remote's), ``sync_base`` records the
+remote's version, and the conflict is removed. If the result differs from the remote's text,
+it is a local change the next push sends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from agentsync.errors import AgentsyncError, NotFoundError
+from agentsync.mirror import Mirror
+
+SIDES = ("ours", "theirs", "merged")
+
+
+class ResolveError(AgentsyncError):
+    """The conflict cannot be resolved that way (markers remain, nothing recorded, …)."""
+
+
+@dataclass(frozen=True)
+class Conflict:
+    id: str
+    path: str
+    kind: str
+    remote_version: int
+    remote_author: str | None
+    message: str
+    recorded_at: str
+    base: str | None
+    ours: str | None
+    theirs: str | None
+    theirs_hash: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        keys = ("id", "path", "kind", "remote_version", "remote_author", "message", "recorded_at")
+        return {key: getattr(self, key) for key in keys}
+
+
+_COLUMNS = "id, path, kind, remote_version, remote_author, message, recorded_at, base, ours, theirs, theirs_hash"
+
+
+def conflicts(mirror: Mirror) -> list[Conflict]:
+    return [Conflict(*row) for row in mirror.connection.execute(f"SELECT {_COLUMNS} FROM conflicts ORDER BY id")]
+
+
+def conflict(mirror: Mirror, key: str) -> Conflict:
+    found = mirror.connection.execute(
+        f"SELECT {_COLUMNS} FROM conflicts WHERE id = ? OR path = ? OR id = ? COLLATE NOCASE", (key, key, key)
+    ).fetchone()
+    if found is None:
+        raise NotFoundError(f"no conflict for {key!r}; `agentsync conflicts` lists them")
+    return Conflict(*found)
+
+
+def resolve(mirror: Mirror, key: str, side: str) -> Conflict:
+    """Resolve ``key``'s conflict with ``side``: ours, theirs, or merged (the file as it is now)."""
+    from agentsync.artifact import content_hash
+    from agentsync.frontmatter_edit import set_field
+    from agentsync.fsutil import atomic_write
+    from agentsync.gitfields import GitFieldGuard
+    from agentsync.merge import has_markers
+    from agentsync.scanner import scan
+
+    if side not in SIDES:
+        raise ResolveError(f"resolve with one of: {', '.join(SIDES)}")
+    found = conflict(mirror, key)
+    root = mirror.config.root
+    remote = mirror.connection.execute(
+        "SELECT path, version, deleted, content, hash FROM remote_rows WHERE id = ?", (found.id,)
+    ).fetchone()
+    if remote is None:
+        raise ResolveError(f"{found.id}: the remote's version is not fetched; run `agentsync fetch` first")
+    remote_path, remote_version, remote_deleted, remote_content, _hash = remote
+    theirs = found.theirs
+    if theirs is None and not remote_deleted:
+        from agentsync.artifact import parse_text
+
+        artifact = parse_text(remote_path, remote_content, "", content_hash(remote_content.encode("utf-8")))
+        current = root / found.path
+        theirs = GitFieldGuard(mirror).apply(artifact, current.read_bytes() if current.exists() else None)
+    theirs_hash = found.theirs_hash or (content_hash(theirs.encode("utf-8")) if theirs is not None else None)
+    path = root / found.path
+    if side == "merged":
+        if not path.exists():
+            raise ResolveError(f"{found.path} is gone; resolve with --ours or --theirs")
+        text = path.read_bytes().decode("utf-8", errors="surrogateescape")
+        if has_markers(text):
+            raise ResolveError(f"{found.path} still has conflict markers (<<<<<<< / >>>>>>>); edit them out first")
+    elif side == "ours":
+        text = found.ours if found.ours is not None else path.read_text(encoding="utf-8")
+    else:
+        if theirs is None:
+            raise ResolveError(f"{found.id} is deleted on the remote; resolve with --ours to keep it")
+        text = theirs
+    if side != "theirs" and "version" not in mirror.config.git_fields:
+        text = set_field(text, "version", remote_version)
+    atomic_write(path, text.encode("utf-8", errors="surrogateescape"))
+    with mirror.transaction() as db:
+        db.execute(
+            "INSERT OR REPLACE INTO sync_base(id, path, version, hash, deleted, content) VALUES (?,?,?,?,?,?)",
+            (found.id, remote_path, remote_version, theirs_hash, 1 if theirs is None else 0, theirs),
+        )
+        db.execute("DELETE FROM conflicts WHERE id = ?", (found.id,))
+    scan(mirror, [found.path])
+    return found
