@@ -308,12 +308,14 @@ def log_command(ctx: click.Context, artifact_id: str, limit: int, as_json: bool)
 
 @cli.command(name="diff")
 @click.argument("key", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print the texts as JSON.")
 @click.pass_context
-def diff_command(ctx: click.Context, key: str) -> int:
-    """Show how the work-tree file differs from the remote's current version (exit 1 if it does)."""
+def diff_command(ctx: click.Context, key: str, as_json: bool) -> int:
+    """Show base, local and remote side by side for a conflict; else the work tree against the
+    remote's current version. Exit 1 if they differ."""
     from agentsync.commands import sync as command
 
-    return command.run_diff(_directory(ctx), key)
+    return command.run_diff(_directory(ctx), key, as_json=as_json)
 
 
 @cli.command(name="conflicts")

@@ -33,8 +33,10 @@ DEFAULT_TYPES: dict[str, tuple[str, str]] = {
 _LOCATIONS = ("", "docs/", ".agent/cache/")
 _TOP_LEVEL_KEYS = {
     "version", "types", "git_fields", "allowed_values", "required_fields", "max_file_size", "remote", "remotes",
-    "project", "pre_push",
+    "project", "pre_push", "strategies",
 }  # fmt: skip
+BUILTIN_STRATEGIES = ("merge", "ours", "theirs", "newest")
+_STRATEGY_NAME = re.compile(r"[a-z][a-z0-9_.-]{0,59}\Z")
 REMOTE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}\Z")
 REMOTE_SCHEMES = ("postgresql://", "postgres://", "https://", "http://")
 _PROJECT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z")
@@ -82,6 +84,7 @@ class Config:
     remotes: dict[str, str] = field(default_factory=dict)  # named remotes: name -> `local` or URL
     project: str | None = None  # the remote project; default: derived from the folder name
     pre_push: str = "warn"  # warn | block: what the pre-push hook does about locked or conflicted artifacts
+    strategies: dict[str, str] = field(default_factory=dict)  # artifact type -> how its conflicts resolve
 
     @property
     def project_name(self) -> str:
@@ -234,6 +237,16 @@ def from_dict(root: Path, data: Any, source: str = CONFIG_NAME) -> Config:
     pre_push = data.get("pre_push", "warn")
     if pre_push not in ("warn", "block"):
         raise fail("pre_push", f"is {pre_push!r}; use warn or block")
+    strategies_raw = data.get("strategies") or {}
+    if not isinstance(strategies_raw, dict):
+        raise fail("strategies", "must map an artifact type to merge, ours, theirs, newest or a resolver's name")
+    known_types = {t.name for t in types}
+    for type_name, strategy in strategies_raw.items():
+        if type_name not in known_types:
+            raise fail(f"strategies.{type_name}", f"is not an artifact type; types: {', '.join(sorted(known_types))}")
+        if not isinstance(strategy, str) or not _STRATEGY_NAME.match(strategy):
+            raise fail(f"strategies.{type_name}", f"is {strategy!r}; use {', '.join(BUILTIN_STRATEGIES)}, or the name "
+                       "of a resolver installed under the agentsync.resolvers entry point")  # fmt: skip
     remotes_raw = data.get("remotes") or {}
     if not isinstance(remotes_raw, dict):
         raise fail("remotes", "must map a remote's name to `local`, a postgresql:// URL or a Supabase https:// URL")
@@ -259,6 +272,7 @@ def from_dict(root: Path, data: Any, source: str = CONFIG_NAME) -> Config:
         remotes=remotes,
         project=project,
         pre_push=pre_push,
+        strategies={str(k): str(v) for k, v in strategies_raw.items()},
     )
 
 

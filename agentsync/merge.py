@@ -169,3 +169,87 @@ def _resolve(
 
 def has_markers(text: str) -> bool:
     return any(line.startswith((LOCAL_MARKER[:7], ">>>>>>> ")) for line in text.splitlines())
+
+
+RESOLVER_GROUP = "agentsync.resolvers"
+
+
+@dataclass(frozen=True)
+class Sides:
+    """What a strategy decides between: the common version, the work tree's and the remote's."""
+
+    artifact_id: str
+    type: str
+    base: str | None
+    ours: str
+    theirs: str
+    remote_version: int
+    remote_author: str
+    ours_mtime: float  # the work-tree file's modification time (seconds since the epoch)
+    theirs_time: str  # when the remote's version was made (ISO 8601)
+
+
+def apply_strategy(strategy: str, sides: Sides, git_fields: tuple[str, ...]) -> tuple[MergeResult, str]:
+    """Resolve by ``strategy`` (merge, ours, theirs, newest, or a resolver installed under the
+    ``agentsync.resolvers`` entry point); return the result and what it overrode, for the report
+    and the history ("" when nothing was overridden). Git fields keep the work tree's value."""
+    import datetime
+
+    if strategy == "merge":
+        return merge3(sides.base, sides.ours, sides.theirs, version=sides.remote_version,
+                      author=sides.remote_author, git_fields=git_fields), ""  # fmt: skip
+    if strategy == "newest":
+        try:
+            remote_time = datetime.datetime.fromisoformat(sides.theirs_time).timestamp()
+        except ValueError:
+            remote_time = 0.0
+        strategy = "ours" if sides.ours_mtime >= remote_time else "theirs"
+        how = f"newest ({strategy})"
+    else:
+        how = strategy
+    if strategy == "ours":
+        text = sides.ours
+        overridden = f"kept this clone's version over the remote's v{sides.remote_version} by {sides.remote_author}"
+    elif strategy == "theirs":
+        text = sides.theirs
+        overridden = "took the remote's version over this clone's edits"
+    else:
+        custom = _custom(strategy, sides)
+        if custom is None:  # the resolver declined: merge as usual
+            return apply_strategy("merge", sides, git_fields)
+        text = custom
+        overridden = f"resolved by {strategy}"
+    text = _keep_fields(text, sides.ours, git_fields)
+    if "version" not in git_fields and find_frontmatter(text):
+        text = set_field(text, "version", sides.remote_version)
+    return MergeResult(text), f"{how}: {overridden}"
+
+
+def _custom(name: str, sides: Sides) -> str | None:
+    from importlib.metadata import entry_points
+
+    found = [point for point in entry_points(group=RESOLVER_GROUP) if point.name == name]
+    if not found:
+        raise AgentsyncError(
+            f"no conflict resolver named {name!r}: install one under the {RESOLVER_GROUP} entry point, or use "
+            "merge, ours, theirs or newest in agentsync.yaml's strategies"
+        )
+    resolver = found[0].load()
+    result = resolver(sides)
+    if result is not None and not isinstance(result, str):
+        raise AgentsyncError(f"the conflict resolver {name!r} returned {type(result).__name__}, not text or None")
+    return result
+
+
+def _keep_fields(text: str, ours: str, git_fields: tuple[str, ...]) -> str:
+    """``text`` with each git field as ``ours`` has it (present or absent)."""
+    from agentsync.frontmatter_edit import remove_field
+
+    span = find_frontmatter(ours)
+    values = _fields(ours, span)
+    for name in git_fields:
+        if name in values:
+            text = set_field(text, name, values[name])
+        else:
+            text = remove_field(text, name)
+    return text

@@ -159,6 +159,14 @@ MIGRATIONS: list[str] = [
     ALTER TABLE conflicts ADD COLUMN theirs TEXT;       -- the remote's text, Git's fields kept
     ALTER TABLE conflicts ADD COLUMN theirs_hash TEXT;  -- its hash: sync_base once resolved
     """,
+    # 5: what a conflict strategy overrode, sent as the summary of the artifact's next push
+    # (the remote keeps it in its history) and removed once that push is accepted.
+    """
+    CREATE TABLE notes (
+        id TEXT PRIMARY KEY,
+        summary TEXT NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -171,6 +171,7 @@ def changes_for(mirror: Mirror, pending: list[Pending]) -> list[Change]:
         part = ids[start : start + 500]
         marks = ",".join("?" * len(part))
         contents.update(mirror.connection.execute(f"SELECT id, content FROM artifacts WHERE id IN ({marks})", part))
+    notes = dict(mirror.connection.execute("SELECT id, summary FROM notes"))  # a handful at most
     changes: list[Change] = []
     for item in pending:
         if item.digest is None:
@@ -179,7 +180,10 @@ def changes_for(mirror: Mirror, pending: list[Pending]) -> list[Change]:
         content = contents[item.id]
         sent = content if item.version == item.stated else _with_version(content, item.layout, item.version)
         sent_hash = item.digest if sent is content else content_hash(sent.encode("utf-8"))
-        changes.append(Change(item.id, item.path, item.base, sent, sent_hash, "", item.digest, version=item.version))
+        summary = notes.get(item.id, "")
+        changes.append(
+            Change(item.id, item.path, item.base, sent, sent_hash, summary, item.digest, version=item.version)
+        )
     return changes
 
 
@@ -271,6 +275,7 @@ def _send(
         db.executemany("INSERT OR REPLACE INTO conflicts(id, path, kind, remote_version, remote_author, message, "
                        "recorded_at) VALUES (?,?,?,?,?,?,?)", conflict_rows)  # fmt: skip
         db.execute("DELETE FROM outbox WHERE batch_id = ?", (batch_id,))
+        db.executemany("DELETE FROM notes WHERE id = ?", [(row[0],) for row in base_rows])
     if written:
         scan(mirror, written)
 
@@ -300,6 +305,7 @@ class PullReport:
     deleted: list[str] = field(default_factory=list)
     conflicts: list[tuple[str, str]] = field(default_factory=list)  # (id, message)
     merged: list[str] = field(default_factory=list)  # paths merged cleanly: local changes to push
+    overridden: list[tuple[str, str]] = field(default_factory=list)  # (id, what a strategy overrode)
     restored: list[tuple[str, str]] = field(default_factory=list)  # (id, message): an edit won over a deletion
     overrides: list[Override] = field(default_factory=list)
     problems: list[AgentsyncError] = field(default_factory=list)
@@ -323,7 +329,7 @@ def _pull_chunk(
     from agentsync.artifact import content_hash, parse_text
     from agentsync.errors import UnsafePathError
     from agentsync.fsutil import atomic_write_many, remove_stale_temps
-    from agentsync.merge import merge3
+    from agentsync.merge import Sides, apply_strategy
     from agentsync.paths import artifact_path
     from agentsync.scanner import Parsed, scan
 
@@ -340,6 +346,9 @@ def _pull_chunk(
     locals_by_id = {r[0]: r[1:] for r in db.execute(f"SELECT id, path, hash FROM artifacts WHERE id IN ({marks})", ids)}
     contents = dict(db.execute(f"SELECT id, content FROM remote_rows WHERE id IN ({marks})", ids))
     git_fields = mirror.config.git_fields
+    strategies = mirror.config.strategies
+    notes: list[tuple[str, str]] = []  # what a strategy overrode: sent as the next push's summary
+    updated = dict(db.execute(f"SELECT id, updated_at FROM remote_rows WHERE id IN ({marks})", ids))
     max_size = mirror.config.max_file_size
     for rid, rpath, rversion, rdeleted, rauthor, bpath, _bversion, bhash, bdeleted in rows:
         if rid in waiting:
@@ -369,6 +378,7 @@ def _pull_chunk(
             _conflict(report, conflict_rows, where, "pull", f"the remote's new {rid} would overwrite {safe_path}")
             continue
         rcontent = contents[rid]
+        rupdated = str(updated.get(rid) or "")
         type_name = matcher.type_of(safe_path) or ""
         artifact = parse_text(safe_path, rcontent, type_name, content_hash(rcontent.encode()))
         old_path = local[0] if local else None
@@ -394,8 +404,13 @@ def _pull_chunk(
             ours = disk.decode("utf-8", errors="surrogateescape")
             # A rename on either side applies: the remote's path if it moved it, else ours.
             keep_path = local[0] if (bpath is not None and rpath == bpath and local[0] != bpath) else safe_path
-            result = merge3(base_text[0] if base_text else None, ours, text, version=rversion, author=rauthor,
-                            git_fields=git_fields)  # fmt: skip
+            sides = Sides(rid, type_name, base_text[0] if base_text else None, ours, text, rversion, rauthor,
+                          (root / old_path).stat().st_mtime if old_path else 0.0, rupdated)  # fmt: skip
+            result, overridden = apply_strategy(strategies.get(type_name, "merge"), sides, git_fields)
+            if overridden:
+                report.overridden.append((rid, overridden))
+                if result.text != text:  # a local change the next push sends: its history says why
+                    notes.append((rid, overridden))
             merged_data = result.text.encode("utf-8", errors="surrogateescape")
             writes.append((root / keep_path, merged_data))
             if old_path and old_path != keep_path:
@@ -430,6 +445,7 @@ def _pull_chunk(
         tx.executemany("INSERT OR REPLACE INTO conflicts(id, path, kind, remote_version, remote_author, message, "
                        "recorded_at, base, ours, theirs, theirs_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                        conflict_rows)  # fmt: skip
+        tx.executemany("INSERT OR REPLACE INTO notes(id, summary) VALUES (?, ?)", notes)
     touched = [target.relative_to(root).as_posix() for target, _ in writes] + removals + moved_from
     if touched:
         scan(mirror, touched, written=written)

@@ -169,3 +169,87 @@ def test_rename_against_edit_both_apply(pair: tuple[GitRepo, GitRepo]) -> None:
     assert "Third, by Bo." in b.read("stories/checkout.md").decode()
     assert run(b, "push")[0] == 0 and run(a, "pull")[0] == 0
     assert a.read("stories/checkout.md") == b.read("stories/checkout.md")
+
+
+def test_strategies_per_type_and_a_resolver_from_an_entry_point(
+    pair: tuple[GitRepo, GitRepo],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    database: str,  # noqa: F811
+) -> None:
+    a, b = pair
+    config = b.read("agentsync.yaml").decode()
+
+    rounds = iter(range(1, 10))
+
+    def conflict_on_second() -> None:
+        """Both clones rewrite the line starting with "Second", differently; A pushes first."""
+        number = next(rounds)
+        for repo, who in ((a, "Ada"), (b, "Bo")):
+            text = repo.read("stories/S-1.md").decode()
+            line = next(line for line in text.splitlines() if line.startswith("Second"))
+            repo.write("stories/S-1.md", text.replace(line, f"Second, by {who} {number}."))
+        assert run(a, "push")[0] == 0
+
+    b.write("agentsync.yaml", config + "strategies: {story: ours}\n")
+    conflict_on_second()
+    code, out, err = run(b, "pull")
+    assert code == 0 and "resolved by strategy: S-1: ours: kept this clone's version" in err, out
+    assert (
+        "Second, by Bo 1." in b.read("stories/S-1.md").decode() and "<<<<<<<" not in b.read("stories/S-1.md").decode()
+    )
+    assert run(b, "push")[0] == 0
+    with connect(database) as connection:
+        summary = connection.execute(
+            "SELECT summary FROM agentsync.history WHERE artifact_id = 'S-1' ORDER BY version DESC LIMIT 1"
+        ).fetchone()
+    assert summary is not None and summary[0].startswith("ours: kept this clone's version over the remote's v")
+    assert run(a, "pull")[0] == 0
+
+    # A team's own resolver, found through the agentsync.resolvers entry point.
+    plugin = tmp_path / "plugin"
+    (plugin / "team_resolver-1.0.dist-info").mkdir(parents=True)
+    (plugin / "team_resolver-1.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: team-resolver\nVersion: 1.0\n"
+    )
+    (plugin / "team_resolver-1.0.dist-info" / "entry_points.txt").write_text(
+        "[agentsync.resolvers]\nboth = team_resolver:keep_both\n"
+    )
+    (plugin / "team_resolver.py").write_text(
+        "def keep_both(sides):\n"
+        "    extra = [l for l in sides.theirs.splitlines(True) if l.startswith('Second') and l not in sides.ours]\n"
+        "    return sides.ours + ''.join(extra)\n"
+    )
+    monkeypatch.syspath_prepend(str(plugin))
+    b.write("agentsync.yaml", config + "strategies: {story: both}\n")
+    conflict_on_second()
+    code, out, err = run(b, "pull")
+    merged = b.read("stories/S-1.md").decode()
+    assert code == 0 and "resolved by both" in err, out
+    assert "Second, by Bo 2." in merged and "Second, by Ada 2." in merged and "status: DRAFT" in merged
+
+    b.write("agentsync.yaml", config + "strategies: {story: nowhere}\n")
+    conflict_on_second()
+    code, _, err = run(b, "pull")
+    assert code == 1 and "no conflict resolver named 'nowhere'" in err
+    b.write("agentsync.yaml", config + "strategies: {storyy: ours}\n")
+    code, _, err = run(b, "pull")
+    assert code == 1 and "`strategies.storyy` is not an artifact type" in err
+
+
+def test_diff_shows_base_local_and_remote_of_a_conflict(pair: tuple[GitRepo, GitRepo]) -> None:
+    import json
+
+    a, b = pair
+    edit(a, "Second paragraph.", "Second, by Ada.")
+    edit(b, "Second paragraph.", "Second, by Bo.")
+    assert run(a, "push")[0] == 0
+    assert run(b, "pull")[0] == 1
+    code, out, _ = run(b, "diff", "S-1")
+    row = next(line for line in out.splitlines() if "Second, by Bo." in line)
+    assert code == 1 and "remote v2 by ada@example.com" in out
+    assert row.index("Second paragraph.") < row.index("Second, by Bo.") < row.index("Second, by Ada.")
+    code, out, _ = run(b, "diff", "S-1", "--json")
+    sides = json.loads(out)
+    assert "Second paragraph." in sides["base"] and "Second, by Bo." in sides["local"]
+    assert "Second, by Ada." in sides["remote"] and sides["remote_version"] == 2

@@ -45,6 +45,8 @@ def run_resolve(directory: Path | None, key: str, side: str | None, *, edit: boo
             if done.returncode != 0:
                 raise UsageError(f"the editor ({editor}) exited with {done.returncode}; nothing resolved")
         found = resolve(mirror, key, "merged" if edit else str(side))
+    chosen_side = "merged" if edit else str(side)
     taken = {"ours": "your version", "theirs": "the remote's version", "merged": "the file as merged"}
-    click.echo(f"resolved {found.id} with {taken['merged' if edit else str(side)]}; `agentsync push` sends it")
+    then = "" if chosen_side == "theirs" else "; `agentsync push` sends it"
+    click.echo(f"resolved {found.id} with {taken[chosen_side]}{then}")
     return 0

@@ -50,6 +50,8 @@ def run_pull(directory: Path | None) -> int:
         warn(f"kept Git's value in {len(report.overrides) - 10} more case(s)")
     for artifact_id, message in report.restored:
         warn(f"restored: {artifact_id}: {message}")
+    for artifact_id, message in report.overridden:
+        warn(f"resolved by strategy: {artifact_id}: {message}")
     for artifact_id, message in report.conflicts:
         warn(f"conflict: {artifact_id}: {message}")
     for problem in report.problems:
@@ -162,13 +164,29 @@ def run_log(directory: Path | None, artifact_id: str, limit: int, *, as_json: bo
     return 0
 
 
-def run_diff(directory: Path | None, key: str) -> int:
-    """The work-tree file against the remote's current version (after a fetch); exit 1 if they differ."""
+def run_diff(directory: Path | None, key: str, *, as_json: bool = False) -> int:
+    """An artifact with a recorded conflict: base, local and remote side by side. Otherwise the
+    work-tree file against the remote's current version (after a fetch). Exit 1 if they differ."""
     import difflib
 
     from agentsync.errors import NotFoundError
+    from agentsync.resolve import conflict
     from agentsync.sync import fetch
 
+    config = load_config(directory)
+    with Mirror.open(config) as mirror:
+        try:
+            recorded = conflict(mirror, key)
+        except NotFoundError:
+            recorded = None
+        if recorded is not None and recorded.ours is not None:
+            sides = {"base": recorded.base or "", "local": recorded.ours, "remote": recorded.theirs or ""}
+            if as_json:
+                echo_json({"id": recorded.id, "path": recorded.path, "remote_version": recorded.remote_version,
+                           "remote_author": recorded.remote_author, **sides})  # fmt: skip
+            else:
+                _side_by_side(recorded.id, sides, f"remote v{recorded.remote_version} by {recorded.remote_author}")
+            return 1
     with _with_remote(directory) as (config, remote), Mirror.open(config) as mirror:
         fetch(mirror, remote)
         row = mirror.find(key) if key else None
@@ -181,6 +199,10 @@ def run_diff(directory: Path | None, key: str) -> int:
     version, author, deleted, remote_content = theirs
     local_text = (config.root / row.path).read_text(encoding="utf-8") if row else ""
     remote_text = "" if deleted else remote_content
+    if as_json:
+        echo_json({"id": artifact_id, "remote_version": version, "remote_author": author, "local": local_text,
+                   "remote": remote_text, "same": local_text == remote_text})  # fmt: skip
+        return 0 if local_text == remote_text else 1
     lines = list(difflib.unified_diff(
         remote_text.splitlines(keepends=True), local_text.splitlines(keepends=True),
         fromfile=f"remote v{version} by {author}" + (" (deleted)" if deleted else ""),
@@ -191,3 +213,37 @@ def run_diff(directory: Path | None, key: str) -> int:
         return 0
     click.echo("".join(lines), nl=not lines[-1].endswith("\n"))
     return 1
+
+
+def _side_by_side(artifact_id: str, sides: dict[str, str], remote_label: str) -> None:
+    """Base, local and remote in three columns, only where local and remote differ."""
+    import shutil
+    from difflib import SequenceMatcher
+
+    width = max((shutil.get_terminal_size((120, 24)).columns - 8) // 3, 20)
+    base, local, remote = (sides[name].splitlines() for name in ("base", "local", "remote"))
+
+    def cell(text: str) -> str:
+        return (text[: width - 1] + "…") if len(text) > width else text.ljust(width)
+
+    click.echo(f"{artifact_id}: base, local and {remote_label}, where local and remote differ")
+    click.echo(f"  {cell('base')} | {cell('local')} | {cell('remote')}")
+    matcher = SequenceMatcher(None, local, remote, autojunk=False)
+    to_base = {
+        block.b + k: block.a + k
+        for block in SequenceMatcher(None, base, local, autojunk=False).get_matching_blocks()
+        for k in range(block.size)
+    }
+    for tag, l1, l2, r1, r2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        before = max((to_base[i] for i in range(l1) if i in to_base), default=-1)
+        after = min((to_base[i] for i in range(l2, len(local)) if i in to_base), default=len(base))
+        from_base = base[before + 1 : after]  # what the base had where the sides differ
+        rows = max(l2 - l1, r2 - r1, len(from_base), 1)
+        click.echo(f"@@ local lines {l1 + 1}-{l2}, remote lines {r1 + 1}-{r2}")
+        for i in range(rows):
+            left = from_base[i] if i < len(from_base) else ""
+            middle = local[l1 + i] if l1 + i < l2 else ""
+            right = remote[r1 + i] if r1 + i < r2 else ""
+            click.echo(f"  {cell(left)} | {cell(middle)} | {cell(right)}")
