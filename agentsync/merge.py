@@ -105,25 +105,23 @@ def _merge_frontmatter(
             their_text += eol
         where = _key_lines(head, key)
         if o == b:  # only theirs changed it: take their line(s) as they are
-            if where is not None:
-                head = head[: where[0]] + their_text + head[where[1] :]
-            else:
-                end = find_frontmatter(head)
-                assert end is not None
-                head = head[: end.end] + their_text + head[end.end :]
+            head = _put(head, where, their_text)
             continue
         conflicts.append(f"key {key}")
         our_text = head[where[0] : where[1]] if where else ""
         if our_text and not our_text.endswith("\n"):
             our_text += eol
-        block = f"{LOCAL_MARKER}{eol}{our_text}{SEPARATOR}{eol}{their_text}{closing}{eol}"
-        if where is not None:
-            head = head[: where[0]] + block + head[where[1] :]
-        else:
-            end = find_frontmatter(head)
-            assert end is not None
-            head = head[: end.end] + block + head[end.end :]
+        head = _put(head, where, f"{LOCAL_MARKER}{eol}{our_text}{SEPARATOR}{eol}{their_text}{closing}{eol}")
     return head
+
+
+def _put(head: str, where: tuple[int, int] | None, lines: str) -> str:
+    """``lines`` in place of a key's lines, or at the end of the frontmatter for a new key."""
+    if where is None:
+        span = find_frontmatter(head)
+        assert span is not None
+        where = (span.end, span.end)
+    return head[: where[0]] + lines + head[where[1] :]
 
 
 def _merge_lines(base: str, ours: str, theirs: str, eol: str, closing: str, conflicts: list[str]) -> str:
