@@ -253,3 +253,17 @@ def test_diff_shows_base_local_and_remote_of_a_conflict(pair: tuple[GitRepo, Git
     sides = json.loads(out)
     assert "Second paragraph." in sides["base"] and "Second, by Bo." in sides["local"]
     assert "Second, by Ada." in sides["remote"] and sides["remote_version"] == 2
+
+
+def test_a_push_that_meets_a_newer_version_merges_and_pushes_the_merge(pair: tuple[GitRepo, GitRepo]) -> None:
+    a, b = pair
+    edit(a, "First paragraph.", "First, by Ada.")
+    edit(b, "Third paragraph.", "Third, by Bo.")
+    assert run(a, "push")[0] == 0
+    code, out, err = run(b, "push")
+    assert code == 0 and "S-1 changed on the remote (v2 by ada@example.com); merging" in err
+    assert "pushed 1 artifact(s), 1 after merging" in out
+    assert run(a, "pull")[0] == 0
+    final = a.read("stories/S-1.md").decode()
+    assert "First, by Ada." in final and "Third, by Bo." in final and "version: 3" in final
+    assert a.read("stories/S-1.md") == b.read("stories/S-1.md")

@@ -15,28 +15,43 @@ from agentsync.mirror import Mirror
 if TYPE_CHECKING:
     from agentsync.config import Config
     from agentsync.remotes.base import Remote
+    from agentsync.sync import PullReport
 
 
 def run_push(directory: Path | None) -> int:
+    """Push; changes the remote has moved past are merged at once (as `pull` would) and the clean
+    merges pushed again, so one command settles what it can and names what it cannot."""
     from agentsync.gitrepo import user_identity
-    from agentsync.sync import push
+    from agentsync.sync import pull, push
 
+    merge = None
     with _with_remote(directory) as (config, remote), Mirror.open(config) as mirror:
-        report = push(mirror, remote, user_identity(config.root))
-    for answer in report.conflicts:
-        who = f" by {answer.remote.author}" if answer.remote else ""
-        version = f"v{answer.remote.version}" if answer.remote else "a newer version"
-        warn(f"conflict: {answer.id} changed on the remote ({version}{who}); pull, merge, then push")
+        identity = user_identity(config.root)
+        report = push(mirror, remote, identity)
+        for answer in report.conflicts:
+            who = f" by {answer.remote.author}" if answer.remote else ""
+            version = f"v{answer.remote.version}" if answer.remote else "a newer version"
+            warn(f"conflict: {answer.id} changed on the remote ({version}{who}); merging")
+        if report.conflicts:
+            merge = pull(mirror, remote)
+            again = push(mirror, remote, identity) if merge.merged else None
+            report.conflicts = again.conflicts if again else []
+            if again:
+                report.applied.extend(again.applied)
+                report.locked.extend(again.locked)
+    if merge is not None:
+        _report_pull(merge, summary=False)
     for answer in report.locked:
         warn(f"locked: {answer.id} is locked by {answer.holder} until {answer.expires_at}; not pushed")
     resent = f" ({report.resent} queued batch resent)" if report.resent else ""
-    held = len(report.conflicts) + len(report.locked)
+    held = len(report.conflicts) + len(report.locked) + (len(merge.conflicts) if merge else 0)
     if report.applied or resent or held:
+        merged = f", {len(merge.merged)} after merging" if merge and merge.merged else ""
         waiting = f"; {held} not pushed (see above)" if held else ""
-        click.echo(f"pushed {len(report.applied)} artifact(s){resent}{waiting}")
+        click.echo(f"pushed {len(report.applied)} artifact(s){merged}{resent}{waiting}")
     else:
         click.echo("nothing to push")
-    return 0 if report.ok else 1
+    return 0 if report.ok and (merge is None or merge.ok) else 1
 
 
 def run_pull(directory: Path | None) -> int:
@@ -44,6 +59,11 @@ def run_pull(directory: Path | None) -> int:
 
     with _with_remote(directory) as (config, remote), Mirror.open(config) as mirror:
         report = pull(mirror, remote)
+    _report_pull(report, summary=True)
+    return 0 if report.ok else 1
+
+
+def _report_pull(report: PullReport, *, summary: bool) -> None:
     for override in report.overrides[:10]:
         warn(f"kept Git's value: {override}")
     if len(report.overrides) > 10:
@@ -56,12 +76,12 @@ def run_pull(directory: Path | None) -> int:
         warn(f"conflict: {artifact_id}: {message}")
     for problem in report.problems:
         warn(f"error: {problem}")
-    click.echo(
-        f"pulled {report.fetched} change(s): {len(report.written)} written, {len(report.merged)} merged, "
-        f"{len(report.deleted)} deleted, {len(report.conflicts)} conflict(s)"
-        + ("; `agentsync push` sends the merged files" if report.merged else "")
-    )
-    return 0 if report.ok else 1
+    if summary:
+        click.echo(
+            f"pulled {report.fetched} change(s): {len(report.written)} written, {len(report.merged)} merged, "
+            f"{len(report.deleted)} deleted, {len(report.conflicts)} conflict(s)"
+            + ("; `agentsync push` sends the merged files" if report.merged else "")
+        )
 
 
 @contextmanager
