@@ -40,7 +40,7 @@ def run_push(directory: Path | None) -> int:
                 report.applied.extend(again.applied)
                 report.locked.extend(again.locked)
     if merge is not None:
-        _report_pull(merge, summary=False)
+        _report_pull(merge, config.state_dir, summary=False)
     for answer in report.locked:
         warn(f"locked: {answer.id} is locked by {answer.holder} until {answer.expires_at}; not pushed")
     resent = f" ({report.resent} queued batch resent)" if report.resent else ""
@@ -59,15 +59,25 @@ def run_pull(directory: Path | None) -> int:
 
     with _with_remote(directory) as (config, remote), Mirror.open(config) as mirror:
         report = pull(mirror, remote)
-    _report_pull(report, summary=True)
+    _report_pull(report, config.state_dir, summary=True)
     return 0 if report.ok else 1
 
 
-def _report_pull(report: PullReport, *, summary: bool) -> None:
+def _report_pull(report: PullReport, state_dir: Path, *, summary: bool) -> None:
     for override in report.overrides[:10]:
         warn(f"kept Git's value: {override}")
     if len(report.overrides) > 10:
         warn(f"kept Git's value in {len(report.overrides) - 10} more case(s)")
+    if report.restored or report.overridden:
+        import logging
+
+        from agentsync import log
+
+        log.configure(state_dir)  # an edit that beat a deletion, or a strategy's choice, is kept on record
+        for artifact_id, message in report.restored:
+            logging.getLogger("agentsync.sync").warning("restored %s: %s", artifact_id, message)
+        for artifact_id, message in report.overridden:
+            logging.getLogger("agentsync.sync").warning("resolved %s by strategy: %s", artifact_id, message)
     for artifact_id, message in report.restored:
         warn(f"restored: {artifact_id}: {message}")
     for artifact_id, message in report.overridden:
