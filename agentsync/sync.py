@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 CURSOR_KEY = "remote_cursor"
 CLIENT_KEY = "client_id"
+APPLIED_KEY = "remote_applied_cursor"  # the cursor up to which fetched rows have been applied
 REMOTE_KEY = "remote_identity"  # the remote (and project) this mirror's versions and cursor belong to
 PAGE_SIZE = 2000
 PULL_CHUNK = 1000  # files written together (one sync) and recorded in one transaction
@@ -90,7 +91,7 @@ def reset_sync_state(mirror: Mirror, *, drop_queued: bool = False) -> int:
     with mirror.transaction() as tx:
         for table in ("sync_base", "remote_rows", "conflicts", "outbox"):
             tx.execute(f"DELETE FROM {table}")
-        tx.execute("DELETE FROM meta WHERE key IN (?, ?)", (CURSOR_KEY, REMOTE_KEY))
+        tx.execute("DELETE FROM meta WHERE key IN (?, ?, ?)", (CURSOR_KEY, REMOTE_KEY, APPLIED_KEY))
     return queued
 
 
@@ -506,6 +507,9 @@ def fetch(mirror: Mirror, remote: Remote, page_size: int = PAGE_SIZE) -> int:
 def pull(mirror: Mirror, remote: Remote) -> PullReport:
     """Fetch, then bring clean files up to date and record conflicts for files edited on both sides."""
     report = PullReport(fetched=fetch(mirror, remote))
+    cursor = mirror.get_meta(CURSOR_KEY) or "0"
+    if not report.fetched and mirror.get_meta(APPLIED_KEY) == cursor:
+        return report  # nothing arrived, and everything fetched before was applied (or waits in a conflict)
     db = mirror.connection
     # Contents are read one row at a time below: a pull of 100,000 artifacts never holds them all.
     pending = db.execute(
@@ -514,6 +518,7 @@ def pull(mirror: Mirror, remote: Remote) -> PullReport:
         "WHERE b.id IS NULL OR r.version > b.version ORDER BY r.seq"
     ).fetchall()
     if not pending:
+        _applied_through(mirror, cursor)
         return report  # nothing to bring in: the work tree need not even be looked at
     from agentsync.gitfields import GitFieldGuard
     from agentsync.paths import Matcher
@@ -530,4 +535,12 @@ def pull(mirror: Mirror, remote: Remote) -> PullReport:
         for start in range(0, len(pending), PULL_CHUNK):
             _pull_chunk(mirror, pending[start : start + PULL_CHUNK], waiting, matcher, guard, report)
     report.overrides.extend(guard.overrides)
+    _applied_through(mirror, cursor)
     return report
+
+
+def _applied_through(mirror: Mirror, cursor: str) -> None:
+    """Every row fetched up to ``cursor`` is applied or waits in a conflict: the next pull that
+    fetches nothing new need not look for work (on 10,000 rows that look costs ~0.2 s)."""
+    with mirror.transaction() as db:
+        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (APPLIED_KEY, cursor))
