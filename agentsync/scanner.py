@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from agentsync.artifact import Artifact, parse_bytes
 from agentsync.errors import AgentsyncError, ArtifactError, DuplicateIdError
@@ -135,16 +135,8 @@ def _scan(
         if scope is None:
             stats = {p: (size, mtime) for p, size, mtime in db.execute("SELECT path, size, mtime_ns FROM artifacts")}
             found_items: Iterable[FoundFile | Refusal] = walk(config, matcher)
-        elif len(scope) > 500:  # many paths: one pass over the table beats a lookup each
-            wanted = set(scope)
-            stats = {p: (size, mtime) for p, size, mtime in db.execute("SELECT path, size, mtime_ns FROM artifacts")
-                     if p in wanted}  # fmt: skip
         else:
-            stats = {}
-            for path in scope:
-                row = db.execute("SELECT size, mtime_ns FROM artifacts WHERE path = ?", (path,)).fetchone()
-                if row:
-                    stats[path] = row
+            stats = {p: (size, mtime) for p, size, mtime in _by_path(db, "path, size, mtime_ns", scope)}
         if scope is not None:
             found_items = [item for item in (stat_one(config, matcher, p) for p in scope) if item is not None]
 
@@ -165,12 +157,7 @@ def _scan(
         refused = {p.path for p in report.problems if isinstance(p, ArtifactError)}
         gone = [path for path in stats if path not in on_disk and path not in refused]
         view = [item.path for item in to_read] + gone
-        select = "SELECT path, pk, id, disk_hash, size, mtime_ns FROM artifacts"
-        if len(view) > 500:
-            wanted = set(view)
-            rows = [row for row in db.execute(select) if row[0] in wanted]
-        else:
-            rows = [row for path in view for row in db.execute(f"{select} WHERE path = ?", (path,))]
+        rows = _by_path(db, "path, pk, id, disk_hash, size, mtime_ns", view)
         known: dict[str, _Known] = {path: _Known(*rest) for path, *rest in rows}
 
         failed: set[str] = set(refused)
@@ -219,6 +206,16 @@ def _scan(
             db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (FULL_SCAN_KEY, _now()))
     mirror.use_wal()
     return report
+
+
+def _by_path(db: sqlite3.Connection, columns: str, paths: list[str]) -> list[tuple[Any, ...]]:
+    """Rows of these paths, through the path index, 500 at a time (never a pass over the table)."""
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, len(paths), 500):
+        part = paths[start : start + 500]
+        marks = ",".join("?" * len(part))
+        rows.extend(db.execute(f"SELECT {columns} FROM artifacts WHERE path IN ({marks})", part))
+    return rows
 
 
 class Parsed(NamedTuple):
