@@ -139,10 +139,10 @@ def pre_push(config: Config, args: list[str]) -> int:
     unresolved conflict are named; ``pre_push: block`` in the config stops the push for them.
     An unreachable remote never stops a git push: the batch waits in the outbox.
     """
-    from agentsync.remotes import remote_url
+    from agentsync.remotes import remote_target
 
     refs = "" if sys.stdin.isatty() else sys.stdin.read()
-    if not remote_url(config):
+    if remote_target(config) is None:
         return 0
     from agentsync.errors import RemoteError
     from agentsync.gitcli import GitCommandLine

@@ -166,7 +166,10 @@ def _resolve(
 
 
 def has_markers(text: str) -> bool:
-    return any(line.startswith((LOCAL_MARKER[:7], ">>>>>>> ")) for line in text.splitlines())
+    """Whether conflict markers remain (the pattern the pre-commit check refuses)."""
+    from agentsync.check import CONFLICT_MARKER
+
+    return CONFLICT_MARKER.search(text) is not None
 
 
 RESOLVER_GROUP = "agentsync.resolvers"

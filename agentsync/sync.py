@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 
 CURSOR_KEY = "remote_cursor"
 CLIENT_KEY = "client_id"
+# Rows fetched from the remote (``r``) that are newer than what was agreed (``b``): what a pull applies.
+FETCHED_NOT_APPLIED = (
+    "FROM remote_rows r LEFT JOIN sync_base b ON b.id = r.id WHERE b.id IS NULL OR r.version > b.version"
+)
 APPLIED_KEY = "remote_applied_cursor"  # the cursor up to which fetched rows have been applied
 REMOTE_KEY = "remote_identity"  # the remote (and project) this mirror's versions and cursor belong to
 PAGE_SIZE = 2000
@@ -186,11 +190,6 @@ def changes_for(mirror: Mirror, pending: list[Pending]) -> list[Change]:
             Change(item.id, item.path, item.base, sent, sent_hash, summary, item.digest, version=item.version)
         )
     return changes
-
-
-def local_changes(mirror: Mirror) -> list[Change]:
-    """Every change a push would send now (contents included: for tests and small repositories)."""
-    return changes_for(mirror, pending_changes(mirror))
 
 
 def push(mirror: Mirror, remote: Remote, author: str) -> PushReport:
@@ -514,8 +513,7 @@ def pull(mirror: Mirror, remote: Remote) -> PullReport:
     # Contents are read one row at a time below: a pull of 100,000 artifacts never holds them all.
     pending = db.execute(
         "SELECT r.id, r.path, r.version, r.deleted, r.author, b.path, b.version, b.hash, b.deleted "
-        "FROM remote_rows r LEFT JOIN sync_base b ON b.id = r.id "
-        "WHERE b.id IS NULL OR r.version > b.version ORDER BY r.seq"
+        f"{FETCHED_NOT_APPLIED} ORDER BY r.seq"
     ).fetchall()
     if not pending:
         _applied_through(mirror, cursor)

@@ -83,17 +83,14 @@ def _remote_state(config: Config, mirror: Mirror) -> dict[str, Any] | None:
     from agentsync.gitrepo import user_identity
     from agentsync.remotes import open_remote, remote_target
     from agentsync.remotes.retry import NO_RETRY
-    from agentsync.sync import CURSOR_KEY, pending_changes
+    from agentsync.sync import CURSOR_KEY, FETCHED_NOT_APPLIED, pending_changes
 
     target = remote_target(config)
     if target is None:
         return None
     db = mirror.connection
     edited = {p.id for p in pending_changes(mirror)}
-    changed_there = {row[0] for row in db.execute(
-        "SELECT r.id FROM remote_rows r LEFT JOIN sync_base b ON b.id = r.id "
-        "WHERE b.id IS NULL OR r.version > b.version"
-    )}  # fmt: skip
+    changed_there = {row[0] for row in db.execute(f"SELECT r.id {FETCHED_NOT_APPLIED}")}
     queued = db.execute("SELECT count(*), max(attempts), max(last_error) FROM outbox").fetchone()
     state: dict[str, Any] = {
         "name": target.name,

@@ -49,11 +49,6 @@ def remote_target(config: Config) -> RemoteTarget | None:
     return RemoteTarget("local" if config.remote == "local" else None, config.remote)
 
 
-def remote_url(config: Config) -> str | None:
-    target = remote_target(config)
-    return target.url if target else None
-
-
 def open_remote(config: Config, retry: RetryPolicy = COMMAND_RETRY) -> Remote:
     """The remote for this repository's project, by the kind its URL names; calls that cannot
     reach it are retried by ``retry`` (attempts overridden by ``AGENTSYNC_RETRIES``)."""

@@ -167,10 +167,6 @@ class SupabaseRemote:
     def history(self, artifact_id: str, limit: int) -> list[dict[str, Any]]:
         return list(self._rpc("history", {"p_project": self.project, "p_artifact": artifact_id, "p_limit": limit}))
 
-    def add_member(self, user_id: str, email: str | None, role: str) -> dict[str, Any]:
-        params = {"p_project": self.project, "p_user": user_id, "p_email": email, "p_role": role}
-        return dict(self._rpc("add_member", params))
-
     def close(self) -> None:
         if self._http is not None:
             try:

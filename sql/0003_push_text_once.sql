@@ -1,7 +1,10 @@
--- agentsync remote, migration 5: an artifact's text is stored once, in its history row.
--- The current-version row keeps the rest (path, version, hash, author, seq); readers take the
--- text from history (rows written before this migration keep theirs in place). A push of
--- 10,000 artifacts writes half as much.
+-- agentsync remote, migration 3: push, two changes.
+-- A new artifact enters the remote at the version its file already states (a change may carry
+-- "version"; at least 1), so pushing a repository whose files carry version numbers rewrites
+-- none of them; every later change is still base + 1, applied only when base is the current
+-- version. And an artifact's text is stored once, in its history row: the current-version row
+-- keeps the rest (path, version, hash, author, seq), and readers take the text from history
+-- (rows written before this migration keep theirs in place). A push writes half as much.
 
 ALTER TABLE agentsync.artifacts DROP CONSTRAINT IF EXISTS artifacts_check;
 
@@ -110,43 +113,9 @@ BEGIN
 END
 $$;
 
--- A page of the change feed (jsonb), its texts from history.
-CREATE OR REPLACE FUNCTION agentsync.pull(p_project text, p_after bigint, p_limit integer)
-RETURNS jsonb LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = agentsync, pg_temp AS $$
-DECLARE
-    v_project bigint := agentsync.project_for(p_project, false);
-BEGIN
-    RETURN jsonb_build_object(
-        'head', coalesce((SELECT seq FROM agentsync.projects WHERE id = v_project), 0),
-        'rows', coalesce((
-            SELECT jsonb_agg(to_jsonb(page) ORDER BY page.seq)
-            FROM agentsync.pull_rows(p_project, p_after, p_limit) AS page
-        ), '[]'::jsonb)
-    );
-END
-$$;
-
--- The feed as rows, texts from history.
-CREATE OR REPLACE FUNCTION agentsync.pull_rows(p_project text, p_after bigint, p_limit integer)
-RETURNS TABLE (artifact_id text, path text, version integer, content text, hash text, deleted boolean,
-               author text, seq bigint, updated_at timestamptz, head bigint)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = agentsync, pg_temp AS $$
-DECLARE
-    v_project bigint := agentsync.project_for(p_project, false);
-BEGIN
-    RETURN QUERY
-        SELECT a.artifact_id, a.path, a.version, coalesce(a.content, h.content), a.hash, a.deleted, a.author,
-               a.seq, a.updated_at, (SELECT p.seq FROM agentsync.projects p WHERE p.id = v_project)
-        FROM agentsync.artifacts a
-        LEFT JOIN agentsync.history h
-               ON h.project_id = a.project_id AND h.artifact_id = a.artifact_id AND h.version = a.version
-        WHERE a.project_id = v_project AND a.seq > p_after
-        ORDER BY a.seq
-        LIMIT least(greatest(p_limit, 1), 5000);
-END
-$$;
-
+-- Recorded here too, so that a database set up by pasting these files into an SQL editor is
+-- one `agentsync remote migrate` recognises.
 CREATE TABLE IF NOT EXISTS agentsync.schema_migrations (
     version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now()
 );
-INSERT INTO agentsync.schema_migrations (version, name) VALUES (5, 'text_once') ON CONFLICT (version) DO NOTHING;
+INSERT INTO agentsync.schema_migrations (version, name) VALUES (3, 'push_text_once') ON CONFLICT (version) DO NOTHING;
