@@ -344,11 +344,12 @@ def _pull_chunk(
     ids = [row[0] for row in rows]
     marks = ",".join("?" * len(ids))
     locals_by_id = {r[0]: r[1:] for r in db.execute(f"SELECT id, path, hash FROM artifacts WHERE id IN ({marks})", ids)}
-    contents = dict(db.execute(f"SELECT id, content FROM remote_rows WHERE id IN ({marks})", ids))
+    fetched = {
+        r[0]: r[1:] for r in db.execute(f"SELECT id, content, updated_at FROM remote_rows WHERE id IN ({marks})", ids)
+    }
     git_fields = mirror.config.git_fields
     strategies = mirror.config.strategies
     notes: list[tuple[str, str]] = []  # what a strategy overrode: sent as the next push's summary
-    updated = dict(db.execute(f"SELECT id, updated_at FROM remote_rows WHERE id IN ({marks})", ids))
     max_size = mirror.config.max_file_size
     for rid, rpath, rversion, rdeleted, rauthor, bpath, _bversion, bhash, bdeleted in rows:
         if rid in waiting:
@@ -367,9 +368,7 @@ def _pull_chunk(
                 # The edit wins: the file stays, and the next push brings the artifact back.
                 report.restored.append((rid, f"deleted on the remote (v{rversion} by {rauthor}) but edited here: "
                                              "kept, and restored on the remote by the next push"))  # fmt: skip
-                base_rows.append((rid, rpath, rversion, None, 1, None))
-                continue
-            if local is not None:
+            elif local is not None:
                 removals.append(local[0])
             base_rows.append((rid, rpath, rversion, None, 1, None))
             continue
@@ -377,8 +376,7 @@ def _pull_chunk(
         if (fresh or local is None) and target.exists():
             _conflict(report, conflict_rows, where, "pull", f"the remote's new {rid} would overwrite {safe_path}")
             continue
-        rcontent = contents[rid]
-        rupdated = str(updated.get(rid) or "")
+        rcontent, rupdated = fetched[rid]
         type_name = matcher.type_of(safe_path) or ""
         artifact = parse_text(safe_path, rcontent, type_name, content_hash(rcontent.encode()))
         old_path = local[0] if local else None
@@ -386,7 +384,7 @@ def _pull_chunk(
         text = guard.apply(artifact, disk)
         data = text.encode("utf-8")
         if disk is not None and disk == data and old_path == safe_path:
-            base_rows.append((rid, safe_path, rversion, content_hash(data), 0, data.decode("utf-8")))
+            base_rows.append((rid, safe_path, rversion, content_hash(data), 0, text))
             continue  # already what the remote gives (an interrupted pull, or the same edit on both sides)
         if not (clean or fresh) and bhash is None and disk is not None and old_path == safe_path:
             # Never synced here (a clone of the repository, say): the same file but for the
@@ -405,7 +403,7 @@ def _pull_chunk(
             # A rename on either side applies: the remote's path if it moved it, else ours.
             keep_path = local[0] if (bpath is not None and rpath == bpath and local[0] != bpath) else safe_path
             sides = Sides(rid, type_name, base_text[0] if base_text else None, ours, text, rversion, rauthor,
-                          (root / old_path).stat().st_mtime if old_path else 0.0, rupdated)  # fmt: skip
+                          (root / old_path).stat().st_mtime if old_path else 0.0, str(rupdated or ""))  # fmt: skip
             result, overridden = apply_strategy(strategies.get(type_name, "merge"), sides, git_fields)
             if overridden:
                 report.overridden.append((rid, overridden))
@@ -433,7 +431,7 @@ def _pull_chunk(
         if old_path and old_path != safe_path:
             moved_from.append(old_path)
         report.written.append(safe_path)
-        base_rows.append((rid, safe_path, rversion, content_hash(data), 0, data.decode("utf-8")))
+        base_rows.append((rid, safe_path, rversion, content_hash(data), 0, text))
     remove_stale_temps(target.parent for target, _ in writes)  # left by a writer that was killed
     atomic_write_many(writes)
     for path in removals + moved_from:
