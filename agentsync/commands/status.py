@@ -112,7 +112,8 @@ def _remote_state(config: Config, mirror: Mirror) -> dict[str, Any] | None:
         "error": None,
     }  # fmt: skip
     try:
-        remote = open_remote(config, NO_RETRY)  # status answers at once: unreachable is a state, not a wait
+        # Status answers at once and starts nothing: unreachable is a state, not a wait.
+        remote = open_remote(config, NO_RETRY, start_local=False)
         try:
             state["head"] = remote.head()
             state["lag"] = max(state["head"] - state["cursor"], 0)

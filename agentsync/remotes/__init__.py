@@ -49,18 +49,19 @@ def remote_target(config: Config) -> RemoteTarget | None:
     return RemoteTarget("local" if config.remote == "local" else None, config.remote)
 
 
-def open_remote(config: Config, retry: RetryPolicy = COMMAND_RETRY) -> Remote:
+def open_remote(config: Config, retry: RetryPolicy = COMMAND_RETRY, *, start_local: bool = True) -> Remote:
     """The remote for this repository's project, by the kind its URL names; calls that cannot
-    reach it are retried by ``retry`` (attempts overridden by ``AGENTSYNC_RETRIES``)."""
+    reach it are retried by ``retry`` (attempts overridden by ``AGENTSYNC_RETRIES``).
+    ``start_local=False``: a local remote that is not running is not started for this."""
     attempts = os.environ.get(RETRIES_VARIABLE, "").strip()
     if attempts:
         if not attempts.isdigit() or int(attempts) < 1:
             raise RemoteError(f"{RETRIES_VARIABLE} is {attempts!r}; use a whole number of calls, 1 or more")
         retry = RetryPolicy(int(attempts), retry.base, retry.cap)
-    return RetryingRemote(_open(config), retry)
+    return RetryingRemote(_open(config, start_local), retry)
 
 
-def _open(config: Config) -> Remote:
+def _open(config: Config, start_local: bool) -> Remote:
     target = remote_target(config)
     if target is None:
         raise RemoteError(
@@ -79,4 +80,4 @@ def _open(config: Config) -> Remote:
         return SupabaseRemote(target.url, project, api_key, access_token)
     from agentsync.remotes.local import open_local
 
-    return open_local(project)
+    return open_local(project, start=start_local)

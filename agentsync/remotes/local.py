@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from agentsync.errors import RemoteError
+from agentsync.errors import RemoteError, RemoteUnavailable
 from agentsync.remotes.postgres import PostgresRemote, connect
 
 DATABASE = "agentsync"
@@ -78,7 +78,11 @@ def server_url(folder: Path | None = None) -> str:
     return url
 
 
-def open_local(project: str) -> PostgresRemote:
+def open_local(project: str, *, start: bool = True) -> PostgresRemote:
+    """The local remote; with ``start=False`` (a read-only look such as ``status``) a server that
+    is not running is reported as unavailable instead of being started."""
+    if not start and not (data_folder() / "postmaster.pid").exists():
+        raise RemoteUnavailable("the local remote is not running (the next push or pull starts it)")
     return PostgresRemote(server_url(), project, identity=f"local#{project}")
 
 
