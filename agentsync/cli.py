@@ -318,6 +318,40 @@ def diff_command(ctx: click.Context, key: str, as_json: bool) -> int:
     return command.run_diff(_directory(ctx), key, as_json=as_json)
 
 
+@cli.command(name="watch")
+@click.option(
+    "--push/--no-push",
+    "push",
+    default=None,
+    help="Push local changes by themselves after a quiet moment (default: `auto_push` in agentsync.yaml).",
+)
+@click.option(
+    "--poll-interval",
+    type=click.FloatRange(0.2, 3600),
+    metavar="SECONDS",
+    help="Check the remote's head this often (default: `watch.poll_interval`, 5).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors (everything goes to the log).")
+@click.option("--detach", is_flag=True, help="Run in the background; `agentsync watch --stop` stops it.")
+@click.option("--stop", is_flag=True, help="Stop the repository's watcher and wait until it has.")
+@click.pass_context
+def watch_command(
+    ctx: click.Context, push: bool | None, poll_interval: float | None, quiet: bool, detach: bool, stop: bool
+) -> int:
+    """Mirror every save; pull the remote's changes as they come (at once over PostgreSQL), and with
+    --push send local ones. One line per event; Ctrl-C or SIGTERM stops it cleanly."""
+    from agentsync.commands import watch as command
+    from agentsync.errors import UsageError
+
+    if stop:
+        if detach or push is not None or poll_interval is not None:
+            raise UsageError("--stop takes no other option")
+        return command.run_stop(_directory(ctx))
+    if detach:
+        return command.run_detach(_directory(ctx), push=push, poll_interval=poll_interval)
+    return command.run(_directory(ctx), push=push, poll_interval=poll_interval, quiet=quiet)
+
+
 @cli.command(name="conflicts")
 @click.option("--json", "as_json", is_flag=True, help="Print the conflicts as JSON.")
 @click.pass_context

@@ -33,7 +33,7 @@ DEFAULT_TYPES: dict[str, tuple[str, str]] = {
 _LOCATIONS = ("", "docs/", ".agent/cache/")
 _TOP_LEVEL_KEYS = {
     "version", "types", "git_fields", "allowed_values", "required_fields", "max_file_size", "remote", "remotes",
-    "project", "pre_push", "strategies",
+    "project", "pre_push", "strategies", "auto_push", "watch",
 }  # fmt: skip
 BUILTIN_STRATEGIES = ("merge", "ours", "theirs", "newest")
 _STRATEGY_NAME = re.compile(r"[a-z][a-z0-9_.-]{0,59}\Z")
@@ -73,6 +73,24 @@ class TypeConfig:
 
 
 @dataclass(frozen=True)
+class WatchSettings:
+    """How `agentsync watch` paces itself (seconds)."""
+
+    debounce: float = 0.2  # a file is mirrored once it has had no event for this long (editors write in steps)
+    push_delay: float = 0.5  # with auto-push, local changes are pushed once quiet for this long
+    poll_interval: float = 5.0  # the remote's head is checked this often (notifications come at once)
+    notify: bool = True  # listen for the remote's change notifications when it is PostgreSQL
+
+
+# key: (lowest, highest, what it is)
+WATCH_LIMITS: dict[str, tuple[float, float, str]] = {
+    "debounce": (0.05, 10.0, "seconds a file must be quiet before it is mirrored"),
+    "push_delay": (0.0, 600.0, "seconds local changes must be quiet before auto-push sends them"),
+    "poll_interval": (0.2, 3600.0, "seconds between checks of the remote's head"),
+}
+
+
+@dataclass(frozen=True)
 class Config:
     root: Path
     types: tuple[TypeConfig, ...]
@@ -85,6 +103,8 @@ class Config:
     project: str | None = None  # the remote project; default: derived from the folder name
     pre_push: str = "warn"  # warn | block: what the pre-push hook does about locked or conflicted artifacts
     strategies: dict[str, str] = field(default_factory=dict)  # artifact type -> how its conflicts resolve
+    auto_push: bool = False  # `agentsync watch` pushes local changes by itself
+    watch: WatchSettings = field(default_factory=WatchSettings)
 
     @property
     def project_name(self) -> str:
@@ -247,6 +267,10 @@ def from_dict(root: Path, data: Any, source: str = CONFIG_NAME) -> Config:
         if not isinstance(strategy, str) or not _STRATEGY_NAME.match(strategy):
             raise fail(f"strategies.{type_name}", f"is {strategy!r}; use {', '.join(BUILTIN_STRATEGIES)}, or the name "
                        "of a resolver installed under the agentsync.resolvers entry point")  # fmt: skip
+    auto_push = data.get("auto_push", False)
+    if not isinstance(auto_push, bool):
+        raise fail("auto_push", f"is {auto_push!r}; use true or false")
+    watch = _parse_watch(data.get("watch"), fail)
     remotes_raw = data.get("remotes") or {}
     if not isinstance(remotes_raw, dict):
         raise fail("remotes", "must map a remote's name to `local`, a postgresql:// URL or a Supabase https:// URL")
@@ -273,7 +297,31 @@ def from_dict(root: Path, data: Any, source: str = CONFIG_NAME) -> Config:
         project=project,
         pre_push=pre_push,
         strategies={str(k): str(v) for k, v in strategies_raw.items()},
+        auto_push=auto_push,
+        watch=watch,
     )
+
+
+def _parse_watch(raw: Any, fail: Any) -> WatchSettings:
+    if raw is None:
+        return WatchSettings()
+    allowed = [*WATCH_LIMITS, "notify"]
+    if not isinstance(raw, dict):
+        raise fail("watch", f"must be a mapping with any of: {', '.join(allowed)}")
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key == "notify":
+            if not isinstance(value, bool):
+                raise fail("watch.notify", f"is {value!r}; use true or false")
+            values[key] = value
+            continue
+        if key not in WATCH_LIMITS:
+            raise fail(f"watch.{key}", f"is not a known key; allowed: {', '.join(allowed)}")
+        low, high, what = WATCH_LIMITS[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            raise fail(f"watch.{key}", f"is {value!r}; use {what}, from {low:g} to {high:g}")
+        values[key] = float(value)
+    return WatchSettings(**values)
 
 
 def is_remote_url(value: Any) -> bool:
@@ -389,6 +437,11 @@ def render_default(types: tuple[TypeConfig, ...] | None = None, project: str | N
         "# (password in PGPASSWORD or AGENTSYNC_DATABASE_URL), a Supabase https:// URL (keys in",
         "# SUPABASE_* variables), or a name from `remotes` (see `agentsync remote add`).",
         "remote: local",
+        "",
+        "# `agentsync watch` mirrors every save; with auto_push it also pushes local changes",
+        "# (`agentsync watch --push` does for one run). Its pacing, in seconds:",
+        "auto_push: false",
+        "# watch: {debounce: 0.2, push_delay: 0.5, poll_interval: 5, notify: true}",
         "",
         "# The project on the remote: every clone of this repository uses this name.",
         *([f"project: {project}"] if project else ["# project: my-repository"]),

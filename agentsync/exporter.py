@@ -46,8 +46,15 @@ def export_tree(mirror: Mirror, *, force: bool = False) -> ExportReport:
     """Write mirrored artifacts whose file is missing or out of date into the work tree.
 
     Git fields keep Git's value (see ``GitFieldGuard``); what the mirror offered instead
-    is listed in ``report.overrides``.
+    is listed in ``report.overrides``. Holds the sync lock: a pull writes the same files.
     """
+    from agentsync import synclock
+
+    with synclock.hold(mirror.config, "export"):
+        return _export_tree(mirror, force)
+
+
+def _export_tree(mirror: Mirror, force: bool) -> ExportReport:
     report = ExportReport()
     root = mirror.config.root
     matcher = Matcher.from_config(mirror.config)

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
+# Called with a target right before it is replaced: False leaves the file as it is (it changed
+# since the caller read it: someone is editing it).
+Still = Callable[[Path], bool]
 
-def atomic_write(path: Path, data: bytes, *, sync: bool = True) -> None:
-    """Write ``data`` to ``path`` via a temp file in the same folder, fsync, rename."""
+
+def atomic_write(path: Path, data: bytes, *, sync: bool = True, still: Still | None = None) -> bool:
+    """Write ``data`` to ``path`` via a temp file in the same folder, fsync, rename. With ``still``,
+    the target is checked once more right before the rename; returns False if it was left alone."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _stage(path, data, sync=sync)
     try:
+        if still is not None and not still(path):
+            os.unlink(tmp)
+            return False
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -22,6 +30,17 @@ def atomic_write(path: Path, data: bytes, *, sync: bool = True) -> None:
         raise
     if sync:
         fsync_dir(path.parent)
+    return True
+
+
+def stat_signature(path: Path) -> tuple[int, int, int] | None:
+    """(size, mtime, inode) of ``path``, or None if it does not exist: what ``still`` compares.
+    An editor's save changes it, whether it rewrites the file or renames a new one over it."""
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (found.st_size, found.st_mtime_ns, found.st_ino)
 
 
 def fsync_dir(folder: Path) -> None:
@@ -68,16 +87,17 @@ def _stage(path: Path, data: bytes, *, sync: bool = False) -> str:
     raise FileExistsError(f"cannot create a temp file beside {path}")
 
 
-def atomic_write_many(items: list[tuple[Path, bytes]]) -> None:
-    """Write many files atomically with one flush to disk instead of one fsync each.
+def atomic_write_many(items: list[tuple[Path, bytes]], *, still: Still | None = None) -> list[Path]:
+    """Write many files atomically with one flush to disk instead of one fsync each; return the
+    targets left alone because ``still`` said they changed since they were read.
 
     Every file goes to a temp file first; all are flushed together (``os.sync``), and only
-    then renamed into place, so a crash leaves each file either old or new.
+    then renamed into place, so a crash leaves each file either old or new. ``still`` is asked
+    about each target right before its rename.
     """
     if len(items) <= 16 or not hasattr(os, "sync"):
-        for path, data in items:
-            atomic_write(path, data)
-        return
+        return [path for path, data in items if not atomic_write(path, data, still=still)]
+    skipped: list[Path] = []
     staged: list[tuple[str, Path]] = []
     made: set[Path] = set()
     try:
@@ -87,17 +107,24 @@ def atomic_write_many(items: list[tuple[Path, bytes]]) -> None:
                 made.add(path.parent)
             staged.append((_stage(path, data), path))
         os.sync()
-        for tmp, path in staged:
+        for index, (tmp, path) in enumerate(staged):
+            if still is not None and not still(path):
+                os.unlink(tmp)
+                staged[index] = ("", path)
+                skipped.append(path)
+                continue
             os.replace(tmp, path)
     except BaseException:
         for tmp, _path in staged:
             try:
-                os.unlink(tmp)
+                if tmp:
+                    os.unlink(tmp)
             except FileNotFoundError:
                 pass
         raise
     for folder in made:
         fsync_dir(folder)
+    return skipped
 
 
 _TEMP_NAME = re.compile(r"\A\..+\.(\d+)\.\d+\.tmp\Z")

@@ -144,6 +144,7 @@ def pre_push(config: Config, args: list[str]) -> int:
     refs = "" if sys.stdin.isatty() else sys.stdin.read()
     if remote_target(config) is None:
         return 0
+    from agentsync import synclock
     from agentsync.errors import RemoteError
     from agentsync.gitcli import GitCommandLine
     from agentsync.gitrepo import user_identity
@@ -153,14 +154,19 @@ def pre_push(config: Config, args: list[str]) -> int:
     from agentsync.sync import push
 
     try:
-        remote = open_remote(config, HOOK_RETRY)
-        try:
-            with Mirror.open(config) as mirror:
-                report = push(mirror, remote, user_identity(config.root))
-                waiting = dict(mirror.connection.execute("SELECT id, message FROM conflicts"))
-                paths = dict(mirror.connection.execute("SELECT id, path FROM artifacts"))
-        finally:
-            remote.close()
+        # A sync in progress (the watcher's, say) is waited for briefly, then left to do the work.
+        with synclock.hold(config, "pre-push hook", wait=synclock.HOOK_WAIT):
+            remote = open_remote(config, HOOK_RETRY)
+            try:
+                with Mirror.open(config) as mirror:
+                    report = push(mirror, remote, user_identity(config.root))
+                    waiting = dict(mirror.connection.execute("SELECT id, message FROM conflicts"))
+                    paths = dict(mirror.connection.execute("SELECT id, path FROM artifacts"))
+            finally:
+                remote.close()
+    except synclock.SyncBusy as exc:
+        _say(f"pre-push: artifacts not synced now: {exc}; they are sent by that sync or the next push")
+        return 0
     except RemoteError as exc:
         _say(f"pre-push: artifacts not synced: {exc} (they are kept and sent by the next push)")
         return 0

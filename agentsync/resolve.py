@@ -58,6 +58,13 @@ def conflict(mirror: Mirror, key: str) -> Conflict:
 
 def resolve(mirror: Mirror, key: str, side: str) -> Conflict:
     """Resolve ``key``'s conflict with ``side``: ours, theirs, or merged (the file as it is now)."""
+    from agentsync import synclock
+
+    with synclock.hold(mirror.config, "resolve"):
+        return _resolve(mirror, key, side)
+
+
+def _resolve(mirror: Mirror, key: str, side: str) -> Conflict:
     from agentsync.artifact import content_hash
     from agentsync.frontmatter_edit import set_field
     from agentsync.fsutil import atomic_write

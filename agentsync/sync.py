@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from agentsync import synclock
 from agentsync.errors import AgentsyncError, RemoteError
 from agentsync.mirror import Mirror
 from agentsync.remotes.base import Answer, Change, Remote
@@ -26,7 +27,7 @@ from agentsync.remotes.base import Answer, Change, Remote
 if TYPE_CHECKING:
     from agentsync.gitfields import GitFieldGuard, Override
     from agentsync.paths import Matcher
-    from agentsync.scanner import Parsed
+    from agentsync.scanner import Parsed, Progress
 
 # Parsing, scanning and file writing are imported where they are used: a pull with nothing
 # new (one round trip, the common case for hooks and watchers) never loads them.
@@ -85,6 +86,11 @@ def has_sync_state(mirror: Mirror) -> bool:
 def reset_sync_state(mirror: Mirror, *, drop_queued: bool = False) -> int:
     """Forget everything agreed with the remote (files are untouched); returns the queued batches dropped.
     Batches waiting in the outbox are kept unless ``drop_queued``: they hold edits not yet accepted."""
+    with synclock.hold(mirror.config, "remote reset"):
+        return _reset_sync_state(mirror, drop_queued)
+
+
+def _reset_sync_state(mirror: Mirror, drop_queued: bool) -> int:
     db = mirror.connection
     queued = int(db.execute("SELECT count(*) FROM outbox").fetchone()[0])
     if queued and not drop_queued:
@@ -106,6 +112,7 @@ class PushReport:
     locked: list[Answer] = field(default_factory=list)
     resent: int = 0  # batches from the outbox sent again
     problems: list[AgentsyncError] = field(default_factory=list)
+    met_newer: list[Answer] = field(default_factory=list)  # conflicts `push_merging` merged (or tried to)
 
     @property
     def ok(self) -> bool:
@@ -192,11 +199,40 @@ def changes_for(mirror: Mirror, pending: list[Pending]) -> list[Change]:
     return changes
 
 
-def push(mirror: Mirror, remote: Remote, author: str) -> PushReport:
-    """Send local changes (after any batch left in the outbox) and apply the answers."""
+def push(mirror: Mirror, remote: Remote, author: str, *, rescan: bool = True) -> PushReport:
+    """Send local changes (after any batch left in the outbox) and apply the answers. The work tree
+    is scanned first unless ``rescan`` is False (a caller that keeps the mirror current itself:
+    the watcher)."""
+    with synclock.hold(mirror.config, "push"):
+        return _push(mirror, remote, author, rescan)
+
+
+def push_merging(
+    mirror: Mirror, remote: Remote, author: str, *, rescan: bool = True
+) -> tuple[PushReport, PullReport | None]:
+    """Push; changes the remote has moved past are merged at once (as `pull` does) and the clean
+    merges pushed again, so one call settles what it can. Returns the push and, if it had to
+    merge, the pull that did."""
+    with synclock.hold(mirror.config, "push"):
+        report = _push(mirror, remote, author, rescan)
+        if not report.conflicts:
+            return report, None
+        report.met_newer = list(report.conflicts)
+        merge = _pull(mirror, remote, None, rescan)
+        again = _push(mirror, remote, author, False) if merge.merged else None
+        report.conflicts = again.conflicts if again else []
+        if again:
+            report.applied.extend(again.applied)
+            report.locked.extend(again.locked)
+            report.problems.extend(again.problems)
+        return report, merge
+
+
+def _push(mirror: Mirror, remote: Remote, author: str, rescan: bool) -> PushReport:
     from agentsync.scanner import scan
 
-    scan(mirror)
+    if rescan:
+        scan(mirror)
     bind_remote(mirror, remote)
     report = PushReport()
     me = client_id(mirror)
@@ -222,7 +258,7 @@ def _send(
 ) -> None:
     from agentsync.artifact import content_hash
     from agentsync.frontmatter_edit import set_field
-    from agentsync.fsutil import atomic_write_many, remove_stale_temps
+    from agentsync.fsutil import atomic_write_many, remove_stale_temps, stat_signature
     from agentsync.scanner import scan
 
     try:
@@ -237,6 +273,7 @@ def _send(
     root = mirror.config.root
     written: list[str] = []
     writes: list[tuple[Path, bytes]] = []
+    expected: dict[Path, Any] = {}  # each file's stat when it was found unchanged: re-checked before writing
     base_rows: list[tuple[Any, ...]] = []
     conflict_rows: list[tuple[Any, ...]] = []
     for answer in result.answers:
@@ -251,8 +288,10 @@ def _send(
                 content = set_field(change.content, "version", answer.version)
                 change = Change(change.id, change.path, change.base, content, content_hash(content.encode("utf-8")),
                                 change.summary, change.source_hash, answer.version)  # fmt: skip
-            if _needs_version_write(change, root):
+            seen = _needs_version_write(change, root)
+            if seen is not None:
                 writes.append((root / change.path, (change.content or "").encode("utf-8")))
+                expected[root / change.path] = seen
                 written.append(change.path)
             base_rows.append((answer.id, change.path, answer.version, change.hash, 0, change.content))
         elif answer.result == "conflict":
@@ -268,7 +307,9 @@ def _send(
         elif answer.result == "locked":
             report.locked.append(answer)
     remove_stale_temps(target.parent for target, _ in writes)  # left by a writer that was killed
-    atomic_write_many(writes)  # the new version lines, one sync for the batch
+    # The new version lines, one sync for the batch. A file saved since it was read keeps the
+    # save: the next push sends it, based on the new version.
+    atomic_write_many(writes, still=lambda target: stat_signature(target) == expected[target])
     with mirror.transaction() as db:
         db.executemany("INSERT OR REPLACE INTO sync_base(id, path, version, hash, deleted, content) "
                        "VALUES (?,?,?,?,?,?)", base_rows)  # fmt: skip
@@ -280,22 +321,26 @@ def _send(
         scan(mirror, written)
 
 
-def _needs_version_write(change: Change, root: Path) -> bool:
+def _needs_version_write(change: Change, root: Path) -> tuple[int, int, int] | None:
     """Whether the accepted content (its new version line) should replace the file: only if the file
     differs from it and is still exactly what the change was read from. A file edited since — even
     long since, when a batch from the outbox is answered at last — is left alone; the next push
-    sends the edit, based on the new version."""
+    sends the edit, based on the new version. Returns the file's stat signature as it was seen
+    (for the re-check right before writing), or None to leave the file alone."""
     from agentsync.artifact import content_hash
+    from agentsync.fsutil import stat_signature
 
     if change.hash is not None and change.hash == change.source_hash:
-        return False  # sent exactly as the file was read: nothing to write
+        return None  # sent exactly as the file was read: nothing to write
+    path = root / change.path
+    seen = stat_signature(path)  # before reading: a save after this is caught by the re-check
     try:
-        current = (root / change.path).read_bytes()
+        current = path.read_bytes()
     except FileNotFoundError:
-        return False
-    if current == (change.content or "").encode("utf-8"):
-        return False
-    return change.source_hash is not None and content_hash(current) == change.source_hash
+        return None
+    if seen is None or current == (change.content or "").encode("utf-8"):
+        return None
+    return seen if change.source_hash is not None and content_hash(current) == change.source_hash else None
 
 
 @dataclass
@@ -309,6 +354,7 @@ class PullReport:
     restored: list[tuple[str, str]] = field(default_factory=list)  # (id, message): an edit won over a deletion
     overrides: list[Override] = field(default_factory=list)
     problems: list[AgentsyncError] = field(default_factory=list)
+    deferred: list[str] = field(default_factory=list)  # paths edited while pulling: left for the next pull
 
     @property
     def ok(self) -> bool:
@@ -328,7 +374,7 @@ def _pull_chunk(
     what the remote gives; the next pull recognises them and records them as agreed."""
     from agentsync.artifact import content_hash, parse_text
     from agentsync.errors import UnsafePathError
-    from agentsync.fsutil import atomic_write_many, remove_stale_temps
+    from agentsync.fsutil import atomic_write_many, remove_stale_temps, stat_signature
     from agentsync.merge import Sides, apply_strategy
     from agentsync.paths import artifact_path
     from agentsync.scanner import Parsed, scan
@@ -338,9 +384,14 @@ def _pull_chunk(
     base_rows: list[tuple[Any, ...]] = []
     conflict_rows: list[tuple[Any, ...]] = []
     writes: list[tuple[Path, bytes]] = []
-    removals: list[str] = []  # files of artifacts the remote deleted
-    moved_from: list[str] = []  # old paths of artifacts the remote renamed
+    removals: list[tuple[str, str]] = []  # (id, file) of artifacts the remote deleted
+    moved_from: list[tuple[str, str]] = []  # (id, old path) of artifacts the remote renamed
     written: dict[str, tuple[Parsed, int]] = {}  # what was written, already parsed: not read back
+    # Every file is checked once more right before it is replaced: one saved since it was read
+    # (by someone editing it now) is left alone, and its row waits for the next pull.
+    expected: dict[Path, Any] = {}  # target -> its stat signature when read (None: must not exist)
+    owner: dict[Path, str] = {}  # target -> artifact id
+    deferred: set[str] = set()
     ids = [row[0] for row in rows]
     marks = ",".join("?" * len(ids))
     locals_by_id = {r[0]: r[1:] for r in db.execute(f"SELECT id, path, hash FROM artifacts WHERE id IN ({marks})", ids)}
@@ -369,7 +420,7 @@ def _pull_chunk(
                 report.restored.append((rid, f"deleted on the remote (v{rversion} by {rauthor}) but edited here: "
                                              "kept, and restored on the remote by the next push"))  # fmt: skip
             elif local is not None:
-                removals.append(local[0])
+                removals.append((rid, local[0]))
             base_rows.append((rid, rpath, rversion, None, 1, None))
             continue
         target = root / safe_path
@@ -380,7 +431,12 @@ def _pull_chunk(
         type_name = matcher.type_of(safe_path) or ""
         artifact = parse_text(safe_path, rcontent, type_name, content_hash(rcontent.encode()))
         old_path = local[0] if local else None
-        disk = (root / old_path).read_bytes() if old_path and (root / old_path).exists() else None
+        seen = stat_signature(root / old_path) if old_path else None  # before reading: see `expected`
+        try:
+            disk = (root / old_path).read_bytes() if old_path and seen is not None else None
+        except FileNotFoundError:  # deleted this very moment: the next pull sees it
+            deferred.add(rid)
+            continue
         text = guard.apply(artifact, disk)
         data = text.encode("utf-8")
         if disk is not None and disk == data and old_path == safe_path:
@@ -391,8 +447,14 @@ def _pull_chunk(
             # version line the first push wrote is no edit; it fast-forwards.
             clean = _differs_only_in_version(disk, text, rversion)
         if disk is not None and local is not None and content_hash(disk) != local[1]:
-            _conflict(report, conflict_rows, where, "pull", "edited while pulling; pull again")
+            deferred.add(rid)  # saved since the scan a moment ago: the next pull merges it
             continue
+
+        def write(path: Path, data: bytes, rid: str = rid, seen: Any = seen, old_path: str | None = old_path) -> None:
+            writes.append((path, data))
+            expected[path] = seen if old_path is not None and path == root / old_path else stat_signature(path)
+            owner[path] = rid
+
         if local is None and not fresh:
             # Deleted here, changed there: the edit wins and the file comes back.
             report.restored.append((rid, f"deleted here but changed on the remote (v{rversion} by {rauthor}): "
@@ -410,9 +472,9 @@ def _pull_chunk(
                 if result.text != text:  # a local change the next push sends: its history says why
                     notes.append((rid, overridden))
             merged_data = result.text.encode("utf-8", errors="surrogateescape")
-            writes.append((root / keep_path, merged_data))
+            write(root / keep_path, merged_data)
             if old_path and old_path != keep_path:
-                moved_from.append(old_path)
+                moved_from.append((rid, old_path))
             if result.clean:
                 report.merged.append(keep_path)
                 base_rows.append((rid, safe_path, rversion, content_hash(data), 0, text))
@@ -424,19 +486,31 @@ def _pull_chunk(
                           "edit the file, then `agentsync resolve " + rid + " --merged` (or --ours / --theirs)",
                           (base_text[0] if base_text else None, ours, text, content_hash(data)))  # fmt: skip
             continue
-        writes.append((target, data))
+        write(target, data)
         if len(data) <= max_size and "\x00" not in text:  # else the scan reads it and reports why it cannot
             final = artifact if text == artifact.content else parse_text(safe_path, text, type_name, content_hash(data))
             written[safe_path] = (Parsed.of(final), len(data))
         if old_path and old_path != safe_path:
-            moved_from.append(old_path)
+            moved_from.append((rid, old_path))
         report.written.append(safe_path)
         base_rows.append((rid, safe_path, rversion, content_hash(data), 0, text))
     remove_stale_temps(target.parent for target, _ in writes)  # left by a writer that was killed
-    atomic_write_many(writes)
-    for path in removals + moved_from:
-        (root / path).unlink(missing_ok=True)
-    report.deleted.extend(removals)
+    skipped = atomic_write_many(writes, still=lambda target: stat_signature(target) == expected[target])
+    deferred.update(owner[target] for target in skipped)
+    hashes = {row[0]: row[3] for row in base_rows}
+    for rid, path in removals:
+        if _unchanged(root / path, locals_by_id[rid][1]):
+            (root / path).unlink(missing_ok=True)
+            report.deleted.append(path)
+        else:
+            deferred.add(rid)
+    for rid, path in moved_from:
+        if rid not in deferred and _unchanged(root / path, hashes.get(rid), locals_by_id[rid][1]):
+            (root / path).unlink(missing_ok=True)
+    if deferred:
+        _drop_deferred(deferred, report, base_rows, conflict_rows, notes, written, locals_by_id, rows)
+        writes = [item for item in writes if owner[item[0]] not in deferred]
+        moved_from = [item for item in moved_from if item[0] not in deferred]
     with mirror.transaction() as tx:
         tx.executemany("INSERT OR REPLACE INTO sync_base(id, path, version, hash, deleted, content) "
                        "VALUES (?,?,?,?,?,?)", base_rows)  # fmt: skip
@@ -444,9 +518,41 @@ def _pull_chunk(
                        "recorded_at, base, ours, theirs, theirs_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                        conflict_rows)  # fmt: skip
         tx.executemany("INSERT OR REPLACE INTO notes(id, summary) VALUES (?, ?)", notes)
-    touched = [target.relative_to(root).as_posix() for target, _ in writes] + removals + moved_from
+    touched = [target.relative_to(root).as_posix() for target, _ in writes]
+    touched += [path for _, path in removals] + [path for _, path in moved_from]
     if touched:
         scan(mirror, touched, written=written)
+
+
+def _unchanged(path: Path, *hashes: str | None) -> bool:
+    """Whether ``path`` (about to be removed) still holds one of ``hashes``, or is gone already."""
+    from agentsync.artifact import content_hash
+
+    try:
+        return content_hash(path.read_bytes()) in hashes
+    except FileNotFoundError:
+        return True
+
+
+def _drop_deferred(
+    deferred: set[str], report: PullReport, base_rows: list[tuple[Any, ...]], conflict_rows: list[tuple[Any, ...]],
+    notes: list[tuple[str, str]], written: dict[str, Any], locals_by_id: dict[str, Any], rows: list[tuple[Any, ...]],
+) -> None:  # fmt: skip
+    """Take the artifacts whose files were saved during the pull out of what it records: their
+    rows stay fetched-not-applied, so the next pull merges them with the save."""
+    paths = {row[0]: row[1] for row in rows if row[0] in deferred}
+    for rid in sorted(deferred):
+        local = locals_by_id.get(rid)
+        report.deferred.append(local[0] if local else paths.get(rid, rid))
+    mine = {paths[rid] for rid in paths} | {locals_by_id[rid][0] for rid in deferred if rid in locals_by_id}
+    base_rows[:] = [row for row in base_rows if row[0] not in deferred]
+    conflict_rows[:] = [row for row in conflict_rows if row[0] not in deferred]
+    notes[:] = [note for note in notes if note[0] not in deferred]
+    report.conflicts[:] = [c for c in report.conflicts if c[0] not in deferred]
+    report.written[:] = [path for path in report.written if path not in mine]
+    report.merged[:] = [path for path in report.merged if path not in mine]
+    for path in mine:
+        written.pop(path, None)
 
 
 def _differs_only_in_version(disk: bytes, text: str, version: int) -> bool:
@@ -478,10 +584,15 @@ def _conflict(
     rows.append((where.id, where.path, kind, where.version, where.author, message, _now(), *sides))
 
 
-def fetch(mirror: Mirror, remote: Remote, page_size: int = PAGE_SIZE) -> int:
+def fetch(mirror: Mirror, remote: Remote, page_size: int = PAGE_SIZE, progress: Progress | None = None) -> int:
     """Store the remote's changes after the cursor; each page and the new cursor in one transaction."""
+    with synclock.hold(mirror.config, "fetch"):
+        return _fetch(mirror, remote, page_size, progress)
+
+
+def _fetch(mirror: Mirror, remote: Remote, page_size: int, progress: Progress | None) -> int:
     bind_remote(mirror, remote)
-    cursor = int(mirror.get_meta(CURSOR_KEY) or 0)
+    cursor = start = int(mirror.get_meta(CURSOR_KEY) or 0)
     fetched = 0
     while True:
         page = remote.pull(cursor, page_size)
@@ -499,11 +610,21 @@ def fetch(mirror: Mirror, remote: Remote, page_size: int = PAGE_SIZE) -> int:
         fetched += len(page.rows)
         if len(page.rows) < page_size:
             return fetched
+        if progress is not None:  # in change numbers: the feed's rows are a subset of them
+            progress(cursor - start, max(page.head - start, cursor - start))
 
 
-def pull(mirror: Mirror, remote: Remote) -> PullReport:
-    """Fetch, then bring clean files up to date and record conflicts for files edited on both sides."""
-    report = PullReport(fetched=fetch(mirror, remote))
+def pull(mirror: Mirror, remote: Remote, progress: Progress | None = None, *, rescan: bool = True) -> PullReport:
+    """Fetch, then bring clean files up to date and record conflicts for files edited on both sides.
+    ``progress(done, total)`` hears about a long fetch, then about the files being written. The
+    work tree is scanned first unless ``rescan`` is False (the watcher keeps the mirror current;
+    a file saved but not yet mirrored is still never written over: see ``_pull_chunk``)."""
+    with synclock.hold(mirror.config, "pull"):
+        return _pull(mirror, remote, progress, rescan)
+
+
+def _pull(mirror: Mirror, remote: Remote, progress: Progress | None, rescan: bool) -> PullReport:
+    report = PullReport(fetched=_fetch(mirror, remote, PAGE_SIZE, progress))
     cursor = mirror.get_meta(CURSOR_KEY) or "0"
     if not report.fetched and mirror.get_meta(APPLIED_KEY) == cursor:
         return report  # nothing arrived, and everything fetched before was applied (or waits in a conflict)
@@ -520,7 +641,8 @@ def pull(mirror: Mirror, remote: Remote) -> PullReport:
     from agentsync.paths import Matcher
     from agentsync.scanner import BULK_THRESHOLD, scan
 
-    scan(mirror)  # which files have local edits, as of now
+    if rescan:
+        scan(mirror)  # which files have local edits, as of now
     matcher = Matcher.from_config(mirror.config)
     guard = GitFieldGuard(mirror)
     with mirror.transaction() as tx:  # a push that met a newer version: this pull merges it
@@ -530,8 +652,11 @@ def pull(mirror: Mirror, remote: Remote) -> PullReport:
     with mirror.deferred_index() if large else contextlib.nullcontext():
         for start in range(0, len(pending), PULL_CHUNK):
             _pull_chunk(mirror, pending[start : start + PULL_CHUNK], waiting, matcher, guard, report)
+            if progress is not None:
+                progress(min(start + PULL_CHUNK, len(pending)), len(pending))
     report.overrides.extend(guard.overrides)
-    _applied_through(mirror, cursor)
+    if not report.deferred:  # else the next pull must look again, even with nothing new to fetch
+        _applied_through(mirror, cursor)
     return report
 
 

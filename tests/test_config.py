@@ -22,6 +22,19 @@ def test_default_config_round_trips(tmp_path: Path) -> None:
     assert config.git_fields == ("status",)
 
 
+def test_watch_settings_and_auto_push(tmp_path: Path) -> None:
+    default = config_module.load(write(tmp_path, config_module.render_default()))
+    assert default.auto_push is False and default.watch == config_module.WatchSettings()
+    text = "auto_push: true\nwatch: {poll_interval: 2, debounce: 0.5, notify: false}\n"
+    config = config_module.load(write(tmp_path, text))
+    assert config.auto_push is True
+    assert config.watch == config_module.WatchSettings(debounce=0.5, push_delay=0.5, poll_interval=2.0, notify=False)
+    with pytest.raises(
+        ConfigError, match=r"`watch.poll_interval` is 0; use seconds between checks .* from 0.2 to 3600"
+    ):
+        config_module.load(write(tmp_path, "watch: {poll_interval: 0}\n"))
+
+
 def test_unknown_key_names_file_key_and_allowed(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         config_module.load(write(tmp_path, "version: 1\nglob: x\n"))
@@ -38,6 +51,12 @@ def test_unknown_key_names_file_key_and_allowed(tmp_path: Path) -> None:
         ("types:\n  Plan!:\n    globs: [p/*.md]\n", "types.Plan!"),
         ("types:\n  plan:\n    globs: [p/*.md]\n    id_prefix: lower\n", "types.plan.id_prefix"),
         ("max_file_size: 10\n", "max_file_size"),
+        ("auto_push: yes please\n", "auto_push"),
+        ("watch: 5\n", "watch"),
+        ("watch: {debounce: 0}\n", "watch.debounce"),
+        ("watch: {poll_interval: fast}\n", "watch.poll_interval"),
+        ("watch: {notify: 1}\n", "watch.notify"),
+        ("watch: {interval: 3}\n", "watch.interval"),
         ("git_fields: {a: 1}\n", "git_fields"),
         ("version: 2\n", "version"),
     ],

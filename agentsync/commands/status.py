@@ -37,6 +37,9 @@ def run(directory: Path | None, *, as_json: bool) -> int:
         total = mirror.count()
         problems = mirror.problems()
         remote_state = _remote_state(config, mirror)
+    from agentsync.watcher import watcher_state
+
+    watcher = watcher_state(config)
     head = repo.head_commit()
     branch = None if repo.repo.head_is_unborn or repo.repo.head_is_detached else repo.repo.head.shorthand
     if as_json:
@@ -49,6 +52,7 @@ def run(directory: Path | None, *, as_json: bool) -> int:
                 "differences": [d.to_json() for d in found],
                 "problems": [{"path": p, "line": line, "message": m} for p, line, m in problems],
                 "remote": remote_state,
+                "watcher": watcher,
             }
         )
         return 0
@@ -72,7 +76,32 @@ def run(directory: Path | None, *, as_json: bool) -> int:
     if problems:
         click.echo(f"{len(problems)} file(s) could not be mirrored; `agentsync mirror` lists them")
     _show_remote(remote_state)
+    _show_watcher(watcher)
     return 0
+
+
+def _show_watcher(state: dict[str, Any] | None) -> None:
+    """Whether `agentsync watch` runs here, its last sync, lag and errors."""
+    if state is None:
+        click.echo("watcher: not running (`agentsync watch --detach` starts one)")
+        return
+    if not state["running"]:
+        how = "was killed" if state["state"] == "died" else "stopped"
+        click.echo(f"watcher: not running ({how}; last seen {state.get('updated_at')})")
+        return
+    push = "auto-push on" if state.get("push") else "auto-push off"
+    live = "notifications" if state.get("notifications") else f"head checked every {state.get('poll_interval'):g} s"
+    click.echo(f"watcher: running (pid {state['pid']} since {state.get('started_at')}; {push}; {live})")
+    last = state.get("last_sync")
+    if last:
+        click.echo(f"  last sync {last['at']}: {last['summary']}")
+    if state.get("lag"):
+        click.echo(f"  lag: {state['lag']} change(s) not pulled yet")
+    if state.get("state") == "backoff" and state.get("last_error"):
+        click.echo(f"  remote unreachable, retrying: {state['last_error']['message']}")
+    elif state.get("errors") and state.get("last_error"):
+        error = state["last_error"]
+        click.echo(f"  {state['errors']} error(s); last at {error['at']}: {error['message']}")
 
 
 def _remote_state(config: Config, mirror: Mirror) -> dict[str, Any] | None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from agentsync.commands._common import echo_json, load_config, warn
+from agentsync.commands._common import ProgressBar, echo_json, load_config, want_progress, warn
 from agentsync.mirror import Mirror
 
 if TYPE_CHECKING:
@@ -22,23 +22,14 @@ def run_push(directory: Path | None) -> int:
     """Push; changes the remote has moved past are merged at once (as `pull` would) and the clean
     merges pushed again, so one command settles what it can and names what it cannot."""
     from agentsync.gitrepo import user_identity
-    from agentsync.sync import pull, push
+    from agentsync.sync import push_merging
 
-    merge = None
     with _with_remote(directory) as (config, remote), Mirror.open(config) as mirror:
-        identity = user_identity(config.root)
-        report = push(mirror, remote, identity)
-        for answer in report.conflicts:
-            who = f" by {answer.remote.author}" if answer.remote else ""
-            version = f"v{answer.remote.version}" if answer.remote else "a newer version"
-            warn(f"conflict: {answer.id} changed on the remote ({version}{who}); merging")
-        if report.conflicts:
-            merge = pull(mirror, remote)
-            again = push(mirror, remote, identity) if merge.merged else None
-            report.conflicts = again.conflicts if again else []
-            if again:
-                report.applied.extend(again.applied)
-                report.locked.extend(again.locked)
+        report, merge = push_merging(mirror, remote, user_identity(config.root))
+    for answer in report.met_newer:
+        who = f" by {answer.remote.author}" if answer.remote else ""
+        version = f"v{answer.remote.version}" if answer.remote else "a newer version"
+        warn(f"conflict: {answer.id} changed on the remote ({version}{who}); merging")
     if merge is not None:
         _report_pull(merge, config.state_dir, summary=False)
     for answer in report.locked:
@@ -57,8 +48,12 @@ def run_push(directory: Path | None) -> int:
 def run_pull(directory: Path | None) -> int:
     from agentsync.sync import pull
 
-    with _with_remote(directory) as (config, remote), Mirror.open(config) as mirror:
-        report = pull(mirror, remote)
+    bar = ProgressBar("pulling", enabled=want_progress(), threshold=2000)
+    try:
+        with _with_remote(directory) as (config, remote), Mirror.open(config) as mirror:
+            report = pull(mirror, remote, bar)
+    finally:
+        bar.close()
     _report_pull(report, config.state_dir, summary=True)
     return 0 if report.ok else 1
 
@@ -84,6 +79,8 @@ def _report_pull(report: PullReport, state_dir: Path, *, summary: bool) -> None:
         warn(f"resolved by strategy: {artifact_id}: {message}")
     for artifact_id, message in report.conflicts:
         warn(f"conflict: {artifact_id}: {message}")
+    for path in report.deferred:
+        warn(f"left for the next pull: {path} was saved while pulling (never written over)")
     for problem in report.problems:
         warn(f"error: {problem}")
     if summary:

@@ -81,3 +81,12 @@ def _open(config: Config, start_local: bool) -> Remote:
     from agentsync.remotes.local import open_local
 
     return open_local(project, start=start_local)
+
+
+def notification_url(remote: Remote) -> str | None:
+    """The PostgreSQL URL to listen on for ``remote``'s change notifications; None if it has none
+    (Supabase over HTTP: watchers check its head instead)."""
+    from agentsync.remotes.postgres import PostgresRemote
+
+    inner = remote.inner if isinstance(remote, RetryingRemote) else remote
+    return inner.url if isinstance(inner, PostgresRemote) else None

@@ -12,7 +12,7 @@ from typing import Any
 from agentsync.errors import RemoteError, RemoteUnavailable
 from agentsync.remotes.base import Change, LockResult, Page, PushResult, RemoteRow
 
-__all__ = ["PostgresRemote", "RemoteUnavailable", "connect", "first_line", "redact"]
+__all__ = ["ChangeListener", "PostgresRemote", "RemoteUnavailable", "connect", "first_line", "redact"]
 
 
 def redact(url: str) -> str:
@@ -112,3 +112,68 @@ class PostgresRemote:
                 self._connection.close()
             finally:
                 self._connection = None
+
+
+CHANGES_CHANNEL = "agentsync_changes"
+
+
+class ChangeListener:
+    """Hears the remote's change notifications (``sql/0005``) for one project on a connection of
+    its own, in a background thread, and calls ``on_change(head)`` for each; ``on_change(None)``
+    after it (re)connects, since notifications sent while it was away are lost.
+
+    A lost connection is retried with growing pauses; ``connected`` says whether it listens now.
+    """
+
+    def __init__(self, url: str, project: str, on_change: Any, *, max_pause: float = 30.0) -> None:
+        import threading
+
+        self.url = url
+        self.project = project
+        self.on_change = on_change
+        self.max_pause = max_pause
+        self.connected = False
+        self.error: str | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="agentsync-listen", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        import json
+
+        pause = 0.5
+        while not self._stop.is_set():
+            try:
+                connection = connect(self.url, connect_timeout=5)
+            except RemoteError as exc:
+                self.error = str(exc)
+                self._stop.wait(pause)
+                pause = min(pause * 2, self.max_pause)
+                continue
+            try:
+                connection.execute(f"LISTEN {CHANGES_CHANNEL}")
+                self.connected, self.error, pause = True, None, 0.5
+                self.on_change(None)  # anything committed while not listening
+                while not self._stop.is_set():
+                    for note in connection.notifies(timeout=1.0):  # wakes each second to see `stop`
+                        try:
+                            payload = json.loads(note.payload)
+                        except ValueError:
+                            continue
+                        if isinstance(payload, dict) and payload.get("project") == self.project:
+                            self.on_change(int(payload.get("head") or 0))
+            except Exception as exc:  # the server went away: listen again when it is back
+                self.error = f"change notifications lost: {first_line(exc)}"
+            finally:
+                self.connected = False
+                try:
+                    connection.close()
+                except Exception:
+                    pass
+            self._stop.wait(pause)
