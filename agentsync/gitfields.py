@@ -162,6 +162,19 @@ class GitFieldGuard:
             self._refreshed = True
         return True
 
+    def head_text(self, path: str) -> str | None:
+        """The file at ``path`` as HEAD has it (None if HEAD has none, or there is no Git): the
+        common ancestor of a clone's file and the remote's, before they ever synced."""
+        if not self._heads_ready() or self._repo is None:
+            return None
+        row = self.mirror.connection.execute("SELECT blob FROM git_heads WHERE path = ?", (path,)).fetchone()
+        if row is None:
+            return None
+        try:
+            return self._repo.read_blob(row[0]).decode("utf-8", errors="surrogateescape")
+        except (AgentsyncError, KeyError, ValueError):
+            return None
+
     def apply(self, artifact: Artifact, disk: bytes | None) -> str:
         """``artifact.content`` with Git's git-field values; ``disk`` is the current file, if any."""
         git_fields = self.mirror.config.git_fields

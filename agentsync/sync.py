@@ -460,11 +460,14 @@ def _pull_chunk(
             report.restored.append((rid, f"deleted here but changed on the remote (v{rversion} by {rauthor}): "
                                          f"restored at {safe_path}"))  # fmt: skip
         elif not (clean or fresh) and local is not None and disk is not None:
-            base_text = db.execute("SELECT content FROM sync_base WHERE id = ?", (rid,)).fetchone()
+            agreed = db.execute("SELECT content FROM sync_base WHERE id = ?", (rid,)).fetchone()
+            # Never synced here (a fresh clone): the file as Git's HEAD has it is what both sides
+            # started from, so a file nobody touched here simply takes the remote's edits.
+            base = agreed[0] if agreed else (guard.head_text(local[0]) if bhash is None else None)
             ours = disk.decode("utf-8", errors="surrogateescape")
             # A rename on either side applies: the remote's path if it moved it, else ours.
             keep_path = local[0] if (bpath is not None and rpath == bpath and local[0] != bpath) else safe_path
-            sides = Sides(rid, type_name, base_text[0] if base_text else None, ours, text, rversion, rauthor,
+            sides = Sides(rid, type_name, base, ours, text, rversion, rauthor,
                           (root / old_path).stat().st_mtime if old_path else 0.0, str(rupdated or ""))  # fmt: skip
             result, overridden = apply_strategy(strategies.get(type_name, "merge"), sides, git_fields)
             if overridden:
@@ -476,7 +479,8 @@ def _pull_chunk(
             if old_path and old_path != keep_path:
                 moved_from.append((rid, old_path))
             if result.clean:
-                report.merged.append(keep_path)
+                # Taking the remote's text whole is a fast-forward, not a local change to push.
+                (report.written if merged_data == data else report.merged).append(keep_path)
                 base_rows.append((rid, safe_path, rversion, content_hash(data), 0, text))
             else:
                 where = _Where(rid, keep_path, rversion, rauthor)
@@ -484,7 +488,7 @@ def _pull_chunk(
                 _conflict(report, conflict_rows, where, "merge",
                           f"changed here and on the remote (v{rversion} by {rauthor}): conflicting {what}; "
                           "edit the file, then `agentsync resolve " + rid + " --merged` (or --ours / --theirs)",
-                          (base_text[0] if base_text else None, ours, text, content_hash(data)))  # fmt: skip
+                          (base, ours, text, content_hash(data)))  # fmt: skip
             continue
         write(target, data)
         if len(data) <= max_size and "\x00" not in text:  # else the scan reads it and reports why it cannot

@@ -327,3 +327,37 @@ def test_a_clone_that_never_synced_fast_forwards_the_first_pushs_version_line(
     a.write("stories/S-1.md", a.read("stories/S-1.md").decode().replace("Body.", "Ada's."))
     assert sync_push(a, remote, "ada").applied == [("S-1", 2)]
     assert [c[0] for c in sync_pull(b, remote).conflicts] == ["S-1"]
+
+
+def test_a_fresh_clone_takes_edits_made_after_the_commit_using_heads_file_as_the_base(
+    clones: tuple[GitRepo, GitRepo, PostgresRemote],
+) -> None:
+    """Both clones have the committed file; A edits it (uncommitted) and pushes. B never synced,
+    so Git's HEAD is what both started from: B's untouched copy takes the edit whole, and an
+    edit B made elsewhere in the file merges with it instead of conflicting."""
+    import subprocess
+
+    from tests.conftest import git_environment
+
+    a, _, remote = clones
+    committed = artifact("S-1", "One", body="First line.\n\nSecond line.\n").replace("version: 1\n", "version: 0\n")
+    a.write("stories/S-1.md", committed)
+    a.commit_all("story")
+
+    def clone(name: str) -> GitRepo:
+        folder = a.root.parent / name
+        subprocess.run(["git", "clone", "-q", str(a.root), str(folder)], check=True, env=git_environment())
+        return GitRepo(folder)
+
+    b, c = clone("fresh-b"), clone("fresh-c")
+    a.write("stories/S-1.md", committed.replace("First line.", "First line, edited by Ada."))
+    assert sync_push(a, remote, "ada").applied == [("S-1", 1)]
+    got = sync_pull(b, remote)
+    assert got.conflicts == [] and got.written == ["stories/S-1.md"] and got.merged == []
+    assert b.read("stories/S-1.md") == a.read("stories/S-1.md")
+
+    c.write("stories/S-1.md", committed.replace("Second line.", "Second line, edited by Cy."))
+    got = sync_pull(c, remote)
+    assert got.conflicts == [] and got.merged == ["stories/S-1.md"]
+    merged = c.read("stories/S-1.md").decode()
+    assert "First line, edited by Ada." in merged and "Second line, edited by Cy." in merged
