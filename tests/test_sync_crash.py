@@ -36,16 +36,36 @@ def output(repo: GitRepo, command: str) -> str:
 
 
 def kill_at_random(repo: GitRepo, url: str, command: str, rounds: int, rng: random.Random) -> list[int | None]:
-    """Kill ``command`` at random moments; return each run's exit code (None: killed while working)."""
+    """Kill ``command`` at random moments once it is at work; return each run's exit code (None:
+    killed while working). "At work": its first batch is in the outbox (push) or its first page of
+    the feed is stored (pull); a fixed delay from the start would let a fast machine finish first."""
+    table = "outbox" if command == "push" else "remote_rows"
     outcomes: list[int | None] = []
     for _ in range(rounds):
         process = cli(repo, url, command)
-        time.sleep(rng.uniform(0.1, 0.45))  # a run takes ~0.7 s (0.3 s of it start-up): cut it anywhere
+        deadline = time.monotonic() + 30
+        while process.poll() is None and not _has_rows(repo, table) and time.monotonic() < deadline:
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0.0, 0.1))  # then cut it anywhere in what follows
         outcomes.append(process.poll())
         process.send_signal(signal.SIGKILL)
         process.wait()
         assert_intact(repo)
     return outcomes
+
+
+def _has_rows(repo: GitRepo, table: str) -> bool:
+    db = repo.root / ".agentsync" / "agentsync.db"
+    if not db.exists():
+        return False
+    try:
+        connection = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True, timeout=0.05)
+        try:
+            return connection.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return False  # not created yet, or busy
 
 
 def assert_intact(repo: GitRepo) -> None:
