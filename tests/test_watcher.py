@@ -183,9 +183,9 @@ def test_a_save_in_one_clone_appears_in_the_other_by_itself(tmp_path: Path, remo
     assert "updated stories/S-1.md from the remote" in in_b.messages("pulled")
 
 
-def test_a_file_edited_while_a_remote_change_arrives_is_merged_or_marked_never_overwritten(
-    tmp_path: Path, remote_url: str
-) -> None:
+@pytest.fixture
+def shared_plan(tmp_path: Path, remote_url: str) -> Iterator[tuple[GitRepo, GitRepo, PostgresRemote]]:
+    """Clones a and b, both at v1 of plans/P-1.md (two body lines), and a client of their remote."""
     a = make_clone(tmp_path / "a", remote_url)
     b = make_clone(tmp_path / "b", remote_url, email="bo@example.com")
     remote = PostgresRemote(remote_url, "team")
@@ -194,6 +194,14 @@ def test_a_file_edited_while_a_remote_change_arrives_is_merged_or_marked_never_o
         push(mirror, remote, "ada@example.com")
     with b.mirror() as mirror:
         pull(mirror, remote)
+    yield a, b, remote
+    remote.close()
+
+
+def test_a_file_edited_while_a_remote_change_arrives_is_merged_or_marked_never_overwritten(
+    shared_plan: tuple[GitRepo, GitRepo, PostgresRemote],
+) -> None:
+    a, b, remote = shared_plan
     with watching(b) as in_b:
         # b edits the body; a changes the title meanwhile: both land in b's file.
         b.write("plans/P-1.md", b.read("plans/P-1.md").decode().replace("Line two.", "Line two, by Bo."))
@@ -216,24 +224,16 @@ def test_a_file_edited_while_a_remote_change_arrives_is_merged_or_marked_never_o
     with b.mirror() as mirror:
         assert [row[0] for row in mirror.connection.execute("SELECT id FROM conflicts")] == ["P-1"]
     assert "merged the remote's change into plans/P-1.md" in in_b.messages("pulled")
-    remote.close()
 
 
 def test_a_pull_never_writes_over_a_save_made_after_the_file_was_read(
-    tmp_path: Path, remote_url: str, monkeypatch: pytest.MonkeyPatch
+    shared_plan: tuple[GitRepo, GitRepo, PostgresRemote], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The last check happens right before each rename: a save that lands between the pull's read
     and its write (an editor's, here forced into that moment) is kept, and merged by the next pull."""
     from agentsync import fsutil
 
-    a = make_clone(tmp_path / "a", remote_url)
-    b = make_clone(tmp_path / "b", remote_url, email="bo@example.com")
-    remote = PostgresRemote(remote_url, "team")
-    a.write("plans/P-1.md", artifact("P-1", "Shared", body="Line one.\n\nLine two.\n"))
-    with a.mirror() as mirror:
-        push(mirror, remote, "ada@example.com")
-    with b.mirror() as mirror:
-        pull(mirror, remote)
+    a, b, remote = shared_plan
     a.write("plans/P-1.md", a.read("plans/P-1.md").decode().replace("Line one.", "Line one, from a."))
     with a.mirror() as mirror:
         push(mirror, remote, "ada@example.com")
@@ -257,7 +257,6 @@ def test_a_pull_never_writes_over_a_save_made_after_the_file_was_read(
     assert again.merged == ["plans/P-1.md"]
     final = b.read("plans/P-1.md").decode()
     assert "Line one, from a." in final and "Line two, saved at the last moment." in final
-    remote.close()
 
 
 @contextmanager
