@@ -23,7 +23,7 @@ from agentsync.remotes.postgres import PostgresRemote
 from agentsync.sync import pull, push
 from agentsync.watcher import Watcher, WatchEvent, WatchOptions, watcher_state
 from tests.conftest import GitRepo, artifact, git_environment, make_git_repo
-from tests.remotes.conftest import connect, database, postgres_url  # noqa: F401  (fixtures)
+from tests.remotes.conftest import SupabaseProject, connect, database, postgres_url, supabase  # noqa: F401
 from tests.test_cli import run
 
 FAST = {"debounce": 0.1, "push_delay": 0.1, "poll_interval": 0.5}
@@ -419,3 +419,20 @@ def test_ctrl_c_stops_a_foreground_watcher_cleanly_and_a_killed_one_is_reported(
     assert again.stdout is not None and "watching" in again.stdout.readline()  # the kernel freed its lock
     again.terminate()
     assert again.wait(15) == 0
+
+
+def test_over_supabases_api_the_watcher_checks_the_head(
+    tmp_path: Path,
+    supabase: SupabaseProject,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An https:// remote has no notifications: changes arrive by the head check, through supabase-py."""
+    monkeypatch.setenv("SUPABASE_SERVICE_ROLE_KEY", supabase.keys["service_role"])
+    monkeypatch.delenv("AGENTSYNC_DATABASE_URL", raising=False)
+    a = make_clone(tmp_path / "a", supabase.url)
+    b = make_clone(tmp_path / "b", supabase.url, email="bo@example.com")
+    with watching(a, push=True), watching(b):
+        a.write("runbooks/R-1.md", artifact("R-1", "Restart the queue"))
+        wait_until(lambda: (b.root / "runbooks/R-1.md").exists(), what="R-1 in b")
+        record = json.loads((b.root / ".agentsync/watcher.json").read_text())
+    assert record["notifications"] is False and record["remote"] == supabase.url and record["lag"] == 0
