@@ -30,6 +30,11 @@ MARKER_MESSAGE = (
 )
 
 
+SECRET_ADVICE = (
+    "remove it, mark the line `agentsync: allow` if it is not secret, or `agentsync redact ID` (pushes refuse it too)"
+)
+
+
 @dataclass(frozen=True)
 class CheckProblem:
     path: str
@@ -66,6 +71,11 @@ def check_artifact(config: Config, artifact: Artifact) -> list[CheckProblem]:
                 MARKER_MESSAGE,
             )
         )
+    from agentsync.outbound import find, mask
+
+    for finding in find(artifact.path, text, config.outbound_scan):
+        what = f"{finding.what} ({finding.rule}: {mask(finding.text)}); {SECRET_ADVICE}"
+        problems.append(CheckProblem(artifact.path, finding.line, what))
     if artifact.layout == "frontmatter":
         missing = [key for key in config.required_fields if artifact.fields.get(key) in (None, "")]
         if missing:

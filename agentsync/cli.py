@@ -352,6 +352,43 @@ def watch_command(
     return command.run(_directory(ctx), push=push, poll_interval=poll_interval, quiet=quiet)
 
 
+@cli.command(name="redact")
+@click.argument("key", metavar="ID")
+@click.option("--dry-run", is_flag=True, help="Only list what would be replaced.")
+@click.pass_context
+def redact_command(ctx: click.Context, key: str, dry_run: bool) -> int:
+    """Replace the secrets (and personal data, if scanned) the outbound scan finds in an artifact's file
+    with [REDACTED:rule], so that it can be pushed."""
+    from agentsync.commands import redact as command
+
+    return command.run(_directory(ctx), key, dry_run=dry_run)
+
+
+@cli.command(name="audit")
+@click.option("--author", help="Only changes by this author (an email, as recorded).")
+@click.option("--since", metavar="WHEN", help="Only changes since a date or time (2026-11-01) or an age (12h, 7d).")
+@click.option("-n", "--limit", default=100, show_default=True, type=click.IntRange(1, 10_000), help="Most entries.")
+@click.option("--json", "as_json", is_flag=True, help="Print the entries as JSON.")
+@click.pass_context
+def audit_command(ctx: click.Context, author: str | None, since: str | None, limit: int, as_json: bool) -> int:
+    """Who changed what and when: the remote's append-only history of the project, newest first."""
+    from agentsync.commands import audit as command
+
+    return command.run(_directory(ctx), author=author, since=since, limit=limit, as_json=as_json)
+
+
+@cli.command(name="stats")
+@click.option("--last", default=200, show_default=True, type=click.IntRange(1, 1000), help="Operations to cover.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.pass_context
+def stats_command(ctx: click.Context, last: int, as_json: bool) -> int:
+    """How sync behaved here over recent runs: durations, artifacts pushed and pulled, conflicts,
+    errors, the queue and the lag."""
+    from agentsync.commands import stats as command
+
+    return command.run(_directory(ctx), last=last, as_json=as_json)
+
+
 @cli.command(name="conflicts")
 @click.option("--json", "as_json", is_flag=True, help="Print the conflicts as JSON.")
 @click.pass_context

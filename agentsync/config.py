@@ -33,7 +33,7 @@ DEFAULT_TYPES: dict[str, tuple[str, str]] = {
 _LOCATIONS = ("", "docs/", ".agent/cache/")
 _TOP_LEVEL_KEYS = {
     "version", "types", "git_fields", "allowed_values", "required_fields", "max_file_size", "remote", "remotes",
-    "project", "pre_push", "strategies", "auto_push", "watch",
+    "project", "pre_push", "strategies", "auto_push", "watch", "outbound_scan",
 }  # fmt: skip
 BUILTIN_STRATEGIES = ("merge", "ours", "theirs", "newest")
 _STRATEGY_NAME = re.compile(r"[a-z][a-z0-9_.-]{0,59}\Z")
@@ -82,6 +82,19 @@ class WatchSettings:
     notify: bool = True  # listen for the remote's change notifications when it is PostgreSQL
 
 
+@dataclass(frozen=True)
+class ScanSettings:
+    """``outbound_scan``: what the scan of outgoing artifacts looks for (see ``agentsync.outbound``)."""
+
+    personal_data: bool = False  # also emails and phone numbers
+    allow: tuple[str, ...] = ()  # rules never reported
+    allow_values: tuple[str, ...] = ()  # regular expressions: findings whose text matches are allowed
+    patterns: tuple[tuple[str, str], ...] = ()  # (rule name, regular expression) of the team's own
+
+
+_SCAN_KEYS = ("personal_data", "allow", "allow_values", "patterns")
+
+
 # key: (lowest, highest, what it is)
 WATCH_LIMITS: dict[str, tuple[float, float, str]] = {
     "debounce": (0.05, 10.0, "seconds a file must be quiet before it is mirrored"),
@@ -105,6 +118,7 @@ class Config:
     strategies: dict[str, str] = field(default_factory=dict)  # artifact type -> how its conflicts resolve
     auto_push: bool = False  # `agentsync watch` pushes local changes by itself
     watch: WatchSettings = field(default_factory=WatchSettings)
+    outbound_scan: ScanSettings = field(default_factory=ScanSettings)
 
     @property
     def project_name(self) -> str:
@@ -271,6 +285,7 @@ def from_dict(root: Path, data: Any, source: str = CONFIG_NAME) -> Config:
     if not isinstance(auto_push, bool):
         raise fail("auto_push", f"is {auto_push!r}; use true or false")
     watch = _parse_watch(data.get("watch"), fail)
+    outbound_scan = _parse_scan(data.get("outbound_scan"), fail)
     remotes_raw = data.get("remotes") or {}
     if not isinstance(remotes_raw, dict):
         raise fail("remotes", "must map a remote's name to `local`, a postgresql:// URL or a Supabase https:// URL")
@@ -299,7 +314,49 @@ def from_dict(root: Path, data: Any, source: str = CONFIG_NAME) -> Config:
         strategies={str(k): str(v) for k, v in strategies_raw.items()},
         auto_push=auto_push,
         watch=watch,
+        outbound_scan=outbound_scan,
     )
+
+
+def _parse_scan(raw: Any, fail: Any) -> ScanSettings:
+    if raw is None:
+        return ScanSettings()
+    if not isinstance(raw, dict):
+        raise fail("outbound_scan", f"must be a mapping with any of: {', '.join(_SCAN_KEYS)}")
+    unknown = set(map(str, raw)) - set(_SCAN_KEYS)
+    if unknown:
+        raise fail(f"outbound_scan.{sorted(unknown)[0]}", f"is not a known key; allowed: {', '.join(_SCAN_KEYS)}")
+    personal = raw.get("personal_data", False)
+    if not isinstance(personal, bool):
+        raise fail("outbound_scan.personal_data", f"is {personal!r}; use true or false")
+    patterns_raw = raw.get("patterns") or {}
+    if not isinstance(patterns_raw, dict):
+        raise fail("outbound_scan.patterns", "must map a rule name to a regular expression")
+    patterns: list[tuple[str, str]] = []
+    for name, pattern in patterns_raw.items():
+        if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name):
+            raise fail(f"outbound_scan.patterns.{name}", "is not a valid rule name: lowercase letters, digits and _")
+        _regex(pattern, f"outbound_scan.patterns.{name}", fail)
+        patterns.append((name, pattern))
+    allow = _string_list(raw.get("allow") or [], "outbound_scan.allow", fail)
+    if allow:
+        from agentsync.outbound import RULE_NAMES  # only when needed: hooks load the config on every run
+
+        known = set(RULE_NAMES) | {name for name, _ in patterns}
+        for name in allow:
+            if name not in known:
+                raise fail("outbound_scan.allow", f"has {name!r}, not a rule; rules: {', '.join(sorted(known))}")
+    values = _string_list(raw.get("allow_values") or [], "outbound_scan.allow_values", fail)
+    for value in values:
+        _regex(value, "outbound_scan.allow_values", fail)
+    return ScanSettings(personal, allow, values, tuple(patterns))
+
+
+def _regex(pattern: Any, key: str, fail: Any) -> None:
+    try:
+        re.compile(pattern)
+    except (re.error, TypeError) as exc:
+        raise fail(key, f"is not a valid regular expression: {exc}") from None
 
 
 def _parse_watch(raw: Any, fail: Any) -> WatchSettings:
@@ -442,6 +499,11 @@ def render_default(types: tuple[TypeConfig, ...] | None = None, project: str | N
         "# (`agentsync watch --push` does for one run). Its pacing, in seconds:",
         "auto_push: false",
         "# watch: {debounce: 0.2, push_delay: 0.5, poll_interval: 5, notify: true}",
+        "",
+        "# Before anything is pushed (and in `agentsync check`), artifacts are scanned for secrets:",
+        "# keys, tokens, private keys, URLs with passwords. A line marked `agentsync: allow` is let",
+        "# through. personal_data: true adds emails and phone numbers.",
+        "# outbound_scan: {personal_data: false, allow: [], allow_values: [], patterns: {}}",
         "",
         "# The project on the remote: every clone of this repository uses this name.",
         *([f"project: {project}"] if project else ["# project: my-repository"]),

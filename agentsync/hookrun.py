@@ -171,6 +171,8 @@ def pre_push(config: Config, args: list[str]) -> int:
         _say(f"pre-push: artifacts not synced: {exc} (they are kept and sent by the next push)")
         return 0
     outgoing = _paths_being_pushed(GitCommandLine(config.root), refs)
+    for finding in report.refused:
+        _say(f"pre-push: not synced: {finding}")
     problems = [(a.id, f"{a.id} is locked by {a.holder} until {a.expires_at}") for a in report.locked]
     problems += [(i, f"{i} has an unresolved sync conflict: {m}") for i, m in waiting.items()]
     relevant = [text for i, text in problems if outgoing is None or paths.get(i) in outgoing]

@@ -167,6 +167,22 @@ MIGRATIONS: list[str] = [
         summary TEXT NOT NULL
     );
     """,
+    # 6: every sync operation this clone ran (push, pull, fetch): what, when, how it went, how
+    # long it took, and how much it moved; `agentsync stats` reads it. Errors are one line, as
+    # shown to the user (URLs without passwords; never keys, tokens or contents).
+    """
+    CREATE TABLE operations (
+        seq INTEGER PRIMARY KEY,
+        operation TEXT NOT NULL,           -- push | pull | fetch
+        started_at TEXT NOT NULL,          -- ISO 8601, UTC
+        duration_ms INTEGER NOT NULL,
+        result TEXT NOT NULL,              -- ok | partial | error
+        pushed INTEGER NOT NULL DEFAULT 0,
+        pulled INTEGER NOT NULL DEFAULT 0,
+        conflicts INTEGER NOT NULL DEFAULT 0,
+        error TEXT
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -15,6 +15,7 @@ import contextlib
 import datetime
 import json
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -26,6 +27,7 @@ from agentsync.remotes.base import Answer, Change, Remote
 
 if TYPE_CHECKING:
     from agentsync.gitfields import GitFieldGuard, Override
+    from agentsync.outbound import Finding
     from agentsync.paths import Matcher
     from agentsync.scanner import Parsed, Progress
 
@@ -113,10 +115,11 @@ class PushReport:
     resent: int = 0  # batches from the outbox sent again
     problems: list[AgentsyncError] = field(default_factory=list)
     met_newer: list[Answer] = field(default_factory=list)  # conflicts `push_merging` merged (or tried to)
+    refused: list[Finding] = field(default_factory=list)  # what the outbound scan kept from leaving
 
     @property
     def ok(self) -> bool:
-        return not (self.conflicts or self.locked or self.problems)
+        return not (self.conflicts or self.locked or self.problems or self.refused)
 
 
 def _with_version(content: str, layout: str, version: int) -> str:
@@ -199,12 +202,49 @@ def changes_for(mirror: Mirror, pending: list[Pending]) -> list[Change]:
     return changes
 
 
+KEEP_OPERATIONS = 1000  # rows of `operations` kept: enough for `stats` over recent runs
+
+
+@contextlib.contextmanager
+def _recorded(mirror: Mirror, operation: str) -> Iterator[list[Any]]:
+    """Record one sync operation in the mirror's `operations` table, however it ends. The caller
+    puts its report in the yielded list."""
+    import time
+
+    started, clock = _now(), time.perf_counter()
+    holder: list[Any] = []
+    error: str | None = None
+    try:
+        yield holder
+    except BaseException as exc:  # recorded as it was shown: one line (URLs without passwords)
+        error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise
+    finally:
+        report = holder[0] if holder else None
+        pushed = len(report.applied) if isinstance(report, PushReport) else 0
+        pulled = report.fetched if isinstance(report, PullReport) else (report if isinstance(report, int) else 0)
+        conflicts = len(getattr(report, "conflicts", []) or [])
+        ok = error is None and (report is None or isinstance(report, int) or report.ok)
+        result = "ok" if ok else ("error" if error is not None else "partial")
+        elapsed = round((time.perf_counter() - clock) * 1000)
+        try:
+            with mirror.transaction() as db:
+                db.execute("INSERT INTO operations(operation, started_at, duration_ms, result, pushed, pulled, "
+                           "conflicts, error) VALUES (?,?,?,?,?,?,?,?)",
+                           (operation, started, elapsed, result, pushed, pulled, conflicts, error))  # fmt: skip
+                db.execute("DELETE FROM operations WHERE seq <= (SELECT max(seq) FROM operations) - ?",
+                           (KEEP_OPERATIONS,))  # fmt: skip
+        except AgentsyncError:
+            pass  # the record is a convenience: never the reason a sync fails
+
+
 def push(mirror: Mirror, remote: Remote, author: str, *, rescan: bool = True) -> PushReport:
     """Send local changes (after any batch left in the outbox) and apply the answers. The work tree
     is scanned first unless ``rescan`` is False (a caller that keeps the mirror current itself:
     the watcher)."""
-    with synclock.hold(mirror.config, "push"):
-        return _push(mirror, remote, author, rescan)
+    with synclock.hold(mirror.config, "push"), _recorded(mirror, "push") as record:
+        record.append(_push(mirror, remote, author, rescan))
+        return record[0]  # type: ignore[no-any-return]
 
 
 def push_merging(
@@ -213,8 +253,9 @@ def push_merging(
     """Push; changes the remote has moved past are merged at once (as `pull` does) and the clean
     merges pushed again, so one call settles what it can. Returns the push and, if it had to
     merge, the pull that did."""
-    with synclock.hold(mirror.config, "push"):
+    with synclock.hold(mirror.config, "push"), _recorded(mirror, "push") as record:
         report = _push(mirror, remote, author, rescan)
+        record.append(report)
         if not report.conflicts:
             return report, None
         report.met_newer = list(report.conflicts)
@@ -242,7 +283,9 @@ def _push(mirror: Mirror, remote: Remote, author: str, rescan: bool) -> PushRepo
         report.resent += 1
     pending = pending_changes(mirror)
     for start in range(0, len(pending), BATCH_CHANGES):  # contents are read a batch at a time
-        batch = changes_for(mirror, pending[start : start + BATCH_CHANGES])
+        batch = _outbound_scanned(mirror, changes_for(mirror, pending[start : start + BATCH_CHANGES]), report)
+        if not batch:
+            continue
         batch_id = uuid.uuid4().hex
         with mirror.transaction() as db:  # kept before sending: a lost answer is recovered by resending
             db.execute(
@@ -251,6 +294,22 @@ def _push(mirror: Mirror, remote: Remote, author: str, rescan: bool) -> PushRepo
             )
         _send(mirror, remote, me, batch_id, author, batch, report)
     return report
+
+
+def _outbound_scanned(mirror: Mirror, changes: list[Change], report: PushReport) -> list[Change]:
+    """``changes`` without the artifacts in which the outbound scan finds a secret (or personal
+    data, if configured): those are refused, named in ``report.refused``, and stay local."""
+    from agentsync.outbound import find
+
+    settings = mirror.config.outbound_scan
+    kept: list[Change] = []
+    for change in changes:
+        findings = find(change.path, change.content, settings) if change.content is not None else []
+        if findings:
+            report.refused.extend(findings)
+        else:
+            kept.append(change)
+    return kept
 
 
 def _send(
@@ -590,8 +649,9 @@ def _conflict(
 
 def fetch(mirror: Mirror, remote: Remote, page_size: int = PAGE_SIZE, progress: Progress | None = None) -> int:
     """Store the remote's changes after the cursor; each page and the new cursor in one transaction."""
-    with synclock.hold(mirror.config, "fetch"):
-        return _fetch(mirror, remote, page_size, progress)
+    with synclock.hold(mirror.config, "fetch"), _recorded(mirror, "fetch") as record:
+        record.append(_fetch(mirror, remote, page_size, progress))
+        return record[0]  # type: ignore[no-any-return]
 
 
 def _fetch(mirror: Mirror, remote: Remote, page_size: int, progress: Progress | None) -> int:
@@ -623,8 +683,9 @@ def pull(mirror: Mirror, remote: Remote, progress: Progress | None = None, *, re
     ``progress(done, total)`` hears about a long fetch, then about the files being written. The
     work tree is scanned first unless ``rescan`` is False (the watcher keeps the mirror current;
     a file saved but not yet mirrored is still never written over: see ``_pull_chunk``)."""
-    with synclock.hold(mirror.config, "pull"):
-        return _pull(mirror, remote, progress, rescan)
+    with synclock.hold(mirror.config, "pull"), _recorded(mirror, "pull") as record:
+        record.append(_pull(mirror, remote, progress, rescan))
+        return record[0]  # type: ignore[no-any-return]
 
 
 def _pull(mirror: Mirror, remote: Remote, progress: Progress | None, rescan: bool) -> PullReport:

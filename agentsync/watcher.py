@@ -611,6 +611,9 @@ class Watcher:
                                    f"{answer.expires_at}", "warning")  # fmt: skip
         for answer in report.conflicts:
             self._emit("conflict", f"not pushed: {answer.id} changed on the remote; resolve the conflict", "warning")
+        for finding in report.refused:
+            self._emit("problem", f"not pushed: {finding} (`agentsync redact ID`, or mark the line "
+                                  "`agentsync: allow`)", "warning")  # fmt: skip
         for problem in report.problems:
             self._emit("problem", f"push: {problem}", "error")
 

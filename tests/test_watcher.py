@@ -36,7 +36,9 @@ def remote_url(database: str) -> str:  # noqa: F811
     return database
 
 
-def wait_until(check: Callable[[], Any], timeout: float = 15.0, what: str = "the condition") -> Any:
+def wait_until(check: Callable[[], Any], timeout: float = 60.0, what: str = "the condition") -> Any:
+    """Poll ``check`` until it is true. The timeout is generous on purpose: these tests check what
+    happens, not how fast (bench_watch.py measures that), and CI may share its cores."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = check()
@@ -86,6 +88,9 @@ def watching(repo: GitRepo, *, push: bool = False) -> Iterator[Running]:
     wait_until(lambda: running.messages("started") or running.failure, what="the watcher to start")
     try:
         yield running
+    except AssertionError as exc:  # say what the watcher was doing meanwhile
+        events = "\n".join(f"  {e.level}: {e.message}" for e in running.events)
+        raise AssertionError(f"{exc}\nevents of the watcher in {repo.root.name}:\n{events}") from None
     finally:
         running.watcher.stop()
         thread.join(15)
@@ -428,6 +433,7 @@ def test_over_supabases_api_the_watcher_checks_the_head(
 ) -> None:
     """An https:// remote has no notifications: changes arrive by the head check, through supabase-py."""
     monkeypatch.setenv("SUPABASE_SERVICE_ROLE_KEY", supabase.keys["service_role"])
+    monkeypatch.delenv("SUPABASE_ACCESS_TOKEN", raising=False)
     monkeypatch.delenv("AGENTSYNC_DATABASE_URL", raising=False)
     a = make_clone(tmp_path / "a", supabase.url)
     b = make_clone(tmp_path / "b", supabase.url, email="bo@example.com")

@@ -24,7 +24,7 @@ def run_push(directory: Path | None) -> int:
     from agentsync.gitrepo import user_identity
     from agentsync.sync import push_merging
 
-    with _with_remote(directory) as (config, remote), Mirror.open(config) as mirror:
+    with remote_for(directory) as (config, remote), Mirror.open(config) as mirror:
         report, merge = push_merging(mirror, remote, user_identity(config.root))
     for answer in report.met_newer:
         who = f" by {answer.remote.author}" if answer.remote else ""
@@ -34,8 +34,14 @@ def run_push(directory: Path | None) -> int:
         _report_pull(merge, config.state_dir, summary=False)
     for answer in report.locked:
         warn(f"locked: {answer.id} is locked by {answer.holder} until {answer.expires_at}; not pushed")
+    for finding in report.refused:
+        warn(f"refused: {finding}")
+    if report.refused:
+        warn("not pushed: remove what was found, add `agentsync: allow` to its line, allow the rule under "
+             "`outbound_scan` in agentsync.yaml, or `agentsync redact ID`")  # fmt: skip
+    refused = len({finding.path for finding in report.refused})
     resent = f" ({report.resent} queued batch resent)" if report.resent else ""
-    held = len(report.conflicts) + len(report.locked) + (len(merge.conflicts) if merge else 0)
+    held = len(report.conflicts) + len(report.locked) + (len(merge.conflicts) if merge else 0) + refused
     if report.applied or resent or held:
         merged = f", {len(merge.merged)} after merging" if merge and merge.merged else ""
         waiting = f"; {held} not pushed (see above)" if held else ""
@@ -50,7 +56,7 @@ def run_pull(directory: Path | None) -> int:
 
     bar = ProgressBar("pulling", enabled=want_progress(), threshold=2000)
     try:
-        with _with_remote(directory) as (config, remote), Mirror.open(config) as mirror:
+        with remote_for(directory) as (config, remote), Mirror.open(config) as mirror:
             report = pull(mirror, remote, bar)
     finally:
         bar.close()
@@ -92,7 +98,7 @@ def _report_pull(report: PullReport, state_dir: Path, *, summary: bool) -> None:
 
 
 @contextmanager
-def _with_remote(directory: Path | None) -> Iterator[tuple[Config, Remote]]:
+def remote_for(directory: Path | None) -> Iterator[tuple[Config, Remote]]:
     """The repository's config and its remote, closed afterwards."""
     from agentsync.remotes import open_remote
 
@@ -107,7 +113,7 @@ def _with_remote(directory: Path | None) -> Iterator[tuple[Config, Remote]]:
 def run_fetch(directory: Path | None) -> int:
     from agentsync.sync import CURSOR_KEY, fetch
 
-    with _with_remote(directory) as (config, remote), Mirror.open(config) as mirror:
+    with remote_for(directory) as (config, remote), Mirror.open(config) as mirror:
         count = fetch(mirror, remote)
         cursor = mirror.get_meta(CURSOR_KEY) or "0"
     click.echo(f"fetched {count} change(s); cursor {cursor}")
@@ -136,7 +142,7 @@ def run_lock(directory: Path | None, artifact_id: str, ttl: str) -> int:
     from agentsync.gitrepo import user_identity
 
     seconds = parse_ttl(ttl)
-    with _with_remote(directory) as (config, remote):
+    with remote_for(directory) as (config, remote):
         result = remote.lock(artifact_id, user_identity(config.root), seconds)
     if result.result == "locked":
         click.echo(f"locked {artifact_id} until {result.expires_at}")
@@ -148,7 +154,7 @@ def run_lock(directory: Path | None, artifact_id: str, ttl: str) -> int:
 def run_unlock(directory: Path | None, artifact_id: str, force: bool) -> int:
     from agentsync.gitrepo import user_identity
 
-    with _with_remote(directory) as (config, remote):
+    with remote_for(directory) as (config, remote):
         result = remote.unlock(artifact_id, user_identity(config.root), force)
     if result.result == "unlocked":
         click.echo(
@@ -163,7 +169,7 @@ def run_unlock(directory: Path | None, artifact_id: str, force: bool) -> int:
 
 
 def run_locks(directory: Path | None, *, as_json: bool) -> int:
-    with _with_remote(directory) as (_config, remote):
+    with remote_for(directory) as (_config, remote):
         locks = remote.locks()
     if as_json:
         echo_json(locks)
@@ -177,7 +183,7 @@ def run_locks(directory: Path | None, *, as_json: bool) -> int:
 def run_log(directory: Path | None, artifact_id: str, limit: int, *, as_json: bool) -> int:
     from agentsync.errors import NotFoundError
 
-    with _with_remote(directory) as (_config, remote):
+    with remote_for(directory) as (_config, remote):
         entries = remote.history(artifact_id, limit)
     if not entries:
         raise NotFoundError(f"the remote has no history for {artifact_id}")
@@ -214,7 +220,7 @@ def run_diff(directory: Path | None, key: str, *, as_json: bool = False) -> int:
             else:
                 _side_by_side(recorded.id, sides, f"remote v{recorded.remote_version} by {recorded.remote_author}")
             return 1
-    with _with_remote(directory) as (config, remote), Mirror.open(config) as mirror:
+    with remote_for(directory) as (config, remote), Mirror.open(config) as mirror:
         fetch(mirror, remote)
         row = mirror.find(key) if key else None
         artifact_id = row.id if row else key

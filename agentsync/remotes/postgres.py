@@ -106,6 +106,11 @@ class PostgresRemote:
     def history(self, artifact_id: str, limit: int) -> list[dict[str, Any]]:
         return list(self._call("SELECT agentsync.history(%s, %s, %s)", (self.project, artifact_id, limit)))
 
+    def audit(self, author: str | None, since: str | None, limit: int) -> list[dict[str, Any]]:
+        return list(
+            self._call("SELECT agentsync.audit(%s, %s, %s::timestamptz, %s)", (self.project, author, since, limit))
+        )
+
     def close(self) -> None:
         if self._connection is not None:
             try:

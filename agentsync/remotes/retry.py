@@ -89,5 +89,8 @@ class RetryingRemote:
     def history(self, artifact_id: str, limit: int) -> list[dict[str, Any]]:
         return self._retry("history", lambda: self.inner.history(artifact_id, limit))
 
+    def audit(self, author: str | None, since: str | None, limit: int) -> list[dict[str, Any]]:
+        return self._retry("audit", lambda: self.inner.audit(author, since, limit))
+
     def close(self) -> None:
         self.inner.close()

@@ -167,6 +167,10 @@ class SupabaseRemote:
     def history(self, artifact_id: str, limit: int) -> list[dict[str, Any]]:
         return list(self._rpc("history", {"p_project": self.project, "p_artifact": artifact_id, "p_limit": limit}))
 
+    def audit(self, author: str | None, since: str | None, limit: int) -> list[dict[str, Any]]:
+        arguments = {"p_project": self.project, "p_author": author, "p_since": since, "p_limit": limit}
+        return list(self._rpc("audit", arguments))
+
     def close(self) -> None:
         if self._http is not None:
             try:

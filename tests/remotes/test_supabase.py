@@ -204,6 +204,7 @@ def team(supabase: SupabaseProject, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.delenv("SUPABASE_SERVICE_ROLE_KEY", raising=False)
     monkeypatch.delenv("AGENTSYNC_DATABASE_URL", raising=False)
     monkeypatch.setenv("AGENTSYNC_RETRIES", "2")
+    monkeypatch.setenv("SUPABASE_ACCESS_TOKEN", "")  # so that the token `as_user` sets is undone after the test
     yield users
 
 

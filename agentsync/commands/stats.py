@@ -1,0 +1,80 @@
+"""``agentsync stats``: how sync has behaved in this clone over its recent runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from agentsync.commands._common import echo_json, load_config
+from agentsync.mirror import Mirror
+
+
+def collect(mirror: Mirror, last: int) -> dict[str, Any]:
+    """Figures over the last ``last`` operations recorded in the mirror, per kind, and the queue."""
+    db = mirror.connection
+    rows = db.execute(
+        "SELECT operation, duration_ms, result, pushed, pulled, conflicts, error, started_at FROM "
+        "(SELECT * FROM operations ORDER BY seq DESC LIMIT ?) ORDER BY seq",
+        (last,),
+    ).fetchall()
+    kinds: dict[str, dict[str, Any]] = {}
+    for operation, duration, result, pushed, pulled, conflicts, _error, _at in rows:
+        kind = kinds.setdefault(operation, {"runs": 0, "errors": 0, "partial": 0, "durations_ms": []})
+        kind["runs"] += 1
+        kind["errors"] += result == "error"
+        kind["partial"] += result == "partial"
+        kind["durations_ms"].append(duration)
+        kind["pushed"] = kind.get("pushed", 0) + pushed
+        kind["pulled"] = kind.get("pulled", 0) + pulled
+        kind["conflicts"] = kind.get("conflicts", 0) + conflicts
+    for kind in kinds.values():
+        durations = sorted(kind.pop("durations_ms"))
+        kind["median_ms"] = durations[len(durations) // 2]
+        kind["max_ms"] = durations[-1]
+    last_error = next(((at, error) for *_, error, at in reversed(rows) if error), None)
+    from agentsync.sync import CURSOR_KEY
+
+    queued = db.execute("SELECT count(*) FROM outbox").fetchone()[0]
+    return {
+        "operations": len(rows),
+        "since": rows[0][7] if rows else None,
+        "by_operation": kinds,
+        "conflicts_open": db.execute("SELECT count(*) FROM conflicts").fetchone()[0],
+        "queued_batches": queued,
+        "cursor": int(mirror.get_meta(CURSOR_KEY) or 0),
+        "last_error": {"at": last_error[0], "message": last_error[1]} if last_error else None,
+    }
+
+
+def run(directory: Path | None, *, last: int, as_json: bool) -> int:
+    from agentsync.watcher import watcher_state
+
+    config = load_config(directory)
+    with Mirror.open(config) as mirror:
+        figures = collect(mirror, last)
+    watcher = watcher_state(config)
+    figures["lag"] = watcher.get("lag") if watcher and watcher.get("running") else None
+    if as_json:
+        echo_json(figures)
+        return 0
+    if not figures["operations"]:
+        click.echo("no sync operations recorded yet (push, pull and the watcher record theirs)")
+        return 0
+    click.echo(f"last {figures['operations']} sync operation(s), since {figures['since']}:")
+    for name, kind in sorted(figures["by_operation"].items()):
+        moved = {
+            "push": f"{kind['pushed']} pushed",
+            "pull": f"{kind['pulled']} pulled",
+            "fetch": f"{kind['pulled']} fetched",
+        }
+        click.echo(f"  {name:<6} {kind['runs']:>5} run(s), median {kind['median_ms']} ms, max {kind['max_ms']} ms; "
+                   f"{moved}, {kind['conflicts']} conflict(s), {kind['errors']} error(s), "
+                   f"{kind['partial']} partial")  # fmt: skip
+    lag = "unknown (no watcher running)" if figures["lag"] is None else str(figures["lag"])
+    click.echo(f"queue: {figures['queued_batches']} batch(es); open conflicts: {figures['conflicts_open']}; "
+               f"cursor {figures['cursor']}; lag {lag}")  # fmt: skip
+    if figures["last_error"]:
+        click.echo(f"last error {figures['last_error']['at']}: {figures['last_error']['message']}")
+    return 0

@@ -1,0 +1,178 @@
+"""The outbound scan: secrets and personal data in an artifact, found before it leaves the laptop.
+
+``push`` refuses an artifact with a finding (the rest of the batch goes on), and ``check``
+reports findings before a commit, each as ``path:line: rule``. A finding is allowed by an
+inline marker on its line (``agentsync: allow``, or ``agentsync: allow=RULE[,RULE]``; on a
+private key's BEGIN line it covers the whole block), or by the config:
+
+    outbound_scan:
+      personal_data: true       # also emails and phone numbers (default: secrets only)
+      allow: [email]            # rules never reported
+      allow_values: ['@example\\.com$']   # findings whose text matches are allowed
+      patterns: {ticket_secret: 'TKT-[0-9a-f]{32}'}   # rules of your own
+
+The local file is never changed, except by ``agentsync redact ID``.
+Fast path: a text is searched with a rule's regular expression only when its lowercase holds
+one of the rule's literal hints (``akia``, ``eyj``, ``-----begin``…): substring tests are
+about ten times cheaper than even one regular expression over the text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from agentsync.config import ScanSettings
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    what: str
+    pattern: re.Pattern[str]
+    hints: tuple[str, ...]  # lowercase; a text whose lowercase holds none cannot match (empty: always search)
+    personal: bool = False
+
+
+def _rule(name: str, what: str, pattern: str, hints: tuple[str, ...], *, personal: bool = False) -> Rule:
+    return Rule(name, what, re.compile(pattern), tuple(sorted({hint.lower() for hint in hints})), personal)
+
+
+# fmt: off
+SECRET_RULES: tuple[Rule, ...] = (
+    _rule("aws_access_key", "an AWS access key id", r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b", ("AKIA", "ASIA")),
+    _rule("aws_secret_key", "an AWS secret access key",
+          r"(?i)aws.{0,20}?(?:secret|key).{0,20}?[\"'\s:=]([A-Za-z0-9/+]{40})\b", ("aws",)),
+    _rule("jwt", "a JWT (token)", r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}", ("eyJ",)),
+    _rule("private_key", "a private key block", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----",
+          ("-----BEGIN",)),
+    _rule("github_token", "a GitHub token", r"\bgh[pousr]_[A-Za-z0-9]{30,}", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")),
+    _rule("slack_token", "a Slack token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}", ("xox",)),
+    _rule("stripe_key", "a Stripe secret key", r"\b(?:sk|rk)_live_[A-Za-z0-9]{16,}", ("_live_",)),
+    _rule("supabase_key", "a Supabase secret key", r"\b(?:sbp|sb_secret)_[A-Za-z0-9_]{16,}", ("sbp_", "sb_secret_")),
+    _rule("url_password", "a connection string with a password",
+          r"\b[a-z][a-z0-9+.-]*://[^/\s:@'\"]+:[^/\s@'\"]{3,}@[^\s/'\"]+", ("://",)),
+    _rule("api_key_assignment", "an API key or password assigned in the text",
+          r"(?i)\b(?:api[_-]?key|secret[_-]?key|access[_-]?token|passw(?:or)?d)\b\s*[:=]\s*[\"']?"
+          r"(?=[A-Za-z0-9/+_.-]*\d)[A-Za-z0-9/+_.-]{12,}",
+          ("key", "token", "pass")),
+)
+PERSONAL_RULES: tuple[Rule, ...] = (
+    _rule("email", "an email address", r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b", ("@",), personal=True),
+    _rule("phone", "a phone number",
+          r"(?<![\w.-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?)?\d{2,4}[ .-]\d{3,4}[ .-]\d{3,4}(?![\w.-])", (),
+          personal=True),
+)
+# fmt: on
+_MARKER = re.compile(r"agentsync:\s*allow(?:=([A-Za-z0-9_,]+))?")
+
+
+RULE_NAMES = tuple(rule.name for rule in SECRET_RULES + PERSONAL_RULES)
+
+
+def rules_for(settings: ScanSettings) -> tuple[Rule, ...]:
+    own = tuple(_rule(name, f"a match of your pattern {name!r}", pattern, ()) for name, pattern in settings.patterns)
+    chosen = SECRET_RULES + (PERSONAL_RULES if settings.personal_data else ()) + own
+    return tuple(rule for rule in chosen if rule.name not in settings.allow)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One hit: where, which rule, and the matched text (kept in memory only; never printed whole)."""
+
+    path: str
+    line: int
+    rule: str
+    what: str
+    start: int
+    end: int
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.what} ({self.rule}: {mask(self.text)})"
+
+
+def mask(text: str) -> str:
+    """Enough of a value to recognise it, never enough to use it."""
+    return text[:4] + "…" if len(text) > 6 else "…"
+
+
+def find(path: str, text: str, settings: ScanSettings) -> list[Finding]:
+    """Every finding in ``text`` that no marker and no allow setting lets through."""
+    lowered = text.lower()  # one pass; then each hint is a fast substring test (10,000 artifacts: ~0.2 s)
+    rules = [rule for rule in rules_for(settings) if not rule.hints or any(hint in lowered for hint in rule.hints)]
+    if not rules:
+        return []
+    allowed_values = [re.compile(value) for value in settings.allow_values]
+    lines = _line_starts(text)
+    findings: list[Finding] = []
+    for rule in rules:
+        for match in rule.pattern.finditer(text):
+            value = match.group(match.lastindex or 0)
+            line = _line_number(lines, match.start())
+            if any(pattern.search(value) for pattern in allowed_values) or _marked(text, lines, line, rule.name):
+                continue
+            findings.append(Finding(path, line, rule.name, rule.what, match.start(), match.end(), value))
+    findings.sort(key=lambda f: (f.line, f.start))
+    return findings
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    starts.extend(match.end() for match in re.finditer("\n", text))
+    return starts
+
+
+def _line_number(starts: list[int], offset: int) -> int:
+    import bisect
+
+    return bisect.bisect_right(starts, offset)
+
+
+def _marked(text: str, starts: list[int], line: int, rule: str) -> bool:
+    """Whether line ``line`` (1-based) carries a marker allowing ``rule``."""
+    end = starts[line] - 1 if line < len(starts) else len(text)
+    marker = _MARKER.search(text, starts[line - 1], end)
+    if marker is None:
+        return False
+    names = marker.group(1)
+    return names is None or rule in names.split(",")
+
+
+def redact(text: str, findings: list[Finding]) -> str:
+    """``text`` with each finding's value replaced by ``[REDACTED:rule]`` (a private key: the block)."""
+    pieces: list[str] = []
+    position = 0
+    for finding in sorted(findings, key=lambda f: f.start):
+        start, end = finding.start, finding.end
+        if finding.rule == "private_key":
+            closing = re.compile(r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----").search(text, end)
+            end = closing.end() if closing else end
+        else:
+            start = text.index(finding.text, start)
+            end = start + len(finding.text)
+        if start < position:
+            continue  # inside a block already redacted
+        pieces.append(text[position:start])
+        pieces.append(f"[REDACTED:{finding.rule}]")
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def redact_file(path: Path, relative: str, settings: ScanSettings, *, dry_run: bool = False) -> list[Finding]:
+    """Replace what the scan finds in the file at ``path`` (atomically); return the findings.
+    The only way agentsync changes a file for the scan, and only when asked."""
+    from agentsync.fsutil import atomic_write, stat_signature
+
+    seen = stat_signature(path)
+    text = path.read_bytes().decode("utf-8", errors="surrogateescape")
+    findings = find(relative, text, settings)
+    if findings and not dry_run:
+        still = lambda target: stat_signature(target) == seen  # noqa: E731  (a save meanwhile wins)
+        if not atomic_write(path, redact(text, findings).encode("utf-8", errors="surrogateescape"), still=still):
+            from agentsync.errors import AgentsyncError
+
+            raise AgentsyncError(f"{relative} changed while it was being redacted; run `agentsync redact` again")
+    return findings

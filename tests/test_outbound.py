@@ -1,0 +1,145 @@
+"""The outbound scan: secrets (and, when enabled, personal data) never leave by a push, and a
+commit is told about them; markers and config let chosen ones through; `redact` cleans a file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agentsync.config import ScanSettings
+from agentsync.errors import ConfigError
+from agentsync.outbound import find, redact
+from agentsync.remotes import migrations
+from agentsync.remotes.postgres import PostgresRemote
+from tests.conftest import GitRepo, artifact, make_git_repo
+from tests.remotes.conftest import connect, database, postgres_url  # noqa: F401  (fixtures)
+from tests.test_cli import run
+
+# Fakes in the shapes real ones have (the AWS key is AWS's documented example).
+AWS_KEY = "AKIAIOSFODNN7EXAMPLE"
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+PRIVATE_KEY = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo\n-----END RSA PRIVATE KEY-----\n"
+PLAIN_PLAN = """---
+id: P-1
+title: Key results for the password reset flow
+---
+
+Ship by 2026-12-01, version 1.10.200; see https://example.com/docs and postgresql://db.example.com/app.
+The API key rotation is a runbook step. Call the on-call number in PagerDuty.
+"""
+
+
+def rules(path: str, text: str, settings: ScanSettings | None = None) -> list[tuple[int, str]]:
+    return [(f.line, f.rule) for f in find(path, text, settings or ScanSettings())]
+
+
+def test_secrets_are_found_with_their_line_and_plain_text_is_not() -> None:
+    text = f"intro\naws: {AWS_KEY}\ntoken {JWT}\n{PRIVATE_KEY}db: postgresql://app:s3cr3t-pw@db.internal/app\n"
+    assert rules("a.md", text) == [(2, "aws_access_key"), (3, "jwt"), (4, "private_key"), (7, "url_password")]
+    assert rules("p.md", PLAIN_PLAN) == []
+    assert rules("p.md", "contact ada@example.com or +44 20 7946 0958") == []  # personal data: off by default
+    personal = ScanSettings(personal_data=True)
+    assert rules("p.md", "contact ada@example.com or +44 20 7946 0958", personal) == [(1, "email"), (1, "phone")]
+    assert rules("p.md", PLAIN_PLAN, personal) == []
+    found = find("a.md", f"aws: {AWS_KEY}\n", ScanSettings())[0]
+    assert str(found) == "a.md:1: an AWS access key id (aws_access_key: AKIA…)"  # never the whole value
+
+
+def test_markers_and_settings_let_chosen_findings_through() -> None:
+    text = f"a {AWS_KEY} <!-- agentsync: allow -->\nb {JWT} agentsync: allow=email\nc ada@example.com\n"
+    settings = ScanSettings(personal_data=True)
+    assert rules("a.md", text, settings) == [(2, "jwt"), (3, "email")]  # the marker names other rules on line 2
+    assert rules("a.md", text, ScanSettings(personal_data=True, allow=("jwt", "email"))) == []
+    assert rules("a.md", text, ScanSettings(personal_data=True, allow_values=(r"@example\.com$",))) == [(2, "jwt")]
+    own = ScanSettings(patterns=(("ticket_secret", r"TKT-[0-9a-f]{8}"),))
+    assert rules("a.md", "see TKT-0123abcd", own) == [(1, "ticket_secret")]
+    marked_block = PRIVATE_KEY.replace("-----\n", "----- agentsync: allow\n", 1)
+    assert rules("a.md", marked_block) == []
+
+
+def test_redact_replaces_values_and_whole_key_blocks() -> None:
+    text = f"key {AWS_KEY} here\n{PRIVATE_KEY}after\n"
+    redacted = redact(text, find("a.md", text, ScanSettings()))
+    assert redacted == "key [REDACTED:aws_access_key] here\n[REDACTED:private_key]\nafter\n"
+    assert find("a.md", redacted, ScanSettings()) == []
+
+
+@pytest.mark.parametrize(
+    "setting, key",
+    [
+        ("outbound_scan: {personal_data: maybe}", "outbound_scan.personal_data"),
+        ("outbound_scan: {allow: [nonsense]}", "outbound_scan.allow"),
+        ("outbound_scan: {patterns: {bad: '('}}", "outbound_scan.patterns.bad"),
+        ("outbound_scan: {skip: true}", "outbound_scan.skip"),
+    ],
+)
+def test_invalid_scan_settings_are_named(repo: GitRepo, setting: str, key: str) -> None:
+    repo.write("agentsync.yaml", repo.read("agentsync.yaml").decode() + setting + "\n")
+    with pytest.raises(ConfigError, match=f"`{key}`"):
+        repo.config()
+
+
+@pytest.fixture
+def clone(tmp_path: Path, database: str) -> GitRepo:  # noqa: F811
+    with connect(database) as connection:
+        migrations.migrate(connection)
+    repo = make_git_repo(tmp_path / "repo")
+    text = repo.read("agentsync.yaml").decode().replace("remote: local", f"remote: {database}")
+    repo.write("agentsync.yaml", text + "project: team\noutbound_scan: {personal_data: true}\n")
+    return repo
+
+
+def test_a_push_refuses_artifacts_with_secrets_sends_the_rest_and_redact_frees_them(clone: GitRepo) -> None:
+    from agentsync.config import load
+
+    leaking = {
+        "plans/P-aws.md": f"Deploy with {AWS_KEY}.\n",
+        "plans/P-jwt.md": f"Token: {JWT}\n",
+        "plans/P-key.md": PRIVATE_KEY,
+        "plans/P-mail.md": "Ask ada@example.com.\n",
+    }
+    for path, body in leaking.items():
+        clone.write(path, artifact(Path(path).stem, "Leaky", body=body))
+    clone.write("plans/P-clean.md", artifact("P-clean", "Clean"))
+    before = {path: clone.read(path) for path in leaking}
+    code, out, err = run(clone, "push")
+    assert code == 1
+    assert "pushed 1 artifact(s); 4 not pushed" in out
+    for path, rule in [("P-aws", "aws_access_key"), ("P-jwt", "jwt"), ("P-key", "private_key"), ("P-mail", "email")]:
+        assert f"refused: plans/{path}.md:" in err and f"({rule}:" in err
+    assert AWS_KEY not in err and JWT not in err  # the values themselves are never printed
+    assert {path: clone.read(path) for path in leaking} == before  # files untouched
+    url = load(clone.root).remote or ""
+    remote = PostgresRemote(url, "team")
+    assert [row.id for row in remote.pull(0, 100).rows] == ["P-clean"]
+
+    code, out, err = run(clone, "check")
+    assert code == 1 and "plans/P-aws.md:" in out + err and "agentsync redact ID" in out + err
+
+    clone.write(
+        "plans/P-mail.md", clone.read("plans/P-mail.md").decode().replace("Ask", "<!-- agentsync: allow --> Ask")
+    )
+    code, out, err = run(clone, "redact", "P-aws", "--dry-run")
+    assert code == 0 and "would redact plans/P-aws.md:" in out and AWS_KEY in clone.read("plans/P-aws.md").decode()
+    for artifact_id in ("P-aws", "P-jwt", "P-key"):
+        code, out, err = run(clone, "redact", artifact_id)
+        assert code == 0 and "1 finding(s) redacted" in out, err
+    code, out, err = run(clone, "push")
+    assert code == 0 and "pushed 4 artifact(s)" in out, err
+    sent = {row.id: row.content or "" for row in remote.pull(0, 100).rows}
+    assert "[REDACTED:aws_access_key]" in sent["P-aws"] and AWS_KEY not in sent["P-aws"]
+    assert "[REDACTED:private_key]" in sent["P-key"] and "MIIE" not in sent["P-key"]
+    assert "ada@example.com" in sent["P-mail"]  # allowed by its marker
+    remote.close()
+
+
+def test_a_commit_with_a_secret_is_blocked_by_the_pre_commit_hook(clone: GitRepo) -> None:
+    from agentsync import hooks
+
+    hooks.install(clone.root, ("pre-commit",))
+    clone.write("plans/P-1.md", artifact("P-1", "Leaky", body=f"Key: {AWS_KEY}\n"))
+    clone.git("add", "-A")
+    blocked = clone.git("commit", "-q", "-m", "leak", check=False)
+    assert blocked.returncode == 1
+    assert "plans/P-1.md:10: an AWS access key id (aws_access_key: AKIA…)" in blocked.stderr
