@@ -28,13 +28,20 @@ def _directory(ctx: click.Context) -> Path | None:
 @click.option(
     "-C", "directory", type=click.Path(file_okay=False, exists=True), help="Run as if started in this folder."
 )
-def cli(directory: str | None) -> None:
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    help="Lines of the log file (default: $AGENTSYNC_LOG_FORMAT, text).",
+)
+def cli(directory: str | None, log_format: str | None) -> None:
     """Mirror a repository's Markdown plans, stories and runbooks into SQLite, and back.
 
     Start with `agentsync init` at the root of a repository.
     """
     if directory:
         os.chdir(directory)  # paths given to commands are relative to it, as with git -C
+    if log_format:
+        os.environ["AGENTSYNC_LOG_FORMAT"] = log_format  # this process and what it starts (a detached watcher)
 
 
 @cli.command()

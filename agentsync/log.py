@@ -1,15 +1,82 @@
-"""The log file under .agentsync/: where unexpected errors go, so the CLI can show one line."""
+"""The log file under .agentsync/: where unexpected errors and the watcher's events go, so the
+CLI can show one line.
+
+Records are plain text, or one JSON object a line with ``AGENTSYNC_LOG_FORMAT=json`` (or
+``agentsync --log-format json``). Whatever a message or a traceback holds, keys, tokens and
+passwords are scrubbed before a line is written: the values of the credential variables,
+anything shaped like a JWT, a bearer token, an ``apikey`` header or a URL's password, and
+what the outbound scan's secret rules match.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import logging.handlers
 import os
+import re
 from pathlib import Path
 
 LOG_NAME = "agentsync.log"
-_configured: Path | None = None
+FORMAT_VARIABLE = "AGENTSYNC_LOG_FORMAT"
+FORMATS = ("text", "json")
+SECRET_VARIABLES = ("SUPABASE_SERVICE_ROLE_KEY", "SUPABASE_ANON_KEY", "SUPABASE_ACCESS_TOKEN", "PGPASSWORD")
+_configured: tuple[Path, str] | None = None
 logger = logging.getLogger("agentsync")
+
+_SHAPES = [
+    (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), "***jwt***"),
+    (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"), r"\1***"),
+    (re.compile(r"(?i)((?:apikey|api[_-]key|authorization|x-api-key)[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]{8,}"), r"\1***"),
+    (re.compile(r"(://[^/:@\s]+):[^@/\s]*@"), r"\1:***@"),
+]
+
+
+def scrub(text: str) -> str:
+    """``text`` with every key, token and password it holds replaced."""
+    for variable in SECRET_VARIABLES:
+        value = os.environ.get(variable, "")
+        if len(value) >= 6:
+            text = text.replace(value, f"***{variable}***")
+    url = os.environ.get("AGENTSYNC_DATABASE_URL", "")
+    password = re.search(r"://[^/:@\s]+:([^@/\s]+)@", url)
+    if password and len(password.group(1)) >= 4:
+        text = text.replace(password.group(1), "***")
+    for pattern, replacement in _SHAPES:
+        text = pattern.sub(replacement, text)
+    if any(hint in text.lower() for hint in ("akia", "asia", "-----begin", "gh", "xox", "_live_", "sbp_", "sb_secret")):
+        from agentsync.outbound import SECRET_RULES
+
+        for rule in SECRET_RULES:
+            text = rule.pattern.sub(f"***{rule.name}***", text)
+    return text
+
+
+class ScrubbingFormatter(logging.Formatter):
+    """Text or JSON lines, scrubbed of secrets (message, arguments and traceback alike)."""
+
+    def __init__(self, style: str) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s pid=%(process)d %(message)s")
+        self.style_name = style
+
+    def format(self, record: logging.LogRecord) -> str:
+        if self.style_name != "json":
+            return scrub(super().format(record))
+        entry = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "pid": record.process,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["traceback"] = self.formatException(record.exc_info)
+        return scrub(json.dumps(entry, ensure_ascii=False))
+
+
+def log_format() -> str:
+    chosen = os.environ.get(FORMAT_VARIABLE, "text").strip().lower() or "text"
+    return chosen if chosen in FORMATS else "text"
 
 
 def log_path(state_dir: Path | None) -> Path:
@@ -24,12 +91,14 @@ def configure(state_dir: Path | None) -> Path:
     """Send agentsync's log records to a rotating file; return its path."""
     global _configured
     path = log_path(state_dir)
-    if _configured != path:
+    style = log_format()
+    if _configured != (path, style):
         handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s pid=%(process)d %(message)s"))
+        handler.setFormatter(ScrubbingFormatter(style))
         for old in list(logger.handlers):
             logger.removeHandler(old)
+            old.close()
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
-        _configured = path
+        _configured = (path, style)
     return path
