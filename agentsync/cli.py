@@ -384,6 +384,21 @@ def audit_command(ctx: click.Context, author: str | None, since: str | None, lim
     return command.run(_directory(ctx), author=author, since=since, limit=limit, as_json=as_json)
 
 
+@cli.command(name="purge")
+@click.option("--author", required=True, metavar="EMAIL", help="Whose data to erase, as recorded (see `audit`).")
+@click.option("--dry-run", is_flag=True, help="Only show what would be done.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def purge_command(ctx: click.Context, author: str, dry_run: bool, yes: bool, as_json: bool) -> int:
+    """Erase a person's data from the project on the remote (needs the service role): their old
+    versions' contents go, and their name is replaced wherever an artifact must remain. Shows what
+    it will do first."""
+    from agentsync.commands import purge as command
+
+    return command.run(_directory(ctx), author, dry_run=dry_run, yes=yes, as_json=as_json)
+
+
 @cli.command(name="stats")
 @click.option("--last", default=200, show_default=True, type=click.IntRange(1, 1000), help="Operations to cover.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")

@@ -111,6 +111,9 @@ class PostgresRemote:
             self._call("SELECT agentsync.audit(%s, %s, %s::timestamptz, %s)", (self.project, author, since, limit))
         )
 
+    def purge(self, author: str, dry_run: bool) -> dict[str, Any]:
+        return dict(self._call("SELECT agentsync.purge(%s, %s, %s)", (self.project, author, dry_run)))
+
     def close(self) -> None:
         if self._connection is not None:
             try:

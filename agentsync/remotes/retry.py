@@ -92,5 +92,8 @@ class RetryingRemote:
     def audit(self, author: str | None, since: str | None, limit: int) -> list[dict[str, Any]]:
         return self._retry("audit", lambda: self.inner.audit(author, since, limit))
 
+    def purge(self, author: str, dry_run: bool) -> dict[str, Any]:
+        return self._retry("purge", lambda: self.inner.purge(author, dry_run))
+
     def close(self) -> None:
         self.inner.close()

@@ -171,6 +171,9 @@ class SupabaseRemote:
         arguments = {"p_project": self.project, "p_author": author, "p_since": since, "p_limit": limit}
         return list(self._rpc("audit", arguments))
 
+    def purge(self, author: str, dry_run: bool) -> dict[str, Any]:
+        return dict(self._rpc("purge", {"p_project": self.project, "p_author": author, "p_dry_run": dry_run}))
+
     def close(self) -> None:
         if self._http is not None:
             try:
