@@ -399,6 +399,39 @@ def purge_command(ctx: click.Context, author: str, dry_run: bool, yes: bool, as_
     return command.run(_directory(ctx), author, dry_run=dry_run, yes=yes, as_json=as_json)
 
 
+@cli.group(name="clients", invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the clones as JSON.")
+@click.pass_context
+def clients_command(ctx: click.Context, as_json: bool) -> int | None:
+    """The clones of the project that synced with the remote: user, host, version, last sync, lag."""
+    if ctx.invoked_subcommand is not None:
+        return None
+    from agentsync.commands import clients as command
+
+    return command.run_list(_directory(ctx), as_json=as_json)
+
+
+@clients_command.command(name="remove")
+@click.argument("client", metavar="ID")
+@click.pass_context
+def clients_remove(ctx: click.Context, client: str) -> int:
+    """Retire a clone that is gone (by its id, or a unique prefix of it)."""
+    from agentsync.commands import clients as command
+
+    return command.run_remove(_directory(ctx), client)
+
+
+@cli.command(name="doctor")
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
+@click.pass_context
+def doctor_command(ctx: click.Context, as_json: bool) -> int:
+    """Check the config, hooks, mirror, queue, remote (reachable, schema, credentials) and watcher,
+    and say what to fix. Exit 1 if anything needs fixing."""
+    from agentsync.commands import doctor as command
+
+    return command.run(_directory(ctx), as_json=as_json)
+
+
 @cli.command(name="stats")
 @click.option("--last", default=200, show_default=True, type=click.IntRange(1, 1000), help="Operations to cover.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")

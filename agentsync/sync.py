@@ -203,6 +203,32 @@ def changes_for(mirror: Mirror, pending: list[Pending]) -> list[Change]:
 
 
 KEEP_OPERATIONS = 1000  # rows of `operations` kept: enough for `stats` over recent runs
+REGISTERED_KEY = "client_registered_at"
+REGISTER_EVERY = 300.0  # seconds: a clone tells the remote it is alive (and its cursor) at most this often
+
+
+def register(mirror: Mirror, remote: Remote, *, force: bool = False) -> bool:
+    """Tell the remote this clone exists (id, user, host, version, cursor), at most every few
+    minutes; a remote without migration 8, or any failure, is let pass: registering is a courtesy."""
+    import time
+
+    last = float(mirror.get_meta(REGISTERED_KEY) or 0)
+    if not force and time.time() - last < REGISTER_EVERY:
+        return False
+    import socket
+
+    from agentsync import __version__
+    from agentsync.gitrepo import user_identity
+
+    try:
+        cursor = int(mirror.get_meta(CURSOR_KEY) or 0)
+        remote.register_client(client_id(mirror), user_identity(mirror.config.root), socket.gethostname(),
+                               __version__, cursor)  # fmt: skip
+    except AgentsyncError:
+        return False
+    with mirror.transaction() as db:
+        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (REGISTERED_KEY, str(time.time())))
+    return True
 
 
 @contextlib.contextmanager
@@ -244,6 +270,7 @@ def push(mirror: Mirror, remote: Remote, author: str, *, rescan: bool = True) ->
     the watcher)."""
     with synclock.hold(mirror.config, "push"), _recorded(mirror, "push") as record:
         record.append(_push(mirror, remote, author, rescan))
+        register(mirror, remote)
         return record[0]  # type: ignore[no-any-return]
 
 
@@ -256,6 +283,7 @@ def push_merging(
     with synclock.hold(mirror.config, "push"), _recorded(mirror, "push") as record:
         report = _push(mirror, remote, author, rescan)
         record.append(report)
+        register(mirror, remote)
         if not report.conflicts:
             return report, None
         report.met_newer = list(report.conflicts)
@@ -685,6 +713,7 @@ def pull(mirror: Mirror, remote: Remote, progress: Progress | None = None, *, re
     a file saved but not yet mirrored is still never written over: see ``_pull_chunk``)."""
     with synclock.hold(mirror.config, "pull"), _recorded(mirror, "pull") as record:
         record.append(_pull(mirror, remote, progress, rescan))
+        register(mirror, remote)
         return record[0]  # type: ignore[no-any-return]
 
 

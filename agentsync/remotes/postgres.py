@@ -114,6 +114,19 @@ class PostgresRemote:
     def purge(self, author: str, dry_run: bool) -> dict[str, Any]:
         return dict(self._call("SELECT agentsync.purge(%s, %s, %s)", (self.project, author, dry_run)))
 
+    def register_client(self, client_id: str, user: str, host: str, version: str, cursor: int) -> None:
+        self._call("SELECT agentsync.register_client(%s, %s, %s, %s, %s, %s)",
+                   (self.project, client_id, user, host, version, cursor))  # fmt: skip
+
+    def clients(self) -> list[dict[str, Any]]:
+        return list(self._call("SELECT agentsync.clients(%s)", (self.project,)))
+
+    def retire_client(self, client_id: str) -> bool:
+        return bool(self._call("SELECT agentsync.retire_client(%s, %s)", (self.project, client_id))["retired"])
+
+    def schema_version(self) -> int:
+        return int(self._call("SELECT agentsync.schema_version()", ()))
+
     def close(self) -> None:
         if self._connection is not None:
             try:

@@ -95,5 +95,17 @@ class RetryingRemote:
     def purge(self, author: str, dry_run: bool) -> dict[str, Any]:
         return self._retry("purge", lambda: self.inner.purge(author, dry_run))
 
+    def register_client(self, client_id: str, user: str, host: str, version: str, cursor: int) -> None:
+        self._retry("register", lambda: self.inner.register_client(client_id, user, host, version, cursor))
+
+    def clients(self) -> list[dict[str, Any]]:
+        return self._retry("clients", self.inner.clients)
+
+    def retire_client(self, client_id: str) -> bool:
+        return self._retry("retire", lambda: self.inner.retire_client(client_id))
+
+    def schema_version(self) -> int:
+        return self._retry("schema version", self.inner.schema_version)
+
     def close(self) -> None:
         self.inner.close()

@@ -174,6 +174,20 @@ class SupabaseRemote:
     def purge(self, author: str, dry_run: bool) -> dict[str, Any]:
         return dict(self._rpc("purge", {"p_project": self.project, "p_author": author, "p_dry_run": dry_run}))
 
+    def register_client(self, client_id: str, user: str, host: str, version: str, cursor: int) -> None:
+        arguments = {"p_project": self.project, "p_client": client_id, "p_user": user, "p_host": host,
+                     "p_version": version, "p_cursor": cursor}  # fmt: skip
+        self._rpc("register_client", arguments)
+
+    def clients(self) -> list[dict[str, Any]]:
+        return list(self._rpc("clients", {"p_project": self.project}))
+
+    def retire_client(self, client_id: str) -> bool:
+        return bool(self._rpc("retire_client", {"p_project": self.project, "p_client": client_id})["retired"])
+
+    def schema_version(self) -> int:
+        return int(self._rpc("schema_version", {}))
+
     def close(self) -> None:
         if self._http is not None:
             try:

@@ -70,7 +70,7 @@ def test_ten_thousand_changes_take_at_most_twenty_requests(supabase: SupabasePro
     before = supabase.gateway.requests
     with repo.mirror() as mirror:
         assert len(sync.push(mirror, remote, "ada").applied) == 10_000
-    assert supabase.gateway.requests - before <= 20
+    assert supabase.gateway.requests - before <= 20 + 1  # 20 batches; and the clone registers (every 5 min at most)
     other = make_git_repo(tmp_path / "b")
     before = supabase.gateway.requests
     with other.mirror() as mirror:
