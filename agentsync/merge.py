@@ -44,6 +44,22 @@ def merge3(
 ) -> MergeResult:
     """Merge ``ours`` and ``theirs`` from ``base`` (None: no common version; everything that
     differs is a conflict). The result states ``version``, the remote's."""
+    from agentsync.tracing import span
+
+    sizes = {
+        "base_chars": len(base) if base is not None else None,
+        "ours_chars": len(ours),
+        "theirs_chars": len(theirs),
+    }
+    with span("merge", version=version, **sizes) as traced:
+        result = _merge3(base, ours, theirs, version=version, author=author, git_fields=git_fields)
+        traced.set_attributes({"agentsync.conflicts": len(result.conflicts), "agentsync.clean": result.clean})
+        return result
+
+
+def _merge3(
+    base: str | None, ours: str, theirs: str, *, version: int, author: str, git_fields: tuple[str, ...]
+) -> MergeResult:
     base = base if base is not None else ""
     eol = "\r\n" if "\r\n" in ours else "\n"
     closing = remote_marker(version, author)

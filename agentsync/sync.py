@@ -24,6 +24,7 @@ from agentsync import synclock
 from agentsync.errors import AgentsyncError, RemoteError
 from agentsync.mirror import Mirror
 from agentsync.remotes.base import Answer, Change, Remote
+from agentsync.tracing import span
 
 if TYPE_CHECKING:
     from agentsync.gitfields import GitFieldGuard, Override
@@ -264,12 +265,21 @@ def _recorded(mirror: Mirror, operation: str) -> Iterator[list[Any]]:
             pass  # the record is a convenience: never the reason a sync fails
 
 
+def _trace_push(traced: Any, report: PushReport) -> None:
+    traced.set_attributes({
+        "agentsync.applied": len(report.applied), "agentsync.conflicts": len(report.conflicts),
+        "agentsync.locked": len(report.locked), "agentsync.refused": len(report.refused),
+        "agentsync.resent_batches": report.resent, "agentsync.result": "ok" if report.ok else "partial",
+    })  # fmt: skip
+
+
 def push(mirror: Mirror, remote: Remote, author: str, *, rescan: bool = True) -> PushReport:
     """Send local changes (after any batch left in the outbox) and apply the answers. The work tree
     is scanned first unless ``rescan`` is False (a caller that keeps the mirror current itself:
     the watcher)."""
-    with synclock.hold(mirror.config, "push"), _recorded(mirror, "push") as record:
+    with synclock.hold(mirror.config, "push"), _recorded(mirror, "push") as record, span("push") as traced:
         record.append(_push(mirror, remote, author, rescan))
+        _trace_push(traced, record[0])
         register(mirror, remote)
         return record[0]  # type: ignore[no-any-return]
 
@@ -280,9 +290,10 @@ def push_merging(
     """Push; changes the remote has moved past are merged at once (as `pull` does) and the clean
     merges pushed again, so one call settles what it can. Returns the push and, if it had to
     merge, the pull that did."""
-    with synclock.hold(mirror.config, "push"), _recorded(mirror, "push") as record:
+    with synclock.hold(mirror.config, "push"), _recorded(mirror, "push") as record, span("push") as traced:
         report = _push(mirror, remote, author, rescan)
         record.append(report)
+        _trace_push(traced, report)
         register(mirror, remote)
         if not report.conflicts:
             return report, None
@@ -677,8 +688,11 @@ def _conflict(
 
 def fetch(mirror: Mirror, remote: Remote, page_size: int = PAGE_SIZE, progress: Progress | None = None) -> int:
     """Store the remote's changes after the cursor; each page and the new cursor in one transaction."""
-    with synclock.hold(mirror.config, "fetch"), _recorded(mirror, "fetch") as record:
+    with synclock.hold(mirror.config, "fetch"), _recorded(mirror, "fetch") as record, span("fetch") as traced:
         record.append(_fetch(mirror, remote, page_size, progress))
+        traced.set_attributes(
+            {"agentsync.fetched": record[0], "agentsync.cursor": int(mirror.get_meta(CURSOR_KEY) or 0)}
+        )
         return record[0]  # type: ignore[no-any-return]
 
 
@@ -711,10 +725,18 @@ def pull(mirror: Mirror, remote: Remote, progress: Progress | None = None, *, re
     ``progress(done, total)`` hears about a long fetch, then about the files being written. The
     work tree is scanned first unless ``rescan`` is False (the watcher keeps the mirror current;
     a file saved but not yet mirrored is still never written over: see ``_pull_chunk``)."""
-    with synclock.hold(mirror.config, "pull"), _recorded(mirror, "pull") as record:
-        record.append(_pull(mirror, remote, progress, rescan))
+    with synclock.hold(mirror.config, "pull"), _recorded(mirror, "pull") as record, span("pull") as traced:
+        report = _pull(mirror, remote, progress, rescan)
+        record.append(report)
+        traced.set_attributes({
+            "agentsync.fetched": report.fetched, "agentsync.written": len(report.written),
+            "agentsync.merged": len(report.merged), "agentsync.deleted": len(report.deleted),
+            "agentsync.conflicts": len(report.conflicts), "agentsync.deferred": len(report.deferred),
+            "agentsync.cursor": int(mirror.get_meta(CURSOR_KEY) or 0),
+            "agentsync.result": "ok" if report.ok else "partial",
+        })  # fmt: skip
         register(mirror, remote)
-        return record[0]  # type: ignore[no-any-return]
+        return report
 
 
 def _pull(mirror: Mirror, remote: Remote, progress: Progress | None, rescan: bool) -> PullReport:

@@ -184,7 +184,18 @@ def test_the_hook_path_stays_light(git_repo: GitRepo) -> None:
     git_repo.commit_all("edit")
     git_repo.age()
     git_repo.config()  # caches the parsed agentsync.yaml, as the first hook after an edit of it does
-    heavy = ("pygit2", "click", "rich", "multiprocessing", "supabase", "psycopg", "httpx", "watchdog", "yaml")
+    heavy = (
+        "pygit2",
+        "click",
+        "rich",
+        "multiprocessing",
+        "supabase",
+        "psycopg",
+        "httpx",
+        "watchdog",
+        "yaml",
+        "opentelemetry",
+    )
     probe = (
         "import sys; from agentsync import hookrun; "
         "codes = [hookrun.run('post-commit', []), hookrun.run('pre-commit', [])]; "

@@ -66,7 +66,26 @@ class RetryingRemote:
         self.identity = inner.identity
 
     def _retry(self, what: str, call: Callable[[], T]) -> T:
-        return call_with_retry(call, self.policy, what=what)
+        from agentsync.tracing import span
+
+        with span("remote." + what.split(" ")[0], remote=self.identity.split("#")[0].split(":")[0]) as traced:
+            attempts = [0]
+
+            def counted() -> T:
+                attempts[0] += 1
+                return call()
+
+            try:
+                result = call_with_retry(counted, self.policy, what=what)
+            except Exception as exc:
+                traced.set_attributes({"agentsync.attempts": attempts[0], "agentsync.result": type(exc).__name__})
+                raise
+            traced.set_attributes({"agentsync.attempts": attempts[0], "agentsync.result": "ok"})
+            if isinstance(result, PushResult):
+                traced.set_attribute("agentsync.answers", len(result.answers))
+            elif isinstance(result, Page):
+                traced.set_attribute("agentsync.rows", len(result.rows))
+            return result
 
     def push(self, client_id: str, batch_id: str, author: str, changes: list[Change]) -> PushResult:
         return self._retry(f"push of batch {batch_id}", lambda: self.inner.push(client_id, batch_id, author, changes))
