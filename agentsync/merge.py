@@ -270,3 +270,32 @@ def _keep_fields(text: str, ours: str, git_fields: tuple[str, ...]) -> str:
         else:
             text = remove_field(text, name)
     return text
+
+
+def describe_change(before: str | None, after: str | None) -> str:
+    """A short summary of what changed from ``before`` to ``after`` (None: absent), for the
+    remote's history: which frontmatter keys, and how many body lines came and went."""
+    if after is None:
+        return "deleted"
+    if before is None:
+        return "created"
+    import difflib
+
+    before_span, after_span = find_frontmatter(before), find_frontmatter(after)
+    old_fields, new_fields = _fields(before, before_span), _fields(after, after_span)
+    keys = sorted(
+        k for k in old_fields.keys() | new_fields.keys() if k != "version" and old_fields.get(k) != new_fields.get(k)
+    )
+    old_body = before[before_span.body :] if before_span else before
+    new_body = after[after_span.body :] if after_span else after
+    added = removed = 0
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(
+        None, old_body.splitlines(), new_body.splitlines(), autojunk=False
+    ).get_opcodes():
+        if tag != "equal":
+            removed += i2 - i1
+            added += j2 - j1
+    parts = [f"{', '.join(keys)} changed"] if keys else []
+    if added or removed:
+        parts.append(f"body +{added} -{removed} line(s)")
+    return "; ".join(parts) or "unchanged text"

@@ -188,19 +188,38 @@ def changes_for(mirror: Mirror, pending: list[Pending]) -> list[Change]:
         marks = ",".join("?" * len(part))
         contents.update(mirror.connection.execute(f"SELECT id, content FROM artifacts WHERE id IN ({marks})", part))
     notes = dict(mirror.connection.execute("SELECT id, summary FROM notes"))  # a handful at most
+    agreed: dict[str, tuple[str, str | None]] = {}  # id -> (path, text) as last agreed, for the summaries
+    edited = [item.id for item in pending if item.base > 0]
+    for start in range(0, len(edited), 500):
+        part = edited[start : start + 500]
+        marks = ",".join("?" * len(part))
+        query = f"SELECT id, path, content FROM sync_base WHERE id IN ({marks})"
+        agreed.update((row[0], (row[1], row[2])) for row in mirror.connection.execute(query, part))
     changes: list[Change] = []
     for item in pending:
         if item.digest is None:
-            changes.append(Change(item.id, item.path, item.base, None, None))
+            changes.append(Change(item.id, item.path, item.base, None, None, "deleted"))
             continue
         content = contents[item.id]
         sent = content if item.version == item.stated else _with_version(content, item.layout, item.version)
         sent_hash = item.digest if sent is content else content_hash(sent.encode("utf-8"))
-        summary = notes.get(item.id, "")
+        summary = _summary(agreed.get(item.id), item.path, content, notes.get(item.id, ""))
         changes.append(
             Change(item.id, item.path, item.base, sent, sent_hash, summary, item.digest, version=item.version)
         )
     return changes
+
+
+def _summary(agreed: tuple[str, str | None] | None, path: str, content: str, note: str) -> str:
+    """What the remote's history says of this version: what a conflict strategy chose (``note``),
+    what changed since the agreed version and where it moved; at most 500 characters."""
+    from agentsync.merge import describe_change
+
+    parts = [note] if note else []
+    parts.append(describe_change(agreed[1] if agreed else None, content))
+    if agreed and agreed[0] != path:
+        parts.append(f"moved from {agreed[0]}")
+    return "; ".join(parts)[:500]
 
 
 KEEP_OPERATIONS = 1000  # rows of `operations` kept: enough for `stats` over recent runs

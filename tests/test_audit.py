@@ -52,8 +52,9 @@ def test_audit_lists_who_changed_what_newest_first_and_filters(tmp_path: Path, r
     code, out, _ = run(ada, "audit")
     lines = out.splitlines()
     assert code == 0 and len(lines) == 4
-    assert "P-2 v2" in lines[0] and "bo@example.com  deleted" in lines[0]
-    assert "P-1 v2" in lines[1] and "bo@example.com  plans/P-1.md" in lines[1]
+    assert "P-2 v2" in lines[0] and "bo@example.com  deleted  deleted" in lines[0]
+    assert "P-1 v2" in lines[1] and "bo@example.com  plans/P-1.md  body +1 -1 line(s)" in lines[1]
+    assert lines[2].endswith("  created") and lines[3].endswith("  created")
     assert all("ada@example.com" in line for line in lines[2:])
     code, out, _ = run(ada, "audit", "--author", "ada@example.com", "--json")
     entries: list[dict[str, Any]] = json.loads(out)

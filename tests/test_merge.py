@@ -96,3 +96,13 @@ def test_merging_is_symmetric_in_content_and_takes_one_sided_changes_exactly(
     assert merged(doc(ours), doc(base), doc(base))[0] == doc(ours).replace("version: 1", "version: 4")
     text, conflicts = merged(doc(ours), doc(theirs), doc(base))
     assert has_markers(text) == bool(conflicts)
+
+
+def test_a_change_is_described_in_a_few_words() -> None:
+    from agentsync.merge import describe_change
+
+    before = "---\nid: P-1\ntitle: One\nversion: 1\n---\n\nFirst.\nSecond.\n"
+    after = "---\nid: P-1\ntitle: One, renamed\nversion: 2\nowner: ada\n---\n\nFirst.\nSecond, edited.\nThird.\n"
+    assert describe_change(before, after) == "owner, title changed; body +2 -1 line(s)"
+    assert describe_change(None, after) == "created" and describe_change(before, None) == "deleted"
+    assert describe_change(before, before.replace("version: 1", "version: 2")) == "unchanged text"
