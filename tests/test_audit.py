@@ -131,4 +131,5 @@ def test_stats_summarise_the_recorded_sync_operations(
     assert "cannot reach postgresql://nobody@127.0.0.1:1/x" in figures["last_error"]["message"]
     assert figures["queued_batches"] == 1
     code, out, _ = run(ada, "stats")
-    assert "push       4 run(s)" in out and "1 error(s)" in out and "queue: 1 batch(es)" in out
+    assert "push       4 run(s)" in out and "; 3 pushed, 0 conflict(s), 1 error(s)" in out
+    assert "pull       1 run(s)" in out and "queue: 1 batch(es)" in out

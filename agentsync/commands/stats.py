@@ -64,11 +64,7 @@ def run(directory: Path | None, *, last: int, as_json: bool) -> int:
         return 0
     click.echo(f"last {figures['operations']} sync operation(s), since {figures['since']}:")
     for name, kind in sorted(figures["by_operation"].items()):
-        moved = {
-            "push": f"{kind['pushed']} pushed",
-            "pull": f"{kind['pulled']} pulled",
-            "fetch": f"{kind['pulled']} fetched",
-        }
+        moved = f"{kind['pushed']} pushed" if name == "push" else f"{kind['pulled']} {name}ed"
         click.echo(f"  {name:<6} {kind['runs']:>5} run(s), median {kind['median_ms']} ms, max {kind['max_ms']} ms; "
                    f"{moved}, {kind['conflicts']} conflict(s), {kind['errors']} error(s), "
                    f"{kind['partial']} partial")  # fmt: skip
