@@ -31,6 +31,31 @@ def clone_of(root: Path, remote: str, email: str) -> GitRepo:
     return repo
 
 
+def ada_and_bo(tmp_path: Path, url: str) -> tuple[GitRepo, GitRepo]:
+    """Two clones of project `team`: ada pushed P-1 and P-2, bo pulled them."""
+    ada = clone_of(tmp_path / "ada", url, "ada@example.com")
+    bo = clone_of(tmp_path / "bo", url, "bo@example.com")
+    ada.write("plans/P-1.md", artifact("P-1", "One"))
+    ada.write("plans/P-2.md", artifact("P-2", "Two"))
+    assert run(ada, "push")[0] == 0
+    assert run(bo, "pull")[0] == 0
+    return ada, bo
+
+
+def signed_in_clone(tmp_path: Path, supabase: SupabaseProject, monkeypatch: pytest.MonkeyPatch) -> GitRepo:  # noqa: F811
+    """A clone whose user signed in as ada@team.example (a member of `team`) while Git says
+    someone else, after pushing P-1 over Supabase's API."""
+    user_id, token = supabase.user("ada@team.example")
+    supabase.add_member("team", user_id, "ada@team.example")
+    clone = clone_of(tmp_path / "ada", supabase.url, "git-says@example.com")
+    monkeypatch.setenv("SUPABASE_ANON_KEY", supabase.keys["anon"])
+    monkeypatch.setenv("SUPABASE_ACCESS_TOKEN", token)
+    monkeypatch.delenv("SUPABASE_SERVICE_ROLE_KEY", raising=False)
+    clone.write("plans/P-1.md", artifact("P-1", "One"))
+    assert run(clone, "push")[0] == 0
+    return clone
+
+
 @pytest.fixture
 def remote_url(database: str) -> str:  # noqa: F811
     with connect(database) as connection:
@@ -39,12 +64,7 @@ def remote_url(database: str) -> str:  # noqa: F811
 
 
 def test_audit_lists_who_changed_what_newest_first_and_filters(tmp_path: Path, remote_url: str) -> None:
-    ada = clone_of(tmp_path / "ada", remote_url, "ada@example.com")
-    bo = clone_of(tmp_path / "bo", remote_url, "bo@example.com")
-    ada.write("plans/P-1.md", artifact("P-1", "One"))
-    ada.write("plans/P-2.md", artifact("P-2", "Two"))
-    assert run(ada, "push")[0] == 0
-    assert run(bo, "pull")[0] == 0
+    ada, bo = ada_and_bo(tmp_path, remote_url)
     bo.write("plans/P-1.md", bo.read("plans/P-1.md").decode().replace("Body.", "Bo's body."))
     (bo.root / "plans/P-2.md").unlink()
     assert run(bo, "push")[0] == 0
@@ -90,14 +110,7 @@ def test_over_supabase_the_audit_shows_the_tokens_user_whatever_git_says(
     supabase: SupabaseProject,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    user_id, token = supabase.user("ada@team.example")
-    supabase.add_member("team", user_id, "ada@team.example")
-    clone = clone_of(tmp_path / "ada", supabase.url, "someone-else@example.com")
-    monkeypatch.setenv("SUPABASE_ANON_KEY", supabase.keys["anon"])
-    monkeypatch.setenv("SUPABASE_ACCESS_TOKEN", token)
-    monkeypatch.delenv("SUPABASE_SERVICE_ROLE_KEY", raising=False)
-    clone.write("plans/P-1.md", artifact("P-1", "One"))
-    assert run(clone, "push")[0] == 0
+    clone = signed_in_clone(tmp_path, supabase, monkeypatch)
     code, out, err = run(clone, "audit", "--json")
     assert code == 0, err
     assert [entry["author"] for entry in json.loads(out)] == ["ada@team.example"]

@@ -12,7 +12,7 @@ from agentsync import hooks
 from agentsync.remotes import migrations
 from tests.conftest import artifact
 from tests.remotes.conftest import SupabaseProject, connect, database, postgres_url, supabase  # noqa: F401
-from tests.test_audit import clone_of
+from tests.test_audit import clone_of, signed_in_clone
 from tests.test_cli import run
 
 
@@ -52,14 +52,7 @@ def test_over_supabase_a_clone_is_registered_as_the_tokens_user(
     supabase: SupabaseProject,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    user_id, token = supabase.user("ada@team.example")
-    supabase.add_member("team", user_id, "ada@team.example")
-    clone = clone_of(tmp_path / "ada", supabase.url, "git-says@example.com")
-    monkeypatch.setenv("SUPABASE_ANON_KEY", supabase.keys["anon"])
-    monkeypatch.setenv("SUPABASE_ACCESS_TOKEN", token)
-    monkeypatch.delenv("SUPABASE_SERVICE_ROLE_KEY", raising=False)
-    clone.write("plans/P-1.md", artifact("P-1", "One"))
-    assert run(clone, "push")[0] == 0
+    clone = signed_in_clone(tmp_path, supabase, monkeypatch)
     code, out, err = run(clone, "clients", "--json")
     assert code == 0, err
     assert [c["user_name"] for c in json.loads(out)] == ["ada@team.example"]

@@ -13,7 +13,7 @@ from agentsync.remotes import migrations
 from tests.conftest import artifact
 from tests.remotes.conftest import SupabaseProject, connect, database, postgres_url, supabase  # noqa: F401
 from tests.remotes.test_supabase import api
-from tests.test_audit import clone_of
+from tests.test_audit import ada_and_bo
 from tests.test_cli import run
 
 
@@ -30,12 +30,7 @@ def history(url: str) -> list[dict[str, Any]]:
 def test_purge_erases_one_authors_contents_and_name_and_nothing_else(tmp_path: Path, database: str) -> None:  # noqa: F811
     with connect(database) as connection:
         migrations.migrate(connection)
-    ada = clone_of(tmp_path / "ada", database, "ada@example.com")
-    bo = clone_of(tmp_path / "bo", database, "bo@example.com")
-    ada.write("plans/P-1.md", artifact("P-1", "One"))
-    ada.write("plans/P-2.md", artifact("P-2", "Two"))
-    assert run(ada, "push")[0] == 0
-    assert run(bo, "pull")[0] == 0
+    ada, bo = ada_and_bo(tmp_path, database)
     bo.write("plans/P-1.md", bo.read("plans/P-1.md").decode().replace("Body.", "Bo's first words."))
     assert run(bo, "push")[0] == 0
     bo.write("plans/P-1.md", bo.read("plans/P-1.md").decode().replace("first", "second"))
