@@ -19,6 +19,7 @@ about ten times cheaper than even one regular expression over the text.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,13 +31,22 @@ from agentsync.config import ScanSettings
 class Rule:
     name: str
     what: str
-    pattern: re.Pattern[str]
+    source: str  # the regular expression, compiled on first use: most texts never need it
     hints: tuple[str, ...]  # lowercase; a text whose lowercase holds none cannot match (empty: always search)
     personal: bool = False
 
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return _compiled(self.source)
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(source: str) -> re.Pattern[str]:
+    return re.compile(source)
+
 
 def _rule(name: str, what: str, pattern: str, hints: tuple[str, ...], *, personal: bool = False) -> Rule:
-    return Rule(name, what, re.compile(pattern), tuple(sorted({hint.lower() for hint in hints})), personal)
+    return Rule(name, what, pattern, tuple(sorted({hint.lower() for hint in hints})), personal)
 
 
 # fmt: off
