@@ -123,11 +123,31 @@ def _remote(config: Config, add: Callable[[Finding], None]) -> None:
         add(Finding("remote", False, f"{target.shown}: {exc}", "check the URL, the network and the credentials"))
         return
     add(Finding("remote", True, f"{target.shown} reachable; head {head}"))
+    cursor = _cursor(config)
+    lag = max(head - cursor, 0)
+    behind = lag >= LAG_WORTH_FIXING
+    add(Finding("lag", not behind, f"{lag} change(s) on the remote not pulled here (cursor {cursor})",
+                "`agentsync pull` (or `agentsync watch --detach` keeps up by itself)" if behind else ""))  # fmt: skip
     if version < known:
         add(Finding("schema", False, f"the remote has migration {version} of {known}",
                     "`agentsync remote migrate` (with AGENTSYNC_DATABASE_URL) applies the rest"))  # fmt: skip
     else:
         add(Finding("schema", True, f"migration {version} (this agentsync knows {known})"))
+
+
+LAG_WORTH_FIXING = 100  # changes not pulled: fewer is the normal state between two pulls
+
+
+def _cursor(config: Config) -> int:
+    from agentsync.errors import AgentsyncError
+    from agentsync.mirror import Mirror
+    from agentsync.sync import CURSOR_KEY
+
+    try:
+        with Mirror.open(config, readonly=True) as mirror:
+            return int(mirror.get_meta(CURSOR_KEY) or 0)
+    except AgentsyncError:
+        return 0
 
 
 def _watcher(config: Config, add: Callable[[Finding], None]) -> None:
