@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from agentsync.commands._common import echo_json, load_config
+from agentsync.config import Config
 from agentsync.mirror import Mirror
 
 
@@ -48,14 +49,35 @@ def collect(mirror: Mirror, last: int) -> dict[str, Any]:
     }
 
 
+def _lag(config: Config, cursor: int) -> int | None:
+    """Changes on the remote not fetched here; None if there is no remote or it cannot be reached
+    at once (a look starts nothing: a local remote that is not running stays so)."""
+    from agentsync.errors import RemoteError
+    from agentsync.remotes import open_remote, remote_target
+    from agentsync.remotes.retry import NO_RETRY
+
+    if remote_target(config) is None:
+        return None
+    try:
+        remote = open_remote(config, NO_RETRY, start_local=False)
+        try:
+            return max(remote.head() - cursor, 0)
+        finally:
+            remote.close()
+    except RemoteError:
+        return None
+
+
 def run(directory: Path | None, *, last: int, as_json: bool) -> int:
     from agentsync.watcher import watcher_state
 
     config = load_config(directory)
     with Mirror.open(config) as mirror:
         figures = collect(mirror, last)
-    watcher = watcher_state(config)
-    figures["lag"] = watcher.get("lag") if watcher and watcher.get("running") else None
+    figures["lag"] = _lag(config, figures["cursor"])
+    if figures["lag"] is None:
+        watcher = watcher_state(config)  # the remote is not reachable now: what the watcher saw last
+        figures["lag"] = watcher.get("lag") if watcher and watcher.get("running") else None
     if as_json:
         echo_json(figures)
         return 0
@@ -68,7 +90,7 @@ def run(directory: Path | None, *, last: int, as_json: bool) -> int:
         click.echo(f"  {name:<6} {kind['runs']:>5} run(s), median {kind['median_ms']} ms, max {kind['max_ms']} ms; "
                    f"{moved}, {kind['conflicts']} conflict(s), {kind['errors']} error(s), "
                    f"{kind['partial']} partial")  # fmt: skip
-    lag = "unknown (no watcher running)" if figures["lag"] is None else str(figures["lag"])
+    lag = "unknown (the remote is not reachable now)" if figures["lag"] is None else str(figures["lag"])
     click.echo(f"queue: {figures['queued_batches']} batch(es); open conflicts: {figures['conflicts_open']}; "
                f"cursor {figures['cursor']}; lag {lag}")  # fmt: skip
     if figures["last_error"]:
