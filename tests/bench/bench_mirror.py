@@ -193,10 +193,12 @@ def main() -> int:
     if not options.keep:
         shutil.rmtree(work, ignore_errors=True)
     missed = [name for name, target in TARGETS.items() if name in results and results[name] > target]
-    print(
-        f"\n{len(TARGETS) - len(missed)} of {len(TARGETS)} targets met"
-        + (f"; missed: {', '.join(missed)}" if missed else "")
-    )
+    total = len(TARGETS)
+    if "speed-up over the obvious approach" in results:  # the one target that is a floor, not a ceiling
+        total += 1
+        if results["speed-up over the obvious approach"] < 20:
+            missed.append("speed-up over the obvious approach")
+    print(f"\n{total - len(missed)} of {total} targets met" + (f"; missed: {', '.join(missed)}" if missed else ""))
     return 0
 
 
