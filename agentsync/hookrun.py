@@ -149,21 +149,20 @@ def pre_push(config: Config, args: list[str]) -> int:
     from agentsync.gitcli import GitCommandLine
     from agentsync.gitrepo import user_identity
     from agentsync.mirror import Mirror
-    from agentsync.remotes import open_remote
+    from agentsync.remotes import opened
     from agentsync.remotes.retry import HOOK_RETRY
     from agentsync.sync import push
 
     try:
         # A sync in progress (the watcher's, say) is waited for briefly, then left to do the work.
-        with synclock.hold(config, "pre-push hook", wait=synclock.HOOK_WAIT):
-            remote = open_remote(config, HOOK_RETRY)
-            try:
-                with Mirror.open(config) as mirror:
-                    report = push(mirror, remote, user_identity(config.root))
-                    waiting = dict(mirror.connection.execute("SELECT id, message FROM conflicts"))
-                    paths = dict(mirror.connection.execute("SELECT id, path FROM artifacts"))
-            finally:
-                remote.close()
+        with (
+            synclock.hold(config, "pre-push hook", wait=synclock.HOOK_WAIT),
+            opened(config, HOOK_RETRY) as remote,
+            Mirror.open(config) as mirror,
+        ):
+            report = push(mirror, remote, user_identity(config.root))
+            waiting = dict(mirror.connection.execute("SELECT id, message FROM conflicts"))
+            paths = dict(mirror.connection.execute("SELECT id, path FROM artifacts"))
     except synclock.SyncBusy as exc:
         _say(f"pre-push: artifacts not synced now: {exc}; they are sent by that sync or the next push")
         return 0

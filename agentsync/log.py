@@ -4,8 +4,8 @@ CLI can show one line.
 Records are plain text, or one JSON object a line with ``AGENTSYNC_LOG_FORMAT=json`` (or
 ``agentsync --log-format json``). Whatever a message or a traceback holds, keys, tokens and
 passwords are scrubbed before a line is written: the values of the credential variables,
-anything shaped like a JWT, a bearer token, an ``apikey`` header or a URL's password, and
-what the outbound scan's secret rules match.
+bearer tokens and ``apikey``/``authorization`` headers, URLs' passwords, and whatever the
+outbound scan's secret rules match (JWTs, keys of known services, private key blocks).
 """
 
 from __future__ import annotations
@@ -24,16 +24,17 @@ SECRET_VARIABLES = ("SUPABASE_SERVICE_ROLE_KEY", "SUPABASE_ANON_KEY", "SUPABASE_
 _configured: tuple[Path, str] | None = None
 logger = logging.getLogger("agentsync")
 
-_SHAPES = [
-    (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), "***jwt***"),
+_HEADERS = [  # what HTTP clients put in messages; the values' own shapes are the outbound scan's
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"), r"\1***"),
     (re.compile(r"(?i)((?:apikey|api[_-]key|authorization|x-api-key)[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]{8,}"), r"\1***"),
-    (re.compile(r"(://[^/:@\s]+):[^@/\s]*@"), r"\1:***@"),
 ]
 
 
 def scrub(text: str) -> str:
     """``text`` with every key, token and password it holds replaced."""
+    from agentsync.outbound import SECRET_RULES
+    from agentsync.remotes.postgres import redact
+
     for variable in SECRET_VARIABLES:
         value = os.environ.get(variable, "")
         if len(value) >= 6:
@@ -42,12 +43,11 @@ def scrub(text: str) -> str:
     password = re.search(r"://[^/:@\s]+:([^@/\s]+)@", url)
     if password and len(password.group(1)) >= 4:
         text = text.replace(password.group(1), "***")
-    for pattern, replacement in _SHAPES:
+    for pattern, replacement in _HEADERS:
         text = pattern.sub(replacement, text)
-    if any(hint in text.lower() for hint in ("akia", "asia", "-----begin", "gh", "xox", "_live_", "sbp_", "sb_secret")):
-        from agentsync.outbound import SECRET_RULES
-
-        for rule in SECRET_RULES:
+    text = redact(text)  # a URL keeps its host, loses its password
+    for rule in SECRET_RULES:
+        if rule.name != "url_password":  # done by `redact`, which keeps the rest of the URL
             text = rule.pattern.sub(f"***{rule.name}***", text)
     return text
 

@@ -297,10 +297,11 @@ def push(mirror: Mirror, remote: Remote, author: str, *, rescan: bool = True) ->
     is scanned first unless ``rescan`` is False (a caller that keeps the mirror current itself:
     the watcher)."""
     with synclock.hold(mirror.config, "push"), _recorded(mirror, "push") as record, span("push") as traced:
-        record.append(_push(mirror, remote, author, rescan))
-        _trace_push(traced, record[0])
+        report = _push(mirror, remote, author, rescan)
+        record.append(report)
+        _trace_push(traced, report)
         register(mirror, remote)
-        return record[0]  # type: ignore[no-any-return]
+        return report
 
 
 def push_merging(
@@ -708,11 +709,10 @@ def _conflict(
 def fetch(mirror: Mirror, remote: Remote, page_size: int = PAGE_SIZE, progress: Progress | None = None) -> int:
     """Store the remote's changes after the cursor; each page and the new cursor in one transaction."""
     with synclock.hold(mirror.config, "fetch"), _recorded(mirror, "fetch") as record, span("fetch") as traced:
-        record.append(_fetch(mirror, remote, page_size, progress))
-        traced.set_attributes(
-            {"agentsync.fetched": record[0], "agentsync.cursor": int(mirror.get_meta(CURSOR_KEY) or 0)}
-        )
-        return record[0]  # type: ignore[no-any-return]
+        fetched = _fetch(mirror, remote, page_size, progress)
+        record.append(fetched)
+        traced.set_attributes({"agentsync.fetched": fetched, "agentsync.cursor": int(mirror.get_meta(CURSOR_KEY) or 0)})
+        return fetched
 
 
 def _fetch(mirror: Mirror, remote: Remote, page_size: int, progress: Progress | None) -> int:

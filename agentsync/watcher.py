@@ -22,6 +22,7 @@ watcher runs, its last sync, lag and errors.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import logging
@@ -36,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agentsync import synclock
-from agentsync.config import Config
+from agentsync.config import Config, WatchSettings
 from agentsync.errors import AgentsyncError, RemoteError
 
 if TYPE_CHECKING:
@@ -66,20 +67,14 @@ class WatchEvent:
 
 
 @dataclass(frozen=True)
-class WatchOptions:
+class WatchOptions(WatchSettings):
+    """The config's `watch` settings, and whether this run pushes (`--push`, else `auto_push`)."""
+
     push: bool = False
-    debounce: float = 0.2
-    push_delay: float = 0.5
-    poll_interval: float = 5.0
-    notify: bool = True
 
     @classmethod
     def from_config(cls, config: Config, *, push: bool | None = None) -> WatchOptions:
-        settings = config.watch
-        return cls(
-            push=config.auto_push if push is None else push, debounce=settings.debounce,
-            push_delay=settings.push_delay, poll_interval=settings.poll_interval, notify=settings.notify,
-        )  # fmt: skip
+        return cls(**dataclasses.asdict(config.watch), push=config.auto_push if push is None else push)
 
 
 def _now_text() -> str:

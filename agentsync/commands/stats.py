@@ -22,14 +22,15 @@ def collect(mirror: Mirror, last: int) -> dict[str, Any]:
     ).fetchall()
     kinds: dict[str, dict[str, Any]] = {}
     for operation, duration, result, pushed, pulled, conflicts, _error, _at in rows:
-        kind = kinds.setdefault(operation, {"runs": 0, "errors": 0, "partial": 0, "durations_ms": []})
+        kind = kinds.setdefault(operation, {"runs": 0, "errors": 0, "partial": 0, "pushed": 0, "pulled": 0,
+                                            "conflicts": 0, "durations_ms": []})  # fmt: skip
         kind["runs"] += 1
         kind["errors"] += result == "error"
         kind["partial"] += result == "partial"
+        kind["pushed"] += pushed
+        kind["pulled"] += pulled
+        kind["conflicts"] += conflicts
         kind["durations_ms"].append(duration)
-        kind["pushed"] = kind.get("pushed", 0) + pushed
-        kind["pulled"] = kind.get("pulled", 0) + pulled
-        kind["conflicts"] = kind.get("conflicts", 0) + conflicts
     for kind in kinds.values():
         durations = sorted(kind.pop("durations_ms"))
         kind["median_ms"] = durations[len(durations) // 2]
@@ -53,17 +54,13 @@ def _lag(config: Config, cursor: int) -> int | None:
     """Changes on the remote not fetched here; None if there is no remote or it cannot be reached
     at once (a look starts nothing: a local remote that is not running stays so)."""
     from agentsync.errors import RemoteError
-    from agentsync.remotes import open_remote, remote_target
-    from agentsync.remotes.retry import NO_RETRY
+    from agentsync.remotes import looking, remote_target
 
     if remote_target(config) is None:
         return None
     try:
-        remote = open_remote(config, NO_RETRY, start_local=False)
-        try:
+        with looking(config) as remote:
             return max(remote.head() - cursor, 0)
-        finally:
-            remote.close()
     except RemoteError:
         return None
 

@@ -110,8 +110,7 @@ def _remote_state(config: Config, mirror: Mirror) -> dict[str, Any] | None:
     the cursor, the remote's head and the lag."""
     from agentsync.errors import RemoteError
     from agentsync.gitrepo import user_identity
-    from agentsync.remotes import open_remote, remote_target
-    from agentsync.remotes.retry import NO_RETRY
+    from agentsync.remotes import looking, remote_target
     from agentsync.sync import CURSOR_KEY, FETCHED_NOT_APPLIED, pending_changes
 
     target = remote_target(config)
@@ -141,15 +140,11 @@ def _remote_state(config: Config, mirror: Mirror) -> dict[str, Any] | None:
         "error": None,
     }  # fmt: skip
     try:
-        # Status answers at once and starts nothing: unreachable is a state, not a wait.
-        remote = open_remote(config, NO_RETRY, start_local=False)
-        try:
+        with looking(config) as remote:
             state["head"] = remote.head()
             state["lag"] = max(state["head"] - state["cursor"], 0)
             me = user_identity(config.root)
             state["locks"] = [{**lock, "mine": lock.get("holder") == me} for lock in remote.locks()]
-        finally:
-            remote.close()
     except RemoteError as exc:
         state["error"] = str(exc)
     return state

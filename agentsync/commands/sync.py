@@ -100,14 +100,11 @@ def _report_pull(report: PullReport, state_dir: Path, *, summary: bool) -> None:
 @contextmanager
 def remote_for(directory: Path | None) -> Iterator[tuple[Config, Remote]]:
     """The repository's config and its remote, closed afterwards."""
-    from agentsync.remotes import open_remote
+    from agentsync.remotes import opened
 
     config = load_config(directory)
-    remote = open_remote(config)
-    try:
+    with opened(config) as remote:
         yield config, remote
-    finally:
-        remote.close()
 
 
 def run_fetch(directory: Path | None) -> int:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from agentsync.config import Config
 from agentsync.errors import RemoteError
 from agentsync.remotes.base import Remote
-from agentsync.remotes.retry import COMMAND_RETRY, RetryingRemote, RetryPolicy
+from agentsync.remotes.retry import COMMAND_RETRY, NO_RETRY, RetryingRemote, RetryPolicy
 
 DATABASE_URL_VARIABLE = "AGENTSYNC_DATABASE_URL"
 RETRIES_VARIABLE = "AGENTSYNC_RETRIES"  # calls in all when the remote is unreachable (1: no retry)
@@ -59,6 +61,22 @@ def open_remote(config: Config, retry: RetryPolicy = COMMAND_RETRY, *, start_loc
             raise RemoteError(f"{RETRIES_VARIABLE} is {attempts!r}; use a whole number of calls, 1 or more")
         retry = RetryPolicy(int(attempts), retry.base, retry.cap)
     return RetryingRemote(_open(config, start_local), retry)
+
+
+@contextlib.contextmanager
+def opened(config: Config, retry: RetryPolicy = COMMAND_RETRY, *, start_local: bool = True) -> Iterator[Remote]:
+    """``open_remote`` for the length of a block, closed afterwards."""
+    remote = open_remote(config, retry, start_local=start_local)
+    try:
+        yield remote
+    finally:
+        remote.close()
+
+
+def looking(config: Config) -> contextlib.AbstractContextManager[Remote]:
+    """The remote for a look (`status`, `stats`, `doctor`): one try, nothing started (a local
+    remote that is not running is unavailable): unreachable is an answer, not a wait."""
+    return opened(config, NO_RETRY, start_local=False)
 
 
 def _open(config: Config, start_local: bool) -> Remote:
