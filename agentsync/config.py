@@ -90,9 +90,12 @@ class ScanSettings:
     allow: tuple[str, ...] = ()  # rules never reported
     allow_values: tuple[str, ...] = ()  # regular expressions: findings whose text matches are allowed
     patterns: tuple[tuple[str, str], ...] = ()  # (rule name, regular expression) of the team's own
+    # Frontmatter keys whose values are never personal-data findings: the author line that
+    # `agentsync new` writes holds the committer's own identity, which Git has anyway.
+    allow_keys: tuple[str, ...] = ("author",)
 
 
-_SCAN_KEYS = ("personal_data", "allow", "allow_values", "patterns")
+_SCAN_KEYS = ("personal_data", "allow", "allow_values", "allow_keys", "patterns")
 
 
 # key: (lowest, highest, what it is)
@@ -349,7 +352,8 @@ def _parse_scan(raw: Any, fail: Any) -> ScanSettings:
     values = _string_list(raw.get("allow_values") or [], "outbound_scan.allow_values", fail)
     for value in values:
         _regex(value, "outbound_scan.allow_values", fail)
-    return ScanSettings(personal, allow, values, tuple(patterns))
+    keys = _string_list(raw.get("allow_keys", ["author"]) or [], "outbound_scan.allow_keys", fail)
+    return ScanSettings(personal, allow, values, tuple(patterns), keys)
 
 
 def _regex(pattern: Any, key: str, fail: Any) -> None:
@@ -502,8 +506,9 @@ def render_default(types: tuple[TypeConfig, ...] | None = None, project: str | N
         "",
         "# Before anything is pushed (and in `agentsync check`), artifacts are scanned for secrets:",
         "# keys, tokens, private keys, URLs with passwords. A line marked `agentsync: allow` is let",
-        "# through. personal_data: true adds emails and phone numbers.",
-        "# outbound_scan: {personal_data: false, allow: [], allow_values: [], patterns: {}}",
+        "# through. personal_data: true adds emails and phone numbers (not in the frontmatter keys",
+        "# of allow_keys: the author line `agentsync new` writes).",
+        "# outbound_scan: {personal_data: false, allow: [], allow_values: [], allow_keys: [author], patterns: {}}",
         "",
         "# The project on the remote: every clone of this repository uses this name.",
         *([f"project: {project}"] if project else ["# project: my-repository"]),

@@ -9,6 +9,7 @@ private key's BEGIN line it covers the whole block), or by the config:
       personal_data: true       # also emails and phone numbers (default: secrets only)
       allow: [email]            # rules never reported
       allow_values: ['@example\\.com$']   # findings whose text matches are allowed
+      allow_keys: [author]      # frontmatter keys never reported as personal data (the default)
       patterns: {ticket_secret: 'TKT-[0-9a-f]{32}'}   # rules of your own
 
 The local file is never changed, except by ``agentsync redact ID``.
@@ -116,11 +117,14 @@ def find(path: str, text: str, settings: ScanSettings) -> list[Finding]:
         return []
     allowed_values = [re.compile(value) for value in settings.allow_values]
     lines = _line_starts(text)
+    keyed = _keyed_lines(text, lines, settings.allow_keys) if any(rule.personal for rule in rules) else set()
     findings: list[Finding] = []
     for rule in rules:
         for match in rule.pattern.finditer(text):
             value = match.group(match.lastindex or 0)
             line = _line_number(lines, match.start())
+            if rule.personal and line in keyed:
+                continue
             if any(pattern.search(value) for pattern in allowed_values) or _marked(text, lines, line, rule.name):
                 continue
             findings.append(Finding(path, line, rule.name, rule.what, match.start(), match.end(), value))
@@ -138,6 +142,32 @@ def _line_number(starts: list[int], offset: int) -> int:
     import bisect
 
     return bisect.bisect_right(starts, offset)
+
+
+_TOP_LEVEL_KEY = re.compile(r"([^\s#:-][^:]*?)[ \t]*:(?:[ \t]|$)")
+
+
+def _keyed_lines(text: str, starts: list[int], keys: tuple[str, ...]) -> set[int]:
+    """Lines (1-based) of the frontmatter that belong to one of ``keys``: its own line and the
+    indented or list lines below it."""
+    from agentsync.artifact import find_frontmatter
+
+    span = find_frontmatter(text)
+    if span is None or not keys:
+        return set()
+    wanted = set(keys)
+    owned: set[int] = set()
+    current: str | None = None
+    first = _line_number(starts, span.start)
+    for number, line in enumerate(text[span.start : span.end].splitlines(), start=first):
+        key = _TOP_LEVEL_KEY.match(line) if line[:1] not in (" ", "\t", "-") else None
+        if key is not None:
+            current = key.group(1).strip("'\"")
+        elif line.strip() and line[:1] not in (" ", "\t", "-"):
+            current = None  # anything else at the margin (a comment) ends the key's block
+        if current in wanted:
+            owned.add(number)
+    return owned
 
 
 def _marked(text: str, starts: list[int], line: int, rule: str) -> bool:

@@ -15,7 +15,7 @@ import contextlib
 import datetime
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -479,46 +479,93 @@ class PullReport:
         return not (self.conflicts or self.problems)
 
 
-def _pull_chunk(
+@dataclass
+class _ChunkPlan:
+    """What applying a chunk of fetched rows takes, decided before any file is touched: the files
+    to write (each with the stat it must still have), and the rows to record once they are."""
+
+    rows: list[tuple[Any, ...]]
+    locals_by_id: dict[str, tuple[Any, ...]]
+    writes: list[tuple[Path, bytes]] = field(default_factory=list)
+    expected: dict[Path, Any] = field(default_factory=dict)  # target -> its stat when read (None: absent)
+    owner: dict[Path, str] = field(default_factory=dict)  # target -> artifact id
+    removals: list[tuple[str, str]] = field(default_factory=list)  # (id, file) the remote deleted
+    moved_from: list[tuple[str, str]] = field(default_factory=list)  # (id, old path) the remote renamed
+    written: dict[str, tuple[Parsed, int]] = field(default_factory=dict)  # written, already parsed
+    base_rows: list[tuple[Any, ...]] = field(default_factory=list)
+    conflict_rows: list[tuple[Any, ...]] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # what a strategy overrode: the next push's summary
+    deferred: set[str] = field(default_factory=set)  # ids whose files were saved meanwhile
+
+
+def _apply_chunks(
+    mirror: Mirror, chunks: Iterator[list[tuple[Any, ...]]], waiting: set[str], matcher: Matcher,
+    guard: GitFieldGuard, report: PullReport, progress: Callable[[int], None],
+) -> None:  # fmt: skip
+    """Apply chunks of fetched rows in a pipeline: while one chunk's files are written (in a
+    thread: the kernel's work, which needs no GIL), the next chunk is planned and the one before
+    recorded. Each chunk's files are still written before its rows are recorded."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    in_flight: tuple[_ChunkPlan, Future[list[Path]]] | None = None
+    cleaned: set[Path] = set()  # folders rid of temp files a killed writer left: once per pull
+    with ThreadPoolExecutor(1, thread_name_prefix="agentsync-pull-writer") as writer:
+        for chunk in chunks:
+            plan = _plan_chunk(mirror, chunk, waiting, matcher, guard, report)
+            if in_flight is not None:
+                _record_chunk(mirror, in_flight[0], in_flight[1].result(), report)
+                progress(len(in_flight[0].rows))
+            in_flight = (plan, writer.submit(_write_chunk, plan, cleaned))
+        if in_flight is not None:
+            _record_chunk(mirror, in_flight[0], in_flight[1].result(), report)
+            progress(len(in_flight[0].rows))
+
+
+def _write_chunk(plan: _ChunkPlan, cleaned: set[Path]) -> list[Path]:
+    """Write a chunk's files together (one flush to disk); return the targets left alone because
+    they were saved since they were read. Temp files a killed writer left go first."""
+    from agentsync.fsutil import atomic_write_many, remove_stale_temps, stat_signature
+
+    folders = {target.parent for target, _ in plan.writes} - cleaned
+    remove_stale_temps(folders)
+    cleaned.update(folders)
+    return atomic_write_many(plan.writes, still=lambda target: stat_signature(target) == plan.expected[target])
+
+
+def _plan_chunk(
     mirror: Mirror,
     rows: list[tuple[Any, ...]],
     waiting: set[str],
     matcher: Matcher,
     guard: GitFieldGuard,
     report: PullReport,
-) -> None:
-    """Apply a chunk of fetched rows: files written together (one sync), then their base rows and
-    conflicts in one transaction, then mirrored. A crash between leaves files that already equal
-    what the remote gives; the next pull recognises them and records them as agreed."""
+) -> _ChunkPlan:
+    """Decide, for a chunk of fetched rows, what each file becomes: a fast-forward, a merge, a
+    conflict, a removal. Nothing is written here; a crash after the writes and before the record
+    leaves files that already equal what the remote gives, and the next pull records them as agreed."""
     from agentsync.artifact import content_hash, parse_text
     from agentsync.errors import UnsafePathError
-    from agentsync.fsutil import atomic_write_many, remove_stale_temps, stat_signature
+    from agentsync.fsutil import stat_signature
     from agentsync.merge import Sides, apply_strategy
     from agentsync.paths import artifact_path
-    from agentsync.scanner import Parsed, scan
+    from agentsync.scanner import Parsed
 
     db = mirror.connection
     root = mirror.config.root
-    base_rows: list[tuple[Any, ...]] = []
-    conflict_rows: list[tuple[Any, ...]] = []
-    writes: list[tuple[Path, bytes]] = []
-    removals: list[tuple[str, str]] = []  # (id, file) of artifacts the remote deleted
-    moved_from: list[tuple[str, str]] = []  # (id, old path) of artifacts the remote renamed
-    written: dict[str, tuple[Parsed, int]] = {}  # what was written, already parsed: not read back
-    # Every file is checked once more right before it is replaced: one saved since it was read
-    # (by someone editing it now) is left alone, and its row waits for the next pull.
-    expected: dict[Path, Any] = {}  # target -> its stat signature when read (None: must not exist)
-    owner: dict[Path, str] = {}  # target -> artifact id
-    deferred: set[str] = set()
     ids = [row[0] for row in rows]
     marks = ",".join("?" * len(ids))
     locals_by_id = {r[0]: r[1:] for r in db.execute(f"SELECT id, path, hash FROM artifacts WHERE id IN ({marks})", ids)}
     fetched = {
         r[0]: r[1:] for r in db.execute(f"SELECT id, content, updated_at FROM remote_rows WHERE id IN ({marks})", ids)
     }
+    plan = _ChunkPlan(rows, locals_by_id)
+    base_rows, conflict_rows, writes, notes = plan.base_rows, plan.conflict_rows, plan.writes, plan.notes
+    removals, moved_from, written, deferred = plan.removals, plan.moved_from, plan.written, plan.deferred
+    # Every file is checked once more right before it is replaced: one saved since it was read
+    # (by someone editing it now) is left alone, and its row waits for the next pull.
+    expected, owner = plan.expected, plan.owner
     git_fields = mirror.config.git_fields
     strategies = mirror.config.strategies
-    notes: list[tuple[str, str]] = []  # what a strategy overrode: sent as the next push's summary
     max_size = mirror.config.max_file_size
     for rid, rpath, rversion, rdeleted, rauthor, bpath, _bversion, bhash, bdeleted in rows:
         if rid in waiting:
@@ -542,12 +589,17 @@ def _pull_chunk(
             base_rows.append((rid, rpath, rversion, None, 1, None))
             continue
         target = root / safe_path
-        if (fresh or local is None) and target.exists():
-            _conflict(report, conflict_rows, where, "pull", f"the remote's new {rid} would overwrite {safe_path}")
-            continue
+        absent: Path | None = None  # a target seen not to exist: its stat need not be taken twice
+        if fresh or local is None:
+            if stat_signature(target) is not None:
+                _conflict(report, conflict_rows, where, "pull", f"the remote's new {rid} would overwrite {safe_path}")
+                continue
+            absent = target
         rcontent, rupdated = fetched[rid]
         type_name = matcher.type_of(safe_path) or ""
-        artifact = parse_text(safe_path, rcontent, type_name, content_hash(rcontent.encode()))
+        remote_data = rcontent.encode()
+        remote_hash = content_hash(remote_data)
+        artifact = parse_text(safe_path, rcontent, type_name, remote_hash)
         old_path = local[0] if local else None
         seen = stat_signature(root / old_path) if old_path else None  # before reading: see `expected`
         try:
@@ -556,9 +608,10 @@ def _pull_chunk(
             deferred.add(rid)
             continue
         text = guard.apply(artifact, disk)
-        data = text.encode("utf-8")
+        data = remote_data if text == rcontent else text.encode("utf-8")
+        data_hash = remote_hash if data is remote_data else content_hash(data)
         if disk is not None and disk == data and old_path == safe_path:
-            base_rows.append((rid, safe_path, rversion, content_hash(data), 0, text))
+            base_rows.append((rid, safe_path, rversion, data_hash, 0, text))
             continue  # already what the remote gives (an interrupted pull, or the same edit on both sides)
         if not (clean or fresh) and bhash is None and disk is not None and old_path == safe_path:
             # Never synced here (a clone of the repository, say): the same file but for the
@@ -568,9 +621,15 @@ def _pull_chunk(
             deferred.add(rid)  # saved since the scan a moment ago: the next pull merges it
             continue
 
-        def write(path: Path, data: bytes, rid: str = rid, seen: Any = seen, old_path: str | None = old_path) -> None:
+        def write(
+            path: Path, data: bytes, rid: str = rid, seen: Any = seen, old_path: str | None = old_path,
+            absent: Path | None = absent,
+        ) -> None:  # fmt: skip
             writes.append((path, data))
-            expected[path] = seen if old_path is not None and path == root / old_path else stat_signature(path)
+            if old_path is not None and path == root / old_path:
+                expected[path] = seen
+            else:
+                expected[path] = None if path == absent else stat_signature(path)
             owner[path] = rid
 
         if local is None and not fresh:
@@ -599,25 +658,35 @@ def _pull_chunk(
             if result.clean:
                 # Taking the remote's text whole is a fast-forward, not a local change to push.
                 (report.written if merged_data == data else report.merged).append(keep_path)
-                base_rows.append((rid, safe_path, rversion, content_hash(data), 0, text))
+                base_rows.append((rid, safe_path, rversion, data_hash, 0, text))
             else:
                 where = _Where(rid, keep_path, rversion, rauthor)
                 what = ", ".join(result.conflicts)
                 _conflict(report, conflict_rows, where, "merge",
                           f"changed here and on the remote (v{rversion} by {rauthor}): conflicting {what}; "
                           "edit the file, then `agentsync resolve " + rid + " --merged` (or --ours / --theirs)",
-                          (base, ours, text, content_hash(data)))  # fmt: skip
+                          (base, ours, text, data_hash))  # fmt: skip
             continue
         write(target, data)
         if len(data) <= max_size and "\x00" not in text:  # else the scan reads it and reports why it cannot
-            final = artifact if text == artifact.content else parse_text(safe_path, text, type_name, content_hash(data))
+            final = artifact if text == artifact.content else parse_text(safe_path, text, type_name, data_hash)
             written[safe_path] = (Parsed.of(final), len(data))
         if old_path and old_path != safe_path:
             moved_from.append((rid, old_path))
         report.written.append(safe_path)
-        base_rows.append((rid, safe_path, rversion, content_hash(data), 0, text))
-    remove_stale_temps(target.parent for target, _ in writes)  # left by a writer that was killed
-    skipped = atomic_write_many(writes, still=lambda target: stat_signature(target) == expected[target])
+        base_rows.append((rid, safe_path, rversion, data_hash, 0, text))
+    return plan
+
+
+def _record_chunk(mirror: Mirror, plan: _ChunkPlan, skipped: list[Path], report: PullReport) -> None:
+    """After a chunk's files are written: remove what the remote deleted or moved away, then record
+    its base rows and conflicts in one transaction, then mirror the files."""
+    from agentsync.scanner import scan
+
+    root = mirror.config.root
+    base_rows, conflict_rows, writes, notes = plan.base_rows, plan.conflict_rows, plan.writes, plan.notes
+    removals, moved_from, written, deferred = plan.removals, plan.moved_from, plan.written, plan.deferred
+    locals_by_id, owner = plan.locals_by_id, plan.owner
     deferred.update(owner[target] for target in skipped)
     hashes = {row[0]: row[3] for row in base_rows}
     for rid, path in removals:
@@ -630,7 +699,7 @@ def _pull_chunk(
         if rid not in deferred and _unchanged(root / path, hashes.get(rid), locals_by_id[rid][1]):
             (root / path).unlink(missing_ok=True)
     if deferred:
-        _drop_deferred(deferred, report, base_rows, conflict_rows, notes, written, locals_by_id, rows)
+        _drop_deferred(deferred, report, base_rows, conflict_rows, notes, written, locals_by_id, plan.rows)
         writes = [item for item in writes if owner[item[0]] not in deferred]
         moved_from = [item for item in moved_from if item[0] not in deferred]
     with mirror.transaction() as tx:
@@ -784,11 +853,16 @@ def _pull(mirror: Mirror, remote: Remote, progress: Progress | None, rescan: boo
         tx.execute("DELETE FROM conflicts WHERE kind = 'push'")
     waiting = {row[0] for row in db.execute("SELECT id FROM conflicts")}  # resolved before anything new lands
     large = len(pending) >= BULK_THRESHOLD and len(pending) * 4 >= mirror.count()
+    applied = [0]
+
+    def advanced(count: int) -> None:
+        applied[0] += count
+        if progress is not None:
+            progress(applied[0], len(pending))
+
+    chunks = (pending[start : start + PULL_CHUNK] for start in range(0, len(pending), PULL_CHUNK))
     with mirror.deferred_index() if large else contextlib.nullcontext():
-        for start in range(0, len(pending), PULL_CHUNK):
-            _pull_chunk(mirror, pending[start : start + PULL_CHUNK], waiting, matcher, guard, report)
-            if progress is not None:
-                progress(min(start + PULL_CHUNK, len(pending)), len(pending))
+        _apply_chunks(mirror, chunks, waiting, matcher, guard, report, advanced)
     report.overrides.extend(guard.overrides)
     if not report.deferred:  # else the next pull must look again, even with nothing new to fetch
         _applied_through(mirror, cursor)

@@ -58,6 +58,21 @@ def test_markers_and_settings_let_chosen_findings_through() -> None:
     assert rules("a.md", marked_block) == []
 
 
+def test_the_author_key_agentsync_writes_is_no_personal_data_finding() -> None:
+    text = (
+        "---\nid: S-1\nauthor: ada@example.com\nreviewers:\n  - bob@example.com\n\n  - eve@example.com\n"
+        f"owner: carol@example.com\nnotes: token {JWT}\n---\n\nauthor: dan@example.com in the body\n"
+    )
+    personal = ScanSettings(personal_data=True)
+    # The author line is the committer's identity; other keys, the body and secrets are still found.
+    assert rules("a.md", text, personal) == [(5, "email"), (7, "email"), (8, "email"), (9, "jwt"), (12, "email")]
+    by_keys = ScanSettings(personal_data=True, allow_keys=("reviewers", "notes"))
+    assert rules("a.md", text, by_keys) == [(3, "email"), (8, "email"), (9, "jwt"), (12, "email")]
+    assert rules("a.md", text, ScanSettings(personal_data=True, allow_keys=())) == [
+        (3, "email"), (5, "email"), (7, "email"), (8, "email"), (9, "jwt"), (12, "email"),
+    ]  # fmt: skip
+
+
 def test_redact_replaces_values_and_whole_key_blocks() -> None:
     text = f"key {AWS_KEY} here\n{PRIVATE_KEY}after\n"
     redacted = redact(text, find("a.md", text, ScanSettings()))
@@ -72,6 +87,7 @@ def test_redact_replaces_values_and_whole_key_blocks() -> None:
         ("outbound_scan: {allow: [nonsense]}", "outbound_scan.allow"),
         ("outbound_scan: {patterns: {bad: '('}}", "outbound_scan.patterns.bad"),
         ("outbound_scan: {skip: true}", "outbound_scan.skip"),
+        ("outbound_scan: {allow_keys: {author: 1}}", "outbound_scan.allow_keys"),
     ],
 )
 def test_invalid_scan_settings_are_named(repo: GitRepo, setting: str, key: str) -> None:
