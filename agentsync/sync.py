@@ -509,16 +509,22 @@ def _apply_chunks(
 
     in_flight: tuple[_ChunkPlan, Future[list[Path]]] | None = None
     cleaned: set[Path] = set()  # folders rid of temp files a killed writer left: once per pull
-    with ThreadPoolExecutor(1, thread_name_prefix="agentsync-pull-writer") as writer:
-        for chunk in chunks:
-            plan = _plan_chunk(mirror, chunk, waiting, matcher, guard, report)
-            if in_flight is not None:
-                _record_chunk(mirror, in_flight[0], in_flight[1].result(), report)
-                progress(len(in_flight[0].rows))
-            in_flight = (plan, writer.submit(_write_chunk, plan, cleaned))
+
+    def land() -> None:
+        nonlocal in_flight
         if in_flight is not None:
-            _record_chunk(mirror, in_flight[0], in_flight[1].result(), report)
-            progress(len(in_flight[0].rows))
+            (plan, written), in_flight = in_flight, None
+            _record_chunk(mirror, plan, written.result(), report)
+            progress(len(plan.rows))
+
+    with ThreadPoolExecutor(1, thread_name_prefix="agentsync-pull-writer") as writer:
+        try:
+            for chunk in chunks:
+                plan = _plan_chunk(mirror, chunk, waiting, matcher, guard, report)
+                land()
+                in_flight = (plan, writer.submit(_write_chunk, plan, cleaned))
+        finally:
+            land()  # the last chunk; or, if planning the next one failed, the one already written
 
 
 def _write_chunk(plan: _ChunkPlan, cleaned: set[Path]) -> list[Path]:

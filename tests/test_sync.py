@@ -274,6 +274,41 @@ def test_a_pull_interrupted_after_writing_files_finishes_cleanly(
     assert sync_push(b, remote, "bo").applied == []
 
 
+def test_a_pull_that_fails_planning_a_chunk_records_the_one_already_written(
+    clones: tuple[GitRepo, GitRepo, PostgresRemote], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import agentsync.sync as sync_module
+
+    a, b, remote = clones
+    for number in range(1, 6):
+        a.write(f"stories/S-{number}.md", artifact(f"S-{number}", f"Story {number}", "draft"))
+    sync_push(a, remote, "ada")
+    monkeypatch.setattr(sync_module, "PULL_CHUNK", 2)
+    real_plan = sync_module._plan_chunk
+    planned: list[int] = []
+
+    def failing_third(*args: object, **kwargs: object) -> object:
+        planned.append(1)
+        if len(planned) == 3:  # a fault nothing else here can cause: planning the third chunk fails
+            raise RuntimeError("planning failed")
+        return real_plan(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sync_module, "_plan_chunk", failing_third)
+    with pytest.raises(RuntimeError, match="planning failed"):
+        sync_pull(b, remote)
+    with b.mirror() as mirror:
+        agreed = sorted(row[0] for row in mirror.connection.execute("SELECT id FROM sync_base"))
+        mirrored = sorted(row[0] for row in mirror.connection.execute("SELECT id FROM artifacts"))
+    # The second chunk was being written when the third failed: it is recorded too, not redone.
+    assert agreed == mirrored == ["S-1", "S-2", "S-3", "S-4"]
+    assert not (b.root / "stories/S-5.md").exists()
+    monkeypatch.setattr(sync_module, "_plan_chunk", real_plan)
+    again = sync_pull(b, remote)
+    assert again.ok and again.written == ["stories/S-5.md"]
+    for number in range(1, 6):  # (status is a git field: never taken from the remote)
+        assert b.read(f"stories/S-{number}.md") == a.read(f"stories/S-{number}.md").replace(b"status: draft\n", b"")
+
+
 def test_an_edit_made_while_a_batch_waits_in_the_outbox_is_kept(
     clones: tuple[GitRepo, GitRepo, PostgresRemote],
 ) -> None:

@@ -4,7 +4,8 @@
     python tests/bench/bench_remote.py [--count 10000] [--big 100000] [--no-http] [--keep DIR]
 
 Starts an embedded PostgreSQL (pgserver), builds a corpus with ../shared/bench/gen_corpus.py
-and prints: push of COUNT new artifacts, initial pull of COUNT into an empty clone,
+and prints: push of COUNT new artifacts, initial pull of COUNT into an empty clone (with
+its CPU time, and what plainly writing the same files takes on this disk right after),
 incremental pull with nothing new as a whole process, and (with --big N) a pull of N
 artifacts with the pulling process's peak memory. Then the same three over supabase-py
 through the test suite's PostgREST-compatible gateway, with the number of HTTP requests.
@@ -54,6 +55,23 @@ def make_clone(folder: Path, project: str, corpus: int | None) -> Path:
     return folder
 
 
+def plain_copy(source: Path, target: Path) -> float:
+    """Seconds to write ``source``'s artifact files into a new folder ``target`` with plain
+    open/write/close: what creating that many files costs on this disk right now (a pull also
+    writes each through a temp file, syncs and renames it, and records it in the mirror)."""
+    files = [(path.relative_to(source), path.read_bytes()) for path in source.rglob("*.md")]
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir()
+    os.sync()
+    start = time.perf_counter()
+    for relative, data in files:
+        path = target / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as handle:
+            handle.write(data)
+    return time.perf_counter() - start
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=10_000)
@@ -89,7 +107,7 @@ def main() -> int:
     python = sys.executable if options.editable else regular_install(work)
     print(f"processes run {python} ({'this checkout, editable' if options.editable else 'a regular install'})\n")
 
-    for folder in ("a", "b", "big-a", "big-b"):
+    for folder in ("a", "b", "big-a", "big-b", "floor-before", "floor-after"):
         shutil.rmtree(work / folder, ignore_errors=True)
     project = f"bench{int(time.time())}"
     a = make_clone(work / "a", project, options.count)
@@ -105,11 +123,20 @@ def main() -> int:
         record("push (in-process)", time.perf_counter() - start)
         assert len(report.applied) == options.count, len(report.applied)
     settle(url)
+    # The files' creation alone varies several-fold on some disks (a VM's ext4 right after large
+    # deletions, say): plain writes of the same files just before and just after show its cost.
+    floor_before = plain_copy(a, work / "floor-before")
+    settle(url)
     with Mirror.open(config_module.load(b)) as mirror:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), os.times()
         pulled = pull(mirror, remote)
         record("initial pull (in-process)", time.perf_counter() - start)
+        spent = os.times()
         assert len(pulled.written) == options.count, len(pulled.written)
+    record("initial pull: CPU in this process, user", spent.user - cpu.user)
+    record("initial pull: CPU in this process, kernel", spent.system - cpu.system)
+    record("floor: the same files written plainly, before", floor_before)
+    record("floor: the same files written plainly, after", plain_copy(b, work / "floor-after"))
     env = {**os.environ, "AGENTSYNC_DATABASE_URL": url}
     times = []
     for _ in range(7):
