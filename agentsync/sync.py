@@ -45,7 +45,8 @@ APPLIED_KEY = "remote_applied_cursor"  # the cursor up to which fetched rows hav
 REMOTE_KEY = "remote_identity"  # the remote (and project) this mirror's versions and cursor belong to
 PAGE_SIZE = 2000
 PULL_CHUNK = 1000  # files written together (one sync) and recorded in one transaction
-BATCH_CHANGES = 500  # changes per pushed batch: 10,000 artifacts take 20 requests
+BATCH_CHANGES = 600  # changes per pushed batch (~2.3 MB of JSON over HTTP): 10,000 artifacts take 17 requests,
+# and the clone registers itself with one more at most every few minutes
 
 
 def _now() -> str:
