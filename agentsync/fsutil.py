@@ -140,7 +140,7 @@ def remove_stale_temps(folders: Iterable[Path]) -> int:
             continue
         for name in names:
             match = _TEMP_NAME.match(name)
-            if match is None or _running(int(match.group(1))):
+            if match is None or process_running(int(match.group(1))):
                 continue
             try:
                 os.unlink(os.path.join(folder, name))
@@ -150,7 +150,10 @@ def remove_stale_temps(folders: Iterable[Path]) -> int:
     return removed
 
 
-def _running(pid: int) -> bool:
+def process_running(pid: int) -> bool:
+    """Whether a process ``pid`` runs on this machine (someone else's included)."""
+    if pid <= 0:
+        return False
     if pid == os.getpid():
         return True
     try:

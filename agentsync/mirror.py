@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -19,7 +19,16 @@ from agentsync.config import Config
 from agentsync.errors import AgentsyncError, MirrorError, NotFoundError
 
 BUSY_TIMEOUT_MS = 15_000
+IN_BATCH = 500  # values per `IN (…)` query: well within SQLite's variable limit, each an index lookup
 _ROW_COLUMNS = "id, path, type, title, status, version, layout, hash, size"
+
+
+def select_in(db: sqlite3.Connection, select: str, column: str, values: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``select`` (a query without WHERE) whose ``column`` is in ``values``, through
+    its index, a batch of values per query: never a pass over the whole table."""
+    for start in range(0, len(values), IN_BATCH):
+        part = values[start : start + IN_BATCH]
+        yield from db.execute(f"{select} WHERE {column} IN ({','.join('?' * len(part))})", part)
 
 
 class ArtifactRow(NamedTuple):

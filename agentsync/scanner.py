@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 from agentsync.artifact import Artifact, parse_bytes
 from agentsync.errors import AgentsyncError, ArtifactError, DuplicateIdError
-from agentsync.mirror import Mirror
+from agentsync.mirror import Mirror, select_in
 from agentsync.paths import FoundFile, Matcher, Refusal, stat_one, walk
 
 # A file modified this close to (or after) the scan may change again within the same
@@ -209,13 +209,8 @@ def _scan(
 
 
 def _by_path(db: sqlite3.Connection, columns: str, paths: list[str]) -> list[tuple[Any, ...]]:
-    """Rows of these paths, through the path index, 500 at a time (never a pass over the table)."""
-    rows: list[tuple[Any, ...]] = []
-    for start in range(0, len(paths), 500):
-        part = paths[start : start + 500]
-        marks = ",".join("?" * len(part))
-        rows.extend(db.execute(f"SELECT {columns} FROM artifacts WHERE path IN ({marks})", part))
-    return rows
+    """Rows of these paths, through the path index (never a pass over the table)."""
+    return list(select_in(db, f"SELECT {columns} FROM artifacts", "path", paths))
 
 
 class Parsed(NamedTuple):
@@ -400,13 +395,10 @@ def _apply(
     # Rows outside a partial scan's view that hold an id a file in view now claims.
     outside_claims: dict[str, str] = {}
     missing = [i for i in set(desired.values()) if i not in holder]
-    for chunk in range(0, len(missing), 500):
-        part = missing[chunk : chunk + 500]
-        marks = ",".join("?" * len(part))
-        for artifact_id, path in db.execute(f"SELECT id, path FROM artifacts WHERE id IN ({marks})", part):
-            holder[artifact_id] = path
-            if os.path.lexists(os.path.join(str(mirror.config.root), path)):
-                outside_claims[artifact_id] = path  # still there: it keeps its id
+    for artifact_id, path in select_in(db, "SELECT id, path FROM artifacts", "id", missing):
+        holder[artifact_id] = path
+        if os.path.lexists(os.path.join(str(mirror.config.root), path)):
+            outside_claims[artifact_id] = path  # still there: it keeps its id
 
     # Two paths claiming one id: the path holding it today keeps it; the others are
     # refused and keep their previous row, which may in turn clash, hence the loop.

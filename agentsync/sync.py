@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from agentsync import synclock
 from agentsync.errors import AgentsyncError, RemoteError
-from agentsync.mirror import Mirror
+from agentsync.mirror import Mirror, select_in
 from agentsync.remotes.base import Answer, Change, Remote
 from agentsync.tracing import span
 
@@ -182,20 +182,14 @@ def changes_for(mirror: Mirror, pending: list[Pending]) -> list[Change]:
     and kept, exactly as it is)."""
     from agentsync.artifact import content_hash
 
+    db = mirror.connection
     ids = [item.id for item in pending if item.digest is not None]
-    contents: dict[str, str] = {}
-    for start in range(0, len(ids), 500):
-        part = ids[start : start + 500]
-        marks = ",".join("?" * len(part))
-        contents.update(mirror.connection.execute(f"SELECT id, content FROM artifacts WHERE id IN ({marks})", part))
-    notes = dict(mirror.connection.execute("SELECT id, summary FROM notes"))  # a handful at most
-    agreed: dict[str, tuple[str, str | None]] = {}  # id -> (path, text) as last agreed, for the summaries
+    contents: dict[str, str] = dict(select_in(db, "SELECT id, content FROM artifacts", "id", ids))
+    notes = dict(db.execute("SELECT id, summary FROM notes"))  # a handful at most
     edited = [item.id for item in pending if item.base > 0]
-    for start in range(0, len(edited), 500):
-        part = edited[start : start + 500]
-        marks = ",".join("?" * len(part))
-        query = f"SELECT id, path, content FROM sync_base WHERE id IN ({marks})"
-        agreed.update((row[0], (row[1], row[2])) for row in mirror.connection.execute(query, part))
+    agreed: dict[str, tuple[str, str | None]] = {  # id -> (path, text) as last agreed, for the summaries
+        row[0]: (row[1], row[2]) for row in select_in(db, "SELECT id, path, content FROM sync_base", "id", edited)
+    }
     changes: list[Change] = []
     for item in pending:
         if item.digest is None:
@@ -293,15 +287,23 @@ def _trace_push(traced: Any, report: PushReport) -> None:
     })  # fmt: skip
 
 
-def push(mirror: Mirror, remote: Remote, author: str, *, rescan: bool = True) -> PushReport:
-    """Send local changes (after any batch left in the outbox) and apply the answers. The work tree
-    is scanned first unless ``rescan`` is False (a caller that keeps the mirror current itself:
-    the watcher)."""
+@contextlib.contextmanager
+def _push_run(mirror: Mirror, remote: Remote, author: str, rescan: bool) -> Iterator[PushReport]:
+    """One push under the sync lock, recorded and traced; what the caller does with its report
+    inside the block (``push_merging``'s merge) is part of the same run."""
     with synclock.hold(mirror.config, "push"), _recorded(mirror, "push") as record, span("push") as traced:
         report = _push(mirror, remote, author, rescan)
         record.append(report)
         _trace_push(traced, report)
         register(mirror, remote)
+        yield report
+
+
+def push(mirror: Mirror, remote: Remote, author: str, *, rescan: bool = True) -> PushReport:
+    """Send local changes (after any batch left in the outbox) and apply the answers. The work tree
+    is scanned first unless ``rescan`` is False (a caller that keeps the mirror current itself:
+    the watcher)."""
+    with _push_run(mirror, remote, author, rescan) as report:
         return report
 
 
@@ -311,11 +313,7 @@ def push_merging(
     """Push; changes the remote has moved past are merged at once (as `pull` does) and the clean
     merges pushed again, so one call settles what it can. Returns the push and, if it had to
     merge, the pull that did."""
-    with synclock.hold(mirror.config, "push"), _recorded(mirror, "push") as record, span("push") as traced:
-        report = _push(mirror, remote, author, rescan)
-        record.append(report)
-        _trace_push(traced, report)
-        register(mirror, remote)
+    with _push_run(mirror, remote, author, rescan) as report:
         if not report.conflicts:
             return report, None
         report.met_newer = list(report.conflicts)
@@ -377,7 +375,6 @@ def _send(
 ) -> None:
     from agentsync.artifact import content_hash
     from agentsync.frontmatter_edit import set_field
-    from agentsync.fsutil import atomic_write_many, remove_stale_temps, stat_signature
     from agentsync.scanner import scan
 
     try:
@@ -425,10 +422,9 @@ def _send(
             ))  # fmt: skip
         elif answer.result == "locked":
             report.locked.append(answer)
-    remove_stale_temps(target.parent for target, _ in writes)  # left by a writer that was killed
     # The new version lines, one sync for the batch. A file saved since it was read keeps the
     # save: the next push sends it, based on the new version.
-    atomic_write_many(writes, still=lambda target: stat_signature(target) == expected[target])
+    _write_unchanged(writes, expected)
     with mirror.transaction() as db:
         db.executemany("INSERT OR REPLACE INTO sync_base(id, path, version, hash, deleted, content) "
                        "VALUES (?,?,?,?,?,?)", base_rows)  # fmt: skip
@@ -523,20 +519,24 @@ def _apply_chunks(
             for chunk in chunks:
                 plan = _plan_chunk(mirror, chunk, waiting, matcher, guard, report)
                 land()
-                in_flight = (plan, writer.submit(_write_chunk, plan, cleaned))
+                in_flight = (plan, writer.submit(_write_unchanged, plan.writes, plan.expected, cleaned))
         finally:
             land()  # the last chunk; or, if planning the next one failed, the one already written
 
 
-def _write_chunk(plan: _ChunkPlan, cleaned: set[Path]) -> list[Path]:
-    """Write a chunk's files together (one flush to disk); return the targets left alone because
-    they were saved since they were read. Temp files a killed writer left go first."""
+def _write_unchanged(
+    writes: list[tuple[Path, bytes]], expected: dict[Path, Any], cleaned: set[Path] | None = None
+) -> list[Path]:
+    """Write files together (one flush to disk), each only if its stat is still ``expected``'s
+    (None: it must not exist); return the targets left alone because they were saved meanwhile.
+    Temp files a killed writer left in their folders go first (once per folder in ``cleaned``)."""
     from agentsync.fsutil import atomic_write_many, remove_stale_temps, stat_signature
 
-    folders = {target.parent for target, _ in plan.writes} - cleaned
+    folders = {target.parent for target, _ in writes} - (cleaned or set())
     remove_stale_temps(folders)
-    cleaned.update(folders)
-    return atomic_write_many(plan.writes, still=lambda target: stat_signature(target) == plan.expected[target])
+    if cleaned is not None:
+        cleaned.update(folders)
+    return atomic_write_many(writes, still=lambda target: stat_signature(target) == expected[target])
 
 
 def _plan_chunk(
@@ -691,35 +691,30 @@ def _record_chunk(mirror: Mirror, plan: _ChunkPlan, skipped: list[Path], report:
     from agentsync.scanner import scan
 
     root = mirror.config.root
-    base_rows, conflict_rows, writes, notes = plan.base_rows, plan.conflict_rows, plan.writes, plan.notes
-    removals, moved_from, written, deferred = plan.removals, plan.moved_from, plan.written, plan.deferred
-    locals_by_id, owner = plan.locals_by_id, plan.owner
-    deferred.update(owner[target] for target in skipped)
-    hashes = {row[0]: row[3] for row in base_rows}
-    for rid, path in removals:
-        if _unchanged(root / path, locals_by_id[rid][1]):
+    plan.deferred.update(plan.owner[target] for target in skipped)
+    hashes = {row[0]: row[3] for row in plan.base_rows}
+    for rid, path in plan.removals:
+        if _unchanged(root / path, plan.locals_by_id[rid][1]):
             (root / path).unlink(missing_ok=True)
             report.deleted.append(path)
         else:
-            deferred.add(rid)
-    for rid, path in moved_from:
-        if rid not in deferred and _unchanged(root / path, hashes.get(rid), locals_by_id[rid][1]):
+            plan.deferred.add(rid)
+    for rid, path in plan.moved_from:
+        if rid not in plan.deferred and _unchanged(root / path, hashes.get(rid), plan.locals_by_id[rid][1]):
             (root / path).unlink(missing_ok=True)
-    if deferred:
-        _drop_deferred(deferred, report, base_rows, conflict_rows, notes, written, locals_by_id, plan.rows)
-        writes = [item for item in writes if owner[item[0]] not in deferred]
-        moved_from = [item for item in moved_from if item[0] not in deferred]
+    if plan.deferred:
+        _drop_deferred(plan, report)
     with mirror.transaction() as tx:
         tx.executemany("INSERT OR REPLACE INTO sync_base(id, path, version, hash, deleted, content) "
-                       "VALUES (?,?,?,?,?,?)", base_rows)  # fmt: skip
+                       "VALUES (?,?,?,?,?,?)", plan.base_rows)  # fmt: skip
         tx.executemany("INSERT OR REPLACE INTO conflicts(id, path, kind, remote_version, remote_author, message, "
                        "recorded_at, base, ours, theirs, theirs_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                       conflict_rows)  # fmt: skip
-        tx.executemany("INSERT OR REPLACE INTO notes(id, summary) VALUES (?, ?)", notes)
-    touched = [target.relative_to(root).as_posix() for target, _ in writes]
-    touched += [path for _, path in removals] + [path for _, path in moved_from]
+                       plan.conflict_rows)  # fmt: skip
+        tx.executemany("INSERT OR REPLACE INTO notes(id, summary) VALUES (?, ?)", plan.notes)
+    touched = [target.relative_to(root).as_posix() for target, _ in plan.writes]
+    touched += [path for _, path in plan.removals] + [path for _, path in plan.moved_from]
     if touched:
-        scan(mirror, touched, written=written)
+        scan(mirror, touched, written=plan.written)
 
 
 def _unchanged(path: Path, *hashes: str | None) -> bool:
@@ -732,25 +727,25 @@ def _unchanged(path: Path, *hashes: str | None) -> bool:
         return True
 
 
-def _drop_deferred(
-    deferred: set[str], report: PullReport, base_rows: list[tuple[Any, ...]], conflict_rows: list[tuple[Any, ...]],
-    notes: list[tuple[str, str]], written: dict[str, Any], locals_by_id: dict[str, Any], rows: list[tuple[Any, ...]],
-) -> None:  # fmt: skip
+def _drop_deferred(plan: _ChunkPlan, report: PullReport) -> None:
     """Take the artifacts whose files were saved during the pull out of what it records: their
     rows stay fetched-not-applied, so the next pull merges them with the save."""
-    paths = {row[0]: row[1] for row in rows if row[0] in deferred}
+    deferred, locals_by_id = plan.deferred, plan.locals_by_id
+    paths = {row[0]: row[1] for row in plan.rows if row[0] in deferred}
     for rid in sorted(deferred):
         local = locals_by_id.get(rid)
         report.deferred.append(local[0] if local else paths.get(rid, rid))
     mine = {paths[rid] for rid in paths} | {locals_by_id[rid][0] for rid in deferred if rid in locals_by_id}
-    base_rows[:] = [row for row in base_rows if row[0] not in deferred]
-    conflict_rows[:] = [row for row in conflict_rows if row[0] not in deferred]
-    notes[:] = [note for note in notes if note[0] not in deferred]
+    plan.base_rows[:] = [row for row in plan.base_rows if row[0] not in deferred]
+    plan.conflict_rows[:] = [row for row in plan.conflict_rows if row[0] not in deferred]
+    plan.notes[:] = [note for note in plan.notes if note[0] not in deferred]
+    plan.writes[:] = [item for item in plan.writes if plan.owner[item[0]] not in deferred]
+    plan.moved_from[:] = [item for item in plan.moved_from if item[0] not in deferred]
     report.conflicts[:] = [c for c in report.conflicts if c[0] not in deferred]
     report.written[:] = [path for path in report.written if path not in mine]
     report.merged[:] = [path for path in report.merged if path not in mine]
     for path in mine:
-        written.pop(path, None)
+        plan.written.pop(path, None)
 
 
 def _differs_only_in_version(disk: bytes, text: str, version: int) -> bool:
@@ -819,7 +814,7 @@ def pull(mirror: Mirror, remote: Remote, progress: Progress | None = None, *, re
     """Fetch, then bring clean files up to date and record conflicts for files edited on both sides.
     ``progress(done, total)`` hears about a long fetch, then about the files being written. The
     work tree is scanned first unless ``rescan`` is False (the watcher keeps the mirror current;
-    a file saved but not yet mirrored is still never written over: see ``_pull_chunk``)."""
+    a file saved but not yet mirrored is still never written over: see ``_plan_chunk``)."""
     with synclock.hold(mirror.config, "pull"), _recorded(mirror, "pull") as record, span("pull") as traced:
         report = _pull(mirror, remote, progress, rescan)
         record.append(report)
@@ -840,7 +835,7 @@ def _pull(mirror: Mirror, remote: Remote, progress: Progress | None, rescan: boo
     if not report.fetched and mirror.get_meta(APPLIED_KEY) == cursor:
         return report  # nothing arrived, and everything fetched before was applied (or waits in a conflict)
     db = mirror.connection
-    # Contents are read one row at a time below: a pull of 100,000 artifacts never holds them all.
+    # Contents are read a chunk at a time below: a pull of 100,000 artifacts never holds them all.
     pending = db.execute(
         "SELECT r.id, r.path, r.version, r.deleted, r.author, b.path, b.version, b.hash, b.deleted "
         f"{FETCHED_NOT_APPLIED} ORDER BY r.seq"

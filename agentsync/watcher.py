@@ -116,15 +116,9 @@ def _process_start(pid: int) -> str | None:
 
 def _is_watcher(pid: int, started: str | None) -> bool:
     """Whether ``pid`` runs and is the process that wrote the record."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    return started is None or _process_start(pid) in (started, None)
+    from agentsync.fsutil import process_running
+
+    return process_running(pid) and (started is None or _process_start(pid) in (started, None))
 
 
 class _Signals:
