@@ -1,10 +1,11 @@
 """Push and pull between the mirror and a remote.
 
-Push sends every artifact whose file differs from what was last agreed (``sync_base``) as
-one batch; the batch is kept in ``outbox`` until its answer is applied, and resent with
-the same id after a failure, so the remote applies it once. An accepted change gets its
-new ``version:`` written into the file (only that line). Pull fetches the change feed
-after the cursor (rows and cursor in one transaction), fast-forwards files that have no
+Push sends every artifact whose file differs from what was last agreed (``sync_base``) in
+batches; each is kept in ``outbox`` until its answer is applied, and resent with the same
+id after a failure, so the remote applies it once. Batches go out from a thread while the
+next is prepared. An accepted change gets its new ``version:`` written into the file (only
+that line). Pull fetches the change feed after the cursor (each page with the cursor after
+it in one transaction, the next page asked for meanwhile), fast-forwards files that have no
 local edits, and records a conflict for files that changed on both sides. Git fields
 are never taken from the remote. Every file write is atomic and re-checks the file first.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import json
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,7 +25,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from agentsync import synclock
 from agentsync.errors import AgentsyncError, RemoteError
 from agentsync.mirror import Mirror, select_in
-from agentsync.remotes.base import Answer, Change, Remote
+from agentsync.remotes.base import Answer, Change, Page, PushResult, Remote
 from agentsync.tracing import span
 
 if TYPE_CHECKING:
@@ -335,23 +337,27 @@ def _push(mirror: Mirror, remote: Remote, author: str, rescan: bool) -> PushRepo
     bind_remote(mirror, remote)
     report = PushReport()
     me = client_id(mirror)
-    for batch_id, changes_json in mirror.connection.execute("SELECT batch_id, changes FROM outbox ORDER BY created_at"):
-        changes = [Change(**c) for c in json.loads(changes_json)]
-        _send(mirror, remote, me, batch_id, author, changes, report)
-        report.resent += 1
-    pending = pending_changes(mirror)
-    for start in range(0, len(pending), BATCH_CHANGES):  # contents are read a batch at a time
+    queued = mirror.connection.execute("SELECT batch_id, changes FROM outbox ORDER BY created_at").fetchall()
+    resent = ((batch_id, [Change(**c) for c in json.loads(changes)]) for batch_id, changes in queued)
+    report.resent = _send_all(mirror, remote, me, author, resent, report)
+    _send_all(mirror, remote, me, author, _new_batches(mirror, pending_changes(mirror), report), report)
+    return report
+
+
+def _new_batches(mirror: Mirror, pending: list[Pending], report: PushReport) -> Iterator[tuple[str, list[Change]]]:
+    """The batches to send for ``pending``, contents read a batch at a time; each is kept in the
+    outbox before it is handed out to be sent: a lost answer is recovered by resending it."""
+    for start in range(0, len(pending), BATCH_CHANGES):
         batch = _outbound_scanned(mirror, changes_for(mirror, pending[start : start + BATCH_CHANGES]), report)
         if not batch:
             continue
         batch_id = uuid.uuid4().hex
-        with mirror.transaction() as db:  # kept before sending: a lost answer is recovered by resending
+        with mirror.transaction() as db:
             db.execute(
                 "INSERT INTO outbox(batch_id, changes, created_at) VALUES (?, ?, ?)",
                 (batch_id, json.dumps([c.__dict__ for c in batch]), _now()),
             )
-        _send(mirror, remote, me, batch_id, author, batch, report)
-    return report
+        yield batch_id, batch
 
 
 def _outbound_scanned(mirror: Mirror, changes: list[Change], report: PushReport) -> list[Change]:
@@ -370,21 +376,79 @@ def _outbound_scanned(mirror: Mirror, changes: list[Change], report: PushReport)
     return kept
 
 
-def _send(
-    mirror: Mirror, remote: Remote, me: str, batch_id: str, author: str, changes: list[Change], report: PushReport
+class _NotSent(Exception):
+    """A batch queued behind one the remote failed on: left in the outbox, not tried."""
+
+
+def _send_all(
+    mirror: Mirror, remote: Remote, me: str, author: str, batches: Iterator[tuple[str, list[Change]]],
+    report: PushReport,
+) -> int:  # fmt: skip
+    """Send ``batches`` in order from one thread while this one prepares the next batch and applies
+    the answer to the one before: the remote's work overlaps ours. After a failure nothing more
+    is sent (a batch already queued stays in the outbox untried) and the first error is raised.
+    Returns how many batches were answered."""
+    import contextvars
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    failed = threading.Event()
+
+    def send(batch_id: str, changes: list[Change]) -> PushResult:
+        if failed.is_set():
+            raise _NotSent(batch_id)
+        try:
+            return remote.push(me, batch_id, author, changes)
+        except Exception:
+            failed.set()
+            raise
+
+    answered = 0
+    first_error: AgentsyncError | None = None
+
+    def land(batch_id: str, changes: list[Change], answer: Future[PushResult]) -> None:
+        nonlocal answered, first_error
+        try:
+            result = answer.result()
+        except _NotSent:
+            return
+        except AgentsyncError as exc:
+            with mirror.transaction() as db:
+                db.execute(
+                    "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE batch_id = ?", (str(exc), batch_id)
+                )
+            first_error = first_error or exc
+            return
+        _apply_answers(mirror, batch_id, changes, result, report)
+        answered += 1
+
+    in_flight: list[tuple[str, list[Change], Future[PushResult]]] = []  # sent or queued, not yet landed
+    with ThreadPoolExecutor(1, thread_name_prefix="agentsync-push-sender") as sender:
+        try:
+            for batch_id, changes in batches:
+                # The sender runs in this thread's context: its spans are children of the push's.
+                sending = sender.submit(contextvars.copy_context().run, send, batch_id, changes)
+                in_flight.append((batch_id, changes, sending))
+                if len(in_flight) > 1:
+                    land(*in_flight.pop(0))
+                if failed.is_set():
+                    break  # prepare no more: they would only wait in the outbox
+        finally:
+            while in_flight:  # the last batch; or, if preparing or applying another failed, those already sent
+                land(*in_flight.pop(0))
+    if first_error is not None:
+        raise first_error
+    return answered
+
+
+def _apply_answers(
+    mirror: Mirror, batch_id: str, changes: list[Change], result: PushResult, report: PushReport
 ) -> None:
+    """Apply the remote's answers to a batch: new version lines written, what was agreed
+    recorded, the batch taken out of the outbox, all in one transaction after the writes."""
     from agentsync.artifact import content_hash
     from agentsync.frontmatter_edit import set_field
     from agentsync.scanner import scan
 
-    try:
-        result = remote.push(me, batch_id, author, changes)
-    except AgentsyncError as exc:
-        with mirror.transaction() as db:
-            db.execute(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE batch_id = ?", (str(exc), batch_id)
-            )
-        raise
     by_id = {c.id: c for c in changes}
     root = mirror.config.root
     written: list[str] = []
@@ -790,24 +854,44 @@ def _fetch(mirror: Mirror, remote: Remote, page_size: int, progress: Progress | 
     bind_remote(mirror, remote)
     cursor = start = int(mirror.get_meta(CURSOR_KEY) or 0)
     fetched = 0
-    while True:
-        page = remote.pull(cursor, page_size)
-        if not page.rows:
-            return fetched
-        with mirror.transaction() as db:
-            db.executemany(
-                "INSERT OR REPLACE INTO remote_rows(id, path, version, hash, deleted, author, seq, updated_at, "
-                "content) VALUES (?,?,?,?,?,?,?,?,?)",
-                [(r.id, r.path, r.version, r.hash, int(r.deleted), r.author, r.seq, r.updated_at, r.content)
-                 for r in page.rows],
-            )  # fmt: skip
-            cursor = page.rows[-1].seq
-            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (CURSOR_KEY, str(cursor)))
-        fetched += len(page.rows)
-        if len(page.rows) < page_size:
-            return fetched
-        if progress is not None:  # in change numbers: the feed's rows are a subset of them
-            progress(cursor - start, max(page.head - start, cursor - start))
+    page = remote.pull(cursor, page_size)
+    if len(page.rows) < page_size:  # the common case, nothing or a little new: one round trip, no thread
+        _store_page(mirror, page)
+        return len(page.rows)
+    import contextvars
+    from concurrent.futures import ThreadPoolExecutor
+
+    # A full page: the next one is asked for (from a thread) while this one is stored.
+    with ThreadPoolExecutor(1, thread_name_prefix="agentsync-fetch") as fetcher:
+        while True:
+            following = None
+            if len(page.rows) == page_size:
+                following = fetcher.submit(contextvars.copy_context().run, remote.pull, page.rows[-1].seq, page_size)
+            cursor = _store_page(mirror, page)
+            fetched += len(page.rows)
+            if following is None:
+                return fetched
+            if progress is not None:  # in change numbers: the feed's rows are a subset of them
+                progress(cursor - start, max(page.head - start, cursor - start))
+            page = following.result()
+            if not page.rows:
+                return fetched
+
+
+def _store_page(mirror: Mirror, page: Page) -> int:
+    """Keep a page of fetched rows and the cursor after it, in one transaction; return the cursor."""
+    if not page.rows:
+        return int(mirror.get_meta(CURSOR_KEY) or 0)
+    with mirror.transaction() as db:
+        db.executemany(
+            "INSERT OR REPLACE INTO remote_rows(id, path, version, hash, deleted, author, seq, updated_at, "
+            "content) VALUES (?,?,?,?,?,?,?,?,?)",
+            [(r.id, r.path, r.version, r.hash, int(r.deleted), r.author, r.seq, r.updated_at, r.content)
+             for r in page.rows],
+        )  # fmt: skip
+        cursor = page.rows[-1].seq
+        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (CURSOR_KEY, str(cursor)))
+    return cursor
 
 
 def pull(mirror: Mirror, remote: Remote, progress: Progress | None = None, *, rescan: bool = True) -> PullReport:

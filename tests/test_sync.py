@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from agentsync.remotes import migrations
-from agentsync.remotes.base import Change, PushResult
+from agentsync.remotes.base import Change, Page, PushResult
 from agentsync.remotes.postgres import PostgresRemote, RemoteUnavailable
 from agentsync.scanner import scan
-from agentsync.sync import PullReport, PushReport, pull, push
+from agentsync.sync import CURSOR_KEY, PullReport, PushReport, fetch, pull, push
 from tests.conftest import GitRepo, artifact, make_git_repo
 from tests.remotes.conftest import connect, database, postgres_url  # noqa: F401  (fixtures)
 
@@ -324,6 +326,84 @@ def test_an_edit_made_while_a_batch_waits_in_the_outbox_is_kept(
     text = a.read("stories/S-1.md").decode()
     assert "Edited while offline." in text and "version: 2" in text
     assert "Edited while offline." in (remote.pull(0, 10).rows[0].content or "")
+
+
+class DownFromSecondBatch(PostgresRemote):
+    """The first batch goes through; then the network is gone (a connection attempt that takes a
+    moment to fail). Records every batch it was asked to send."""
+
+    def __init__(self, url: str, project: str) -> None:
+        super().__init__(url, project)
+        self.asked: list[list[str]] = []
+
+    def push(self, client_id: str, batch_id: str, author: str, changes: list[Change]) -> PushResult:
+        self.asked.append([change.id for change in changes])
+        if len(self.asked) > 1:
+            time.sleep(0.5)  # meanwhile the next batch is prepared and queued
+            raise RemoteUnavailable("connection refused")
+        return super().push(client_id, batch_id, author, changes)
+
+
+def test_a_push_of_many_batches_stops_at_the_first_failure_and_the_next_push_sends_the_rest(
+    clones: tuple[GitRepo, GitRepo, PostgresRemote], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches are sent from a thread while the next is prepared: a failure still stops the push
+    there, the answer already received is applied, and nothing after the failure is tried."""
+    a, _b, remote = clones
+    monkeypatch.setattr("agentsync.sync.BATCH_CHANGES", 2)
+    for number in range(1, 8):
+        a.write(f"stories/S-{number}.md", artifact(f"S-{number}", f"Story {number}", "draft"))
+    failing = DownFromSecondBatch(remote.url, remote.project)
+    with a.mirror() as mirror, pytest.raises(RemoteUnavailable, match="connection refused"):
+        push(mirror, failing, "ada")
+    failing.close()
+    assert failing.asked == [["S-1", "S-2"], ["S-3", "S-4"]]  # the third batch was never tried
+    assert sorted(row.id for row in remote.pull(0, 100).rows) == ["S-1", "S-2"]
+    with a.mirror() as mirror:
+        agreed = mirror.connection.execute("SELECT id, version FROM sync_base ORDER BY id").fetchall()
+        rows = mirror.connection.execute("SELECT changes, attempts, last_error FROM outbox ORDER BY created_at")
+        queued = [([c["id"] for c in json.loads(changes)], attempts, error) for changes, attempts, error in rows]
+    assert agreed == [("S-1", 1), ("S-2", 1)]
+    assert queued[0] == (["S-3", "S-4"], 1, "connection refused")
+    assert queued[1:] == [(["S-5", "S-6"], 0, None)]  # prepared while the second was out, never sent
+    again = sync_push(a, remote, "ada")
+    assert again.ok and sorted(again.applied) == [(f"S-{n}", 1) for n in range(3, 8)]
+    assert remote.head() == 7  # every change applied once
+    with a.mirror() as mirror:
+        assert mirror.connection.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
+
+
+class DownFromSecondPage(PostgresRemote):
+    """The first page of the feed arrives; then the network is gone."""
+
+    calls = 0
+
+    def pull(self, after: int, limit: int) -> Page:
+        self.calls += 1
+        if self.calls > 1:
+            raise RemoteUnavailable("connection reset")
+        return super().pull(after, limit)
+
+
+def test_a_fetch_keeps_each_page_as_it_comes_and_resumes_after_a_failure(
+    clones: tuple[GitRepo, GitRepo, PostgresRemote],
+) -> None:
+    """The next page is asked for while one is stored: a failure keeps what arrived before it."""
+    a, b, remote = clones
+    for number in range(1, 8):
+        a.write(f"stories/S-{number}.md", artifact(f"S-{number}", f"Story {number}", "draft"))
+    sync_push(a, remote, "ada")
+    failing = DownFromSecondPage(remote.url, remote.project)
+    with b.mirror() as mirror, pytest.raises(RemoteUnavailable):
+        fetch(mirror, failing, page_size=3)
+    failing.close()
+    first_page = remote.pull(0, 3).rows
+    with b.mirror() as mirror:
+        assert mirror.connection.execute("SELECT count(*) FROM remote_rows").fetchone()[0] == 3
+        assert mirror.get_meta(CURSOR_KEY) == str(first_page[-1].seq)
+        assert fetch(mirror, remote, page_size=3) == 4  # the rest, from where it stopped
+        assert mirror.get_meta(CURSOR_KEY) == str(remote.head())
+    assert len(sync_pull(b, remote).written) == 7
 
 
 def test_a_new_artifact_keeps_the_version_its_file_states(clones: tuple[GitRepo, GitRepo, PostgresRemote]) -> None:

@@ -77,6 +77,10 @@ def test_push_pull_fetch_remote_calls_and_merges_emit_spans_without_content(
     calls = found["agentsync.remote.push"] + found["agentsync.remote.pull"]
     assert all(call["agentsync.result"] == "ok" and call["agentsync.remote"] == "postgresql" for call in calls)
     assert found["agentsync.remote.push"][0]["agentsync.answers"] == 1
+    # The push's batches are sent from a thread: their spans still belong to the push's trace.
+    by_name = {finished.name: finished for finished in exporter.get_finished_spans()}
+    sent, pushed = by_name["agentsync.remote.push"], by_name["agentsync.push"]
+    assert sent.parent is not None and sent.parent.span_id == pushed.context.span_id
     every_value = repr([attributes for group in found.values() for attributes in group])
     for private in ("Line one", "Secret-ish", "ada@example.com", "bo@example.com", database):
         assert private not in every_value
