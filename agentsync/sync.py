@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import json
+import os
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -638,6 +639,22 @@ def _plan_chunk(
     git_fields = mirror.config.git_fields
     strategies = mirror.config.strategies
     max_size = mirror.config.max_file_size
+    listed: dict[Path, frozenset[str]] = {}
+
+    def occupied(target: Path) -> bool:
+        """Whether a new artifact's file would land on something there: its folder is listed once
+        per chunk instead of a stat per file (each a lookup that waits on the writer thread's
+        creations in that folder). The writer checks each target once more right before it."""
+        folder = target.parent
+        if folder not in listed:
+            try:
+                listed[folder] = frozenset(os.listdir(folder))
+            except FileNotFoundError:
+                listed[folder] = frozenset()
+            except OSError:  # not a folder, say: the file's own stat decides
+                return stat_signature(target) is not None
+        return target.name in listed[folder]
+
     for rid, rpath, rversion, rdeleted, rauthor, bpath, _bversion, bhash, bdeleted in rows:
         if rid in waiting:
             continue
@@ -662,7 +679,7 @@ def _plan_chunk(
         target = root / safe_path
         absent: Path | None = None  # a target seen not to exist: its stat need not be taken twice
         if fresh or local is None:
-            if stat_signature(target) is not None:
+            if occupied(target):
                 _conflict(report, conflict_rows, where, "pull", f"the remote's new {rid} would overwrite {safe_path}")
                 continue
             absent = target

@@ -406,6 +406,27 @@ def test_a_fetch_keeps_each_page_as_it_comes_and_resumes_after_a_failure(
     assert len(sync_pull(b, remote).written) == 7
 
 
+def test_a_new_artifact_from_the_remote_never_overwrites_a_file_already_at_its_path(
+    clones: tuple[GitRepo, GitRepo, PostgresRemote],
+) -> None:
+    a, b, remote = clones
+    a.write("stories/S-9.md", artifact("S-9", "Theirs", "draft"))
+    a.write("runbooks/R-1.md", artifact("R-1", "Runbook", "draft"))  # a folder B does not have yet
+    sync_push(a, remote, "ada")
+    mine = artifact("S-LOCAL", "Mine, at the same path", "draft").encode()
+    b.write("stories/S-9.md", mine)
+    (b.root / "stories" / "S-10.md").symlink_to(b.root / "stories" / "nowhere.md")  # dangling: still there
+    a.write("stories/S-10.md", artifact("S-10", "Also theirs", "draft"))
+    sync_push(a, remote, "ada")
+    got = sync_pull(b, remote)
+    assert got.written == ["runbooks/R-1.md"]
+    assert sorted(got.conflicts) == [
+        ("S-10", "the remote's new S-10 would overwrite stories/S-10.md"),
+        ("S-9", "the remote's new S-9 would overwrite stories/S-9.md"),
+    ]
+    assert b.read("stories/S-9.md") == mine and (b.root / "stories" / "S-10.md").is_symlink()
+
+
 def test_a_new_artifact_keeps_the_version_its_file_states(clones: tuple[GitRepo, GitRepo, PostgresRemote]) -> None:
     """Pushing a repository whose files already carry versions rewrites none of them."""
     a, b, remote = clones
