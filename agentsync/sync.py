@@ -13,6 +13,7 @@ are never taken from the remote. Every file write is atomic and re-checks the fi
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime
 import json
 import os
@@ -30,6 +31,8 @@ from agentsync.remotes.base import Answer, Change, Page, PushResult, Remote
 from agentsync.tracing import span
 
 if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
     from agentsync.gitfields import GitFieldGuard, Override
     from agentsync.outbound import Finding
     from agentsync.paths import Matcher
@@ -389,7 +392,6 @@ def _send_all(
     the answer to the one before: the remote's work overlaps ours. After a failure nothing more
     is sent (a batch already queued stays in the outbox untried) and the first error is raised.
     Returns how many batches were answered."""
-    import contextvars
     from concurrent.futures import Future, ThreadPoolExecutor
 
     failed = threading.Event()
@@ -869,36 +871,34 @@ def fetch(mirror: Mirror, remote: Remote, page_size: int = PAGE_SIZE, progress: 
 
 def _fetch(mirror: Mirror, remote: Remote, page_size: int, progress: Progress | None) -> int:
     bind_remote(mirror, remote)
-    cursor = start = int(mirror.get_meta(CURSOR_KEY) or 0)
+    start = int(mirror.get_meta(CURSOR_KEY) or 0)
     fetched = 0
-    page = remote.pull(cursor, page_size)
-    if len(page.rows) < page_size:  # the common case, nothing or a little new: one round trip, no thread
-        _store_page(mirror, page)
-        return len(page.rows)
-    import contextvars
-    from concurrent.futures import ThreadPoolExecutor
-
-    # A full page: the next one is asked for (from a thread) while this one is stored.
-    with ThreadPoolExecutor(1, thread_name_prefix="agentsync-fetch") as fetcher:
-        while True:
+    page = remote.pull(start, page_size)
+    fetcher: ThreadPoolExecutor | None = None  # from the first full page on: little new is one round trip, no thread
+    try:
+        while page.rows:
             following = None
-            if len(page.rows) == page_size:
+            if len(page.rows) == page_size:  # more may follow: ask for it while this page is stored
+                if fetcher is None:
+                    from concurrent.futures import ThreadPoolExecutor
+
+                    fetcher = ThreadPoolExecutor(1, thread_name_prefix="agentsync-fetch")
                 following = fetcher.submit(contextvars.copy_context().run, remote.pull, page.rows[-1].seq, page_size)
             cursor = _store_page(mirror, page)
             fetched += len(page.rows)
             if following is None:
-                return fetched
+                break
             if progress is not None:  # in change numbers: the feed's rows are a subset of them
                 progress(cursor - start, max(page.head - start, cursor - start))
             page = following.result()
-            if not page.rows:
-                return fetched
+    finally:
+        if fetcher is not None:
+            fetcher.shutdown()
+    return fetched
 
 
 def _store_page(mirror: Mirror, page: Page) -> int:
     """Keep a page of fetched rows and the cursor after it, in one transaction; return the cursor."""
-    if not page.rows:
-        return int(mirror.get_meta(CURSOR_KEY) or 0)
     with mirror.transaction() as db:
         db.executemany(
             "INSERT OR REPLACE INTO remote_rows(id, path, version, hash, deleted, author, seq, updated_at, "
