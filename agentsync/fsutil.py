@@ -127,6 +127,7 @@ def atomic_write_many(items: list[tuple[Path, bytes]], *, still: Still | None = 
     return skipped
 
 
+TEMP_GITIGNORE = ".*.[0-9]*.[0-9]*.tmp"  # the names _stage gives temp files, as a gitignore pattern
 _TEMP_NAME = re.compile(r"\A\..+\.(\d+)\.\d+\.tmp\Z")
 
 

@@ -271,6 +271,26 @@ class GitRepo:
         return str(commit)
 
 
+def exclude_temp_files(root: Path) -> bool:
+    """Add agentsync's temp-file pattern to the repository's ``info/exclude`` (local, never committed)
+    unless it is there; return whether it was added. A `git add -A` that lists a temp file of a write
+    in progress would otherwise fail when the rename takes it away before git reads it."""
+    from agentsync.fsutil import TEMP_GITIGNORE, atomic_write
+
+    exclude = Path(run_git(root, "rev-parse", "--path-format=absolute", "--git-path", "info/exclude").strip())
+    try:
+        text = exclude.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    if TEMP_GITIGNORE in text.splitlines():
+        return False
+    exclude.parent.mkdir(parents=True, exist_ok=True)
+    separator = "" if not text or text.endswith("\n") else "\n"
+    addition = f"# agentsync: a file being written, for a moment\n{TEMP_GITIGNORE}\n"
+    atomic_write(exclude, (text + separator + addition).encode("utf-8"))
+    return True
+
+
 def hooks_folder(root: Path) -> Path:
     """The folder git runs hooks from: ``core.hooksPath`` if set, else the (common) ``hooks`` folder.
 

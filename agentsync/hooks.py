@@ -17,7 +17,7 @@ from pathlib import Path
 
 from agentsync.errors import HookError
 from agentsync.fsutil import atomic_write
-from agentsync.gitrepo import hooks_folder
+from agentsync.gitrepo import exclude_temp_files, hooks_folder
 
 HOOK_NAMES = ("pre-commit", "post-commit", "post-merge", "post-checkout", "post-rewrite", "pre-push")
 MARKER = "# agentsync-hook:"
@@ -107,6 +107,7 @@ def install(root: Path, names: tuple[str, ...] = HOOK_NAMES, *, python: str | No
     """
     folder = hooks_folder(root)
     folder.mkdir(parents=True, exist_ok=True)
+    exclude_temp_files(root)  # commits the hooks run must never trip over a write in progress
     changes = []
     for name in names:
         path = folder / name

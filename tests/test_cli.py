@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from agentsync.cli import cli, main
-from tests.conftest import Repo, artifact
+from tests.conftest import GitRepo, Repo, artifact
 
 
 def run(repo: Repo, *args: str) -> tuple[int, str, str]:
@@ -138,6 +138,14 @@ def test_errors_and_usage_have_distinct_exit_codes(repo: Repo) -> None:
     assert code == 1 and "plan, story, runbook, adr" in err
     code, _, err = run(repo, "export", "--to", "a", "--bundle", "b")
     assert code == 2
+
+
+def test_init_in_a_git_repository_keeps_git_from_listing_a_file_being_written(git_repo: GitRepo) -> None:
+    from agentsync.fsutil import TEMP_GITIGNORE
+
+    code, _, err = run(git_repo, "init")
+    assert code == 0, err
+    assert TEMP_GITIGNORE in (git_repo.root / ".git" / "info" / "exclude").read_text(encoding="utf-8").splitlines()
 
 
 def test_not_initialised(tmp_path: Path) -> None:

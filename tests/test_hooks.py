@@ -13,6 +13,7 @@ import pytest
 
 from agentsync import hooks
 from agentsync.errors import HookError
+from agentsync.fsutil import TEMP_GITIGNORE
 from agentsync.scanner import scan
 from tests.conftest import GitRepo, artifact, git_environment, make_git_repo
 
@@ -59,6 +60,21 @@ def test_status_notices_an_out_of_date_stub(git_repo: GitRepo) -> None:
     assert "out of date" in states["post-commit"].describe()
     assert [c.action for c in hooks.install(git_repo.root) if c.name == "post-commit"] == ["updated"]
     assert all(s.current for s in hooks.status(git_repo.root))
+
+
+def test_install_keeps_git_from_listing_a_file_being_written(git_repo: GitRepo) -> None:
+    """A `git add -A` must not list a temp file that the write's rename takes away a moment later."""
+    exclude = git_repo.root / ".git" / "info" / "exclude"
+    exclude.parent.mkdir(parents=True, exist_ok=True)
+    exclude.write_text("# mine\n*.log", encoding="utf-8")  # no newline at the end
+    hooks.install(git_repo.root)
+    hooks.install(git_repo.root)
+    text = exclude.read_text(encoding="utf-8")
+    assert text.startswith("# mine\n*.log\n") and text.splitlines().count(TEMP_GITIGNORE) == 1
+    git_repo.write("plans/P-1.md", artifact("P-1", "One"))
+    git_repo.write("plans/.P-1.md.4242.0.tmp", "half written")
+    assert git_repo.git("check-ignore", "-q", "plans/.P-1.md.4242.0.tmp", check=False).returncode == 0
+    assert git_repo.git("check-ignore", "-q", "plans/P-1.md", check=False).returncode == 1
 
 
 def test_foreign_hook_is_chained_and_uninstall_restores_it(git_repo: GitRepo) -> None:

@@ -25,6 +25,7 @@ def run(directory: Path | None, *, progress: bool | None = None) -> int:
         click.echo(f"wrote {path.name}")
     config = config_module.load(root)
     ensure_state_dir(config)
+    _exclude_temp_files(root)
     bar = ProgressBar("mirroring", enabled=want_progress() if progress is None else progress)
     try:
         with Mirror.open(config) as mirror:
@@ -37,6 +38,17 @@ def run(directory: Path | None, *, progress: bool | None = None) -> int:
     if _hooks_missing(root):
         click.echo("next: `agentsync hooks install` keeps the mirror current on commit, merge and checkout")
     return 0 if report.ok else 1
+
+
+def _exclude_temp_files(root: Path) -> None:
+    """Keep Git from listing a file agentsync is writing (outside a Git repository: nothing to do)."""
+    from agentsync.errors import GitError
+    from agentsync.gitrepo import exclude_temp_files
+
+    try:
+        exclude_temp_files(root)
+    except GitError:
+        pass
 
 
 def _hooks_missing(root: Path) -> bool:
