@@ -15,8 +15,8 @@ import itertools
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -31,6 +31,7 @@ RACY_MARGIN_NS = 50_000_000
 COARSE_MARGIN_NS = 2_000_000_000
 RACY = -1
 BATCH = 256
+FIRST_BATCH = 16
 BULK_THRESHOLD = 1000  # this many files to (re)index: rebuild the full-text index once instead
 PARALLEL_THRESHOLD = 1000  # this many files to parse: use worker processes
 MAX_WORKERS = 4
@@ -165,38 +166,35 @@ def _scan(
         bulk = not deferred and len(to_read) >= BULK_THRESHOLD and len(to_read) * 4 >= len(known)
         if bulk:
             db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('fts_bulk', '1')")
-        batches: Iterator[list[ParseResult]]
         preparsed = [written[i.path][0] for i in to_read if i.path in written and written[i.path][1] == i.size]
-        if preparsed:
-            known_paths = {parsed.path for parsed in preparsed}
-            to_parse = [item for item in to_read if item.path not in known_paths]
-            first: list[ParseResult] = list(preparsed)
-            batches = itertools.chain([first], parse_files(to_parse, config.max_file_size, progress))
-        else:
-            batches = parse_files(to_read, config.max_file_size, progress)
+        known_paths = {parsed.path for parsed in preparsed}
+        to_parse = [item for item in to_read if item.path not in known_paths]
+        parsing = parse_files(to_parse, config.max_file_size, progress)
+        batches = itertools.chain([list[ParseResult](preparsed)], parsing) if preparsed else parsing
         indexed = False
-        if not stats and scope is None and not mirror.count():
-            _fill_empty(mirror, batches, on_disk, failed, scan_start_ns, report, bulk=bulk)
-            indexed = True
-        else:
-            parsed: dict[str, Parsed] = {}
-            stat_only: list[FoundFile] = []
-            for batch in batches:
-                for result in batch:
-                    if isinstance(result, ArtifactError):
-                        report.problems.append(result)
-                        failed.add(result.path)
-                        continue
-                    entry = known.get(result.path)
-                    if entry is not None and entry.disk_hash == result.hash and entry.id == result.id:
-                        stat_only.append(on_disk[result.path])
-                        report.unchanged += 1
-                    else:
-                        parsed[result.path] = result
-            if parsed or failed or gone:
-                _apply(mirror, known, on_disk, parsed, stat_only, failed, scan_start_ns, report)
+        with closing(parsing):  # an error below stops the worker processes at once
+            if not stats and scope is None and not mirror.count():
+                _fill_empty(mirror, batches, on_disk, failed, scan_start_ns, report, bulk=bulk)
+                indexed = True
             else:
-                _update_stats(db, stat_only, scan_start_ns)
+                parsed: dict[str, Parsed] = {}
+                stat_only: list[FoundFile] = []
+                for batch in batches:
+                    for result in batch:
+                        if isinstance(result, ArtifactError):
+                            report.problems.append(result)
+                            failed.add(result.path)
+                            continue
+                        entry = known.get(result.path)
+                        if entry is not None and entry.disk_hash == result.hash and entry.id == result.id:
+                            stat_only.append(on_disk[result.path])
+                            report.unchanged += 1
+                        else:
+                            parsed[result.path] = result
+                if parsed or failed or gone:
+                    _apply(mirror, known, on_disk, parsed, stat_only, failed, scan_start_ns, report)
+                else:
+                    _update_stats(db, stat_only, scan_start_ns)
         if bulk:
             db.execute("DELETE FROM meta WHERE key = 'fts_bulk'")
             if not indexed:
@@ -257,30 +255,42 @@ def _parse_chunk(chunk: list[FoundFile], max_size: int) -> list[tuple[object, ..
     return out
 
 
-def parse_files(items: list[FoundFile], max_size: int, progress: Progress | None = None) -> Iterator[list[ParseResult]]:
+def _batches(items: list[FoundFile]) -> list[list[FoundFile]]:
+    """BATCH files at a time, after a ramp from FIRST_BATCH: the main process waits for the
+    first batch, and a worker parses 16 files in a few milliseconds rather than 256 in 30."""
+    batches = []
+    start, size = 0, FIRST_BATCH
+    while start < len(items):
+        batches.append(items[start : start + size])
+        start += size
+        size = min(size * 2, BATCH)
+    return batches
+
+
+def parse_files(
+    items: list[FoundFile], max_size: int, progress: Progress | None = None
+) -> Generator[list[ParseResult], None, None]:
     """Read and parse files in batches; many files are parsed by worker processes in parallel."""
     total = len(items)
-    chunks = [items[i : i + BATCH] for i in range(0, total, BATCH)]
+    chunks = _batches(items)
     workers = min((os.cpu_count() or 1) - 1, MAX_WORKERS)  # the main process keeps a core for SQLite
     done = 0
-    parallel = total >= PARALLEL_THRESHOLD and workers >= 1
-    if parallel:
-        import multiprocessing  # only here: a hook that mirrors a few files never pays for it
+    if total >= PARALLEL_THRESHOLD and workers >= 1:
+        from agentsync import forked  # only here: a hook that mirrors a few files never imports multiprocessing
 
-        parallel = "fork" in multiprocessing.get_all_start_methods()
-    if parallel:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(workers) as pool:
-            for raw in pool.imap(functools.partial(_parse_chunk, max_size=max_size), chunks):
-                batch: list[ParseResult] = [
-                    ArtifactError(r[1], r[2], r[3]) if r[0] == "error" else Parsed(*r)  # type: ignore[arg-type]
-                    for r in raw
-                ]
-                done += len(batch)
-                if progress:
-                    progress(done, total)
-                yield batch
-        return
+        if forked.available():
+            parse = functools.partial(_parse_chunk, max_size=max_size)
+            with closing(forked.forked_map(parse, chunks, workers)) as answers:  # stops the workers on any exit
+                for raw in answers:
+                    batch: list[ParseResult] = [
+                        ArtifactError(r[1], r[2], r[3]) if r[0] == "error" else Parsed(*r)  # type: ignore[arg-type]
+                        for r in raw
+                    ]
+                    done += len(batch)
+                    if progress:
+                        progress(done, total)
+                    yield batch
+            return
     for chunk in chunks:
         done += len(chunk)
         yield [_parse_one(item, max_size) for item in chunk]

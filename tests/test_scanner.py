@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -226,6 +229,47 @@ def test_partial_scan_sees_a_duplicate_outside_its_paths(repo: Repo) -> None:
         report = scan(mirror, ["plans/b.md"])
     assert [type(p) for p in report.problems] == [DuplicateIdError]
     assert rows(repo)["P-1"][0] == "plans/a.md"
+
+
+@pytest.mark.parametrize("where", ["progress bar", "insert"])
+def test_an_interrupted_bulk_scan_stops_its_workers_and_keeps_nothing(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """Ctrl-C during `agentsync init`, while parsing or while inserting: nothing half-mirrored, no worker left."""
+    count = scanner.PARALLEL_THRESHOLD + 600
+    for n in range(count):
+        repo.write(f"plans/p{n}.md", artifact(f"P-{n}", body=f"word{n}\n"))
+    workers: list[multiprocessing.process.BaseProcess] = []
+    rows_built = [0]
+
+    def interrupt_after_a_few_batches(files_done: int) -> None:
+        if files_done >= 3 * scanner.FIRST_BATCH:
+            workers.extend(multiprocessing.active_children())
+            raise KeyboardInterrupt
+
+    def counting_row_values(*args: Any) -> tuple[object, ...]:
+        rows_built[0] += 1
+        interrupt_after_a_few_batches(rows_built[0])
+        return row_values(*args)
+
+    row_values = scanner._row_values
+    progress = None
+    if where == "insert":
+        monkeypatch.setattr(scanner, "_row_values", counting_row_values)
+    else:
+        progress = lambda done, total: interrupt_after_a_few_batches(done)  # noqa: E731
+
+    with repo.mirror() as mirror:
+        with pytest.raises(KeyboardInterrupt) as caught:  # kept: its traceback holds the scan's frames
+            scan(mirror, progress=progress)
+        assert caught.tb is not None
+        assert workers, "the scan should have parsed in worker processes"
+        assert [w.exitcode for w in workers] == [-signal.SIGTERM] * len(workers)  # stopped, not left to finish
+        assert multiprocessing.active_children() == []
+        assert mirror.count() == 0
+        monkeypatch.undo()
+        assert scan(mirror).ok
+        assert mirror.count() == count
 
 
 def test_racy_file_is_reread(repo: Repo) -> None:
