@@ -19,6 +19,8 @@ from agentsync.config import Config
 from agentsync.errors import AgentsyncError, MirrorError, NotFoundError
 
 BUSY_TIMEOUT_MS = 15_000
+CACHE_KIB = 65536  # SQLite's page cache per connection
+FILL_CACHE_KIB = 4096  # while a new mirror is filled (see ``Mirror.open``)
 IN_BATCH = 500  # values per `IN (…)` query: well within SQLite's variable limit, each an index lookup
 _ROW_COLUMNS = "id, path, type, title, status, version, layout, hash, size"
 
@@ -112,13 +114,16 @@ class Mirror:
                         )
                     return cls.open(config)  # an older mirror is migrated by a writable open first
             else:
+                # A new mirror is first filled in rollback-journal mode (no WAL double write: about
+                # twice as fast for a bulk load) with a small page cache: the fill writes far more
+                # pages than it reads back, and with a small cache SQLite writes them out as it goes,
+                # while the main process would otherwise wait for the parse workers, rather than all
+                # at the commit (about 6% faster for 10,000 files). ``use_wal`` switches both.
                 if not fresh:
-                    # A new mirror is first filled in rollback-journal mode (no WAL double write:
-                    # about twice as fast for a bulk load); ``use_wal`` switches it afterwards.
                     connection.execute("PRAGMA journal_mode = WAL")
                 connection.execute("PRAGMA synchronous = NORMAL")
                 connection.execute("PRAGMA foreign_keys = ON")
-                connection.execute("PRAGMA cache_size = -65536")
+                connection.execute(f"PRAGMA cache_size = -{FILL_CACHE_KIB if fresh else CACHE_KIB}")
                 mirror = cls(config, connection)
                 with mirror.transaction():
                     schema.migrate(connection, str(path))
@@ -132,7 +137,9 @@ class Mirror:
         return cls(config, connection)
 
     def use_wal(self) -> None:
-        """Switch to write-ahead logging (readers never wait for writers); a no-op once done."""
+        """Switch to write-ahead logging (readers never wait for writers) and the usual page cache;
+        a no-op once done."""
+        self.connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         try:
             self.connection.execute("PRAGMA journal_mode = WAL")
         except sqlite3.OperationalError:
