@@ -170,7 +170,8 @@ def _scan(
         known_paths = {parsed.path for parsed in preparsed}
         to_parse = [item for item in to_read if item.path not in known_paths]
         parsing = parse_files(to_parse, config.max_file_size, progress)
-        batches = itertools.chain([list[ParseResult](preparsed)], parsing) if preparsed else parsing
+        first: list[ParseResult] = list(preparsed)
+        batches = itertools.chain([first], parsing) if preparsed else parsing
         indexed = False
         with closing(parsing):  # an error below stops the worker processes at once
             if not stats and scope is None and not mirror.count():
