@@ -18,6 +18,7 @@ import datetime
 import json
 import os
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -231,8 +232,6 @@ REGISTER_EVERY = 300.0  # seconds: a clone tells the remote it is alive (and its
 def register(mirror: Mirror, remote: Remote, *, force: bool = False) -> bool:
     """Tell the remote this clone exists (id, user, host, version, cursor), at most every few
     minutes; a remote without migration 8, or any failure, is let pass: registering is a courtesy."""
-    import time
-
     last = float(mirror.get_meta(REGISTERED_KEY) or 0)
     if not force and time.time() - last < REGISTER_EVERY:
         return False
@@ -256,8 +255,6 @@ def register(mirror: Mirror, remote: Remote, *, force: bool = False) -> bool:
 def _recorded(mirror: Mirror, operation: str) -> Iterator[list[Any]]:
     """Record one sync operation in the mirror's `operations` table, however it ends. The caller
     puts its report in the yielded list."""
-    import time
-
     started, clock = _now(), time.perf_counter()
     holder: list[Any] = []
     error: str | None = None
@@ -627,11 +624,8 @@ def _plan_chunk(
     db = mirror.connection
     root = mirror.config.root
     ids = [row[0] for row in rows]
-    marks = ",".join("?" * len(ids))
-    locals_by_id = {r[0]: r[1:] for r in db.execute(f"SELECT id, path, hash FROM artifacts WHERE id IN ({marks})", ids)}
-    fetched = {
-        r[0]: r[1:] for r in db.execute(f"SELECT id, content, updated_at FROM remote_rows WHERE id IN ({marks})", ids)
-    }
+    locals_by_id = {r[0]: r[1:] for r in select_in(db, "SELECT id, path, hash FROM artifacts", "id", ids)}
+    fetched = {r[0]: r[1:] for r in select_in(db, "SELECT id, content, updated_at FROM remote_rows", "id", ids)}
     plan = _ChunkPlan(rows, locals_by_id)
     base_rows, conflict_rows, writes, notes = plan.base_rows, plan.conflict_rows, plan.writes, plan.notes
     removals, moved_from, written, deferred = plan.removals, plan.moved_from, plan.written, plan.deferred
