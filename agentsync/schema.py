@@ -183,6 +183,14 @@ MIGRATIONS: list[str] = [
         error TEXT
     );
     """,
+    # 7: credentials recorded by older versions are scrubbed (a password in a URL's query was
+    # kept in the remote's identity and in error lines). `agentsync_redact*` are Python functions
+    # that `migrate` registers on the connection (agentsync.secrets).
+    """
+    UPDATE meta SET value = agentsync_redact_identity(value) WHERE key = 'remote_identity';
+    UPDATE operations SET error = agentsync_redact(error) WHERE error IS NOT NULL;
+    UPDATE outbox SET last_error = agentsync_redact(last_error) WHERE last_error IS NOT NULL;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -196,11 +204,21 @@ def migrate(connection: sqlite3.Connection, db_name: str) -> int:
             f"{db_name} has schema version {current}, newer than this agentsync understands ({SCHEMA_VERSION}); "
             "upgrade agentsync, or delete the file to rebuild the mirror with `agentsync mirror`"
         )
+    if current < SCHEMA_VERSION:
+        _register_functions(connection)
     for version in range(current + 1, SCHEMA_VERSION + 1):
         for statement in _statements(MIGRATIONS[version - 1]):
             connection.execute(statement)
         connection.execute(f"PRAGMA user_version = {version}")
     return int(current)
+
+
+def _register_functions(connection: sqlite3.Connection) -> None:
+    """The Python functions migrations call (SQLite has no regular-expression replace of its own)."""
+    from agentsync.secrets import redact, redact_identity
+
+    connection.create_function("agentsync_redact", 1, redact, deterministic=True)
+    connection.create_function("agentsync_redact_identity", 1, redact_identity, deterministic=True)
 
 
 def _statements(script: str) -> list[str]:
