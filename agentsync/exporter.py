@@ -19,7 +19,7 @@ from typing import Any
 from agentsync import __version__
 from agentsync.artifact import content_hash, parse_text
 from agentsync.errors import AgentsyncError, ArtifactError, UnsafePathError
-from agentsync.fsutil import atomic_write, atomic_write_many
+from agentsync.fsutil import atomic_write, atomic_write_many, remove_stale_temps
 from agentsync.gitfields import GitFieldGuard, Override
 from agentsync.mirror import Mirror
 from agentsync.paths import Matcher, artifact_path
@@ -60,6 +60,7 @@ def _export_tree(mirror: Mirror, force: bool) -> ExportReport:
     matcher = Matcher.from_config(mirror.config)
     guard = GitFieldGuard(mirror)
     pending: list[tuple[Path, bytes, str]] = []
+    folders: set[Path] = set()  # every folder an artifact is exported to: a killed export's temp files go
     # Contents are read only for the rows that need writing: most rows are skipped on their stat.
     rows = mirror.connection.execute(
         "SELECT pk, path, type, hash, disk_hash, size, mtime_ns FROM artifacts ORDER BY path"
@@ -70,6 +71,7 @@ def _export_tree(mirror: Mirror, force: bool) -> ExportReport:
         except UnsafePathError as exc:
             report.problems.append(exc)
             continue
+        folders.add(target.parent)
         try:
             stat = os.stat(target)
         except FileNotFoundError:
@@ -92,6 +94,7 @@ def _export_tree(mirror: Mirror, force: bool) -> ExportReport:
             report.unchanged += 1
             continue
         pending.append((target, data, path))
+    remove_stale_temps(folders)
     atomic_write_many([(target, data) for target, data, _ in pending])
     report.written.extend(path for _, _, path in pending)
     report.overrides.extend(guard.overrides)
@@ -137,6 +140,7 @@ def export_dir(mirror: Mirror, destination: Path) -> ExportReport:
             continue
         items.append((destination / relative, data))
         report.written.append(relative)
+    remove_stale_temps({target.parent for target, _data in items})  # a killed `export --to`'s temp files
     atomic_write_many(items)
     report.overrides.extend(guard.overrides)
     return report

@@ -9,13 +9,25 @@ child i % n). Nothing is sent to the children, because they inherit the chunks a
 One thread per child moves its answers into a queue, so a child never waits on the consumer.
 
 Only for platforms with ``fork``; the caller falls back to working in-process elsewhere.
+
+A child dies with its parent, so it never outlives it holding the mirror's file open (it
+inherits every descriptor at fork): on Linux the kernel kills it (``PR_SET_PDEATHSIG``, set
+right after fork, then ``getppid`` is checked once in case the parent died before that);
+elsewhere a watchdog thread in the child exits it once its parent is gone. Each child also
+closes the reading ends it inherited, its own included, so that a write into a pipe whose
+reader died fails at once (EPIPE) rather than blocking while it still holds the reader.
 """
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
+import os
 import queue
+import signal
+import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +39,8 @@ Chunk = TypeVar("Chunk")
 Answer = TypeVar("Answer")
 
 _END = None  # put by a child's drain thread once its pipe is closed
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+WATCHDOG_INTERVAL = 0.5  # seconds between a watchdog's looks at its parent (where there is no pdeathsig)
 
 
 class WorkerFailed(RuntimeError):
@@ -57,13 +71,17 @@ def forked_map(
     workers = max(1, min(workers, len(chunks)))
     context = multiprocessing.get_context("fork")
     children: list[_Child] = []
+    readers: list[Connection] = []  # every child inherits those made before it, its own included
+    parent = os.getpid()
+    _prctl()
     try:
         # Fork every child before starting any thread: forking a process that runs threads
         # can copy a lock another thread holds.
         for index in range(workers):
             reader, writer = context.Pipe(duplex=False)
+            readers.append(reader)
             process = context.Process(
-                target=_child_main, args=(function, chunks, index, workers, writer),
+                target=_child_main, args=(function, chunks, index, workers, writer, parent, tuple(readers)),
                 name=f"agentsync-worker-{index}", daemon=True,
             )  # fmt: skip
             process.start()
@@ -101,15 +119,62 @@ def _stop(children: list[_Child]) -> None:
 
 
 def _child_main(
-    function: Callable[[Chunk], Answer], chunks: Sequence[Chunk], first: int, step: int, writer: Connection
+    function: Callable[[Chunk], Answer],
+    chunks: Sequence[Chunk],
+    first: int,
+    step: int,
+    writer: Connection,
+    parent: int,
+    inherited: tuple[Connection, ...],
 ) -> None:
+    die_with_parent(parent)
+    for reader in inherited:
+        reader.close()
     try:
-        for chunk in chunks[first::step]:
-            writer.send((True, function(chunk)))
-    except BaseException:
-        writer.send((False, traceback.format_exc()))
+        try:
+            for chunk in chunks[first::step]:
+                writer.send((True, function(chunk)))
+        except BaseException:
+            writer.send((False, traceback.format_exc()))
+    except OSError:
+        os._exit(1)  # the reading end is gone (the parent died or stopped): nobody to tell
     finally:
         writer.close()
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this (forked) process end when ``parent`` does: the kernel's parent-death signal on
+    Linux, a watchdog thread elsewhere. Exits at once if ``parent`` is already gone."""
+    if not _set_parent_death_signal():
+        threading.Thread(target=_watch_parent, args=(parent,), name="agentsync-watchdog", daemon=True).start()
+    if os.getppid() != parent:  # it died before the signal was armed: nobody would send it
+        os._exit(1)
+
+
+def _set_parent_death_signal() -> bool:
+    """``prctl(PR_SET_PDEATHSIG, SIGKILL)``; False where it is not available."""
+    prctl = _prctl()
+    return prctl is not None and int(prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)) == 0
+
+
+@functools.cache
+def _prctl() -> Callable[..., Any] | None:
+    """libc's ``prctl`` on Linux, else None. Looked up in the parent before it forks, so that
+    each child only calls it (loading ctypes takes a few milliseconds)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl  # type: ignore[no-any-return]
+    except (OSError, AttributeError):
+        return None
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:  # an orphan is adopted by another process: its parent id changes
+        time.sleep(WATCHDOG_INTERVAL)
+    os._exit(1)
 
 
 def _drain(reader: Connection, answers: queue.SimpleQueue[Any]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -16,6 +17,7 @@ def atomic_write(path: Path, data: bytes, *, sync: bool = True, still: Still | N
     """Write ``data`` to ``path`` via a temp file in the same folder, fsync, rename. With ``still``,
     the target is checked once more right before the rename; returns False if it was left alone."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    clean_once(path.parent)
     tmp = _stage(path, data, sync=sync)
     try:
         if still is not None and not still(path):
@@ -104,6 +106,7 @@ def atomic_write_many(items: list[tuple[Path, bytes]], *, still: Still | None = 
         for path, data in items:
             if path.parent not in made:
                 path.parent.mkdir(parents=True, exist_ok=True)
+                clean_once(path.parent)
                 made.add(path.parent)
             staged.append((_stage(path, data), path))
         os.sync()
@@ -129,26 +132,75 @@ def atomic_write_many(items: list[tuple[Path, bytes]], *, still: Still | None = 
 
 TEMP_GITIGNORE = ".*.[0-9]*.[0-9]*.tmp"  # the names _stage gives temp files, as a gitignore pattern
 _TEMP_NAME = re.compile(r"\A\..+\.(\d+)\.\d+\.tmp\Z")
+STALE_AFTER_S = 3600  # a live writer renames its temp files within seconds; one this old was left behind
+_START_SLACK_S = 2.0  # /proc's boot time is whole seconds: a process's start time is known to about 1 s
+_cleaned: set[Path] = set()  # folders this process has cleaned already (once per folder per run)
+
+
+def clean_once(folder: Path) -> None:
+    """``remove_stale_temps`` for ``folder`` unless this process did it already: every atomic write
+    calls it, so a killed run's temp files go with the next run that writes there."""
+    if folder not in _cleaned:
+        remove_stale_temps([folder])
 
 
 def remove_stale_temps(folders: Iterable[Path]) -> int:
-    """Remove temp files a killed writer left in ``folders`` (its pid no longer runs); return how many."""
+    """Remove temp files a killed writer left in ``folders``; return how many.
+
+    A temp file is named ``.NAME.PID.N.tmp`` after the process that writes it. It is stale when
+    that PID no longer runs; or when a process with that PID runs but started after the file was
+    last written (the PID was reused: no process writes a file before it exists; Linux's /proc
+    says when it started); or when the file is older than ``STALE_AFTER_S`` whoever runs (a
+    writer renames its temp files seconds after making them, and this also covers PID reuse
+    where the start time is unknown). A live writer's fresh temp file is never touched, so two
+    agentsync processes writing the same folder do not disturb each other.
+    """
     removed = 0
+    now = time.time()
     for folder in set(folders):
+        _cleaned.add(folder)
         try:
             names = os.listdir(folder)
         except OSError:
             continue
         for name in names:
-            match = _TEMP_NAME.match(name)
-            if match is None or process_running(int(match.group(1))):
+            match = _TEMP_NAME.match(name) if name.endswith(".tmp") else None
+            if match is None:
                 continue
+            path = os.path.join(folder, name)
             try:
-                os.unlink(os.path.join(folder, name))
-                removed += 1
+                if _stale(int(match.group(1)), os.lstat(path).st_mtime, now):
+                    os.unlink(path)
+                    removed += 1
             except FileNotFoundError:
-                pass
+                pass  # its writer renamed it meanwhile, or another cleaner removed it
     return removed
+
+
+def _stale(pid: int, mtime: float, now: float) -> bool:
+    if not process_running(pid) or now - mtime > STALE_AFTER_S:
+        return True
+    started = process_start_time(pid)
+    return started is not None and started > mtime + _START_SLACK_S
+
+
+def process_start_time(pid: int) -> float | None:
+    """When process ``pid`` started (seconds since the epoch), where /proc tells; else None."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        ticks = int(fields[19])  # field 22, starttime, counted after the ")" that ends the name
+        return _boot_time() + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _boot_time() -> float:
+    with open("/proc/stat", "rb") as stat:
+        for line in stat:
+            if line.startswith(b"btime "):
+                return float(line.split()[1])
+    raise ValueError("no btime in /proc/stat")
 
 
 def process_running(pid: int) -> bool:
