@@ -579,9 +579,12 @@ def _log_unexpected(exc: BaseException, directory: Path | None) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return its exit code (0 ok, 1 error, 2 usage)."""
+    from agentsync import terminal
+
     started_in = os.getcwd()
     try:
-        return _run(argv)
+        with terminal.escaping():  # nothing a file or the remote holds reaches the terminal raw
+            return _run(argv)
     finally:
         os.chdir(started_in)  # -C moved the process; a caller in the same process (tests) stays put
 

@@ -57,11 +57,14 @@ class ProgressBar:
         if not self.enabled or total < self.threshold:
             return
         if self._progress is None:
+            from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            from agentsync.terminal import raw
 
             self._progress = Progress(
                 TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                transient=True,
+                console=Console(file=raw(sys.stdout)), transient=True,  # its own escapes, past the filter
             )  # fmt: skip
             self._progress.start()
             self._task = self._progress.add_task(self.description, total=total)
