@@ -248,14 +248,20 @@ class Mirror:
 
     def query(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Run read-only SQL (refused if it would write) and return (columns, rows)."""
+        from agentsync import sqlguard
+
         readonly = sqlite3.connect(f"{self.config.db_path.as_uri()}?mode=ro", uri=True)
         try:
             readonly.execute("PRAGMA query_only = 1")
             readonly.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            authorizer = sqlguard.guard(readonly)  # no ATTACH, VACUUM INTO or TEMP table: no other file
             cursor = readonly.execute(sql)
             columns = [d[0] for d in cursor.description or ()]
             return columns, cursor.fetchall()
         except sqlite3.Error as exc:
+            refused = sqlguard.refusal(authorizer, sql)
+            if refused is not None:
+                raise refused from None
             raise AgentsyncError(f"query failed: {exc} (the mirror is read-only here)") from None
         finally:
             readonly.close()
