@@ -613,6 +613,12 @@ def _run(argv: list[str] | None) -> int:
         click.echo("agentsync: interrupted", err=True)
         return 130
     except Exception as exc:
+        from agentsync.diskfull import from_exception
+
+        full = from_exception(exc)  # a write that slipped past its writer's own check: one line, no log
+        if full is not None:
+            click.echo(f"agentsync: error: {full}", err=True)
+            return 1
         path = _log_unexpected(exc, Path.cwd())  # the -C folder, if one was given
         click.echo(f"agentsync: unexpected error: {type(exc).__name__}: {exc} (details in {path})", err=True)
         return 1

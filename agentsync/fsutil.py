@@ -13,9 +13,24 @@ from pathlib import Path
 Still = Callable[[Path], bool]
 
 
+def _disk_full(exc: OSError, path: Path) -> BaseException:
+    """``exc`` as the typed error of a full disk naming ``path``, or ``exc`` itself."""
+    from agentsync.diskfull import from_exception
+
+    return from_exception(exc, path) or exc
+
+
 def atomic_write(path: Path, data: bytes, *, sync: bool = True, still: Still | None = None) -> bool:
     """Write ``data`` to ``path`` via a temp file in the same folder, fsync, rename. With ``still``,
-    the target is checked once more right before the rename; returns False if it was left alone."""
+    the target is checked once more right before the rename; returns False if it was left alone.
+    A full disk raises ``DiskFullError`` (and leaves no temp file)."""
+    try:
+        return _atomic_write(path, data, sync=sync, still=still)
+    except OSError as exc:
+        raise _disk_full(exc, path) from None
+
+
+def _atomic_write(path: Path, data: bytes, *, sync: bool, still: Still | None) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     clean_once(path.parent)
     tmp = _stage(path, data, sync=sync)
@@ -80,9 +95,11 @@ def _stage(path: Path, data: bytes, *, sync: bool = False) -> str:
                 os.fchmod(fd, mode)  # the umask applied to a new file's mode; keep the old file's exactly
             if sync:
                 os.fsync(fd)
-        except BaseException:
+        except BaseException as exc:
             os.close(fd)
             os.unlink(tmp)  # never leave a half-written temp file behind
+            if isinstance(exc, OSError) and exc.filename is None:
+                exc.filename = str(path)  # a write names no file: say which one it was
             raise
         os.close(fd)
         return tmp
@@ -99,6 +116,13 @@ def atomic_write_many(items: list[tuple[Path, bytes]], *, still: Still | None = 
     """
     if len(items) <= 16 or not hasattr(os, "sync"):
         return [path for path, data in items if not atomic_write(path, data, still=still)]
+    try:
+        return _atomic_write_many(items, still)
+    except OSError as exc:
+        raise _disk_full(exc, Path(exc.filename) if exc.filename else items[0][0].parent) from None
+
+
+def _atomic_write_many(items: list[tuple[Path, bytes]], still: Still | None) -> list[Path]:
     skipped: list[Path] = []
     staged: list[tuple[str, Path]] = []
     made: set[Path] = set()

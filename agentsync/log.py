@@ -87,13 +87,35 @@ def log_path(state_dir: Path | None) -> Path:
     return base / LOG_NAME
 
 
+class QuietFileHandler(logging.handlers.RotatingFileHandler):
+    """The log file, opened at the first record; a record that cannot be written (a full disk, a
+    read-only folder) is dropped and ``failed`` set, instead of logging's own traceback on
+    stderr: the CLI has already said what went wrong in one line."""
+
+    failed = False
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        self.failed = True
+
+    def close(self) -> None:
+        try:
+            super().close()
+        except OSError:  # the last flush failed the same way
+            self.failed = True
+
+
+def last_record_lost() -> bool:
+    """Whether the log file could not take a record (the CLI then names no log file)."""
+    return any(isinstance(h, QuietFileHandler) and h.failed for h in logger.handlers)
+
+
 def configure(state_dir: Path | None) -> Path:
     """Send agentsync's log records to a rotating file; return its path."""
     global _configured
     path = log_path(state_dir)
     style = log_format()
     if _configured != (path, style):
-        handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+        handler = QuietFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8", delay=True)
         handler.setFormatter(ScrubbingFormatter(style))
         for old in list(logger.handlers):
             logger.removeHandler(old)

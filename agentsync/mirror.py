@@ -6,6 +6,7 @@ Filling it from the work tree is ``scanner.scan``; writing it back is ``exporter
 
 from __future__ import annotations
 
+import errno
 import json
 import re
 import sqlite3
@@ -131,9 +132,9 @@ class Mirror:
                     mirror.rebuild_index()  # a large change was cut short before it rebuilt the index
                 return mirror
         except sqlite3.DatabaseError as exc:
-            raise MirrorError(
-                f"cannot open the mirror {path}: {exc}; it is rebuildable: delete it and run `agentsync mirror`"
-            ) from None
+            raise cannot_use(config, exc, "open") from None
+        except OSError as exc:  # ensure_state_dir: creating .agentsync/ or its .gitignore
+            raise cannot_use(config, exc, "open") from None
         return cls(config, connection)
 
     def use_wal(self) -> None:
@@ -160,13 +161,18 @@ class Mirror:
         try:
             self.connection.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
+            if _unwritable(exc):
+                raise cannot_use(self.config, exc, "write") from None
             raise MirrorError(f"the mirror is busy ({exc}); another agentsync is writing, try again") from None
         try:
             yield self.connection
-        except BaseException:
-            self.connection.execute("ROLLBACK")
+            self.connection.execute("COMMIT")
+        except BaseException as exc:
+            if self.connection.in_transaction:
+                self.connection.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError) and _unwritable(exc):
+                raise cannot_use(self.config, exc, "write") from None
             raise
-        self.connection.execute("COMMIT")
 
     @contextmanager
     def deferred_index(self) -> Iterator[None]:
@@ -278,6 +284,49 @@ class Mirror:
             "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+
+def _unwritable(exc: sqlite3.Error) -> bool:
+    """A full disk, or a mirror this process may not write (permissions, a read-only mount)."""
+    from agentsync.diskfull import is_disk_full
+
+    text = str(exc)
+    return (
+        is_disk_full(exc)
+        or "readonly database" in text
+        or "unable to open database file" in text
+        or ("disk I/O error" in text)
+    )
+
+
+def cannot_use(config: Config, exc: Exception, doing: str) -> AgentsyncError:
+    """The one-line error for a mirror that cannot be opened or written: what to do about it. The
+    mirror is not damaged by any of these, so deleting it is never the advice (it holds the sync
+    state too: versions agreed, the outbox of batches not yet answered)."""
+    from agentsync.diskfull import DiskFullError, from_exception, no_space
+
+    path = config.db_path
+    full = from_exception(exc, path)
+    if full is not None:
+        return full
+    if isinstance(exc, sqlite3.Error) and no_space(config.state_dir):  # "disk I/O error" on a full disk
+        return DiskFullError(path)
+    text = str(exc)
+    if isinstance(exc, OSError):
+        denied = exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
+    else:
+        denied = "readonly database" in text or "unable to open database file" in text
+    if denied:
+        state = config.state_dir
+        return MirrorError(
+            f"cannot {doing} the mirror {path}: {text}: check that you own {state} and may write it "
+            f"(`chmod u+w {state} {path}`) and that the disk is not mounted read-only, then run the command again"
+        )
+    if isinstance(exc, OSError):
+        return MirrorError(f"cannot {doing} the mirror {path}: {exc}")
+    return MirrorError(
+        f"cannot {doing} the mirror {path}: {text}; it is rebuildable: delete it and run `agentsync mirror`"
+    )
 
 
 def _as_plain_words(text: str) -> str:

@@ -21,11 +21,17 @@ if TYPE_CHECKING:
 def run_push(directory: Path | None) -> int:
     """Push; changes the remote has moved past are merged at once (as `pull` would) and the clean
     merges pushed again, so one command settles what it can and names what it cannot."""
+    from agentsync.diskfull import PushNotRecorded
     from agentsync.gitrepo import user_identity
     from agentsync.sync import push_merging
 
-    with remote_for(directory) as (config, remote), Mirror.open(config) as mirror:
-        report, merge = push_merging(mirror, remote, user_identity(config.root))
+    try:
+        with remote_for(directory) as (config, remote), Mirror.open(config) as mirror:
+            report, merge = push_merging(mirror, remote, user_identity(config.root))
+    except PushNotRecorded as exc:  # the push succeeded: exit 0, and say why this clone lags
+        warn(f"warning: {exc}")
+        click.echo(f"pushed {exc.applied} artifact(s); recording them here waits for the next push")
+        return 0
     for answer in report.met_newer:
         who = f" by {answer.remote.author}" if answer.remote else ""
         version = f"v{answer.remote.version}" if answer.remote else "a newer version"
