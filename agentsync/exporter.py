@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 from agentsync import __version__
@@ -22,7 +22,7 @@ from agentsync.errors import AgentsyncError, ArtifactError, UnsafePathError
 from agentsync.fsutil import atomic_write, atomic_write_many, remove_stale_temps
 from agentsync.gitfields import GitFieldGuard, Override
 from agentsync.mirror import Mirror
-from agentsync.paths import Matcher, artifact_path
+from agentsync.paths import Matcher, PathPolicy, artifact_path
 from agentsync.scanner import RACY, ScanReport, scan
 
 BUNDLE_FORMAT = "agentsync-bundle"
@@ -58,6 +58,7 @@ def _export_tree(mirror: Mirror, force: bool) -> ExportReport:
     report = ExportReport()
     root = mirror.config.root
     matcher = Matcher.from_config(mirror.config)
+    work = PathPolicy(root, matcher)  # no symlinked folder read through or written through
     guard = GitFieldGuard(mirror)
     pending: list[tuple[Path, bytes, str]] = []
     folders: set[Path] = set()  # every folder an artifact is exported to: a killed export's temp files go
@@ -67,20 +68,18 @@ def _export_tree(mirror: Mirror, force: bool) -> ExportReport:
     ).fetchall()
     for pk, path, type_name, digest, disk_digest, size, mtime_ns in rows:
         try:
-            target = root / artifact_path(matcher, path)
+            source, stat = work.readable(path)  # an unchanged file is only read: any name on disk will do
+            if stat is not None and not S_ISREG(stat.st_mode):
+                work.writable(path)  # a folder, a pipe…: refused with the reason (and never read)
         except UnsafePathError as exc:
             report.problems.append(exc)
             continue
-        folders.add(target.parent)
-        try:
-            stat = os.stat(target)
-        except FileNotFoundError:
-            stat = None
+        folders.add((root / path).parent)
         in_step = digest == disk_digest  # the mirror holds just what the file held when last seen
         if in_step and stat is not None and stat.st_size == size and stat.st_mtime_ns == mtime_ns != RACY:
             report.unchanged += 1
             continue
-        disk = target.read_bytes() if stat is not None else None
+        disk = source.read_bytes() if stat is not None else None
         if disk is not None and content_hash(disk) not in (disk_digest, digest) and not force:
             report.problems.append(
                 ArtifactError(path, "changed since it was mirrored; run `agentsync mirror` first, or --force")
@@ -93,9 +92,16 @@ def _export_tree(mirror: Mirror, force: bool) -> ExportReport:
         if data == disk:
             report.unchanged += 1
             continue
+        try:
+            target = work.writable(path)  # a name every clone can hold, and no symlinked file to write through
+        except UnsafePathError as exc:
+            report.problems.append(exc)
+            continue
         pending.append((target, data, path))
     remove_stale_temps(folders)
-    atomic_write_many([(target, data) for target, data, _ in pending])
+    skipped = set(atomic_write_many([(target, data) for target, data, _ in pending], still=work.guard()))
+    pending = [item for item in pending if item[0] not in skipped]
+    report.problems.extend(work.refused)
     report.written.extend(path for _, _, path in pending)
     report.overrides.extend(guard.overrides)
     if pending:
@@ -120,28 +126,30 @@ def export_dir(mirror: Mirror, destination: Path) -> ExportReport:
     report = ExportReport()
     matcher = Matcher.from_config(mirror.config)
     guard = GitFieldGuard(mirror)
-    root = mirror.config.root
-    destination = destination.resolve()
+    destination = destination.resolve()  # DIR itself may be a symlink its owner chose; nothing under it may
+    work = PathPolicy(mirror.config.root, matcher)
+    out = PathPolicy(destination, matcher)
     items: list[tuple[Path, bytes]] = []
     rows = mirror.connection.execute("SELECT path, type, content, hash, disk_hash FROM artifacts ORDER BY path")
     for path, type_name, content, digest, disk_digest in rows:
         try:
-            relative = artifact_path(matcher, path)
+            target = out.writable(path)
+            if digest == disk_digest:  # the work tree's own content: its git fields are Git's
+                data: bytes | None = content.encode("utf-8")
+            else:
+                source, found = work.readable(path)
+                disk = source.read_bytes() if found is not None and S_ISREG(found.st_mode) else None
+                data = _guarded(guard, path, type_name, content, digest, disk, report)
         except UnsafePathError as exc:
             report.problems.append(exc)
             continue
-        if digest == disk_digest:  # the work tree's own content: its git fields are Git's
-            data: bytes | None = content.encode("utf-8")
-        else:
-            source = root / relative
-            disk = source.read_bytes() if source.is_file() else None
-            data = _guarded(guard, path, type_name, content, digest, disk, report)
         if data is None:
             continue
-        items.append((destination / relative, data))
-        report.written.append(relative)
+        items.append((target, data))
     remove_stale_temps({target.parent for target, _data in items})  # a killed `export --to`'s temp files
-    atomic_write_many(items)
+    skipped = set(atomic_write_many(items, still=out.guard()))
+    report.problems.extend(out.refused)
+    report.written.extend(target.relative_to(destination).as_posix() for target, _ in items if target not in skipped)
     report.overrides.extend(guard.overrides)
     return report
 
@@ -188,10 +196,11 @@ def read_bundle(bundle: Path, matcher: Matcher) -> tuple[list[dict[str, Any]], l
     problems: list[AgentsyncError] = []
     name = str(bundle)
     try:
-        lines = bundle.read_text(encoding="utf-8").splitlines()
+        # Lines end at "\n" only: JSON leaves U+2028 and U+0085 in a string raw, and splitlines() would cut there.
+        lines = bundle.read_text(encoding="utf-8").split("\n")
     except (OSError, UnicodeDecodeError) as exc:
         raise AgentsyncError(f"{name}: cannot read bundle: {exc}") from None
-    if not lines:
+    if lines == [""]:
         raise AgentsyncError(f"{name}: empty file, not an agentsync bundle")
     try:
         header = json.loads(lines[0])
@@ -232,11 +241,15 @@ def import_bundle(mirror: Mirror, bundle: Path, *, force: bool = False) -> Bundl
     result = BundleImport()
     matcher = Matcher.from_config(mirror.config)
     records, result.problems = read_bundle(bundle, matcher)
-    root = mirror.config.root
+    work = PathPolicy(mirror.config.root, matcher)
     writes: list[tuple[Path, bytes]] = []
     touched: list[str] = []
     for record in records:
-        target = root / record["path"]
+        try:
+            target = work.writable(record["path"])  # one entry behind a symlink is refused, the others imported
+        except UnsafePathError as exc:
+            result.problems.append(exc)
+            continue
         data = record["content"].encode("utf-8")
         if target.exists():
             if target.read_bytes() == data:
@@ -251,7 +264,10 @@ def import_bundle(mirror: Mirror, bundle: Path, *, force: bool = False) -> Bundl
         writes.append((target, data))
         touched.append(record["path"])
         result.written.append(record["path"])
-    atomic_write_many(writes)
+    skipped = {target.relative_to(work.root).as_posix() for target in atomic_write_many(writes, still=work.guard())}
+    result.problems.extend(work.refused)
+    result.written = [path for path in result.written if path not in skipped]
+    touched = [path for path in touched if path not in skipped]
     if touched:
         result.scan = scan(mirror, touched)
     return result

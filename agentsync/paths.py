@@ -7,14 +7,16 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from stat import S_ISREG
 from typing import NamedTuple
 
-from agentsync.config import STATE_DIR, Config, TypeConfig
+from agentsync.config import Config, TypeConfig
 from agentsync.errors import UnsafePathError
+from agentsync.pathpolicy import SKIP_DIRS as _SKIP_DIRS
+from agentsync.pathpolicy import PathPolicy, PathRefused, checked_target, name_problem
 
-_SKIP_DIRS = {".git", STATE_DIR, "node_modules", "__pycache__"}
+__all__ = ["PathPolicy", "PathRefused", "checked_target"]  # the policy lives in pathpolicy; used from here too
 _WILDCARD = re.compile(r"[*?\[]")
 
 
@@ -129,12 +131,25 @@ def walk(config: Config, matcher: Matcher) -> Iterator[FoundFile | Refusal]:
     root = str(config.root)
     for prefix in matcher.roots:
         start = os.path.join(root, prefix) if prefix else root
+        link = _symlinked_folder(root, prefix)
+        if link is not None:
+            # Never followed, even to a folder inside the repository: writes refuse it too.
+            where = "outside the repository" if not _inside(root, os.path.realpath(start)) else "a symlinked folder"
+            yield Refusal(link, f"symlink to {os.path.realpath(start)}, {where}; not read (make it a real folder)")
+            continue
         if not os.path.isdir(start):
             continue
-        if prefix and os.path.islink(start.rstrip("/")) and not _inside(root, os.path.realpath(start)):
-            yield Refusal(prefix, f"symlink to {os.path.realpath(start)}, outside the repository; not read")
-            continue
         yield from _walk_dir(root, start, prefix, matcher)
+
+
+def _symlinked_folder(root: str, prefix: str) -> str | None:
+    """The first folder of a glob's static prefix that is a symlink, or None."""
+    current = ""
+    for part in prefix.split("/") if prefix else ():
+        current = f"{current}/{part}" if current else part
+        if os.path.islink(os.path.join(root, current)):
+            return current
+    return None
 
 
 def _walk_dir(root: str, folder: str, relative: str, matcher: Matcher) -> Iterator[FoundFile | Refusal]:
@@ -184,36 +199,41 @@ def _inside(root: str, path: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def stat_one(config: Config, matcher: Matcher, rel: str) -> FoundFile | Refusal | None:
-    """Stat one repository-relative path; None when it does not exist or is no artifact."""
+def stat_one(
+    config: Config, matcher: Matcher, rel: str, policy: PathPolicy | None = None
+) -> FoundFile | Refusal | None:
+    """Stat one repository-relative path (from a hook, the user, a write); None when it does not
+    exist or is no artifact. Read as the path policy allows: through a symlinked folder it is a
+    Refusal, never read. Pass one ``policy`` for many paths: it remembers the folders it checked."""
     type_name = matcher.type_of(rel)
-    full = os.path.join(str(config.root), rel)
-    if type_name is None or not os.path.lexists(full):
+    if type_name is None:
         return None
-    for item in _found(str(config.root), full, rel, type_name, os.path.islink(full)):
-        return item
-    return None
+    try:
+        real, found = (policy or PathPolicy(config.root)).lookup(rel)
+    except PathRefused as exc:
+        return Refusal(rel, exc.reason)
+    if found is None or not S_ISREG(found.st_mode):
+        return None
+    return FoundFile(rel, type_name, found.st_mtime_ns, found.st_size, real)
 
 
 def safe_relative(path: str) -> str:
-    """Normalise a repository-relative path from an untrusted source, or raise UnsafePathError."""
-    if not path or "\x00" in path or "\\" in path:
-        raise UnsafePathError(f"unsafe path {path!r}: must be a relative path with /")
-    pure = PurePosixPath(path)
-    if pure.is_absolute() or re.match(r"[A-Za-z]:", path) or any(part in ("..", "") for part in pure.parts):
-        raise UnsafePathError(f"unsafe path {path!r}: must stay inside the repository (no leading /, no ..)")
-    normal = str(pure)
-    if normal == "." or normal.split("/")[0] in (".git", STATE_DIR):
-        raise UnsafePathError(f"unsafe path {path!r}: not an artifact location")
-    return normal
+    """A repository-relative path from an untrusted source, returned as it is if every clone's file
+    system can hold it (see ``pathpolicy.name_problem``); else PathRefused (an UnsafePathError).
+    Nothing is normalised away: ``a/./b``, ``a//b`` and a trailing ``/`` are refused."""
+    reason = name_problem(path)
+    if reason is not None:
+        raise PathRefused(path, reason)
+    return path
 
 
 def artifact_path(matcher: Matcher, path: str) -> str:
     """A path from the mirror, a bundle or the remote, refused unless it is a safe relative path
-    that an artifact glob matches: nothing untrusted writes outside the artifact folders."""
+    that an artifact glob matches: nothing untrusted writes outside the artifact folders. The
+    file system is not looked at: ``PathPolicy.writable`` adds that (no symlink on the way)."""
     normal = safe_relative(path)
     if matcher.type_of(normal) is None:
-        raise UnsafePathError(f"path {path!r} is not in an artifact folder (no glob in agentsync.yaml matches it)")
+        raise PathRefused(path, "not in an artifact folder (no glob in agentsync.yaml matches it)")
     return normal
 
 

@@ -70,12 +70,14 @@ def _resolve(mirror: Mirror, key: str, side: str) -> Conflict:
     from agentsync.fsutil import atomic_write
     from agentsync.gitfields import GitFieldGuard
     from agentsync.merge import has_markers
+    from agentsync.paths import PathPolicy
     from agentsync.scanner import scan
 
     if side not in SIDES:
         raise ResolveError(f"resolve with one of: {', '.join(SIDES)}")
     found = conflict(mirror, key)
-    root = mirror.config.root
+    policy = PathPolicy.for_config(mirror.config)
+    path = policy.writable(found.path)  # read and written only if no symlink is on the way
     remote = mirror.connection.execute(
         "SELECT path, version, deleted, content, hash FROM remote_rows WHERE id = ?", (found.id,)
     ).fetchone()
@@ -87,10 +89,8 @@ def _resolve(mirror: Mirror, key: str, side: str) -> Conflict:
         from agentsync.artifact import parse_text
 
         artifact = parse_text(remote_path, remote_content, "", content_hash(remote_content.encode("utf-8")))
-        current = root / found.path
-        theirs = GitFieldGuard(mirror).apply(artifact, current.read_bytes() if current.exists() else None)
+        theirs = GitFieldGuard(mirror).apply(artifact, path.read_bytes() if path.exists() else None)
     theirs_hash = found.theirs_hash or (content_hash(theirs.encode("utf-8")) if theirs is not None else None)
-    path = root / found.path
     if side == "merged":
         if not path.exists():
             raise ResolveError(f"{found.path} is gone; resolve with --ours or --theirs")
@@ -105,7 +105,8 @@ def _resolve(mirror: Mirror, key: str, side: str) -> Conflict:
         text = theirs
     if side != "theirs" and "version" not in mirror.config.git_fields:
         text = set_field(text, "version", remote_version)
-    atomic_write(path, text.encode("utf-8", errors="surrogateescape"))
+    if not atomic_write(path, text.encode("utf-8", errors="surrogateescape"), still=policy.guard()):
+        raise policy.refused[0]
     with mirror.transaction() as db:
         db.execute(
             "INSERT OR REPLACE INTO sync_base(id, path, version, hash, deleted, content) VALUES (?,?,?,?,?,?)",

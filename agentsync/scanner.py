@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 from agentsync.artifact import Artifact, parse_bytes
 from agentsync.errors import AgentsyncError, ArtifactError, DuplicateIdError
 from agentsync.mirror import Mirror, select_in
-from agentsync.paths import FoundFile, Matcher, Refusal, stat_one, walk
+from agentsync.paths import FoundFile, Matcher, PathPolicy, Refusal, stat_one, walk
 
 # A file modified this close to (or after) the scan may change again within the same
 # mtime tick: record it as racy so the next scan reads it instead of trusting the stat.
@@ -139,7 +139,8 @@ def _scan(
         else:
             stats = {p: (size, mtime) for p, size, mtime in _by_path(db, "path, size, mtime_ns", scope)}
         if scope is not None:
-            found_items = [item for item in (stat_one(config, matcher, p) for p in scope) if item is not None]
+            policy = PathPolicy(config.root)  # one for all paths: each folder is checked once
+            found_items = [item for item in (stat_one(config, matcher, p, policy) for p in scope) if item is not None]
 
         on_disk: dict[str, FoundFile] = {}
         to_read: list[FoundFile] = []
@@ -157,6 +158,8 @@ def _scan(
         # edits never reads the other thousands. Ids they might clash with are looked up by id.
         refused = {p.path for p in report.problems if isinstance(p, ArtifactError)}
         gone = [path for path in stats if path not in on_disk and path not in refused]
+        if refused:  # a refused folder (a symlink now) hides its files: their rows stay, not deletions to push
+            gone = [p for p in gone if not any(p[:i] in refused for i, c in enumerate(p) if c == "/")]
         view = [item.path for item in to_read] + gone
         rows = _by_path(db, "path, pk, id, disk_hash, size, mtime_ns", view)
         known: dict[str, _Known] = {path: _Known(*rest) for path, *rest in rows}

@@ -10,7 +10,7 @@ import click
 from agentsync.commands._common import load_config, report_problems, warn
 from agentsync.commands.mirror import summarize
 from agentsync.config import Config
-from agentsync.errors import UsageError
+from agentsync.errors import AgentsyncError, NotFoundError, UnsafePathError, UsageError
 from agentsync.mirror import Mirror
 from agentsync.paths import relative_to_root
 
@@ -115,9 +115,31 @@ def run_import(directory: Path | None, paths: tuple[str, ...], *, bundle: Path |
                 report_problems(result.scan.problems)
             click.echo(f"imported: {len(result.written)} written, {result.unchanged} unchanged")
             return 0 if result.ok else 1
-        relative = [relative_to_root(config, p) for p in paths] if paths else None
+        refused: list[AgentsyncError] = []
+        relative = _importable(config, paths, refused) if paths else None
         report = scan(mirror, relative)
         total = mirror.count()
-    report_problems(report.problems)
+    report_problems([*refused, *report.problems])
     click.echo(summarize(report, total))
-    return 0 if report.ok else 1
+    return 0 if report.ok and not refused else 1
+
+
+def _importable(config: Config, given: tuple[str, ...], refused: list[AgentsyncError]) -> list[str]:
+    """The repository-relative paths of the files the user named; a path through a symlinked folder,
+    outside the artifact folders or naming no file goes to ``refused`` instead, named as given."""
+    from agentsync.paths import PathPolicy
+
+    policy = PathPolicy.for_config(config)
+    relative = []
+    for name in given:
+        rel = relative_to_root(config, name)
+        try:
+            _real, found = policy.readable(rel)
+        except UnsafePathError as exc:
+            refused.append(exc)
+            continue
+        if found is None:
+            refused.append(NotFoundError(f"{name}: no such file; not imported (`agentsync mirror` drops deleted ones)"))
+            continue
+        relative.append(rel)
+    return relative
