@@ -589,6 +589,13 @@ def main(argv: list[str] | None = None) -> int:
         os.chdir(started_in)  # -C moved the process; a caller in the same process (tests) stays put
 
 
+def _redacted(exc: BaseException) -> str:
+    """An error as shown: never a password, key or token (agentsync.secrets), whoever raised it."""
+    from agentsync.secrets import redact
+
+    return redact(str(exc))
+
+
 def _run(argv: list[str] | None) -> int:
     from agentsync.errors import AgentsyncError, UsageError
 
@@ -607,7 +614,7 @@ def _run(argv: list[str] | None) -> int:
         click.echo(f"agentsync: usage: {exc}", err=True)
         return 2
     except AgentsyncError as exc:
-        click.echo(f"agentsync: error: {exc}", err=True)
+        click.echo(f"agentsync: error: {_redacted(exc)}", err=True)
         return 1
     except KeyboardInterrupt:
         click.echo("agentsync: interrupted", err=True)
@@ -620,7 +627,7 @@ def _run(argv: list[str] | None) -> int:
             click.echo(f"agentsync: error: {full}", err=True)
             return 1
         path = _log_unexpected(exc, Path.cwd())  # the -C folder, if one was given
-        click.echo(f"agentsync: unexpected error: {type(exc).__name__}: {exc} (details in {path})", err=True)
+        click.echo(f"agentsync: unexpected error: {type(exc).__name__}: {_redacted(exc)} (details in {path})", err=True)
         return 1
     if isinstance(result, int):
         return result

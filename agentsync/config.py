@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from agentsync.errors import ConfigError, NotARepositoryError
+from agentsync.secrets import CONFIG_SECRET_KEYS, RULE_NAMES, config_secret
 
 CONFIG_NAME = "agentsync.yaml"
 STATE_DIR = ".agentsync"
@@ -44,22 +45,8 @@ _TYPE_KEYS = {"globs", "id_prefix", "template"}
 _TYPE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}\Z")
 _ID_PREFIX = re.compile(r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*\Z")
 
-# (pattern over a value, what it is, environment variable to use instead)
-_SECRET_VALUES = [
-    (re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), "a JWT", "SUPABASE_SERVICE_ROLE_KEY"),
-    (re.compile(r"\b(?:sbp|sb_secret)_[A-Za-z0-9_]{16,}"), "a Supabase key", "SUPABASE_SERVICE_ROLE_KEY"),
-    (re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"), "an AWS access key", "AWS_ACCESS_KEY_ID"),
-    (re.compile(r"\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{16,}"), "an API key", "the service's own variable"),
-    (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}"), "a GitHub token", "GITHUB_TOKEN"),
-    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"), "a private key", "a file outside the repository"),
-    (re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@"), "a URL with a password", "AGENTSYNC_DATABASE_URL"),
-]
-_SECRET_KEYS = [
-    (re.compile(r"service[_-]?role", re.I), "SUPABASE_SERVICE_ROLE_KEY"),
-    (re.compile(r"anon[_-]?key", re.I), "SUPABASE_ANON_KEY"),
-    (re.compile(r"access[_-]?token|(^|_)token$|jwt", re.I), "SUPABASE_ACCESS_TOKEN"),
-    (re.compile(r"password|passwd|secret|api[_-]?key|private[_-]?key|(^|_)key$", re.I), "AGENTSYNC_DATABASE_URL"),
-]
+# Keys refused whatever their value (their values' shapes are checked by agentsync.secrets).
+_SECRET_KEYS = [(re.compile(pattern), variable) for pattern, variable in CONFIG_SECRET_KEYS]
 
 
 @dataclass(frozen=True)
@@ -343,8 +330,6 @@ def _parse_scan(raw: Any, fail: Any) -> ScanSettings:
         patterns.append((name, pattern))
     allow = _string_list(raw.get("allow") or [], "outbound_scan.allow", fail)
     if allow:
-        from agentsync.outbound import RULE_NAMES  # only when needed: hooks load the config on every run
-
         known = set(RULE_NAMES) | {name for name, _ in patterns}
         for name in allow:
             if name not in known:
@@ -452,12 +437,13 @@ def _refuse_secrets(value: Any, source: str, key: str) -> None:
         for index, child in enumerate(value):
             _refuse_secrets(child, source, f"{key}[{index}]")
     elif isinstance(value, str):
-        for pattern, what, variable in _SECRET_VALUES:
-            if pattern.search(value):
-                raise ConfigError(
-                    f"{source}: `{key}` holds what looks like {what}; remove it and set the environment "
-                    f"variable {variable} instead (secrets never go in the config)"
-                )
+        found = config_secret(value)
+        if found is not None:
+            what, instead = found
+            raise ConfigError(
+                f"{source}: `{key}` holds what looks like {what}; remove it and {instead}: "
+                "secrets never go in the config"
+            )
 
 
 def render_default(types: tuple[TypeConfig, ...] | None = None, project: str | None = None) -> str:

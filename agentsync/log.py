@@ -3,9 +3,10 @@ CLI can show one line.
 
 Records are plain text, or one JSON object a line with ``AGENTSYNC_LOG_FORMAT=json`` (or
 ``agentsync --log-format json``). Whatever a message or a traceback holds, keys, tokens and
-passwords are scrubbed before a line is written: the values of the credential variables,
-bearer tokens and ``apikey``/``authorization`` headers, URLs' passwords, and whatever the
-outbound scan's secret rules match (JWTs, keys of known services, private key blocks).
+passwords are scrubbed before a line is written, by the redaction every output shares
+(``agentsync.secrets``): the values of the credential variables, bearer tokens and
+``apikey``/``authorization`` headers, URLs' and connection strings' passwords (in the user-info
+or the query), and whatever the outbound scan's secret rules match (JWTs, keys, private keys).
 """
 
 from __future__ import annotations
@@ -14,42 +15,21 @@ import json
 import logging
 import logging.handlers
 import os
-import re
 from pathlib import Path
+
+from agentsync.secrets import SECRET_VARIABLES as SECRET_VARIABLES  # re-exported: its home is secrets
+from agentsync.secrets import redact
 
 LOG_NAME = "agentsync.log"
 FORMAT_VARIABLE = "AGENTSYNC_LOG_FORMAT"
 FORMATS = ("text", "json")
-SECRET_VARIABLES = ("SUPABASE_SERVICE_ROLE_KEY", "SUPABASE_ANON_KEY", "SUPABASE_ACCESS_TOKEN", "PGPASSWORD")
 _configured: tuple[Path, str] | None = None
 logger = logging.getLogger("agentsync")
 
-_HEADERS = [  # what HTTP clients put in messages; the values' own shapes are the outbound scan's
-    (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"), r"\1***"),
-    (re.compile(r"(?i)((?:apikey|api[_-]key|authorization|x-api-key)[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]{8,}"), r"\1***"),
-]
-
 
 def scrub(text: str) -> str:
-    """``text`` with every key, token and password it holds replaced."""
-    from agentsync.outbound import SECRET_RULES
-    from agentsync.remotes.postgres import redact
-
-    for variable in SECRET_VARIABLES:
-        value = os.environ.get(variable, "")
-        if len(value) >= 6:
-            text = text.replace(value, f"***{variable}***")
-    url = os.environ.get("AGENTSYNC_DATABASE_URL", "")
-    password = re.search(r"://[^/:@\s]+:([^@/\s]+)@", url)
-    if password and len(password.group(1)) >= 4:
-        text = text.replace(password.group(1), "***")
-    for pattern, replacement in _HEADERS:
-        text = pattern.sub(replacement, text)
-    text = redact(text)  # a URL keeps its host, loses its password
-    for rule in SECRET_RULES:
-        if rule.name != "url_password":  # done by `redact`, which keeps the rest of the URL
-            text = rule.pattern.sub(f"***{rule.name}***", text)
-    return text
+    """``text`` with every key, token and password it holds replaced (``agentsync.secrets.redact``)."""
+    return redact(text)
 
 
 class ScrubbingFormatter(logging.Formatter):
@@ -67,11 +47,13 @@ class ScrubbingFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "pid": record.process,
-            "message": record.getMessage(),
+            "message": scrub(record.getMessage()),
         }
         if record.exc_info:
-            entry["traceback"] = self.formatException(record.exc_info)
-        return scrub(json.dumps(entry, ensure_ascii=False))
+            entry["traceback"] = scrub(self.formatException(record.exc_info))
+        # Each text scrubbed before it is quoted (a secret holding `"` would be escaped after),
+        # so the line stays valid JSON whatever the credential variables hold.
+        return json.dumps(entry, ensure_ascii=False)
 
 
 def log_format() -> str:
@@ -124,3 +106,55 @@ def configure(state_dir: Path | None) -> Path:
         logger.setLevel(logging.INFO)
         _configured = (path, style)
     return path
+
+
+_NOT_TEXT = (".db", ".db-wal", ".db-shm", ".db-journal", ".lock")  # the mirror is scrubbed by SQL; locks
+# are held by their inode, which a rewrite would replace
+_LARGEST_SCRUBBED = 16 * 1024 * 1024
+
+
+def scrub_state_files(state_dir: Path) -> list[Path]:
+    """Rewrite the text files under ``state_dir`` that hold a credential (the log and its
+    rotations, ``watcher.json``, ``watch.out``: an older agentsync could leave a URL's password
+    in them); return those rewritten. JSON files stay valid JSON: their strings are scrubbed."""
+    rewritten = []
+    try:
+        entries = list(os.scandir(state_dir))
+    except OSError:
+        return []
+    for entry in entries:
+        if entry.name.endswith(_NOT_TEXT) or not entry.is_file(follow_symlinks=False):
+            continue
+        path = Path(entry.path)
+        try:
+            if entry.stat(follow_symlinks=False).st_size > _LARGEST_SCRUBBED:
+                continue
+            text = path.read_bytes().decode("utf-8", errors="surrogateescape")
+            scrubbed = _scrubbed_json(text) if entry.name.endswith(".json") else scrub(text)
+            if scrubbed != text:
+                from agentsync.fsutil import atomic_write
+
+                atomic_write(path, scrubbed.encode("utf-8", errors="surrogateescape"), sync=False)
+                rewritten.append(path)
+        except OSError:
+            continue  # unreadable or gone: nothing this process could leak from it
+    return rewritten
+
+
+def _scrubbed_json(text: str) -> str:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return scrub(text)
+    cleaned = _scrub_strings(data)
+    return text if cleaned == data else json.dumps(cleaned, indent=2, ensure_ascii=False)
+
+
+def _scrub_strings(value: object) -> object:
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {key: _scrub_strings(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrub_strings(item) for item in value]
+    return value

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agentsync.config import ScanSettings
+from agentsync.secrets import PERSONAL_SHAPES, RULE_NAMES, SECRET_SHAPES  # noqa: F401  (RULE_NAMES re-exported)
 
 
 @dataclass(frozen=True)
@@ -50,36 +51,10 @@ def _rule(name: str, what: str, pattern: str, hints: tuple[str, ...], *, persona
     return Rule(name, what, pattern, tuple(sorted({hint.lower() for hint in hints})), personal)
 
 
-# fmt: off
-SECRET_RULES: tuple[Rule, ...] = (
-    _rule("aws_access_key", "an AWS access key id", r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b", ("AKIA", "ASIA")),
-    _rule("aws_secret_key", "an AWS secret access key",
-          r"(?i)aws.{0,20}?(?:secret|key).{0,20}?[\"'\s:=]([A-Za-z0-9/+]{40})\b", ("aws",)),
-    _rule("jwt", "a JWT (token)", r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}", ("eyJ",)),
-    _rule("private_key", "a private key block", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----",
-          ("-----BEGIN",)),
-    _rule("github_token", "a GitHub token", r"\bgh[pousr]_[A-Za-z0-9]{30,}", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")),
-    _rule("slack_token", "a Slack token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}", ("xox",)),
-    _rule("stripe_key", "a Stripe secret key", r"\b(?:sk|rk)_live_[A-Za-z0-9]{16,}", ("_live_",)),
-    _rule("supabase_key", "a Supabase secret key", r"\b(?:sbp|sb_secret)_[A-Za-z0-9_]{16,}", ("sbp_", "sb_secret_")),
-    _rule("url_password", "a connection string with a password",
-          r"\b[a-z][a-z0-9+.-]*://[^/\s:@'\"]+:[^/\s@'\"]{3,}@[^\s/'\"]+", ("://",)),
-    _rule("api_key_assignment", "an API key or password assigned in the text",
-          r"(?i)\b(?:api[_-]?key|secret[_-]?key|access[_-]?token|passw(?:or)?d)\b\s*[:=]\s*[\"']?"
-          r"(?=[A-Za-z0-9/+_.-]*\d)[A-Za-z0-9/+_.-]{12,}",
-          ("key", "token", "pass")),
-)
-PERSONAL_RULES: tuple[Rule, ...] = (
-    _rule("email", "an email address", r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b", ("@",), personal=True),
-    _rule("phone", "a phone number",
-          r"(?<![\w.-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?)?\d{2,4}[ .-]\d{3,4}[ .-]\d{3,4}(?![\w.-])", (),
-          personal=True),
-)
-# fmt: on
+# The rules' expressions live in agentsync.secrets, which the log's and the outputs' redaction shares.
+SECRET_RULES: tuple[Rule, ...] = tuple(_rule(*shape) for shape in SECRET_SHAPES)
+PERSONAL_RULES: tuple[Rule, ...] = tuple(_rule(*shape, personal=True) for shape in PERSONAL_SHAPES)
 _MARKER = re.compile(r"agentsync:\s*allow(?:=([A-Za-z0-9_,]+))?")
-
-
-RULE_NAMES = tuple(rule.name for rule in SECRET_RULES + PERSONAL_RULES)
 
 
 def rules_for(settings: ScanSettings) -> tuple[Rule, ...]:

@@ -256,12 +256,13 @@ class PathPolicy:
 
     def guard(self, still: Still | None = None) -> Still:
         """A ``still`` for fsutil's atomic writes: ``intact`` first (a target now behind a symlink is
-        left alone and listed in ``refused``), then the caller's own ``still``, if any."""
+        left alone and listed in ``refused``, so a caller can tell it from one ``still`` declined),
+        then the caller's own ``still``, if any. It may run in a writer thread."""
 
         def check(target: Path) -> bool:
             if not self.intact(target):
                 rel = str(target)[len(self._base) :].lstrip(os.sep).replace(os.sep, "/")
-                reason = "a folder on the way became a symlink during the write; not written"
+                reason = "it or a folder on the way became a symlink (or not a folder) during the write; not written"
                 self.refused.append(PathRefused(rel, reason))
                 self._folders.clear()
                 return False

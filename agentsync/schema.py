@@ -184,12 +184,15 @@ MIGRATIONS: list[str] = [
     );
     """,
     # 7: credentials recorded by older versions are scrubbed (a password in a URL's query was
-    # kept in the remote's identity and in error lines). `agentsync_redact*` are Python functions
-    # that `migrate` registers on the connection (agentsync.secrets).
+    # kept in the remote's identity and in error lines), in the mirror (secure_delete: the old
+    # bytes are zeroed, not left in free pages) and in the text files beside it (the log,
+    # watcher.json, watch.out). `agentsync_*` are Python functions `migrate` registers.
     """
+    PRAGMA secure_delete = ON;
     UPDATE meta SET value = agentsync_redact_identity(value) WHERE key = 'remote_identity';
     UPDATE operations SET error = agentsync_redact(error) WHERE error IS NOT NULL;
     UPDATE outbox SET last_error = agentsync_redact(last_error) WHERE last_error IS NOT NULL;
+    SELECT agentsync_scrub_state_files();
     """,
 ]
 
@@ -205,20 +208,30 @@ def migrate(connection: sqlite3.Connection, db_name: str) -> int:
             "upgrade agentsync, or delete the file to rebuild the mirror with `agentsync mirror`"
         )
     if current < SCHEMA_VERSION:
-        _register_functions(connection)
+        _register_functions(connection, db_name)
+    secure_delete = connection.execute("PRAGMA secure_delete").fetchone()[0]  # a migration may turn it on
     for version in range(current + 1, SCHEMA_VERSION + 1):
         for statement in _statements(MIGRATIONS[version - 1]):
             connection.execute(statement)
         connection.execute(f"PRAGMA user_version = {version}")
+    connection.execute(f"PRAGMA secure_delete = {int(secure_delete)}")
     return int(current)
 
 
-def _register_functions(connection: sqlite3.Connection) -> None:
+def _register_functions(connection: sqlite3.Connection, db_name: str) -> None:
     """The Python functions migrations call (SQLite has no regular-expression replace of its own)."""
+    from pathlib import Path
+
     from agentsync.secrets import redact, redact_identity
+
+    def scrub_state_files() -> int:
+        from agentsync.log import scrub_state_files
+
+        return len(scrub_state_files(Path(db_name).parent)) if db_name != ":memory:" else 0
 
     connection.create_function("agentsync_redact", 1, redact, deterministic=True)
     connection.create_function("agentsync_redact_identity", 1, redact_identity, deterministic=True)
+    connection.create_function("agentsync_scrub_state_files", 0, scrub_state_files)
 
 
 def _statements(script: str) -> list[str]:

@@ -75,9 +75,7 @@ CONFIG_SECRET_KEYS: tuple[tuple[str, str], ...] = (
     (r"(?i)access[_-]?token|(^|_)token$|jwt", "SUPABASE_ACCESS_TOKEN"),
     (r"(?i)password|passwd|secret|api[_-]?key|private[_-]?key|(^|_)key$", DATABASE_URL_VARIABLE),
 )
-PASSWORD_ADVICE = (
-    f"remove the password: put the whole URL in {DATABASE_URL_VARIABLE}, or only the password in PGPASSWORD"
-)
+PASSWORD_ADVICE = f"put the URL in {DATABASE_URL_VARIABLE} instead (or only the password in PGPASSWORD)"
 
 # Punctuation that ends a value in a sentence (`cannot reach URL: refused`) is not taken for part
 # of it, so the message reads the same after redaction, and redacting twice changes nothing.
@@ -136,7 +134,7 @@ def config_secret(value: str) -> tuple[str, str] | None:
         return "a URL with a password", PASSWORD_ADVICE
     keys = "|".join(re.escape(key) for key in URL_SECRET_PARAMETERS if key != "passfile")
     if "://" in value and re.search(rf"(?i)[?&;](?:{keys})=[^&\s]", value):
-        return "a URL with a key or token in its query", f"put the whole URL in {DATABASE_URL_VARIABLE}"
+        return "a URL with a key or token in its query", f"put the URL in {DATABASE_URL_VARIABLE} instead"
     return None
 
 

@@ -614,6 +614,9 @@ class Watcher:
     def _emit(self, kind: str, message: str, level: str = "info") -> None:
         logger.log(getattr(logging, level.upper(), logging.INFO), "%s", message)
         if level == "error":
+        from agentsync.secrets import redact  # the message reaches the terminal, watch.out and watcher.json
+
+        message = redact(message)
             self.side.errors += 1
             self.side.last_error = {"at": _now_text(), "message": message}
         self.on_event(WatchEvent(kind, message, level))

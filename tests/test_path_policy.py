@@ -17,7 +17,7 @@ import pytest
 
 from agentsync import exporter
 from agentsync.errors import AgentsyncError
-from agentsync.fsutil import atomic_write
+from agentsync.fsutil import atomic_write_many
 from agentsync.paths import Matcher, PathPolicy, PathRefused, Refusal, checked_target, stat_one
 from agentsync.scanner import scan
 from tests.conftest import GitRepo, Repo, artifact
@@ -129,20 +129,26 @@ def test_a_path_too_long_for_the_system_once_joined_to_the_root_is_refused(repo:
     assert policy.writable("plans/short.md") == root / "plans/short.md"
 
 
-def test_a_folder_swapped_for_a_symlink_after_the_check_is_caught_before_the_rename(repo: Repo, outside: Path) -> None:
+@pytest.mark.parametrize("count", [1, 20])  # one file, and the batch path of atomic_write_many (over 16)
+def test_a_folder_swapped_for_a_symlink_after_the_check_is_caught_before_the_rename(
+    repo: Repo, outside: Path, count: int
+) -> None:
     """The race: the check passed, then plans/sub became a symlink. The guard looks again (no cache)
-    right before the rename; the temp file the write made through the link is removed."""
+    right before each rename; the temp files the write made through the link are removed."""
     (repo.root / "plans/sub").mkdir(parents=True)
     policy = PathPolicy.for_config(repo.config())
-    target = policy.writable("plans/sub/victim.md")
+    targets = [policy.writable("plans/sub/victim.md")] + [
+        policy.writable(f"plans/sub/n{i}.md") for i in range(1, count)
+    ]
     (repo.root / "plans/sub").rmdir()
     link_folder(repo, "plans/sub", outside)
     before = snapshot(outside)
-    assert atomic_write(target, b"evil", still=policy.guard()) is False
+    assert atomic_write_many([(target, b"evil") for target in targets], still=policy.guard()) == targets
     assert snapshot(outside) == before
-    assert [str(r) for r in policy.refused] == [
-        "refused path 'plans/sub/victim.md': a folder on the way became a symlink during the write; not written"
-    ]
+    assert len(policy.refused) == count and str(policy.refused[0]) == (
+        "refused path 'plans/sub/victim.md': it or a folder on the way became a symlink (or not a folder) "
+        "during the write; not written"
+    )
 
 
 # --- stat_one and the scan: paths from hooks and the user ------------------------------------------

@@ -22,6 +22,11 @@ class Check:
     detail: str
     fix: str = ""
 
+    def __post_init__(self) -> None:  # what a check saw may quote a URL or an error: never a credential
+        from agentsync.secrets import redact
+
+        self.detail, self.fix = redact(self.detail), redact(self.fix)
+
     def to_json(self) -> dict[str, object]:
         return {"check": self.name, "ok": self.ok, "detail": self.detail, "fix": self.fix}
 

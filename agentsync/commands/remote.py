@@ -25,7 +25,8 @@ def run_migrate(db_url: str | None) -> int:
     import psycopg
 
     from agentsync.remotes import migrations
-    from agentsync.remotes.postgres import connect, first_line, redact
+    from agentsync.remotes.postgres import connect, first_line
+    from agentsync.secrets import redact
 
     with connect(url) as connection:
         try:
@@ -57,21 +58,31 @@ def _edit_config(directory: Path | None, edit: Callable[[str], str]) -> Config:
 
 def run_add(directory: Path | None, name: str, url: str, *, make_default: bool) -> int:
     from agentsync import config_edit
-    from agentsync.config import REMOTE_NAME, is_remote_url
+    from agentsync.config import CONFIG_NAME, REMOTE_NAME, is_remote_url
+    from agentsync.errors import ConfigError
+    from agentsync.secrets import config_secret, redact
 
     if not REMOTE_NAME.match(name):
         raise UsageError(f"{name!r} is not a valid remote name: use letters, digits, '.', '_' and '-'")
     if name == "local" and url != "local":
         raise UsageError("`local` is the embedded remote's name; choose another name")
     if not is_remote_url(url):
-        raise UsageError(f"{url!r} is not a remote: use `local`, postgresql://HOST/DB or https://PROJECT.supabase.co")
+        raise UsageError(
+            f"{redact(url)!r} is not a remote: use `local`, postgresql://HOST/DB or https://PROJECT.supabase.co"
+        )
+    secret = config_secret(url)
+    if secret is not None:  # agentsync.yaml is committed: refused before the file is even read
+        raise ConfigError(
+            f"{CONFIG_NAME}: not written: `remotes.{name}` would hold {secret[0]}, and the file is committed; "
+            f"{secret[1]}, or add the URL without it"
+        )
 
     def edit(text: str) -> str:
         text = config_edit.set_remote(text, name, url)
         return config_edit.set_top_level(text, "remote", name) if make_default else text
 
     config = _edit_config(directory, edit)
-    click.echo(f"remote {name}: {url}")
+    click.echo(f"remote {name}: {redact(url)}")
     if make_default:
         click.echo(f"push and pull now use {name}")
     elif config.remote != name:
@@ -111,8 +122,8 @@ def run_remove(directory: Path | None, name: str) -> int:
 def run_show(directory: Path | None, *, as_json: bool) -> int:
     """The remotes, which one push and pull use, and which credentials the environment provides."""
     from agentsync.remotes import DATABASE_URL_VARIABLE, remote_target
-    from agentsync.remotes.postgres import redact
     from agentsync.remotes.supabase import ACCESS_TOKEN_VARIABLE, ANON_KEY_VARIABLE, SERVICE_KEY_VARIABLE
+    from agentsync.secrets import redact
 
     config = load_config(directory)
     target = remote_target(config)
@@ -121,6 +132,7 @@ def run_show(directory: Path | None, *, as_json: bool) -> int:
         remotes[target.shown] = target.shown
     variables = (DATABASE_URL_VARIABLE, SERVICE_KEY_VARIABLE, ANON_KEY_VARIABLE, ACCESS_TOKEN_VARIABLE, "PGPASSWORD")
     credentials = {variable: bool(os.environ.get(variable)) for variable in variables}  # set or not, never values
+
     in_use = None if target is None else (target.name or target.shown)
     if as_json:
         echo_json({

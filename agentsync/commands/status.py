@@ -39,7 +39,7 @@ def run(directory: Path | None, *, as_json: bool) -> int:
         remote_state = _remote_state(config, mirror)
     from agentsync.watcher import watcher_state
 
-    watcher = watcher_state(config)
+    watcher = _redacted_watcher(watcher_state(config))
     head = repo.head_commit()
     branch = None if repo.repo.head_is_unborn or repo.repo.head_is_detached else repo.repo.head.shorthand
     if as_json:
@@ -104,6 +104,22 @@ def _show_watcher(state: dict[str, Any] | None) -> None:
         click.echo(f"  {state['errors']} error(s); last at {error['at']}: {error['message']}")
 
 
+def _redacted_watcher(state: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The watcher's record without credentials (one written by an older agentsync may hold some)."""
+    from agentsync.secrets import redact
+
+    if state is None:
+        return None
+    state = dict(state)
+    for key in ("remote", "last_error", "last_sync"):
+        value = state.get(key)
+        if isinstance(value, str):
+            state[key] = redact(value)
+        elif isinstance(value, dict):
+            state[key] = {k: redact(v) if isinstance(v, str) else v for k, v in value.items()}
+    return state
+
+
 def _remote_state(config: Config, mirror: Mirror) -> dict[str, Any] | None:
     """Where this clone stands with the remote, artifact by artifact: ahead (edited here), behind
     (changed there, fetched), diverged (both), conflicts, locks held by others; and the queue,
@@ -111,6 +127,7 @@ def _remote_state(config: Config, mirror: Mirror) -> dict[str, Any] | None:
     from agentsync.errors import RemoteError
     from agentsync.gitrepo import user_identity
     from agentsync.remotes import looking, remote_target
+    from agentsync.secrets import redact
     from agentsync.sync import CURSOR_KEY, FETCHED_NOT_APPLIED, pending_changes
 
     target = remote_target(config)
@@ -130,8 +147,8 @@ def _remote_state(config: Config, mirror: Mirror) -> dict[str, Any] | None:
         "to_push": sorted(edited),
         "queued_batches": queued[0],
         "queue_attempts": queued[1] or 0,
-        "queue_error": queued[2],
-        "conflicts": [{"id": i, "path": p, "kind": k, "message": m}
+        "queue_error": queued[2] and redact(queued[2]),
+        "conflicts": [{"id": i, "path": p, "kind": k, "message": redact(m)}
                       for i, p, k, m in db.execute("SELECT id, path, kind, message FROM conflicts ORDER BY id")],
         "locks": [],
         "cursor": int(mirror.get_meta(CURSOR_KEY) or 0),
@@ -146,7 +163,7 @@ def _remote_state(config: Config, mirror: Mirror) -> dict[str, Any] | None:
             me = user_identity(config.root)
             state["locks"] = [{**lock, "mine": lock.get("holder") == me} for lock in remote.locks()]
     except RemoteError as exc:
-        state["error"] = str(exc)
+        state["error"] = redact(str(exc))
     return state
 
 

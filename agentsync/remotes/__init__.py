@@ -11,8 +11,8 @@ from agentsync.config import Config
 from agentsync.errors import RemoteError
 from agentsync.remotes.base import Remote
 from agentsync.remotes.retry import COMMAND_RETRY, NO_RETRY, RetryingRemote, RetryPolicy
+from agentsync.secrets import DATABASE_URL_VARIABLE as DATABASE_URL_VARIABLE  # re-exported: its home is secrets
 
-DATABASE_URL_VARIABLE = "AGENTSYNC_DATABASE_URL"
 RETRIES_VARIABLE = "AGENTSYNC_RETRIES"  # calls in all when the remote is unreachable (1: no retry)
 
 
@@ -33,7 +33,7 @@ class RemoteTarget:
     @property
     def shown(self) -> str:
         """The URL without any password, for messages and the mirror's record of where it syncs."""
-        from agentsync.remotes.postgres import redact
+        from agentsync.secrets import redact
 
         return redact(self.url)
 
@@ -93,6 +93,13 @@ def _open(config: Config, start_local: bool) -> Remote:
         return PostgresRemote(target.url, project)
     if target.kind == "supabase":
         from agentsync.remotes.supabase import SupabaseRemote, credentials_from_environment
+        from agentsync.secrets import config_secret
+
+        if config_secret(target.url) is not None:  # its URL is shown and recorded: keys come from variables
+            raise RemoteError(
+                f"the Supabase URL {target.shown} carries a key or password: give the bare project URL and the "
+                "key in SUPABASE_SERVICE_ROLE_KEY (or SUPABASE_ANON_KEY and SUPABASE_ACCESS_TOKEN)"
+            )
 
         api_key, access_token = credentials_from_environment()
         return SupabaseRemote(target.url, project, api_key, access_token)

@@ -11,21 +11,16 @@ from typing import Any
 
 from agentsync.errors import RemoteError, RemoteUnavailable
 from agentsync.remotes.base import Change, LockResult, Page, PushResult, RemoteRow
+from agentsync.secrets import redact  # the one redaction (kept importable from here)
 
 __all__ = ["ChangeListener", "PostgresRemote", "RemoteUnavailable", "connect", "first_line", "redact"]
 
 
-def redact(url: str) -> str:
-    """The URL with any password replaced, for messages and logs."""
-    import re
-
-    return re.sub(r"(://[^/:@\s]+):[^@/\s]*@", r"\1:***@", url)
-
-
 def first_line(exc: BaseException) -> str:
-    """A database error as one line (psycopg messages carry details and hints on further lines)."""
+    """A database error as one line (psycopg messages carry details and hints on further lines),
+    without any credential it might quote."""
     text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    return redact(text.splitlines()[0]) if text else type(exc).__name__
 
 
 def connect(url: str, *, connect_timeout: int = 10) -> Any:
@@ -44,7 +39,8 @@ class PostgresRemote:
     def __init__(self, url: str, project: str, *, connect_timeout: int = 10, identity: str | None = None) -> None:
         self.url = url
         self.project = project
-        self.identity = identity or f"{redact(url)}#{project}"
+        # The same whatever the environment holds: a mirror is bound to it (sync.bind_remote).
+        self.identity = identity or f"{redact(url, environment=False)}#{project}"
         self.connect_timeout = connect_timeout
         self._connection: Any = None
 
