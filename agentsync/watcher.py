@@ -612,11 +612,11 @@ class Watcher:
         self.side.last_sync = {"at": _now_text(), "what": what, "summary": summary}
 
     def _emit(self, kind: str, message: str, level: str = "info") -> None:
-        logger.log(getattr(logging, level.upper(), logging.INFO), "%s", message)
-        if level == "error":
         from agentsync.secrets import redact  # the message reaches the terminal, watch.out and watcher.json
 
         message = redact(message)
+        logger.log(getattr(logging, level.upper(), logging.INFO), "%s", message)
+        if level == "error":
             self.side.errors += 1
             self.side.last_error = {"at": _now_text(), "message": message}
         self.on_event(WatchEvent(kind, message, level))
