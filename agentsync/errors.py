@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class AgentsyncError(Exception):
     """Base of all errors agentsync reports to the user as one line (exit code 1)."""
@@ -68,3 +70,29 @@ class RemoteError(AgentsyncError):
 
 class RemoteUnavailable(RemoteError):
     """The remote cannot be reached now; nothing was applied, or the answer was lost (retry the batch)."""
+
+
+class _NotSet:
+    """A git field a text (or Git) does not set at all."""
+
+    def __repr__(self) -> str:
+        return "NOT_SET"
+
+
+NOT_SET: Any = _NotSet()
+
+
+class GitFieldViolation(AgentsyncError):
+    """A text would set a git field to a value Git did not give (a duplicate, quoted or complex key,
+    a merge key, a second ``Status:`` line...) in a way that cannot be rewritten safely: not applied.
+    ``tried`` and ``git`` are the values (``NOT_SET``: absent)."""
+
+    def __init__(self, path: str, field: str, tried: Any, git: Any, how: str = "", source: str = "") -> None:
+        self.path, self.field, self.tried, self.git, self.how = path, field, tried, git, how
+        whose = source or "the remote's version of"
+        sets = f"leaves {field} out" if tried is NOT_SET else f"sets {field} to {tried!r}"
+        says = f"Git has no {field} for it" if git is NOT_SET else f"Git says {git!r}"
+        super().__init__(
+            f"{whose} {path} {sets}{' ' + how if how else ''}; {says}; not applied: fix it on the remote "
+            f"or commit the {field} through Git"
+        )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from agentsync.artifact import _STATE_SECTION, _STATUS_LINE, BOM, find_frontmatter
+from agentsync.artifact import _AGENT_HEADING, _HEADING, _STATE_SECTION, _STATUS_LINE, BOM, find_frontmatter
 from agentsync.yamlload import _UNUSUAL, _Fallback, _flow_sequence, _scalar
 
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
@@ -163,7 +163,7 @@ def _block_end(text: str, pos: int, limit: int) -> int:
 
 
 def _set_without_frontmatter(text: str, key: str, value: Any) -> str:
-    if key == "status":
+    if key == "status" and is_agent_layout(text):  # elsewhere a Status: line is body text the mirror never reads
         for pattern in (_STATUS_LINE, _STATE_SECTION):
             match = pattern.search(text)
             if match:
@@ -172,6 +172,12 @@ def _set_without_frontmatter(text: str, key: str, value: Any) -> str:
     start = 1 if text.startswith(BOM) else 0
     block = f"---{eol}{key}: {render_scalar(value)}{eol}---{eol}"
     return text[:start] + block + text[start:]
+
+
+def is_agent_layout(text: str) -> bool:
+    """True for a text without frontmatter that the mirror reads as the agent layout (``# ID: Title``)."""
+    heading = _HEADING.search(text[1:] if text.startswith(BOM) else text)
+    return heading is not None and _AGENT_HEADING.match(heading.group(0)) is not None
 
 
 def set_fields(text: str, updates: dict[str, Any]) -> str:

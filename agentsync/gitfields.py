@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentsync.artifact import Artifact, parse_bytes
-from agentsync.errors import AgentsyncError
-from agentsync.frontmatter_edit import remove_field, set_field
+from agentsync.artifact import Artifact, parse_bytes, parse_text
+from agentsync.errors import NOT_SET, AgentsyncError
+from agentsync.gitfield_check import enforce_artifact, verify
 from agentsync.gitrepo import GitReader, GitRepo, blob_oid
 from agentsync.mirror import Mirror
 from agentsync.paths import Matcher
@@ -175,29 +175,53 @@ class GitFieldGuard:
         except (AgentsyncError, KeyError, ValueError):
             return None
 
-    def apply(self, artifact: Artifact, disk: bytes | None) -> str:
-        """``artifact.content`` with Git's git-field values; ``disk`` is the current file, if any."""
+    def expected(self, artifact: Artifact, disk: bytes | None) -> dict[str, Any] | None:
+        """Git's values of the git fields for an artifact about to be written, ``disk`` being the
+        current file if any (a field Git lacks is absent); None when there is no Git to ask."""
+        git_fields = self.mirror.config.git_fields
+        if disk is not None:
+            try:
+                return artifact_values(parse_bytes(artifact.path, disk, artifact.type), git_fields)
+            except AgentsyncError:
+                pass  # an unparseable file: fall back to HEAD
+        if not self._heads_ready():
+            return None
+        return head_values(self.mirror, artifact.id, artifact.path) or {}
+
+    def enforce(self, artifact: Artifact, disk: bytes | None, source: str = "") -> str:
+        """``artifact.content`` with every git field as Git has it, every duplicate, quoted or complex
+        key included, checked as the mirror and PyYAML read it; raise GitFieldViolation when the
+        text sets a field in a way that cannot be rewritten safely (see ``gitfield_check``)."""
         git_fields = self.mirror.config.git_fields
         if not git_fields:
             return artifact.content
-        offered = artifact_values(artifact, git_fields)
-        truth: dict[str, Any] | None = None
-        if disk is not None:
-            try:
-                truth = artifact_values(parse_bytes(artifact.path, disk, artifact.type), git_fields)
-            except AgentsyncError:
-                truth = None  # an unparseable file: fall back to HEAD
+        truth = self.expected(artifact, disk)
         if truth is None:
-            if not self._heads_ready():
-                return artifact.content
-            truth = head_values(self.mirror, artifact.id, artifact.path) or {}
-        content = artifact.content
-        for name in git_fields:
-            if offered.get(name) == truth.get(name):
-                continue
-            self.overrides.append(Override(artifact.path, name, offered.get(name), truth.get(name)))
-            content = set_field(content, name, truth[name]) if name in truth else remove_field(content, name)
-        return content
+            return artifact.content
+        text, tried = enforce_artifact(artifact, truth, git_fields, source)
+        for name, value in tried.items():
+            self.overrides.append(Override(artifact.path, name, None if value is NOT_SET else value, truth.get(name)))
+        return text
+
+    def apply(self, artifact: Artifact, disk: bytes | None) -> str:
+        """``enforce`` under its older name."""
+        return self.enforce(artifact, disk)
+
+    def check(self, path: str, text: str, expected: dict[str, Any], type_name: str = "", source: str = "") -> str:
+        """A text made from other texts (a merge) with ``expected``'s git fields: rewritten where it can
+        be, verified, or GitFieldViolation; ``expected`` comes from ``expected()`` for the same file."""
+        git_fields = self.mirror.config.git_fields
+        if not git_fields:
+            return text
+        try:
+            artifact = parse_text(path, text, type_name, "")
+        except AgentsyncError:
+            verify(path, text, expected, git_fields, type_name, source or "the merged text of")  # raises
+            raise
+        enforced, tried = enforce_artifact(artifact, expected, git_fields, source or "the merged text of")
+        for name, value in tried.items():
+            self.overrides.append(Override(path, name, None if value is NOT_SET else value, expected.get(name)))
+        return enforced
 
 
 @dataclass(frozen=True)

@@ -236,7 +236,7 @@ def apply_strategy(strategy: str, sides: Sides, git_fields: tuple[str, ...]) -> 
             return apply_strategy("merge", sides, git_fields)
         text = custom
         overridden = f"resolved by {strategy}"
-    text = _keep_fields(text, sides.ours, git_fields)
+    text = _keep_fields(text, sides.ours, git_fields, sides.artifact_id)
     if "version" not in git_fields and find_frontmatter(text):
         text = set_field(text, "version", sides.remote_version)
     return MergeResult(text), f"{how}: {overridden}"
@@ -258,18 +258,14 @@ def _custom(name: str, sides: Sides) -> str | None:
     return result
 
 
-def _keep_fields(text: str, ours: str, git_fields: tuple[str, ...]) -> str:
-    """``text`` with each git field as ``ours`` has it (present or absent)."""
-    from agentsync.frontmatter_edit import remove_field
+def _keep_fields(text: str, ours: str, git_fields: tuple[str, ...], where: str) -> str:
+    """``text`` with each git field as ``ours`` has it (present or absent), every duplicate, quoted
+    or complex key and second Status line included; GitFieldViolation if that cannot be done."""
+    from agentsync.gitfield_check import rewrite_fields, text_values
 
-    span = find_frontmatter(ours)
-    values = _fields(ours, span)
-    for name in git_fields:
-        if name in values:
-            text = set_field(text, name, values[name])
-        else:
-            text = remove_field(text, name)
-    return text
+    if not git_fields:
+        return text
+    return rewrite_fields(where, text, text_values(ours, git_fields), git_fields, source="the resolved text of")[0]
 
 
 def describe_change(before: str | None, after: str | None) -> str:

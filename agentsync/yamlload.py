@@ -36,20 +36,34 @@ def loader() -> Any:
     if _LOADER is None:
         import yaml
 
-        base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-        class Loader(base):  # type: ignore[misc, valid-type]
-            pass
-
-        Loader.yaml_implicit_resolvers = {
-            first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-            for first, resolvers in base.yaml_implicit_resolvers.items()  # type: ignore[attr-defined]
-        }
-        _LOADER = Loader
+        _LOADER = _without_timestamps(getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return _LOADER
 
 
+def pure_loader() -> Any:
+    """PyYAML's pure-Python safe loader, timestamps kept as strings: what a reader without libyaml
+    sees. The git-field guard checks a rewritten frontmatter with it too (see ``gitfield_check``)."""
+    global _PURE_LOADER
+    if _PURE_LOADER is None:
+        import yaml
+
+        _PURE_LOADER = _without_timestamps(yaml.SafeLoader)
+    return _PURE_LOADER
+
+
+def _without_timestamps(base: type) -> Any:
+    class Loader(base):  # type: ignore[misc, valid-type]
+        pass
+
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in base.yaml_implicit_resolvers.items()  # type: ignore[attr-defined]
+    }
+    return Loader
+
+
 _LOADER: Any = None
+_PURE_LOADER: Any = None
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -60,7 +74,8 @@ _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")
 _SIMPLE_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
 # Characters YAML treats specially (line breaks other than \n, controls, BOMs): leave to PyYAML.
 # Written as the complement of the printable set: the same characters, but it compiles 50x faster.
-_UNUSUAL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff]")
+# \u2028 and \u2029 end a line for YAML (so a comment) but not for str.split("\n").
+_UNUSUAL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
 _PLAIN_FORBIDDEN_START = set("-?:,[]{}#&*!|>'\"%@`")
 _FLOW_ITEM_FORBIDDEN = set(",[]{}#&*!|>'\"%@`:?")
 _BOOLS = {

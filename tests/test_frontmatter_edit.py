@@ -139,3 +139,12 @@ def test_set_field_round_trip(doc: tuple[str, list[str]], data: st.DataObject) -
     assert all(line.startswith(f"{key}:") or line.startswith("\ufeff---") for line in added), added
     # Setting the same value again changes nothing.
     assert set_field(edited, key, value) == edited
+
+
+def test_a_status_line_in_plain_markdown_is_body_text() -> None:
+    """Only the agent layout (``# ID: Title``) reads a ``Status:`` line; elsewhere setting the field
+    adds frontmatter and leaves the line alone (it used to rewrite the body line, which nothing reads)."""
+    text = "# Just a title\n\nStatus: whatever the text says\n"
+    edited = set_field(text, "status", "DONE")
+    assert edited == "---\nstatus: DONE\n---\n" + text
+    assert parse_text("notes/a.md", edited, "note", "").status == "DONE"

@@ -130,3 +130,37 @@ def test_deinit_restores_plain_markdown(git_repo: GitRepo) -> None:
     code, out, _ = run(git_repo, "deinit", "--config")
     assert code == 0 and not (git_repo.root / "agentsync.yaml").exists()
     assert git_repo.git("status", "--porcelain").stdout.splitlines() == [" D agentsync.yaml"]  # only that
+
+
+def test_export_rewrites_every_spelling_of_a_git_field(git_repo: GitRepo) -> None:
+    """A duplicate, a quoted and a complex key, a second State section: all take Git's value, so
+    `agentsync status` and yaml.safe_load both read what HEAD has (they read HACKED before)."""
+    import yaml
+
+    started(git_repo)
+    hostile = "status: draft\nstatus: HACKED4\n'status': HACKED5\n? status\n: HACKED6\n"
+    simulate_remote_edit(
+        git_repo, "S-1", artifact("S-1", "One", "draft", body="Remote.\n").replace("status: draft\n", hostile)
+    )
+    simulate_remote_edit(git_repo, "OPS-7", "# OPS-7: Restart\n\nStatus: ready\n\n## State\n\nHACKED7\n")
+    code, _, err = run(git_repo, "export")
+    assert code == 0, err
+    written = git_repo.read("stories/S-1.md").decode()
+    assert "Remote." in written and "HACKED" not in written
+    assert yaml.safe_load(written.split("---\n")[1])["status"] == "draft"
+    assert (
+        git_repo.read(".agent/cache/runbooks/OPS-7.md").decode()
+        == "# OPS-7: Restart\n\nStatus: ready\n\n## State\n\nready\n"
+    )
+    code, out, _ = run(git_repo, "status")
+    assert "the work tree matches HEAD" in out and "HACKED" not in out
+
+
+def test_export_refuses_a_git_field_it_cannot_rewrite(git_repo: GitRepo) -> None:
+    started(git_repo)
+    before = git_repo.read("stories/S-1.md")
+    simulate_remote_edit(git_repo, "S-1", "---\nid: S-1\nbase: &x HACKED\nstatus: *x\n---\n\nRemote.\n")
+    code, _, err = run(git_repo, "export")
+    assert code == 1
+    assert "stories/S-1.md sets status to 'HACKED' through an anchor or alias; Git says 'draft'; not applied" in err
+    assert git_repo.read("stories/S-1.md") == before
