@@ -176,13 +176,19 @@ def _from_plain(path: str, text: str, default_type: str, digest: str) -> Artifac
     )
 
 
+def valid_id(value: str) -> bool:
+    """Whether ``value`` is an id a file can carry: what every clone checks, and so what it
+    refuses from the remote."""
+    return bool(_ID_ALLOWED.match(value)) and value == value.strip() and value not in (".", "..")
+
+
 def _check_id(path: str, text: str, value: Any) -> str:
     if value is None or value == "":
         value = id_from_filename(path)
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ArtifactError(path, f"`id` must be a string, not {type(value).__name__}", _key_line(text, "id"))
     artifact_id = str(value).strip()
-    if not _ID_ALLOWED.match(artifact_id):
+    if not valid_id(artifact_id):
         raise ArtifactError(
             path,
             f"invalid id {artifact_id!r}: use 1-200 characters without slashes or control characters",

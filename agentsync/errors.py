@@ -72,6 +72,11 @@ class RemoteUnavailable(RemoteError):
     """The remote cannot be reached now; nothing was applied, or the answer was lost (retry the batch)."""
 
 
+class FeedError(RemoteError):
+    """The remote's change feed cannot be trusted to be complete (its head went back, or its rows
+    are out of order): nothing more is applied until the clone starts over with `remote reset`."""
+
+
 class _NotSet:
     """A git field a text (or Git) does not set at all."""
 

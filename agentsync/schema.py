@@ -194,6 +194,20 @@ MIGRATIONS: list[str] = [
     UPDATE outbox SET last_error = agentsync_redact(last_error) WHERE last_error IS NOT NULL;
     SELECT agentsync_scrub_state_files();
     """,
+    # 8: remote rows this clone refused to apply (a bad id or path, no content, too large, not
+    # readable, a git field smuggled in): the reason, for `status` and `doctor`. The cursor moves
+    # past them; a newer version of the artifact replaces its entry.
+    """
+    CREATE TABLE quarantine (
+        id TEXT PRIMARY KEY,               -- the row's artifact id, as the remote gave it
+        version INTEGER NOT NULL,
+        path TEXT NOT NULL,
+        author TEXT NOT NULL,
+        reason TEXT NOT NULL,              -- one line: why it was refused
+        seq INTEGER NOT NULL,
+        recorded_at TEXT NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

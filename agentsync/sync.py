@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from agentsync.gitfields import GitFieldGuard, Override
     from agentsync.outbound import Finding
-    from agentsync.paths import Matcher
+    from agentsync.paths import Matcher, PathPolicy
     from agentsync.scanner import Parsed, Progress
 
 # Parsing, scanning and file writing are imported where they are used: a pull with nothing
@@ -45,8 +45,10 @@ if TYPE_CHECKING:
 CURSOR_KEY = "remote_cursor"
 CLIENT_KEY = "client_id"
 # Rows fetched from the remote (``r``) that are newer than what was agreed (``b``): what a pull applies.
+# A row kept in quarantine (refused: see ``_refusal``) is not pending: it waits for a newer version.
 FETCHED_NOT_APPLIED = (
-    "FROM remote_rows r LEFT JOIN sync_base b ON b.id = r.id WHERE b.id IS NULL OR r.version > b.version"
+    "FROM remote_rows r LEFT JOIN sync_base b ON b.id = r.id WHERE (b.id IS NULL OR r.version > b.version) "
+    "AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.id = r.id AND q.version = r.version)"
 )
 APPLIED_KEY = "remote_applied_cursor"  # the cursor up to which fetched rows have been applied
 REMOTE_KEY = "remote_identity"  # the remote (and project) this mirror's versions and cursor belong to
@@ -110,7 +112,7 @@ def _reset_sync_state(mirror: Mirror, drop_queued: bool) -> int:
             "push them first, or reset with --drop-queued (their edits stay in the files and are pushed again)"
         )
     with mirror.transaction() as tx:
-        for table in ("sync_base", "remote_rows", "conflicts", "outbox"):
+        for table in ("sync_base", "remote_rows", "conflicts", "outbox", "quarantine"):
             tx.execute(f"DELETE FROM {table}")
         tx.execute("DELETE FROM meta WHERE key IN (?, ?, ?)", (CURSOR_KEY, REMOTE_KEY, APPLIED_KEY))
     return queued
@@ -391,6 +393,8 @@ def _send_all(
     Returns how many batches were answered."""
     from concurrent.futures import Future, ThreadPoolExecutor
 
+    from agentsync.diskfull import DiskFullError, PushNotRecorded
+
     failed = threading.Event()
 
     def send(batch_id: str, changes: list[Change]) -> PushResult:
@@ -418,7 +422,10 @@ def _send_all(
                 )
             first_error = first_error or exc
             return
-        _apply_answers(mirror, batch_id, changes, result, report)
+        try:
+            _apply_answers(mirror, batch_id, changes, result, report)
+        except DiskFullError as exc:  # the remote has it: the batch stays queued, and its answer with the remote
+            raise PushNotRecorded(len(report.applied), exc) from None
         answered += 1
 
     in_flight: list[tuple[str, list[Change], Future[PushResult]]] = []  # sent or queued, not yet landed
@@ -534,10 +541,81 @@ class PullReport:
     overrides: list[Override] = field(default_factory=list)
     problems: list[AgentsyncError] = field(default_factory=list)
     deferred: list[str] = field(default_factory=list)  # paths edited while pulling: left for the next pull
+    quarantined: list[Quarantined] = field(default_factory=list)  # remote rows refused, newly kept aside
 
     @property
     def ok(self) -> bool:
-        return not (self.conflicts or self.problems)
+        return not (self.conflicts or self.problems or self.quarantined)
+
+
+class Quarantined(NamedTuple):
+    """A remote row this clone refused to apply (why, in one line): kept aside in the mirror while
+    the cursor moves past it, so every later row still arrives. A newer version replaces it."""
+
+    id: str
+    version: int
+    path: str
+    author: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{_shown(self.id, 40)} v{self.version} by {_shown(self.author, 40)} ({_shown(self.path, 60)})"
+        return f"{where}: {_shown(self.reason, 150)}"
+
+
+def quarantined(mirror: Mirror) -> list[Quarantined]:
+    """The remote rows this clone refused and keeps aside, oldest first (what `status` and `doctor` show)."""
+    rows = mirror.connection.execute("SELECT id, version, path, author, reason FROM quarantine ORDER BY seq")
+    return list(map(Quarantined._make, rows))
+
+
+def _shown(value: str, limit: int = 80) -> str:
+    """An untrusted name for a message: control characters escaped, and at most ``limit`` characters."""
+    text = value.encode("unicode_escape").decode("ascii") if not value.isprintable() else value
+    return text if len(text) <= limit else f"{text[: limit - 20]}...({len(value)} chars)"
+
+
+class _Fetched(NamedTuple):
+    """A fetched row not applied yet, beside what was last agreed for its artifact (None: never)."""
+
+    id: str
+    path: str
+    version: int
+    deleted: int
+    author: str
+    seq: int
+    base_path: str | None
+    base_version: int | None
+    base_hash: str | None
+    base_deleted: int | None
+
+
+_PENDING_ROWS = (
+    "SELECT r.id, r.path, r.version, r.deleted, r.author, r.seq, b.path, b.version, b.hash, b.deleted "
+    f"{FETCHED_NOT_APPLIED} ORDER BY r.seq"
+)
+
+
+def _refusal(row: _Fetched, content: str | None, max_size: int) -> tuple[str | None, bytes]:
+    """Why a fetched row must not be applied here (None: it may), and its content as bytes: what a
+    hostile or broken remote can send that no clone would push. Decided before anything is parsed."""
+    from agentsync.artifact import valid_id
+
+    if not valid_id(row.id):
+        return f"invalid artifact id {_shown(row.id)!r}: 1-200 characters, no slashes or control characters", b""
+    if row.deleted:
+        return None, b""
+    if content is None:
+        return "the remote's row has no content (and is not a deletion)", b""
+    try:
+        data = content.encode("utf-8")
+    except UnicodeEncodeError:
+        return "the content is not valid UTF-8 text", b""
+    if len(data) > max_size:
+        return f"the content is {len(data):,} bytes, over max_file_size ({max_size:,})", b""
+    if "\x00" in content:
+        return "the content holds NUL bytes (a binary file, not an artifact)", b""
+    return None, data
 
 
 @dataclass
@@ -545,7 +623,7 @@ class _ChunkPlan:
     """What applying a chunk of fetched rows takes, decided before any file is touched: the files
     to write (each with the stat it must still have), and the rows to record once they are."""
 
-    rows: list[tuple[Any, ...]]
+    rows: list[_Fetched]
     locals_by_id: dict[str, tuple[Any, ...]]
     writes: list[tuple[Path, bytes]] = field(default_factory=list)
     expected: dict[Path, Any] = field(default_factory=dict)  # target -> its stat when read (None: absent)
@@ -557,10 +635,28 @@ class _ChunkPlan:
     conflict_rows: list[tuple[Any, ...]] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)  # what a strategy overrode: the next push's summary
     deferred: set[str] = field(default_factory=set)  # ids whose files were saved meanwhile
+    quarantined: list[tuple[Any, ...]] = field(default_factory=list)  # rows refused, for the mirror
+    claimed: set[Path] = field(default_factory=set)  # targets a row of this chunk writes: no second one lands there
+
+    def quarantine(self, row: _Fetched, reason: str, report: PullReport) -> None:
+        entry = Quarantined(row.id, row.version, row.path, row.author, reason)
+        report.quarantined.append(entry)
+        self.quarantined.append((*entry, row.seq, _now()))
+
+
+class _Pass(NamedTuple):
+    """What one pass over the fetched rows knows beyond them: the artifacts waiting in a conflict
+    (left alone), where the pull moves each pending artifact (None: deletes it), and the rows it
+    left for a second pass because their target is still taken by one of those."""
+
+    waiting: set[str]
+    leaving: dict[str, str | None]
+    vacating: set[str]
+    policy: PathPolicy  # every path read or written: names, artifact folders, no symlink on the way
 
 
 def _apply_chunks(
-    mirror: Mirror, chunks: Iterator[list[tuple[Any, ...]]], waiting: set[str], matcher: Matcher,
+    mirror: Mirror, chunks: Iterator[list[_Fetched]], run: _Pass, matcher: Matcher,
     guard: GitFieldGuard, report: PullReport, progress: Callable[[int], None],
 ) -> None:  # fmt: skip
     """Apply chunks of fetched rows in a pipeline: while one chunk's files are written (in a
@@ -575,24 +671,26 @@ def _apply_chunks(
         nonlocal in_flight
         if in_flight is not None:
             (plan, written), in_flight = in_flight, None
-            _record_chunk(mirror, plan, written.result(), report)
+            _record_chunk(mirror, plan, written.result(), report, run.policy)
             progress(len(plan.rows))
 
     with ThreadPoolExecutor(1, thread_name_prefix="agentsync-pull-writer") as writer:
         try:
             for chunk in chunks:
-                plan = _plan_chunk(mirror, chunk, waiting, matcher, guard, report)
+                plan = _plan_chunk(mirror, chunk, run, matcher, guard, report)
                 land()
-                in_flight = (plan, writer.submit(_write_unchanged, plan.writes, plan.expected, cleaned))
+                in_flight = (plan, writer.submit(_write_unchanged, plan.writes, plan.expected, cleaned, run.policy))
         finally:
             land()  # the last chunk; or, if planning the next one failed, the one already written
 
 
 def _write_unchanged(
-    writes: list[tuple[Path, bytes]], expected: dict[Path, Any], cleaned: set[Path] | None = None
-) -> list[Path]:
+    writes: list[tuple[Path, bytes]], expected: dict[Path, Any], cleaned: set[Path] | None = None,
+    policy: PathPolicy | None = None,
+) -> list[Path]:  # fmt: skip
     """Write files together (one flush to disk), each only if its stat is still ``expected``'s
-    (None: it must not exist); return the targets left alone because they were saved meanwhile.
+    (None: it must not exist); return the targets left alone because they were saved meanwhile
+    (or, with ``policy``, because a folder on the way became a symlink: ``policy.refused``).
     Temp files a killed writer left in their folders go first (once per folder in ``cleaned``)."""
     from agentsync.fsutil import atomic_write_many, remove_stale_temps, stat_signature
 
@@ -600,13 +698,17 @@ def _write_unchanged(
     remove_stale_temps(folders)
     if cleaned is not None:
         cleaned.update(folders)
-    return atomic_write_many(writes, still=lambda target: stat_signature(target) == expected[target])
+
+    def still(target: Path) -> bool:
+        return bool(stat_signature(target) == expected[target])
+
+    return atomic_write_many(writes, still=policy.guard(still) if policy is not None else still)
 
 
 def _plan_chunk(
     mirror: Mirror,
-    rows: list[tuple[Any, ...]],
-    waiting: set[str],
+    rows: list[_Fetched],
+    run: _Pass,
     matcher: Matcher,
     guard: GitFieldGuard,
     report: PullReport,
@@ -618,7 +720,6 @@ def _plan_chunk(
     from agentsync.errors import UnsafePathError
     from agentsync.fsutil import stat_signature
     from agentsync.merge import Sides, apply_strategy
-    from agentsync.paths import artifact_path
     from agentsync.scanner import Parsed
 
     db = mirror.connection
@@ -638,9 +739,11 @@ def _plan_chunk(
     listed: dict[Path, frozenset[str]] = {}
 
     def occupied(target: Path) -> bool:
-        """Whether a new artifact's file would land on something there: its folder is listed once
-        per chunk instead of a stat per file (each a lookup that waits on the writer thread's
+        """Whether a file landing at ``target`` would land on something there: its folder is listed
+        once per chunk instead of a stat per file (each a lookup that waits on the writer thread's
         creations in that folder). The writer checks each target once more right before it."""
+        if target in plan.claimed:
+            return True
         folder = target.parent
         if folder not in listed:
             try:
@@ -651,15 +754,23 @@ def _plan_chunk(
                 return stat_signature(target) is not None
         return target.name in listed[folder]
 
-    for rid, rpath, rversion, rdeleted, rauthor, bpath, _bversion, bhash, bdeleted in rows:
-        if rid in waiting:
+    for row in rows:
+        rid, rpath, rversion, rdeleted, rauthor = row.id, row.path, row.version, row.deleted, row.author
+        bpath, bhash, bdeleted = row.base_path, row.base_hash, row.base_deleted
+        if rid in run.waiting:
+            continue
+        rcontent, rupdated = fetched[rid]
+        refused, remote_data = _refusal(row, rcontent, max_size)
+        if refused is None:
+            try:
+                run.policy.writable(rpath, lstat_target=False)  # the file itself: see `occupied`, and the writer
+                safe_path = rpath
+            except UnsafePathError as exc:
+                refused = str(exc)
+        if refused is not None:
+            plan.quarantine(row, refused, report)
             continue
         local = locals_by_id.get(rid)
-        try:
-            safe_path = artifact_path(matcher, rpath)
-        except UnsafePathError as exc:
-            report.problems.append(exc)
-            continue
         where = _Where(rid, local[0] if local else rpath, rversion, rauthor)
         clean = local is not None and bhash is not None and not bdeleted and local[1] == bhash and local[0] == bpath
         fresh = local is None and (bpath is None or bdeleted)
@@ -672,26 +783,54 @@ def _plan_chunk(
                 removals.append((rid, local[0]))
             base_rows.append((rid, rpath, rversion, None, 1, None))
             continue
+        type_name = matcher.type_of(safe_path) or ""
+        remote_hash = content_hash(remote_data)
+        try:
+            artifact = parse_text(safe_path, rcontent, type_name, remote_hash)
+        except AgentsyncError as exc:  # an alias bomb, invalid YAML, a bad id or version: never pushed by a clone
+            plan.quarantine(row, f"cannot be read: {getattr(exc, 'reason', exc)}", report)
+            continue
+        if artifact.id != rid:
+            plan.quarantine(row, f"its text names the artifact {_shown(artifact.id)!r}, not {_shown(rid)!r}", report)
+            continue
+        old_path = local[0] if local else None
+        try:  # this clone's own path, as mirrored: read (and maybe replaced) only if nothing changed on the way
+            if old_path is not None:
+                run.policy.writable(old_path, lstat_target=False)
+        except UnsafePathError as exc:
+            report.problems.append(exc)
+            continue
+        # Where the file lands: the remote's path, unless only this clone moved the artifact.
+        lands = local[0] if (local and bpath is not None and rpath == bpath and local[0] != bpath) else safe_path
         target = root / safe_path
         absent: Path | None = None  # a target seen not to exist: its stat need not be taken twice
-        if fresh or local is None:
-            if occupied(target):
-                _conflict(report, conflict_rows, where, "pull", f"the remote's new {rid} would overwrite {safe_path}")
+        if lands != old_path:
+            if occupied(root / lands):
+                # Never over what this clone has not seen: another artifact (pushed or not), an
+                # untracked file. One that this pull deletes or moves away may leave first.
+                occupant = _occupant(db, lands)
+                if occupant is not None and occupant in run.leaving and run.leaving[occupant] != lands:
+                    run.vacating.add(rid)
+                    continue
+                what = f"new {rid}" if local is None else f"{rid}, moved from {local[0]},"
+                there = f"this clone's {occupant}" if occupant else "a file agentsync has not synced"
+                _conflict(report, conflict_rows, where, "pull",
+                          f"the remote's {what} would overwrite {lands} ({there}); nothing was written: "
+                          "move that file away (or rename its artifact), then pull again")  # fmt: skip
                 continue
-            absent = target
-        rcontent, rupdated = fetched[rid]
-        type_name = matcher.type_of(safe_path) or ""
-        remote_data = rcontent.encode()
-        remote_hash = content_hash(remote_data)
-        artifact = parse_text(safe_path, rcontent, type_name, remote_hash)
-        old_path = local[0] if local else None
+            plan.claimed.add(root / lands)
+            absent = root / lands
         seen = stat_signature(root / old_path) if old_path else None  # before reading: see `expected`
         try:
             disk = (root / old_path).read_bytes() if old_path and seen is not None else None
         except FileNotFoundError:  # deleted this very moment: the next pull sees it
             deferred.add(rid)
             continue
-        text = guard.apply(artifact, disk)
+        try:
+            text = guard.apply(artifact, disk)
+        except AgentsyncError as exc:
+            plan.quarantine(row, str(exc), report)
+            continue
         data = remote_data if text == rcontent else text.encode("utf-8")
         data_hash = remote_hash if data is remote_data else content_hash(data)
         if disk is not None and disk == data and old_path == safe_path:
@@ -727,7 +866,7 @@ def _plan_chunk(
             base = agreed[0] if agreed else (guard.head_text(local[0]) if bhash is None else None)
             ours = disk.decode("utf-8", errors="surrogateescape")
             # A rename on either side applies: the remote's path if it moved it, else ours.
-            keep_path = local[0] if (bpath is not None and rpath == bpath and local[0] != bpath) else safe_path
+            keep_path = lands
             sides = Sides(rid, type_name, base, ours, text, rversion, rauthor,
                           (root / old_path).stat().st_mtime if old_path else 0.0, str(rupdated or ""))  # fmt: skip
             result, overridden = apply_strategy(strategies.get(type_name, "merge"), sides, git_fields)
@@ -762,7 +901,15 @@ def _plan_chunk(
     return plan
 
 
-def _record_chunk(mirror: Mirror, plan: _ChunkPlan, skipped: list[Path], report: PullReport) -> None:
+def _occupant(db: Any, path: str) -> str | None:
+    """The artifact of this clone's mirror at ``path``, if any (else the file there is not one)."""
+    found = db.execute("SELECT id FROM artifacts WHERE path = ?", (path,)).fetchone()
+    return None if found is None else str(found[0])
+
+
+def _record_chunk(
+    mirror: Mirror, plan: _ChunkPlan, skipped: list[Path], report: PullReport, policy: PathPolicy
+) -> None:
     """After a chunk's files are written: remove what the remote deleted or moved away, then record
     its base rows and conflicts in one transaction, then mirror the files."""
     from agentsync.scanner import scan
@@ -771,13 +918,15 @@ def _record_chunk(mirror: Mirror, plan: _ChunkPlan, skipped: list[Path], report:
     plan.deferred.update(plan.owner[target] for target in skipped)
     hashes = {row[0]: row[3] for row in plan.base_rows}
     for rid, path in plan.removals:
-        if _unchanged(root / path, plan.locals_by_id[rid][1]):
+        if policy.intact(root / path) and _unchanged(root / path, plan.locals_by_id[rid][1]):
             (root / path).unlink(missing_ok=True)
             report.deleted.append(path)
         else:
             plan.deferred.add(rid)
     for rid, path in plan.moved_from:
-        if rid not in plan.deferred and _unchanged(root / path, hashes.get(rid), plan.locals_by_id[rid][1]):
+        if rid in plan.deferred or not policy.intact(root / path):
+            continue
+        if _unchanged(root / path, hashes.get(rid), plan.locals_by_id[rid][1]):
             (root / path).unlink(missing_ok=True)
     if plan.deferred:
         _drop_deferred(plan, report)
@@ -788,6 +937,11 @@ def _record_chunk(mirror: Mirror, plan: _ChunkPlan, skipped: list[Path], report:
                        "recorded_at, base, ours, theirs, theirs_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                        plan.conflict_rows)  # fmt: skip
         tx.executemany("INSERT OR REPLACE INTO notes(id, summary) VALUES (?, ?)", plan.notes)
+        tx.executemany("INSERT OR REPLACE INTO quarantine(id, version, path, author, reason, seq, recorded_at) "
+                       "VALUES (?,?,?,?,?,?,?)", plan.quarantined)  # fmt: skip
+        if plan.base_rows and tx.execute("SELECT 1 FROM quarantine LIMIT 1").fetchone():
+            # A newer version that could be applied replaces the one refused before.
+            tx.executemany("DELETE FROM quarantine WHERE id = ?", [(row[0],) for row in plan.base_rows])
     touched = [target.relative_to(root).as_posix() for target, _ in plan.writes]
     touched += [path for _, path in plan.removals] + [path for _, path in plan.moved_from]
     if touched:
@@ -867,7 +1021,9 @@ def _fetch(mirror: Mirror, remote: Remote, page_size: int, progress: Progress | 
     bind_remote(mirror, remote)
     start = int(mirror.get_meta(CURSOR_KEY) or 0)
     fetched = 0
-    page = remote.pull(start, page_size)
+    page = _checked(remote.pull(start, page_size), start)
+    if not page.rows and start:  # an empty page says nothing of the head: a remote that went back shows here
+        _checked(Page([], remote.head()), start)
     fetcher: ThreadPoolExecutor | None = None  # from the first full page on: little new is one round trip, no thread
     try:
         while page.rows:
@@ -884,11 +1040,30 @@ def _fetch(mirror: Mirror, remote: Remote, page_size: int, progress: Progress | 
                 break
             if progress is not None:  # in change numbers: the feed's rows are a subset of them
                 progress(cursor - start, max(page.head - start, cursor - start))
-            page = following.result()
+            page = _checked(following.result(), cursor)
     finally:
         if fetcher is not None:
             fetcher.shutdown()
     return fetched
+
+
+def _checked(page: Page, after: int) -> Page:
+    """``page`` if it can continue a feed read up to ``after``, else a FeedError: a head below the
+    cursor (the remote was restored or replaced: rows below the cursor would never be pulled) or rows
+    not strictly after the cursor and each other (a row sharing a number with another is lost)."""
+    from agentsync.errors import FeedError
+
+    reset = "nothing more is applied; `agentsync remote reset` starts over with it (local edits stay in the files)"
+    if page.head < after:
+        raise FeedError(f"the remote's change feed ends at {page.head}, before this clone's cursor {after}: "
+                        f"it was restored from a backup or replaced; {reset}")  # fmt: skip
+    previous = after
+    for row in page.rows:
+        if row.seq <= previous or row.seq > page.head:
+            raise FeedError(f"the remote's change feed is out of order (change {row.seq} after {previous}, "
+                            f"head {page.head}): changes could be lost; {reset}")  # fmt: skip
+        previous = row.seq
+    return page
 
 
 def _store_page(mirror: Mirror, page: Page) -> int:
@@ -931,23 +1106,21 @@ def _pull(mirror: Mirror, remote: Remote, progress: Progress | None, rescan: boo
         return report  # nothing arrived, and everything fetched before was applied (or waits in a conflict)
     db = mirror.connection
     # Contents are read a chunk at a time below: a pull of 100,000 artifacts never holds them all.
-    pending = db.execute(
-        "SELECT r.id, r.path, r.version, r.deleted, r.author, b.path, b.version, b.hash, b.deleted "
-        f"{FETCHED_NOT_APPLIED} ORDER BY r.seq"
-    ).fetchall()
+    pending = list(map(_Fetched._make, db.execute(_PENDING_ROWS)))
     if not pending:
         _applied_through(mirror, cursor)
         return report  # nothing to bring in: the work tree need not even be looked at
     from agentsync.gitfields import GitFieldGuard
-    from agentsync.paths import Matcher
+    from agentsync.paths import Matcher, PathPolicy
     from agentsync.scanner import BULK_THRESHOLD, scan
 
     if rescan:
         scan(mirror)  # which files have local edits, as of now
     matcher = Matcher.from_config(mirror.config)
     guard = GitFieldGuard(mirror)
-    with mirror.transaction() as tx:  # a push that met a newer version: this pull merges it
-        tx.execute("DELETE FROM conflicts WHERE kind = 'push'")
+    with mirror.transaction() as tx:  # a push that met a newer version: this pull merges it; a
+        # target that was taken is looked at again
+        tx.execute("DELETE FROM conflicts WHERE kind IN ('push', 'pull')")
     waiting = {row[0] for row in db.execute("SELECT id FROM conflicts")}  # resolved before anything new lands
     large = len(pending) >= BULK_THRESHOLD and len(pending) * 4 >= mirror.count()
     applied = [0]
@@ -957,11 +1130,21 @@ def _pull(mirror: Mirror, remote: Remote, progress: Progress | None, rescan: boo
         if progress is not None:
             progress(applied[0], len(pending))
 
+    # Where each artifact this pull deletes or moves away goes: a row whose target one of them
+    # still occupies waits for a second pass, after those have left.
+    leaving = {row.id: None if row.deleted else row.path for row in pending}
+    vacating: set[str] = set()
+    policy = PathPolicy.for_config(mirror.config, matcher)
     chunks = (pending[start : start + PULL_CHUNK] for start in range(0, len(pending), PULL_CHUNK))
     with mirror.deferred_index() if large else contextlib.nullcontext():
-        _apply_chunks(mirror, chunks, waiting, matcher, guard, report, advanced)
+        _apply_chunks(mirror, chunks, _Pass(waiting, leaving, vacating, policy), matcher, guard, report, advanced)
+        if vacating:
+            again = [row for row in map(_Fetched._make, db.execute(_PENDING_ROWS)) if row.id in vacating]
+            _apply_chunks(mirror, iter([again]), _Pass(waiting, {}, set(), policy), matcher, guard, report, advanced)
+    report.problems.extend(policy.refused)  # a folder that became a symlink while pulling: not written
     report.overrides.extend(guard.overrides)
-    if not report.deferred:  # else the next pull must look again, even with nothing new to fetch
+    taken = db.execute("SELECT 1 FROM conflicts WHERE kind = 'pull' LIMIT 1").fetchone()
+    if not (report.deferred or taken):  # else the next pull must look again, even with nothing new to fetch
         _applied_through(mirror, cursor)
     return report
 

@@ -534,7 +534,7 @@ class Watcher:
         side = self.side
         side.head = remote.head()
         cursor = mirror.get_meta(CURSOR_KEY) or "0"
-        if side.head > int(cursor) or mirror.get_meta(APPLIED_KEY) != cursor:
+        if side.head != int(cursor) or mirror.get_meta(APPLIED_KEY) != cursor:  # below: the pull says why
             self._pull(mirror, remote)
         side.cursor = int(mirror.get_meta(CURSOR_KEY) or 0)
         self._write_status("running")
@@ -574,6 +574,8 @@ class Watcher:
             self._emit("deferred", f"{path} was saved while pulling: left as it is, merged next time")
         for problem in report.problems:
             self._emit("problem", f"pull: {problem}", "error")
+        for refused in report.quarantined:
+            self._emit("problem", f"refused from the remote: {refused}", "error")
 
     def _push(self, mirror: Mirror, remote: Remote) -> None:
         from agentsync.gitrepo import user_identity

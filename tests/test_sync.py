@@ -421,10 +421,19 @@ def test_a_new_artifact_from_the_remote_never_overwrites_a_file_already_at_its_p
     got = sync_pull(b, remote)
     assert got.written == ["runbooks/R-1.md"]
     assert sorted(got.conflicts) == [
-        ("S-10", "the remote's new S-10 would overwrite stories/S-10.md"),
-        ("S-9", "the remote's new S-9 would overwrite stories/S-9.md"),
-    ]
+        ("S-10", "the remote's new S-10 would overwrite stories/S-10.md (a file agentsync has not synced); "
+                 "nothing was written: move that file away (or rename its artifact), then pull again"),
+        ("S-9", "the remote's new S-9 would overwrite stories/S-9.md (this clone's S-LOCAL); "
+                "nothing was written: move that file away (or rename its artifact), then pull again"),
+    ]  # fmt: skip
     assert b.read("stories/S-9.md") == mine and (b.root / "stories" / "S-10.md").is_symlink()
+    again = sync_pull(b, remote)  # still taken: still a conflict, still nothing written
+    assert sorted(c[0] for c in again.conflicts) == ["S-10", "S-9"] and b.read("stories/S-9.md") == mine
+    (b.root / "stories" / "S-9.md").rename(b.root / "stories" / "S-LOCAL.md")
+    (b.root / "stories" / "S-10.md").unlink()
+    freed = sync_pull(b, remote)  # moved away: the remote's artifacts arrive
+    assert sorted(freed.written) == ["stories/S-10.md", "stories/S-9.md"] and freed.ok
+    assert b.read("stories/S-LOCAL.md") == mine
 
 
 def test_a_new_artifact_keeps_the_version_its_file_states(clones: tuple[GitRepo, GitRepo, PostgresRemote]) -> None:

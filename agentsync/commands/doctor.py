@@ -83,6 +83,7 @@ def _hooks(root: Path, add: Callable[[Check], None]) -> None:
 def _mirror_and_queue(config: Config, add: Callable[[Check], None]) -> None:
     from agentsync.errors import AgentsyncError
     from agentsync.mirror import Mirror
+    from agentsync.sync import quarantined
 
     try:
         with Mirror.open(config, readonly=True) as mirror:
@@ -90,6 +91,7 @@ def _mirror_and_queue(config: Config, add: Callable[[Check], None]) -> None:
             problems = len(mirror.problems())
             queued, error = mirror.connection.execute("SELECT count(*), max(last_error) FROM outbox").fetchone()
             conflicts = mirror.connection.execute("SELECT count(*) FROM conflicts").fetchone()[0]
+            refused = quarantined(mirror)
     except AgentsyncError as exc:
         add(Check("mirror", False, str(exc), "`agentsync mirror` rebuilds it"))
         return
@@ -100,6 +102,11 @@ def _mirror_and_queue(config: Config, add: Callable[[Check], None]) -> None:
                 "" if queued == 0 else "`agentsync push` sends them once the remote is reachable"))  # fmt: skip
     add(Check("conflicts", conflicts == 0, f"{conflicts} unresolved",
                 "" if conflicts == 0 else "`agentsync conflicts`, then `agentsync resolve ID`"))  # fmt: skip
+    listed = "; ".join(str(entry) for entry in refused[:3])
+    more = f"; and {len(refused) - 3} more" if len(refused) > 3 else ""
+    add(Check("refused", not refused,
+              f"{len(refused)} remote change(s) refused and kept aside" + (f": {listed}{more}" if refused else ""),
+              "" if not refused else "ask whoever pushed them to fix them; a newer version replaces each"))  # fmt: skip
 
 
 def _remote(config: Config, add: Callable[[Check], None]) -> None:
@@ -127,6 +134,10 @@ def _remote(config: Config, add: Callable[[Check], None]) -> None:
         return
     add(Check("remote", True, f"{target.shown} reachable; head {head}"))
     cursor = _cursor(config)
+    if head < cursor:
+        add(Check("feed", False,
+                  f"the remote's head {head} is below this clone's cursor {cursor}: it was restored or replaced",
+                  "`agentsync remote reset` starts over with it (local edits stay in the files)"))  # fmt: skip
     lag = max(head - cursor, 0)
     behind = lag >= LAG_WORTH_FIXING
     add(Check("lag", not behind, f"{lag} change(s) on the remote not pulled here (cursor {cursor})",

@@ -128,7 +128,7 @@ def _remote_state(config: Config, mirror: Mirror) -> dict[str, Any] | None:
     from agentsync.gitrepo import user_identity
     from agentsync.remotes import looking, remote_target
     from agentsync.secrets import redact
-    from agentsync.sync import CURSOR_KEY, FETCHED_NOT_APPLIED, pending_changes
+    from agentsync.sync import CURSOR_KEY, FETCHED_NOT_APPLIED, pending_changes, quarantined
 
     target = remote_target(config)
     if target is None:
@@ -154,12 +154,19 @@ def _remote_state(config: Config, mirror: Mirror) -> dict[str, Any] | None:
         "cursor": int(mirror.get_meta(CURSOR_KEY) or 0),
         "head": None,
         "lag": None,
+        "refused": [{**entry._asdict(), "shown": str(entry)} for entry in quarantined(mirror)],
+        "feed_problem": None,
         "error": None,
     }  # fmt: skip
     try:
         with looking(config) as remote:
             state["head"] = remote.head()
             state["lag"] = max(state["head"] - state["cursor"], 0)
+            if state["head"] < state["cursor"]:
+                state["feed_problem"] = (
+                    f"the remote's head {state['head']} is below this clone's cursor {state['cursor']}: it was "
+                    "restored or replaced; `agentsync remote reset` starts over with it (local edits stay in the files)"
+                )
             me = user_identity(config.root)
             state["locks"] = [{**lock, "mine": lock.get("holder") == me} for lock in remote.locks()]
     except RemoteError as exc:
@@ -193,5 +200,9 @@ def _show_remote(state: dict[str, Any] | None) -> None:
     if state["queued_batches"]:
         error = f"; last error: {state['queue_error']}" if state["queue_error"] else ""
         click.echo(f"  {state['queued_batches']} batch(es) queued for the remote (sent by the next push){error}")
+    if state["feed_problem"]:
+        click.echo(f"  problem: {state['feed_problem']}")
+    for entry in state["refused"]:
+        click.echo(f"  refused from the remote (kept aside, not written): {entry['shown']}")
     for conflict in state["conflicts"]:
         click.echo(f"  conflict: {conflict['id']} ({conflict['path']}): {conflict['message']}")

@@ -95,10 +95,16 @@ def _report_pull(report: PullReport, state_dir: Path, *, summary: bool) -> None:
         warn(f"left for the next pull: {path} was saved while pulling (never written over)")
     for problem in report.problems:
         warn(f"error: {problem}")
+    for refused in report.quarantined:
+        warn(f"refused from the remote: {refused}")
+    if report.quarantined:
+        warn(f"{len(report.quarantined)} remote change(s) refused and kept aside (nothing of them was written; "
+             "`agentsync status` lists them): the rest was pulled")  # fmt: skip
     if summary:
         click.echo(
             f"pulled {report.fetched} change(s): {len(report.written)} written, {len(report.merged)} merged, "
             f"{len(report.deleted)} deleted, {len(report.conflicts)} conflict(s)"
+            + (f", {len(report.quarantined)} refused" if report.quarantined else "")
             + ("; `agentsync push` sends the merged files" if report.merged else "")
         )
 
