@@ -104,9 +104,12 @@ def legit_edit_arrives(team: Team) -> None:
     assert b"# Pushed after the bad row" in team.bo.read("stories/S-2.md")
 
 
-ALIAS_BOMB = "---\nid: S-BOMB\na: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-    f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefg", "bcdefgh")
-) + "---\n\n# Bomb\n"  # fmt: skip
+_NINE = ", ".join(["*{}"] * 9)
+ALIAS_BOMB = (  # each level nine times the one before: 9**8 values once expanded
+    "---\nid: S-BOMB\na: &a [x, x, x, x, x, x, x, x, x]\n"
+    + "".join(f"{c}: &{c} [{_NINE.format(*[p] * 9)}]\n" for p, c in zip("abcdefg", "bcdefgh", strict=True))
+    + "---\n\n# Bomb\n"
+)
 
 BAD_ROWS = {
     # name: (id, path, content, words the reason must hold)
