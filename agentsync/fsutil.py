@@ -183,6 +183,8 @@ def remove_stale_temps(folders: Iterable[Path]) -> int:
     now = time.time()
     for folder in set(folders):
         _cleaned.add(folder)
+        if os.path.islink(folder):
+            continue  # swapped for a symlink since its writer looked: what it points at is not ours to clean
         try:
             names = os.listdir(folder)
         except OSError:

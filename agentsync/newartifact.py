@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 import re
 import string
 import unicodedata
@@ -17,7 +18,7 @@ from agentsync.frontmatter_edit import render_scalar
 from agentsync.fsutil import atomic_write
 from agentsync.gitrepo import user_identity
 from agentsync.mirror import Mirror
-from agentsync.paths import FoundFile, Matcher, static_prefix, walk
+from agentsync.paths import FoundFile, Matcher, PathPolicy, static_prefix, walk
 from agentsync.scanner import ScanReport, scan
 
 TEMPLATE_PACKAGE = "agentsync.templates"
@@ -95,10 +96,12 @@ def create(mirror: Mirror, type_name: str, title: str, *, author: str | None = N
         date=datetime.date.today().isoformat(),
         author=render_scalar(author if author is not None else user_identity(config.root)),
     )
-    target = config.root / relative
-    if target.exists():
+    policy = PathPolicy.for_config(config)
+    target = policy.writable(relative)  # never through a symlinked folder
+    if os.path.lexists(target):
         raise AgentsyncError(f"{relative} already exists; not overwritten")
-    atomic_write(target, text.encode("utf-8"))
+    if not atomic_write(target, text.encode("utf-8"), still=policy.guard(lambda path: not os.path.lexists(path))):
+        raise policy.refused[0] if policy.refused else AgentsyncError(f"{relative} appeared meanwhile; not overwritten")
     return artifact_id, relative, scan(mirror, [relative])
 
 

@@ -76,6 +76,9 @@ def _resolve(mirror: Mirror, key: str, side: str) -> Conflict:
     if side not in SIDES:
         raise ResolveError(f"resolve with one of: {', '.join(SIDES)}")
     found = conflict(mirror, key)
+    if found.kind == "pull":  # the target holds another file: taking a side would write over it
+        raise ResolveError(f"{found.id} could not land at {found.path}, which holds another file; move that file "
+                           "away (or rename its artifact), then `agentsync pull` brings it")  # fmt: skip
     policy = PathPolicy.for_config(mirror.config)
     path = policy.writable(found.path)  # read and written only if no symlink is on the way
     remote = mirror.connection.execute(

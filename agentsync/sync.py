@@ -262,8 +262,10 @@ def _recorded(mirror: Mirror, operation: str) -> Iterator[list[Any]]:
     error: str | None = None
     try:
         yield holder
-    except BaseException as exc:  # recorded as it was shown: one line (URLs without passwords)
-        error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    except BaseException as exc:  # recorded as it was shown: one line, without credentials
+        from agentsync.secrets import redact
+
+        error = redact(str(exc).splitlines()[0]) if str(exc) else type(exc).__name__
         raise
     finally:
         report = holder[0] if holder else None

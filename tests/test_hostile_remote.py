@@ -325,3 +325,17 @@ def test_the_rename_and_symlink_cases_through_the_command_line(team: Team, monke
     assert bo.read("stories/shared-name.md") == mine and team.outside_state() == before
     code, out, err = run(bo, "status")
     assert "S-EVIL" in out and "refused" in out, out
+
+
+def test_a_taken_target_cannot_be_resolved_by_writing_over_it(team: Team) -> None:
+    from agentsync.resolve import ResolveError, resolve
+
+    team.bo.write("stories/S-NEW.md", artifact("S-MINE", "Bo's"))
+    team.ada.write("stories/S-NEW.md", artifact("S-NEW", "Ada's"))
+    team.push(team.ada)
+    assert [c[0] for c in team.pull(team.bo).conflicts] == ["S-NEW"]
+    with team.bo.mirror() as mirror:
+        for side in ("theirs", "ours", "merged"):
+            with pytest.raises(ResolveError, match="move that file away"):
+                resolve(mirror, "S-NEW", side)
+    assert b"Bo's" in team.bo.read("stories/S-NEW.md")

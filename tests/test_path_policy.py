@@ -333,3 +333,11 @@ def test_resolve_never_writes_through_a_symlinked_folder(pair: tuple[GitRepo, Gi
         assert code == 1 and "refused path 'stories/S-1.md': folder stories is a symlink" in err, err
     assert snapshot(outside) == before
     assert run(b, "conflicts")[0] == 1  # still recorded: nothing was resolved
+
+
+def test_new_never_writes_through_a_symlinked_folder(repo: Repo, outside: Path) -> None:
+    link_folder(repo, "stories", outside)
+    before = snapshot(outside)
+    code, _, err = run(repo, "new", "story", "Through the link")
+    assert code == 1 and "symlink" in err and "\n" not in err.strip(), err
+    assert snapshot(outside) == before
