@@ -21,6 +21,7 @@ import pytest
 from agentsync import config as config_module
 from agentsync import log
 from tests.conftest import artifact
+from tests.remotes.conftest import database, postgres_url  # noqa: F401  (fixtures: a real PostgreSQL)
 from tests.test_crash_hygiene import temp_files
 
 FILES = 5
@@ -184,3 +185,43 @@ def test_a_mirror_without_write_permission_says_what_to_do(tmp_path: Path) -> No
             path.chmod(mode)
     assert done.returncode == 1
     assert "chmod u+w" in done.stderr and "delete" not in done.stderr
+
+
+def test_a_push_the_remote_accepted_is_not_reported_failed_when_recording_it_hits_a_full_disk(
+    tmpfs: Path,
+    tmp_path: Path,
+    database: str,  # noqa: F811
+) -> None:
+    """The work tree is full when the accepted version lines are written back: the remote has the
+    push, so it exits 0 saying so; once there is room, the next push records the same answer."""
+    from agentsync.remotes import migrations
+    from tests.remotes.conftest import connect
+
+    with connect(database) as connection:
+        migrations.migrate(connection)
+    root = make_repo(tmpfs / "repo")
+    for n in range(FILES):  # no `version:` line yet: an accepted push writes one into each file
+        path = root / "plans" / f"p{n}.md"
+        path.write_text(path.read_text().replace("version: 1\n", ""))
+    state = tmp_path / "state"  # the mirror on a roomy disk: only the work tree is full
+    state.mkdir()
+    (root / ".agentsync").symlink_to(state, target_is_directory=True)
+    env = {**os.environ, "AGENTSYNC_DATABASE_URL": database}
+
+    def push() -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "agentsync", "push"], cwd=root, env=env,
+                              capture_output=True, text=True, timeout=60)  # fmt: skip
+
+    assert agentsync(root, "mirror").returncode == 0
+    filler = fill(tmpfs)
+    done = push()
+    assert done.returncode == 0, done.stderr
+    assert "the remote accepted the push" in done.stderr and "Traceback" not in done.stderr
+    assert not temp_files(root)
+    filler.unlink()
+    again = push()
+    assert again.returncode == 0 and "Traceback" not in again.stderr, again.stderr
+    assert all("version: 1" in (root / "plans" / f"p{n}.md").read_text() for n in range(FILES))
+    with connect(database) as db:
+        versions = db.execute("SELECT artifact_id, version FROM agentsync.artifacts ORDER BY 1").fetchall()
+    assert versions == [(f"P-{n}", 1) for n in range(FILES)]  # applied once, not twice
