@@ -115,10 +115,10 @@ def _guarded(
     """The bytes to write for a mirror row, git fields taken from Git; None if the row cannot be used."""
     try:
         artifact = parse_text(path, content, type_name, digest)
-    except AgentsyncError as exc:
+        return guard.apply(artifact, disk).encode("utf-8")
+    except AgentsyncError as exc:  # unreadable, or a git field set in a way that cannot be rewritten: this file only
         report.problems.append(exc)
         return None
-    return guard.apply(artifact, disk).encode("utf-8")
 
 
 def export_dir(mirror: Mirror, destination: Path) -> ExportReport:

@@ -21,7 +21,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -872,6 +872,13 @@ def _plan_chunk(
             sides = Sides(rid, type_name, base, ours, text, rversion, rauthor,
                           (root / old_path).stat().st_mtime if old_path else 0.0, str(rupdated or ""))  # fmt: skip
             result, overridden = apply_strategy(strategies.get(type_name, "merge"), sides, git_fields)
+            truth = guard.expected(artifact, disk) if result.clean else None
+            if truth is not None:  # a merge of two guarded texts is checked too: it is what lands in the file
+                try:
+                    result = replace(result, text=guard.check(keep_path, result.text, truth, type_name))
+                except AgentsyncError as exc:
+                    plan.quarantine(row, str(exc), report)
+                    continue
             if overridden:
                 report.overridden.append((rid, overridden))
                 if result.text != text:  # a local change the next push sends: its history says why

@@ -339,3 +339,31 @@ def test_a_taken_target_cannot_be_resolved_by_writing_over_it(team: Team) -> Non
             with pytest.raises(ResolveError, match="move that file away"):
                 resolve(mirror, "S-NEW", side)
     assert b"Bo's" in team.bo.read("stories/S-NEW.md")
+
+
+SMUGGLED = {
+    "a second key": "---\nid: S-1\nstatus: IN_PROGRESS\nstatus: HACKED\n---\n\n# Shared story\n\nBody.\n",
+    "a quoted key": "---\nid: S-1\nstatus: IN_PROGRESS\n'status': HACKED\n---\n\n# Shared story\n\nBody.\n",
+    "a complex key": "---\nid: S-1\nstatus: IN_PROGRESS\n? status\n: HACKED\n---\n\n# Shared story\n\nBody.\n",
+    "an alias": "---\nid: S-1\nx: &h HACKED\nstatus: *h\n---\n\n# Shared story\n\nBody.\n",
+}
+
+
+@pytest.mark.parametrize("form", sorted(SMUGGLED))
+def test_a_git_field_smuggled_in_by_the_remote_never_reaches_the_work_tree(team: Team, form: str) -> None:
+    import yaml
+
+    bo = team.bo
+    bo.write("stories/S-1.md", artifact("S-1", "Shared story", "IN_PROGRESS"))
+    bo.commit_all("the status, through Git")
+    team.plant("S-1", "stories/S-1.md", SMUGGLED[form])
+    got = team.pull(bo)
+    text = bo.read("stories/S-1.md").decode()
+    frontmatter = yaml.safe_load(text.split("---\n")[1])
+    assert frontmatter["status"] == "IN_PROGRESS", (form, text)
+    with bo.mirror() as mirror:
+        assert mirror.connection.execute("SELECT status FROM artifacts WHERE id = 'S-1'").fetchone() == ("IN_PROGRESS",)
+    assert bool(got.quarantined) == (form == "an alias"), got  # what cannot be rewritten safely is refused whole
+    if got.quarantined:
+        assert "HACKED" not in text and "status" in got.quarantined[0].reason, got.quarantined
+    legit_edit_arrives(team)
