@@ -10,7 +10,35 @@ and read their answers with the ``from_json`` constructors here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol, cast, get_args
+
+from agentsync.errors import RemoteError
+
+AnswerState = Literal["applied", "conflict", "locked"]  # a change took, lost the race, or is leased by another
+LockState = Literal["locked", "held", "unlocked", "not_locked"]  # the lease is yours, another's, gone, or none
+ANSWER_STATES: tuple[AnswerState, ...] = get_args(AnswerState)
+LOCK_STATES: tuple[LockState, ...] = get_args(LockState)
+
+
+def _known(value: object, states: tuple[str, ...], what: str) -> str:
+    """``value`` if it is one of ``states``; else one line saying the remote speaks another protocol
+    (a newer or foreign remote), rather than a crash further on."""
+    if isinstance(value, str) and value in states:
+        return value
+    raise RemoteError(
+        f"the remote answered {what} {value!r}, which this client does not know (expected one of "
+        f"{', '.join(states)}): check that client and remote are the same agentsync version"
+    )
+
+
+def answer_state(value: object) -> AnswerState:
+    """A push answer's result as the remote sent it, checked."""
+    return cast(AnswerState, _known(value, ANSWER_STATES, "a push result"))
+
+
+def lock_state(value: object) -> LockState:
+    """A lock or unlock answer's result as the remote sent it, checked."""
+    return cast(LockState, _known(value, LOCK_STATES, "a lock result"))
 
 
 @dataclass(frozen=True)
@@ -69,7 +97,7 @@ class Answer:
     """The remote's answer for one change: applied (new version), conflict (its row) or locked (by whom)."""
 
     id: str
-    result: str  # applied | conflict | locked
+    result: AnswerState
     version: int | None = None
     seq: int | None = None
     remote: RemoteRow | None = None
@@ -80,7 +108,8 @@ class Answer:
     def from_json(cls, data: dict[str, Any]) -> Answer:
         remote = data.get("remote")
         return cls(
-            id=str(data["id"]), result=str(data["result"]), version=data.get("version"), seq=data.get("seq"),
+            id=str(data["id"]), result=answer_state(data.get("result")),
+            version=data.get("version"), seq=data.get("seq"),
             remote=RemoteRow.from_json(remote) if isinstance(remote, dict) and remote else None,
             holder=data.get("holder"), expires_at=data.get("expires_at"),
         )  # fmt: skip
@@ -115,14 +144,14 @@ class Page:
 
 @dataclass(frozen=True)
 class LockResult:
-    result: str  # locked | held | unlocked | not_locked
+    result: LockState
     holder: str | None = None
     expires_at: str | None = None
     forced: bool = False
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> LockResult:
-        return cls(str(data["result"]), data.get("holder"), data.get("expires_at"), bool(data.get("forced")))
+        return cls(lock_state(data.get("result")), data.get("holder"), data.get("expires_at"), bool(data.get("forced")))
 
 
 class Remote(Protocol):
