@@ -17,9 +17,9 @@ from agentsync.artifact import Artifact, line_of, parse_bytes
 from agentsync.config import Config
 from agentsync.errors import AgentsyncError, ArtifactError, DuplicateIdError
 from agentsync.gitfields import artifact_values
-from agentsync.mirror import Mirror
 from agentsync.paths import Matcher, relative_to_root
 from agentsync.scanner import FULL_SCAN_KEY, scan
+from agentsync.store import Mirror
 
 # Markers a sync conflict leaves (``<<<<<<< local`` … ``>>>>>>> remote v3 by …``).
 # A bare ``=======`` is not checked: in Markdown it underlines a heading.

@@ -21,9 +21,9 @@ from agentsync.artifact import content_hash, parse_text
 from agentsync.errors import AgentsyncError, ArtifactError, UnsafePathError
 from agentsync.fsutil import atomic_write, atomic_write_many, remove_stale_temps
 from agentsync.gitfields import GitFieldGuard, Override
-from agentsync.mirror import Mirror
 from agentsync.paths import Matcher, PathPolicy, artifact_path
 from agentsync.scanner import RACY, ScanReport, scan
+from agentsync.store import Mirror
 
 BUNDLE_FORMAT = "agentsync-bundle"
 BUNDLE_VERSION = 1

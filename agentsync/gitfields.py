@@ -18,8 +18,8 @@ from agentsync.artifact import Artifact, parse_bytes, parse_text
 from agentsync.errors import NOT_SET, AgentsyncError
 from agentsync.gitfield_check import enforce_artifact, verify
 from agentsync.gitrepo import GitReader, GitRepo, blob_oid
-from agentsync.mirror import Mirror
 from agentsync.paths import Matcher
+from agentsync.store import Mirror
 
 HEAD_KEY = "git_head"
 KnownChanges = tuple[str | None, str | None, dict[str, str | None]]

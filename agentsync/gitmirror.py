@@ -14,9 +14,9 @@ from agentsync.config import Config
 from agentsync.gitcli import GitCommandLine
 from agentsync.gitfields import HEAD_KEY, refresh_heads
 from agentsync.gitrepo import GitReader
-from agentsync.mirror import Mirror
 from agentsync.paths import Matcher
 from agentsync.scanner import FULL_SCAN_KEY, Progress, ScanReport, scan
+from agentsync.store import Mirror
 
 REPAIR_MARK = "needs-rescan"
 

@@ -38,7 +38,7 @@ def pre_commit(config: Config, args: list[str]) -> int:
     from agentsync.check import artifact_paths, check
     from agentsync.errors import MirrorError
     from agentsync.gitcli import GitCommandLine
-    from agentsync.mirror import Mirror
+    from agentsync.store import Mirror
 
     repo = GitCommandLine(config.root)
     staged = repo.staged_paths()
@@ -148,9 +148,9 @@ def pre_push(config: Config, args: list[str]) -> int:
     from agentsync.errors import RemoteError
     from agentsync.gitcli import GitCommandLine
     from agentsync.gitrepo import user_identity
-    from agentsync.mirror import Mirror
     from agentsync.remotes import opened
     from agentsync.remotes.retry import HOOK_RETRY
+    from agentsync.store import Mirror
     from agentsync.sync import push
 
     try:

@@ -17,9 +17,9 @@ from agentsync.errors import AgentsyncError, ConfigError
 from agentsync.frontmatter_edit import render_scalar
 from agentsync.fsutil import atomic_write
 from agentsync.gitrepo import user_identity
-from agentsync.mirror import Mirror
 from agentsync.paths import FoundFile, Matcher, PathPolicy, static_prefix, walk
 from agentsync.scanner import ScanReport, scan
+from agentsync.store import Mirror
 
 TEMPLATE_PACKAGE = "agentsync.templates"
 

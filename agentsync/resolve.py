@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentsync.errors import AgentsyncError, NotFoundError
-from agentsync.mirror import Mirror
+from agentsync.store import Mirror
 
 SIDES = ("ours", "theirs", "merged")
 

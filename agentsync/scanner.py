@@ -22,8 +22,8 @@ from typing import Any, NamedTuple
 
 from agentsync.artifact import Artifact, parse_bytes
 from agentsync.errors import AgentsyncError, ArtifactError, DuplicateIdError
-from agentsync.mirror import Mirror, select_in
 from agentsync.paths import FoundFile, Matcher, PathPolicy, Refusal, stat_one, walk
+from agentsync.store import Mirror, select_in
 
 # A file modified this close to (or after) the scan may change again within the same
 # mtime tick: record it as racy so the next scan reads it instead of trusting the stat.

@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from agentsync import synclock
 from agentsync.errors import AgentsyncError, RemoteError
-from agentsync.mirror import Mirror, select_in
 from agentsync.remotes.base import Answer, Change, Page, PushResult, Remote
+from agentsync.store import Mirror, select_in
 from agentsync.tracing import span
 
 if TYPE_CHECKING:

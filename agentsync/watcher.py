@@ -41,10 +41,10 @@ from agentsync.config import Config, WatchSettings
 from agentsync.errors import AgentsyncError, RemoteError
 
 if TYPE_CHECKING:
-    from agentsync.mirror import Mirror
     from agentsync.paths import Matcher
     from agentsync.remotes.base import Remote
     from agentsync.remotes.postgres import ChangeListener
+    from agentsync.store import Mirror
     from agentsync.sync import PullReport, PushReport
 
 STATUS_NAME = "watcher.json"
@@ -278,8 +278,8 @@ class Watcher:
 
     def run(self) -> None:
         """Watch until ``stop()``. Raises ``AgentsyncError`` if another watcher runs here."""
-        from agentsync.mirror import Mirror
         from agentsync.paths import Matcher
+        from agentsync.store import Mirror
 
         self._lock_fd = synclock.try_exclusive(self.config.state_dir / LOCK_NAME)
         if self._lock_fd is None:

@@ -13,7 +13,7 @@ import pytest
 
 from agentsync import config as config_module
 from agentsync.config import Config
-from agentsync.mirror import Mirror
+from agentsync.store import Mirror
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -25,11 +25,11 @@ from pathlib import Path
 import pytest
 
 from agentsync import sync
-from agentsync.mirror import Mirror
 from agentsync.remotes import migrations
 from agentsync.remotes.base import Change, PushResult
 from agentsync.remotes.postgres import PostgresRemote
 from agentsync.resolve import conflicts, resolve
+from agentsync.store import Mirror
 from tests.conftest import GitRepo, make_git_repo
 from tests.remotes.conftest import connect, database, postgres_url  # noqa: F401  (fixtures)
 

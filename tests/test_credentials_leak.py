@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from agentsync import schema
+from agentsync.store import schema
 from agentsync.sync import CURSOR_KEY, REMOTE_KEY
 from tests.conftest import GitRepo, artifact, make_git_repo
 from tests.remotes.conftest import database, postgres_url  # noqa: F401  (fixtures)

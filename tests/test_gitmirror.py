@@ -14,8 +14,8 @@ from agentsync import hooks
 from agentsync.gitfields import refresh_heads
 from agentsync.gitmirror import repair_mark
 from agentsync.gitrepo import GitRepo as Git
-from agentsync.mirror import Mirror
 from agentsync.scanner import scan
+from agentsync.store import Mirror
 from tests.conftest import GitRepo, artifact, git_environment
 
 

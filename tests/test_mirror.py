@@ -6,10 +6,9 @@ import sqlite3
 
 import pytest
 
-from agentsync import schema
 from agentsync.errors import MirrorError
-from agentsync.mirror import Mirror
 from agentsync.scanner import scan
+from agentsync.store import Mirror, schema
 from tests.conftest import Repo, artifact
 
 

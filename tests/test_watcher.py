@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from agentsync.mirror import Mirror
 from agentsync.remotes import migrations
 from agentsync.remotes.postgres import PostgresRemote
+from agentsync.store import Mirror
 from agentsync.sync import pull, push
 from agentsync.watcher import Watcher, WatchEvent, WatchOptions, watcher_state
 from tests.conftest import GitRepo, artifact, git_environment, make_git_repo

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from agentsync.commands._common import echo_json, load_config
-from agentsync.mirror import Mirror
+from agentsync.store import Mirror
 
 
 def run(directory: Path | None, paths: tuple[str, ...], *, staged: bool, as_json: bool) -> int:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from agentsync.commands._common import echo_json
-from agentsync.mirror import Mirror
+from agentsync.store import Mirror
 
 
 def run_list(directory: Path | None, *, as_json: bool) -> int:

@@ -82,7 +82,7 @@ def _hooks(root: Path, add: Callable[[Check], None]) -> None:
 
 def _mirror_and_queue(config: Config, add: Callable[[Check], None]) -> None:
     from agentsync.errors import AgentsyncError
-    from agentsync.mirror import Mirror
+    from agentsync.store import Mirror
     from agentsync.sync import quarantined
 
     try:
@@ -154,7 +154,7 @@ LAG_WORTH_FIXING = 100  # changes not pulled: fewer is the normal state between 
 
 def _cursor(config: Config) -> int:
     from agentsync.errors import AgentsyncError
-    from agentsync.mirror import Mirror
+    from agentsync.store import Mirror
     from agentsync.sync import CURSOR_KEY
 
     try:

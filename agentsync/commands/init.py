@@ -10,8 +10,8 @@ from agentsync import config as config_module
 from agentsync.commands._common import ProgressBar, report_problems, want_progress
 from agentsync.commands.mirror import summarize
 from agentsync.fsutil import atomic_write
-from agentsync.mirror import Mirror, ensure_state_dir
 from agentsync.scanner import scan
+from agentsync.store import Mirror, ensure_state_dir
 
 
 def run(directory: Path | None, *, progress: bool | None = None) -> int:

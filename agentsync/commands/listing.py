@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from agentsync.commands._common import echo_json, load_config
-from agentsync.mirror import ArtifactRow, Mirror
+from agentsync.store import ArtifactRow, Mirror
 
 
 def _table(rows: list[ArtifactRow]) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from agentsync.commands._common import ProgressBar, load_config, report_problems, want_progress
-from agentsync.mirror import Mirror
 from agentsync.scanner import ScanReport
+from agentsync.store import Mirror
 
 
 def summarize(report: ScanReport, total: int) -> str:

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from agentsync.commands._common import load_config, report_problems
-from agentsync.mirror import Mirror
 from agentsync.newartifact import create
+from agentsync.store import Mirror
 
 
 def run(directory: Path | None, type_name: str, title: str) -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from agentsync.commands._common import load_config
-from agentsync.mirror import Mirror
+from agentsync.store import Mirror
 
 
 def run(directory: Path | None, key: str, *, dry_run: bool) -> int:

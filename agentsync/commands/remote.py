@@ -155,7 +155,7 @@ def run_show(directory: Path | None, *, as_json: bool) -> int:
 
 
 def run_reset(directory: Path | None, *, drop_queued: bool) -> int:
-    from agentsync.mirror import Mirror
+    from agentsync.store import Mirror
     from agentsync.sync import reset_sync_state
 
     config = load_config(directory)

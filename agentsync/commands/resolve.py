@@ -11,7 +11,7 @@ import click
 
 from agentsync.commands._common import echo_json, load_config
 from agentsync.errors import UsageError
-from agentsync.mirror import Mirror
+from agentsync.store import Mirror
 
 
 def run_conflicts(directory: Path | None, *, as_json: bool) -> int:

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from agentsync.commands._common import echo_json, load_config
-from agentsync.mirror import Mirror
+from agentsync.store import Mirror
 
 
 def run_search(directory: Path | None, text: str, *, limit: int, as_json: bool) -> int:

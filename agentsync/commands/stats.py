@@ -9,7 +9,7 @@ import click
 
 from agentsync.commands._common import echo_json, load_config
 from agentsync.config import Config
-from agentsync.mirror import Mirror
+from agentsync.store import Mirror
 
 
 def collect(mirror: Mirror, last: int) -> dict[str, Any]:

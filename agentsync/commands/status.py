@@ -10,7 +10,7 @@ import click
 
 from agentsync.commands._common import echo_json, load_config
 from agentsync.config import Config
-from agentsync.mirror import Mirror
+from agentsync.store import Mirror
 
 _HEADINGS = {
     "changed": "Git fields changed in the work tree, not committed:",

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from agentsync.commands._common import ProgressBar, echo_json, load_config, want_progress, warn
-from agentsync.mirror import Mirror
+from agentsync.store import Mirror
 
 if TYPE_CHECKING:
     from agentsync.config import Config

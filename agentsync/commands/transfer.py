@@ -11,8 +11,8 @@ from agentsync.commands._common import load_config, report_problems, warn
 from agentsync.commands.mirror import summarize
 from agentsync.config import Config
 from agentsync.errors import AgentsyncError, NotFoundError, UnsafePathError, UsageError
-from agentsync.mirror import Mirror
 from agentsync.paths import relative_to_root
+from agentsync.store import Mirror
 
 if TYPE_CHECKING:
     from agentsync.exporter import ExportReport

@@ -15,9 +15,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from agentsync import schema
 from agentsync.config import Config
 from agentsync.errors import AgentsyncError, MirrorError, NotFoundError
+from agentsync.store import schema
+from agentsync.store.meta import INDEX_DEFERRED_VALUE, MetaKey
 
 BUSY_TIMEOUT_MS = 15_000
 CACHE_KIB = 65536  # SQLite's page cache per connection
@@ -68,7 +69,6 @@ class SearchHit:
         return {**self.row.to_json(), "snippet": self.snippet}
 
 
-INDEX_DEFERRED_KEY = "fts_bulk"  # in meta: the full-text triggers stand aside (schema.FTS_TRIGGERS)
 STATE_GITIGNORE = "# agentsync's local state (mirror, logs); rebuildable, never committed\n*\n"
 
 
@@ -128,7 +128,7 @@ class Mirror:
                 mirror = cls(config, connection)
                 with mirror.transaction():
                     schema.migrate(connection, str(path))
-                if connection.execute("SELECT 1 FROM meta WHERE key = ?", (INDEX_DEFERRED_KEY,)).fetchone():
+                if mirror.get_meta(MetaKey.INDEX_DEFERRED) is not None:
                     mirror.rebuild_index()  # a large change was cut short before it rebuilt the index
                 return mirror
         except sqlite3.DatabaseError as exc:
@@ -179,8 +179,8 @@ class Mirror:
         """Leave the full-text index alone during a large change and rebuild it once at the end
         (several times cheaper than updating it row by row). If the process dies meanwhile, the
         mark stays and the next writable open rebuilds the index."""
-        with self.transaction() as db:
-            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, 'deferred')", (INDEX_DEFERRED_KEY,))
+        with self.transaction():
+            self.set_meta(MetaKey.INDEX_DEFERRED, INDEX_DEFERRED_VALUE)
         try:
             yield
         finally:
@@ -189,7 +189,7 @@ class Mirror:
     def rebuild_index(self) -> None:
         with self.transaction() as db:
             db.execute("INSERT INTO artifacts_fts(artifacts_fts) VALUES ('rebuild')")
-            db.execute("DELETE FROM meta WHERE key = ?", (INDEX_DEFERRED_KEY,))
+            self.delete_meta(MetaKey.INDEX_DEFERRED)
 
     # -- queries -----------------------------------------------------------------
 
@@ -275,15 +275,25 @@ class Mirror:
     def problems(self) -> list[tuple[str, int | None, str]]:
         return [tuple(r) for r in self.connection.execute("SELECT path, line, message FROM problems ORDER BY path")]  # type: ignore[misc]
 
-    def get_meta(self, key: str) -> str | None:
+    # -- meta (call the setters inside ``transaction``) ------------------------------
+
+    def get_meta(self, key: MetaKey) -> str | None:
         row = self.connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
-    def set_meta(self, key: str, value: str) -> None:
+    def set_meta(self, key: MetaKey, value: str) -> None:
         self.connection.execute(
             "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+    def set_meta_if_absent(self, key: MetaKey, value: str) -> None:
+        """Set ``key`` unless it is set already (a concurrent first writer wins)."""
+        self.connection.execute("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    def delete_meta(self, *keys: MetaKey) -> None:
+        for key in keys:
+            self.connection.execute("DELETE FROM meta WHERE key = ?", (key,))
 
 
 def _unwritable(exc: sqlite3.Error) -> bool:

@@ -95,8 +95,8 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     from agentsync import config as config_module
     from agentsync import exporter
-    from agentsync.mirror import Mirror
     from agentsync.scanner import scan
+    from agentsync.store import Mirror
 
     work = options.keep or Path(tempfile.mkdtemp(prefix="agentsync-bench-"))
     repo = work / "repo"
@@ -169,7 +169,7 @@ def main() -> int:
     drop_mirror(repo)
     probe = (
         "import json, resource, sys; sys.path.insert(0, sys.argv[2]);"
-        "from pathlib import Path; from agentsync import config; from agentsync.mirror import Mirror;"
+        "from pathlib import Path; from agentsync import config; from agentsync.store import Mirror;"
         "from agentsync.scanner import scan;"
         "m = Mirror.open(config.load(Path(sys.argv[1]))); scan(m); m.close();"
         "print(json.dumps([resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"

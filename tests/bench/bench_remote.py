@@ -89,10 +89,10 @@ def main() -> int:
     import psycopg
 
     from agentsync import config as config_module
-    from agentsync.mirror import Mirror
     from agentsync.remotes import migrations
     from agentsync.remotes.postgres import PostgresRemote
     from agentsync.scanner import scan
+    from agentsync.store import Mirror
     from agentsync.sync import pull, push
 
     work = options.keep or Path(tempfile.mkdtemp(prefix="agentsync-bench-remote-"))
@@ -160,7 +160,7 @@ def main() -> int:
             record(f"push of {options.big:,} (in-process)", time.perf_counter() - start)
         probe = (
             "import json, resource, sys, time; sys.path.insert(0, sys.argv[3]);"
-            "from pathlib import Path; from agentsync import config; from agentsync.mirror import Mirror;"
+            "from pathlib import Path; from agentsync import config; from agentsync.store import Mirror;"
             "from agentsync.remotes.postgres import PostgresRemote; from agentsync.sync import pull;"
             "m = Mirror.open(config.load(Path(sys.argv[1]))); t = time.perf_counter();"
             "r = pull(m, PostgresRemote(sys.argv[2], config.load(Path(sys.argv[1])).project_name));"
@@ -187,9 +187,9 @@ def main() -> int:
 def bench_http(url: str, work: Path, project: str, count: int, python: str) -> None:
     """Push, initial pull and incremental pull over supabase-py through the gateway."""
     from agentsync import config as config_module
-    from agentsync.mirror import Mirror
     from agentsync.remotes.supabase import SupabaseRemote
     from agentsync.scanner import scan
+    from agentsync.store import Mirror
     from agentsync.sync import pull, push
     from tests.remotes.gateway import Gateway, authenticator_url, install_shim, project_keys
 

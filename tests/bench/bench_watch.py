@@ -140,10 +140,10 @@ def main() -> int:
     import psycopg
 
     from agentsync import config as config_module
-    from agentsync.mirror import Mirror
     from agentsync.remotes import migrations
     from agentsync.remotes.postgres import PostgresRemote
     from agentsync.scanner import scan
+    from agentsync.store import Mirror
     from agentsync.sync import pull, push
 
     work = options.keep or Path(tempfile.mkdtemp(prefix="agentsync-bench-watch-"))

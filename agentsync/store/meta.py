@@ -1,0 +1,26 @@
+"""Every key of the mirror's ``meta`` table, in one place: a typo becomes an error, not a new key."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class MetaKey(str, Enum):
+    """A key of the ``meta`` table (a str: it binds as a SQL parameter as is)."""
+
+    # While set, the full-text triggers stand aside and the index is rebuilt once at the end
+    # (schema.FTS_TRIGGERS tests the key's presence; the value is always INDEX_DEFERRED_VALUE).
+    INDEX_DEFERRED = "fts_bulk"
+    FULL_SCAN_AT = "full_scan_at"  # when the whole work tree was last scanned
+    GIT_HEAD = "git_head"  # the commit whose tree the git_heads table describes
+    REMOTE_CURSOR = "remote_cursor"  # the remote change sequence number fetched up to
+    APPLIED_CURSOR = "remote_applied_cursor"  # the cursor up to which fetched rows have been applied
+    CLIENT_ID = "client_id"  # this clone's stable id towards the remote
+    REMOTE_IDENTITY = "remote_identity"  # the remote (and project) the versions and cursor belong to
+    CLIENT_REGISTERED_AT = "client_registered_at"  # when this clone last registered (epoch seconds)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+INDEX_DEFERRED_VALUE = "deferred"
