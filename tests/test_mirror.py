@@ -59,7 +59,7 @@ def test_a_version_1_mirror_is_migrated_in_place(repo: Repo) -> None:
     """Mirrors written before the git integration gain disk_hash (= hash) and git_heads on open."""
     import sqlite3
 
-    from agentsync import schema
+    from agentsync.store import schema
 
     config = repo.config()
     config.state_dir.mkdir()
