@@ -18,11 +18,6 @@ from agentsync import __version__
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-def _directory(ctx: click.Context) -> Path | None:
-    """The -C folder (the process has moved there, as git -C does), or None for the cwd."""
-    return Path.cwd() if ctx.find_root().params.get("directory") else None
-
-
 @click.group(context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="agentsync")
 @click.option(
@@ -45,81 +40,74 @@ def cli(directory: str | None, log_format: str | None) -> None:
 
 
 @cli.command()
-@click.pass_context
-def init(ctx: click.Context) -> int:
+def init() -> int:
     """Write agentsync.yaml (if missing), create .agentsync/ and build the mirror."""
     from agentsync.commands import init as command
 
-    return command.run(_directory(ctx))
+    return command.run()
 
 
 @cli.command()
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing unless something failed.")
 @click.option("-v", "--verbose", is_flag=True, help="List every added, updated, renamed and deleted file.")
-@click.pass_context
-def mirror(ctx: click.Context, quiet: bool, verbose: bool) -> int:
+def mirror(quiet: bool, verbose: bool) -> int:
     """Scan the artifact globs and bring the mirror up to date (only changed files are read)."""
     from agentsync.commands import mirror as command
 
-    return command.run(_directory(ctx), quiet=quiet, verbose=verbose)
+    return command.run(quiet=quiet, verbose=verbose)
 
 
 @cli.command(name="ls")
 @click.option("-t", "--type", "type_name", help="Only artifacts of this type (plan, story, …).")
 @click.option("-s", "--status", help="Only artifacts with this status (case-insensitive).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array (stable keys).")
-@click.pass_context
-def ls_command(ctx: click.Context, type_name: str | None, status: str | None, as_json: bool) -> int:
+def ls_command(type_name: str | None, status: str | None, as_json: bool) -> int:
     """List mirrored artifacts: id, type, status and title."""
     from agentsync.commands import listing
 
-    return listing.run_ls(_directory(ctx), type_name=type_name, status=status, as_json=as_json)
+    return listing.run_ls(type_name=type_name, status=status, as_json=as_json)
 
 
 @cli.command()
 @click.argument("key", metavar="ID")
 @click.option("--json", "as_json", is_flag=True, help="Print metadata, fields and content as JSON.")
-@click.pass_context
-def show(ctx: click.Context, key: str, as_json: bool) -> int:
+def show(key: str, as_json: bool) -> int:
     """Show one artifact (by id or path) from the mirror."""
     from agentsync.commands import listing
 
-    return listing.run_show(_directory(ctx), key, as_json=as_json)
+    return listing.run_show(key, as_json=as_json)
 
 
 @cli.command()
 @click.argument("text")
 @click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(1, 10_000), help="Most hits.")
 @click.option("--json", "as_json", is_flag=True, help="Print hits as JSON.")
-@click.pass_context
-def search(ctx: click.Context, text: str, limit: int, as_json: bool) -> int:
+def search(text: str, limit: int, as_json: bool) -> int:
     """Full-text search of titles and content (FTS5 syntax, or plain words). Exit 1 if nothing matches."""
     from agentsync.commands import search as command
 
-    return command.run_search(_directory(ctx), text, limit=limit, as_json=as_json)
+    return command.run_search(text, limit=limit, as_json=as_json)
 
 
 @cli.command()
 @click.argument("sql")
 @click.option("--json", "output", flag_value="json", help="Print rows as JSON objects.")
 @click.option("--csv", "output", flag_value="csv", help="Print rows as CSV.")
-@click.pass_context
-def query(ctx: click.Context, sql: str, output: str | None) -> int:
+def query(sql: str, output: str | None) -> int:
     """Run read-only SQL against the mirror (tables: artifacts, artifacts_fts, problems)."""
     from agentsync.commands import search as command
 
-    return command.run_query(_directory(ctx), sql, output=output or "tsv")
+    return command.run_query(sql, output=output or "tsv")
 
 
 @cli.command()
 @click.argument("type_name", metavar="TYPE")
 @click.argument("title")
-@click.pass_context
-def new(ctx: click.Context, type_name: str, title: str) -> int:
+def new(type_name: str, title: str) -> int:
     """Create an artifact of TYPE (plan, story, runbook, adr, …) from its template, with a fresh id."""
     from agentsync.commands import new as command
 
-    return command.run(_directory(ctx), type_name, title)
+    return command.run(type_name, title)
 
 
 @cli.command(name="export")
@@ -128,10 +116,7 @@ def new(ctx: click.Context, type_name: str, title: str) -> int:
 @click.option("--force", is_flag=True, help="Overwrite work-tree files edited since they were mirrored.")
 @click.option("--commit", is_flag=True, help="Commit exactly the artifact files written (nothing else may be staged).")
 @click.option("-m", "--message", help="The commit message for --commit.")
-@click.pass_context
-def export_command(
-    ctx: click.Context, to: Path | None, bundle: Path | None, force: bool, commit: bool, message: str | None
-) -> int:
+def export_command(to: Path | None, bundle: Path | None, force: bool, commit: bool, message: str | None) -> int:
     """Write the mirror back out: into the work tree (default), a folder, or a bundle.
 
     Git fields (status by default) always keep Git's value: a different value in the
@@ -139,27 +124,25 @@ def export_command(
     """
     from agentsync.commands import transfer
 
-    return transfer.run_export(_directory(ctx), to=to, bundle=bundle, force=force, commit=commit, message=message)
+    return transfer.run_export(to=to, bundle=bundle, force=force, commit=commit, message=message)
 
 
 @cli.command(name="import")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--bundle", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="Restore a bundle.")
 @click.option("--force", is_flag=True, help="With --bundle: overwrite files whose content differs.")
-@click.pass_context
-def import_command(ctx: click.Context, paths: tuple[str, ...], bundle: Path | None, force: bool) -> int:
+def import_command(paths: tuple[str, ...], bundle: Path | None, force: bool) -> int:
     """Read files (all artifacts, or just PATHS) or a bundle into the mirror."""
     from agentsync.commands import transfer
 
-    return transfer.run_import(_directory(ctx), paths, bundle=bundle, force=force)
+    return transfer.run_import(paths, bundle=bundle, force=force)
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--staged", is_flag=True, help="Check the staged content of staged artifact files (as a commit would).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.pass_context
-def check(ctx: click.Context, paths: tuple[str, ...], staged: bool, as_json: bool) -> int:
+def check(paths: tuple[str, ...], staged: bool, as_json: bool) -> int:
     """Check artifact files before they are committed (all of them, PATHS, or --staged).
 
     Frontmatter parses, required keys are present, ids are unique, no sync conflict
@@ -167,17 +150,16 @@ def check(ctx: click.Context, paths: tuple[str, ...], staged: bool, as_json: boo
     """
     from agentsync.commands import check as command
 
-    return command.run(_directory(ctx), paths, staged=staged, as_json=as_json)
+    return command.run(paths, staged=staged, as_json=as_json)
 
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.pass_context
-def status(ctx: click.Context, as_json: bool) -> int:
+def status(as_json: bool) -> int:
     """Show artifacts whose git fields differ between the work tree and HEAD."""
     from agentsync.commands import status as command
 
-    return command.run(_directory(ctx), as_json=as_json)
+    return command.run(as_json=as_json)
 
 
 @cli.group()
@@ -186,49 +168,44 @@ def hooks() -> None:
 
 
 @hooks.command(name="install")
-@click.pass_context
-def hooks_install(ctx: click.Context) -> int:
+def hooks_install() -> int:
     """Install the hooks (pre-commit, post-commit, post-merge, post-checkout, post-rewrite, pre-push).
 
     A hook of your own that is already there is kept and still runs first.
     """
     from agentsync.commands import hooks as command
 
-    return command.run_install(_directory(ctx))
+    return command.run_install()
 
 
 @hooks.command(name="uninstall")
-@click.pass_context
-def hooks_uninstall(ctx: click.Context) -> int:
+def hooks_uninstall() -> int:
     """Remove agentsync's hooks and put back the hooks they chained."""
     from agentsync.commands import hooks as command
 
-    return command.run_uninstall(_directory(ctx))
+    return command.run_uninstall()
 
 
 @hooks.command(name="status")
-@click.pass_context
-def hooks_status(ctx: click.Context) -> int:
+def hooks_status() -> int:
     """Say which hooks are installed and whether they are current (exit 1 if not all are)."""
     from agentsync.commands import hooks as command
 
-    return command.run_status(_directory(ctx))
+    return command.run_status()
 
 
 @cli.command(name="hook-run", hidden=True, context_settings={"ignore_unknown_options": True})
 @click.argument("name")
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-@click.pass_context
-def hook_run(ctx: click.Context, name: str, args: tuple[str, ...]) -> int:
+def hook_run(name: str, args: tuple[str, ...]) -> int:
     """Run one git hook's work (what the installed stubs and the pre-commit framework call)."""
     from agentsync import hookrun
 
-    return hookrun.run(name, list(args), _directory(ctx))
+    return hookrun.run(name, list(args))
 
 
 @cli.command(name="push")
-@click.pass_context
-def push_command(ctx: click.Context) -> int:
+def push_command() -> int:
     """Send local artifact edits to the remote; each accepted file gets its new `version:`.
 
     A change the remote has moved past is a conflict (pull, merge, push); one locked by
@@ -236,93 +213,85 @@ def push_command(ctx: click.Context) -> int:
     """
     from agentsync.commands import sync as command
 
-    return command.run_push(_directory(ctx))
+    return command.run_push()
 
 
 @cli.command(name="pull")
-@click.pass_context
-def pull_command(ctx: click.Context) -> int:
+def pull_command() -> int:
     """Fetch remote changes; update files without local edits, record conflicts for the others.
 
     Git fields (status) are never taken from the remote. Exit 1 if there are conflicts.
     """
     from agentsync.commands import sync as command
 
-    return command.run_pull(_directory(ctx))
+    return command.run_pull()
 
 
 @cli.command(name="fetch")
-@click.pass_context
-def fetch_command(ctx: click.Context) -> int:
+def fetch_command() -> int:
     """Download remote changes into the mirror without touching files."""
     from agentsync.commands import sync as command
 
-    return command.run_fetch(_directory(ctx))
+    return command.run_fetch()
 
 
 @cli.command(name="sync")
-@click.pass_context
-def sync_command(ctx: click.Context) -> int:
+def sync_command() -> int:
     """Pull, then push."""
     from agentsync.commands import sync as command
 
-    return command.run_sync(_directory(ctx))
+    return command.run_sync()
 
 
 @cli.command(name="lock")
 @click.argument("artifact_id", metavar="ID")
 @click.option("--ttl", default="2h", show_default=True, help="How long the lease lasts (90s, 30m, 2h, 1d).")
-@click.pass_context
-def lock_command(ctx: click.Context, artifact_id: str, ttl: str) -> int:
+def lock_command(artifact_id: str, ttl: str) -> int:
     """Take (or renew) a lease on an artifact: others' pushes of it wait until it ends. Exit 1 if held."""
     from agentsync.commands import sync as command
 
-    return command.run_lock(_directory(ctx), artifact_id, ttl)
+    return command.run_lock(artifact_id, ttl)
 
 
 @cli.command(name="unlock")
 @click.argument("artifact_id", metavar="ID")
 @click.option("--force", is_flag=True, help="Break someone else's lock (recorded on the remote).")
-@click.pass_context
-def unlock_command(ctx: click.Context, artifact_id: str, force: bool) -> int:
+def unlock_command(artifact_id: str, force: bool) -> int:
     """Release your lease on an artifact."""
     from agentsync.commands import sync as command
 
-    return command.run_unlock(_directory(ctx), artifact_id, force)
+    return command.run_unlock(artifact_id, force)
 
 
 @cli.command(name="locks")
 @click.option("--json", "as_json", is_flag=True, help="Print the locks as JSON.")
-@click.pass_context
-def locks_command(ctx: click.Context, as_json: bool) -> int:
+def locks_command(as_json: bool) -> int:
     """List the project's current locks."""
     from agentsync.commands import sync as command
 
-    return command.run_locks(_directory(ctx), as_json=as_json)
+    return command.run_locks(as_json=as_json)
 
 
 @cli.command(name="log")
 @click.argument("artifact_id", metavar="ID")
 @click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(1, 1000), help="Most versions.")
 @click.option("--json", "as_json", is_flag=True, help="Print the history as JSON (without contents).")
-@click.pass_context
-def log_command(ctx: click.Context, artifact_id: str, limit: int, as_json: bool) -> int:
+def log_command(artifact_id: str, limit: int, as_json: bool) -> int:
     """Show an artifact's history on the remote: version, time, author."""
     from agentsync.commands import sync as command
 
-    return command.run_log(_directory(ctx), artifact_id, limit, as_json=as_json)
+    return command.run_log(artifact_id, limit, as_json=as_json)
 
 
 @cli.command(name="diff")
 @click.argument("key", metavar="ID")
 @click.option("--json", "as_json", is_flag=True, help="Print the texts as JSON.")
-@click.pass_context
-def diff_command(ctx: click.Context, key: str, as_json: bool) -> int:
+def diff_command(key: str, as_json: bool) -> int:
     """Show base, local and remote side by side for a conflict; else the work tree against the
     remote's current version. Exit 1 if they differ."""
     from agentsync.commands import sync as command
 
-    return command.run_diff(_directory(ctx), key, as_json=as_json)
+    return command.run_diff(key, as_json=as_json)
 
 
 @cli.command(name="watch")
@@ -341,10 +310,7 @@ def diff_command(ctx: click.Context, key: str, as_json: bool) -> int:
 @click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors (everything goes to the log).")
 @click.option("--detach", is_flag=True, help="Run in the background; `agentsync watch --stop` stops it.")
 @click.option("--stop", is_flag=True, help="Stop the repository's watcher and wait until it has.")
-@click.pass_context
-def watch_command(
-    ctx: click.Context, push: bool | None, poll_interval: float | None, quiet: bool, detach: bool, stop: bool
-) -> int:
+def watch_command(push: bool | None, poll_interval: float | None, quiet: bool, detach: bool, stop: bool) -> int:
     """Mirror every save; pull the remote's changes as they come (at once over PostgreSQL), and with
     --push send local ones. One line per event; Ctrl-C or SIGTERM stops it cleanly."""
     from agentsync.commands import watch as command
@@ -353,22 +319,21 @@ def watch_command(
     if stop:
         if detach or push is not None or poll_interval is not None:
             raise UsageError("--stop takes no other option")
-        return command.run_stop(_directory(ctx))
+        return command.run_stop()
     if detach:
-        return command.run_detach(_directory(ctx), push=push, poll_interval=poll_interval)
-    return command.run(_directory(ctx), push=push, poll_interval=poll_interval, quiet=quiet)
+        return command.run_detach(push=push, poll_interval=poll_interval)
+    return command.run(push=push, poll_interval=poll_interval, quiet=quiet)
 
 
 @cli.command(name="redact")
 @click.argument("key", metavar="ID")
 @click.option("--dry-run", is_flag=True, help="Only list what would be replaced.")
-@click.pass_context
-def redact_command(ctx: click.Context, key: str, dry_run: bool) -> int:
+def redact_command(key: str, dry_run: bool) -> int:
     """Replace the secrets (and personal data, if scanned) the outbound scan finds in an artifact's file
     with [REDACTED:rule], so that it can be pushed."""
     from agentsync.commands import redact as command
 
-    return command.run(_directory(ctx), key, dry_run=dry_run)
+    return command.run(key, dry_run=dry_run)
 
 
 @cli.command(name="audit")
@@ -376,12 +341,11 @@ def redact_command(ctx: click.Context, key: str, dry_run: bool) -> int:
 @click.option("--since", metavar="WHEN", help="Only changes since a date or time (2026-11-01) or an age (12h, 7d).")
 @click.option("-n", "--limit", default=100, show_default=True, type=click.IntRange(1, 10_000), help="Most entries.")
 @click.option("--json", "as_json", is_flag=True, help="Print the entries as JSON.")
-@click.pass_context
-def audit_command(ctx: click.Context, author: str | None, since: str | None, limit: int, as_json: bool) -> int:
+def audit_command(author: str | None, since: str | None, limit: int, as_json: bool) -> int:
     """Who changed what and when: the remote's append-only history of the project, newest first."""
     from agentsync.commands import audit as command
 
-    return command.run(_directory(ctx), author=author, since=since, limit=limit, as_json=as_json)
+    return command.run(author=author, since=since, limit=limit, as_json=as_json)
 
 
 @cli.command(name="purge")
@@ -389,14 +353,13 @@ def audit_command(ctx: click.Context, author: str | None, since: str | None, lim
 @click.option("--dry-run", is_flag=True, help="Only show what would be done.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.pass_context
-def purge_command(ctx: click.Context, author: str, dry_run: bool, yes: bool, as_json: bool) -> int:
+def purge_command(author: str, dry_run: bool, yes: bool, as_json: bool) -> int:
     """Erase a person's data from the project on the remote (needs the service role): their old
     versions' contents go, and their name is replaced wherever an artifact must remain. Shows what
     it will do first."""
     from agentsync.commands import purge as command
 
-    return command.run(_directory(ctx), author, dry_run=dry_run, yes=yes, as_json=as_json)
+    return command.run(author, dry_run=dry_run, yes=yes, as_json=as_json)
 
 
 @cli.group(name="clients", invoke_without_command=True)
@@ -408,50 +371,46 @@ def clients_command(ctx: click.Context, as_json: bool) -> int | None:
         return None
     from agentsync.commands import clients as command
 
-    return command.run_list(_directory(ctx), as_json=as_json)
+    return command.run_list(as_json=as_json)
 
 
 @clients_command.command(name="remove")
 @click.argument("client", metavar="ID")
-@click.pass_context
-def clients_remove(ctx: click.Context, client: str) -> int:
+def clients_remove(client: str) -> int:
     """Retire a clone that is gone (by its id, or a unique prefix of it)."""
     from agentsync.commands import clients as command
 
-    return command.run_remove(_directory(ctx), client)
+    return command.run_remove(client)
 
 
 @cli.command(name="doctor")
 @click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
-@click.pass_context
-def doctor_command(ctx: click.Context, as_json: bool) -> int:
+def doctor_command(as_json: bool) -> int:
     """Check the config, hooks, mirror, queue, remote (reachable, schema, credentials) and watcher,
     and say what to fix. Exit 1 if anything needs fixing."""
     from agentsync.commands import doctor as command
 
-    return command.run(_directory(ctx), as_json=as_json)
+    return command.run(as_json=as_json)
 
 
 @cli.command(name="stats")
 @click.option("--last", default=200, show_default=True, type=click.IntRange(1, 1000), help="Operations to cover.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-@click.pass_context
-def stats_command(ctx: click.Context, last: int, as_json: bool) -> int:
+def stats_command(last: int, as_json: bool) -> int:
     """How sync behaved here over recent runs: durations, artifacts pushed and pulled, conflicts,
     errors, the queue and the lag."""
     from agentsync.commands import stats as command
 
-    return command.run(_directory(ctx), last=last, as_json=as_json)
+    return command.run(last=last, as_json=as_json)
 
 
 @cli.command(name="conflicts")
 @click.option("--json", "as_json", is_flag=True, help="Print the conflicts as JSON.")
-@click.pass_context
-def conflicts_command(ctx: click.Context, as_json: bool) -> int:
+def conflicts_command(as_json: bool) -> int:
     """List artifacts whose sync conflict waits for you (exit 1 if there are any)."""
     from agentsync.commands import resolve as command
 
-    return command.run_conflicts(_directory(ctx), as_json=as_json)
+    return command.run_conflicts(as_json=as_json)
 
 
 @cli.command(name="resolve")
@@ -460,15 +419,14 @@ def conflicts_command(ctx: click.Context, as_json: bool) -> int:
 @click.option("--theirs", "side", flag_value="theirs", help="Take the remote's version.")
 @click.option("--merged", "side", flag_value="merged", help="Accept the file as you merged it (no markers left).")
 @click.option("--edit", is_flag=True, help="Open $EDITOR on the marked file, then accept it as merged.")
-@click.pass_context
-def resolve_command(ctx: click.Context, key: str, side: str | None, edit: bool) -> int:
+def resolve_command(key: str, side: str | None, edit: bool) -> int:
     """Settle a conflict: take a side, or accept the file once its markers are edited out.
 
     The result is based on the remote's version; if it differs from it, `agentsync push` sends it.
     """
     from agentsync.commands import resolve as command
 
-    return command.run_resolve(_directory(ctx), key, side, edit=edit)
+    return command.run_resolve(key, side, edit=edit)
 
 
 @cli.group()
@@ -493,8 +451,7 @@ def remote_migrate(db_url: str | None) -> int:
 @click.argument("name")
 @click.argument("url")
 @click.option("--default", "make_default", is_flag=True, help="Make push and pull use this remote.")
-@click.pass_context
-def remote_add(ctx: click.Context, name: str, url: str, make_default: bool) -> int:
+def remote_add(name: str, url: str, make_default: bool) -> int:
     """Name a remote in agentsync.yaml: `local`, postgresql://HOST/DB or https://PROJECT.supabase.co.
 
     Passwords and keys never go in the URL: use PGPASSWORD or AGENTSYNC_DATABASE_URL for
@@ -502,62 +459,57 @@ def remote_add(ctx: click.Context, name: str, url: str, make_default: bool) -> i
     """
     from agentsync.commands import remote as command
 
-    return command.run_add(_directory(ctx), name, url, make_default=make_default)
+    return command.run_add(name, url, make_default=make_default)
 
 
 @remote.command(name="use")
 @click.argument("name")
-@click.pass_context
-def remote_use(ctx: click.Context, name: str) -> int:
+def remote_use(name: str) -> int:
     """Make push and pull use the remote NAME (`local` or a name from `agentsync remote show`)."""
     from agentsync.commands import remote as command
 
-    return command.run_use(_directory(ctx), name)
+    return command.run_use(name)
 
 
 @remote.command(name="remove")
 @click.argument("name")
-@click.pass_context
-def remote_remove(ctx: click.Context, name: str) -> int:
+def remote_remove(name: str) -> int:
     """Remove a named remote from agentsync.yaml (if it was in use, push and pull go back to `local`)."""
     from agentsync.commands import remote as command
 
-    return command.run_remove(_directory(ctx), name)
+    return command.run_remove(name)
 
 
 @remote.command(name="show")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-@click.pass_context
-def remote_show(ctx: click.Context, as_json: bool) -> int:
+def remote_show(as_json: bool) -> int:
     """List the remotes, mark the one in use, and say which credential variables are set."""
     from agentsync.commands import remote as command
 
-    return command.run_show(_directory(ctx), as_json=as_json)
+    return command.run_show(as_json=as_json)
 
 
 @remote.command(name="reset")
 @click.option(
     "--drop-queued", is_flag=True, help="Also drop batches waiting in the outbox (their edits stay in the files)."
 )
-@click.pass_context
-def remote_reset(ctx: click.Context, drop_queued: bool) -> int:
+def remote_reset(drop_queued: bool) -> int:
     """Forget this clone's sync state (versions agreed, cursor, conflicts) to start over with another remote.
 
     Files are not touched; the next push sends every artifact as new.
     """
     from agentsync.commands import remote as command
 
-    return command.run_reset(_directory(ctx), drop_queued=drop_queued)
+    return command.run_reset(drop_queued=drop_queued)
 
 
 @cli.command()
 @click.option("--config", "remove_config", is_flag=True, help="Remove agentsync.yaml too.")
-@click.pass_context
-def deinit(ctx: click.Context, remove_config: bool) -> int:
+def deinit(remove_config: bool) -> int:
     """Go back to plain Markdown: remove the hooks (restoring yours) and the mirror. Files stay as they are."""
     from agentsync.commands import deinit as command
 
-    return command.run(_directory(ctx), remove_config=remove_config)
+    return command.run(remove_config=remove_config)
 
 
 def _log_unexpected(exc: BaseException, directory: Path | None) -> Path:

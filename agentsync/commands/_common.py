@@ -14,8 +14,9 @@ from agentsync.config import Config
 from agentsync.errors import AgentsyncError
 
 
-def load_config(directory: Path | None = None) -> Config:
-    return config_module.load(config_module.find_root(directory))
+def load_config() -> Config:
+    """The repository's config, found from the current folder (``cli`` has applied ``-C``)."""
+    return config_module.load(config_module.find_root())
 
 
 def echo_json(value: Any) -> None:
@@ -75,6 +76,6 @@ class ProgressBar:
             self._progress.stop()
 
 
-def find_repository_root(directory: Path | None = None) -> Path:
-    """The agentsync root (agentsync.yaml's folder, else the work tree's top)."""
-    return config_module.find_root(directory)
+def find_repository_root() -> Path:
+    """The agentsync root (agentsync.yaml's folder, else the work tree's top), from the current folder."""
+    return config_module.find_root()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import re
-from pathlib import Path
 
 import click
 
@@ -30,11 +29,11 @@ def since_timestamp(text: str, now: datetime.datetime | None = None) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-def run(directory: Path | None, *, author: str | None, since: str | None, limit: int, as_json: bool) -> int:
+def run(*, author: str | None, since: str | None, limit: int, as_json: bool) -> int:
     from agentsync.commands.sync import remote_for
 
     after = since_timestamp(since) if since else None
-    with remote_for(directory) as (_config, remote):
+    with remote_for() as (_config, remote):
         entries = remote.audit(author, after, limit)
     if as_json:
         echo_json(entries)

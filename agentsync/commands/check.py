@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from agentsync.commands._common import echo_json, load_config
 from agentsync.store import Mirror
 
 
-def run(directory: Path | None, paths: tuple[str, ...], *, staged: bool, as_json: bool) -> int:
+def run(paths: tuple[str, ...], *, staged: bool, as_json: bool) -> int:
     from agentsync import check as checking
     from agentsync.errors import UsageError
 
     if staged and paths:
         raise UsageError("use either --staged or PATH..., not both")
-    config = load_config(directory)
+    config = load_config()
     with Mirror.open(config) as mirror:
         if staged:
             from agentsync.gitcli import GitCommandLine

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from agentsync.commands._common import echo_json
 from agentsync.store import Mirror
 
 
-def run_list(directory: Path | None, *, as_json: bool) -> int:
+def run_list(*, as_json: bool) -> int:
     from agentsync.commands.sync import remote_for
     from agentsync.sync import client_id, register
 
-    with remote_for(directory) as (config, remote), Mirror.open(config) as mirror:
+    with remote_for() as (config, remote), Mirror.open(config) as mirror:
         register(mirror, remote, force=True)  # this clone, as of now
         me = client_id(mirror)
         clients = remote.clients()
@@ -31,12 +29,12 @@ def run_list(directory: Path | None, *, as_json: bool) -> int:
     return 0
 
 
-def run_remove(directory: Path | None, client: str) -> int:
+def run_remove(client: str) -> int:
     """Retire a clone by its id (or a unique prefix of it, as `clients` shows)."""
     from agentsync.commands.sync import remote_for
     from agentsync.errors import NotFoundError, UsageError
 
-    with remote_for(directory) as (_config, remote):
+    with remote_for() as (_config, remote):
         matches = [c["client_id"] for c in remote.clients() if c["client_id"].startswith(client)]
         if not matches:
             raise NotFoundError(f"no clone {client!r} in this project; `agentsync clients` lists them")

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import click
 
 from agentsync.commands._common import find_repository_root
 
 
-def run(directory: Path | None, *, remove_config: bool) -> int:
+def run(*, remove_config: bool) -> int:
     from agentsync import hooks
     from agentsync.config import CONFIG_NAME, STATE_DIR
     from agentsync.errors import AgentsyncError
 
-    root = find_repository_root(directory)
+    root = find_repository_root()
     try:
         changes = hooks.uninstall(root)
     except AgentsyncError as exc:  # not a git repository: there are no hooks to remove

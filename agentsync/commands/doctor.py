@@ -31,10 +31,10 @@ class Check:
         return {"check": self.name, "ok": self.ok, "detail": self.detail, "fix": self.fix}
 
 
-def run(directory: Path | None, *, as_json: bool) -> int:
+def run(*, as_json: bool) -> int:
     checks: list[Check] = []
     add = checks.append
-    config = _config(directory, add)
+    config = _config(add)
     if config is not None:
         _hooks(config.root, add)
         _mirror_and_queue(config, add)
@@ -51,12 +51,12 @@ def run(directory: Path | None, *, as_json: bool) -> int:
     return 0 if all(c.ok for c in checks) else 1
 
 
-def _config(directory: Path | None, add: Callable[[Check], None]) -> Config | None:
+def _config(add: Callable[[Check], None]) -> Config | None:
     from agentsync import config as config_module
     from agentsync.errors import AgentsyncError
 
     try:
-        config = config_module.load(config_module.find_root(directory))
+        config = config_module.load(config_module.find_root())
     except AgentsyncError as exc:
         add(Check("config", False, str(exc), "fix agentsync.yaml as the message says, or run `agentsync init`"))
         return None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import click
 
@@ -11,8 +10,8 @@ from agentsync.commands._common import find_repository_root
 from agentsync.gitrepo import hooks_folder
 
 
-def run_install(directory: Path | None) -> int:
-    root = find_repository_root(directory)
+def run_install() -> int:
+    root = find_repository_root()
     for change in hooks.install(root):
         detail = f" ({change.detail})" if change.detail else ""
         click.echo(f"{change.name}: {change.action}{detail}")
@@ -20,8 +19,8 @@ def run_install(directory: Path | None) -> int:
     return 0
 
 
-def run_uninstall(directory: Path | None) -> int:
-    root = find_repository_root(directory)
+def run_uninstall() -> int:
+    root = find_repository_root()
     changes = hooks.uninstall(root)
     for change in changes:
         detail = f" ({change.detail})" if change.detail else ""
@@ -31,8 +30,8 @@ def run_uninstall(directory: Path | None) -> int:
     return 0
 
 
-def run_status(directory: Path | None) -> int:
-    root = find_repository_root(directory)
+def run_status() -> int:
+    root = find_repository_root()
     states = hooks.status(root)
     click.echo(f"hooks folder: {hooks_folder(root)}")
     for state in states:

@@ -14,8 +14,8 @@ from agentsync.scanner import scan
 from agentsync.store import Mirror, ensure_state_dir
 
 
-def run(directory: Path | None, *, progress: bool | None = None) -> int:
-    root = _root_for_init(directory)
+def run(*, progress: bool | None = None) -> int:
+    root = _root_for_init()
     path = root / config_module.CONFIG_NAME
     if path.exists():
         click.echo(f"{path.name} exists; keeping it")
@@ -63,8 +63,8 @@ def _hooks_missing(root: Path) -> bool:
         return False
 
 
-def _root_for_init(directory: Path | None) -> Path:
-    start = (directory or Path.cwd()).resolve()
+def _root_for_init() -> Path:
+    start = Path.cwd().resolve()
     for folder in (start, *start.parents):
         if (folder / config_module.CONFIG_NAME).is_file() or (folder / ".git").exists():
             return folder

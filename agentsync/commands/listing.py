@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from agentsync.commands._common import echo_json, load_config
@@ -20,8 +18,8 @@ def _table(rows: list[ArtifactRow]) -> None:
         click.echo(f"{r.id:<{width_id}}  {r.type:<{width_type}}  {r.status or '-':<{width_status}}  {r.title}")
 
 
-def run_ls(directory: Path | None, *, type_name: str | None, status: str | None, as_json: bool) -> int:
-    config = load_config(directory)
+def run_ls(*, type_name: str | None, status: str | None, as_json: bool) -> int:
+    config = load_config()
     if type_name:
         config.type_named(type_name)
     with Mirror.open(config, readonly=True) as mirror:
@@ -33,8 +31,8 @@ def run_ls(directory: Path | None, *, type_name: str | None, status: str | None,
     return 0
 
 
-def run_show(directory: Path | None, key: str, *, as_json: bool) -> int:
-    config = load_config(directory)
+def run_show(key: str, *, as_json: bool) -> int:
+    config = load_config()
     with Mirror.open(config, readonly=True) as mirror:
         row = mirror.find(key)
         fields = mirror.fields(row.id)

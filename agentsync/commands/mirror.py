@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from agentsync.commands._common import ProgressBar, load_config, report_problems, want_progress
@@ -24,10 +22,10 @@ def summarize(report: ScanReport, total: int) -> str:
     return line
 
 
-def run(directory: Path | None, *, quiet: bool, verbose: bool) -> int:
+def run(*, quiet: bool, verbose: bool) -> int:
     from agentsync.gitmirror import full_scan
 
-    config = load_config(directory)
+    config = load_config()
     bar = ProgressBar("mirroring", enabled=want_progress() and not quiet)
     try:
         with Mirror.open(config) as mirror:

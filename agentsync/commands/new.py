@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from agentsync.commands._common import load_config, report_problems
@@ -11,8 +9,8 @@ from agentsync.newartifact import create
 from agentsync.store import Mirror
 
 
-def run(directory: Path | None, type_name: str, title: str) -> int:
-    config = load_config(directory)
+def run(type_name: str, title: str) -> int:
+    config = load_config()
     with Mirror.open(config) as mirror:
         artifact_id, path, report = create(mirror, type_name, title)
     report_problems(report.problems)

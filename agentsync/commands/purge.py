@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
@@ -19,12 +18,12 @@ _LINES = [
 ]
 
 
-def run(directory: Path | None, author: str, *, dry_run: bool, yes: bool, as_json: bool) -> int:
+def run(author: str, *, dry_run: bool, yes: bool, as_json: bool) -> int:
     """Show what a purge does (a dry run on the remote), then, if confirmed, do it."""
     from agentsync.commands.sync import remote_for
     from agentsync.errors import AgentsyncError
 
-    with remote_for(directory) as (_config, remote):
+    with remote_for() as (_config, remote):
         preview = remote.purge(author, True)
         if dry_run or not any(preview[key] for key, _ in _LINES):
             _show(preview, as_json)

@@ -3,19 +3,17 @@ scan finds in one artifact's file with ``[REDACTED:rule]``."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from agentsync.commands._common import load_config
 from agentsync.store import Mirror
 
 
-def run(directory: Path | None, key: str, *, dry_run: bool) -> int:
+def run(key: str, *, dry_run: bool) -> int:
     from agentsync.outbound import redact_file
     from agentsync.scanner import scan
 
-    config = load_config(directory)
+    config = load_config()
     with Mirror.open(config) as mirror:
         scan(mirror)
         row = mirror.find(key)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -40,12 +39,12 @@ def run_migrate(db_url: str | None) -> int:
     return 0
 
 
-def _edit_config(directory: Path | None, edit: Callable[[str], str]) -> Config:
+def _edit_config(edit: Callable[[str], str]) -> Config:
     """Apply a text edit to agentsync.yaml, validate the result as a whole, write it atomically."""
     from agentsync import config as config_module
     from agentsync.fsutil import atomic_write
 
-    root = load_config(directory).root
+    root = load_config().root
     path = root / config_module.CONFIG_NAME
     text = path.read_text(encoding="utf-8")
     edited = edit(text)
@@ -56,8 +55,8 @@ def _edit_config(directory: Path | None, edit: Callable[[str], str]) -> Config:
     return config
 
 
-def run_add(directory: Path | None, name: str, url: str, *, make_default: bool) -> int:
-    from agentsync import config_edit
+def run_add(name: str, url: str, *, make_default: bool) -> int:
+    from agentsync.config import edit as config_edit
     from agentsync.config import CONFIG_NAME, REMOTE_NAME, is_remote_url
     from agentsync.errors import ConfigError
     from agentsync.secrets import config_secret, redact
@@ -81,7 +80,7 @@ def run_add(directory: Path | None, name: str, url: str, *, make_default: bool) 
         text = config_edit.set_remote(text, name, url)
         return config_edit.set_top_level(text, "remote", name) if make_default else text
 
-    config = _edit_config(directory, edit)
+    config = _edit_config(edit)
     click.echo(f"remote {name}: {redact(url)}")
     if make_default:
         click.echo(f"push and pull now use {name}")
@@ -90,22 +89,22 @@ def run_add(directory: Path | None, name: str, url: str, *, make_default: bool) 
     return 0
 
 
-def run_use(directory: Path | None, name: str) -> int:
-    from agentsync import config_edit
+def run_use(name: str) -> int:
+    from agentsync.config import edit as config_edit
 
-    config = load_config(directory)
+    config = load_config()
     if name != "local" and name not in config.remotes:
         known = ", ".join(["local", *config.remotes])
         raise UsageError(f"no remote named {name!r}; known: {known} (add one with `agentsync remote add NAME URL`)")
-    _edit_config(directory, lambda text: config_edit.set_top_level(text, "remote", name))
+    _edit_config(lambda text: config_edit.set_top_level(text, "remote", name))
     click.echo(f"push and pull now use {name}")
     return 0
 
 
-def run_remove(directory: Path | None, name: str) -> int:
-    from agentsync import config_edit
+def run_remove(name: str) -> int:
+    from agentsync.config import edit as config_edit
 
-    config = load_config(directory)
+    config = load_config()
     if name not in config.remotes:
         raise UsageError(f"no remote named {name!r} under `remotes` in agentsync.yaml")
     was_default = config.remote == name
@@ -114,18 +113,18 @@ def run_remove(directory: Path | None, name: str) -> int:
         text = config_edit.remove_remote(text, name)
         return config_edit.set_top_level(text, "remote", "local") if was_default else text
 
-    _edit_config(directory, edit)
+    _edit_config(edit)
     click.echo(f"removed remote {name}" + ("; push and pull now use local" if was_default else ""))
     return 0
 
 
-def run_show(directory: Path | None, *, as_json: bool) -> int:
+def run_show(*, as_json: bool) -> int:
     """The remotes, which one push and pull use, and which credentials the environment provides."""
     from agentsync.remotes import DATABASE_URL_VARIABLE, remote_target
     from agentsync.remotes.supabase import ACCESS_TOKEN_VARIABLE, ANON_KEY_VARIABLE, SERVICE_KEY_VARIABLE
     from agentsync.secrets import redact
 
-    config = load_config(directory)
+    config = load_config()
     target = remote_target(config)
     remotes = {"local": "local", **config.remotes}
     if target is not None and target.name is None:
@@ -154,11 +153,11 @@ def run_show(directory: Path | None, *, as_json: bool) -> int:
     return 0
 
 
-def run_reset(directory: Path | None, *, drop_queued: bool) -> int:
+def run_reset(*, drop_queued: bool) -> int:
     from agentsync.store import Mirror
     from agentsync.sync import reset_sync_state
 
-    config = load_config(directory)
+    config = load_config()
     with Mirror.open(config) as mirror:
         dropped = reset_sync_state(mirror, drop_queued=drop_queued)
     click.echo(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
-from pathlib import Path
 
 import click
 
@@ -14,10 +13,10 @@ from agentsync.errors import UsageError
 from agentsync.store import Mirror
 
 
-def run_conflicts(directory: Path | None, *, as_json: bool) -> int:
+def run_conflicts(*, as_json: bool) -> int:
     from agentsync.resolve import conflicts
 
-    with Mirror.open(load_config(directory)) as mirror:
+    with Mirror.open(load_config()) as mirror:
         found = conflicts(mirror)
     if as_json:
         echo_json([c.to_json() for c in found])
@@ -28,7 +27,7 @@ def run_conflicts(directory: Path | None, *, as_json: bool) -> int:
     return 1 if found else 0
 
 
-def run_resolve(directory: Path | None, key: str, side: str | None, *, edit: bool) -> int:
+def run_resolve(key: str, side: str | None, *, edit: bool) -> int:
     from agentsync.resolve import conflict, resolve
 
     chosen = [name for name, on in (("ours", side == "ours"), ("theirs", side == "theirs"), ("edit", edit)) if on]
@@ -36,7 +35,7 @@ def run_resolve(directory: Path | None, key: str, side: str | None, *, edit: boo
         chosen.append("merged")
     if len(chosen) != 1:
         raise UsageError("choose one of --ours, --theirs, --edit, --merged")
-    config = load_config(directory)
+    config = load_config()
     with Mirror.open(config) as mirror:
         if edit:
             path = config.root / conflict(mirror, key).path

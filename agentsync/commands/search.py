@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import sys
-from pathlib import Path
 
 import click
 
@@ -12,8 +11,8 @@ from agentsync.commands._common import echo_json, load_config
 from agentsync.store import Mirror
 
 
-def run_search(directory: Path | None, text: str, *, limit: int, as_json: bool) -> int:
-    config = load_config(directory)
+def run_search(text: str, *, limit: int, as_json: bool) -> int:
+    config = load_config()
     with Mirror.open(config, readonly=True) as mirror:
         hits = mirror.search(text, limit)
     if as_json:
@@ -25,8 +24,8 @@ def run_search(directory: Path | None, text: str, *, limit: int, as_json: bool) 
     return 0 if hits or as_json else 1
 
 
-def run_query(directory: Path | None, sql: str, *, output: str) -> int:
-    config = load_config(directory)
+def run_query(sql: str, *, output: str) -> int:
+    config = load_config()
     with Mirror.open(config, readonly=True) as mirror:
         columns, rows = mirror.query(sql)
     if output == "json":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
@@ -65,10 +64,10 @@ def _lag(config: Config, cursor: int) -> int | None:
         return None
 
 
-def run(directory: Path | None, *, last: int, as_json: bool) -> int:
+def run(*, last: int, as_json: bool) -> int:
     from agentsync.watcher import watcher_state
 
-    config = load_config(directory)
+    config = load_config()
     with Mirror.open(config) as mirror:
         figures = collect(mirror, last)
     figures["lag"] = _lag(config, figures["cursor"])

@@ -3,7 +3,6 @@ stands with the remote."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
@@ -23,12 +22,12 @@ def _show(value: object) -> str:
     return "(none)" if value is None else str(value)
 
 
-def run(directory: Path | None, *, as_json: bool) -> int:
+def run(*, as_json: bool) -> int:
     from agentsync.gitfields import differences, refresh_heads
     from agentsync.gitmirror import full_scan
     from agentsync.gitrepo import GitRepo
 
-    config = load_config(directory)
+    config = load_config()
     repo = GitRepo(config.root)
     with Mirror.open(config) as mirror:
         full_scan(mirror)  # stat first: only edited files are read

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from agentsync.sync import PullReport
 
 
-def run_push(directory: Path | None) -> int:
+def run_push() -> int:
     """Push; changes the remote has moved past are merged at once (as `pull` would) and the clean
     merges pushed again, so one command settles what it can and names what it cannot."""
     from agentsync.diskfull import PushNotRecorded
@@ -26,7 +26,7 @@ def run_push(directory: Path | None) -> int:
     from agentsync.sync import push_merging
 
     try:
-        with remote_for(directory) as (config, remote), Mirror.open(config) as mirror:
+        with remote_for() as (config, remote), Mirror.open(config) as mirror:
             report, merge = push_merging(mirror, remote, user_identity(config.root))
     except PushNotRecorded as exc:  # the push succeeded: exit 0, and say why this clone lags
         warn(f"warning: {exc}")
@@ -57,12 +57,12 @@ def run_push(directory: Path | None) -> int:
     return 0 if report.ok and (merge is None or merge.ok) else 1
 
 
-def run_pull(directory: Path | None) -> int:
+def run_pull() -> int:
     from agentsync.sync import pull
 
     bar = ProgressBar("pulling", enabled=want_progress(), threshold=2000)
     try:
-        with remote_for(directory) as (config, remote), Mirror.open(config) as mirror:
+        with remote_for() as (config, remote), Mirror.open(config) as mirror:
             report = pull(mirror, remote, bar)
     finally:
         bar.close()
@@ -110,29 +110,29 @@ def _report_pull(report: PullReport, state_dir: Path, *, summary: bool) -> None:
 
 
 @contextmanager
-def remote_for(directory: Path | None) -> Iterator[tuple[Config, Remote]]:
+def remote_for() -> Iterator[tuple[Config, Remote]]:
     """The repository's config and its remote, closed afterwards."""
     from agentsync.remotes import opened
 
-    config = load_config(directory)
+    config = load_config()
     with opened(config) as remote:
         yield config, remote
 
 
-def run_fetch(directory: Path | None) -> int:
+def run_fetch() -> int:
     from agentsync.sync import CURSOR_KEY, fetch
 
-    with remote_for(directory) as (config, remote), Mirror.open(config) as mirror:
+    with remote_for() as (config, remote), Mirror.open(config) as mirror:
         count = fetch(mirror, remote)
         cursor = mirror.get_meta(CURSOR_KEY) or "0"
     click.echo(f"fetched {count} change(s); cursor {cursor}")
     return 0
 
 
-def run_sync(directory: Path | None) -> int:
+def run_sync() -> int:
     """Pull, then push: the order that turns most would-be conflicts into fast-forwards."""
-    pulled = run_pull(directory)
-    pushed = run_push(directory)
+    pulled = run_pull()
+    pushed = run_push()
     return max(pulled, pushed)
 
 
@@ -147,11 +147,11 @@ def parse_ttl(text: str) -> int:
     return int(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
 
 
-def run_lock(directory: Path | None, artifact_id: str, ttl: str) -> int:
+def run_lock(artifact_id: str, ttl: str) -> int:
     from agentsync.gitrepo import user_identity
 
     seconds = parse_ttl(ttl)
-    with remote_for(directory) as (config, remote):
+    with remote_for() as (config, remote):
         result = remote.lock(artifact_id, user_identity(config.root), seconds)
     if result.result == "locked":
         click.echo(f"locked {artifact_id} until {result.expires_at}")
@@ -160,10 +160,10 @@ def run_lock(directory: Path | None, artifact_id: str, ttl: str) -> int:
     return 1
 
 
-def run_unlock(directory: Path | None, artifact_id: str, force: bool) -> int:
+def run_unlock(artifact_id: str, force: bool) -> int:
     from agentsync.gitrepo import user_identity
 
-    with remote_for(directory) as (config, remote):
+    with remote_for() as (config, remote):
         result = remote.unlock(artifact_id, user_identity(config.root), force)
     if result.result == "unlocked":
         click.echo(
@@ -177,8 +177,8 @@ def run_unlock(directory: Path | None, artifact_id: str, force: bool) -> int:
     return 1
 
 
-def run_locks(directory: Path | None, *, as_json: bool) -> int:
-    with remote_for(directory) as (_config, remote):
+def run_locks(*, as_json: bool) -> int:
+    with remote_for() as (_config, remote):
         locks = remote.locks()
     if as_json:
         echo_json(locks)
@@ -189,10 +189,10 @@ def run_locks(directory: Path | None, *, as_json: bool) -> int:
     return 0
 
 
-def run_log(directory: Path | None, artifact_id: str, limit: int, *, as_json: bool) -> int:
+def run_log(artifact_id: str, limit: int, *, as_json: bool) -> int:
     from agentsync.errors import NotFoundError
 
-    with remote_for(directory) as (_config, remote):
+    with remote_for() as (_config, remote):
         entries = remote.history(artifact_id, limit)
     if not entries:
         raise NotFoundError(f"the remote has no history for {artifact_id}")
@@ -206,7 +206,7 @@ def run_log(directory: Path | None, artifact_id: str, limit: int, *, as_json: bo
     return 0
 
 
-def run_diff(directory: Path | None, key: str, *, as_json: bool = False) -> int:
+def run_diff(key: str, *, as_json: bool = False) -> int:
     """An artifact with a recorded conflict: base, local and remote side by side. Otherwise the
     work-tree file against the remote's current version (after a fetch). Exit 1 if they differ."""
     import difflib
@@ -215,7 +215,7 @@ def run_diff(directory: Path | None, key: str, *, as_json: bool = False) -> int:
     from agentsync.resolve import conflict
     from agentsync.sync import fetch
 
-    config = load_config(directory)
+    config = load_config()
     with Mirror.open(config) as mirror:
         try:
             recorded = conflict(mirror, key)
@@ -229,7 +229,7 @@ def run_diff(directory: Path | None, key: str, *, as_json: bool = False) -> int:
             else:
                 _side_by_side(recorded.id, sides, f"remote v{recorded.remote_version} by {recorded.remote_author}")
             return 1
-    with remote_for(directory) as (config, remote), Mirror.open(config) as mirror:
+    with remote_for() as (config, remote), Mirror.open(config) as mirror:
         fetch(mirror, remote)
         row = mirror.find(key) if key else None
         artifact_id = row.id if row else key

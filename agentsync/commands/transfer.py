@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 
 
 def run_export(
-    directory: Path | None,
     *,
     to: Path | None,
     bundle: Path | None,
@@ -37,7 +36,7 @@ def run_export(
         raise UsageError("--commit needs a message: -m MESSAGE")
     if message and not commit:
         raise UsageError("-m MESSAGE goes with --commit")
-    config = load_config(directory)
+    config = load_config()
     if commit:
         assert message is not None
         return _export_and_commit(config, message, force=force)
@@ -100,13 +99,13 @@ def _export_and_commit(config: Config, message: str, *, force: bool) -> int:
     return 0
 
 
-def run_import(directory: Path | None, paths: tuple[str, ...], *, bundle: Path | None, force: bool) -> int:
+def run_import(paths: tuple[str, ...], *, bundle: Path | None, force: bool) -> int:
     from agentsync import exporter
     from agentsync.scanner import scan
 
     if bundle is not None and paths:
         raise UsageError("use either PATH... or --bundle FILE, not both")
-    config = load_config(directory)
+    config = load_config()
     with Mirror.open(config) as mirror:
         if bundle is not None:
             result = exporter.import_bundle(mirror, bundle, force=force)

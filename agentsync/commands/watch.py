@@ -23,14 +23,14 @@ START_TIMEOUT = 30.0  # seconds to wait for a detached watcher to say it runs (t
 STOP_TIMEOUT = 15.0
 
 
-def run(directory: Path | None, *, push: bool | None, poll_interval: float | None, quiet: bool) -> int:
+def run(*, push: bool | None, poll_interval: float | None, quiet: bool) -> int:
     """Watch in the foreground until Ctrl-C or SIGTERM; each stops it after the unit in progress."""
     import dataclasses
 
     from agentsync import log
     from agentsync.watcher import Watcher, WatchOptions
 
-    config = load_config(directory)
+    config = load_config()
     options = WatchOptions.from_config(config, push=push)
     if poll_interval is not None:
         options = dataclasses.replace(options, poll_interval=poll_interval)
@@ -61,11 +61,11 @@ def run(directory: Path | None, *, push: bool | None, poll_interval: float | Non
     return 0
 
 
-def run_detach(directory: Path | None, *, push: bool | None, poll_interval: float | None) -> int:
+def run_detach(*, push: bool | None, poll_interval: float | None) -> int:
     """Start a watcher in the background and return once it runs."""
     from agentsync.watcher import watcher_state
 
-    config = load_config(directory)
+    config = load_config()
     state = watcher_state(config)
     if state and state["running"]:
         raise AgentsyncError(f"a watcher already runs for this repository (pid {state['pid']}); "
@@ -106,11 +106,11 @@ def _last_line(path: Path) -> str:
     return lines[-1] if lines else "no output"
 
 
-def run_stop(directory: Path | None) -> int:
+def run_stop() -> int:
     """Stop the repository's watcher (SIGTERM: it finishes the unit in progress) and wait for it."""
     from agentsync.watcher import watcher_state
 
-    config = load_config(directory)
+    config = load_config()
     state = watcher_state(config)
     if not state or not state["running"]:
         click.echo("no watcher is running for this repository")
