@@ -56,8 +56,8 @@ def _edit_config(edit: Callable[[str], str]) -> Config:
 
 
 def run_add(name: str, url: str, *, make_default: bool) -> int:
-    from agentsync.config import edit as config_edit
     from agentsync.config import CONFIG_NAME, REMOTE_NAME, is_remote_url
+    from agentsync.config import edit as config_edit
     from agentsync.errors import ConfigError
     from agentsync.secrets import config_secret, redact
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from agentsync.config_edit import remove_remote, set_remote, set_top_level
+from agentsync.config.edit import remove_remote, set_remote, set_top_level
 from agentsync.errors import ConfigError
 
 CONFIG = """# team settings

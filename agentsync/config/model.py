@@ -1,0 +1,137 @@
+"""The configuration as values: what ``agentsync.yaml`` says once it has been read and checked.
+
+Pure data and the names of the state folder's files; nothing here reads a file or runs Git, so
+every layer above (the mirror, paths, remotes, the watcher) can depend on it cheaply.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agentsync.errors import ConfigError
+
+CONFIG_NAME = "agentsync.yaml"
+STATE_DIR = ".agentsync"
+DB_NAME = "agentsync.db"
+DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
+
+DEFAULT_TYPES: dict[str, tuple[str, str]] = {
+    # type: (folder name, id prefix)
+    "plan": ("plans", "PLAN"),
+    "story": ("stories", "STORY"),
+    "runbook": ("runbooks", "RUNBOOK"),
+    "adr": ("adrs", "ADR"),
+}
+_LOCATIONS = ("", "docs/", ".agent/cache/")
+BUILTIN_STRATEGIES = ("merge", "ours", "theirs", "newest")
+REMOTE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}\Z")
+REMOTE_SCHEMES = ("postgresql://", "postgres://", "https://", "http://")
+
+
+@dataclass(frozen=True)
+class TypeConfig:
+    """One artifact type: the globs that find its files and the prefix of new ids."""
+
+    name: str
+    globs: tuple[str, ...]
+    id_prefix: str
+    template: str | None = None
+
+
+@dataclass(frozen=True)
+class WatchSettings:
+    """How `agentsync watch` paces itself (seconds)."""
+
+    debounce: float = 0.2  # a file is mirrored once it has had no event for this long (editors write in steps)
+    push_delay: float = 0.5  # with auto-push, local changes are pushed once quiet for this long
+    poll_interval: float = 5.0  # the remote's head is checked this often (notifications come at once)
+    notify: bool = True  # listen for the remote's change notifications when it is PostgreSQL
+
+
+@dataclass(frozen=True)
+class ScanSettings:
+    """``outbound_scan``: what the scan of outgoing artifacts looks for (see ``agentsync.outbound``)."""
+
+    personal_data: bool = False  # also emails and phone numbers
+    allow: tuple[str, ...] = ()  # rules never reported
+    allow_values: tuple[str, ...] = ()  # regular expressions: findings whose text matches are allowed
+    patterns: tuple[tuple[str, str], ...] = ()  # (rule name, regular expression) of the team's own
+    # Frontmatter keys whose values are never personal-data findings: the author line that
+    # `agentsync new` writes holds the committer's own identity, which Git has anyway.
+    allow_keys: tuple[str, ...] = ("author",)
+
+
+# key: (lowest, highest, what it is)
+WATCH_LIMITS: dict[str, tuple[float, float, str]] = {
+    "debounce": (0.05, 10.0, "seconds a file must be quiet before it is mirrored"),
+    "push_delay": (0.0, 600.0, "seconds local changes must be quiet before auto-push sends them"),
+    "poll_interval": (0.2, 3600.0, "seconds between checks of the remote's head"),
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    """One repository's validated configuration; ``root`` is the folder holding agentsync.yaml."""
+
+    root: Path
+    types: tuple[TypeConfig, ...]
+    git_fields: tuple[str, ...] = ("status",)
+    allowed_values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    required_fields: tuple[str, ...] = ()
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    remote: str | None = None  # the default remote: `local`, a URL, or a name in `remotes`
+    remotes: dict[str, str] = field(default_factory=dict)  # named remotes: name -> `local` or URL
+    project: str | None = None  # the remote project; default: derived from the folder name
+    pre_push: str = "warn"  # warn | block: what the pre-push hook does about locked or conflicted artifacts
+    strategies: dict[str, str] = field(default_factory=dict)  # artifact type -> how its conflicts resolve
+    auto_push: bool = False  # `agentsync watch` pushes local changes by itself
+    watch: WatchSettings = field(default_factory=WatchSettings)
+    outbound_scan: ScanSettings = field(default_factory=ScanSettings)
+
+    @property
+    def project_name(self) -> str:
+        return self.project or project_name_from(self.root.name)
+
+    @property
+    def path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / STATE_DIR
+
+    @property
+    def db_path(self) -> Path:
+        return self.state_dir / DB_NAME
+
+    def type_named(self, name: str) -> TypeConfig:
+        for type_config in self.types:
+            if type_config.name == name:
+                return type_config
+        known = ", ".join(t.name for t in self.types)
+        raise ConfigError(f"unknown artifact type {name!r}; {CONFIG_NAME} defines: {known}")
+
+
+def project_name_from(text: str) -> str:
+    """A valid project name made from a folder or repository name."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-._") or "project"
+    return name[:100]
+
+
+def default_types() -> tuple[TypeConfig, ...]:
+    """The types a config without ``types`` has: plans, stories, runbooks and ADRs in the usual folders."""
+    return tuple(
+        TypeConfig(name, tuple(f"{where}{folder}/**/*.md" for where in _LOCATIONS), prefix)
+        for name, (folder, prefix) in DEFAULT_TYPES.items()
+    )
+
+
+def is_remote_url(value: Any) -> bool:
+    """Whether ``value`` names a remote by itself: ``local`` or a URL of a kind agentsync speaks."""
+    if not isinstance(value, str):
+        return False
+    scheme, separator, rest = value.partition("://")
+    return value == "local" or (bool(separator and rest.strip()) and f"{scheme}://" in REMOTE_SCHEMES)

@@ -1,0 +1,63 @@
+"""The commented ``agentsync.yaml`` that ``init`` writes: people read and edit this file, so every
+setting is explained where it stands, and no secret has a place in it."""
+
+from __future__ import annotations
+
+from agentsync.config.model import DEFAULT_MAX_FILE_SIZE, TypeConfig, default_types
+
+
+def render_default(types: tuple[TypeConfig, ...] | None = None, project: str | None = None) -> str:
+    """The commented config ``init`` writes (``project`` named, so every clone shares one)."""
+    lines = [
+        "# agentsync configuration. Keep secrets out of this file: keys and tokens are read",
+        "# only from environment variables (SUPABASE_SERVICE_ROLE_KEY, AGENTSYNC_DATABASE_URL, ...).",
+        "version: 1",
+        "",
+        "# Artifact types: the globs (relative to this folder) that find each type's files,",
+        "# and the prefix `agentsync new TYPE` gives fresh ids.",
+        "types:",
+    ]
+    for type_config in types or default_types():
+        lines.append(f"  {type_config.name}:")
+        lines.append(f"    id_prefix: {type_config.id_prefix}")
+        lines.append("    globs:")
+        lines.extend(f"      - {glob}" for glob in type_config.globs)
+    lines += [
+        "",
+        "# Frontmatter keys only Git may change: export and pull never write a value",
+        "# for them that did not come from Git.",
+        "git_fields:",
+        "  - status",
+        "",
+        "# Optional: the values a field may take (checked by `agentsync check`).",
+        "# allowed_values:",
+        "#   status: [DRAFT, PROPOSED, ACCEPTED, IN_PROGRESS, DONE, SUPERSEDED]",
+        "",
+        "# Optional: keys every artifact's frontmatter must have (checked by `agentsync check`).",
+        "# required_fields: [id, title]",
+        "",
+        "# Files larger than this many bytes are reported and not mirrored.",
+        f"max_file_size: {DEFAULT_MAX_FILE_SIZE}",
+        "",
+        "# The shared remote `push` and `pull` use: `local` (a PostgreSQL on this machine that",
+        "# agentsync starts itself: clones here share edits with no set-up), a postgresql:// URL",
+        "# (password in PGPASSWORD or AGENTSYNC_DATABASE_URL), a Supabase https:// URL (keys in",
+        "# SUPABASE_* variables), or a name from `remotes` (see `agentsync remote add`).",
+        "remote: local",
+        "",
+        "# `agentsync watch` mirrors every save; with auto_push it also pushes local changes",
+        "# (`agentsync watch --push` does for one run). Its pacing, in seconds:",
+        "auto_push: false",
+        "# watch: {debounce: 0.2, push_delay: 0.5, poll_interval: 5, notify: true}",
+        "",
+        "# Before anything is pushed (and in `agentsync check`), artifacts are scanned for secrets:",
+        "# keys, tokens, private keys, URLs with passwords. A line marked `agentsync: allow` is let",
+        "# through. personal_data: true adds emails and phone numbers (not in the frontmatter keys",
+        "# of allow_keys: the author line `agentsync new` writes).",
+        "# outbound_scan: {personal_data: false, allow: [], allow_values: [], allow_keys: [author], patterns: {}}",
+        "",
+        "# The project on the remote: every clone of this repository uses this name.",
+        *([f"project: {project}"] if project else ["# project: my-repository"]),
+        "",
+    ]
+    return "\n".join(lines)
