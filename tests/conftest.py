@@ -6,13 +6,14 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from agentsync import config as config_module
 from agentsync.config import Config
+from agentsync.remotes.memory import MemoryRemote, MemoryServer, ShiftedClock
 from agentsync.store import Mirror
 
 
@@ -135,3 +136,20 @@ def make_git_repo(root: Path) -> GitRepo:
 @pytest.fixture
 def git_repo(tmp_path: Path) -> Iterator[GitRepo]:
     yield make_git_repo(tmp_path / "repo")
+
+
+@pytest.fixture
+def memory_server() -> MemoryServer:
+    """One in-memory remote for the test (``agentsync.remotes.memory``): every clone given a remote
+    of it shares it. Its clock is the wall clock moved by ``memory_server.clock.advance(seconds)``."""
+    return MemoryServer("test", clock=ShiftedClock())
+
+
+@pytest.fixture
+def memory_remote(memory_server: MemoryServer) -> Callable[..., MemoryRemote]:
+    """``memory_remote(project="team")``: a remote of that project on the test's ``memory_server``."""
+
+    def remote(project: str = "team") -> MemoryRemote:
+        return memory_server.remote(project)
+
+    return remote
