@@ -209,83 +209,24 @@ def run_log(artifact_id: str, limit: int, *, as_json: bool) -> int:
 def run_diff(key: str, *, as_json: bool = False) -> int:
     """An artifact with a recorded conflict: base, local and remote side by side. Otherwise the
     work-tree file against the remote's current version (after a fetch). Exit 1 if they differ."""
-    import difflib
+    import shutil
 
-    from agentsync.errors import NotFoundError
-    from agentsync.resolve import conflict
-    from agentsync.sync import fetch
+    from agentsync.diffing import ConflictSides, compare, side_by_side, unified_lines
 
-    config = load_config()
-    with Mirror.open(config) as mirror:
-        try:
-            recorded = conflict(mirror, key)
-        except NotFoundError:
-            recorded = None
-        if recorded is not None and recorded.ours is not None:
-            sides = {"base": recorded.base or "", "local": recorded.ours, "remote": recorded.theirs or ""}
-            if as_json:
-                echo_json({"id": recorded.id, "path": recorded.path, "remote_version": recorded.remote_version,
-                           "remote_author": recorded.remote_author, **sides})  # fmt: skip
-            else:
-                _side_by_side(recorded.id, sides, f"remote v{recorded.remote_version} by {recorded.remote_author}")
-            return 1
-    with remote_for() as (config, remote), Mirror.open(config) as mirror:
-        fetch(mirror, remote)
-        row = mirror.find(key) if key else None
-        artifact_id = row.id if row else key
-        theirs = mirror.connection.execute(
-            "SELECT version, author, deleted, content FROM remote_rows WHERE id = ?", (artifact_id,)
-        ).fetchone()
-    if theirs is None:
-        raise NotFoundError(f"the remote has no {artifact_id}")
-    version, author, deleted, remote_content = theirs
-    local_text = (config.root / row.path).read_text(encoding="utf-8") if row else ""
-    remote_text = "" if deleted else remote_content
+    found = compare(load_config(), key)
+    if isinstance(found, ConflictSides):
+        if as_json:
+            echo_json(found.to_json())
+        else:
+            for line in side_by_side(found, shutil.get_terminal_size((120, 24)).columns):
+                click.echo(line)
+        return 1
     if as_json:
-        echo_json({"id": artifact_id, "remote_version": version, "remote_author": author, "local": local_text,
-                   "remote": remote_text, "same": local_text == remote_text})  # fmt: skip
-        return 0 if local_text == remote_text else 1
-    lines = list(difflib.unified_diff(
-        remote_text.splitlines(keepends=True), local_text.splitlines(keepends=True),
-        fromfile=f"remote v{version} by {author}" + (" (deleted)" if deleted else ""),
-        tofile=f"work tree {row.path}" if row else "work tree (no file)",
-    ))  # fmt: skip
+        echo_json(found.to_json())
+        return 0 if found.same else 1
+    lines = unified_lines(found)
     if not lines:
-        click.echo(f"{artifact_id}: the work tree matches the remote's v{version}")
+        click.echo(f"{found.id}: the work tree matches the remote's v{found.remote_version}")
         return 0
     click.echo("".join(lines), nl=not lines[-1].endswith("\n"))
     return 1
-
-
-def _side_by_side(artifact_id: str, sides: dict[str, str], remote_label: str) -> None:
-    """Base, local and remote in three columns, only where local and remote differ."""
-    import shutil
-    from difflib import SequenceMatcher
-
-    width = max((shutil.get_terminal_size((120, 24)).columns - 8) // 3, 20)
-    base, local, remote = (sides[name].splitlines() for name in ("base", "local", "remote"))
-
-    def cell(text: str) -> str:
-        return (text[: width - 1] + "…") if len(text) > width else text.ljust(width)
-
-    click.echo(f"{artifact_id}: base, local and {remote_label}, where local and remote differ")
-    click.echo(f"  {cell('base')} | {cell('local')} | {cell('remote')}")
-    matcher = SequenceMatcher(None, local, remote, autojunk=False)
-    to_base = {
-        block.b + k: block.a + k
-        for block in SequenceMatcher(None, base, local, autojunk=False).get_matching_blocks()
-        for k in range(block.size)
-    }
-    for tag, l1, l2, r1, r2 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        before = max((to_base[i] for i in range(l1) if i in to_base), default=-1)
-        after = min((to_base[i] for i in range(l2, len(local)) if i in to_base), default=len(base))
-        from_base = base[before + 1 : after]  # what the base had where the sides differ
-        rows = max(l2 - l1, r2 - r1, len(from_base), 1)
-        click.echo(f"@@ local lines {l1 + 1}-{l2}, remote lines {r1 + 1}-{r2}")
-        for i in range(rows):
-            left = from_base[i] if i < len(from_base) else ""
-            middle = local[l1 + i] if l1 + i < l2 else ""
-            right = remote[r1 + i] if r1 + i < r2 else ""
-            click.echo(f"  {cell(left)} | {cell(middle)} | {cell(right)}")

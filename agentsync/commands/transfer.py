@@ -62,40 +62,24 @@ def _report_overrides(report: ExportReport) -> None:
 
 
 def _export_and_commit(config: Config, message: str, *, force: bool) -> int:
-    """Export into the work tree, then commit exactly the files written (refused if anything else is staged)."""
-    from agentsync import exporter
-    from agentsync.check import check, work_tree_reader
-    from agentsync.errors import GitError
-    from agentsync.gitfields import refresh_heads
-    from agentsync.gitrepo import GitRepo
+    from agentsync.exportcommit import export_and_commit
 
-    repo = GitRepo(config.root)
-    staged = repo.staged_paths()
-    if staged:
-        listed = ", ".join(staged[:5]) + (f" and {len(staged) - 5} more" if len(staged) > 5 else "")
-        raise GitError(
-            f"other changes are staged ({listed}); commit them or unstage them (`git restore --staged PATH`) "
-            "so that the export commit holds only artifact files"
-        )
-    with Mirror.open(config) as mirror:
-        report = exporter.export_tree(mirror, force=force)
-        _report_overrides(report)
-        report_problems(report.problems)
-        if not report.ok:
-            click.echo("nothing committed: fix the problems above first")
-            return 1
-        if not report.written:
-            click.echo(f"nothing to commit: all {report.unchanged} artifact files match the mirror")
-            return 0
-        checked = check(config, mirror, report.written, work_tree_reader(config.root))
-        for problem in checked.problems:
-            warn(f"error: {problem}")
-        if not checked.ok:
-            click.echo(f"exported {len(report.written)} files but did not commit them: the check failed")
-            return 1
-        commit = repo.commit_paths(report.written, message)
-        refresh_heads(mirror, repo)
-    click.echo(f"committed {commit[:10]}: {len(report.written)} artifact file(s)")
+    done = export_and_commit(config, message, force=force)
+    _report_overrides(done.export)
+    report_problems(done.export.problems)
+    if not done.export.ok:
+        click.echo("nothing committed: fix the problems above first")
+        return 1
+    if not done.export.written:
+        click.echo(f"nothing to commit: all {done.export.unchanged} artifact files match the mirror")
+        return 0
+    assert done.checked is not None
+    for problem in done.checked.problems:
+        warn(f"error: {problem}")
+    if done.commit is None:
+        click.echo(f"exported {len(done.export.written)} files but did not commit them: the check failed")
+        return 1
+    click.echo(f"committed {done.commit[:10]}: {len(done.export.written)} artifact file(s)")
     return 0
 
 
