@@ -18,8 +18,9 @@ from agentsync.config import Config
 from agentsync.errors import AgentsyncError, ArtifactError, DuplicateIdError
 from agentsync.gitfields import artifact_values
 from agentsync.paths import Matcher, relative_to_root
-from agentsync.scanner import FULL_SCAN_KEY, scan
-from agentsync.store import Mirror
+from agentsync.scanner import scan
+from agentsync.store import Mirror, artifacts
+from agentsync.store.meta import MetaKey
 
 # Markers a sync conflict leaves (``<<<<<<< local`` … ``>>>>>>> remote v3 by …``).
 # A bare ``=======`` is not checked: in Markdown it underlines a heading.
@@ -109,7 +110,7 @@ def check(
     (``exists_elsewhere``, default ``read``), so a stale mirror never blocks a commit by mistake.
     A mirror that was never filled is scanned first: uniqueness needs the other artifacts.
     """
-    if mirror is not None and mirror.get_meta(FULL_SCAN_KEY) is None:
+    if mirror is not None and mirror.get_meta(MetaKey.FULL_SCAN_AT) is None:
         scan(mirror)
     matcher = Matcher.from_config(config)
     other = exists_elsewhere or read
@@ -144,11 +145,7 @@ def check(
     checked = set(report.checked)
     for artifact_id, holders in claimed.items():
         clashing = list(holders)
-        rows = (
-            []
-            if mirror is None
-            else mirror.connection.execute("SELECT path, type FROM artifacts WHERE id = ?", (artifact_id,)).fetchall()
-        )
+        rows = [] if mirror is None else artifacts.claimants(mirror.connection, artifact_id)
         for other_path, type_name in rows:
             if other_path in checked:
                 continue

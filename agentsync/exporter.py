@@ -23,7 +23,7 @@ from agentsync.fsutil import atomic_write, atomic_write_many, remove_stale_temps
 from agentsync.gitfields import GitFieldGuard, Override
 from agentsync.paths import Matcher, PathPolicy, artifact_path
 from agentsync.scanner import RACY, ScanReport, scan
-from agentsync.store import Mirror
+from agentsync.store import Mirror, artifacts
 
 BUNDLE_FORMAT = "agentsync-bundle"
 BUNDLE_VERSION = 1
@@ -63,9 +63,7 @@ def _export_tree(mirror: Mirror, force: bool) -> ExportReport:
     pending: list[tuple[Path, bytes, str]] = []
     folders: set[Path] = set()  # every folder an artifact is exported to: a killed export's temp files go
     # Contents are read only for the rows that need writing: most rows are skipped on their stat.
-    rows = mirror.connection.execute(
-        "SELECT pk, path, type, hash, disk_hash, size, mtime_ns FROM artifacts ORDER BY path"
-    ).fetchall()
+    rows = artifacts.export_stats(mirror.connection)
     for pk, path, type_name, digest, disk_digest, size, mtime_ns in rows:
         try:
             source, stat = work.readable(path)  # an unchanged file is only read: any name on disk will do
@@ -85,7 +83,7 @@ def _export_tree(mirror: Mirror, force: bool) -> ExportReport:
                 ArtifactError(path, "changed since it was mirrored; run `agentsync mirror` first, or --force")
             )
             continue
-        content = mirror.connection.execute("SELECT content FROM artifacts WHERE pk = ?", (pk,)).fetchone()[0]
+        content = artifacts.content_of(mirror.connection, pk)
         data = _guarded(guard, path, type_name, content, digest, disk, report)
         if data is None:
             continue
@@ -130,7 +128,7 @@ def export_dir(mirror: Mirror, destination: Path) -> ExportReport:
     work = PathPolicy(mirror.config.root, matcher)
     out = PathPolicy(destination, matcher)
     items: list[tuple[Path, bytes]] = []
-    rows = mirror.connection.execute("SELECT path, type, content, hash, disk_hash FROM artifacts ORDER BY path")
+    rows = artifacts.export_rows(mirror.connection)
     for path, type_name, content, digest, disk_digest in rows:
         try:
             target = out.writable(path)
@@ -164,9 +162,7 @@ def _bundle_lines(mirror: Mirror) -> Iterator[str]:
         "count": count,
     }
     yield json.dumps(header, ensure_ascii=False)
-    columns = ", ".join(_BUNDLE_KEYS)
-    for row in mirror.connection.execute(f"SELECT {columns} FROM artifacts ORDER BY id"):
-        record = dict(zip(_BUNDLE_KEYS, row, strict=False))
+    for record in artifacts.bundle_rows(mirror.connection, _BUNDLE_KEYS):
         record["fields"] = json.loads(record["fields"])
         yield json.dumps(record, ensure_ascii=False)
 

@@ -19,9 +19,10 @@ from agentsync.errors import NOT_SET, AgentsyncError
 from agentsync.gitfield_check import enforce_artifact, verify
 from agentsync.gitrepo import GitReader, GitRepo, blob_oid
 from agentsync.paths import Matcher
-from agentsync.store import Mirror
+from agentsync.store import Mirror, artifacts, heads
+from agentsync.store.heads import HeadRow
+from agentsync.store.meta import MetaKey
 
-HEAD_KEY = "git_head"
 KnownChanges = tuple[str | None, str | None, dict[str, str | None]]
 
 
@@ -47,7 +48,7 @@ def refresh_heads(mirror: Mirror, repo: GitReader, known: KnownChanges | None = 
     that just diffed the range it mirrored passes it on instead of asking Git again.
     """
     head = repo.head_commit()
-    recorded = mirror.get_meta(HEAD_KEY)
+    recorded = mirror.get_meta(MetaKey.GIT_HEAD)
     if recorded == (head or ""):
         return 0
     config = mirror.config
@@ -68,33 +69,23 @@ def refresh_heads(mirror: Mirror, repo: GitReader, known: KnownChanges | None = 
         entries = [(p, oid) for p, oid in repo.blobs_under(head, matcher.roots) if matcher.type_of(p)]
     rows, parsed = _head_rows(mirror, repo, matcher, entries)
     with mirror.transaction() as db:
-        if full:
-            db.execute("DELETE FROM git_heads")
-        db.executemany("DELETE FROM git_heads WHERE path = ?", [(p,) for p in gone])
-        db.executemany("INSERT OR REPLACE INTO git_heads(path, blob, id, fields) VALUES (?,?,?,?)", rows)
-        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (HEAD_KEY, head or ""))
+        heads.replace(db, head or "", rows, gone, full=full)
     return parsed
 
 
 def _head_rows(
     mirror: Mirror, repo: GitReader, matcher: Matcher, entries: list[tuple[str, str]]
-) -> tuple[list[tuple[str, str, str | None, str]], int]:
+) -> tuple[list[HeadRow], int]:
     """git_heads rows for (path, blob id) entries. A work-tree file with HEAD's exact bytes already
     has its values in the mirror, so only blobs that differ from the work tree are read and parsed."""
     git_fields = mirror.config.git_fields
-    db = mirror.connection
     oids = dict(entries)
     same: dict[str, tuple[str, str, str | None]] = {}
-    select = "SELECT path, id, fields, status, content FROM artifacts WHERE hash = disk_hash"
-    candidates: Iterable[tuple[str, str, str, str | None, str]]
-    if len(oids) > 200:
-        candidates = db.execute(select)
-    else:
-        candidates = (row for path in oids for row in db.execute(f"{select} AND path = ?", (path,)))
+    candidates = artifacts.in_step(mirror.connection, None if len(oids) > 200 else list(oids))
     for path, artifact_id, fields_json, status, content in candidates:
         if path in oids and blob_oid(content.encode("utf-8")) == oids[path]:
             same[path] = (artifact_id, fields_json, status)
-    rows: list[tuple[str, str, str | None, str]] = []
+    rows: list[HeadRow] = []
     parsed = 0
     for path, oid in entries:
         if path in same:
@@ -105,19 +96,17 @@ def _head_rows(
             try:
                 artifact = parse_bytes(path, repo.read_blob(oid), matcher.type_of(path) or "")
             except AgentsyncError:
-                rows.append((path, oid, None, "{}"))
+                rows.append(HeadRow(path, oid, None, "{}"))
                 continue
             artifact_id, values = artifact.id, artifact_values(artifact, git_fields)
-        rows.append((path, oid, artifact_id, json.dumps(values, ensure_ascii=False)))
+        rows.append(HeadRow(path, oid, artifact_id, json.dumps(values, ensure_ascii=False)))
     return rows, parsed
 
 
 def head_values(mirror: Mirror, artifact_id: str, path: str) -> dict[str, Any] | None:
     """Git-field values at HEAD for an artifact (by path, else by id after a rename), or None if not at HEAD."""
-    row = mirror.connection.execute("SELECT fields FROM git_heads WHERE path = ?", (path,)).fetchone()
-    if row is None:
-        row = mirror.connection.execute("SELECT fields FROM git_heads WHERE id = ?", (artifact_id,)).fetchone()
-    return None if row is None else dict(json.loads(row[0]))
+    found = heads.fields_at(mirror.connection, artifact_id, path)
+    return None if found is None else dict(json.loads(found))
 
 
 @dataclass(frozen=True)
@@ -167,11 +156,11 @@ class GitFieldGuard:
         common ancestor of a clone's file and the remote's, before they ever synced."""
         if not self._heads_ready() or self._repo is None:
             return None
-        row = self.mirror.connection.execute("SELECT blob FROM git_heads WHERE path = ?", (path,)).fetchone()
-        if row is None:
+        blob = heads.blob_at(self.mirror.connection, path)
+        if blob is None:
             return None
         try:
-            return self._repo.read_blob(row[0]).decode("utf-8", errors="surrogateescape")
+            return self._repo.read_blob(blob).decode("utf-8", errors="surrogateescape")
         except (AgentsyncError, KeyError, ValueError):
             return None
 
@@ -244,12 +233,11 @@ def differences(mirror: Mirror) -> list[FieldDifference]:
     """Git fields that differ between the work tree (as mirrored) and HEAD (call ``refresh_heads`` first)."""
     git_fields = mirror.config.git_fields
     db = mirror.connection
-    heads_by_path = {path: (artifact_id, json.loads(f)) for path, artifact_id, f in db.execute(
-        "SELECT path, id, fields FROM git_heads")}  # fmt: skip
+    heads_by_path = {row.path: (row.id, json.loads(row.fields)) for row in heads.all_rows(db)}
     heads_by_id = {artifact_id: (path, values) for path, (artifact_id, values) in heads_by_path.items() if artifact_id}
     found: list[FieldDifference] = []
     seen_ids: set[str] = set()
-    for artifact_id, path, fields_json, status in db.execute("SELECT id, path, fields, status FROM artifacts"):
+    for artifact_id, path, fields_json, status in artifacts.field_sources(db):
         seen_ids.add(artifact_id)
         here = values_of(json.loads(fields_json), status, git_fields)
         at_head = heads_by_path.get(path)

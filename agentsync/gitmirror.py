@@ -12,11 +12,13 @@ from pathlib import Path
 
 from agentsync.config import Config
 from agentsync.gitcli import GitCommandLine
-from agentsync.gitfields import HEAD_KEY, refresh_heads
+from agentsync.gitfields import refresh_heads
 from agentsync.gitrepo import GitReader
+from agentsync.parsing import Progress
 from agentsync.paths import Matcher
-from agentsync.scanner import FULL_SCAN_KEY, Progress, ScanReport, scan
-from agentsync.store import Mirror
+from agentsync.scanner import ScanReport, scan
+from agentsync.store import Mirror, heads
+from agentsync.store.meta import MetaKey
 
 REPAIR_MARK = "needs-rescan"
 
@@ -44,7 +46,7 @@ def mark_for_repair(config: Config, reason: str) -> None:
 def forget_heads(mirror: Mirror) -> None:
     """Make the next ``refresh_heads`` rebuild HEAD's git-field values from scratch."""
     with mirror.transaction() as db:
-        db.execute("DELETE FROM meta WHERE key = ?", (HEAD_KEY,))
+        heads.forget(db)
 
 
 def full_scan(mirror: Mirror, progress: Progress | None = None) -> ScanReport:
@@ -65,7 +67,7 @@ def mirror_range(config: Config, old: str | None, new: str | None, repo: GitRead
     matcher = Matcher.from_config(config)
     report = GitMirrorReport()
     with Mirror.open(config) as mirror:
-        if repair_mark(config).exists() or mirror.get_meta(FULL_SCAN_KEY) is None:
+        if repair_mark(config).exists() or mirror.get_meta(MetaKey.FULL_SCAN_AT) is None:
             report.full = True
             report.scan = full_scan(mirror)
             refresh_heads(mirror, repo)

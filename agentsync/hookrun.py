@@ -150,7 +150,7 @@ def pre_push(config: Config, args: list[str]) -> int:
     from agentsync.gitrepo import user_identity
     from agentsync.remotes import opened
     from agentsync.remotes.retry import HOOK_RETRY
-    from agentsync.store import Mirror
+    from agentsync.store import Mirror, artifacts
     from agentsync.sync import push
 
     try:
@@ -162,7 +162,7 @@ def pre_push(config: Config, args: list[str]) -> int:
         ):
             report = push(mirror, remote, user_identity(config.root))
             waiting = dict(mirror.connection.execute("SELECT id, message FROM conflicts"))
-            paths = dict(mirror.connection.execute("SELECT id, path FROM artifacts"))
+            paths = artifacts.paths_by_id(mirror.connection)
     except synclock.SyncBusy as exc:
         _say(f"pre-push: artifacts not synced now: {exc}; they are sent by that sync or the next push")
         return 0

@@ -8,6 +8,7 @@ import json
 from agentsync.artifact import content_hash
 from agentsync.gitfields import refresh_heads
 from agentsync.gitrepo import GitRepo as Git
+from agentsync.store.meta import MetaKey
 from tests.conftest import GitRepo, artifact
 from tests.test_cli import run
 
@@ -106,7 +107,7 @@ def test_export_commit(git_repo: GitRepo) -> None:
     assert "New body." in shown and "status: draft" in shown
     with git_repo.mirror() as mirror:
         refresh_heads(mirror, Git(git_repo.root))
-        assert mirror.get_meta("git_head") == git_repo.head()
+        assert mirror.get_meta(MetaKey.GIT_HEAD) == git_repo.head()
     code, out, _ = run(git_repo, "export", "--commit", "-m", "again")
     assert code == 0 and "nothing to commit" in out
     code, _, _ = run(git_repo, "export", "--commit")

@@ -16,6 +16,7 @@ from agentsync.gitmirror import repair_mark
 from agentsync.gitrepo import GitRepo as Git
 from agentsync.scanner import scan
 from agentsync.store import Mirror
+from agentsync.store.meta import MetaKey
 from tests.conftest import GitRepo, artifact, git_environment
 
 
@@ -78,7 +79,7 @@ def test_commit_mirrors_what_it_changed(hooked: GitRepo) -> None:
     assert set(ids(hooked)) == {"S-1", "S-3", "P-1", "OPS-7"}
     with hooked.mirror() as mirror:
         assert mirror.get("S-1").status == "active"  # type: ignore[union-attr]
-        assert mirror.get_meta("git_head") == hooked.head()
+        assert mirror.get_meta(MetaKey.GIT_HEAD) == hooked.head()
     assert_mirror_equals_full_rescan(hooked)
 
 

@@ -15,6 +15,7 @@ from agentsync import hooks
 from agentsync.errors import HookError
 from agentsync.fsutil import TEMP_GITIGNORE
 from agentsync.scanner import scan
+from agentsync.store.meta import MetaKey
 from tests.conftest import GitRepo, artifact, git_environment, make_git_repo
 
 FOREIGN = (
@@ -167,7 +168,7 @@ def test_linked_worktree(git_repo: GitRepo, tmp_path: Path) -> None:
     worktree.commit_all("in the worktree")
     with worktree.mirror() as mirror:
         assert mirror.get("S-1").status == "in worktree"  # type: ignore[union-attr]
-        assert mirror.get_meta("git_head") == worktree.head()
+        assert mirror.get_meta(MetaKey.GIT_HEAD) == worktree.head()
     assert not (git_repo.root / ".agentsync").exists()  # the main work tree's mirror was not touched
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from agentsync import scanner
+from agentsync import parsing, scanner
 from agentsync.errors import ArtifactError, DuplicateIdError
 from agentsync.paths import FoundFile
 from agentsync.scanner import scan
@@ -52,13 +52,13 @@ def test_rescan_reads_only_changed_files(repo: Repo, monkeypatch: pytest.MonkeyP
     with repo.mirror() as mirror:
         scan(mirror)
         read: list[str] = []
-        original = scanner._read
+        original = parsing._read
 
         def counting_read(found: FoundFile, limit: int) -> bytes:
             read.append(found.path)
             return original(found, limit)
 
-        monkeypatch.setattr(scanner, "_read", counting_read)
+        monkeypatch.setattr(parsing, "_read", counting_read)
         report = scan(mirror)
         assert read == [] and report.unchanged == 5 and not report.changed
         repo.write("plans/p2.md", artifact("P-2", title="Changed", body="gamma\n"))
@@ -236,14 +236,14 @@ def test_an_interrupted_bulk_scan_stops_its_workers_and_keeps_nothing(
     repo: Repo, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
     """Ctrl-C during `agentsync init`, while parsing or while inserting: nothing half-mirrored, no worker left."""
-    count = scanner.PARALLEL_THRESHOLD + 600
+    count = parsing.PARALLEL_THRESHOLD + 600
     for n in range(count):
         repo.write(f"plans/p{n}.md", artifact(f"P-{n}", body=f"word{n}\n"))
     workers: list[multiprocessing.process.BaseProcess] = []
     rows_built = [0]
 
     def interrupt_after_a_few_batches(files_done: int) -> None:
-        if files_done >= 3 * scanner.FIRST_BATCH:
+        if files_done >= 3 * parsing.FIRST_BATCH:
             workers.extend(multiprocessing.active_children())
             raise KeyboardInterrupt
 
@@ -285,14 +285,14 @@ def test_racy_file_is_reread(repo: Repo) -> None:
 
 
 def test_bulk_scan_uses_workers_and_keeps_index_consistent(repo: Repo) -> None:
-    for n in range(scanner.PARALLEL_THRESHOLD + 10):
+    for n in range(parsing.PARALLEL_THRESHOLD + 10):
         repo.write(f"plans/p{n}.md", artifact(f"P-{n}", body=f"word{n}\n"))
     repo.write("plans/dup.md", artifact("P-5"))
     repo.write("plans/bad.md", "---\n[\n---\n")
     with repo.mirror() as mirror:
         report = scan(mirror)
         assert {type(p) for p in report.problems} == {DuplicateIdError, ArtifactError}
-        assert mirror.count() == scanner.PARALLEL_THRESHOLD + 9
+        assert mirror.count() == parsing.PARALLEL_THRESHOLD + 9
         assert (
             mirror.connection.execute("INSERT INTO artifacts_fts(artifacts_fts, rank) VALUES ('integrity-check', 1)")
             is not None

@@ -1,7 +1,8 @@
-"""Every key of the mirror's ``meta`` table, in one place: a typo becomes an error, not a new key."""
+"""The mirror's ``meta`` table, and every key of it in one place: a typo becomes an error, not a new key."""
 
 from __future__ import annotations
 
+import sqlite3
 from enum import Enum
 
 
@@ -24,3 +25,24 @@ class MetaKey(str, Enum):
 
 
 INDEX_DEFERRED_VALUE = "deferred"
+
+
+def get(db: sqlite3.Connection, key: MetaKey) -> str | None:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def put(db: sqlite3.Connection, key: MetaKey, value: str) -> None:
+    db.execute(
+        "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value)
+    )
+
+
+def put_if_absent(db: sqlite3.Connection, key: MetaKey, value: str) -> None:
+    """Set ``key`` unless it is set already (a concurrent first writer wins)."""
+    db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+
+def delete(db: sqlite3.Connection, *keys: MetaKey) -> None:
+    for key in keys:
+        db.execute("DELETE FROM meta WHERE key = ?", (key,))

@@ -8,65 +8,23 @@ from __future__ import annotations
 
 import errno
 import json
-import re
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from agentsync.config import Config
 from agentsync.errors import AgentsyncError, MirrorError, NotFoundError
-from agentsync.store import schema
+from agentsync.store import artifacts, meta, schema
+from agentsync.store.artifacts import ArtifactRow, ProblemRow, SearchHit
 from agentsync.store.meta import INDEX_DEFERRED_VALUE, MetaKey
+from agentsync.store.query import IN_BATCH, select_in
+
+__all__ = ["IN_BATCH", "ArtifactRow", "Mirror", "SearchHit", "cannot_use", "ensure_state_dir", "select_in"]
 
 BUSY_TIMEOUT_MS = 15_000
 CACHE_KIB = 65536  # SQLite's page cache per connection
 FILL_CACHE_KIB = 4096  # while a new mirror is filled (see ``Mirror.open``)
-IN_BATCH = 500  # values per `IN (…)` query: well within SQLite's variable limit, each an index lookup
-_ROW_COLUMNS = "id, path, type, title, status, version, layout, hash, size"
-
-
-def select_in(db: sqlite3.Connection, select: str, column: str, values: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
-    """The rows of ``select`` (a query without WHERE) whose ``column`` is in ``values``, through
-    its index, a batch of values per query: never a pass over the whole table."""
-    for start in range(0, len(values), IN_BATCH):
-        part = values[start : start + IN_BATCH]
-        yield from db.execute(f"{select} WHERE {column} IN ({','.join('?' * len(part))})", part)
-
-
-class ArtifactRow(NamedTuple):
-    """One mirrored artifact, as ``ls`` and ``show`` report it (a tuple: 10,000 of them build fast)."""
-
-    id: str
-    path: str
-    type: str
-    title: str
-    status: str | None
-    version: int
-    layout: str
-    hash: str
-    size: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "type": self.type,
-            "title": self.title,
-            "status": self.status,
-            "version": self.version,
-            "path": self.path,
-            "hash": self.hash,
-        }
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    row: ArtifactRow
-    snippet: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {**self.row.to_json(), "snippet": self.snippet}
 
 
 STATE_GITIGNORE = "# agentsync's local state (mirror, logs); rebuildable, never committed\n*\n"
@@ -188,69 +146,43 @@ class Mirror:
 
     def rebuild_index(self) -> None:
         with self.transaction() as db:
-            db.execute("INSERT INTO artifacts_fts(artifacts_fts) VALUES ('rebuild')")
-            self.delete_meta(MetaKey.INDEX_DEFERRED)
+            artifacts.rebuild_index(db)
+            meta.delete(db, MetaKey.INDEX_DEFERRED)
 
-    # -- queries -----------------------------------------------------------------
-
-    def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[ArtifactRow]:
-        return list(map(ArtifactRow._make, self.connection.execute(sql, params)))
+    # -- queries (the SQL is in ``artifacts``) ----------------------------------------
 
     def get(self, artifact_id: str) -> ArtifactRow | None:
-        rows = self._rows(f"SELECT {_ROW_COLUMNS} FROM artifacts WHERE id = ?", (artifact_id,))
-        return rows[0] if rows else None
+        return artifacts.get(self.connection, artifact_id)
 
     def find(self, key: str) -> ArtifactRow:
         """An artifact by id, else by path, else by case-insensitive id."""
-        row = self.get(key)
-        if row is None:
-            rows = self._rows(f"SELECT {_ROW_COLUMNS} FROM artifacts WHERE path = ?", (key.lstrip("./"),))
-            rows = rows or self._rows(f"SELECT {_ROW_COLUMNS} FROM artifacts WHERE id = ? COLLATE NOCASE", (key,))
-            row = rows[0] if len(rows) == 1 else None
+        row = artifacts.find(self.connection, key)
         if row is None:
             raise NotFoundError(f"no artifact {key!r} in the mirror; `agentsync ls` lists them")
         return row
 
     def content(self, artifact_id: str) -> str:
-        found = self.connection.execute("SELECT content FROM artifacts WHERE id = ?", (artifact_id,)).fetchone()
+        found = artifacts.content(self.connection, artifact_id)
         if found is None:
             raise NotFoundError(f"no artifact {artifact_id!r} in the mirror")
-        return str(found[0])
+        return found
 
     def fields(self, artifact_id: str) -> dict[str, Any]:
-        found = self.connection.execute("SELECT fields FROM artifacts WHERE id = ?", (artifact_id,)).fetchone()
-        return dict(json.loads(found[0])) if found else {}
+        found = artifacts.fields_json(self.connection, artifact_id)
+        return dict(json.loads(found)) if found is not None else {}
 
     def list_artifacts(self, type_name: str | None = None, status: str | None = None) -> list[ArtifactRow]:
-        clauses, params = [], []
-        if type_name:
-            clauses.append("type = ?")
-            params.append(type_name)
-        if status:
-            clauses.append("status = ? COLLATE NOCASE")
-            params.append(status)
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        return self._rows(f"SELECT {_ROW_COLUMNS} FROM artifacts {where} ORDER BY id", tuple(params))
+        return artifacts.listing(self.connection, type_name, status)
 
     def count(self) -> int:
-        return int(self.connection.execute("SELECT count(*) FROM artifacts").fetchone()[0])
+        return artifacts.count(self.connection)
 
     def ids(self) -> set[str]:
-        return {row[0] for row in self.connection.execute("SELECT id FROM artifacts")}
+        return artifacts.ids(self.connection)
 
     def search(self, text: str, limit: int = 20) -> list[SearchHit]:
         """Full-text search; FTS5 syntax works, and plain words always do."""
-        sql = (
-            f"SELECT {', '.join('a.' + c.strip() for c in _ROW_COLUMNS.split(','))}, "
-            "snippet(artifacts_fts, 1, '[', ']', '…', 12) "
-            "FROM artifacts_fts JOIN artifacts a ON a.pk = artifacts_fts.rowid "
-            "WHERE artifacts_fts MATCH ? ORDER BY rank LIMIT ?"
-        )
-        try:
-            rows = self.connection.execute(sql, (text, limit)).fetchall()
-        except sqlite3.OperationalError:
-            rows = self.connection.execute(sql, (_as_plain_words(text), limit)).fetchall()
-        return [SearchHit(ArtifactRow(*row[:-1]), " ".join(row[-1].split())) for row in rows]
+        return artifacts.search(self.connection, text, limit)
 
     def query(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Run read-only SQL (refused if it would write) and return (columns, rows)."""
@@ -272,28 +204,23 @@ class Mirror:
         finally:
             readonly.close()
 
-    def problems(self) -> list[tuple[str, int | None, str]]:
-        return [tuple(r) for r in self.connection.execute("SELECT path, line, message FROM problems ORDER BY path")]  # type: ignore[misc]
+    def problems(self) -> list[ProblemRow]:
+        return artifacts.problems(self.connection)
 
     # -- meta (call the setters inside ``transaction``) ------------------------------
 
     def get_meta(self, key: MetaKey) -> str | None:
-        row = self.connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else str(row[0])
+        return meta.get(self.connection, key)
 
     def set_meta(self, key: MetaKey, value: str) -> None:
-        self.connection.execute(
-            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            (key, value),
-        )
+        meta.put(self.connection, key, value)
 
     def set_meta_if_absent(self, key: MetaKey, value: str) -> None:
         """Set ``key`` unless it is set already (a concurrent first writer wins)."""
-        self.connection.execute("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", (key, value))
+        meta.put_if_absent(self.connection, key, value)
 
     def delete_meta(self, *keys: MetaKey) -> None:
-        for key in keys:
-            self.connection.execute("DELETE FROM meta WHERE key = ?", (key,))
+        meta.delete(self.connection, *keys)
 
 
 def _unwritable(exc: sqlite3.Error) -> bool:
@@ -337,9 +264,3 @@ def cannot_use(config: Config, exc: Exception, doing: str) -> AgentsyncError:
     return MirrorError(
         f"cannot {doing} the mirror {path}: {text}; it is rebuildable: delete it and run `agentsync mirror`"
     )
-
-
-def _as_plain_words(text: str) -> str:
-    """Quote each word so FTS5 syntax characters in user text are searched literally."""
-    words = re.findall(r"\w+", text)
-    return " ".join(f'"{w}"' for w in words) or '""'

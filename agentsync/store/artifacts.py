@@ -1,0 +1,349 @@
+"""The ``artifacts`` table, its full-text index and the ``problems`` of the last scan.
+
+Functions take the connection (inside the caller's transaction when they write) and speak in
+typed rows. The scanner's bulk paths take lists of ``Record`` and run one ``executemany`` per
+batch: no per-row work here.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from agentsync.store.query import select_in
+
+_ROW_COLUMNS = "id, path, type, title, status, version, layout, hash, size"
+
+
+class ArtifactRow(NamedTuple):
+    """One mirrored artifact, as ``ls`` and ``show`` report it (a tuple: 10,000 of them build fast)."""
+
+    id: str
+    path: str
+    type: str
+    title: str
+    status: str | None
+    version: int
+    layout: str
+    hash: str
+    size: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "type": self.type,
+            "title": self.title,
+            "status": self.status,
+            "version": self.version,
+            "path": self.path,
+            "hash": self.hash,
+        }
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    row: ArtifactRow
+    snippet: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.row.to_json(), "snippet": self.snippet}
+
+
+class Record(NamedTuple):
+    """A file's row as the scanner writes it, in the order of ``_INSERT``'s and ``_UPDATE``'s
+    parameters; ``hash`` is both the content's and the file's as last seen (``disk_hash``)."""
+
+    path: str
+    type: str
+    title: str
+    status: str | None
+    version: int
+    layout: str
+    fields: str  # JSON
+    content: str
+    hash: str
+    size: int
+    mtime_ns: int
+    mirrored_at: str
+    id: str
+
+
+class Known(NamedTuple):
+    """What the scanner needs of a row to see whether its file changed."""
+
+    path: str
+    pk: int
+    id: str
+    disk_hash: str  # the file's hash when last mirrored or written
+    size: int
+    mtime_ns: int
+
+
+class StatUpdate(NamedTuple):
+    size: int
+    mtime_ns: int
+    path: str
+
+
+class ProblemRow(NamedTuple):
+    """A file the last scan could not mirror (``line`` None: the file as a whole)."""
+
+    path: str
+    line: int | None
+    message: str
+
+
+class ExportStat(NamedTuple):
+    """What export needs of a row to skip a file that is in step without reading its content."""
+
+    pk: int
+    path: str
+    type: str
+    hash: str
+    disk_hash: str
+    size: int
+    mtime_ns: int
+
+
+class ExportRow(NamedTuple):
+    path: str
+    type: str
+    content: str
+    hash: str
+    disk_hash: str
+
+
+class FieldSource(NamedTuple):
+    """The columns git fields are read from."""
+
+    id: str
+    path: str
+    fields: str  # JSON
+    status: str | None
+
+
+class InStep(NamedTuple):
+    """A row whose content is the work-tree file's (``hash = disk_hash``)."""
+
+    path: str
+    id: str
+    fields: str  # JSON
+    status: str | None
+    content: str
+
+
+# -- reads for users --------------------------------------------------------------
+
+
+def _rows(db: sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()) -> list[ArtifactRow]:
+    return list(map(ArtifactRow._make, db.execute(sql, params)))
+
+
+def get(db: sqlite3.Connection, artifact_id: str) -> ArtifactRow | None:
+    rows = _rows(db, f"SELECT {_ROW_COLUMNS} FROM artifacts WHERE id = ?", (artifact_id,))
+    return rows[0] if rows else None
+
+
+def find(db: sqlite3.Connection, key: str) -> ArtifactRow | None:
+    """An artifact by id, else by path, else by case-insensitive id (if only one matches)."""
+    row = get(db, key)
+    if row is None:
+        rows = _rows(db, f"SELECT {_ROW_COLUMNS} FROM artifacts WHERE path = ?", (key.lstrip("./"),))
+        rows = rows or _rows(db, f"SELECT {_ROW_COLUMNS} FROM artifacts WHERE id = ? COLLATE NOCASE", (key,))
+        row = rows[0] if len(rows) == 1 else None
+    return row
+
+
+def content(db: sqlite3.Connection, artifact_id: str) -> str | None:
+    found = db.execute("SELECT content FROM artifacts WHERE id = ?", (artifact_id,)).fetchone()
+    return None if found is None else str(found[0])
+
+
+def fields_json(db: sqlite3.Connection, artifact_id: str) -> str | None:
+    found = db.execute("SELECT fields FROM artifacts WHERE id = ?", (artifact_id,)).fetchone()
+    return None if found is None else str(found[0])
+
+
+def listing(db: sqlite3.Connection, type_name: str | None = None, status: str | None = None) -> list[ArtifactRow]:
+    clauses, params = [], []
+    if type_name:
+        clauses.append("type = ?")
+        params.append(type_name)
+    if status:
+        clauses.append("status = ? COLLATE NOCASE")
+        params.append(status)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    return _rows(db, f"SELECT {_ROW_COLUMNS} FROM artifacts {where} ORDER BY id", tuple(params))
+
+
+def count(db: sqlite3.Connection) -> int:
+    return int(db.execute("SELECT count(*) FROM artifacts").fetchone()[0])
+
+
+def ids(db: sqlite3.Connection) -> set[str]:
+    return {row[0] for row in db.execute("SELECT id FROM artifacts")}
+
+
+def paths_by_id(db: sqlite3.Connection) -> dict[str, str]:
+    return dict(db.execute("SELECT id, path FROM artifacts"))
+
+
+def claimants(db: sqlite3.Connection, artifact_id: str) -> list[tuple[str, str]]:
+    """(path, type) of the row holding ``artifact_id``, if any."""
+    return [(path, type_name) for path, type_name in db.execute(
+        "SELECT path, type FROM artifacts WHERE id = ?", (artifact_id,))]  # fmt: skip
+
+
+def search(db: sqlite3.Connection, text: str, limit: int = 20) -> list[SearchHit]:
+    """Full-text search; FTS5 syntax works, and plain words always do."""
+    sql = (
+        f"SELECT {', '.join('a.' + c.strip() for c in _ROW_COLUMNS.split(','))}, "
+        "snippet(artifacts_fts, 1, '[', ']', '…', 12) "
+        "FROM artifacts_fts JOIN artifacts a ON a.pk = artifacts_fts.rowid "
+        "WHERE artifacts_fts MATCH ? ORDER BY rank LIMIT ?"
+    )
+    try:
+        rows = db.execute(sql, (text, limit)).fetchall()
+    except sqlite3.OperationalError:
+        rows = db.execute(sql, (_as_plain_words(text), limit)).fetchall()
+    return [SearchHit(ArtifactRow(*row[:-1]), " ".join(row[-1].split())) for row in rows]
+
+
+def _as_plain_words(text: str) -> str:
+    """Quote each word so FTS5 syntax characters in user text are searched literally."""
+    words = re.findall(r"\w+", text)
+    return " ".join(f'"{w}"' for w in words) or '""'
+
+
+# -- the scanner ------------------------------------------------------------------
+
+
+def stat_cache(db: sqlite3.Connection, paths: Sequence[str] | None = None) -> dict[str, tuple[int, int]]:
+    """(size, mtime_ns) by path, of every row or of ``paths``: enough to see that nothing changed."""
+    if paths is None:
+        rows: Iterable[tuple[Any, ...]] = db.execute("SELECT path, size, mtime_ns FROM artifacts")
+    else:
+        rows = select_in(db, "SELECT path, size, mtime_ns FROM artifacts", "path", paths)
+    return {path: (size, mtime) for path, size, mtime in rows}
+
+
+def known(db: sqlite3.Connection, paths: Sequence[str]) -> dict[str, Known]:
+    """The rows of ``paths``, through the path index (never a pass over the table)."""
+    select = "SELECT path, pk, id, disk_hash, size, mtime_ns FROM artifacts"
+    return {row[0]: Known._make(row) for row in select_in(db, select, "path", paths)}
+
+
+def holders(db: sqlite3.Connection, artifact_ids: Sequence[str]) -> Iterator[tuple[str, str]]:
+    """(id, path) of the rows holding ``artifact_ids``."""
+    return select_in(db, "SELECT id, path FROM artifacts", "id", artifact_ids)  # type: ignore[return-value]
+
+
+_INSERT = (
+    "INSERT INTO artifacts(path, type, title, status, version, layout, fields, content, hash, size, "
+    "mtime_ns, mirrored_at, id, disk_hash) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?9)"
+)
+_UPDATE = (
+    "UPDATE artifacts SET path=?1, type=?2, title=?3, status=?4, version=?5, layout=?6, fields=?7, content=?8, "
+    "hash=?9, size=?10, mtime_ns=?11, mirrored_at=?12, disk_hash=?9 WHERE id=?13"
+)
+
+
+def insert(db: sqlite3.Connection, records: Iterable[Record]) -> None:
+    db.executemany(_INSERT, records)
+
+
+def update(db: sqlite3.Connection, records: Iterable[Record]) -> None:
+    """Rewrite rows by id (a rename sets the new path)."""
+    db.executemany(_UPDATE, records)
+
+
+def update_stats(db: sqlite3.Connection, stats: Iterable[StatUpdate]) -> None:
+    """Files whose content is unchanged but whose stat moved (touched, or racy last time)."""
+    db.executemany("UPDATE artifacts SET size = ?, mtime_ns = ? WHERE path = ?", stats)
+
+
+def delete_paths(db: sqlite3.Connection, paths: Iterable[str]) -> None:
+    db.executemany("DELETE FROM artifacts WHERE path = ?", [(p,) for p in paths])
+
+
+def delete_ids(db: sqlite3.Connection, artifact_ids: Iterable[str], *, index_deferred: bool = False) -> None:
+    """Delete rows by id; while the index is deferred their index entries go first, by hand."""
+    rows = [(i,) for i in artifact_ids]
+    if index_deferred:
+        db.executemany(
+            "INSERT INTO artifacts_fts(artifacts_fts, rowid, title, content) "
+            "SELECT 'delete', pk, title, content FROM artifacts WHERE id = ?",
+            rows,
+        )
+    db.executemany("DELETE FROM artifacts WHERE id = ?", rows)
+
+
+def park(db: sqlite3.Connection, artifact_ids: Iterable[str]) -> None:
+    """Move rows out of the way of the paths they are about to take (paths are unique)."""
+    db.executemany("UPDATE artifacts SET path = char(0) || 'moving/' || pk WHERE id = ?", [(i,) for i in artifact_ids])
+
+
+def index_after(db: sqlite3.Connection, pk: int) -> int:
+    """Index the rows inserted after ``pk`` (the triggers stand aside); return the last pk."""
+    db.execute("INSERT INTO artifacts_fts(rowid, title, content) SELECT pk, title, content FROM artifacts WHERE pk > ?",
+               (pk,))  # fmt: skip
+    return int(db.execute("SELECT coalesce(max(pk), 0) FROM artifacts").fetchone()[0])
+
+
+def rebuild_index(db: sqlite3.Connection) -> None:
+    db.execute("INSERT INTO artifacts_fts(artifacts_fts) VALUES ('rebuild')")
+
+
+def record_problems(db: sqlite3.Connection, scope: Sequence[str] | None, rows: Iterable[ProblemRow], now: str) -> None:
+    """Replace the recorded problems of every path a scan looked at (``scope`` None: all)."""
+    if scope is None:
+        db.execute("DELETE FROM problems")
+    else:
+        db.executemany("DELETE FROM problems WHERE path = ?", [(p,) for p in scope])
+    db.executemany(
+        "INSERT INTO problems(path, line, message, seen_at) VALUES (?,?,?,?) "
+        "ON CONFLICT(path) DO UPDATE SET line = excluded.line, message = excluded.message",
+        [(*row, now) for row in rows],
+    )
+
+
+def problems(db: sqlite3.Connection) -> list[ProblemRow]:
+    return list(map(ProblemRow._make, db.execute("SELECT path, line, message FROM problems ORDER BY path")))
+
+
+# -- export, bundles, git fields ------------------------------------------------------
+
+
+def export_stats(db: sqlite3.Connection) -> list[ExportStat]:
+    """Every row without its content (most rows are skipped on their stat), by path."""
+    sql = "SELECT pk, path, type, hash, disk_hash, size, mtime_ns FROM artifacts ORDER BY path"
+    return list(map(ExportStat._make, db.execute(sql)))
+
+
+def content_of(db: sqlite3.Connection, pk: int) -> str:
+    return str(db.execute("SELECT content FROM artifacts WHERE pk = ?", (pk,)).fetchone()[0])
+
+
+def export_rows(db: sqlite3.Connection) -> Iterator[ExportRow]:
+    return map(ExportRow._make, db.execute("SELECT path, type, content, hash, disk_hash FROM artifacts ORDER BY path"))
+
+
+def bundle_rows(db: sqlite3.Connection, columns: Sequence[str]) -> Iterator[dict[str, Any]]:
+    """Every row as a dict of ``columns``, by id."""
+    for row in db.execute(f"SELECT {', '.join(columns)} FROM artifacts ORDER BY id"):
+        yield dict(zip(columns, row, strict=False))
+
+
+def field_sources(db: sqlite3.Connection) -> Iterator[FieldSource]:
+    return map(FieldSource._make, db.execute("SELECT id, path, fields, status FROM artifacts"))
+
+
+def in_step(db: sqlite3.Connection, paths: Sequence[str] | None) -> Iterator[InStep]:
+    """Rows whose content is the work-tree file's, of ``paths`` (None: all)."""
+    select = "SELECT path, id, fields, status, content FROM artifacts WHERE hash = disk_hash"
+    if paths is None:
+        return map(InStep._make, db.execute(select))
+    return (InStep._make(row) for path in paths for row in db.execute(f"{select} AND path = ?", (path,)))
