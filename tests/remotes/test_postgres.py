@@ -1,60 +1,16 @@
-"""PostgresRemote: the typed client over the sql/ functions, on a real PostgreSQL."""
+"""PostgresRemote on a real PostgreSQL: reaching the server, losing it, redaction. What it answers
+(push, pull, locks, history) is the protocol suite's, in test_protocol.py."""
 
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 
 import pytest
 
 from agentsync.errors import RemoteError
 from agentsync.remotes import migrations
-from agentsync.remotes.base import Change
 from agentsync.remotes.postgres import PostgresRemote, RemoteUnavailable, redact
 from tests.remotes.conftest import connect
-
-
-@pytest.fixture
-def remote(database: str) -> Iterator[PostgresRemote]:
-    with connect(database) as connection:
-        migrations.migrate(connection)
-    client = PostgresRemote(database, "demo")
-    yield client
-    client.close()
-
-
-def test_push_pull_conflict_and_replay(remote: PostgresRemote) -> None:
-    new = Change("S-1", "stories/S-1.md", 0, "hello\n", "h1")
-    first = remote.push("clone-a", "batch-1", "ada@example.com", [new])
-    assert [(a.id, a.result, a.version) for a in first.answers] == [("S-1", "applied", 1)]
-    assert remote.head() == first.head == 1
-    again = remote.push("clone-a", "batch-1", "ada@example.com", [new])
-    assert again.replayed and again.answers == first.answers and remote.head() == 1
-    stale = remote.push("clone-b", "batch-1", "bo@example.com", [Change("S-1", "stories/S-1.md", 0, "mine\n", "h2")])
-    conflict = stale.answers[0]
-    assert conflict.result == "conflict" and conflict.remote is not None
-    assert (conflict.remote.version, conflict.remote.content, conflict.remote.author) == (
-        1,
-        "hello\n",
-        "ada@example.com",
-    )
-    gone = remote.push("clone-a", "batch-2", "ada@example.com", [Change("S-1", "stories/S-1.md", 1, None, None)])
-    assert gone.answers[0].version == 2
-    page = remote.pull(0, 100)
-    assert page.head == 2 and page.next_cursor == 2
-    assert [(r.id, r.version, r.deleted, r.content) for r in page.rows] == [("S-1", 2, True, None)]
-    assert remote.pull(2, 100).rows == []
-    assert [h["version"] for h in remote.history("S-1", 10)] == [2, 1]
-
-
-def test_locks(remote: PostgresRemote) -> None:
-    assert remote.lock("S-1", "ada", 60).result == "locked"
-    assert remote.lock("S-1", "bo", 60).holder == "ada"
-    assert [lock["id"] for lock in remote.locks()] == ["S-1"]
-    refused = remote.push("b", "1", "bo", [Change("S-1", "stories/S-1.md", 0, "x", "h")]).answers[0]
-    assert (refused.result, refused.holder) == ("locked", "ada")
-    assert remote.unlock("S-1", "bo", force=True).forced
-    assert remote.locks() == []
 
 
 def test_an_unreachable_remote_is_reported_as_unavailable() -> None:

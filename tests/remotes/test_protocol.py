@@ -248,6 +248,9 @@ def test_a_lease_is_checked_by_the_write(backend: Backend, remote: Remote, push:
     held = remote.lock("S-1", "bo", 3600)
     assert (held.result, held.holder, held.expires_at) == ("held", "ada", taken.expires_at)
     assert [(lock["id"], lock["holder"]) for lock in remote.locks()] == [("S-1", "ada")]
+    assert remote.lock("S-9", "ada", 3600).result == "locked"  # an artifact the remote does not have yet
+    assert [(a.result, a.holder) for a in push(new("S-9"), author="bo")] == [("locked", "ada")]
+    assert remote.unlock("S-9", "ada", False).result == "unlocked"
     refused = push(new("S-1", "bo's\n", base=1), author="bo")[0]
     assert (refused.result, refused.holder, refused.expires_at, refused.version) == ("locked", "ada", taken.expires_at,
                                                                                      None)  # fmt: skip
