@@ -1,0 +1,78 @@
+"""What ``agentsync status`` reports: where git fields stand between the work tree and HEAD, files
+that could not be mirrored, where the clone stands with its remote, and the watcher's record."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from agentsync.config import Config
+    from agentsync.gitfields import FieldDifference
+    from agentsync.remote_state import RemoteState
+
+
+@dataclass
+class StatusReport:
+    config: Config
+    head: str | None  # None: no commits yet
+    branch: str | None  # None: detached or unborn HEAD
+    artifacts: int
+    differences: list[FieldDifference]
+    problems: Sequence[tuple[str, int | None, str]]  # (path, line, message)
+    remote: RemoteState | None  # None: no remote configured
+    watcher: dict[str, Any] | None  # the watcher's status record (None: never ran here)
+
+    def to_json(self) -> dict[str, Any]:
+        """The shape ``status --json`` prints."""
+        return {
+            "head": self.head,
+            "branch": self.branch,
+            "artifacts": self.artifacts,
+            "git_fields": list(self.config.git_fields),
+            "differences": [d.to_json() for d in self.differences],
+            "problems": [{"path": p, "line": line, "message": m} for p, line, m in self.problems],
+            "remote": None if self.remote is None else self.remote.to_json(),
+            "watcher": self.watcher,
+        }
+
+
+def status_report(config: Config) -> StatusReport:
+    """Mirror what changed (stat first: only edited files are read), bring the HEAD side up to date,
+    and gather the report."""
+    from agentsync.gitfields import differences, refresh_heads
+    from agentsync.gitmirror import full_scan
+    from agentsync.gitrepo import GitRepo
+    from agentsync.remote_state import remote_state
+    from agentsync.store import Mirror
+    from agentsync.watcher import watcher_state
+
+    repo = GitRepo(config.root)
+    with Mirror.open(config) as mirror:
+        full_scan(mirror)
+        refresh_heads(mirror, repo)
+        found = differences(mirror)
+        total = mirror.count()
+        problems = mirror.problems()
+        remote = remote_state(config, mirror)
+    watcher = _redacted_watcher(watcher_state(config))
+    head = repo.head_commit()
+    branch = None if repo.repo.head_is_unborn or repo.repo.head_is_detached else repo.repo.head.shorthand
+    return StatusReport(config, head, branch, total, found, problems, remote, watcher)
+
+
+def _redacted_watcher(state: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The watcher's record without credentials (one written by an older agentsync may hold some)."""
+    from agentsync.secrets import redact
+
+    if state is None:
+        return None
+    state = dict(state)
+    for key in ("remote", "last_error", "last_sync"):
+        value = state.get(key)
+        if isinstance(value, str):
+            state[key] = redact(value)
+        elif isinstance(value, dict):
+            state[key] = {k: redact(v) if isinstance(v, str) else v for k, v in value.items()}
+    return state
