@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from agentsync.errors import ArtifactError
-from agentsync.yamlload import FrontmatterYAMLError, load_frontmatter
+from agentsync.errors import ArtifactError, FrontmatterYAMLError
+from agentsync.yamlload import load_frontmatter
 
 BOM = "\ufeff"
 LAYOUT_FRONTMATTER = "frontmatter"  # YAML frontmatter between --- lines

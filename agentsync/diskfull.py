@@ -13,33 +13,12 @@ from __future__ import annotations
 import errno
 import sqlite3
 
-from agentsync.errors import AgentsyncError
+from agentsync.errors import DiskFullError as DiskFullError  # agentsync.sync imports both from here
+from agentsync.errors import PushNotRecorded as PushNotRecorded
 
 _FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 _SQLITE_FULL = 13
 _NEARLY_FULL = 64 * 1024  # bytes: less than this free and a write of a page or two fails
-
-
-class DiskFullError(AgentsyncError):
-    """No space left (or a quota or file size limit) while writing ``target``; nothing half-written stays."""
-
-    def __init__(self, target: object) -> None:
-        self.target = str(target)
-        super().__init__(
-            f"no space left on device while writing {self.target}: free some space and run the command again"
-        )
-
-
-class PushNotRecorded(AgentsyncError):
-    """The remote accepted ``applied`` changes, but recording its answer here failed (``cause``)."""
-
-    def __init__(self, applied: int, cause: AgentsyncError) -> None:
-        self.applied = applied
-        self.cause = cause
-        super().__init__(
-            f"the remote accepted the push ({applied} change(s)), but recording it here failed: {cause}; "
-            "the local record catches up on the next push"
-        )
 
 
 def is_disk_full(exc: BaseException) -> bool:

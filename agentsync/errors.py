@@ -40,6 +40,14 @@ class DuplicateIdError(AgentsyncError):
         )
 
 
+class FrontmatterYAMLError(AgentsyncError):
+    """The frontmatter is not valid YAML or not a mapping; ``line`` is 0-based within it."""
+
+    def __init__(self, message: str, line: int = 0) -> None:
+        super().__init__(message)
+        self.line = line
+
+
 class MirrorError(AgentsyncError):
     """The mirror database cannot be used (newer schema, corrupt, locked)."""
 
@@ -50,6 +58,22 @@ class NotFoundError(AgentsyncError):
 
 class UnsafePathError(AgentsyncError):
     """A path would read or write outside the repository or the artifact folders."""
+
+
+class PathRefused(UnsafePathError):
+    """One path refused, with the reason on its own (``reason``) for a record or a report."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"refused path {shown_path(path)}: {reason}")
+
+
+def shown_path(path: str) -> str:
+    """A path fit for one line of output: quoted, control characters escaped, a long one cut short."""
+    if len(path) <= 120:
+        return repr(path)
+    return f"{path[:60]!r}… ({len(path)} characters)"
 
 
 class UsageError(AgentsyncError):
@@ -101,3 +125,41 @@ class GitFieldViolation(AgentsyncError):
             f"{whose} {path} {sets}{' ' + how if how else ''}; {says}; not applied: fix it on the remote "
             f"or commit the {field} through Git"
         )
+
+
+class DiskFullError(AgentsyncError):
+    """No space left (or a quota or file size limit) while writing ``target``; nothing half-written stays."""
+
+    def __init__(self, target: object) -> None:
+        self.target = str(target)
+        super().__init__(
+            f"no space left on device while writing {self.target}: free some space and run the command again"
+        )
+
+
+class PushNotRecorded(AgentsyncError):
+    """The remote accepted ``applied`` changes, but recording its answer here failed (``cause``)."""
+
+    def __init__(self, applied: int, cause: AgentsyncError) -> None:
+        self.applied = applied
+        self.cause = cause
+        super().__init__(
+            f"the remote accepted the push ({applied} change(s)), but recording it here failed: {cause}; "
+            "the local record catches up on the next push"
+        )
+
+
+class SyncBusy(AgentsyncError):
+    """Another sync holds the repository's lock; ``holder`` describes it (may be empty)."""
+
+    def __init__(self, message: str, holder: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.holder = holder
+
+
+class QueryRefused(AgentsyncError):
+    """The SQL given to ``query`` would write, or open another file."""
+
+
+class ResolveError(AgentsyncError):
+    """The conflict cannot be resolved that way (markers remain, nothing recorded, …)."""

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentsync.artifact import _STATE_SECTION, _STATUS_LINE
-from agentsync.errors import NOT_SET
+from agentsync.errors import NOT_SET, FrontmatterYAMLError
 from agentsync.yamlload import (
     _SIMPLE_LINE,
     MAX_VALUES,
-    FrontmatterYAMLError,
     _Fallback,
     _flow_sequence,
     _jsonable,

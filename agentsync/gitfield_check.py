@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from agentsync.artifact import LAYOUT_AGENT, LAYOUT_FRONTMATTER, Artifact, FrontmatterSpan, find_frontmatter, parse_text
-from agentsync.errors import NOT_SET, AgentsyncError, GitFieldViolation
+from agentsync.errors import NOT_SET, AgentsyncError, FrontmatterYAMLError, GitFieldViolation
 from agentsync.frontmatter_edit import (
     _line_ending,
     _render_flow_item,
@@ -32,7 +32,7 @@ from agentsync.gitfield_carriers import (
     single_carrier,
     yaml_carriers,
 )
-from agentsync.yamlload import MAX_VALUES, FrontmatterYAMLError, _Fallback, _fast_load, _jsonable, loader, pure_loader
+from agentsync.yamlload import MAX_VALUES, _Fallback, _fast_load, _jsonable, loader, pure_loader
 
 Values = dict[str, Any]
 

@@ -145,7 +145,7 @@ def pre_push(config: Config, args: list[str]) -> int:
     if remote_target(config) is None:
         return 0
     from agentsync import synclock
-    from agentsync.errors import RemoteError
+    from agentsync.errors import RemoteError, SyncBusy
     from agentsync.gitcli import GitCommandLine
     from agentsync.gitrepo import user_identity
     from agentsync.remotes import opened
@@ -163,7 +163,7 @@ def pre_push(config: Config, args: list[str]) -> int:
             report = push(mirror, remote, user_identity(config.root))
             waiting = dict(mirror.connection.execute("SELECT id, message FROM conflicts"))
             paths = artifacts.paths_by_id(mirror.connection)
-    except synclock.SyncBusy as exc:
+    except SyncBusy as exc:
         _say(f"pre-push: artifacts not synced now: {exc}; they are sent by that sync or the next push")
         return 0
     except RemoteError as exc:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Protocol
 
 from agentsync.config import STATE_DIR, Config
-from agentsync.errors import UnsafePathError
+from agentsync.errors import PathRefused, shown_path
 
 NAME_MAX = 255  # bytes in one path segment on every common file system
 # fsutil's temp file beside a target is ".{name}.{pid}.{n}.tmp": up to 16 bytes more than the name.
@@ -58,22 +58,6 @@ class TypeOf(Protocol):
     """What the policy needs of a Matcher: the artifact type of a path, or None."""
 
     def type_of(self, path: str) -> str | None: ...
-
-
-class PathRefused(UnsafePathError):
-    """One path refused, with the reason on its own (``reason``) for a record or a report."""
-
-    def __init__(self, path: str, reason: str) -> None:
-        self.path = path
-        self.reason = reason
-        super().__init__(f"refused path {shown(path)}: {reason}")
-
-
-def shown(path: str) -> str:
-    """A path fit for one line of output: quoted, control characters escaped, a long one cut short."""
-    if len(path) <= 120:
-        return repr(path)
-    return f"{path[:60]!r}… ({len(path)} characters)"
 
 
 def traversal_problem(path: str) -> str | None:
@@ -132,13 +116,13 @@ def _char_problem(char: str) -> str:
 def _segment_problem(segment: str, limit: int) -> str | None:
     if len(segment) * 4 > limit and len(segment.encode("utf-8")) > limit:
         return (
-            f"the name {shown(segment)} is {len(segment.encode('utf-8'))} bytes; a file system holds {NAME_MAX} "
+            f"the name {shown_path(segment)} is {len(segment.encode('utf-8'))} bytes; a file system holds {NAME_MAX} "
             f"(a file's name at most {NAME_MAX - TEMP_RESERVE}, to leave room for the temp file written beside it)"
         )
     if segment[-1] in ". ":
-        return f"the name {shown(segment)} ends with a dot or a space, which a Windows clone cannot hold"
+        return f"the name {shown_path(segment)} ends with a dot or a space, which a Windows clone cannot hold"
     if segment.split(".", 1)[0].rstrip(" ").upper() in _RESERVED:
-        return f"the name {shown(segment)} is reserved on Windows (CON, PRN, AUX, NUL, COM1-9, LPT1-9)"
+        return f"the name {shown_path(segment)} is reserved on Windows (CON, PRN, AUX, NUL, COM1-9, LPT1-9)"
     return None
 
 

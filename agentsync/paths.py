@@ -12,9 +12,9 @@ from stat import S_ISREG
 from typing import NamedTuple
 
 from agentsync.config import Config, TypeConfig
-from agentsync.errors import UnsafePathError
+from agentsync.errors import PathRefused, UnsafePathError
 from agentsync.pathpolicy import SKIP_DIRS as _SKIP_DIRS
-from agentsync.pathpolicy import PathPolicy, PathRefused, checked_target, name_problem
+from agentsync.pathpolicy import PathPolicy, checked_target, name_problem
 
 __all__ = ["PathPolicy", "PathRefused", "checked_target"]  # the policy lives in pathpolicy; used from here too
 _WILDCARD = re.compile(r"[*?\[]")

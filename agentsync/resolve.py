@@ -11,14 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from agentsync.errors import AgentsyncError, NotFoundError
+from agentsync.errors import NotFoundError, ResolveError
 from agentsync.store import Mirror
 
 SIDES = ("ours", "theirs", "merged")
-
-
-class ResolveError(AgentsyncError):
-    """The conflict cannot be resolved that way (markers remain, nothing recorded, …)."""
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import sqlite3
 
-from agentsync.errors import AgentsyncError
+from agentsync.errors import QueryRefused
 
 _ALLOWED = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
 # Pragmas that only report; those in _WITH_ARGUMENT take a table or index name, not a new value.
@@ -34,10 +34,6 @@ _NAMES = {
     sqlite3.SQLITE_SAVEPOINT: "SAVEPOINT", sqlite3.SQLITE_ALTER_TABLE: "ALTER TABLE", sqlite3.SQLITE_REINDEX: "REINDEX",
     sqlite3.SQLITE_ANALYZE: "ANALYZE",
 }  # fmt: skip
-
-
-class QueryRefused(AgentsyncError):
-    """The SQL given to ``query`` would write, or open another file."""
 
 
 class ReadOnlyGuard:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from agentsync.config import Config
-from agentsync.errors import AgentsyncError
+from agentsync.errors import SyncBusy as SyncBusy  # raised here; the watcher catches synclock.SyncBusy
 
 LOCK_NAME = "sync.lock"
 WAIT_VARIABLE = "AGENTSYNC_LOCK_WAIT"  # seconds a command waits for another sync (default below)
@@ -31,14 +31,6 @@ HOOK_WAIT = 2.0  # a hook waits briefly, then leaves the work to the sync that h
 
 _held: dict[tuple[str, int], tuple[int, int]] = {}  # (lock path, thread) -> (file descriptor, depth)
 _guard = threading.Lock()
-
-
-class SyncBusy(AgentsyncError):
-    """Another sync holds the repository's lock; ``holder`` describes it (may be empty)."""
-
-    def __init__(self, message: str, holder: dict[str, Any]) -> None:
-        super().__init__(message)
-        self.holder = holder
 
 
 def lock_path(config: Config) -> Path:

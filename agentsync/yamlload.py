@@ -17,16 +17,10 @@ import math
 import re
 from typing import Any
 
+from agentsync.errors import FrontmatterYAMLError
+
 MAX_VALUES = 10_000  # an alias bomb expands far past this; real frontmatter never gets near it
 MAX_DEPTH = 50
-
-
-class FrontmatterYAMLError(Exception):
-    """The frontmatter is not valid YAML or not a mapping; ``line`` is 0-based within it."""
-
-    def __init__(self, message: str, line: int = 0) -> None:
-        super().__init__(message)
-        self.line = line
 
 
 def loader() -> Any:

@@ -328,7 +328,8 @@ def test_the_rename_and_symlink_cases_through_the_command_line(team: Team, monke
 
 
 def test_a_taken_target_cannot_be_resolved_by_writing_over_it(team: Team) -> None:
-    from agentsync.resolve import ResolveError, resolve
+    from agentsync.errors import ResolveError
+    from agentsync.resolve import resolve
 
     team.bo.write("stories/S-NEW.md", artifact("S-MINE", "Bo's"))
     team.ada.write("stories/S-NEW.md", artifact("S-NEW", "Ada's"))

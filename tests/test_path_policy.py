@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from agentsync import exporter
-from agentsync.errors import AgentsyncError
+from agentsync.errors import AgentsyncError, PathRefused
 from agentsync.fsutil import atomic_write_many
-from agentsync.paths import Matcher, PathPolicy, PathRefused, Refusal, checked_target, stat_one
+from agentsync.paths import Matcher, PathPolicy, Refusal, checked_target, stat_one
 from agentsync.scanner import scan
 from tests.conftest import GitRepo, Repo, artifact
 from tests.remotes.conftest import database, postgres_url  # noqa: F401  (fixtures: a real PostgreSQL)

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from agentsync.errors import UnsafePathError
-from agentsync.paths import PathRefused, glob_to_regex, safe_relative, static_prefix
+from agentsync.errors import PathRefused, UnsafePathError
+from agentsync.paths import glob_to_regex, safe_relative, static_prefix
 
 
 @pytest.mark.parametrize(

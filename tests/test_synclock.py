@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from agentsync import synclock
+from agentsync.errors import SyncBusy
 from tests.conftest import GitRepo, Repo, artifact, git_environment, make_git_repo
 from tests.test_cli import run
 
@@ -40,7 +41,7 @@ def test_a_second_holder_waits_then_is_told_who_holds_it(repo: Repo) -> None:
     config = repo.config()
     with held_by_another_process(repo) as child:
         started = time.monotonic()
-        with pytest.raises(synclock.SyncBusy) as caught, synclock.hold(config, "push", wait=0.3):
+        with pytest.raises(SyncBusy) as caught, synclock.hold(config, "push", wait=0.3):
             pass
         assert time.monotonic() - started >= 0.3
         assert f"test holder (pid {child.pid}" in str(caught.value)
@@ -61,7 +62,7 @@ def test_the_lock_is_reentrant_in_a_thread_and_exclusive_between_threads(repo: R
         try:
             with synclock.hold(config, "other", wait=0.1):
                 outcome.append("got it")
-        except synclock.SyncBusy:
+        except SyncBusy:
             outcome.append("busy")
 
     with synclock.hold(config, "push", wait=0), synclock.hold(config, "pull inside push", wait=0):

@@ -10,7 +10,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agentsync.yamlload import RESOLVERS, FrontmatterYAMLError, _Fallback, _fast_load, load_frontmatter, loader
+from agentsync.errors import FrontmatterYAMLError
+from agentsync.yamlload import RESOLVERS, _Fallback, _fast_load, load_frontmatter, loader
 
 
 def pyyaml(text: str) -> object:

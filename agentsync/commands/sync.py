@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 def run_push() -> int:
     """Push; changes the remote has moved past are merged at once (as `pull` would) and the clean
     merges pushed again, so one command settles what it can and names what it cannot."""
-    from agentsync.diskfull import PushNotRecorded
+    from agentsync.errors import PushNotRecorded
     from agentsync.gitrepo import user_identity
     from agentsync.sync import push_merging
 

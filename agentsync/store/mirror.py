@@ -240,7 +240,8 @@ def cannot_use(config: Config, exc: Exception, doing: str) -> AgentsyncError:
     """The one-line error for a mirror that cannot be opened or written: what to do about it. The
     mirror is not damaged by any of these, so deleting it is never the advice (it holds the sync
     state too: versions agreed, the outbox of batches not yet answered)."""
-    from agentsync.diskfull import DiskFullError, from_exception, no_space
+    from agentsync.diskfull import from_exception, no_space
+    from agentsync.errors import DiskFullError
 
     path = config.db_path
     full = from_exception(exc, path)
