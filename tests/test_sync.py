@@ -279,14 +279,15 @@ def test_a_pull_interrupted_after_writing_files_finishes_cleanly(
 def test_a_pull_that_fails_planning_a_chunk_records_the_one_already_written(
     clones: tuple[GitRepo, GitRepo, PostgresRemote], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import agentsync.sync as sync_module
+    import agentsync.sync.incoming as incoming
+    from agentsync.sync.plan import Planner
 
     a, b, remote = clones
     for number in range(1, 6):
         a.write(f"stories/S-{number}.md", artifact(f"S-{number}", f"Story {number}", "draft"))
     sync_push(a, remote, "ada")
-    monkeypatch.setattr(sync_module, "PULL_CHUNK", 2)
-    real_plan = sync_module._plan_chunk
+    monkeypatch.setattr(incoming, "PULL_CHUNK", 2)
+    real_plan = Planner.plan_chunk
     planned: list[int] = []
 
     def failing_third(*args: object, **kwargs: object) -> object:
@@ -295,7 +296,7 @@ def test_a_pull_that_fails_planning_a_chunk_records_the_one_already_written(
             raise RuntimeError("planning failed")
         return real_plan(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(sync_module, "_plan_chunk", failing_third)
+    monkeypatch.setattr(Planner, "plan_chunk", failing_third)
     with pytest.raises(RuntimeError, match="planning failed"):
         sync_pull(b, remote)
     with b.mirror() as mirror:
@@ -304,7 +305,7 @@ def test_a_pull_that_fails_planning_a_chunk_records_the_one_already_written(
     # The second chunk was being written when the third failed: it is recorded too, not redone.
     assert agreed == mirrored == ["S-1", "S-2", "S-3", "S-4"]
     assert not (b.root / "stories/S-5.md").exists()
-    monkeypatch.setattr(sync_module, "_plan_chunk", real_plan)
+    monkeypatch.setattr(Planner, "plan_chunk", real_plan)
     again = sync_pull(b, remote)
     assert again.ok and again.written == ["stories/S-5.md"]
     for number in range(1, 6):  # (status is a git field: never taken from the remote)
@@ -350,7 +351,7 @@ def test_a_push_of_many_batches_stops_at_the_first_failure_and_the_next_push_sen
     """Batches are sent from a thread while the next is prepared: a failure still stops the push
     there, the answer already received is applied, and nothing after the failure is tried."""
     a, _b, remote = clones
-    monkeypatch.setattr("agentsync.sync.BATCH_CHANGES", 2)
+    monkeypatch.setattr("agentsync.sync.outgoing.BATCH_CHANGES", 2)
     for number in range(1, 8):
         a.write(f"stories/S-{number}.md", artifact(f"S-{number}", f"Story {number}", "draft"))
     failing = DownFromSecondBatch(remote.url, remote.project)

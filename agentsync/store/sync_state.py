@@ -1,0 +1,325 @@
+"""The mirror's sync state, the only SQL on it: what was agreed with the remote (``sync_base``),
+the rows fetched from it (``remote_rows``), batches waiting for an answer (``outbox``),
+conflicts, notes for the next push's history, rows refused and kept aside (``quarantine``)
+and the journal of sync operations. Functions take the connection (inside the caller's
+transaction when they write) and speak in typed rows."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, NamedTuple
+
+from agentsync.store.mirror import select_in
+
+_SYNC_TABLES = ("sync_base", "remote_rows", "conflicts", "outbox", "quarantine")
+
+
+class Agreed(NamedTuple):
+    """What was last agreed with the remote for one artifact (``hash`` None: a tombstone)."""
+
+    id: str
+    path: str
+    version: int
+    hash: str | None
+    deleted: int
+    content: str | None = None
+
+
+class Fetched(NamedTuple):
+    """A fetched row not applied yet, beside what was last agreed for its artifact (None: never)."""
+
+    id: str
+    path: str
+    version: int
+    deleted: int
+    author: str
+    seq: int
+    base_path: str | None
+    base_version: int | None
+    base_hash: str | None
+    base_deleted: int | None
+
+
+class Local(NamedTuple):
+    """An artifact as the mirror read it from its file: what push and pull compare with the base."""
+
+    id: str
+    path: str
+    hash: str
+    layout: str
+    version: int
+
+
+class Queued(NamedTuple):
+    batch_id: str
+    changes: str  # JSON: the batch exactly as it was first sent
+
+
+class ConflictRow(NamedTuple):
+    id: str
+    path: str
+    kind: str  # push | pull | merge
+    remote_version: int
+    remote_author: str | None
+    message: str
+    recorded_at: str
+    base: str | None = None
+    ours: str | None = None
+    theirs: str | None = None
+    theirs_hash: str | None = None
+
+
+class QuarantineRow(NamedTuple):
+    id: str
+    version: int
+    path: str
+    author: str
+    reason: str
+    seq: int
+    recorded_at: str
+
+
+class Operation(NamedTuple):
+    operation: str  # push | pull | fetch
+    started_at: str
+    duration_ms: int
+    result: str  # ok | partial | error
+    pushed: int
+    pulled: int
+    conflicts: int
+    error: str | None
+
+
+# Rows fetched from the remote (``r``) newer than what was agreed (``b``): what a pull applies. A
+# row kept in quarantine is not pending: it waits for a newer version.
+_FETCHED_NOT_APPLIED = (
+    "FROM remote_rows r LEFT JOIN sync_base b ON b.id = r.id WHERE (b.id IS NULL OR r.version > b.version) "
+    "AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.id = r.id AND q.version = r.version)"
+)
+
+
+# --- the state as a whole -----------------------------------------------------------------------
+
+
+def has_sync_state(db: sqlite3.Connection) -> bool:
+    """Whether anything was agreed, fetched or queued (the cursor is asked for separately)."""
+    return any(
+        db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() for table in ("sync_base", "remote_rows", "outbox")
+    )
+
+
+def clear(db: sqlite3.Connection) -> None:
+    """Forget every row agreed with, fetched from or queued for the remote."""
+    for table in _SYNC_TABLES:
+        db.execute(f"DELETE FROM {table}")
+
+
+# --- push: local changes, the outbox, answers ---------------------------------------------------
+
+
+def agreed_all(db: sqlite3.Connection) -> dict[str, Agreed]:
+    """Every artifact's agreed row, without texts."""
+    rows = db.execute("SELECT id, path, version, hash, deleted FROM sync_base")
+    return {row[0]: Agreed(*row) for row in rows}
+
+
+def agreed_texts(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, Agreed]:
+    """The agreed rows of ``ids``, texts included (the base of a summary or a merge)."""
+    rows = select_in(db, "SELECT id, path, version, hash, deleted, content FROM sync_base", "id", ids)
+    return {row[0]: Agreed(*row) for row in rows}
+
+
+def agreed_text(db: sqlite3.Connection, artifact_id: str) -> str | None:
+    found = db.execute("SELECT content FROM sync_base WHERE id = ?", (artifact_id,)).fetchone()
+    return None if found is None else found[0]
+
+
+def locals_all(db: sqlite3.Connection) -> Iterator[Local]:
+    """Every mirrored artifact, in id order."""
+    return map(Local._make, db.execute("SELECT id, path, hash, layout, version FROM artifacts ORDER BY id"))
+
+
+def locals_of(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, Local]:
+    rows = select_in(db, "SELECT id, path, hash, layout, version FROM artifacts", "id", ids)
+    return {row[0]: Local(*row) for row in rows}
+
+
+def contents_of(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, str]:
+    """The mirrored texts of ``ids`` (read a batch at a time by the caller)."""
+    return dict(select_in(db, "SELECT id, content FROM artifacts", "id", ids))  # type: ignore[arg-type]
+
+
+def artifact_at(db: sqlite3.Connection, path: str) -> str | None:
+    """The id of the mirrored artifact at ``path``, if any."""
+    found = db.execute("SELECT id FROM artifacts WHERE path = ?", (path,)).fetchone()
+    return None if found is None else str(found[0])
+
+
+def waiting_ids(db: sqlite3.Connection) -> set[str]:
+    """Artifacts with an open conflict: nothing new lands on them until it is resolved."""
+    return {row[0] for row in db.execute("SELECT id FROM conflicts")}
+
+
+def notes(db: sqlite3.Connection) -> dict[str, str]:
+    """What a conflict strategy chose, per artifact: the next push's history summary."""
+    return dict(db.execute("SELECT id, summary FROM notes"))
+
+
+def queued(db: sqlite3.Connection) -> list[Queued]:
+    return list(map(Queued._make, db.execute("SELECT batch_id, changes FROM outbox ORDER BY created_at")))
+
+
+def queued_count(db: sqlite3.Connection) -> int:
+    return int(db.execute("SELECT count(*) FROM outbox").fetchone()[0])
+
+
+def queue_summary(db: sqlite3.Connection) -> tuple[int, int, str | None]:
+    """(batches waiting, the most attempts any took, the last error any met)."""
+    count, attempts, error = db.execute("SELECT count(*), max(attempts), max(last_error) FROM outbox").fetchone()
+    return int(count), int(attempts or 0), error
+
+
+def enqueue(db: sqlite3.Connection, batch_id: str, changes: str, created_at: str) -> None:
+    db.execute("INSERT INTO outbox(batch_id, changes, created_at) VALUES (?, ?, ?)", (batch_id, changes, created_at))
+
+
+def mark_failed(db: sqlite3.Connection, batch_id: str, error: str) -> None:
+    db.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE batch_id = ?", (error, batch_id))
+
+
+def record_answers(
+    db: sqlite3.Connection, batch_id: str, agreed: Iterable[Agreed], conflicts: Iterable[ConflictRow]
+) -> None:
+    """A batch's answers applied: what was agreed, the conflicts met, the batch out of the outbox."""
+    agreed = list(agreed)
+    upsert_agreed(db, agreed)
+    upsert_conflicts(db, conflicts)
+    db.execute("DELETE FROM outbox WHERE batch_id = ?", (batch_id,))
+    db.executemany("DELETE FROM notes WHERE id = ?", [(row.id,) for row in agreed])
+
+
+# --- pull: the fetched rows and what becomes of them --------------------------------------------
+
+
+def store_page(db: sqlite3.Connection, rows: Iterable[tuple[Any, ...]]) -> None:
+    """Keep fetched rows (id, path, version, hash, deleted, author, seq, updated_at, content)."""
+    db.executemany(
+        "INSERT OR REPLACE INTO remote_rows(id, path, version, hash, deleted, author, seq, updated_at, content) "
+        "VALUES (?,?,?,?,?,?,?,?,?)",
+        rows,
+    )
+
+
+def fetched_not_applied(db: sqlite3.Connection) -> list[Fetched]:
+    """The fetched rows a pull has yet to apply, in the remote's order."""
+    query = (
+        "SELECT r.id, r.path, r.version, r.deleted, r.author, r.seq, b.path, b.version, b.hash, b.deleted "
+        f"{_FETCHED_NOT_APPLIED} ORDER BY r.seq"
+    )
+    return list(map(Fetched._make, db.execute(query)))
+
+
+def fetched_not_applied_ids(db: sqlite3.Connection) -> set[str]:
+    return {row[0] for row in db.execute(f"SELECT r.id {_FETCHED_NOT_APPLIED}")}
+
+
+def fetched_texts(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
+    """(content, updated_at) of the fetched rows of ``ids``."""
+    rows = select_in(db, "SELECT id, content, updated_at FROM remote_rows", "id", ids)
+    return {row[0]: (row[1], row[2]) for row in rows}
+
+
+class RemoteRecord(NamedTuple):
+    """The remote's row as fetched, for `resolve`, `diff` and `log`."""
+
+    path: str
+    version: int
+    deleted: int
+    content: str | None
+    hash: str | None
+    author: str
+
+
+def fetched_row(db: sqlite3.Connection, artifact_id: str) -> RemoteRecord | None:
+    found = db.execute(
+        "SELECT path, version, deleted, content, hash, author FROM remote_rows WHERE id = ?", (artifact_id,)
+    ).fetchone()
+    return None if found is None else RemoteRecord(*found)
+
+
+def upsert_agreed(db: sqlite3.Connection, rows: Iterable[Agreed]) -> None:
+    """Record what was agreed (the one place ``sync_base`` is written)."""
+    db.executemany(
+        "INSERT OR REPLACE INTO sync_base(id, path, version, hash, deleted, content) VALUES (?,?,?,?,?,?)", rows
+    )
+
+
+def upsert_conflicts(db: sqlite3.Connection, rows: Iterable[ConflictRow]) -> None:
+    db.executemany(
+        "INSERT OR REPLACE INTO conflicts(id, path, kind, remote_version, remote_author, message, recorded_at, "
+        "base, ours, theirs, theirs_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        rows,
+    )
+
+
+def drop_conflicts(db: sqlite3.Connection, kinds: Sequence[str]) -> None:
+    db.execute(f"DELETE FROM conflicts WHERE kind IN ({','.join('?' * len(kinds))})", tuple(kinds))
+
+
+def drop_conflict(db: sqlite3.Connection, artifact_id: str) -> None:
+    db.execute("DELETE FROM conflicts WHERE id = ?", (artifact_id,))
+
+
+def has_conflicts_of(db: sqlite3.Connection, kind: str) -> bool:
+    return db.execute("SELECT 1 FROM conflicts WHERE kind = ? LIMIT 1", (kind,)).fetchone() is not None
+
+
+def conflicts(db: sqlite3.Connection, key: str | None = None) -> list[ConflictRow]:
+    """Every open conflict (by id), or the one whose id or path is ``key``."""
+    columns = "id, path, kind, remote_version, remote_author, message, recorded_at, base, ours, theirs, theirs_hash"
+    if key is None:
+        return list(map(ConflictRow._make, db.execute(f"SELECT {columns} FROM conflicts ORDER BY id")))
+    found = db.execute(
+        f"SELECT {columns} FROM conflicts WHERE id = ? OR path = ? OR id = ? COLLATE NOCASE", (key, key, key)
+    ).fetchone()
+    return [] if found is None else [ConflictRow(*found)]
+
+
+def conflict_count(db: sqlite3.Connection) -> int:
+    return int(db.execute("SELECT count(*) FROM conflicts").fetchone()[0])
+
+
+def upsert_notes(db: sqlite3.Connection, rows: Iterable[tuple[str, str]]) -> None:
+    db.executemany("INSERT OR REPLACE INTO notes(id, summary) VALUES (?, ?)", rows)
+
+
+def keep_aside(db: sqlite3.Connection, rows: Iterable[QuarantineRow]) -> None:
+    db.executemany(
+        "INSERT OR REPLACE INTO quarantine(id, version, path, author, reason, seq, recorded_at) VALUES (?,?,?,?,?,?,?)",
+        rows,
+    )
+
+
+def release(db: sqlite3.Connection, ids: Sequence[str]) -> None:
+    """A newer version of these artifacts was applied: the one refused before is no longer kept."""
+    if ids and db.execute("SELECT 1 FROM quarantine LIMIT 1").fetchone():
+        db.executemany("DELETE FROM quarantine WHERE id = ?", [(i,) for i in ids])
+
+
+def kept_aside(db: sqlite3.Connection) -> list[QuarantineRow]:
+    rows = db.execute("SELECT id, version, path, author, reason, seq, recorded_at FROM quarantine ORDER BY seq")
+    return list(map(QuarantineRow._make, rows))
+
+
+# --- the journal of sync operations --------------------------------------------------------------
+
+
+def record_operation(db: sqlite3.Connection, operation: Operation, keep: int) -> None:
+    """Record one operation and keep only the last ``keep``."""
+    db.execute(
+        "INSERT INTO operations(operation, started_at, duration_ms, result, pushed, pulled, conflicts, error) "
+        "VALUES (?,?,?,?,?,?,?,?)",
+        operation,
+    )
+    db.execute("DELETE FROM operations WHERE seq <= (SELECT max(seq) FROM operations) - ?", (keep,))

@@ -1,0 +1,42 @@
+"""Push and pull between the mirror and a remote.
+
+The package in layers: ``reports`` (what a sync did, and its one wording), ``client`` (this
+clone's id and the remote its state belongs to), ``journal`` (the record of each operation),
+``feed`` (fetch: the change feed into the mirror), ``decide`` (the pure decision for one
+fetched row), ``plan`` (a chunk's facts gathered and decided), ``incoming`` (pull) and
+``outgoing`` (push). Git fields are never
+taken from the remote; every file write is atomic and re-checks the file first.
+"""
+
+from __future__ import annotations
+
+# Older names of the meta keys, until every caller uses MetaKey.
+from agentsync.store.meta import MetaKey
+from agentsync.sync.client import bind_remote, client_id, cursor, has_sync_state, register, reset_sync_state
+from agentsync.sync.feed import fetch
+from agentsync.sync.incoming import pull, quarantined
+from agentsync.sync.outgoing import Pending, changes_for, pending_changes, push, push_merging
+from agentsync.sync.reports import PullReport, PushReport, Quarantined
+
+CURSOR_KEY, APPLIED_KEY, REMOTE_KEY = MetaKey.REMOTE_CURSOR, MetaKey.APPLIED_CURSOR, MetaKey.REMOTE_IDENTITY
+from agentsync.store.sync_state import _FETCHED_NOT_APPLIED as FETCHED_NOT_APPLIED  # noqa: E402, F401
+
+__all__ = [
+    "Pending",
+    "PullReport",
+    "PushReport",
+    "Quarantined",
+    "bind_remote",
+    "changes_for",
+    "client_id",
+    "cursor",
+    "fetch",
+    "has_sync_state",
+    "pending_changes",
+    "pull",
+    "push",
+    "push_merging",
+    "quarantined",
+    "register",
+    "reset_sync_state",
+]

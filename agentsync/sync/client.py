@@ -1,0 +1,90 @@
+"""This clone towards its remote: its id, the remote its sync state belongs to, starting over,
+and telling the remote it is alive."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from agentsync import synclock
+from agentsync.errors import AgentsyncError, RemoteError
+from agentsync.remotes.base import Remote
+from agentsync.store import sync_state
+from agentsync.store.meta import MetaKey
+from agentsync.store.mirror import Mirror
+
+REGISTER_EVERY = 300.0  # seconds: a clone tells the remote it is alive (and its cursor) at most this often
+
+
+def client_id(mirror: Mirror) -> str:
+    """This clone's id (made once, kept in the mirror): the remote's key for idempotent batches."""
+    known = mirror.get_meta(MetaKey.CLIENT_ID)
+    if known:
+        return known
+    made = uuid.uuid4().hex
+    with mirror.transaction():
+        mirror.set_meta_if_absent(MetaKey.CLIENT_ID, made)
+    return mirror.get_meta(MetaKey.CLIENT_ID) or made
+
+
+def cursor(mirror: Mirror) -> int:
+    """The remote change number this clone has fetched up to."""
+    return int(mirror.get_meta(MetaKey.REMOTE_CURSOR) or 0)
+
+
+def bind_remote(mirror: Mirror, remote: Remote) -> None:
+    """Tie the mirror's sync state to ``remote``, or refuse to mix it with another remote's: a
+    cursor from one remote would skip another's changes, and versions would not match."""
+    known = mirror.get_meta(MetaKey.REMOTE_IDENTITY)
+    if known == remote.identity:
+        return
+    if known is not None and has_sync_state(mirror):
+        raise RemoteError(
+            f"this clone syncs with {known}, not {remote.identity}: its versions and cursor belong there. "
+            "Point `remote:` back at it, or start over with this remote: `agentsync remote reset`"
+        )
+    with mirror.transaction():
+        mirror.set_meta(MetaKey.REMOTE_IDENTITY, remote.identity)
+
+
+def has_sync_state(mirror: Mirror) -> bool:
+    return sync_state.has_sync_state(mirror.connection) or cursor(mirror) > 0
+
+
+def reset_sync_state(mirror: Mirror, *, drop_queued: bool = False) -> int:
+    """Forget everything agreed with the remote (files are untouched); returns the queued batches dropped.
+    Batches waiting in the outbox are kept unless ``drop_queued``: they hold edits not yet accepted."""
+    with synclock.hold(mirror.config, "remote reset"):
+        queued = sync_state.queued_count(mirror.connection)
+        if queued and not drop_queued:
+            where = mirror.get_meta(MetaKey.REMOTE_IDENTITY) or "the remote"
+            raise RemoteError(
+                f"{queued} batch(es) of edits wait in the outbox for {where}; push them first, or reset with "
+                "--drop-queued (their edits stay in the files and are pushed again)"
+            )
+        with mirror.transaction() as db:
+            sync_state.clear(db)
+            mirror.delete_meta(MetaKey.REMOTE_CURSOR, MetaKey.REMOTE_IDENTITY, MetaKey.APPLIED_CURSOR)
+        return queued
+
+
+def register(mirror: Mirror, remote: Remote, *, force: bool = False) -> bool:
+    """Tell the remote this clone exists (id, user, host, version, cursor), at most every few
+    minutes; a remote without migration 8, or any failure, is let pass: registering is a courtesy."""
+    last = float(mirror.get_meta(MetaKey.CLIENT_REGISTERED_AT) or 0)
+    if not force and time.time() - last < REGISTER_EVERY:
+        return False
+    import socket
+
+    from agentsync import __version__
+    from agentsync.gitrepo import user_identity
+
+    try:
+        remote.register_client(
+            client_id(mirror), user_identity(mirror.config.root), socket.gethostname(), __version__, cursor(mirror)
+        )
+    except AgentsyncError:
+        return False
+    with mirror.transaction():
+        mirror.set_meta(MetaKey.CLIENT_REGISTERED_AT, str(time.time()))
+    return True

@@ -1,0 +1,52 @@
+"""The files a push or a pull writes: together (one flush to disk), each re-checked right
+before it is replaced, so a file saved meanwhile keeps the save."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from agentsync.paths import PathPolicy
+
+
+def write_unchanged(
+    writes: list[tuple[Path, bytes]], expected: dict[Path, Any], cleaned: set[Path] | None = None,
+    policy: PathPolicy | None = None,
+) -> list[Path]:  # fmt: skip
+    """Write files together, each only if its stat is still ``expected``'s (None: it must not
+    exist); return the targets left alone because they were saved meanwhile (or, with
+    ``policy``, because a folder on the way became a symlink: ``policy.refused``). Temp files a
+    killed writer left in their folders go first (once per folder in ``cleaned``)."""
+    from agentsync.fsutil import atomic_write_many, remove_stale_temps, stat_signature
+
+    folders = {target.parent for target, _ in writes} - (cleaned or set())
+    remove_stale_temps(folders)
+    if cleaned is not None:
+        cleaned.update(folders)
+
+    def still(target: Path) -> bool:
+        return bool(stat_signature(target) == expected[target])
+
+    return atomic_write_many(writes, still=policy.guard(still) if policy is not None else still)
+
+
+def unchanged(path: Path, *hashes: str | None) -> bool:
+    """Whether ``path`` (about to be removed) still holds one of ``hashes``, or is gone already."""
+    from agentsync.artifact import content_hash
+
+    try:
+        return content_hash(path.read_bytes()) in hashes
+    except FileNotFoundError:
+        return True
+
+
+def differs_only_in_version(disk: bytes, text: str, version: int) -> bool:
+    """Whether the file ``disk`` becomes ``text`` by setting its ``version:`` line alone."""
+    from agentsync.errors import AgentsyncError
+    from agentsync.frontmatter_edit import set_field
+
+    try:
+        return set_field(disk.decode("utf-8"), "version", version) == text
+    except (UnicodeDecodeError, AgentsyncError):
+        return False

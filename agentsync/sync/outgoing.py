@@ -1,0 +1,360 @@
+"""Push: every artifact whose file differs from what was last agreed goes up in batches; each
+batch is kept in the outbox until its answer is applied, and resent with the same id after a
+failure, so the remote applies it once. Batches go out from a thread while the next is
+prepared. An accepted change gets its new ``version:`` written into the file (only that line)."""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import dataclasses
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from agentsync import synclock
+from agentsync.errors import AgentsyncError
+from agentsync.remotes.base import Answer, Change, PushResult, Remote
+from agentsync.store import sync_state
+from agentsync.store.mirror import Mirror
+from agentsync.sync.client import bind_remote, client_id, register
+from agentsync.sync.files import write_unchanged
+from agentsync.sync.journal import now, recorded
+from agentsync.sync.reports import PullReport, PushReport
+from agentsync.tracing import span
+
+BATCH_CHANGES = 600  # changes per pushed batch (~2.3 MB of JSON over HTTP): 10,000 artifacts take 17 requests,
+# and the clone registers itself with one more at most every few minutes
+
+
+class Pending(NamedTuple):
+    """An artifact to push, without its content: ``base`` is the version it is based on, and
+    ``version`` what it will be (for a new artifact: the version its file states, at least 1)."""
+
+    id: str
+    path: str
+    base: int
+    version: int
+    layout: str
+    digest: str | None  # the file's hash; None for a deletion
+    stated: int = 0  # the version the file states now
+
+
+def pending_changes(mirror: Mirror) -> list[Pending]:
+    """Artifacts whose file differs from what was last agreed with the remote, and deletions; an
+    artifact with an open conflict waits until it is resolved."""
+    db = mirror.connection
+    base = sync_state.agreed_all(db)
+    waiting = sync_state.waiting_ids(db)
+    pending: list[Pending] = []
+    present: set[str] = set()
+    for local in sync_state.locals_all(db):
+        present.add(local.id)
+        agreed = base.get(local.id)
+        if local.id in waiting or (
+            agreed is not None and not agreed.deleted and agreed.hash == local.hash and agreed.path == local.path
+        ):
+            continue
+        if agreed is None and local.layout == "frontmatter" and local.version >= 1:
+            pending.append(Pending(local.id, local.path, 0, local.version, local.layout, local.hash, local.version))
+        else:
+            based_on = agreed.version if agreed is not None else 0
+            pending.append(
+                Pending(local.id, local.path, based_on, based_on + 1, local.layout, local.hash, local.version)
+            )
+    for artifact_id, agreed in sorted(base.items()):
+        if artifact_id not in present and not agreed.deleted and artifact_id not in waiting:
+            pending.append(Pending(artifact_id, agreed.path, agreed.version, agreed.version + 1, "", None))
+    return pending
+
+
+def changes_for(mirror: Mirror, pending: list[Pending]) -> list[Change]:
+    """The changes to send for ``pending``, contents read now: each as it will read once accepted,
+    its ``version:`` line set to the version it becomes (a file that states it already is sent,
+    and kept, exactly as it is)."""
+    from agentsync.artifact import content_hash
+
+    db = mirror.connection
+    contents = sync_state.contents_of(db, [item.id for item in pending if item.digest is not None])
+    notes = sync_state.notes(db)  # a handful at most
+    agreed = sync_state.agreed_texts(db, [item.id for item in pending if item.base > 0])  # for the summaries
+    changes: list[Change] = []
+    for item in pending:
+        if item.digest is None:
+            changes.append(Change(item.id, item.path, item.base, None, None, "deleted"))
+            continue
+        content = contents[item.id]
+        sent = content if item.version == item.stated else _with_version(content, item.layout, item.version)
+        sent_hash = item.digest if sent is content else content_hash(sent.encode("utf-8"))
+        summary = _summary(agreed.get(item.id), item.path, content, notes.get(item.id, ""))
+        changes.append(
+            Change(item.id, item.path, item.base, sent, sent_hash, summary, item.digest, version=item.version)
+        )
+    return changes
+
+
+def _with_version(content: str, layout: str, version: int) -> str:
+    """The content as it will be at ``version``: only its ``version:`` line changes.
+    Files without frontmatter (the ``.agent/cache`` layout) are left exactly as they are."""
+    from agentsync.frontmatter_edit import set_field
+
+    if layout != "frontmatter":
+        return content
+    edited = set_field(content, "version", version)
+    return content if edited == content else edited
+
+
+def _summary(agreed: sync_state.Agreed | None, path: str, content: str, note: str) -> str:
+    """What the remote's history says of this version: what a conflict strategy chose (``note``),
+    what changed since the agreed version and where it moved; at most 500 characters."""
+    from agentsync.merge import describe_change
+
+    parts = [note] if note else []
+    parts.append(describe_change(agreed.content if agreed else None, content))
+    if agreed and agreed.path != path:
+        parts.append(f"moved from {agreed.path}")
+    return "; ".join(parts)[:500]
+
+
+@contextlib.contextmanager
+def _push_run(mirror: Mirror, remote: Remote, author: str, rescan: bool) -> Iterator[PushReport]:
+    """One push under the sync lock, recorded and traced; what the caller does with its report
+    inside the block (``push_merging``'s merge) is part of the same run."""
+    with synclock.hold(mirror.config, "push"), recorded(mirror, "push") as record, span("push") as traced:
+        report = _push(mirror, remote, author, rescan)
+        record.append(report)
+        traced.set_attributes({
+            "agentsync.applied": len(report.applied), "agentsync.conflicts": len(report.conflicts),
+            "agentsync.locked": len(report.locked), "agentsync.refused": len(report.refused),
+            "agentsync.resent_batches": report.resent, "agentsync.result": "ok" if report.ok else "partial",
+        })  # fmt: skip
+        register(mirror, remote)
+        yield report
+
+
+def push(mirror: Mirror, remote: Remote, author: str, *, rescan: bool = True) -> PushReport:
+    """Send local changes (after any batch left in the outbox) and apply the answers. The work tree
+    is scanned first unless ``rescan`` is False (a caller that keeps the mirror current itself:
+    the watcher)."""
+    with _push_run(mirror, remote, author, rescan) as report:
+        return report
+
+
+def push_merging(
+    mirror: Mirror, remote: Remote, author: str, *, rescan: bool = True
+) -> tuple[PushReport, PullReport | None]:
+    """Push; changes the remote has moved past are merged at once (as `pull` does) and the clean
+    merges pushed again, so one call settles what it can. Returns the push and, if it had to
+    merge, the pull that did."""
+    from agentsync.sync.incoming import pull_unlocked
+
+    with _push_run(mirror, remote, author, rescan) as report:
+        if not report.conflicts:
+            return report, None
+        report.met_newer = list(report.conflicts)
+        merge = pull_unlocked(mirror, remote, None, rescan)
+        again = _push(mirror, remote, author, False) if merge.merged else None
+        report.conflicts = again.conflicts if again else []
+        if again:
+            report.applied.extend(again.applied)
+            report.locked.extend(again.locked)
+            report.problems.extend(again.problems)
+        return report, merge
+
+
+def _push(mirror: Mirror, remote: Remote, author: str, rescan: bool) -> PushReport:
+    from agentsync.scanner import scan
+
+    if rescan:
+        scan(mirror)
+    bind_remote(mirror, remote)
+    report = PushReport()
+    me = client_id(mirror)
+    queued = sync_state.queued(mirror.connection)
+    resent = ((entry.batch_id, [Change(**c) for c in json.loads(entry.changes)]) for entry in queued)
+    report.resent = _send_all(mirror, remote, me, author, resent, report)
+    _send_all(mirror, remote, me, author, _new_batches(mirror, pending_changes(mirror), report), report)
+    return report
+
+
+def _new_batches(mirror: Mirror, pending: list[Pending], report: PushReport) -> Iterator[tuple[str, list[Change]]]:
+    """The batches to send for ``pending``, contents read a batch at a time; each is kept in the
+    outbox before it is handed out to be sent: a lost answer is recovered by resending it."""
+    for start in range(0, len(pending), BATCH_CHANGES):
+        batch = _outbound_scanned(mirror, changes_for(mirror, pending[start : start + BATCH_CHANGES]), report)
+        if not batch:
+            continue
+        batch_id = uuid.uuid4().hex
+        with mirror.transaction() as db:
+            sync_state.enqueue(db, batch_id, json.dumps([dataclasses.asdict(c) for c in batch]), now())
+        yield batch_id, batch
+
+
+def _outbound_scanned(mirror: Mirror, changes: list[Change], report: PushReport) -> list[Change]:
+    """``changes`` without the artifacts in which the outbound scan finds a secret (or personal
+    data, if configured): those are refused, named in ``report.refused``, and stay local."""
+    from agentsync.outbound import find
+
+    settings = mirror.config.outbound_scan
+    kept: list[Change] = []
+    for change in changes:
+        findings = find(change.path, change.content, settings) if change.content is not None else []
+        if findings:
+            report.refused.extend(findings)
+        else:
+            kept.append(change)
+    return kept
+
+
+class _NotSent(Exception):
+    """A batch queued behind one the remote failed on: left in the outbox, not tried."""
+
+
+def _send_all(
+    mirror: Mirror, remote: Remote, me: str, author: str, batches: Iterator[tuple[str, list[Change]]],
+    report: PushReport,
+) -> int:  # fmt: skip
+    """Send ``batches`` in order from one thread while this one prepares the next batch and applies
+    the answer to the one before: the remote's work overlaps ours. After a failure nothing more
+    is sent (a batch already queued stays in the outbox untried) and the first error is raised.
+    Returns how many batches were answered."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from agentsync.diskfull import DiskFullError, PushNotRecorded
+
+    failed = threading.Event()
+
+    def send(batch_id: str, changes: list[Change]) -> PushResult:
+        if failed.is_set():
+            raise _NotSent(batch_id)
+        try:
+            return remote.push(me, batch_id, author, changes)
+        except Exception:
+            failed.set()
+            raise
+
+    answered = 0
+    first_error: AgentsyncError | None = None
+
+    def land(batch_id: str, changes: list[Change], answer: Future[PushResult]) -> None:
+        nonlocal answered, first_error
+        try:
+            result = answer.result()
+        except _NotSent:
+            return
+        except AgentsyncError as exc:
+            with mirror.transaction() as db:
+                sync_state.mark_failed(db, batch_id, str(exc))
+            first_error = first_error or exc
+            return
+        try:
+            _apply_answers(mirror, batch_id, changes, result, report)
+        except DiskFullError as exc:  # the remote has it: the batch stays queued, and its answer with the remote
+            raise PushNotRecorded(len(report.applied), exc) from None
+        answered += 1
+
+    in_flight: list[tuple[str, list[Change], Future[PushResult]]] = []  # sent or queued, not yet landed
+    with ThreadPoolExecutor(1, thread_name_prefix="agentsync-push-sender") as sender:
+        try:
+            for batch_id, changes in batches:
+                # The sender runs in this thread's context: its spans are children of the push's.
+                sending = sender.submit(contextvars.copy_context().run, send, batch_id, changes)
+                in_flight.append((batch_id, changes, sending))
+                if len(in_flight) > 1:
+                    land(*in_flight.pop(0))
+                if failed.is_set():
+                    break  # prepare no more: they would only wait in the outbox
+        finally:
+            while in_flight:  # the last batch; or, if preparing or applying another failed, those already sent
+                land(*in_flight.pop(0))
+    if first_error is not None:
+        raise first_error
+    return answered
+
+
+def _apply_answers(
+    mirror: Mirror, batch_id: str, changes: list[Change], result: PushResult, report: PushReport
+) -> None:
+    """Apply the remote's answers to a batch: new version lines written, what was agreed
+    recorded, the batch taken out of the outbox, all in one transaction after the writes."""
+    from agentsync.scanner import scan
+
+    by_id = {c.id: c for c in changes}
+    root = mirror.config.root
+    written: list[str] = []
+    writes: list[tuple[Path, bytes]] = []
+    expected: dict[Path, Any] = {}  # each file's stat when it was found unchanged: re-checked before writing
+    agreed: list[sync_state.Agreed] = []
+    conflicts: list[sync_state.ConflictRow] = []
+    for answer in result.answers:
+        change = by_id[answer.id]
+        if answer.result == "applied" and answer.version is not None:
+            report.applied.append((answer.id, answer.version))
+            if change.content is None:
+                agreed.append(sync_state.Agreed(answer.id, change.path, answer.version, None, 1, None))
+                continue
+            change = _at_version(change, answer.version)
+            seen = _needs_version_write(change, root)
+            if seen is not None:
+                writes.append((root / change.path, (change.content or "").encode("utf-8")))
+                expected[root / change.path] = seen
+                written.append(change.path)
+            agreed.append(sync_state.Agreed(answer.id, change.path, answer.version, change.hash, 0, change.content))
+        elif answer.result == "conflict":
+            report.conflicts.append(answer)
+            conflicts.append(_push_conflict(answer, change))
+        elif answer.result == "locked":
+            report.locked.append(answer)
+    # The new version lines, one sync for the batch. A file saved since it was read keeps the
+    # save: the next push sends it, based on the new version.
+    write_unchanged(writes, expected)
+    with mirror.transaction() as db:
+        sync_state.record_answers(db, batch_id, agreed, conflicts)
+    if written:
+        scan(mirror, written)
+
+
+def _push_conflict(answer: Answer, change: Change) -> sync_state.ConflictRow:
+    """The conflict a push met: the remote moved past the version this clone's change is based on."""
+    theirs = answer.remote
+    version, author = (theirs.version, theirs.author) if theirs else (0, None)
+    message = (f"changed on the remote (v{version or '?'} by {author or '?'}) since this clone's v{change.base}; "
+               "pull to merge")  # fmt: skip
+    return sync_state.ConflictRow(answer.id, change.path, "push", version, author, message, now())
+
+
+def _at_version(change: Change, version: int) -> Change:
+    """``change`` as the remote numbered it: a remote without migration 3 numbers a new artifact 1
+    whatever its file says, so the text's version line follows the answer."""
+    if change.version is None or version == change.version or change.content is None:
+        return change
+    from agentsync.artifact import content_hash
+    from agentsync.frontmatter_edit import set_field
+
+    content = set_field(change.content, "version", version)
+    return dataclasses.replace(change, content=content, hash=content_hash(content.encode("utf-8")), version=version)
+
+
+def _needs_version_write(change: Change, root: Path) -> tuple[int, int, int] | None:
+    """Whether the accepted content (its new version line) should replace the file: only if the file
+    differs from it and is still exactly what the change was read from. A file edited since — even
+    long since, when a batch from the outbox is answered at last — is left alone; the next push
+    sends the edit, based on the new version. Returns the file's stat signature as it was seen
+    (for the re-check right before writing), or None to leave the file alone."""
+    from agentsync.artifact import content_hash
+    from agentsync.fsutil import stat_signature
+
+    if change.hash is not None and change.hash == change.source_hash:
+        return None  # sent exactly as the file was read: nothing to write
+    path = root / change.path
+    seen = stat_signature(path)  # before reading: a save after this is caught by the re-check
+    try:
+        current = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    if seen is None or current == (change.content or "").encode("utf-8"):
+        return None
+    return seen if change.source_hash is not None and content_hash(current) == change.source_hash else None

@@ -1,0 +1,357 @@
+"""Planning a chunk of fetched rows: the facts of each row gathered (the mirror, the disk, the
+remote's text under the git-field guard), ``decide`` asked, and its action turned into what
+the chunk writes and records. Nothing is written here; a crash after the writes and before the
+record leaves files that already equal what the remote gives, and the next pull records them."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from agentsync.errors import AgentsyncError, UnsafePathError
+from agentsync.store import sync_state
+from agentsync.store.sync_state import Agreed, ConflictRow, Fetched, Local, QuarantineRow
+from agentsync.sync.decide import Action, Facts, Target, decide
+from agentsync.sync.journal import now
+from agentsync.sync.reports import PullReport, Quarantined, shown
+
+if TYPE_CHECKING:
+    from agentsync.artifact import Artifact
+    from agentsync.gitfields import GitFieldGuard
+    from agentsync.paths import Matcher, PathPolicy
+    from agentsync.scanner import Parsed
+    from agentsync.store.mirror import Mirror
+
+
+class Pass(NamedTuple):
+    """What one pass over the fetched rows knows beyond them: the artifacts waiting in a conflict
+    (left alone), where the pull moves each pending artifact (None: deletes it), the rows it left
+    for a second pass because their target is still taken by one of those, and the path policy."""
+
+    waiting: set[str]
+    leaving: dict[str, str | None]
+    vacating: set[str]
+    policy: PathPolicy
+    final: bool = False
+
+
+@dataclass
+class ChunkPlan:
+    """What applying a chunk takes, decided before any file is touched: the files to write (each
+    with the stat it must still have), and the rows to record once they are."""
+
+    rows: list[Fetched]
+    locals_by_id: dict[str, Local]
+    writes: list[tuple[Path, bytes]] = field(default_factory=list)
+    expected: dict[Path, Any] = field(default_factory=dict)  # target -> its stat when read (None: absent)
+    owner: dict[Path, str] = field(default_factory=dict)  # target -> artifact id
+    removals: list[tuple[str, str]] = field(default_factory=list)  # (id, file) the remote deleted
+    moved_from: list[tuple[str, str]] = field(default_factory=list)  # (id, old path) the remote renamed
+    written: dict[str, tuple[Parsed, int]] = field(default_factory=dict)  # written, already parsed
+    agreed: list[Agreed] = field(default_factory=list)
+    conflicts: list[ConflictRow] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # what a strategy overrode: the next push's summary
+    deferred: set[str] = field(default_factory=set)  # ids whose files were saved meanwhile
+    quarantined: list[QuarantineRow] = field(default_factory=list)  # rows refused, for the mirror
+    claimed: set[Path] = field(default_factory=set)  # targets a row of this chunk writes: no second one lands there
+
+
+@dataclass
+class _Row:
+    """One row's material beside its facts: what the actions need."""
+
+    row: Fetched
+    local: Local | None
+    content: str | None = None
+    updated: str | None = None
+    path: str = ""  # the remote's path, checked
+    data: bytes = b""  # what would be written (the remote's text under the guard)
+    text: str = ""
+    data_hash: str = ""
+    type_name: str = ""  # the type its path gives (a text may name another in its frontmatter)
+    artifact: Artifact | None = None
+    lands: str = ""  # where the file lands
+    disk: bytes | None = None
+    seen: Any = None  # the local file's stat before it was read
+    occupant: str | None = None
+
+
+def refusal(row: Fetched, content: str | None, max_size: int) -> tuple[str | None, bytes]:
+    """Why a fetched row must not be applied here (None: it may), and its content as bytes: what a
+    hostile or broken remote can send that no clone would push. Decided before anything is parsed."""
+    from agentsync.artifact import valid_id
+
+    if not valid_id(row.id):
+        return f"invalid artifact id {shown(row.id)!r}: 1-200 characters, no slashes or control characters", b""
+    if row.deleted:
+        return None, b""
+    if content is None:
+        return "the remote's row has no content (and is not a deletion)", b""
+    try:
+        data = content.encode("utf-8")
+    except UnicodeEncodeError:
+        return "the content is not valid UTF-8 text", b""
+    if len(data) > max_size:
+        return f"the content is {len(data):,} bytes, over max_file_size ({max_size:,})", b""
+    if "\x00" in content:
+        return "the content holds NUL bytes (a binary file, not an artifact)", b""
+    return None, data
+
+
+class Planner:
+    """Plans one chunk: ``plan()`` gathers each row's facts, asks ``decide``, and records the outcome."""
+
+    def __init__(
+        self, mirror: Mirror, rows: list[Fetched], run: Pass, matcher: Matcher, guard: GitFieldGuard,
+        report: PullReport,
+    ) -> None:  # fmt: skip
+        db = mirror.connection
+        ids = [row.id for row in rows]
+        self.db, self.root, self.config = db, mirror.config.root, mirror.config
+        self.run, self.matcher, self.guard, self.report = run, matcher, guard, report
+        self.fetched = sync_state.fetched_texts(db, ids)
+        self.plan = ChunkPlan(rows, sync_state.locals_of(db, ids))
+        self.listed: dict[Path, frozenset[str]] = {}
+
+    def plan_chunk(self) -> ChunkPlan:
+        for row in self.plan.rows:
+            item = _Row(row, self.plan.locals_by_id.get(row.id))
+            facts = self._facts(item)
+            self._carry_out(decide(facts, final_pass=self.run.final), item, facts)
+        return self.plan
+
+    # --- gathering: each step only when the facts so far leave the decision open -------------
+
+    def _facts(self, item: _Row) -> Facts:
+        row, local = item.row, item.local
+        if row.id in self.run.waiting:
+            return Facts(waiting=True)
+        item.content, item.updated = self.fetched[row.id]
+        refused, item.data = refusal(row, item.content, self.config.max_file_size)
+        if refused is None:
+            try:
+                self.run.policy.writable(row.path, lstat_target=False)  # the file itself: see `_taken`, the writer
+                item.path = row.path
+            except UnsafePathError as exc:
+                refused = str(exc)
+        if refused is not None:
+            return Facts(refused=refused)
+        clean = (local is not None and row.base_hash is not None and not row.base_deleted
+                 and local.hash == row.base_hash and local.path == row.base_path)  # fmt: skip
+        fresh = local is None and (row.base_path is None or bool(row.base_deleted))
+        known = Facts(deleted=bool(row.deleted), local=local is not None, clean=clean, fresh=fresh)
+        if row.deleted:
+            return known
+        refused = self._read_remote(item)
+        if refused is not None:
+            return replace(known, refused=refused)
+        if not self._own_path_intact(item):
+            return Facts(waiting=True)  # not the row's fault: it waits, and the pull says why
+        # Where the file lands: the remote's path, unless only this clone moved the artifact.
+        moved_here = local is not None and row.base_path is not None and row.path == row.base_path
+        item.lands = local.path if local is not None and moved_here and local.path != row.base_path else item.path
+        old_path = local.path if local is not None else None
+        if item.lands != old_path:
+            target = self._taken(item)
+            if target is not Target.FREE:
+                return replace(known, lands_elsewhere=True, target=target)
+        return self._disk_facts(item, replace(known, lands_elsewhere=item.lands != old_path))
+
+    def _read_remote(self, item: _Row) -> str | None:
+        """Parse the remote's text; the reason it cannot be applied, if any."""
+        from agentsync.artifact import content_hash, parse_text
+
+        item.data_hash = content_hash(item.data)
+        item.type_name = self.matcher.type_of(item.path) or ""
+        try:
+            item.artifact = parse_text(item.path, item.content or "", item.type_name, item.data_hash)
+        except AgentsyncError as exc:  # an alias bomb, invalid YAML, a bad id or version: never pushed by a clone
+            return f"cannot be read: {getattr(exc, 'reason', exc)}"
+        if item.artifact.id != item.row.id:
+            return f"its text names the artifact {shown(item.artifact.id)!r}, not {shown(item.row.id)!r}"
+        return None
+
+    def _own_path_intact(self, item: _Row) -> bool:
+        """This clone's own file, as mirrored, is read (and maybe replaced) only if nothing changed on the way."""
+        if item.local is not None:
+            try:
+                self.run.policy.writable(item.local.path, lstat_target=False)
+            except UnsafePathError as exc:
+                self.report.problems.append(exc)
+                return False
+        return True
+
+    def _taken(self, item: _Row) -> Target:
+        """Whether a file landing at ``item.lands`` would land on something there, and whether that
+        is an artifact this same pull removes or moves away."""
+        target = self.root / item.lands
+        if target not in self.plan.claimed and not self._listed(target):
+            return Target.FREE
+        item.occupant = sync_state.artifact_at(self.db, item.lands)
+        if target in self.plan.claimed or item.occupant is None or item.occupant not in self.run.leaving:
+            return Target.TAKEN
+        return Target.LEAVING if self.run.leaving[item.occupant] != item.lands else Target.TAKEN
+
+    def _listed(self, target: Path) -> bool:
+        """Whether ``target`` exists: its folder is listed once per chunk instead of a stat per file
+        (each a lookup that waits on the writer thread's creations in that folder). The writer
+        checks each target once more right before it."""
+        from agentsync.fsutil import stat_signature
+
+        folder = target.parent
+        names = self.listed.get(folder)
+        if names is None:
+            try:
+                names = self.listed[folder] = frozenset(os.listdir(folder))
+            except FileNotFoundError:
+                names = self.listed[folder] = frozenset()
+            except OSError:  # not a folder, say: the file's own stat decides
+                return stat_signature(target) is not None
+        return target.name in names
+
+    def _disk_facts(self, item: _Row, known: Facts) -> Facts:
+        """The local file as it is now, and the remote's text under the git-field guard."""
+        from agentsync.artifact import content_hash
+        from agentsync.fsutil import stat_signature
+        from agentsync.sync.files import differs_only_in_version
+
+        local, old_path = item.local, item.local.path if item.local else None
+        item.seen = stat_signature(self.root / old_path) if old_path else None  # before reading: see `expected`
+        try:
+            item.disk = (self.root / old_path).read_bytes() if old_path and item.seen is not None else None
+        except FileNotFoundError:  # deleted this very moment: the next pull sees it
+            return replace(known, vanished=True)
+        assert item.artifact is not None
+        try:
+            item.text = self.guard.apply(item.artifact, item.disk)
+        except AgentsyncError as exc:
+            return replace(known, refused=str(exc))
+        if item.text != item.content:
+            item.data = item.text.encode("utf-8")
+            item.data_hash = content_hash(item.data)
+        disk, same_path = item.disk, old_path == item.path
+        only_version = (known.local and not (known.clean or known.fresh) and item.row.base_hash is None
+                        and disk is not None and same_path
+                        and differs_only_in_version(disk, item.text, item.row.version))  # fmt: skip
+        return replace(
+            known, on_disk=disk is not None, already_there=disk is not None and disk == item.data and same_path,
+            saved_since_scan=disk is not None and local is not None and content_hash(disk) != local.hash,
+            never_synced=item.row.base_hash is None, only_version_differs=only_version,
+        )  # fmt: skip
+
+    # --- carrying out -------------------------------------------------------------------------
+
+    def _carry_out(self, action: Action, item: _Row, facts: Facts) -> None:
+        row, plan, report = item.row, self.plan, self.report
+        if action is Action.SKIP:
+            return
+        if action is Action.QUARANTINE:
+            entry = Quarantined(row.id, row.version, row.path, row.author, facts.refused or "")
+            report.quarantined.append(entry)
+            plan.quarantined.append(QuarantineRow(*entry, row.seq, now()))
+        elif action is Action.KEEP_EDIT:
+            report.restored.append((row.id, f"deleted on the remote (v{row.version} by {row.author}) but edited "
+                                            "here: kept, and restored on the remote by the next push"))  # fmt: skip
+            plan.agreed.append(Agreed(row.id, row.path, row.version, None, 1, None))
+        elif action in (Action.REMOVE, Action.FORGET):
+            if action is Action.REMOVE and item.local is not None:
+                plan.removals.append((row.id, item.local.path))
+            plan.agreed.append(Agreed(row.id, row.path, row.version, None, 1, None))
+        elif action is Action.VACATE:
+            self.run.vacating.add(row.id)
+        elif action is Action.TAKEN:
+            self._conflict_taken(item)
+        elif action is Action.DEFER:
+            plan.deferred.add(row.id)
+        elif action is Action.AGREED:
+            plan.agreed.append(Agreed(row.id, item.path, row.version, item.data_hash, 0, item.text))
+        elif action is Action.MERGE:
+            self._merge(item)
+        else:  # FAST_FORWARD, RESTORE
+            if action is Action.RESTORE:
+                report.restored.append((row.id, f"deleted here but changed on the remote (v{row.version} by "
+                                                f"{row.author}): restored at {item.path}"))  # fmt: skip
+            self._fast_forward(item)
+
+    def _conflict_taken(self, item: _Row) -> None:
+        row, local = item.row, item.local
+        what = f"new {row.id}" if local is None else f"{row.id}, moved from {local.path},"
+        there = f"this clone's {item.occupant}" if item.occupant else "a file agentsync has not synced"
+        message = (f"the remote's {what} would overwrite {item.lands} ({there}); nothing was written: "
+                   "move that file away (or rename its artifact), then pull again")  # fmt: skip
+        self._record_conflict(item, local.path if local else row.path, "pull", message)
+
+    def _record_conflict(
+        self, item: _Row, path: str, kind: str, message: str, sides: tuple[str | None, ...] = (None,) * 4
+    ) -> None:
+        """A conflict (kind: pull | merge) in the report and for the mirror; a merge conflict keeps
+        its three sides (base, ours, theirs, and theirs' hash) for `resolve` and `diff`."""
+        row = item.row
+        self.report.conflicts.append((row.id, message))
+        self.plan.conflicts.append(ConflictRow(row.id, path, kind, row.version, row.author, message, now(), *sides))
+
+    def _write(self, item: _Row, target: Path, data: bytes) -> None:
+        plan, old_path = self.plan, item.local.path if item.local else None
+        plan.writes.append((target, data))
+        if old_path is not None and target == self.root / old_path:
+            plan.expected[target] = item.seen
+        else:
+            plan.expected[target] = None  # checked free above (see `_taken`): it must still not exist
+            plan.claimed.add(target)
+        plan.owner[target] = item.row.id
+
+    def _fast_forward(self, item: _Row) -> None:
+        from agentsync.artifact import parse_text
+        from agentsync.scanner import Parsed
+
+        row, plan, artifact = item.row, self.plan, item.artifact
+        assert artifact is not None
+        self._write(item, self.root / item.path, item.data)
+        if len(item.data) <= self.config.max_file_size and "\x00" not in item.text:
+            final = artifact if item.text == artifact.content else parse_text(
+                item.path, item.text, item.type_name, item.data_hash)  # fmt: skip
+            plan.written[item.path] = (Parsed.of(final), len(item.data))
+        if item.local is not None and item.local.path != item.path:
+            plan.moved_from.append((row.id, item.local.path))
+        self.report.written.append(item.path)
+        plan.agreed.append(Agreed(row.id, item.path, row.version, item.data_hash, 0, item.text))
+
+    def _merge(self, item: _Row) -> None:
+        from agentsync.merge import Sides, apply_strategy
+
+        row, local, plan, artifact = item.row, item.local, self.plan, item.artifact
+        assert local is not None and item.disk is not None and artifact is not None
+        # Never synced here (a fresh clone): the file as Git's HEAD has it is what both sides
+        # started from, so a file nobody touched here simply takes the remote's edits.
+        agreed = row.base_path is not None
+        base = sync_state.agreed_text(self.db, row.id) if agreed else self.guard.head_text(local.path)
+        ours = item.disk.decode("utf-8", errors="surrogateescape")
+        sides = Sides(row.id, item.type_name, base, ours, item.text, row.version, row.author,
+                      (self.root / local.path).stat().st_mtime, str(item.updated or ""))  # fmt: skip
+        strategy = self.config.strategies.get(item.type_name, "merge")
+        result, overridden = apply_strategy(strategy, sides, self.config.git_fields)
+        truth = self.guard.expected(artifact, item.disk) if result.clean else None
+        if truth is not None:  # a merge of two guarded texts is checked too: it is what lands in the file
+            try:
+                result = replace(result, text=self.guard.check(item.lands, result.text, truth, item.type_name))
+            except AgentsyncError as exc:
+                self._carry_out(Action.QUARANTINE, item, Facts(refused=str(exc)))
+                return
+        if overridden:
+            self.report.overridden.append((row.id, overridden))
+            if result.text != item.text:  # a local change the next push sends: its history says why
+                plan.notes.append((row.id, overridden))
+        merged = result.text.encode("utf-8", errors="surrogateescape")
+        self._write(item, self.root / item.lands, merged)
+        if local.path != item.lands:
+            plan.moved_from.append((row.id, local.path))
+        if result.clean:  # taking the remote's text whole is a fast-forward, not a local change to push
+            (self.report.written if merged == item.data else self.report.merged).append(item.lands)
+            plan.agreed.append(Agreed(row.id, item.path, row.version, item.data_hash, 0, item.text))
+            return
+        message = (f"changed here and on the remote (v{row.version} by {row.author}): conflicting "
+                   f"{', '.join(result.conflicts)}; edit the file, then `agentsync resolve {row.id} --merged` "
+                   "(or --ours / --theirs)")  # fmt: skip
+        self._record_conflict(item, item.lands, "merge", message, (base, ours, item.text, item.data_hash))
