@@ -15,7 +15,7 @@ from pathlib import Path
 
 from agentsync.artifact import Artifact, line_of, parse_bytes
 from agentsync.config import Config
-from agentsync.errors import AgentsyncError, ArtifactError, DuplicateIdError
+from agentsync.errors import AgentsyncError, ArtifactError, DuplicateIdError, Problem
 from agentsync.gitfields import artifact_values
 from agentsync.paths import Matcher, relative_to_root
 from agentsync.scanner import scan
@@ -36,21 +36,11 @@ SECRET_ADVICE = (
 )
 
 
-@dataclass(frozen=True)
-class CheckProblem:
-    path: str
-    line: int | None
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
-
-
 @dataclass
 class CheckReport:
     checked: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # named paths that are not artifacts
-    problems: list[CheckProblem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -60,13 +50,13 @@ class CheckReport:
 Reader = Callable[[str], "bytes | None"]
 
 
-def check_artifact(config: Config, artifact: Artifact) -> list[CheckProblem]:
+def check_artifact(config: Config, artifact: Artifact) -> list[Problem]:
     """The per-file rules (everything but id uniqueness)."""
-    problems: list[CheckProblem] = []
+    problems: list[Problem] = []
     text = artifact.content
     for match in CONFLICT_MARKER.finditer(text):
         problems.append(
-            CheckProblem(
+            Problem(
                 artifact.path,
                 line_of(text, match.start()),
                 MARKER_MESSAGE,
@@ -76,17 +66,17 @@ def check_artifact(config: Config, artifact: Artifact) -> list[CheckProblem]:
 
     for finding in find(artifact.path, text, config.outbound_scan):
         what = f"{finding.what} ({finding.rule}: {mask(finding.text)}); {SECRET_ADVICE}"
-        problems.append(CheckProblem(artifact.path, finding.line, what))
+        problems.append(Problem(artifact.path, finding.line, what))
     if artifact.layout == "frontmatter":
         missing = [key for key in config.required_fields if artifact.fields.get(key) in (None, "")]
         if missing:
             keys = ", ".join(missing)
-            problems.append(CheckProblem(artifact.path, 1, f"missing required frontmatter key(s): {keys}"))
+            problems.append(Problem(artifact.path, 1, f"missing required frontmatter key(s): {keys}"))
     values = artifact_values(artifact, config.git_fields)
     for name, allowed in config.allowed_values.items():
         if name in values and str(values[name]) not in allowed:
             problems.append(
-                CheckProblem(
+                Problem(
                     artifact.path,
                     _key_line(text, name),
                     f"{name} {values[name]!r} is not allowed; use one of: {', '.join(allowed)}",
@@ -127,7 +117,7 @@ def check(
         report.checked.append(path)
         if len(data) > config.max_file_size:
             report.problems.append(
-                CheckProblem(path, None, f"file is {len(data):,} bytes, over max_file_size ({config.max_file_size:,})")
+                Problem(path, None, f"file is {len(data):,} bytes, over max_file_size ({config.max_file_size:,})")
             )
             continue
         try:
@@ -136,9 +126,9 @@ def check(
             text = data.decode("utf-8", errors="replace")
             markers = list(CONFLICT_MARKER.finditer(text))
             if markers:  # markers inside the frontmatter break its YAML: name the cause, not the symptom
-                report.problems.extend(CheckProblem(path, line_of(text, m.start()), MARKER_MESSAGE) for m in markers)
+                report.problems.extend(Problem(path, line_of(text, m.start()), MARKER_MESSAGE) for m in markers)
             else:
-                report.problems.append(CheckProblem(path, exc.line, exc.reason))
+                report.problems.append(Problem(path, exc.line, exc.reason))
             continue
         report.problems.extend(check_artifact(config, artifact))
         claimed.setdefault(artifact.id, []).append(path)
@@ -154,7 +144,7 @@ def check(
         if len(clashing) > 1:
             error = DuplicateIdError(artifact_id, clashing)
             for path in holders:
-                report.problems.append(CheckProblem(path, None, str(error)))
+                report.problems.append(Problem(path, None, str(error)))
     return report
 
 

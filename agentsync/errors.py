@@ -1,8 +1,23 @@
-"""Typed errors. Every message is one line a user can act on; only the CLI prints them."""
+"""Typed errors (every message is one line a user can act on; only the CLI prints them), and
+``Problem``, the plain record of one a report lists instead of raising."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A problem found in one file, reported rather than raised (``line`` None: the file as a whole);
+    ``str()`` reads like ``ArtifactError``'s."""
+
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
 
 
 class AgentsyncError(Exception):
