@@ -74,12 +74,10 @@ class MemoryServer:
     def _author(self, claimed: str | None) -> str:
         return claimed or self.session_user
 
-    def push(
-        self, name: str, client_id: str, batch_id: str, author: str, changes: list[dict[str, Any]]
-    ) -> dict[str, Any]:
+    def push(self, name: str, client_id: str, batch_id: str, author: str, changes: list[Any]) -> dict[str, Any]:
         """``agentsync.push``: the batch's first answer again, or every change checked, then applied
         or answered (conflict, locked) one by one; the whole batch is refused for one bad change."""
-        if any("\x00" in v for c in changes for v in c.values() if isinstance(v, str)):
+        if any("\x00" in v for c in changes if isinstance(c, dict) for v in c.values() if isinstance(v, str)):
             raise refused("unsupported Unicode escape sequence")  # PostgreSQL's text holds no NUL
         with self._lock:
             project = self._writable(name)

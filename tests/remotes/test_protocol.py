@@ -24,7 +24,7 @@ from tests.remotes.conftest import connect
 
 class Backend(Protocol):
     def remote(self, project: str = "demo") -> Remote: ...
-    def push_json(self, changes: list[dict[str, Any]], project: str = "demo") -> PushResult: ...
+    def push_json(self, changes: list[Any], project: str = "demo") -> PushResult: ...
     def advance(self, seconds: float) -> None: ...
     def lock_events(self, project: str = "demo") -> list[tuple[str, str, str]]: ...
 
@@ -36,7 +36,7 @@ class MemoryBackend:
     def remote(self, project: str = "demo") -> Remote:
         return self.server.remote(project)
 
-    def push_json(self, changes: list[dict[str, Any]], project: str = "demo") -> PushResult:
+    def push_json(self, changes: list[Any], project: str = "demo") -> PushResult:
         return PushResult.from_json(self.server.push(project, "raw", uuid.uuid4().hex, "ada", changes))
 
     def advance(self, seconds: float) -> None:
@@ -55,7 +55,7 @@ class PostgresBackend:
         self.opened.append(PostgresRemote(self.url, project))
         return self.opened[-1]
 
-    def push_json(self, changes: list[dict[str, Any]], project: str = "demo") -> PushResult:
+    def push_json(self, changes: list[Any], project: str = "demo") -> PushResult:
         remote = self.remote(project)
         assert isinstance(remote, PostgresRemote)
         sql = "SELECT agentsync.push(%s, 'raw', %s, 'ada', %s::jsonb)"
@@ -349,10 +349,11 @@ def test_push_refuses_a_change_no_client_could_pull_and_applies_nothing(
 
 
 def test_push_refuses_raw_changes_as_the_database_does(backend: Backend) -> None:
-    cases: list[tuple[list[dict[str, Any]], str]] = [
+    cases: list[tuple[list[Any], str]] = [
         ([{"id": "P-1", "path": "plans/P-1.md", "base": 0}], '"P-1": a change that is not a deletion must carry'),
         ([{"path": "plans/P-1.md", "content": "x"}], "(no id): the id must be a string"),
         ([{"id": 7, "path": "plans/P-1.md", "content": "x"}], '"7": the id must be a string'),
+        ([{"id": "P-1", "path": "plans/P-1.md", "content": "x"}, "text"], "(no id): a change must be a JSON object"),
         ([{"id": "P-1", "path": "plans/P-1.md", "content": "x"}] * 2, "a batch names an artifact more than once"),
     ]
     for changes, message in cases:
