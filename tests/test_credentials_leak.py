@@ -20,7 +20,7 @@ from agentsync.sync import CURSOR_KEY, REMOTE_KEY
 from tests.conftest import GitRepo, artifact, make_git_repo
 from tests.remotes.conftest import database, postgres_url  # noqa: F401  (fixtures)
 from tests.test_cli import run
-from tests.test_watcher import history_versions, wait_until
+from tests.watch.test_watcher import history_versions, wait_until
 
 PW = "Leak-Pw-7f3c9e"
 

@@ -59,11 +59,13 @@ def run(*, as_json: bool) -> int:
 
 def _show_watcher(state: dict[str, Any] | None) -> None:
     """Whether `agentsync watch` runs here, its last sync, lag and errors."""
+    from agentsync.watch.status import WatcherState
+
     if state is None:
         click.echo("watcher: not running (`agentsync watch --detach` starts one)")
         return
     if not state["running"]:
-        how = "was killed" if state["state"] == "died" else "stopped"
+        how = "was killed" if state["state"] == WatcherState.DIED else "stopped"
         click.echo(f"watcher: not running ({how}; last seen {state.get('updated_at')})")
         return
     push = "auto-push on" if state.get("push") else "auto-push off"
@@ -74,7 +76,7 @@ def _show_watcher(state: dict[str, Any] | None) -> None:
         click.echo(f"  last sync {last['at']}: {last['summary']}")
     if state.get("lag"):
         click.echo(f"  lag: {state['lag']} change(s) not pulled yet")
-    if state.get("state") == "backoff" and state.get("last_error"):
+    if state.get("state") == WatcherState.BACKOFF and state.get("last_error"):
         click.echo(f"  remote unreachable, retrying: {state['last_error']['message']}")
     elif state.get("errors") and state.get("last_error"):
         error = state["last_error"]

@@ -16,7 +16,7 @@ import click
 
 from agentsync.commands._common import ProgressBar, load_config, want_progress
 from agentsync.errors import AgentsyncError
-from agentsync.watcher import WatchEvent
+from agentsync.watch import WatchEvent
 
 OUTPUT_NAME = "watch.out"  # a detached watcher's own stdout and stderr (its events go to the log too)
 START_TIMEOUT = 30.0  # seconds to wait for a detached watcher to say it runs (the local remote may start)
@@ -28,7 +28,7 @@ def run(*, push: bool | None, poll_interval: float | None, quiet: bool) -> int:
     import dataclasses
 
     from agentsync import log
-    from agentsync.watcher import Watcher, WatchOptions
+    from agentsync.watch import Watcher, WatchOptions
 
     config = load_config()
     options = WatchOptions.from_config(config, push=push)
@@ -63,7 +63,7 @@ def run(*, push: bool | None, poll_interval: float | None, quiet: bool) -> int:
 
 def run_detach(*, push: bool | None, poll_interval: float | None) -> int:
     """Start a watcher in the background and return once it runs."""
-    from agentsync.watcher import watcher_state
+    from agentsync.watch.status import watcher_state
 
     config = load_config()
     state = watcher_state(config)
@@ -108,7 +108,7 @@ def _last_line(path: Path) -> str:
 
 def run_stop() -> int:
     """Stop the repository's watcher (SIGTERM: it finishes the unit in progress) and wait for it."""
-    from agentsync.watcher import watcher_state
+    from agentsync.watch.status import watcher_state
 
     config = load_config()
     state = watcher_state(config)

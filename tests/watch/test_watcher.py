@@ -21,7 +21,7 @@ from agentsync.remotes import migrations
 from agentsync.remotes.postgres import PostgresRemote
 from agentsync.store import Mirror
 from agentsync.sync import pull, push
-from agentsync.watcher import Watcher, WatchEvent, WatchOptions, watcher_state
+from agentsync.watch import Watcher, WatchEvent, WatchOptions, watcher_state
 from tests.conftest import GitRepo, artifact, git_environment, make_git_repo
 from tests.remotes.conftest import SupabaseProject, connect, database, postgres_url, supabase  # noqa: F401
 from tests.test_cli import run

@@ -1,0 +1,30 @@
+"""The watcher behind ``agentsync watch``: every save mirrored at once, local changes pushed after
+a quiet moment, the remote's changes pulled as they come.
+
+Two helper threads only take note of what happened (``events``): watchdog's observer records
+changed paths with the time of their last event, and the change listener (a PostgreSQL remote)
+records that the remote moved. The main loop (``loop``) alone touches the mirror, the files and
+the remote. A small status record (``status``: ``.agentsync/watcher.json``) tells ``agentsync
+status`` whether the watcher runs, its last sync, lag and errors; ``wording`` holds its lines.
+
+Readers of the status record import ``agentsync.watch.status``; nothing here loads watchdog, the
+remotes or the sync code until a watcher runs.
+"""
+
+from __future__ import annotations
+
+from agentsync.watch.events import watch_folders
+from agentsync.watch.loop import Watcher, WatchOptions
+from agentsync.watch.status import STATUS_NAME, WatcherState, status_path, watcher_state
+from agentsync.watch.wording import WatchEvent
+
+__all__ = [
+    "STATUS_NAME",
+    "WatchEvent",
+    "WatchOptions",
+    "Watcher",
+    "WatcherState",
+    "status_path",
+    "watch_folders",
+    "watcher_state",
+]
