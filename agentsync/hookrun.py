@@ -150,7 +150,7 @@ def pre_push(config: Config, args: list[str]) -> int:
     from agentsync.gitrepo import user_identity
     from agentsync.remotes import opened
     from agentsync.remotes.retry import HOOK_RETRY
-    from agentsync.store import Mirror, artifacts
+    from agentsync.store import Mirror, artifacts, sync_state
     from agentsync.sync import push
 
     try:
@@ -161,7 +161,7 @@ def pre_push(config: Config, args: list[str]) -> int:
             Mirror.open(config) as mirror,
         ):
             report = push(mirror, remote, user_identity(config.root))
-            waiting = dict(mirror.connection.execute("SELECT id, message FROM conflicts"))
+            waiting = {row.id: row.message for row in sync_state.conflicts(mirror.connection)}
             paths = artifacts.paths_by_id(mirror.connection)
     except SyncBusy as exc:
         _say(f"pre-push: artifacts not synced now: {exc}; they are sent by that sync or the next push")

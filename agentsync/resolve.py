@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentsync.errors import NotFoundError, ResolveError
-from agentsync.store import Mirror
+from agentsync.store import Mirror, sync_state
 
 SIDES = ("ours", "theirs", "merged")
 
@@ -36,20 +36,15 @@ class Conflict:
         return {key: getattr(self, key) for key in keys}
 
 
-_COLUMNS = "id, path, kind, remote_version, remote_author, message, recorded_at, base, ours, theirs, theirs_hash"
-
-
 def conflicts(mirror: Mirror) -> list[Conflict]:
-    return [Conflict(*row) for row in mirror.connection.execute(f"SELECT {_COLUMNS} FROM conflicts ORDER BY id")]
+    return [Conflict(*row) for row in sync_state.conflicts(mirror.connection)]
 
 
 def conflict(mirror: Mirror, key: str) -> Conflict:
-    found = mirror.connection.execute(
-        f"SELECT {_COLUMNS} FROM conflicts WHERE id = ? OR path = ? OR id = ? COLLATE NOCASE", (key, key, key)
-    ).fetchone()
-    if found is None:
+    found = sync_state.conflicts(mirror.connection, key)
+    if not found:
         raise NotFoundError(f"no conflict for {key!r}; `agentsync conflicts` lists them")
-    return Conflict(*found)
+    return Conflict(*found[0])
 
 
 def resolve(mirror: Mirror, key: str, side: str) -> Conflict:
@@ -77,12 +72,11 @@ def _resolve(mirror: Mirror, key: str, side: str) -> Conflict:
                            "away (or rename its artifact), then `agentsync pull` brings it")  # fmt: skip
     policy = PathPolicy.for_config(mirror.config)
     path = policy.writable(found.path)  # read and written only if no symlink is on the way
-    remote = mirror.connection.execute(
-        "SELECT path, version, deleted, content, hash FROM remote_rows WHERE id = ?", (found.id,)
-    ).fetchone()
+    remote = sync_state.fetched_row(mirror.connection, found.id)
     if remote is None:
         raise ResolveError(f"{found.id}: the remote's version is not fetched; run `agentsync fetch` first")
-    remote_path, remote_version, remote_deleted, remote_content, _hash = remote
+    remote_path, remote_version, remote_deleted = remote.path, remote.version, remote.deleted
+    remote_content = remote.content or ""  # only a deletion has none
     theirs = found.theirs
     if theirs is None and not remote_deleted:
         from agentsync.artifact import parse_text
@@ -106,11 +100,9 @@ def _resolve(mirror: Mirror, key: str, side: str) -> Conflict:
         text = set_field(text, "version", remote_version)
     if not atomic_write(path, text.encode("utf-8", errors="surrogateescape"), still=policy.guard()):
         raise policy.refused[0]
+    agreed = sync_state.Agreed(found.id, remote_path, remote_version, theirs_hash, 1 if theirs is None else 0, theirs)
     with mirror.transaction() as db:
-        db.execute(
-            "INSERT OR REPLACE INTO sync_base(id, path, version, hash, deleted, content) VALUES (?,?,?,?,?,?)",
-            (found.id, remote_path, remote_version, theirs_hash, 1 if theirs is None else 0, theirs),
-        )
-        db.execute("DELETE FROM conflicts WHERE id = ?", (found.id,))
+        sync_state.upsert_agreed(db, [agreed])
+        sync_state.drop_conflict(db, found.id)
     scan(mirror, [found.path])
     return found
