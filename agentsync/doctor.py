@@ -179,15 +179,15 @@ def _cursor(config: Config) -> int:
 
 
 def _watcher(config: Config, add: Add) -> None:
-    from agentsync.watcher import watcher_state
+    from agentsync.watch.status import WatcherState, watcher_state
 
     state = watcher_state(config)
     if state is None or not state["running"]:
-        died = state is not None and state["state"] == "died"
+        died = state is not None and state["state"] == WatcherState.DIED
         add(Check("watcher", not died, "was killed" if died else "not running",
                     "`agentsync watch --detach` starts it again" if died else ""))  # fmt: skip
         return
     lag = state.get("lag") or 0
-    healthy = state["state"] == "running" and lag < LAG_WORTH_FIXING
+    healthy = state["state"] == WatcherState.RUNNING and lag < LAG_WORTH_FIXING
     detail = f"running (pid {state['pid']}), state {state['state']}, lag {lag}"
     add(Check("watcher", healthy, detail, "" if healthy else "see `agentsync status` and the log"))

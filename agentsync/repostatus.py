@@ -46,7 +46,7 @@ def status_report(config: Config) -> StatusReport:
     from agentsync.gitrepo import GitRepo
     from agentsync.remote_state import remote_state
     from agentsync.store import Mirror
-    from agentsync.watcher import watcher_state
+    from agentsync.watch.status import watcher_state
 
     repo = GitRepo(config.root)
     with Mirror.open(config) as mirror:

@@ -98,7 +98,7 @@ def _by_operation(rows: list[OperationRow]) -> dict[str, OperationFigures]:
 def sync_stats(config: Config, last: int) -> SyncStats:
     """The figures, with the lag from the remote's head, else from a running watcher's last look."""
     from agentsync.store import Mirror
-    from agentsync.watcher import watcher_state
+    from agentsync.watch.status import watcher_state
 
     with Mirror.open(config) as mirror:
         stats = collect(mirror, last)
