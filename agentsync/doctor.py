@@ -169,11 +169,12 @@ def _remote(config: Config, add: Add) -> None:
 
 def _cursor(config: Config) -> int:
     from agentsync.errors import AgentsyncError
-    from agentsync.store import MetaKey, Mirror
+    from agentsync.store import Mirror
+    from agentsync.sync import cursor
 
     try:
         with Mirror.open(config, readonly=True) as mirror:
-            return int(mirror.get_meta(MetaKey.REMOTE_CURSOR) or 0)
+            return cursor(mirror)
     except AgentsyncError:
         return 0
 

@@ -57,9 +57,8 @@ def remote_state(config: Config, mirror: Mirror) -> RemoteState | None:
     starts nothing: a local remote that is not running is reported unreachable."""
     from agentsync.remotes import remote_target
     from agentsync.secrets import redact
-    from agentsync.store import MetaKey
     from agentsync.store.reports import changed_on_remote, open_conflicts, queue_summary
-    from agentsync.sync import pending_changes, quarantined
+    from agentsync.sync import cursor, pending_changes, quarantined
 
     target = remote_target(config)
     if target is None:
@@ -74,7 +73,7 @@ def remote_state(config: Config, mirror: Mirror) -> RemoteState | None:
         queued_batches=queue.batches, queue_attempts=queue.attempts,
         queue_error=queue.last_error and redact(queue.last_error),
         conflicts=[c._replace(message=redact(c.message)) for c in open_conflicts(mirror)],
-        cursor=int(mirror.get_meta(MetaKey.REMOTE_CURSOR) or 0), refused=quarantined(mirror),
+        cursor=cursor(mirror), refused=quarantined(mirror),
     )  # fmt: skip
     _look(config, state)
     return state

@@ -66,8 +66,8 @@ class SyncStats:
 
 def collect(mirror: Mirror, last: int) -> SyncStats:
     """Figures over the last ``last`` operations recorded in the mirror, per kind, and the queue."""
-    from agentsync.store import MetaKey
     from agentsync.store.reports import conflict_count, queue_summary, recent_operations
+    from agentsync.sync import cursor
 
     rows = recent_operations(mirror, last)
     return SyncStats(
@@ -76,7 +76,7 @@ def collect(mirror: Mirror, last: int) -> SyncStats:
         by_operation=_by_operation(rows),
         conflicts_open=conflict_count(mirror),
         queued_batches=queue_summary(mirror).batches,
-        cursor=int(mirror.get_meta(MetaKey.REMOTE_CURSOR) or 0),
+        cursor=cursor(mirror),
         last_error=next(((row.started_at, row.error) for row in reversed(rows) if row.error), None),
     )
 

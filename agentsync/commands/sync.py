@@ -24,6 +24,7 @@ def run_push() -> int:
     from agentsync.errors import PushNotRecorded
     from agentsync.gitrepo import user_identity
     from agentsync.sync import push_merging
+    from agentsync.sync.reports import push_lines, push_summary
 
     try:
         with remote_for() as (config, remote), Mirror.open(config) as mirror:
@@ -32,28 +33,11 @@ def run_push() -> int:
         warn(f"warning: {exc}")
         click.echo(f"pushed {exc.applied} artifact(s); recording them here waits for the next push")
         return 0
-    for answer in report.met_newer:
-        who = f" by {answer.remote.author}" if answer.remote else ""
-        version = f"v{answer.remote.version}" if answer.remote else "a newer version"
-        warn(f"conflict: {answer.id} changed on the remote ({version}{who}); merging")
+    for line in push_lines(report):
+        warn(line.text)
     if merge is not None:
         _report_pull(merge, config.state_dir, summary=False)
-    for answer in report.locked:
-        warn(f"locked: {answer.id} is locked by {answer.holder} until {answer.expires_at}; not pushed")
-    for finding in report.refused:
-        warn(f"refused: {finding}")
-    if report.refused:
-        warn("not pushed: remove what was found, add `agentsync: allow` to its line, allow the rule under "
-             "`outbound_scan` in agentsync.yaml, or `agentsync redact ID`")  # fmt: skip
-    refused = len({finding.path for finding in report.refused})
-    resent = f" ({report.resent} queued batch resent)" if report.resent else ""
-    held = len(report.conflicts) + len(report.locked) + (len(merge.conflicts) if merge else 0) + refused
-    if report.applied or resent or held:
-        merged = f", {len(merge.merged)} after merging" if merge and merge.merged else ""
-        waiting = f"; {held} not pushed (see above)" if held else ""
-        click.echo(f"pushed {len(report.applied)} artifact(s){merged}{resent}{waiting}")
-    else:
-        click.echo("nothing to push")
+    click.echo(push_summary(report, merge))
     return 0 if report.ok and (merge is None or merge.ok) else 1
 
 
@@ -71,42 +55,24 @@ def run_pull() -> int:
 
 
 def _report_pull(report: PullReport, state_dir: Path, *, summary: bool) -> None:
-    for override in report.overrides[:10]:
-        warn(f"kept Git's value: {override}")
-    if len(report.overrides) > 10:
-        warn(f"kept Git's value in {len(report.overrides) - 10} more case(s)")
+    """A pull's lines (agentsync.sync.reports' wording) on stderr, its summary on stdout; an edit that
+    beat a deletion, or a strategy's choice, also goes to the log."""
+    from agentsync.sync.reports import pull_lines, pull_summary
+
     if report.restored or report.overridden:
         import logging
 
         from agentsync import log
 
-        log.configure(state_dir)  # an edit that beat a deletion, or a strategy's choice, is kept on record
+        log.configure(state_dir)
         for artifact_id, message in report.restored:
             logging.getLogger("agentsync.sync").warning("restored %s: %s", artifact_id, message)
         for artifact_id, message in report.overridden:
             logging.getLogger("agentsync.sync").warning("resolved %s by strategy: %s", artifact_id, message)
-    for artifact_id, message in report.restored:
-        warn(f"restored: {artifact_id}: {message}")
-    for artifact_id, message in report.overridden:
-        warn(f"resolved by strategy: {artifact_id}: {message}")
-    for artifact_id, message in report.conflicts:
-        warn(f"conflict: {artifact_id}: {message}")
-    for path in report.deferred:
-        warn(f"left for the next pull: {path} was saved while pulling (never written over)")
-    for problem in report.problems:
-        warn(f"error: {problem}")
-    for refused in report.quarantined:
-        warn(f"refused from the remote: {refused}")
-    if report.quarantined:
-        warn(f"{len(report.quarantined)} remote change(s) refused and kept aside (nothing of them was written; "
-             "`agentsync status` lists them): the rest was pulled")  # fmt: skip
+    for line in pull_lines(report):
+        warn(line.text)
     if summary:
-        click.echo(
-            f"pulled {report.fetched} change(s): {len(report.written)} written, {len(report.merged)} merged, "
-            f"{len(report.deleted)} deleted, {len(report.conflicts)} conflict(s)"
-            + (f", {len(report.quarantined)} refused" if report.quarantined else "")
-            + ("; `agentsync push` sends the merged files" if report.merged else "")
-        )
+        click.echo(pull_summary(report))
 
 
 @contextmanager
@@ -120,12 +86,12 @@ def remote_for() -> Iterator[tuple[Config, Remote]]:
 
 
 def run_fetch() -> int:
-    from agentsync.sync import CURSOR_KEY, fetch
+    from agentsync.sync import cursor, fetch
 
     with remote_for() as (config, remote), Mirror.open(config) as mirror:
         count = fetch(mirror, remote)
-        cursor = mirror.get_meta(CURSOR_KEY) or "0"
-    click.echo(f"fetched {count} change(s); cursor {cursor}")
+        now_at = cursor(mirror)
+    click.echo(f"fetched {count} change(s); cursor {now_at}")
     return 0
 
 

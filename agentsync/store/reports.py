@@ -1,21 +1,19 @@
-"""What the reporting commands read from the mirror (``status``, ``doctor``, ``stats``, ``diff``):
-counts and rows of the sync state, read-only, as typed rows. The functions take a Mirror."""
+"""What the reporting commands read from the mirror (``status``, ``doctor``, ``stats``, ``diff``),
+read-only, as typed rows; the functions take a Mirror. Reads of the sync tables go through
+``sync_state`` (their one home); the journal's recent operations are read here."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
+from agentsync.store import sync_state
+from agentsync.store.sync_state import RemoteRecord
+
 if TYPE_CHECKING:
     from agentsync.store.mirror import Mirror
 
-
-class RemoteRow(NamedTuple):
-    """The remote's current row of one artifact, as last fetched."""
-
-    version: int
-    author: str
-    deleted: int
-    content: str | None
+__all__ = ["OpenConflict", "OperationRow", "QueueSummary", "RemoteRecord", "changed_on_remote", "conflict_count",
+           "open_conflicts", "queue_summary", "recent_operations", "remote_row"]  # fmt: skip
 
 
 class QueueSummary(NamedTuple):
@@ -27,6 +25,8 @@ class QueueSummary(NamedTuple):
 
 
 class OpenConflict(NamedTuple):
+    """A conflict as listed (without its three texts)."""
+
     id: str
     path: str
     kind: str  # push | pull | merge
@@ -46,34 +46,26 @@ class OperationRow(NamedTuple):
     started_at: str
 
 
-def remote_row(mirror: Mirror, artifact_id: str) -> RemoteRow | None:
-    found = mirror.connection.execute(
-        "SELECT version, author, deleted, content FROM remote_rows WHERE id = ?", (artifact_id,)
-    ).fetchone()
-    return None if found is None else RemoteRow(*found)
+def remote_row(mirror: Mirror, artifact_id: str) -> RemoteRecord | None:
+    """The remote's current row of one artifact, as last fetched."""
+    return sync_state.fetched_row(mirror.connection, artifact_id)
 
 
 def queue_summary(mirror: Mirror) -> QueueSummary:
-    count, attempts, error = mirror.connection.execute(
-        "SELECT count(*), max(attempts), max(last_error) FROM outbox"
-    ).fetchone()
-    return QueueSummary(int(count), int(attempts or 0), error)
+    return QueueSummary(*sync_state.queue_summary(mirror.connection))
 
 
 def open_conflicts(mirror: Mirror) -> list[OpenConflict]:
-    rows = mirror.connection.execute("SELECT id, path, kind, message FROM conflicts ORDER BY id")
-    return list(map(OpenConflict._make, rows))
+    return [OpenConflict(c.id, c.path, c.kind, c.message) for c in sync_state.conflicts(mirror.connection)]
 
 
 def conflict_count(mirror: Mirror) -> int:
-    return int(mirror.connection.execute("SELECT count(*) FROM conflicts").fetchone()[0])
+    return sync_state.conflict_count(mirror.connection)
 
 
 def changed_on_remote(mirror: Mirror) -> set[str]:
     """The artifacts with a fetched row newer than what was agreed (what a pull would apply)."""
-    from agentsync.store.sync_state import fetched_not_applied_ids
-
-    return fetched_not_applied_ids(mirror.connection)
+    return sync_state.fetched_not_applied_ids(mirror.connection)
 
 
 def recent_operations(mirror: Mirror, last: int) -> list[OperationRow]:
