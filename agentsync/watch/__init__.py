@@ -14,7 +14,8 @@ remotes or the sync code until a watcher runs.
 from __future__ import annotations
 
 from agentsync.watch.events import watch_folders
-from agentsync.watch.loop import Watcher, WatchOptions
+from agentsync.watch.loop import Watcher
+from agentsync.watch.pacing import WatchOptions
 from agentsync.watch.status import STATUS_NAME, WatcherState, status_path, watcher_state
 from agentsync.watch.wording import WatchEvent
 

@@ -9,66 +9,28 @@ local save is still settling; a remote that cannot be reached puts the remote si
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-import random
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from agentsync import synclock
-from agentsync.config import Config, WatchSettings
+from agentsync.config import Config
 from agentsync.errors import AgentsyncError, RemoteError
 from agentsync.watch import wording
 from agentsync.watch.events import FolderWatches, Signals
+from agentsync.watch.pacing import BUSY_RETRY, LOCKED_RETRY, RESCAN_EVERY, RemoteSide, WatchOptions, backoff_delay
 from agentsync.watch.status import WatcherState, now_text, status_record, watcher_state, write_status
 from agentsync.watch.wording import Level, WatchEvent
 
 if TYPE_CHECKING:
     from agentsync.remotes.base import Remote
-    from agentsync.remotes.postgres import ChangeListener
     from agentsync.scanner import ScanReport
     from agentsync.store import Mirror
     from agentsync.sync import PullReport, PushReport
 
 LOCK_NAME = "watcher.lock"  # held by the running watcher for its whole life: one per repository
-BUSY_RETRY = 1.0  # seconds before trying again when another sync holds the lock
-LOCKED_RETRY = 60.0  # seconds before pushing again artifacts someone else has locked
-RESCAN_EVERY = 300.0  # seconds between full scans, in case the OS dropped events (a full inotify queue)
-MAX_BACKOFF = 30.0  # seconds: a remote that is back is noticed within this (at once over PostgreSQL)
 logger = logging.getLogger("agentsync.watch")
-
-
-@dataclass(frozen=True)
-class WatchOptions(WatchSettings):
-    """The config's `watch` settings, and whether this run pushes (`--push`, else `auto_push`)."""
-
-    push: bool = False
-
-    @classmethod
-    def from_config(cls, config: Config, *, push: bool | None = None) -> WatchOptions:
-        return cls(**dataclasses.asdict(config.watch), push=config.auto_push if push is None else push)
-
-
-@dataclass
-class _RemoteSide:
-    """The remote, its listener, and where the loop stands with them (main loop only)."""
-
-    remote: Remote | None = None
-    listener: ChangeListener | None = None
-    check_at: float = 0.0  # monotonic time of the next head check (now: the remote moved)
-    push_due: float | None = None  # monotonic time of the next push, if one is wanted
-    retry_at: float = 0.0  # in backoff until then
-    failures: int = 0  # in a row
-    head: int | None = None
-    cursor: int = 0
-    errors: int = 0
-    last_error: dict[str, str] | None = None
-    last_sync: dict[str, str] | None = None
-    busy_said: bool = False
-    author: str | None = None
-    status_written: dict[str, Any] = field(default_factory=dict)
 
 
 class Watcher:
@@ -83,7 +45,7 @@ class Watcher:
         self.on_event = on_event or (lambda event: None)
         self.make_progress = make_progress
         self.signals = Signals()
-        self.side = _RemoteSide()
+        self.side = RemoteSide()
         self._lock_fd: int | None = None
         self._folders: FolderWatches | None = None
         self.started_at = now_text()
@@ -275,8 +237,7 @@ class Watcher:
         side = self.side
         side.failures += 1
         side.errors += 1
-        ceiling = min(MAX_BACKOFF, 2.0 ** (side.failures - 1))
-        delay = ceiling / 2 + random.random() * ceiling / 2  # jitter, never less than half
+        delay = backoff_delay(side.failures)
         side.retry_at = time.monotonic() + delay
         side.last_error = {"at": now_text(), "message": str(exc)}
         self._close_remote()

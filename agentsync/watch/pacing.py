@@ -1,0 +1,65 @@
+"""How the watcher paces itself: its options, its retry and rescan times, the backoff from an
+unreachable remote, and where the main loop stands with the remote (kept apart from the loop so
+the timing can be read and tested on its own)."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from agentsync.config import Config, WatchSettings
+
+if TYPE_CHECKING:
+    from agentsync.remotes.base import Remote
+    from agentsync.remotes.postgres import ChangeListener
+
+BUSY_RETRY = 1.0  # seconds before trying again when another sync holds the lock
+LOCKED_RETRY = 60.0  # seconds before pushing again artifacts someone else has locked
+RESCAN_EVERY = 300.0  # seconds between full scans, in case the OS dropped events (a full inotify queue)
+MAX_BACKOFF = 30.0  # seconds: a remote that is back is noticed within this (at once over PostgreSQL)
+
+
+@dataclass(frozen=True)
+class WatchOptions(WatchSettings):
+    """The config's `watch` settings, and whether this run pushes (`--push`, else `auto_push`)."""
+
+    push: bool = False
+
+    @classmethod
+    def from_config(
+        cls, config: Config, *, push: bool | None = None, poll_interval: float | None = None
+    ) -> WatchOptions:
+        """The config's settings, with what the command line gave instead (None: not given)."""
+        settings = dataclasses.asdict(config.watch)
+        if poll_interval is not None:
+            settings["poll_interval"] = poll_interval
+        return cls(**settings, push=config.auto_push if push is None else push)
+
+
+@dataclass
+class RemoteSide:
+    """The remote, its listener, and where the loop stands with them (main loop only)."""
+
+    remote: Remote | None = None
+    listener: ChangeListener | None = None
+    check_at: float = 0.0  # monotonic time of the next head check (now: the remote moved)
+    push_due: float | None = None  # monotonic time of the next push, if one is wanted
+    retry_at: float = 0.0  # in backoff until then
+    failures: int = 0  # in a row
+    head: int | None = None
+    cursor: int = 0
+    errors: int = 0
+    last_error: dict[str, str] | None = None
+    last_sync: dict[str, str] | None = None
+    busy_said: bool = False
+    author: str | None = None
+    status_written: dict[str, Any] = field(default_factory=dict)
+
+
+def backoff_delay(failures: int) -> float:
+    """Seconds to wait after ``failures`` failures in a row: doubling up to MAX_BACKOFF, with jitter
+    (never less than half), so that clones do not come back all at once."""
+    ceiling = min(MAX_BACKOFF, 2.0 ** (failures - 1))
+    return ceiling / 2 + random.random() * ceiling / 2
