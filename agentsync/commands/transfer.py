@@ -10,8 +10,7 @@ import click
 from agentsync.commands._common import load_config, report_problems, warn
 from agentsync.commands.mirror import summarize
 from agentsync.config import Config
-from agentsync.errors import AgentsyncError, NotFoundError, UnsafePathError, UsageError
-from agentsync.paths import relative_to_root
+from agentsync.errors import UsageError
 from agentsync.store import Mirror
 
 if TYPE_CHECKING:
@@ -85,44 +84,20 @@ def _export_and_commit(config: Config, message: str, *, force: bool) -> int:
 
 def run_import(paths: tuple[str, ...], *, bundle: Path | None, force: bool) -> int:
     from agentsync import exporter
-    from agentsync.scanner import scan
+    from agentsync.importing import import_files
 
     if bundle is not None and paths:
         raise UsageError("use either PATH... or --bundle FILE, not both")
     config = load_config()
+    if bundle is None:
+        done = import_files(config, paths)
+        report_problems([*done.refused, *done.scan.problems])
+        click.echo(summarize(done.scan, done.total))
+        return 0 if done.ok else 1
     with Mirror.open(config) as mirror:
-        if bundle is not None:
-            result = exporter.import_bundle(mirror, bundle, force=force)
-            report_problems(result.problems)
-            if result.scan is not None:
-                report_problems(result.scan.problems)
-            click.echo(f"imported: {len(result.written)} written, {result.unchanged} unchanged")
-            return 0 if result.ok else 1
-        refused: list[AgentsyncError] = []
-        relative = _importable(config, paths, refused) if paths else None
-        report = scan(mirror, relative)
-        total = mirror.count()
-    report_problems([*refused, *report.problems])
-    click.echo(summarize(report, total))
-    return 0 if report.ok and not refused else 1
-
-
-def _importable(config: Config, given: tuple[str, ...], refused: list[AgentsyncError]) -> list[str]:
-    """The repository-relative paths of the files the user named; a path through a symlinked folder,
-    outside the artifact folders or naming no file goes to ``refused`` instead, named as given."""
-    from agentsync.paths import PathPolicy
-
-    policy = PathPolicy.for_config(config)
-    relative = []
-    for name in given:
-        rel = relative_to_root(config, name)
-        try:
-            _real, found = policy.readable(rel)
-        except UnsafePathError as exc:
-            refused.append(exc)
-            continue
-        if found is None:
-            refused.append(NotFoundError(f"{name}: no such file; not imported (`agentsync mirror` drops deleted ones)"))
-            continue
-        relative.append(rel)
-    return relative
+        result = exporter.import_bundle(mirror, bundle, force=force)
+    report_problems(result.problems)
+    if result.scan is not None:
+        report_problems(result.scan.problems)
+    click.echo(f"imported: {len(result.written)} written, {result.unchanged} unchanged")
+    return 0 if result.ok else 1
