@@ -1,52 +1,25 @@
-"""Push and pull between two clones through a real PostgreSQL."""
+"""Push and pull between two real git clones through the in-memory remote (the twin of the
+PostgreSQL one: tests/remotes/test_protocol.py). The key end-to-end tests also run on PostgreSQL
+(``both_clones``); the CLI and hook paths that need a database URL are in test_sync_postgres.py."""
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from agentsync.remotes import migrations
-from agentsync.remotes.base import Change, Page, PushResult
-from agentsync.remotes.postgres import PostgresRemote, RemoteUnavailable
+from agentsync.errors import RemoteUnavailable
+from agentsync.remotes.base import Change, Page, PushResult, Remote
+from agentsync.remotes.memory import MemoryRemote, MemoryServer
 from agentsync.scanner import scan
-from agentsync.sync import CURSOR_KEY, PullReport, PushReport, fetch, pull, push
-from tests.conftest import GitRepo, artifact, make_git_repo
-from tests.remotes.conftest import connect, database, postgres_url  # noqa: F401  (fixtures)
+from agentsync.sync import CURSOR_KEY, fetch, push
+from tests.conftest import GitRepo, artifact
+from tests.sync.conftest import Clones, sync_pull, sync_push
 
 
-@pytest.fixture
-def remote_url(database: str) -> str:  # noqa: F811
-    with connect(database) as connection:
-        migrations.migrate(connection)
-    return database
-
-
-@pytest.fixture
-def clones(tmp_path: Path, remote_url: str) -> Iterator[tuple[GitRepo, GitRepo, PostgresRemote]]:
-    a, b = make_git_repo(tmp_path / "a"), make_git_repo(tmp_path / "b")
-    for clone in (a, b):
-        clone.commit_all("config")
-    client = PostgresRemote(remote_url, "team")
-    yield a, b, client
-    client.close()
-
-
-def sync_push(repo: GitRepo, remote: PostgresRemote, author: str) -> PushReport:
-    with repo.mirror() as mirror:
-        return push(mirror, remote, author)
-
-
-def sync_pull(repo: GitRepo, remote: PostgresRemote) -> PullReport:
-    with repo.mirror() as mirror:
-        return pull(mirror, remote)
-
-
-def test_two_clones_exchange_edits_deletes_and_renames(clones: tuple[GitRepo, GitRepo, PostgresRemote]) -> None:
-    a, b, remote = clones
+def test_two_clones_exchange_edits_deletes_and_renames(both_clones: tuple[GitRepo, GitRepo, Remote]) -> None:
+    a, b, remote = both_clones
     a.write("stories/S-1.md", artifact("S-1", "One", "draft").replace("version: 1\n", "version: 0\n"))
     a.write("stories/S-2.md", artifact("S-2", "Two", "draft").replace("version: 1\n", ""))
     a.write("plans/P-1.md", artifact("P-1", "Plan", "draft").replace("version: 1\n", ""))
@@ -83,8 +56,8 @@ def test_two_clones_exchange_edits_deletes_and_renames(clones: tuple[GitRepo, Gi
         assert mirror.get("S-2") is None
 
 
-def test_concurrent_edits_conflict_and_nothing_is_lost(clones: tuple[GitRepo, GitRepo, PostgresRemote]) -> None:
-    a, b, remote = clones
+def test_concurrent_edits_conflict_and_nothing_is_lost(both_clones: tuple[GitRepo, GitRepo, Remote]) -> None:
+    a, b, remote = both_clones
     a.write("stories/S-1.md", artifact("S-1", "One", "draft"))
     sync_push(a, remote, "ada")
     sync_pull(b, remote)
@@ -106,7 +79,7 @@ def test_concurrent_edits_conflict_and_nothing_is_lost(clones: tuple[GitRepo, Gi
     assert sync_push(b, remote, "bo").applied == []  # waits for `resolve`
 
 
-class AnswerLost(PostgresRemote):
+class AnswerLost(MemoryRemote):
     """The batch reaches the database and commits, but the answer never comes back."""
 
     def push(self, client_id: str, batch_id: str, author: str, changes: list[Change]) -> PushResult:
@@ -114,11 +87,11 @@ class AnswerLost(PostgresRemote):
         raise RemoteUnavailable("connection reset while reading the answer")
 
 
-def test_a_batch_whose_answer_was_lost_is_applied_once(clones: tuple[GitRepo, GitRepo, PostgresRemote]) -> None:
+def test_a_batch_whose_answer_was_lost_is_applied_once(clones: Clones) -> None:
     a, _b, remote = clones
     a.write("stories/S-1.md", artifact("S-1", "One", "draft"))
     with a.mirror() as mirror, pytest.raises(RemoteUnavailable):
-        push(mirror, AnswerLost(remote.url, remote.project), "ada")
+        push(mirror, AnswerLost(remote.server, remote.project), "ada")
     with a.mirror() as mirror:
         assert mirror.connection.execute("SELECT count(*) FROM outbox").fetchone()[0] == 1
     again = sync_push(a, remote, "ada")
@@ -131,129 +104,8 @@ def test_a_batch_whose_answer_was_lost_is_applied_once(clones: tuple[GitRepo, Gi
     assert sync_push(a, remote, "ada").applied == []
 
 
-def test_push_and_pull_from_the_cli(tmp_path: Path, remote_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.test_cli import run
-
-    a, b = make_git_repo(tmp_path / "a"), make_git_repo(tmp_path / "b")
-    without_remote = a.read("agentsync.yaml").decode().replace("remote: local\n", "")
-    a.write("agentsync.yaml", without_remote)
-    code, _, err = run(a, "push")
-    assert code == 1 and "no remote configured" in err
-    monkeypatch.setenv("AGENTSYNC_DATABASE_URL", remote_url)
-    for clone in (a, b):  # both clones name the same project
-        clone.write("agentsync.yaml", clone.read("agentsync.yaml").decode() + "project: team\n")
-    a.write("stories/S-1.md", artifact("S-1", "One", "draft"))
-    code, out, err = run(a, "push")
-    assert code == 0 and "pushed 1 artifact(s)" in out, err
-    code, out, _ = run(a, "push")
-    assert code == 0 and "nothing to push" in out
-    code, out, err = run(b, "pull")
-    assert code == 0 and "1 written" in out and "kept Git's value" in err
-    a.write("stories/S-1.md", a.read("stories/S-1.md").decode().replace("Body.", "A."))
-    b.write("stories/S-1.md", b.read("stories/S-1.md").decode().replace("Body.", "B."))
-    assert run(a, "push")[0] == 0
-    code, _, err = run(b, "push")
-    assert code == 1 and "conflict: S-1 changed on the remote (v2 by ada@example.com)" in err
-
-
-def test_lock_log_fetch_sync_and_status_from_the_cli(
-    tmp_path: Path, remote_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import json
-
-    from tests.test_cli import run
-
-    a, b = make_git_repo(tmp_path / "a"), make_git_repo(tmp_path / "b")
-    b.git("config", "user.email", "bo@example.com")
-    monkeypatch.setenv("AGENTSYNC_DATABASE_URL", remote_url)
-    for clone in (a, b):
-        clone.write("agentsync.yaml", clone.read("agentsync.yaml").decode() + "project: team\n")
-    a.write("stories/S-1.md", artifact("S-1", "One", "draft"))
-    code, out, _ = run(a, "status")
-    assert "ahead: 1 artifact(s) edited here, to push: S-1" in out and "head 0; cursor 0" in out
-    assert run(a, "push")[0] == 0
-    code, out, _ = run(b, "fetch")
-    assert code == 0 and "fetched 1 change(s); cursor 1" in out
-    assert not (b.root / "stories/S-1.md").exists()  # fetch touches no files
-    code, out, _ = run(b, "sync")
-    assert code == 0 and (b.root / "stories/S-1.md").exists()
-
-    code, out, _ = run(a, "lock", "S-1", "--ttl", "30m")
-    assert code == 0 and out.startswith("locked S-1 until")
-    code, _, err = run(b, "lock", "S-1")
-    assert code == 1 and "locked by ada@example.com" in err
-    b.write("stories/S-1.md", b.read("stories/S-1.md").decode().replace("Body.", "Bo's."))
-    code, _, err = run(b, "push")
-    assert code == 1 and "locked: S-1 is locked by ada@example.com" in err
-    code, out, _ = run(b, "locks", "--json")
-    assert [lock["id"] for lock in json.loads(out)] == ["S-1"]
-    assert "locked: S-1 by ada@example.com until" in run(b, "status")[1]
-    assert "locked: S-1 by you until" in run(a, "status")[1]
-    code, _, err = run(b, "unlock", "S-1")
-    assert code == 1 and "--force" in err
-    code, out, _ = run(b, "unlock", "S-1", "--force")
-    assert code == 0 and "forced" in out
-    assert run(b, "push")[0] == 0
-    code, out, _ = run(a, "log", "S-1")
-    lines = out.splitlines()
-    assert lines[0].startswith("v2 ") and "bo@example.com" in lines[0]
-    assert lines[1].startswith("v1 ") and "ada@example.com" in lines[1]
-    code, out, _ = run(a, "diff", "S-1")
-    assert code == 1 and "--- remote v2 by bo@example.com" in out and "-Bo's." in out and "+Body." in out
-    assert run(b, "diff", "S-1")[1].startswith("S-1: the work tree matches the remote's v2")
-    code, out, _ = run(a, "status", "--json")
-    state = json.loads(out)["remote"]
-    assert state["head"] == 2 and state["cursor"] == 2 and state["project"] == "team"  # diff fetched
-    assert (state["behind"], state["ahead"], state["diverged"], state["lag"]) == (["S-1"], [], [], 0)
-    a.write("stories/S-1.md", a.read("stories/S-1.md").decode().replace("Body.", "Ada's."))
-    assert "diverged: 1 artifact(s) changed on both sides, to pull and merge: S-1" in run(a, "status")[1]
-    assert run(a, "lock", "S-1", "--ttl", "soon")[0] == 2
-    monkeypatch.setenv("AGENTSYNC_DATABASE_URL", "postgresql://ada:pw@127.0.0.1:1/db")
-    code, out, _ = run(a, "status")
-    assert code == 0 and "unreachable" in out and ":pw@" not in out
-
-
-def test_pre_push_hook_syncs_and_can_block(tmp_path: Path, remote_url: str) -> None:
-    import subprocess
-
-    from agentsync import hooks
-    from tests.conftest import git_environment
-
-    a, b = make_git_repo(tmp_path / "a"), make_git_repo(tmp_path / "b")
-    b.git("config", "user.email", "bo@example.com")
-    for clone in (a, b):
-        clone.write("agentsync.yaml", clone.read("agentsync.yaml").decode() + "project: team\npre_push: block\n")
-        hooks.install(clone.root, ("pre-push",))
-    bare = tmp_path / "origin.git"
-    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True, env=git_environment())
-    env = git_environment(AGENTSYNC_DATABASE_URL=remote_url)
-
-    def git_push(repo: GitRepo) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["git", "push", "-q", str(bare), "HEAD:refs/heads/" + repo.root.name], cwd=repo.root,
-                              env=env, capture_output=True, text=True)  # fmt: skip
-
-    a.write("stories/S-1.md", artifact("S-1", "One", "draft"))
-    a.commit_all("story")
-    pushed = git_push(a)
-    assert pushed.returncode == 0, pushed.stderr
-    assert "pushed 1 artifact edit(s) to the remote" in pushed.stderr
-    assert PostgresRemote(remote_url, "team").head() == 1
-
-    b.write("stories/S-1.md", artifact("S-1", "One, by Bo", "draft"))  # same id, never pulled: a conflict
-    b.commit_all("bo's story")
-    refused = git_push(b)
-    assert refused.returncode != 0
-    assert "pre-push: S-1 has an unresolved sync conflict" in refused.stderr
-    # An unreachable remote never stops a git push.
-    env["AGENTSYNC_DATABASE_URL"] = "postgresql://ada@127.0.0.1:1/db"
-    a.write("stories/S-1.md", a.read("stories/S-1.md").decode().replace("Body.", "Later."))
-    a.commit_all("later")
-    offline = git_push(a)
-    assert offline.returncode == 0 and "artifacts not synced" in offline.stderr
-
-
 def test_a_pull_interrupted_after_writing_files_finishes_cleanly(
-    clones: tuple[GitRepo, GitRepo, PostgresRemote],
+    clones: Clones,
 ) -> None:
     a, b, remote = clones
     a.write("stories/S-1.md", artifact("S-1", "One", "draft"))
@@ -277,7 +129,7 @@ def test_a_pull_interrupted_after_writing_files_finishes_cleanly(
 
 
 def test_a_pull_that_fails_planning_a_chunk_records_the_one_already_written(
-    clones: tuple[GitRepo, GitRepo, PostgresRemote], monkeypatch: pytest.MonkeyPatch
+    clones: Clones, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import agentsync.sync.incoming as incoming
     from agentsync.sync.plan import Planner
@@ -313,12 +165,12 @@ def test_a_pull_that_fails_planning_a_chunk_records_the_one_already_written(
 
 
 def test_an_edit_made_while_a_batch_waits_in_the_outbox_is_kept(
-    clones: tuple[GitRepo, GitRepo, PostgresRemote],
+    clones: Clones,
 ) -> None:
     a, _b, remote = clones
     a.write("stories/S-1.md", artifact("S-1", "One", "draft"))
     with a.mirror() as mirror, pytest.raises(RemoteUnavailable):
-        push(mirror, AnswerLost(remote.url, remote.project), "ada")
+        push(mirror, AnswerLost(remote.server, remote.project), "ada")
     edited = a.read("stories/S-1.md").decode().replace("Body.", "Edited while offline.")
     a.write("stories/S-1.md", edited)
     again = sync_push(a, remote, "ada")
@@ -329,12 +181,12 @@ def test_an_edit_made_while_a_batch_waits_in_the_outbox_is_kept(
     assert "Edited while offline." in (remote.pull(0, 10).rows[0].content or "")
 
 
-class DownFromSecondBatch(PostgresRemote):
+class DownFromSecondBatch(MemoryRemote):
     """The first batch goes through; then the network is gone (a connection attempt that takes a
     moment to fail). Records every batch it was asked to send."""
 
-    def __init__(self, url: str, project: str) -> None:
-        super().__init__(url, project)
+    def __init__(self, server: MemoryServer, project: str) -> None:
+        super().__init__(server, project)
         self.asked: list[list[str]] = []
 
     def push(self, client_id: str, batch_id: str, author: str, changes: list[Change]) -> PushResult:
@@ -346,7 +198,7 @@ class DownFromSecondBatch(PostgresRemote):
 
 
 def test_a_push_of_many_batches_stops_at_the_first_failure_and_the_next_push_sends_the_rest(
-    clones: tuple[GitRepo, GitRepo, PostgresRemote], monkeypatch: pytest.MonkeyPatch
+    clones: Clones, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Batches are sent from a thread while the next is prepared: a failure still stops the push
     there, the answer already received is applied, and nothing after the failure is tried."""
@@ -354,7 +206,7 @@ def test_a_push_of_many_batches_stops_at_the_first_failure_and_the_next_push_sen
     monkeypatch.setattr("agentsync.sync.outgoing.BATCH_CHANGES", 2)
     for number in range(1, 8):
         a.write(f"stories/S-{number}.md", artifact(f"S-{number}", f"Story {number}", "draft"))
-    failing = DownFromSecondBatch(remote.url, remote.project)
+    failing = DownFromSecondBatch(remote.server, remote.project)
     with a.mirror() as mirror, pytest.raises(RemoteUnavailable, match="connection refused"):
         push(mirror, failing, "ada")
     failing.close()
@@ -374,7 +226,7 @@ def test_a_push_of_many_batches_stops_at_the_first_failure_and_the_next_push_sen
         assert mirror.connection.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
 
 
-class DownFromSecondPage(PostgresRemote):
+class DownFromSecondPage(MemoryRemote):
     """The first page of the feed arrives; then the network is gone."""
 
     calls = 0
@@ -387,14 +239,14 @@ class DownFromSecondPage(PostgresRemote):
 
 
 def test_a_fetch_keeps_each_page_as_it_comes_and_resumes_after_a_failure(
-    clones: tuple[GitRepo, GitRepo, PostgresRemote],
+    clones: Clones,
 ) -> None:
     """The next page is asked for while one is stored: a failure keeps what arrived before it."""
     a, b, remote = clones
     for number in range(1, 8):
         a.write(f"stories/S-{number}.md", artifact(f"S-{number}", f"Story {number}", "draft"))
     sync_push(a, remote, "ada")
-    failing = DownFromSecondPage(remote.url, remote.project)
+    failing = DownFromSecondPage(remote.server, remote.project)
     with b.mirror() as mirror, pytest.raises(RemoteUnavailable):
         fetch(mirror, failing, page_size=3)
     failing.close()
@@ -408,7 +260,7 @@ def test_a_fetch_keeps_each_page_as_it_comes_and_resumes_after_a_failure(
 
 
 def test_a_new_artifact_from_the_remote_never_overwrites_a_file_already_at_its_path(
-    clones: tuple[GitRepo, GitRepo, PostgresRemote],
+    clones: Clones,
 ) -> None:
     a, b, remote = clones
     a.write("stories/S-9.md", artifact("S-9", "Theirs", "draft"))
@@ -437,7 +289,7 @@ def test_a_new_artifact_from_the_remote_never_overwrites_a_file_already_at_its_p
     assert b.read("stories/S-LOCAL.md") == mine
 
 
-def test_a_new_artifact_keeps_the_version_its_file_states(clones: tuple[GitRepo, GitRepo, PostgresRemote]) -> None:
+def test_a_new_artifact_keeps_the_version_its_file_states(clones: Clones) -> None:
     """Pushing a repository whose files already carry versions rewrites none of them."""
     a, b, remote = clones
     stated = artifact("S-1", "One").replace("version: 1\n", "version: 7\n")
@@ -457,7 +309,7 @@ def test_a_new_artifact_keeps_the_version_its_file_states(clones: tuple[GitRepo,
 
 
 def test_a_clone_that_never_synced_fast_forwards_the_first_pushs_version_line(
-    clones: tuple[GitRepo, GitRepo, PostgresRemote],
+    clones: Clones,
 ) -> None:
     """Both clones have the committed file at `version: 0`; A's push makes it v1 (its version line
     rewritten). B's copy is no edit: its pull takes the version line, with no conflict."""
@@ -476,7 +328,7 @@ def test_a_clone_that_never_synced_fast_forwards_the_first_pushs_version_line(
 
 
 def test_a_fresh_clone_takes_edits_made_after_the_commit_using_heads_file_as_the_base(
-    clones: tuple[GitRepo, GitRepo, PostgresRemote],
+    clones: Clones,
 ) -> None:
     """Both clones have the committed file; A edits it (uncommitted) and pushes. B never synced,
     so Git's HEAD is what both started from: B's untouched copy takes the edit whole, and an
