@@ -94,6 +94,18 @@ def test_find_root_walks_up(tmp_path: Path) -> None:
     assert config_module.find_root(deep) == tmp_path.resolve()
 
 
+def test_init_sets_up_the_enclosing_repository_else_the_folder_itself(tmp_path: Path) -> None:
+    from agentsync.config.locate import init_root
+
+    deep = tmp_path / "repo" / "docs" / "plans"
+    deep.mkdir(parents=True)
+    assert init_root(deep) == deep.resolve()  # no repository around it: the folder itself
+    (tmp_path / "repo" / ".git").mkdir()
+    assert init_root(deep) == (tmp_path / "repo").resolve()
+    write(tmp_path / "repo" / "docs", "version: 1\n")  # a config nearer than the .git wins
+    assert init_root(deep) == (tmp_path / "repo" / "docs").resolve()
+
+
 def test_parsed_config_is_cached_by_stat_and_never_holds_a_secret(tmp_path: Path) -> None:
     import os
 
