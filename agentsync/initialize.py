@@ -34,7 +34,7 @@ def initialize(progress: Progress | None = None) -> Initialized:
     path = root / config_module.CONFIG_NAME
     wrote = not path.exists()
     if wrote:
-        project = config_module.default_project_name(root)
+        project = default_project_name(root)
         atomic_write(path, config_module.render_default(project=project).encode("utf-8"))
     config = config_module.load(root)
     ensure_state_dir(config)
@@ -43,6 +43,20 @@ def initialize(progress: Progress | None = None) -> Initialized:
         report = scan(mirror, progress=progress)
         total = mirror.count()
     return Initialized(path, wrote, report, total, _hooks_missing(root))
+
+
+def default_project_name(root: Path) -> str:
+    """The repository's name: from the `origin` remote's URL (the same in every clone), else the folder."""
+    from agentsync.config import project_name_from
+    from agentsync.errors import GitError
+    from agentsync.gitrepo import run_git
+
+    try:
+        origin = run_git(root, "config", "--get", "remote.origin.url").strip()
+    except GitError:  # not a repository, or no origin
+        origin = ""
+    name = origin.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1].removesuffix(".git") if origin else ""
+    return project_name_from(name or root.name)
 
 
 def _exclude_temp_files(root: Path) -> None:

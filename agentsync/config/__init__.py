@@ -6,9 +6,9 @@ The file is meant to be read and edited by people, so ``init`` writes it with co
 of the environment variable to use instead.
 
 Modules: ``model`` (the values and the state folder's names), ``locate`` (the repository root),
-``load`` (YAML and its cache into the model), ``validate``, ``template``, ``project`` (the default
-project name, from Git) and ``edit`` (line edits that ``remote add`` and friends make; not
-imported here, it is only for those commands).
+``load`` (YAML and its cache into the model), ``validate``, ``template`` and ``edit`` (line edits
+that ``remote add`` and friends make; not imported here, it is only for those commands). Nothing
+here runs Git: the project name ``init`` writes comes from ``agentsync.initialize``.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from agentsync.config.model import (
     is_remote_url,
     project_name_from,
 )
-from agentsync.config.project import default_project_name
 from agentsync.config.template import render_default
 from agentsync.config.validate import from_dict
 
@@ -52,7 +51,6 @@ __all__ = [
     "ScanSettings",
     "TypeConfig",
     "WatchSettings",
-    "default_project_name",
     "default_types",
     "find_root",
     "from_dict",
