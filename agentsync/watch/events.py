@@ -89,7 +89,7 @@ def _handler(root: Path, matcher: Matcher, signals: Signals) -> Any:
     ignored_kinds = {"opened", "closed_no_write"}  # reads, ours included, change nothing
     root_text = str(root)
 
-    class Handler(FileSystemEventHandler):  # type: ignore[misc]
+    class Handler(FileSystemEventHandler):
         def on_any_event(self, event: FileSystemEvent) -> None:
             if event.event_type in ignored_kinds:
                 return
