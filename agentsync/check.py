@@ -17,6 +17,7 @@ from agentsync.artifact import Artifact, line_of, parse_bytes
 from agentsync.config import Config
 from agentsync.errors import AgentsyncError, ArtifactError, DuplicateIdError, Problem
 from agentsync.gitfields import artifact_values
+from agentsync.merge import CONFLICT_MARKER
 from agentsync.paths import Matcher, relative_to_root
 from agentsync.scanner import scan
 from agentsync.store import Mirror, artifacts
@@ -24,7 +25,6 @@ from agentsync.store.meta import MetaKey
 
 # Markers a sync conflict leaves (``<<<<<<< local`` … ``>>>>>>> remote v3 by …``).
 # A bare ``=======`` is not checked: in Markdown it underlines a heading.
-CONFLICT_MARKER = re.compile(r"^(?:<{7}|>{7})(?: |\r?$)", re.M)
 MARKER_MESSAGE = (
     "unresolved sync conflict marker; keep what is right, remove the markers, then `agentsync resolve ID "
     "--merged` (or --ours / --theirs) and stage the file again"

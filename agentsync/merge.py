@@ -181,10 +181,12 @@ def _resolve(
         out.extend([f"{LOCAL_MARKER}{eol}", *o, f"{SEPARATOR}{eol}", *t, f"{closing}{eol}"])
 
 
+# The lines a merge conflict leaves in a file, as the pre-commit check looks for them.
+CONFLICT_MARKER = re.compile(r"^(?:<{7}|>{7})(?: |\r?$)", re.M)
+
+
 def has_markers(text: str) -> bool:
     """Whether conflict markers remain (the pattern the pre-commit check refuses)."""
-    from agentsync.check import CONFLICT_MARKER
-
     return CONFLICT_MARKER.search(text) is not None
 
 

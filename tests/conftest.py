@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,10 +20,12 @@ from agentsync.store import Mirror
 
 
 @pytest.fixture(scope="session", autouse=True)
-def private_local_remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def private_local_remote() -> Iterator[Path]:
     """The `local` remote (the default after `init`) lives in a folder of this test session, never
     the user's own; a server started there by a test is stopped at the end."""
-    folder = tmp_path_factory.mktemp("local-remote") / "postgres"
+    # Not under pytest's own temp folder: as root, pgserver runs PostgreSQL as another user, who must
+    # reach the folder; another pytest session on the machine resets that folder's mode to 0700.
+    folder = Path(tempfile.mkdtemp(prefix="agentsync-local-remote-")) / "postgres"
     before = os.environ.get("AGENTSYNC_LOCAL_REMOTE")
     os.environ["AGENTSYNC_LOCAL_REMOTE"] = str(folder)  # inherited by the hooks and CLIs tests start
     try:
@@ -35,6 +39,7 @@ def private_local_remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
             from agentsync.remotes import local
 
             local.stop(folder)
+        shutil.rmtree(folder.parent, ignore_errors=True)
 
 
 class Repo:

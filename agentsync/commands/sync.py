@@ -14,8 +14,9 @@ from agentsync.store import Mirror
 
 if TYPE_CHECKING:
     from agentsync.config import Config
+    from agentsync.errors import PushNotRecorded
     from agentsync.remotes.base import Remote
-    from agentsync.sync import PullReport
+    from agentsync.sync import PullReport, PushReport
 
 
 def run_push() -> int:
@@ -24,21 +25,13 @@ def run_push() -> int:
     from agentsync.errors import PushNotRecorded
     from agentsync.gitrepo import user_identity
     from agentsync.sync import push_merging
-    from agentsync.sync.reports import push_lines, push_summary
 
     try:
         with remote_for() as (config, remote), Mirror.open(config) as mirror:
             report, merge = push_merging(mirror, remote, user_identity(config.root))
     except PushNotRecorded as exc:  # the push succeeded: exit 0, and say why this clone lags
-        warn(f"warning: {exc}")
-        click.echo(f"pushed {exc.applied} artifact(s); recording them here waits for the next push")
-        return 0
-    for line in push_lines(report):
-        warn(line.text)
-    if merge is not None:
-        _report_pull(merge, config.state_dir, summary=False)
-    click.echo(push_summary(report, merge))
-    return 0 if report.ok and (merge is None or merge.ok) else 1
+        return _not_recorded(exc)
+    return _report_push(report, merge, config.state_dir)
 
 
 def run_pull() -> int:
@@ -52,6 +45,42 @@ def run_pull() -> int:
         bar.close()
     _report_pull(report, config.state_dir, summary=True)
     return 0 if report.ok else 1
+
+
+def run_sync() -> int:
+    """Pull, then push (one library call), and say what each did."""
+    from agentsync.errors import PushNotRecorded
+    from agentsync.gitrepo import user_identity
+    from agentsync.sync import pull_then_push
+
+    bar = ProgressBar("pulling", enabled=want_progress(), threshold=2000)
+    try:
+        with remote_for() as (config, remote), Mirror.open(config) as mirror:
+            done = pull_then_push(mirror, remote, user_identity(config.root), bar)
+    except PushNotRecorded as exc:
+        return _not_recorded(exc)
+    finally:
+        bar.close()
+    _report_pull(done.pulled, config.state_dir, summary=True)
+    pushed = _report_push(done.pushed, done.merge, config.state_dir)
+    return max(0 if done.pulled.ok else 1, pushed)
+
+
+def _not_recorded(exc: PushNotRecorded) -> int:
+    warn(f"warning: {exc}")
+    click.echo(f"pushed {exc.applied} artifact(s); recording them here waits for the next push")
+    return 0
+
+
+def _report_push(report: PushReport, merge: PullReport | None, state_dir: Path) -> int:
+    from agentsync.sync.reports import push_lines, push_summary
+
+    for line in push_lines(report):
+        warn(line.text)
+    if merge is not None:
+        _report_pull(merge, state_dir, summary=False)
+    click.echo(push_summary(report, merge))
+    return 0 if report.ok and (merge is None or merge.ok) else 1
 
 
 def _report_pull(report: PullReport, state_dir: Path, *, summary: bool) -> None:
@@ -93,13 +122,6 @@ def run_fetch() -> int:
         now_at = cursor(mirror)
     click.echo(f"fetched {count} change(s); cursor {now_at}")
     return 0
-
-
-def run_sync() -> int:
-    """Pull, then push: the order that turns most would-be conflicts into fast-forwards."""
-    pulled = run_pull()
-    pushed = run_push()
-    return max(pulled, pushed)
 
 
 def parse_ttl(text: str) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 # Older names of the meta keys, until every caller uses MetaKey.
 from agentsync.store.meta import MetaKey
+from agentsync.sync.both import SyncReport, pull_then_push
 from agentsync.sync.client import bind_remote, client_id, cursor, has_sync_state, register, reset_sync_state
 from agentsync.sync.feed import fetch
 from agentsync.sync.incoming import pull, quarantined
@@ -26,6 +27,7 @@ __all__ = [
     "PullReport",
     "PushReport",
     "Quarantined",
+    "SyncReport",
     "bind_remote",
     "changes_for",
     "client_id",
@@ -34,6 +36,7 @@ __all__ = [
     "has_sync_state",
     "pending_changes",
     "pull",
+    "pull_then_push",
     "push",
     "push_merging",
     "quarantined",
