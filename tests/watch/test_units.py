@@ -91,10 +91,6 @@ def test_the_backoff_doubles_up_to_its_ceiling_and_never_falls_below_half() -> N
         assert all(ceiling / 2 <= delay <= ceiling for delay in delays)
 
 
-def kinds(events: list[wording.WatchEvent]) -> list[tuple[str, str]]:
-    return [(event.kind, event.level) for event in events]
-
-
 def test_a_scan_is_one_line_per_path() -> None:
     report = ScanReport(added=["a.md"], updated=["b.md"], renamed=[("c.md", "d.md")], deleted=["e.md"],
                         problems=[AgentsyncError("f.md: bad")])  # fmt: skip
@@ -106,13 +102,16 @@ def test_a_scan_is_one_line_per_path() -> None:
 
 
 def test_a_pull_says_what_it_did_and_summarizes_only_what_changed() -> None:
+    """The lines' wording is agentsync.sync.reports'; here: which lines, in which order, naming what."""
     assert wording.pull_summary(PullReport(fetched=4)) is None and wording.pull_events(PullReport(fetched=4)) == []
     report = PullReport(fetched=3, written=["a.md"], merged=["b.md"], conflicts=[("S-1", "both edited")],
                         deferred=["c.md"], problems=[AgentsyncError("boom")])  # fmt: skip
     assert wording.pull_summary(report) == "pulled 3 change(s): 1 written, 1 merged, 0 deleted"
-    assert kinds(wording.pull_events(report)) == [
-        ("pulled", "info"), ("pulled", "info"), ("conflict", "warning"), ("deferred", "info"), ("problem", "error")
-    ]  # fmt: skip
+    events = wording.pull_events(report)
+    assert [event.kind for event in events] == ["pulled", "pulled", "conflict", "deferred", "problem"]
+    for event, named in zip(events, ["a.md", "b.md", "S-1", "c.md", "boom"], strict=True):
+        assert named in event.message
+    assert events[-1].level == "error" and events[2].level == "warning"
 
 
 def test_a_push_names_at_most_five_and_keeps_the_merge_lines_after_its_own() -> None:
@@ -123,7 +122,9 @@ def test_a_push_names_at_most_five_and_keeps_the_merge_lines_after_its_own() -> 
     assert wording.push_summary(report) == "pushed 7 artifact(s): S-0 v2, S-1 v2, S-2 v2, S-3 v2, S-4 v2 and 2 more"
     events = wording.push_events(report, merge)
     assert [event.kind for event in events] == ["pushed", "pulled", "conflict", "conflict"]
-    assert events[2].message == "not pushed: S-9 is locked by ada until 12:00"
+    assert "S-4 v2 and 2 more" in events[0].message and "m.md" in events[1].message
+    assert any("S-9" in event.message and "ada" in event.message for event in events[2:])
+    assert any("S-8" in event.message for event in events[2:])
     assert wording.push_summary(PushReport()) is None and wording.push_events(PushReport(), None) == []
 
 
