@@ -13,8 +13,7 @@ from __future__ import annotations
 import errno
 import sqlite3
 
-from agentsync.errors import DiskFullError as DiskFullError  # agentsync.sync imports both from here
-from agentsync.errors import PushNotRecorded as PushNotRecorded
+from agentsync.errors import DiskFullError
 
 _FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 _SQLITE_FULL = 13

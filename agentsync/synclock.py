@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from agentsync.config import Config
-from agentsync.errors import SyncBusy as SyncBusy  # raised here; the watcher catches synclock.SyncBusy
+from agentsync.errors import SyncBusy
 
 LOCK_NAME = "sync.lock"
 WAIT_VARIABLE = "AGENTSYNC_LOCK_WAIT"  # seconds a command waits for another sync (default below)

@@ -65,9 +65,9 @@ def escaping() -> Iterator[None]:
     """Filter stdout and stderr for the duration (nested uses wrap once)."""
     saved = sys.stdout, sys.stderr
     if sys.stdout is not None and not isinstance(sys.stdout, EscapingStream):
-        sys.stdout = EscapingStream(sys.stdout)  # type: ignore[assignment]
+        sys.stdout = EscapingStream(sys.stdout)
     if sys.stderr is not None and not isinstance(sys.stderr, EscapingStream):
-        sys.stderr = EscapingStream(sys.stderr)  # type: ignore[assignment]
+        sys.stderr = EscapingStream(sys.stderr)
     try:
         yield
     finally:

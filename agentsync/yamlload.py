@@ -46,7 +46,7 @@ def pure_loader() -> Any:
 
 
 def _without_timestamps(base: type) -> Any:
-    class Loader(base):  # type: ignore[misc, valid-type]
+    class Loader(base):  # type: ignore[misc]
         pass
 
     Loader.yaml_implicit_resolvers = {

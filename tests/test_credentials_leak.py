@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from agentsync.store import schema
-from agentsync.sync import CURSOR_KEY, REMOTE_KEY
+from agentsync.store.meta import MetaKey
 from tests.conftest import GitRepo, artifact, make_git_repo
 from tests.remotes.conftest import database, postgres_url  # noqa: F401  (fixtures)
 from tests.test_cli import run
@@ -106,7 +106,7 @@ def test_no_command_shows_or_stores_a_password_given_in_the_url_query(
     shown = "".join(text for command, text in outputs if command == ["status"])
     assert "password=***" in shown and "user=leak_" in shown, shown  # the URL is still recognisable
     with ada.mirror() as mirror:
-        assert mirror.get_meta(REMOTE_KEY) == password_url.replace(PW, "***") + "#team"
+        assert mirror.get_meta(MetaKey.REMOTE_IDENTITY) == password_url.replace(PW, "***") + "#team"
     assert_no_password_under(ada)
 
 
@@ -150,8 +150,8 @@ def old_mirror(repo: GitRepo, url: str, cursor: int) -> None:
         for statement in schema._statements(script):
             connection.execute(statement)
     connection.execute("PRAGMA user_version = 6")
-    connection.execute("INSERT INTO meta(key, value) VALUES (?, ?)", (REMOTE_KEY, f"{url}#team"))
-    connection.execute("INSERT INTO meta(key, value) VALUES (?, ?)", (CURSOR_KEY, str(cursor)))
+    connection.execute("INSERT INTO meta(key, value) VALUES (?, ?)", (MetaKey.REMOTE_IDENTITY, f"{url}#team"))
+    connection.execute("INSERT INTO meta(key, value) VALUES (?, ?)", (MetaKey.REMOTE_CURSOR, str(cursor)))
     connection.execute(
         "INSERT INTO operations(operation, started_at, duration_ms, result, error) VALUES (?, ?, ?, ?, ?)",
         ("push", "2026-01-01T00:00:00+00:00", 5, "error", f"cannot reach {url}: connection refused"),
@@ -178,7 +178,7 @@ def test_an_old_mirror_holding_a_password_is_scrubbed_when_opened_and_stays_boun
     code, out, err = run(bo, "status")
     assert code == 0 and PW not in out + err, err
     with bo.mirror() as mirror:
-        identity = mirror.get_meta(REMOTE_KEY)
+        identity = mirror.get_meta(MetaKey.REMOTE_IDENTITY)
         errors = [row[0] for row in mirror.connection.execute("SELECT error FROM operations")]
     assert identity == password_url.replace(PW, "***") + "#team"
     assert errors == [f"cannot reach {password_url.replace(PW, '***')}: connection refused"]

@@ -94,4 +94,4 @@ def stop(folder: Path | None = None) -> None:
     if (folder / "postmaster.pid").exists():
         # As root, pgserver runs PostgreSQL as the data folder's owner; pg_ctl must run as that user too.
         owner = {"user": folder.stat().st_uid} if os.geteuid() == 0 else {}
-        pgserver.pg_ctl(["-m", "fast", "-w", "stop"], pgdata=folder, **owner)  # type: ignore[attr-defined]
+        pgserver.pg_ctl(["-m", "fast", "-w", "stop"], pgdata=folder, **owner)

@@ -238,7 +238,7 @@ def known(db: sqlite3.Connection, paths: Sequence[str]) -> dict[str, Known]:
 
 def holders(db: sqlite3.Connection, artifact_ids: Sequence[str]) -> Iterator[tuple[str, str]]:
     """(id, path) of the rows holding ``artifact_ids``."""
-    return select_in(db, "SELECT id, path FROM artifacts", "id", artifact_ids)  # type: ignore[return-value]
+    return select_in(db, "SELECT id, path FROM artifacts", "id", artifact_ids)
 
 
 _INSERT = (

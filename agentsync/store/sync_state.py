@@ -147,7 +147,7 @@ def locals_of(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, Local]:
 
 def contents_of(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, str]:
     """The mirrored texts of ``ids`` (read a batch at a time by the caller)."""
-    return dict(select_in(db, "SELECT id, content FROM artifacts", "id", ids))  # type: ignore[arg-type]
+    return dict(select_in(db, "SELECT id, content FROM artifacts", "id", ids))
 
 
 def artifact_at(db: sqlite3.Connection, path: str) -> str | None:

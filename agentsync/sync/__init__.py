@@ -10,17 +10,12 @@ taken from the remote; every file write is atomic and re-checks the file first.
 
 from __future__ import annotations
 
-# Older names of the meta keys, until every caller uses MetaKey.
-from agentsync.store.meta import MetaKey
 from agentsync.sync.both import SyncReport, pull_then_push
 from agentsync.sync.client import bind_remote, client_id, cursor, has_sync_state, register, reset_sync_state
 from agentsync.sync.feed import fetch
 from agentsync.sync.incoming import pull, quarantined
 from agentsync.sync.outgoing import Pending, changes_for, pending_changes, push, push_merging
 from agentsync.sync.reports import PullReport, PushReport, Quarantined
-
-CURSOR_KEY, APPLIED_KEY, REMOTE_KEY = MetaKey.REMOTE_CURSOR, MetaKey.APPLIED_CURSOR, MetaKey.REMOTE_IDENTITY
-from agentsync.store.sync_state import _FETCHED_NOT_APPLIED as FETCHED_NOT_APPLIED  # noqa: E402, F401
 
 __all__ = [
     "Pending",

@@ -12,7 +12,7 @@ from agentsync.sync.outgoing import push_merging
 from agentsync.sync.reports import PullReport, PushReport
 
 if TYPE_CHECKING:
-    from agentsync.scanner import Progress
+    from agentsync.parsing import Progress
 
 
 @dataclass

@@ -20,7 +20,7 @@ from agentsync.tracing import span
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
 
-    from agentsync.scanner import Progress
+    from agentsync.parsing import Progress
 
 PAGE_SIZE = 2000
 

@@ -26,8 +26,8 @@ from agentsync.tracing import span
 
 if TYPE_CHECKING:
     from agentsync.gitfields import GitFieldGuard
+    from agentsync.parsing import Progress
     from agentsync.paths import Matcher, PathPolicy
-    from agentsync.scanner import Progress
 
 # Parsing, scanning and file writing are imported where they are used: a pull with nothing
 # new (one round trip, the common case for hooks and watchers) never loads them.

@@ -223,7 +223,7 @@ def _send_all(
     Returns how many batches were answered."""
     from concurrent.futures import Future, ThreadPoolExecutor
 
-    from agentsync.diskfull import DiskFullError, PushNotRecorded
+    from agentsync.errors import DiskFullError, PushNotRecorded
 
     failed = threading.Event()
 

@@ -20,8 +20,8 @@ from agentsync.sync.reports import PullReport, Quarantined, shown
 if TYPE_CHECKING:
     from agentsync.artifact import Artifact
     from agentsync.gitfields import GitFieldGuard
+    from agentsync.parsing import Parsed
     from agentsync.paths import Matcher, PathPolicy
-    from agentsync.scanner import Parsed
     from agentsync.store.mirror import Mirror
 
 
@@ -304,7 +304,7 @@ class Planner:
 
     def _fast_forward(self, item: _Row) -> None:
         from agentsync.artifact import parse_text
-        from agentsync.scanner import Parsed
+        from agentsync.parsing import Parsed
 
         row, plan, artifact = item.row, self.plan, item.artifact
         assert artifact is not None

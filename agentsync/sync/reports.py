@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from agentsync.errors import AgentsyncError
 from agentsync.remotes.base import Answer
@@ -82,7 +82,7 @@ class Level(str, Enum):
 class Line(NamedTuple):
     """One line of a report: what it is about (the watcher's event kind), how bad, and its text."""
 
-    kind: str  # pulled | pushed | conflict | deferred | problem | kept
+    kind: Literal["pulled", "pushed", "kept", "conflict", "deferred", "problem"]  # the watcher's event kinds
     level: Level
     text: str
 
@@ -123,9 +123,10 @@ def pull_summary(report: PullReport) -> str:
     )
 
 
-def push_lines(report: PushReport) -> list[Line]:
-    """What a push has to say besides its summary (a pull it merged with reports itself)."""
-    lines: list[Line] = []
+def push_lines(report: PushReport, *, per_file: bool = False) -> list[Line]:
+    """What a push has to say besides its summary (a pull it merged with reports itself);
+    ``per_file`` adds a line naming what it applied (the watcher's event)."""
+    lines = [Line("pushed", Level.INFO, f"pushed {pushed_names(report)}")] if per_file and report.applied else []
     for answer in report.met_newer:
         who = f" by {answer.remote.author}" if answer.remote else ""
         version = f"v{answer.remote.version}" if answer.remote else "a newer version"

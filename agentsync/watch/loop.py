@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from agentsync import synclock
 from agentsync.config import Config
-from agentsync.errors import AgentsyncError, RemoteError
+from agentsync.errors import AgentsyncError, RemoteError, SyncBusy
 from agentsync.watch import wording
 from agentsync.watch.events import FolderWatches, Signals
 from agentsync.watch.pacing import BUSY_RETRY, LOCKED_RETRY, RESCAN_EVERY, RemoteSide, WatchOptions, backoff_delay
@@ -172,7 +172,7 @@ class Watcher:
                 self._check(mirror, remote)
             if side.push_due is not None and time.monotonic() >= side.push_due:
                 self._push(mirror, remote)
-        except synclock.SyncBusy as exc:
+        except SyncBusy as exc:
             self._busy(exc, check)
             return
         except RemoteError as exc:
@@ -184,7 +184,7 @@ class Watcher:
             self._emit("back", "the remote is reachable again")
             self._write_status(WatcherState.RUNNING)
 
-    def _busy(self, exc: synclock.SyncBusy, checked: bool) -> None:
+    def _busy(self, exc: SyncBusy, checked: bool) -> None:
         """Another sync holds the lock: say so once, and try again shortly."""
         side = self.side
         if not side.busy_said:
@@ -257,7 +257,7 @@ class Watcher:
         try:
             with synclock.hold(self.config, "watcher", wait=synclock.HOOK_WAIT):
                 report = scan(mirror, paths)
-        except synclock.SyncBusy:
+        except SyncBusy:
             for path in paths or []:
                 self.signals.path_changed(path)
             if paths is None:

@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from agentsync.sync import PullReport, PushReport
 
 EventKind = Literal[
-    "started", "mirrored", "pushed", "pulled", "conflict", "deferred", "busy", "unreachable", "back", "problem",
-    "stopped",
+    "started", "mirrored", "pushed", "pulled", "kept", "conflict", "deferred", "busy", "unreachable", "back",
+    "problem", "stopped",
 ]  # fmt: skip
 Level = Literal["info", "warning", "error"]
 
@@ -52,53 +52,27 @@ def pull_summary(report: PullReport) -> str | None:
 
 
 def pull_events(report: PullReport) -> list[WatchEvent]:
-    """A line per file a pull wrote, merged, deleted, restored, left or refused."""
-    events = [WatchEvent("pulled", f"updated {path} from the remote") for path in report.written]
-    events += [WatchEvent("pulled", f"merged the remote's change into {path}") for path in report.merged]
-    events += [WatchEvent("pulled", f"deleted {path} (deleted on the remote)") for path in report.deleted]
-    events += [WatchEvent("conflict", f"restored {id_}: {message}", "warning") for id_, message in report.restored]
-    events += [WatchEvent("conflict", f"conflict: {id_}: {message}", "warning") for id_, message in report.conflicts]
-    events += [
-        WatchEvent("deferred", f"{path} was saved while pulling: left as it is, merged next time")
-        for path in report.deferred
-    ]
-    events += [WatchEvent("problem", f"pull: {problem}", "error") for problem in report.problems]
-    events += [WatchEvent("problem", f"refused from the remote: {refused}", "error") for refused in report.quarantined]
-    return events
+    """A line per file a pull wrote, merged, deleted, restored, left or refused (the one wording
+    of ``agentsync.sync.reports``)."""
+    from agentsync.sync.reports import pull_lines
 
-
-def _applied(report: PushReport) -> str:
-    named = ", ".join(f"{artifact_id} v{version}" for artifact_id, version in report.applied[:5])
-    more = f" and {len(report.applied) - 5} more" if len(report.applied) > 5 else ""
-    return f"{named}{more}"
+    return [WatchEvent(line.kind, line.text, line.level.value) for line in pull_lines(report, per_file=True)]
 
 
 def push_summary(report: PushReport) -> str | None:
     """The push as the status record's last sync, or None if nothing was applied."""
-    return f"pushed {len(report.applied)} artifact(s): {_applied(report)}" if report.applied else None
+    from agentsync.sync.reports import pushed_names
+
+    return f"pushed {len(report.applied)} artifact(s): {pushed_names(report)}" if report.applied else None
 
 
 def push_events(report: PushReport, merge: PullReport | None) -> list[WatchEvent]:
-    """What a push sent and what it could not, with the lines of the pull that merged newer versions."""
-    events = [WatchEvent("pushed", f"pushed {_applied(report)}")] if report.applied else []
-    if merge is not None:
-        events += pull_events(merge)
-    events += [
-        WatchEvent("conflict", f"not pushed: {answer.id} is locked by {answer.holder} until {answer.expires_at}",
-                   "warning")
-        for answer in report.locked
-    ]  # fmt: skip
-    events += [
-        WatchEvent("conflict", f"not pushed: {answer.id} changed on the remote; resolve the conflict", "warning")
-        for answer in report.conflicts
-    ]
-    events += [
-        WatchEvent("problem", f"not pushed: {finding} (`agentsync redact ID`, or mark the line `agentsync: allow`)",
-                   "warning")
-        for finding in report.refused
-    ]  # fmt: skip
-    events += [WatchEvent("problem", f"push: {problem}", "error") for problem in report.problems]
-    return events
+    """What a push sent, the lines of the pull that merged newer versions, then what it could not send."""
+    from agentsync.sync.reports import push_lines
+
+    events = [WatchEvent(line.kind, line.text, line.level.value) for line in push_lines(report, per_file=True)]
+    sent = 1 if report.applied else 0  # the first line names what was applied
+    return events[:sent] + (pull_events(merge) if merge is not None else []) + events[sent:]
 
 
 def start_message(folders: str, remote: str | None, *, push: bool, poll_interval: float) -> str:

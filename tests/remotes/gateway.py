@@ -156,7 +156,7 @@ def authenticator_url(url: str) -> str:
 def install_shim(admin_url: str) -> None:
     """Give a plain PostgreSQL database what a Supabase project has before agentsync is migrated."""
     with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(SHIM.read_text())  # type: ignore[call-overload]  # a trusted file of statements
+        connection.execute(SHIM.read_text())  # a trusted file of statements
 
 
 class Gateway:
@@ -320,7 +320,7 @@ class Gateway:
             sql.Identifier(schema),
             sql.Identifier(function),
             sql.SQL(", ").join(
-                sql.SQL("{} := %s::{}").format(sql.Identifier(name), sql.SQL(type_name))  # type: ignore[arg-type]
+                sql.SQL("{} := %s::{}").format(sql.Identifier(name), sql.SQL(type_name))
                 for name, type_name in zip(names, types, strict=True)
             ),
         )

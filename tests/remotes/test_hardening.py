@@ -57,7 +57,7 @@ def test_migrating_an_existing_remote_renumbers_shared_seqs_in_order(database: s
     before = [m for m in migrations.available() if m.version < 9]
     with connect(database) as connection:
         for migration in before:
-            connection.execute(migration.sql)  # type: ignore[call-overload]  # a trusted file of statements
+            connection.execute(migration.sql)  # a trusted file of statements
         push(connection, [change("A", 0), change("B", 0), change("C", 0)])  # seqs 1, 2, 3
         connection.execute(
             "INSERT INTO agentsync.artifacts (project_id, artifact_id, path, version, author, seq, content) "
@@ -238,7 +238,7 @@ def test_a_login_role_in_authenticated_is_refused_with_or_without_forged_claims(
             mallory.execute("SELECT set_config('request.jwt.claims', %s, false)", (claims,))
             for sql, params in CLIENT_CALLS:
                 with pytest.raises(psycopg.errors.InsufficientPrivilege, match="may not use agentsync directly"):
-                    mallory.execute(sql, params)  # type: ignore[arg-type]  # literal SQL of this module
+                    mallory.execute(sql, params)  # literal SQL of this module
             # Row-level security does not believe the forged claims either.
             assert mallory.execute("SELECT artifact_id FROM agentsync.artifacts").fetchall() == []
             assert mallory.execute("SELECT * FROM agentsync.members").fetchall() == []
@@ -297,7 +297,7 @@ def assert_append_only(url: str) -> None:
         for sql in APPEND_ONLY_WRITES:
             with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"), connection.transaction():
                 connection.execute("SET LOCAL agentsync.purging = 'on'")  # the old way in: no longer a key
-                connection.execute(sql)  # type: ignore[call-overload]  # literal SQL of this module
+                connection.execute(sql)  # literal SQL of this module
         after = connection.execute(
             "SELECT (SELECT json_agg(h ORDER BY h.artifact_id)::text FROM agentsync.history h),"
             " (SELECT json_agg(e)::text FROM agentsync.lock_events e), (SELECT count(*) FROM agentsync.purges)"
@@ -335,7 +335,7 @@ def test_a_non_superuser_owner_migrates_cannot_rewrite_history_and_purge_still_w
     schema, and on PostgreSQL 16 holds ADMIN (without SET) on the roles it created."""
     name = f"owner_{uuid.uuid4().hex[:8]}"
     with connect(database) as admin:
-        admin.execute(PROVIDER_ROLES)  # type: ignore[call-overload]  # literal SQL of this module
+        admin.execute(PROVIDER_ROLES)  # literal SQL of this module
         admin.execute(f"CREATE ROLE {name} LOGIN CREATEROLE PASSWORD 'secret'")
         admin.execute(f"GRANT agentsync_purger TO {name} WITH ADMIN OPTION, INHERIT FALSE, SET FALSE")
         admin.execute(f'GRANT CREATE ON DATABASE "{urllib.parse.urlsplit(database).path[1:]}" TO {name}')

@@ -25,7 +25,7 @@ def test_files_pasted_into_an_sql_editor_are_recognised(database: str) -> None:
     by_hand = migrations.available()[:2]
     with connect(database) as connection:
         for migration in by_hand:
-            connection.execute(migration.sql)  # type: ignore[call-overload]  # a trusted file of statements
+            connection.execute(migration.sql)  # a trusted file of statements
         assert migrations.applied(connection) == {m.version: m.name for m in by_hand}
         done = migrations.migrate(connection)
         assert [m.version for m in done] == [m.version for m in migrations.available()[2:]]

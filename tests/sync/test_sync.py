@@ -13,7 +13,8 @@ from agentsync.errors import RemoteUnavailable
 from agentsync.remotes.base import Change, Page, PushResult, Remote
 from agentsync.remotes.memory import MemoryRemote, MemoryServer
 from agentsync.scanner import scan
-from agentsync.sync import CURSOR_KEY, fetch, push
+from agentsync.store.meta import MetaKey
+from agentsync.sync import fetch, push
 from tests.conftest import GitRepo, artifact
 from tests.sync.conftest import Clones, sync_pull, sync_push
 
@@ -253,9 +254,9 @@ def test_a_fetch_keeps_each_page_as_it_comes_and_resumes_after_a_failure(
     first_page = remote.pull(0, 3).rows
     with b.mirror() as mirror:
         assert mirror.connection.execute("SELECT count(*) FROM remote_rows").fetchone()[0] == 3
-        assert mirror.get_meta(CURSOR_KEY) == str(first_page[-1].seq)
+        assert mirror.get_meta(MetaKey.REMOTE_CURSOR) == str(first_page[-1].seq)
         assert fetch(mirror, remote, page_size=3) == 4  # the rest, from where it stopped
-        assert mirror.get_meta(CURSOR_KEY) == str(remote.head())
+        assert mirror.get_meta(MetaKey.REMOTE_CURSOR) == str(remote.head())
     assert len(sync_pull(b, remote).written) == 7
 
 
