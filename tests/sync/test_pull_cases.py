@@ -96,13 +96,14 @@ def test_keep_an_edit_of_an_artifact_the_remote_deleted(clones: Clones, decided:
     actions(decided)
     got = sync_pull(b, remote)
     assert actions(decided) == [Action.KEEP_EDIT]
-    assert b.read("stories/S-1.md") == mine and got.deleted == [] and got.written == []
+    assert got.ok and b.read("stories/S-1.md") == mine and got.deleted == [] and got.written == []
     assert got.restored == [
         ("S-1", "deleted on the remote (v2 by ada) but edited here: kept, and restored on the remote by the next push")
     ]
     assert agreed_base(b) == (2, 1)
     assert sync_push(b, remote, "bo").applied == [("S-1", 3)]  # the edit restores it on the remote
-    assert b"Bo's edit." in (remote.pull(0, 10).rows[0].content or "").encode()
+    (row,) = remote.pull(0, 10).rows
+    assert not row.deleted and "Bo's edit." in (row.content or "")
 
 
 def test_restore_a_file_deleted_here_and_changed_there(clones: Clones, decided: Decided) -> None:
@@ -114,9 +115,11 @@ def test_restore_a_file_deleted_here_and_changed_there(clones: Clones, decided: 
     actions(decided)
     got = sync_pull(b, remote)
     assert actions(decided) == [Action.RESTORE]
-    assert got.restored == [
-        ("S-1", "deleted here but changed on the remote (v2 by ada): restored at stories/S-1.md")
-    ] and got.written == ["stories/S-1.md"]
+    assert (
+        got.restored == [("S-1", "deleted here but changed on the remote (v2 by ada): restored at stories/S-1.md")]
+        and got.written == ["stories/S-1.md"]
+        and got.ok
+    )
     assert b.read("stories/S-1.md") == a.read("stories/S-1.md").replace(b"status: draft\n", b"")  # (a git field)
     assert agreed_base(b) == (2, 0)
     assert sync_push(b, remote, "bo").applied == []  # the deletion lost to the change: nothing to send
