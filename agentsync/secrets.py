@@ -60,13 +60,14 @@ PERSONAL_SHAPES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
 RULE_NAMES = tuple(shape[0] for shape in SECRET_SHAPES + PERSONAL_SHAPES)
 
 # Values refused in agentsync.yaml: (shape name or own regular expression, what it is, variable to use).
+_CONFIG_VARIABLES = {  # the secret rules agentsync.yaml is checked against, and the variable to use instead
+    "jwt": "SUPABASE_SERVICE_ROLE_KEY", "supabase_key": "SUPABASE_SERVICE_ROLE_KEY",
+    "aws_access_key": "AWS_ACCESS_KEY_ID", "github_token": "GITHUB_TOKEN",
+    "private_key": "a file outside the repository",
+}  # fmt: skip
 CONFIG_SHAPES: tuple[tuple[str, str, str], ...] = (
-    (r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}", "a JWT", "SUPABASE_SERVICE_ROLE_KEY"),
-    (r"\b(?:sbp|sb_secret)_[A-Za-z0-9_]{16,}", "a Supabase key", "SUPABASE_SERVICE_ROLE_KEY"),
-    (r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b", "an AWS access key", "AWS_ACCESS_KEY_ID"),
+    *((source, what, _CONFIG_VARIABLES[name]) for name, what, source, _ in SECRET_SHAPES if name in _CONFIG_VARIABLES),
     (r"\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{16,}", "an API key", "the service's own variable"),
-    (r"\bgh[pousr]_[A-Za-z0-9]{30,}", "a GitHub token", "GITHUB_TOKEN"),
-    (r"-----BEGIN [A-Z ]*PRIVATE KEY-----", "a private key", "a file outside the repository"),
 )
 # Keys refused in agentsync.yaml whatever their value: (regular expression over the key, variable).
 CONFIG_SECRET_KEYS: tuple[tuple[str, str], ...] = (

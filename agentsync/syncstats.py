@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from agentsync.config import Config
     from agentsync.store import Mirror
-    from agentsync.store.reports import OperationRow
+    from agentsync.store.sync_state import Operation
 
 
 @dataclass
@@ -81,7 +81,7 @@ def collect(mirror: Mirror, last: int) -> SyncStats:
     )
 
 
-def _by_operation(rows: list[OperationRow]) -> dict[str, OperationFigures]:
+def _by_operation(rows: list[Operation]) -> dict[str, OperationFigures]:
     kinds: dict[str, OperationFigures] = {}
     for row in rows:
         kind = kinds.setdefault(row.operation, OperationFigures())

@@ -7,12 +7,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from agentsync.store import sync_state
-from agentsync.store.sync_state import RemoteRecord
+from agentsync.store.sync_state import Operation, RemoteRecord
 
 if TYPE_CHECKING:
     from agentsync.store.mirror import Mirror
 
-__all__ = ["OpenConflict", "OperationRow", "QueueSummary", "RemoteRecord", "changed_on_remote", "conflict_count",
+__all__ = ["OpenConflict", "QueueSummary", "RemoteRecord", "changed_on_remote", "conflict_count",
            "open_conflicts", "queue_summary", "recent_operations", "remote_row"]  # fmt: skip
 
 
@@ -31,19 +31,6 @@ class OpenConflict(NamedTuple):
     path: str
     kind: str  # push | pull | merge
     message: str
-
-
-class OperationRow(NamedTuple):
-    """One sync operation from the journal (``operations``)."""
-
-    operation: str  # push | pull | fetch
-    duration_ms: int
-    result: str  # ok | partial | error
-    pushed: int
-    pulled: int
-    conflicts: int
-    error: str | None
-    started_at: str
 
 
 def remote_row(mirror: Mirror, artifact_id: str) -> RemoteRecord | None:
@@ -68,11 +55,11 @@ def changed_on_remote(mirror: Mirror) -> set[str]:
     return sync_state.fetched_not_applied_ids(mirror.connection)
 
 
-def recent_operations(mirror: Mirror, last: int) -> list[OperationRow]:
-    """The last ``last`` operations of the journal, oldest first."""
+def recent_operations(mirror: Mirror, last: int) -> list[Operation]:
+    """The last ``last`` operations of the journal, oldest first (the rows ``sync_state.record_operation`` writes)."""
     rows = mirror.connection.execute(
-        "SELECT operation, duration_ms, result, pushed, pulled, conflicts, error, started_at FROM "
+        "SELECT operation, started_at, duration_ms, result, pushed, pulled, conflicts, error FROM "
         "(SELECT * FROM operations ORDER BY seq DESC LIMIT ?) ORDER BY seq",
         (last,),
     )
-    return list(map(OperationRow._make, rows))
+    return list(map(Operation._make, rows))
