@@ -41,8 +41,8 @@ class Quarantined(NamedTuple):
     reason: str
 
     def __str__(self) -> str:
-        where = f"{shown(self.id, 40)} v{self.version} by {shown(self.author, 40)} ({shown(self.path, 60)})"
-        return f"{where}: {shown(self.reason, 150)}"
+        where = f"{shown(self.id, 30)} v{self.version} by {shown(self.author, 30)} ({shown(self.path, 50)})"
+        return f"{where}: {shown(self.reason, 180)}"  # at most 300 characters in all
 
 
 @dataclass
