@@ -189,7 +189,7 @@ def _new_batches(mirror: Mirror, pending: list[Pending], report: PushReport) -> 
             continue
         batch_id = uuid.uuid4().hex
         with mirror.transaction() as db:
-            sync_state.enqueue(db, batch_id, json.dumps([dataclasses.asdict(c) for c in batch]), now())
+            sync_state.enqueue(db, batch_id, json.dumps([vars(c) for c in batch]), now())
         yield batch_id, batch
 
 

@@ -67,6 +67,7 @@ class _Row:
     content: str | None = None
     updated: str | None = None
     path: str = ""  # the remote's path, checked
+    target: Path | None = None  # the remote's path under the work tree
     data: bytes = b""  # what would be written (the remote's text under the guard)
     text: str = ""
     data_hash: str = ""
@@ -132,8 +133,8 @@ class Planner:
         refused, item.data = refusal(row, item.content, self.config.max_file_size)
         if refused is None:
             try:
-                self.run.policy.writable(row.path, lstat_target=False)  # the file itself: see `_taken`, the writer
-                item.path = row.path
+                # The file itself is looked at by `_taken`, and by the writer right before its rename.
+                item.target, item.path = self.run.policy.writable(row.path, lstat_target=False), row.path
             except UnsafePathError as exc:
                 refused = str(exc)
         if refused is not None:
@@ -141,12 +142,18 @@ class Planner:
         clean = (local is not None and row.base_hash is not None and not row.base_deleted
                  and local.hash == row.base_hash and local.path == row.base_path)  # fmt: skip
         fresh = local is None and (row.base_path is None or bool(row.base_deleted))
-        known = Facts(deleted=bool(row.deleted), local=local is not None, clean=clean, fresh=fresh)
+        # The facts so far, as keywords: a Facts is made once, when the decision is open no more.
+        known: dict[str, Any] = {
+            "deleted": bool(row.deleted),
+            "local": local is not None,
+            "clean": clean,
+            "fresh": fresh,
+        }
         if row.deleted:
-            return known
+            return Facts(**known)
         refused = self._read_remote(item)
         if refused is not None:
-            return replace(known, refused=refused)
+            return Facts(**known, refused=refused)
         if not self._own_path_intact(item):
             return Facts(waiting=True)  # not the row's fault: it waits, and the pull says why
         # Where the file lands: the remote's path, unless only this clone moved the artifact.
@@ -156,8 +163,8 @@ class Planner:
         if item.lands != old_path:
             target = self._taken(item)
             if target is not Target.FREE:
-                return replace(known, lands_elsewhere=True, target=target)
-        return self._disk_facts(item, replace(known, lands_elsewhere=item.lands != old_path))
+                return Facts(**known, lands_elsewhere=True, target=target)
+        return self._disk_facts(item, {**known, "lands_elsewhere": item.lands != old_path})
 
     def _read_remote(self, item: _Row) -> str | None:
         """Parse the remote's text; the reason it cannot be applied, if any."""
@@ -186,7 +193,7 @@ class Planner:
     def _taken(self, item: _Row) -> Target:
         """Whether a file landing at ``item.lands`` would land on something there, and whether that
         is an artifact this same pull removes or moves away."""
-        target = self.root / item.lands
+        target = item.target if item.lands == item.path and item.target else self.root / item.lands
         if target not in self.plan.claimed and not self._listed(target):
             return Target.FREE
         item.occupant = sync_state.artifact_at(self.db, item.lands)
@@ -211,7 +218,7 @@ class Planner:
                 return stat_signature(target) is not None
         return target.name in names
 
-    def _disk_facts(self, item: _Row, known: Facts) -> Facts:
+    def _disk_facts(self, item: _Row, known: dict[str, Any]) -> Facts:
         """The local file as it is now, and the remote's text under the git-field guard."""
         from agentsync.artifact import content_hash
         from agentsync.fsutil import stat_signature
@@ -222,21 +229,21 @@ class Planner:
         try:
             item.disk = (self.root / old_path).read_bytes() if old_path and item.seen is not None else None
         except FileNotFoundError:  # deleted this very moment: the next pull sees it
-            return replace(known, vanished=True)
+            return Facts(**known, vanished=True)
         assert item.artifact is not None
         try:
             item.text = self.guard.apply(item.artifact, item.disk)
         except AgentsyncError as exc:
-            return replace(known, refused=str(exc))
+            return Facts(**known, refused=str(exc))
         if item.text != item.content:
             item.data = item.text.encode("utf-8")
             item.data_hash = content_hash(item.data)
         disk, same_path = item.disk, old_path == item.path
-        only_version = (known.local and not (known.clean or known.fresh) and item.row.base_hash is None
+        only_version = (known["local"] and not (known["clean"] or known["fresh"]) and item.row.base_hash is None
                         and disk is not None and same_path
                         and differs_only_in_version(disk, item.text, item.row.version))  # fmt: skip
-        return replace(
-            known, on_disk=disk is not None, already_there=disk is not None and disk == item.data and same_path,
+        return Facts(
+            **known, on_disk=disk is not None, already_there=disk is not None and disk == item.data and same_path,
             saved_since_scan=disk is not None and local is not None and content_hash(disk) != local.hash,
             never_synced=item.row.base_hash is None, only_version_differs=only_version,
         )  # fmt: skip
@@ -308,7 +315,7 @@ class Planner:
 
         row, plan, artifact = item.row, self.plan, item.artifact
         assert artifact is not None
-        self._write(item, self.root / item.path, item.data)
+        self._write(item, item.target or self.root / item.path, item.data)
         if len(item.data) <= self.config.max_file_size and "\x00" not in item.text:
             final = artifact if item.text == artifact.content else parse_text(
                 item.path, item.text, item.type_name, item.data_hash)  # fmt: skip
