@@ -151,7 +151,7 @@ class PathPolicy:
     def for_config(cls, config: Config, matcher: TypeOf | None = None) -> PathPolicy:
         """The work tree's policy; with the config's own matcher unless one is given."""
         if matcher is None:
-            from agentsync.paths import Matcher
+            from agentsync.globs import Matcher
 
             matcher = Matcher.from_config(config)
         return cls(config.root, matcher)
