@@ -77,10 +77,7 @@ def test_no_module_imports_from_a_layer_above_its_own() -> None:
 
 def test_no_import_cycle_lazy_imports_included() -> None:
     known = modules()
-    graph = {
-        name: {m for m, _ in imports(path) if m in known and m != name}
-        for name, path in known.items()
-    }
+    graph = {name: {m for m, _ in imports(path) if m in known and m != name} for name, path in known.items()}
     cycles: list[list[str]] = []
     state: dict[str, int] = {}  # 1: on the current path, 2: done
 
