@@ -12,15 +12,17 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, Final, Literal
 
 from agentsync.errors import ArtifactError, FrontmatterYAMLError
 from agentsync.yamlload import load_frontmatter
 
 BOM = "\ufeff"
-LAYOUT_FRONTMATTER = "frontmatter"  # YAML frontmatter between --- lines
-LAYOUT_AGENT = "agent"  # the agent CLI's .agent/cache files: "# ID: Title", "Status: X"
-LAYOUT_PLAIN = "plain"  # Markdown with no frontmatter
+Layout = Literal["frontmatter", "agent", "plain"]
+"""How a file carries its fields; stored in the mirror, and it decides how a version is written back."""
+LAYOUT_FRONTMATTER: Final = "frontmatter"  # YAML frontmatter between --- lines
+LAYOUT_AGENT: Final = "agent"  # the agent CLI's .agent/cache files: "# ID: Title", "Status: X"
+LAYOUT_PLAIN: Final = "plain"  # Markdown with no frontmatter
 
 _CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?(?:\n|\Z)", re.M)
 _OPENING = re.compile(r"---[ \t]*\r?\n")
@@ -44,7 +46,7 @@ class Artifact:
     fields: dict[str, Any]
     content: str
     hash: str
-    layout: str
+    layout: Layout
     body_offset: int = 0  # where the body starts in ``content``
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -105,7 +107,7 @@ def parse_text(path: str, text: str, default_type: str, digest: str) -> Artifact
 
 
 def _from_fields(
-    path: str, text: str, fields: dict[str, Any], default_type: str, digest: str, layout: str, body_offset: int
+    path: str, text: str, fields: dict[str, Any], default_type: str, digest: str, layout: Layout, body_offset: int
 ) -> Artifact:
     artifact_id = _check_id(path, text, fields.get("id"))
     version = fields.get("version", 0)

@@ -9,11 +9,11 @@ id is unique across the repository. Staged mode reads the content being committe
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agentsync.artifact import Artifact, line_of, parse_bytes
+from agentsync.artifact import LAYOUT_FRONTMATTER, Artifact, line_of, parse_bytes
 from agentsync.config import Config
 from agentsync.errors import AgentsyncError, ArtifactError, DuplicateIdError, Problem
 from agentsync.gitfields import artifact_values
@@ -67,7 +67,7 @@ def check_artifact(config: Config, artifact: Artifact) -> list[Problem]:
     for finding in find(artifact.path, text, config.outbound_scan):
         what = f"{finding.what} ({finding.rule}: {mask(finding.text)}); {SECRET_ADVICE}"
         problems.append(Problem(artifact.path, finding.line, what))
-    if artifact.layout == "frontmatter":
+    if artifact.layout == LAYOUT_FRONTMATTER:
         missing = [key for key in config.required_fields if artifact.fields.get(key) in (None, "")]
         if missing:
             keys = ", ".join(missing)
@@ -181,3 +181,20 @@ def artifact_paths(config: Config, paths: list[str]) -> list[str]:
 
 def named_paths(config: Config, given: list[str]) -> list[str]:
     return [relative_to_root(config, p) for p in given]
+
+
+def check_staged(config: Config) -> CheckReport:
+    """The rules on what is being committed (the index's content, not the work tree's): `check --staged`."""
+    from agentsync.gitcli import GitCommandLine
+
+    with Mirror.open(config) as mirror:
+        repo = GitCommandLine(config.root)
+        in_index = repo.staged_paths()
+        return check(config, mirror, in_index, repo.staged_reader(artifact_paths(config, in_index)))
+
+
+def check_files(config: Config, given: Sequence[str]) -> CheckReport:
+    """The rules on work-tree files: those named (relative to the current folder), else every artifact."""
+    with Mirror.open(config) as mirror:
+        wanted = named_paths(config, list(given)) if given else all_artifact_paths(config)
+        return check(config, mirror, wanted, work_tree_reader(config.root))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from agentsync.artifact import Artifact, parse_bytes, parse_text
 from agentsync.errors import NOT_SET, AgentsyncError
@@ -213,6 +213,9 @@ class GitFieldGuard:
         return enforced
 
 
+FieldState = Literal["changed", "new", "deleted"]  # against HEAD: another value, not at HEAD, gone here
+
+
 @dataclass(frozen=True)
 class FieldDifference:
     """A git field whose work-tree value is not HEAD's: ``state`` is changed, new or deleted."""
@@ -222,7 +225,7 @@ class FieldDifference:
     field: str
     head: Any  # None: not at HEAD
     work_tree: Any  # None: not in the work tree (or the key is absent)
-    state: str
+    state: FieldState
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "path": self.path, "field": self.field, "state": self.state,

@@ -14,12 +14,16 @@ import sys
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Literal, get_args
 
 from agentsync.errors import HookError
 from agentsync.fsutil import atomic_write
 from agentsync.gitrepo import exclude_temp_files, hooks_folder
 
-HOOK_NAMES = ("pre-commit", "post-commit", "post-merge", "post-checkout", "post-rewrite", "pre-push")
+HookName = Literal["pre-commit", "post-commit", "post-merge", "post-checkout", "post-rewrite", "pre-push"]
+HOOK_NAMES: tuple[HookName, ...] = get_args(HookName)  # in the order they are listed and installed
+HookAction = Literal["installed", "updated", "unchanged", "chained", "removed", "restored", "skipped"]
+"""What install or uninstall did to one hook (the CLI prints it as it is)."""
 MARKER = "# agentsync-hook:"
 CHAINED_SUFFIX = ".agentsync-chained"
 STUB_VERSION = "1"
@@ -36,7 +40,7 @@ def _stub_template() -> str:
     return (Path(__file__).resolve().parent.parent / "hooks" / "agentsync-hook.sh").read_text(encoding="utf-8")
 
 
-def render_stub(name: str, python: str | None = None) -> str:
+def render_stub(name: HookName, python: str | None = None) -> str:
     python = python or sys.executable
     if "'" in python:
         raise HookError(f"cannot write a hook for a Python path containing a quote: {python}")
@@ -56,7 +60,7 @@ def is_ours(path: Path) -> bool:
 class HookState:
     """One hook's state: ``installed`` (ours is there), ``current`` (and matches this agentsync), ``chained``."""
 
-    name: str
+    name: HookName
     path: Path
     installed: bool
     current: bool
@@ -95,12 +99,12 @@ def status(root: Path) -> list[HookState]:
 
 @dataclass
 class HookChange:
-    name: str
-    action: str  # installed | updated | unchanged | chained | removed | restored | skipped
+    name: HookName
+    action: HookAction
     detail: str = ""
 
 
-def install(root: Path, names: tuple[str, ...] = HOOK_NAMES, *, python: str | None = None) -> list[HookChange]:
+def install(root: Path, names: tuple[HookName, ...] = HOOK_NAMES, *, python: str | None = None) -> list[HookChange]:
     """Install (or update) the stubs; a foreign hook is kept as NAME.agentsync-chained. Idempotent.
 
     The stubs run agentsync with ``python`` (default: this interpreter).
@@ -138,7 +142,7 @@ def install(root: Path, names: tuple[str, ...] = HOOK_NAMES, *, python: str | No
     return changes
 
 
-def uninstall(root: Path, names: tuple[str, ...] = HOOK_NAMES) -> list[HookChange]:
+def uninstall(root: Path, names: tuple[HookName, ...] = HOOK_NAMES) -> list[HookChange]:
     """Remove agentsync's stubs and put back any hook they chained; foreign hooks are left alone."""
     folder = hooks_folder(root)
     changes = []

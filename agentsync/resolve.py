@@ -13,6 +13,7 @@ from typing import Any
 
 from agentsync.errors import NotFoundError, ResolveError
 from agentsync.store import Mirror, sync_state
+from agentsync.store.sync_state import ConflictKind
 
 SIDES = ("ours", "theirs", "merged")
 
@@ -21,7 +22,7 @@ SIDES = ("ours", "theirs", "merged")
 class Conflict:
     id: str
     path: str
-    kind: str
+    kind: ConflictKind
     remote_version: int
     remote_author: str | None
     message: str

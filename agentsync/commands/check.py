@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from agentsync.commands._common import echo_json, load_config
-from agentsync.store import Mirror
 
 
 def run(paths: tuple[str, ...], *, staged: bool, as_json: bool) -> int:
@@ -15,17 +14,7 @@ def run(paths: tuple[str, ...], *, staged: bool, as_json: bool) -> int:
     if staged and paths:
         raise UsageError("use either --staged or PATH..., not both")
     config = load_config()
-    with Mirror.open(config) as mirror:
-        if staged:
-            from agentsync.gitcli import GitCommandLine
-
-            repo = GitCommandLine(config.root)
-            in_index = repo.staged_paths()
-            read = repo.staged_reader(checking.artifact_paths(config, in_index))
-            report = checking.check(config, mirror, in_index, read)
-        else:
-            wanted = checking.named_paths(config, list(paths)) if paths else checking.all_artifact_paths(config)
-            report = checking.check(config, mirror, wanted, checking.work_tree_reader(config.root))
+    report = checking.check_staged(config) if staged else checking.check_files(config, paths)
     if as_json:
         echo_json(
             {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -27,11 +26,11 @@ def run_push() -> int:
     from agentsync.sync import push_merging
 
     try:
-        with remote_for() as (config, remote), Mirror.open(config) as mirror:
+        with _opened() as (config, remote, mirror):
             report, merge = push_merging(mirror, remote, user_identity(config.root))
     except PushNotRecorded as exc:  # the push succeeded: exit 0, and say why this clone lags
         return _not_recorded(exc)
-    return _report_push(report, merge, config.state_dir)
+    return _report_push(report, merge)
 
 
 def run_pull() -> int:
@@ -39,11 +38,11 @@ def run_pull() -> int:
 
     bar = ProgressBar("pulling", enabled=want_progress(), threshold=2000)
     try:
-        with remote_for() as (config, remote), Mirror.open(config) as mirror:
+        with _opened() as (_config, remote, mirror):
             report = pull(mirror, remote, bar)
     finally:
         bar.close()
-    _report_pull(report, config.state_dir, summary=True)
+    _report_pull(report, summary=True)
     return 0 if report.ok else 1
 
 
@@ -55,14 +54,14 @@ def run_sync() -> int:
 
     bar = ProgressBar("pulling", enabled=want_progress(), threshold=2000)
     try:
-        with remote_for() as (config, remote), Mirror.open(config) as mirror:
+        with _opened() as (config, remote, mirror):
             done = pull_then_push(mirror, remote, user_identity(config.root), bar)
     except PushNotRecorded as exc:
         return _not_recorded(exc)
     finally:
         bar.close()
-    _report_pull(done.pulled, config.state_dir, summary=True)
-    pushed = _report_push(done.pushed, done.merge, config.state_dir)
+    _report_pull(done.pulled, summary=True)
+    pushed = _report_push(done.pushed, done.merge)
     return max(0 if done.pulled.ok else 1, pushed)
 
 
@@ -72,36 +71,36 @@ def _not_recorded(exc: PushNotRecorded) -> int:
     return 0
 
 
-def _report_push(report: PushReport, merge: PullReport | None, state_dir: Path) -> int:
+def _report_push(report: PushReport, merge: PullReport | None) -> int:
     from agentsync.sync.reports import push_lines, push_summary
 
     for line in push_lines(report):
         warn(line.text)
     if merge is not None:
-        _report_pull(merge, state_dir, summary=False)
+        _report_pull(merge, summary=False)
     click.echo(push_summary(report, merge))
     return 0 if report.ok and (merge is None or merge.ok) else 1
 
 
-def _report_pull(report: PullReport, state_dir: Path, *, summary: bool) -> None:
-    """A pull's lines (agentsync.sync.reports' wording) on stderr, its summary on stdout; an edit that
-    beat a deletion, or a strategy's choice, also goes to the log."""
+def _report_pull(report: PullReport, *, summary: bool) -> None:
+    """A pull's lines (agentsync.sync.reports' wording) on stderr, its summary on stdout."""
     from agentsync.sync.reports import pull_lines, pull_summary
 
-    if report.restored or report.overridden:
-        import logging
-
-        from agentsync import log
-
-        log.configure(state_dir)
-        for artifact_id, message in report.restored:
-            logging.getLogger("agentsync.sync").warning("restored %s: %s", artifact_id, message)
-        for artifact_id, message in report.overridden:
-            logging.getLogger("agentsync.sync").warning("resolved %s by strategy: %s", artifact_id, message)
     for line in pull_lines(report):
         warn(line.text)
     if summary:
         click.echo(pull_summary(report))
+
+
+@contextmanager
+def _opened() -> Iterator[tuple[Config, Remote, Mirror]]:
+    """The config, its remote and the mirror, with the log file set up: a pull logs the edits that
+    beat a deletion and the strategies' choices (agentsync.sync.incoming)."""
+    from agentsync import log
+
+    with remote_for() as (config, remote), Mirror.open(config) as mirror:
+        log.configure(config.state_dir)
+        yield config, remote, mirror
 
 
 @contextmanager

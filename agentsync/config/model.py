@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from agentsync.errors import ConfigError
 
@@ -27,6 +27,7 @@ DEFAULT_TYPES: dict[str, tuple[str, str]] = {
 }
 _LOCATIONS = ("", "docs/", ".agent/cache/")
 BUILTIN_STRATEGIES = ("merge", "ours", "theirs", "newest")
+PrePush = Literal["warn", "block"]  # warn: the push goes on; block: it stops
 REMOTE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}\Z")
 REMOTE_SCHEMES = ("postgresql://", "postgres://", "https://", "http://")
 
@@ -85,7 +86,7 @@ class Config:
     remote: str | None = None  # the default remote: `local`, a URL, or a name in `remotes`
     remotes: dict[str, str] = field(default_factory=dict)  # named remotes: name -> `local` or URL
     project: str | None = None  # the remote project; default: derived from the folder name
-    pre_push: str = "warn"  # warn | block: what the pre-push hook does about locked or conflicted artifacts
+    pre_push: PrePush = "warn"  # what the pre-push hook does about locked or conflicted artifacts
     strategies: dict[str, str] = field(default_factory=dict)  # artifact type -> how its conflicts resolve
     auto_push: bool = False  # `agentsync watch` pushes local changes by itself
     watch: WatchSettings = field(default_factory=WatchSettings)

@@ -6,6 +6,7 @@ import contextlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 from agentsync.config import Config
 from agentsync.errors import RemoteError
@@ -13,6 +14,7 @@ from agentsync.remotes.base import Remote
 from agentsync.remotes.retry import COMMAND_RETRY, NO_RETRY, RetryingRemote, RetryPolicy
 from agentsync.secrets import DATABASE_URL_VARIABLE as DATABASE_URL_VARIABLE  # re-exported: its home is secrets
 
+RemoteKind = Literal["local", "supabase", "postgresql"]  # which client speaks to a remote's URL
 RETRIES_VARIABLE = "AGENTSYNC_RETRIES"  # calls in all when the remote is unreachable (1: no retry)
 
 
@@ -25,7 +27,7 @@ class RemoteTarget:
     from_environment: bool = False
 
     @property
-    def kind(self) -> str:
+    def kind(self) -> RemoteKind:
         if self.url == "local":
             return "local"
         return "supabase" if self.url.startswith(("https://", "http://")) else "postgresql"

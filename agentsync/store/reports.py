@@ -29,7 +29,7 @@ class OpenConflict(NamedTuple):
 
     id: str
     path: str
-    kind: str  # push | pull | merge
+    kind: sync_state.ConflictKind
     message: str
 
 

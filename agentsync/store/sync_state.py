@@ -8,9 +8,19 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from agentsync.store.mirror import select_in
+
+if TYPE_CHECKING:
+    from agentsync.artifact import Layout
+
+ConflictKind = Literal["push", "pull", "merge"]
+"""Why a conflict is open: a push the remote refused (another version was there), a pull that could
+not land (its target holds another file), a merge that left markers (its three sides are kept)."""
+
+OperationName = Literal["push", "pull", "fetch"]
+OperationResult = Literal["ok", "partial", "error"]
 
 _SYNC_TABLES = ("sync_base", "remote_rows", "conflicts", "outbox", "quarantine")
 
@@ -47,7 +57,7 @@ class Local(NamedTuple):
     id: str
     path: str
     hash: str
-    layout: str
+    layout: Layout
     version: int
 
 
@@ -59,7 +69,7 @@ class Queued(NamedTuple):
 class ConflictRow(NamedTuple):
     id: str
     path: str
-    kind: str  # push | pull | merge
+    kind: ConflictKind
     remote_version: int
     remote_author: str | None
     message: str
@@ -81,10 +91,10 @@ class QuarantineRow(NamedTuple):
 
 
 class Operation(NamedTuple):
-    operation: str  # push | pull | fetch
+    operation: OperationName
     started_at: str
     duration_ms: int
-    result: str  # ok | partial | error
+    result: OperationResult
     pushed: int
     pulled: int
     conflicts: int
@@ -263,7 +273,7 @@ def upsert_conflicts(db: sqlite3.Connection, rows: Iterable[ConflictRow]) -> Non
     )
 
 
-def drop_conflicts(db: sqlite3.Connection, kinds: Sequence[str]) -> None:
+def drop_conflicts(db: sqlite3.Connection, kinds: Sequence[ConflictKind]) -> None:
     db.execute(f"DELETE FROM conflicts WHERE kind IN ({','.join('?' * len(kinds))})", tuple(kinds))
 
 
@@ -271,7 +281,7 @@ def drop_conflict(db: sqlite3.Connection, artifact_id: str) -> None:
     db.execute("DELETE FROM conflicts WHERE id = ?", (artifact_id,))
 
 
-def has_conflicts_of(db: sqlite3.Connection, kind: str) -> bool:
+def has_conflicts_of(db: sqlite3.Connection, kind: ConflictKind) -> bool:
     return db.execute("SELECT 1 FROM conflicts WHERE kind = ? LIMIT 1", (kind,)).fetchone() is not None
 
 

@@ -105,7 +105,21 @@ def pull_unlocked(mirror: Mirror, remote: Remote, progress: Progress | None, res
     report.overrides.extend(guard.overrides)
     if not (report.deferred or sync_state.has_conflicts_of(db, "pull")):  # else the next pull looks again
         _applied_through(mirror, reached)
+    _log_choices(report)
     return report
+
+
+def _log_choices(report: PullReport) -> None:
+    """An edit that beat a deletion, or a strategy's choice, goes to the log as well as the report:
+    the file changed without a conflict, so the log is where someone looks for why later."""
+    if report.restored or report.overridden:
+        import logging
+
+        log = logging.getLogger("agentsync.sync")
+        for artifact_id, message in report.restored:
+            log.warning("restored %s: %s", artifact_id, message)
+        for artifact_id, message in report.overridden:
+            log.warning("resolved %s by strategy: %s", artifact_id, message)
 
 
 def _applied_through(mirror: Mirror, reached: str) -> None:

@@ -22,7 +22,7 @@ def now() -> str:
 
 
 @contextlib.contextmanager
-def recorded(mirror: Mirror, operation: str) -> Iterator[list[Any]]:
+def recorded(mirror: Mirror, operation: sync_state.OperationName) -> Iterator[list[Any]]:
     """Record one sync operation, however it ends. The caller puts its report (a PushReport, a
     PullReport, or a count of fetched rows) in the yielded list."""
     started, clock = now(), time.perf_counter()
@@ -41,7 +41,7 @@ def recorded(mirror: Mirror, operation: str) -> Iterator[list[Any]]:
         pulled = report.fetched if isinstance(report, PullReport) else (report if isinstance(report, int) else 0)
         conflicts = len(getattr(report, "conflicts", []) or [])
         ok = error is None and (report is None or isinstance(report, int) or report.ok)
-        result = "ok" if ok else ("error" if error is not None else "partial")
+        result: sync_state.OperationResult = "ok" if ok else ("error" if error is not None else "partial")
         elapsed = round((time.perf_counter() - clock) * 1000)
         entry = sync_state.Operation(operation, started, elapsed, result, pushed, pulled, conflicts, error)
         try:

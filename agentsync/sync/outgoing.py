@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from agentsync import synclock
+from agentsync.artifact import LAYOUT_FRONTMATTER, Layout
 from agentsync.errors import AgentsyncError
 from agentsync.remotes.base import Answer, Change, PushResult, Remote
 from agentsync.store import sync_state
@@ -38,7 +39,7 @@ class Pending(NamedTuple):
     path: str
     base: int
     version: int
-    layout: str
+    layout: Layout | None  # None for a deletion
     digest: str | None  # the file's hash; None for a deletion
     stated: int = 0  # the version the file states now
 
@@ -58,7 +59,7 @@ def pending_changes(mirror: Mirror) -> list[Pending]:
             agreed is not None and not agreed.deleted and agreed.hash == local.hash and agreed.path == local.path
         ):
             continue
-        if agreed is None and local.layout == "frontmatter" and local.version >= 1:
+        if agreed is None and local.layout == LAYOUT_FRONTMATTER and local.version >= 1:
             pending.append(Pending(local.id, local.path, 0, local.version, local.layout, local.hash, local.version))
         else:
             based_on = agreed.version if agreed is not None else 0
@@ -67,7 +68,7 @@ def pending_changes(mirror: Mirror) -> list[Pending]:
             )
     for artifact_id, agreed in sorted(base.items()):
         if artifact_id not in present and not agreed.deleted and artifact_id not in waiting:
-            pending.append(Pending(artifact_id, agreed.path, agreed.version, agreed.version + 1, "", None))
+            pending.append(Pending(artifact_id, agreed.path, agreed.version, agreed.version + 1, None, None))
     return pending
 
 
@@ -96,12 +97,12 @@ def changes_for(mirror: Mirror, pending: list[Pending]) -> list[Change]:
     return changes
 
 
-def _with_version(content: str, layout: str, version: int) -> str:
+def _with_version(content: str, layout: Layout | None, version: int) -> str:
     """The content as it will be at ``version``: only its ``version:`` line changes.
     Files without frontmatter (the ``.agent/cache`` layout) are left exactly as they are."""
     from agentsync.frontmatter_edit import set_field
 
-    if layout != "frontmatter":
+    if layout != LAYOUT_FRONTMATTER:
         return content
     edited = set_field(content, "version", version)
     return content if edited == content else edited

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from agentsync.errors import AgentsyncError, UnsafePathError
 from agentsync.store import sync_state
-from agentsync.store.sync_state import Agreed, ConflictRow, Fetched, Local, QuarantineRow
+from agentsync.store.sync_state import Agreed, ConflictKind, ConflictRow, Fetched, Local, QuarantineRow
 from agentsync.sync.decide import Action, Facts, Target, decide
 from agentsync.sync.journal import now
 from agentsync.sync.reports import PullReport, Quarantined, shown
@@ -291,7 +291,7 @@ class Planner:
         self._record_conflict(item, local.path if local else row.path, "pull", message)
 
     def _record_conflict(
-        self, item: _Row, path: str, kind: str, message: str, sides: tuple[str | None, ...] = (None,) * 4
+        self, item: _Row, path: str, kind: ConflictKind, message: str, sides: tuple[str | None, ...] = (None,) * 4
     ) -> None:
         """A conflict (kind: pull | merge) in the report and for the mirror; a merge conflict keeps
         its three sides (base, ours, theirs, and theirs' hash) for `resolve` and `diff`."""
