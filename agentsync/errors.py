@@ -3,21 +3,70 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
+
+ProblemKind = Literal["file", "duplicate_id", "unsafe_path", "error"]
 
 
 @dataclass(frozen=True)
 class Problem:
-    """A problem found in one file, reported rather than raised (``line`` None: the file as a whole);
-    ``str()`` reads like ``ArtifactError``'s."""
+    """A problem a report lists instead of raising: plain data, so a report can be kept, compared
+    and sent anywhere. ``str()`` reads exactly like the exception it stands for (``Problem.of``).
+
+    ``kind`` says what it is about: ``file`` one file that cannot be read, parsed or checked
+    (``line`` None: the file as a whole); ``duplicate_id`` several files (``paths``) claiming one
+    ``artifact_id``; ``unsafe_path`` a path refused (``message`` is the reason); ``error`` anything
+    else (``message`` is the whole text, ``path`` empty)."""
 
     path: str
     line: int | None
     message: str
+    kind: ProblemKind = "file"
+    paths: tuple[str, ...] = ()
+    artifact_id: str = ""
+
+    @classmethod
+    def of(cls, exc: AgentsyncError) -> Problem:
+        """The value of an error that is reported rather than raised."""
+        if isinstance(exc, ArtifactError):
+            return cls(exc.path, exc.line, exc.reason)
+        if isinstance(exc, DuplicateIdError):
+            return cls.duplicate_id(exc.artifact_id, exc.paths)
+        if isinstance(exc, PathRefused):
+            return cls(exc.path, None, exc.reason, "unsafe_path")
+        return cls("", None, str(exc), "error")
+
+    @classmethod
+    def duplicate_id(cls, artifact_id: str, paths: Iterable[str]) -> Problem:
+        """Files claiming one id (``path`` is the first of them, in order), as ``DuplicateIdError`` says it."""
+        claimed = tuple(sorted(paths))
+        return cls(claimed[0], None, DUPLICATE_HINT, "duplicate_id", claimed, artifact_id)
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
+        if self.kind == "duplicate_id":
+            return _duplicate_text(self.artifact_id, self.paths, self.message)
+        if self.kind == "unsafe_path":
+            return _refused_text(self.path, self.message)
+        if self.kind == "error":
+            return self.message
+        return _where_text(self.path, self.line, self.message)
+
+
+def _where_text(path: str, line: int | None, message: str) -> str:
+    return f"{path}:{line}: {message}" if line else f"{path}: {message}"
+
+
+DUPLICATE_HINT = "give one of them a different `id:` in its frontmatter"
+
+
+def _duplicate_text(artifact_id: str, paths: Iterable[str], hint: str = DUPLICATE_HINT) -> str:
+    return f"duplicate id {artifact_id!r} in {' and '.join(paths)}: {hint}"
+
+
+def _refused_text(path: str, reason: str) -> str:
+    return f"refused path {shown_path(path)}: {reason}"
 
 
 class AgentsyncError(Exception):
@@ -39,8 +88,7 @@ class ArtifactError(AgentsyncError):
         self.path = path
         self.line = line
         self.reason = message
-        where = f"{path}:{line}" if line else path
-        super().__init__(f"{where}: {message}")
+        super().__init__(_where_text(path, line, message))
 
 
 class DuplicateIdError(AgentsyncError):
@@ -49,10 +97,7 @@ class DuplicateIdError(AgentsyncError):
     def __init__(self, artifact_id: str, paths: list[str]) -> None:
         self.artifact_id = artifact_id
         self.paths = sorted(paths)
-        listed = " and ".join(self.paths)
-        super().__init__(
-            f"duplicate id {artifact_id!r} in {listed}: give one of them a different `id:` in its frontmatter"
-        )
+        super().__init__(_duplicate_text(artifact_id, self.paths))
 
 
 class FrontmatterYAMLError(AgentsyncError):
@@ -81,7 +126,7 @@ class PathRefused(UnsafePathError):
     def __init__(self, path: str, reason: str) -> None:
         self.path = path
         self.reason = reason
-        super().__init__(f"refused path {shown_path(path)}: {reason}")
+        super().__init__(_refused_text(path, reason))
 
 
 def shown_path(path: str) -> str:

@@ -12,7 +12,7 @@ from contextlib import closing
 from typing import NamedTuple
 
 from agentsync.artifact import Artifact, parse_bytes
-from agentsync.errors import ArtifactError
+from agentsync.errors import ArtifactError, Problem
 from agentsync.paths import FoundFile
 
 BATCH = 256
@@ -67,24 +67,24 @@ class Parsed(NamedTuple):
         )  # fmt: skip
 
 
-ParseResult = Parsed | ArtifactError
+ParseResult = Parsed | Problem  # a file that cannot be read or parsed is a problem, not an error
 
 
 def _parse_one(item: FoundFile, max_size: int) -> ParseResult:
     try:
         return Parsed.of(parse_bytes(item.path, _read(item, max_size), item.type))
     except ArtifactError as exc:
-        return exc
+        return Problem.of(exc)
     except OSError as exc:
-        return ArtifactError(item.path, f"cannot read: {exc.strerror or exc}")
+        return Problem(item.path, None, f"cannot read: {exc.strerror or exc}")
 
 
 def _parse_chunk(chunk: list[FoundFile], max_size: int) -> list[tuple[object, ...]]:
-    """Worker side: plain tuples travel fastest (and exceptions with custom __init__ do not unpickle)."""
+    """Worker side: plain tuples travel fastest."""
     out: list[tuple[object, ...]] = []
     for item in chunk:
         result = _parse_one(item, max_size)
-        out.append(("error", result.path, result.reason, result.line) if isinstance(result, ArtifactError)
+        out.append(("error", result.path, result.message, result.line) if isinstance(result, Problem)
                    else tuple(result))  # fmt: skip
     return out
 
@@ -117,7 +117,7 @@ def parse_files(
             with closing(forked.forked_map(parse, chunks, workers)) as answers:  # stops the workers on any exit
                 for raw in answers:
                     batch: list[ParseResult] = [
-                        ArtifactError(r[1], r[2], r[3]) if r[0] == "error" else Parsed(*r)  # type: ignore[arg-type]
+                        Problem(r[1], r[3], r[2]) if r[0] == "error" else Parsed(*r)  # type: ignore[arg-type]
                         for r in raw
                     ]
                     done += len(batch)

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 
-from agentsync.errors import AgentsyncError, ArtifactError, DuplicateIdError
+from agentsync.errors import Problem
 from agentsync.parsing import Parsed, ParseResult, Progress, parse_files
 from agentsync.paths import FoundFile, Matcher, PathPolicy, Refusal, stat_one, walk
 from agentsync.store import Mirror, artifacts
@@ -45,7 +45,7 @@ class ScanReport:
     renamed: list[tuple[str, str]] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     unchanged: int = 0
-    problems: list[AgentsyncError] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -153,7 +153,7 @@ def _look(mirror: Mirror, scope: list[str] | None, report: ScanReport) -> _Seen:
     to_read: list[FoundFile] = []
     for item in found_items:
         if isinstance(item, Refusal):
-            report.problems.append(ArtifactError(item.path, item.reason))
+            report.problems.append(Problem(item.path, None, item.reason))
             continue
         on_disk[item.path] = item
         if stats.get(item.path) == (item.size, item.mtime_ns) and item.mtime_ns != RACY:
@@ -162,7 +162,7 @@ def _look(mirror: Mirror, scope: list[str] | None, report: ScanReport) -> _Seen:
             to_read.append(item)
     # Rows are loaded only for paths that changed or vanished: a rescan after a few
     # edits never reads the other thousands. Ids they might clash with are looked up by id.
-    refused = {p.path for p in report.problems if isinstance(p, ArtifactError)}
+    refused = {p.path for p in report.problems if p.kind == "file"}
     gone = [path for path in stats if path not in on_disk and path not in refused]
     if refused:  # a refused folder (a symlink now) hides its files: their rows stay, not deletions to push
         gone = [p for p in gone if not any(p[:i] in refused for i, c in enumerate(p) if c == "/")]
@@ -179,7 +179,7 @@ def _changes(
     stat_only: list[FoundFile] = []
     for batch in batches:
         for result in batch:
-            if isinstance(result, ArtifactError):
+            if isinstance(result, Problem):
                 report.problems.append(result)
                 failed.add(result.path)
                 continue
@@ -230,7 +230,7 @@ def _fill_empty(
     for batch in batches:
         rows = []
         for result in batch:
-            if isinstance(result, ArtifactError):
+            if isinstance(result, Problem):
                 report.problems.append(result)
                 failed.add(result.path)
                 continue
@@ -245,7 +245,7 @@ def _fill_empty(
     # An id two files claim belongs to neither: remove the one inserted first.
     artifacts.delete_ids(db, clashes, index_deferred=bulk)
     for artifact_id, paths in clashes.items():
-        report.problems.append(DuplicateIdError(artifact_id, paths))
+        report.problems.append(Problem.duplicate_id(artifact_id, paths))
     clashing = {p for paths in clashes.values() for p in paths}
     report.added.extend(p for i, p in first_path.items() if i not in clashes)
     failed.update(clashing)
@@ -320,7 +320,7 @@ def _settle_claims(
             return
         for artifact_id, paths in clashes.items():
             if artifact_id not in reported:
-                report.problems.append(DuplicateIdError(artifact_id, paths))
+                report.problems.append(Problem.duplicate_id(artifact_id, paths))
                 reported.add(artifact_id)
             for path in paths:
                 if path == holder.get(artifact_id) or path not in desired:
@@ -340,7 +340,7 @@ def _update_stats(db: sqlite3.Connection, stat_only: list[FoundFile], scan_start
 
 def _problem_rows(report: ScanReport) -> Iterator[ProblemRow]:
     for problem in report.problems:
-        if isinstance(problem, ArtifactError):
-            yield ProblemRow(problem.path, problem.line, problem.reason)
-        elif isinstance(problem, DuplicateIdError):
+        if problem.kind == "duplicate_id":
             yield from (ProblemRow(p, None, str(problem)) for p in problem.paths)
+        else:
+            yield ProblemRow(problem.path, problem.line, problem.message)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from agentsync import parsing, scanner
-from agentsync.errors import ArtifactError, DuplicateIdError
+from agentsync.errors import DuplicateIdError, Problem
 from agentsync.paths import FoundFile
 from agentsync.scanner import scan
 from tests.conftest import Repo, artifact
@@ -131,8 +131,9 @@ def test_duplicate_ids_name_both_paths_and_replace_nothing(repo: Repo) -> None:
         repo.write("docs/plans/copy.md", artifact("P-1", body="copy\n"))
         report = scan(mirror)
     [problem] = report.problems
-    assert isinstance(problem, DuplicateIdError)
-    assert problem.paths == ["docs/plans/copy.md", "plans/a.md"]
+    assert problem.kind == "duplicate_id" and problem.artifact_id == "P-1"
+    assert problem.paths == ("docs/plans/copy.md", "plans/a.md")
+    assert str(problem) == str(DuplicateIdError("P-1", ["plans/a.md", "docs/plans/copy.md"]))
     assert "docs/plans/copy.md and plans/a.md" in str(problem)
     assert rows(repo)["P-1"] == ("plans/a.md", artifact("P-1", body="original\n"))
 
@@ -143,7 +144,7 @@ def test_duplicate_ids_on_first_scan_mirror_neither(repo: Repo) -> None:
     repo.write("plans/c.md", artifact("P-3"))
     with repo.mirror() as mirror:
         report = scan(mirror)
-        assert [type(p) for p in report.problems] == [DuplicateIdError]
+        assert [p.kind for p in report.problems] == ["duplicate_id"]
         assert set(rows(repo)) == {"P-3"}
         assert {p for p, _, _ in mirror.problems()} == {"plans/a.md", "plans/b.md"}
 
@@ -156,7 +157,7 @@ def test_failed_parse_keeps_last_good_version(repo: Repo) -> None:
         repo.touch_later("plans/a.md")
         report = scan(mirror)
         assert not report.deleted
-        assert [p.path for p in report.problems if isinstance(p, ArtifactError)] == ["plans/a.md"]
+        assert [p.path for p in report.problems if p.kind == "file"] == ["plans/a.md"]
         assert len(report.problems) == 1
         assert "good" in rows(repo)["P-1"][1]
         # Still reported on the next scan, until fixed.
@@ -227,7 +228,7 @@ def test_partial_scan_sees_a_duplicate_outside_its_paths(repo: Repo) -> None:
         scan(mirror)
         repo.write("plans/b.md", artifact("P-1"))
         report = scan(mirror, ["plans/b.md"])
-    assert [type(p) for p in report.problems] == [DuplicateIdError]
+    assert [p.kind for p in report.problems] == ["duplicate_id"]
     assert rows(repo)["P-1"][0] == "plans/a.md"
 
 
@@ -291,7 +292,8 @@ def test_bulk_scan_uses_workers_and_keeps_index_consistent(repo: Repo) -> None:
     repo.write("plans/bad.md", "---\n[\n---\n")
     with repo.mirror() as mirror:
         report = scan(mirror)
-        assert {type(p) for p in report.problems} == {DuplicateIdError, ArtifactError}
+        assert {p.kind for p in report.problems} == {"duplicate_id", "file"}
+        assert all(type(p) is Problem for p in report.problems)  # plain values, from the workers too
         assert mirror.count() == parsing.PARALLEL_THRESHOLD + 9
         assert (
             mirror.connection.execute("INSERT INTO artifacts_fts(artifacts_fts, rank) VALUES ('integrity-check', 1)")

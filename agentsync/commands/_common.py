@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import click
 
 from agentsync import config as config_module
 from agentsync.config import Config
-from agentsync.errors import AgentsyncError
+from agentsync.errors import AgentsyncError, Problem
 
 
 def load_config() -> Config:
@@ -35,7 +36,8 @@ def warn(message: str) -> None:
     click.echo(message, err=True)
 
 
-def report_problems(problems: list[AgentsyncError]) -> None:
+def report_problems(problems: Iterable[Problem | AgentsyncError]) -> None:
+    """One line each: a report's problems (plain values) or an export's errors read alike."""
     for problem in problems:
         warn(f"error: {problem}")
 

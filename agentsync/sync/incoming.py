@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agentsync import synclock
+from agentsync.errors import Problem
 from agentsync.remotes.base import Remote
 from agentsync.store import sync_state
 from agentsync.store.meta import MetaKey
@@ -101,7 +102,8 @@ def pull_unlocked(mirror: Mirror, remote: Remote, progress: Progress | None, res
             again = [row for row in sync_state.fetched_not_applied(db) if row.id in vacating]
             last = Pass(waiting, {}, set(), policy, final=True)
             _apply_chunks(mirror, iter([again]), last, matcher, guard, report, advanced)
-    report.problems.extend(policy.refused)  # a folder that became a symlink while pulling: not written
+    # a folder that became a symlink while pulling: not written
+    report.problems.extend(map(Problem.of, policy.refused))
     report.overrides.extend(guard.overrides)
     if not (report.deferred or sync_state.has_conflicts_of(db, "pull")):  # else the next pull looks again
         _applied_through(mirror, reached)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from agentsync.errors import AgentsyncError, UnsafePathError
+from agentsync.errors import AgentsyncError, Problem, UnsafePathError
 from agentsync.store import sync_state
 from agentsync.store.sync_state import Agreed, ConflictKind, ConflictRow, Fetched, Local, QuarantineRow
 from agentsync.sync.decide import Action, Facts, Target, decide
@@ -186,7 +186,7 @@ class Planner:
             try:
                 self.run.policy.writable(item.local.path, lstat_target=False)
             except UnsafePathError as exc:
-                self.report.problems.append(exc)
+                self.report.problems.append(Problem.of(exc))
                 return False
         return True
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from agentsync.errors import AgentsyncError
+from agentsync.errors import Problem
 from agentsync.remotes.base import Answer
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ class PushReport:
     conflicts: list[Answer] = field(default_factory=list)
     locked: list[Answer] = field(default_factory=list)
     resent: int = 0  # batches from the outbox sent again
-    problems: list[AgentsyncError] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     met_newer: list[Answer] = field(default_factory=list)  # conflicts `push_merging` merged (or tried to)
     refused: list[Finding] = field(default_factory=list)  # what the outbound scan kept from leaving
 
@@ -55,7 +55,7 @@ class PullReport:
     overridden: list[tuple[str, str]] = field(default_factory=list)  # (id, what a strategy overrode)
     restored: list[tuple[str, str]] = field(default_factory=list)  # (id, message): an edit won over a deletion
     overrides: list[Override] = field(default_factory=list)
-    problems: list[AgentsyncError] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     deferred: list[str] = field(default_factory=list)  # paths edited while pulling: left for the next pull
     quarantined: list[Quarantined] = field(default_factory=list)  # remote rows refused, newly kept aside
 

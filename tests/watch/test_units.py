@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from agentsync.config import Config, WatchSettings, default_types
-from agentsync.errors import AgentsyncError
+from agentsync.errors import AgentsyncError, Problem
 from agentsync.remotes.base import Answer
 from agentsync.scanner import ScanReport
 from agentsync.sync import PullReport, PushReport
@@ -93,7 +93,7 @@ def test_the_backoff_doubles_up_to_its_ceiling_and_never_falls_below_half() -> N
 
 def test_a_scan_is_one_line_per_path() -> None:
     report = ScanReport(added=["a.md"], updated=["b.md"], renamed=[("c.md", "d.md")], deleted=["e.md"],
-                        problems=[AgentsyncError("f.md: bad")])  # fmt: skip
+                        problems=[Problem("f.md", None, "bad")])  # fmt: skip
     assert [event.message for event in wording.scan_events(report)] == [
         "mirrored a.md (new)", "mirrored b.md", "mirrored c.md -> d.md (renamed)", "mirrored e.md (deleted)",
         "not mirrored: f.md: bad",
@@ -105,7 +105,7 @@ def test_a_pull_says_what_it_did_and_summarizes_only_what_changed() -> None:
     """The lines' wording is agentsync.sync.reports'; here: which lines, in which order, naming what."""
     assert wording.pull_summary(PullReport(fetched=4)) is None and wording.pull_events(PullReport(fetched=4)) == []
     report = PullReport(fetched=3, written=["a.md"], merged=["b.md"], conflicts=[("S-1", "both edited")],
-                        deferred=["c.md"], problems=[AgentsyncError("boom")])  # fmt: skip
+                        deferred=["c.md"], problems=[Problem.of(AgentsyncError("boom"))])  # fmt: skip
     assert wording.pull_summary(report) == "pulled 3 change(s): 1 written, 1 merged, 0 deleted"
     events = wording.pull_events(report)
     assert [event.kind for event in events] == ["pulled", "pulled", "conflict", "deferred", "problem"]

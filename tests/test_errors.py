@@ -1,0 +1,52 @@
+"""A report's problems are plain values that read exactly like the errors they stand for."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+
+import pytest
+
+from agentsync.errors import (
+    AgentsyncError,
+    ArtifactError,
+    DuplicateIdError,
+    PathRefused,
+    Problem,
+    RemoteError,
+    UnsafePathError,
+)
+
+ERRORS: list[AgentsyncError] = [
+    ArtifactError("plans/a.md", "invalid YAML", 3),
+    ArtifactError("plans/a.md", "binary file"),
+    ArtifactError("plans/a.md", "line 0 means the whole file", 0),
+    DuplicateIdError("P-1", ["plans/b.md", "plans/a.md"]),
+    PathRefused("plans/x\n.md", "folder plans is a symlink"),
+    PathRefused("p" * 200 + ".md", "too long"),
+    UnsafePathError("refused: outside the repository"),
+    RemoteError("the remote refused: permission denied"),
+    AgentsyncError("boom"),
+]
+
+
+@pytest.mark.parametrize("error", ERRORS, ids=lambda e: type(e).__name__)
+def test_a_problem_reads_like_its_error_and_is_plain_data(error: AgentsyncError) -> None:
+    problem = Problem.of(error)
+    assert str(problem) == str(error)
+    assert not isinstance(problem, BaseException)
+    assert pickle.loads(pickle.dumps(problem)) == problem  # a value: compared, copied, sent to a process
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        problem.message = "changed"  # type: ignore[misc]
+
+
+def test_each_kind_keeps_the_fields_its_callers_read() -> None:
+    assert Problem.of(ArtifactError("plans/a.md", "bad", 3)) == Problem("plans/a.md", 3, "bad", "file")
+    duplicate = Problem.of(DuplicateIdError("P-1", ["plans/b.md", "plans/a.md"]))
+    assert (duplicate.kind, duplicate.artifact_id) == ("duplicate_id", "P-1")
+    assert duplicate.paths == ("plans/a.md", "plans/b.md") and duplicate.path == "plans/a.md"
+    assert duplicate == Problem.duplicate_id("P-1", ["plans/a.md", "plans/b.md"])
+    refused = Problem.of(PathRefused("plans/x.md", "is a folder"))
+    assert (refused.kind, refused.path, refused.message) == ("unsafe_path", "plans/x.md", "is a folder")
+    other = Problem.of(RemoteError("unreachable"))
+    assert (other.kind, other.path, other.line, other.message) == ("error", "", None, "unreachable")
