@@ -208,6 +208,17 @@ MIGRATIONS: list[str] = [
         recorded_at TEXT NOT NULL
     );
     """,
+    # 9: the full-text index as sqlite-utils and Datasette recognise it: both look for the
+    # table's name double-quoted (or bracketed) in `content=`, so `content='artifacts'` left
+    # their search unconfigured. Same name, columns and rowids: the triggers and agentsync's own
+    # search keep working; the index is rebuilt once from the rows.
+    """
+    DROP TABLE artifacts_fts;
+    CREATE VIRTUAL TABLE artifacts_fts USING fts5(
+        title, content, content="artifacts", content_rowid="pk"
+    );
+    INSERT INTO artifacts_fts(artifacts_fts) VALUES ('rebuild');
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
