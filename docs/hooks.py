@@ -6,7 +6,6 @@ The pages exist only in the build (``File.generated``): nothing is written into 
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -17,20 +16,21 @@ from mkdocs.structure.files import File, Files
 HERE = Path(__file__).resolve().parent
 
 
-def _generator() -> ModuleType:
-    """``docs/gen_reference.py``, loaded by path (``docs/`` is not a package), with the checkout importable."""
+def load_generator() -> ModuleType:
+    """``docs/gen_reference.py``, loaded by path (``docs/`` is not a package) and without leaving a
+    ``__pycache__`` in ``docs/``, with the checkout importable."""
     if str(HERE.parent) not in sys.path:
         sys.path.insert(0, str(HERE.parent))
-    spec = importlib.util.spec_from_file_location("agentsync_docs_gen_reference", HERE / "gen_reference.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    path = HERE / "gen_reference.py"
+    module = ModuleType("agentsync_docs_gen_reference")
+    module.__file__ = str(path)
+    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), module.__dict__)
     return module
 
 
 def on_files(files: Files, config: Any, **kwargs: Any) -> Files:
     """Add each generated page (replacing a stale file of the same name, if someone left one)."""
-    for uri, make in _generator().PAGES.items():
+    for uri, make in load_generator().PAGES.items():
         existing = files.get_file_from_path(uri)
         if existing is not None:
             files.remove(existing)
