@@ -87,7 +87,9 @@ def test_forget_a_deletion_of_an_artifact_this_clone_never_had(clones: Clones, d
     assert sync_push(b, remote, "bo").applied == []
 
 
-def test_keep_an_edit_of_an_artifact_the_remote_deleted(clones: Clones, decided: Decided) -> None:
+def test_keep_an_edit_of_an_artifact_the_remote_deleted(
+    clones: Clones, decided: Decided, caplog: pytest.LogCaptureFixture
+) -> None:
     a, b = shared(clones)
     remote = clones[2]
     mine = edit(b, "Body.", "Bo's edit.")
@@ -100,6 +102,8 @@ def test_keep_an_edit_of_an_artifact_the_remote_deleted(clones: Clones, decided:
     assert got.restored == [
         ("S-1", "deleted on the remote (v2 by ada) but edited here: kept, and restored on the remote by the next push")
     ]
+    logged = [(r.name, r.levelname, r.getMessage()) for r in caplog.records if r.name == "agentsync.sync"]
+    assert logged == [("agentsync.sync", "WARNING", f"restored S-1: {got.restored[0][1]}")]  # the pull logs it itself
     assert agreed_base(b) == (2, 1)
     assert sync_push(b, remote, "bo").applied == [("S-1", 3)]  # the edit restores it on the remote
     (row,) = remote.pull(0, 10).rows
