@@ -350,8 +350,9 @@ def troubleshooting_page() -> str:
         "(`AGENTSYNC_LOCK_WAIT` sets how long a command waits, 30 s by default).",
         "- **A git hook printed one line pointing at the log**: a post-* hook never fails a Git command; it left "
         "`.agentsync/needs-rescan`, and the next hook or `agentsync mirror` rescans everything.",
-        "- **The mirror looks wrong**: it is rebuildable. Delete `.agentsync/agentsync.db` and run "
-        "`agentsync mirror` (the sync state goes with it: `agentsync pull` brings it back).",
+        "- **The mirror looks wrong**: `agentsync mirror` rescans the files. The mirror is rebuildable (delete "
+        "`.agentsync/agentsync.db`, then `agentsync mirror`), but it also holds this clone's sync state (agreed "
+        "versions, cursor, queued batches): push what is queued first.",
         "- **The remote was replaced or restored**: `pull` stops; `agentsync remote reset` starts over with it "
         "(files stay as they are).\n",
     ]
