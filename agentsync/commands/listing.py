@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from agentsync.commands._common import echo_json, load_config
+from agentsync.errors import UsageError
 from agentsync.store import ArtifactRow, Mirror
 
 
@@ -18,11 +19,17 @@ def _table(rows: list[ArtifactRow]) -> None:
         click.echo(f"{r.id:<{width_id}}  {r.type:<{width_type}}  {r.status or '-':<{width_status}}  {r.title}")
 
 
+def _known_type(name: str, known: set[str]) -> None:
+    """A type ``ls`` can show: configured, or taken from a mirrored file's frontmatter ``type:``."""
+    if name not in known:
+        raise UsageError(f"unknown artifact type {name!r}; known types: {', '.join(sorted(known))}")
+
+
 def run_ls(*, type_name: str | None, status: str | None, as_json: bool) -> int:
     config = load_config()
-    if type_name:
-        config.type_named(type_name)
     with Mirror.open(config, readonly=True) as mirror:
+        if type_name:
+            _known_type(type_name, {t.name for t in config.types} | mirror.types())
         rows = mirror.list_artifacts(type_name, status)
     if as_json:
         echo_json([r.to_json() for r in rows])

@@ -187,6 +187,11 @@ def ids(db: sqlite3.Connection) -> set[str]:
     return {row[0] for row in db.execute("SELECT id FROM artifacts")}
 
 
+def types(db: sqlite3.Connection) -> set[str]:
+    """Every type a mirrored artifact has (a frontmatter ``type:`` may name one the config does not)."""
+    return {row[0] for row in db.execute("SELECT DISTINCT type FROM artifacts")}
+
+
 def paths_by_id(db: sqlite3.Connection) -> dict[str, str]:
     return dict(db.execute("SELECT id, path FROM artifacts"))
 

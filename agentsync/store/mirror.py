@@ -180,6 +180,9 @@ class Mirror:
     def ids(self) -> set[str]:
         return artifacts.ids(self.connection)
 
+    def types(self) -> set[str]:
+        return artifacts.types(self.connection)
+
     def search(self, text: str, limit: int = 20) -> list[SearchHit]:
         """Full-text search; FTS5 syntax works, and plain words always do."""
         return artifacts.search(self.connection, text, limit)

@@ -1,0 +1,26 @@
+"""``agentsync ls``: the types it filters on are the types it shows."""
+
+from __future__ import annotations
+
+from tests.conftest import Repo
+from tests.test_cli import run
+
+
+def test_ls_type_accepts_a_type_taken_from_frontmatter(repo: Repo) -> None:
+    repo.write("plans/a.md", "---\nid: P-1\ntitle: A\ntype: bug\nstatus: OPEN\n---\n")
+    repo.write("plans/b.md", "---\nid: P-2\ntitle: B\nstatus: OPEN\n---\n")
+    assert run(repo, "mirror")[0] == 0
+    code, out, _ = run(repo, "ls")
+    assert code == 0 and "bug" in out
+    code, out, _ = run(repo, "ls", "--type", "bug")
+    assert code == 0 and out.startswith("P-1") and "P-2" not in out
+    code, out, _ = run(repo, "ls", "--type", "story")  # configured, none mirrored: an empty list
+    assert code == 0 and out == ""
+
+
+def test_ls_type_unknown_lists_the_known_types(repo: Repo) -> None:
+    repo.write("plans/a.md", "---\nid: P-1\ntitle: A\ntype: bug\nstatus: OPEN\n---\n")
+    assert run(repo, "mirror")[0] == 0
+    code, out, err = run(repo, "ls", "--type", "nope")
+    assert code != 0 and out == ""
+    assert "unknown artifact type 'nope'; known types: adr, bug, plan, runbook, story" in err
