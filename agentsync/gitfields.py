@@ -213,7 +213,8 @@ class GitFieldGuard:
         return enforced
 
 
-FieldState = Literal["changed", "new", "deleted"]  # against HEAD: another value, not at HEAD, gone here
+# against HEAD: another value, not at HEAD, gone here, here but refused by the scan (``reason`` says why)
+FieldState = Literal["changed", "new", "deleted", "unmirrored"]
 
 
 @dataclass(frozen=True)
@@ -226,10 +227,11 @@ class FieldDifference:
     head: Any  # None: not at HEAD
     work_tree: Any  # None: not in the work tree (or the key is absent)
     state: FieldState
+    reason: str | None = None  # why the scan refused the file (state ``unmirrored``)
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "path": self.path, "field": self.field, "state": self.state,
-                "head": self.head, "work_tree": self.work_tree}  # fmt: skip
+                "head": self.head, "work_tree": self.work_tree, "reason": self.reason}  # fmt: skip
 
 
 def differences(mirror: Mirror) -> list[FieldDifference]:
@@ -255,9 +257,12 @@ def differences(mirror: Mirror) -> list[FieldDifference]:
         for name in git_fields:
             if here.get(name) != at_head[1].get(name):
                 found.append(FieldDifference(artifact_id, path, name, at_head[1].get(name), here.get(name), "changed"))
+    refused = {problem.path: problem.message for problem in artifacts.problems(db)}
     for artifact_id, (path, values) in heads_by_id.items():
         if artifact_id not in seen_ids:
+            reason = refused.get(path)
+            state: FieldState = "deleted" if reason is None else "unmirrored"
             for name in git_fields:
                 if name in values:
-                    found.append(FieldDifference(artifact_id, path, name, values[name], None, "deleted"))
+                    found.append(FieldDifference(artifact_id, path, name, values[name], None, state, reason))
     return sorted(found, key=lambda d: (d.state, d.path, d.field))

@@ -53,6 +53,23 @@ def test_status_shows_an_uncommitted_status_change(git_repo: GitRepo) -> None:
     assert "the work tree matches HEAD" in out
 
 
+def test_status_says_a_file_that_could_not_be_mirrored_is_not_gone(git_repo: GitRepo) -> None:
+    git_repo.write("stories/S-1.md", artifact("S-1", "One", "draft"))
+    git_repo.write("stories/S-2.md", artifact("S-2", "Two", "active"))
+    git_repo.commit_all("start")
+    git_repo.write("stories/S-2.md", "---\nid: S-2\nstatus: [active\n---\n")  # then mirrored for the first time
+    run(git_repo, "init")
+    code, out, _ = run(git_repo, "status")
+    assert "gone from the work tree" not in out
+    assert "Artifacts at HEAD whose work-tree file could not be mirrored:" in out
+    line = next(line for line in out.splitlines() if "S-2" in line)
+    assert "status: active (HEAD); could not be mirrored (invalid YAML" in line and line.endswith("stories/S-2.md")
+    code, out, _ = run(git_repo, "status", "--json")
+    assert code == 0
+    (found,) = [d for d in json.loads(out)["differences"] if d["id"] == "S-2"]
+    assert found["state"] == "unmirrored" and found["reason"].startswith("invalid YAML")
+
+
 def test_export_after_a_remote_status_change_keeps_gits_value(git_repo: GitRepo) -> None:
     started(git_repo)
     remote = artifact("S-1", "One", "done", body="Body, edited remotely.\n")

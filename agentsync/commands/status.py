@@ -16,6 +16,7 @@ _HEADINGS = {
     "changed": "Git fields changed in the work tree, not committed:",
     "new": "Artifacts not in HEAD yet (their git fields are not committed):",
     "deleted": "Artifacts at HEAD that are gone from the work tree:",
+    "unmirrored": "Artifacts at HEAD whose work-tree file could not be mirrored:",
 }
 
 
@@ -45,6 +46,8 @@ def run(*, as_json: bool) -> int:
                 values = f"{d.field}: {_show(d.head)} (HEAD) -> {_show(d.work_tree)} (work tree)"
             elif state == "new":
                 values = f"{d.field}: {_show(d.work_tree)}"
+            elif state == "unmirrored":
+                values = f"{d.field}: {_show(d.head)} (HEAD); could not be mirrored ({d.reason})"
             else:
                 values = f"{d.field}: {_show(d.head)} (HEAD)"
             click.echo(f"  {d.id:<14} {values}   {d.path}")
