@@ -101,11 +101,13 @@ class DuplicateIdError(AgentsyncError):
 
 
 class FrontmatterYAMLError(AgentsyncError):
-    """The frontmatter is not valid YAML or not a mapping; ``line`` is 0-based within it."""
+    """The frontmatter is not valid YAML or not a mapping; ``line`` is 0-based within it, ``column``
+    1-based (None: not known)."""
 
-    def __init__(self, message: str, line: int = 0) -> None:
+    def __init__(self, message: str, line: int = 0, column: int | None = None) -> None:
         super().__init__(message)
         self.line = line
+        self.column = column
 
 
 class MirrorError(AgentsyncError):

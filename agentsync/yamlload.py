@@ -296,21 +296,32 @@ def load_frontmatter(text: str) -> dict[str, Any]:
     return _load_with_pyyaml(text)
 
 
+def _marked(text: str, mark: Any, context: Any) -> tuple[int, int | None, str]:
+    """(0-based line, 1-based column, where) of PyYAML's mark: the offending character and its column,
+    which libyaml's messages leave out. Failing at the very end points at the unfinished value's start."""
+    if mark is None:
+        return 0, None, "somewhere in the frontmatter"
+    end = len(text.rstrip())
+    if mark.index >= end:
+        if context is not None and context.index < end:
+            column = context.column + 1
+            return context.line, column, f"at the end; the value at column {column} is unfinished"
+        return text.rstrip().count("\n"), None, "at the end of the frontmatter"
+    lines = text.split("\n")
+    row = lines[mark.line] if mark.line < len(lines) else ""
+    found = f"character {row[mark.column]!r} at " if mark.column < len(row) else "end of line, "
+    return mark.line, mark.column + 1, f"{found}column {mark.column + 1}"
+
+
 def _load_with_pyyaml(text: str) -> dict[str, Any]:
     import yaml
 
     try:
         data = yaml.load(text, Loader=loader())
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line if mark else 0
-        end = len(text.rstrip())
-        if mark and mark.index >= end:
-            # Failed at the very end: point at where the unfinished value began, or the last line.
-            context = exc.context_mark
-            line = context.line if context and context.index < end else text.rstrip().count("\n")
+        line, column, where = _marked(text, exc.problem_mark or exc.context_mark, exc.context_mark)
         problem = exc.problem or exc.context or "invalid YAML"
-        raise FrontmatterYAMLError(f"invalid YAML in frontmatter: {problem}", line) from None
+        raise FrontmatterYAMLError(f"invalid YAML in frontmatter: {problem} ({where})", line, column) from None
     except yaml.YAMLError as exc:
         raise FrontmatterYAMLError(f"invalid YAML in frontmatter: {exc}") from None
     except RecursionError:

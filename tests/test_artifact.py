@@ -87,6 +87,16 @@ def test_bad_yaml_names_file_and_line() -> None:
     assert str(caught.value).startswith("plans/y.md:")
 
 
+def test_bad_yaml_keeps_the_character_and_column_and_the_files_line() -> None:
+    with pytest.raises(ArtifactError) as caught:
+        parse("---\nid: Y-1\nstatus: x\ntitle: a: b\n---\n", path="plans/y.md")
+    assert caught.value.line == 4  # of the file, not of the frontmatter
+    assert str(caught.value) == (
+        "plans/y.md:4: invalid YAML in frontmatter: mapping values are not allowed in this context"
+        " (character ':' at column 9)"
+    )
+
+
 def test_invalid_utf8_names_line_and_column() -> None:
     with pytest.raises(ArtifactError) as caught:
         parse(b"---\nid: U-1\n---\nfine\nbad \xff here\n")

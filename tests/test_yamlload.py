@@ -105,6 +105,19 @@ def test_invalid_yaml_reports_its_line() -> None:
     assert caught.value.line >= 1
 
 
+def test_invalid_yaml_keeps_the_offending_character_and_column() -> None:
+    with pytest.raises(FrontmatterYAMLError) as caught:
+        load_frontmatter("id: A\ntitle: @oops\n")
+    assert (caught.value.line, caught.value.column) == (1, 8)
+    assert str(caught.value).endswith("(character '@' at column 8)")
+    with pytest.raises(FrontmatterYAMLError) as caught:
+        load_frontmatter("id: A\n\ttitle: x\n")
+    assert "character '\\t' at column 1" in str(caught.value)
+    with pytest.raises(FrontmatterYAMLError) as caught:
+        load_frontmatter("id: 'A\n")  # unfinished at the end: where the value began
+    assert (caught.value.line, caught.value.column) == (0, 5) and "value at column 5 is unfinished" in str(caught.value)
+
+
 def test_non_mapping_is_refused() -> None:
     with pytest.raises(FrontmatterYAMLError, match="mapping"):
         load_frontmatter("- just\n- a list\n")
