@@ -37,7 +37,8 @@ def test_each_rule_has_a_clear_per_file_message(repo: Repo) -> None:
     assert "stories/conflict.md:11: unresolved sync conflict marker" in err
     assert "stories/conflict.md:15: unresolved sync conflict marker" in err
     assert "duplicate id 'S-1' in stories/dup.md and stories/ok.md" in err
-    assert all("duplicate id" in line for line in err.splitlines() if line.startswith("error: stories/ok.md"))
+    assert all("duplicate id" in line for line in err.splitlines() if line.startswith("stories/ok.md"))
+    assert all(line.startswith("stories/") for line in err.splitlines())  # `path:line: message`, no prefix
 
 
 def test_named_paths_and_json(repo: Repo) -> None:

@@ -24,8 +24,8 @@ def run(paths: tuple[str, ...], *, staged: bool, as_json: bool) -> int:
             }
         )
     else:
-        for problem in report.problems:
-            click.echo(f"error: {problem}", err=True)
+        for problem in report.problems:  # `path:line: message`, as the README promises (editors jump to it)
+            click.echo(str(problem), err=True)
         files = len(report.checked)
         if report.ok:
             click.echo(f"checked {files} artifact file{'s' if files != 1 else ''}: ok")
