@@ -61,8 +61,28 @@ def _where_text(path: str, line: int | None, message: str) -> str:
 DUPLICATE_HINT = "give one of them a different `id:` in its frontmatter"
 
 
+LISTED_BUDGET = 160  # characters of names one message line shows; the line stays under 300
+
+
+def listed(names: Iterable[str], budget: int = LISTED_BUDGET) -> str:
+    """Names as ``a, b and c``; past ``budget`` characters the rest are counted (``a, b and 448 more``),
+    so a message about hundreds of files stays one readable line."""
+    items = list(names)
+    shown: list[str] = []
+    used = 0
+    for name in items:
+        if shown and used + len(name) + 2 > budget:
+            break
+        shown.append(name)
+        used += len(name) + 2
+    rest = len(items) - len(shown)
+    if rest:
+        return f"{', '.join(shown)} and {rest} more"
+    return " and ".join(filter(None, (", ".join(shown[:-1]), shown[-1] if shown else "")))
+
+
 def _duplicate_text(artifact_id: str, paths: Iterable[str], hint: str = DUPLICATE_HINT) -> str:
-    return f"duplicate id {artifact_id!r} in {' and '.join(paths)}: {hint}"
+    return f"duplicate id {artifact_id!r} in {listed(paths)}: {hint}"
 
 
 def _refused_text(path: str, reason: str) -> str:

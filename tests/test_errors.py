@@ -15,6 +15,7 @@ from agentsync.errors import (
     Problem,
     RemoteError,
     UnsafePathError,
+    listed,
 )
 
 ERRORS: list[AgentsyncError] = [
@@ -50,3 +51,14 @@ def test_each_kind_keeps_the_fields_its_callers_read() -> None:
     assert (refused.kind, refused.path, refused.message) == ("unsafe_path", "plans/x.md", "is a folder")
     other = Problem.of(RemoteError("unreachable"))
     assert (other.kind, other.path, other.line, other.message) == ("error", "", None, "unreachable")
+
+
+def test_a_long_list_ends_and_n_more_and_the_line_stays_under_300() -> None:
+    paths = [f"decisions/{n:04}-a-decision-with-a-long-folder-name/README.md" for n in range(450)]
+    text = str(DuplicateIdError("README", paths))
+    assert len(text) <= 300 and "and 448 more: give one of them" in text
+    assert text.startswith(f"duplicate id 'README' in {paths[0]}, {paths[1]} and 448 more")
+    assert str(Problem.duplicate_id("README", paths)) == text
+    assert listed([]) == "" and listed(["a"]) == "a" and listed(["a", "b"]) == "a and b"
+    assert listed(["a", "b", "c"]) == "a, b and c"
+    assert listed(["x" * 500, "y"]) == f"{'x' * 500} and 1 more"  # one name is always shown

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from agentsync.commands._common import echo_json, load_config
-from agentsync.errors import UsageError
+from agentsync.errors import UsageError, listed
 from agentsync.store import ArtifactRow, Mirror
 
 
@@ -22,7 +22,7 @@ def _table(rows: list[ArtifactRow]) -> None:
 def _known_type(name: str, known: set[str]) -> None:
     """A type ``ls`` can show: configured, or taken from a mirrored file's frontmatter ``type:``."""
     if name not in known:
-        raise UsageError(f"unknown artifact type {name!r}; known types: {', '.join(sorted(known))}")
+        raise UsageError(f"unknown artifact type {name!r}; known types: {listed(sorted(known))}")
 
 
 def run_ls(*, type_name: str | None, status: str | None, as_json: bool) -> int:

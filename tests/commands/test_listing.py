@@ -23,4 +23,4 @@ def test_ls_type_unknown_lists_the_known_types(repo: Repo) -> None:
     assert run(repo, "mirror")[0] == 0
     code, out, err = run(repo, "ls", "--type", "nope")
     assert code != 0 and out == ""
-    assert "unknown artifact type 'nope'; known types: adr, bug, plan, runbook, story" in err
+    assert "unknown artifact type 'nope'; known types: adr, bug, plan, runbook and story" in err
