@@ -321,10 +321,11 @@ def _apply_answers(
 def _push_conflict(answer: Answer, change: Change) -> sync_state.ConflictRow:
     """The conflict a push met: the remote moved past the version this clone's change is based on."""
     theirs = answer.remote
-    version, author = (theirs.version, theirs.author) if theirs else (0, None)
-    message = (f"changed on the remote (v{version or '?'} by {author or '?'}) since this clone's v{change.base}; "
+    shown_version, shown_author = (theirs.version, theirs.author) if theirs else ("?", "?")
+    message = (f"changed on the remote (v{shown_version} by {shown_author}) since this clone's v{change.base}; "
                "pull to merge")  # fmt: skip
-    return sync_state.ConflictRow(answer.id, change.path, "push", version, author, message, now())
+    return sync_state.ConflictRow(answer.id, change.path, "push", theirs.version if theirs else 0,
+                                  theirs.author if theirs else None, message, now())  # fmt: skip
 
 
 def _at_version(change: Change, version: int) -> Change:

@@ -197,8 +197,8 @@ class Planner:
         if target not in self.plan.claimed and not self._listed(target):
             return Target.FREE
         item.occupant = sync_state.artifact_at(self.db, item.lands)
-        if target in self.plan.claimed or item.occupant is None or item.occupant not in self.run.leaving:
-            return Target.TAKEN
+        if item.occupant is None or item.occupant not in self.run.leaving:
+            return Target.TAKEN  # (a target another row of this chunk writes is taken once that occupant has left)
         return Target.LEAVING if self.run.leaving[item.occupant] != item.lands else Target.TAKEN
 
     def _listed(self, target: Path) -> bool:
