@@ -136,10 +136,11 @@ def parse_ttl(text: str) -> int:
 
 def run_lock(artifact_id: str, ttl: str) -> int:
     from agentsync.gitrepo import user_identity
+    from agentsync.sync.leases import lock_artifact
 
     seconds = parse_ttl(ttl)
-    with remote_for() as (config, remote):
-        result = remote.lock(artifact_id, user_identity(config.root), seconds)
+    with remote_for() as (config, remote), Mirror.open(config) as mirror:
+        result = lock_artifact(mirror, remote, artifact_id, user_identity(config.root), seconds)
     if result.result == "locked":
         click.echo(f"locked {artifact_id} until {result.expires_at}")
         return 0
