@@ -203,23 +203,38 @@ def claimants(db: sqlite3.Connection, artifact_id: str) -> list[tuple[str, str]]
 
 
 def search(db: sqlite3.Connection, text: str, limit: int = 20) -> list[SearchHit]:
-    """Full-text search; FTS5 syntax works, and plain words always do."""
+    """Full-text search; FTS5 syntax works, and plain words always do. A hyphenated word (an id such
+    as ``INFRA-004``) is one phrase, not two words, and the artifact with that exact id comes first."""
     sql = (
         f"SELECT {', '.join('a.' + c.strip() for c in _ROW_COLUMNS.split(','))}, "
         "snippet(artifacts_fts, 1, '[', ']', '…', 12) "
         "FROM artifacts_fts JOIN artifacts a ON a.pk = artifacts_fts.rowid "
         "WHERE artifacts_fts MATCH ? ORDER BY rank LIMIT ?"
     )
+    query = text if '"' in text else _HYPHENATED.sub(r'"\1"', text)
     try:
-        rows = db.execute(sql, (text, limit)).fetchall()
+        rows = db.execute(sql, (query, limit)).fetchall()
     except sqlite3.OperationalError:
         rows = db.execute(sql, (_as_plain_words(text), limit)).fetchall()
-    return [SearchHit(ArtifactRow(*row[:-1]), " ".join(row[-1].split())) for row in rows]
+    hits = [SearchHit(ArtifactRow(*row[:-1]), " ".join(row[-1].split())) for row in rows]
+    key = text.strip().strip('"')
+    exact = _rows(db, f"SELECT {_ROW_COLUMNS} FROM artifacts WHERE id = ? COLLATE NOCASE", (key,)) if key else []
+    if not exact:
+        return hits
+    snippets = {hit.row.id: hit.snippet for hit in hits}
+    exact_ids = {row.id for row in exact}
+    first = [SearchHit(row, snippets.get(row.id, row.title)) for row in exact]
+    return (first + [hit for hit in hits if hit.row.id not in exact_ids])[:limit]
+
+
+# A word with hyphens inside (``INFRA-004``, ``task-12``): FTS5 reads the hyphen as syntax, so it is
+# quoted as a phrase (its parts adjacent, in order).
+_HYPHENATED = re.compile(r"(?<![\w-])(\w+(?:-\w+)+)(?![\w-])")
 
 
 def _as_plain_words(text: str) -> str:
     """Quote each word so FTS5 syntax characters in user text are searched literally."""
-    words = re.findall(r"\w+", text)
+    words = re.findall(r"\w+(?:-\w+)*", text)
     return " ".join(f'"{w}"' for w in words) or '""'
 
 

@@ -68,3 +68,18 @@ def test_a_schema_8_mirror_upgrades_and_keeps_its_index(repo: Repo) -> None:
         assert [row["id"] for row in db.table("artifacts").search("rollback")] == ["P-1"]
     finally:
         db.close()
+
+
+def test_an_id_is_searched_as_one_token_and_its_artifact_comes_first(repo: Repo) -> None:
+    repo.write(".agent/cache/plans/INFRA-004.md", "# INFRA-004: Move the build\n\nStatus: DRAFT\n")
+    many = "INFRA work, INFRA again, and ticket 004 then 004 once more.\n"
+    repo.write("stories/noise.md", artifact("S-9", "Noise about INFRA", body=many))
+    repo.write("stories/cites.md", artifact("S-8", "Follows up", body="After INFRA-004 lands, do this.\n"))
+    repo.write("stories/near.md", artifact("S-7", "Near miss", body="INFRA-0045 is another ticket.\n"))
+    with repo.mirror() as mirror:
+        scan(mirror)
+        found = [hit.row.id for hit in mirror.search("INFRA-004")]
+        assert found[0] == "INFRA-004" and set(found) == {"INFRA-004", "S-8"}  # not S-9's INFRA and 004 apart
+        assert mirror.search("infra-004")[0].row.id == "INFRA-004"
+        assert [hit.row.id for hit in mirror.search("INFRA-004 lands")] == ["S-8"]
+        assert [hit.row.id for hit in mirror.search("S-7")] == ["S-7"]  # exact id even where FTS finds little
