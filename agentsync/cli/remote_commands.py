@@ -251,3 +251,32 @@ def remote_reset(drop_queued: bool) -> int:
     from agentsync.commands import remote as command
 
     return command.run_reset(drop_queued=drop_queued)
+
+
+@cli.group(name="local")
+def local_group() -> None:
+    """The embedded PostgreSQL behind the `local` remote (one per user, shared by every clone on the machine)."""
+
+
+@local_group.command(name="start")
+def local_start_command() -> int:
+    """Start the local remote (push and pull start it by themselves when needed)."""
+    from agentsync.commands import local as command
+
+    return command.run_start()
+
+
+@local_group.command(name="stop")
+def local_stop_command() -> int:
+    """Stop the local remote (the next push or pull starts it again)."""
+    from agentsync.commands import local as command
+
+    return command.run_stop()
+
+
+@local_group.command(name="status")
+def local_status_command() -> int:
+    """Whether the local remote runs, and where it keeps its data."""
+    from agentsync.commands import local as command
+
+    return command.run_status()

@@ -12,6 +12,7 @@ import os
 import urllib.parse
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -86,12 +87,36 @@ def open_local(project: str, *, start: bool = True) -> PostgresRemote:
     return PostgresRemote(server_url(), project, identity=f"local#{project}")
 
 
-def stop(folder: Path | None = None) -> None:
-    """Stop the embedded server, whichever process started it (tests, and a future `agentsync remote stop`)."""
+def stop(folder: Path | None = None) -> bool:
+    """Stop the embedded server, whichever process started it (`agentsync local stop`, the tests);
+    False when it was not running."""
+    folder = folder or data_folder()
+    if not state(folder).running:
+        return False
     pgserver = _import_pgserver()
+    # As root, pgserver runs PostgreSQL as the data folder's owner; pg_ctl must run as that user too.
+    owner = {"user": folder.stat().st_uid} if os.geteuid() == 0 else {}
+    pgserver.pg_ctl(["-m", "fast", "-w", "stop"], pgdata=folder, **owner)
+    return True
+
+
+@dataclass(frozen=True)
+class LocalServer:
+    """Where the embedded server keeps its data, and whether (and as which process) it runs."""
+
+    folder: Path
+    running: bool
+    pid: int | None
+
+
+def state(folder: Path | None = None) -> LocalServer:
+    """The server's state from its pid file, without starting or reaching it."""
+    from agentsync.fsutil import process_running
 
     folder = folder or data_folder()
-    if (folder / "postmaster.pid").exists():
-        # As root, pgserver runs PostgreSQL as the data folder's owner; pg_ctl must run as that user too.
-        owner = {"user": folder.stat().st_uid} if os.geteuid() == 0 else {}
-        pgserver.pg_ctl(["-m", "fast", "-w", "stop"], pgdata=folder, **owner)
+    try:
+        first = (folder / "postmaster.pid").read_text(encoding="utf-8").split("\n", 1)[0].strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return LocalServer(folder, False, None)
+    pid = int(first) if first.isdigit() else None
+    return LocalServer(folder, pid is not None and process_running(pid), pid)
