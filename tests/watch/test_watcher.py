@@ -282,8 +282,11 @@ def own_postgres() -> Iterator[tuple[str, Callable[[], None], Callable[[], None]
             server.ensure_postgres_running()
         assert server.get_uri() == url
 
+    def stop() -> None:
+        local.stop(folder)
+
     try:
-        yield url, lambda: local.stop(folder), start
+        yield url, stop, start
     finally:
         if not (folder / "postmaster.pid").exists():
             start()
