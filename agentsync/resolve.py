@@ -8,44 +8,25 @@ it is a local change the next push sends.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from agentsync.errors import NotFoundError, ResolveError
 from agentsync.store import Mirror, sync_state
-from agentsync.store.sync_state import ConflictKind
+from agentsync.store.sync_state import ConflictRow
 
 SIDES = ("ours", "theirs", "merged")
 
 
-@dataclass(frozen=True)
-class Conflict:
-    id: str
-    path: str
-    kind: ConflictKind
-    remote_version: int
-    remote_author: str | None
-    message: str
-    recorded_at: str
-    base: str | None
-    ours: str | None
-    theirs: str | None
-    theirs_hash: str | None
-
-    def to_json(self) -> dict[str, Any]:
-        keys = ("id", "path", "kind", "remote_version", "remote_author", "message", "recorded_at")
-        return {key: getattr(self, key) for key in keys}
+Conflict = ConflictRow  # an open conflict, as the mirror records it
 
 
 def conflicts(mirror: Mirror) -> list[Conflict]:
-    return [Conflict(*row) for row in sync_state.conflicts(mirror.connection)]
+    return sync_state.conflicts(mirror.connection)
 
 
 def conflict(mirror: Mirror, key: str) -> Conflict:
     found = sync_state.conflicts(mirror.connection, key)
     if not found:
         raise NotFoundError(f"no conflict for {key!r}; `agentsync conflicts` lists them")
-    return Conflict(*found[0])
+    return found[0]
 
 
 def resolve(mirror: Mirror, key: str, side: str) -> Conflict:

@@ -79,6 +79,11 @@ class ConflictRow(NamedTuple):
     theirs: str | None = None
     theirs_hash: str | None = None
 
+    def to_json(self) -> dict[str, Any]:
+        """What `conflicts --json` shows: the conflict without its three texts."""
+        keys = ("id", "path", "kind", "remote_version", "remote_author", "message", "recorded_at")
+        return {key: getattr(self, key) for key in keys}
+
 
 class QuarantineRow(NamedTuple):
     id: str
