@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,12 +120,27 @@ def _guarded(
         return None
 
 
+def _usable_folder(destination: Path) -> None:
+    """Make ``destination`` (and its parents) or say in one line why it cannot be written into."""
+    try:
+        destination.mkdir(parents=True, exist_ok=True)
+        probe = destination / f".agentsync-probe.{os.getpid()}"
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        raise AgentsyncError(
+            f"cannot write into {destination}: {exc.strerror or exc}; `export --to` needs a folder you can create "
+            "and write"
+        ) from None
+
+
 def export_dir(mirror: Mirror, destination: Path) -> ExportReport:
     """Write every mirrored artifact under ``destination`` (same relative paths), git fields from Git."""
     report = ExportReport()
     matcher = Matcher.from_config(mirror.config)
     guard = GitFieldGuard(mirror)
     destination = destination.resolve()  # DIR itself may be a symlink its owner chose; nothing under it may
+    _usable_folder(destination)
     work = PathPolicy(mirror.config.root, matcher)
     out = PathPolicy(destination, matcher)
     items: list[tuple[Path, bytes]] = []

@@ -177,3 +177,17 @@ def test_not_a_bundle(repo: Repo, tmp_path: Path) -> None:
     bad.write_text('{"hello": 1}\n', encoding="utf-8")
     with repo.mirror() as mirror, pytest.raises(AgentsyncError, match="not an agentsync bundle"):
         exporter.import_bundle(mirror, bad)
+
+
+def test_export_to_a_folder_that_cannot_be_written_is_one_clear_line(repo: Repo, tmp_path: Path) -> None:
+    from tests.test_cli import run
+
+    repo.write("plans/P-1.md", artifact("P-1"))
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder\n")
+    for unusable in ("/proc/agentsync-nope", str(a_file / "under")):
+        code, out, err = run(repo, "export", "--to", unusable)
+        assert code == 1 and not out, (out, err)
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"agentsync: error: cannot write into {unusable}: "), err
+        assert lines[0].endswith("; `export --to` needs a folder you can create and write"), err
