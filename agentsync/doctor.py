@@ -23,6 +23,7 @@ class Check:
     ok: bool
     detail: str
     fix: str = ""
+    suggestion: bool = False  # not ok, but nothing is wrong: a way to get more out of agentsync (exit 0)
 
     def __post_init__(self) -> None:  # what a check saw may quote a URL or an error: never a credential
         from agentsync.secrets import redact
@@ -30,7 +31,13 @@ class Check:
         self.detail, self.fix = redact(self.detail), redact(self.fix)
 
     def to_json(self) -> dict[str, object]:
-        return {"check": self.name, "ok": self.ok, "detail": self.detail, "fix": self.fix}
+        level = "ok" if self.ok else ("suggestion" if self.suggestion else "problem")
+        return {"check": self.name, "ok": self.ok, "level": level, "detail": self.detail, "fix": self.fix}
+
+    @property
+    def problem(self) -> bool:
+        """Something to fix: `doctor` exits 1 for it."""
+        return not self.ok and not self.suggestion
 
 
 Add = Callable[[Check], None]
@@ -74,7 +81,8 @@ def _hooks(root: Path, add: Add) -> None:
         return
     missing = [s.name for s in states if not s.current]
     if missing:
-        add(Check("hooks", False, f"not installed or out of date: {', '.join(missing)}", "`agentsync hooks install`"))
+        add(Check("hooks", False, f"not installed or out of date: {', '.join(missing)}", "`agentsync hooks install`",
+                  suggestion=True))  # fmt: skip
     else:
         add(Check("hooks", True, "all installed and current"))
 
@@ -143,6 +151,13 @@ def _remote(config: Config, add: Add) -> None:
     if target.kind == "supabase":
         _credentials(add)
     known = len(available())
+    if target.kind == "local":
+        from agentsync.remotes import local
+
+        if not local.state().running:  # started by the next push or pull: nothing is wrong
+            add(Check("remote", False, "local: not running (the next push or pull starts it)",
+                      "`agentsync local start` starts it now", suggestion=True))  # fmt: skip
+            return
     try:
         with looking(config) as remote:
             version = remote.schema_version()

@@ -65,8 +65,8 @@ def test_doctor_says_what_to_fix(tmp_path: Path, remote_url: str, monkeypatch: p
     repo.write("plans/P-1.md", artifact("P-1", "One"))
     assert run(repo, "mirror")[0] == 0
     code, out, _ = run(repo, "doctor")
-    assert code == 1
-    assert "FIX hooks" in out and "-> `agentsync hooks install`" in out
+    assert code == 0  # hooks not installed is a suggestion, not a failure
+    assert "TIP hooks" in out and "-> `agentsync hooks install`" in out
     assert f"ok  schema       migration {len(migrations.available())}" in out
     hooks.install(repo.root)
     code, out, _ = run(repo, "doctor", "--json")

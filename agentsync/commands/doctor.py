@@ -15,8 +15,8 @@ def run(*, as_json: bool) -> int:
         echo_json([c.to_json() for c in checks])
     else:
         for check in checks:
-            mark = "ok " if check.ok else "FIX"
+            mark = "ok " if check.ok else ("TIP" if check.suggestion else "FIX")
             click.echo(f"{mark} {check.name:<12} {check.detail}")
             if check.fix:
                 click.echo(f"    -> {check.fix}")
-    return 0 if all(c.ok for c in checks) else 1
+    return 1 if any(c.problem for c in checks) else 0  # a suggestion alone is no failure
