@@ -252,7 +252,7 @@ def _send_all(
             first_error = first_error or exc
             return
         try:
-            _apply_answers(mirror, batch_id, changes, result, report)
+            _apply_answers(mirror, batch_id, changes, result, report, author)
         except DiskFullError as exc:  # the remote has it: the batch stays queued, and its answer with the remote
             raise PushNotRecorded(len(report.applied), exc) from None
         answered += 1
@@ -277,10 +277,12 @@ def _send_all(
 
 
 def _apply_answers(
-    mirror: Mirror, batch_id: str, changes: list[Change], result: PushResult, report: PushReport
+    mirror: Mirror, batch_id: str, changes: list[Change], result: PushResult, report: PushReport, author: str
 ) -> None:
     """Apply the remote's answers to a batch: new version lines written, what was agreed
-    recorded, the batch taken out of the outbox, all in one transaction after the writes."""
+    recorded, the batch taken out of the outbox, all in one transaction after the writes; and
+    when the batch's changes are all the remote has after the cursor, the cursor moves past them
+    (this clone's own pushes are not changes it still has to fetch)."""
     from agentsync.scanner import scan
 
     by_id = {c.id: c for c in changes}
@@ -290,14 +292,18 @@ def _apply_answers(
     expected: dict[Path, Any] = {}  # each file's stat when it was found unchanged: re-checked before writing
     agreed: list[sync_state.Agreed] = []
     conflicts: list[sync_state.ConflictRow] = []
+    own: list[tuple[Any, ...]] = []  # the remote's rows as this batch made them (as fetched rows are kept)
     for answer in result.answers:
         change = by_id[answer.id]
         if answer.result == "applied" and answer.version is not None:
             report.applied.append((answer.id, answer.version))
             if change.content is None:
                 agreed.append(sync_state.Agreed(answer.id, change.path, answer.version, None, 1, None))
+                own.append((answer.id, change.path, answer.version, None, 1, author, answer.seq, now(), None))
                 continue
             change = _at_version(change, answer.version)
+            own.append((answer.id, change.path, answer.version, change.hash, 0, author, answer.seq, now(),
+                        change.content))  # fmt: skip
             seen = _needs_version_write(change, root)
             if seen is not None:
                 writes.append((root / change.path, (change.content or "").encode("utf-8")))
@@ -314,8 +320,26 @@ def _apply_answers(
     write_unchanged(writes, expected)
     with mirror.transaction() as db:
         sync_state.record_answers(db, batch_id, agreed, conflicts)
+        _skip_own_changes(mirror, own, result.head)
     if written:
         scan(mirror, written)
+
+
+def _skip_own_changes(mirror: Mirror, own: list[tuple[Any, ...]], head: int) -> None:
+    """Move the cursor past this batch's own changes when they are exactly the remote's changes
+    after it (numbers cursor+1 .. head, nobody else's in between): they are kept as fetched rows
+    (for `diff`, `resolve`, `log`), and the next fetch need not bring them back. Anything else
+    (another clone's change in between, a batch answered before) leaves the cursor alone."""
+    from agentsync.store.meta import MetaKey
+
+    reached = int(mirror.get_meta(MetaKey.REMOTE_CURSOR) or 0)
+    numbers = sorted(row[6] for row in own if row[6] is not None)
+    if not numbers or numbers != list(range(reached + 1, head + 1)):
+        return
+    sync_state.store_page(mirror.connection, own)
+    mirror.set_meta(MetaKey.REMOTE_CURSOR, str(head))
+    if mirror.get_meta(MetaKey.APPLIED_CURSOR) == str(reached):
+        mirror.set_meta(MetaKey.APPLIED_CURSOR, str(head))
 
 
 def _push_conflict(answer: Answer, change: Change) -> sync_state.ConflictRow:
