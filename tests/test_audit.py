@@ -128,7 +128,7 @@ def test_stats_summarise_the_recorded_sync_operations(
     for number in range(3):
         ada.write(f"plans/P-{number}.md", artifact(f"P-{number}", "One"))
         assert run(ada, "push")[0] == 0
-    assert '"lag": 3' in run(ada, "stats", "--json")[1]  # three changes on the remote, none fetched yet
+    assert '"lag": 0' in run(ada, "stats", "--json")[1]  # the three changes on the remote are this clone's own
     assert run(ada, "pull")[0] == 0
     unreachable = "postgresql://nobody@127.0.0.1:1/x"
     ada.write("agentsync.yaml", ada.read("agentsync.yaml").decode().replace(remote_url, unreachable))

@@ -239,9 +239,14 @@ def fetched_not_applied_ids(db: sqlite3.Connection) -> set[str]:
     return {row[0] for row in db.execute(f"SELECT r.id {_FETCHED_NOT_APPLIED}")}
 
 
+# A fetched row's text: a row this clone pushed itself keeps it once, in sync_base (same version and hash).
+_REMOTE_TEXT = "coalesce(r.content, CASE WHEN b.version = r.version AND b.hash IS r.hash THEN b.content END)"
+
+
 def fetched_texts(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
-    """(content, updated_at) of the fetched rows of ``ids``."""
-    rows = select_in(db, "SELECT id, content, updated_at FROM remote_rows", "id", ids)
+    """(content, updated_at) of the fetched rows of ``ids`` (a row this clone pushed: its text from sync_base)."""
+    rows = select_in(db, f"SELECT r.id, {_REMOTE_TEXT}, r.updated_at FROM remote_rows r "
+                         "LEFT JOIN sync_base b ON b.id = r.id", "r.id", ids)  # fmt: skip
     return {row[0]: (row[1], row[2]) for row in rows}
 
 
@@ -257,8 +262,11 @@ class RemoteRecord(NamedTuple):
 
 
 def fetched_row(db: sqlite3.Connection, artifact_id: str) -> RemoteRecord | None:
+    """The remote's row as fetched; a row this clone pushed itself keeps its text once, in ``sync_base``."""
     found = db.execute(
-        "SELECT path, version, deleted, content, hash, author FROM remote_rows WHERE id = ?", (artifact_id,)
+        f"SELECT r.path, r.version, r.deleted, {_REMOTE_TEXT}, r.hash, r.author FROM remote_rows r "
+        "LEFT JOIN sync_base b ON b.id = r.id WHERE r.id = ?",
+        (artifact_id,),
     ).fetchone()
     return None if found is None else RemoteRecord(*found)
 

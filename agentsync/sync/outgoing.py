@@ -302,8 +302,8 @@ def _apply_answers(
                 own.append((answer.id, change.path, answer.version, None, 1, author, answer.seq, now(), None))
                 continue
             change = _at_version(change, answer.version)
-            own.append((answer.id, change.path, answer.version, change.hash, 0, author, answer.seq, now(),
-                        change.content))  # fmt: skip
+            # Its text is kept once, in sync_base (store.sync_state.fetched_row reads it from there).
+            own.append((answer.id, change.path, answer.version, change.hash, 0, author, answer.seq, now(), None))
             seen = _needs_version_write(change, root)
             if seen is not None:
                 writes.append((root / change.path, (change.content or "").encode("utf-8")))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agentsync.store import sync_state
 from agentsync.store.meta import MetaKey
 from agentsync.sync import fetch, pull, push
 from tests.conftest import artifact
@@ -17,7 +18,9 @@ def test_a_push_moves_the_cursor_past_its_own_changes_only(clones: Clones) -> No
         assert mirror.get_meta(MetaKey.REMOTE_CURSOR) == str(remote.head())  # no lag right after pushing
         assert fetch(mirror, remote) == 0
         kept = mirror.connection.execute("SELECT id, version FROM remote_rows ORDER BY id").fetchall()
-        assert kept == [("S-1", 1), ("S-2", 1)]  # as if fetched: `diff` and `log` compare with them
+        assert kept == [("S-1", 1), ("S-2", 1)]  # as if fetched: `diff` and `resolve` compare with them
+        row = sync_state.fetched_row(mirror.connection, "S-1")
+        assert row is not None and row.content == a.read("stories/S-1.md").decode()  # its text, kept once
     # Another clone's change lands between: the cursor stays before it, and it arrives.
     b.write("stories/S-9.md", artifact("S-9", "Bo's"))
     with b.mirror() as mirror:
