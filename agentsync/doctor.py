@@ -167,10 +167,11 @@ def _remote(config: Config, add: Add) -> None:
         return
     add(Check("remote", True, f"{target.shown} reachable; head {head}"))
     cursor = _cursor(config)
-    if head < cursor:
-        add(Check("feed", False,
-                  f"the remote's head {head} is below this clone's cursor {cursor}: it was restored or replaced",
-                  "`agentsync remote reset` starts over with it (local edits stay in the files)"))  # fmt: skip
+    from agentsync.sync.feed import RESET_ADVICE, went_back
+
+    problem = went_back(head, cursor)
+    if problem is not None:
+        add(Check("feed", False, problem, RESET_ADVICE))
     lag = max(head - cursor, 0)
     behind = lag >= LAG_WORTH_FIXING
     add(Check("lag", not behind, f"{lag} change(s) on the remote not pulled here (cursor {cursor})",

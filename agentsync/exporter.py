@@ -114,7 +114,7 @@ def _guarded(
     """The bytes to write for a mirror row, git fields taken from Git; None if the row cannot be used."""
     try:
         artifact = parse_text(path, content, type_name, digest)
-        return guard.apply(artifact, disk).encode("utf-8")
+        return guard.enforce(artifact, disk).encode("utf-8")
     except AgentsyncError as exc:  # unreadable, or a git field set in a way that cannot be rewritten: this file only
         report.problems.append(exc)
         return None
@@ -160,7 +160,6 @@ def export_dir(mirror: Mirror, destination: Path) -> ExportReport:
         if data is None:
             continue
         items.append((target, data))
-    remove_stale_temps({target.parent for target, _data in items})  # a killed `export --to`'s temp files
     skipped = set(atomic_write_many(items, still=out.guard()))
     report.problems.extend(out.refused)
     report.written.extend(target.relative_to(destination).as_posix() for target, _ in items if target not in skipped)

@@ -188,13 +188,8 @@ class GitFieldGuard:
         if truth is None:
             return artifact.content
         text, tried = enforce_artifact(artifact, truth, git_fields, source)
-        for name, value in tried.items():
-            self.overrides.append(Override(artifact.path, name, None if value is NOT_SET else value, truth.get(name)))
+        self._record(artifact.path, tried, truth)
         return text
-
-    def apply(self, artifact: Artifact, disk: bytes | None) -> str:
-        """``enforce`` under its older name."""
-        return self.enforce(artifact, disk)
 
     def check(self, path: str, text: str, expected: dict[str, Any], type_name: str = "", source: str = "") -> str:
         """A text made from other texts (a merge) with ``expected``'s git fields: rewritten where it can
@@ -208,9 +203,13 @@ class GitFieldGuard:
             verify(path, text, expected, git_fields, type_name, source or "the merged text of")  # raises
             raise
         enforced, tried = enforce_artifact(artifact, expected, git_fields, source or "the merged text of")
-        for name, value in tried.items():
-            self.overrides.append(Override(path, name, None if value is NOT_SET else value, expected.get(name)))
+        self._record(path, tried, expected)
         return enforced
+
+    def _record(self, path: str, tried: dict[str, Any], truth: dict[str, Any]) -> None:
+        """What the text tried to set that Git did not give: reported as kept (Git's value)."""
+        for name, value in tried.items():
+            self.overrides.append(Override(path, name, None if value is NOT_SET else value, truth.get(name)))
 
 
 # against HEAD: another value, not at HEAD, gone here, here but refused by the scan (``reason`` says why)

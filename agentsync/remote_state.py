@@ -85,16 +85,14 @@ def _look(config: Config, state: RemoteState) -> None:
     from agentsync.gitrepo import user_identity
     from agentsync.remotes import looking
     from agentsync.secrets import redact
+    from agentsync.sync.feed import RESET_ADVICE, went_back
 
     try:
         with looking(config) as remote:
             state.head = head = remote.head()
             state.lag = max(head - state.cursor, 0)
-            if head < state.cursor:
-                state.feed_problem = (
-                    f"the remote's head {head} is below this clone's cursor {state.cursor}: it was "
-                    "restored or replaced; `agentsync remote reset` starts over with it (local edits stay in the files)"
-                )
+            problem = went_back(head, state.cursor)
+            state.feed_problem = None if problem is None else f"{problem}; {RESET_ADVICE}"
             me = user_identity(config.root)
             state.locks = [{**lock, "mine": lock.get("holder") == me} for lock in remote.locks()]
     except RemoteError as exc:

@@ -64,7 +64,7 @@ def _resolve(mirror: Mirror, key: str, side: str) -> Conflict:
         from agentsync.artifact import parse_text
 
         artifact = parse_text(remote_path, remote_content, "", content_hash(remote_content.encode("utf-8")))
-        theirs = GitFieldGuard(mirror).apply(artifact, path.read_bytes() if path.exists() else None)
+        theirs = GitFieldGuard(mirror).enforce(artifact, path.read_bytes() if path.exists() else None)
     theirs_hash = found.theirs_hash or (content_hash(theirs.encode("utf-8")) if theirs is not None else None)
     if side == "merged":
         if not path.exists():

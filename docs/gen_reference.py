@@ -243,11 +243,7 @@ def commands_page(root: click.Command | None = None) -> str:
         parts.append(_help_text(command) + "\n")
         usage = " ".join(command.collect_usage_pieces(context))
         parts.append(f"```text\nUsage: {name} {usage}\n```\n")
-        params = [
-            p
-            for p in command.get_params(context)
-            if not getattr(p, "hidden", False) and "--help" not in getattr(p, "opts", ())
-        ]
+        params = [p for p in command.get_params(context) if not _hidden(p)]
         if params:
             parts.append("| option | takes | default | what it does |\n|---|---|---|---|")
             parts.append("\n".join(_param_row(p, context) for p in params) + "\n")

@@ -131,7 +131,7 @@ def guarded(repo: GitRepo, path: str, text: str, disk: bytes | None) -> str | Gi
     artifact = parse_text(path, text, "story", "")  # what a pull parses before the guard runs
     with repo.mirror() as mirror:
         try:
-            return GitFieldGuard(mirror).apply(artifact, disk)
+            return GitFieldGuard(mirror).enforce(artifact, disk)
         except GitFieldViolation as exc:
             return exc
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import click
@@ -76,8 +75,3 @@ class ProgressBar:
     def close(self) -> None:
         if self._progress is not None:
             self._progress.stop()
-
-
-def find_repository_root() -> Path:
-    """The agentsync root (agentsync.yaml's folder, else the work tree's top), from the current folder."""
-    return config_module.find_root()

@@ -5,12 +5,12 @@ from __future__ import annotations
 import click
 
 from agentsync import hooks
-from agentsync.commands._common import find_repository_root
+from agentsync.config import find_root
 from agentsync.gitrepo import hooks_folder
 
 
 def run_install() -> int:
-    root = find_repository_root()
+    root = find_root()
     for change in hooks.install(root):
         detail = f" ({change.detail})" if change.detail else ""
         click.echo(f"{change.name}: {change.action}{detail}")
@@ -19,7 +19,7 @@ def run_install() -> int:
 
 
 def run_uninstall() -> int:
-    root = find_repository_root()
+    root = find_root()
     changes = hooks.uninstall(root)
     for change in changes:
         detail = f" ({change.detail})" if change.detail else ""
@@ -30,7 +30,7 @@ def run_uninstall() -> int:
 
 
 def run_status() -> int:
-    root = find_repository_root()
+    root = find_root()
     states = hooks.status(root)
     click.echo(f"hooks folder: {hooks_folder(root)}")
     for state in states:

@@ -73,8 +73,7 @@ def _export_and_commit(config: Config, message: str, *, force: bool) -> int:
         click.echo(f"nothing to commit: all {done.export.unchanged} artifact files match the mirror")
         return 0
     assert done.checked is not None
-    for problem in done.checked.problems:
-        warn(f"error: {problem}")
+    report_problems(done.checked.problems)
     if done.commit is None:
         click.echo(f"exported {len(done.export.written)} files but did not commit them: the check failed")
         return 1

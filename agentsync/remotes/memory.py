@@ -119,8 +119,7 @@ class MemoryServer:
             )  # fmt: skip
             if current is not None:
                 del project.feed[current.seq]
-            project.current[artifact_id], project.author[artifact_id] = applied, author
-            project.updated[artifact_id] = now
+            project.current[artifact_id] = applied
             project.feed[applied.seq] = artifact_id
             project.history.setdefault(artifact_id, []).append(applied)
             project.log.append(applied)
@@ -215,7 +214,7 @@ class MemoryServer:
             pseudonym = "erased-" + uuid.uuid4().hex[:12]
             theirs = [v for v in project.log if v.author == author]
             current = [v for v in theirs if project.current[v.artifact_id].version == v.version]
-            artifacts = [a for a, who in project.author.items() if who == author]
+            artifacts = [a for a, version in project.current.items() if version.author == author]
             leases = [a for a, lease in project.leases.items() if lease.holder == author]
             events = [e for e in project.lock_events if author in (e["holder"], e["actor"])]
             report: dict[str, Any] = {
@@ -229,8 +228,6 @@ class MemoryServer:
                 for version in theirs:
                     version.content = version.content if id(version) in kept else None
                     version.author, version.client_id, version.summary = pseudonym, None, ""
-                for artifact_id in artifacts:
-                    project.author[artifact_id] = pseudonym
                 for artifact_id in leases:
                     del project.leases[artifact_id]
                 for event in events:

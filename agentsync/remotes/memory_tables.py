@@ -67,8 +67,6 @@ class Project:
     name: str
     seq: int = 0  # the change counter: the number of the last applied change
     current: dict[str, Version] = field(default_factory=dict)  # artifact id -> its current version
-    author: dict[str, str] = field(default_factory=dict)  # artifact id -> its current row's author
-    updated: dict[str, datetime] = field(default_factory=dict)
     feed: dict[int, str] = field(default_factory=dict)  # seq -> artifact id, current rows only
     history: dict[str, list[Version]] = field(default_factory=dict)  # per artifact, oldest first
     log: list[Version] = field(default_factory=list)  # every version, in seq order
@@ -84,8 +82,7 @@ class Project:
         return {
             "artifact_id": artifact_id, "path": version.path, "version": version.version,
             "content": version.content, "hash": version.hash, "deleted": version.deleted,
-            "author": self.author[artifact_id], "seq": version.seq,
-            "updated_at": self.updated[artifact_id].isoformat(),
+            "author": version.author, "seq": version.seq, "updated_at": version.created_at.isoformat(),
         }  # fmt: skip
 
 

@@ -18,9 +18,8 @@ from agentsync.errors import AgentsyncError, MirrorError, NotFoundError
 from agentsync.store import artifacts, meta, schema
 from agentsync.store.artifacts import ArtifactRow, ProblemRow, SearchHit
 from agentsync.store.meta import INDEX_DEFERRED_VALUE, MetaKey
-from agentsync.store.query import IN_BATCH, select_in
 
-__all__ = ["IN_BATCH", "ArtifactRow", "Mirror", "SearchHit", "cannot_use", "ensure_state_dir", "select_in"]
+__all__ = ["ArtifactRow", "Mirror", "SearchHit", "cannot_use", "ensure_state_dir"]
 
 BUSY_TIMEOUT_MS = 15_000
 CACHE_KIB = 65536  # SQLite's page cache per connection

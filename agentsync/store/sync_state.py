@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from agentsync.store.mirror import select_in
+from agentsync.store.query import select_in
 
 if TYPE_CHECKING:
     from agentsync.artifact import Layout

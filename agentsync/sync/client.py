@@ -32,6 +32,13 @@ def cursor(mirror: Mirror) -> int:
     return int(mirror.get_meta(MetaKey.REMOTE_CURSOR) or 0)
 
 
+def pull_has_work(mirror: Mirror, head: int) -> bool:
+    """Whether a pull has anything to do: the remote's head is not this clone's cursor, or rows
+    fetched before wait to be applied (a clone that never fetched has work: its applied mark is unset)."""
+    reached = mirror.get_meta(MetaKey.REMOTE_CURSOR) or "0"
+    return head != int(reached) or mirror.get_meta(MetaKey.APPLIED_CURSOR) != reached
+
+
 def bind_remote(mirror: Mirror, remote: Remote) -> None:
     """Tie the mirror's sync state to ``remote``, or refuse to mix it with another remote's: a
     cursor from one remote would skip another's changes, and versions would not match."""

@@ -65,11 +65,22 @@ def fetch_unlocked(mirror: Mirror, remote: Remote, page_size: int, progress: Pro
     return fetched
 
 
+RESET_ADVICE = "`agentsync remote reset` starts over with it (local edits stay in the files)"
+
+
+def went_back(head: int, after: int) -> str | None:
+    """What is wrong when the remote's head is below this clone's cursor, or None: it was restored
+    from a backup or replaced, and rows below the cursor would never be pulled."""
+    if head >= after:
+        return None
+    return f"the remote's head {head} is below this clone's cursor {after}: it was restored or replaced"
+
+
 def checked(page: Page, after: int) -> Page:
     """``page`` if it can continue a feed read up to ``after``, else a FeedError: a head below the
     cursor (the remote was restored or replaced: rows below the cursor would never be pulled) or rows
     not strictly after the cursor and each other (a row sharing a number with another is lost)."""
-    reset = "nothing more is applied; `agentsync remote reset` starts over with it (local edits stay in the files)"
+    reset = f"nothing more is applied; {RESET_ADVICE}"
     if page.head < after:
         raise FeedError(f"the remote's change feed ends at {page.head}, before this clone's cursor {after}: "
                         f"it was restored from a backup or replaced; {reset}")  # fmt: skip

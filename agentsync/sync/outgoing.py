@@ -21,7 +21,7 @@ from agentsync.errors import AgentsyncError
 from agentsync.remotes.base import Answer, Change, PushResult, Remote
 from agentsync.store import sync_state
 from agentsync.store.mirror import Mirror
-from agentsync.sync.client import bind_remote, client_id, register
+from agentsync.sync.client import bind_remote, client_id, cursor, register
 from agentsync.sync.files import write_unchanged
 from agentsync.sync.journal import now, recorded
 from agentsync.sync.reports import PullReport, PushReport
@@ -332,7 +332,7 @@ def _skip_own_changes(mirror: Mirror, own: list[tuple[Any, ...]], head: int) -> 
     (another clone's change in between, a batch answered before) leaves the cursor alone."""
     from agentsync.store.meta import MetaKey
 
-    reached = int(mirror.get_meta(MetaKey.REMOTE_CURSOR) or 0)
+    reached = cursor(mirror)
     numbers = sorted(row[6] for row in own if row[6] is not None)
     if not numbers or numbers != list(range(reached + 1, head + 1)):
         return

@@ -157,8 +157,8 @@ class Planner:
         if not self._own_path_intact(item):
             return Facts(waiting=True)  # not the row's fault: it waits, and the pull says why
         # Where the file lands: the remote's path, unless only this clone moved the artifact.
-        moved_here = local is not None and row.base_path is not None and row.path == row.base_path
-        item.lands = local.path if local is not None and moved_here and local.path != row.base_path else item.path
+        remote_kept_path = local is not None and row.base_path is not None and row.path == row.base_path
+        item.lands = local.path if local is not None and remote_kept_path else item.path
         old_path = local.path if local is not None else None
         if item.lands != old_path:
             target = self._taken(item)
@@ -232,7 +232,7 @@ class Planner:
             return Facts(**known, vanished=True)
         assert item.artifact is not None
         try:
-            item.text = self.guard.apply(item.artifact, item.disk)
+            item.text = self.guard.enforce(item.artifact, item.disk)
         except AgentsyncError as exc:
             return Facts(**known, refused=str(exc))
         if item.text != item.content:
@@ -258,12 +258,11 @@ class Planner:
             entry = Quarantined(row.id, row.version, row.path, row.author, facts.refused or "")
             report.quarantined.append(entry)
             plan.quarantined.append(QuarantineRow(*entry, row.seq, now()))
-        elif action is Action.KEEP_EDIT:
-            report.restored.append((row.id, f"deleted on the remote (v{row.version} by {row.author}) but edited "
-                                            "here: kept, and restored on the remote by the next push"))  # fmt: skip
-            plan.agreed.append(Agreed(row.id, row.path, row.version, None, 1, None))
-        elif action in (Action.REMOVE, Action.FORGET):
-            if action is Action.REMOVE and item.local is not None:
+        elif action in (Action.KEEP_EDIT, Action.REMOVE, Action.FORGET):  # the remote's deletion is agreed
+            if action is Action.KEEP_EDIT:
+                kept = "edited here: kept, and restored on the remote by the next push"
+                report.restored.append((row.id, f"deleted on the remote (v{row.version} by {row.author}) but {kept}"))
+            elif action is Action.REMOVE and item.local is not None:
                 plan.removals.append((row.id, item.local.path))
             plan.agreed.append(Agreed(row.id, row.path, row.version, None, 1, None))
         elif action is Action.VACATE:

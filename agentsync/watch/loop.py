@@ -59,7 +59,8 @@ class Watcher:
     def run(self) -> None:
         """Watch until ``stop()``. Raises ``AgentsyncError`` if another watcher runs here."""
         from agentsync.paths import Matcher
-        from agentsync.store import MetaKey, Mirror
+        from agentsync.store import Mirror
+        from agentsync.sync import cursor
 
         self._lock_fd = synclock.try_exclusive(self.config.state_dir / LOCK_NAME)
         if self._lock_fd is None:
@@ -74,7 +75,7 @@ class Watcher:
             self._folders = FolderWatches(self.config.root, matcher, self.signals, self._watch_problem)
             self._folders.start()
             with Mirror.open(self.config) as mirror:
-                self.side.cursor = int(mirror.get_meta(MetaKey.REMOTE_CURSOR) or 0)
+                self.side.cursor = cursor(mirror)
                 self._write_status(WatcherState.RUNNING)
                 self._emit("started", self._start_message())
                 self._mirror(mirror, None)  # whatever changed while nobody watched
@@ -268,14 +269,13 @@ class Watcher:
 
     def _check(self, mirror: Mirror, remote: Remote) -> None:
         """The cheap head check; a pull when the remote moved (or fetched rows wait to be applied)."""
-        from agentsync.store import MetaKey
+        from agentsync.sync.client import cursor, pull_has_work
 
         side = self.side
         side.head = remote.head()
-        cursor = mirror.get_meta(MetaKey.REMOTE_CURSOR) or "0"
-        if side.head != int(cursor) or mirror.get_meta(MetaKey.APPLIED_CURSOR) != cursor:  # the pull says why
+        if pull_has_work(mirror, side.head):  # a head below the cursor too: the pull says why
             self._pull(mirror, remote)
-        side.cursor = int(mirror.get_meta(MetaKey.REMOTE_CURSOR) or 0)
+        side.cursor = cursor(mirror)
         self._write_status(WatcherState.RUNNING)
 
     def _pull(self, mirror: Mirror, remote: Remote) -> None:
