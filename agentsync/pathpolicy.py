@@ -70,6 +70,20 @@ def name_problem(path: str) -> str | None:
     return _problem(path, writing=True)
 
 
+NOT_AN_ARTIFACT_FOLDER = "not in an artifact folder (no glob in agentsync.yaml matches it)"
+
+
+def checked_name(path: str, matcher: TypeOf | None = None) -> str:
+    """``path`` as it is, if every clone's file system can hold it (and, with ``matcher``, an
+    artifact glob matches it); else PathRefused. The file system is not looked at."""
+    reason = name_problem(path)
+    if reason is not None:
+        raise PathRefused(path, reason)
+    if matcher is not None and matcher.type_of(path) is None:
+        raise PathRefused(path, NOT_AN_ARTIFACT_FOLDER)
+    return path
+
+
 def _problem(path: str, *, writing: bool) -> str | None:
     """One pass over the path; the common case costs a regex search and a split (a pull checks 10,000)."""
     if not path:
@@ -158,11 +172,7 @@ class PathPolicy:
 
     def relative(self, path: str) -> str:
         """``path`` if every clone can hold it and an artifact glob matches it; else PathRefused."""
-        reason = name_problem(path)
-        if reason is not None:
-            raise PathRefused(path, reason)
-        self._check_glob(path)
-        return path
+        return checked_name(path, self._matcher)
 
     def writable(self, path: str, *, lstat_target: bool = True) -> Path:
         """The file to write, rename onto or remove for ``path``, refused unless its name is one every
@@ -256,7 +266,7 @@ class PathPolicy:
 
     def _check_glob(self, path: str) -> None:
         if self._matcher is not None and self._matcher.type_of(path) is None:
-            raise PathRefused(path, "not in an artifact folder (no glob in agentsync.yaml matches it)")
+            raise PathRefused(path, NOT_AN_ARTIFACT_FOLDER)
 
     def _check_folders(self, rel: str) -> None:
         """Every existing folder between the root and ``rel`` is a real folder; missing ones will be

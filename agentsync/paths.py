@@ -13,7 +13,7 @@ from agentsync.config import Config
 from agentsync.errors import PathRefused, UnsafePathError
 from agentsync.globs import Matcher, glob_to_regex, static_prefix
 from agentsync.pathpolicy import SKIP_DIRS as _SKIP_DIRS
-from agentsync.pathpolicy import PathPolicy, checked_target, name_problem
+from agentsync.pathpolicy import PathPolicy, checked_name, checked_target
 
 # The globs live in globs, the policy in pathpolicy; both are used from here too.
 __all__ = ["Matcher", "PathPolicy", "PathRefused", "checked_target", "glob_to_regex", "static_prefix"]
@@ -130,20 +130,14 @@ def safe_relative(path: str) -> str:
     """A repository-relative path from an untrusted source, returned as it is if every clone's file
     system can hold it (see ``pathpolicy.name_problem``); else PathRefused (an UnsafePathError).
     Nothing is normalised away: ``a/./b``, ``a//b`` and a trailing ``/`` are refused."""
-    reason = name_problem(path)
-    if reason is not None:
-        raise PathRefused(path, reason)
-    return path
+    return checked_name(path)
 
 
 def artifact_path(matcher: Matcher, path: str) -> str:
     """A path from the mirror, a bundle or the remote, refused unless it is a safe relative path
     that an artifact glob matches: nothing untrusted writes outside the artifact folders. The
     file system is not looked at: ``PathPolicy.writable`` adds that (no symlink on the way)."""
-    normal = safe_relative(path)
-    if matcher.type_of(normal) is None:
-        raise PathRefused(path, "not in an artifact folder (no glob in agentsync.yaml matches it)")
-    return normal
+    return checked_name(path, matcher)
 
 
 def relative_to_root(config: Config, given: str | Path) -> str:
