@@ -1,0 +1,101 @@
+"""The agent CLI's Markdown (``.agent/cache``, ``.agent/adrs``): no frontmatter; the id in the first
+heading (``# INFRA-004: Title``, also ``# STORY-ID: INFRA-138: Title``); the status in a
+``## State``/``## Status`` section (the value on the next non-blank line) or a ``Status: ACCEPTED``
+line. The first of these in the file is the status; the guard keeps every one on Git's value."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from agentsync.formats.base import (
+    BOM,
+    MARKDOWN,
+    Place,
+    Reading,
+    first_heading,
+    line_ending,
+    one_line,
+    past_eol,
+    places_of,
+    replaced,
+)
+
+ID = r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+"
+# "# INFRA-004: Title", "# STORY-ID: INFRA-138: Title" (a label of letters before the id)
+HEADING_ID = re.compile(rf"#[ \t]+(?:[A-Z]+(?:-[A-Z]+)*[ \t]*:[ \t]*)?({ID})[ \t]*:[ \t]*(.+?)[ \t]*#*[ \t]*\r?\Z")
+STATUS_LINE = re.compile(r"^\**Status\**[ \t]*:[ \t]*\**[ \t]*([^\r\n*]+?)[ \t*]*\r?$", re.M | re.I)
+STATE_SECTION = re.compile(r"^##[ \t]+State[ \t]*\r?\n(?:[ \t]*\r?\n)*[ \t]*([^\r\n#][^\r\n]*?)[ \t]*\r?$", re.M)
+STATUS_SECTION = re.compile(
+    r"^##[ \t]+(?:State|Status)[ \t]*\r?\n(?:[ \t]*\r?\n)*[ \t]*([^\r\n#][^\r\n]*?)[ \t]*\r?$", re.M | re.I
+)
+
+
+def heading_id(text: str, start: int = 0) -> re.Match[str] | None:
+    """The first heading, when it names an id the agent CLI's way (group 1: id, group 2: title)."""
+    heading = first_heading(text, start)
+    return HEADING_ID.match(heading.group(0)) if heading else None
+
+
+def status_places(text: str, sections: re.Pattern[str] = STATUS_SECTION) -> list[Place]:
+    """The ``Status:`` lines and status sections, in order; a section whose value is a ``Status:``
+    line is that line."""
+    lines = places_of(STATUS_LINE, text, "a Status: line")
+    found = [p for p in places_of(sections, text, "a ## State or ## Status section")
+             if not any(p.start <= line.start < p.end for line in lines)]  # fmt: skip
+    return sorted(lines + found, key=lambda p: p.start)
+
+
+def write_status(text: str, places: list[Place], value: Any) -> str | None:
+    """Every status place set to ``value``; with none, a ``Status:`` line after the first heading."""
+    rendered = str(value)
+    if not one_line(rendered):
+        return None
+    if places:
+        for place in sorted(places, key=lambda p: p.start, reverse=True):
+            text = replaced(text, place, rendered)
+        return text
+    heading = first_heading(text)
+    if heading is None:
+        return None
+    eol = line_ending(text)
+    at = past_eol(text, heading.end())
+    return text[:at] + f"{eol}Status: {rendered}{eol}" + text[at:]
+
+
+class Agent:
+    name = "agent"
+    suffixes = MARKDOWN
+
+    def detect(self, text: str) -> bool:
+        return (heading_id(text) is not None or STATE_SECTION.search(text) is not None
+                or STATUS_LINE.search(text) is not None)  # fmt: skip
+
+    def read(self, path: str, text: str) -> Reading:
+        start = 1 if text.startswith(BOM) else 0
+        heading = first_heading(text, start)
+        named = HEADING_ID.match(heading.group(0)) if heading else None
+        fields: dict[str, Any] = {}
+        if named:
+            fields = {"id": named.group(1), "title": named.group(2)}
+        places = status_places(text)
+        if places:
+            fields["status"] = places[0].value
+        return Reading(
+            fields,
+            {"status": places[0]} if places else {},
+            id=named.group(1) if named else None,
+            title=named.group(2) if named else heading.group(1) if heading else None,
+            status=places[0].value if places else None,
+            heading=heading.group(1) if heading else None,
+            body=start,
+        )
+
+    def places(self, text: str, name: str) -> list[Place]:
+        return status_places(text) if name == "status" else []
+
+    def write(self, text: str, name: str, value: Any) -> str | None:
+        return write_status(text, status_places(text), value) if name == "status" else None
+
+
+AGENT = Agent()

@@ -1,0 +1,137 @@
+"""What every format shares: the ``Format`` protocol, what a read returns, and the text helpers
+(frontmatter span, first heading, line numbers) each format needs. See ``agentsync.formats``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final, Protocol
+
+BOM: Final = "\ufeff"
+MARKDOWN: tuple[str, ...] = (".md",)
+YAML: tuple[str, ...] = (".yaml", ".yml")
+
+_CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?(?:\n|\Z)", re.M)
+_OPENING = re.compile(r"---[ \t]*\r?\n")
+HEADING = re.compile(r"^#[ \t]+(.+?)[ \t]*#*[ \t]*\r?$", re.M)
+
+
+@dataclass(frozen=True)
+class Place:
+    """One place a text sets a field: the value as written, where the value's characters are, the
+    whole lines that hold it (to take it out), and how it is written (for messages)."""
+
+    value: str
+    start: int
+    end: int
+    line_start: int
+    line_end: int
+    how: str
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a format reads from a text. ``fields`` hold what the file says (for frontmatter, every
+    key); ``places`` say where each field read outside YAML sits, so it can be written back in place.
+    ``id`` is the id the file names itself by (frontmatter ``id:``, ``# ID: Title``), ``status`` the
+    status a person reads, ``heading`` the first heading's text, ``body`` where the body begins."""
+
+    fields: dict[str, Any]
+    places: Mapping[str, Place] = field(default_factory=dict)
+    id: Any = None
+    title: str | None = None
+    status: Any = None
+    heading: str | None = None
+    body: int = 0
+
+
+class Format(Protocol):
+    """One way of carrying an artifact's fields in a file. ``name`` is stored in the mirror as the
+    artifact's layout; ``suffixes`` are the file endings it reads."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def suffixes(self) -> tuple[str, ...]: ...
+
+    def detect(self, text: str) -> bool:
+        """Whether ``text`` is in this format (cheap: it runs for every file read)."""
+        ...
+
+    def read(self, path: str, text: str) -> Reading:
+        """The fields of ``text``; raise ``ArtifactError`` (path, reason, line) when it is malformed."""
+        ...
+
+    def places(self, text: str, name: str) -> list[Place]:
+        """Every place ``text`` sets field ``name``, in order (the first is the one read), for the
+        git-field guard: each must carry Git's value. YAML keys are the guard's own business: []."""
+        ...
+
+    def write(self, text: str, name: str, value: Any) -> str | None:
+        """``text`` with field ``name`` set to ``value`` in this format's own way, nothing else
+        changed; None when the format has no place for that field (the caller adds frontmatter)."""
+        ...
+
+
+@dataclass(frozen=True)
+class FrontmatterSpan:
+    """Where the frontmatter sits in a text: YAML between ``start`` and ``end``, body after ``body``."""
+
+    opening: int  # index of the opening ---
+    start: int  # first character of the YAML
+    end: int  # index of the closing delimiter line
+    body: int  # first character after the closing delimiter line
+
+
+def find_frontmatter(text: str) -> FrontmatterSpan | None:
+    """Locate YAML frontmatter: an opening ``---`` line, then the first ``---``/``...`` line."""
+    opening = 1 if text.startswith(BOM) else 0
+    first = _OPENING.match(text, opening)
+    if not first:
+        return None
+    start = first.end()
+    closing = _CLOSING.search(text, start)
+    if closing is None:
+        return None
+    return FrontmatterSpan(opening, start, closing.start(), closing.end())
+
+
+def first_heading(text: str, start: int = 0) -> re.Match[str] | None:
+    """The first ``# Heading`` line from ``start`` (group 1: its text)."""
+    return HEADING.search(text, start)
+
+
+def line_of(text: str, index: int) -> int:
+    """1-based line number of a character index."""
+    return text.count("\n", 0, index) + 1
+
+
+def past_eol(text: str, at: int) -> int:
+    """The index after the line ending at ``at`` (if there is one)."""
+    return at + 2 if text[at : at + 2] == "\r\n" else at + 1 if text[at : at + 1] == "\n" else at
+
+
+def line_ending(text: str, at: int = 0) -> str:
+    """The line ending the text uses from ``at`` on (``\\n`` when it has none)."""
+    newline = text.find("\n", at)
+    return "\r\n" if newline > 0 and text[newline - 1] == "\r" else "\n"
+
+
+def places_of(pattern: re.Pattern[str], text: str, how: str) -> list[Place]:
+    """Every match of ``pattern`` (group 1: the value) as a Place."""
+    return [Place(m.group(1), m.start(1), m.end(1), m.start(), past_eol(text, m.end()), how)
+            for m in pattern.finditer(text)]  # fmt: skip
+
+
+def replaced(text: str, place: Place, value: str) -> str:
+    """``text`` with one place's value replaced."""
+    return text[: place.start] + value + text[place.end :]
+
+
+def one_line(value: str) -> bool:
+    return "\n" not in value and "\r" not in value and value == value.strip() and value != ""
+
+
+Fields = Mapping[str, Any]

@@ -1,0 +1,46 @@
+"""MADR 2 decision records: ``# Title``, then ``* Status: accepted``, ``* Deciders: ...`` and
+``* Date: ...`` bullets. (MADR 3 puts these in YAML frontmatter, which ``frontmatter`` reads.)"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from agentsync.formats.agent import write_status
+from agentsync.formats.base import BOM, MARKDOWN, Place, Reading, first_heading, places_of
+
+BULLET = re.compile(r"^[*-][ \t]+(Status|Deciders|Date|Technical Story)[ \t]*:[ \t]*([^\r\n]*?)[ \t]*\r?$", re.M | re.I)
+STATUS = re.compile(r"^[*-][ \t]+Status[ \t]*:[ \t]*([^\r\n]*?[^\s\r\n])[ \t]*\r?$", re.M | re.I)
+
+
+class Madr:
+    name = "madr"
+    suffixes = MARKDOWN
+
+    def detect(self, text: str) -> bool:
+        return STATUS.search(text) is not None
+
+    def read(self, path: str, text: str) -> Reading:
+        start = 1 if text.startswith(BOM) else 0
+        heading = first_heading(text, start)
+        fields: dict[str, Any] = {}
+        for match in BULLET.finditer(text):
+            key = match.group(1).lower().replace(" ", "_")
+            if match.group(2):
+                fields.setdefault(key, match.group(2))
+        places = self.places(text, "status")
+        if places:
+            fields["status"] = places[0].value
+        title = heading.group(1) if heading else None
+        return Reading(fields, {"status": places[0]} if places else {}, title=title,
+                       status=fields.get("status"), heading=title, body=start)  # fmt: skip
+
+    def places(self, text: str, name: str) -> list[Place]:
+        return places_of(STATUS, text, "a * Status: bullet") if name == "status" else []
+
+    def write(self, text: str, name: str, value: Any) -> str | None:
+        places = self.places(text, name)
+        return write_status(text, places, value) if name == "status" and places else None
+
+
+MADR = Madr()

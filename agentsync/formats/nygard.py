@@ -1,0 +1,52 @@
+"""ADRs as adr-tools writes them (Michael Nygard's template): ``# 1. Title``, a ``Date:`` line and
+a ``## Status`` section whose first line is the status (``Accepted``, ``Superseded by ...``)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from agentsync.formats.agent import write_status
+from agentsync.formats.base import BOM, MARKDOWN, Place, Reading, first_heading, places_of
+
+SECTION = re.compile(r"^##[ \t]+Status[ \t]*\r?\n(?:[ \t]*\r?\n)*[ \t]*([^\r\n#][^\r\n]*?)[ \t]*\r?$", re.M | re.I)
+DATE = re.compile(r"^Date:[ \t]*([^\r\n]+?)[ \t]*\r?$", re.M)
+NUMBERED = re.compile(r"\d+\.[ \t]+")
+
+
+class Nygard:
+    name = "nygard"
+    suffixes = MARKDOWN
+
+    def detect(self, text: str) -> bool:
+        return SECTION.search(text) is not None
+
+    def read(self, path: str, text: str) -> Reading:
+        start = 1 if text.startswith(BOM) else 0
+        heading = first_heading(text, start)
+        title = heading.group(1) if heading else None
+        if title and (number := NUMBERED.match(title)) and number.end() < len(title):
+            title = title[number.end() :]
+        places = self.places(text, "status")
+        fields: dict[str, Any] = {"status": places[0].value} if places else {}
+        date = DATE.search(text)
+        if date:
+            fields["date"] = date.group(1)
+        return Reading(
+            fields,
+            {"status": places[0]} if places else {},
+            title=title,
+            status=fields.get("status"),
+            heading=heading.group(1) if heading else None,
+            body=start,
+        )
+
+    def places(self, text: str, name: str) -> list[Place]:
+        return places_of(SECTION, text, "a ## Status section") if name == "status" else []
+
+    def write(self, text: str, name: str, value: Any) -> str | None:
+        places = self.places(text, name)
+        return write_status(text, places, value) if name == "status" and places else None
+
+
+NYGARD = Nygard()
