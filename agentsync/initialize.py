@@ -46,7 +46,11 @@ def initialize(progress: Progress | None = None) -> Initialized:
 
 
 def default_project_name(root: Path) -> str:
-    """The repository's name: from the `origin` remote's URL (the same in every clone), else the folder."""
+    """The project for a new config: the whole `origin` URL (host, owner and name: the same in every
+    clone, and two repositories called `notes` of two owners stay apart), else the folder's name
+    with a random tail (no other repository can pick the same by chance)."""
+    import secrets
+
     from agentsync.config import project_name_from
     from agentsync.errors import GitError
     from agentsync.gitrepo import run_git
@@ -55,8 +59,37 @@ def default_project_name(root: Path) -> str:
         origin = run_git(root, "config", "--get", "remote.origin.url").strip()
     except GitError:  # not a repository, or no origin
         origin = ""
-    name = origin.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1].removesuffix(".git") if origin else ""
-    return project_name_from(name or root.name)
+    if origin:
+        return project_from_origin(origin)
+    return project_name_from(f"{project_name_from(root.name)[:90]}-{secrets.token_hex(4)}")
+
+
+def project_from_origin(origin: str) -> str:
+    """``host-owner-name`` from a Git URL in any of its spellings (``https://host/owner/name.git``,
+    ``git@host:owner/name``, ``ssh://user@host:22/owner/name``, a local path), so that the spellings
+    of one repository agree; longer than a project name may be, it keeps its end and a hash of the whole."""
+    import hashlib
+    import re
+
+    from agentsync.config import project_name_from
+
+    text = origin.strip().rstrip("/")
+    scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/]*)(/.*)?\Z", text)
+    if scheme:
+        host, path = scheme.group(2).rpartition("@")[2], scheme.group(3) or ""
+        host = host if scheme.group(1) != "file" else "local"
+    elif re.match(r"[^/:]+:(?!//)", text) and not re.match(r"[A-Za-z]:[\\/]", text):  # scp-like user@host:path
+        host, _, path = text.partition(":")
+        host = host.rpartition("@")[2]
+    else:  # a path on this machine
+        host, path = "local", text
+    host = re.sub(r":\d+\Z", "", host.lower())
+    parts = [p for p in re.split(r"[/\\]+", path.removesuffix(".git")) if p and p not in (".", "..")]
+    whole = "-".join([host, *parts]) if parts else host
+    if len(whole) <= 100:
+        return project_name_from(whole)
+    digest = hashlib.sha256(f"{host}/{'/'.join(parts)}".encode()).hexdigest()[:8]
+    return project_name_from(f"{whole[-(100 - 9) :]}-{digest}")
 
 
 def _exclude_temp_files(root: Path) -> None:

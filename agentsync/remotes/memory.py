@@ -42,6 +42,7 @@ class MemoryServer:
         self.session_user = session_user  # the author of a write that names none
         self._lock = threading.RLock()
         self._projects: dict[str, Project] = {}
+        self.database_id = uuid.uuid4().hex  # as `agentsync.database_id()`: made once, per database
 
     def remote(self, project: str) -> MemoryRemote:
         return MemoryRemote(self, project)
@@ -251,6 +252,21 @@ class MemoryServer:
                 "registered_at": known["registered_at"] if known else now.isoformat(), "last_sync": now.isoformat(),
             }  # fmt: skip
 
+    def reserve_id(self, name: str, type_name: str, prefix: str, floor: int) -> int:
+        """``agentsync.reserve_id``: one past the highest number handed out, ``floor`` and every
+        ``PREFIX-NNNN`` id of the project."""
+        if not PROJECT_NAME.fullmatch(prefix or ""):
+            raise refused(f"agentsync: id prefix {prefix} is not letters, digits, '.', '_' and '-'")
+        if not 1 <= len(type_name or "") <= 100:
+            raise refused(f"agentsync: artifact type {type_name} is empty or too long")
+        with self._lock:
+            project = self._keep(self._writable(name))
+            used = (id_number(artifact_id, prefix) for artifact_id in project.current)
+            highest = max([max(floor or 0, 0), *used])
+            number = max(project.id_counters.get((type_name, prefix), 0), highest) + 1
+            project.id_counters[(type_name, prefix)] = number
+            return number
+
     def clients(self, name: str) -> list[dict[str, Any]]:
         with self._lock:
             project = self._projects.get(name)
@@ -276,6 +292,16 @@ class ShiftedClock:
 
     def advance(self, seconds: float) -> None:
         self.offset += timedelta(seconds=seconds)
+
+
+def id_number(artifact_id: str, prefix: str) -> int:
+    """The number of an id ``PREFIX-NNNN…`` (any case; up to 18 digits, then anything but a digit), else 0."""
+    import re
+
+    if artifact_id[: len(prefix) + 1].lower() != f"{prefix}-".lower():
+        return 0
+    match = re.match(r"([0-9]{1,18})(?:[^0-9]|$)", artifact_id[len(prefix) + 1 :])
+    return int(match.group(1)) if match else 0
 
 
 def schema_version() -> int:
@@ -336,6 +362,12 @@ class MemoryRemote:
 
     def schema_version(self) -> int:
         return schema_version()
+
+    def database_id(self) -> str:
+        return self.server.database_id
+
+    def reserve_id(self, type_name: str, prefix: str, floor: int) -> int:
+        return self.server.reserve_id(self.project, type_name, prefix, floor)
 
     def close(self) -> None:
         """Nothing to release: the server outlives its remotes."""

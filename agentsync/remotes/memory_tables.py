@@ -75,6 +75,7 @@ class Project:
     batches: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     clients: dict[str, dict[str, Any]] = field(default_factory=dict)
     purges: list[dict[str, Any]] = field(default_factory=list)
+    id_counters: dict[tuple[str, str], int] = field(default_factory=dict)  # (type, prefix) -> last number handed out
 
     def row(self, artifact_id: str) -> dict[str, Any]:
         """The current row as ``pull`` and a conflict answer show it (its text from history)."""

@@ -43,6 +43,7 @@ class PostgresRemote:
         self.identity = identity or f"{redact(url, environment=False)}#{project}"
         self.connect_timeout = connect_timeout
         self._connection: Any = None
+        self._database_id: str | None = None
 
     def _call(self, sql: str, params: tuple[Any, ...]) -> Any:
         """The first column of the single row ``sql`` returns (the functions answer in one jsonb)."""
@@ -122,6 +123,15 @@ class PostgresRemote:
 
     def schema_version(self) -> int:
         return int(self._call("SELECT agentsync.schema_version()", ()))
+
+    def database_id(self) -> str:
+        """The database's generated identity (``sql/0010``), asked once per connection."""
+        if self._database_id is None or self._connection is None or self._connection.closed:
+            self._database_id = str(self._call("SELECT agentsync.database_id()", ()))
+        return self._database_id
+
+    def reserve_id(self, type_name: str, prefix: str, floor: int) -> int:
+        return int(self._call("SELECT agentsync.reserve_id(%s, %s, %s, %s)", (self.project, type_name, prefix, floor)))
 
     def close(self) -> None:
         if self._connection is not None:

@@ -126,5 +126,11 @@ class RetryingRemote:
     def schema_version(self) -> int:
         return self._retry("schema version", self.inner.schema_version)
 
+    def database_id(self) -> str:
+        return self._retry("database id", self.inner.database_id)
+
+    def reserve_id(self, type_name: str, prefix: str, floor: int) -> int:
+        return self._retry("id reservation", lambda: self.inner.reserve_id(type_name, prefix, floor))
+
     def close(self) -> None:
         self.inner.close()

@@ -65,6 +65,7 @@ class SupabaseRemote:
         self.timeout = timeout
         self._client: Any = None
         self._http: Any = None
+        self._database_id: str | None = None
 
     def __repr__(self) -> str:  # never shows the key or the token
         return f"SupabaseRemote({self.url!r}, project={self.project!r})"
@@ -187,6 +188,16 @@ class SupabaseRemote:
 
     def schema_version(self) -> int:
         return int(self._rpc("schema_version", {}))
+
+    def database_id(self) -> str:
+        """The database's generated identity (``sql/0010``), asked once per client."""
+        if self._database_id is None:
+            self._database_id = str(self._rpc("database_id", {}))
+        return self._database_id
+
+    def reserve_id(self, type_name: str, prefix: str, floor: int) -> int:
+        arguments = {"p_project": self.project, "p_type": type_name, "p_prefix": prefix, "p_floor": floor}
+        return int(self._rpc("reserve_id", arguments))
 
     def close(self) -> None:
         if self._http is not None:

@@ -18,6 +18,7 @@ class MetaKey(str, Enum):
     APPLIED_CURSOR = "remote_applied_cursor"  # the cursor up to which fetched rows have been applied
     CLIENT_ID = "client_id"  # this clone's stable id towards the remote
     REMOTE_IDENTITY = "remote_identity"  # the remote (and project) the versions and cursor belong to
+    REMOTE_DATABASE = "remote_database_id"  # the identity the remote database generated for itself (sql/0010)
     CLIENT_REGISTERED_AT = "client_registered_at"  # when this clone last registered (epoch seconds)
 
     def __str__(self) -> str:

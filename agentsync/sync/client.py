@@ -40,18 +40,31 @@ def pull_has_work(mirror: Mirror, head: int) -> bool:
 
 
 def bind_remote(mirror: Mirror, remote: Remote) -> None:
-    """Tie the mirror's sync state to ``remote``, or refuse to mix it with another remote's: a
-    cursor from one remote would skip another's changes, and versions would not match."""
+    """Tie the mirror's sync state to ``remote`` (where it is, and the identity its database
+    generated for itself), or refuse to mix it with another remote's: a cursor from one remote
+    would skip another's changes, and versions would not match. The same URL can lead to another
+    database (a local server's folder moved, another server at that address): its identity tells."""
     known = mirror.get_meta(MetaKey.REMOTE_IDENTITY)
-    if known == remote.identity:
+    known_database = mirror.get_meta(MetaKey.REMOTE_DATABASE)
+    database = remote.database_id()
+    if known == remote.identity and known_database == database:
         return
-    if known is not None and has_sync_state(mirror):
-        raise RemoteError(
-            f"this clone syncs with {known}, not {remote.identity}: its versions and cursor belong there. "
-            "Point `remote:` back at it, or start over with this remote: `agentsync remote reset`"
-        )
+    if has_sync_state(mirror):
+        if known is not None and known != remote.identity:
+            raise RemoteError(
+                f"this clone syncs with {known}, not {remote.identity}: its versions and cursor belong there. "
+                "Point `remote:` back at it, or start over with this remote: `agentsync remote reset`"
+            )
+        if known_database is not None and known_database != database:
+            raise RemoteError(
+                f"{remote.identity} is another database than the one this clone synced with (database "
+                f"{known_database[:12]}, now {database[:12]}): its versions and cursor belong to the other one "
+                "(a local server's folder moved, or another server answers there). Point it back, or start over "
+                "with this one: `agentsync remote reset`"
+            )
     with mirror.transaction():
         mirror.set_meta(MetaKey.REMOTE_IDENTITY, remote.identity)
+        mirror.set_meta(MetaKey.REMOTE_DATABASE, database)
 
 
 def has_sync_state(mirror: Mirror) -> bool:
@@ -71,7 +84,9 @@ def reset_sync_state(mirror: Mirror, *, drop_queued: bool = False) -> int:
             )
         with mirror.transaction() as db:
             sync_state.clear(db)
-            mirror.delete_meta(MetaKey.REMOTE_CURSOR, MetaKey.REMOTE_IDENTITY, MetaKey.APPLIED_CURSOR)
+            mirror.delete_meta(
+                MetaKey.REMOTE_CURSOR, MetaKey.REMOTE_IDENTITY, MetaKey.REMOTE_DATABASE, MetaKey.APPLIED_CURSOR
+            )
         return queued
 
 

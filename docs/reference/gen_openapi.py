@@ -252,6 +252,19 @@ DESCRIPTIONS: dict[str, tuple[str, str, dict[str, Any] | None]] = {
         {"type": "object", "required": ["retired"], "properties": {"retired": {"type": "boolean"}}},
     ),
     "schema_version": ("The newest migration applied", "The client compares it with the migrations it ships.", None),
+    "database_id": (
+        "The database's own identity",
+        "Generated once when migration 10 runs. A clone records it on its first sync and refuses a database "
+        "with another one (a moved local server, another server at the same URL) until `agentsync remote reset`.",
+        None,
+    ),
+    "reserve_id": (
+        "Reserve the next artifact id number",
+        "For (`p_project`, `p_type`, `p_prefix`): one past the highest number handed out before, `p_floor` (the "
+        "highest the caller knows) and every `PREFIX-NNNN` id of the project, under the project's row lock, so "
+        "two clones asking at once get two numbers. Creates the project like a write does.",
+        None,
+    ),
 }
 
 _ROW = {

@@ -452,3 +452,53 @@ def test_an_unknown_result_from_the_remote_is_a_clear_refusal() -> None:
     with pytest.raises(RemoteError, match=r"a lock result None, .*expected one of locked, held, unlocked, not_locked"):
         LockResult.from_json({"holder": "ada"})
     assert LockResult.from_json({"result": "not_locked"}) == LockResult("not_locked")
+
+
+# -- identities (sql/0010) --------------------------------------------------------------------
+
+
+def test_reserved_ids_count_up_per_type_and_prefix_and_pass_the_floor(backend: Backend, push: Push) -> None:
+    remote = backend.remote()
+    assert [remote.reserve_id("story", "STORY", 0) for _ in range(3)] == [1, 2, 3]
+    assert remote.reserve_id("story", "STORY", 100) == 101  # the caller knows of a higher number
+    assert remote.reserve_id("story", "STORY", 5) == 102  # never below what was handed out
+    assert remote.reserve_id("plan", "PLAN", 0) == 1  # another type and prefix: its own counter
+    assert backend.remote("other").reserve_id("story", "STORY", 0) == 1  # another project too
+
+
+def test_a_reservation_passes_every_id_the_remote_holds(remote: Remote, push: Push) -> None:
+    push(new("STORY-0041-a1b2c3"), new("story-0007"), new("STORYBOOK-0900"), new("STORY-x"))
+    assert remote.reserve_id("story", "STORY", 3) == 42  # 41 (a suffix after it), 7 in any case; not STORYBOOK
+
+
+def test_a_reservation_refuses_a_prefix_that_is_not_a_word(remote: Remote) -> None:
+    with pytest.raises(RemoteError, match="id prefix"):
+        remote.reserve_id("story", "ST ORY", 0)
+
+
+def test_two_clones_reserving_at_once_get_distinct_numbers(backend: Backend) -> None:
+    got: list[int] = []
+    lock = threading.Lock()
+
+    def reserve() -> None:
+        remote = backend.remote()
+        for _ in range(10):
+            number = remote.reserve_id("story", "STORY", 0)
+            with lock:
+                got.append(number)
+
+    threads = [threading.Thread(target=reserve) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(got) == list(range(1, 41))
+
+
+def test_the_database_has_one_generated_identity(backend: Backend) -> None:
+    first, second = backend.remote("a").database_id(), backend.remote("b").database_id()
+    assert first == second and len(first) >= 32  # the database's, not the project's
+
+
+def test_another_database_has_another_identity(memory_server: MemoryServer) -> None:
+    assert MemoryServer().remote("demo").database_id() != memory_server.remote("demo").database_id()

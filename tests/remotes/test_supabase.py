@@ -286,3 +286,12 @@ def test_the_outbox_keeps_a_push_while_the_api_is_down_and_drains_when_it_is_bac
     assert as_user(team, "ada", "push")[1].strip() == "nothing to push"
     with connect(supabase.database) as connection:
         assert connection.execute("SELECT count(*) FROM agentsync.history").fetchone() == (1,)
+
+
+def test_ids_are_reserved_and_the_database_named_over_http(supabase: SupabaseProject) -> None:
+    remote = SupabaseRemote(supabase.url, "demo", supabase.keys["service_role"])
+    assert [remote.reserve_id("story", "STORY", 0), remote.reserve_id("story", "STORY", 9)] == [1, 10]
+    other = SupabaseRemote(supabase.url, "other", supabase.keys["service_role"])
+    assert remote.database_id() == other.database_id() and len(remote.database_id()) >= 32
+    remote.close()
+    other.close()
