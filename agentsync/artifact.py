@@ -1,4 +1,4 @@
-"""The artifact model: one Markdown file with optional YAML frontmatter, parsed.
+"""The artifact model: one file in one of the formats of ``agentsync.formats``, parsed.
 
 Parsing never changes the text: an Artifact keeps the file's exact content, and the
 parsed fields are a view of it. Writing back is done by ``frontmatter_edit`` on that
@@ -12,24 +12,23 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any, Final, Literal
+from typing import Any, Final
 
-from agentsync.errors import ArtifactError, FrontmatterYAMLError
-from agentsync.yamlload import load_frontmatter
+from agentsync import formats
+from agentsync.errors import ArtifactError
+from agentsync.formats.base import BOM as BOM  # re-exported: the text helpers' old home
+from agentsync.formats.base import FrontmatterSpan as FrontmatterSpan
+from agentsync.formats.base import Reading
+from agentsync.formats.base import find_frontmatter as find_frontmatter
+from agentsync.formats.base import line_of as line_of
+from agentsync.formats.ids import DEFAULT_RULE, IdRule, derive
 
-BOM = "\ufeff"
-Layout = Literal["frontmatter", "agent", "plain"]
-"""How a file carries its fields; stored in the mirror, and it decides how a version is written back."""
+Layout = str
+"""How a file carries its fields: the name of its format (``agentsync.formats``), stored in the mirror;
+it decides how a field is written back."""
 LAYOUT_FRONTMATTER: Final = "frontmatter"  # YAML frontmatter between --- lines
-LAYOUT_AGENT: Final = "agent"  # the agent CLI's .agent/cache files: "# ID: Title", "Status: X"
-LAYOUT_PLAIN: Final = "plain"  # Markdown with no frontmatter
-
-_CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?(?:\n|\Z)", re.M)
-_OPENING = re.compile(r"---[ \t]*\r?\n")
-_HEADING = re.compile(r"^#[ \t]+(.+?)[ \t]*#*[ \t]*\r?$", re.M)
-_AGENT_HEADING = re.compile(r"^#[ \t]+([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+)[ \t]*:[ \t]*(.+?)[ \t]*\r?$")
-_STATUS_LINE = re.compile(r"^\**Status\**[ \t]*:[ \t]*\**[ \t]*([^\r\n*]+?)[ \t*]*\r?$", re.M | re.I)
-_STATE_SECTION = re.compile(r"^##[ \t]+State[ \t]*\r?\n(?:[ \t]*\r?\n)*[ \t]*([^\r\n#][^\r\n]*?)[ \t]*\r?$", re.M)
+LAYOUT_AGENT: Final = "agent"  # the agent CLI's .agent/cache files: "# ID: Title", "## State", "Status: X"
+LAYOUT_PLAIN: Final = "plain"  # Markdown with no fields
 _ID_ALLOWED = re.compile(r"[^\x00-\x1f\x7f/\\]{1,200}\Z")
 
 
@@ -58,29 +57,6 @@ class Artifact:
         return json.dumps(self.fields, ensure_ascii=False, sort_keys=False, separators=(",", ":"))
 
 
-@dataclass(frozen=True)
-class FrontmatterSpan:
-    """Where the frontmatter sits in a text: YAML between ``start`` and ``end``, body after ``body``."""
-
-    opening: int  # index of the opening ---
-    start: int  # first character of the YAML
-    end: int  # index of the closing delimiter line
-    body: int  # first character after the closing delimiter line
-
-
-def find_frontmatter(text: str) -> FrontmatterSpan | None:
-    """Locate YAML frontmatter: an opening ``---`` line, then the first ``---``/``...`` line."""
-    opening = 1 if text.startswith(BOM) else 0
-    first = _OPENING.match(text, opening)
-    if not first:
-        return None
-    start = first.end()
-    closing = _CLOSING.search(text, start)
-    if closing is None:
-        return None
-    return FrontmatterSpan(opening, start, closing.start(), closing.end())
-
-
 def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -89,28 +65,19 @@ def id_from_filename(path: str) -> str:
     return PurePosixPath(path).stem
 
 
-def line_of(text: str, index: int) -> int:
-    """1-based line number of a character index."""
-    return text.count("\n", 0, index) + 1
+def parse_text(path: str, text: str, default_type: str, digest: str, rule: IdRule = DEFAULT_RULE) -> Artifact:
+    """Parse an artifact's decoded text in its format; raise ArtifactError naming the file and line.
+    ``rule`` is the type's id rule (``config.id_rule``): where the id comes from."""
+    fmt = formats.detect(path, text)
+    return _from_reading(path, text, fmt.read(path, text), fmt.name, default_type, digest, rule)
 
 
-def parse_text(path: str, text: str, default_type: str, digest: str) -> Artifact:
-    """Parse an artifact's decoded text; raise ArtifactError naming the file and line."""
-    span = find_frontmatter(text)
-    if span is not None:
-        try:
-            fields = load_frontmatter(text[span.start : span.end])
-        except FrontmatterYAMLError as exc:
-            raise ArtifactError(path, str(exc), line_of(text, span.start) + exc.line) from None
-        return _from_fields(path, text, fields, default_type, digest, LAYOUT_FRONTMATTER, span.body)
-    return _from_plain(path, text, default_type, digest)
-
-
-def _from_fields(
-    path: str, text: str, fields: dict[str, Any], default_type: str, digest: str, layout: Layout, body_offset: int
+def _from_reading(
+    path: str, text: str, reading: Reading, layout: Layout, default_type: str, digest: str, rule: IdRule
 ) -> Artifact:
-    artifact_id = _check_id(path, text, fields.get("id"))
-    version = fields.get("version", 0)
+    fields = reading.fields
+    artifact_id = _check_id(path, text, derive(rule, path, reading))
+    version = fields.get("version", 0) if layout == LAYOUT_FRONTMATTER else 0
     if version is None:
         version = 0
     if isinstance(version, bool) or not isinstance(version, int) or version < 0:
@@ -119,12 +86,9 @@ def _from_fields(
             f"`version: {version}` must be a whole number >= 0 (the remote version this file is based on)",
             _key_line(text, "version"),
         )
-    title = fields.get("title")
-    if title is None or title == "":
-        heading = _HEADING.search(text, body_offset)
-        title = heading.group(1) if heading else artifact_id
-    status = fields.get("status")
-    type_ = fields.get("type") or default_type
+    title = reading.title or reading.heading or artifact_id
+    status = reading.status
+    type_ = (fields.get("type") if layout == LAYOUT_FRONTMATTER else None) or default_type
     return Artifact(
         id=artifact_id,
         path=path,
@@ -136,45 +100,7 @@ def _from_fields(
         content=text,
         hash=digest,
         layout=layout,
-        body_offset=body_offset,
-    )
-
-
-def _from_plain(path: str, text: str, default_type: str, digest: str) -> Artifact:
-    start = 1 if text.startswith(BOM) else 0
-    heading = _HEADING.search(text[start:] if start else text)
-    agent = _AGENT_HEADING.match(heading.group(0)) if heading else None
-    if agent:
-        status_match = _STATUS_LINE.search(text) or _STATE_SECTION.search(text)
-        fields: dict[str, Any] = {"id": agent.group(1), "title": agent.group(2)}
-        if status_match:
-            fields["status"] = status_match.group(1)
-        return Artifact(
-            id=agent.group(1),
-            path=path,
-            type=default_type,
-            title=agent.group(2),
-            status=fields.get("status"),
-            version=0,
-            fields=fields,
-            content=text,
-            hash=digest,
-            layout=LAYOUT_AGENT,
-            body_offset=start,
-        )
-    artifact_id = _check_id(path, text, None)
-    return Artifact(
-        id=artifact_id,
-        path=path,
-        type=default_type,
-        title=heading.group(1) if heading else artifact_id,
-        status=None,
-        version=0,
-        fields={},
-        content=text,
-        hash=digest,
-        layout=LAYOUT_PLAIN,
-        body_offset=start,
+        body_offset=reading.body,
     )
 
 
@@ -186,7 +112,7 @@ def valid_id(value: str) -> bool:
 
 def _check_id(path: str, text: str, value: Any) -> str:
     if value is None or value == "":
-        value = id_from_filename(path)
+        value = PurePosixPath(path).stem
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ArtifactError(path, f"`id` must be a string, not {type(value).__name__}", _key_line(text, "id"))
     artifact_id = str(value).strip()
@@ -220,6 +146,6 @@ def decode(path: str, data: bytes) -> str:
         ) from None
 
 
-def parse_bytes(path: str, data: bytes, default_type: str) -> Artifact:
+def parse_bytes(path: str, data: bytes, default_type: str, rule: IdRule = DEFAULT_RULE) -> Artifact:
     """Parse a file's bytes (see ``parse_text``)."""
-    return parse_text(path, decode(path, data), default_type, content_hash(data))
+    return parse_text(path, decode(path, data), default_type, content_hash(data), rule)

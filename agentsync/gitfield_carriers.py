@@ -3,8 +3,8 @@
 ``key_places`` settles the usual frontmatter (one plain ``status:`` line, the word elsewhere only
 inside plain values or comments) with string operations; ``yaml_carriers`` finds every top-level
 key that sets the field as the mirror's own YAML loader composes it, with the positions needed to
-rewrite it in place; ``agent_carriers`` lists the agent layout's ``Status:`` lines and ``## State``
-sections. ``gitfield_check`` rewrites and verifies with them.
+rewrite it in place; ``format_carriers`` lists where another format sets a field (``Status:``
+lines, ``## State`` sections, a YAML file's keys). ``gitfield_check`` rewrites and verifies with them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from agentsync.artifact import _STATE_SECTION, _STATUS_LINE
+from agentsync import formats
 from agentsync.errors import NOT_SET, FrontmatterYAMLError
 from agentsync.yamlload import (
     _SIMPLE_LINE,
@@ -191,20 +191,9 @@ def _how(text: str, name: str, ks: int, ke: int, line_start: int, flow: bool) ->
     return ""
 
 
-def agent_carriers(text: str) -> list[Carrier]:
-    """The ``Status:`` lines and ``## State`` sections of an agent-layout file, in order (the
-    mirror reads the first line, else the first section; another reader may take any)."""
-    lines = [
-        Carrier(m.group(1), "by a second Status line", m.start(1), m.end(1), m.start(), _past_eol(text, m.end()))
-        for m in _STATUS_LINE.finditer(text)
-    ]
-    sections = [
-        Carrier(m.group(1), "by a ## State section", m.start(1), m.end(1), m.start(), _past_eol(text, m.end()))
-        for m in _STATE_SECTION.finditer(text)
-        if not any(m.start(1) <= c.start < m.end(1) for c in lines)  # "## State\n\nStatus: X": that line
-    ]
-    return sorted(lines + sections, key=lambda c: c.start)
-
-
-def _past_eol(text: str, at: int) -> int:
-    return at + 2 if text[at : at + 2] == "\r\n" else at + 1 if text[at : at + 1] == "\n" else at
+def format_carriers(path: str, text: str, name: str) -> list[Carrier]:
+    """Every place a text without frontmatter sets ``name`` in its format (``## State`` sections,
+    ``Status:`` lines, ``* Status:`` bullets, a YAML file's keys...), in order: the mirror reads
+    the first, another reader may take any."""
+    return [Carrier(p.value, f"by {p.how}", p.start, p.end, p.line_start, p.line_end)
+            for p in formats.detect(path or "text.md", text).places(text, name)]  # fmt: skip

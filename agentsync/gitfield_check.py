@@ -2,7 +2,7 @@
 
 A frontmatter can set a key more than once (the mirror and PyYAML take the last), through a
 quoted, tagged or escaped spelling, a complex key (``? status``), a flow mapping, a merge key or
-an alias; an agent-layout file through a second ``Status:`` line or ``## State`` section. The
+an alias; a file in another format through a second ``Status:`` line, ``## State`` section or bullet. The
 guard rewrites every occurrence it can rewrite in place, refuses the rest (``GitFieldViolation``)
 and reads the result as the mirror and PyYAML's pure-Python loader do before it is written.
 Most texts carry each field once on a plain line: a substring test settles those without a parse.
@@ -13,12 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from agentsync.artifact import LAYOUT_AGENT, LAYOUT_FRONTMATTER, Artifact, FrontmatterSpan, find_frontmatter, parse_text
+from agentsync.artifact import LAYOUT_FRONTMATTER, Artifact, FrontmatterSpan, find_frontmatter, parse_text
 from agentsync.errors import NOT_SET, AgentsyncError, FrontmatterYAMLError, GitFieldViolation
 from agentsync.frontmatter_edit import (
     _line_ending,
     _render_flow_item,
-    is_agent_layout,
     remove_field,
     render_scalar,
     set_field,
@@ -27,7 +26,7 @@ from agentsync.gitfield_carriers import (
     BY_MERGE,
     Carrier,
     Unsafe,
-    agent_carriers,
+    format_carriers,
     key_places,
     single_carrier,
     yaml_carriers,
@@ -72,7 +71,7 @@ def rewrite_fields(
         want = expected.get(name, NOT_SET)
         try:
             have = offered.get(name, NOT_SET) if offered is not None else None
-            text, value = _rewrite_one(text, name, want, have)
+            text, value = _rewrite_one(text, name, want, have, path)
         except Unsafe as exc:
             how = exc.how if exc.count < 2 else _times(exc.count) + (f", one {exc.how}" if exc.how else "")
             held = exc.value if exc.value is not NOT_SET or offered is None else offered.get(name, NOT_SET)
@@ -84,10 +83,10 @@ def rewrite_fields(
     return text, tried
 
 
-def text_values(text: str, names: Iterable[str]) -> Values:
+def text_values(text: str, names: Iterable[str], path: str = "text.md") -> Values:
     """The git fields of any text as the mirror reads them ({} if it does not parse)."""
     try:
-        return effective(parse_text("text.md", text, "", ""), names)
+        return effective(parse_text(path, text, "", ""), names)
     except AgentsyncError:
         return {}
 
@@ -115,19 +114,26 @@ def _settled(artifact: Artifact, names: tuple[str, ...], expected: Values) -> bo
         except Unsafe:
             return False
         return all(c.value == expected.get(name, NOT_SET) for name, carriers in found.items() for c in carriers)
-    if artifact.layout == LAYOUT_AGENT and "status" in names:
-        want = expected.get("status", NOT_SET)
-        return all(want is not NOT_SET and c.value == str(want) for c in agent_carriers(artifact.content))
+    for name in names:  # another format: each place that sets a field must already carry Git's value
+        want = expected.get(name, NOT_SET)
+        carriers = format_carriers(artifact.path, artifact.content, name)
+        if not all(want is not NOT_SET and c.value == str(want) for c in carriers):
+            return False
     return True
 
 
 _SAME: Any = object()  # nothing was rewritten
 
 
-def _rewrite_one(text: str, name: str, want: Any, have: Any = None) -> tuple[str, Any]:
+def _frontmatter(path: str, text: str) -> FrontmatterSpan | None:
+    """The frontmatter of a Markdown text (a YAML file's ``---`` lines are no frontmatter)."""
+    return None if path.endswith((".yaml", ".yml")) else find_frontmatter(text)
+
+
+def _rewrite_one(text: str, name: str, want: Any, have: Any = None, path: str = "") -> tuple[str, Any]:
     """``text`` with every carrier of ``name`` rewritten to ``want``; also what it held before.
     ``have`` is the value the mirror read from ``text`` (NOT_SET: absent), if the caller knows it."""
-    span = find_frontmatter(text)
+    span = _frontmatter(path, text)
     if span is not None:
         yaml_text = text[span.start : span.end]
         places = key_places(yaml_text, name)
@@ -140,11 +146,12 @@ def _rewrite_one(text: str, name: str, want: Any, have: Any = None) -> tuple[str
         if have == want:
             return text, _SAME
         return (remove_field(text, name) if want is NOT_SET else set_field(text, name, want)), have
-    if name == "status" and is_agent_layout(text):
-        return _rewrite_agent(text, want)
+    carriers = format_carriers(path, text, name)
+    if carriers:
+        return _rewrite_places(text, want, carriers)
     if want is NOT_SET:
         return text, _SAME
-    return set_field(text, name, want), NOT_SET
+    return set_field(text, name, want, path), NOT_SET
 
 
 def _rewrite_yaml(
@@ -188,10 +195,8 @@ def _rendered(value: Any, carrier: Carrier) -> str:
     return (" " + rendered) if carrier.start == carrier.end else rendered
 
 
-def _rewrite_agent(text: str, want: Any) -> tuple[str, Any]:
-    carriers = agent_carriers(text)
-    if want is not NOT_SET and not carriers:
-        return set_field(text, "status", want), NOT_SET
+def _rewrite_places(text: str, want: Any, carriers: list[Carrier]) -> tuple[str, Any]:
+    """Each place another format sets a field, set to ``want`` in place (or its lines left out)."""
     wrong = [c for c in carriers if want is NOT_SET or c.value != str(want)]
     if not wrong:
         return text, _SAME
@@ -210,7 +215,7 @@ def verify(path: str, text: str, expected: Values, names: Iterable[str], type_na
     """Raise GitFieldViolation unless every reader of ``text`` finds each git field as ``expected``
     has it: the mirror's own parse, PyYAML's pure-Python loader, every agent-layout status carrier."""
     names = tuple(names)
-    span = find_frontmatter(text)
+    span = _frontmatter(path, text)
     if span is not None:
         _verify_yaml(path, text[span.start : span.end], expected, names, source)
         return
@@ -219,11 +224,11 @@ def verify(path: str, text: str, expected: Values, names: Iterable[str], type_na
     for name in names:
         if got.get(name, NOT_SET) != expected.get(name, NOT_SET):
             raise GitFieldViolation(path, name, got.get(name, NOT_SET), expected.get(name, NOT_SET), "", source)
-    if artifact.layout == LAYOUT_AGENT and "status" in names:
-        want = expected.get("status", NOT_SET)
-        for c in agent_carriers(text):
+    for name in names:
+        want = expected.get(name, NOT_SET)
+        for c in format_carriers(path, text, name):
             if want is NOT_SET or c.value != str(want):
-                raise GitFieldViolation(path, "status", c.value, want, c.how, source)
+                raise GitFieldViolation(path, name, c.value, want, c.how, source)
 
 
 def _verify_yaml(path: str, yaml_text: str, expected: Values, names: tuple[str, ...], source: str) -> None:

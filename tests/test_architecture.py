@@ -15,7 +15,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "agentsync"
 LAYERS: list[tuple[str, set[str]]] = [
     ("foundation", {"__init__", "__version__", "errors", "secrets", "terminal", "tracing", "yamlload", "forked",
                     "fsutil", "diskfull", "sqlguard", "log"}),
-    ("model", {"formats", "artifact", "frontmatter_edit", "gitfield_carriers", "gitfield_check", "config", "outbound", "merge"}),
+    ("model", {"formats", "artifact", "frontmatter_edit", "gitfield_carriers", "gitfield_check", "config", "outbound",
+               "merge"}),
     ("storage and files", {"store", "globs", "paths", "pathpolicy", "parsing", "synclock"}),
     ("git and remotes", {"gitrepo", "gitcli", "gitfields", "remotes", "hooks"}),
     ("work tree", {"scanner", "gitmirror", "exporter", "resolve", "check", "newartifact", "exportcommit"}),

@@ -68,8 +68,8 @@ class Agent:
     suffixes = MARKDOWN
 
     def detect(self, text: str) -> bool:
-        return (heading_id(text) is not None or STATE_SECTION.search(text) is not None
-                or STATUS_LINE.search(text) is not None)  # fmt: skip
+        # A Status: line alone does not make a file this format: elsewhere it is body text.
+        return heading_id(text) is not None or STATE_SECTION.search(text) is not None
 
     def read(self, path: str, text: str) -> Reading:
         start = 1 if text.startswith(BOM) else 0

@@ -14,7 +14,7 @@ YAML: tuple[str, ...] = (".yaml", ".yml")
 
 _CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?(?:\n|\Z)", re.M)
 _OPENING = re.compile(r"---[ \t]*\r?\n")
-HEADING = re.compile(r"^#[ \t]+(.+?)[ \t]*#*[ \t]*\r?$", re.M)
+HEADING = re.compile(r"(?:^|(?<=\A\ufeff))#[ \t]+(.+?)[ \t]*#*[ \t]*\r?$", re.M)  # after a BOM too
 
 
 @dataclass(frozen=True)

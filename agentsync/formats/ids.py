@@ -1,10 +1,10 @@
 """Where an artifact's id comes from: a type's ``id_from`` rule applied to a file's path and what
 its format read. ``frontmatter`` (the default) takes the id the file names itself by (frontmatter
-``id:``, the agent CLI's ``# ID: Title``, a YAML file's ``id``) and else the file name; ``heading``
+``id:``, the agent CLI's ``# ID: Title``, a YAML file's ``id``) and else the file's name; ``heading``
 the id at the start of the first heading (any case: ``# task-12: Title``), else as ``frontmatter``;
 ``filename`` the file name; ``path`` the path without its extension, relative to the fixed prefix
-of the type's globs, folders joined with ``-``. A generic file name (README.md, index.md) takes its
-folder's name: ``decisions/use-postgres/README.md`` is ``use-postgres``."""
+of the type's globs, folders joined with ``-``. For ``filename`` and ``path``, a generic file name (README.md,
+index.md) takes its folder's name: ``decisions/use-postgres/README.md`` is ``use-postgres``."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def derive(rule: IdRule, path: str, reading: Reading) -> Any:
         found = _HEADING_ID.match(reading.heading.strip())
         if found:
             value = found.group(1)
-    return name_id(path) if value is None or value == "" else value
+    return PurePosixPath(path).stem if value is None or value == "" else value
 
 
 def name_id(path: str) -> str:
