@@ -5,3 +5,22 @@ The library is usable without the CLI: ``config.load``, ``Mirror.open``,
 """
 
 __version__ = "0.1.0"
+
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+
+if _TYPE_CHECKING:
+    import pluggy as _pluggy
+
+    hookimpl: _pluggy.HookimplMarker
+
+
+def __getattr__(name: str) -> object:
+    """``agentsync.hookimpl``, the marker plugins put on their hook functions; made on first use, so
+    importing agentsync never imports pluggy."""
+    if name == "hookimpl":
+        import pluggy
+
+        marker = pluggy.HookimplMarker("agentsync")
+        globals()["hookimpl"] = marker
+        return marker
+    raise AttributeError(f"module 'agentsync' has no attribute {name!r}")

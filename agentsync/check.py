@@ -19,6 +19,7 @@ from agentsync.errors import AgentsyncError, ArtifactError, DuplicateIdError, Pr
 from agentsync.gitfields import artifact_values
 from agentsync.merge import CONFLICT_MARKER
 from agentsync.paths import Matcher, relative_to_root
+from agentsync.plugins.calls import check_problems
 from agentsync.scanner import scan
 from agentsync.store import Mirror, artifacts
 from agentsync.store.meta import MetaKey
@@ -131,6 +132,7 @@ def check(
                 report.problems.append(Problem(path, exc.line, exc.reason))
             continue
         report.problems.extend(check_artifact(config, artifact))
+        report.problems.extend(check_problems(config, artifact))  # the plugins' rules (agentsync_check)
         claimed.setdefault(artifact.id, []).append(path)
     checked = set(report.checked)
     for artifact_id, holders in claimed.items():

@@ -16,6 +16,7 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from agentsync.artifact import find_frontmatter
+from agentsync.config.model import Config
 from agentsync.errors import AgentsyncError
 from agentsync.frontmatter_edit import _block_end, set_field
 from agentsync.yamlload import load_frontmatter
@@ -208,10 +209,13 @@ class Sides:
     theirs_time: str  # when the remote's version was made (ISO 8601)
 
 
-def apply_strategy(strategy: str, sides: Sides, git_fields: tuple[str, ...]) -> tuple[MergeResult, str]:
-    """Resolve by ``strategy`` (merge, ours, theirs, newest, or a resolver installed under the
-    ``agentsync.resolvers`` entry point); return the result and what it overrode, for the report
-    and the history ("" when nothing was overridden). Git fields keep the work tree's value."""
+def apply_strategy(
+    strategy: str, sides: Sides, git_fields: tuple[str, ...], config: Config | None = None
+) -> tuple[MergeResult, str]:
+    """Resolve by ``strategy`` (merge, ours, theirs, newest, or a resolver a plugin offers through
+    `agentsync_resolvers`, the ``agentsync.resolvers`` entry points included); return the result and
+    what it overrode, for the report and the history ("" when nothing was overridden). Git fields
+    keep the work tree's value. ``config``: the repository whose ``plugins:`` may offer resolvers."""
     import datetime
 
     if strategy == "merge":
@@ -233,9 +237,10 @@ def apply_strategy(strategy: str, sides: Sides, git_fields: tuple[str, ...]) -> 
         text = sides.theirs
         overridden = "took the remote's version over this clone's edits"
     else:
-        custom = _custom(strategy, sides)
-        if custom is None:  # the resolver declined: merge as usual
-            return apply_strategy("merge", sides, git_fields)
+        custom, failure = _custom(strategy, sides, config)
+        if custom is None:  # the resolver declined (or failed: named, and merged as usual)
+            merged = apply_strategy("merge", sides, git_fields)
+            return merged if not failure else (merged[0], f"{failure}; merged as usual")
         text = custom
         overridden = f"resolved by {strategy}"
     text = _keep_fields(text, sides.ours, git_fields, sides.artifact_id)
@@ -244,20 +249,28 @@ def apply_strategy(strategy: str, sides: Sides, git_fields: tuple[str, ...]) -> 
     return MergeResult(text), f"{how}: {overridden}"
 
 
-def _custom(name: str, sides: Sides) -> str | None:
-    from importlib.metadata import entry_points
+def _custom(name: str, sides: Sides, config: Config | None) -> tuple[str | None, str]:
+    """The resolver's text (None: it declined) and, if it raised, the line naming it."""
+    from agentsync.plugins.calls import resolver_named
 
-    found = [point for point in entry_points(group=RESOLVER_GROUP) if point.name == name]
-    if not found:
+    found = resolver_named(config, name)
+    if found is None:
         raise AgentsyncError(
-            f"no conflict resolver named {name!r}: install one under the {RESOLVER_GROUP} entry point, or use "
-            "merge, ours, theirs or newest in agentsync.yaml's strategies"
+            f"no conflict resolver named {name!r}: install a plugin that offers one (agentsync_resolvers, or the "
+            f"{RESOLVER_GROUP} entry point), or use merge, ours, theirs or newest in agentsync.yaml's strategies"
         )
-    resolver = found[0].load()
-    result = resolver(sides)
+    plugin, resolver = found
+    try:
+        result = resolver(sides)
+    except Exception as exc:  # a plugin's bug never stops a pull: named, and the usual merge decides
+        from agentsync.plugins.registry import failed, report
+
+        failure = failed(plugin, f"resolver {name!r}", exc)
+        report(failure)
+        return None, str(failure)
     if result is not None and not isinstance(result, str):
         raise AgentsyncError(f"the conflict resolver {name!r} returned {type(result).__name__}, not text or None")
-    return result
+    return result, ""
 
 
 def _keep_fields(text: str, ours: str, git_fields: tuple[str, ...], where: str) -> str:

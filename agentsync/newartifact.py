@@ -18,6 +18,7 @@ from agentsync.frontmatter_edit import render_scalar
 from agentsync.fsutil import atomic_write
 from agentsync.gitrepo import user_identity
 from agentsync.paths import FoundFile, Matcher, PathPolicy, static_prefix, walk
+from agentsync.plugins.calls import allocate_id
 from agentsync.scanner import ScanReport, scan
 from agentsync.store import Mirror
 
@@ -80,7 +81,7 @@ def create(mirror: Mirror, type_name: str, title: str, *, author: str | None = N
     matcher = Matcher.from_config(config)
     files = [item for item in walk(config, matcher) if isinstance(item, FoundFile)]
     taken = mirror.ids() | {id_from_filename(item.path) for item in files}
-    artifact_id = next_id(type_config.id_prefix, taken)
+    artifact_id = allocate_id(config, type_name, type_config.id_prefix, taken) or next_id(type_config.id_prefix, taken)
     folder = _folder_for(config, type_config.globs)
     relative = f"{folder}/{artifact_id}-{slugify(title)}.md" if folder else f"{artifact_id}-{slugify(title)}.md"
     if matcher.type_of(relative) != type_name:

@@ -16,13 +16,13 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("foundation", {"__init__", "__version__", "errors", "secrets", "terminal", "tracing", "yamlload", "forked",
                     "fsutil", "diskfull", "sqlguard", "log"}),
     ("model", {"formats", "artifact", "frontmatter_edit", "gitfield_carriers", "gitfield_check", "config", "outbound",
-               "merge"}),
+               "merge", "plugins"}),
     ("storage and files", {"store", "globs", "paths", "pathpolicy", "parsing", "synclock"}),
     ("git and remotes", {"gitrepo", "gitcli", "gitfields", "remotes", "hooks"}),
     ("work tree", {"scanner", "gitmirror", "exporter", "resolve", "check", "newartifact", "exportcommit"}),
     ("sync", {"sync"}),
     ("drivers", {"watch", "hookrun", "doctor", "repostatus", "syncstats", "remote_state", "remotesetup", "diffing",
-                 "clones", "deinit", "importing", "initialize", "redaction"}),
+                 "clones", "deinit", "importing", "initialize", "redaction", "mcp", "board"}),
     ("interface", {"commands", "cli", "__main__"}),
 ]  # fmt: skip
 LEVEL = {name: level for level, (_, names) in enumerate(LAYERS) for name in names}

@@ -14,11 +14,11 @@ from typing import Any
 
 import click
 
-from agentsync.cli import local_commands, remote_commands
+from agentsync.cli import agent_commands, local_commands, remote_commands
 from agentsync.cli.group import cli
 
 __all__ = ["cli", "main"]
-_REGISTERED = (local_commands, remote_commands)  # importing them registers their commands on ``cli``
+_REGISTERED = (local_commands, remote_commands, agent_commands)  # importing them registers their commands on ``cli``
 
 
 def _log_unexpected(exc: BaseException) -> Path:

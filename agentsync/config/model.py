@@ -91,6 +91,8 @@ class Config:
     auto_push: bool = False  # `agentsync watch` pushes local changes by itself
     watch: WatchSettings = field(default_factory=WatchSettings)
     outbound_scan: ScanSettings = field(default_factory=ScanSettings)
+    plugins: tuple[str, ...] = ()  # modules importable from the repository root, loaded as plugins
+    mcp_git_fields: bool = False  # `agentsync mcp`'s update_artifact may set git fields (else refused)
 
     @property
     def project_name(self) -> str:

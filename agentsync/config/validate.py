@@ -31,7 +31,7 @@ Fail = Callable[[str, str], ConfigError]
 
 _TOP_LEVEL_KEYS = {
     "version", "types", "git_fields", "allowed_values", "required_fields", "max_file_size", "remote", "remotes",
-    "project", "pre_push", "strategies", "auto_push", "watch", "outbound_scan",
+    "project", "pre_push", "strategies", "auto_push", "watch", "outbound_scan", "plugins", "mcp",
 }  # fmt: skip
 _STRATEGY_NAME = re.compile(r"[a-z][a-z0-9_.-]{0,59}\Z")
 _PROJECT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z")
@@ -86,6 +86,8 @@ def from_dict(root: Path, data: Any, source: str = CONFIG_NAME) -> Config:
     if remote is not None and not (isinstance(remote, str) and (remote in remotes or is_remote_url(remote))):
         named = f"; or one of the names under `remotes` ({', '.join(remotes)})" if remotes else ""
         raise fail("remote", f"is {remote!r}; use {_REMOTE_KINDS}{named}")
+    plugins = _parse_plugins(data.get("plugins"), fail)
+    mcp_git_fields = _parse_mcp(data.get("mcp"), fail)
     return Config(
         root=root,
         types=types,
@@ -101,7 +103,36 @@ def from_dict(root: Path, data: Any, source: str = CONFIG_NAME) -> Config:
         auto_push=auto_push,
         watch=watch,
         outbound_scan=outbound_scan,
+        plugins=plugins,
+        mcp_git_fields=mcp_git_fields,
     )
+
+
+_MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
+
+
+def _parse_mcp(raw: Any, fail: Fail) -> bool:
+    """``mcp: {git_fields: true}``: whether the MCP server's update_artifact may set git fields."""
+    raw = raw or {}
+    if (
+        not isinstance(raw, dict)
+        or set(map(str, raw)) - {"git_fields"}
+        or not isinstance(raw.get("git_fields", False), bool)
+    ):
+        raise fail(
+            "mcp", f"is {raw!r}; use a mapping with `git_fields: true` or `false` (may update_artifact set them)"
+        )
+    return bool(raw.get("git_fields", False))
+
+
+def _parse_plugins(raw: Any, fail: Fail) -> tuple[str, ...]:
+    """Module names (``team_rules``, ``tools.checks``), imported from the repository root."""
+    names = _string_list(raw or [], "plugins", fail)
+    for name in names:
+        if not _MODULE_NAME.match(name):
+            raise fail("plugins", f"has {name!r}; use a module name importable from the repository root, "
+                       "like team_rules or tools.checks")  # fmt: skip
+    return names
 
 
 def _parse_strategies(raw: Any, types: tuple[TypeConfig, ...], fail: Fail) -> dict[str, str]:

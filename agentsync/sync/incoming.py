@@ -18,6 +18,7 @@ from agentsync.store.meta import MetaKey
 from agentsync.store.mirror import Mirror
 from agentsync.store.sync_state import Fetched
 from agentsync.sync.client import cursor, register
+from agentsync.sync.events import announced
 from agentsync.sync.feed import PAGE_SIZE, fetch_unlocked
 from agentsync.sync.files import unchanged, write_unchanged
 from agentsync.sync.journal import recorded
@@ -41,9 +42,11 @@ def pull(mirror: Mirror, remote: Remote, progress: Progress | None = None, *, re
     ``progress(done, total)`` hears about a long fetch, then about the files being written. The
     work tree is scanned first unless ``rescan`` is False (the watcher keeps the mirror current;
     a file saved but not yet mirrored is still never written over: see ``plan``)."""
-    with synclock.hold(mirror.config, "pull"), recorded(mirror, "pull") as record, span("pull") as traced:
-        report = pull_unlocked(mirror, remote, progress, rescan)
+    with synclock.hold(mirror.config, "pull"), recorded(mirror, "pull") as record, span("pull") as traced, \
+            announced(mirror, "pull") as events:  # fmt: skip
+        report = pull_unlocked(mirror, remote, events.progress(progress), rescan)
         record.append(report)
+        events.pulled(report)
         traced.set_attributes({
             "agentsync.fetched": report.fetched, "agentsync.written": len(report.written),
             "agentsync.merged": len(report.merged), "agentsync.deleted": len(report.deleted),

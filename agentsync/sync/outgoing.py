@@ -22,6 +22,7 @@ from agentsync.remotes.base import Answer, Change, PushResult, Remote
 from agentsync.store import sync_state
 from agentsync.store.mirror import Mirror
 from agentsync.sync.client import bind_remote, client_id, cursor, register
+from agentsync.sync.events import announced
 from agentsync.sync.files import write_unchanged
 from agentsync.sync.journal import now, recorded
 from agentsync.sync.reports import PullReport, PushReport
@@ -124,7 +125,8 @@ def _summary(agreed: sync_state.Agreed | None, path: str, content: str, note: st
 def _push_run(mirror: Mirror, remote: Remote, author: str, rescan: bool) -> Iterator[PushReport]:
     """One push under the sync lock, recorded and traced; what the caller does with its report
     inside the block (``push_merging``'s merge) is part of the same run."""
-    with synclock.hold(mirror.config, "push"), recorded(mirror, "push") as record, span("push") as traced:
+    with synclock.hold(mirror.config, "push"), recorded(mirror, "push") as record, span("push") as traced, \
+            announced(mirror, "push") as events:  # fmt: skip
         report = _push(mirror, remote, author, rescan)
         record.append(report)
         traced.set_attributes({
@@ -134,6 +136,7 @@ def _push_run(mirror: Mirror, remote: Remote, author: str, rescan: bool) -> Iter
         })  # fmt: skip
         register(mirror, remote)
         yield report
+        events.pushed(report)  # after push_merging's merge and second push: what the whole run applied
 
 
 def push(mirror: Mirror, remote: Remote, author: str, *, rescan: bool = True) -> PushReport:

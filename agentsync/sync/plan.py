@@ -337,7 +337,7 @@ class Planner:
         sides = Sides(row.id, item.type_name, base, ours, item.text, row.version, row.author,
                       (self.root / local.path).stat().st_mtime, str(item.updated or ""))  # fmt: skip
         strategy = self.config.strategies.get(item.type_name, "merge")
-        result, overridden = apply_strategy(strategy, sides, self.config.git_fields)
+        result, overridden = apply_strategy(strategy, sides, self.config.git_fields, self.config)
         truth = self.guard.expected(artifact, item.disk) if result.clean else None
         if truth is not None:  # a merge of two guarded texts is checked too: it is what lands in the file
             try:
