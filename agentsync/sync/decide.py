@@ -73,9 +73,9 @@ def decide(facts: Facts, *, final_pass: bool = False) -> Action:
         return Action.VACATE if facts.target is Target.LEAVING and not final_pass else Action.TAKEN
     if facts.vanished:
         return Action.DEFER
-    if facts.already_there:
-        return Action.AGREED
-    clean = facts.clean or (facts.never_synced and facts.on_disk and facts.only_version_differs)
+    if facts.already_there or (facts.only_version_differs and not facts.saved_since_scan):
+        return Action.AGREED  # the file is the remote's text already, but for the version line: no write
+    clean = facts.clean
     if facts.saved_since_scan:
         return Action.DEFER
     if not facts.local and not facts.fresh:

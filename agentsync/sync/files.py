@@ -41,12 +41,23 @@ def unchanged(path: Path, *hashes: str | None) -> bool:
         return True
 
 
-def differs_only_in_version(disk: bytes, text: str, version: int) -> bool:
-    """Whether the file ``disk`` becomes ``text`` by setting its ``version:`` line alone."""
+def same_but_version(first: str, second: str) -> bool:
+    """Whether two texts differ in their frontmatter ``version:`` line alone (or not at all): the
+    line is a hint of the version a file was last written at, never an edit of its own."""
     from agentsync.errors import AgentsyncError
-    from agentsync.frontmatter_edit import set_field
+    from agentsync.frontmatter_edit import remove_field
 
+    if first == second:
+        return True
     try:
-        return set_field(disk.decode("utf-8"), "version", version) == text
-    except (UnicodeDecodeError, AgentsyncError):
+        return remove_field(first, "version") == remove_field(second, "version")
+    except AgentsyncError:
+        return False
+
+
+def differs_only_in_version(disk: bytes, text: str) -> bool:
+    """Whether the file ``disk`` reads as ``text`` but for its ``version:`` line."""
+    try:
+        return same_but_version(disk.decode("utf-8"), text)
+    except UnicodeDecodeError:
         return False

@@ -1,18 +1,18 @@
 """Push: every artifact whose file differs from what was last agreed goes up in batches; each
 batch is kept in the outbox until its answer is applied, and resent with the same id after a
 failure, so the remote applies it once. Batches go out from a thread while the next is
-prepared. An accepted change gets its new ``version:`` written into the file (only that line)."""
+prepared. A change goes up exactly as its file reads, and a push writes no file: the remote
+numbers versions itself, and a file's ``version:`` line is a hint that catches up when agentsync
+writes the file anyway (pull, merge, resolve, export). A difference in that line alone is no edit."""
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
-import dataclasses
 import json
 import threading
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from agentsync import synclock
@@ -23,7 +23,6 @@ from agentsync.store import sync_state
 from agentsync.store.mirror import Mirror
 from agentsync.sync.client import bind_remote, client_id, cursor, register
 from agentsync.sync.events import announced
-from agentsync.sync.files import write_unchanged
 from agentsync.sync.journal import now, recorded
 from agentsync.sync.reports import PullReport, PushReport
 from agentsync.tracing import span
@@ -70,15 +69,31 @@ def pending_changes(mirror: Mirror) -> list[Pending]:
     for artifact_id, agreed in sorted(base.items()):
         if artifact_id not in present and not agreed.deleted and artifact_id not in waiting:
             pending.append(Pending(artifact_id, agreed.path, agreed.version, agreed.version + 1, None, None))
-    return pending
+    return _without_version_only(db, pending)
+
+
+def _without_version_only(db: Any, pending: list[Pending]) -> list[Pending]:
+    """``pending`` without the files that differ from the agreed text in their ``version:`` line
+    alone (a checkout of an older commit, a line behind the remote): that is no edit to push."""
+    from agentsync.sync.files import same_but_version
+
+    paths = {p.id: p.path for p in pending if p.digest is not None and p.base > 0 and p.layout == LAYOUT_FRONTMATTER}
+    if not paths:
+        return pending
+    contents = sync_state.contents_of(db, list(paths))
+    agreed = sync_state.agreed_texts(db, list(paths))
+    unchanged = set()
+    for artifact_id, path in paths.items():
+        was, now_text = agreed.get(artifact_id), contents.get(artifact_id)
+        same_place = was is not None and was.content is not None and now_text is not None and was.path == path
+        if same_place and same_but_version(now_text or "", was.content if was and was.content else ""):
+            unchanged.add(artifact_id)
+    return [p for p in pending if p.id not in unchanged]
 
 
 def changes_for(mirror: Mirror, pending: list[Pending]) -> list[Change]:
-    """The changes to send for ``pending``, contents read now: each as it will read once accepted,
-    its ``version:`` line set to the version it becomes (a file that states it already is sent,
-    and kept, exactly as it is)."""
-    from agentsync.artifact import content_hash
-
+    """The changes to send for ``pending``, contents read now, each exactly as its file reads
+    (clones that pull it get the author's bytes; the remote numbers the version)."""
     db = mirror.connection
     contents = sync_state.contents_of(db, [item.id for item in pending if item.digest is not None])
     notes = sync_state.notes(db)  # a handful at most
@@ -89,24 +104,11 @@ def changes_for(mirror: Mirror, pending: list[Pending]) -> list[Change]:
             changes.append(Change(item.id, item.path, item.base, None, None, "deleted"))
             continue
         content = contents[item.id]
-        sent = content if item.version == item.stated else _with_version(content, item.layout, item.version)
-        sent_hash = item.digest if sent is content else content_hash(sent.encode("utf-8"))
         summary = _summary(agreed.get(item.id), item.path, content, notes.get(item.id, ""))
         changes.append(
-            Change(item.id, item.path, item.base, sent, sent_hash, summary, item.digest, version=item.version)
+            Change(item.id, item.path, item.base, content, item.digest, summary, item.digest, version=item.version)
         )
     return changes
-
-
-def _with_version(content: str, layout: Layout | None, version: int) -> str:
-    """The content as it will be at ``version``: only its ``version:`` line changes.
-    Files without frontmatter (the ``.agent/cache`` layout) are left exactly as they are."""
-    from agentsync.frontmatter_edit import set_field
-
-    if layout != LAYOUT_FRONTMATTER:
-        return content
-    edited = set_field(content, "version", version)
-    return content if edited == content else edited
 
 
 def _summary(agreed: sync_state.Agreed | None, path: str, content: str, note: str) -> str:
@@ -282,17 +284,11 @@ def _send_all(
 def _apply_answers(
     mirror: Mirror, batch_id: str, changes: list[Change], result: PushResult, report: PushReport, author: str
 ) -> None:
-    """Apply the remote's answers to a batch: new version lines written, what was agreed
-    recorded, the batch taken out of the outbox, all in one transaction after the writes; and
-    when the batch's changes are all the remote has after the cursor, the cursor moves past them
-    (this clone's own pushes are not changes it still has to fetch)."""
-    from agentsync.scanner import scan
-
+    """Apply the remote's answers to a batch: what was agreed recorded (the text as sent, at the
+    version the remote gave it) and the batch taken out of the outbox, in one transaction; no file
+    is touched. When the batch's changes are all the remote has after the cursor, the cursor moves
+    past them (this clone's own pushes are not changes it still has to fetch)."""
     by_id = {c.id: c for c in changes}
-    root = mirror.config.root
-    written: list[str] = []
-    writes: list[tuple[Path, bytes]] = []
-    expected: dict[Path, Any] = {}  # each file's stat when it was found unchanged: re-checked before writing
     agreed: list[sync_state.Agreed] = []
     conflicts: list[sync_state.ConflictRow] = []
     own: list[tuple[Any, ...]] = []  # the remote's rows as this batch made them (as fetched rows are kept)
@@ -304,28 +300,17 @@ def _apply_answers(
                 agreed.append(sync_state.Agreed(answer.id, change.path, answer.version, None, 1, None))
                 own.append((answer.id, change.path, answer.version, None, 1, author, answer.seq, now(), None))
                 continue
-            change = _at_version(change, answer.version)
             # Its text is kept once, in sync_base (store.sync_state.fetched_row reads it from there).
             own.append((answer.id, change.path, answer.version, change.hash, 0, author, answer.seq, now(), None))
-            seen = _needs_version_write(change, root)
-            if seen is not None:
-                writes.append((root / change.path, (change.content or "").encode("utf-8")))
-                expected[root / change.path] = seen
-                written.append(change.path)
             agreed.append(sync_state.Agreed(answer.id, change.path, answer.version, change.hash, 0, change.content))
         elif answer.result == "conflict":
             report.conflicts.append(answer)
             conflicts.append(_push_conflict(answer, change))
         elif answer.result == "locked":
             report.locked.append(answer)
-    # The new version lines, one sync for the batch. A file saved since it was read keeps the
-    # save: the next push sends it, based on the new version.
-    write_unchanged(writes, expected)
     with mirror.transaction() as db:
         sync_state.record_answers(db, batch_id, agreed, conflicts)
         _skip_own_changes(mirror, own, result.head)
-    if written:
-        scan(mirror, written)
 
 
 def _skip_own_changes(mirror: Mirror, own: list[tuple[Any, ...]], head: int) -> None:
@@ -353,37 +338,3 @@ def _push_conflict(answer: Answer, change: Change) -> sync_state.ConflictRow:
                "pull to merge")  # fmt: skip
     return sync_state.ConflictRow(answer.id, change.path, "push", theirs.version if theirs else 0,
                                   theirs.author if theirs else None, message, now())  # fmt: skip
-
-
-def _at_version(change: Change, version: int) -> Change:
-    """``change`` as the remote numbered it: a remote without migration 3 numbers a new artifact 1
-    whatever its file says, so the text's version line follows the answer."""
-    if change.version is None or version == change.version or change.content is None:
-        return change
-    from agentsync.artifact import content_hash
-    from agentsync.frontmatter_edit import set_field
-
-    content = set_field(change.content, "version", version)
-    return dataclasses.replace(change, content=content, hash=content_hash(content.encode("utf-8")), version=version)
-
-
-def _needs_version_write(change: Change, root: Path) -> tuple[int, int, int] | None:
-    """Whether the accepted content (its new version line) should replace the file: only if the file
-    differs from it and is still exactly what the change was read from. A file edited since — even
-    long since, when a batch from the outbox is answered at last — is left alone; the next push
-    sends the edit, based on the new version. Returns the file's stat signature as it was seen
-    (for the re-check right before writing), or None to leave the file alone."""
-    from agentsync.artifact import content_hash
-    from agentsync.fsutil import stat_signature
-
-    if change.hash is not None and change.hash == change.source_hash:
-        return None  # sent exactly as the file was read: nothing to write
-    path = root / change.path
-    seen = stat_signature(path)  # before reading: a save after this is caught by the re-check
-    try:
-        current = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    if seen is None or current == (change.content or "").encode("utf-8"):
-        return None
-    return seen if change.source_hash is not None and content_hash(current) == change.source_hash else None

@@ -139,8 +139,9 @@ class Planner:
                 refused = str(exc)
         if refused is not None:
             return Facts(refused=refused)
-        clean = (local is not None and row.base_hash is not None and not row.base_deleted
-                 and local.hash == row.base_hash and local.path == row.base_path)  # fmt: skip
+        agreed_here = local is not None and row.base_hash is not None and not row.base_deleted
+        clean = agreed_here and local is not None and local.path == row.base_path and (
+            local.hash == row.base_hash or self._version_line_only(row.id))  # fmt: skip
         fresh = local is None and (row.base_path is None or bool(row.base_deleted))
         # The facts so far, as keywords: a Facts is made once, when the decision is open no more.
         known: dict[str, Any] = {
@@ -165,6 +166,14 @@ class Planner:
             if target is not Target.FREE:
                 return Facts(**known, lands_elsewhere=True, target=target)
         return self._disk_facts(item, {**known, "lands_elsewhere": item.lands != old_path})
+
+    def _version_line_only(self, artifact_id: str) -> bool:
+        """Whether this clone's file differs from the agreed text by its ``version:`` line alone."""
+        from agentsync.sync.files import same_but_version
+
+        mine = sync_state.contents_of(self.db, [artifact_id]).get(artifact_id)
+        agreed = sync_state.agreed_text(self.db, artifact_id)
+        return mine is not None and agreed is not None and same_but_version(mine, agreed)
 
     def _read_remote(self, item: _Row) -> str | None:
         """Parse the remote's text; the reason it cannot be applied, if any."""
@@ -239,9 +248,8 @@ class Planner:
             item.data = item.text.encode("utf-8")
             item.data_hash = content_hash(item.data)
         disk, same_path = item.disk, old_path == item.path
-        only_version = (known["local"] and not (known["clean"] or known["fresh"]) and item.row.base_hash is None
-                        and disk is not None and same_path
-                        and differs_only_in_version(disk, item.text, item.row.version))  # fmt: skip
+        only_version = (known["local"] and disk is not None and same_path and disk != item.data
+                        and differs_only_in_version(disk, item.text))  # fmt: skip
         return Facts(
             **known, on_disk=disk is not None, already_there=disk is not None and disk == item.data and same_path,
             saved_since_scan=disk is not None and local is not None and content_hash(disk) != local.hash,
@@ -271,8 +279,13 @@ class Planner:
             self._conflict_taken(item)
         elif action is Action.DEFER:
             plan.deferred.add(row.id)
-        elif action is Action.AGREED:
-            plan.agreed.append(Agreed(row.id, item.path, row.version, item.data_hash, 0, item.text))
+        elif action is Action.AGREED:  # the file as it is (its version line may be behind): nothing written
+            text, digest = item.text, item.data_hash
+            if item.disk is not None and item.disk != item.data:
+                from agentsync.artifact import content_hash
+
+                text, digest = item.disk.decode("utf-8"), content_hash(item.disk)
+            plan.agreed.append(Agreed(row.id, item.path, row.version, digest, 0, text))
         elif action is Action.MERGE:
             self._merge(item)
         else:  # FAST_FORWARD, RESTORE
@@ -326,6 +339,7 @@ class Planner:
 
     def _merge(self, item: _Row) -> None:
         from agentsync.merge import Sides, apply_strategy
+        from agentsync.sync.files import same_but_version
 
         row, local, plan, artifact = item.row, item.local, self.plan, item.artifact
         assert local is not None and item.disk is not None and artifact is not None
@@ -338,6 +352,8 @@ class Planner:
                       (self.root / local.path).stat().st_mtime, str(item.updated or ""))  # fmt: skip
         strategy = self.config.strategies.get(item.type_name, "merge")
         result, overridden = apply_strategy(strategy, sides, self.config.git_fields, self.config)
+        if result.clean and result.text != item.text and same_but_version(result.text, item.text):
+            result = replace(result, text=item.text)  # the remote's text whole: a fast-forward, byte for byte
         truth = self.guard.expected(artifact, item.disk) if result.clean else None
         if truth is not None:  # a merge of two guarded texts is checked too: it is what lands in the file
             try:

@@ -45,9 +45,19 @@ TABLE: list[tuple[str, Facts, Action]] = [
     ("the same text on both sides", Facts(local=True, on_disk=True, already_there=True), Action.AGREED),
     ("deleted here, changed there", Facts(local=False, fresh=False), Action.RESTORE),
     (
-        "never synced here, the file differs by its version line only",
+        "never synced here, the file differs by its version line only: agreed, the file stays",
         Facts(local=True, on_disk=True, never_synced=True, only_version_differs=True),
-        Action.FAST_FORWARD,
+        Action.AGREED,
+    ),
+    (
+        "synced, the file differs from the remote's text by its version line only: agreed, the file stays",
+        Facts(local=True, on_disk=True, only_version_differs=True),
+        Action.AGREED,
+    ),
+    (
+        "the version line differs, but the file was saved since the scan",
+        Facts(local=True, on_disk=True, only_version_differs=True, saved_since_scan=True),
+        Action.DEFER,
     ),
     (
         "never synced here, the file differs in its text",

@@ -21,16 +21,19 @@ from tests.sync.conftest import Clones, sync_pull, sync_push
 
 def test_two_clones_exchange_edits_deletes_and_renames(both_clones: tuple[GitRepo, GitRepo, Remote]) -> None:
     a, b, remote = both_clones
-    a.write("stories/S-1.md", artifact("S-1", "One", "draft").replace("version: 1\n", "version: 0\n"))
-    a.write("stories/S-2.md", artifact("S-2", "Two", "draft").replace("version: 1\n", ""))
-    a.write("plans/P-1.md", artifact("P-1", "Plan", "draft").replace("version: 1\n", ""))
+    written = {
+        "stories/S-1.md": artifact("S-1", "One", "draft").replace("version: 1\n", "version: 0\n"),
+        "stories/S-2.md": artifact("S-2", "Two", "draft").replace("version: 1\n", ""),
+        "plans/P-1.md": artifact("P-1", "Plan", "draft").replace("version: 1\n", ""),
+    }
+    for path, text in written.items():
+        a.write(path, text)
     a.commit_all("stories")
     first = sync_push(a, remote, "ada@example.com")
     assert sorted(first.applied) == [("P-1", 1), ("S-1", 1), ("S-2", 1)] and first.ok
-    # Only the version line changed in A's files (a missing key is appended to the frontmatter).
-    assert a.read("stories/S-1.md").decode() == artifact("S-1", "One", "draft")
-    assert a.read("stories/S-2.md").decode() == artifact("S-2", "Two", "draft").replace(
-        "version: 1\n---", "---").replace("status: draft\n", "status: draft\nversion: 1\n")  # fmt: skip
+    # A push writes no file: no version line is added or moved, and Git sees nothing changed.
+    assert all(a.read(path).decode() == text for path, text in written.items())
+    assert a.git("status", "--porcelain").stdout == ""
     assert sync_push(a, remote, "ada@example.com").applied == []  # nothing left to send
 
     got = sync_pull(b, remote)
@@ -44,7 +47,8 @@ def test_two_clones_exchange_edits_deletes_and_renames(both_clones: tuple[GitRep
     assert sync_push(b, remote, "bo@example.com").applied == [("S-1", 2)]
     got = sync_pull(a, remote)
     s1 = a.read("stories/S-1.md").decode()
-    assert "Body, edited by Bo." in s1 and "status: draft" in s1 and "version: 2" in s1  # A's status stays
+    assert "Body, edited by Bo." in s1 and "status: draft" in s1  # A's status stays
+    assert "version: 0" in s1  # Bo's text as Bo wrote it: the remote numbers versions, the line is a hint
 
     a.remove("stories/S-2.md")
     (a.root / "plans" / "P-1.md").rename(a.root / "plans" / "P-1-launch.md")
@@ -178,7 +182,7 @@ def test_an_edit_made_while_a_batch_waits_in_the_outbox_is_kept(
     assert again.resent == 1
     assert again.applied == [("S-1", 1), ("S-1", 2)]  # the queued batch, then the edit on top of it
     text = a.read("stories/S-1.md").decode()
-    assert "Edited while offline." in text and "version: 2" in text
+    assert "Edited while offline." in text and "version: 1" in text  # pushing writes no file
     assert "Edited while offline." in (remote.pull(0, 10).rows[0].content or "")
 
 
@@ -305,23 +309,30 @@ def test_a_new_artifact_keeps_the_version_its_file_states(clones: Clones) -> Non
     assert [r.version for r in remote.pull(0, 10).rows] == [7]
     a.write("stories/S-1.md", stated.replace("Body.", "Edited."))
     assert sync_push(a, remote, "ada").applied == [("S-1", 8)]  # every later change is the next version
-    assert "version: 8\n" in a.read("stories/S-1.md").decode()
+    assert a.read("stories/S-1.md").decode() == stated.replace("Body.", "Edited.")  # and the file stays
     assert sync_pull(b, remote).written == ["stories/S-1.md"]
+    # byte for byte but the status, a git field B's Git has no value for
+    assert b.read("stories/S-1.md") == a.read("stories/S-1.md").replace(b"status: DRAFT\n", b"")
 
 
-def test_a_clone_that_never_synced_fast_forwards_the_first_pushs_version_line(
+def test_a_clone_that_never_synced_agrees_a_file_whose_version_line_is_behind(
     clones: Clones,
 ) -> None:
-    """Both clones have the committed file at `version: 0`; A's push makes it v1 (its version line
-    rewritten). B's copy is no edit: its pull takes the version line, with no conflict."""
+    """Both clones have the committed file at `version: 0`; A pushes it (v1) and an edit (v2) and
+    checks the committed file out again. Neither that nor B's copy is an edit: B's pull agrees it
+    without writing (a version line behind is no reason to touch a committed file), no conflict."""
     a, b, remote = clones
     committed = artifact("S-1", "One").replace("version: 1\n", "version: 0\n")
     for clone in (a, b):
         clone.write("stories/S-1.md", committed)
     assert sync_push(a, remote, "ada").applied == [("S-1", 1)]
+    stated = committed.replace("version: 0", "version: 5")  # the line alone moved: no edit to push
+    a.write("stories/S-1.md", stated)
+    assert sync_push(a, remote, "ada").applied == []
     got = sync_pull(b, remote)
-    assert got.conflicts == [] and got.written == ["stories/S-1.md"]
-    assert b.read("stories/S-1.md") == a.read("stories/S-1.md")
+    assert got.conflicts == [] and got.written == [] and b.read("stories/S-1.md").decode() == committed
+    b.write("stories/S-1.md", committed.replace("version: 0", "version: 9"))
+    assert sync_push(b, remote, "bo").applied == []  # on this side too
     b.write("stories/S-1.md", committed.replace("Body.", "Bo's own text."))  # a real edit is still one
     a.write("stories/S-1.md", a.read("stories/S-1.md").decode().replace("Body.", "Ada's."))
     assert sync_push(a, remote, "ada").applied == [("S-1", 2)]
@@ -353,7 +364,7 @@ def test_a_fresh_clone_takes_edits_made_after_the_commit_using_heads_file_as_the
     assert sync_push(a, remote, "ada").applied == [("S-1", 1)]
     got = sync_pull(b, remote)
     assert got.conflicts == [] and got.written == ["stories/S-1.md"] and got.merged == []
-    assert b.read("stories/S-1.md") == a.read("stories/S-1.md")
+    assert b.read("stories/S-1.md") == a.read("stories/S-1.md")  # byte for byte, the version line too
 
     c.write("stories/S-1.md", committed.replace("Second line.", "Second line, edited by Cy."))
     got = sync_pull(c, remote)
