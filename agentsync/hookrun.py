@@ -240,6 +240,9 @@ def run(name: str, args: list[str], start: Path | None = None) -> int:
         _say(f"{name} hook: {exc}")
         return 1 if blocking else 0
     try:
+        from agentsync.plugins.calls import load_formats
+
+        load_formats(config)  # a plugin's artifact formats read files in the hooks as in the commands
         return handler(config, args)
     except AgentsyncError as exc:
         return _failed(config, name, exc, blocking, expected=True)

@@ -212,6 +212,8 @@ def test_the_hook_path_stays_light(git_repo: GitRepo) -> None:
         "watchdog",
         "yaml",
         "opentelemetry",
+        "pluggy",
+        "mcp",
     )
     probe = (
         "import sys; from agentsync import hookrun; "

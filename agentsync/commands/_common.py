@@ -15,8 +15,13 @@ from agentsync.errors import AgentsyncError, Problem
 
 
 def load_config() -> Config:
-    """The repository's config, found from the current folder (``cli`` has applied ``-C``)."""
-    return config_module.load(config_module.find_root())
+    """The repository's config, found from the current folder (``cli`` has applied ``-C``); its
+    plugins are loaded first if it has any (their artifact formats must be known to every scan)."""
+    from agentsync.plugins.calls import load_formats
+
+    config = config_module.load(config_module.find_root())
+    load_formats(config)
+    return config
 
 
 def echo_json(value: Any) -> None:

@@ -28,7 +28,11 @@ class Workspace:
     root: Path
 
     def config(self) -> Config:
-        return config_module.load(self.root)
+        from agentsync.plugins.calls import load_formats
+
+        config = config_module.load(self.root)
+        load_formats(config)
+        return config
 
     @contextlib.contextmanager
     def mirror(self) -> Iterator[Mirror]:

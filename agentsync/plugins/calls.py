@@ -18,6 +18,12 @@ if TYPE_CHECKING:
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}\Z")
 
 
+def load_formats(config: Config) -> None:
+    """Load the plugins, if there are any, before files are read: their artifact formats
+    (`agentsync_formats`) must be known to every scan, in commands and git hooks alike."""
+    registry.active(config)
+
+
 def check_problems(config: Config, artifact: Artifact) -> list[Problem]:
     """What the plugins' `agentsync_check` yields for ``artifact``, as problems naming the plugin;
     a plugin that raises is a problem of the file too (its rule could not be applied)."""

@@ -8,10 +8,11 @@ does not use (pluggy passes what a function asks for, by name). docs/plugins.md 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Protocol
+from typing import Any
 
 import pluggy
 
+from agentsync.formats import Format
 from agentsync.plugins.model import PluginArtifact, SyncEvent
 
 PROJECT = "agentsync"
@@ -23,21 +24,6 @@ CheckResult = Iterable["str | tuple[int | None, str]"]
 # A conflict resolver: given the two sides (agentsync.merge.Sides), the resolved text, or None to
 # let the usual line-by-line merge decide.
 Resolver = Callable[[Any], "str | None"]
-
-
-class ArtifactFormat(Protocol):
-    """The minimal protocol an extra artifact format offers (see `agentsync_formats`)."""
-
-    name: str
-
-    def detect(self, path: str, text: str) -> bool:
-        """Whether this format reads the file."""
-
-    def read(self, path: str, text: str) -> Mapping[str, Any]:
-        """The artifact's ``id``, ``title`` and ``fields``."""
-
-    def write_field(self, text: str, key: str, value: Any) -> str:
-        """``text`` with field ``key`` set to ``value``, every other byte as it was."""
 
 
 @hookspec
@@ -70,5 +56,7 @@ def agentsync_allocate_id(type_name: str, prefix: str, taken: frozenset[str]) ->
 
 
 @hookspec
-def agentsync_formats() -> Iterable[ArtifactFormat]:  # type: ignore[empty-body]
-    """Extra artifact formats (objects with ``name``, ``detect``, ``read`` and ``write_field``)."""
+def agentsync_formats() -> Iterable[Format]:  # type: ignore[empty-body]
+    """Extra artifact formats: objects with the ``agentsync.formats.Format`` protocol (``name``,
+    ``suffixes``, ``detect``, ``read``, ``places``, ``write``), tried before the ``plain`` fallback.
+    Registered when the plugins load (every command, git hook and the MCP server load them first)."""
