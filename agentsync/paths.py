@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from stat import S_ISREG
 from typing import NamedTuple
 
+from agentsync import formats
 from agentsync.config import Config
 from agentsync.errors import PathRefused, UnsafePathError
 from agentsync.globs import Matcher, glob_to_regex, static_prefix
@@ -35,8 +36,14 @@ class Refusal:
     reason: str
 
 
-def walk(config: Config, matcher: Matcher) -> Iterator[FoundFile | Refusal]:
-    """Yield every artifact file the globs match, statting each once."""
+def walk(
+    config: Config, matcher: Matcher, unchanged: Container[tuple[str, int, int]] = (), seen: list[str] | None = None
+) -> Iterator[FoundFile | Refusal]:
+    """Yield every artifact file the globs match, statting each once.
+
+    A scan passes what the mirror has as (path, size, mtime_ns) in ``unchanged`` and a list
+    ``seen``: a file whose stat matches is only appended to ``seen`` (every file found is),
+    not yielded, so a rescan with nothing changed builds nothing per file."""
     root = str(config.root)
     for prefix in matcher.roots:
         start = os.path.join(root, prefix) if prefix else root
@@ -48,7 +55,7 @@ def walk(config: Config, matcher: Matcher) -> Iterator[FoundFile | Refusal]:
             continue
         if not os.path.isdir(start):
             continue
-        yield from _walk_dir(root, start, prefix, matcher)
+        yield from _walk_dir(root, start, prefix, matcher, unchanged, [] if seen is None else seen)
 
 
 def _symlinked_folder(root: str, prefix: str) -> str | None:
@@ -61,31 +68,44 @@ def _symlinked_folder(root: str, prefix: str) -> str | None:
     return None
 
 
-def _walk_dir(root: str, folder: str, relative: str, matcher: Matcher) -> Iterator[FoundFile | Refusal]:
+def _walk_dir(
+    root: str, folder: str, relative: str, matcher: Matcher, unchanged: Container[tuple[str, int, int]], seen: list[str]
+) -> Iterator[FoundFile | Refusal]:
+    suffixes = formats.suffixes()  # the file endings some format reads: .md, .yaml, .yml
     try:
         entries = list(os.scandir(folder))
     except OSError:
         return
+    prefix = f"{relative}/" if relative else ""
+    type_of = matcher.type_of
     for entry in entries:
-        rel = f"{relative}/{entry.name}" if relative else entry.name
+        name = entry.name
         if entry.is_dir(follow_symlinks=False):
-            if entry.name not in _SKIP_DIRS:
-                yield from _walk_dir(root, entry.path, rel, matcher)
+            if name not in _SKIP_DIRS:
+                yield from _walk_dir(root, entry.path, prefix + name, matcher, unchanged, seen)
             continue
-        if not entry.name.endswith(".md"):
+        if not name.endswith(suffixes):
             continue
-        type_name = matcher.type_of(rel)
+        rel = prefix + name
+        type_name = type_of(rel)
         if type_name is None:
             continue
         if entry.is_symlink():
-            yield from _found(root, entry.path, rel, type_name, True)
+            for found in _found(root, entry.path, rel, type_name, True):
+                if isinstance(found, FoundFile):
+                    seen.append(rel)
+                    if (rel, found.size, found.mtime_ns) in unchanged:
+                        continue
+                yield found
             continue
         try:
             stat = entry.stat(follow_symlinks=False)
         except OSError:
             continue  # vanished between listing and stat: the next scan sees it
         if S_ISREG(stat.st_mode):
-            yield FoundFile(rel, type_name, stat.st_mtime_ns, stat.st_size, entry.path)
+            seen.append(rel)
+            if (rel, stat.st_size, stat.st_mtime_ns) not in unchanged:
+                yield FoundFile(rel, type_name, stat.st_mtime_ns, stat.st_size, entry.path)
 
 
 def _found(root: str, full: str, rel: str, type_name: str, is_link: bool) -> Iterator[FoundFile | Refusal]:

@@ -130,8 +130,8 @@ def _scan(
 class _Seen:
     """What the stat pass found: files to read, rows whose file is gone, paths refused."""
 
-    stats: dict[str, tuple[int, int]]
-    on_disk: dict[str, FoundFile]
+    stats: set[tuple[str, int, int]]  # the mirror's (path, size, mtime_ns) in view
+    on_disk: dict[str, FoundFile]  # the files found whose stat differs from the mirror's
     to_read: list[FoundFile]
     gone: list[str]
     refused: set[str]
@@ -143,12 +143,16 @@ def _look(mirror: Mirror, scope: list[str] | None, report: ScanReport) -> _Seen:
     config, db = mirror.config, mirror.connection
     matcher = Matcher.from_config(config)
     # Only size and mtime are needed to see that nothing changed; the rest is read on demand.
+    # A racy row's mtime is RACY, which no file has: it is read again.
     stats = artifacts.stat_cache(db, scope)
+    seen: list[str] = []  # every file found, changed or not
     if scope is None:
-        found_items: Iterable[FoundFile | Refusal] = walk(config, matcher)
+        found_items: Iterable[FoundFile | Refusal] = walk(config, matcher, stats, seen)
     else:
         policy = PathPolicy(config.root)  # one for all paths: each folder is checked once
-        found_items = [item for item in (stat_one(config, matcher, p, policy) for p in scope) if item is not None]
+        found = [item for item in (stat_one(config, matcher, p, policy) for p in scope) if item is not None]
+        seen = [item.path for item in found if isinstance(item, FoundFile)]
+        found_items = [i for i in found if isinstance(i, Refusal) or (i.path, i.size, i.mtime_ns) not in stats]
     on_disk: dict[str, FoundFile] = {}
     to_read: list[FoundFile] = []
     for item in found_items:
@@ -156,14 +160,15 @@ def _look(mirror: Mirror, scope: list[str] | None, report: ScanReport) -> _Seen:
             report.problems.append(Problem(item.path, None, item.reason))
             continue
         on_disk[item.path] = item
-        if stats.get(item.path) == (item.size, item.mtime_ns) and item.mtime_ns != RACY:
-            report.unchanged += 1
-        else:
-            to_read.append(item)
+        to_read.append(item)
+    report.unchanged += len(seen) - len(to_read)
     # Rows are loaded only for paths that changed or vanished: a rescan after a few
     # edits never reads the other thousands. Ids they might clash with are looked up by id.
     refused = {p.path for p in report.problems if p.kind == "file"}
-    gone = [path for path in stats if path not in on_disk and path not in refused]
+    gone: list[str] = []
+    if report.unchanged < len(stats):  # some row matched no file as it is: changed, or gone
+        present = set(seen)
+        gone = [path for path, _size, _mtime in stats if path not in present and path not in refused]
     if refused:  # a refused folder (a symlink now) hides its files: their rows stay, not deletions to push
         gone = [p for p in gone if not any(p[:i] in refused for i, c in enumerate(p) if c == "/")]
     known = artifacts.known(db, [item.path for item in to_read] + gone)

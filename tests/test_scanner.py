@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import signal
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -274,15 +275,34 @@ def test_an_interrupted_bulk_scan_stops_its_workers_and_keeps_nothing(
 
 
 def test_racy_file_is_reread(repo: Repo) -> None:
-    """A file changed within the same mtime tick as the scan is not trusted by its stat."""
+    """A file changed within the same mtime tick as the scan is not trusted by its stat: here a
+    file system with whole-second mtimes, edited in place (same size) in the second it was mirrored."""
     path = repo.write("plans/a.md", artifact("P-1", title="one"))
     with repo.mirror() as mirror:
+        second = time.time_ns() // 10**9 * 10**9
+        os.utime(path, ns=(second, second))
         scan(mirror)
-        stamp = path.stat().st_mtime_ns
         path.write_text(artifact("P-1", title="two"), encoding="utf-8")  # same size
-        os.utime(path, ns=(stamp, stamp))
+        os.utime(path, ns=(second, second))
+        assert path.stat().st_size == mirror.find("P-1").size
         scan(mirror)
         assert mirror.find("P-1").title == "two"
+        scan(mirror)  # read again while its stamp stays racy; the same content, nothing to update
+        assert mirror.find("P-1").title == "two"
+
+
+def test_rescan_sees_a_file_replaced_by_another_of_the_same_count(repo: Repo) -> None:
+    """One file gone and one new in the same scan: the number of files is the same, yet the
+    rescan (which counts the unchanged ones instead of listing every row) sees both."""
+    repo.write("plans/a.md", artifact("P-1"))
+    repo.write("plans/b.md", artifact("P-2"))
+    with repo.mirror() as mirror:
+        scan(mirror)
+        (repo.root / "plans" / "a.md").unlink()
+        repo.write("plans/c.md", artifact("P-3"))
+        report = scan(mirror)
+        assert (report.added, report.deleted, report.unchanged) == (["plans/c.md"], ["plans/a.md"], 1)
+        assert scan(mirror).unchanged == 2
 
 
 def test_bulk_scan_uses_workers_and_keeps_index_consistent(repo: Repo) -> None:

@@ -245,13 +245,12 @@ def _as_plain_words(text: str) -> str:
 # -- the scanner ------------------------------------------------------------------
 
 
-def stat_cache(db: sqlite3.Connection, paths: Sequence[str] | None = None) -> dict[str, tuple[int, int]]:
-    """(size, mtime_ns) by path, of every row or of ``paths``: enough to see that nothing changed."""
+def stat_cache(db: sqlite3.Connection, paths: Sequence[str] | None = None) -> set[tuple[str, int, int]]:
+    """(path, size, mtime_ns) of every row or of ``paths``: enough to see that nothing changed.
+    One query into a set of the rows as SQLite returns them (no Python work per row)."""
     if paths is None:
-        rows: Iterable[tuple[Any, ...]] = db.execute("SELECT path, size, mtime_ns FROM artifacts")
-    else:
-        rows = select_in(db, "SELECT path, size, mtime_ns FROM artifacts", "path", paths)
-    return {path: (size, mtime) for path, size, mtime in rows}
+        return set(db.execute("SELECT path, size, mtime_ns FROM artifacts"))
+    return set(select_in(db, "SELECT path, size, mtime_ns FROM artifacts", "path", paths))
 
 
 def known(db: sqlite3.Connection, paths: Sequence[str]) -> dict[str, Known]:
