@@ -92,7 +92,7 @@ class Config:
     watch: WatchSettings = field(default_factory=WatchSettings)
     outbound_scan: ScanSettings = field(default_factory=ScanSettings)
     plugins: tuple[str, ...] = ()  # modules importable from the repository root, loaded as plugins
-    mcp_git_fields: bool = False  # `agentsync mcp`'s update_artifact may set git fields (else refused)
+    mcp_git_fields: bool = False  # written `mcp: {git_fields: true}`: the MCP server's update_artifact may set them
 
     @property
     def project_name(self) -> str:
