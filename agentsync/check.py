@@ -16,6 +16,7 @@ from pathlib import Path
 from agentsync.artifact import LAYOUT_FRONTMATTER, Artifact, line_of, parse_bytes
 from agentsync.config import Config
 from agentsync.errors import AgentsyncError, ArtifactError, DuplicateIdError, Problem
+from agentsync.formats.ids import IdRule
 from agentsync.gitfields import artifact_values
 from agentsync.merge import CONFLICT_MARKER
 from agentsync.paths import Matcher, relative_to_root
@@ -122,7 +123,7 @@ def check(
             )
             continue
         try:
-            artifact = parse_bytes(path, data, type_name)
+            artifact = parse_bytes(path, data, type_name, config.id_rule(type_name))
         except ArtifactError as exc:
             text = data.decode("utf-8", errors="replace")
             markers = list(CONFLICT_MARKER.finditer(text))
@@ -141,7 +142,7 @@ def check(
         for other_path, type_name in rows:
             if other_path in checked:
                 continue
-            if _claims(other(other_path), other_path, type_name, artifact_id):
+            if _claims(other(other_path), other_path, type_name, artifact_id, config.id_rule(type_name)):
                 clashing.append(other_path)
         if len(clashing) > 1:
             error = DuplicateIdError(artifact_id, clashing)
@@ -150,11 +151,11 @@ def check(
     return report
 
 
-def _claims(data: bytes | None, path: str, type_name: str, artifact_id: str) -> bool:
+def _claims(data: bytes | None, path: str, type_name: str, artifact_id: str, rule: IdRule) -> bool:
     if data is None:
         return False
     try:
-        return parse_bytes(path, data, type_name).id == artifact_id
+        return parse_bytes(path, data, type_name, rule).id == artifact_id
     except AgentsyncError:
         return False
 

@@ -113,7 +113,7 @@ def _guarded(
 ) -> bytes | None:
     """The bytes to write for a mirror row, git fields taken from Git; None if the row cannot be used."""
     try:
-        artifact = parse_text(path, content, type_name, digest)
+        artifact = parse_text(path, content, type_name, digest, guard.mirror.config.id_rule(type_name))
         return guard.enforce(artifact, disk).encode("utf-8")
     except AgentsyncError as exc:  # unreadable, or a git field set in a way that cannot be rewritten: this file only
         report.problems.append(exc)

@@ -94,7 +94,8 @@ def _head_rows(
         else:
             parsed += 1
             try:
-                artifact = parse_bytes(path, repo.read_blob(oid), matcher.type_of(path) or "")
+                type_name = matcher.type_of(path) or ""
+                artifact = parse_bytes(path, repo.read_blob(oid), type_name, mirror.config.id_rule(type_name))
             except AgentsyncError:
                 rows.append(HeadRow(path, oid, None, "{}"))
                 continue
@@ -170,7 +171,8 @@ class GitFieldGuard:
         git_fields = self.mirror.config.git_fields
         if disk is not None:
             try:
-                return artifact_values(parse_bytes(artifact.path, disk, artifact.type), git_fields)
+                rule = self.mirror.config.id_rule(artifact.type)
+                return artifact_values(parse_bytes(artifact.path, disk, artifact.type, rule), git_fields)
             except AgentsyncError:
                 pass  # an unparseable file: fall back to HEAD
         if not self._heads_ready():
@@ -198,7 +200,7 @@ class GitFieldGuard:
         if not git_fields:
             return text
         try:
-            artifact = parse_text(path, text, type_name, "")
+            artifact = parse_text(path, text, type_name, "", self.mirror.config.id_rule(type_name))
         except AgentsyncError:
             verify(path, text, expected, git_fields, type_name, source or "the merged text of")  # raises
             raise

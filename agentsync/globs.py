@@ -8,8 +8,7 @@ import re
 from dataclasses import dataclass
 
 from agentsync.config import Config, TypeConfig
-
-_WILDCARD = re.compile(r"[*?\[]")
+from agentsync.formats.ids import static_prefix as static_prefix  # the globs' fixed prefixes: one owner
 
 
 def glob_to_regex(glob: str) -> str:
@@ -46,31 +45,33 @@ def glob_to_regex(glob: str) -> str:
     return "".join(out)
 
 
-def static_prefix(glob: str) -> str:
-    """The leading folders of a glob that hold no wildcard ('' for the repository root)."""
-    parts = glob.split("/")[:-1]
-    prefix = []
-    for part in parts:
-        if _WILDCARD.search(part):
-            break
-        prefix.append(part)
-    return "/".join(prefix)
+def exclude_regex(globs: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern for exclude globs; a glob without ``/`` matches a file name in any folder
+    (``README.md``), as in .gitignore."""
+    if not globs:
+        return None
+    parts = [glob_to_regex(g) if "/" in g else "(?:[^/]+/)*" + glob_to_regex(g) for g in globs]
+    return re.compile(r"\A(?:" + "|".join(parts) + r")\Z")
 
 
 @dataclass(frozen=True)
 class Matcher:
-    """Maps a repository-relative posix path to its artifact type (first matching type wins)."""
+    """Maps a repository-relative posix path to its artifact type: the first type whose globs match
+    and whose ``exclude`` (and the global one) does not."""
 
     pattern: re.Pattern[str]
     type_names: tuple[str, ...]
     roots: tuple[str, ...]
+    # per type, its own pattern and its exclusions (None: nothing excluded): for paths a type excludes
+    excluded: tuple[re.Pattern[str] | None, ...] = ()
+    patterns: tuple[re.Pattern[str], ...] = ()
 
     @classmethod
     def from_config(cls, config: Config) -> Matcher:
-        return _matcher_for(config.types)
+        return _matcher_for(config.types, config.exclude)
 
     @classmethod
-    def from_types(cls, types: tuple[TypeConfig, ...]) -> Matcher:
+    def from_types(cls, types: tuple[TypeConfig, ...], exclude: tuple[str, ...] = ()) -> Matcher:
         groups: list[str] = []
         names: list[str] = []
         prefixes: list[str] = []
@@ -86,17 +87,28 @@ class Matcher:
         for prefix in unique:
             if not any(prefix == r or prefix.startswith(r + "/") or r == "" for r in roots):
                 roots.append(prefix)
-        return cls(pattern, tuple(names), tuple(roots))
+        excluded = tuple(exclude_regex((*exclude, *t.exclude)) for t in types)
+        if not any(excluded):
+            return cls(pattern, tuple(names), tuple(roots))
+        patterns = tuple(re.compile(r"\A(?:" + "|".join(glob_to_regex(g) for g in t.globs) + r")\Z") for t in types)
+        return cls(pattern, tuple(names), tuple(roots), excluded, patterns)
 
     def type_of(self, path: str) -> str | None:
         match = self.pattern.match(path)
         if match is None:
             return None
         assert match.lastgroup is not None
-        return self.type_names[int(match.lastgroup[1:])]
+        index = int(match.lastgroup[1:])
+        if not self.excluded:
+            return self.type_names[index]
+        for later in range(index, len(self.type_names)):  # an excluded path may still be a later type's
+            rule = self.excluded[later]
+            if (later == index or self.patterns[later].match(path)) and not (rule and rule.match(path)):
+                return self.type_names[later]
+        return None
 
 
 @functools.lru_cache(maxsize=8)
-def _matcher_for(types: tuple[TypeConfig, ...]) -> Matcher:
+def _matcher_for(types: tuple[TypeConfig, ...], exclude: tuple[str, ...] = ()) -> Matcher:
     """One compiled matcher per set of types: a hook asks for it several times."""
-    return Matcher.from_types(types)
+    return Matcher.from_types(types, exclude)

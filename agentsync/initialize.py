@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from agentsync.config import Config
     from agentsync.scanner import Progress, ScanReport
 
 
@@ -20,11 +21,14 @@ class Initialized:
     scan: ScanReport
     total: int  # artifacts in the mirror afterwards
     hooks_missing: bool  # a Git work tree without agentsync's hooks: worth suggesting them
+    detected: tuple[str, ...] = ()  # the layouts recognised (when the config was written)
+    matched: tuple[tuple[str, int], ...] = ()  # each type and how many files its globs match
 
 
 def initialize(progress: Progress | None = None) -> Initialized:
     """Set up the repository around the current folder (or the folder itself, outside any)."""
     from agentsync import config as config_module
+    from agentsync.config import layouts
     from agentsync.config.locate import init_root
     from agentsync.fsutil import atomic_write
     from agentsync.scanner import scan
@@ -33,16 +37,46 @@ def initialize(progress: Progress | None = None) -> Initialized:
     root = init_root()
     path = root / config_module.CONFIG_NAME
     wrote = not path.exists()
+    detected: tuple[str, ...] = ()
     if wrote:
         project = default_project_name(root)
-        atomic_write(path, config_module.render_default(project=project).encode("utf-8"))
+        found = layouts.detect(listed(root, layouts.ROOTS))
+        detected = tuple(d.name for d in found) + tuple(note for d in found for note in d.notes)
+        text = config_module.render_default(layouts.types_for(found), project=project, detected=detected)
+        atomic_write(path, text.encode("utf-8"))
     config = config_module.load(root)
     ensure_state_dir(config)
     _exclude_temp_files(root)
     with Mirror.open(config) as mirror:
         report = scan(mirror, progress=progress)
         total = mirror.count()
-    return Initialized(path, wrote, report, total, _hooks_missing(root))
+    return Initialized(path, wrote, report, total, _hooks_missing(root), detected, matched_files(config))
+
+
+def listed(root: Path, folders: tuple[str, ...]) -> list[str]:
+    """Every file under ``folders`` of ``root`` (repository-relative posix paths), skipping the
+    folders a walk never enters (.git, node_modules, ...)."""
+    import os
+
+    from agentsync.pathpolicy import SKIP_DIRS
+
+    found: list[str] = []
+    for folder in folders:
+        for where, dirs, files in os.walk(root / folder):
+            dirs[:] = [d for d in dirs if d not in SKIP_DIRS]
+            relative = Path(where).relative_to(root).as_posix()
+            found.extend(f"{relative}/{name}" for name in files)
+    return found
+
+
+def matched_files(config: Config) -> tuple[tuple[str, int], ...]:
+    """How many files each type's globs match (what `init` reports), in the config's order."""
+    from collections import Counter
+
+    from agentsync.paths import FoundFile, Matcher, walk
+
+    counts = Counter(item.type for item in walk(config, Matcher.from_config(config)) if isinstance(item, FoundFile))
+    return tuple((t.name, counts[t.name]) for t in config.types)
 
 
 def default_project_name(root: Path) -> str:

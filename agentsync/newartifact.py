@@ -43,17 +43,22 @@ def slugify(title: str, limit: int = 50) -> str:
 
 
 def next_id(prefix: str, taken: set[str]) -> str:
-    """``PREFIX-NNNN`` one past the highest number any taken id (or file name) uses."""
+    """``PREFIX-NNNN`` one past the highest number any taken id (or file name) uses, with zeros as
+    the ids in use have them (``task-12`` is followed by ``task-13``, ``ADR-0001`` by ``ADR-0002``)."""
     pattern = re.compile(rf"{re.escape(prefix)}-(\d+)(?:\b|_|$)", re.I)
     highest = 0
+    numbers = []
     for artifact_id in taken:
         match = pattern.match(artifact_id)
         if match:
+            numbers.append(match.group(1))
             highest = max(highest, int(match.group(1)))
-    candidate = f"{prefix}-{highest + 1:04d}"
+    padded = [len(n) for n in numbers if n.startswith("0") and len(n) > 1]
+    width = max(padded) if padded else 1 if numbers else 4
+    candidate = f"{prefix}-{highest + 1:0{width}d}"
     while candidate in taken:  # cannot happen with the max, but never hand out a taken id
         highest += 1
-        candidate = f"{prefix}-{highest + 1:04d}"
+        candidate = f"{prefix}-{highest + 1:0{width}d}"
     return candidate
 
 

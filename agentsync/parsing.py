@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from contextlib import closing
 from typing import NamedTuple
 
 from agentsync.artifact import Artifact, parse_bytes
 from agentsync.errors import ArtifactError, Problem
+from agentsync.formats.ids import DEFAULT_RULE, IdRule
 from agentsync.paths import FoundFile
 
 BATCH = 256
@@ -21,6 +22,7 @@ PARALLEL_THRESHOLD = 1000  # this many files to parse: use worker processes
 MAX_WORKERS = 4
 
 Progress = Callable[[int, int], None]
+IdRules = Mapping[str, IdRule]  # type name -> where its ids come from
 
 
 def _read(found: FoundFile, max_size: int) -> bytes:
@@ -70,20 +72,20 @@ class Parsed(NamedTuple):
 ParseResult = Parsed | Problem  # a file that cannot be read or parsed is a problem, not an error
 
 
-def _parse_one(item: FoundFile, max_size: int) -> ParseResult:
+def _parse_one(item: FoundFile, max_size: int, rules: IdRules) -> ParseResult:
     try:
-        return Parsed.of(parse_bytes(item.path, _read(item, max_size), item.type))
+        return Parsed.of(parse_bytes(item.path, _read(item, max_size), item.type, rules.get(item.type, DEFAULT_RULE)))
     except ArtifactError as exc:
         return Problem.of(exc)
     except OSError as exc:
         return Problem(item.path, None, f"cannot read: {exc.strerror or exc}")
 
 
-def _parse_chunk(chunk: list[FoundFile], max_size: int) -> list[tuple[object, ...]]:
+def _parse_chunk(chunk: list[FoundFile], max_size: int, rules: IdRules) -> list[tuple[object, ...]]:
     """Worker side: plain tuples travel fastest."""
     out: list[tuple[object, ...]] = []
     for item in chunk:
-        result = _parse_one(item, max_size)
+        result = _parse_one(item, max_size, rules)
         out.append(("error", result.path, result.message, result.line) if isinstance(result, Problem)
                    else tuple(result))  # fmt: skip
     return out
@@ -102,9 +104,11 @@ def _batches(items: list[FoundFile]) -> list[list[FoundFile]]:
 
 
 def parse_files(
-    items: list[FoundFile], max_size: int, progress: Progress | None = None
+    items: list[FoundFile], max_size: int, progress: Progress | None = None, rules: IdRules | None = None
 ) -> Generator[list[ParseResult], None, None]:
-    """Read and parse files in batches; many files are parsed by worker processes in parallel."""
+    """Read and parse files in batches; many files are parsed by worker processes in parallel.
+    ``rules`` say where each type's ids come from (``Config.id_rules``; absent: the default)."""
+    rules = rules or {}
     total = len(items)
     chunks = _batches(items)
     workers = min((os.cpu_count() or 1) - 1, MAX_WORKERS)  # the main process keeps a core for SQLite
@@ -113,7 +117,7 @@ def parse_files(
         from agentsync import forked  # only here: a hook that mirrors a few files never imports multiprocessing
 
         if forked.available():
-            parse = functools.partial(_parse_chunk, max_size=max_size)
+            parse = functools.partial(_parse_chunk, max_size=max_size, rules=rules)
             with closing(forked.forked_map(parse, chunks, workers)) as answers:  # stops the workers on any exit
                 for raw in answers:
                     batch: list[ParseResult] = [
@@ -127,6 +131,6 @@ def parse_files(
             return
     for chunk in chunks:
         done += len(chunk)
-        yield [_parse_one(item, max_size) for item in chunk]
+        yield [_parse_one(item, max_size, rules) for item in chunk]
         if progress:
             progress(done, total)

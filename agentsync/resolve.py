@@ -62,8 +62,11 @@ def _resolve(mirror: Mirror, key: str, side: str) -> Conflict:
     theirs = found.theirs
     if theirs is None and not remote_deleted:
         from agentsync.artifact import parse_text
+        from agentsync.globs import Matcher
 
-        artifact = parse_text(remote_path, remote_content, "", content_hash(remote_content.encode("utf-8")))
+        type_name = Matcher.from_config(mirror.config).type_of(remote_path) or ""
+        digest = content_hash(remote_content.encode("utf-8"))
+        artifact = parse_text(remote_path, remote_content, type_name, digest, mirror.config.id_rule(type_name))
         theirs = GitFieldGuard(mirror).enforce(artifact, path.read_bytes() if path.exists() else None)
     theirs_hash = found.theirs_hash or (content_hash(theirs.encode("utf-8")) if theirs is not None else None)
     if side == "merged":

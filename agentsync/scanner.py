@@ -105,7 +105,7 @@ def _scan(
         preparsed = [written[i.path][0] for i in seen.to_read if i.path in written and written[i.path][1] == i.size]
         known_paths = {parsed.path for parsed in preparsed}
         to_parse = [item for item in seen.to_read if item.path not in known_paths]
-        parsing = parse_files(to_parse, config.max_file_size, progress)
+        parsing = parse_files(to_parse, config.max_file_size, progress, config.id_rules())
         first: list[ParseResult] = list(preparsed)
         batches = itertools.chain([first], parsing) if preparsed else parsing
         indexed = False

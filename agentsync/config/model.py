@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from agentsync.errors import ConfigError
+from agentsync.formats.ids import DEFAULT_RULE, IdFrom, IdRule, static_prefix
 
 CONFIG_NAME = "agentsync.yaml"
 STATE_DIR = ".agentsync"
@@ -34,12 +35,21 @@ REMOTE_SCHEMES = ("postgresql://", "postgres://", "https://", "http://")
 
 @dataclass(frozen=True)
 class TypeConfig:
-    """One artifact type: the globs that find its files and the prefix of new ids."""
+    """One artifact type: the globs that find its files (less those ``exclude`` matches), where an
+    id comes from (``id_from``, see ``agentsync.formats.ids``) and the prefix of new ids."""
 
     name: str
     globs: tuple[str, ...]
     id_prefix: str
     template: str | None = None
+    exclude: tuple[str, ...] = ()  # globs of files the globs match that are no artifacts (readme.md, templates/**)
+    # where each file's id comes from: frontmatter (its `id:`, the agent CLI's `# ID: Title`, else the file
+    # name), heading, filename, or path (relative to the globs' fixed folders; README.md takes its folder's name)
+    id_from: IdFrom = "frontmatter"
+
+    @property
+    def id_rule(self) -> IdRule:
+        return IdRule(self.id_from, tuple(static_prefix(glob) for glob in self.globs))
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,7 @@ class Config:
     auto_push: bool = False  # `agentsync watch` pushes local changes by itself
     watch: WatchSettings = field(default_factory=WatchSettings)
     outbound_scan: ScanSettings = field(default_factory=ScanSettings)
+    exclude: tuple[str, ...] = ()  # globs no type's files come from (README.md, CHANGELOG.md, ...)
     plugins: tuple[str, ...] = ()  # modules importable from the repository root, loaded as plugins
     mcp_git_fields: bool = False  # written `mcp: {git_fields: true}`: the MCP server's update_artifact may set them
 
@@ -109,6 +120,17 @@ class Config:
     @property
     def db_path(self) -> Path:
         return self.state_dir / DB_NAME
+
+    def id_rules(self) -> dict[str, IdRule]:
+        """Every configured type's id rule, by type name."""
+        return {type_config.name: type_config.id_rule for type_config in self.types}
+
+    def id_rule(self, type_name: str) -> IdRule:
+        """Where the ids of ``type_name``'s files come from (the default rule for a type not configured)."""
+        for type_config in self.types:
+            if type_config.name == type_name:
+                return type_config.id_rule
+        return DEFAULT_RULE
 
     def type_named(self, name: str) -> TypeConfig:
         for type_config in self.types:

@@ -4,28 +4,46 @@ setting is explained where it stands, and no secret has a place in it."""
 from __future__ import annotations
 
 from agentsync.config.model import DEFAULT_MAX_FILE_SIZE, TypeConfig, default_types
+from agentsync.formats.frontmatter import render_scalar
 
 
-def render_default(types: tuple[TypeConfig, ...] | None = None, project: str | None = None) -> str:
-    """The commented config ``init`` writes (``project`` named, so every clone shares one)."""
+def render_default(
+    types: tuple[TypeConfig, ...] | None = None, project: str | None = None, detected: tuple[str, ...] = ()
+) -> str:
+    """The commented config ``init`` writes (``project`` named, so every clone shares one);
+    ``detected`` names the layouts init recognised."""
     lines = [
         "# agentsync configuration. Keep secrets out of this file: keys and tokens are read",
         "# only from environment variables (SUPABASE_SERVICE_ROLE_KEY, AGENTSYNC_DATABASE_URL, ...).",
         "version: 1",
         "",
-        "# Artifact types: the globs (relative to this folder) that find each type's files,",
-        "# and the prefix `agentsync new TYPE` gives fresh ids.",
+        *(f"# Detected: {name}" for name in detected),
+        "# Artifact types: the globs (relative to this folder) that find each type's files (Markdown,",
+        "# or YAML files whose top level is a mapping), less the files `exclude` matches (a glob without",
+        "# a / matches a file name in any folder); the prefix `agentsync new TYPE` gives fresh ids; and",
+        "# `id_from`, where each file's id comes from: frontmatter (default: its `id:`, the agent CLI's",
+        "# `# ID: Title` heading, else the file name), heading, filename, or path (relative to the",
+        "# globs' fixed folders; README.md and index.md take their folder's name).",
         "types:",
     ]
     for type_config in types or default_types():
         lines.append(f"  {type_config.name}:")
-        lines.append(f"    id_prefix: {type_config.id_prefix}")
+        lines.append(f"    id_prefix: {render_scalar(type_config.id_prefix)}")
+        if type_config.id_from != "frontmatter":
+            lines.append(f"    id_from: {type_config.id_from}")
         lines.append("    globs:")
-        lines.extend(f"      - {glob}" for glob in type_config.globs)
+        lines.extend(f"      - {render_scalar(glob)}" for glob in type_config.globs)
+        if type_config.exclude:
+            lines.append("    exclude:")
+            lines.extend(f"      - {render_scalar(glob)}" for glob in type_config.exclude)
     lines += [
         "",
-        "# Frontmatter keys only Git may change: export and pull never write a value",
-        "# for them that did not come from Git.",
+        "# Optional: globs no type's files come from, such as README.md or CHANGELOG.md.",
+        "# exclude: [README.md, CHANGELOG.md]",
+        "",
+        "# Fields only Git may change (a frontmatter key, or where another format keeps it: a",
+        "# ## State section, a Status: line): export and pull never write a value for them that",
+        "# did not come from Git.",
         "git_fields:",
         "  - status",
         "",

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from agentsync import formats
 from agentsync.config.model import (
     BUILTIN_STRATEGIES,
     CONFIG_NAME,
@@ -24,6 +25,7 @@ from agentsync.config.model import (
     is_remote_url,
 )
 from agentsync.errors import ConfigError
+from agentsync.formats.ids import ID_FROM
 from agentsync.secrets import CONFIG_SECRET_KEYS, RULE_NAMES, config_secret
 
 # Builds the error for a key: fail("watch.debounce", "is 0; use ...").
@@ -31,13 +33,13 @@ Fail = Callable[[str, str], ConfigError]
 
 _TOP_LEVEL_KEYS = {
     "version", "types", "git_fields", "allowed_values", "required_fields", "max_file_size", "remote", "remotes",
-    "project", "pre_push", "strategies", "auto_push", "watch", "outbound_scan", "plugins", "mcp",
+    "project", "pre_push", "strategies", "auto_push", "watch", "outbound_scan", "exclude", "plugins", "mcp",
 }  # fmt: skip
 _STRATEGY_NAME = re.compile(r"[a-z][a-z0-9_.-]{0,59}\Z")
 _PROJECT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z")
-_TYPE_KEYS = {"globs", "id_prefix", "template"}
+_TYPE_KEYS = {"globs", "id_prefix", "template", "exclude", "id_from"}
 _TYPE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}\Z")
-_ID_PREFIX = re.compile(r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*\Z")
+_ID_PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+)*\Z")
 _SCAN_KEYS = ("personal_data", "allow", "allow_values", "allow_keys", "patterns")
 _REMOTE_KINDS = "`local`, a postgresql:// URL or a Supabase https:// URL"
 
@@ -60,6 +62,7 @@ def from_dict(root: Path, data: Any, source: str = CONFIG_NAME) -> Config:
     if data.get("version", 1) != 1:
         raise fail("version", f"is {data.get('version')!r}; this agentsync understands version 1")
     types = _parse_types(data.get("types"), fail) if "types" in data else default_types()
+    exclude = _globs(data.get("exclude") or [], "exclude", fail, artifact=False)
     git_fields = _string_list(data.get("git_fields", ["status"]), "git_fields", fail)
     required = _string_list(data.get("required_fields", []), "required_fields", fail)
     allowed_raw = data.get("allowed_values") or {}
@@ -103,6 +106,7 @@ def from_dict(root: Path, data: Any, source: str = CONFIG_NAME) -> Config:
         auto_push=auto_push,
         watch=watch,
         outbound_scan=outbound_scan,
+        exclude=exclude,
         plugins=plugins,
         mcp_git_fields=mcp_git_fields,
     )
@@ -250,22 +254,34 @@ def _parse_type(name: Any, spec: Any, fail: Fail) -> TypeConfig:
     unknown = set(map(str, spec)) - _TYPE_KEYS
     if unknown:
         raise fail(f"{key}.{sorted(unknown)[0]}", f"is not a known key; allowed: {', '.join(sorted(_TYPE_KEYS))}")
-    globs = _string_list(spec.get("globs"), f"{key}.globs", fail)
+    globs = _globs(spec.get("globs"), f"{key}.globs", fail, artifact=True)
     if not globs:
         raise fail(f"{key}.globs", "must list at least one glob, like plans/**/*.md")
-    for glob in globs:
-        if glob.startswith("/") or re.match(r"[A-Za-z]:", glob) or ".." in glob.split("/") or "\\" in glob:
-            raise fail(f"{key}.globs", f"has {glob!r}; globs are relative to the repository, with / and no ..")
-        if not glob.endswith(".md"):
-            raise fail(f"{key}.globs", f"has {glob!r}; artifact globs must end in .md")
     default_prefix = DEFAULT_TYPES.get(name, ("", name.upper().replace("_", "-")))[1]
     prefix = spec.get("id_prefix", default_prefix)
     if not isinstance(prefix, str) or not _ID_PREFIX.match(prefix):
-        raise fail(f"{key}.id_prefix", f"is {prefix!r}; use capitals, digits and -, like PLAN or WEB-STORY")
+        raise fail(f"{key}.id_prefix", f"is {prefix!r}; use letters, digits, - and _ starting with a letter, "
+                   "like PLAN, WEB-STORY, task or m")  # fmt: skip
     template = spec.get("template")
     if template is not None and not isinstance(template, str):
         raise fail(f"{key}.template", "must be a path to a Markdown template")
-    return TypeConfig(name, globs, prefix, template)
+    exclude = _globs(spec.get("exclude") or [], f"{key}.exclude", fail, artifact=False)
+    id_from = spec.get("id_from", "frontmatter")
+    if id_from not in ID_FROM:
+        raise fail(f"{key}.id_from", f"is {id_from!r}; use {', '.join(ID_FROM)} (where each file's id comes from)")
+    return TypeConfig(name, globs, prefix, template, exclude, id_from)
+
+
+def _globs(value: Any, key: str, fail: Fail, *, artifact: bool) -> tuple[str, ...]:
+    """Globs relative to the repository; an artifact glob must end in a suffix some format reads."""
+    globs = _string_list(value, key, fail)
+    for glob in globs:
+        if not glob or glob.startswith("/") or re.match(r"[A-Za-z]:", glob) or ".." in glob.split("/") or "\\" in glob:
+            raise fail(key, f"has {glob!r}; globs are relative to the repository, with / and no ..")
+        if artifact and not glob.endswith(formats.suffixes()):
+            raise fail(key, f"has {glob!r}; artifact globs must end in {', '.join(formats.suffixes())} "
+                       "(the files a format reads), like plans/**/*.md")  # fmt: skip
+    return globs
 
 
 def refuse_secrets(value: Any, source: str, key: str) -> None:

@@ -32,6 +32,17 @@ class IdRule:
 
 
 DEFAULT_RULE = IdRule()
+_WILDCARD = re.compile(r"[*?\[]")
+
+
+def static_prefix(glob: str) -> str:
+    """The leading folders of a glob that hold no wildcard ('' for the repository root)."""
+    prefix = []
+    for part in glob.split("/")[:-1]:
+        if _WILDCARD.search(part):
+            break
+        prefix.append(part)
+    return "/".join(prefix)
 
 
 def derive(rule: IdRule, path: str, reading: Reading) -> Any:

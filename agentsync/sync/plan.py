@@ -182,7 +182,9 @@ class Planner:
         item.data_hash = content_hash(item.data)
         item.type_name = self.matcher.type_of(item.path) or ""
         try:
-            item.artifact = parse_text(item.path, item.content or "", item.type_name, item.data_hash)
+            item.artifact = parse_text(
+                item.path, item.content or "", item.type_name, item.data_hash, self.config.id_rule(item.type_name)
+            )
         except AgentsyncError as exc:  # an alias bomb, invalid YAML, a bad id or version: never pushed by a clone
             return f"cannot be read: {getattr(exc, 'reason', exc)}"
         if item.artifact.id != item.row.id:
@@ -330,7 +332,7 @@ class Planner:
         self._write(item, item.target or self.root / item.path, item.data)
         if len(item.data) <= self.config.max_file_size and "\x00" not in item.text:
             final = artifact if item.text == artifact.content else parse_text(
-                item.path, item.text, item.type_name, item.data_hash)  # fmt: skip
+                item.path, item.text, item.type_name, item.data_hash, self.config.id_rule(item.type_name))  # fmt: skip
             plan.written[item.path] = (Parsed.of(final), len(item.data))
         if item.local is not None and item.local.path != item.path:
             plan.moved_from.append((row.id, item.local.path))

@@ -1,0 +1,160 @@
+"""The layouts ``agentsync init`` recognises, as a pure decision over a list of files: the agent
+CLI's ``.agent/`` (its cache's kinds, journeys, ADRs), Backlog.md's ``backlog/`` (tasks, drafts,
+decisions, docs, milestones, completed and archived ones), adr-tools/MADR decision folders (one
+file per record, or a folder per record with ``id_from: path``), plus the default types.
+
+Files that describe a folder rather than being a record (README, CHANGELOG, LICENSE, an ADR
+template) are excluded where they are found, so init never mirrors them by accident.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import PurePosixPath
+
+from agentsync.config.model import TypeConfig, default_types
+from agentsync.formats.ids import GENERIC_NAMES
+
+# Where files are listed from (a walk of the whole repository could be huge).
+ROOTS = (".agent", "backlog", "doc", "docs", "adr", "adrs", "decisions", "architecture")
+BACKLOG_KINDS = (
+    # folder under backlog/, type name
+    ("tasks", "task"), ("drafts", "draft"), ("decisions", "decision"), ("docs", "doc"), ("milestones", "milestone"),
+    ("completed", "completed"), ("archive/tasks", "archived-task"), ("archive/drafts", "archived-draft"),
+    ("archive/milestones", "archived-milestone"),
+)  # fmt: skip
+ADR_FOLDERS = (
+    "doc/adr", "doc/adrs", "doc/decisions", "docs/adr", "docs/adrs", "docs/decisions", "docs/architecture/decisions",
+    "docs/architecture-decisions", "adr", "adrs", "decisions", "architecture/decisions",
+)  # fmt: skip
+_NOT_RECORDS = re.compile(
+    r"(?:readme|index|changelog|changes|history|license|licence|contributing|code_of_conduct|security|authors|"
+    r"notice|template|adr-template|_template|toc)(?:\.[a-z]+)*\Z",
+    re.I,
+)
+_SINGULAR = {"stories": "story", "plans": "plan", "runbooks": "runbook", "journeys": "journey", "adrs": "adr"}
+_PREFIX = re.compile(r"([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z]+)*)-\d")
+_MARKDOWN = (".md",)
+_YAML = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class Detected:
+    """One recognised layout: its name (for the message) and the types written for it."""
+
+    name: str
+    types: tuple[TypeConfig, ...]
+    notes: tuple[str, ...] = field(default=())
+
+
+def detect(files: Iterable[str]) -> list[Detected]:
+    """The layouts ``files`` (repository-relative posix paths under ``ROOTS``) hold, in order."""
+    paths = sorted(set(files))
+    found = [d for d in (_agent(paths), _backlog(paths), _adr_folders(paths)) if d is not None and d.types]
+    return found
+
+
+def types_for(found: list[Detected]) -> tuple[TypeConfig, ...]:
+    """The types to write: each detected type (one type of a name, its globs joined), then the
+    default types for what nothing detected covers."""
+    merged: dict[str, TypeConfig] = {}
+    for layout in found:
+        for type_config in layout.types:
+            old = merged.get(type_config.name)
+            merged[type_config.name] = type_config if old is None else _joined(old, type_config)
+    for default in default_types():
+        old = merged.get(default.name)
+        merged[default.name] = default if old is None else _joined(old, default, prefix=old.id_prefix)
+    return tuple(merged.values())
+
+
+def _joined(one: TypeConfig, other: TypeConfig, prefix: str | None = None) -> TypeConfig:
+    globs = (*one.globs, *(g for g in other.globs if g not in one.globs))
+    exclude = (*one.exclude, *(g for g in other.exclude if g not in one.exclude))
+    return replace(one, globs=globs, exclude=exclude, id_prefix=prefix or one.id_prefix)
+
+
+def _under(paths: list[str], folder: str) -> list[str]:
+    return [p for p in paths if p.startswith(folder + "/")]
+
+
+def _not_records(paths: list[str], *, by_name: bool = True) -> tuple[str, ...]:
+    """Exclude globs for the files among ``paths`` that are no records: by file name (any depth),
+    or by their exact paths."""
+    found = [p for p in paths if _NOT_RECORDS.match(PurePosixPath(p).name)]
+    return tuple(sorted({PurePosixPath(p).name if by_name else p for p in found}))
+
+
+def _prefix(paths: list[str], fallback: str) -> str:
+    """The id prefix most of the files' names start with (``INFRA-004-x.md``: INFRA), else ``fallback``."""
+    counts = Counter(m.group(1) for p in paths if (m := _PREFIX.match(PurePosixPath(p).name)))
+    return counts.most_common(1)[0][0] if counts else fallback
+
+
+def _kind_type(name: str, folder: str, paths: list[str], fallback_prefix: str) -> TypeConfig | None:
+    """A type for the files of ``folder``: Markdown, YAML, or both."""
+    markdown = [p for p in paths if p.endswith(_MARKDOWN)]
+    yaml = [p for p in paths if p.endswith(_YAML)]
+    globs = [f"{folder}/**/*.md"] if markdown else []
+    globs += [f"{folder}/**/*{suffix}" for suffix in _YAML if any(p.endswith(suffix) for p in yaml)]
+    if not globs:
+        return None
+    records = markdown + yaml
+    return TypeConfig(name, tuple(globs), _prefix(records, fallback_prefix), exclude=_not_records(records))
+
+
+def _agent(paths: list[str]) -> Detected | None:
+    cache = _under(paths, ".agent/cache")
+    adrs = _under(paths, ".agent/adrs")
+    if not cache and not adrs:
+        return None
+    types: list[TypeConfig] = []
+    for kind in sorted({p.split("/")[2] for p in cache if p.count("/") >= 3}):
+        name = _SINGULAR.get(kind, kind.rstrip("s") or kind).lower()
+        if not re.fullmatch(r"[a-z][a-z0-9_-]{0,39}", name):
+            continue
+        made = _kind_type(name, f".agent/cache/{kind}", _under(cache, f".agent/cache/{kind}"), name.upper())
+        if made is not None:
+            types.append(made)
+    made = _kind_type("adr", ".agent/adrs", adrs, "ADR")
+    if made is not None:
+        types.append(made)
+    return Detected("the agent CLI's .agent/ folder", tuple(types))
+
+
+def _backlog(paths: list[str]) -> Detected | None:
+    backlog = _under(paths, "backlog")
+    if not backlog:
+        return None
+    types = []
+    for folder, name in BACKLOG_KINDS:
+        inside = [p for p in _under(backlog, f"backlog/{folder}") if p.endswith(_MARKDOWN)]
+        if inside:
+            globs = (f"backlog/{folder}/**/*.md",)
+            types.append(TypeConfig(name, globs, _prefix(inside, name), exclude=_not_records(inside)))
+    return Detected("Backlog.md's backlog/ folder", tuple(types))
+
+
+def _adr_folders(paths: list[str]) -> Detected | None:
+    types: list[TypeConfig] = []
+    notes: list[str] = []
+    for folder in ADR_FOLDERS:
+        inside = [p for p in _under(paths, folder) if p.endswith(_MARKDOWN)]
+        if not inside or any(folder.startswith(t.globs[0].split("/**")[0] + "/") for t in types):
+            continue
+        per_record = [p for p in inside if p.count("/") > folder.count("/") + 1
+                      and PurePosixPath(p).stem.lower() in GENERIC_NAMES]  # fmt: skip
+        if len(per_record) * 2 > len(inside):  # mostly NAME/README.md or NAME/index.md: a folder per record
+            names = sorted({PurePosixPath(p).name for p in per_record})
+            globs = tuple(f"{folder}/*/{name}" for name in names)
+            types.append(TypeConfig("adr", globs, "ADR", id_from="path"))
+            notes.append(f"{folder}: a folder per record, named by its folder (id_from: path)")
+            continue
+        records = [p for p in inside if not _NOT_RECORDS.match(PurePosixPath(p).name)]
+        if records:
+            exclude = _not_records(inside, by_name=False)
+            types.append(TypeConfig("adr", (f"{folder}/**/*.md",), _prefix(records, "ADR"), exclude=exclude))
+    return Detected("ADR folders (adr-tools, MADR)", tuple(types), tuple(notes)) if types else None

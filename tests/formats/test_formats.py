@@ -1,0 +1,169 @@
+"""Each format: detected, read (fields and where they sit), a field written back in its own way
+with every other byte kept; the git-field guard rewrites every place a format sets a field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from agentsync import formats
+from agentsync.artifact import parse_text
+from agentsync.errors import ArtifactError, GitFieldViolation
+from agentsync.formats.base import Place, Reading
+from agentsync.frontmatter_edit import set_field
+from agentsync.gitfield_check import rewrite_fields, text_values, verify
+
+AGENT_STATE = "# INFRA-004: Sync engine\n\n## State\n\nCOMMITTED\n\n## Problem\nStatus: see the design\n"
+AGENT_LABEL = "# STORY-ID: INFRA-138: Label before the id\n## State\nACCEPTED\n\nbody\n"
+AGENT_LINE = "# INFRA-001: Router\r\n\r\nStatus: PROPOSED\r\n\r\n## Goal\r\n"
+AGENT_STATUS_SECTION = "# ADR-001: Git-like sync\n\n## Status\nProposed\n\n## Context\n"
+NYGARD = "# 1. Record architecture decisions\n\nDate: 2016-02-12\n\n## Status\n\nAccepted\n\n## Context\n\nWe...\n"
+MADR = "# Use Markdown Architectural Decision Records\n\n* Status: accepted\n* Deciders: Ada, Lin\n* Date: 2020-01-01\n"
+JOURNEY = "# Copyright\n\nid: JRN-001\ntitle: Smart router\nstate: COMMITTED  # set by the CLI\nsteps:\n  - one\n"
+
+
+@pytest.mark.parametrize(
+    "path, text, layout, artifact_id, title, status",
+    [
+        ("stories/INFRA-004-sync.md", AGENT_STATE, "agent", "INFRA-004", "Sync engine", "COMMITTED"),
+        ("stories/x.md", AGENT_LABEL, "agent", "INFRA-138", "Label before the id", "ACCEPTED"),
+        ("runbooks/INFRA-001-runbook.md", AGENT_LINE, "agent", "INFRA-001", "Router", "PROPOSED"),
+        (".agent/adrs/ADR-001-x.md", AGENT_STATUS_SECTION, "agent", "ADR-001", "Git-like sync", "Proposed"),
+        ("doc/adr/0001-record-decisions.md", NYGARD, "nygard", "0001-record-decisions", "Record architecture decisions",
+         "Accepted"),
+        ("docs/decisions/0000-madr.md", MADR, "madr", "0000-madr", "Use Markdown Architectural Decision Records",
+         "accepted"),
+        ("journeys/JRN-001-router.yaml", JOURNEY, "yaml", "JRN-001", "Smart router", "COMMITTED"),
+        ("plans/notes.md", "# Just notes\n\nStatus: not a field here\n", "plain", "notes", "Just notes", None),
+        ("plans/p.md", "---\nid: P-1\nstatus: DONE\n---\n# Heading\n", "frontmatter", "P-1", "Heading", "DONE"),
+    ],
+)  # fmt: skip
+def test_each_format_reads_what_a_person_reads(
+    path: str, text: str, layout: str, artifact_id: str, title: str, status: str | None
+) -> None:
+    artifact = parse_text(path, text, "story", "")
+    assert (artifact.layout, artifact.id, artifact.title, artifact.status) == (layout, artifact_id, title, status)
+    assert artifact.content == text
+
+
+@pytest.mark.parametrize(
+    "path, text, expected",
+    [
+        # every place that sets the status carries the new one, so no reader finds the old
+        ("s.md", AGENT_STATE, AGENT_STATE.replace("\nCOMMITTED\n", "\nDONE\n").replace("see the design", "DONE")),
+        ("s.md", AGENT_LINE, AGENT_LINE.replace("Status: PROPOSED", "Status: DONE")),
+        ("s.md", AGENT_LABEL, AGENT_LABEL.replace("ACCEPTED", "DONE")),
+        ("a.md", NYGARD, NYGARD.replace("\nAccepted\n", "\nDONE\n")),
+        ("a.md", MADR, MADR.replace("Status: accepted", "Status: DONE")),
+        ("j.yaml", JOURNEY, JOURNEY.replace("state: COMMITTED", "state: DONE")),
+    ],
+)
+def test_a_written_field_keeps_its_format_and_every_other_byte(path: str, text: str, expected: str) -> None:
+    assert set_field(text, "status", "DONE", path) == expected
+    assert parse_text(path, expected, "story", "").layout == parse_text(path, text, "story", "").layout
+
+
+def test_an_agent_file_without_a_status_gets_a_status_line_not_frontmatter() -> None:
+    text = "# INFRA-9: No status yet\n\nBody.\n"
+    written = set_field(text, "status", "DRAFT")
+    assert written == "# INFRA-9: No status yet\n\nStatus: DRAFT\n\nBody.\n"
+    artifact = parse_text("s.md", written, "story", "")
+    assert (artifact.layout, artifact.id, artifact.status) == ("agent", "INFRA-9", "DRAFT")
+
+
+def test_a_field_a_format_has_no_place_for_goes_into_frontmatter() -> None:
+    assert set_field(NYGARD, "owner", "ada") == "---\nowner: ada\n---\n" + NYGARD
+
+
+def test_the_first_status_in_the_file_is_the_one_read() -> None:
+    """``## State`` at the top, a ``Status:`` line further down: a person reads the section."""
+    artifact = parse_text("s.md", AGENT_STATE, "story", "")
+    assert artifact.status == "COMMITTED"
+    places = formats.detect("s.md", AGENT_STATE).places(AGENT_STATE, "status")
+    assert [p.value for p in places] == ["COMMITTED", "see the design"]
+
+
+def test_a_bom_and_crlf_are_kept() -> None:
+    text = "\ufeff# WEB-2: Login\r\n\r\n## State\r\n\r\nDRAFT\r\n"
+    artifact = parse_text("s.md", text, "story", "")
+    assert (artifact.id, artifact.status, artifact.layout) == ("WEB-2", "DRAFT", "agent")
+    assert set_field(text, "status", "DONE") == text.replace("DRAFT", "DONE")
+
+
+def test_a_yaml_file_that_is_not_a_mapping_is_refused_with_its_line() -> None:
+    with pytest.raises(ArtifactError) as caught:
+        parse_text("j.yaml", "id: J-1\ntitle: [unclosed\n", "journey", "")
+    assert caught.value.line == 2 and "invalid YAML" in caught.value.reason and "frontmatter" not in caught.value.reason
+    with pytest.raises(ArtifactError, match="mapping"):
+        parse_text("j.yaml", "- a\n- b\n", "journey", "")
+
+
+def test_a_yaml_file_starting_with_a_document_marker_is_no_frontmatter() -> None:
+    text = "---\nid: J-2\nstatus: DRAFT\n---\n"  # two documents' markers, not frontmatter, in a YAML file
+    with pytest.raises(ArtifactError):
+        parse_text("j.yaml", text, "journey", "")  # a stream of documents is no single mapping
+    assert parse_text("j.yaml", "---\nid: J-2\nstatus: DRAFT\n", "journey", "").status == "DRAFT"
+
+
+@pytest.mark.parametrize(
+    "path, text, expected",
+    [
+        ("s.md", AGENT_STATE, AGENT_STATE.replace("COMMITTED", "IN_HEAD").replace("see the design", "IN_HEAD")),
+        ("a.md", NYGARD, NYGARD.replace("Accepted", "IN_HEAD")),
+        ("a.md", MADR, MADR.replace("accepted", "IN_HEAD")),
+        ("j.yaml", JOURNEY, JOURNEY.replace("COMMITTED", "IN_HEAD")),
+    ],
+)
+def test_git_fields_are_rewritten_in_every_place_a_format_sets_them(path: str, text: str, expected: str) -> None:
+    rewritten, tried = rewrite_fields(path, text, {"status": "IN_HEAD"}, ("status",))
+    assert rewritten == expected
+    assert text_values(rewritten, ("status",), path) == {"status": "IN_HEAD"}
+    verify(path, rewritten, {"status": "IN_HEAD"}, ("status",))
+    assert tried["status"] != "IN_HEAD"
+
+
+def test_a_second_status_place_that_disagrees_with_git_is_caught() -> None:
+    text = AGENT_STATE.replace("see the design", "DONE")
+    with pytest.raises(GitFieldViolation):
+        verify("s.md", text, {"status": "COMMITTED"}, ("status",))
+    rewritten, _ = rewrite_fields("s.md", text, {"status": "COMMITTED"}, ("status",))
+    assert rewritten.count("COMMITTED") == 2
+
+
+def test_a_status_git_does_not_have_is_taken_out_of_a_section() -> None:
+    rewritten, tried = rewrite_fields("a.md", NYGARD, {}, ("status",))
+    assert "## Status" not in rewritten and "## Context" in rewritten and tried == {"status": "Accepted"}
+    assert text_values(rewritten, ("status",), "a.md") == {}
+
+
+class _Toml:
+    """A plugin's format: ``+++`` TOML-ish ``key = "value"`` lines (only what the test needs)."""
+
+    name = "toml-test"
+    suffixes = (".md",)
+
+    def detect(self, text: str) -> bool:
+        return text.startswith("+++\n")
+
+    def read(self, path: str, text: str) -> Reading:
+        pairs = (line.partition("=") for line in text.split("\n")[1:3])
+        fields = {key.strip(): value.strip().strip('"') for key, _, value in pairs}
+        return Reading(fields, id=fields.get("id"), status=fields.get("status"), title=fields.get("title"))
+
+    def places(self, text: str, name: str) -> list[Place]:
+        return []
+
+    def write(self, text: str, name: str, value: Any) -> str | None:
+        return None
+
+
+def test_a_plugin_registers_a_format_ahead_of_the_plain_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(formats, "_FORMATS", list(formats._FORMATS))
+    formats.register(_Toml())
+    text = '+++\nid = "T-1"\nstatus = "DONE"\n+++\n'
+    artifact = parse_text("t.md", text, "plan", "")
+    assert (artifact.layout, artifact.id, artifact.status) == ("toml-test", "T-1", "DONE")
+    assert formats.named("toml-test") is not None
+    with pytest.raises(ValueError, match="registered already"):
+        formats.register(_Toml())

@@ -1,0 +1,167 @@
+"""`agentsync init` alone on the layouts teams use (corpora written here, modelled on the agent
+CLI's `.agent/`, Backlog.md's `backlog/`, adr-tools, MADR and folder-per-record ADRs): what it
+detects, how many files each type matches, the statuses a person reads, the traps (README,
+CHANGELOG, LICENSE, templates, invalid YAML), and `export --to` reproducing every file byte for byte."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agentsync import config as config_module
+from agentsync.store import Mirror
+from tests.conftest import GitRepo, make_git_repo
+from tests.test_cli import run
+
+AGENT = {
+    ".agent/cache/stories/INFRA/INFRA-004-sync.md": "# INFRA-004: Sync\n\n## State\n\nCOMMITTED\n\n## Problem\nx\n",
+    ".agent/cache/stories/INFRA/INFRA-138-label.md": "# STORY-ID: INFRA-138: Labelled\n## State\nACCEPTED\n",
+    ".agent/cache/stories/MISC/128-persona.md": "# 128: Persona layer\n\n## State\n\nICEBOX\n",
+    ".agent/cache/plans/INFRA/INFRA-010-plan.md": "# INFRA-010: Finalize\n\n## State\nCOMMITTED\n",
+    ".agent/cache/runbooks/INFRA/INFRA-004-runbook.md": "# INFRA-004: Sync\r\n\r\nStatus: ACCEPTED\r\n\r\n## Goal\r\n",
+    ".agent/cache/runbooks/INFRA/INFRA-005-runbook.md": "# Runbook: Implementation\n\n## State\n\nPROPOSED\n",
+    ".agent/cache/journeys/INFRA/JRN-001-router.yaml": "# Copyright\nid: JRN-001\ntitle: Router\nstate: DRAFT\n",
+    ".agent/adrs/ADR-001-sync.md": "# ADR-001: Git-like sync\n\n## Status\nProposed\n\n## Context\n",
+    ".agent/adrs/README.md": "# Decisions\n\nAn index, not a record.\n",
+}
+AGENT_STATUS = {
+    "story:INFRA-004": "COMMITTED", "story:INFRA-138": "ACCEPTED", "story:128-persona": "ICEBOX",
+    "plan:INFRA-010": "COMMITTED", "runbook:INFRA-004": "ACCEPTED", "runbook:INFRA-005-runbook": "PROPOSED",
+    "journey:JRN-001": "DRAFT", "adr:ADR-001": "Proposed",
+}  # fmt: skip
+
+TASK = "---\nid: {id}\ntitle: {title}\nstatus: {status}\nassignee: []\nlabels:\n  - cli\n---\n\n## Description\n\nx\n"
+BACKLOG = {
+    "backlog/config.yml": 'project_name: "demo"\ntask_prefix: "task"\n',
+    "backlog/readme.md": "# Backlog\n",
+    "backlog/tasks/readme.md": "# Tasks\n",
+    "backlog/tasks/task-12 - Add-login.md": TASK.format(id="task-12", title="Add login", status="To Do"),
+    "backlog/tasks/task-12.1 - Login-form.md": TASK.format(id="task-12.1", title="Login form", status="In Progress"),
+    "backlog/drafts/draft-3 - Idea.md": TASK.format(id="draft-3", title="Idea", status="Draft"),
+    "backlog/completed/task-5 - Done-thing.md": TASK.format(id="task-5", title="Done thing", status="Done"),
+    "backlog/archive/tasks/task-5 - Old-copy.md": TASK.format(id="task-5", title="Old copy", status="Done"),
+    "backlog/decisions/decision-1 - Use-Tailwind.md": TASK.format(id="decision-1", title="Tailwind", status="accepted"),
+    "backlog/docs/doc-001 - Style-guide.md": "---\nid: doc-001\ntitle: Style guide\ntype: guide\n---\n\nx\n",
+    "backlog/milestones/m-6 - New-UI.md": "---\nid: m-6\ntitle: New UI\n---\n\n## Description\n",
+    "backlog/tasks/task-13 - Broken.md": "---\nid: task-13\nassignee: @ada\n---\n",  # invalid YAML: '@'
+}
+NYGARD_ADR = "# {n}. {title}\n\nDate: 2016-02-12\n\n## Status\n\n{status}\n\n## Context\n\nx\n"
+MADR_ADR = "# {title}\n\n* Status: {status}\n* Deciders: Ada\n\n## Context and Problem Statement\n"
+ADRS = {
+    "doc/adr/0001-record-decisions.md": NYGARD_ADR.format(n=1, title="Record decisions", status="Accepted"),
+    "doc/adr/0002-use-postgres.md": NYGARD_ADR.format(n=2, title="Use Postgres", status="Superseded by 3"),
+    "doc/adr/README.md": "# Architecture decisions\n\n* [1. Record](0001-record-decisions.md)\n",
+    "docs/decisions/0000-use-madr.md": MADR_ADR.format(title="Use MADR", status="accepted"),
+    "docs/decisions/adr-template.md": MADR_ADR.format(title="[short title]", status="[proposed | accepted]"),
+    "docs/decisions/0001-frontmatter.md": "---\nstatus: proposed\ndate: 2024-01-02\n---\n# Use frontmatter\n",
+    "CHANGELOG.md": "# Changelog\n",
+    "LICENSE.md": "MIT\n",
+    "README.md": "# The project\n",
+}
+PER_RECORD = {
+    "docs/adr/use-postgres/README.md": "# Use PostgreSQL\n\n## Status\n\nAccepted\n",
+    "docs/adr/use-kafka/index.md": "# Use Kafka\n\n## Status\n\nRejected\n",
+    "docs/adr/use-redis/README.md": "# Use Redis\n\n**Status:** proposed\n",
+    "docs/adr/README.md": "# Decisions\n",
+}
+
+
+def _repo(tmp_path: Path, files: dict[str, str]) -> GitRepo:
+    repo = make_git_repo(tmp_path / "repo")
+    (repo.root / config_module.CONFIG_NAME).unlink()  # a new user's repository: no agentsync.yaml yet
+    for path, text in files.items():
+        repo.write(path, text)
+    repo.commit_all("their files")
+    return repo
+
+
+def _mirrored(repo: GitRepo) -> dict[str, tuple[str | None, str]]:
+    with Mirror.open(config_module.load(repo.root)) as mirror:
+        return {f"{row.type}:{row.id}": (row.status, row.path) for row in mirror.list_artifacts()}
+
+
+def _exported_byte_for_byte(repo: GitRepo, tmp_path: Path, paths: list[str]) -> None:
+    out = tmp_path / "out"
+    code, _, err = run(repo, "export", "--to", str(out))
+    assert code == 0, err
+    for path in paths:
+        assert (out / path).read_bytes() == (repo.root / path).read_bytes(), path
+
+
+def test_the_agent_cli_layout(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, AGENT)
+    code, out, err = run(repo, "init")
+    assert "detected the agent CLI's .agent/ folder" in out
+    assert "story 3 files" in out and "runbook 2 files" in out and "journey 1 file," in out and "adr 1 file" in out
+    text = (repo.root / "agentsync.yaml").read_text(encoding="utf-8")
+    assert ".agent/cache/journeys/**/*.yaml" in text and ".agent/adrs/**/*.md" in text and "id_prefix: INFRA" in text
+    mirrored = _mirrored(repo)
+    if code != 0:  # ids shared across types (INFRA-004: a story and its runbook) need (type, id) identity
+        assert err and all("duplicate id 'INFRA-004'" in line for line in err.splitlines()), err
+        mirrored_status = {key: status for key, (status, _) in mirrored.items()}
+        assert {k: v for k, v in AGENT_STATUS.items() if "INFRA-004" not in k} == {
+            k: v for k, v in mirrored_status.items() if "INFRA-004" not in k
+        }
+    else:
+        assert {key: status for key, (status, _) in mirrored.items()} == AGENT_STATUS
+    assert not any(path.endswith("README.md") for _, path in mirrored.values())
+    _exported_byte_for_byte(repo, tmp_path, [path for _, path in mirrored.values()])
+
+
+def test_the_backlog_md_layout(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, BACKLOG)
+    code, out, err = run(repo, "init")
+    assert code == 1  # the one file with invalid YAML is refused, clearly
+    assert "detected Backlog.md's backlog/ folder" in out
+    assert "task 3 files" in out and "completed 1 file" in out and "archived-task 1 file" in out
+    assert "backlog/tasks/task-13 - Broken.md:3: invalid YAML" in err and "'@'" in err
+    refused = [line for line in err.splitlines() if "Broken.md:3: invalid YAML" not in line]
+    # task-5 is a completed task and an archived one: two types, so two artifacts once identity is (type, id)
+    assert refused in ([], [line for line in refused if "duplicate id 'task-5'" in line]), err
+    text = (repo.root / "agentsync.yaml").read_text(encoding="utf-8")
+    assert "id_prefix: task" in text and "id_prefix: m\n" in text and "- readme.md" in text
+    mirrored = _mirrored(repo)
+    assert mirrored["task:task-12"][0] == "To Do" and mirrored["task:task-12.1"][0] == "In Progress"
+    assert mirrored["guide:doc-001"][0] is None  # a frontmatter `type:` names the type
+    assert mirrored["milestone:m-6"][0] is None and mirrored["decision:decision-1"][0] == "accepted"
+    if not refused:
+        assert {"completed:task-5", "archived-task:task-5"} <= set(mirrored)
+    assert not any(path.endswith("readme.md") for _, path in mirrored.values())
+    _exported_byte_for_byte(repo, tmp_path, [path for _, path in mirrored.values()])
+
+
+def test_adr_tools_and_madr_folders_and_the_files_that_are_no_records(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, ADRS)
+    code, out, err = run(repo, "init")
+    assert code == 0, err
+    assert "detected ADR folders (adr-tools, MADR)" in out and "adr 4 files" in out
+    mirrored = _mirrored(repo)
+    assert {key: status for key, (status, _) in mirrored.items()} == {
+        "adr:0001-record-decisions": "Accepted",
+        "adr:0002-use-postgres": "Superseded by 3",
+        "adr:0000-use-madr": "accepted",
+        "adr:0001-frontmatter": "proposed",
+    }
+    paths = {path for _, path in mirrored.values()}
+    traps = {"README.md", "CHANGELOG.md", "LICENSE.md", "doc/adr/README.md", "docs/decisions/adr-template.md"}
+    assert not paths & traps
+    _exported_byte_for_byte(repo, tmp_path, sorted(paths))
+
+
+def test_a_folder_per_record_adr_collection_is_named_by_its_folders(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, PER_RECORD)
+    code, out, err = run(repo, "init")
+    assert code == 0, err
+    assert "a folder per record" in out and "id_from: path" in (repo.root / "agentsync.yaml").read_text()
+    mirrored = _mirrored(repo)
+    assert {key: status for key, (status, _) in mirrored.items()} == {
+        "adr:use-postgres": "Accepted", "adr:use-kafka": "Rejected", "adr:use-redis": None,
+    }  # fmt: skip
+    _exported_byte_for_byte(repo, tmp_path, [path for _, path in mirrored.values()])
+
+
+def test_a_repository_with_none_of_these_gets_todays_defaults(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {"plans/PLAN-1-x.md": "---\nid: PLAN-1\nstatus: DRAFT\n---\n", "README.md": "# x\n"})
+    code, out, err = run(repo, "init")
+    assert code == 0, err
+    assert "detected" not in out and "plan 1 file" in out
+    assert config_module.load(repo.root).types == config_module.default_types()
