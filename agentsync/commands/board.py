@@ -45,6 +45,7 @@ def card_text(card: Card) -> Any:
 
 def draw(drawn: Board) -> None:
     from rich.console import Console, Group
+    from rich.padding import Padding
     from rich.rule import Rule
     from rich.table import Table
     from rich.text import Text
@@ -69,7 +70,7 @@ def draw(drawn: Board) -> None:
         parts: list[Any] = []
         for column in columns:
             parts.append(Rule(f"{visible(column.status)} ({len(column.cards)})", align="left"))
-            parts.extend(card_text(card) for card in column.cards)
+            parts.extend(Padding(card_text(card), (0, 0, 0, 2)) for card in column.cards)
         console.print(Group(*parts))
     console.print(Text(footer(drawn), style="dim"), no_wrap=True, overflow="ellipsis")
 

@@ -169,3 +169,17 @@ def test_bad_arguments_git_fields_and_conflicts_are_tool_errors(served: GitRepo,
         line = await refused(client, "update_artifact", id="S-1", body="<<<<<<< local\nx\n>>>>>>> remote v1 by x\n")
         assert "unresolved sync conflict marker" in line and "<<<<<<<" not in served.read("stories/S-1.md").decode()
         assert (await call(client, "list_artifacts", type="plan"))[0]["id"] == "P-1"  # the server is still up
+
+
+def test_with_auto_push_an_update_is_pushed(served: GitRepo, tmp_path: Path) -> None:
+    served.write("agentsync.yaml", served.read("agentsync.yaml").decode() + "auto_push: true\n")
+
+    @with_clients(served, "agent-a")
+    async def _(client: Client) -> None:
+        updated = await call(client, "update_artifact", id="S-1", body="\nPushed by the agent.\n")
+        assert updated["pushed"]["ok"] is True and updated["pushed"]["applied"][0][1] == 2
+
+    other = make_git_repo(tmp_path / "other")
+    other.write("agentsync.yaml", served.read("agentsync.yaml").decode())
+    assert run(other, "pull")[0] == 0
+    assert other.read("stories/S-1.md").decode().endswith("Pushed by the agent.\n")

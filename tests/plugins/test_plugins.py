@@ -156,6 +156,14 @@ def test_the_installed_example_resolves_conflicts_and_hears_pushes_and_pulls(
     assert completed["counts"]["fetched"] == 1
     assert "Ada's line" not in events.read_text()  # events carry no contents
 
+    # A push that cannot reach the remote: `failed`, with the error's line and never the password.
+    monkeypatch.setenv("AGENTSYNC_DATABASE_URL", "postgresql://ada:hunter2-secret@127.0.0.1:9/nowhere")
+    edit(b, "Bo's line.", "Bo's line, again.")
+    assert run(b, "push")[0] == 1
+    failed = [json.loads(line) for line in events.read_text().splitlines()][-1]
+    assert (failed["operation"], failed["kind"]) == ("push", "failed") and failed["message"]
+    assert "hunter2-secret" not in events.read_text()
+
 
 def test_a_listener_that_raises_is_named_and_the_sync_completes(clones: tuple[GitRepo, GitRepo]) -> None:
     a, b = clones
@@ -192,3 +200,63 @@ def test_the_hook_path_loads_pluggy_only_when_plugins_are_set(git_repo: GitRepo)
     git_repo.write("stories/S-1.md", artifact("S-1").replace("status:", "owner: ada\nstatus:"))
     git_repo.git("add", "-A")
     assert loaded() == "[0, 0] ['pluggy']"  # pre-commit runs the plugin's rule; never the MCP SDK
+
+
+KEY_VALUE_FORMAT = '''
+import re
+
+import agentsync
+from agentsync.formats.base import Reading
+
+LINE = re.compile(r"^([A-Za-z]+):: (.*)$", re.M)
+
+
+class KeyValue:
+    """`Id:: TASK-1` / `Status:: todo` lines at the top of a Markdown file."""
+
+    name = "keyvalue"
+    suffixes = (".md",)
+
+    def detect(self, text):
+        return text.startswith("Id:: ")
+
+    def read(self, path, text):
+        fields, end = {}, 0
+        for match in LINE.finditer(text):
+            if match.start() != end:
+                break
+            fields[match.group(1).lower()] = match.group(2)
+            end = match.end() + 1
+        heading = re.search(r"^# (.+)$", text, re.M)
+        title = heading.group(1) if heading else None
+        return Reading(fields, id=fields.get("id"), title=title, status=fields.get("status"), heading=title, body=end)
+
+    def places(self, text, name):
+        return []
+
+    def write(self, text, name, value):
+        return None
+
+
+@agentsync.hookimpl
+def agentsync_formats():
+    return [KeyValue()]
+'''
+
+
+def test_a_plugin_adds_an_artifact_format_that_the_mirror_reads(git_repo: GitRepo) -> None:
+    git_repo.write("kv_format.py", KEY_VALUE_FORMAT)
+    with_plugins(git_repo, "kv_format")
+    git_repo.write("stories/first.md", "Id:: TASK-7\nStatus:: todo\n\n# Wire the format\n\nBody.\n")
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "agentsync", "-C", str(git_repo.root), *args],
+                              env=git_environment(), capture_output=True, text=True)  # fmt: skip
+
+    assert cli("mirror").returncode == 0
+    shown = cli("show", "TASK-7", "--json")
+    assert shown.returncode == 0, shown.stderr
+    row = json.loads(shown.stdout)
+    assert (row["status"], row["title"], row["layout"]) == ("todo", "Wire the format", "keyvalue")
+    listed = json.loads(cli("plugins", "--json").stdout)
+    assert listed[0]["hooks"] == ["agentsync_formats"]
