@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentsync.artifact import LAYOUT_FRONTMATTER, Artifact, line_of, parse_bytes
+from agentsync.checkcache import PassedFiles
 from agentsync.config import Config
 from agentsync.errors import AgentsyncError, ArtifactError, DuplicateIdError, Problem
 from agentsync.formats.ids import IdRule
@@ -93,14 +94,17 @@ def _key_line(text: str, key: str) -> int | None:
 
 
 def check(
-    config: Config, mirror: Mirror | None, paths: list[str], read: Reader, *, exists_elsewhere: Reader | None = None
-) -> CheckReport:
+    config: Config, mirror: Mirror | None, paths: list[str], read: Reader, *, exists_elsewhere: Reader | None = None,
+    passed: PassedFiles | None = None,
+) -> CheckReport:  # fmt: skip
     """Check ``paths`` (repository-relative) whose bytes ``read`` returns (None: deleted, skip).
 
     Id clashes are looked for among the checked files and in the mirror (if there is
     one); a clash the mirror suggests is confirmed by reading the other file
     (``exists_elsewhere``, default ``read``), so a stale mirror never blocks a commit by mistake.
     A mirror that was never filled is scanned first: uniqueness needs the other artifacts.
+    With ``passed`` (work-tree files, the mirror just rescanned), a file the mirror holds with the
+    hash that last passed the per-file rules is not read again; its key comes from the mirror.
     """
     if mirror is not None and mirror.get_meta(MetaKey.FULL_SCAN_AT) is None:
         scan(mirror)
@@ -108,10 +112,15 @@ def check(
     other = exists_elsewhere or read
     report = CheckReport()
     claimed: dict[str, list[str]] = {}
+    unchanged = _passed_before(mirror, passed, paths)
     for path in sorted(set(paths)):
         type_name = matcher.type_of(path)
         if type_name is None:
             report.skipped.append(path)
+            continue
+        if path in unchanged:
+            report.checked.append(path)
+            claimed.setdefault(unchanged[path], []).append(path)
             continue
         data = read(path)
         if data is None:
@@ -132,13 +141,18 @@ def check(
             else:
                 report.problems.append(Problem(path, exc.line, exc.reason))
             continue
-        report.problems.extend(check_artifact(config, artifact))
-        report.problems.extend(check_problems(config, artifact))  # the plugins' rules (agentsync_check)
+        found = check_artifact(config, artifact) + check_problems(config, artifact)  # and the plugins' rules
+        report.problems.extend(found)
+        if passed is not None and not found:
+            passed.record(path, artifact.hash)
         claimed.setdefault(artifact.id, []).append(path)
     checked = set(report.checked)
+    held = {} if mirror is None else dict(artifacts.holders(mirror.connection, list(claimed)))  # one query a batch
     for artifact_id, holders in claimed.items():
         clashing = list(holders)
-        rows = [] if mirror is None else artifacts.claimants(mirror.connection, artifact_id)
+        holder = held.get(artifact_id)
+        elsewhere = mirror is not None and holder is not None and holder not in checked  # a row of a file not checked
+        rows = artifacts.claimants(mirror.connection, artifact_id) if elsewhere and mirror is not None else []
         for other_path, type_name in rows:
             if other_path in checked:
                 continue
@@ -149,6 +163,14 @@ def check(
             for path in holders:
                 report.problems.append(Problem(path, None, str(error)))
     return report
+
+
+def _passed_before(mirror: Mirror | None, passed: PassedFiles | None, paths: list[str]) -> dict[str, str]:
+    """path -> key of the files whose mirrored hash is the one that last passed the per-file rules."""
+    if mirror is None or passed is None or not passed.passed:
+        return {}
+    rows = artifacts.known(mirror.connection, paths)
+    return {path: row.id for path, row in rows.items() if passed.has_passed(path, row.disk_hash)}
 
 
 def _claims(data: bytes | None, path: str, type_name: str, artifact_id: str, rule: IdRule) -> bool:
@@ -198,6 +220,13 @@ def check_staged(config: Config) -> CheckReport:
 
 def check_files(config: Config, given: Sequence[str]) -> CheckReport:
     """The rules on work-tree files: those named (relative to the current folder), else every artifact."""
+    from agentsync.plugins import registry
+
     with Mirror.open(config) as mirror:
         wanted = named_paths(config, list(given)) if given else all_artifact_paths(config)
-        return check(config, mirror, wanted, work_tree_reader(config.root))
+        scan(mirror)  # stat first: the mirror then holds each file's hash as it is now
+        passed = None if registry.wanted(config) else PassedFiles.load(config)  # plugins' rules: no cache
+        report = check(config, mirror, wanted, work_tree_reader(config.root), passed=passed)
+    if passed is not None:
+        passed.save()
+    return report

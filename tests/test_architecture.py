@@ -19,7 +19,7 @@ LAYERS: list[tuple[str, set[str]]] = [
                "merge", "plugins"}),
     ("storage and files", {"store", "globs", "paths", "pathpolicy", "parsing", "synclock"}),
     ("git and remotes", {"gitrepo", "gitcli", "gitfields", "remotes", "hooks"}),
-    ("work tree", {"scanner", "gitmirror", "exporter", "resolve", "check", "newartifact", "exportcommit"}),
+    ("work tree", {"scanner", "gitmirror", "exporter", "resolve", "check", "checkcache", "newartifact", "exportcommit"}),
     ("sync", {"sync"}),
     ("drivers", {"watch", "hookrun", "doctor", "repostatus", "syncstats", "remote_state", "remotesetup", "diffing",
                  "clones", "deinit", "importing", "initialize", "redaction", "mcp", "board"}),
