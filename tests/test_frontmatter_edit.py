@@ -142,9 +142,22 @@ def test_set_field_round_trip(doc: tuple[str, list[str]], data: st.DataObject) -
 
 
 def test_a_status_line_in_plain_markdown_is_body_text() -> None:
-    """Only the agent layout (``# ID: Title``) reads a ``Status:`` line; elsewhere setting the field
-    adds frontmatter and leaves the line alone (it used to rewrite the body line, which nothing reads)."""
-    text = "# Just a title\n\nStatus: whatever the text says\n"
+    """A ``Status:`` line is read in the agent layout (``# ID: Title``, or right under the first
+    heading); further down in other Markdown it is body text: setting the field adds frontmatter
+    and leaves the line alone."""
+    text = "# Just a title\n\nA paragraph first.\n\nStatus: whatever the text says\n"
     edited = set_field(text, "status", "DONE")
     assert edited == "---\nstatus: DONE\n---\n" + text
     assert parse_text("notes/a.md", edited, "note", "").status == "DONE"
+
+
+def test_a_status_line_right_under_the_first_heading_is_the_status() -> None:
+    """The agent CLI's runbooks: ``# Any heading``, then ``Status: ACCEPTED``, is what a person reads."""
+    text = "# STORY-ID: INFRA-011 Improve Impact Analysis\n\nStatus: ACCEPTED\n\n## Goal\n"
+    artifact = parse_text(".agent/cache/runbooks/INFRA-011-runbook.md", text, "runbook", "")
+    assert (artifact.layout, artifact.id, artifact.title, artifact.status) == (
+        "agent", "INFRA-011", "Improve Impact Analysis", "ACCEPTED"
+    )  # fmt: skip
+    assert set_field(text, "status", "DONE") == text.replace("ACCEPTED", "DONE")
+    plain = parse_text("s.md", "# NotebookLM auth\n\nStatus: COMMITTED\n", "story", "")
+    assert (plain.id, plain.status) == ("s", "COMMITTED")

@@ -154,7 +154,7 @@ def test_a_folder_per_record_adr_collection_is_named_by_its_folders(tmp_path: Pa
     assert "a folder per record" in out and "id_from: path" in (repo.root / "agentsync.yaml").read_text()
     mirrored = _mirrored(repo)
     assert {key: status for key, (status, _) in mirrored.items()} == {
-        "adr:use-postgres": "Accepted", "adr:use-kafka": "Rejected", "adr:use-redis": None,
+        "adr:use-postgres": "Accepted", "adr:use-kafka": "Rejected", "adr:use-redis": "proposed",
     }  # fmt: skip
     _exported_byte_for_byte(repo, tmp_path, [path for _, path in mirrored.values()])
 

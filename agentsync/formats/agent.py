@@ -22,8 +22,13 @@ from agentsync.formats.base import (
 )
 
 ID = r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+"
-# "# INFRA-004: Title", "# STORY-ID: INFRA-138: Title" (a label of letters before the id)
-HEADING_ID = re.compile(rf"#[ \t]+(?:[A-Z]+(?:-[A-Z]+)*[ \t]*:[ \t]*)?({ID})[ \t]*:[ \t]*(.+?)[ \t]*#*[ \t]*\r?\Z")
+# "# INFRA-004: Title", "# STORY-ID: INFRA-138: Title", "# STORY-ID: INFRA-011 Title" (after a label of
+# letters, the id may stand without its colon)
+HEADING_ID = re.compile(
+    rf"#[ \t]+(?:({ID})[ \t]*:|[A-Z]+(?:-[A-Z]+)*[ \t]*:[ \t]*({ID})(?:[ \t]*:|[ \t]))[ \t]*(.+?)[ \t]*#*[ \t]*\r?\Z"
+)
+# The first heading, then (blank lines and) a Status: line: the agent CLI's runbooks and stories
+TOP_STATUS = re.compile(r"\A\ufeff?(?:[ \t]*\r?\n)*#[ \t][^\r\n]*\r?\n(?:[ \t]*\r?\n)*\**Status\**[ \t]*:", re.I)
 STATUS_LINE = re.compile(r"^\**Status\**[ \t]*:[ \t]*\**[ \t]*([^\r\n*]+?)[ \t*]*\r?$", re.M | re.I)
 STATE_SECTION = re.compile(r"^##[ \t]+State[ \t]*\r?\n(?:[ \t]*\r?\n)*[ \t]*([^\r\n#][^\r\n]*?)[ \t]*\r?$", re.M)
 STATUS_SECTION = re.compile(
@@ -32,7 +37,7 @@ STATUS_SECTION = re.compile(
 
 
 def heading_id(text: str, start: int = 0) -> re.Match[str] | None:
-    """The first heading, when it names an id the agent CLI's way (group 1: id, group 2: title)."""
+    """The first heading, when it names an id the agent CLI's way (the id: group 1 or 2; the title: 3)."""
     heading = first_heading(text, start)
     return HEADING_ID.match(heading.group(0)) if heading else None
 
@@ -68,24 +73,25 @@ class Agent:
     suffixes = MARKDOWN
 
     def detect(self, text: str) -> bool:
-        # A Status: line alone does not make a file this format: elsewhere it is body text.
-        return heading_id(text) is not None or STATE_SECTION.search(text) is not None
+        # A Status: line further down does not make a file this format: there it is body text.
+        return heading_id(text) is not None or STATE_SECTION.search(text) is not None or bool(TOP_STATUS.match(text))
 
     def read(self, path: str, text: str) -> Reading:
         start = 1 if text.startswith(BOM) else 0
         heading = first_heading(text, start)
         named = HEADING_ID.match(heading.group(0)) if heading else None
         fields: dict[str, Any] = {}
+        named_id = (named.group(1) or named.group(2)) if named else None
         if named:
-            fields = {"id": named.group(1), "title": named.group(2)}
+            fields = {"id": named_id, "title": named.group(3)}
         places = status_places(text)
         if places:
             fields["status"] = places[0].value
         return Reading(
             fields,
             {"status": places[0]} if places else {},
-            id=named.group(1) if named else None,
-            title=named.group(2) if named else heading.group(1) if heading else None,
+            id=named_id,
+            title=named.group(3) if named else heading.group(1) if heading else None,
             status=places[0].value if places else None,
             heading=heading.group(1) if heading else None,
             body=start,

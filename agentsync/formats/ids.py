@@ -18,9 +18,10 @@ from agentsync.formats.base import Reading
 IdFrom = Literal["frontmatter", "heading", "filename", "path"]
 ID_FROM: tuple[IdFrom, ...] = ("frontmatter", "heading", "filename", "path")
 GENERIC_NAMES = frozenset({"readme", "index", "_index", "main", "default"})
-_HEADING_ID = re.compile(
-    r"(?:[A-Za-z]+(?:-[A-Za-z]+)*[ \t]*:[ \t]*)?([A-Za-z][A-Za-z0-9_]*(?:[-_.][A-Za-z0-9]+)*?[-_.]?\d+)(?:[ \t]*:|\Z)"
-)
+_ID = r"([A-Za-z][A-Za-z0-9_]*(?:[-_.][A-Za-z0-9]+)*?[-_.]?\d+)"
+# "ID: Title", "LABEL: ID: Title", or "LABEL: ID Title" (after a label the id's colon may be missing)
+_HEADING_ID = re.compile(rf"(?:[A-Za-z]+(?:-[A-Za-z]+)*[ \t]*:[ \t]*)?{_ID}(?:[ \t]*:|\Z)")
+_LABELLED_ID = re.compile(rf"[A-Za-z]+(?:-[A-Za-z]+)*[ \t]*:[ \t]*{_ID}[ \t]")
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,8 @@ def derive(rule: IdRule, path: str, reading: Reading) -> Any:
         return path_id(path, rule.roots)
     value = reading.id
     if rule.id_from == "heading" and reading.heading:
-        found = _HEADING_ID.match(reading.heading.strip())
+        heading = reading.heading.strip()
+        found = _HEADING_ID.match(heading) or _LABELLED_ID.match(heading)
         if found:
             value = found.group(1)
     return PurePosixPath(path).stem if value is None or value == "" else value

@@ -35,7 +35,7 @@ JOURNEY = "# Copyright\n\nid: JRN-001\ntitle: Smart router\nstate: COMMITTED  # 
         ("docs/decisions/0000-madr.md", MADR, "madr", "0000-madr", "Use Markdown Architectural Decision Records",
          "accepted"),
         ("journeys/JRN-001-router.yaml", JOURNEY, "yaml", "JRN-001", "Smart router", "COMMITTED"),
-        ("plans/notes.md", "# Just notes\n\nStatus: not a field here\n", "plain", "notes", "Just notes", None),
+        ("plans/notes.md", "# Just notes\n\nText.\n\nStatus: not a field here\n", "plain", "notes", "Just notes", None),
         ("plans/p.md", "---\nid: P-1\nstatus: DONE\n---\n# Heading\n", "frontmatter", "P-1", "Heading", "DONE"),
     ],
 )  # fmt: skip
