@@ -129,7 +129,9 @@ class Watcher:
                 folders.plan()
             if paths or everything:
                 report = self._mirror(mirror, None if everything else paths)
-                if report is not None and report.changed and options.push:
+                # Whatever was saved goes out, also a file another command mirrored before the
+                # watcher saw it (`agentsync new`, `import`): the push finds what is pending.
+                if report is not None and options.push:
                     side.push_due = time.monotonic() + options.push_delay
             if self.signals.stopping:
                 break

@@ -167,6 +167,21 @@ def test_an_editor_style_save_is_one_change(tmp_path: Path, remote_url: str) -> 
     assert "version: 1\n" in target.read_text() and "Body, edited." in target.read_text()  # a push writes no file
 
 
+def test_a_file_another_command_mirrored_first_is_pushed_too(tmp_path: Path, remote_url: str) -> None:
+    """`agentsync new` writes and mirrors its file itself: the watcher's scan then finds nothing
+    new, and the push must still go out (before, it waited for an unrelated save)."""
+    repo = make_clone(tmp_path / "a", remote_url)
+    with watching(repo, push=True) as running:
+        wait_until(lambda: running.watcher.side.push_due is None, what="the push of what waited at the start")
+        time.sleep(0.5)
+        code, out, err = run(repo, "new", "plan", "Made by new")
+        assert code == 0, err
+        artifact_id = out.split()[1]
+        # within seconds: not at the next full rescan, nor with an unrelated save
+        wait_until(lambda: history_versions(remote_url, artifact_id) == [1], timeout=10, what="the push")
+        assert any(artifact_id in m for m in running.messages("pushed"))
+
+
 @pytest.mark.parametrize("notify", [True, False], ids=["notifications", "head-checks"])
 def test_a_save_in_one_clone_appears_in_the_other_by_itself(tmp_path: Path, remote_url: str, notify: bool) -> None:
     # With notifications the head check is too slow to be what delivers the change in time.
