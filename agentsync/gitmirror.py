@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agentsync.config import Config
-from agentsync.gitcli import GitCommandLine
-from agentsync.gitfields import refresh_heads
-from agentsync.gitrepo import GitReader
-from agentsync.parsing import Progress
 from agentsync.paths import Matcher
 from agentsync.scanner import ScanReport, scan
 from agentsync.store import Mirror, heads
 from agentsync.store.meta import MetaKey
+
+if TYPE_CHECKING:  # `agentsync mirror` needs neither Git nor the git fields: imported where used
+    from agentsync.gitrepo import GitReader
+    from agentsync.parsing import Progress
 
 REPAIR_MARK = "needs-rescan"
 
@@ -63,6 +64,9 @@ def full_scan(mirror: Mirror, progress: Progress | None = None) -> ScanReport:
 
 def mirror_range(config: Config, old: str | None, new: str | None, repo: GitReader | None = None) -> GitMirrorReport:
     """Mirror the artifact paths that differ between commits ``old`` and ``new``, then HEAD's git fields."""
+    from agentsync.gitcli import GitCommandLine
+    from agentsync.gitfields import refresh_heads
+
     repo = repo or GitCommandLine(config.root)
     matcher = Matcher.from_config(config)
     report = GitMirrorReport()
@@ -82,6 +86,9 @@ def mirror_range(config: Config, old: str | None, new: str | None, repo: GitRead
 
 def mirror_all(config: Config, repo: GitReader | None = None) -> GitMirrorReport:
     """A stat-first scan of everything (used when Git cannot say which paths changed)."""
+    from agentsync.gitcli import GitCommandLine
+    from agentsync.gitfields import refresh_heads
+
     repo = repo or GitCommandLine(config.root)
     with Mirror.open(config) as mirror:
         report = GitMirrorReport(scan=full_scan(mirror), full=True)
