@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Any, Final
 
@@ -18,7 +18,7 @@ from agentsync import formats
 from agentsync.errors import ArtifactError
 from agentsync.formats.base import BOM as BOM  # re-exported: the text helpers' old home
 from agentsync.formats.base import FrontmatterSpan as FrontmatterSpan
-from agentsync.formats.base import Reading
+from agentsync.formats.base import Reading, first_heading
 from agentsync.formats.base import find_frontmatter as find_frontmatter
 from agentsync.formats.base import line_of as line_of
 from agentsync.formats.ids import DEFAULT_RULE, IdRule, derive
@@ -76,6 +76,9 @@ def _from_reading(
     path: str, text: str, reading: Reading, layout: Layout, default_type: str, digest: str, rule: IdRule
 ) -> Artifact:
     fields = reading.fields
+    if rule.id_from == "heading" and reading.heading is None:  # a format skips the heading when it has a title
+        heading = first_heading(text, reading.body)
+        reading = replace(reading, heading=heading.group(1) if heading else None)
     artifact_id = _check_id(path, text, derive(rule, path, reading))
     version = fields.get("version", 0) if layout == LAYOUT_FRONTMATTER else 0
     if version is None:

@@ -152,6 +152,11 @@ class GitFieldGuard:
             self._refreshed = True
         return True
 
+    def at_head(self, artifact_id: str, path: str) -> bool:
+        """Whether HEAD contains the artifact (at ``path``, or by its id after a rename): Git has a
+        record of it. Without Git: False."""
+        return self._heads_ready() and head_values(self.mirror, artifact_id, path) is not None
+
     def head_text(self, path: str) -> str | None:
         """The file at ``path`` as HEAD has it (None if HEAD has none, or there is no Git): the
         common ancestor of a clone's file and the remote's, before they ever synced."""

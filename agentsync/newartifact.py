@@ -9,7 +9,7 @@ import string
 import unicodedata
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from agentsync.artifact import id_from_filename
 from agentsync.config import Config
@@ -42,9 +42,17 @@ def slugify(title: str, limit: int = 50) -> str:
     return slug[:limit].rstrip("-") or "untitled"
 
 
-def next_id(prefix: str, taken: set[str]) -> str:
-    """``PREFIX-NNNN`` one past the highest number any taken id (or file name) uses, with zeros as
-    the ids in use have them (``task-12`` is followed by ``task-13``, ``ADR-0001`` by ``ADR-0002``)."""
+class Reserve(Protocol):
+    """Reserves the next id number from the remote: one past ``highest`` and past every number it
+    handed out for (type, prefix); None when the remote cannot be reached now."""
+
+    def __call__(self, type_name: str, prefix: str, highest: int) -> int | None: ...
+
+
+def numbering(prefix: str, taken: set[str]) -> tuple[int, int]:
+    """The highest number the ``PREFIX-NNNN`` ids (or file names) in ``taken`` use, and the width
+    to write the next one in: zeros as the ids in use have them (``task-12`` is followed by
+    ``task-13``, ``ADR-0001`` by ``ADR-0002``), four digits for the first."""
     pattern = re.compile(rf"{re.escape(prefix)}-(\d+)(?:\b|_|$)", re.I)
     highest = 0
     numbers = []
@@ -54,12 +62,30 @@ def next_id(prefix: str, taken: set[str]) -> str:
             numbers.append(match.group(1))
             highest = max(highest, int(match.group(1)))
     padded = [len(n) for n in numbers if n.startswith("0") and len(n) > 1]
-    width = max(padded) if padded else 1 if numbers else 4
-    candidate = f"{prefix}-{highest + 1:0{width}d}"
+    return highest, max(padded) if padded else 1 if numbers else 4
+
+
+def next_id(prefix: str, taken: set[str], *, number: int | None = None, tag: str = "") -> str:
+    """``PREFIX-NNNN``: ``number`` (one the remote reserved), else one past the highest number any
+    taken id uses; with ``tag`` (this clone's, offline) ``PREFIX-NNNN-TAG``, which no other clone
+    can make: two clones offline pick the same number, never the same tag."""
+    highest, width = numbering(prefix, taken)
+    highest = number - 1 if number is not None else highest
+    suffix = f"-{tag}" if tag else ""
+    candidate = f"{prefix}-{highest + 1:0{width}d}{suffix}"
     while candidate in taken:  # cannot happen with the max, but never hand out a taken id
         highest += 1
-        candidate = f"{prefix}-{highest + 1:0{width}d}"
+        candidate = f"{prefix}-{highest + 1:0{width}d}{suffix}"
     return candidate
+
+
+def fresh_id(type_name: str, prefix: str, taken: set[str], reserve: Reserve | None, tag: str) -> str:
+    """The id of a new artifact: the remote's next number when it is reachable; offline (or with
+    no remote) the next local number, tagged with this clone's ``tag`` if there is a remote."""
+    if reserve is None:
+        return next_id(prefix, taken)
+    number = reserve(type_name, prefix, numbering(prefix, taken)[0])
+    return next_id(prefix, taken, number=number) if number is not None else next_id(prefix, taken, tag=tag)
 
 
 def load_template(config: Config, type_name: str) -> str:
@@ -77,8 +103,12 @@ def load_template(config: Config, type_name: str) -> str:
     return str(builtin.joinpath("plan.md").read_text(encoding="utf-8")).replace("type: plan", f"type: {type_name}")
 
 
-def create(mirror: Mirror, type_name: str, title: str, *, author: str | None = None) -> tuple[str, str, ScanReport]:
-    """Write a new artifact of ``type_name``; return (id, path, the scan that mirrored it)."""
+def create(
+    mirror: Mirror, type_name: str, title: str, *, author: str | None = None, reserve: Reserve | None = None,
+    tag: str = "",
+) -> tuple[str, str, ScanReport]:  # fmt: skip
+    """Write a new artifact of ``type_name``; return (id, path, the scan that mirrored it). Its id
+    comes from ``reserve`` (the remote) when given, offline with this clone's ``tag`` (``fresh_id``)."""
     config = mirror.config
     type_config = config.type_named(type_name)
     if not title.strip():
@@ -86,7 +116,8 @@ def create(mirror: Mirror, type_name: str, title: str, *, author: str | None = N
     matcher = Matcher.from_config(config)
     files = [item for item in walk(config, matcher) if isinstance(item, FoundFile)]
     taken = mirror.ids() | {id_from_filename(item.path) for item in files}
-    artifact_id = allocate_id(config, type_name, type_config.id_prefix, taken) or next_id(type_config.id_prefix, taken)
+    artifact_id = allocate_id(config, type_name, type_config.id_prefix, taken) or fresh_id(
+        type_name, type_config.id_prefix, taken, reserve, tag)  # fmt: skip
     folder = _folder_for(config, type_config.globs)
     relative = f"{folder}/{artifact_id}-{slugify(title)}.md" if folder else f"{artifact_id}-{slugify(title)}.md"
     if matcher.type_of(relative) != type_name:

@@ -7,12 +7,15 @@ import click
 from agentsync.commands._common import load_config, report_problems
 from agentsync.newartifact import create
 from agentsync.store import Mirror
+from agentsync.sync.ids import id_source
 
 
 def run(type_name: str, title: str) -> int:
     config = load_config()
-    with Mirror.open(config) as mirror:
-        artifact_id, path, report = create(mirror, type_name, title)
+    with Mirror.open(config) as mirror, id_source(mirror) as ids:
+        artifact_id, path, report = create(mirror, type_name, title, reserve=ids.reserve, tag=ids.tag)
+    for reason in ids.offline[:1]:
+        click.echo(f"note: {artifact_id} is an offline id (this clone's tag {ids.tag}): {reason}", err=True)
     report_problems(report.problems)
     click.echo(f"created {artifact_id} at {path}")
     return 0 if report.ok else 1

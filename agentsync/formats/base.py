@@ -14,7 +14,8 @@ YAML: tuple[str, ...] = (".yaml", ".yml")
 
 _CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?(?:\n|\Z)", re.M)
 _OPENING = re.compile(r"---[ \t]*\r?\n")
-HEADING = re.compile(r"(?:^|(?<=\A\ufeff))#[ \t]+(.+?)[ \t]*#*[ \t]*\r?$", re.M)  # after a BOM too
+HEADING = re.compile(r"^#[ \t]+(.+?)[ \t]*#*[ \t]*\r?$", re.M)
+_HEADING_HERE = re.compile(r"#[ \t]+(.+?)[ \t]*#*[ \t]*\r?$", re.M)  # at a given index (after a BOM)
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,8 @@ class Reading:
     """What a format reads from a text. ``fields`` hold what the file says (for frontmatter, every
     key); ``places`` say where each field read outside YAML sits, so it can be written back in place.
     ``id`` is the id the file names itself by (frontmatter ``id:``, ``# ID: Title``), ``status`` the
-    status a person reads, ``heading`` the first heading's text, ``body`` where the body begins."""
+    status a person reads, ``heading`` the first heading's text (None when not looked for: a
+    frontmatter title makes it unneeded), ``body`` where the body begins."""
 
     fields: dict[str, Any]
     places: Mapping[str, Place] = field(default_factory=dict)
@@ -99,7 +101,12 @@ def find_frontmatter(text: str) -> FrontmatterSpan | None:
 
 
 def first_heading(text: str, start: int = 0) -> re.Match[str] | None:
-    """The first ``# Heading`` line from ``start`` (group 1: its text)."""
+    """The first ``# Heading`` line from ``start`` (group 1: its text); a file's first line counts
+    after a BOM too."""
+    if start <= 1 and text.startswith(BOM):
+        found = _HEADING_HERE.match(text, 1)
+        if found:
+            return found
     return HEADING.search(text, start)
 
 

@@ -21,22 +21,32 @@ class Frontmatter:
     name = "frontmatter"
     suffixes = MARKDOWN
 
+    def __init__(self) -> None:
+        self._last: tuple[str, FrontmatterSpan | None] = ("", None)  # detect's span, for the read that follows
+
     def detect(self, text: str) -> bool:
-        return text.startswith(("---", "\ufeff---")) and find_frontmatter(text) is not None
+        if not text.startswith(("---", "\ufeff---")):
+            return False
+        span = find_frontmatter(text)
+        self._last = (text, span)
+        return span is not None
 
     def read(self, path: str, text: str) -> Reading:
-        span = find_frontmatter(text)
+        last_text, span = self._last
+        if last_text is not text:
+            span = find_frontmatter(text)
         assert span is not None
         try:
             fields = load_frontmatter(text[span.start : span.end])
         except FrontmatterYAMLError as exc:
             raise ArtifactError(path, str(exc), line_of(text, span.start) + exc.line) from None
-        heading = first_heading(text, span.body)
         title = fields.get("title")
+        has_title = title is not None and title != ""
+        heading = None if has_title else first_heading(text, span.body)  # looked for only when needed
         return Reading(
             fields,
             id=fields.get("id"),
-            title=None if title is None or title == "" else str(title),
+            title=str(title) if has_title else None,
             status=fields.get("status"),
             heading=heading.group(1) if heading else None,
             body=span.body,

@@ -80,6 +80,7 @@ def pull_unlocked(mirror: Mirror, remote: Remote, progress: Progress | None, res
 
     if rescan:
         scan(mirror)  # which files have local edits, as of now
+    report.renumbered = _renumber_newcomers(mirror, remote, pending)
     matcher = Matcher.from_config(mirror.config)
     guard = GitFieldGuard(mirror)
     with mirror.transaction() as tx:  # a push that met a newer version: this pull merges it; a
@@ -112,6 +113,18 @@ def pull_unlocked(mirror: Mirror, remote: Remote, progress: Progress | None, res
         _applied_through(mirror, reached)
     _log_choices(report)
     return report
+
+
+def _renumber_newcomers(mirror: Mirror, remote: Remote, pending: list[Fetched]) -> list[str]:
+    """This clone's new artifacts whose ids arrive as *different* artifacts from the remote get fresh
+    ids first, so the remote's land beside them instead of being merged into them."""
+    from agentsync.sync.ids import newcomers_clashing, renumber
+
+    clashing = newcomers_clashing(mirror, pending)
+    if not clashing:
+        return []
+    done, problems = renumber(mirror, remote, clashing)
+    return [str(item) for item in done] + problems
 
 
 def _log_choices(report: PullReport) -> None:

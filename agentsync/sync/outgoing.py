@@ -160,6 +160,9 @@ def push_merging(
     with _push_run(mirror, remote, author, rescan) as report:
         if not report.conflicts:
             return report, None
+        _renumber_newcomers(mirror, remote, author, report)
+        if not report.conflicts:
+            return report, None
         report.met_newer = list(report.conflicts)
         merge = pull_unlocked(mirror, remote, None, rescan)
         again = _push(mirror, remote, author, False) if merge.merged else None
@@ -169,6 +172,27 @@ def push_merging(
             report.locked.extend(again.locked)
             report.problems.extend(again.problems)
         return report, merge
+
+
+def _renumber_newcomers(mirror: Mirror, remote: Remote, author: str, report: PushReport) -> None:
+    """A new artifact of this clone that met a *different* artifact with its id on the remote (a
+    teammate's, made at the same time) gets a fresh id and goes out again: two artifacts stay two."""
+    from agentsync.sync.ids import newcomers_clashing, renumber
+
+    remote_rows = [answer.remote for answer in report.conflicts if answer.remote is not None]
+    clashing = newcomers_clashing(mirror, remote_rows)
+    if not clashing:
+        return
+    done, problems = renumber(mirror, remote, clashing)
+    report.renumbered.extend([str(item) for item in done] + problems)
+    gone = {item.old for item in done}
+    report.conflicts = [answer for answer in report.conflicts if answer.id not in gone]
+    if done:
+        again = _push(mirror, remote, author, False)
+        report.applied.extend(again.applied)
+        report.conflicts.extend(again.conflicts)
+        report.locked.extend(again.locked)
+        report.problems.extend(again.problems)
 
 
 def _push(mirror: Mirror, remote: Remote, author: str, rescan: bool) -> PushReport:

@@ -24,6 +24,7 @@ class PushReport:
     problems: list[Problem] = field(default_factory=list)
     met_newer: list[Answer] = field(default_factory=list)  # conflicts `push_merging` merged (or tried to)
     refused: list[Finding] = field(default_factory=list)  # what the outbound scan kept from leaving
+    renumbered: list[str] = field(default_factory=list)  # one line each: a newcomer whose id the remote had taken
 
     @property
     def ok(self) -> bool:
@@ -58,6 +59,7 @@ class PullReport:
     problems: list[Problem] = field(default_factory=list)
     deferred: list[str] = field(default_factory=list)  # paths edited while pulling: left for the next pull
     quarantined: list[Quarantined] = field(default_factory=list)  # remote rows refused, newly kept aside
+    renumbered: list[str] = field(default_factory=list)  # one line each: a newcomer whose id the remote had taken
 
     @property
     def ok(self) -> bool:
@@ -90,7 +92,7 @@ class Line(NamedTuple):
 def pull_lines(report: PullReport, *, per_file: bool = False) -> list[Line]:
     """What a pull has to say besides its summary; ``per_file`` adds a line per file it wrote,
     merged or deleted (the watcher's events)."""
-    lines: list[Line] = []
+    lines = [Line("conflict", Level.WARNING, line) for line in report.renumbered]
     if per_file:
         lines += [Line("pulled", Level.INFO, f"updated {path} from the remote") for path in report.written]
         lines += [Line("pulled", Level.INFO, f"merged the remote's change into {path}") for path in report.merged]
@@ -126,7 +128,8 @@ def pull_summary(report: PullReport) -> str:
 def push_lines(report: PushReport, *, per_file: bool = False) -> list[Line]:
     """What a push has to say besides its summary (a pull it merged with reports itself);
     ``per_file`` adds a line naming what it applied (the watcher's event)."""
-    lines = [Line("pushed", Level.INFO, f"pushed {pushed_names(report)}")] if per_file and report.applied else []
+    lines = [Line("conflict", Level.WARNING, line) for line in report.renumbered]
+    lines += [Line("pushed", Level.INFO, f"pushed {pushed_names(report)}")] if per_file and report.applied else []
     for answer in report.met_newer:
         who = f" by {answer.remote.author}" if answer.remote else ""
         version = f"v{answer.remote.version}" if answer.remote else "a newer version"
