@@ -12,6 +12,7 @@ from typing import NamedTuple
 from agentsync import formats
 from agentsync.config import Config
 from agentsync.errors import PathRefused, UnsafePathError
+from agentsync.folders import Listing, Listings, Stamp
 from agentsync.globs import Matcher, glob_to_regex, static_prefix
 from agentsync.pathpolicy import SKIP_DIRS as _SKIP_DIRS
 from agentsync.pathpolicy import PathPolicy, checked_name, checked_target
@@ -37,14 +38,18 @@ class Refusal:
 
 
 def walk(
-    config: Config, matcher: Matcher, unchanged: Container[tuple[str, int, int]] = (), seen: list[str] | None = None
-) -> Iterator[FoundFile | Refusal]:
+    config: Config, matcher: Matcher, unchanged: Container[tuple[str, int, int]] = (), seen: list[str] | None = None,
+    listings: Listings | None = None,
+) -> Iterator[FoundFile | Refusal]:  # fmt: skip
     """Yield every artifact file the globs match, statting each once.
 
     A scan passes what the mirror has as (path, size, mtime_ns) in ``unchanged`` and a list
     ``seen``: a file whose stat matches is only appended to ``seen`` (every file found is),
-    not yielded, so a rescan with nothing changed builds nothing per file."""
+    not yielded, so a rescan with nothing changed builds nothing per file. With ``listings``,
+    a folder whose stamp is unchanged is not listed again (its files are still statted), and
+    the folders that were listed are recorded there."""
     root = str(config.root)
+    walking = _Walking(root, matcher, unchanged, [] if seen is None else seen, listings, formats.suffixes())
     for prefix in matcher.roots:
         start = os.path.join(root, prefix) if prefix else root
         link = _symlinked_folder(root, prefix)
@@ -55,7 +60,18 @@ def walk(
             continue
         if not os.path.isdir(start):
             continue
-        yield from _walk_dir(root, start, prefix, matcher, unchanged, [] if seen is None else seen)
+        yield from _walk_dir(walking, start, prefix)
+
+
+class _Walking(NamedTuple):
+    """What every folder of one walk shares."""
+
+    root: str
+    matcher: Matcher
+    unchanged: Container[tuple[str, int, int]]
+    seen: list[str]
+    listings: Listings | None
+    suffixes: tuple[str, ...]  # the file endings some format reads: .md, .yaml, .yml
 
 
 def _symlinked_folder(root: str, prefix: str) -> str | None:
@@ -68,30 +84,43 @@ def _symlinked_folder(root: str, prefix: str) -> str | None:
     return None
 
 
-def _walk_dir(
-    root: str, folder: str, relative: str, matcher: Matcher, unchanged: Container[tuple[str, int, int]], seen: list[str]
-) -> Iterator[FoundFile | Refusal]:
-    suffixes = formats.suffixes()  # the file endings some format reads: .md, .yaml, .yml
+def _walk_dir(walking: _Walking, folder: str, relative: str) -> Iterator[FoundFile | Refusal]:
+    stamp: Stamp | None = None
+    if walking.listings is not None:
+        try:
+            stat = os.lstat(folder)  # before the listing: a change after this moves the stamp
+        except OSError:
+            return
+        stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns)
+        listed = walking.listings.get(relative, stamp)
+        if listed is not None:
+            yield from _walk_listed(walking, folder, relative, listed)
+            return
     try:
         entries = list(os.scandir(folder))
     except OSError:
         return
     prefix = f"{relative}/" if relative else ""
-    type_of = matcher.type_of
+    type_of, unchanged, seen = walking.matcher.type_of, walking.unchanged, walking.seen
+    subfolders: list[str] = []
+    files: list[tuple[str, str]] = []
+    complete = True  # every entry seen as it is: the listing may be kept
     for entry in entries:
         name = entry.name
         if entry.is_dir(follow_symlinks=False):
             if name not in _SKIP_DIRS:
-                yield from _walk_dir(root, entry.path, prefix + name, matcher, unchanged, seen)
+                subfolders.append(name)
+                yield from _walk_dir(walking, entry.path, prefix + name)
             continue
-        if not name.endswith(suffixes):
+        if not name.endswith(walking.suffixes):
             continue
         rel = prefix + name
         type_name = type_of(rel)
         if type_name is None:
             continue
         if entry.is_symlink():
-            for found in _found(root, entry.path, rel, type_name, True):
+            complete = False  # a symlink's target may change with no change to this folder
+            for found in _found(walking.root, entry.path, rel, type_name, True):
                 if isinstance(found, FoundFile):
                     seen.append(rel)
                     if (rel, found.size, found.mtime_ns) in unchanged:
@@ -101,11 +130,43 @@ def _walk_dir(
         try:
             stat = entry.stat(follow_symlinks=False)
         except OSError:
+            complete = False
             continue  # vanished between listing and stat: the next scan sees it
         if S_ISREG(stat.st_mode):
+            files.append((name, type_name))
             seen.append(rel)
             if (rel, stat.st_size, stat.st_mtime_ns) not in unchanged:
                 yield FoundFile(rel, type_name, stat.st_mtime_ns, stat.st_size, entry.path)
+    if walking.listings is not None and stamp is not None and complete and _plain(subfolders, files):
+        walking.listings.put(relative, Listing(stamp, tuple(subfolders), tuple(files)))
+
+
+def _walk_listed(walking: _Walking, folder: str, relative: str, listed: Listing) -> Iterator[FoundFile | Refusal]:
+    """A folder as it was listed (its stamp says nothing was added, removed or renamed in it):
+    its subfolders are walked, each file statted, with no listing and no glob matching."""
+    prefix = f"{relative}/" if relative else ""
+    for name in listed.subfolders:
+        yield from _walk_dir(walking, os.path.join(folder, name), prefix + name)
+    base = folder + os.sep
+    unchanged, seen = walking.unchanged, walking.seen
+    for name, type_name in listed.files:
+        try:
+            stat = os.lstat(base + name)
+        except OSError:
+            continue  # removed since this walk began: the folder's stamp has moved, the next scan lists it
+        if not S_ISREG(stat.st_mode):
+            continue
+        rel = prefix + name
+        seen.append(rel)
+        if (rel, stat.st_size, stat.st_mtime_ns) not in unchanged:
+            yield FoundFile(rel, type_name, stat.st_mtime_ns, stat.st_size, base + name)
+
+
+def _plain(subfolders: list[str], files: list[tuple[str, str]]) -> bool:
+    """Names the listings file can hold (one per line, a tab before the type)."""
+    return not any("\n" in name or "\t" in name for name in subfolders) and not any(
+        "\n" in name or "\t" in name for name, _type in files
+    )
 
 
 def _found(root: str, full: str, rel: str, type_name: str, is_link: bool) -> Iterator[FoundFile | Refusal]:

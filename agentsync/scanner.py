@@ -18,17 +18,19 @@ from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 
+from agentsync import formats
 from agentsync.errors import Problem
+from agentsync.folders import NAME as FOLDERS_NAME
+from agentsync.folders import Listings, is_racy, listing_key
 from agentsync.parsing import Parsed, ParseResult, Progress, parse_files
+from agentsync.pathpolicy import SKIP_DIRS
 from agentsync.paths import FoundFile, Matcher, PathPolicy, Refusal, stat_one, walk
 from agentsync.store import Mirror, artifacts
 from agentsync.store.artifacts import ProblemRow, Record, StatUpdate
 from agentsync.store.meta import INDEX_DEFERRED_VALUE, MetaKey
 
 # A file modified this close to (or after) the scan may change again within the same
-# mtime tick: record it as racy so the next scan reads it instead of trusting the stat.
-RACY_MARGIN_NS = 50_000_000
-COARSE_MARGIN_NS = 2_000_000_000
+# mtime tick (folders.is_racy): record it as racy so the next scan reads it instead of trusting the stat.
 RACY = -1
 BULK_THRESHOLD = 1000  # this many files to (re)index: rebuild the full-text index once instead
 
@@ -54,11 +56,6 @@ class ScanReport:
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.renamed or self.deleted)
-
-
-def _is_racy(mtime_ns: int, scan_start_ns: int) -> bool:
-    margin = COARSE_MARGIN_NS if mtime_ns % 1_000_000_000 == 0 else RACY_MARGIN_NS
-    return mtime_ns >= scan_start_ns - margin
 
 
 @contextmanager
@@ -96,7 +93,7 @@ def _scan(
     scope = None if paths is None else sorted(set(paths))
 
     with mirror.transaction() as db:
-        seen = _look(mirror, scope, report)
+        seen = _look(mirror, scope, report, scan_start_ns)
         failed: set[str] = set(seen.refused)
         deferred = mirror.get_meta(MetaKey.INDEX_DEFERRED) is not None  # by the caller
         bulk = not deferred and len(seen.to_read) >= BULK_THRESHOLD and len(seen.to_read) * 4 >= len(seen.known)
@@ -138,16 +135,20 @@ class _Seen:
     known: dict[str, artifacts.Known]
 
 
-def _look(mirror: Mirror, scope: list[str] | None, report: ScanReport) -> _Seen:
-    """Stat the files in view against the mirror's (size, mtime) and load the rows that need it."""
+def _look(mirror: Mirror, scope: list[str] | None, report: ScanReport, scan_start_ns: int) -> _Seen:
+    """Stat the files in view against the mirror's (size, mtime) and load the rows that need it.
+    A full walk lists again only the folders whose stamp moved (``folders``)."""
     config, db = mirror.config, mirror.connection
     matcher = Matcher.from_config(config)
     # Only size and mtime are needed to see that nothing changed; the rest is read on demand.
     # A racy row's mtime is RACY, which no file has: it is read again.
     stats = artifacts.stat_cache(db, scope)
     seen: list[str] = []  # every file found, changed or not
+    listings = None
     if scope is None:
-        found_items: Iterable[FoundFile | Refusal] = walk(config, matcher, stats, seen)
+        key = listing_key(config.types, config.exclude, formats.suffixes(), sorted(SKIP_DIRS))
+        listings = Listings.load(config.state_dir / FOLDERS_NAME, key, scan_start_ns)
+        found_items: Iterable[FoundFile | Refusal] = walk(config, matcher, stats, seen, listings)
     else:
         policy = PathPolicy(config.root)  # one for all paths: each folder is checked once
         found = [item for item in (stat_one(config, matcher, p, policy) for p in scope) if item is not None]
@@ -161,6 +162,8 @@ def _look(mirror: Mirror, scope: list[str] | None, report: ScanReport) -> _Seen:
             continue
         on_disk[item.path] = item
         to_read.append(item)
+    if listings is not None:
+        listings.save()
     report.unchanged += len(seen) - len(to_read)
     # Rows are loaded only for paths that changed or vanished: a rescan after a few
     # edits never reads the other thousands. Ids they might clash with are looked up by id.
@@ -211,7 +214,7 @@ def _row_values(parsed: Parsed, item: FoundFile, scan_start_ns: int, now: str) -
 
 
 def _stamp(item: FoundFile, scan_start_ns: int) -> int:
-    return RACY if _is_racy(item.mtime_ns, scan_start_ns) else item.mtime_ns
+    return RACY if is_racy(item.mtime_ns, scan_start_ns) else item.mtime_ns
 
 
 def _fill_empty(

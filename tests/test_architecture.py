@@ -17,7 +17,7 @@ LAYERS: list[tuple[str, set[str]]] = [
                     "fsutil", "diskfull", "sqlguard", "log"}),
     ("model", {"formats", "artifact", "frontmatter_edit", "gitfield_carriers", "gitfield_check", "config", "outbound",
                "merge", "plugins"}),
-    ("storage and files", {"store", "globs", "paths", "pathpolicy", "parsing", "synclock"}),
+    ("storage and files", {"store", "globs", "folders", "paths", "pathpolicy", "parsing", "synclock"}),
     ("git and remotes", {"gitrepo", "gitcli", "gitfields", "remotes", "hooks"}),
     ("work tree", {"scanner", "gitmirror", "exporter", "resolve", "check", "checkcache", "newartifact", "exportcommit"}),
     ("sync", {"sync"}),

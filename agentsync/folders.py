@@ -1,0 +1,103 @@
+"""Folder listings kept between scans, so that a walk lists (scandir) only the folders that changed.
+
+A folder's entries change only together with the folder's own mtime and ctime: a file created,
+removed or renamed in it. A file edited in place changes neither, so every listed file is still
+statted; what a listing saves is the listing itself and matching each name against the globs.
+A listing is used only while the folder's (inode, mtime, ctime) are what they were when it was
+listed: ctime cannot be set back (tar, rsync -t and touch set mtime, and that moves ctime), and
+a folder changed within the racy margin of the listing is not recorded at all, since a second
+change in the same timestamp tick would not show. Kept in ``.agentsync/folders.json``, under a
+key of everything that decides which names are artifacts (types, globs, excludes, suffixes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import NamedTuple
+
+NAME = "folders.json"
+FORMAT = 1
+# A file or folder modified this close to (or after) a scan may change again within the same
+# mtime tick: a scan does not trust its stat next time. Whole-second stamps get a wider margin.
+RACY_MARGIN_NS = 50_000_000
+COARSE_MARGIN_NS = 2_000_000_000
+
+Stamp = tuple[int, int, int]  # the folder's st_ino, st_mtime_ns, st_ctime_ns
+
+
+def is_racy(mtime_ns: int, scan_start_ns: int) -> bool:
+    """Whether a stamp this close to the scan's start (or after it) may hide a change in the same tick."""
+    margin = COARSE_MARGIN_NS if mtime_ns % 1_000_000_000 == 0 else RACY_MARGIN_NS
+    return mtime_ns >= scan_start_ns - margin
+
+
+class Listing(NamedTuple):
+    """What a folder held when listed: its subfolders, and its artifact files with their types."""
+
+    stamp: Stamp
+    subfolders: tuple[str, ...]
+    files: tuple[tuple[str, str], ...]  # (name, type)
+
+
+class Listings:
+    """The listings of one repository's folders, by repository-relative folder ('' for the root)."""
+
+    def __init__(self, path: Path, key: str, scan_start_ns: int, folders: dict[str, Listing] | None = None) -> None:
+        self.path, self.key, self.scan_start_ns = path, key, scan_start_ns
+        self.folders: dict[str, Listing] = folders or {}
+        self.changed = False
+
+    @classmethod
+    def load(cls, path: Path, key: str, scan_start_ns: int) -> Listings:
+        """The listings kept at ``path``; none when missing, unreadable or made under another key."""
+        try:
+            stored = json.loads(path.read_bytes())
+            if stored.get("format") != FORMAT or stored.get("key") != key:
+                return cls(path, key, scan_start_ns)
+            folders = {
+                folder: Listing((ino, mtime, ctime), tuple(subs.split("\n")) if subs else (),
+                                tuple(tuple(line.split("\t", 1)) for line in files.split("\n")) if files else ())
+                for folder, (ino, mtime, ctime, subs, files) in stored["folders"].items()
+            }  # fmt: skip
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return cls(path, key, scan_start_ns)
+        return cls(path, key, scan_start_ns, folders)
+
+    def get(self, folder: str, stamp: Stamp) -> Listing | None:
+        found = self.folders.get(folder)
+        return found if found is not None and found.stamp == stamp else None
+
+    def put(self, folder: str, listing: Listing) -> None:
+        """Keep ``listing`` unless the folder changed too recently to trust its stamp."""
+        _ino, mtime, ctime = listing.stamp
+        if is_racy(max(mtime, ctime), self.scan_start_ns):
+            if self.folders.pop(folder, None) is not None:
+                self.changed = True
+            return
+        if self.folders.get(folder) != listing:
+            self.folders[folder] = listing
+            self.changed = True
+
+    def save(self) -> None:
+        """Write the listings if they changed; a cache, so a failed write only costs the next walk."""
+        if not self.changed or not self.path.parent.is_dir():
+            return
+        from agentsync.fsutil import atomic_write
+
+        folders = {
+            folder: [*listing.stamp, "\n".join(listing.subfolders), "\n".join(f"{n}\t{t}" for n, t in listing.files)]
+            for folder, listing in self.folders.items()
+        }
+        data = json.dumps({"format": FORMAT, "key": self.key, "folders": folders}, separators=(",", ":"))
+        try:
+            atomic_write(self.path, data.encode("utf-8"), sync=False)
+        except OSError:
+            return
+        self.changed = False
+
+
+def listing_key(*parts: object) -> str:
+    """A key of what decides which names are artifacts: a listing made under another is not used."""
+    return hashlib.sha256(repr((FORMAT, *parts)).encode()).hexdigest()
