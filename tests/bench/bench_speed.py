@@ -144,6 +144,8 @@ def history(corpus: Path, target: Path, project: str) -> Path:
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     run(["git", "init", "-q", "-b", "main"], target)
+    for key, value in (("gc.auto", "0"), ("maintenance.auto", "false")):  # no background gc racing the one below
+        run(["git", "config", key, value], target)
     (target / "agentsync.yaml").write_text(config_text(project), encoding="utf-8")
     run(["git", "add", "agentsync.yaml"], target)
     run(["git", "commit", "-q", "-m", "C0: agentsync config"], target)
