@@ -241,6 +241,8 @@ class PathPolicy:
                 return False
             if not stat.S_ISDIR(mode):  # a symlink is not S_ISDIR under lstat
                 return False
+        if absent(text):
+            return True
         try:
             return _not_writable(text, os.lstat(text)) is None
         except FileNotFoundError:
@@ -280,6 +282,8 @@ class PathPolicy:
             if current in self._folders:
                 continue
             full = os.path.join(self._base, current)
+            if absent(full):
+                return
             try:
                 mode = os.lstat(full).st_mode
             except FileNotFoundError:
@@ -293,6 +297,16 @@ class PathPolicy:
             if not stat.S_ISDIR(mode):
                 raise PathRefused(rel, f"{current} is a file, not a folder")
             self._folders.add(current)
+
+
+_NO_FOLLOW = os.access in os.supports_follow_symlinks
+
+
+def absent(path: str | Path) -> bool:
+    """Whether nothing at all (not even a dangling symlink) is at ``path``, asked without an
+    exception: a pull looks at thousands of files and folders that do not exist yet, and a
+    FileNotFoundError costs several times the look. False when it cannot tell (then lstat)."""
+    return _NO_FOLLOW and not os.access(path, os.F_OK, follow_symlinks=False)
 
 
 def _not_writable(target: str, info: os.stat_result) -> str | None:

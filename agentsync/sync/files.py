@@ -19,6 +19,7 @@ def write_unchanged(
     ``policy``, because a folder on the way became a symlink: ``policy.refused``). Temp files a
     killed writer left in their folders go first (once per folder in ``cleaned``)."""
     from agentsync.fsutil import atomic_write_many, remove_stale_temps, stat_signature
+    from agentsync.pathpolicy import absent
 
     folders = {target.parent for target, _ in writes} - (cleaned or set())
     remove_stale_temps(folders)
@@ -26,7 +27,10 @@ def write_unchanged(
         cleaned.update(folders)
 
     def still(target: Path) -> bool:
-        return bool(stat_signature(target) == expected[target])
+        was = expected[target]
+        if was is None and absent(target):  # a new file's target, still free: no stat that fails
+            return True
+        return bool(stat_signature(target) == was)
 
     return atomic_write_many(writes, still=policy.guard(still) if policy is not None else still)
 
