@@ -6,6 +6,7 @@ every layer above (the mirror, paths, remotes, the watcher) can depend on it che
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +48,7 @@ class TypeConfig:
     # name), heading, filename, or path (relative to the globs' fixed folders; README.md takes its folder's name)
     id_from: IdFrom = "frontmatter"
 
-    @property
+    @functools.cached_property  # asked for every file a pull or scan reads: worked out once
     def id_rule(self) -> IdRule:
         return IdRule(self.id_from, tuple(static_prefix(glob) for glob in self.globs))
 
