@@ -11,7 +11,10 @@ IN_BATCH = 500  # values per `IN (…)` query: well within SQLite's variable lim
 
 def select_in(db: sqlite3.Connection, select: str, column: str, values: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
     """The rows of ``select`` (a query without WHERE) whose ``column`` is in ``values``, through
-    its index, a batch of values per query: never a pass over the whole table."""
+    its index, a batch of values per query: never a pass over the whole table. Each batch is
+    fetched whole (callers take every row: a generator resumed per row costs more)."""
+    rows: list[tuple[Any, ...]] = []
     for start in range(0, len(values), IN_BATCH):
         part = values[start : start + IN_BATCH]
-        yield from db.execute(f"{select} WHERE {column} IN ({','.join('?' * len(part))})", part)
+        rows += db.execute(f"{select} WHERE {column} IN ({','.join('?' * len(part))})", part).fetchall()
+    return iter(rows)
