@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from agentsync.config import Config, TypeConfig
 from agentsync.formats.ids import static_prefix as static_prefix  # the globs' fixed prefixes: one owner
@@ -54,6 +54,10 @@ def exclude_regex(globs: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(r"\A(?:" + "|".join(parts) + r")\Z")
 
 
+_UNKNOWN = "\x00"  # no type's name (names hold no control characters): not asked yet
+_RECENT = 4096  # paths remembered: a chunk of a pull, kept small for a walk of 100,000
+
+
 @dataclass(frozen=True)
 class Matcher:
     """Maps a repository-relative posix path to its artifact type: the first type whose globs match
@@ -65,6 +69,8 @@ class Matcher:
     # per type, its own pattern and its exclusions (None: nothing excluded): for paths a type excludes
     excluded: tuple[re.Pattern[str] | None, ...] = ()
     patterns: tuple[re.Pattern[str], ...] = ()
+    # the answers of late: a pull asks about each path three times (its name, its text, its scan)
+    _recent: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_config(cls, config: Config) -> Matcher:
@@ -94,6 +100,15 @@ class Matcher:
         return cls(pattern, tuple(names), tuple(roots), excluded, patterns)
 
     def type_of(self, path: str) -> str | None:
+        recent = self._recent
+        found = recent.get(path, _UNKNOWN)
+        if found is _UNKNOWN:
+            if len(recent) >= _RECENT:
+                recent.clear()
+            found = recent[path] = self._type_of(path)
+        return found
+
+    def _type_of(self, path: str) -> str | None:
         match = self.pattern.match(path)
         if match is None:
             return None
