@@ -8,8 +8,8 @@ table is tested row by row without either (``tests/sync/test_decide.py``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 
 class Action(str, Enum):
@@ -37,9 +37,9 @@ class Target(str, Enum):
     TAKEN = "taken"  # another file, another artifact of this clone (pushed or not), a dangling link
 
 
-@dataclass(frozen=True)
-class Facts:
-    """What is known of one fetched row before anything is written. ``clean``: the file is
+class Facts(NamedTuple):
+    """What is known of one fetched row before anything is written (a tuple: one is made per row,
+    and a tuple is made three times faster than a frozen dataclass). ``clean``: the file is
     exactly what was agreed, at the agreed path; ``fresh``: this clone has no such artifact and
     none was agreed (or it was agreed deleted)."""
 

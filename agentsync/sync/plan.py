@@ -114,7 +114,7 @@ class Planner:
         self.run, self.matcher, self.guard, self.report = run, matcher, guard, report
         self.fetched = sync_state.fetched_texts(db, ids)
         self.plan = ChunkPlan(rows, sync_state.locals_of(db, ids))
-        self.listed: dict[Path, frozenset[str]] = {}
+        self.listed: dict[str, frozenset[str]] = {}
 
     def plan_chunk(self) -> ChunkPlan:
         for row in self.plan.rows:
@@ -218,7 +218,7 @@ class Planner:
         checks each target once more right before it."""
         from agentsync.fsutil import stat_signature
 
-        folder = target.parent
+        folder = os.path.dirname(target)  # a str: no Path built and hashed per file
         names = self.listed.get(folder)
         if names is None:
             try:
