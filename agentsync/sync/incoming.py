@@ -6,6 +6,7 @@ remote deleted goes, what it should not send is kept aside. While one chunk's fi
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -203,7 +204,8 @@ def _record_chunk(mirror: Mirror, plan: ChunkPlan, skipped: list[Path], report: 
         sync_state.upsert_notes(tx, plan.notes)
         sync_state.keep_aside(tx, plan.quarantined)
         sync_state.release(tx, [row.id for row in plan.agreed])  # a newer version replaces the one refused
-    touched = [target.relative_to(root).as_posix() for target, _ in plan.writes]
+    skip = len(str(root).rstrip(os.sep)) + 1  # every target is root / its path: cut, not re-parsed
+    touched = [str(target)[skip:].replace(os.sep, "/") for target, _ in plan.writes]
     touched += [path for _, path in plan.removals] + [path for _, path in plan.moved_from]
     if touched:
         scan(mirror, touched, written=plan.written)
