@@ -113,6 +113,12 @@ def create(
     type_config = config.type_named(type_name)
     if not title.strip():
         raise AgentsyncError("the title is empty; give the new artifact a title")
+    if not any(glob.endswith(".md") for glob in type_config.globs):  # a YAML type, such as the agent CLI's journeys
+        kinds = ", ".join(sorted({"*." + glob.rpartition(".")[2] for glob in type_config.globs}))
+        raise ConfigError(
+            f"types.{type_name}.globs: `agentsync new` writes Markdown from a template, and {type_name}'s globs "
+            f"match only {kinds} files; add a glob ending in .md, or write the file yourself"
+        )
     matcher = Matcher.from_config(config)
     files = [item for item in walk(config, matcher) if isinstance(item, FoundFile)]
     taken = mirror.ids() | {id_from_filename(item.path) for item in files}

@@ -103,3 +103,12 @@ def test_an_excluded_file_is_left_to_a_later_type(repo: Repo) -> None:
 )
 def test_new_ids_follow_the_prefix_and_numbering_in_use(prefix: str, taken: set[str], expected: str) -> None:
     assert next_id(prefix, taken) == expected
+
+
+def test_new_explains_that_it_writes_markdown_for_a_yaml_type(repo: Repo) -> None:
+    from agentsync.errors import ConfigError
+    from agentsync.newartifact import create
+
+    repo.write("agentsync.yaml", "version: 1\ntypes:\n  journey:\n    globs: [journeys/**/*.yaml]\n")
+    with repo.mirror() as mirror, pytest.raises(ConfigError, match=r"writes Markdown.*only \*\.yaml files"):
+        create(mirror, "journey", "A new journey")
