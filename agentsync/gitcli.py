@@ -54,6 +54,10 @@ class GitCommandLine:
             self._resolved[revision] = out.decode().strip() or None
         return self._resolved[revision]
 
+    def branch(self) -> str | None:
+        """The checked-out branch's short name; None when HEAD is detached."""
+        return self._git("symbolic-ref", "-q", "--short", "HEAD", check=False).decode().strip() or None
+
     def parent_of(self, commit: str) -> str | None:
         return self.resolve(f"{commit}^1")
 

@@ -40,15 +40,16 @@ class StatusReport:
 
 def status_report(config: Config) -> StatusReport:
     """Mirror what changed (stat first: only edited files are read), bring the HEAD side up to date,
-    and gather the report."""
+    and gather the report. Git is asked through its command line (HEAD, the branch, what changed
+    since the commit the mirror's git-field values are for): pygit2 is not loaded."""
+    from agentsync.gitcli import GitCommandLine
     from agentsync.gitfields import differences, refresh_heads
     from agentsync.gitmirror import full_scan
-    from agentsync.gitrepo import GitRepo
     from agentsync.remote_state import remote_state
     from agentsync.store import Mirror
     from agentsync.watch.status import watcher_state
 
-    repo = GitRepo(config.root)
+    repo = GitCommandLine(config.root)
     with Mirror.open(config) as mirror:
         full_scan(mirror)
         refresh_heads(mirror, repo)
@@ -58,7 +59,7 @@ def status_report(config: Config) -> StatusReport:
         remote = remote_state(config, mirror)
     watcher = _redacted_watcher(watcher_state(config))
     head = repo.head_commit()
-    branch = None if repo.repo.head_is_unborn or repo.repo.head_is_detached else repo.repo.head.shorthand
+    branch = None if head is None else repo.branch()  # None: detached or unborn HEAD
     return StatusReport(config, head, branch, total, found, problems, remote, watcher)
 
 
