@@ -22,7 +22,6 @@ from agentsync.gitfields import artifact_values
 from agentsync.merge import CONFLICT_MARKER
 from agentsync.paths import Matcher, relative_to_root
 from agentsync.plugins.calls import check_problems
-from agentsync.scanner import scan
 from agentsync.store import Mirror, artifacts
 from agentsync.store.meta import MetaKey
 
@@ -107,6 +106,8 @@ def check(
     hash that last passed the per-file rules is not read again; its key comes from the mirror.
     """
     if mirror is not None and mirror.get_meta(MetaKey.FULL_SCAN_AT) is None:
+        from agentsync.scanner import scan  # only then: the pre-commit hook does without the scanner
+
         scan(mirror)
     matcher = Matcher.from_config(config)
     other = exists_elsewhere or read
@@ -221,6 +222,7 @@ def check_staged(config: Config) -> CheckReport:
 def check_files(config: Config, given: Sequence[str]) -> CheckReport:
     """The rules on work-tree files: those named (relative to the current folder), else every artifact."""
     from agentsync.plugins import registry
+    from agentsync.scanner import scan
 
     with Mirror.open(config) as mirror:
         wanted = named_paths(config, list(given)) if given else all_artifact_paths(config)
