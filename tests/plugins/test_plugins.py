@@ -148,6 +148,7 @@ def test_the_installed_example_resolves_conflicts_and_hears_pushes_and_pulls(
     seen = [json.loads(line) for line in events.read_text().splitlines()]
     kinds = [(e["operation"], e["kind"]) for e in seen]
     assert ("push", "started") in kinds and ("push", "completed") in kinds and ("pull", "completed") in kinds
+    assert ("pull", "progress") in kinds and kinds.index(("pull", "started")) < kinds.index(("pull", "progress"))
     pushed = [e for e in seen if e["kind"] == "pushed"]
     pulled = [e for e in seen if e["kind"] == "pulled"]
     assert pushed and all(e["artifact"]["id"] == "S-1" and e["artifact"]["type"] == "story" for e in pushed)
