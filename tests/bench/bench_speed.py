@@ -314,6 +314,12 @@ def bench_commit_hooks(s: Setup) -> None:
     added = statistics.median(with_hooks) - statistics.median(without)
     report(Figure(f"pre-commit + post-commit hooks add, {s.count:,} repository", added,
                   "git commit without hooks", statistics.median(without), 0.150, absolute=True))  # fmt: skip
+    # The floor of two hooks run as Python processes: each starts, imports agentsync.hookrun (and
+    # with it agentsync.config) and returns at once (AGENTSYNC_SKIP=1, read after the imports).
+    skip = {**bench_hooks.environment(), "AGENTSYNC_SKIP": "1"}
+    floor = median_settled(runs, lambda: [run([s.python, "-m", "agentsync.hookrun", name], hooked, skip)
+                                          for name in ("pre-commit", "post-commit")])  # fmt: skip
+    note("floor: two hook processes that only start and import", floor)
 
 
 def bench_save_to_other_clone(s: Setup) -> None:
