@@ -22,6 +22,7 @@ from agentsync.formats.base import Reading, first_heading
 from agentsync.formats.base import find_frontmatter as find_frontmatter
 from agentsync.formats.base import line_of as line_of
 from agentsync.formats.ids import DEFAULT_RULE, IdRule, derive
+from agentsync.identity import valid_type
 
 Layout = str
 """How a file carries its fields: the name of its format (``agentsync.formats``), stored in the mirror;
@@ -55,6 +56,11 @@ class Artifact:
     @property
     def body(self) -> str:
         return self.content[self.body_offset :]
+
+    @property
+    def key(self) -> str:
+        """The identity, ``TYPE:ID`` (``agentsync.identity``): ids are unique within a type."""
+        return f"{self.type}:{self.id}"
 
     def fields_json(self) -> str:
         return _FIELDS_JSON.encode(self.fields)
@@ -95,6 +101,11 @@ def _from_reading(
     title = reading.title or reading.heading or artifact_id
     status = reading.status
     type_ = (fields.get("type") if layout == LAYOUT_FRONTMATTER else None) or default_type
+    if fields.get("type") and not valid_type(str(type_)):
+        raise ArtifactError(
+            path, f"invalid `type: {type_}`: use 1-100 characters without ':', slashes or control characters",
+            _key_line(text, "type"),
+        )  # fmt: skip
     return Artifact(
         id=artifact_id,
         path=path,
@@ -129,6 +140,18 @@ def _check_id(path: str, text: str, value: Any) -> str:
             _key_line(text, "id"),
         )
     return artifact_id
+
+
+def id_line(text: str, artifact_id: str) -> int | None:
+    """The line that states an artifact's id: its frontmatter ``id:``, else the first line naming it
+    (an agent CLI heading); None when the id comes from the file name."""
+    span = find_frontmatter(text)
+    if span is not None:
+        line = _key_line(text[: span.end], "id")
+        if line is not None:
+            return line
+    found = text.find(artifact_id)
+    return line_of(text, found) if found >= 0 else None
 
 
 def _key_line(text: str, key: str) -> int | None:

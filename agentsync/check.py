@@ -146,7 +146,7 @@ def check(
         report.problems.extend(found)
         if passed is not None and not found:
             passed.record(path, artifact.hash)
-        claimed.setdefault(artifact.id, []).append(path)
+        claimed.setdefault(artifact.key, []).append(path)  # ids are unique within a type
     checked = set(report.checked)
     held = {} if mirror is None else dict(artifacts.holders(mirror.connection, list(claimed)))  # one query a batch
     for artifact_id, holders in claimed.items():
@@ -171,14 +171,14 @@ def _passed_before(mirror: Mirror | None, passed: PassedFiles | None, paths: lis
     if mirror is None or passed is None or not passed.passed:
         return {}
     rows = artifacts.known(mirror.connection, paths)
-    return {path: row.id for path, row in rows.items() if passed.has_passed(path, row.disk_hash)}
+    return {path: row.key for path, row in rows.items() if passed.has_passed(path, row.disk_hash)}
 
 
 def _claims(data: bytes | None, path: str, type_name: str, artifact_id: str, rule: IdRule) -> bool:
     if data is None:
         return False
     try:
-        return parse_bytes(path, data, type_name, rule).id == artifact_id
+        return parse_bytes(path, data, type_name, rule).key == artifact_id
     except AgentsyncError:
         return False
 

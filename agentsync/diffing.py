@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from agentsync.identity import split_key
+
 if TYPE_CHECKING:
     from agentsync.config import Config
 
@@ -15,7 +17,7 @@ if TYPE_CHECKING:
 class ConflictSides:
     """A recorded conflict: what was agreed (base), this clone's text (local) and the remote's."""
 
-    id: str
+    id: str  # the key, TYPE:ID
     path: str
     remote_version: int
     remote_author: str | None
@@ -28,16 +30,16 @@ class ConflictSides:
         return f"remote v{self.remote_version} by {self.remote_author}"
 
     def to_json(self) -> dict[str, object]:
-        return {"id": self.id, "path": self.path, "remote_version": self.remote_version,
-                "remote_author": self.remote_author, "base": self.base, "local": self.local,
-                "remote": self.remote}  # fmt: skip
+        return {"key": self.id, **split_key(self.id)._asdict(), "path": self.path,
+                "remote_version": self.remote_version, "remote_author": self.remote_author, "base": self.base,
+                "local": self.local, "remote": self.remote}  # fmt: skip
 
 
 @dataclass(frozen=True)
 class RemoteComparison:
     """The work-tree file (``path`` None: no file here) against the remote's current version."""
 
-    id: str
+    id: str  # the key, TYPE:ID
     path: str | None
     remote_version: int
     remote_author: str
@@ -50,8 +52,9 @@ class RemoteComparison:
         return self.local == self.remote
 
     def to_json(self) -> dict[str, object]:
-        return {"id": self.id, "remote_version": self.remote_version, "remote_author": self.remote_author,
-                "local": self.local, "remote": self.remote, "same": self.same}  # fmt: skip
+        return {"key": self.id, **split_key(self.id)._asdict(), "remote_version": self.remote_version,
+                "remote_author": self.remote_author, "local": self.local, "remote": self.remote,
+                "same": self.same}  # fmt: skip
 
 
 def compare(config: Config, key: str) -> ConflictSides | RemoteComparison:
@@ -70,12 +73,12 @@ def compare(config: Config, key: str) -> ConflictSides | RemoteComparison:
         except NotFoundError:
             recorded = None
     if recorded is not None and recorded.ours is not None:
-        return ConflictSides(recorded.id, recorded.path, recorded.remote_version, recorded.remote_author,
+        return ConflictSides(recorded.key, recorded.path, recorded.remote_version, recorded.remote_author,
                              recorded.base or "", recorded.ours, recorded.theirs or "")  # fmt: skip
     with opened(config) as remote, Mirror.open(config) as mirror:
         fetch(mirror, remote)
-        row = mirror.find(key) if key else None
-        artifact_id = row.id if row else key
+        artifact_id = mirror.resolve(key)  # ID, TYPE:ID or path; an id several types share is refused
+        row = mirror.get(artifact_id)
         theirs = remote_row(mirror, artifact_id)
     if theirs is None:
         raise NotFoundError(f"the remote has no {artifact_id}")

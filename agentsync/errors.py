@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import zip_longest
 from typing import Any, Literal
 
 ProblemKind = Literal["file", "duplicate_id", "unsafe_path", "error"]
@@ -25,7 +26,8 @@ class Problem:
     message: str
     kind: ProblemKind = "file"
     paths: tuple[str, ...] = ()
-    artifact_id: str = ""
+    artifact_id: str = ""  # for ``duplicate_id``: the key, TYPE:ID
+    lines: tuple[int | None, ...] = ()  # for ``duplicate_id``: where each of ``paths`` states the id
 
     @classmethod
     def of(cls, exc: AgentsyncError) -> Problem:
@@ -33,20 +35,22 @@ class Problem:
         if isinstance(exc, ArtifactError):
             return cls(exc.path, exc.line, exc.reason)
         if isinstance(exc, DuplicateIdError):
-            return cls.duplicate_id(exc.artifact_id, exc.paths)
+            return cls.duplicate_id(exc.artifact_id, exc.paths, dict(zip(exc.paths, exc.lines, strict=True)))
         if isinstance(exc, PathRefused):
             return cls(exc.path, None, exc.reason, "unsafe_path")
         return cls("", None, str(exc), "error")
 
     @classmethod
-    def duplicate_id(cls, artifact_id: str, paths: Iterable[str]) -> Problem:
-        """Files claiming one id (``path`` is the first of them, in order), as ``DuplicateIdError`` says it."""
+    def duplicate_id(cls, key: str, paths: Iterable[str], lines: Mapping[str, int | None] | None = None) -> Problem:
+        """Files claiming one (type, id) (``path`` is the first of them, in order), as ``DuplicateIdError``
+        says it; ``lines`` where each states the id, when known."""
         claimed = tuple(sorted(paths))
-        return cls(claimed[0], None, DUPLICATE_HINT, "duplicate_id", claimed, artifact_id)
+        at = tuple((lines or {}).get(path) for path in claimed)
+        return cls(claimed[0], at[0], DUPLICATE_HINT, "duplicate_id", claimed, key, at)
 
     def __str__(self) -> str:
         if self.kind == "duplicate_id":
-            return _duplicate_text(self.artifact_id, self.paths, self.message)
+            return _duplicate_text(self.artifact_id, self.paths, self.message, self.lines)
         if self.kind == "unsafe_path":
             return _refused_text(self.path, self.message)
         if self.kind == "error":
@@ -58,7 +62,7 @@ def _where_text(path: str, line: int | None, message: str) -> str:
     return f"{path}:{line}: {message}" if line else f"{path}: {message}"
 
 
-DUPLICATE_HINT = "give one of them a different `id:` in its frontmatter"
+DUPLICATE_HINT = "give one of them another id (ids are unique within a type)"
 
 
 LISTED_BUDGET = 160  # characters of names one message line shows; the line stays under 300
@@ -81,8 +85,15 @@ def listed(names: Iterable[str], budget: int = LISTED_BUDGET) -> str:
     return " and ".join(filter(None, (", ".join(shown[:-1]), shown[-1] if shown else "")))
 
 
-def _duplicate_text(artifact_id: str, paths: Iterable[str], hint: str = DUPLICATE_HINT) -> str:
-    return f"duplicate id {artifact_id!r} in {listed(paths)}: {hint}"
+def _duplicate_text(
+    key: str, paths: Iterable[str], hint: str = DUPLICATE_HINT, lines: Iterable[int | None] = ()
+) -> str:
+    """``duplicate id 'S-1' (type story) in a.md:3 and b.md:1: …`` (a key without a type: no type)."""
+    type_name, separator, artifact_id = key.partition(":")  # as agentsync.identity.split_key
+    type_name, artifact_id = (type_name, artifact_id) if separator else ("", key)
+    where = [f"{path}:{line}" if line else path for path, line in zip_longest(paths, lines) if path is not None]
+    of_type = f" (type {type_name})" if type_name else ""
+    return f"duplicate id {artifact_id!r}{of_type} in {listed(where)}: {hint}"
 
 
 def _refused_text(path: str, reason: str) -> str:
@@ -114,10 +125,11 @@ class ArtifactError(AgentsyncError):
 class DuplicateIdError(AgentsyncError):
     """Two files claim the same artifact id."""
 
-    def __init__(self, artifact_id: str, paths: list[str]) -> None:
-        self.artifact_id = artifact_id
+    def __init__(self, key: str, paths: list[str], lines: Mapping[str, int | None] | None = None) -> None:
+        self.artifact_id = key  # TYPE:ID
         self.paths = sorted(paths)
-        super().__init__(_duplicate_text(artifact_id, self.paths))
+        self.lines = tuple((lines or {}).get(path) for path in self.paths)
+        super().__init__(_duplicate_text(key, self.paths, lines=self.lines))
 
 
 class FrontmatterYAMLError(AgentsyncError):
@@ -136,6 +148,18 @@ class MirrorError(AgentsyncError):
 
 class NotFoundError(AgentsyncError):
     """An artifact id or path the user named does not exist."""
+
+
+class AmbiguousReferenceError(NotFoundError):
+    """An id the user named belongs to artifacts of several types; ``TYPE:ID`` selects one."""
+
+    def __init__(self, reference: str, keys: Iterable[str]) -> None:
+        self.reference = reference
+        self.keys = tuple(sorted(keys))
+        super().__init__(
+            f"{shown_path(reference)} names {len(self.keys)} artifacts: {listed(self.keys)}; "
+            f"name one as TYPE:ID (e.g. `{self.keys[0]}`)"
+        )
 
 
 class UnsafePathError(AgentsyncError):

@@ -18,6 +18,7 @@ from agentsync.artifact import Artifact, parse_bytes, parse_text
 from agentsync.errors import NOT_SET, AgentsyncError
 from agentsync.gitfield_check import enforce_artifact, verify
 from agentsync.gitrepo import GitReader, GitRepo, blob_oid
+from agentsync.identity import split_key
 from agentsync.paths import Matcher
 from agentsync.store import Mirror, artifacts, heads
 from agentsync.store.heads import HeadRow
@@ -99,7 +100,7 @@ def _head_rows(
             except AgentsyncError:
                 rows.append(HeadRow(path, oid, None, "{}"))
                 continue
-            artifact_id, values = artifact.id, artifact_values(artifact, git_fields)
+            artifact_id, values = artifact.key, artifact_values(artifact, git_fields)  # keyed by TYPE:ID
         rows.append(HeadRow(path, oid, artifact_id, json.dumps(values, ensure_ascii=False)))
     return rows, parsed
 
@@ -182,7 +183,7 @@ class GitFieldGuard:
                 pass  # an unparseable file: fall back to HEAD
         if not self._heads_ready():
             return None
-        return head_values(self.mirror, artifact.id, artifact.path) or {}
+        return head_values(self.mirror, artifact.key, artifact.path) or {}
 
     def enforce(self, artifact: Artifact, disk: bytes | None, source: str = "") -> str:
         """``artifact.content`` with every git field as Git has it, every duplicate, quoted or complex
@@ -236,7 +237,9 @@ class FieldDifference:
     reason: str | None = None  # why the scan refused the file (state ``unmirrored``)
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "path": self.path, "field": self.field, "state": self.state,
+        identity = split_key(self.id)  # ``id`` holds the key, TYPE:ID
+        return {"key": self.id, "type": identity.type, "id": identity.id, "path": self.path, "field": self.field,
+                "state": self.state,
                 "head": self.head, "work_tree": self.work_tree, "reason": self.reason}  # fmt: skip
 
 

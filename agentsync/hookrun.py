@@ -161,8 +161,8 @@ def pre_push(config: Config, args: list[str]) -> int:
             Mirror.open(config) as mirror,
         ):
             report = push(mirror, remote, user_identity(config.root))
-            waiting = {row.id: row.message for row in sync_state.conflicts(mirror.connection)}
-            paths = artifacts.paths_by_id(mirror.connection)
+            waiting = {row.key: row.message for row in sync_state.conflicts(mirror.connection)}
+            paths = artifacts.paths_by_key(mirror.connection)
     except SyncBusy as exc:
         _say(f"pre-push: artifacts not synced now: {exc}; they are sent by that sync or the next push")
         return 0
@@ -172,7 +172,7 @@ def pre_push(config: Config, args: list[str]) -> int:
     outgoing = _paths_being_pushed(GitCommandLine(config.root), refs)
     for finding in report.refused:
         _say(f"pre-push: not synced: {finding}")
-    problems = [(a.id, f"{a.id} is locked by {a.holder} until {a.expires_at}") for a in report.locked]
+    problems = [(a.key, f"{a.key} is locked by {a.holder} until {a.expires_at}") for a in report.locked]
     problems += [(i, f"{i} has an unresolved sync conflict: {m}") for i, m in waiting.items()]
     relevant = [text for i, text in problems if outgoing is None or paths.get(i) in outgoing]
     if report.applied:

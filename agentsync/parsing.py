@@ -61,6 +61,11 @@ class Parsed(NamedTuple):
     fields: str  # JSON
     content: str
 
+    @property
+    def key(self) -> str:
+        """The identity, ``TYPE:ID``."""
+        return f"{self.type}:{self.id}"
+
     @classmethod
     def of(cls, artifact: Artifact) -> Parsed:
         return cls(

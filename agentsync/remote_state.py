@@ -63,7 +63,7 @@ def remote_state(config: Config, mirror: Mirror) -> RemoteState | None:
     target = remote_target(config)
     if target is None:
         return None
-    edited = {p.id for p in pending_changes(mirror)}
+    edited = {p.key for p in pending_changes(mirror)}
     changed_there = changed_on_remote(mirror)
     queue = queue_summary(mirror)
     state = RemoteState(

@@ -9,7 +9,7 @@ it is a local change the next push sends.
 from __future__ import annotations
 
 from agentsync.errors import NotFoundError, ResolveError
-from agentsync.store import Mirror, sync_state
+from agentsync.store import Mirror, refs, sync_state
 from agentsync.store.sync_state import ConflictRow
 
 SIDES = ("ours", "theirs", "merged")
@@ -22,10 +22,12 @@ def conflicts(mirror: Mirror) -> list[Conflict]:
     return sync_state.conflicts(mirror.connection)
 
 
-def conflict(mirror: Mirror, key: str) -> Conflict:
-    found = sync_state.conflicts(mirror.connection, key)
+def conflict(mirror: Mirror, reference: str) -> Conflict:
+    """The open conflict a user names by ``ID``, ``TYPE:ID`` or path (``store.refs``, among conflicts)."""
+    key = refs.resolve(mirror.connection, reference, among="conflicts")
+    found = sync_state.conflicts(mirror.connection, key) if key is not None else []
     if not found:
-        raise NotFoundError(f"no conflict for {key!r}; `agentsync conflicts` lists them")
+        raise NotFoundError(f"no conflict for {reference!r}; `agentsync conflicts` lists them")
     return found[0]
 
 
@@ -50,13 +52,13 @@ def _resolve(mirror: Mirror, key: str, side: str) -> Conflict:
         raise ResolveError(f"resolve with one of: {', '.join(SIDES)}")
     found = conflict(mirror, key)
     if found.kind == "pull":  # the target holds another file: taking a side would write over it
-        raise ResolveError(f"{found.id} could not land at {found.path}, which holds another file; move that file "
+        raise ResolveError(f"{found.key} could not land at {found.path}, which holds another file; move that file "
                            "away (or rename its artifact), then `agentsync pull` brings it")  # fmt: skip
     policy = PathPolicy.for_config(mirror.config)
     path = policy.writable(found.path)  # read and written only if no symlink is on the way
-    remote = sync_state.fetched_row(mirror.connection, found.id)
+    remote = sync_state.fetched_row(mirror.connection, found.key)
     if remote is None:
-        raise ResolveError(f"{found.id}: the remote's version is not fetched; run `agentsync fetch` first")
+        raise ResolveError(f"{found.key}: the remote's version is not fetched; run `agentsync fetch` first")
     remote_path, remote_version, remote_deleted = remote.path, remote.version, remote.deleted
     remote_content = remote.content or ""  # only a deletion has none
     theirs = found.theirs
@@ -79,15 +81,15 @@ def _resolve(mirror: Mirror, key: str, side: str) -> Conflict:
         text = found.ours if found.ours is not None else path.read_text(encoding="utf-8")
     else:
         if theirs is None:
-            raise ResolveError(f"{found.id} is deleted on the remote; resolve with --ours to keep it")
+            raise ResolveError(f"{found.key} is deleted on the remote; resolve with --ours to keep it")
         text = theirs
     if side != "theirs" and "version" not in mirror.config.git_fields:
         text = set_field(text, "version", remote_version)
     if not atomic_write(path, text.encode("utf-8", errors="surrogateescape"), still=policy.guard()):
         raise policy.refused[0]
-    agreed = sync_state.Agreed(found.id, remote_path, remote_version, theirs_hash, 1 if theirs is None else 0, theirs)
+    agreed = sync_state.Agreed(found.key, remote_path, remote_version, theirs_hash, 1 if theirs is None else 0, theirs)
     with mirror.transaction() as db:
         sync_state.upsert_agreed(db, [agreed])
-        sync_state.drop_conflict(db, found.id)
+        sync_state.drop_conflict(db, found.key)
     scan(mirror, [found.path])
     return found

@@ -192,7 +192,7 @@ def _changes(
                 failed.add(result.path)
                 continue
             entry = seen.known.get(result.path)
-            if entry is not None and entry.disk_hash == result.hash and entry.id == result.id:
+            if entry is not None and entry.disk_hash == result.hash and entry.key == result.key:
                 stat_only.append(seen.on_disk[result.path])
                 report.unchanged += 1
             else:
@@ -242,18 +242,19 @@ def _fill_empty(
                 report.problems.append(result)
                 failed.add(result.path)
                 continue
-            if result.id in first_path:
-                clashes.setdefault(result.id, [first_path[result.id]]).append(result.path)
+            if result.key in first_path:  # identity is (type, id): one id may serve several types
+                clashes.setdefault(result.key, [first_path[result.key]]).append(result.path)
                 continue
-            first_path[result.id] = result.path
+            first_path[result.key] = result.path
             rows.append(_row_values(result, on_disk[result.path], scan_start_ns, now))
         artifacts.insert(db, rows)
         if bulk:  # index this batch now, while the workers parse the next ones
             indexed_pk = artifacts.index_after(db, indexed_pk)
     # An id two files claim belongs to neither: remove the one inserted first.
-    artifacts.delete_ids(db, clashes, index_deferred=bulk)
-    for artifact_id, paths in clashes.items():
-        report.problems.append(Problem.duplicate_id(artifact_id, paths))
+    artifacts.delete_keys(db, clashes, index_deferred=bulk)
+    for key, paths in clashes.items():
+        real = {path: on_disk[path].real_path for path in paths}
+        report.problems.append(Problem.duplicate_id(key, paths, _id_lines(real, key)))
     clashing = {p for paths in clashes.values() for p in paths}
     report.added.extend(p for i, p in first_path.items() if i not in clashes)
     failed.update(clashing)
@@ -266,16 +267,16 @@ def _apply(
     db = mirror.connection
     now = _now()
     known, on_disk = seen.known, seen.on_disk
-    holder = {entry.id: path for path, entry in known.items()}  # id -> path of its row today
+    holder = {entry.key: path for path, entry in known.items()}  # key -> path of its row today
 
     # What each path in view should hold: a parsed id; else, for unchanged or failed
     # files, the id its row has today (a failed file keeps its last good version).
     desired: dict[str, str] = {}
     for path in known.keys() | parsed.keys() | failed:
         if path in parsed:
-            desired[path] = parsed[path].id
+            desired[path] = parsed[path].key
         elif path in known and (path in on_disk or path in failed):
-            desired[path] = known[path].id
+            desired[path] = known[path].key
 
     # Rows outside a partial scan's view that hold an id a file in view now claims.
     outside_claims: dict[str, str] = {}
@@ -285,9 +286,15 @@ def _apply(
         if os.path.lexists(os.path.join(str(mirror.config.root), path)):
             outside_claims[artifact_id] = path  # still there: it keeps its id
     _settle_claims(known, desired, holder, outside_claims, parsed, failed, report)
+    for index, problem in enumerate(report.problems):  # where each file states the id it shares
+        if problem.kind == "duplicate_id" and not any(problem.lines):
+            real = {path: os.path.join(str(mirror.config.root), path) for path in problem.paths}
+            report.problems[index] = Problem.duplicate_id(
+                problem.artifact_id, problem.paths, _id_lines(real, problem.artifact_id)
+            )
 
     final_ids = set(desired.values())
-    deleting = [path for path, entry in known.items() if entry.id not in final_ids]
+    deleting = [path for path, entry in known.items() if entry.key not in final_ids]
     artifacts.delete_paths(db, deleting)
     report.deleted.extend(deleting)
     artifacts.park(db, [artifact_id for path, artifact_id in desired.items() if holder.get(artifact_id, path) != path])
@@ -295,7 +302,7 @@ def _apply(
     inserts, updates = [], []
     for path, artifact in parsed.items():
         values = _row_values(artifact, on_disk[path], scan_start_ns, now)
-        old_path = holder.get(artifact.id)
+        old_path = holder.get(artifact.key)
         if old_path is None or old_path in deleting:
             inserts.append(values)
             report.added.append(path)
@@ -335,10 +342,25 @@ def _settle_claims(
                     continue
                 failed.add(path)
                 parsed.pop(path, None)
-                if path in known and known[path].id != artifact_id:
-                    desired[path] = known[path].id
+                if path in known and known[path].key != artifact_id:
+                    desired[path] = known[path].key
                 else:
                     del desired[path]
+
+
+def _id_lines(real_paths: dict[str, str], key: str) -> dict[str, int | None]:
+    """Where each file (path -> what to open) states the id of ``key`` (None: not known)."""
+    from agentsync.artifact import id_line
+    from agentsync.identity import id_of
+
+    lines: dict[str, int | None] = {}
+    for path, real in real_paths.items():
+        try:
+            with open(real, encoding="utf-8", errors="replace") as handle:
+                lines[path] = id_line(handle.read(), id_of(key))
+        except OSError:
+            lines[path] = None
+    return lines
 
 
 def _update_stats(db: sqlite3.Connection, stat_only: list[FoundFile], scan_start_ns: int) -> None:
@@ -349,6 +371,7 @@ def _update_stats(db: sqlite3.Connection, stat_only: list[FoundFile], scan_start
 def _problem_rows(report: ScanReport) -> Iterator[ProblemRow]:
     for problem in report.problems:
         if problem.kind == "duplicate_id":
-            yield from (ProblemRow(p, None, str(problem)) for p in problem.paths)
+            lines = problem.lines or (None,) * len(problem.paths)
+            yield from (ProblemRow(p, line, str(problem)) for p, line in zip(problem.paths, lines, strict=True))
         else:
             yield ProblemRow(problem.path, problem.line, problem.message)

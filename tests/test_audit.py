@@ -80,6 +80,7 @@ def test_audit_lists_who_changed_what_newest_first_and_filters(tmp_path: Path, r
     entries: list[dict[str, Any]] = json.loads(out)
     assert [(e["artifact_id"], e["version"]) for e in entries] == [("P-2", 1), ("P-1", 1)]
     assert set(entries[0]) == {
+        "artifact_type",
         "artifact_id",
         "version",
         "path",

@@ -36,7 +36,7 @@ def test_each_rule_has_a_clear_per_file_message(repo: Repo) -> None:
     assert "stories/bad-status.md:4: status 'Shipped' is not allowed; use one of: draft, active, done" in err
     assert "stories/conflict.md:11: unresolved sync conflict marker" in err
     assert "stories/conflict.md:15: unresolved sync conflict marker" in err
-    assert "duplicate id 'S-1' in stories/dup.md and stories/ok.md" in err
+    assert "duplicate id 'S-1' (type story) in stories/dup.md and stories/ok.md" in err
     assert all("duplicate id" in line for line in err.splitlines() if line.startswith("stories/ok.md"))
     assert all(line.startswith("stories/") for line in err.splitlines())  # `path:line: message`, no prefix
 

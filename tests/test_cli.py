@@ -65,9 +65,11 @@ def test_init_then_ls_json(repo: Repo) -> None:
     code, out, _ = run(repo, "ls", "--json")
     assert code == 0
     assert json.loads(out) == [
-        {"id": "P-1", "type": "plan", "title": "Alpha", "status": "DONE", "version": 1, "path": "plans/a.md",
+        {"key": "plan:P-1", "id": "P-1", "type": "plan", "title": "Alpha", "status": "DONE", "version": 1,
+         "path": "plans/a.md",
          "hash": json.loads(out)[0]["hash"]},
-        {"id": "S-1", "type": "story", "title": "Beta", "status": "DRAFT", "version": 1, "path": "stories/b.md",
+        {"key": "story:S-1", "id": "S-1", "type": "story", "title": "Beta", "status": "DRAFT", "version": 1,
+         "path": "stories/b.md",
          "hash": json.loads(out)[1]["hash"]},
     ]  # fmt: skip
     code, out, _ = run(repo, "ls", "--type", "story")

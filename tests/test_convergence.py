@@ -158,9 +158,9 @@ def act(world: World, clone: int) -> None:
         elif action == "pull":
             pull_and_resolve(world, clone, mirror, side=rng.choice(["ours", "theirs"]))
         elif action == "lock" and files:
-            world.remote.lock(rng.choice(sorted(files)), f"clone{clone}", 60)
+            world.remote.lock(f"story:{rng.choice(sorted(files))}", f"clone{clone}", 60)
         elif action == "unlock" and files:
-            world.remote.unlock(rng.choice(sorted(files)), f"clone{clone}", False)
+            world.remote.unlock(f"story:{rng.choice(sorted(files))}", f"clone{clone}", False)
 
 
 def pull_and_resolve(world: World, clone: int, mirror: Mirror, *, side: str) -> bool:
@@ -171,14 +171,14 @@ def pull_and_resolve(world: World, clone: int, mirror: Mirror, *, side: str) -> 
         if found.ours is None and found.theirs is None:
             continue
         world.reported.update(TOKEN.findall(found.ours or ""))
-        resolve(mirror, found.id, side)
+        resolve(mirror, found.key, side)
     return bool(report.written or report.merged or report.deleted or report.conflicts or report.restored)
 
 
 def settle(world: World) -> None:
     """Every clone syncs until a whole round changes nothing."""
     for lock in world.remote.locks():
-        world.remote.unlock(lock["id"], lock["holder"], True)
+        world.remote.unlock(f"{lock['type']}:{lock['id']}", lock["holder"], True)
     for _ in range(12):
         changed = False
         for clone in range(len(world.clones)):
@@ -224,7 +224,7 @@ def check_converged(world: World) -> None:
              for row in world.remote.pull(0, 5000).rows if not row.deleted}  # fmt: skip
     assert final == snapshots[0], "the clones differ from the remote"
 
-    versions = [h for i in range(8) for h in world.remote.history(f"S-{i}", 1000)]
+    versions = [h for i in range(8) for h in world.remote.history(f"story:S-{i}", 1000)]
     history = "".join(
         h.get("content") or "" for h in versions if (h["artifact_id"], h["version"]) not in world.remote.unseen
     )

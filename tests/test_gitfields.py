@@ -40,8 +40,8 @@ def test_status_shows_an_uncommitted_status_change(git_repo: GitRepo) -> None:
     git_repo.write("stories/S-3.md", artifact("S-3", "Three", "draft"))
     git_repo.remove("stories/S-2.md")
     code, out, _ = run(git_repo, "status")
-    assert "S-1            status: draft (HEAD) -> active (work tree)   stories/S-1.md" in out
-    assert "OPS-7          status: ready (HEAD) -> running (work tree)" in out
+    assert "story:S-1      status: draft (HEAD) -> active (work tree)   stories/S-1.md" in out
+    assert "runbook:OPS-7  status: ready (HEAD) -> running (work tree)" in out
     assert "Artifacts not in HEAD yet" in out and "S-3" in out
     assert "gone from the work tree" in out and "S-2" in out
     code, out, _ = run(git_repo, "status", "--json")
@@ -81,7 +81,7 @@ def test_export_after_a_remote_status_change_keeps_gits_value(git_repo: GitRepo)
     written = git_repo.read("stories/S-1.md").decode()
     assert written == artifact("S-1", "One", "draft", body="Body, edited remotely.\n")  # only status differs
     with git_repo.mirror() as mirror:
-        assert mirror.get("S-1").status == "draft"  # type: ignore[union-attr]
+        assert mirror.find("S-1").status == "draft"
 
 
 def test_export_keeps_an_uncommitted_work_tree_status(git_repo: GitRepo) -> None:

@@ -78,7 +78,7 @@ def test_commit_mirrors_what_it_changed(hooked: GitRepo) -> None:
     hooked.commit_all("edit, delete, add")
     assert set(ids(hooked)) == {"S-1", "S-3", "P-1", "OPS-7"}
     with hooked.mirror() as mirror:
-        assert mirror.get("S-1").status == "active"  # type: ignore[union-attr]
+        assert mirror.find("S-1").status == "active"
         assert mirror.get_meta(MetaKey.GIT_HEAD) == hooked.head()
     assert_mirror_equals_full_rescan(hooked)
 
@@ -91,7 +91,7 @@ def test_commit_reads_only_the_paths_git_changed(hooked: GitRepo) -> None:
     hooked.git("commit", "-q", "-m", "one file")
     assert "P-9" not in ids(hooked)
     with hooked.mirror() as mirror:
-        assert mirror.get("S-1").status == "active"  # type: ignore[union-attr]
+        assert mirror.find("S-1").status == "active"
 
 
 def test_merge_with_renames_and_deletes(hooked: GitRepo) -> None:
@@ -108,7 +108,7 @@ def test_merge_with_renames_and_deletes(hooked: GitRepo) -> None:
     assert ids(hooked) == {"S-1": "stories/S-1-renamed.md", "P-1": "plans/P-1.md",
                            "OPS-7": ".agent/cache/runbooks/OPS/OPS-7.md"}  # fmt: skip
     with hooked.mirror() as mirror:
-        assert mirror.get("OPS-7").status == "done"  # type: ignore[union-attr]
+        assert mirror.find("OPS-7").status == "done"
     assert_mirror_equals_full_rescan(hooked)
 
 
@@ -142,7 +142,7 @@ def test_file_checkout_from_the_index(hooked: GitRepo) -> None:
         scan(mirror)
     hooked.git("checkout", "--", "stories/S-1.md")
     with hooked.mirror() as mirror:
-        assert mirror.get("S-1").title == "One"  # type: ignore[union-attr]
+        assert mirror.find("S-1").title == "One"
     assert_mirror_equals_full_rescan(hooked)
 
 
@@ -160,7 +160,7 @@ def test_rebase(hooked: GitRepo) -> None:
     found = ids(hooked)
     assert found["S-2"] == "stories/S-2-moved.md" and "S-5" in found and "OPS-7" not in found
     with hooked.mirror() as mirror:
-        assert mirror.get("P-1").status == "done"  # type: ignore[union-attr]
+        assert mirror.find("P-1").status == "done"
     assert_mirror_equals_full_rescan(hooked)
 
 
@@ -170,7 +170,7 @@ def test_amend(hooked: GitRepo) -> None:
     hooked.write("stories/S-1.md", artifact("S-1", "One", "done"))
     hooked.git("commit", "-q", "-a", "--amend", "--no-edit")
     with hooked.mirror() as mirror:
-        assert mirror.get("S-1").status == "done"  # type: ignore[union-attr]
+        assert mirror.find("S-1").status == "done"
     assert_mirror_equals_full_rescan(hooked)
 
 
@@ -195,7 +195,7 @@ def test_a_failing_hook_keeps_the_commit_and_the_next_run_repairs(hooked: GitRep
     hooked.commit_all("next commit")
     assert not repair_mark(config).exists()
     with hooked.mirror() as mirror:
-        assert mirror.get("S-1").status == "active"  # type: ignore[union-attr]
+        assert mirror.find("S-1").status == "active"
     assert_mirror_equals_full_rescan(hooked)
 
 
@@ -211,4 +211,4 @@ def test_skip_variable_skips_every_hook(hooked: GitRepo) -> None:
     assert done.returncode == 0, done.stderr
     assert "agentsync" not in done.stderr
     with hooked.mirror() as mirror:
-        assert mirror.get("S-1").status == "draft"  # type: ignore[union-attr]  # post-commit was skipped too
+        assert mirror.find("S-1").status == "draft"  # post-commit was skipped too

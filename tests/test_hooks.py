@@ -147,7 +147,7 @@ def test_core_hooks_path(git_repo: GitRepo) -> None:
     git_repo.write("stories/S-1.md", artifact("S-1", "One", "active"))
     git_repo.commit_all("through core.hooksPath")
     with git_repo.mirror() as mirror:
-        assert mirror.get("S-1").status == "active"  # type: ignore[union-attr]
+        assert mirror.find("S-1").status == "active"
     assert "foreign" in git_repo.read("foreign.log").decode()
     hooks.uninstall(git_repo.root)
     assert foreign.read_text(encoding="utf-8") == FOREIGN
@@ -167,7 +167,7 @@ def test_linked_worktree(git_repo: GitRepo, tmp_path: Path) -> None:
     worktree.write("stories/S-1.md", artifact("S-1", "One", "in worktree"))
     worktree.commit_all("in the worktree")
     with worktree.mirror() as mirror:
-        assert mirror.get("S-1").status == "in worktree"  # type: ignore[union-attr]
+        assert mirror.find("S-1").status == "in worktree"
         assert mirror.get_meta(MetaKey.GIT_HEAD) == worktree.head()
     assert not (git_repo.root / ".agentsync").exists()  # the main work tree's mirror was not touched
 
@@ -226,7 +226,7 @@ def test_the_hook_path_stays_light(git_repo: GitRepo) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[0, 0] []"
     with git_repo.mirror() as mirror:
-        assert mirror.get("S-1").status == "active"  # type: ignore[union-attr]
+        assert mirror.find("S-1").status == "active"
 
 
 def test_pre_push_passes_stdin_to_a_chained_hook(git_repo: GitRepo, tmp_path: Path) -> None:

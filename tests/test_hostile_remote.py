@@ -58,9 +58,10 @@ class Team:
             seq = bumped.fetchone()[0]  # type: ignore[index]
             digest = None if content is None else hashlib.sha256(content.encode()).hexdigest()
             db.execute(
-                "INSERT INTO agentsync.artifacts (project_id, artifact_id, path, version, content, hash, deleted, "
-                "author, seq) SELECT id, %s, %s, 1, %s, %s, %s, 'mallory', %s FROM agentsync.projects WHERE name = %s "
-                "ON CONFLICT (project_id, artifact_id) DO UPDATE SET path = excluded.path, content = excluded.content, "
+                "INSERT INTO agentsync.artifacts (project_id, artifact_type, artifact_id, path, version, content, "
+                "hash, deleted, author, seq) SELECT id, 'story', %s, %s, 1, %s, %s, %s, 'mallory', %s "
+                "FROM agentsync.projects WHERE name = %s ON CONFLICT (project_id, artifact_type, artifact_id) "
+                "DO UPDATE SET path = excluded.path, content = excluded.content, "
                 "hash = excluded.hash, deleted = excluded.deleted, seq = excluded.seq, "
                 "version = agentsync.artifacts.version + 1",
                 (artifact_id, path, content, digest, deleted, seq, PROJECT),
@@ -147,12 +148,12 @@ def test_a_bad_row_is_kept_aside_and_every_later_row_still_arrives(team: Team, c
     again = team.pull(team.bo)
     assert again.ok and not again.quarantined  # recorded once: later pulls do not fail on it again
     with team.bo.mirror() as mirror:
-        kept = mirror.connection.execute("SELECT id, reason FROM quarantine").fetchall()
+        kept = mirror.connection.execute("SELECT substr(key, instr(key, ':') + 1), reason FROM quarantine").fetchall()
     assert [row[0] for row in kept] == [artifact_id] and reason in kept[0][1]
     # Nothing of Bo's is lost or turned into a deletion: his next push sends exactly his own work.
     with team.bo.mirror() as mirror:
         sent = push(mirror, team.remote, "bo@example.com")
-    assert sorted(sent.applied) == [("S-1", 2), ("S-BO", 1)], sent
+    assert sorted(sent.applied) == [("story:S-1", 2), ("story:S-BO", 1)], sent
     for relative, data in mine.items():
         assert team.bo.read(relative).replace(b"version: 2", b"version: 1") == data
 
@@ -211,11 +212,11 @@ def test_a_rename_onto_an_unpushed_artifact_is_a_conflict_not_a_loss(team: Team)
     ada.commit_all("rename")
     team.push(ada)
     got = team.pull(bo)
-    assert [c[0] for c in got.conflicts] == ["S-1"] and "Y-OWN-NEW" in got.conflicts[0][1], got
+    assert [c[0] for c in got.conflicts] == ["story:S-1"] and "Y-OWN-NEW" in got.conflicts[0][1], got
     assert bo.read("stories/shared-name.md") == mine and (bo.root / "stories/S-1.md").exists()
     with bo.mirror() as mirror:
         sent = push(mirror, team.remote, "bo@example.com")
-    assert ("Y-OWN-NEW", 1) in sent.applied  # still Bo's, and pushed
+    assert ("story:Y-OWN-NEW", 1) in sent.applied  # still Bo's, and pushed
     # Once Bo moves his file away, the rename arrives.
     (bo.root / "stories/shared-name.md").rename(bo.root / "stories/y-own-new.md")
     got = team.pull(bo)
@@ -235,10 +236,10 @@ def test_a_move_onto_an_edited_artifact_that_the_remote_deleted_keeps_the_edit(t
     team.push(ada)
     got = team.pull(bo)
     assert bo.read("stories/S-B.md") == edited  # the edit is in its file
-    assert [c[0] for c in got.conflicts] == ["S-1"] and [r[0] for r in got.restored] == ["S-B"], got
+    assert [c[0] for c in got.conflicts] == ["story:S-1"] and [r[0] for r in got.restored] == ["story:S-B"], got
     with bo.mirror() as mirror:
         sent = push(mirror, team.remote, "bo@example.com")
-    assert [a[0] for a in sent.applied] == ["S-B"]  # the edit goes up: B is restored on the remote
+    assert [a[0] for a in sent.applied] == ["story:S-B"]  # the edit goes up: B is restored on the remote
 
 
 def test_a_move_onto_a_clean_artifact_the_remote_deleted_goes_through(team: Team) -> None:
@@ -320,8 +321,9 @@ def test_the_rename_and_symlink_cases_through_the_command_line(team: Team, monke
     assert code == 0, (out, err)
     code, out, err = run(bo, "pull")
     assert code == 1, (out, err)
-    assert "conflict: S-1: the remote's S-1, moved from stories/S-1.md, would overwrite stories/shared-name.md" in err
-    assert "refused from the remote: S-EVIL" in err and "symlink" in err, err
+    moved = "the remote's story:S-1, moved from stories/S-1.md, would overwrite stories/shared-name.md"
+    assert f"conflict: story:S-1: {moved}" in err
+    assert "refused from the remote: story:S-EVIL" in err and "symlink" in err, err
     assert bo.read("stories/shared-name.md") == mine and team.outside_state() == before
     code, out, err = run(bo, "status")
     assert "S-EVIL" in out and "refused" in out, out
@@ -334,7 +336,7 @@ def test_a_taken_target_cannot_be_resolved_by_writing_over_it(team: Team) -> Non
     team.bo.write("stories/S-NEW.md", artifact("S-MINE", "Bo's"))
     team.ada.write("stories/S-NEW.md", artifact("S-NEW", "Ada's"))
     team.push(team.ada)
-    assert [c[0] for c in team.pull(team.bo).conflicts] == ["S-NEW"]
+    assert [c[0] for c in team.pull(team.bo).conflicts] == ["story:S-NEW"]
     with team.bo.mirror() as mirror:
         for side in ("theirs", "ours", "merged"):
             with pytest.raises(ResolveError, match="move that file away"):

@@ -84,7 +84,7 @@ def test_a_conflict_is_marked_listed_blocks_commits_and_resolves_as_merged(pair:
     assert "<<<<<<< local\ntitle: Checkout for Bo\n=======\ntitle: Checkout for Ada\n>>>>>>> remote v2 by ada" in text
     assert text.count("<<<<<<<") == 1 and "Second, by Bo." in text
     code, out, _ = run(b, "conflicts")
-    assert code == 1 and out.startswith("S-1") and "conflicting key title" in out
+    assert code == 1 and out.startswith("story:S-1") and "conflicting key title" in out
     code, out, err = run(b, "check", "stories/S-1.md")
     assert code == 1 and "conflict marker" in out + err
     code, _, err = run(b, "resolve", "S-1", "--merged")
@@ -93,7 +93,7 @@ def test_a_conflict_is_marked_listed_blocks_commits_and_resolves_as_merged(pair:
                         ">>>>>>> remote v2 by ada@example.com", ""])  # fmt: skip
     b.write("stories/S-1.md", text.replace(marked, "title: Checkout for Ada and Bo\n"))
     code, out, err = run(b, "resolve", "S-1", "--merged")
-    assert code == 0 and "resolved S-1" in out, err
+    assert code == 0 and "resolved story:S-1" in out, err
     assert run(b, "conflicts")[0] == 0
     assert run(b, "push")[0] == 0 and run(a, "pull")[0] == 0
     final = a.read("stories/S-1.md").decode()
@@ -147,7 +147,7 @@ def test_delete_against_edit_the_edit_wins_both_ways(pair: tuple[GitRepo, GitRep
     edit(b, "First paragraph.", "First, by Bo.")
     assert run(a, "push")[0] == 0  # v2: a tombstone
     code, _, err = run(b, "pull")
-    assert code == 0 and "restored: S-1" in err and "First, by Bo." in b.read("stories/S-1.md").decode()
+    assert code == 0 and "restored: story:S-1" in err and "First, by Bo." in b.read("stories/S-1.md").decode()
     assert "restored S-1: deleted on the remote" in (b.root / ".agentsync" / "agentsync.log").read_text()
     assert run(b, "push")[0] == 0  # brings it back on the remote
     code, _, err = run(a, "pull")
@@ -157,7 +157,7 @@ def test_delete_against_edit_the_edit_wins_both_ways(pair: tuple[GitRepo, GitRep
     edit(a, "Second paragraph.", "Second, by Ada.")
     assert run(a, "push")[0] == 0
     code, _, err = run(b, "pull")
-    assert code == 0 and "restored: S-1" in err and "Second, by Ada." in b.read("stories/S-1.md").decode()
+    assert code == 0 and "restored: story:S-1" in err and "Second, by Ada." in b.read("stories/S-1.md").decode()
 
 
 def test_rename_against_edit_both_apply(pair: tuple[GitRepo, GitRepo]) -> None:
@@ -196,7 +196,7 @@ def test_strategies_per_type_and_a_resolver_from_an_entry_point(
     b.write("agentsync.yaml", config + "strategies: {story: ours}\n")
     conflict_on_second()
     code, out, err = run(b, "pull")
-    assert code == 0 and "resolved by strategy: S-1: ours: kept this clone's version" in err, out
+    assert code == 0 and "resolved by strategy: story:S-1: ours: kept this clone's version" in err, out
     assert (
         "Second, by Bo 1." in b.read("stories/S-1.md").decode() and "<<<<<<<" not in b.read("stories/S-1.md").decode()
     )

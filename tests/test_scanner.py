@@ -132,10 +132,11 @@ def test_duplicate_ids_name_both_paths_and_replace_nothing(repo: Repo) -> None:
         repo.write("docs/plans/copy.md", artifact("P-1", body="copy\n"))
         report = scan(mirror)
     [problem] = report.problems
-    assert problem.kind == "duplicate_id" and problem.artifact_id == "P-1"
+    assert problem.kind == "duplicate_id" and problem.artifact_id == "plan:P-1"
     assert problem.paths == ("docs/plans/copy.md", "plans/a.md")
-    assert str(problem) == str(DuplicateIdError("P-1", ["plans/a.md", "docs/plans/copy.md"]))
-    assert "docs/plans/copy.md and plans/a.md" in str(problem)
+    lines = {"plans/a.md": 2, "docs/plans/copy.md": 2}  # where each states the id
+    assert str(problem) == str(DuplicateIdError("plan:P-1", ["plans/a.md", "docs/plans/copy.md"], lines))
+    assert "duplicate id 'P-1' (type plan) in docs/plans/copy.md:2 and plans/a.md:2" in str(problem)
     assert rows(repo)["P-1"] == ("plans/a.md", artifact("P-1", body="original\n"))
 
 
@@ -191,7 +192,7 @@ def _bad_inputs(repo: Repo, outside: Path) -> dict[str, str]:
         "plans/huge.md": "over the max_file_size limit",
         "plans/bomb.md": "more than 10000 values",
         "plans/link.md": "outside the repository; not read",
-        "plans/dup-a.md": "duplicate id 'D-1' in plans/dup-a.md and plans/dup-b.md",
+        "plans/dup-a.md": "duplicate id 'D-1' (type plan) in plans/dup-a.md:2 and plans/dup-b.md:2",
     }
 
 

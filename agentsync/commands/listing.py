@@ -42,12 +42,12 @@ def run_show(key: str, *, as_json: bool) -> int:
     config = load_config()
     with Mirror.open(config, readonly=True) as mirror:
         row = mirror.find(key)
-        fields = mirror.fields(row.id)
-        content = mirror.content(row.id)
+        fields = mirror.fields(row.key)
+        content = mirror.content(row.key)
     if as_json:
         echo_json({**row.to_json(), "layout": row.layout, "size": row.size, "fields": fields, "content": content})
         return 0
-    click.echo(f"{row.id}  {row.type}  {row.status or '-'}  v{row.version}")
+    click.echo(f"{row.key}  {row.status or '-'}  v{row.version}")
     click.echo(f"{row.title}")
     click.echo(f"{row.path}")
     click.echo("")

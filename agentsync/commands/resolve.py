@@ -23,7 +23,7 @@ def run_conflicts(*, as_json: bool) -> int:
     elif not found:
         click.echo("no conflicts")
     for item in found if not as_json else []:
-        click.echo(f"{item.id:<14} {item.path}: {item.message}")
+        click.echo(f"{item.key:<14} {item.path}: {item.message}")
     return 1 if found else 0
 
 
@@ -47,5 +47,5 @@ def run_resolve(key: str, side: str | None, *, edit: bool) -> int:
     chosen_side = "merged" if edit else str(side)
     taken = {"ours": "your version", "theirs": "the remote's version", "merged": "the file as merged"}
     then = "" if chosen_side == "theirs" else "; `agentsync push` sends it"
-    click.echo(f"resolved {found.id} with {taken[chosen_side]}{then}")
+    click.echo(f"resolved {found.key} with {taken[chosen_side]}{then}")
     return 0

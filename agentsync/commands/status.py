@@ -107,7 +107,7 @@ def _show_remote(state: RemoteState | None) -> None:
             click.echo(f"  {key}: {len(ids)} artifact(s) {what}: {listed(ids)}")
     for lock in state.locks:
         whose = "by you" if lock["mine"] else f"by {lock['holder']}"
-        click.echo(f"  locked: {lock['id']} {whose} until {lock['expires_at']}")
+        click.echo(f"  locked: {lock['type']}:{lock['id']} {whose} until {lock['expires_at']}")
     if state.queued_batches:
         error = f"; last error: {state.queue_error}" if state.queue_error else ""
         click.echo(f"  {state.queued_batches} batch(es) queued for the remote (sent by the next push){error}")
@@ -116,4 +116,4 @@ def _show_remote(state: RemoteState | None) -> None:
     for entry in state.refused:
         click.echo(f"  refused from the remote (kept aside, not written): {entry}")
     for conflict in state.conflicts:
-        click.echo(f"  conflict: {conflict.id} ({conflict.path}): {conflict.message}")
+        click.echo(f"  conflict: {conflict.key} ({conflict.path}): {conflict.message}")

@@ -140,7 +140,7 @@ def run_lock(artifact_id: str, ttl: str) -> int:
 
     seconds = parse_ttl(ttl)
     with remote_for() as (config, remote), Mirror.open(config) as mirror:
-        result = lock_artifact(mirror, remote, artifact_id, user_identity(config.root), seconds)
+        artifact_id, result = lock_artifact(mirror, remote, artifact_id, user_identity(config.root), seconds)
     if result.result == "locked":
         click.echo(f"locked {artifact_id} until {result.expires_at}")
         return 0
@@ -150,8 +150,10 @@ def run_lock(artifact_id: str, ttl: str) -> int:
 
 def run_unlock(artifact_id: str, force: bool) -> int:
     from agentsync.gitrepo import user_identity
+    from agentsync.sync.leases import locked_key
 
-    with remote_for() as (config, remote):
+    with remote_for() as (config, remote), Mirror.open(config) as mirror:
+        artifact_id = locked_key(mirror, remote, artifact_id)
         result = remote.unlock(artifact_id, user_identity(config.root), force)
     if result.result == "unlocked":
         click.echo(
@@ -173,14 +175,16 @@ def run_locks(*, as_json: bool) -> int:
     elif not locks:
         click.echo("no locks")
     for lock in [] if as_json else locks:
-        click.echo(f"{lock['id']:<14} {lock['holder']}  until {lock['expires_at']}")
+        click.echo(f"{lock['type'] + ':' + lock['id']:<14} {lock['holder']}  until {lock['expires_at']}")
     return 0
 
 
 def run_log(artifact_id: str, limit: int, *, as_json: bool) -> int:
     from agentsync.errors import NotFoundError
+    from agentsync.sync.leases import artifact_key
 
-    with remote_for() as (_config, remote):
+    with remote_for() as (config, remote), Mirror.open(config) as mirror:
+        artifact_id = artifact_key(mirror, remote, artifact_id)
         entries = remote.history(artifact_id, limit)
     if not entries:
         raise NotFoundError(f"the remote has no history for {artifact_id}")

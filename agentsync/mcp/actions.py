@@ -151,7 +151,7 @@ def update_artifact(space: Workspace, key: str, fields: dict[str, Any] | None, b
         before = target.read_bytes()
         text = before.decode("utf-8")
         if fields:
-            text = set_fields(text, dict(fields))
+            text = set_fields(text, dict(fields), row.path)  # in the file's own format
         if body is not None:
             text = text[: _body_start(row.path, text)] + body
         _write_checked(config, mirror, row.path, before, text.encode("utf-8"))
@@ -225,28 +225,20 @@ def lock_artifact(space: Workspace, key: str, holder: str, ttl_seconds: int) -> 
         raise AgentsyncError(f"ttl_seconds is {ttl_seconds}; use 60 to 604800 (a week)")
     config = space.config()
     with space.mirror() as mirror, opened(config) as remote:
-        artifact_id = mirror.find(key).id if _known(mirror, key) else key
-        result = take(mirror, remote, artifact_id, holder, ttl_seconds)
+        artifact_id, result = take(mirror, remote, key, holder, ttl_seconds)  # ID, TYPE:ID or path
     if result.result != "locked":
         raise AgentsyncError(f"{artifact_id} is locked by {result.holder} until {result.expires_at}; "
                              "pick another artifact or wait for them to unlock it")  # fmt: skip
     return {"id": artifact_id, "holder": holder, "expires_at": result.expires_at}
 
 
-def _known(mirror: Mirror, key: str) -> bool:
-    try:
-        mirror.find(key)
-    except AgentsyncError:
-        return False
-    return True
-
-
 def unlock_artifact(space: Workspace, key: str, holder: str, force: bool) -> dict[str, Any]:
     from agentsync.remotes import opened
+    from agentsync.sync.leases import locked_key
 
     config = space.config()
     with space.mirror() as mirror, opened(config) as remote:
-        artifact_id = mirror.find(key).id if _known(mirror, key) else key
+        artifact_id = locked_key(mirror, remote, key)  # ID, TYPE:ID or path
         result = remote.unlock(artifact_id, holder, force)
     if result.result == "unlocked":
         return {"id": artifact_id, "unlocked": True, "forced": bool(result.forced)}

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, cast, get_args
 
 from agentsync.errors import RemoteError
+from agentsync.identity import key_of, split_key
 
 AnswerState = Literal["applied", "conflict", "locked"]  # a change took, lost the race, or is leased by another
 LockState = Literal["locked", "held", "unlocked", "not_locked"]  # the lease is yours, another's, gone, or none
@@ -43,9 +44,10 @@ def lock_state(value: object) -> LockState:
 
 @dataclass(frozen=True)
 class Change:
-    """One artifact change in a push: ``base`` is the remote version the local file is based on."""
+    """One artifact change in a push: ``base`` is the remote version the local file is based on.
+    ``key`` is the artifact's identity, ``TYPE:ID``; the remote gets its type and id apart."""
 
-    id: str
+    key: str
     path: str
     base: int
     content: str | None  # None for a deletion
@@ -55,11 +57,23 @@ class Change:
     version: int | None = None  # the version the content states; a new artifact starts there
 
     @property
+    def id(self) -> str:
+        """The id part of ``key`` (unique within its type only)."""
+        return split_key(self.key).id
+
+    @property
+    def type(self) -> str:
+        return split_key(self.key).type
+
+    @property
     def deleted(self) -> bool:
         return self.content is None
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"id": self.id, "path": self.path, "base": self.base, "summary": self.summary}
+        identity = split_key(self.key)
+        data: dict[str, Any] = {
+            "type": identity.type, "id": identity.id, "path": self.path, "base": self.base, "summary": self.summary,
+        }  # fmt: skip
         if self.deleted:
             data["deleted"] = True
         else:
@@ -71,9 +85,10 @@ class Change:
 
 @dataclass(frozen=True)
 class RemoteRow:
-    """An artifact as the remote holds it (a tombstone when ``deleted``)."""
+    """An artifact as the remote holds it (a tombstone when ``deleted``). ``key`` is ``TYPE:ID``; a
+    row written before the remote recorded types has an empty type (``:ID``)."""
 
-    id: str
+    key: str
     path: str
     version: int
     content: str | None
@@ -83,10 +98,20 @@ class RemoteRow:
     seq: int
     updated_at: str
 
+    @property
+    def id(self) -> str:
+        """The id part of ``key`` (unique within its type only)."""
+        return split_key(self.key).id
+
+    @property
+    def type(self) -> str:
+        return split_key(self.key).type
+
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RemoteRow:
         return cls(
-            id=str(data["artifact_id"]), path=str(data["path"]), version=int(data["version"]),
+            key=key_of(str(data.get("artifact_type") or ""), str(data["artifact_id"])),
+            path=str(data["path"]), version=int(data["version"]),
             content=data.get("content"), hash=data.get("hash"), deleted=bool(data.get("deleted")),
             author=str(data.get("author", "")), seq=int(data.get("seq", 0)), updated_at=str(data.get("updated_at", "")),
         )  # fmt: skip
@@ -94,9 +119,10 @@ class RemoteRow:
 
 @dataclass(frozen=True)
 class Answer:
-    """The remote's answer for one change: applied (new version), conflict (its row) or locked (by whom)."""
+    """The remote's answer for one change: applied (new version), conflict (its row) or locked (by whom).
+    ``key`` is ``TYPE:ID`` (an empty type: an answer recorded before the remote knew types)."""
 
-    id: str
+    key: str
     result: AnswerState
     version: int | None = None
     seq: int | None = None
@@ -104,11 +130,20 @@ class Answer:
     holder: str | None = None
     expires_at: str | None = None
 
+    @property
+    def id(self) -> str:
+        """The id part of ``key`` (unique within its type only)."""
+        return split_key(self.key).id
+
+    @property
+    def type(self) -> str:
+        return split_key(self.key).type
+
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Answer:
         remote = data.get("remote")
         return cls(
-            id=str(data["id"]), result=answer_state(data.get("result")),
+            key=key_of(str(data.get("type") or ""), str(data["id"])), result=answer_state(data.get("result")),
             version=data.get("version"), seq=data.get("seq"),
             remote=RemoteRow.from_json(remote) if isinstance(remote, dict) and remote else None,
             holder=data.get("holder"), expires_at=data.get("expires_at"),
@@ -163,10 +198,12 @@ class Remote(Protocol):
     def push(self, client_id: str, batch_id: str, author: str, changes: list[Change]) -> PushResult: ...
     def pull(self, after: int, limit: int) -> Page: ...
     def head(self) -> int: ...
-    def lock(self, artifact_id: str, holder: str, ttl_seconds: int) -> LockResult: ...
-    def unlock(self, artifact_id: str, holder: str, force: bool) -> LockResult: ...
+    # ``key`` is an artifact's identity, ``TYPE:ID`` (agentsync.identity); rows name it by
+    # ``artifact_type`` and ``artifact_id``.
+    def lock(self, key: str, holder: str, ttl_seconds: int) -> LockResult: ...
+    def unlock(self, key: str, holder: str, force: bool) -> LockResult: ...
     def locks(self) -> list[dict[str, Any]]: ...
-    def history(self, artifact_id: str, limit: int) -> list[dict[str, Any]]: ...
+    def history(self, key: str, limit: int) -> list[dict[str, Any]]: ...
     def audit(self, author: str | None, since: str | None, limit: int) -> list[dict[str, Any]]: ...
     def purge(self, author: str, dry_run: bool) -> dict[str, Any]: ...
     def register_client(self, client_id: str, user: str, host: str, version: str, cursor: int) -> None: ...

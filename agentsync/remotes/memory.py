@@ -18,6 +18,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from agentsync.identity import id_of, key_of, split_key
 from agentsync.remotes.base import Change, LockResult, Page, PushResult, RemoteRow
 from agentsync.remotes.memory_tables import (
     PROJECT_NAME,
@@ -97,17 +98,18 @@ class MemoryServer:
         now = self.clock()
         answers: list[dict[str, Any]] = []
         for change in changes:
-            artifact_id = str(change["id"])
+            named = {"type": str(change["type"]), "id": str(change["id"])}  # the identity, as the answer names it
+            artifact_id = key_of(named["type"], named["id"])  # project tables are keyed by TYPE:ID
             lease = project.leases.get(artifact_id)
             current = project.current.get(artifact_id)
             base = int(change.get("base") or 0)
             if lease is not None and lease.expires_at > now and lease.holder != author:
-                answers.append({"id": artifact_id, "result": "locked", "holder": lease.holder,
+                answers.append({**named, "result": "locked", "holder": lease.holder,
                                 "expires_at": lease.expires_at.isoformat()})  # fmt: skip
                 continue
             if (current.version if current else 0) != base:
                 remote = project.row(artifact_id) if current else None
-                answers.append({"id": artifact_id, "result": "conflict", "remote": remote})
+                answers.append({**named, "result": "conflict", "remote": remote})
                 continue
             requested = change.get("version")
             version = base + 1 if current else max(1, min(int(requested or 1), 1_000_000))
@@ -124,7 +126,7 @@ class MemoryServer:
             project.feed[applied.seq] = artifact_id
             project.history.setdefault(artifact_id, []).append(applied)
             project.log.append(applied)
-            answers.append({"id": artifact_id, "result": "applied", "version": version, "seq": applied.seq})
+            answers.append({**named, "result": "applied", "version": version, "seq": applied.seq})
         return answers
 
     def pull(self, name: str, after: int, limit: int) -> list[dict[str, Any]]:
@@ -168,7 +170,8 @@ class MemoryServer:
                 return {"result": "held", "holder": lease.holder, "expires_at": lease.expires_at.isoformat()}
             del project.leases[artifact_id]
             if lease.holder != actor:
-                project.lock_events.append({"artifact_id": artifact_id, "event": "forced_unlock",
+                project.lock_events.append({"artifact_type": split_key(artifact_id).type,
+                                            "artifact_id": id_of(artifact_id), "event": "forced_unlock",
                                             "holder": lease.holder, "actor": actor, "at": now.isoformat()})  # fmt: skip
             return {"result": "unlocked", "holder": lease.holder, "forced": lease.holder != actor}
 
@@ -177,7 +180,8 @@ class MemoryServer:
             project, now = self._projects.get(name), self.clock()
             leases = sorted(project.leases.items()) if project else []
             return [
-                {"id": artifact_id, "holder": lease.holder, "acquired_at": lease.acquired_at.isoformat(),
+                {"type": split_key(artifact_id).type, "id": id_of(artifact_id), "holder": lease.holder,
+                 "acquired_at": lease.acquired_at.isoformat(),
                  "expires_at": lease.expires_at.isoformat()}
                 for artifact_id, lease in leases if lease.expires_at > now
             ]  # fmt: skip
@@ -261,7 +265,7 @@ class MemoryServer:
             raise refused(f"agentsync: artifact type {type_name} is empty or too long")
         with self._lock:
             project = self._keep(self._writable(name))
-            used = (id_number(artifact_id, prefix) for artifact_id in project.current)
+            used = (id_number(id_of(key), prefix) for key in project.current)
             highest = max([max(floor or 0, 0), *used])
             number = max(project.id_counters.get((type_name, prefix), 0), highest) + 1
             project.id_counters[(type_name, prefix)] = number

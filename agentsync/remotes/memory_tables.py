@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from agentsync.errors import RemoteError
+from agentsync.identity import split_key
 
 PROJECT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 Clock = Callable[[], datetime]
@@ -33,7 +34,8 @@ def check_violation(table: str, constraint: str) -> RemoteError:
 
 @dataclass
 class Version:
-    """One row of history: every version ever applied (rewritten by purge only)."""
+    """One row of history: every version ever applied (rewritten by purge only). ``artifact_id`` is
+    the artifact's key, ``TYPE:ID``; the JSON names type and id apart, as ``sql/`` does."""
 
     artifact_id: str
     version: int
@@ -49,7 +51,8 @@ class Version:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "artifact_id": self.artifact_id, "version": self.version, "path": self.path, "content": self.content,
+            "artifact_type": split_key(self.artifact_id).type, "artifact_id": split_key(self.artifact_id).id,
+            "version": self.version, "path": self.path, "content": self.content,
             "hash": self.hash, "deleted": self.deleted, "author": self.author, "seq": self.seq,
             "client_id": self.client_id, "summary": self.summary, "created_at": self.created_at.isoformat(),
         }  # fmt: skip
@@ -66,7 +69,7 @@ class Lease:
 class Project:
     name: str
     seq: int = 0  # the change counter: the number of the last applied change
-    current: dict[str, Version] = field(default_factory=dict)  # artifact id -> its current version
+    current: dict[str, Version] = field(default_factory=dict)  # TYPE:ID -> its current version
     feed: dict[int, str] = field(default_factory=dict)  # seq -> artifact id, current rows only
     history: dict[str, list[Version]] = field(default_factory=dict)  # per artifact, oldest first
     log: list[Version] = field(default_factory=list)  # every version, in seq order
@@ -81,7 +84,8 @@ class Project:
         """The current row as ``pull`` and a conflict answer show it (its text from history)."""
         version = self.current[artifact_id]
         return {
-            "artifact_id": artifact_id, "path": version.path, "version": version.version,
+            "artifact_type": split_key(artifact_id).type, "artifact_id": split_key(artifact_id).id,
+            "path": version.path, "version": version.version,
             "content": version.content, "hash": version.hash, "deleted": version.deleted,
             "author": version.author, "seq": version.seq, "updated_at": version.created_at.isoformat(),
         }  # fmt: skip

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from agentsync.errors import RemoteError, RemoteUnavailable
+from agentsync.identity import split_key
 from agentsync.remotes.base import Change, LockResult, Page, PushResult, RemoteRow
 from agentsync.secrets import redact  # the one redaction (kept importable from here)
 
@@ -80,7 +81,10 @@ class PostgresRemote:
 
     def pull(self, after: int, limit: int) -> Page:
         """A page of the feed as binary rows: several times cheaper to build and read than JSON."""
-        rows = self._rows("SELECT * FROM agentsync.pull_rows(%s, %s, %s)", (self.project, after, limit), binary=True)
+        rows = self._rows(
+            "SELECT artifact_type || ':' || artifact_id, path, version, content, hash, deleted, author, seq, "
+            "updated_at, head FROM agentsync.pull_rows(%s, %s, %s)", (self.project, after, limit), binary=True,
+        )  # fmt: skip
         return Page(
             [RemoteRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8].isoformat()) for r in rows],
             rows[-1][9] if rows else after,
@@ -89,19 +93,23 @@ class PostgresRemote:
     def head(self) -> int:
         return int(self._call("SELECT agentsync.head(%s)", (self.project,)))
 
-    def lock(self, artifact_id: str, holder: str, ttl_seconds: int) -> LockResult:
-        answer = self._call("SELECT agentsync.lock(%s, %s, %s, %s)", (self.project, artifact_id, holder, ttl_seconds))
+    def lock(self, key: str, holder: str, ttl_seconds: int) -> LockResult:
+        answer = self._call(
+            "SELECT agentsync.lock(%s, %s, %s, %s, %s)", (self.project, *split_key(key), holder, ttl_seconds)
+        )
         return LockResult.from_json(answer)
 
-    def unlock(self, artifact_id: str, holder: str, force: bool) -> LockResult:
-        answer = self._call("SELECT agentsync.unlock(%s, %s, %s, %s)", (self.project, artifact_id, holder, force))
+    def unlock(self, key: str, holder: str, force: bool) -> LockResult:
+        answer = self._call(
+            "SELECT agentsync.unlock(%s, %s, %s, %s, %s)", (self.project, *split_key(key), holder, force)
+        )
         return LockResult.from_json(answer)
 
     def locks(self) -> list[dict[str, Any]]:
         return list(self._call("SELECT agentsync.locks(%s)", (self.project,)))
 
-    def history(self, artifact_id: str, limit: int) -> list[dict[str, Any]]:
-        return list(self._call("SELECT agentsync.history(%s, %s, %s)", (self.project, artifact_id, limit)))
+    def history(self, key: str, limit: int) -> list[dict[str, Any]]:
+        return list(self._call("SELECT agentsync.history(%s, %s, %s, %s)", (self.project, *split_key(key), limit)))
 
     def audit(self, author: str | None, since: str | None, limit: int) -> list[dict[str, Any]]:
         return list(

@@ -18,6 +18,7 @@ BOM = "\ufeff"
 
 _USUAL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _ID_BAD_CHARACTER = re.compile(r"[\x01-\x1f\x7f/\\]")
+_TYPE_BAD_CHARACTER = re.compile(r"[\x00-\x1f\x7f:/\\]")
 # PostgreSQL's \s: white space as the database's C.UTF-8 ctype has it (glibc; no no-break spaces).
 _SPACE = "[\t\n\v\f\r \u1680\u2000-\u2006\u2008-\u200a\u2028\u2029\u205f\u3000]"
 _EDGE_SPACE = re.compile(f"^{_SPACE}|{_SPACE}\\Z")
@@ -79,6 +80,19 @@ def yaml_id(value: str | None) -> str | None:
         unquoted = ""
     unquoted = unquoted.strip(" ")
     return None if unquoted in ("", "~", "null", "Null", "NULL") else unquoted
+
+
+def type_problem(change: object) -> str | None:
+    """Why a change's type is not one (``agentsync.type_problem``); None when it is, or when the change
+    is no object (``change_problem`` says so)."""
+    if not isinstance(change, dict):
+        return None
+    type_name = change.get("type")
+    if not isinstance(type_name, str) or not 1 <= len(type_name) <= 100:
+        return "the type must be a string of 1 to 100 characters"
+    if _TYPE_BAD_CHARACTER.search(type_name):
+        return "the type has a colon, a slash, a backslash or a control character"
+    return None
 
 
 def _id_problem(change: dict[str, Any]) -> str | None:
@@ -166,19 +180,21 @@ def change_problem(change: object) -> str | None:
 
 
 def _id_text(change: object) -> str | None:
-    """``change ->> 'id'``: the id as text (JSON for a non-string), None when there is none."""
+    """``TYPE:ID`` of a change as text (JSON for a non-string; an absent type is empty), None when it
+    names no id."""
     import json
 
     if not isinstance(change, dict) or change.get("id") is None:
         return None
-    value = change["id"]
-    return value if isinstance(value, str) else json.dumps(value)
+    value, type_name = change["id"], change.get("type")
+    type_text = "" if type_name is None else type_name if isinstance(type_name, str) else json.dumps(type_name)
+    return f"{type_text}:{value if isinstance(value, str) else json.dumps(value)}"
 
 
 def batch_refusal(changes: list[Any]) -> str | None:
     """The database's message refusing the whole batch for its first bad change, or None."""
     for change in changes:
-        problem = change_problem(change)
+        problem = type_problem(change) or change_problem(change)
         if problem is not None:
             artifact_id = _id_text(change)
             named = "(no id)" if artifact_id is None else f'"{shown(artifact_id)}"'

@@ -96,17 +96,17 @@ class RetryingRemote:
     def head(self) -> int:
         return self._retry("head", self.inner.head)
 
-    def lock(self, artifact_id: str, holder: str, ttl_seconds: int) -> LockResult:
-        return self._retry("lock", lambda: self.inner.lock(artifact_id, holder, ttl_seconds))
+    def lock(self, key: str, holder: str, ttl_seconds: int) -> LockResult:
+        return self._retry("lock", lambda: self.inner.lock(key, holder, ttl_seconds))
 
-    def unlock(self, artifact_id: str, holder: str, force: bool) -> LockResult:
-        return self._retry("unlock", lambda: self.inner.unlock(artifact_id, holder, force))
+    def unlock(self, key: str, holder: str, force: bool) -> LockResult:
+        return self._retry("unlock", lambda: self.inner.unlock(key, holder, force))
 
     def locks(self) -> list[dict[str, Any]]:
         return self._retry("locks", self.inner.locks)
 
-    def history(self, artifact_id: str, limit: int) -> list[dict[str, Any]]:
-        return self._retry("history", lambda: self.inner.history(artifact_id, limit))
+    def history(self, key: str, limit: int) -> list[dict[str, Any]]:
+        return self._retry("history", lambda: self.inner.history(key, limit))
 
     def audit(self, author: str | None, since: str | None, limit: int) -> list[dict[str, Any]]:
         return self._retry("audit", lambda: self.inner.audit(author, since, limit))

@@ -16,6 +16,7 @@ import os
 from typing import Any
 
 from agentsync.errors import RemoteError, RemoteUnavailable
+from agentsync.identity import split_key
 from agentsync.remotes.base import Change, LockResult, Page, PushResult, RemoteRow
 
 SERVICE_KEY_VARIABLE = "SUPABASE_SERVICE_ROLE_KEY"
@@ -153,20 +154,27 @@ class SupabaseRemote:
     def head(self) -> int:
         return int(self._rpc("head", {"p_project": self.project}))
 
-    def lock(self, artifact_id: str, holder: str, ttl_seconds: int) -> LockResult:
-        params: dict[str, Any] = {"p_project": self.project, "p_artifact": artifact_id, "p_holder": holder}
+    def lock(self, key: str, holder: str, ttl_seconds: int) -> LockResult:
+        identity = split_key(key)
+        params: dict[str, Any] = {
+            "p_project": self.project, "p_type": identity.type, "p_artifact": identity.id, "p_holder": holder,
+        }  # fmt: skip
         params["p_ttl_seconds"] = ttl_seconds
         return LockResult.from_json(self._rpc("lock", params))
 
-    def unlock(self, artifact_id: str, holder: str, force: bool) -> LockResult:
-        params = {"p_project": self.project, "p_artifact": artifact_id, "p_holder": holder, "p_force": force}
+    def unlock(self, key: str, holder: str, force: bool) -> LockResult:
+        identity = split_key(key)
+        params = {"p_project": self.project, "p_type": identity.type, "p_artifact": identity.id, "p_holder": holder,
+                  "p_force": force}  # fmt: skip
         return LockResult.from_json(self._rpc("unlock", params))
 
     def locks(self) -> list[dict[str, Any]]:
         return list(self._rpc("locks", {"p_project": self.project}))
 
-    def history(self, artifact_id: str, limit: int) -> list[dict[str, Any]]:
-        return list(self._rpc("history", {"p_project": self.project, "p_artifact": artifact_id, "p_limit": limit}))
+    def history(self, key: str, limit: int) -> list[dict[str, Any]]:
+        identity = split_key(key)
+        params = {"p_project": self.project, "p_type": identity.type, "p_artifact": identity.id, "p_limit": limit}
+        return list(self._rpc("history", params))
 
     def audit(self, author: str | None, since: str | None, limit: int) -> list[dict[str, Any]]:
         arguments = {"p_project": self.project, "p_author": author, "p_since": since, "p_limit": limit}

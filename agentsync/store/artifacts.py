@@ -31,8 +31,14 @@ class ArtifactRow(NamedTuple):
     hash: str
     size: int
 
+    @property
+    def key(self) -> str:
+        """The artifact's identity, ``TYPE:ID`` (``agentsync.identity``)."""
+        return f"{self.type}:{self.id}"
+
     def to_json(self) -> dict[str, Any]:
         return {
+            "key": self.key,
             "id": self.id,
             "type": self.type,
             "title": self.title,
@@ -76,7 +82,7 @@ class Known(NamedTuple):
 
     path: str
     pk: int
-    id: str
+    key: str  # TYPE:ID
     disk_hash: str  # the file's hash when last mirrored or written
     size: int
     mtime_ns: int
@@ -119,7 +125,7 @@ class ExportRow(NamedTuple):
 class FieldSource(NamedTuple):
     """The columns git fields are read from."""
 
-    id: str
+    key: str  # TYPE:ID
     path: str
     fields: str  # JSON
     status: str | None
@@ -129,7 +135,7 @@ class InStep(NamedTuple):
     """A row whose content is the work-tree file's (``hash = disk_hash``)."""
 
     path: str
-    id: str
+    key: str  # TYPE:ID
     fields: str  # JSON
     status: str | None
     content: str
@@ -142,28 +148,30 @@ def _rows(db: sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()) -> lis
     return list(map(ArtifactRow._make, db.execute(sql, params)))
 
 
-def get(db: sqlite3.Connection, artifact_id: str) -> ArtifactRow | None:
-    rows = _rows(db, f"SELECT {_ROW_COLUMNS} FROM artifacts WHERE id = ?", (artifact_id,))
+def get(db: sqlite3.Connection, key: str) -> ArtifactRow | None:
+    """The artifact whose key (``TYPE:ID``) is ``key``."""
+    rows = _rows(db, f"SELECT {_ROW_COLUMNS} FROM artifacts WHERE key = ?", (key,))
     return rows[0] if rows else None
 
 
-def find(db: sqlite3.Connection, key: str) -> ArtifactRow | None:
-    """An artifact by id, else by path, else by case-insensitive id (if only one matches)."""
-    row = get(db, key)
-    if row is None:
-        rows = _rows(db, f"SELECT {_ROW_COLUMNS} FROM artifacts WHERE path = ?", (key.lstrip("./"),))
-        rows = rows or _rows(db, f"SELECT {_ROW_COLUMNS} FROM artifacts WHERE id = ? COLLATE NOCASE", (key,))
-        row = rows[0] if len(rows) == 1 else None
-    return row
+def with_id(db: sqlite3.Connection, artifact_id: str, *, nocase: bool = False) -> list[ArtifactRow]:
+    """Every artifact (of any type) whose id is ``artifact_id``."""
+    collate = " COLLATE NOCASE" if nocase else ""
+    return _rows(db, f"SELECT {_ROW_COLUMNS} FROM artifacts WHERE id = ?{collate} ORDER BY type", (artifact_id,))
 
 
-def content(db: sqlite3.Connection, artifact_id: str) -> str | None:
-    found = db.execute("SELECT content FROM artifacts WHERE id = ?", (artifact_id,)).fetchone()
+def at_path(db: sqlite3.Connection, path: str) -> ArtifactRow | None:
+    rows = _rows(db, f"SELECT {_ROW_COLUMNS} FROM artifacts WHERE path = ?", (path,))
+    return rows[0] if rows else None
+
+
+def content(db: sqlite3.Connection, key: str) -> str | None:
+    found = db.execute("SELECT content FROM artifacts WHERE key = ?", (key,)).fetchone()
     return None if found is None else str(found[0])
 
 
-def fields_json(db: sqlite3.Connection, artifact_id: str) -> str | None:
-    found = db.execute("SELECT fields FROM artifacts WHERE id = ?", (artifact_id,)).fetchone()
+def fields_json(db: sqlite3.Connection, key: str) -> str | None:
+    found = db.execute("SELECT fields FROM artifacts WHERE key = ?", (key,)).fetchone()
     return None if found is None else str(found[0])
 
 
@@ -176,7 +184,7 @@ def listing(db: sqlite3.Connection, type_name: str | None = None, status: str | 
         clauses.append("status = ? COLLATE NOCASE")
         params.append(status)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    return _rows(db, f"SELECT {_ROW_COLUMNS} FROM artifacts {where} ORDER BY id", tuple(params))
+    return _rows(db, f"SELECT {_ROW_COLUMNS} FROM artifacts {where} ORDER BY id, type", tuple(params))
 
 
 def count(db: sqlite3.Connection) -> int:
@@ -184,6 +192,7 @@ def count(db: sqlite3.Connection) -> int:
 
 
 def ids(db: sqlite3.Connection) -> set[str]:
+    """Every id in use, of any type."""
     return {row[0] for row in db.execute("SELECT id FROM artifacts")}
 
 
@@ -192,14 +201,14 @@ def types(db: sqlite3.Connection) -> set[str]:
     return {row[0] for row in db.execute("SELECT DISTINCT type FROM artifacts")}
 
 
-def paths_by_id(db: sqlite3.Connection) -> dict[str, str]:
-    return dict(db.execute("SELECT id, path FROM artifacts"))
+def paths_by_key(db: sqlite3.Connection) -> dict[str, str]:
+    return dict(db.execute("SELECT key, path FROM artifacts"))
 
 
-def claimants(db: sqlite3.Connection, artifact_id: str) -> list[tuple[str, str]]:
-    """(path, type) of the row holding ``artifact_id``, if any."""
+def claimants(db: sqlite3.Connection, key: str) -> list[tuple[str, str]]:
+    """(path, type) of the row holding ``key``, if any."""
     return [(path, type_name) for path, type_name in db.execute(
-        "SELECT path, type FROM artifacts WHERE id = ?", (artifact_id,))]  # fmt: skip
+        "SELECT path, type FROM artifacts WHERE key = ?", (key,))]  # fmt: skip
 
 
 def search(db: sqlite3.Connection, text: str, limit: int = 20) -> list[SearchHit]:
@@ -222,13 +231,13 @@ def search(db: sqlite3.Connection, text: str, limit: int = 20) -> list[SearchHit
     if not key or key.split()[0] != key:  # words, not an id
         return hits
     same = (key, key.upper(), key.lower())  # through the id index: no scan of 10,000 rows
-    exact = _rows(db, f"SELECT {_ROW_COLUMNS} FROM artifacts WHERE id IN (?, ?, ?) ORDER BY id", same)
+    exact = _rows(db, f"SELECT {_ROW_COLUMNS} FROM artifacts WHERE id IN (?, ?, ?) ORDER BY id, type", same)
     if not exact:
         return hits
-    snippets = {hit.row.id: hit.snippet for hit in hits}
-    exact_ids = {row.id for row in exact}
-    first = [SearchHit(row, snippets.get(row.id, row.title)) for row in exact]
-    return (first + [hit for hit in hits if hit.row.id not in exact_ids])[:limit]
+    snippets = {hit.row.key: hit.snippet for hit in hits}
+    exact_keys = {row.key for row in exact}
+    first = [SearchHit(row, snippets.get(row.key, row.title)) for row in exact]
+    return (first + [hit for hit in hits if hit.row.key not in exact_keys])[:limit]
 
 
 # A word with hyphens inside (``INFRA-004``, ``task-12``): FTS5 reads the hyphen as syntax, so it is
@@ -255,13 +264,13 @@ def stat_cache(db: sqlite3.Connection, paths: Sequence[str] | None = None) -> se
 
 def known(db: sqlite3.Connection, paths: Sequence[str]) -> dict[str, Known]:
     """The rows of ``paths``, through the path index (never a pass over the table)."""
-    select = "SELECT path, pk, id, disk_hash, size, mtime_ns FROM artifacts"
+    select = "SELECT path, pk, key, disk_hash, size, mtime_ns FROM artifacts"
     return {row[0]: Known._make(row) for row in select_in(db, select, "path", paths)}
 
 
-def holders(db: sqlite3.Connection, artifact_ids: Sequence[str]) -> Iterator[tuple[str, str]]:
-    """(id, path) of the rows holding ``artifact_ids``."""
-    return select_in(db, "SELECT id, path FROM artifacts", "id", artifact_ids)
+def holders(db: sqlite3.Connection, keys: Sequence[str]) -> Iterator[tuple[str, str]]:
+    """(key, path) of the rows holding ``keys``."""
+    return select_in(db, "SELECT key, path FROM artifacts", "key", keys)
 
 
 _INSERT = (
@@ -270,7 +279,7 @@ _INSERT = (
 )
 _UPDATE = (
     "UPDATE artifacts SET path=?1, type=?2, title=?3, status=?4, version=?5, layout=?6, fields=?7, content=?8, "
-    "hash=?9, size=?10, mtime_ns=?11, mirrored_at=?12, disk_hash=?9 WHERE id=?13"
+    "hash=?9, size=?10, mtime_ns=?11, mirrored_at=?12, disk_hash=?9 WHERE key = ?2 || ':' || ?13"
 )
 
 
@@ -279,7 +288,7 @@ def insert(db: sqlite3.Connection, records: Iterable[Record]) -> None:
 
 
 def update(db: sqlite3.Connection, records: Iterable[Record]) -> None:
-    """Rewrite rows by id (a rename sets the new path)."""
+    """Rewrite rows by key (a rename sets the new path)."""
     db.executemany(_UPDATE, records)
 
 
@@ -292,21 +301,21 @@ def delete_paths(db: sqlite3.Connection, paths: Iterable[str]) -> None:
     db.executemany("DELETE FROM artifacts WHERE path = ?", [(p,) for p in paths])
 
 
-def delete_ids(db: sqlite3.Connection, artifact_ids: Iterable[str], *, index_deferred: bool = False) -> None:
-    """Delete rows by id; while the index is deferred their index entries go first, by hand."""
-    rows = [(i,) for i in artifact_ids]
+def delete_keys(db: sqlite3.Connection, keys: Iterable[str], *, index_deferred: bool = False) -> None:
+    """Delete rows by key; while the index is deferred their index entries go first, by hand."""
+    rows = [(i,) for i in keys]
     if index_deferred:
         db.executemany(
             "INSERT INTO artifacts_fts(artifacts_fts, rowid, title, content) "
-            "SELECT 'delete', pk, title, content FROM artifacts WHERE id = ?",
+            "SELECT 'delete', pk, title, content FROM artifacts WHERE key = ?",
             rows,
         )
-    db.executemany("DELETE FROM artifacts WHERE id = ?", rows)
+    db.executemany("DELETE FROM artifacts WHERE key = ?", rows)
 
 
-def park(db: sqlite3.Connection, artifact_ids: Iterable[str]) -> None:
+def park(db: sqlite3.Connection, keys: Iterable[str]) -> None:
     """Move rows out of the way of the paths they are about to take (paths are unique)."""
-    db.executemany("UPDATE artifacts SET path = char(0) || 'moving/' || pk WHERE id = ?", [(i,) for i in artifact_ids])
+    db.executemany("UPDATE artifacts SET path = char(0) || 'moving/' || pk WHERE key = ?", [(i,) for i in keys])
 
 
 def index_after(db: sqlite3.Connection, pk: int) -> int:
@@ -355,18 +364,18 @@ def export_rows(db: sqlite3.Connection) -> Iterator[ExportRow]:
 
 
 def bundle_rows(db: sqlite3.Connection, columns: Sequence[str]) -> Iterator[dict[str, Any]]:
-    """Every row as a dict of ``columns``, by id."""
-    for row in db.execute(f"SELECT {', '.join(columns)} FROM artifacts ORDER BY id"):
+    """Every row as a dict of ``columns``, by id and type."""
+    for row in db.execute(f"SELECT {', '.join(columns)} FROM artifacts ORDER BY id, type"):
         yield dict(zip(columns, row, strict=False))
 
 
 def field_sources(db: sqlite3.Connection) -> Iterator[FieldSource]:
-    return map(FieldSource._make, db.execute("SELECT id, path, fields, status FROM artifacts"))
+    return map(FieldSource._make, db.execute("SELECT key, path, fields, status FROM artifacts"))
 
 
 def in_step(db: sqlite3.Connection, paths: Sequence[str] | None) -> Iterator[InStep]:
     """Rows whose content is the work-tree file's, of ``paths`` (None: all)."""
-    select = "SELECT path, id, fields, status, content FROM artifacts WHERE hash = disk_hash"
+    select = "SELECT path, key, fields, status, content FROM artifacts WHERE hash = disk_hash"
     if paths is None:
         return map(InStep._make, db.execute(select))
     return (InStep._make(row) for path in paths for row in db.execute(f"{select} AND path = ?", (path,)))

@@ -14,7 +14,7 @@ from agentsync.store.meta import MetaKey
 class HeadRow(NamedTuple):
     path: str  # relative to the agentsync root, with /
     blob: str  # git blob id at HEAD
-    id: str | None  # artifact id at HEAD; None if it did not parse
+    id: str | None  # the artifact's key (TYPE:ID) at HEAD; None if it did not parse
     fields: str  # the git fields' values at HEAD, as JSON
 
 

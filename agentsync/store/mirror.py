@@ -15,7 +15,8 @@ from typing import Any
 
 from agentsync.config import Config
 from agentsync.errors import AgentsyncError, MirrorError, NotFoundError
-from agentsync.store import artifacts, meta, schema
+from agentsync.globs import Matcher
+from agentsync.store import artifacts, meta, refs, schema
 from agentsync.store.artifacts import ArtifactRow, ProblemRow, SearchHit
 from agentsync.store.meta import INDEX_DEFERRED_VALUE, MetaKey
 
@@ -84,7 +85,7 @@ class Mirror:
                 connection.execute(f"PRAGMA cache_size = -{FILL_CACHE_KIB if fresh else CACHE_KIB}")
                 mirror = cls(config, connection)
                 with mirror.transaction():
-                    schema.migrate(connection, str(path))
+                    schema.migrate(connection, str(path), Matcher.from_config(config).type_of)
                 if mirror.get_meta(MetaKey.INDEX_DEFERRED) is not None:
                     mirror.rebuild_index()  # a large change was cut short before it rebuilt the index
                 return mirror
@@ -150,24 +151,34 @@ class Mirror:
 
     # -- queries (the SQL is in ``artifacts``) ----------------------------------------
 
-    def get(self, artifact_id: str) -> ArtifactRow | None:
-        return artifacts.get(self.connection, artifact_id)
+    def get(self, key: str) -> ArtifactRow | None:
+        """The mirrored artifact whose key (``TYPE:ID``) is ``key``."""
+        return artifacts.get(self.connection, key)
 
-    def find(self, key: str) -> ArtifactRow:
-        """An artifact by id, else by path, else by case-insensitive id."""
-        row = artifacts.find(self.connection, key)
+    def resolve(self, reference: str) -> str:
+        """The key of the artifact a user names by ``ID``, ``TYPE:ID`` or path (``store.refs``: known
+        here, or a ``TYPE:ID`` of a known type); ``AmbiguousReferenceError`` lists the candidates of
+        an id several types share, ``NotFoundError`` says how to list them."""
+        key = refs.resolve(self.connection, reference, [t.name for t in self.config.types])
+        if key is None:
+            raise NotFoundError(f"no artifact {reference!r} in the mirror; `agentsync ls` lists them")
+        return key
+
+    def find(self, reference: str) -> ArtifactRow:
+        """The mirrored artifact a user names by ``ID``, ``TYPE:ID`` or path (see ``resolve``)."""
+        row = artifacts.get(self.connection, self.resolve(reference))
         if row is None:
-            raise NotFoundError(f"no artifact {key!r} in the mirror; `agentsync ls` lists them")
+            raise NotFoundError(f"no artifact {reference!r} in the mirror; `agentsync ls` lists them")
         return row
 
-    def content(self, artifact_id: str) -> str:
-        found = artifacts.content(self.connection, artifact_id)
+    def content(self, key: str) -> str:
+        found = artifacts.content(self.connection, key)
         if found is None:
-            raise NotFoundError(f"no artifact {artifact_id!r} in the mirror")
+            raise NotFoundError(f"no artifact {key!r} in the mirror")
         return found
 
-    def fields(self, artifact_id: str) -> dict[str, Any]:
-        found = artifacts.fields_json(self.connection, artifact_id)
+    def fields(self, key: str) -> dict[str, Any]:
+        found = artifacts.fields_json(self.connection, key)
         return dict(json.loads(found)) if found is not None else {}
 
     def list_artifacts(self, type_name: str | None = None, status: str | None = None) -> list[ArtifactRow]:

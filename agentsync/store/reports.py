@@ -27,10 +27,15 @@ class QueueSummary(NamedTuple):
 class OpenConflict(NamedTuple):
     """A conflict as listed (without its three texts)."""
 
-    id: str
+    key: str  # TYPE:ID
     path: str
     kind: sync_state.ConflictKind
     message: str
+
+    @property
+    def id(self) -> str:
+        """The id part of ``key`` (unique within its type only)."""
+        return self.key.partition(":")[2] if ":" in self.key else self.key
 
 
 def remote_row(mirror: Mirror, artifact_id: str) -> RemoteRecord | None:
@@ -43,7 +48,7 @@ def queue_summary(mirror: Mirror) -> QueueSummary:
 
 
 def open_conflicts(mirror: Mirror) -> list[OpenConflict]:
-    return [OpenConflict(c.id, c.path, c.kind, c.message) for c in sync_state.conflicts(mirror.connection)]
+    return [OpenConflict(c.key, c.path, c.kind, c.message) for c in sync_state.conflicts(mirror.connection)]
 
 
 def conflict_count(mirror: Mirror) -> int:

@@ -8,6 +8,7 @@ a mirror written by a newer agentsync is refused rather than misread.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
 from agentsync.errors import MirrorError
 
@@ -219,13 +220,81 @@ MIGRATIONS: list[str] = [
     );
     INSERT INTO artifacts_fts(artifacts_fts) VALUES ('rebuild');
     """,
+    # 10: identity is (type, id): two artifacts of different types may share an id. ``artifacts``
+    # is rebuilt (rowids kept, so the full-text index stays valid) with ``key`` = TYPE:ID unique in
+    # place of a unique id; the sync state's ``id`` columns become that key (the type taken from the
+    # artifact with that id, else the type the path has today, else '' for a remote row of a type
+    # not known here). The git_heads table is rebuilt by the next refresh with keys.
+    """
+    CREATE TABLE artifacts_v10 (
+        pk INTEGER PRIMARY KEY,
+        id TEXT NOT NULL,                  -- unique within its type
+        path TEXT NOT NULL UNIQUE,
+        type TEXT NOT NULL,
+        key TEXT GENERATED ALWAYS AS (type || ':' || id) VIRTUAL,  -- the identity, TYPE:ID
+        title TEXT NOT NULL,
+        status TEXT,
+        version INTEGER NOT NULL DEFAULT 0,
+        layout TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        disk_hash TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        mirrored_at TEXT NOT NULL,
+        fields TEXT NOT NULL DEFAULT '{}',
+        content TEXT NOT NULL
+    );
+    """
+    + "".join(
+        f"""
+    ALTER TABLE {table} RENAME COLUMN id TO key;
+    UPDATE {table} SET key = char(1) || key;
+    UPDATE {table} SET key = coalesce((SELECT a.type FROM artifacts a WHERE a.id = substr({table}.key, 2)),
+                                      agentsync_type_of({path}), '') || ':' || substr(key, 2);
+    """
+        for table, path in (  # notes first: its path is sync_base's, read before that table changes
+            ("notes", "(SELECT s.path FROM sync_base s WHERE s.id = substr(notes.key, 2))"),
+            ("sync_base", "path"),
+            ("remote_rows", "path"),
+            ("conflicts", "path"),
+            ("quarantine", "path"),
+        )
+    )
+    + """
+    -- A batch waiting in the outbox names its changes by key too (resent as it was, with its type).
+    UPDATE outbox SET changes = (
+        SELECT json_group_array(json_remove(json_set(c.value, '$.key',
+                   coalesce((SELECT a.type FROM artifacts a WHERE a.id = json_extract(c.value, '$.id')),
+                            agentsync_type_of(json_extract(c.value, '$.path')), '')
+                   || ':' || json_extract(c.value, '$.id')), '$.id'))
+        FROM json_each(outbox.changes) AS c
+    );
+    INSERT INTO artifacts_v10(pk, id, path, type, title, status, version, layout, hash, disk_hash, size, mtime_ns,
+                              mirrored_at, fields, content)
+    SELECT pk, id, path, type, title, status, version, layout, hash, disk_hash, size, mtime_ns, mirrored_at, fields,
+           content
+    FROM artifacts;
+    DROP TABLE artifacts;
+    ALTER TABLE artifacts_v10 RENAME TO artifacts;
+    CREATE UNIQUE INDEX artifacts_key ON artifacts(key);
+    CREATE INDEX artifacts_id ON artifacts(id);
+    CREATE INDEX artifacts_type_status ON artifacts(type, status);
+    """
+    + FTS_TRIGGERS
+    + """
+    DELETE FROM git_heads;
+    DELETE FROM meta WHERE key = 'git_head';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def migrate(connection: sqlite3.Connection, db_name: str) -> int:
-    """Bring the schema up to date; return the version it was at. Caller holds a write transaction."""
+def migrate(
+    connection: sqlite3.Connection, db_name: str, type_of: Callable[[str], str | None] = lambda path: None
+) -> int:
+    """Bring the schema up to date; return the version it was at. Caller holds a write transaction.
+    ``type_of`` gives a path's type by the config (migration 10 keys rows no artifact names)."""
     current = connection.execute("PRAGMA user_version").fetchone()[0]
     if current > SCHEMA_VERSION:
         raise MirrorError(
@@ -234,6 +303,7 @@ def migrate(connection: sqlite3.Connection, db_name: str) -> int:
         )
     if current < SCHEMA_VERSION:
         _register_functions(connection, db_name)
+        connection.create_function("agentsync_type_of", 1, type_of, deterministic=True)
     secure_delete = connection.execute("PRAGMA secure_delete").fetchone()[0]  # a migration may turn it on
     for version in range(current + 1, SCHEMA_VERSION + 1):
         for statement in _statements(MIGRATIONS[version - 1]):

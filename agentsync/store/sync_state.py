@@ -28,7 +28,7 @@ _SYNC_TABLES = ("sync_base", "remote_rows", "conflicts", "outbox", "quarantine")
 class Agreed(NamedTuple):
     """What was last agreed with the remote for one artifact (``hash`` None: a tombstone)."""
 
-    id: str
+    key: str  # TYPE:ID
     path: str
     version: int
     hash: str | None
@@ -39,7 +39,7 @@ class Agreed(NamedTuple):
 class Fetched(NamedTuple):
     """A fetched row not applied yet, beside what was last agreed for its artifact (None: never)."""
 
-    id: str
+    key: str  # TYPE:ID
     path: str
     version: int
     deleted: int
@@ -54,7 +54,7 @@ class Fetched(NamedTuple):
 class Local(NamedTuple):
     """An artifact as the mirror read it from its file: what push and pull compare with the base."""
 
-    id: str
+    key: str  # TYPE:ID
     path: str
     hash: str
     layout: Layout
@@ -67,7 +67,7 @@ class Queued(NamedTuple):
 
 
 class ConflictRow(NamedTuple):
-    id: str
+    key: str  # TYPE:ID
     path: str
     kind: ConflictKind
     remote_version: int
@@ -79,14 +79,21 @@ class ConflictRow(NamedTuple):
     theirs: str | None = None
     theirs_hash: str | None = None
 
+    @property
+    def id(self) -> str:
+        """The id part of ``key`` (unique within its type only)."""
+        return self.key.partition(":")[2] if ":" in self.key else self.key
+
     def to_json(self) -> dict[str, Any]:
         """What `conflicts --json` shows: the conflict without its three texts."""
-        keys = ("id", "path", "kind", "remote_version", "remote_author", "message", "recorded_at")
-        return {key: getattr(self, key) for key in keys}
+        from agentsync.identity import split_key
+
+        keys = ("key", "path", "kind", "remote_version", "remote_author", "message", "recorded_at")
+        return {**{key: getattr(self, key) for key in keys}, **split_key(self.key)._asdict()}
 
 
 class QuarantineRow(NamedTuple):
-    id: str
+    key: str  # TYPE:ID
     version: int
     path: str
     author: str
@@ -109,8 +116,8 @@ class Operation(NamedTuple):
 # Rows fetched from the remote (``r``) newer than what was agreed (``b``): what a pull applies. A
 # row kept in quarantine is not pending: it waits for a newer version.
 _FETCHED_NOT_APPLIED = (
-    "FROM remote_rows r LEFT JOIN sync_base b ON b.id = r.id WHERE (b.id IS NULL OR r.version > b.version) "
-    "AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.id = r.id AND q.version = r.version)"
+    "FROM remote_rows r LEFT JOIN sync_base b ON b.key = r.key WHERE (b.key IS NULL OR r.version > b.version) "
+    "AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.key = r.key AND q.version = r.version)"
 )
 
 
@@ -135,50 +142,50 @@ def clear(db: sqlite3.Connection) -> None:
 
 def agreed_all(db: sqlite3.Connection) -> dict[str, Agreed]:
     """Every artifact's agreed row, without texts."""
-    rows = db.execute("SELECT id, path, version, hash, deleted FROM sync_base")
+    rows = db.execute("SELECT key, path, version, hash, deleted FROM sync_base")
     return {row[0]: Agreed(*row) for row in rows}
 
 
 def agreed_texts(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, Agreed]:
     """The agreed rows of ``ids``, texts included (the base of a summary or a merge)."""
-    rows = select_in(db, "SELECT id, path, version, hash, deleted, content FROM sync_base", "id", ids)
+    rows = select_in(db, "SELECT key, path, version, hash, deleted, content FROM sync_base", "key", ids)
     return {row[0]: Agreed(*row) for row in rows}
 
 
 def agreed_text(db: sqlite3.Connection, artifact_id: str) -> str | None:
-    found = db.execute("SELECT content FROM sync_base WHERE id = ?", (artifact_id,)).fetchone()
+    found = db.execute("SELECT content FROM sync_base WHERE key = ?", (artifact_id,)).fetchone()
     return None if found is None else found[0]
 
 
 def locals_all(db: sqlite3.Connection) -> Iterator[Local]:
-    """Every mirrored artifact, in id order."""
-    return map(Local._make, db.execute("SELECT id, path, hash, layout, version FROM artifacts ORDER BY id"))
+    """Every mirrored artifact, in key order."""
+    return map(Local._make, db.execute("SELECT key, path, hash, layout, version FROM artifacts ORDER BY key"))
 
 
 def locals_of(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, Local]:
-    rows = select_in(db, "SELECT id, path, hash, layout, version FROM artifacts", "id", ids)
+    rows = select_in(db, "SELECT key, path, hash, layout, version FROM artifacts", "key", ids)
     return {row[0]: Local(*row) for row in rows}
 
 
 def contents_of(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, str]:
     """The mirrored texts of ``ids`` (read a batch at a time by the caller)."""
-    return dict(select_in(db, "SELECT id, content FROM artifacts", "id", ids))
+    return dict(select_in(db, "SELECT key, content FROM artifacts", "key", ids))
 
 
 def artifact_at(db: sqlite3.Connection, path: str) -> str | None:
-    """The id of the mirrored artifact at ``path``, if any."""
-    found = db.execute("SELECT id FROM artifacts WHERE path = ?", (path,)).fetchone()
+    """The key of the mirrored artifact at ``path``, if any."""
+    found = db.execute("SELECT key FROM artifacts WHERE path = ?", (path,)).fetchone()
     return None if found is None else str(found[0])
 
 
 def waiting_ids(db: sqlite3.Connection) -> set[str]:
     """Artifacts with an open conflict: nothing new lands on them until it is resolved."""
-    return {row[0] for row in db.execute("SELECT id FROM conflicts")}
+    return {row[0] for row in db.execute("SELECT key FROM conflicts")}
 
 
 def notes(db: sqlite3.Connection) -> dict[str, str]:
     """What a conflict strategy chose, per artifact: the next push's history summary."""
-    return dict(db.execute("SELECT id, summary FROM notes"))
+    return dict(db.execute("SELECT key, summary FROM notes"))
 
 
 def queued(db: sqlite3.Connection) -> list[Queued]:
@@ -211,16 +218,16 @@ def record_answers(
     upsert_agreed(db, agreed)
     upsert_conflicts(db, conflicts)
     db.execute("DELETE FROM outbox WHERE batch_id = ?", (batch_id,))
-    db.executemany("DELETE FROM notes WHERE id = ?", [(row.id,) for row in agreed])
+    db.executemany("DELETE FROM notes WHERE key = ?", [(row.key,) for row in agreed])
 
 
 # --- pull: the fetched rows and what becomes of them --------------------------------------------
 
 
 def store_page(db: sqlite3.Connection, rows: Iterable[tuple[Any, ...]]) -> None:
-    """Keep fetched rows (id, path, version, hash, deleted, author, seq, updated_at, content)."""
+    """Keep fetched rows (key, path, version, hash, deleted, author, seq, updated_at, content)."""
     db.executemany(
-        "INSERT OR REPLACE INTO remote_rows(id, path, version, hash, deleted, author, seq, updated_at, content) "
+        "INSERT OR REPLACE INTO remote_rows(key, path, version, hash, deleted, author, seq, updated_at, content) "
         "VALUES (?,?,?,?,?,?,?,?,?)",
         rows,
     )
@@ -229,14 +236,14 @@ def store_page(db: sqlite3.Connection, rows: Iterable[tuple[Any, ...]]) -> None:
 def fetched_not_applied(db: sqlite3.Connection) -> list[Fetched]:
     """The fetched rows a pull has yet to apply, in the remote's order."""
     query = (
-        "SELECT r.id, r.path, r.version, r.deleted, r.author, r.seq, b.path, b.version, b.hash, b.deleted "
+        "SELECT r.key, r.path, r.version, r.deleted, r.author, r.seq, b.path, b.version, b.hash, b.deleted "
         f"{_FETCHED_NOT_APPLIED} ORDER BY r.seq"
     )
     return list(map(Fetched._make, db.execute(query)))
 
 
 def fetched_not_applied_ids(db: sqlite3.Connection) -> set[str]:
-    return {row[0] for row in db.execute(f"SELECT r.id {_FETCHED_NOT_APPLIED}")}
+    return {row[0] for row in db.execute(f"SELECT r.key {_FETCHED_NOT_APPLIED}")}
 
 
 # A fetched row's text: a row this clone pushed itself keeps it once, in sync_base (same version and hash).
@@ -245,8 +252,8 @@ _REMOTE_TEXT = "coalesce(r.content, CASE WHEN b.version = r.version AND b.hash I
 
 def fetched_texts(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
     """(content, updated_at) of the fetched rows of ``ids`` (a row this clone pushed: its text from sync_base)."""
-    rows = select_in(db, f"SELECT r.id, {_REMOTE_TEXT}, r.updated_at FROM remote_rows r "
-                         "LEFT JOIN sync_base b ON b.id = r.id", "r.id", ids)  # fmt: skip
+    rows = select_in(db, f"SELECT r.key, {_REMOTE_TEXT}, r.updated_at FROM remote_rows r "
+                         "LEFT JOIN sync_base b ON b.key = r.key", "r.key", ids)  # fmt: skip
     return {row[0]: (row[1], row[2]) for row in rows}
 
 
@@ -265,7 +272,7 @@ def fetched_row(db: sqlite3.Connection, artifact_id: str) -> RemoteRecord | None
     """The remote's row as fetched; a row this clone pushed itself keeps its text once, in ``sync_base``."""
     found = db.execute(
         f"SELECT r.path, r.version, r.deleted, {_REMOTE_TEXT}, r.hash, r.author FROM remote_rows r "
-        "LEFT JOIN sync_base b ON b.id = r.id WHERE r.id = ?",
+        "LEFT JOIN sync_base b ON b.key = r.key WHERE r.key = ?",
         (artifact_id,),
     ).fetchone()
     return None if found is None else RemoteRecord(*found)
@@ -274,13 +281,13 @@ def fetched_row(db: sqlite3.Connection, artifact_id: str) -> RemoteRecord | None
 def upsert_agreed(db: sqlite3.Connection, rows: Iterable[Agreed]) -> None:
     """Record what was agreed (the one place ``sync_base`` is written)."""
     db.executemany(
-        "INSERT OR REPLACE INTO sync_base(id, path, version, hash, deleted, content) VALUES (?,?,?,?,?,?)", rows
+        "INSERT OR REPLACE INTO sync_base(key, path, version, hash, deleted, content) VALUES (?,?,?,?,?,?)", rows
     )
 
 
 def upsert_conflicts(db: sqlite3.Connection, rows: Iterable[ConflictRow]) -> None:
     db.executemany(
-        "INSERT OR REPLACE INTO conflicts(id, path, kind, remote_version, remote_author, message, recorded_at, "
+        "INSERT OR REPLACE INTO conflicts(key, path, kind, remote_version, remote_author, message, recorded_at, "
         "base, ours, theirs, theirs_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
         rows,
     )
@@ -291,7 +298,7 @@ def drop_conflicts(db: sqlite3.Connection, kinds: Sequence[ConflictKind]) -> Non
 
 
 def drop_conflict(db: sqlite3.Connection, artifact_id: str) -> None:
-    db.execute("DELETE FROM conflicts WHERE id = ?", (artifact_id,))
+    db.execute("DELETE FROM conflicts WHERE key = ?", (artifact_id,))
 
 
 def has_conflicts_of(db: sqlite3.Connection, kind: ConflictKind) -> bool:
@@ -299,12 +306,12 @@ def has_conflicts_of(db: sqlite3.Connection, kind: ConflictKind) -> bool:
 
 
 def conflicts(db: sqlite3.Connection, key: str | None = None) -> list[ConflictRow]:
-    """Every open conflict (by id), or the one whose id or path is ``key``."""
-    columns = "id, path, kind, remote_version, remote_author, message, recorded_at, base, ours, theirs, theirs_hash"
+    """Every open conflict (by key), or the one whose key or path is ``key``."""
+    columns = "key, path, kind, remote_version, remote_author, message, recorded_at, base, ours, theirs, theirs_hash"
     if key is None:
-        return list(map(ConflictRow._make, db.execute(f"SELECT {columns} FROM conflicts ORDER BY id")))
+        return list(map(ConflictRow._make, db.execute(f"SELECT {columns} FROM conflicts ORDER BY key")))
     found = db.execute(
-        f"SELECT {columns} FROM conflicts WHERE id = ? OR path = ? OR id = ? COLLATE NOCASE", (key, key, key)
+        f"SELECT {columns} FROM conflicts WHERE key = ? OR path = ? OR key = ? COLLATE NOCASE", (key, key, key)
     ).fetchone()
     return [] if found is None else [ConflictRow(*found)]
 
@@ -314,12 +321,13 @@ def conflict_count(db: sqlite3.Connection) -> int:
 
 
 def upsert_notes(db: sqlite3.Connection, rows: Iterable[tuple[str, str]]) -> None:
-    db.executemany("INSERT OR REPLACE INTO notes(id, summary) VALUES (?, ?)", rows)
+    db.executemany("INSERT OR REPLACE INTO notes(key, summary) VALUES (?, ?)", rows)
 
 
 def keep_aside(db: sqlite3.Connection, rows: Iterable[QuarantineRow]) -> None:
     db.executemany(
-        "INSERT OR REPLACE INTO quarantine(id, version, path, author, reason, seq, recorded_at) VALUES (?,?,?,?,?,?,?)",
+        "INSERT OR REPLACE INTO quarantine(key, version, path, author, reason, seq, recorded_at) "
+        "VALUES (?,?,?,?,?,?,?)",
         rows,
     )
 
@@ -327,11 +335,11 @@ def keep_aside(db: sqlite3.Connection, rows: Iterable[QuarantineRow]) -> None:
 def release(db: sqlite3.Connection, ids: Sequence[str]) -> None:
     """A newer version of these artifacts was applied: the one refused before is no longer kept."""
     if ids and db.execute("SELECT 1 FROM quarantine LIMIT 1").fetchone():
-        db.executemany("DELETE FROM quarantine WHERE id = ?", [(i,) for i in ids])
+        db.executemany("DELETE FROM quarantine WHERE key = ?", [(i,) for i in ids])
 
 
 def kept_aside(db: sqlite3.Connection) -> list[QuarantineRow]:
-    rows = db.execute("SELECT id, version, path, author, reason, seq, recorded_at FROM quarantine ORDER BY seq")
+    rows = db.execute("SELECT key, version, path, author, reason, seq, recorded_at FROM quarantine ORDER BY seq")
     return list(map(QuarantineRow._make, rows))
 
 

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from agentsync import synclock
 from agentsync.errors import FeedError
-from agentsync.remotes.base import Page, Remote
-from agentsync.store import sync_state
+from agentsync.remotes.base import Page, Remote, RemoteRow
+from agentsync.store import artifacts, sync_state
 from agentsync.store.meta import MetaKey
 from agentsync.store.mirror import Mirror
 from agentsync.sync.client import bind_remote, cursor
@@ -97,7 +97,22 @@ def _store_page(mirror: Mirror, page: Page) -> int:
     """Keep a page of fetched rows and the cursor after it, in one transaction; return the cursor."""
     reached = page.rows[-1].seq
     with mirror.transaction() as db:
-        sync_state.store_page(db, [(r.id, r.path, r.version, r.hash, int(r.deleted), r.author, r.seq, r.updated_at,
-                                    r.content) for r in page.rows])  # fmt: skip
+        sync_state.store_page(db, [(typed_key(mirror, r), r.path, r.version, r.hash, int(r.deleted), r.author, r.seq,
+                                    r.updated_at, r.content) for r in page.rows])  # fmt: skip
         mirror.set_meta(MetaKey.REMOTE_CURSOR, str(reached))
     return reached
+
+
+def typed_key(mirror: Mirror, row: RemoteRow) -> str:
+    """The row's key; a row written before the remote recorded types (``:ID``) takes the type of this
+    clone's artifact of that id at its path, else the type its path has by the config."""
+    from agentsync.globs import Matcher
+    from agentsync.identity import key_of, split_key
+
+    identity = split_key(row.key)
+    if identity.type:
+        return row.key
+    here = artifacts.at_path(mirror.connection, row.path)
+    if here is not None and here.id == identity.id:
+        return here.key
+    return key_of(Matcher.from_config(mirror.config).type_of(row.path) or "", identity.id)

@@ -60,7 +60,7 @@ def pull(mirror: Mirror, remote: Remote, progress: Progress | None = None, *, re
 
 def quarantined(mirror: Mirror) -> list[Quarantined]:
     """The remote rows this clone refused and keeps aside, oldest first (what `status` and `doctor` show)."""
-    return [Quarantined(r.id, r.version, r.path, r.author, r.reason) for r in sync_state.kept_aside(mirror.connection)]
+    return [Quarantined(r.key, r.version, r.path, r.author, r.reason) for r in sync_state.kept_aside(mirror.connection)]
 
 
 def pull_unlocked(mirror: Mirror, remote: Remote, progress: Progress | None, rescan: bool) -> PullReport:
@@ -97,14 +97,14 @@ def pull_unlocked(mirror: Mirror, remote: Remote, progress: Progress | None, res
 
     # Where each artifact this pull deletes or moves away goes: a row whose target one of them
     # still occupies waits for a second pass, after those have left.
-    leaving = {row.id: None if row.deleted else row.path for row in pending}
+    leaving = {row.key: None if row.deleted else row.path for row in pending}
     vacating: set[str] = set()
     policy = PathPolicy.for_config(mirror.config, matcher)
     chunks = (pending[start : start + PULL_CHUNK] for start in range(0, len(pending), PULL_CHUNK))
     with mirror.deferred_index() if large else contextlib.nullcontext():
         _apply_chunks(mirror, chunks, Pass(waiting, leaving, vacating, policy), matcher, guard, report, advanced)
         if vacating:
-            again = [row for row in sync_state.fetched_not_applied(db) if row.id in vacating]
+            again = [row for row in sync_state.fetched_not_applied(db) if row.key in vacating]
             last = Pass(waiting, {}, set(), policy, final=True)
             _apply_chunks(mirror, iter([again]), last, matcher, guard, report, advanced)
     # a folder that became a symlink while pulling: not written
@@ -184,7 +184,7 @@ def _record_chunk(mirror: Mirror, plan: ChunkPlan, skipped: list[Path], report: 
 
     root = mirror.config.root
     plan.deferred.update(plan.owner[target] for target in skipped)
-    hashes = {row.id: row.hash for row in plan.agreed}
+    hashes = {row.key: row.hash for row in plan.agreed}
     for rid, path in plan.removals:
         if policy.intact(root / path) and unchanged(root / path, plan.locals_by_id[rid].hash):
             (root / path).unlink(missing_ok=True)
@@ -203,7 +203,7 @@ def _record_chunk(mirror: Mirror, plan: ChunkPlan, skipped: list[Path], report: 
         sync_state.upsert_conflicts(tx, plan.conflicts)
         sync_state.upsert_notes(tx, plan.notes)
         sync_state.keep_aside(tx, plan.quarantined)
-        sync_state.release(tx, [row.id for row in plan.agreed])  # a newer version replaces the one refused
+        sync_state.release(tx, [row.key for row in plan.agreed])  # a newer version replaces the one refused
     skip = len(str(root).rstrip(os.sep)) + 1  # every target is root / its path: cut, not re-parsed
     touched = [str(target)[skip:].replace(os.sep, "/") for target, _ in plan.writes]
     touched += [path for _, path in plan.removals] + [path for _, path in plan.moved_from]
@@ -215,13 +215,13 @@ def _drop_deferred(plan: ChunkPlan, report: PullReport) -> None:
     """Take the artifacts whose files were saved during the pull out of what it records: their
     rows stay fetched-not-applied, so the next pull merges them with the save."""
     deferred, locals_by_id = plan.deferred, plan.locals_by_id
-    paths = {row.id: row.path for row in plan.rows if row.id in deferred}
+    paths = {row.key: row.path for row in plan.rows if row.key in deferred}
     for rid in sorted(deferred):
         local = locals_by_id.get(rid)
         report.deferred.append(local.path if local else paths.get(rid, rid))
     mine = set(paths.values()) | {locals_by_id[rid].path for rid in deferred if rid in locals_by_id}
-    plan.agreed[:] = [row for row in plan.agreed if row.id not in deferred]
-    plan.conflicts[:] = [row for row in plan.conflicts if row.id not in deferred]
+    plan.agreed[:] = [row for row in plan.agreed if row.key not in deferred]
+    plan.conflicts[:] = [row for row in plan.conflicts if row.key not in deferred]
     plan.notes[:] = [note for note in plan.notes if note[0] not in deferred]
     plan.writes[:] = [item for item in plan.writes if plan.owner[item[0]] not in deferred]
     plan.moved_from[:] = [item for item in plan.moved_from if item[0] not in deferred]

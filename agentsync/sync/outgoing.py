@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import dataclasses
 import json
 import threading
 import uuid
@@ -18,6 +19,7 @@ from typing import Any, NamedTuple
 from agentsync import synclock
 from agentsync.artifact import LAYOUT_FRONTMATTER, Layout
 from agentsync.errors import AgentsyncError
+from agentsync.identity import id_of
 from agentsync.remotes.base import Answer, Change, PushResult, Remote
 from agentsync.store import sync_state
 from agentsync.store.mirror import Mirror
@@ -35,7 +37,7 @@ class Pending(NamedTuple):
     """An artifact to push, without its content: ``base`` is the version it is based on, and
     ``version`` what it will be (for a new artifact: the version its file states, at least 1)."""
 
-    id: str
+    key: str  # TYPE:ID
     path: str
     base: int
     version: int
@@ -53,18 +55,18 @@ def pending_changes(mirror: Mirror) -> list[Pending]:
     pending: list[Pending] = []
     present: set[str] = set()
     for local in sync_state.locals_all(db):
-        present.add(local.id)
-        agreed = base.get(local.id)
-        if local.id in waiting or (
+        present.add(local.key)
+        agreed = base.get(local.key)
+        if local.key in waiting or (
             agreed is not None and not agreed.deleted and agreed.hash == local.hash and agreed.path == local.path
         ):
             continue
         if agreed is None and local.layout == LAYOUT_FRONTMATTER and local.version >= 1:
-            pending.append(Pending(local.id, local.path, 0, local.version, local.layout, local.hash, local.version))
+            pending.append(Pending(local.key, local.path, 0, local.version, local.layout, local.hash, local.version))
         else:
             based_on = agreed.version if agreed is not None else 0
             pending.append(
-                Pending(local.id, local.path, based_on, based_on + 1, local.layout, local.hash, local.version)
+                Pending(local.key, local.path, based_on, based_on + 1, local.layout, local.hash, local.version)
             )
     for artifact_id, agreed in sorted(base.items()):
         if artifact_id not in present and not agreed.deleted and artifact_id not in waiting:
@@ -77,7 +79,7 @@ def _without_version_only(db: Any, pending: list[Pending]) -> list[Pending]:
     alone (a checkout of an older commit, a line behind the remote): that is no edit to push."""
     from agentsync.sync.files import same_but_version
 
-    paths = {p.id: p.path for p in pending if p.digest is not None and p.base > 0 and p.layout == LAYOUT_FRONTMATTER}
+    paths = {p.key: p.path for p in pending if p.digest is not None and p.base > 0 and p.layout == LAYOUT_FRONTMATTER}
     if not paths:
         return pending
     contents = sync_state.contents_of(db, list(paths))
@@ -88,25 +90,25 @@ def _without_version_only(db: Any, pending: list[Pending]) -> list[Pending]:
         same_place = was is not None and was.content is not None and now_text is not None and was.path == path
         if same_place and same_but_version(now_text or "", was.content if was and was.content else ""):
             unchanged.add(artifact_id)
-    return [p for p in pending if p.id not in unchanged]
+    return [p for p in pending if p.key not in unchanged]
 
 
 def changes_for(mirror: Mirror, pending: list[Pending]) -> list[Change]:
     """The changes to send for ``pending``, contents read now, each exactly as its file reads
     (clones that pull it get the author's bytes; the remote numbers the version)."""
     db = mirror.connection
-    contents = sync_state.contents_of(db, [item.id for item in pending if item.digest is not None])
+    contents = sync_state.contents_of(db, [item.key for item in pending if item.digest is not None])
     notes = sync_state.notes(db)  # a handful at most
-    agreed = sync_state.agreed_texts(db, [item.id for item in pending if item.base > 0])  # for the summaries
+    agreed = sync_state.agreed_texts(db, [item.key for item in pending if item.base > 0])  # for the summaries
     changes: list[Change] = []
     for item in pending:
         if item.digest is None:
-            changes.append(Change(item.id, item.path, item.base, None, None, "deleted"))
+            changes.append(Change(item.key, item.path, item.base, None, None, "deleted"))
             continue
-        content = contents[item.id]
-        summary = _summary(agreed.get(item.id), item.path, content, notes.get(item.id, ""))
+        content = contents[item.key]
+        summary = _summary(agreed.get(item.key), item.path, content, notes.get(item.key, ""))
         changes.append(
-            Change(item.id, item.path, item.base, content, item.digest, summary, item.digest, version=item.version)
+            Change(item.key, item.path, item.base, content, item.digest, summary, item.digest, version=item.version)
         )
     return changes
 
@@ -312,21 +314,23 @@ def _apply_answers(
     version the remote gave it) and the batch taken out of the outbox, in one transaction; no file
     is touched. When the batch's changes are all the remote has after the cursor, the cursor moves
     past them (this clone's own pushes are not changes it still has to fetch)."""
-    by_id = {c.id: c for c in changes}
+    by_key = {c.key: c for c in changes}
+    by_id = {id_of(c.key): c for c in changes}  # an answer recorded before the remote knew types names the id alone
     agreed: list[sync_state.Agreed] = []
     conflicts: list[sync_state.ConflictRow] = []
     own: list[tuple[Any, ...]] = []  # the remote's rows as this batch made them (as fetched rows are kept)
     for answer in result.answers:
-        change = by_id[answer.id]
+        change = by_key.get(answer.key) or by_id[id_of(answer.key)]
+        answer = answer if answer.key == change.key else dataclasses.replace(answer, key=change.key)
         if answer.result == "applied" and answer.version is not None:
-            report.applied.append((answer.id, answer.version))
+            report.applied.append((answer.key, answer.version))
             if change.content is None:
-                agreed.append(sync_state.Agreed(answer.id, change.path, answer.version, None, 1, None))
-                own.append((answer.id, change.path, answer.version, None, 1, author, answer.seq, now(), None))
+                agreed.append(sync_state.Agreed(answer.key, change.path, answer.version, None, 1, None))
+                own.append((answer.key, change.path, answer.version, None, 1, author, answer.seq, now(), None))
                 continue
             # Its text is kept once, in sync_base (store.sync_state.fetched_row reads it from there).
-            own.append((answer.id, change.path, answer.version, change.hash, 0, author, answer.seq, now(), None))
-            agreed.append(sync_state.Agreed(answer.id, change.path, answer.version, change.hash, 0, change.content))
+            own.append((answer.key, change.path, answer.version, change.hash, 0, author, answer.seq, now(), None))
+            agreed.append(sync_state.Agreed(answer.key, change.path, answer.version, change.hash, 0, change.content))
         elif answer.result == "conflict":
             report.conflicts.append(answer)
             conflicts.append(_push_conflict(answer, change))
@@ -360,5 +364,5 @@ def _push_conflict(answer: Answer, change: Change) -> sync_state.ConflictRow:
     shown_version, shown_author = (theirs.version, theirs.author) if theirs else ("?", "?")
     message = (f"changed on the remote (v{shown_version} by {shown_author}) since this clone's v{change.base}; "
                "pull to merge")  # fmt: skip
-    return sync_state.ConflictRow(answer.id, change.path, "push", theirs.version if theirs else 0,
+    return sync_state.ConflictRow(answer.key, change.path, "push", theirs.version if theirs else 0,
                                   theirs.author if theirs else None, message, now())  # fmt: skip

@@ -83,9 +83,16 @@ def refusal(row: Fetched, content: str | None, max_size: int) -> tuple[str | Non
     """Why a fetched row must not be applied here (None: it may), and its content as bytes: what a
     hostile or broken remote can send that no clone would push. Decided before anything is parsed."""
     from agentsync.artifact import valid_id
+    from agentsync.identity import split_key, valid_type
 
-    if not valid_id(row.id):
-        return f"invalid artifact id {shown(row.id)!r}: 1-200 characters, no slashes or control characters", b""
+    identity = split_key(row.key)
+    if not valid_id(identity.id):
+        return f"invalid artifact id {shown(identity.id)!r}: 1-200 characters, no slashes or control characters", b""
+    if identity.type and not valid_type(identity.type):
+        return (
+            f"invalid artifact type {shown(identity.type)!r}: 1-100 characters, no ':', slashes or control characters",
+            b"",
+        )
     if row.deleted:
         return None, b""
     if content is None:
@@ -109,7 +116,7 @@ class Planner:
         report: PullReport,
     ) -> None:  # fmt: skip
         db = mirror.connection
-        ids = [row.id for row in rows]
+        ids = [row.key for row in rows]
         self.db, self.root, self.config = db, mirror.config.root, mirror.config
         self.run, self.matcher, self.guard, self.report = run, matcher, guard, report
         self.fetched = sync_state.fetched_texts(db, ids)
@@ -118,7 +125,7 @@ class Planner:
 
     def plan_chunk(self) -> ChunkPlan:
         for row in self.plan.rows:
-            item = _Row(row, self.plan.locals_by_id.get(row.id))
+            item = _Row(row, self.plan.locals_by_id.get(row.key))
             facts = self._facts(item)
             self._carry_out(decide(facts, final_pass=self.run.final), item, facts)
         return self.plan
@@ -127,9 +134,9 @@ class Planner:
 
     def _facts(self, item: _Row) -> Facts:
         row, local = item.row, item.local
-        if row.id in self.run.waiting:
+        if row.key in self.run.waiting:
             return Facts(waiting=True)
-        item.content, item.updated = self.fetched[row.id]
+        item.content, item.updated = self.fetched[row.key]
         refused, item.data = refusal(row, item.content, self.config.max_file_size)
         if refused is None:
             try:
@@ -141,7 +148,7 @@ class Planner:
             return Facts(refused=refused)
         agreed_here = local is not None and row.base_hash is not None and not row.base_deleted
         clean = agreed_here and local is not None and local.path == row.base_path and (
-            local.hash == row.base_hash or self._version_line_only(row.id))  # fmt: skip
+            local.hash == row.base_hash or self._version_line_only(row.key))  # fmt: skip
         fresh = local is None and (row.base_path is None or bool(row.base_deleted))
         # The facts so far, as keywords: a Facts is made once, when the decision is open no more.
         known: dict[str, Any] = {
@@ -187,8 +194,8 @@ class Planner:
             )
         except AgentsyncError as exc:  # an alias bomb, invalid YAML, a bad id or version: never pushed by a clone
             return f"cannot be read: {getattr(exc, 'reason', exc)}"
-        if item.artifact.id != item.row.id:
-            return f"its text names the artifact {shown(item.artifact.id)!r}, not {shown(item.row.id)!r}"
+        if item.artifact.key != item.row.key:
+            return f"its text names the artifact {shown(item.artifact.key)!r}, not {shown(item.row.key)!r}"
         return None
 
     def _own_path_intact(self, item: _Row) -> bool:
@@ -265,40 +272,40 @@ class Planner:
         if action is Action.SKIP:
             return
         if action is Action.QUARANTINE:
-            entry = Quarantined(row.id, row.version, row.path, row.author, facts.refused or "")
+            entry = Quarantined(row.key, row.version, row.path, row.author, facts.refused or "")
             report.quarantined.append(entry)
             plan.quarantined.append(QuarantineRow(*entry, row.seq, now()))
         elif action in (Action.KEEP_EDIT, Action.REMOVE, Action.FORGET):  # the remote's deletion is agreed
             if action is Action.KEEP_EDIT:
                 kept = "edited here: kept, and restored on the remote by the next push"
-                report.restored.append((row.id, f"deleted on the remote (v{row.version} by {row.author}) but {kept}"))
+                report.restored.append((row.key, f"deleted on the remote (v{row.version} by {row.author}) but {kept}"))
             elif action is Action.REMOVE and item.local is not None:
-                plan.removals.append((row.id, item.local.path))
-            plan.agreed.append(Agreed(row.id, row.path, row.version, None, 1, None))
+                plan.removals.append((row.key, item.local.path))
+            plan.agreed.append(Agreed(row.key, row.path, row.version, None, 1, None))
         elif action is Action.VACATE:
-            self.run.vacating.add(row.id)
+            self.run.vacating.add(row.key)
         elif action is Action.TAKEN:
             self._conflict_taken(item)
         elif action is Action.DEFER:
-            plan.deferred.add(row.id)
+            plan.deferred.add(row.key)
         elif action is Action.AGREED:  # the file as it is (its version line may be behind): nothing written
             text, digest = item.text, item.data_hash
             if item.disk is not None and item.disk != item.data:
                 from agentsync.artifact import content_hash
 
                 text, digest = item.disk.decode("utf-8"), content_hash(item.disk)
-            plan.agreed.append(Agreed(row.id, item.path, row.version, digest, 0, text))
+            plan.agreed.append(Agreed(row.key, item.path, row.version, digest, 0, text))
         elif action is Action.MERGE:
             self._merge(item)
         else:  # FAST_FORWARD, RESTORE
             if action is Action.RESTORE:
-                report.restored.append((row.id, f"deleted here but changed on the remote (v{row.version} by "
+                report.restored.append((row.key, f"deleted here but changed on the remote (v{row.version} by "
                                                 f"{row.author}): restored at {item.path}"))  # fmt: skip
             self._fast_forward(item)
 
     def _conflict_taken(self, item: _Row) -> None:
         row, local = item.row, item.local
-        what = f"new {row.id}" if local is None else f"{row.id}, moved from {local.path},"
+        what = f"new {row.key}" if local is None else f"{row.key}, moved from {local.path},"
         there = f"this clone's {item.occupant}" if item.occupant else "a file agentsync has not synced"
         message = (f"the remote's {what} would overwrite {item.lands} ({there}); nothing was written: "
                    "move that file away (or rename its artifact), then pull again")  # fmt: skip
@@ -310,8 +317,8 @@ class Planner:
         """A conflict (kind: pull | merge) in the report and for the mirror; a merge conflict keeps
         its three sides (base, ours, theirs, and theirs' hash) for `resolve` and `diff`."""
         row = item.row
-        self.report.conflicts.append((row.id, message))
-        self.plan.conflicts.append(ConflictRow(row.id, path, kind, row.version, row.author, message, now(), *sides))
+        self.report.conflicts.append((row.key, message))
+        self.plan.conflicts.append(ConflictRow(row.key, path, kind, row.version, row.author, message, now(), *sides))
 
     def _write(self, item: _Row, target: Path, data: bytes) -> None:
         plan, old_path = self.plan, item.local.path if item.local else None
@@ -321,7 +328,7 @@ class Planner:
         else:
             plan.expected[target] = None  # checked free above (see `_taken`): it must still not exist
             plan.claimed.add(target)
-        plan.owner[target] = item.row.id
+        plan.owner[target] = item.row.key
 
     def _fast_forward(self, item: _Row) -> None:
         from agentsync.artifact import parse_text
@@ -335,9 +342,9 @@ class Planner:
                 item.path, item.text, item.type_name, item.data_hash, self.config.id_rule(item.type_name))  # fmt: skip
             plan.written[item.path] = (Parsed.of(final), len(item.data))
         if item.local is not None and item.local.path != item.path:
-            plan.moved_from.append((row.id, item.local.path))
+            plan.moved_from.append((row.key, item.local.path))
         self.report.written.append(item.path)
-        plan.agreed.append(Agreed(row.id, item.path, row.version, item.data_hash, 0, item.text))
+        plan.agreed.append(Agreed(row.key, item.path, row.version, item.data_hash, 0, item.text))
 
     def _merge(self, item: _Row) -> None:
         from agentsync.merge import Sides, apply_strategy
@@ -348,9 +355,9 @@ class Planner:
         # Never synced here (a fresh clone): the file as Git's HEAD has it is what both sides
         # started from, so a file nobody touched here simply takes the remote's edits.
         agreed = row.base_path is not None
-        base = sync_state.agreed_text(self.db, row.id) if agreed else self.guard.head_text(local.path)
+        base = sync_state.agreed_text(self.db, row.key) if agreed else self.guard.head_text(local.path)
         ours = item.disk.decode("utf-8", errors="surrogateescape")
-        sides = Sides(row.id, item.type_name, base, ours, item.text, row.version, row.author,
+        sides = Sides(row.key, item.type_name, base, ours, item.text, row.version, row.author,
                       (self.root / local.path).stat().st_mtime, str(item.updated or ""))  # fmt: skip
         strategy = self.config.strategies.get(item.type_name, "merge")
         result, overridden = apply_strategy(strategy, sides, self.config.git_fields, self.config)
@@ -364,18 +371,18 @@ class Planner:
                 self._carry_out(Action.QUARANTINE, item, Facts(refused=str(exc)))
                 return
         if overridden:
-            self.report.overridden.append((row.id, overridden))
+            self.report.overridden.append((row.key, overridden))
             if result.text != item.text:  # a local change the next push sends: its history says why
-                plan.notes.append((row.id, overridden))
+                plan.notes.append((row.key, overridden))
         merged = result.text.encode("utf-8", errors="surrogateescape")
         self._write(item, self.root / item.lands, merged)
         if local.path != item.lands:
-            plan.moved_from.append((row.id, local.path))
+            plan.moved_from.append((row.key, local.path))
         if result.clean:  # taking the remote's text whole is a fast-forward, not a local change to push
             (self.report.written if merged == item.data else self.report.merged).append(item.lands)
-            plan.agreed.append(Agreed(row.id, item.path, row.version, item.data_hash, 0, item.text))
+            plan.agreed.append(Agreed(row.key, item.path, row.version, item.data_hash, 0, item.text))
             return
         message = (f"changed here and on the remote (v{row.version} by {row.author}): conflicting "
-                   f"{', '.join(result.conflicts)}; edit the file, then `agentsync resolve {row.id} --merged` "
+                   f"{', '.join(result.conflicts)}; edit the file, then `agentsync resolve {row.key} --merged` "
                    "(or --ours / --theirs)")  # fmt: skip
         self._record_conflict(item, item.lands, "merge", message, (base, ours, item.text, item.data_hash))

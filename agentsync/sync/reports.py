@@ -35,14 +35,19 @@ class Quarantined(NamedTuple):
     """A remote row this clone refused to apply (why, in one line): kept aside in the mirror while
     the cursor moves past it, so every later row still arrives. A newer version replaces it."""
 
-    id: str
+    key: str  # TYPE:ID
     version: int
     path: str
     author: str
     reason: str
 
+    @property
+    def id(self) -> str:
+        """The id part of ``key`` (unique within its type only)."""
+        return self.key.partition(":")[2] if ":" in self.key else self.key
+
     def __str__(self) -> str:
-        where = f"{shown(self.id, 30)} v{self.version} by {shown(self.author, 30)} ({shown(self.path, 50)})"
+        where = f"{shown(self.key, 30)} v{self.version} by {shown(self.author, 30)} ({shown(self.path, 50)})"
         return f"{where}: {shown(self.reason, 180)}"  # at most 300 characters in all
 
 
@@ -133,13 +138,13 @@ def push_lines(report: PushReport, *, per_file: bool = False) -> list[Line]:
     for answer in report.met_newer:
         who = f" by {answer.remote.author}" if answer.remote else ""
         version = f"v{answer.remote.version}" if answer.remote else "a newer version"
-        lines.append(Line("conflict", Level.WARNING, f"conflict: {answer.id} changed on the remote ({version}{who}); "
+        lines.append(Line("conflict", Level.WARNING, f"conflict: {answer.key} changed on the remote ({version}{who}); "
                                                      "merging"))  # fmt: skip
     for answer in report.locked:
-        lines.append(Line("conflict", Level.WARNING, f"locked: {answer.id} is locked by {answer.holder} until "
+        lines.append(Line("conflict", Level.WARNING, f"locked: {answer.key} is locked by {answer.holder} until "
                                                      f"{answer.expires_at}; not pushed"))  # fmt: skip
     for answer in report.conflicts:
-        lines.append(Line("conflict", Level.WARNING, f"not pushed: {answer.id} changed on the remote; pull to merge"))
+        lines.append(Line("conflict", Level.WARNING, f"not pushed: {answer.key} changed on the remote; pull to merge"))
     lines += [Line("problem", Level.WARNING, f"refused: {finding}") for finding in report.refused]
     if report.refused:
         lines.append(Line("problem", Level.WARNING,

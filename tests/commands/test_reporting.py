@@ -22,7 +22,9 @@ def test_side_by_side_shows_the_base_where_local_and_remote_differ() -> None:
         "@@ local lines 2-2, remote lines 2-2",
         f"  {'b':<20} | {'B':<20} | {'b2':<20}",
     ]
-    assert list(sides.to_json()) == ["id", "path", "remote_version", "remote_author", "base", "local", "remote"]
+    assert list(sides.to_json()) == [
+        "key", "type", "id", "path", "remote_version", "remote_author", "base", "local", "remote"
+    ]  # fmt: skip
 
 
 def test_unified_lines_name_both_sides_and_are_empty_when_they_match() -> None:
@@ -70,7 +72,7 @@ def test_remote_state_json_keeps_its_shape() -> None:
         "name", "url", "project", "ahead", "behind", "diverged", "to_push", "queued_batches", "queue_attempts",
         "queue_error", "conflicts", "locks", "cursor", "head", "lag", "refused", "feed_problem", "error",
     ]  # fmt: skip
-    assert state.to_json()["conflicts"] == [{"id": "C", "path": "c.md", "kind": "pull", "message": "why"}]
+    assert state.to_json()["conflicts"] == [{"key": "C", "path": "c.md", "kind": "pull", "message": "why"}]
 
 
 def test_stats_figures_per_operation_from_the_journal(repo: Repo) -> None:

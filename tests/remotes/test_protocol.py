@@ -98,12 +98,12 @@ def remote(backend: Backend) -> Remote:
     return backend.remote()
 
 
-def new(artifact_id: str, content: str = "text\n", *, base: int = 0, **extra: Any) -> Change:
-    return Change(artifact_id, f"stories/{artifact_id}.md", base, content, f"h-{content}", **extra)
+def new(artifact_id: str, content: str = "text\n", *, base: int = 0, type_name: str = "story", **extra: Any) -> Change:
+    return Change(f"{type_name}:{artifact_id}", f"stories/{artifact_id}.md", base, content, f"h-{content}", **extra)
 
 
-def gone(artifact_id: str, base: int) -> Change:
-    return Change(artifact_id, f"stories/{artifact_id}.md", base, None, None)
+def gone(artifact_id: str, base: int, type_name: str = "story") -> Change:
+    return Change(f"{type_name}:{artifact_id}", f"stories/{artifact_id}.md", base, None, None)
 
 
 Push = Callable[..., list[Answer]]
@@ -123,13 +123,13 @@ def push(remote: Remote) -> Push:
 
 
 def test_a_change_applies_only_on_the_current_version(remote: Remote, push: Push) -> None:
-    assert push(new("S-1", "one\n")) == [Answer("S-1", "applied", version=1, seq=1)]
+    assert push(new("S-1", "one\n")) == [Answer("story:S-1", "applied", version=1, seq=1)]
     stale = push(new("S-1", "mine\n"), author="bo")[0]
     assert stale.result == "conflict" and stale.remote is not None and stale.version is None
     row = stale.remote
     assert (row.id, row.path, row.version, row.content, row.hash, row.deleted, row.author, row.seq) == (
         "S-1", "stories/S-1.md", 1, "one\n", "h-one\n", False, "ada", 1)  # fmt: skip
-    assert push(new("S-1", "two\n", base=1), author="bo") == [Answer("S-1", "applied", version=2, seq=2)]
+    assert push(new("S-1", "two\n", base=1), author="bo") == [Answer("story:S-1", "applied", version=2, seq=2)]
     assert push(new("S-1", "three\n", base=1))[0].result == "conflict"
     assert remote.head() == 2
 
@@ -160,7 +160,7 @@ def test_a_retried_batch_returns_the_first_answer_and_applies_nothing_twice(remo
     assert again.replayed and again.answers == first.answers and again.head == first.head == 2
     different = remote.push("c1", "b-1", "ada", [new("S-3")])  # the batch id alone decides
     assert different.replayed and different.answers == first.answers
-    assert remote.head() == 2 and len(remote.history("S-1", 10)) == 1
+    assert remote.head() == 2 and len(remote.history("story:S-1", 10)) == 1
     other_client = remote.push("c2", "b-1", "ada", [new("S-1")])
     assert not other_client.replayed and other_client.answers[0].result == "conflict"  # batch ids are per client
 
@@ -212,7 +212,7 @@ def test_a_page_knows_the_head_and_an_empty_page_its_cursor(remote: Remote, push
 
 def test_projects_are_apart(backend: Backend) -> None:
     alpha, beta = backend.remote("alpha"), backend.remote("beta")
-    assert beta.head() == 0 and beta.pull(0, 10).rows == [] and beta.locks() == [] and beta.history("A", 5) == []
+    assert beta.head() == 0 and beta.pull(0, 10).rows == [] and beta.locks() == [] and beta.history("story:A", 5) == []
     alpha.push("c1", "b1", "ada", [new("A")])
     beta.push("c1", "b1", "ada", [new("B")])  # the same batch id in another project is another batch
     assert [r.id for r in alpha.pull(0, 10).rows] == ["A"] and [r.id for r in beta.pull(0, 10).rows] == ["B"]
@@ -243,42 +243,42 @@ def test_concurrent_pushes_leave_a_gap_free_feed(backend: Backend) -> None:
 
 def test_a_lease_is_checked_by_the_write(backend: Backend, remote: Remote, push: Push) -> None:
     push(new("S-1"))
-    taken = remote.lock("S-1", "ada", 3600)
+    taken = remote.lock("story:S-1", "ada", 3600)
     assert (taken.result, taken.holder, taken.forced) == ("locked", "ada", False) and taken.expires_at
-    held = remote.lock("S-1", "bo", 3600)
+    held = remote.lock("story:S-1", "bo", 3600)
     assert (held.result, held.holder, held.expires_at) == ("held", "ada", taken.expires_at)
     assert [(lock["id"], lock["holder"]) for lock in remote.locks()] == [("S-1", "ada")]
-    assert remote.lock("S-9", "ada", 3600).result == "locked"  # an artifact the remote does not have yet
+    assert remote.lock("story:S-9", "ada", 3600).result == "locked"  # an artifact the remote does not have yet
     assert [(a.result, a.holder) for a in push(new("S-9"), author="bo")] == [("locked", "ada")]
-    assert remote.unlock("S-9", "ada", False).result == "unlocked"
+    assert remote.unlock("story:S-9", "ada", False).result == "unlocked"
     refused = push(new("S-1", "bo's\n", base=1), author="bo")[0]
     assert (refused.result, refused.holder, refused.expires_at, refused.version) == ("locked", "ada", taken.expires_at,
                                                                                      None)  # fmt: skip
     assert push(new("S-1", "ada's\n", base=1), author="ada")[0].result == "applied"  # the holder writes
     assert push(new("S-1", "stale\n", base=1), author="bo")[0].result == "locked"  # the lease is checked first
-    assert remote.unlock("S-1", "bo", False) == LockResult("held", "ada", taken.expires_at)
-    assert remote.unlock("S-1", "bo", True) == LockResult("unlocked", "ada", None, forced=True)
+    assert remote.unlock("story:S-1", "bo", False) == LockResult("held", "ada", taken.expires_at)
+    assert remote.unlock("story:S-1", "bo", True) == LockResult("unlocked", "ada", None, forced=True)
     assert backend.lock_events() == [("forced_unlock", "ada", "bo")]  # recorded
-    assert remote.unlock("S-1", "bo", True) == LockResult("not_locked")
-    assert remote.lock("S-1", "ada", 60).result == "locked"
-    assert remote.unlock("S-1", "ada", False) == LockResult("unlocked", "ada", None, forced=False)
+    assert remote.unlock("story:S-1", "bo", True) == LockResult("not_locked")
+    assert remote.lock("story:S-1", "ada", 60).result == "locked"
+    assert remote.unlock("story:S-1", "ada", False) == LockResult("unlocked", "ada", None, forced=False)
     assert backend.lock_events() == [("forced_unlock", "ada", "bo")]  # one's own unlock is not an event
     assert remote.locks() == []
 
 
 def test_a_lease_expires_and_can_be_renewed(backend: Backend, remote: Remote, push: Push) -> None:
     push(new("S-1"))
-    first = remote.lock("S-1", "ada", 1)
-    renewed = remote.lock("S-1", "ada", 3600)
+    first = remote.lock("story:S-1", "ada", 1)
+    renewed = remote.lock("story:S-1", "ada", 3600)
     assert renewed.result == "locked" and str(renewed.expires_at) > str(first.expires_at)
-    assert remote.lock("S-2", "ada", 0).result == "locked"  # at least a second; any artifact id
+    assert remote.lock("story:S-2", "ada", 0).result == "locked"  # at least a second; any artifact id
     backend.advance(1.2)
     assert [lock["id"] for lock in remote.locks()] == ["S-1"]  # S-2's lease is over
-    assert remote.lock("S-2", "bo", 60).holder == "bo"  # an expired lease is anyone's
-    assert remote.unlock("S-1", "ada", False).result == "unlocked"
-    remote.lock("S-1", "ada", 1)
+    assert remote.lock("story:S-2", "bo", 60).holder == "bo"  # an expired lease is anyone's
+    assert remote.unlock("story:S-1", "ada", False).result == "unlocked"
+    remote.lock("story:S-1", "ada", 1)
     backend.advance(1.2)
-    assert remote.unlock("S-1", "bo", False).result == "not_locked"
+    assert remote.unlock("story:S-1", "bo", False).result == "not_locked"
     assert push(new("S-1", "after expiry\n", base=1), author="bo")[0].result == "applied"
 
 
@@ -289,7 +289,7 @@ def test_history_keeps_every_version_newest_first(remote: Remote) -> None:
     remote.push("c1", "1", "ada", [new("S-1", "one\n", summary="created")])
     remote.push("c2", "2", "bo", [new("S-1", "two\n", base=1)])
     remote.push("c1", "3", "ada", [gone("S-1", 2)])
-    history = remote.history("S-1", 10)
+    history = remote.history("story:S-1", 10)
     assert [(h["version"], h["content"], h["hash"], h["deleted"], h["author"], h["client_id"], h["seq"])
             for h in history] == [
         (3, None, None, True, "ada", "c1", 3), (2, "two\n", "h-two\n", False, "bo", "c2", 2),
@@ -297,10 +297,10 @@ def test_history_keeps_every_version_newest_first(remote: Remote) -> None:
     assert [h["summary"] for h in history] == ["", "", "created"]
     assert all(h["artifact_id"] == "S-1" and h["path"] == "stories/S-1.md" and h["created_at"] for h in history)
     history[0]["content"] = "rewritten"  # a caller's copy
-    assert remote.history("S-1", 10)[0]["content"] is None
-    assert [h["version"] for h in remote.history("S-1", 2)] == [3, 2]
-    assert [h["version"] for h in remote.history("S-1", 0)] == [3]
-    assert remote.history("S-9", 10) == []
+    assert remote.history("story:S-1", 10)[0]["content"] is None
+    assert [h["version"] for h in remote.history("story:S-1", 2)] == [3, 2]
+    assert [h["version"] for h in remote.history("story:S-1", 0)] == [3]
+    assert remote.history("story:S-9", 10) == []
 
 
 def test_audit_lists_changes_newest_first_without_texts(remote: Remote, push: Push) -> None:
@@ -320,18 +320,23 @@ def test_audit_lists_changes_newest_first_without_texts(remote: Remote, push: Pu
 
 # --- what push refuses ---------------------------------------------------------------------------
 
+SLASH = "the id has a slash, a backslash or a control character"
 REFUSED: list[tuple[Change, str]] = [
-    (Change("a/b", "plans/a.md", 0, "x", "h"), '"a/b": the id has a slash, a backslash or a control character'),
-    (Change("P\n1", "plans/a.md", 0, "x", "h"), '"P?1": the id has a slash, a backslash or a control character'),
-    (Change("..", "plans/a.md", 0, "x", "h"), '"..": the id is "." or "..", or starts or ends with white space'),
-    (Change("", "plans/a.md", 0, "x", "h"), '"": the id must be a string of 1 to 200 characters'),
-    (Change("P-1", "../outside.md", 0, "x", "h"), '"P-1": the path has an empty, "." or ".." segment'),
-    (Change("P-1", "/etc/evil.md", 0, None, None), '"P-1": the path must be relative to the repository'),
-    (Change("P-1", ".git/x.md", 0, "x", "h"), '"P-1": the path is inside .git or .agentsync'),
-    (Change("P-1", "plans/evil.sh", 0, "x", "h"), '"P-1": the path must end in .md'),
-    (Change("P-1", "plans/P-1.md", 0, "---\nid: OTHER\n---\n", "h"), '"P-1": its frontmatter says id: OTHER'),
-    (Change("P-1", "plans/P-1.md", 0, "x" * (10 * 1024 * 1024 + 1), "h"),
-     "\"P-1\": the content is 10485761 bytes, over the remote's limit of 10485760"),
+    (Change("plan:a/b", "plans/a.md", 0, "x", "h"), f'"plan:a/b": {SLASH}'),
+    (Change("plan:P\n1", "plans/a.md", 0, "x", "h"), f'"plan:P?1": {SLASH}'),
+    (Change("plan:..", "plans/a.md", 0, "x", "h"),
+     '"plan:..": the id is "." or "..", or starts or ends with white space'),
+    (Change("plan:", "plans/a.md", 0, "x", "h"), '"plan:": the id must be a string of 1 to 200 characters'),
+    (Change("P-1", "plans/a.md", 0, "x", "h"), '":P-1": the type must be a string of 1 to 100 characters'),
+    (Change("pl\tan:P-1", "plans/a.md", 0, "x", "h"),
+     '"pl?an:P-1": the type has a colon, a slash, a backslash or a control character'),
+    (Change("plan:P-1", "../outside.md", 0, "x", "h"), '"plan:P-1": the path has an empty, "." or ".." segment'),
+    (Change("plan:P-1", "/etc/evil.md", 0, None, None), '"plan:P-1": the path must be relative to the repository'),
+    (Change("plan:P-1", ".git/x.md", 0, "x", "h"), '"plan:P-1": the path is inside .git or .agentsync'),
+    (Change("plan:P-1", "plans/evil.sh", 0, "x", "h"), '"plan:P-1": the path must end in .md'),
+    (Change("plan:P-1", "plans/P-1.md", 0, "---\nid: OTHER\n---\n", "h"), '"plan:P-1": its frontmatter says id: OTHER'),
+    (Change("plan:P-1", "plans/P-1.md", 0, "x" * (10 * 1024 * 1024 + 1), "h"),
+     "\"plan:P-1\": the content is 10485761 bytes, over the remote's limit of 10485760"),
 ]  # fmt: skip
 
 
@@ -348,20 +353,27 @@ def test_push_refuses_a_change_no_client_could_pull_and_applies_nothing(
     assert remote.head() == 1 and [r.id for r in remote.pull(0, 10).rows] == ["FIRST"]
 
 
+PLAN = {"type": "plan", "id": "P-1", "path": "plans/P-1.md"}
+
+
 def test_push_refuses_raw_changes_as_the_database_does(backend: Backend) -> None:
     cases: list[tuple[list[Any], str]] = [
-        ([{"id": "P-1", "path": "plans/P-1.md", "base": 0}], '"P-1": a change that is not a deletion must carry'),
-        ([{"path": "plans/P-1.md", "content": "x"}], "(no id): the id must be a string"),
-        ([{"id": 7, "path": "plans/P-1.md", "content": "x"}], '"7": the id must be a string'),
-        ([{"id": "P-1", "path": "plans/P-1.md", "content": "x"}, "text"], "(no id): a change must be a JSON object"),
-        ([{"id": "P-1", "path": "plans/P-1.md", "content": "x"}] * 2, "a batch names an artifact more than once"),
+        ([{**PLAN, "base": 0}], '"plan:P-1": a change that is not a deletion must carry'),
+        ([{"type": "plan", "path": "plans/P-1.md", "content": "x"}], "(no id): the id must be a string"),
+        ([{"type": "plan", "id": 7, "path": "plans/P-1.md", "content": "x"}], '"plan:7": the id must be a string'),
+        ([{"type": 7, "id": "P-1", "path": "plans/P-1.md", "content": "x"}], '"7:P-1": the type must be a string'),
+        ([{**PLAN, "content": "x"}, "text"], "(no id): a change must be a JSON object"),
+        ([{**PLAN, "content": "x"}] * 2, "a batch names an artifact more than once"),
     ]
     for changes, message in cases:
         with pytest.raises(RemoteError, match=r"^the remote refused: agentsync: ") as refused:
             backend.push_json(changes)
         assert message in str(refused.value) and "\n" not in str(refused.value)
-    answer = backend.push_json([{"id": "P-1", "path": "plans/P-1.md", "deleted": True}])
-    assert answer.answers[0] == Answer("P-1", "applied", version=1, seq=1)  # a first deletion is a tombstone
+    answer = backend.push_json([{**PLAN, "deleted": True}])
+    assert answer.answers[0] == Answer("plan:P-1", "applied", version=1, seq=1)  # a first deletion is a tombstone
+    # (type, id) is the identity: a story of the same id is another artifact, in the same batch too
+    answer = backend.push_json([{**PLAN, "content": "x", "base": 1}, {**PLAN, "type": "story", "content": "y"}])
+    assert [(a.key, a.version) for a in answer.answers] == [("plan:P-1", 2), ("story:P-1", 1)]
 
 
 def test_a_project_name_the_remote_cannot_hold_is_refused(backend: Backend) -> None:
@@ -398,17 +410,17 @@ def test_clients_register_list_and_retire(remote: Remote, push: Push) -> None:
 def test_purge_erases_an_author(remote: Remote) -> None:
     remote.push("c1", "1", "ada", [new("S-1", "ada's\n"), new("S-2", "ada's too\n")])
     remote.push("c2", "2", "bo", [new("S-1", "bo's\n", base=1)])
-    remote.lock("S-2", "ada", 600)
+    remote.lock("story:S-2", "ada", 600)
     counts = ["history_contents_removed", "current_versions_kept", "artifacts_reattributed", "locks_released"]
     dry = remote.purge("ada", True)
     assert (dry["dry_run"], dry["replaced_by"], [dry[k] for k in counts]) == (True, None, [1, 1, 1, 1])
-    assert remote.history("S-1", 10)[-1]["author"] == "ada"  # a dry run changes nothing
+    assert remote.history("story:S-1", 10)[-1]["author"] == "ada"  # a dry run changes nothing
     done = remote.purge("ada", False)
     pseudonym = done["replaced_by"]
     assert pseudonym.startswith("erased-") and [done[k] for k in counts] == [1, 1, 1, 1]
-    old = remote.history("S-1", 10)[-1]
+    old = remote.history("story:S-1", 10)[-1]
     assert (old["author"], old["content"], old["client_id"]) == (pseudonym, None, None)
-    assert remote.history("S-2", 10)[0]["content"] == "ada's too\n"  # the current text stays
+    assert remote.history("story:S-2", 10)[0]["content"] == "ada's too\n"  # the current text stays
     assert [r.author for r in remote.pull(0, 10).rows] == [pseudonym, "bo"]
     assert remote.audit("ada", None, 10) == [] and remote.locks() == []
     with pytest.raises(RemoteError, match="purge needs an author"):

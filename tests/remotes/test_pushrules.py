@@ -107,10 +107,15 @@ def test_generated_changes_get_the_same_answer(problem_of: Any, change: dict[str
 
 
 def test_the_batch_refusal_names_the_first_bad_change() -> None:
-    good = {"id": "A", "path": "a.md", "content": "x"}
+    good = {"type": "plan", "id": "A", "path": "a.md", "content": "x"}
     assert batch_refusal([good]) is None
-    assert batch_refusal([good, {"id": "B\x01", "path": "a/b.sh", "content": "x"}, {"id": "C"}]) == (
-        'agentsync: refused artifact "B?": the id has a slash, a backslash or a control character; '
+    assert batch_refusal([good, {"type": "plan", "id": "B\x01", "path": "a/b.sh", "content": "x"}, {"id": "C"}]) == (
+        'agentsync: refused artifact "plan:B?": the id has a slash, a backslash or a control character; '
         "nothing of this push was applied"
     )
+    assert batch_refusal([good, {"id": "A", "content": "x"}]) == (
+        'agentsync: refused artifact ":A": the type must be a string of 1 to 100 characters; '
+        "nothing of this push was applied"
+    )  # a change names its type (identity is type and id)
     assert batch_refusal([good, good]) == "agentsync: a batch names an artifact more than once"
+    assert batch_refusal([good, {**good, "type": "story"}]) is None  # another type: another artifact

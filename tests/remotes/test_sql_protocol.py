@@ -45,22 +45,22 @@ def pull(connection: Any, after: int = 0, limit: int = 1000, project: str = "dem
 
 
 def change(artifact_id: str, base: int, content: str = "text", **extra: Any) -> dict[str, Any]:
-    return {"id": artifact_id, "path": f"stories/{artifact_id}.md", "base": base, "content": content,
+    return {"type": "story", "id": artifact_id, "path": f"stories/{artifact_id}.md", "base": base, "content": content,
             "hash": f"h-{content}", **extra}  # fmt: skip
 
 
 def test_compare_and_swap_on_version(remote: str) -> None:
     with connect(remote) as connection:
         first = push(connection, [change("S-1", 0, "one")])
-        assert first["answers"] == [{"id": "S-1", "result": "applied", "version": 1, "seq": 1}]
+        assert first["answers"] == [{"type": "story", "id": "S-1", "result": "applied", "version": 1, "seq": 1}]
         stale = push(connection, [change("S-1", 0, "mine")], author="bo@example.com")
         answer = stale["answers"][0]
         assert answer["result"] == "conflict"
         assert answer["remote"]["version"] == 1 and answer["remote"]["content"] == "one"
         assert answer["remote"]["author"] == "ada@example.com"
         second = push(connection, [change("S-1", 1, "two")], author="bo@example.com")
-        assert second["answers"][0] == {"id": "S-1", "result": "applied", "version": 2, "seq": 2}
-        history = value(connection, "SELECT agentsync.history('demo', 'S-1', 10)")
+        assert second["answers"][0] == {"type": "story", "id": "S-1", "result": "applied", "version": 2, "seq": 2}
+        history = value(connection, "SELECT agentsync.history('demo', 'story', 'S-1', 10)")
         assert [(h["version"], h["content"], h["author"]) for h in history] == [
             (2, "two", "bo@example.com"), (1, "one", "ada@example.com")]  # fmt: skip
 
@@ -86,7 +86,7 @@ def test_a_retried_batch_returns_the_first_answer_and_applies_nothing_twice(remo
 def test_deletions_travel_as_tombstones(remote: str) -> None:
     with connect(remote) as connection:
         push(connection, [change("S-1", 0)])
-        push(connection, [{"id": "S-1", "path": "stories/S-1.md", "base": 1, "deleted": True}])
+        push(connection, [{"type": "story", "id": "S-1", "path": "stories/S-1.md", "base": 1, "deleted": True}])
         rows = pull(connection)["rows"]
         assert len(rows) == 1
         assert rows[0]["deleted"] is True and rows[0]["content"] is None and rows[0]["version"] == 2
@@ -97,10 +97,10 @@ def test_locks_are_leases_checked_by_the_write(remote: str) -> None:
         push(connection, [change("S-1", 0)])
 
         def lock(holder: str, ttl: int = 3600) -> dict[str, Any]:
-            return dict(value(connection, "SELECT agentsync.lock('demo', 'S-1', %s, %s)", (holder, ttl)))
+            return dict(value(connection, "SELECT agentsync.lock('demo', 'story', 'S-1', %s, %s)", (holder, ttl)))
 
         def unlock(holder: str, force: bool = False) -> dict[str, Any]:
-            return dict(value(connection, "SELECT agentsync.unlock('demo', 'S-1', %s, %s)", (holder, force)))
+            return dict(value(connection, "SELECT agentsync.unlock('demo', 'story', 'S-1', %s, %s)", (holder, force)))
 
         assert lock("ada")["result"] == "locked"
         assert lock("bo")["result"] == "held"

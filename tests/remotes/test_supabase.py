@@ -38,7 +38,8 @@ def api(project: SupabaseProject, token: str | None = None, *, key: str = "anon"
 
 
 def change(artifact_id: str, base: int, content: str | None = "text") -> Change:
-    return Change(artifact_id, f"stories/{artifact_id}.md", base, content, None if content is None else f"h-{content}")
+    return Change(f"story:{artifact_id}", f"stories/{artifact_id}.md", base, content,
+                  None if content is None else f"h-{content}")  # fmt: skip
 
 
 def test_the_remote_protocol_over_http(supabase: SupabaseProject) -> None:
@@ -52,11 +53,11 @@ def test_the_remote_protocol_over_http(supabase: SupabaseProject) -> None:
     assert remote.push("clone-a", "batch-2", "ada", [change("S-1", 1, None)]).answers[0].version == 2
     page = remote.pull(0, 100)
     assert [(r.id, r.version, r.deleted) for r in page.rows] == [("S-1", 2, True)] and page.head == 2
-    assert [h["version"] for h in remote.history("S-1", 10)] == [2, 1]
-    assert remote.lock("S-2", "ada", 60).result == "locked"
-    assert remote.lock("S-2", "bo", 60).holder == "ada"
+    assert [h["version"] for h in remote.history("story:S-1", 10)] == [2, 1]
+    assert remote.lock("story:S-2", "ada", 60).result == "locked"
+    assert remote.lock("story:S-2", "bo", 60).holder == "ada"
     assert [lock["id"] for lock in remote.locks()] == ["S-2"]
-    assert remote.unlock("S-2", "bo", True).forced
+    assert remote.unlock("story:S-2", "bo", True).forced
     remote.close()
 
 
@@ -84,8 +85,8 @@ def test_the_author_is_the_tokens_user_not_the_name_the_client_claims(supabase: 
     remote = SupabaseRemote(supabase.url, "demo", supabase.keys["anon"], token)
     remote.push("clone-a", "b1", "mallory@example.com", [change("S-1", 0)])
     assert remote.pull(0, 10).rows[0].author == "ada@example.com"
-    assert remote.history("S-1", 1)[0]["author"] == "ada@example.com"
-    assert remote.lock("S-1", "mallory@example.com", 60).holder == "ada@example.com"
+    assert remote.history("story:S-1", 1)[0]["author"] == "ada@example.com"
+    assert remote.lock("story:S-1", "mallory@example.com", 60).holder == "ada@example.com"
 
 
 def test_users_reach_only_their_projects_and_anon_reaches_nothing(supabase: SupabaseProject) -> None:
@@ -97,7 +98,7 @@ def test_users_reach_only_their_projects_and_anon_reaches_nothing(supabase: Supa
     SupabaseRemote(supabase.url, "beta", supabase.keys["anon"], bo_token).push("b", "1", "", [change("B-1", 0)])
 
     ada_on_beta = SupabaseRemote(supabase.url, "beta", supabase.keys["anon"], ada_token)
-    for call in (ada_on_beta.head, lambda: ada_on_beta.pull(0, 10), lambda: ada_on_beta.history("B-1", 5)):
+    for call in (ada_on_beta.head, lambda: ada_on_beta.pull(0, 10), lambda: ada_on_beta.history("story:B-1", 5)):
         with pytest.raises(RemoteError, match="not a member of project beta"):
             call()
     with pytest.raises(RemoteError, match="not a member of project beta"):

@@ -23,6 +23,10 @@ def test_a_lock_of_an_unknown_artifact_is_refused_and_known_ones_are_taken(clone
         with pytest.raises(NotFoundError, match="no artifact 'NOPE-1' here or on the remote"):
             lock_artifact(mirror, remote, "NOPE-1", "bo", 60)
         assert remote.locks() == []
-        assert lock_artifact(mirror, remote, "S-1", "bo", 60).result == "locked"  # the remote's, not fetched here
-        assert lock_artifact(mirror, remote, "S-2", "bo", 60).result == "locked"  # this clone's, not pushed yet
-    assert sorted(lock["id"] for lock in remote.locks()) == ["S-1", "S-2"]
+        key, taken = lock_artifact(mirror, remote, "S-1", "bo", 60)  # the remote's, not fetched here
+        assert (key, taken.result) == ("story:S-1", "locked")
+        key, taken = lock_artifact(mirror, remote, "S-2", "bo", 60)  # this clone's, not pushed yet
+        assert (key, taken.result) == ("story:S-2", "locked")
+        with pytest.raises(NotFoundError, match="no artifact 'plan:S-1' here or on the remote"):
+            lock_artifact(mirror, remote, "plan:S-1", "bo", 60)  # S-1 is a story: no plan of that id
+    assert sorted((lock["type"], lock["id"]) for lock in remote.locks()) == [("story", "S-1"), ("story", "S-2")]

@@ -17,9 +17,9 @@ def test_a_push_moves_the_cursor_past_its_own_changes_only(clones: Clones) -> No
         assert len(push(mirror, remote, "ada").applied) == 2
         assert mirror.get_meta(MetaKey.REMOTE_CURSOR) == str(remote.head())  # no lag right after pushing
         assert fetch(mirror, remote) == 0
-        kept = mirror.connection.execute("SELECT id, version FROM remote_rows ORDER BY id").fetchall()
-        assert kept == [("S-1", 1), ("S-2", 1)]  # as if fetched: `diff` and `resolve` compare with them
-        row = sync_state.fetched_row(mirror.connection, "S-1")
+        kept = mirror.connection.execute("SELECT key, version FROM remote_rows ORDER BY key").fetchall()
+        assert kept == [("story:S-1", 1), ("story:S-2", 1)]  # as if fetched: `diff` and `resolve` compare with them
+        row = sync_state.fetched_row(mirror.connection, "story:S-1")
         assert row is not None and row.content == a.read("stories/S-1.md").decode()  # its text, kept once
     # Another clone's change lands between: the cursor stays before it, and it arrives.
     b.write("stories/S-9.md", artifact("S-9", "Bo's"))

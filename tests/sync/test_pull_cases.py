@@ -55,7 +55,7 @@ def shared(clones: Clones, text: str = artifact("S-1", "One", "draft")) -> tuple
     """S-1 pushed by A and pulled by B: both agree on v1."""
     a, b, remote = clones
     a.write("stories/S-1.md", text)
-    assert sync_push(a, remote, "ada").applied == [("S-1", 1)]
+    assert sync_push(a, remote, "ada").applied == [("story:S-1", 1)]
     assert sync_pull(b, remote).written == ["stories/S-1.md"]
     return a, b
 
@@ -65,10 +65,10 @@ def edit(repo: GitRepo, old: str, new: str, path: str = "stories/S-1.md") -> byt
     return repo.read(path)
 
 
-def agreed_base(repo: GitRepo, artifact_id: str = "S-1") -> tuple[int, int] | None:
+def agreed_base(repo: GitRepo, artifact_id: str = "story:S-1") -> tuple[int, int] | None:
     """(version, deleted) of the base agreed for the artifact."""
     with repo.mirror() as mirror:
-        found = mirror.connection.execute("SELECT version, deleted FROM sync_base WHERE id = ?", (artifact_id,))
+        found = mirror.connection.execute("SELECT version, deleted FROM sync_base WHERE key = ?", (artifact_id,))
         return found.fetchone()  # type: ignore[no-any-return]
 
 
@@ -77,7 +77,7 @@ def test_forget_a_deletion_of_an_artifact_this_clone_never_had(clones: Clones, d
     a.write("stories/S-1.md", artifact("S-1", "One", "draft"))
     sync_push(a, remote, "ada")
     a.remove("stories/S-1.md")
-    assert sync_push(a, remote, "ada").applied == [("S-1", 2)]
+    assert sync_push(a, remote, "ada").applied == [("story:S-1", 2)]
     actions(decided)
     got = sync_pull(b, remote)  # the feed holds only the tombstone
     assert actions(decided) == [Action.FORGET]
@@ -94,18 +94,23 @@ def test_keep_an_edit_of_an_artifact_the_remote_deleted(
     remote = clones[2]
     mine = edit(b, "Body.", "Bo's edit.")
     a.remove("stories/S-1.md")
-    assert sync_push(a, remote, "ada").applied == [("S-1", 2)]
+    assert sync_push(a, remote, "ada").applied == [("story:S-1", 2)]
     actions(decided)
     got = sync_pull(b, remote)
     assert actions(decided) == [Action.KEEP_EDIT]
     assert got.ok and b.read("stories/S-1.md") == mine and got.deleted == [] and got.written == []
     assert got.restored == [
-        ("S-1", "deleted on the remote (v2 by ada) but edited here: kept, and restored on the remote by the next push")
+        (
+            "story:S-1",
+            "deleted on the remote (v2 by ada) but edited here: kept, and restored on the remote by the next push",
+        )
     ]
     logged = [(r.name, r.levelname, r.getMessage()) for r in caplog.records if r.name == "agentsync.sync"]
-    assert logged == [("agentsync.sync", "WARNING", f"restored S-1: {got.restored[0][1]}")]  # the pull logs it itself
+    assert logged == [
+        ("agentsync.sync", "WARNING", f"restored story:S-1: {got.restored[0][1]}")
+    ]  # the pull logs it itself
     assert agreed_base(b) == (2, 1)
-    assert sync_push(b, remote, "bo").applied == [("S-1", 3)]  # the edit restores it on the remote
+    assert sync_push(b, remote, "bo").applied == [("story:S-1", 3)]  # the edit restores it on the remote
     (row,) = remote.pull(0, 10).rows
     assert not row.deleted and "Bo's edit." in (row.content or "")
 
@@ -115,12 +120,13 @@ def test_restore_a_file_deleted_here_and_changed_there(clones: Clones, decided: 
     remote = clones[2]
     b.remove("stories/S-1.md")
     edit(a, "Body.", "Ada's edit.")
-    assert sync_push(a, remote, "ada").applied == [("S-1", 2)]
+    assert sync_push(a, remote, "ada").applied == [("story:S-1", 2)]
     actions(decided)
     got = sync_pull(b, remote)
     assert actions(decided) == [Action.RESTORE]
     assert (
-        got.restored == [("S-1", "deleted here but changed on the remote (v2 by ada): restored at stories/S-1.md")]
+        got.restored
+        == [("story:S-1", "deleted here but changed on the remote (v2 by ada): restored at stories/S-1.md")]
         and got.written == ["stories/S-1.md"]
         and got.ok
     )
@@ -135,18 +141,18 @@ def test_skip_an_artifact_that_waits_in_a_conflict(clones: Clones, decided: Deci
     edit(a, "Body.", "Ada's body.")
     sync_push(a, remote, "ada")
     edit(b, "Body.", "Bo's body.")
-    assert [c[0] for c in sync_pull(b, remote).conflicts] == ["S-1"]  # a merge conflict, marked in the file
+    assert [c[0] for c in sync_pull(b, remote).conflicts] == ["story:S-1"]  # a merge conflict, marked in the file
     marked = b.read("stories/S-1.md")
     edit(a, "Ada's body.", "Ada's second body.")
-    assert sync_push(a, remote, "ada").applied == [("S-1", 3)]
+    assert sync_push(a, remote, "ada").applied == [("story:S-1", 3)]
     actions(decided)
     got = sync_pull(b, remote)
     assert actions(decided) == [Action.SKIP]
     assert got.fetched == 1 and (got.written, got.merged, got.conflicts, got.deleted) == ([], [], [], [])
     assert b.read("stories/S-1.md") == marked  # nothing new lands until `resolve`
     with b.mirror() as mirror:
-        open_conflicts = mirror.connection.execute("SELECT id, kind, remote_version FROM conflicts").fetchall()
-    assert open_conflicts == [("S-1", "merge", 2)] and agreed_base(b) == (1, 0)
+        open_conflicts = mirror.connection.execute("SELECT key, kind, remote_version FROM conflicts").fetchall()
+    assert open_conflicts == [("story:S-1", "merge", 2)] and agreed_base(b) == (1, 0)
 
 
 def test_defer_a_file_saved_since_the_mirror_last_read_it(clones: Clones, decided: Decided) -> None:
@@ -173,7 +179,7 @@ def test_merge_cleanly_against_the_agreed_base(clones: Clones, decided: Decided)
     a, b = shared(clones, artifact("S-1", "One", "draft", body="Line one.\n\nLine two.\n"))
     remote = clones[2]
     edit(a, "Line one.", "Line one, Ada's.")
-    assert sync_push(a, remote, "ada").applied == [("S-1", 2)]
+    assert sync_push(a, remote, "ada").applied == [("story:S-1", 2)]
     edit(b, "Line two.", "Line two, Bo's.")
     actions(decided)
     got = sync_pull(b, remote)
@@ -182,7 +188,7 @@ def test_merge_cleanly_against_the_agreed_base(clones: Clones, decided: Decided)
     merged = b.read("stories/S-1.md").decode()
     assert "Line one, Ada's." in merged and "Line two, Bo's." in merged and "version: 2\n" in merged
     assert agreed_base(b) == (2, 0)
-    assert sync_push(b, remote, "bo").applied == [("S-1", 3)]  # the merge is a local change to send
+    assert sync_push(b, remote, "bo").applied == [("story:S-1", 3)]  # the merge is a local change to send
     assert sync_pull(a, remote).written == ["stories/S-1.md"]
     assert "Line two, Bo's." in a.read("stories/S-1.md").decode()
 
@@ -197,7 +203,7 @@ def test_vacate_a_path_an_artifact_this_pull_removes_still_holds(clones: Clones,
     sync_pull(b, remote)
     a.remove("stories/S-2.md")
     (a.root / "stories/S-1.md").rename(a.root / "stories/S-2.md")
-    assert sorted(sync_push(a, remote, "ada").applied) == [("S-1", 2), ("S-2", 2)]
+    assert sorted(sync_push(a, remote, "ada").applied) == [("story:S-1", 2), ("story:S-2", 2)]
     actions(decided)
     got = sync_pull(b, remote)
     assert actions(decided) == [Action.VACATE, Action.REMOVE, Action.FAST_FORWARD]
@@ -205,5 +211,5 @@ def test_vacate_a_path_an_artifact_this_pull_removes_still_holds(clones: Clones,
     assert not (b.root / "stories/S-1.md").exists()
     assert b.read("stories/S-2.md") == a.read("stories/S-2.md").replace(b"status: draft\n", b"")
     with b.mirror() as mirror:
-        assert mirror.get("S-1").path == "stories/S-2.md"  # type: ignore[union-attr]
-        assert mirror.get("S-2") is None
+        assert mirror.find("S-1").path == "stories/S-2.md"
+        assert mirror.get("story:S-2") is None

@@ -30,7 +30,7 @@ def test_two_clones_exchange_edits_deletes_and_renames(both_clones: tuple[GitRep
         a.write(path, text)
     a.commit_all("stories")
     first = sync_push(a, remote, "ada@example.com")
-    assert sorted(first.applied) == [("P-1", 1), ("S-1", 1), ("S-2", 1)] and first.ok
+    assert sorted(first.applied) == [("plan:P-1", 1), ("story:S-1", 1), ("story:S-2", 1)] and first.ok
     # A push writes no file: no version line is added or moved, and Git sees nothing changed.
     assert all(a.read(path).decode() == text for path, text in written.items())
     assert a.git("status", "--porcelain").stdout == ""
@@ -44,7 +44,7 @@ def test_two_clones_exchange_edits_deletes_and_renames(both_clones: tuple[GitRep
     assert b.read("stories/S-1.md").decode() == a.read("stories/S-1.md").decode().replace("status: draft\n", "")
 
     b.write("stories/S-1.md", b.read("stories/S-1.md").decode().replace("Body.", "Body, edited by Bo."))
-    assert sync_push(b, remote, "bo@example.com").applied == [("S-1", 2)]
+    assert sync_push(b, remote, "bo@example.com").applied == [("story:S-1", 2)]
     got = sync_pull(a, remote)
     s1 = a.read("stories/S-1.md").decode()
     assert "Body, edited by Bo." in s1 and "status: draft" in s1  # A's status stays
@@ -52,13 +52,13 @@ def test_two_clones_exchange_edits_deletes_and_renames(both_clones: tuple[GitRep
 
     a.remove("stories/S-2.md")
     (a.root / "plans" / "P-1.md").rename(a.root / "plans" / "P-1-launch.md")
-    assert sorted(sync_push(a, remote, "ada@example.com").applied) == [("P-1", 2), ("S-2", 2)]
+    assert sorted(sync_push(a, remote, "ada@example.com").applied) == [("plan:P-1", 2), ("story:S-2", 2)]
     got = sync_pull(b, remote)
     assert got.deleted == ["stories/S-2.md"] and not (b.root / "stories/S-2.md").exists()
     assert (b.root / "plans/P-1-launch.md").exists() and not (b.root / "plans/P-1.md").exists()
     with b.mirror() as mirror:
-        assert mirror.get("P-1").path == "plans/P-1-launch.md"  # type: ignore[union-attr]
-        assert mirror.get("S-2") is None
+        assert mirror.find("P-1").path == "plans/P-1-launch.md"
+        assert mirror.get("story:S-2") is None
 
 
 def test_concurrent_edits_conflict_and_nothing_is_lost(both_clones: tuple[GitRepo, GitRepo, Remote]) -> None:
@@ -68,19 +68,19 @@ def test_concurrent_edits_conflict_and_nothing_is_lost(both_clones: tuple[GitRep
     sync_pull(b, remote)
     a.write("stories/S-1.md", a.read("stories/S-1.md").decode().replace("Body.", "Ada's body."))
     b.write("stories/S-1.md", b.read("stories/S-1.md").decode().replace("Body.", "Bo's body."))
-    assert sync_push(a, remote, "ada").applied == [("S-1", 2)]
+    assert sync_push(a, remote, "ada").applied == [("story:S-1", 2)]
     refused = sync_push(b, remote, "bo")
     assert refused.applied == [] and [c.id for c in refused.conflicts] == ["S-1"]
     assert refused.conflicts[0].remote is not None and "Ada's body." in (refused.conflicts[0].remote.content or "")
     assert "Bo's body." in b.read("stories/S-1.md").decode()  # B's edit is still there
     with b.mirror() as mirror:
-        assert mirror.connection.execute("SELECT id, kind FROM conflicts").fetchall() == [("S-1", "push")]
+        assert mirror.connection.execute("SELECT key, kind FROM conflicts").fetchall() == [("story:S-1", "push")]
     got = sync_pull(b, remote)  # the pull merges: the same line changed on both sides is marked
     text = b.read("stories/S-1.md").decode()
-    assert got.written == [] and [c[0] for c in got.conflicts] == ["S-1"]
+    assert got.written == [] and [c[0] for c in got.conflicts] == ["story:S-1"]
     assert "<<<<<<< local\nBo's body.\n=======\nAda's body.\n>>>>>>> remote v2 by ada\n" in text
     with b.mirror() as mirror:
-        assert mirror.connection.execute("SELECT id, kind FROM conflicts").fetchall() == [("S-1", "merge")]
+        assert mirror.connection.execute("SELECT key, kind FROM conflicts").fetchall() == [("story:S-1", "merge")]
     assert sync_push(b, remote, "bo").applied == []  # waits for `resolve`
 
 
@@ -100,7 +100,7 @@ def test_a_batch_whose_answer_was_lost_is_applied_once(clones: Clones) -> None:
     with a.mirror() as mirror:
         assert mirror.connection.execute("SELECT count(*) FROM outbox").fetchone()[0] == 1
     again = sync_push(a, remote, "ada")
-    assert again.resent == 1 and again.applied == [("S-1", 1)] and again.ok
+    assert again.resent == 1 and again.applied == [("story:S-1", 1)] and again.ok
     assert remote.head() == 1  # applied once
     assert "version: 1" in a.read("stories/S-1.md").decode()
     with a.mirror() as mirror:
@@ -129,7 +129,7 @@ def test_a_pull_interrupted_after_writing_files_finishes_cleanly(
     again = sync_pull(b, remote)
     assert again.ok and again.written == [] and b.read("stories/S-1.md") == written
     with b.mirror() as mirror:
-        assert mirror.connection.execute("SELECT version FROM sync_base WHERE id = 'S-1'").fetchone() == (2,)
+        assert mirror.connection.execute("SELECT version FROM sync_base WHERE key = 'story:S-1'").fetchone() == (2,)
     assert sync_push(b, remote, "bo").applied == []
 
 
@@ -157,10 +157,10 @@ def test_a_pull_that_fails_planning_a_chunk_records_the_one_already_written(
     with pytest.raises(RuntimeError, match="planning failed"):
         sync_pull(b, remote)
     with b.mirror() as mirror:
-        agreed = sorted(row[0] for row in mirror.connection.execute("SELECT id FROM sync_base"))
-        mirrored = sorted(row[0] for row in mirror.connection.execute("SELECT id FROM artifacts"))
+        agreed = sorted(row[0] for row in mirror.connection.execute("SELECT key FROM sync_base"))
+        mirrored = sorted(row[0] for row in mirror.connection.execute("SELECT key FROM artifacts"))
     # The second chunk was being written when the third failed: it is recorded too, not redone.
-    assert agreed == mirrored == ["S-1", "S-2", "S-3", "S-4"]
+    assert agreed == mirrored == ["story:S-1", "story:S-2", "story:S-3", "story:S-4"]
     assert not (b.root / "stories/S-5.md").exists()
     monkeypatch.setattr(Planner, "plan_chunk", real_plan)
     again = sync_pull(b, remote)
@@ -180,7 +180,7 @@ def test_an_edit_made_while_a_batch_waits_in_the_outbox_is_kept(
     a.write("stories/S-1.md", edited)
     again = sync_push(a, remote, "ada")
     assert again.resent == 1
-    assert again.applied == [("S-1", 1), ("S-1", 2)]  # the queued batch, then the edit on top of it
+    assert again.applied == [("story:S-1", 1), ("story:S-1", 2)]  # the queued batch, then the edit on top of it
     text = a.read("stories/S-1.md").decode()
     assert "Edited while offline." in text and "version: 1" in text  # pushing writes no file
     assert "Edited while offline." in (remote.pull(0, 10).rows[0].content or "")
@@ -218,14 +218,14 @@ def test_a_push_of_many_batches_stops_at_the_first_failure_and_the_next_push_sen
     assert failing.asked == [["S-1", "S-2"], ["S-3", "S-4"]]  # the third batch was never tried
     assert sorted(row.id for row in remote.pull(0, 100).rows) == ["S-1", "S-2"]
     with a.mirror() as mirror:
-        agreed = mirror.connection.execute("SELECT id, version FROM sync_base ORDER BY id").fetchall()
+        agreed = mirror.connection.execute("SELECT key, version FROM sync_base ORDER BY key").fetchall()
         rows = mirror.connection.execute("SELECT changes, attempts, last_error FROM outbox ORDER BY created_at")
-        queued = [([c["id"] for c in json.loads(changes)], attempts, error) for changes, attempts, error in rows]
-    assert agreed == [("S-1", 1), ("S-2", 1)]
-    assert queued[0] == (["S-3", "S-4"], 1, "connection refused")
-    assert queued[1:] == [(["S-5", "S-6"], 0, None)]  # prepared while the second was out, never sent
+        queued = [([c["key"] for c in json.loads(changes)], attempts, error) for changes, attempts, error in rows]
+    assert agreed == [("story:S-1", 1), ("story:S-2", 1)]
+    assert queued[0] == (["story:S-3", "story:S-4"], 1, "connection refused")
+    assert queued[1:] == [(["story:S-5", "story:S-6"], 0, None)]  # prepared while the second was out, never sent
     again = sync_push(a, remote, "ada")
-    assert again.ok and sorted(again.applied) == [(f"S-{n}", 1) for n in range(3, 8)]
+    assert again.ok and sorted(again.applied) == [(f"story:S-{n}", 1) for n in range(3, 8)]
     assert remote.head() == 7  # every change applied once
     with a.mirror() as mirror:
         assert mirror.connection.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
@@ -279,14 +279,14 @@ def test_a_new_artifact_from_the_remote_never_overwrites_a_file_already_at_its_p
     got = sync_pull(b, remote)
     assert got.written == ["runbooks/R-1.md"]
     assert sorted(got.conflicts) == [
-        ("S-10", "the remote's new S-10 would overwrite stories/S-10.md (a file agentsync has not synced); "
+        ("story:S-10", "the remote's new story:S-10 would overwrite stories/S-10.md (a file agentsync has not synced); "
                  "nothing was written: move that file away (or rename its artifact), then pull again"),
-        ("S-9", "the remote's new S-9 would overwrite stories/S-9.md (this clone's S-LOCAL); "
+        ("story:S-9", "the remote's new story:S-9 would overwrite stories/S-9.md (this clone's story:S-LOCAL); "
                 "nothing was written: move that file away (or rename its artifact), then pull again"),
     ]  # fmt: skip
     assert b.read("stories/S-9.md") == mine and (b.root / "stories" / "S-10.md").is_symlink()
     again = sync_pull(b, remote)  # still taken: still a conflict, still nothing written
-    assert sorted(c[0] for c in again.conflicts) == ["S-10", "S-9"] and b.read("stories/S-9.md") == mine
+    assert sorted(c[0] for c in again.conflicts) == ["story:S-10", "story:S-9"] and b.read("stories/S-9.md") == mine
     (b.root / "stories" / "S-9.md").rename(b.root / "stories" / "S-LOCAL.md")
     (b.root / "stories" / "S-10.md").unlink()
     freed = sync_pull(b, remote)  # moved away: the remote's artifacts arrive
@@ -300,7 +300,7 @@ def test_a_new_artifact_keeps_the_version_its_file_states(clones: Clones) -> Non
     stated = artifact("S-1", "One").replace("version: 1\n", "version: 7\n")
     path = a.write("stories/S-1.md", stated)
     before = path.stat()
-    assert sync_push(a, remote, "ada").applied == [("S-1", 7)]
+    assert sync_push(a, remote, "ada").applied == [("story:S-1", 7)]
     after = path.stat()
     assert a.read("stories/S-1.md").decode() == stated and (after.st_mtime_ns, after.st_ino) == (
         before.st_mtime_ns,
@@ -308,7 +308,7 @@ def test_a_new_artifact_keeps_the_version_its_file_states(clones: Clones) -> Non
     )
     assert [r.version for r in remote.pull(0, 10).rows] == [7]
     a.write("stories/S-1.md", stated.replace("Body.", "Edited."))
-    assert sync_push(a, remote, "ada").applied == [("S-1", 8)]  # every later change is the next version
+    assert sync_push(a, remote, "ada").applied == [("story:S-1", 8)]  # every later change is the next version
     assert a.read("stories/S-1.md").decode() == stated.replace("Body.", "Edited.")  # and the file stays
     assert sync_pull(b, remote).written == ["stories/S-1.md"]
     # byte for byte but the status, a git field B's Git has no value for
@@ -325,7 +325,7 @@ def test_a_clone_that_never_synced_agrees_a_file_whose_version_line_is_behind(
     committed = artifact("S-1", "One").replace("version: 1\n", "version: 0\n")
     for clone in (a, b):
         clone.write("stories/S-1.md", committed)
-    assert sync_push(a, remote, "ada").applied == [("S-1", 1)]
+    assert sync_push(a, remote, "ada").applied == [("story:S-1", 1)]
     stated = committed.replace("version: 0", "version: 5")  # the line alone moved: no edit to push
     a.write("stories/S-1.md", stated)
     assert sync_push(a, remote, "ada").applied == []
@@ -335,8 +335,8 @@ def test_a_clone_that_never_synced_agrees_a_file_whose_version_line_is_behind(
     assert sync_push(b, remote, "bo").applied == []  # on this side too
     b.write("stories/S-1.md", committed.replace("Body.", "Bo's own text."))  # a real edit is still one
     a.write("stories/S-1.md", a.read("stories/S-1.md").decode().replace("Body.", "Ada's."))
-    assert sync_push(a, remote, "ada").applied == [("S-1", 2)]
-    assert [c[0] for c in sync_pull(b, remote).conflicts] == ["S-1"]
+    assert sync_push(a, remote, "ada").applied == [("story:S-1", 2)]
+    assert [c[0] for c in sync_pull(b, remote).conflicts] == ["story:S-1"]
 
 
 def test_a_fresh_clone_takes_edits_made_after_the_commit_using_heads_file_as_the_base(
@@ -361,7 +361,7 @@ def test_a_fresh_clone_takes_edits_made_after_the_commit_using_heads_file_as_the
 
     b, c = clone("fresh-b"), clone("fresh-c")
     a.write("stories/S-1.md", committed.replace("First line.", "First line, edited by Ada."))
-    assert sync_push(a, remote, "ada").applied == [("S-1", 1)]
+    assert sync_push(a, remote, "ada").applied == [("story:S-1", 1)]
     got = sync_pull(b, remote)
     assert got.conflicts == [] and got.written == ["stories/S-1.md"] and got.merged == []
     assert b.read("stories/S-1.md") == a.read("stories/S-1.md")  # byte for byte, the version line too

@@ -51,7 +51,7 @@ def test_lock_log_fetch_sync_and_status_from_the_cli(
         clone.write("agentsync.yaml", clone.read("agentsync.yaml").decode() + "project: team\n")
     a.write("stories/S-1.md", artifact("S-1", "One", "draft"))
     code, out, _ = run(a, "status")
-    assert "ahead: 1 artifact(s) edited here, to push: S-1" in out and "head 0; cursor 0" in out
+    assert "ahead: 1 artifact(s) edited here, to push: story:S-1" in out and "head 0; cursor 0" in out
     assert run(a, "push")[0] == 0
     code, out, _ = run(b, "fetch")
     assert code == 0 and "fetched 1 change(s); cursor 1" in out
@@ -124,7 +124,7 @@ def test_pre_push_hook_syncs_and_can_block(tmp_path: Path, remote_url: str) -> N
     b.commit_all("bo's story")
     refused = git_push(b)
     assert refused.returncode != 0
-    assert "pre-push: S-1 has an unresolved sync conflict" in refused.stderr
+    assert "pre-push: story:S-1 has an unresolved sync conflict" in refused.stderr
     # An unreachable remote never stops a git push.
     env["AGENTSYNC_DATABASE_URL"] = "postgresql://ada@127.0.0.1:1/db"
     a.write("stories/S-1.md", a.read("stories/S-1.md").decode().replace("Body.", "Later."))
