@@ -12,7 +12,9 @@ BOM: Final = "\ufeff"
 MARKDOWN: tuple[str, ...] = (".md",)
 YAML: tuple[str, ...] = (".yaml", ".yml")
 
-_CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?(?:\n|\Z)", re.M)
+# The closing line with the newline before it: a leading literal lets the search skip to each
+# newline instead of trying a line start at every character.
+_CLOSING = re.compile(r"\n(?:---|\.\.\.)[ \t]*\r?(?:\n|\Z)")
 _OPENING = re.compile(r"---[ \t]*\r?\n")
 HEADING = re.compile(r"^#[ \t]+(.+?)[ \t]*#*[ \t]*\r?$", re.M)
 _HEADING_HERE = re.compile(r"#[ \t]+(.+?)[ \t]*#*[ \t]*\r?$", re.M)  # at a given index (after a BOM)
@@ -94,10 +96,10 @@ def find_frontmatter(text: str) -> FrontmatterSpan | None:
     if not first:
         return None
     start = first.end()
-    closing = _CLOSING.search(text, start)
+    closing = _CLOSING.search(text, start - 1)  # the opening line's own newline comes first
     if closing is None:
         return None
-    return FrontmatterSpan(opening, start, closing.start(), closing.end())
+    return FrontmatterSpan(opening, start, closing.start() + 1, closing.end())
 
 
 def first_heading(text: str, start: int = 0) -> re.Match[str] | None:
