@@ -78,7 +78,8 @@ def _stage(path: Path, data: bytes, *, sync: bool = False) -> str:
     """Write ``data`` to a new temp file beside ``path`` (keeping ``path``'s mode); return its name."""
     mode = 0o666
     try:
-        mode = os.stat(path).st_mode & 0o7777
+        if os.access(path, os.F_OK):  # most writes of a pull make new files: no stat that fails
+            mode = os.stat(path).st_mode & 0o7777
     except FileNotFoundError:
         pass
     for attempt in range(100):
