@@ -70,12 +70,6 @@ def _entry_points_on(group: str, path: tuple[str, ...]) -> tuple[Any, ...]:
     return tuple(entry_points(group=group))
 
 
-def _hooks_of(plugin: object) -> tuple[str, ...]:
-    return tuple(
-        sorted(name for name in dir(plugin) if name.startswith("agentsync_") and callable(getattr(plugin, name)))
-    )
-
-
 @dataclass(frozen=True)
 class Outcome:
     """What one plugin's implementation of a hook gave (``failure`` set: it raised instead)."""
@@ -170,10 +164,12 @@ def _load(root: str, modules: tuple[str, ...], path: tuple[str, ...]) -> Plugins
         except (ValueError, pluggy.PluginValidationError) as exc:
             failures.append(PluginFailure(name, f"cannot be registered: {' '.join(str(exc).split())}"))
             return
-        unknown = [h for h in _hooks_of(plugin) if not hasattr(hookspecs, h)]
+        callers = manager.get_hookcallers(plugin) or []  # the functions marked @agentsync.hookimpl
+        unknown = sorted(c.name for c in callers if not hasattr(hookspecs, c.name))
         if unknown:
-            failures.append(PluginFailure(name, f"{unknown[0]} is not an agentsync hook (see `agentsync plugins`)"))
-        loaded.append(LoadedPlugin(name, source, where, tuple(h for h in _hooks_of(plugin) if h not in unknown)))
+            failures.append(PluginFailure(name, f"{unknown[0]} is not an agentsync hook (see docs/plugins.md)"))
+        hooks = tuple(sorted(c.name for c in callers if c.name not in unknown))
+        loaded.append(LoadedPlugin(name, source, where, hooks))
 
     for point in _entry_points(GROUP):
         where = f"{point.dist.name} {point.dist.version}" if point.dist else point.value

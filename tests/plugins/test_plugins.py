@@ -80,7 +80,8 @@ def test_a_local_plugin_adds_a_rule_that_check_and_the_pre_commit_hook_report(gi
 
 def test_a_plugin_that_cannot_load_or_that_raises_in_check_is_named(git_repo: GitRepo) -> None:
     git_repo.write("broken_rule.py", "import agentsync\n\n@agentsync.hookimpl\ndef agentsync_check(artifact):\n"
-                   "    raise KeyError('owner')\n")  # fmt: skip
+                   "    raise KeyError('owner')\n\n@agentsync.hookimpl\ndef agentsync_chek(artifact):\n    pass\n\n"
+                   "def agentsync_helper():\n    pass\n")  # fmt: skip
     with_plugins(git_repo, "broken_rule", "not_there")
     git_repo.write("stories/S-1.md", artifact("S-1"))
     code, out, err = run(git_repo, "check")
@@ -88,8 +89,11 @@ def test_a_plugin_that_cannot_load_or_that_raises_in_check_is_named(git_repo: Gi
     out += err
     assert "stories/S-1.md: plugin broken_rule: agentsync_check raised KeyError: 'owner'" in out
     assert "warning: plugin not_there: (plugins: in agentsync.yaml) cannot be imported: ModuleNotFoundError" in err
-    code, out, err = run(git_repo, "plugins")
-    assert code == 1 and "broken_rule" in out
+    assert "warning: plugin broken_rule: agentsync_chek is not an agentsync hook" in err
+    code, out, err = run(git_repo, "plugins", "--json")
+    assert code == 1 and json.loads(out)[0] == {
+        "name": "broken_rule", "source": "agentsync.yaml", "where": "broken_rule.py", "hooks": ["agentsync_check"],
+    }  # fmt: skip
 
 
 def test_a_plugin_allocates_ids_for_new_artifacts(git_repo: GitRepo) -> None:
