@@ -81,12 +81,13 @@ def board(config: Config, type_name: str | None = None) -> Board:
         scan(mirror)
         rows = mirror.list_artifacts(type_name)
         remote = remote_state(config, mirror)
-    locks = {str(lock.get("id")): lock for lock in (remote.locks if remote else [])}
+    # a lock names its artifact by type and id (or, from an older remote, by id alone)
+    locks = {f"{lock.get('type') or ''}:{lock.get('id')}": lock for lock in (remote.locks if remote else [])}
     columns = {status: Column(status) for status in
                status_order(config.allowed_values.get("status", ()), {row.status for row in rows})}  # fmt: skip
     for row in rows:
         keys = {row.id, f"{row.type}:{row.id}"}
-        lock = next((locks[k] for k in keys if k in locks), None)
+        lock = locks.get(f"{row.type}:{row.id}", locks.get(f":{row.id}"))
         card = Card(row.id, row.type, row.title, row.path, _sync_state(keys, remote),
                     None if lock is None else str(lock.get("holder")), bool(lock and lock.get("mine")))  # fmt: skip
         columns[row.status if row.status is not None else NO_STATUS].cards.append(card)

@@ -72,7 +72,7 @@ def search_artifacts(space: Workspace, query: str, limit: int) -> list[dict[str,
         return [{**_row_json(hit.row), "snippet": hit.snippet} for hit in mirror.search(query, limit=limit)]
 
 
-def _lock_of(config: Config, artifact_id: str) -> tuple[dict[str, Any] | None, str | None]:
+def _lock_of(config: Config, artifact_id: str, type_name: str) -> tuple[dict[str, Any] | None, str | None]:
     """The lock on the artifact (None: not locked), or why the remote could not say."""
     from agentsync.remotes import opened, remote_target
     from agentsync.remotes.retry import NO_RETRY
@@ -82,7 +82,8 @@ def _lock_of(config: Config, artifact_id: str) -> tuple[dict[str, Any] | None, s
         return None, "no remote configured"
     try:
         with opened(config, NO_RETRY) as remote:
-            return next((lock for lock in remote.locks() if lock.get("id") == artifact_id), None), None
+            mine = [lock for lock in remote.locks() if lock.get("id") == artifact_id]
+            return next((lock for lock in mine if lock.get("type") in (None, "", type_name)), None), None
     except RemoteError as exc:
         return None, redact(str(exc))
 
@@ -96,7 +97,7 @@ def get_artifact(space: Workspace, key: str) -> dict[str, Any]:
         row = mirror.find(key)
         fields, content = mirror.fields(row.id), mirror.content(row.id)
         conflicts = [c.to_json() for c in sync_state.conflicts(mirror.connection, row.id)]
-    lock, lock_error = _lock_of(config, row.id)
+    lock, lock_error = _lock_of(config, row.id, row.type)
     return {**_row_json(row), "layout": row.layout, "fields": fields, "content": content, "lock": lock,
             "lock_unknown": lock_error, "conflict": conflicts[0] if conflicts else None}  # fmt: skip
 
@@ -143,7 +144,7 @@ def update_artifact(space: Workspace, key: str, fields: dict[str, Any] | None, b
         if open_conflict:
             raise AgentsyncError(f"{row.id} has an open sync conflict ({open_conflict[0].message}); resolve it first "
                                  f"(`agentsync resolve {row.id} --merged`, --ours or --theirs)")  # fmt: skip
-        lock, _ = (None, None) if created else _lock_of(config, row.id)
+        lock, _ = (None, None) if created else _lock_of(config, row.id, row.type)
         if lock is not None and lock.get("holder") != holder:
             raise AgentsyncError(f"{row.id} is locked by {lock.get('holder')} until {lock.get('expires_at')}; "
                                  "wait for them to unlock it")  # fmt: skip
