@@ -188,6 +188,7 @@ class Setup:
     repo: Path  # the packed two-commit repository on disk
     runs: int
     count: int
+    skip_naive: bool = False
 
     def env(self) -> dict[str, str]:
         return {**bench_hooks.environment(), "AGENTSYNC_DATABASE_URL": self.url}
@@ -229,6 +230,8 @@ def bench_mirror_figures(s: Setup) -> None:
         with Mirror.open(config) as mirror:
             assert scan(mirror).ok
 
+    if s.skip_naive:
+        return
     cold_here = median_settled(s.runs, cold_in_process, lambda: shutil.rmtree(a / ".agentsync", ignore_errors=True))
     bench_mirror.warm(files)
     settle()
@@ -412,6 +415,7 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="work here and keep it (the corpus is reused)")
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"sections, comma-separated: {','.join(SECTIONS)}")
     parser.add_argument("--editable", action="store_true", help="time this checkout's editable install instead")
+    parser.add_argument("--skip-naive", action="store_true", help="skip the slow obvious-approach baseline")
     options = parser.parse_args()
     wanted = set(options.only.split(","))
     if unknown := wanted - set(SECTIONS):
@@ -438,15 +442,26 @@ def main() -> int:
         migrations.migrate(connection)
     python = sys.executable if options.editable else bench_hooks.regular_install(work)
     project = f"speed{int(time.time())}"
-    s = Setup(work, python, url, project, corpus, history(corpus, work / "repo", project), options.runs, options.count)
+    s = Setup(
+        work,
+        python,
+        url,
+        project,
+        corpus,
+        history(corpus, work / "repo", project),
+        options.runs,
+        options.count,
+        options.skip_naive,
+    )
     load = os.getloadavg()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
     print(f"processes run {python} ({'editable' if options.editable else 'a regular install'}); work in {work}")
     print(f"{options.count:,} artifacts; median of {options.runs} runs unless noted\n")
 
-    pusher = clone(s.repo, work / "pusher")
-    settle(url)
-    run(s.agentsync(pusher, "push"), env=s.env())  # the remote holds the artifacts the pulls fetch
+    if wanted & {"pull", "inprocess"}:
+        pusher = clone(s.repo, work / "pusher")
+        settle(url)
+        run(s.agentsync(pusher, "push"), env=s.env())  # the remote holds the artifacts the pulls fetch
     if "pull" in wanted:
         shm = Path("/dev/shm")
         if shm.is_dir():
