@@ -51,7 +51,7 @@ def team(tmp_path: Path, database: str, monkeypatch: pytest.MonkeyPatch) -> Iter
     repo.write("stories/S-4.md", repo.read("stories/S-4.md").decode().replace("Body line.", "Edited here."))
     assert run(repo, "lock", "S-1")[0] == 0
     with opened(repo.config()) as remote:
-        assert remote.lock("S-2", "mcp:agent-b", 600).result == "locked"
+        assert remote.lock("story:S-2", "mcp:agent-b", 600).result == "locked"
     yield repo
 
 

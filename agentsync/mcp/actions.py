@@ -95,8 +95,8 @@ def get_artifact(space: Workspace, key: str) -> dict[str, Any]:
     config = space.config()
     with space.mirror() as mirror:
         row = mirror.find(key)
-        fields, content = mirror.fields(row.id), mirror.content(row.id)
-        conflicts = [c.to_json() for c in sync_state.conflicts(mirror.connection, row.id)]
+        fields, content = mirror.fields(row.key), mirror.content(row.key)
+        conflicts = [c.to_json() for c in sync_state.conflicts(mirror.connection, row.key)]
     lock, lock_error = _lock_of(config, row.id, row.type)
     return {**_row_json(row), "layout": row.layout, "fields": fields, "content": content, "lock": lock,
             "lock_unknown": lock_error, "conflict": conflicts[0] if conflicts else None}  # fmt: skip
@@ -109,8 +109,10 @@ def create_artifact(space: Workspace, type: str, title: str, body: str | None, f
 
     config = space.config()
     _refuse_git_fields(config, fields or {})
-    with Mirror.open(config) as mirror:
-        artifact_id, _path, _ = create(mirror, type, title)
+    from agentsync.sync.ids import id_source
+
+    with Mirror.open(config) as mirror, id_source(mirror) as ids:  # as `agentsync new`: reserved on the remote
+        artifact_id, _path, _ = create(mirror, type, title, reserve=ids.reserve, tag=ids.tag)
     if body is not None or fields:
         return update_artifact(space, artifact_id, fields, body, holder, created=True)
     return {**get_artifact(space, artifact_id), "pushed": _push_if_auto(config)}
@@ -140,7 +142,7 @@ def update_artifact(space: Workspace, key: str, fields: dict[str, Any] | None, b
     _refuse_git_fields(config, fields or {})
     with space.mirror() as mirror:
         row = mirror.find(key)
-        open_conflict = sync_state.conflicts(mirror.connection, row.id)
+        open_conflict = sync_state.conflicts(mirror.connection, row.key)
         if open_conflict:
             raise AgentsyncError(f"{row.id} has an open sync conflict ({open_conflict[0].message}); resolve it first "
                                  f"(`agentsync resolve {row.id} --merged`, --ours or --theirs)")  # fmt: skip
@@ -156,7 +158,7 @@ def update_artifact(space: Workspace, key: str, fields: dict[str, Any] | None, b
         if body is not None:
             text = text[: _body_start(row.path, text)] + body
         _write_checked(config, mirror, row.path, before, text.encode("utf-8"))
-    result = get_artifact(space, row.id)
+    result = get_artifact(space, row.key)
     return {**result, "pushed": _push_if_auto(config)}
 
 

@@ -122,7 +122,7 @@ def test_create_and_update_change_the_file_and_the_mirror(served: GitRepo) -> No
         assert made["id"] in listed  # the mirror has the new artifact
 
     with served.mirror() as mirror:
-        assert mirror.fields("S-1")["owner"] == "agent-a"
+        assert mirror.fields(mirror.find("S-1").key)["owner"] == "agent-a"
 
 
 def test_a_second_agents_claim_is_refused_naming_the_first(served: GitRepo) -> None:
