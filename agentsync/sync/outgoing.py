@@ -96,6 +96,8 @@ def _without_version_only(db: Any, pending: list[Pending]) -> list[Pending]:
 def changes_for(mirror: Mirror, pending: list[Pending]) -> list[Change]:
     """The changes to send for ``pending``, contents read now, each exactly as its file reads
     (clones that pull it get the author's bytes; the remote numbers the version)."""
+    from agentsync.merge import describe_change  # once a batch: an import statement per change cost ~8k instructions
+
     db = mirror.connection
     contents = sync_state.contents_of(db, [item.key for item in pending if item.digest is not None])
     notes = sync_state.notes(db)  # a handful at most
@@ -106,20 +108,20 @@ def changes_for(mirror: Mirror, pending: list[Pending]) -> list[Change]:
             changes.append(Change(item.key, item.path, item.base, None, None, "deleted"))
             continue
         content = contents[item.key]
-        summary = _summary(agreed.get(item.key), item.path, content, notes.get(item.key, ""))
+        was = agreed.get(item.key)
+        described = describe_change(was.content if was else None, content)
+        summary = _summary(was, item.path, described, notes.get(item.key, ""))
         changes.append(
             Change(item.key, item.path, item.base, content, item.digest, summary, item.digest, version=item.version)
         )
     return changes
 
 
-def _summary(agreed: sync_state.Agreed | None, path: str, content: str, note: str) -> str:
+def _summary(agreed: sync_state.Agreed | None, path: str, described: str, note: str) -> str:
     """What the remote's history says of this version: what a conflict strategy chose (``note``),
-    what changed since the agreed version and where it moved; at most 500 characters."""
-    from agentsync.merge import describe_change
-
+    what changed since the agreed version (``described``) and where it moved; at most 500 characters."""
     parts = [note] if note else []
-    parts.append(describe_change(agreed.content if agreed else None, content))
+    parts.append(described)
     if agreed and agreed.path != path:
         parts.append(f"moved from {agreed.path}")
     return "; ".join(parts)[:500]
