@@ -321,6 +321,7 @@ def _apply_answers(
     agreed: list[sync_state.Agreed] = []
     conflicts: list[sync_state.ConflictRow] = []
     own: list[tuple[Any, ...]] = []  # the remote's rows as this batch made them (as fetched rows are kept)
+    answered = now()  # one time for the whole batch's rows (a clock read and format per row cost more)
     for answer in result.answers:
         change = by_key.get(answer.key) or by_id[id_of(answer.key)]
         answer = answer if answer.key == change.key else dataclasses.replace(answer, key=change.key)
@@ -328,10 +329,10 @@ def _apply_answers(
             report.applied.append((answer.key, answer.version))
             if change.content is None:
                 agreed.append(sync_state.Agreed(answer.key, change.path, answer.version, None, 1, None))
-                own.append((answer.key, change.path, answer.version, None, 1, author, answer.seq, now(), None))
+                own.append((answer.key, change.path, answer.version, None, 1, author, answer.seq, answered, None))
                 continue
             # Its text is kept once, in sync_base (store.sync_state.fetched_row reads it from there).
-            own.append((answer.key, change.path, answer.version, change.hash, 0, author, answer.seq, now(), None))
+            own.append((answer.key, change.path, answer.version, change.hash, 0, author, answer.seq, answered, None))
             agreed.append(sync_state.Agreed(answer.key, change.path, answer.version, change.hash, 0, change.content))
         elif answer.result == "conflict":
             report.conflicts.append(answer)
