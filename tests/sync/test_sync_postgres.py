@@ -34,7 +34,7 @@ def test_push_and_pull_from_the_cli(tmp_path: Path, remote_url: str, monkeypatch
     b.write("stories/S-1.md", b.read("stories/S-1.md").decode().replace("Body.", "B."))
     assert run(a, "push")[0] == 0
     code, _, err = run(b, "push")
-    assert code == 1 and "conflict: S-1 changed on the remote (v2 by ada@example.com)" in err
+    assert code == 1 and "conflict: story:S-1 changed on the remote (v2 by ada@example.com)" in err
 
 
 def test_lock_log_fetch_sync_and_status_from_the_cli(
@@ -60,16 +60,16 @@ def test_lock_log_fetch_sync_and_status_from_the_cli(
     assert code == 0 and (b.root / "stories/S-1.md").exists()
 
     code, out, _ = run(a, "lock", "S-1", "--ttl", "30m")
-    assert code == 0 and out.startswith("locked S-1 until")
+    assert code == 0 and out.startswith("locked story:S-1 until")
     code, _, err = run(b, "lock", "S-1")
     assert code == 1 and "locked by ada@example.com" in err
     b.write("stories/S-1.md", b.read("stories/S-1.md").decode().replace("Body.", "Bo's."))
     code, _, err = run(b, "push")
-    assert code == 1 and "locked: S-1 is locked by ada@example.com" in err
+    assert code == 1 and "locked: story:S-1 is locked by ada@example.com" in err
     code, out, _ = run(b, "locks", "--json")
     assert [lock["id"] for lock in json.loads(out)] == ["S-1"]
-    assert "locked: S-1 by ada@example.com until" in run(b, "status")[1]
-    assert "locked: S-1 by you until" in run(a, "status")[1]
+    assert "locked: story:S-1 by ada@example.com until" in run(b, "status")[1]
+    assert "locked: story:S-1 by you until" in run(a, "status")[1]
     code, _, err = run(b, "unlock", "S-1")
     assert code == 1 and "--force" in err
     code, out, _ = run(b, "unlock", "S-1", "--force")
@@ -81,13 +81,13 @@ def test_lock_log_fetch_sync_and_status_from_the_cli(
     assert lines[1].startswith("v1 ") and "ada@example.com" in lines[1]
     code, out, _ = run(a, "diff", "S-1")
     assert code == 1 and "--- remote v2 by bo@example.com" in out and "-Bo's." in out and "+Body." in out
-    assert run(b, "diff", "S-1")[1].startswith("S-1: the work tree matches the remote's v2")
+    assert run(b, "diff", "S-1")[1].startswith("story:S-1: the work tree matches the remote's v2")
     code, out, _ = run(a, "status", "--json")
     state = json.loads(out)["remote"]
     assert state["head"] == 2 and state["cursor"] == 2 and state["project"] == "team"  # diff fetched
-    assert (state["behind"], state["ahead"], state["diverged"], state["lag"]) == (["S-1"], [], [], 0)
+    assert (state["behind"], state["ahead"], state["diverged"], state["lag"]) == (["story:S-1"], [], [], 0)
     a.write("stories/S-1.md", a.read("stories/S-1.md").decode().replace("Body.", "Ada's."))
-    assert "diverged: 1 artifact(s) changed on both sides, to pull and merge: S-1" in run(a, "status")[1]
+    assert "diverged: 1 artifact(s) changed on both sides, to pull and merge: story:S-1" in run(a, "status")[1]
     assert run(a, "lock", "S-1", "--ttl", "soon")[0] == 2
     monkeypatch.setenv("AGENTSYNC_DATABASE_URL", "postgresql://ada:pw@127.0.0.1:1/db")
     code, out, _ = run(a, "status")
