@@ -25,11 +25,13 @@ def deinit(*, remove_config: bool) -> Deinit:
     from agentsync import hooks
     from agentsync.config import CONFIG_NAME, STATE_DIR, find_root
     from agentsync.errors import AgentsyncError
+    from agentsync.gitrepo import disable_autostash
 
     root = find_root()
     done = Deinit()
     try:
         done.hooks = hooks.uninstall(root)
+        disable_autostash(root)  # what `hooks install` turned on for git pull
     except AgentsyncError as exc:  # not a git repository: there are no hooks to remove
         done.hooks_skipped = str(exc)
     state = root / STATE_DIR

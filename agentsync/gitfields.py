@@ -111,17 +111,32 @@ def head_values(mirror: Mirror, artifact_id: str, path: str) -> dict[str, Any] |
     return None if found is None else dict(json.loads(found))
 
 
+# Where Git's value of a committed artifact's field was read: HEAD's, or the work tree's (HEAD
+# has the artifact, and the file here holds the user's own uncommitted value).
+TruthSource = Literal["HEAD", "work tree"]
+
+
 @dataclass(frozen=True)
 class Override:
-    """A git-field value in the mirror that Git did not give; the file keeps Git's value instead."""
+    """A git-field value offered for a committed artifact that Git did not give; the file keeps
+    Git's value instead. (An artifact HEAD does not contain has no Git record: its fields travel
+    as its author wrote them, and nothing is overridden.)"""
 
     path: str
     field: str
     offered: Any
     kept: Any  # None: the field is not in Git at all, so it was left out
+    source: TruthSource = "HEAD"
 
     def __str__(self) -> str:
-        kept = "left out (not in Git)" if self.kept is None else f"kept {self.kept!r} from Git"
+        if self.kept is None:
+            kept = f"left out: HEAD has this artifact without {self.field}"
+        elif self.source == "work tree":
+            kept = (
+                f"kept {self.kept!r}, the work tree's (committed artifact; commit a change of {self.field} through Git)"
+            )
+        else:
+            kept = f"kept {self.kept!r} from HEAD (committed artifact; {self.field} changes only through commits)"
         return f"{self.path}: {self.field} {self.offered!r} did not come from Git; {kept}"
 
 
@@ -129,13 +144,18 @@ class Override:
 class GitFieldGuard:
     """Rewrites content about to be written so its git fields hold Git's values.
 
-    Git's value is the work-tree file's (Git manages the work tree; an uncommitted
-    change there is the user's own), else HEAD's; with neither, the field is left out.
-    Without a git repository there is no authority and content passes unchanged.
+    Git has a record only of artifacts HEAD contains (by path, or by id after a rename): for those,
+    Git's value is the work-tree file's (Git manages the work tree; an uncommitted change there is
+    the user's own), else HEAD's; a field HEAD lacks is left out. An artifact HEAD does not contain
+    (a teammate's, not committed yet) carries its git fields as its author wrote them, so every
+    clone holds the same bytes. Without a git repository the work-tree file's values stand, if any.
     """
 
     mirror: Mirror
     overrides: list[Override] = field(default_factory=list)
+    _at_head: dict[str, dict[str, Any] | None] = field(
+        default_factory=dict
+    )  # path -> HEAD's values, as ``expected`` read them
     _repo: GitRepo | None = None
     _refreshed: bool = False
     _no_git: bool = False
@@ -175,15 +195,18 @@ class GitFieldGuard:
         """Git's values of the git fields for an artifact about to be written, ``disk`` being the
         current file if any (a field Git lacks is absent); None when there is no Git to ask."""
         git_fields = self.mirror.config.git_fields
+        git = self._heads_ready()
+        at_head = head_values(self.mirror, artifact.key, artifact.path) if git else None
+        if git and at_head is None:
+            return None  # not committed here: no Git record, the author's values travel as written
+        self._at_head[artifact.path] = at_head
         if disk is not None:
             try:
                 rule = self.mirror.config.id_rule(artifact.type)
                 return artifact_values(parse_bytes(artifact.path, disk, artifact.type, rule), git_fields)
             except AgentsyncError:
                 pass  # an unparseable file: fall back to HEAD
-        if not self._heads_ready():
-            return None
-        return head_values(self.mirror, artifact.key, artifact.path) or {}
+        return at_head
 
     def enforce(self, artifact: Artifact, disk: bytes | None, source: str = "") -> str:
         """``artifact.content`` with every git field as Git has it, every duplicate, quoted or complex
@@ -217,7 +240,9 @@ class GitFieldGuard:
     def _record(self, path: str, tried: dict[str, Any], truth: dict[str, Any]) -> None:
         """What the text tried to set that Git did not give: reported as kept (Git's value)."""
         for name, value in tried.items():
-            self.overrides.append(Override(path, name, None if value is NOT_SET else value, truth.get(name)))
+            kept, at_head = truth.get(name), self._at_head.get(path)
+            source: TruthSource = "HEAD" if at_head is not None and at_head.get(name) == kept else "work tree"
+            self.overrides.append(Override(path, name, None if value is NOT_SET else value, kept, source))
 
 
 # against HEAD: another value, not at HEAD, gone here, here but refused by the scan (``reason`` says why)

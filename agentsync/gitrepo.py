@@ -298,3 +298,56 @@ def hooks_folder(root: Path) -> Path:
     """
     answer = run_git(root, "rev-parse", "--path-format=absolute", "--git-path", "hooks").strip()
     return Path(answer)
+
+
+AUTOSTASH_KEYS = ("merge.autoStash", "rebase.autoStash")
+AUTOSTASH_MARK = "agentsync.autostash"  # which of those keys agentsync set (uninstall unsets only these)
+
+
+def enable_autostash(root: Path) -> list[str]:
+    """Turn on ``git pull``'s autostash (merge and rebase) in the repository's own config, unless
+    the user set those keys already: a pull that brings the commit of a teammate's edit agentsync
+    delivered before then stashes the delivered copy, updates, and puts it back (identical: it
+    vanishes; edited here: the edit stays, or becomes a recorded conflict). Returns the keys set."""
+    done = []
+    for key in AUTOSTASH_KEYS:
+        if _config_get(root, key) is None:
+            run_git(root, "config", "--local", key, "true")
+            done.append(key)
+    if done:
+        marked = [k for k in (_config_get(root, AUTOSTASH_MARK) or "").split(",") if k]
+        run_git(root, "config", "--local", AUTOSTASH_MARK, ",".join(sorted({*marked, *done})))
+    return done
+
+
+def disable_autostash(root: Path) -> list[str]:
+    """Unset the autostash keys ``enable_autostash`` set (a value of the user's own stays)."""
+    marked = [k for k in (_config_get(root, AUTOSTASH_MARK) or "").split(",") if k in AUTOSTASH_KEYS]
+    for key in marked:
+        run_git(root, "config", "--local", "--unset", key)
+    if marked:
+        run_git(root, "config", "--local", "--unset", AUTOSTASH_MARK)
+    return marked
+
+
+def _config_get(root: Path, key: str) -> str | None:
+    try:
+        return run_git(root, "config", "--local", "--get", key).strip()
+    except GitError:  # unset (git exits 1)
+        return None
+
+
+def stage_untracked(root: Path, paths: list[str]) -> list[str]:
+    """Stage (``git add``) those of ``paths`` that Git does not track and does not ignore: the
+    teammates' artifacts a pull delivered before their commit. A staged file identical to the one a
+    ``git pull`` brings lets it through (an untracked one stops it), and the autostash keeps any edit
+    made here. Returns the paths staged."""
+    staged: list[str] = []
+    for start in range(0, len(paths), 500):  # command lines stay short
+        chunk = paths[start : start + 500]
+        listed = run_git(root, "ls-files", "-z", "--others", "--exclude-standard", "--", *chunk)
+        new = [p for p in listed.split("\0") if p]
+        if new:
+            run_git(root, "add", "--", *new)
+            staged.extend(new)
+    return staged

@@ -163,9 +163,11 @@ def test_a_remote_frontmatter_cannot_set_a_git_field(repo: GitRepo, name: str) -
 
 
 @pytest.mark.parametrize("name", list(FRONTMATTER_BYPASSES))
-def test_a_new_artifact_gets_no_git_field_from_the_remote(repo: GitRepo, name: str) -> None:
-    hostile = FRONTMATTER_BYPASSES[name].replace("S-1", "S-9")
-    assert_kept(NEW_STORY, guarded(repo, NEW_STORY, hostile, None), hostile, None)
+def test_an_artifact_head_does_not_contain_keeps_its_authors_git_fields(repo: GitRepo, name: str) -> None:
+    """Git has no record of it (a teammate's, not committed yet): its text arrives as its author
+    wrote it, byte for byte, so every clone holds the same file. Once committed, Git rules (above)."""
+    text = FRONTMATTER_BYPASSES[name].replace("S-1", "S-9")
+    assert guarded(repo, NEW_STORY, text, None) == text
 
 
 @pytest.mark.parametrize("name", list(AGENT_BYPASSES))
@@ -175,7 +177,7 @@ def test_an_agent_layout_file_cannot_smuggle_a_status(repo: GitRepo, name: str) 
         assert_kept(RUNBOOK, guarded(repo, RUNBOOK, hostile, disk), hostile, "IN_PROGRESS")
     new = ".agent/cache/runbooks/OPS-8.md"
     fresh = hostile.replace("OPS-7", "OPS-8")
-    assert_kept(new, guarded(repo, new, fresh, None), fresh, None)
+    assert guarded(repo, new, fresh, None) == fresh  # not at HEAD: as its author wrote it
 
 
 def test_ordinary_duplicates_are_rewritten_not_refused(repo: GitRepo) -> None:
@@ -202,9 +204,6 @@ def test_what_cannot_be_rewritten_is_refused_with_a_message(repo: GitRepo) -> No
         "the remote's version of stories/S-1.md sets status to 'HACKED' through an anchor or alias; "
         "Git says 'IN_PROGRESS'; not applied: fix it on the remote or commit the status through Git"
     )
-    result = guarded(repo, NEW_STORY, fm("id: S-9", "status: IN_PROGRESS", "<<: {status: HACKED}"), None)
-    assert isinstance(result, GitFieldViolation)
-    assert "sets status to 'HACKED' twice, one through a merge key (<<); Git has no status for it" in str(result)
 
 
 def test_a_resolved_text_keeps_the_work_trees_git_fields(repo: GitRepo) -> None:

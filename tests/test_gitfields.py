@@ -77,7 +77,7 @@ def test_export_after_a_remote_status_change_keeps_gits_value(git_repo: GitRepo)
     code, out, err = run(git_repo, "export")
     assert code == 0, err
     assert "1 written" in out
-    assert "S-1.md: status 'done' did not come from Git; kept 'draft' from Git" in err
+    assert "S-1.md: status 'done' did not come from Git; kept 'draft' from HEAD (committed artifact" in err
     written = git_repo.read("stories/S-1.md").decode()
     assert written == artifact("S-1", "One", "draft", body="Body, edited remotely.\n")  # only status differs
     with git_repo.mirror() as mirror:

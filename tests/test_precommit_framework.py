@@ -96,6 +96,23 @@ def test_framework_runs_check_mirror_and_push(tmp_path: Path) -> None:
     assert pushed.returncode == 0, pushed.stdout + pushed.stderr
     assert "agentsync push" in pushed.stdout + pushed.stderr
 
+    # A new story committed without a version line, an unstaged edit beside it: the pre-push stage
+    # modifies no file (before, it wrote version lines and pre-commit failed the push with "files
+    # were modified by this hook"), and a second push sends nothing new.
+    story = artifact("S-3", "Three", "draft").replace("version: 1\n", "")
+    repo.write("stories/S-3.md", story)
+    git("add", "stories/S-3.md")
+    assert git("commit", "-q", "-m", "three").returncode == 0
+    repo.write("stories/S-1.md", repo.read("stories/S-1.md").decode().replace("Body.", "Unstaged edit."))
+    pushed = git("push", "-q", str(remote), "main")
+    output = pushed.stdout + pushed.stderr
+    assert pushed.returncode == 0 and "files were modified by this hook" not in output, output
+    assert git("status", "--porcelain").stdout == " M stories/S-1.md\n"
+    assert repo.read("stories/S-3.md").decode() == story
+    again = git("push", "-q", "-f", str(remote), "main")
+    assert again.returncode == 0 and "files were modified" not in again.stdout + again.stderr
+    assert git("status", "--porcelain").stdout == " M stories/S-1.md\n"
+
 
 def ids_in(repo: GitRepo) -> set[str]:
     import sqlite3

@@ -6,7 +6,7 @@ import click
 
 from agentsync import hooks
 from agentsync.config import find_root
-from agentsync.gitrepo import hooks_folder
+from agentsync.gitrepo import disable_autostash, enable_autostash, hooks_folder
 
 
 def run_install() -> int:
@@ -15,12 +15,16 @@ def run_install() -> int:
         detail = f" ({change.detail})" if change.detail else ""
         click.echo(f"{change.name}: {change.action}{detail}")
     click.echo(f"hooks folder: {hooks_folder(root)}")
+    for key in enable_autostash(root):
+        click.echo(f"git config {key} true (git pull keeps the files agentsync delivered, and your edits)")
     return 0
 
 
 def run_uninstall() -> int:
     root = find_root()
     changes = hooks.uninstall(root)
+    for key in disable_autostash(root):
+        click.echo(f"git config --unset {key}")
     for change in changes:
         detail = f" ({change.detail})" if change.detail else ""
         click.echo(f"{change.name}: {change.action}{detail}")

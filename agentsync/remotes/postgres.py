@@ -135,7 +135,14 @@ class PostgresRemote:
     def database_id(self) -> str:
         """The database's generated identity (``sql/0010``), asked once per connection."""
         if self._database_id is None or self._connection is None or self._connection.closed:
-            self._database_id = str(self._call("SELECT agentsync.database_id()", ()))
+            try:
+                self._database_id = str(self._call("SELECT agentsync.database_id()", ()))
+            except RemoteUnavailable:
+                raise
+            except RemoteError as exc:  # a remote without migration 10: "" (nothing to compare)
+                if "has no agentsync functions" not in str(exc):
+                    raise
+                self._database_id = ""
         return self._database_id
 
     def reserve_id(self, type_name: str, prefix: str, floor: int) -> int:

@@ -127,7 +127,8 @@ class RetryingRemote:
         return self._retry("schema version", self.inner.schema_version)
 
     def database_id(self) -> str:
-        return self._retry("database id", self.inner.database_id)
+        """Asked once, not retried: out of reach, the call that follows (and its retries) says so."""
+        return self.inner.database_id()
 
     def reserve_id(self, type_name: str, prefix: str, floor: int) -> int:
         return self._retry("id reservation", lambda: self.inner.reserve_id(type_name, prefix, floor))

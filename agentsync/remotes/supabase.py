@@ -200,7 +200,14 @@ class SupabaseRemote:
     def database_id(self) -> str:
         """The database's generated identity (``sql/0010``), asked once per client."""
         if self._database_id is None:
-            self._database_id = str(self._rpc("database_id", {}))
+            try:
+                self._database_id = str(self._rpc("database_id", {}))
+            except RemoteUnavailable:
+                raise
+            except RemoteError as exc:  # a remote without migration 10 (PGRST202): "" (nothing to compare)
+                if "has no agentsync functions" not in str(exc):
+                    raise
+                self._database_id = ""
         return self._database_id
 
     def reserve_id(self, type_name: str, prefix: str, floor: int) -> int:

@@ -7,7 +7,7 @@ import time
 import uuid
 
 from agentsync import synclock
-from agentsync.errors import AgentsyncError, RemoteError
+from agentsync.errors import AgentsyncError, RemoteError, RemoteUnavailable
 from agentsync.remotes.base import Remote
 from agentsync.store import sync_state
 from agentsync.store.meta import MetaKey
@@ -45,26 +45,30 @@ def bind_remote(mirror: Mirror, remote: Remote) -> None:
     would skip another's changes, and versions would not match. The same URL can lead to another
     database (a local server's folder moved, another server at that address): its identity tells."""
     known = mirror.get_meta(MetaKey.REMOTE_IDENTITY)
+    synced = has_sync_state(mirror)
+    if known is not None and known != remote.identity and synced:
+        raise RemoteError(
+            f"this clone syncs with {known}, not {remote.identity}: its versions and cursor belong there. "
+            "Point `remote:` back at it, or start over with this remote: `agentsync remote reset`"
+        )
     known_database = mirror.get_meta(MetaKey.REMOTE_DATABASE)
-    database = remote.database_id()
-    if known == remote.identity and known_database == database:
+    try:
+        database = remote.database_id()
+    except RemoteUnavailable:
+        database = ""  # unreachable now: the call that needs it fails anyway (a push keeps its batch queued)
+    if known == remote.identity and (known_database == database or not database):
         return
-    if has_sync_state(mirror):
-        if known is not None and known != remote.identity:
-            raise RemoteError(
-                f"this clone syncs with {known}, not {remote.identity}: its versions and cursor belong there. "
-                "Point `remote:` back at it, or start over with this remote: `agentsync remote reset`"
-            )
-        if known_database is not None and known_database != database:
-            raise RemoteError(
-                f"{remote.identity} is another database than the one this clone synced with (database "
-                f"{known_database[:12]}, now {database[:12]}): its versions and cursor belong to the other one "
-                "(a local server's folder moved, or another server answers there). Point it back, or start over "
-                "with this one: `agentsync remote reset`"
-            )
+    if synced and database and known_database is not None and known_database != database:
+        raise RemoteError(
+            f"{remote.identity} is another database than the one this clone synced with (database "
+            f"{known_database[:12]}, now {database[:12]}): its versions and cursor belong to the other one "
+            "(a local server's folder moved, or another server answers there). Point it back, or start over "
+            "with this one: `agentsync remote reset`"
+        )
     with mirror.transaction():
         mirror.set_meta(MetaKey.REMOTE_IDENTITY, remote.identity)
-        mirror.set_meta(MetaKey.REMOTE_DATABASE, database)
+        if database:  # "" for a remote without migration 10 (or out of reach): checked once it answers
+            mirror.set_meta(MetaKey.REMOTE_DATABASE, database)
 
 
 def has_sync_state(mirror: Mirror) -> bool:

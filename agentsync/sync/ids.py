@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from agentsync.artifact import LAYOUT_FRONTMATTER
 from agentsync.errors import AgentsyncError, RemoteError
+from agentsync.identity import id_of
 from agentsync.remotes.base import Remote, RemoteRow
 from agentsync.store import sync_state
 from agentsync.store.mirror import Mirror
@@ -75,10 +76,11 @@ def id_source(mirror: Mirror) -> Iterator[IdSource]:
 class Renumbered:
     """An artifact of this clone renumbered: the remote has another artifact under its old id."""
 
-    old: str
+    old: str  # ids, as people read them
     new: str
     old_path: str
     new_path: str
+    old_key: str = ""  # the artifact's identity (TYPE:ID) before
 
     def __str__(self) -> str:
         moved = f", now {self.new_path}" if self.new_path != self.old_path else ""
@@ -87,14 +89,14 @@ class Renumbered:
 
 
 def newcomers_clashing(mirror: Mirror, rows: Iterable[RemoteRow | sync_state.Fetched]) -> list[str]:
-    """The ids among ``rows`` (remote rows) that name a different artifact than this clone's: one
+    """The keys among ``rows`` (remote rows) that name a different artifact than this clone's: one
     this clone made and never agreed with the remote, that HEAD does not contain, whose text is
     not the remote's (an artifact that came by Git, or was copied, is the same artifact)."""
     from agentsync.gitfields import GitFieldGuard
     from agentsync.sync.files import same_but_version
 
     db = mirror.connection
-    candidates = {row.id: row for row in rows if not row.deleted}
+    candidates = {row.key: row for row in rows if not row.deleted}
     if not candidates:
         return []
     locals_by_id = sync_state.locals_of(db, list(candidates))
@@ -119,11 +121,11 @@ def newcomers_clashing(mirror: Mirror, rows: Iterable[RemoteRow | sync_state.Fet
 def _content_of(mirror: Mirror, row: RemoteRow | sync_state.Fetched) -> str | None:
     if isinstance(row, RemoteRow):
         return row.content
-    return sync_state.fetched_texts(mirror.connection, [row.id]).get(row.id, (None, None))[0]
+    return sync_state.fetched_texts(mirror.connection, [row.key]).get(row.key, (None, None))[0]
 
 
-def renumber(mirror: Mirror, remote: Remote, artifact_ids: list[str]) -> tuple[list[Renumbered], list[str]]:
-    """Give each artifact in ``artifact_ids`` a fresh id (reserved from the remote, else the
+def renumber(mirror: Mirror, remote: Remote, keys: list[str]) -> tuple[list[Renumbered], list[str]]:
+    """Give each artifact in ``keys`` (TYPE:ID) a fresh id (reserved from the remote, else the
     offline scheme): the id line changes, and a file name that starts with the old id is renamed.
     Returns what was renumbered and, one line each, why an artifact could not be."""
     from agentsync.scanner import scan
@@ -131,20 +133,20 @@ def renumber(mirror: Mirror, remote: Remote, artifact_ids: list[str]) -> tuple[l
     done: list[Renumbered] = []
     problems: list[str] = []
     source = IdSource(remote, mirror, offline_tag(mirror))
-    for artifact_id in artifact_ids:
+    for key in keys:
         try:
-            done.append(_renumber_one(mirror, source, artifact_id))
+            done.append(_renumber_one(mirror, source, key))
         except AgentsyncError as exc:
-            problems.append(f"{artifact_id}: the remote has another artifact with this id; not renumbered: {exc}")
+            problems.append(f"{id_of(key)}: the remote has another artifact with this id; not renumbered: {exc}")
     if done:
         with mirror.transaction() as db:
             for item in done:
-                sync_state.drop_conflict(db, item.old)
+                sync_state.drop_conflict(db, item.old_key)
         scan(mirror, [path for item in done for path in (item.old_path, item.new_path)])
     return done, problems
 
 
-def _renumber_one(mirror: Mirror, source: IdSource, artifact_id: str) -> Renumbered:
+def _renumber_one(mirror: Mirror, source: IdSource, key: str) -> Renumbered:
     from agentsync.artifact import find_frontmatter
     from agentsync.frontmatter_edit import set_field
     from agentsync.fsutil import atomic_write
@@ -153,13 +155,14 @@ def _renumber_one(mirror: Mirror, source: IdSource, artifact_id: str) -> Renumbe
     from agentsync.sync.files import unchanged
 
     config = mirror.config
-    row = mirror.get(artifact_id)
+    artifact_id = id_of(key)
+    row = mirror.get(key)
     if row is None or row.layout != LAYOUT_FRONTMATTER:
         raise AgentsyncError("only an artifact with YAML frontmatter can be renumbered; rename it by hand")
     prefix = config.type_named(row.type).id_prefix
     if not re.match(rf"{re.escape(prefix)}-\d+", artifact_id, re.I):
         raise AgentsyncError(f"its id does not take the form {prefix}-NNNN; rename it by hand")
-    taken = mirror.ids() | {r.id for r in sync_state.fetched_not_applied(mirror.connection)} | {artifact_id}
+    taken = mirror.ids() | {id_of(r.key) for r in sync_state.fetched_not_applied(mirror.connection)} | {artifact_id}
     number = source.reserve(row.type, prefix, numbering(prefix, taken)[0])
     new_id = next_id(prefix, taken, number=number) if number is not None else next_id(prefix, taken, tag=source.tag)
     old_file = config.root / row.path
@@ -184,4 +187,4 @@ def _renumber_one(mirror: Mirror, source: IdSource, artifact_id: str) -> Renumbe
 
     if new_path != row.path and unchanged(old_file, content_hash(data)):
         old_file.unlink()
-    return Renumbered(artifact_id, new_id, row.path, new_path)
+    return Renumbered(artifact_id, new_id, row.path, new_path, key)

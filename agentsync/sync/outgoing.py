@@ -189,8 +189,8 @@ def _renumber_newcomers(mirror: Mirror, remote: Remote, author: str, report: Pus
         return
     done, problems = renumber(mirror, remote, clashing)
     report.renumbered.extend([str(item) for item in done] + problems)
-    gone = {item.old for item in done}
-    report.conflicts = [answer for answer in report.conflicts if answer.id not in gone]
+    gone = {item.old_key for item in done}
+    report.conflicts = [answer for answer in report.conflicts if answer.key not in gone]
     if done:
         again = _push(mirror, remote, author, False)
         report.applied.extend(again.applied)

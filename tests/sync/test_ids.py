@@ -63,10 +63,10 @@ def test_a_push_that_meets_another_artifact_with_its_id_renumbers_the_newcomer(c
     a, b, remote = clones
     clashing_clones(a, b)
     with a.mirror() as mirror:
-        assert push(mirror, remote, "ada").applied == [("STORY-0101", 1)]
+        assert push(mirror, remote, "ada").applied == [("story:STORY-0101", 1)]
     with b.mirror() as mirror:
         report, merge = push_merging(mirror, remote, "bo")
-    assert merge is None and report.ok and report.applied == [("STORY-0102", 1)]
+    assert merge is None and report.ok and report.applied == [("story:STORY-0102", 1)]
     assert report.renumbered == [
         "renumbered STORY-0101 to STORY-0102, now stories/STORY-0102-export.md: the remote has another artifact "
         "STORY-0101 (a teammate's, made at the same time)"
@@ -93,7 +93,7 @@ def test_a_pull_that_meets_another_artifact_with_a_new_ids_renumbers_it_first(cl
     assert "Bo's story." in b.read("stories/STORY-0102-export.md").decode()
     assert "Ada's story." in b.read("stories/STORY-0101-login.md").decode()
     with b.mirror() as mirror:
-        assert push(mirror, remote, "bo").applied == [("STORY-0102", 1)]
+        assert push(mirror, remote, "bo").applied == [("story:STORY-0102", 1)]
 
 
 def test_the_same_artifact_from_git_in_two_clones_is_not_renumbered(clones: Clones, tmp_path: Path) -> None:
@@ -108,4 +108,4 @@ def test_the_same_artifact_from_git_in_two_clones_is_not_renumbered(clones: Clon
     with b.mirror() as mirror:
         report, _ = push_merging(mirror, remote, "bo")
     assert report.renumbered == [] and (b.root / "stories/STORY-0101-login.md").exists()
-    assert report.applied == [("STORY-0101", 2)]
+    assert report.applied == [("story:STORY-0101", 2)]
