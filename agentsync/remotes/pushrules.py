@@ -1,4 +1,4 @@
-"""What a push accepts, decided as ``sql/0009_hardening.sql`` decides it, for the in-memory remote.
+"""What a push accepts, decided as `sql/` decides it (`0009_hardening`, paths as `0012`), for the memory remote.
 
 The database refuses a change no client could pull (a bad id, an unsafe path, missing or
 oversized content, a frontmatter ``id:`` other than the change's) and with it the whole batch,
@@ -22,7 +22,7 @@ _TYPE_BAD_CHARACTER = re.compile(r"[\x00-\x1f\x7f:/\\]")
 # PostgreSQL's \s: white space as the database's C.UTF-8 ctype has it (glibc; no no-break spaces).
 _SPACE = "[\t\n\v\f\r \u1680\u2000-\u2006\u2008-\u200a\u2028\u2029\u205f\u3000]"
 _EDGE_SPACE = re.compile(f"^{_SPACE}|{_SPACE}\\Z")
-_USUAL_PATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_. -]*(?:/[A-Za-z0-9_][A-Za-z0-9_. -]*)*\.md")
+_USUAL_PATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_. -]*(?:/[A-Za-z0-9_][A-Za-z0-9_. -]*)*\.(?:md|ya?ml)")
 _PATH_BAD_CHARACTER = re.compile(r"[\x01-\x1f\x7f\\]")
 _ODD_SEGMENT = re.compile(r"(^|/)\.{0,2}(/|\Z)")
 _CONTROL = re.compile(r"[\x01-\x1f\x7f]")
@@ -120,8 +120,8 @@ def _path_problem(change: dict[str, Any]) -> str | None:
             return 'the path has an empty, "." or ".." segment'
         if path.split("/", 1)[0].lower() in (".git", ".agentsync"):
             return "the path is inside .git or .agentsync"
-        if not path.endswith(".md"):
-            return "the path must end in .md"
+        if not path.endswith((".md", ".yaml", ".yml")):
+            return "the path must end in .md, .yaml or .yml"
     if _octets(path) > 255 and any(_octets(segment) > 255 for segment in path.split("/")):
         return "a path segment is longer than 255 bytes"
     return None

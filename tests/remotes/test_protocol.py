@@ -333,7 +333,7 @@ REFUSED: list[tuple[Change, str]] = [
     (Change("plan:P-1", "../outside.md", 0, "x", "h"), '"plan:P-1": the path has an empty, "." or ".." segment'),
     (Change("plan:P-1", "/etc/evil.md", 0, None, None), '"plan:P-1": the path must be relative to the repository'),
     (Change("plan:P-1", ".git/x.md", 0, "x", "h"), '"plan:P-1": the path is inside .git or .agentsync'),
-    (Change("plan:P-1", "plans/evil.sh", 0, "x", "h"), '"plan:P-1": the path must end in .md'),
+    (Change("plan:P-1", "plans/evil.sh", 0, "x", "h"), '"plan:P-1": the path must end in .md, .yaml or .yml'),
     (Change("plan:P-1", "plans/P-1.md", 0, "---\nid: OTHER\n---\n", "h"), '"plan:P-1": its frontmatter says id: OTHER'),
     (Change("plan:P-1", "plans/P-1.md", 0, "x" * (10 * 1024 * 1024 + 1), "h"),
      "\"plan:P-1\": the content is 10485761 bytes, over the remote's limit of 10485760"),
@@ -354,6 +354,16 @@ def test_push_refuses_a_change_no_client_could_pull_and_applies_nothing(
 
 
 PLAN = {"type": "plan", "id": "P-1", "path": "plans/P-1.md"}
+
+
+def test_a_yaml_artifact_file_is_accepted_and_comes_back_as_pushed(remote: Remote, push: Push) -> None:
+    """An artifact may be a YAML file (the agent CLI's journeys): sql/0012 takes .yaml and .yml paths."""
+    journey = "id: JRN-001\ntitle: Sign up\nstate: DRAFT\n"
+    answers = push(Change("journey:JRN-001", "journeys/JRN-001.yaml", 0, journey, "h1"),
+                   Change("journey:JRN-002", "journeys/JRN-002.yml", 0, "id: JRN-002\n", "h2"))  # fmt: skip
+    assert [a.result for a in answers] == ["applied", "applied"]
+    rows = remote.pull(0, 10).rows
+    assert [r.path for r in rows] == ["journeys/JRN-001.yaml", "journeys/JRN-002.yml"] and rows[0].content == journey
 
 
 def test_push_refuses_raw_changes_as_the_database_does(backend: Backend) -> None:
