@@ -339,15 +339,20 @@ def _config_get(root: Path, key: str) -> str | None:
 
 def stage_untracked(root: Path, paths: list[str]) -> list[str]:
     """Stage (``git add``) those of ``paths`` that Git does not track and does not ignore: the
-    teammates' artifacts a pull delivered before their commit. A staged file identical to the one a
+    artifacts shared through the remote before their commit. A staged file identical to the one a
     ``git pull`` brings lets it through (an untracked one stops it), and the autostash keeps any edit
-    made here. Returns the paths staged."""
-    staged: list[str] = []
-    for start in range(0, len(paths), 500):  # command lines stay short
-        chunk = paths[start : start + 500]
-        listed = run_git(root, "ls-files", "-z", "--others", "--exclude-standard", "--", *chunk)
+    made here. Returns the paths staged. Many paths are matched against one listing of the untracked
+    files (one walk of the tree) rather than passed to git as pathspecs, a walk per 500."""
+    if len(paths) <= _PATHSPEC_AT_MOST:
+        listed = run_git(root, "ls-files", "-z", "--others", "--exclude-standard", "--", *paths)
         new = [p for p in listed.split("\0") if p]
-        if new:
-            run_git(root, "add", "--", *new)
-            staged.extend(new)
-    return staged
+    else:
+        wanted = set(paths)
+        listed = run_git(root, "ls-files", "-z", "--others", "--exclude-standard")
+        new = [p for p in listed.split("\0") if p in wanted]
+    for start in range(0, len(new), _PATHSPEC_AT_MOST):  # command lines stay short
+        run_git(root, "add", "--", *new[start : start + _PATHSPEC_AT_MOST])
+    return new
+
+
+_PATHSPEC_AT_MOST = 500

@@ -107,6 +107,24 @@ def test_git_pull_of_a_commit_agentsync_delivered_first_goes_through(tmp_path: P
     assert b.git("stash", "list").stdout == ""
 
 
+@pytest.mark.parametrize("mode", ["--ff-only", "--rebase"])
+def test_the_authors_git_pull_goes_through_when_a_teammate_commits_the_delivered_file(
+    tmp_path: Path, mode: str
+) -> None:
+    """The other way round: B commits the copy a pull staged for it (a plain `git commit`), and A,
+    whose own file is still uncommitted, pulls that commit: its push staged the file it shared."""
+    a, b = team(tmp_path, "ada", "bo")
+    story = artifact("S-9", "Shared before its commit")
+    a.write("stories/S-9.md", story)
+    ok(a, "push")
+    ok(b, "pull")
+    b.git("commit", "-q", "-m", "bo commits what he has staged")
+    b.git("push", "-q", "origin", "main")
+    pulled = a.git("pull", "-q", "--no-edit", mode, "origin", "main", check=False)
+    assert pulled.returncode == 0, pulled.stdout + pulled.stderr
+    assert porcelain(a) == "" and a.read("stories/S-9.md") == story.encode()
+
+
 def test_an_edit_of_a_delivered_file_survives_the_git_pull(tmp_path: Path) -> None:
     a, b = team(tmp_path, "ada", "bo")
     a.write("stories/S-9.md", artifact("S-9", "Delivered early"))

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from agentsync.paths import PathPolicy
+    from agentsync.store.mirror import Mirror
 
 
 def write_unchanged(
@@ -65,3 +66,23 @@ def differs_only_in_version(disk: bytes, text: str) -> bool:
         return same_but_version(disk.decode("utf-8"), text)
     except UnicodeDecodeError:
         return False
+
+
+def stage_shared(mirror: Mirror, paths: list[str]) -> None:
+    """Stage (``git add``) those of ``paths`` that Git does not track yet: the artifacts that went
+    through the remote before their commit, a teammate's that a pull wrote and this clone's own that
+    a push sent. Whichever clone commits such a file first, the others' ``git pull`` of that commit
+    finds an identical staged file (or, with autostash on, an edit it keeps) instead of an untracked
+    one in the way, in every mode. A failure to stage costs only that convenience: logged, not fatal."""
+    if not paths:
+        return
+    import logging
+
+    from agentsync.errors import GitError
+    from agentsync.gitrepo import stage_untracked
+
+    try:
+        stage_untracked(mirror.config.root, paths)
+    except GitError as exc:
+        if "not a git repository" not in str(exc):
+            logging.getLogger("agentsync.sync").warning("could not stage the shared files: %s", exc)

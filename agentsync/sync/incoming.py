@@ -21,7 +21,7 @@ from agentsync.store.sync_state import Fetched
 from agentsync.sync.client import cursor, register
 from agentsync.sync.events import announced
 from agentsync.sync.feed import PAGE_SIZE, fetch_unlocked
-from agentsync.sync.files import unchanged, write_unchanged
+from agentsync.sync.files import stage_shared, unchanged, write_unchanged
 from agentsync.sync.journal import recorded
 from agentsync.sync.plan import ChunkPlan, Pass, Planner
 from agentsync.sync.reports import PullReport, Quarantined
@@ -107,7 +107,7 @@ def pull_unlocked(mirror: Mirror, remote: Remote, progress: Progress | None, res
             again = [row for row in sync_state.fetched_not_applied(db) if row.key in vacating]
             last = Pass(waiting, {}, set(), policy, final=True)
             _apply_chunks(mirror, iter([again]), last, matcher, guard, report, advanced)
-    _stage_delivered(mirror, report.written)
+    stage_shared(mirror, report.written)  # a teammate's artifact before its commit
     # a folder that became a symlink while pulling: not written
     report.problems.extend(map(Problem.of, policy.refused))
     report.overrides.extend(guard.overrides)
@@ -115,24 +115,6 @@ def pull_unlocked(mirror: Mirror, remote: Remote, progress: Progress | None, res
         _applied_through(mirror, reached)
     _log_choices(report)
     return report
-
-
-def _stage_delivered(mirror: Mirror, written: list[str]) -> None:
-    """Stage the files this pull wrote that Git does not track yet (a teammate's artifact before its
-    commit): with them staged and autostash on (`hooks install`), the `git pull` of that commit
-    goes through in every mode. A failure to stage costs only that convenience: logged, not fatal."""
-    if not written:
-        return
-    import logging
-
-    from agentsync.errors import GitError
-    from agentsync.gitrepo import stage_untracked
-
-    try:
-        stage_untracked(mirror.config.root, written)
-    except GitError as exc:
-        if "not a git repository" not in str(exc):
-            logging.getLogger("agentsync.sync").warning("could not stage the delivered files: %s", exc)
 
 
 def _renumber_newcomers(mirror: Mirror, remote: Remote, pending: list[Fetched]) -> list[str]:

@@ -142,6 +142,7 @@ def _push_run(mirror: Mirror, remote: Remote, author: str, rescan: bool) -> Iter
         })  # fmt: skip
         register(mirror, remote)
         yield report
+        _stage_sent(mirror, report)
         events.pushed(report)  # after push_merging's merge and second push: what the whole run applied
 
 
@@ -151,6 +152,16 @@ def push(mirror: Mirror, remote: Remote, author: str, *, rescan: bool = True) ->
     the watcher)."""
     with _push_run(mirror, remote, author, rescan) as report:
         return report
+
+
+def _stage_sent(mirror: Mirror, report: PushReport) -> None:
+    """The files this push shared that Git does not track yet are staged (see ``stage_shared``)."""
+    if report.applied:
+        from agentsync.store import artifacts
+        from agentsync.sync.files import stage_shared
+
+        paths = artifacts.paths_by_key(mirror.connection)
+        stage_shared(mirror, [paths[key] for key, _version in report.applied if key in paths])
 
 
 def push_merging(
