@@ -96,7 +96,7 @@ def test_no_command_shows_or_stores_a_password_given_in_the_url_query(
     assert code == 0, err
     try:
         ada.write("plans/P-2.md", artifact("P-2", "Saved while watched"))
-        wait_until(lambda: history_versions(password_url, "P-2") == [1], what="the watcher's push")
+        wait_until(lambda: history_versions(password_url, "plan:P-2") == [1], what="the watcher's push")
         outputs.append((["status", "(watching)"], "".join(run(ada, "status")[1:])))
     finally:
         code, out, err = run(ada, "watch", "--stop")
@@ -188,7 +188,7 @@ def test_an_old_mirror_holding_a_password_is_scrubbed_when_opened_and_stays_boun
     bo.write("plans/P-3.md", artifact("P-3", "From bo"))
     code, out, err = run(bo, "push")
     assert code == 0 and "this clone syncs with" not in err, err
-    assert history_versions(password_url, "P-3") == [1]
+    assert history_versions(password_url, "plan:P-3") == [1]
     assert_no_password_under(bo)
 
 

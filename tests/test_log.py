@@ -70,6 +70,7 @@ def test_a_request_that_fails_with_credentials_in_its_headers_logs_none_of_them(
     monkeypatch.delenv("AGENTSYNC_DATABASE_URL", raising=False)
     supabase.gateway.stop()
     clone.write("plans/P-1.md", "---\nid: P-1\ntitle: One\n---\n\nBody.\n")
+    (clone.root / ".agentsync").mkdir(exist_ok=True)  # the clone's own log, not the user-wide one
     log_file = log.configure(clone.root / ".agentsync")
     try:
         code, _, err = run(clone, "push")

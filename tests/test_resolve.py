@@ -148,7 +148,7 @@ def test_delete_against_edit_the_edit_wins_both_ways(pair: tuple[GitRepo, GitRep
     assert run(a, "push")[0] == 0  # v2: a tombstone
     code, _, err = run(b, "pull")
     assert code == 0 and "restored: story:S-1" in err and "First, by Bo." in b.read("stories/S-1.md").decode()
-    assert "restored S-1: deleted on the remote" in (b.root / ".agentsync" / "agentsync.log").read_text()
+    assert "restored story:S-1: deleted on the remote" in (b.root / ".agentsync" / "agentsync.log").read_text()
     assert run(b, "push")[0] == 0  # brings it back on the remote
     code, _, err = run(a, "pull")
     assert code == 0 and "First, by Bo." in a.read("stories/S-1.md").decode(), err

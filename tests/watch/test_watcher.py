@@ -112,10 +112,11 @@ def file_hash(repo: GitRepo, path: str) -> str:
     return content_hash(repo.read(path))
 
 
-def history_versions(url: str, artifact_id: str) -> list[int]:
+def history_versions(url: str, key: str) -> list[int]:
+    """The versions the remote holds of ``key`` (TYPE:ID)."""
     remote = PostgresRemote(url, "team")
     try:
-        return sorted(entry["version"] for entry in remote.history(artifact_id, 100))
+        return sorted(entry["version"] for entry in remote.history(key, 100))
     finally:
         remote.close()
 
@@ -149,7 +150,7 @@ def test_an_editor_style_save_is_one_change(tmp_path: Path, remote_url: str) -> 
     repo = make_clone(tmp_path / "a", remote_url, debounce=0.3)
     repo.write("plans/P-1.md", artifact("P-1", "First"))
     with watching(repo, push=True) as running:
-        wait_until(lambda: history_versions(remote_url, "P-1") == [1], what="the first push")
+        wait_until(lambda: history_versions(remote_url, "plan:P-1") == [1], what="the first push")
         wait_until(lambda: running.messages("pushed"), what="the push event")
         before = len(running.messages("mirrored"))
         # An editor's save: a temp file written in two steps, renamed over the file, written again.
@@ -160,9 +161,9 @@ def test_an_editor_style_save_is_one_change(tmp_path: Path, remote_url: str) -> 
         temp.write_text(text)
         os.replace(temp, target)
         target.write_text(text)
-        wait_until(lambda: history_versions(remote_url, "P-1") == [1, 2], what="the edit's push")
+        wait_until(lambda: history_versions(remote_url, "plan:P-1") == [1, 2], what="the edit's push")
         time.sleep(1.0)  # anything else would have been pushed by now
-    assert history_versions(remote_url, "P-1") == [1, 2]
+    assert history_versions(remote_url, "plan:P-1") == [1, 2]
     assert running.messages("mirrored")[before:] == ["mirrored plans/P-1.md"]
     assert "version: 1\n" in target.read_text() and "Body, edited." in target.read_text()  # a push writes no file
 
@@ -177,8 +178,9 @@ def test_a_file_another_command_mirrored_first_is_pushed_too(tmp_path: Path, rem
         code, out, err = run(repo, "new", "plan", "Made by new")
         assert code == 0, err
         artifact_id = out.split()[1]
+        key = artifact_id if ":" in artifact_id else f"plan:{artifact_id}"
         # within seconds: not at the next full rescan, nor with an unrelated save
-        wait_until(lambda: history_versions(remote_url, artifact_id) == [1], timeout=10, what="the push")
+        wait_until(lambda: history_versions(remote_url, key) == [1], timeout=10, what="the push")
         assert any(artifact_id in m for m in running.messages("pushed"))
 
 
@@ -198,8 +200,8 @@ def test_a_save_in_one_clone_appears_in_the_other_by_itself(tmp_path: Path, remo
         a.write("stories/S-1.md", a.read("stories/S-1.md").decode().replace("Written in a.", "Edited in a."))
         wait_until(lambda: "Edited in a." in b.read("stories/S-1.md").decode(), what="the edit in b")
         wait_until(lambda: mirrored_hash(b, "stories/S-1.md") == file_hash(b, "stories/S-1.md"), what="b's mirror")
-    not_from_git = a.read("stories/S-1.md").decode().replace("status: DRAFT\n", "")  # b's Git has no S-1
-    assert b.read("stories/S-1.md").decode() == not_from_git
+    # S-1 is in neither clone's HEAD: it arrives as its author wrote it, status included
+    assert b.read("stories/S-1.md") == a.read("stories/S-1.md")
     assert "updated stories/S-1.md from the remote" in in_b.messages("pulled")
 
 
@@ -228,7 +230,7 @@ def test_a_file_edited_while_a_remote_change_arrives_is_merged_or_marked_never_o
         wait_until(lambda: mirrored_hash(b, "plans/P-1.md") == file_hash(b, "plans/P-1.md"), what="b's save")
         a.write("plans/P-1.md", a.read("plans/P-1.md").decode().replace("title: Shared", "title: Shared plan"))
         with a.mirror() as mirror:
-            assert push(mirror, remote, "ada@example.com").applied == [("P-1", 2)]
+            assert push(mirror, remote, "ada@example.com").applied == [("plan:P-1", 2)]
         wait_until(lambda: "title: Shared plan" in b.read("plans/P-1.md").decode(), what="the merge")
         merged = b.read("plans/P-1.md").decode()
         assert "Line two, by Bo." in merged and "version: 2" in merged
@@ -237,12 +239,12 @@ def test_a_file_edited_while_a_remote_change_arrives_is_merged_or_marked_never_o
         wait_until(lambda: mirrored_hash(b, "plans/P-1.md") == file_hash(b, "plans/P-1.md"), what="b's second save")
         a.write("plans/P-1.md", a.read("plans/P-1.md").decode().replace("Line one.", "Line one, Ada's way."))
         with a.mirror() as mirror:
-            assert push(mirror, remote, "ada@example.com").applied == [("P-1", 3)]
+            assert push(mirror, remote, "ada@example.com").applied == [("plan:P-1", 3)]
         wait_until(lambda: in_b.messages("conflict"), what="the conflict")
     marked = b.read("plans/P-1.md").decode()
     assert "Line one, Bo's way." in marked and "Line one, Ada's way." in marked and "<<<<<<< local" in marked
     with b.mirror() as mirror:
-        assert [row[0] for row in mirror.connection.execute("SELECT id FROM conflicts")] == ["P-1"]
+        assert [row[0] for row in mirror.connection.execute("SELECT key FROM conflicts")] == ["plan:P-1"]
     assert "merged the remote's change into plans/P-1.md" in in_b.messages("pulled")
 
 
@@ -405,9 +407,9 @@ def test_watch_in_the_background_status_and_stop_from_the_cli(tmp_path: Path, re
         code, _, err = run(a, "watch", "--detach")
         assert code == 1 and "a watcher already runs for this repository" in err
         a.write("stories/S-1.md", artifact("S-1", "Saved while watched"))
-        wait_until(lambda: history_versions(remote_url, "S-1") == [1], what="the push")
+        wait_until(lambda: history_versions(remote_url, "story:S-1") == [1], what="the push")
         code, out, _ = run(a, "status")
-        assert "watcher: running (pid" in out and "auto-push on" in out and "pushed 1 artifact(s): S-1 v1" in out
+        assert "watcher: running (pid" in out and "auto-push on" in out and "pushed 1 artifact(s): story:S-1 v1" in out
         code, out, _ = run(a, "status", "--json")
         state = json.loads(out)["watcher"]
         assert state["running"] is True and state["state"] == "running" and state["errors"] == 0
@@ -416,7 +418,7 @@ def test_watch_in_the_background_status_and_stop_from_the_cli(tmp_path: Path, re
     assert code == 0 and "stopped the watcher" in out, err
     assert "watcher: not running (stopped" in run(a, "status")[1]
     log = (a.root / ".agentsync/agentsync.log").read_text()
-    assert "pushed S-1 v1" in log and "watcher stopped" in log
+    assert "pushed story:S-1 v1" in log and "watcher stopped" in log
     assert run(a, "watch", "--stop")[1] == "no watcher is running for this repository\n"
 
 
