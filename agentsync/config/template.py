@@ -4,7 +4,6 @@ setting is explained where it stands, and no secret has a place in it."""
 from __future__ import annotations
 
 from agentsync.config.model import DEFAULT_MAX_FILE_SIZE, TypeConfig, default_types
-from agentsync.formats.frontmatter import render_scalar
 
 
 def render_default(
@@ -28,14 +27,14 @@ def render_default(
     ]
     for type_config in types or default_types():
         lines.append(f"  {type_config.name}:")
-        lines.append(f"    id_prefix: {render_scalar(type_config.id_prefix)}")
+        lines.append(f"    id_prefix: {_scalar(type_config.id_prefix)}")
         if type_config.id_from != "frontmatter":
             lines.append(f"    id_from: {type_config.id_from}")
         lines.append("    globs:")
-        lines.extend(f"      - {render_scalar(glob)}" for glob in type_config.globs)
+        lines.extend(f"      - {_scalar(glob)}" for glob in type_config.globs)
         if type_config.exclude:
             lines.append("    exclude:")
-            lines.extend(f"      - {render_scalar(glob)}" for glob in type_config.exclude)
+            lines.extend(f"      - {_scalar(glob)}" for glob in type_config.exclude)
     lines += [
         "",
         "# Optional: globs no type's files come from, such as README.md or CHANGELOG.md.",
@@ -86,3 +85,10 @@ def render_default(
         "",
     ]
     return "\n".join(lines)
+
+
+def _scalar(value: object) -> str:
+    """A YAML scalar as the frontmatter writer spells it (imported here: only `init` and the docs write a config)."""
+    from agentsync.formats.frontmatter import render_scalar
+
+    return render_scalar(value)

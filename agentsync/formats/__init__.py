@@ -37,25 +37,48 @@ from __future__ import annotations
 
 import functools
 
-from agentsync.formats.agent import AGENT
-from agentsync.formats.base import BOM, Format, FrontmatterSpan, Place, Reading, find_frontmatter, line_of
-from agentsync.formats.frontmatter import FRONTMATTER
-from agentsync.formats.madr import MADR
-from agentsync.formats.nygard import NYGARD
-from agentsync.formats.plain import PLAIN
-from agentsync.formats.yamlfile import YAML_FILE
+from agentsync.formats.base import (
+    BOM,
+    MARKDOWN,
+    YAML,
+    Format,
+    FrontmatterSpan,
+    Place,
+    Reading,
+    find_frontmatter,
+    line_of,
+)
 
 __all__ = [
     "BOM", "Format", "FrontmatterSpan", "Place", "Reading", "detect", "find_frontmatter", "line_of", "named",
     "register", "registered", "suffixes",
 ]  # fmt: skip
 
-_FORMATS: list[Format] = [FRONTMATTER, AGENT, MADR, NYGARD, YAML_FILE]  # `plain` is always last
+_FORMATS: list[Format] = []  # the built-ins, loaded at the first use (`plain` is always last)
+_PLAIN: list[Format] = []
+_YAML: list[Format] = []
+
+
+def _loaded() -> list[Format]:
+    """The formats tried before ``plain``; the built-in modules (and their patterns) are imported at
+    the first file read, not by every process that only loads the config (a git hook, a no-op scan)."""
+    if not _PLAIN:
+        from agentsync.formats.agent import AGENT
+        from agentsync.formats.frontmatter import FRONTMATTER
+        from agentsync.formats.madr import MADR
+        from agentsync.formats.nygard import NYGARD
+        from agentsync.formats.plain import PLAIN
+        from agentsync.formats.yamlfile import YAML_FILE
+
+        _FORMATS[:0] = [FRONTMATTER, AGENT, MADR, NYGARD, YAML_FILE]  # ahead of any registered before
+        _YAML.append(YAML_FILE)
+        _PLAIN.append(PLAIN)
+    return _FORMATS
 
 
 def registered() -> tuple[Format, ...]:
     """Every format, in the order they are tried."""
-    return (*_FORMATS, PLAIN)
+    return (*_loaded(), _PLAIN[0])
 
 
 def register(fmt: Format, *, first: bool = False) -> None:
@@ -63,18 +86,19 @@ def register(fmt: Format, *, first: bool = False) -> None:
     if any(f.name == fmt.name for f in registered()):
         raise ValueError(f"a format named {fmt.name!r} is registered already")
     if first:
-        _FORMATS.insert(0, fmt)
+        _loaded().insert(0, fmt)
     else:
-        _FORMATS.append(fmt)
+        _loaded().append(fmt)
     suffixes.cache_clear()
 
 
 def detect(path: str, text: str) -> Format:
     """The format that reads ``text`` (a file at ``path``): the first that accepts both."""
-    for fmt in _FORMATS:
+    for fmt in _FORMATS or _loaded():
         if path.endswith(fmt.suffixes) and fmt.detect(text):
             return fmt
-    return PLAIN if path.endswith(PLAIN.suffixes) else YAML_FILE
+    plain = _PLAIN[0]
+    return plain if path.endswith(plain.suffixes) else _YAML[0]
 
 
 def named(name: str) -> Format | None:
@@ -85,4 +109,5 @@ def named(name: str) -> Format | None:
 @functools.lru_cache(maxsize=1)
 def suffixes() -> tuple[str, ...]:
     """The file endings some format reads (what a walk looks at); recomputed when a format is added."""
-    return tuple(sorted({s for f in registered() for s in f.suffixes}))
+    builtin = {*MARKDOWN, *YAML}  # what the built-ins read, known without loading them
+    return tuple(sorted(builtin | {s for f in _FORMATS for s in f.suffixes}))

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +20,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agentsync.errors import AgentsyncError
+from agentsync.plugins.discovery import GROUP as GROUP
+from agentsync.plugins.discovery import RESOLVER_GROUP as RESOLVER_GROUP
+from agentsync.plugins.discovery import _entry_points
+from agentsync.plugins.discovery import wanted as wanted
 from agentsync.plugins.model import LoadedPlugin, PluginFailure, PluginSource
 
 if TYPE_CHECKING:
@@ -28,46 +31,7 @@ if TYPE_CHECKING:
 
     from agentsync.config import Config
 
-GROUP = "agentsync"
-RESOLVER_GROUP = "agentsync.resolvers"  # the older group: one resolver function per entry point
 logger = logging.getLogger("agentsync.plugins")
-
-
-def _entry_points(group: str) -> tuple[Any, ...]:
-    """The group's entry points (looked up once for each state of sys.path). importlib.metadata
-    costs some 35 ms, so a git hook first looks whether any installed distribution's
-    entry_points.txt names an agentsync group at all (a couple of ms): usually none does."""
-    path = tuple(sys.path)
-    return _entry_points_on(group, path) if _declared(path) else ()
-
-
-@lru_cache(maxsize=16)
-def _declared(path: tuple[str, ...]) -> bool:
-    """Whether some distribution on ``path`` declares entry points in an agentsync group."""
-    marks = (f"[{GROUP}]", f"[{RESOLVER_GROUP}]")
-    for folder in path:
-        try:
-            names = os.listdir(folder or ".")
-        except OSError:
-            continue
-        for name in names:
-            if not name.endswith((".dist-info", ".egg-info")):
-                continue
-            try:
-                with open(os.path.join(folder or ".", name, "entry_points.txt"), encoding="utf-8") as declared:
-                    text = declared.read()
-            except (OSError, UnicodeDecodeError):
-                continue
-            if any(mark in text for mark in marks):
-                return True
-    return False
-
-
-@lru_cache(maxsize=16)
-def _entry_points_on(group: str, path: tuple[str, ...]) -> tuple[Any, ...]:
-    from importlib.metadata import entry_points
-
-    return tuple(entry_points(group=group))
 
 
 @dataclass(frozen=True)
@@ -123,11 +87,6 @@ def report(failure: PluginFailure) -> None:
     the watcher or the MCP server (whose stdout is the protocol, so never stdout)."""
     logger.warning("%s", failure)
     sys.stderr.write(f"warning: {failure}\n")
-
-
-def wanted(config: Config) -> bool:
-    """Whether there is anything to load: ``plugins:`` in agentsync.yaml or an installed plugin."""
-    return bool(config.plugins) or bool(_entry_points(GROUP)) or bool(_entry_points(RESOLVER_GROUP))
 
 
 def active(config: Config) -> Plugins | None:
