@@ -181,7 +181,8 @@ def test_a_file_another_command_mirrored_first_is_pushed_too(tmp_path: Path, rem
         key = artifact_id if ":" in artifact_id else f"plan:{artifact_id}"
         # within seconds: not at the next full rescan, nor with an unrelated save
         wait_until(lambda: history_versions(remote_url, key) == [1], timeout=10, what="the push")
-        assert any(artifact_id in m for m in running.messages("pushed"))
+        # the remote holds it a moment before the watcher reports the push
+        wait_until(lambda: any(artifact_id in m for m in running.messages("pushed")), timeout=10, what="the report")
 
 
 @pytest.mark.parametrize("notify", [True, False], ids=["notifications", "head-checks"])
