@@ -26,6 +26,22 @@ class Identity(NamedTuple):
         return key_of(self.type, self.id)
 
 
+class Keyed:
+    """The ``id`` and ``type`` of a record that carries its ``key`` (a push's change, a remote row,
+    an answer): one spelling of the split for all of them."""
+
+    key: str
+
+    @property
+    def id(self) -> str:
+        """The id part of ``key`` (unique within its type only)."""
+        return split_key(self.key).id
+
+    @property
+    def type(self) -> str:
+        return split_key(self.key).type
+
+
 def key_of(type_name: str, artifact_id: str) -> str:
     """The key of (``type_name``, ``artifact_id``)."""
     return f"{type_name}{SEPARATOR}{artifact_id}"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, cast, get_args
 
 from agentsync.errors import RemoteError
-from agentsync.identity import key_of, split_key
+from agentsync.identity import Keyed, key_of, split_key
 
 AnswerState = Literal["applied", "conflict", "locked"]  # a change took, lost the race, or is leased by another
 LockState = Literal["locked", "held", "unlocked", "not_locked"]  # the lease is yours, another's, gone, or none
@@ -43,7 +43,7 @@ def lock_state(value: object) -> LockState:
 
 
 @dataclass(frozen=True)
-class Change:
+class Change(Keyed):
     """One artifact change in a push: ``base`` is the remote version the local file is based on.
     ``key`` is the artifact's identity, ``TYPE:ID``; the remote gets its type and id apart."""
 
@@ -55,15 +55,6 @@ class Change:
     summary: str = ""
     source_hash: str | None = None  # the file's hash when the change was read (kept locally, never sent)
     version: int | None = None  # the version the content states; a new artifact starts there
-
-    @property
-    def id(self) -> str:
-        """The id part of ``key`` (unique within its type only)."""
-        return split_key(self.key).id
-
-    @property
-    def type(self) -> str:
-        return split_key(self.key).type
 
     @property
     def deleted(self) -> bool:
@@ -84,7 +75,7 @@ class Change:
 
 
 @dataclass(frozen=True)
-class RemoteRow:
+class RemoteRow(Keyed):
     """An artifact as the remote holds it (a tombstone when ``deleted``). ``key`` is ``TYPE:ID``; a
     row written before the remote recorded types has an empty type (``:ID``)."""
 
@@ -98,15 +89,6 @@ class RemoteRow:
     seq: int
     updated_at: str
 
-    @property
-    def id(self) -> str:
-        """The id part of ``key`` (unique within its type only)."""
-        return split_key(self.key).id
-
-    @property
-    def type(self) -> str:
-        return split_key(self.key).type
-
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RemoteRow:
         return cls(
@@ -118,7 +100,7 @@ class RemoteRow:
 
 
 @dataclass(frozen=True)
-class Answer:
+class Answer(Keyed):
     """The remote's answer for one change: applied (new version), conflict (its row) or locked (by whom).
     ``key`` is ``TYPE:ID`` (an empty type: an answer recorded before the remote knew types)."""
 
@@ -129,15 +111,6 @@ class Answer:
     remote: RemoteRow | None = None
     holder: str | None = None
     expires_at: str | None = None
-
-    @property
-    def id(self) -> str:
-        """The id part of ``key`` (unique within its type only)."""
-        return split_key(self.key).id
-
-    @property
-    def type(self) -> str:
-        return split_key(self.key).type
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Answer:
