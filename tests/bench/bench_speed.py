@@ -259,6 +259,9 @@ def bench_pull_vs_checkout(s: Setup, base: Path, where: str, target: float) -> N
         pulls.append(timed(s.agentsync(folder, "pull"), env=env))
         pulled = len(artifact_files(folder))
         assert pulled == s.count, f"pulled {pulled} files, expected {s.count}"
+        # the pull staged what it wrote (Git did not track it at C0): without this reset the next
+        # `git checkout c1` finds the index already at C1 and writes nothing
+        run(["git", "reset", "-q", "--hard", "c0"], folder)
         drop_artifacts(folder)
     report(Figure(f"initial pull of {s.count:,}, {where} (process)", statistics.median(pulls),
                   f"git checkout of the same files, {where}", statistics.median(checkouts), target))  # fmt: skip
