@@ -2,8 +2,11 @@
 
 watchdog's observer (and the remote's change listener) only take note of what happened here,
 under one condition the main loop waits on; the loop alone acts on it. Paths are debounced:
-one is handed over once it has had no event for the quiet time (an editor's temp file, rename
-and second write make one change).
+one is handed over once it has had no event for its quiet time (an editor's temp file, rename
+and second write make one change). The quiet time depends on the path's last event: a file
+still being written (created, modified, moved away or deleted: it may come back) waits the
+whole ``debounce``; one a writer has just completed (closed after writing, or renamed into
+place) only a share of it (``pacing.settle_time``), since the save is over.
 """
 
 from __future__ import annotations
@@ -22,22 +25,26 @@ if TYPE_CHECKING:
 class Signals:
     """What the helper threads tell the main loop, under one condition it waits on."""
 
-    def __init__(self) -> None:
+    def __init__(self, debounce: float = 0.2, settle: float | None = None) -> None:
         self.condition = threading.Condition()
-        self.paths: dict[str, float] = {}  # changed path -> monotonic time of its last event
-        self.everything_at: float | None = None  # a folder changed: scan all, once quiet
+        self.debounce = debounce  # quiet time of a file still being written
+        self.settle = debounce if settle is None else min(settle, debounce)  # of a file just completed
+        self.paths: dict[str, float] = {}  # changed path -> monotonic time it is quiet enough
+        self.everything_at: float | None = None  # a folder changed: scan all, once quiet (same clock)
         self.remote_moved = False
         self.reconnected = False
         self.stopping = False
 
-    def path_changed(self, path: str) -> None:
+    def path_changed(self, path: str, *, complete: bool = False) -> None:
+        """``path`` had an event; ``complete``: one that ends a write (closed after writing, renamed
+        into place), so a shorter quiet time will do. The last event decides."""
         with self.condition:
-            self.paths[path] = time.monotonic()
+            self.paths[path] = time.monotonic() + (self.settle if complete else self.debounce)
             self.condition.notify_all()
 
     def folder_changed(self) -> None:
         with self.condition:
-            self.everything_at = time.monotonic()
+            self.everything_at = time.monotonic() + self.debounce
             self.condition.notify_all()
 
     def remote_changed(self, head: int | None) -> None:
@@ -52,23 +59,23 @@ class Signals:
             self.stopping = True
             self.condition.notify_all()
 
-    def settled(self, quiet: float) -> tuple[list[str], bool]:
-        """Paths (and whether everything) quiet for ``quiet`` seconds, taken off the list."""
+    def settled(self) -> tuple[list[str], bool]:
+        """Paths (and whether everything) quiet long enough, taken off the list."""
         now = time.monotonic()
         with self.condition:
-            ready = [path for path, at in self.paths.items() if now - at >= quiet]
+            ready = [path for path, due in self.paths.items() if now >= due]
             for path in ready:
                 del self.paths[path]
-            everything = self.everything_at is not None and now - self.everything_at >= quiet
+            everything = self.everything_at is not None and now >= self.everything_at
             if everything:
                 self.everything_at = None
             return ready, everything
 
-    def unsettled_until(self, quiet: float) -> float | None:
+    def unsettled_until(self) -> float | None:
         """When the last path still settling will be quiet (monotonic), or None if none is."""
         with self.condition:
             times = list(self.paths.values()) + ([self.everything_at] if self.everything_at is not None else [])
-        return max(times) + quiet if times else None
+        return max(times) if times else None
 
     def take_remote(self) -> tuple[bool, bool]:
         with self.condition:
@@ -93,7 +100,10 @@ def _handler(root: Path, matcher: Matcher, signals: Signals) -> Any:
         def on_any_event(self, event: FileSystemEvent) -> None:
             if event.event_type in ignored_kinds:
                 return
-            for raw in (event.src_path, getattr(event, "dest_path", "")):
+            # A write that closes the file, or a rename onto the path, completes a save; a rename's
+            # source (and anything else) may be a step of one (vim moves the file away first).
+            closed = event.event_type == "closed"
+            for raw, complete in ((event.src_path, closed), (getattr(event, "dest_path", ""), True)):
                 full = os.fsdecode(raw) if raw else ""
                 if not full.startswith(root_text):
                     continue
@@ -104,7 +114,7 @@ def _handler(root: Path, matcher: Matcher, signals: Signals) -> Any:
                     if event.event_type in ("created", "deleted", "moved"):
                         signals.folder_changed()
                 elif matcher.type_of(relative) is not None:
-                    signals.path_changed(relative)
+                    signals.path_changed(relative, complete=complete)
 
     return Handler()
 

@@ -19,7 +19,16 @@ from agentsync.config import Config
 from agentsync.errors import AgentsyncError, RemoteError, SyncBusy
 from agentsync.watch import wording
 from agentsync.watch.events import FolderWatches, Signals
-from agentsync.watch.pacing import BUSY_RETRY, LOCKED_RETRY, RESCAN_EVERY, RemoteSide, WatchOptions, backoff_delay
+from agentsync.watch.pacing import (
+    BUSY_RETRY,
+    LOCKED_RETRY,
+    RESCAN_EVERY,
+    RemoteSide,
+    WatchOptions,
+    backoff_delay,
+    push_wait,
+    settle_time,
+)
 from agentsync.watch.status import WatcherState, now_text, status_record, watcher_state, write_status
 from agentsync.watch.wording import Level, WatchEvent
 
@@ -44,7 +53,7 @@ class Watcher:
         self.options = options
         self.on_event = on_event or (lambda event: None)
         self.make_progress = make_progress
-        self.signals = Signals()
+        self.signals = Signals(options.debounce, settle_time(options))
         self.side = RemoteSide()
         self._lock_fd: int | None = None
         self._folders: FolderWatches | None = None
@@ -122,7 +131,7 @@ class Watcher:
         side.push_due = time.monotonic() if options.push else None  # what was saved while nobody watched
         next_rescan = time.monotonic() + RESCAN_EVERY
         while not self.signals.stopping:
-            paths, everything = self.signals.settled(options.debounce)
+            paths, everything = self.signals.settled()
             if time.monotonic() >= next_rescan:
                 everything, next_rescan = True, time.monotonic() + RESCAN_EVERY
             if everything:
@@ -132,7 +141,8 @@ class Watcher:
                 # Whatever was saved goes out, also a file another command mirrored before the
                 # watcher saw it (`agentsync new`, `import`): the push finds what is pending.
                 if report is not None and options.push:
-                    side.push_due = time.monotonic() + options.push_delay
+                    side.batch += 1  # each save before the push waits longer for more (pacing.push_wait)
+                    side.push_due = time.monotonic() + push_wait(options, side.batch)
             if self.signals.stopping:
                 break
             if has_remote:
@@ -143,7 +153,7 @@ class Watcher:
         """Seconds until something is due: a settling save, a head check, a push, a retry."""
         now = time.monotonic()
         moments = [now + 3600.0]
-        settling = self.signals.unsettled_until(self.options.debounce)
+        settling = self.signals.unsettled_until()
         if settling is not None:
             moments.append(settling)
         if has_remote:
@@ -166,7 +176,7 @@ class Watcher:
         push = side.push_due is not None and now >= side.push_due
         if now < side.retry_at or not (check or push):
             return
-        if self.signals.unsettled_until(self.options.debounce) is not None:
+        if self.signals.unsettled_until() is not None:
             return  # a save is settling: pull and push once it is mirrored
         try:
             remote = self._open_remote()
@@ -312,6 +322,7 @@ class Watcher:
         with synclock.hold(self.config, "watcher", wait=0):
             report, merge = push_merging(mirror, remote, side.author, rescan=False)
         side.push_due = time.monotonic() + LOCKED_RETRY if report.locked else None
+        side.batch = 0
         self._report_push(report, merge)
 
     def _report_push(self, report: PushReport, merge: PullReport | None) -> None:

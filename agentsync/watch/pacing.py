@@ -19,6 +19,8 @@ BUSY_RETRY = 1.0  # seconds before trying again when another sync holds the lock
 LOCKED_RETRY = 60.0  # seconds before pushing again artifacts someone else has locked
 RESCAN_EVERY = 300.0  # seconds between full scans, in case the OS dropped events (a full inotify queue)
 MAX_BACKOFF = 30.0  # seconds: a remote that is back is noticed within this (at once over PostgreSQL)
+SETTLE_SHARE = 0.25  # of `debounce`: the quiet time of a file a writer has just completed
+PUSH_SHARE = 0.2  # of `push_delay`: the quiet time before a lone save is pushed; each further save doubles it
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class RemoteSide:
     listener: ChangeListener | None = None
     check_at: float = 0.0  # monotonic time of the next head check (now: the remote moved)
     push_due: float | None = None  # monotonic time of the next push, if one is wanted
+    batch: int = 0  # saves mirrored since the last push
     retry_at: float = 0.0  # in backoff until then
     failures: int = 0  # in a row
     head: int | None = None
@@ -63,3 +66,19 @@ def backoff_delay(failures: int) -> float:
     (never less than half), so that clones do not come back all at once."""
     ceiling = min(MAX_BACKOFF, 2.0 ** (failures - 1))
     return ceiling / 2 + random.random() * ceiling / 2
+
+
+def settle_time(options: WatchSettings) -> float:
+    """Seconds a file must be quiet after an event that completes a write (closed after writing,
+    renamed into place): a share of ``debounce``, which a file still being written waits whole."""
+    return options.debounce * SETTLE_SHARE
+
+
+def push_wait(options: WatchSettings, saves: int) -> float:
+    """Seconds of quiet, after the last of ``saves`` mirrored saves, before auto-push sends them.
+
+    A lone save goes out after a share of ``push_delay``; each further save before the push
+    doubles the wait, up to ``push_delay``: a burst (a script, a checkout, a save in several
+    steps that each close the file) still goes out as one batch, with one version per file.
+    """
+    return min(options.push_delay, options.push_delay * PUSH_SHARE * 2.0 ** min(max(saves - 1, 0), 16))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,8 @@ from agentsync.remotes.base import Answer
 from agentsync.scanner import ScanReport
 from agentsync.sync import PullReport, PushReport
 from agentsync.watch import wording
-from agentsync.watch.pacing import MAX_BACKOFF, WatchOptions, backoff_delay
+from agentsync.watch.events import Signals
+from agentsync.watch.pacing import MAX_BACKOFF, WatchOptions, backoff_delay, push_wait, settle_time
 from agentsync.watch.status import WatcherState, status_path, status_record, watcher_state, write_status
 
 
@@ -89,6 +91,28 @@ def test_the_backoff_doubles_up_to_its_ceiling_and_never_falls_below_half() -> N
     for failures, ceiling in [(1, 1.0), (2, 2.0), (3, 4.0), (6, MAX_BACKOFF), (40, MAX_BACKOFF)]:
         delays = [backoff_delay(failures) for _ in range(50)]
         assert all(ceiling / 2 <= delay <= ceiling for delay in delays)
+
+
+def test_a_lone_save_is_pushed_after_a_share_of_the_delay_and_each_further_save_waits_longer() -> None:
+    options = WatchOptions(push_delay=0.5)
+    assert [push_wait(options, saves) for saves in (1, 2, 3, 4, 5, 1000)] == [0.1, 0.2, 0.4, 0.5, 0.5, 0.5]
+    assert push_wait(WatchOptions(push_delay=0.0), 3) == 0.0  # push_delay 0: at once, as before
+    assert settle_time(WatchOptions(debounce=0.2)) == 0.05
+
+
+def test_a_completed_write_settles_sooner_and_the_last_event_decides() -> None:
+    signals = Signals(debounce=1000.0, settle=0.0)
+    signals.path_changed("plans/done.md", complete=True)  # closed after writing, or renamed into place
+    signals.path_changed("plans/writing.md")  # modified, created, moved away, deleted
+    signals.path_changed("plans/again.md", complete=True)
+    signals.path_changed("plans/again.md")  # written again after its close: not done yet
+    assert signals.settled() == (["plans/done.md"], False)
+    assert sorted(signals.paths) == ["plans/again.md", "plans/writing.md"]
+    still = signals.unsettled_until()
+    assert still is not None and still > time.monotonic() + 900
+    signals.path_changed("plans/writing.md", complete=True)
+    assert signals.settled() == (["plans/writing.md"], False)
+    assert Signals(debounce=0.1, settle=5.0).settle == 0.1  # never longer than the debounce
 
 
 def test_a_scan_is_one_line_per_path() -> None:

@@ -1,0 +1,93 @@
+"""Editors' ways of saving, through a real watcher, real inotify events and a real PostgreSQL: each
+save is one change and one version, whatever steps it takes.
+
+The watcher waits only a share of its debounce after an event that completes a write (the file
+closed after writing, or renamed into place), and the whole debounce while a file is being
+written or has just been moved away. The pauses below sit between those two quiet times, so a
+watcher that took a step in the middle of a save for its end would push that step (a deletion, a
+half-written file) as a version of its own. Nothing here is timed: the versions and the contents
+are what is checked (tests/bench/bench_watch.py measures how fast).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from agentsync.watch.pacing import SETTLE_SHARE
+from tests.conftest import artifact
+from tests.remotes.conftest import database, postgres_url  # noqa: F401
+from tests.watch.test_watcher import history_versions, make_clone, remote_url, wait_until, watching  # noqa: F401
+
+DEBOUNCE = 0.6  # a completed write settles after a quarter of it: 0.15 s
+PAUSE = (DEBOUNCE + DEBOUNCE * SETTLE_SHARE) / 2  # longer than the short quiet time, shorter than the debounce
+
+
+def vim_backup_dance(target: Path, text: str) -> None:
+    """vim with `backupcopy=no`: the file is moved to its backup, written anew (slowly: a big file,
+    a slow disk), its mode restored, and the backup deleted."""
+    backup = target.with_name(target.name + "~")
+    os.rename(target, backup)
+    time.sleep(PAUSE)  # the file is gone meanwhile: a deletion, were this taken for the end of a save
+    with open(target, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.chmod(target, 0o644)
+    backup.unlink()
+
+
+def truncate_and_write_in_steps(target: Path, text: str) -> None:
+    """An editor that writes in place: truncate, write part, pause with the file open, write the
+    rest; then a second writer appends the last line and closes (each close ends one write)."""
+    body, last = text[: len(text) // 2], text[len(text) // 2 :]
+    with open(target, "r+", encoding="utf-8") as handle:
+        handle.truncate(0)
+        handle.write(body[:10])
+        handle.flush()
+        time.sleep(PAUSE)  # a half-written file, were the last modification taken for the end
+        handle.write(body[10:])
+    with open(target, "a", encoding="utf-8") as handle:
+        handle.write(last)
+
+
+def temp_file_and_rename(target: Path, text: str) -> None:
+    """Emacs, IntelliJ's safe write: a temp file written in full, the old file moved aside, the temp
+    renamed into place, the old one deleted."""
+    temp = target.with_name(f".{target.name}.tmp~")
+    temp.write_text(text, encoding="utf-8")
+    aside = target.with_name(target.name + ".old~")
+    os.rename(target, aside)
+    time.sleep(PAUSE)  # the file is gone meanwhile
+    os.replace(temp, target)
+    aside.unlink()
+
+
+@pytest.mark.parametrize(
+    "save", [vim_backup_dance, truncate_and_write_in_steps, temp_file_and_rename], ids=lambda save: save.__name__
+)
+def test_an_editor_save_in_steps_is_one_version(
+    tmp_path: Path,
+    remote_url: str,  # noqa: F811
+    save: Callable[[Path, str], None],
+) -> None:
+    repo = make_clone(tmp_path / "a", remote_url, debounce=DEBOUNCE, push_delay=1.0)
+    repo.write("plans/P-1.md", artifact("P-1", "First", body="Line one.\n\nLine two.\n"))
+    with watching(repo, push=True) as running:
+        wait_until(lambda: history_versions(remote_url, "plan:P-1") == [1], what="the first push")
+        wait_until(lambda: running.messages("pushed"), what="the push event")
+        before = len(running.messages("mirrored"))
+        target = repo.root / "plans/P-1.md"
+        text = target.read_text().replace("Line one.", "Line one, edited.").replace("Line two.", "Line two, too.")
+        save(target, text)
+        wait_until(lambda: history_versions(remote_url, "plan:P-1") == [1, 2], what="the edit's push")
+        wait_until(lambda: len(running.messages("pushed")) == 2, what="the push event")
+        time.sleep(1.5)  # anything else would have been pushed by now
+    assert history_versions(remote_url, "plan:P-1") == [1, 2]
+    assert running.messages("mirrored")[before:] == ["mirrored plans/P-1.md"]
+    assert target.read_text() == text
+    assert not running.messages("problem")
