@@ -130,6 +130,8 @@ class Watcher:
         side = self.side
         side.push_due = time.monotonic() if options.push else None  # what was saved while nobody watched
         next_rescan = time.monotonic() + RESCAN_EVERY
+        if has_remote:
+            _ready_for_pulls(mirror)
         while not self.signals.stopping:
             paths, everything = self.signals.settled()
             if time.monotonic() >= next_rescan:
@@ -366,3 +368,19 @@ class Watcher:
         )  # fmt: skip
         if write_status(self.config, record, side.status_written):
             side.status_written = record
+
+
+def _ready_for_pulls(mirror: Mirror) -> None:
+    """Load now what a watcher's first pull would load, so that the first change to arrive is no
+    slower than the rest (at 10,000 artifacts its pull took 0.10-0.15 s more): the modules it imports
+    on first use (pygit2 for the git-field guard), and the fetched rows' pages (the read of what
+    waits to be applied)."""
+    import concurrent.futures.thread  # noqa: F401  (the pull writes files in a thread)
+
+    import pygit2  # noqa: F401
+
+    from agentsync import frontmatter_edit, gitfield_check, gitfields  # noqa: F401
+    from agentsync.store.sync_state import fetched_not_applied
+    from agentsync.sync import ids  # noqa: F401
+
+    fetched_not_applied(mirror.connection)

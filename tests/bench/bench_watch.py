@@ -6,16 +6,19 @@
 Starts an embedded PostgreSQL (pgserver), builds a COUNT-artifact corpus with
 ../shared/bench/gen_corpus.py in clone A, pushes it and pulls it into clone B, then runs
 `agentsync watch` as whole processes (A with --push) and prints, over RUNS saves of a file
-in A: save to mirrored in A; save in A to the file updated in B with change notifications,
-and again with notifications off and a head check every POLL seconds; then an idle
-watcher's CPU use over IDLE seconds and its memory (resident now, and peak since start).
+in A: save to mirrored in A; save in A to the file updated in B with change notifications
+(and its stages, from the clones' logs: A's mirror to A's push report, that report to B's
+file written), and again with notifications off and a head check every POLL seconds; then an
+idle watcher's CPU use over IDLE seconds and its memory (resident now, and peak since start).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
+import re
 import sqlite3
 import statistics
 import subprocess
@@ -113,6 +116,36 @@ def save_and_time(a: Path, b: Path, path: str, marker: str, *, timeout: float = 
     return mirrored, arrived
 
 
+def log_times(folder: Path, pattern: str) -> dict[str, float]:
+    """The watcher's log lines in ``folder`` matching ``pattern`` (one group: a name), name -> the
+    epoch time of its last such line (the log keeps milliseconds)."""
+    found: dict[str, float] = {}
+    line_shape = re.compile(r"(\S+ \S+) INFO agentsync\.watch pid=\d+ " + pattern)
+    for line in (folder / ".agentsync" / "agentsync.log").read_text(encoding="utf-8").splitlines():
+        match = line_shape.match(line)
+        if match:
+            found[match[2]] = datetime.datetime.strptime(match[1], "%Y-%m-%d %H:%M:%S,%f").timestamp()
+    return found
+
+
+def record_stages(a: Path, b: Path, saved: list[str]) -> None:
+    """Where the time of a save's way to B goes, from the clones' logs: A's mirror to A's push
+    report (the debounce's end to the push's answer: the push wait and the push), and that report
+    to B's file written (the notification and B's pull; B may write before A reports)."""
+    mirrored = log_times(a, r"mirrored (\S+)$")
+    pushed = log_times(a, r"pushed (\S+) v\d+$")
+    written = log_times(b, r"updated (\S+) from the remote$")
+    to_push, to_b = [], []
+    for path in saved:
+        key = next((k for k in pushed if k.endswith(":" + Path(path).stem)), None)
+        if path in mirrored and key is not None and path in written:
+            to_push.append(pushed[key] - mirrored[path])
+            to_b.append(written[path] - pushed[key])
+    if to_push:
+        record("  stage: mirrored in A to A's push report", to_push)
+        record("  stage: A's push report to file in B", to_b)
+
+
 def process_cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
@@ -177,13 +210,15 @@ def main() -> int:
     with watcher(a, "--push", notify=True), watcher(b, notify=True):
         time.sleep(1)
         mirrored, arrived = [], []
-        for run in range(options.runs):
-            to_mirror, to_b = save_and_time(a, b, paths[run * 37 % len(paths)], f"Saved in run {run} (notify).")
+        saved = [paths[run * 37 % len(paths)] for run in range(options.runs)]
+        for run, path in enumerate(saved):
+            to_mirror, to_b = save_and_time(a, b, path, f"Saved in run {run} (notify).")
             mirrored.append(to_mirror)
             arrived.append(to_b)
             time.sleep(1.0)  # let the push's version line settle in both clones
     record("save to mirrored (A)", mirrored, target=0.5)
-    record("save in A to file in B, notifications", arrived, target=2.0)
+    record("save in A to file in B, notifications", arrived, target=0.5)
+    record_stages(a, b, saved)
 
     write_config(b, url, notify=False, poll=options.poll)
     with watcher(a, "--push", notify=True), watcher(b, notify=False):
