@@ -21,9 +21,17 @@ import pytest
 from agentsync.watch.pacing import SETTLE_SHARE
 from tests.conftest import artifact
 from tests.remotes.conftest import database, postgres_url  # noqa: F401
-from tests.watch.test_watcher import history_versions, make_clone, remote_url, wait_until, watching  # noqa: F401
+from tests.watch.test_watcher import (  # noqa: F401
+    file_hash,
+    history_versions,
+    make_clone,
+    mirrored_hash,
+    remote_url,
+    wait_until,
+    watching,
+)
 
-DEBOUNCE = 0.6  # a completed write settles after a quarter of it: 0.15 s
+DEBOUNCE = 1.2  # a completed write settles after a quarter of it: 0.3 s (margins for a busy machine)
 PAUSE = (DEBOUNCE + DEBOUNCE * SETTLE_SHARE) / 2  # longer than the short quiet time, shorter than the debounce
 
 
@@ -91,3 +99,28 @@ def test_an_editor_save_in_steps_is_one_version(
     assert running.messages("mirrored")[before:] == ["mirrored plans/P-1.md"]
     assert target.read_text() == text
     assert not running.messages("problem")
+
+
+def test_saves_that_keep_coming_wait_longer_for_the_push_and_make_one_version(
+    tmp_path: Path,
+    remote_url: str,  # noqa: F811
+) -> None:
+    """A lone save waits a fifth of push_delay (1.2 s here), each further save twice as long as the
+    one before: the third save below comes 1.8 s after the second was mirrored, after a fixed
+    wait would have pushed the first two as a version of their own, before the doubled one does."""
+    repo = make_clone(tmp_path / "a", remote_url, debounce=0.8, push_delay=6.0)
+    target = repo.root / "plans/P-5.md"
+    with watching(repo, push=True) as running:
+        wait_until(lambda: running.watcher.side.push_due is None, what="the push of what waited at the start")
+        for step in ("First", "Second"):
+            repo.write("plans/P-5.md", artifact("P-5", f"{step} draft"))
+            wait_until(lambda: mirrored_hash(repo, "plans/P-5.md") == file_hash(repo, "plans/P-5.md"), what=step)
+        time.sleep(1.8)
+        repo.write("plans/P-5.md", artifact("P-5", "Third draft"))
+        wait_until(lambda: history_versions(remote_url, "plan:P-5"), what="the push")
+        wait_until(lambda: running.messages("pushed"), what="the push event")
+        time.sleep(1.0)  # a second push would have gone out by now
+    assert history_versions(remote_url, "plan:P-5") == [1]
+    assert running.messages("pushed") == ["pushed plan:P-5 v1"]
+    assert len(running.messages("mirrored")) == 3  # each save mirrored on its own: the push waited
+    assert "Third draft" in target.read_text()
