@@ -12,6 +12,8 @@ are what is checked (tests/bench/bench_watch.py measures how fast).
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -124,3 +126,57 @@ def test_saves_that_keep_coming_wait_longer_for_the_push_and_make_one_version(
     assert running.messages("pushed") == ["pushed plan:P-5 v1"]
     assert len(running.messages("mirrored")) == 3  # each save mirrored on its own: the push waited
     assert "Third draft" in target.read_text()
+
+
+# vim saving as it does by default (writebackup: a backup kept while it writes, deleted after), with
+# backupskip emptied: by default it skips the backup for files under /tmp, where the test folders are
+VIM = ["vim", "-u", "NONE", "-i", "NONE", "-N", "-n", "-es"]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [
+            *VIM,
+            "-c",
+            "set nobackup writebackup backupskip= backupcopy=no",
+            "-c",
+            "%s/Line one./Line one, by vim./",
+            "-c",
+            "wq",
+        ],
+        [
+            *VIM,
+            "-c",
+            "set nobackup writebackup backupskip= backupcopy=yes",
+            "-c",
+            "%s/Line one./Line one, by vim./",
+            "-c",
+            "wq",
+        ],
+        ["sed", "-i", "s/Line one./Line one, by vim./"],
+    ],
+    ids=["vim-renaming", "vim-in-place", "sed-i"],
+)
+def test_a_real_editors_save_is_one_version(
+    tmp_path: Path,
+    remote_url: str,  # noqa: F811
+    command: list[str],
+) -> None:
+    if shutil.which(command[0]) is None:
+        pytest.skip(f"{command[0]} is not installed")
+    repo = make_clone(tmp_path / "a", remote_url, debounce=DEBOUNCE, push_delay=1.0)
+    repo.write("plans/P-1.md", artifact("P-1", "First", body="Line one.\n\nLine two.\n"))
+    with watching(repo, push=True) as running:
+        wait_until(lambda: history_versions(remote_url, "plan:P-1") == [1], what="the first push")
+        wait_until(lambda: running.messages("pushed"), what="the push event")
+        before = len(running.messages("mirrored"))
+        done = subprocess.run([*command, "plans/P-1.md"], cwd=repo.root, capture_output=True, text=True, timeout=30)
+        assert done.returncode == 0, done.stderr
+        wait_until(lambda: history_versions(remote_url, "plan:P-1") == [1, 2], what="the edit's push")
+        wait_until(lambda: len(running.messages("pushed")) == 2, what="the push event")
+        time.sleep(1.5)  # anything else would have been pushed by now
+    assert history_versions(remote_url, "plan:P-1") == [1, 2]
+    assert running.messages("mirrored")[before:] == ["mirrored plans/P-1.md"]
+    assert "Line one, by vim." in (repo.root / "plans/P-1.md").read_text()
+    assert not running.messages("problem")
