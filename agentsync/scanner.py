@@ -116,8 +116,9 @@ def _scan(
             mirror.delete_meta(MetaKey.INDEX_DEFERRED)
             if not indexed:
                 artifacts.rebuild_index(db)
-        artifacts.record_problems(db, scope, _problem_rows(report), _now())
-        if scope is None:
+        if report.problems or artifacts.has_problems(db, scope):  # a no-op writes nothing at all
+            artifacts.record_problems(db, scope, _problem_rows(report), _now())
+        if scope is None and (report.changed or mirror.get_meta(MetaKey.FULL_SCAN_AT) is None):
             mirror.set_meta(MetaKey.FULL_SCAN_AT, _now())
     mirror.use_wal()
     return report

@@ -342,6 +342,13 @@ def record_problems(db: sqlite3.Connection, scope: Sequence[str] | None, rows: I
     )
 
 
+def has_problems(db: sqlite3.Connection, scope: Sequence[str] | None) -> bool:
+    """Whether any problem is recorded (for ``scope``: of those paths), so a clean scan can skip the write."""
+    if scope is None:
+        return db.execute("SELECT 1 FROM problems LIMIT 1").fetchone() is not None
+    return any(True for _ in select_in(db, "SELECT 1 FROM problems", "path", scope))
+
+
 def problems(db: sqlite3.Connection) -> list[ProblemRow]:
     return list(map(ProblemRow._make, db.execute("SELECT path, line, message FROM problems ORDER BY path")))
 
