@@ -269,14 +269,21 @@ class FieldDifference:
 
 
 def differences(mirror: Mirror) -> list[FieldDifference]:
-    """Git fields that differ between the work tree (as mirrored) and HEAD (call ``refresh_heads`` first)."""
+    """Git fields that differ between the work tree (as mirrored) and HEAD (call ``refresh_heads`` first).
+    SQLite narrows the rows first (``heads.narrowed``): only those that may differ are decoded here."""
     git_fields = mirror.config.git_fields
+    if not git_fields:
+        return []
     db = mirror.connection
-    heads_by_path = {row.path: (row.id, json.loads(row.fields)) for row in heads.all_rows(db)}
+    narrowed = heads.narrowed(db, git_fields)
+    if narrowed is None:
+        head_rows = heads.all_rows(db)
+        narrowed = heads.Narrowed(list(artifacts.field_sources(db)), head_rows, head_rows)
+    heads_by_path = {row.path: (row.id, json.loads(row.fields)) for row in narrowed.at_head}
     heads_by_id = {artifact_id: (path, values) for path, (artifact_id, values) in heads_by_path.items() if artifact_id}
     found: list[FieldDifference] = []
     seen_ids: set[str] = set()
-    for artifact_id, path, fields_json, status in artifacts.field_sources(db):
+    for artifact_id, path, fields_json, status in narrowed.sources:
         seen_ids.add(artifact_id)
         here = values_of(json.loads(fields_json), status, git_fields)
         at_head = heads_by_path.get(path)
@@ -291,12 +298,21 @@ def differences(mirror: Mirror) -> list[FieldDifference]:
         for name in git_fields:
             if here.get(name) != at_head[1].get(name):
                 found.append(FieldDifference(artifact_id, path, name, at_head[1].get(name), here.get(name), "changed"))
-    refused = {problem.path: problem.message for problem in artifacts.problems(db)}
-    for artifact_id, (path, values) in heads_by_id.items():
+    _gone(mirror, narrowed.missing, seen_ids, found)
+    return sorted(found, key=lambda d: (d.state, d.path, d.field))
+
+
+def _gone(mirror: Mirror, missing: list[HeadRow], seen_ids: set[str], found: list[FieldDifference]) -> None:
+    """Artifacts at HEAD that no mirrored file carries: deleted, or refused by the scan (unmirrored)."""
+    missing_by_id = {row.id: (row.path, row.fields) for row in missing if row.id}
+    if not missing_by_id:
+        return
+    refused = {problem.path: problem.message for problem in artifacts.problems(mirror.connection)}
+    for artifact_id, (path, fields_json) in missing_by_id.items():
         if artifact_id not in seen_ids:
+            values = json.loads(fields_json)
             reason = refused.get(path)
             state: FieldState = "deleted" if reason is None else "unmirrored"
-            for name in git_fields:
+            for name in mirror.config.git_fields:
                 if name in values:
                     found.append(FieldDifference(artifact_id, path, name, values[name], None, state, reason))
-    return sorted(found, key=lambda d: (d.state, d.path, d.field))

@@ -4,7 +4,7 @@ and their git fields' values there."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from agentsync.store import meta
@@ -46,4 +46,59 @@ def blob_at(db: sqlite3.Connection, path: str) -> str | None:
 
 
 def all_rows(db: sqlite3.Connection) -> list[HeadRow]:
-    return list(map(HeadRow._make, db.execute("SELECT path, blob, id, fields FROM git_heads")))
+    return list(map(HeadRow._make, db.execute("SELECT path, blob, id, fields FROM git_heads ORDER BY rowid")))
+
+
+class Narrowed(NamedTuple):
+    """What ``gitfields.differences`` has to look at: the artifacts whose git fields may differ from
+    HEAD's (key, path, fields, status), the HEAD rows those may be compared with, and the HEAD rows
+    whose key no artifact has (deleted or unmirrored)."""
+
+    sources: list[tuple[str, str, str, str | None]]
+    at_head: list[HeadRow]
+    missing: list[HeadRow]
+
+
+_WIDE = 500  # more candidates than this: read every HEAD row rather than name them
+
+
+def narrowed(db: sqlite3.Connection, git_fields: Sequence[str]) -> Narrowed | None:
+    """The rows that may differ, found by SQLite's JSON functions in two queries, so an unchanged
+    repository decodes nothing in Python. A superset: the caller compares these as it would all
+    rows. None when a field's name cannot be written as a JSON path (the caller reads every row)."""
+    if any('"' in name or "\\" in name for name in git_fields):
+        return None
+    tests: list[str] = []
+    params: list[str] = []
+    for name in git_fields:
+        path = f'$."{name}"'
+        if name == "status":  # an `.agent/cache` file's status line counts as `status` (gitfields.values_of)
+            here = "CASE WHEN json_type(a.fields, ?) IS NULL THEN a.status ELSE json_extract(a.fields, ?) END"
+            params += [path, path]
+        else:
+            here = "json_extract(a.fields, ?)"
+            params.append(path)
+        tests.append(f"({here}) IS NOT json_extract(h.fields, ?)")
+        params.append(path)
+    select = (
+        "SELECT a.key, a.path, a.fields, a.status FROM artifacts a LEFT JOIN git_heads h ON h.path = a.path"
+        " WHERE h.path IS NULL OR h.id IS NOT a.key" + "".join(f" OR {test}" for test in tests)
+    )
+    sources = list(db.execute(select, params))
+    missing = list(
+        map(HeadRow._make, db.execute(
+            "SELECT path, blob, id, fields FROM git_heads h WHERE h.id IS NOT NULL"
+            " AND NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.key = h.id) ORDER BY h.rowid"
+        ))
+    )  # fmt: skip
+    if len(sources) > _WIDE:
+        return Narrowed(sources, all_rows(db), missing)
+    paths, keys = [s[1] for s in sources], [s[0] for s in sources]
+    marks = ",".join("?" * len(sources))
+    at_head = list(
+        map(HeadRow._make, db.execute(
+            f"SELECT path, blob, id, fields FROM git_heads WHERE path IN ({marks}) OR id IN ({marks}) ORDER BY rowid",
+            [*paths, *keys],
+        ))
+    ) if sources else []  # fmt: skip
+    return Narrowed(sources, at_head, missing)
