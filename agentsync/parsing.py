@@ -9,12 +9,14 @@ import functools
 import os
 from collections.abc import Callable, Generator, Mapping
 from contextlib import closing
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from agentsync.artifact import Artifact, parse_bytes
 from agentsync.errors import ArtifactError, Problem
 from agentsync.formats.ids import DEFAULT_RULE, IdRule
 from agentsync.paths import FoundFile
+
+if TYPE_CHECKING:  # a scan that finds nothing changed never loads the parser
+    from agentsync.artifact import Artifact
 
 BATCH = 256
 FIRST_BATCH = 16
@@ -78,6 +80,8 @@ ParseResult = Parsed | Problem  # a file that cannot be read or parsed is a prob
 
 
 def _parse_one(item: FoundFile, max_size: int, rules: IdRules) -> ParseResult:
+    from agentsync.artifact import parse_bytes
+
     try:
         return Parsed.of(parse_bytes(item.path, _read(item, max_size), item.type, rules.get(item.type, DEFAULT_RULE)))
     except ArtifactError as exc:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 
 from agentsync.scanner import scan
@@ -51,3 +53,18 @@ def test_problems_are_still_recorded_and_cleared(repo: Repo) -> None:
 def mirror_problems(mirror: Mirror) -> list[ProblemRow]:
 
     return artifacts.problems(mirror.connection)
+
+
+def test_a_no_op_scan_loads_neither_the_parser_nor_hashlib(repo: Repo) -> None:
+    repo.write("plans/a.md", artifact("P-1"))
+    _age(repo)
+    with repo.mirror() as mirror:
+        scan(mirror)
+    probe = (
+        "import sys; from pathlib import Path; from agentsync import config; from agentsync.store import Mirror;"
+        "from agentsync.scanner import scan; m = Mirror.open(config.load(Path(sys.argv[1])));"
+        "r = scan(m); m.close(); assert not r.changed, r;"
+        "print(sorted(n for n in ('agentsync.artifact', 'hashlib') if n in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe, str(repo.root)], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
