@@ -5,6 +5,7 @@ line. The first of these in the file is the status; the guard keeps every one on
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -24,29 +25,42 @@ from agentsync.formats.base import (
 ID = r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+"
 # "# INFRA-004: Title", "# STORY-ID: INFRA-138: Title", "# STORY-ID: INFRA-011 Title" (after a label of
 # letters, the id may stand without its colon)
-HEADING_ID = re.compile(
-    rf"#[ \t]+(?:({ID})[ \t]*:|[A-Z]+(?:-[A-Z]+)*[ \t]*:[ \t]*({ID})(?:[ \t]*:|[ \t]))[ \t]*(.+?)[ \t]*#*[ \t]*\r?\Z"
-)
-# The first heading, then (blank lines and) a Status: line: the agent CLI's runbooks and stories
-TOP_STATUS = re.compile(r"\A\ufeff?(?:[ \t]*\r?\n)*#[ \t][^\r\n]*\r?\n(?:[ \t]*\r?\n)*\**Status\**[ \t]*:", re.I)
-STATUS_LINE = re.compile(r"^\**Status\**[ \t]*:[ \t]*\**[ \t]*([^\r\n*]+?)[ \t*]*\r?$", re.M | re.I)
-STATE_SECTION = re.compile(r"^##[ \t]+State[ \t]*\r?\n(?:[ \t]*\r?\n)*[ \t]*([^\r\n#][^\r\n]*?)[ \t]*\r?$", re.M)
-STATUS_SECTION = re.compile(
-    r"^##[ \t]+(?:State|Status)[ \t]*\r?\n(?:[ \t]*\r?\n)*[ \t]*([^\r\n#][^\r\n]*?)[ \t]*\r?$", re.M | re.I
-)
+_PATTERNS: dict[str, tuple[str, int]] = {  # compiled at the first use (most processes read none): pattern(NAME)
+    "heading_id": (
+        rf"#[ \t]+(?:({ID})[ \t]*:|[A-Z]+(?:-[A-Z]+)*[ \t]*:[ \t]*({ID})(?:[ \t]*:|[ \t]))"
+        r"[ \t]*(.+?)[ \t]*#*[ \t]*\r?\Z",
+        0,
+    ),
+    # The first heading, then (blank lines and) a Status: line: the agent CLI's runbooks and stories
+    "top_status": (r"\A\ufeff?(?:[ \t]*\r?\n)*#[ \t][^\r\n]*\r?\n(?:[ \t]*\r?\n)*\**Status\**[ \t]*:", re.I),
+    "status_line": (r"^\**Status\**[ \t]*:[ \t]*\**[ \t]*([^\r\n*]+?)[ \t*]*\r?$", re.M | re.I),
+    "state_section": (r"^##[ \t]+State[ \t]*\r?\n(?:[ \t]*\r?\n)*[ \t]*([^\r\n#][^\r\n]*?)[ \t]*\r?$", re.M),
+    "status_section": (
+        r"^##[ \t]+(?:State|Status)[ \t]*\r?\n(?:[ \t]*\r?\n)*[ \t]*([^\r\n#][^\r\n]*?)[ \t]*\r?$",
+        re.M | re.I,
+    ),
+}
+
+
+@functools.cache
+def pattern(name: str) -> re.Pattern[str]:
+    """One of this format's patterns, compiled once (``heading_id``, ``top_status``, ``status_line``,
+    ``state_section``, ``status_section``)."""
+    source, flags = _PATTERNS[name]
+    return re.compile(source, flags)
 
 
 def heading_id(text: str, start: int = 0) -> re.Match[str] | None:
     """The first heading, when it names an id the agent CLI's way (the id: group 1 or 2; the title: 3)."""
     heading = first_heading(text, start)
-    return HEADING_ID.match(heading.group(0)) if heading else None
+    return pattern("heading_id").match(heading.group(0)) if heading else None
 
 
-def status_places(text: str, sections: re.Pattern[str] = STATUS_SECTION) -> list[Place]:
+def status_places(text: str, sections: re.Pattern[str] | None = None) -> list[Place]:
     """The ``Status:`` lines and status sections, in order; a section whose value is a ``Status:``
     line is that line."""
-    lines = places_of(STATUS_LINE, text, "a Status: line")
-    found = [p for p in places_of(sections, text, "a ## State or ## Status section")
+    lines = places_of(pattern("status_line"), text, "a Status: line")
+    found = [p for p in places_of(sections or pattern("status_section"), text, "a ## State or ## Status section")
              if not any(p.start <= line.start < p.end for line in lines)]  # fmt: skip
     return sorted(lines + found, key=lambda p: p.start)
 
@@ -74,12 +88,14 @@ class Agent:
 
     def detect(self, text: str) -> bool:
         # A Status: line further down does not make a file this format: there it is body text.
-        return heading_id(text) is not None or STATE_SECTION.search(text) is not None or bool(TOP_STATUS.match(text))
+        if heading_id(text) is not None:
+            return True
+        return pattern("state_section").search(text) is not None or bool(pattern("top_status").match(text))
 
     def read(self, path: str, text: str) -> Reading:
         start = 1 if text.startswith(BOM) else 0
         heading = first_heading(text, start)
-        named = HEADING_ID.match(heading.group(0)) if heading else None
+        named = pattern("heading_id").match(heading.group(0)) if heading else None
         fields: dict[str, Any] = {}
         named_id = (named.group(1) or named.group(2)) if named else None
         if named:

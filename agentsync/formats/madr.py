@@ -3,14 +3,23 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
 from agentsync.formats.agent import write_status
 from agentsync.formats.base import BOM, MARKDOWN, Place, Reading, first_heading, places_of
 
-BULLET = re.compile(r"^[*-][ \t]+(Status|Deciders|Date|Technical Story)[ \t]*:[ \t]*([^\r\n]*?)[ \t]*\r?$", re.M | re.I)
-STATUS = re.compile(r"^[*-][ \t]+Status[ \t]*:[ \t]*([^\r\n]*?[^\s\r\n])[ \t]*\r?$", re.M | re.I)
+
+@functools.cache
+def _bullet() -> re.Pattern[str]:  # compiled at the first use: most processes read no MADR file
+    fields = r"^[*-][ \t]+(Status|Deciders|Date|Technical Story)[ \t]*:[ \t]*([^\r\n]*?)[ \t]*\r?$"
+    return re.compile(fields, re.M | re.I)
+
+
+@functools.cache
+def _status() -> re.Pattern[str]:
+    return re.compile(r"^[*-][ \t]+Status[ \t]*:[ \t]*([^\r\n]*?[^\s\r\n])[ \t]*\r?$", re.M | re.I)
 
 
 class Madr:
@@ -18,13 +27,13 @@ class Madr:
     suffixes = MARKDOWN
 
     def detect(self, text: str) -> bool:
-        return STATUS.search(text) is not None
+        return _status().search(text) is not None
 
     def read(self, path: str, text: str) -> Reading:
         start = 1 if text.startswith(BOM) else 0
         heading = first_heading(text, start)
         fields: dict[str, Any] = {}
-        for match in BULLET.finditer(text):
+        for match in _bullet().finditer(text):
             key = match.group(1).lower().replace(" ", "_")
             if match.group(2):
                 fields.setdefault(key, match.group(2))
@@ -36,7 +45,7 @@ class Madr:
                        status=fields.get("status"), heading=title, body=start)  # fmt: skip
 
     def places(self, text: str, name: str) -> list[Place]:
-        return places_of(STATUS, text, "a * Status: bullet") if name == "status" else []
+        return places_of(_status(), text, "a * Status: bullet") if name == "status" else []
 
     def write(self, text: str, name: str, value: Any) -> str | None:
         places = self.places(text, name)

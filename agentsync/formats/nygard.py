@@ -3,15 +3,27 @@ a ``## Status`` section whose first line is the status (``Accepted``, ``Supersed
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
 from agentsync.formats.agent import write_status
 from agentsync.formats.base import BOM, MARKDOWN, Place, Reading, first_heading, places_of
 
-SECTION = re.compile(r"^##[ \t]+Status[ \t]*\r?\n(?:[ \t]*\r?\n)*[ \t]*([^\r\n#][^\r\n]*?)[ \t]*\r?$", re.M | re.I)
-DATE = re.compile(r"^Date:[ \t]*([^\r\n]+?)[ \t]*\r?$", re.M)
-NUMBERED = re.compile(r"\d+\.[ \t]+")
+
+@functools.cache
+def _section() -> re.Pattern[str]:  # compiled at the first use: most processes read no such ADR
+    return re.compile(r"^##[ \t]+Status[ \t]*\r?\n(?:[ \t]*\r?\n)*[ \t]*([^\r\n#][^\r\n]*?)[ \t]*\r?$", re.M | re.I)
+
+
+@functools.cache
+def _date() -> re.Pattern[str]:
+    return re.compile(r"^Date:[ \t]*([^\r\n]+?)[ \t]*\r?$", re.M)
+
+
+@functools.cache
+def _numbered() -> re.Pattern[str]:
+    return re.compile(r"\d+\.[ \t]+")
 
 
 class Nygard:
@@ -19,17 +31,17 @@ class Nygard:
     suffixes = MARKDOWN
 
     def detect(self, text: str) -> bool:
-        return SECTION.search(text) is not None
+        return _section().search(text) is not None
 
     def read(self, path: str, text: str) -> Reading:
         start = 1 if text.startswith(BOM) else 0
         heading = first_heading(text, start)
         title = heading.group(1) if heading else None
-        if title and (number := NUMBERED.match(title)) and number.end() < len(title):
+        if title and (number := _numbered().match(title)) and number.end() < len(title):
             title = title[number.end() :]
         places = self.places(text, "status")
         fields: dict[str, Any] = {"status": places[0].value} if places else {}
-        date = DATE.search(text)
+        date = _date().search(text)
         if date:
             fields["date"] = date.group(1)
         return Reading(
@@ -42,7 +54,7 @@ class Nygard:
         )
 
     def places(self, text: str, name: str) -> list[Place]:
-        return places_of(SECTION, text, "a ## Status section") if name == "status" else []
+        return places_of(_section(), text, "a ## Status section") if name == "status" else []
 
     def write(self, text: str, name: str, value: Any) -> str | None:
         places = self.places(text, name)

@@ -4,6 +4,7 @@ written back on its own line, as a frontmatter key is."""
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -16,11 +17,9 @@ STATUS_KEYS = ("status", "state")
 _VALUE = r"""("[^"\r\n]*"|'[^'\r\n]*'|[^\s#"'\r\n](?:[^#\r\n]*?[^\s#\r\n])?)"""
 
 
+@functools.lru_cache(maxsize=64)  # compiled at the first use: most processes read no YAML file
 def _key_line(key: str) -> re.Pattern[str]:
     return re.compile(rf"^{re.escape(key)}[ \t]*:[ \t]*{_VALUE}[ \t]*(?:#[^\r\n]*)?\r?$", re.M)
-
-
-_STATUS_LINES = {key: _key_line(key) for key in STATUS_KEYS}
 
 
 class YamlFile:
@@ -53,7 +52,7 @@ class YamlFile:
         keys = STATUS_KEYS if name == "status" else (name,)
         found = []
         for key in keys:
-            pattern = _STATUS_LINES.get(key) or _key_line(key)
+            pattern = _key_line(key)
             for m in pattern.finditer(text):
                 quoted = m.group(1)[:1] in "\"'"
                 start, end = (m.start(1) + 1, m.end(1) - 1) if quoted else (m.start(1), m.end(1))
