@@ -9,6 +9,7 @@ lines, ``## State`` sections, a YAML file's keys). ``gitfield_check`` rewrites a
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -28,15 +29,22 @@ from agentsync.yamlload import (
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 BY_MERGE = "through a merge key (<<)"
-_BETWEEN = re.compile(r"[ \t\r\n]*:[ \t\r\n]*")  # from a key's end to its value's start
-_KEY_PREFIX = re.compile(r"[ \t]*(?:\?[ \t]*)?")  # what may stand before a key on its line
 _BREAKS = ("\n", "\r", "\x85", "\u2028", "\u2029")  # what ends a line for YAML
-_LINE_REST = re.compile("[ \t]*(?:#[^\r\n\x85\u2028\u2029]*)?(?:\r\n|[\r\n\x85\u2028\u2029]|\\Z)")
-_KEY_COLON = re.compile(r"[ \t]*:")
-_ODD_BREAK = re.compile("\r(?!\n)|[\x85\u2028\u2029]")  # line breaks for YAML that str.find("\\n") misses
-# A frontmatter that is not a block mapping (a flow mapping, a tagged or anchored root...).
-_NOT_BLOCK_ROOT = re.compile(r"(?:[ \t]*(?:#[^\r\n]*)?\r?\n)*[ \t]*[\[{!&*|>%@]")
-_ANCHORED = re.compile(r"(?:![^ \t\r\n]*[ \t]+)?&")
+_PATTERNS = {  # compiled at the first use (_rx): a hook that checks or writes no git field needs none
+    "between": r"[ \t\r\n]*:[ \t\r\n]*",  # from a key's end to its value's start
+    "key_prefix": r"[ \t]*(?:\?[ \t]*)?",  # what may stand before a key on its line
+    "line_rest": "[ \t]*(?:#[^\r\n\x85\u2028\u2029]*)?(?:\r\n|[\r\n\x85\u2028\u2029]|\\Z)",
+    "key_colon": r"[ \t]*:",
+    "odd_break": "\r(?!\n)|[\x85\u2028\u2029]",  # line breaks for YAML that str.find("\\n") misses
+    # A frontmatter that is not a block mapping (a flow mapping, a tagged or anchored root...).
+    "not_block_root": r"(?:[ \t]*(?:#[^\r\n]*)?\r?\n)*[ \t]*[\[{!&*|>%@]",
+    "anchored": r"(?:![^ \t\r\n]*[ \t]+)?&",
+}
+
+
+@functools.cache
+def _rx(name: str) -> re.Pattern[str]:
+    return re.compile(_PATTERNS[name])
 
 
 @dataclass(frozen=True)
@@ -66,7 +74,7 @@ def key_places(yaml_text: str, name: str) -> int | None:
     """Cheap: how many lines could set ``name`` (a plain ``name:`` at the start of a line), or None
     when some other spelling might (an escape, a quoted, complex or indented key, a flow mapping...).
     Every other occurrence must sit in the value of a plain ``key: value`` line, or in a comment."""
-    if "\\" in yaml_text or ((not yaml_text.isascii() or "\r" in yaml_text) and _ODD_BREAK.search(yaml_text)):
+    if "\\" in yaml_text or ((not yaml_text.isascii() or "\r" in yaml_text) and _rx("odd_break").search(yaml_text)):
         return None
     places = 0
     at = yaml_text.find(name)
@@ -76,8 +84,8 @@ def key_places(yaml_text: str, name: str) -> int | None:
         line = yaml_text[line_start : len(yaml_text) if line_end == -1 else line_end]
         if line[-1:] == "\r":
             line = line[:-1]
-        if at == line_start and _KEY_COLON.match(line, len(name)):
-            if not _self_contained(line) or _NOT_BLOCK_ROOT.match(yaml_text):
+        if at == line_start and _rx("key_colon").match(line, len(name)):
+            if not _self_contained(line) or _rx("not_block_root").match(yaml_text):
                 return None  # an anchor, an alias, a block scalar, a flow mapping...: only a parse can tell
             places += 1
         elif line[:1] != "#":
@@ -162,14 +170,14 @@ def _carrier(text: str, offset: int, name: str, key: Any, value: Any, flow: bool
     ks, ke, vs, ve = key.start_mark.index, key.end_mark.index, value.start_mark.index, value.end_mark.index
     line_start = max(text.rfind(brk, 0, ks) for brk in _BREAKS) + 1
     how = _how(text, name, ks, ke, line_start, flow)
-    in_place = vs >= ke and _BETWEEN.fullmatch(text, ke, vs) is not None
-    if not in_place or _ANCHORED.match(text, vs, ve):
+    in_place = vs >= ke and _rx("between").fullmatch(text, ke, vs) is not None
+    if not in_place or _rx("anchored").match(text, vs, ve):
         return Carrier(got, "through an anchor or alias")
     if not isinstance(value, yaml.ScalarNode) or value.start_mark.line != value.end_mark.line:
         return Carrier(got, how or "with a value on several lines")
     style = value.style if value.style in ("'", '"') else "plain"
-    rest = _LINE_REST.match(text, ve)
-    if flow or rest is None or _KEY_PREFIX.fullmatch(text, line_start, ks) is None:
+    rest = _rx("line_rest").match(text, ve)
+    if flow or rest is None or _rx("key_prefix").fullmatch(text, line_start, ks) is None:
         return Carrier(got, how, offset + vs, offset + ve, style=style, flow=flow)
     return Carrier(got, how, offset + vs, offset + ve, offset + line_start, offset + rest.end(), style, flow)
 
