@@ -46,6 +46,14 @@ def test_secrets_are_found_with_their_line_and_plain_text_is_not() -> None:
     assert str(found) == "a.md:1: an AWS access key id (aws_access_key: AKIA…)"  # never the whole value
 
 
+def test_tokens_with_an_underscore_in_their_hint_are_found() -> None:
+    # Their hints (ghp_, sk_live_, sbp_...) are only tested when the text holds an underscore.
+    github, stripe, supabase = "ghp_" + "a1B2" * 9, "sk_live_" + "Z9y8" * 5, "sbp_" + "0f1e" * 6
+    text = f"plain prose\ngithub {github}\nstripe {stripe}\nsupabase {supabase}\n"
+    assert rules("a.md", text) == [(2, "github_token"), (3, "stripe_key"), (4, "supabase_key")]
+    assert rules("a.md", "no underscore here, just an api key rotation") == []
+
+
 def test_markers_and_settings_let_chosen_findings_through() -> None:
     text = f"a {AWS_KEY} <!-- agentsync: allow -->\nb {JWT} agentsync: allow=email\nc ada@example.com\n"
     settings = ScanSettings(personal_data=True)
