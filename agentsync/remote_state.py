@@ -4,6 +4,7 @@ lag, locks, and a feed that went backwards. Every text that may quote a URL or a
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -52,9 +53,49 @@ class RemoteState:
         }  # fmt: skip
 
 
-def remote_state(config: Config, mirror: Mirror) -> RemoteState | None:
+class RemoteLook:
+    """The remote's head, its locks and who this user is, asked in a thread from the moment it is
+    made: connecting (and loading the driver) overlaps the mirror's scan and the git-field comparison."""
+
+    def __init__(self, config: Config) -> None:
+        self._config = config
+        self._answer: tuple[int, list[dict[str, Any]], str] | None = None
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._ask, name="agentsync-remote-look", daemon=True)
+        self._thread.start()
+
+    def _ask(self) -> None:
+        from agentsync.gitrepo import user_identity
+        from agentsync.remotes import looking
+
+        try:
+            with looking(self._config) as remote:
+                head = remote.head()
+                me = user_identity(self._config.root)
+                self._answer = head, remote.locks(), me
+        except BaseException as exc:  # handed to the caller by answer()
+            self._failure = exc
+
+    def answer(self) -> tuple[int, list[dict[str, Any]], str]:
+        """(head, locks, this user); raises what the look raised (RemoteError: unreachable)."""
+        self._thread.join()
+        if self._failure is not None:
+            raise self._failure
+        assert self._answer is not None
+        return self._answer
+
+
+def start_look(config: Config) -> RemoteLook | None:
+    """Start looking at the remote (None: no remote configured)."""
+    from agentsync.remotes import remote_target
+
+    return None if remote_target(config) is None else RemoteLook(config)
+
+
+def remote_state(config: Config, mirror: Mirror, look: RemoteLook | None = None) -> RemoteState | None:
     """Where this clone stands with its remote (None: no remote configured). Looking at the remote
-    starts nothing: a local remote that is not running is reported unreachable."""
+    starts nothing: a local remote that is not running is reported unreachable. ``look``: one
+    started earlier (``start_look``), else one is started here."""
     from agentsync.remotes import remote_target
     from agentsync.secrets import redact
     from agentsync.store.reports import changed_on_remote, open_conflicts, queue_summary
@@ -63,6 +104,7 @@ def remote_state(config: Config, mirror: Mirror) -> RemoteState | None:
     target = remote_target(config)
     if target is None:
         return None
+    look = look or RemoteLook(config)
     edited = {p.key for p in pending_changes(mirror)}
     changed_there = changed_on_remote(mirror)
     queue = queue_summary(mirror)
@@ -75,25 +117,23 @@ def remote_state(config: Config, mirror: Mirror) -> RemoteState | None:
         conflicts=[c._replace(message=redact(c.message)) for c in open_conflicts(mirror)],
         cursor=cursor(mirror), refused=quarantined(mirror),
     )  # fmt: skip
-    _look(config, state)
+    _look(look, state)
     return state
 
 
-def _look(config: Config, state: RemoteState) -> None:
+def _look(look: RemoteLook, state: RemoteState) -> None:
     """The remote's head, the lag, a feed that went backwards and the locks; or why it cannot be reached."""
     from agentsync.errors import RemoteError
-    from agentsync.gitrepo import user_identity
-    from agentsync.remotes import looking
     from agentsync.secrets import redact
     from agentsync.sync.feed import RESET_ADVICE, went_back
 
     try:
-        with looking(config) as remote:
-            state.head = head = remote.head()
-            state.lag = max(head - state.cursor, 0)
-            problem = went_back(head, state.cursor)
-            state.feed_problem = None if problem is None else f"{problem}; {RESET_ADVICE}"
-            me = user_identity(config.root)
-            state.locks = [{**lock, "mine": lock.get("holder") == me} for lock in remote.locks()]
+        head, locks, me = look.answer()
     except RemoteError as exc:
         state.error = redact(str(exc))
+        return
+    state.head = head
+    state.lag = max(head - state.cursor, 0)
+    problem = went_back(head, state.cursor)
+    state.feed_problem = None if problem is None else f"{problem}; {RESET_ADVICE}"
+    state.locks = [{**lock, "mine": lock.get("holder") == me} for lock in locks]

@@ -45,10 +45,11 @@ def status_report(config: Config) -> StatusReport:
     from agentsync.gitcli import GitCommandLine
     from agentsync.gitfields import differences, refresh_heads
     from agentsync.gitmirror import full_scan
-    from agentsync.remote_state import remote_state
+    from agentsync.remote_state import remote_state, start_look
     from agentsync.store import Mirror
     from agentsync.watch.status import watcher_state
 
+    look = start_look(config)  # the remote is asked while the mirror is brought up to date
     repo = GitCommandLine(config.root)
     with Mirror.open(config) as mirror:
         full_scan(mirror)
@@ -56,7 +57,7 @@ def status_report(config: Config) -> StatusReport:
         found = differences(mirror)
         total = mirror.count()
         problems = mirror.problems()
-        remote = remote_state(config, mirror)
+        remote = remote_state(config, mirror, look)
     watcher = _redacted_watcher(watcher_state(config))
     head = repo.head_commit()
     branch = None if head is None else repo.branch()  # None: detached or unborn HEAD
