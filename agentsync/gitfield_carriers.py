@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from agentsync import formats
 from agentsync.errors import NOT_SET, FrontmatterYAMLError
@@ -47,8 +46,7 @@ def _rx(name: str) -> re.Pattern[str]:
     return re.compile(_PATTERNS[name])
 
 
-@dataclass(frozen=True)
-class Carrier:
+class Carrier(NamedTuple):  # a record; a NamedTuple costs a hook far less to define than a dataclass
     """One place a text sets a field: its value, how (for messages), where its value and its
     lines are (-1: that cannot be rewritten, or left out, in place)."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, Protocol
+from typing import Any, Final, NamedTuple, Protocol
 
 BOM: Final = "\ufeff"
 MARKDOWN: tuple[str, ...] = (".md",)
@@ -20,8 +20,7 @@ HEADING = re.compile(r"^#[ \t]+(.+?)[ \t]*#*[ \t]*\r?$", re.M)
 _HEADING_HERE = re.compile(r"#[ \t]+(.+?)[ \t]*#*[ \t]*\r?$", re.M)  # at a given index (after a BOM)
 
 
-@dataclass(frozen=True)
-class Place:
+class Place(NamedTuple):  # a record; a NamedTuple costs a hook far less to define than a dataclass
     """One place a text sets a field: the value as written, where the value's characters are, the
     whole lines that hold it (to take it out), and how it is written (for messages)."""
 
@@ -79,8 +78,7 @@ class Format(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class FrontmatterSpan:
+class FrontmatterSpan(NamedTuple):  # a record, as Place
     """Where the frontmatter sits in a text: YAML between ``start`` and ``end``, body after ``body``."""
 
     opening: int  # index of the opening ---
