@@ -9,9 +9,8 @@ index.md) takes its folder's name: ``decisions/use-postgres/README.md`` is ``use
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from agentsync.formats.base import Reading
 
@@ -24,8 +23,7 @@ _HEADING_ID = re.compile(rf"(?:[A-Za-z]+(?:-[A-Za-z]+)*[ \t]*:[ \t]*)?{_ID}(?:[ 
 _LABELLED_ID = re.compile(rf"[A-Za-z]+(?:-[A-Za-z]+)*[ \t]*:[ \t]*{_ID}[ \t]")
 
 
-@dataclass(frozen=True)
-class IdRule:
+class IdRule(NamedTuple):  # a record: cheaper for a hook to define than a dataclass
     """A type's id rule: ``id_from`` and the fixed prefixes of its globs (for ``path``), longest first."""
 
     id_from: IdFrom = "frontmatter"
