@@ -156,6 +156,7 @@ class GitFieldGuard:
     _at_head: dict[str, dict[str, Any] | None] = field(
         default_factory=dict
     )  # path -> HEAD's values, as ``expected`` read them
+    _prefetched: dict[tuple[str, str], str | None] = field(default_factory=dict)  # (key, path) -> HEAD's, as JSON
     _repo: GitRepo | None = None
     _refreshed: bool = False
     _no_git: bool = False
@@ -191,12 +192,25 @@ class GitFieldGuard:
         except (AgentsyncError, KeyError, ValueError):
             return None
 
+    def prefetch(self, wanted: Iterable[tuple[str, str]]) -> None:
+        """Read HEAD's git-field values of many artifacts ((key, path) pairs) in a few queries, for the
+        ``expected`` of each that follows: a pull asks for a chunk's rows at once, not one query per row."""
+        if self.mirror.config.git_fields and self._heads_ready():
+            self._prefetched = heads.fields_of_many(self.mirror.connection, list(wanted))
+
+    def _head_values(self, artifact: Artifact) -> dict[str, Any] | None:
+        pair = (artifact.key, artifact.path)
+        if pair not in self._prefetched:
+            return head_values(self.mirror, artifact.key, artifact.path)
+        found = self._prefetched[pair]
+        return None if found is None else dict(json.loads(found))
+
     def expected(self, artifact: Artifact, disk: bytes | None) -> dict[str, Any] | None:
         """Git's values of the git fields for an artifact about to be written, ``disk`` being the
         current file if any (a field Git lacks is absent); None when there is no Git to ask."""
         git_fields = self.mirror.config.git_fields
         git = self._heads_ready()
-        at_head = head_values(self.mirror, artifact.key, artifact.path) if git else None
+        at_head = self._head_values(artifact) if git else None
         if git and at_head is None:
             return None  # not committed here: no Git record, the author's values travel as written
         self._at_head[artifact.path] = at_head

@@ -182,3 +182,23 @@ def test_export_refuses_a_git_field_it_cannot_rewrite(git_repo: GitRepo) -> None
     assert code == 1
     assert "stories/S-1.md sets status to 'HACKED' through an anchor or alias; Git says 'draft'; not applied" in err
     assert git_repo.read("stories/S-1.md") == before
+
+
+def test_prefetched_head_values_are_the_ones_asked_one_by_one(git_repo: GitRepo) -> None:
+    """A pull reads a chunk's HEAD values at once (``GitFieldGuard.prefetch``): by path, else by id
+    after a rename, None for an artifact HEAD lacks; the same values as one query per artifact."""
+    from agentsync.artifact import parse_text
+    from agentsync.gitfields import GitFieldGuard
+
+    started(git_repo)
+    texts = {"stories/S-1.md": artifact("S-1", "One", "active"), "stories/moved/S-2.md": artifact("S-2", "Two", "x"),
+             "stories/S-9.md": artifact("S-9", "Nine", "new")}  # fmt: skip
+    with git_repo.mirror() as mirror:
+        parsed = [parse_text(path, text, "story", content_hash(text.encode()), mirror.config.id_rule("story"))
+                  for path, text in texts.items()]  # fmt: skip
+        one_by_one = [GitFieldGuard(mirror).expected(a, None) for a in parsed]
+        guard = GitFieldGuard(mirror)
+        guard.prefetch((a.key, a.path) for a in parsed)
+        assert len(guard._prefetched) == 3
+        assert [guard.expected(a, None) for a in parsed] == one_by_one
+    assert one_by_one == [{"status": "draft"}, {"status": "active"}, None]

@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 from agentsync.store import meta
 from agentsync.store.meta import MetaKey
+from agentsync.store.query import select_in
 
 
 class HeadRow(NamedTuple):
@@ -38,6 +39,16 @@ def fields_at(db: sqlite3.Connection, artifact_id: str, path: str) -> str | None
     if row is None:
         row = db.execute("SELECT fields FROM git_heads WHERE id = ?", (artifact_id,)).fetchone()
     return None if row is None else str(row[0])
+
+
+def fields_of_many(db: sqlite3.Connection, wanted: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
+    """``fields_at`` for many (key, path) pairs, a few batched queries instead of one or two per pair."""
+    by_path: dict[str, str] = dict(select_in(db, "SELECT path, fields FROM git_heads", "path", [p for _, p in wanted]))
+    missing = [key for key, path in wanted if path not in by_path]
+    by_id: dict[str, str] = {}
+    for key, fields in select_in(db, "SELECT id, fields FROM git_heads", "id", missing) if missing else ():
+        by_id.setdefault(key, fields)
+    return {(key, path): by_path[path] if path in by_path else by_id.get(key) for key, path in wanted}
 
 
 def blob_at(db: sqlite3.Connection, path: str) -> str | None:

@@ -123,6 +123,7 @@ class Planner:
         self.fetched = sync_state.fetched_texts(db, ids)
         self.plan = ChunkPlan(rows, sync_state.locals_of(db, ids))
         self.listed: dict[str, frozenset[str]] = {}
+        guard.prefetch((row.key, row.path) for row in rows if not row.deleted)  # HEAD's values: a few queries
         # Imported once a chunk has work (a pull with nothing new never loads them), and bound here
         # rather than imported in the per-row methods: each such import statement cost ~8k instructions.
         from agentsync.fsutil import stat_signature
