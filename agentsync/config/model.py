@@ -10,7 +10,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 from agentsync.errors import ConfigError
 from agentsync.formats.ids import DEFAULT_RULE, IdFrom, IdRule, static_prefix
@@ -63,7 +63,8 @@ class WatchSettings:
     notify: bool = True  # listen for the remote's change notifications when it is PostgreSQL
 
 
-class ScanSettings(NamedTuple):  # a record: cheaper for a hook to define than a dataclass
+@dataclass(frozen=True)
+class ScanSettings:
     """``outbound_scan``: what the scan of outgoing artifacts looks for (see ``agentsync.outbound``)."""
 
     personal_data: bool = False  # also emails and phone numbers
