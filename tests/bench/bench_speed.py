@@ -244,13 +244,55 @@ def drop_artifacts_state(folder: Path) -> None:
     shutil.rmtree(folder / ".agentsync", ignore_errors=True)
 
 
+# The floor of a pull, as a whole process: only the unavoidable work (the rows' path, key and content
+# from PostgreSQL a page at a time, the files written, one SQLite table filled with executemany, one commit).
+FLOOR_SCRIPT = """
+import hashlib, os, sqlite3, sys
+import psycopg
+url, project, root = sys.argv[1:4]
+connection, rows, after = psycopg.connect(url), [], 0
+while True:
+    page = connection.execute("SELECT path, artifact_type || ':' || artifact_id, content, seq "
+                              "FROM agentsync.pull_rows(%s, %s, 5000)", (project, after)).fetchall()
+    if not page:
+        break
+    rows += page
+    after = page[-1][3]
+db = sqlite3.connect(os.path.join(root, "floor.db"))
+db.execute("CREATE TABLE a(path TEXT PRIMARY KEY, key TEXT, hash TEXT, content TEXT)")
+made, out = set(), []
+for path, key, content, _ in rows:
+    data, target = content.encode(), os.path.join(root, path)
+    if os.path.dirname(target) not in made:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        made.add(os.path.dirname(target))
+    with open(target, "wb") as file:
+        file.write(data)
+    out.append((path, key, hashlib.sha256(data).hexdigest(), content))
+db.executemany("INSERT INTO a VALUES (?,?,?,?)", out)
+db.commit()
+"""
+
+
+def pull_floor(s: Setup, base: Path) -> float:
+    """Seconds of FLOOR_SCRIPT (a process, this interpreter) writing the artifacts into an empty folder."""
+    folder = base / "floor"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    settle(s.url)
+    seconds = timed([sys.executable, "-c", FLOOR_SCRIPT, s.url, s.project, str(folder)])
+    shutil.rmtree(folder, ignore_errors=True)
+    return seconds
+
+
 def bench_pull_vs_checkout(s: Setup, base: Path, where: str, target: float) -> None:
     """`agentsync pull` of the artifacts into a clone at C0 against `git checkout C1` of them there."""
     repo = s.repo if base == s.work else clone(s.repo, base / "repo")
     folder = clone(repo, base / "pull-clone", "c0")
-    checkouts, pulls = [], []
+    checkouts, pulls, floors = [], [], []
     env = s.env()
     for _ in range(s.runs):  # alternating, so a change in the machine's load hits both alike
+        floors.append(pull_floor(s, base))
         settle()
         checkouts.append(timed(["git", "checkout", "-q", "c1"], folder))
         run(["git", "checkout", "-q", "c0"], folder)
@@ -265,6 +307,10 @@ def bench_pull_vs_checkout(s: Setup, base: Path, where: str, target: float) -> N
         drop_artifacts(folder)
     report(Figure(f"initial pull of {s.count:,}, {where} (process)", statistics.median(pulls),
                   f"git checkout of the same files, {where}", statistics.median(checkouts), target))  # fmt: skip
+    pull, floor, checkout = statistics.median(pulls), statistics.median(floors), statistics.median(checkouts)
+    note(f"floor of a pull (fetch, write, one table), {where}", floor)
+    note("  pull / floor", pull / floor, "x")
+    note("  floor / git checkout", floor / checkout, "x")
     if base != s.work:
         shutil.rmtree(base, ignore_errors=True)
 
