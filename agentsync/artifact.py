@@ -34,6 +34,8 @@ LAYOUT_PLAIN: Final = "plain"  # Markdown with no fields
 # instructions a file instead of 32k); encode keeps no state between calls.
 _FIELDS_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _ID_ALLOWED = re.compile(r"[^\x00-\x1f\x7f/\\]{1,200}\Z")
+# The lines a merge conflict leaves in a file: the pre-commit check refuses them, a merge looks for them.
+CONFLICT_MARKER = re.compile(r"^(?:<{7}|>{7})(?: |\r?$)", re.M)
 
 
 @dataclass(frozen=True)

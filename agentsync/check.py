@@ -13,13 +13,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agentsync.artifact import LAYOUT_FRONTMATTER, Artifact, line_of, parse_bytes
+from agentsync.artifact import CONFLICT_MARKER, LAYOUT_FRONTMATTER, Artifact, line_of, parse_bytes
 from agentsync.checkcache import PassedFiles
 from agentsync.config import Config
 from agentsync.errors import AgentsyncError, ArtifactError, DuplicateIdError, Problem
 from agentsync.formats.ids import IdRule
 from agentsync.gitfields import artifact_values
-from agentsync.merge import CONFLICT_MARKER
 from agentsync.paths import Matcher, relative_to_root
 from agentsync.plugins.calls import check_problems
 from agentsync.store import Mirror, artifacts

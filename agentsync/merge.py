@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentsync.artifact import find_frontmatter
+from agentsync.artifact import CONFLICT_MARKER, find_frontmatter
 from agentsync.config.model import Config
 from agentsync.errors import AgentsyncError
 from agentsync.frontmatter_edit import _block_end, set_field
@@ -181,10 +181,6 @@ def _resolve(
             if side and not side[-1].endswith("\n"):
                 side[-1] += eol
         out.extend([f"{LOCAL_MARKER}{eol}", *o, f"{SEPARATOR}{eol}", *t, f"{closing}{eol}"])
-
-
-# The lines a merge conflict leaves in a file, as the pre-commit check looks for them.
-CONFLICT_MARKER = re.compile(r"^(?:<{7}|>{7})(?: |\r?$)", re.M)
 
 
 def has_markers(text: str) -> bool:

@@ -47,15 +47,17 @@ _REMOTE_KINDS = "`local`, a postgresql:// URL or a Supabase https:// URL"
 _SECRET_KEYS = [(re.compile(pattern), variable) for pattern, variable in CONFIG_SECRET_KEYS]
 
 
-def from_dict(root: Path, data: Any, source: str = CONFIG_NAME) -> Config:
-    """Validate a parsed config; ``source`` names the file in errors."""
+def from_dict(root: Path, data: Any, source: str = CONFIG_NAME, *, secrets_refused: bool = False) -> Config:
+    """Validate a parsed config; ``source`` names the file in errors. ``secrets_refused``: this very
+    data passed the secret check already (the stat-keyed cache holds only data that did)."""
 
     def fail(key: str, message: str) -> ConfigError:
         return ConfigError(f"{source}: `{key}` {message}")
 
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: must be a mapping of keys ({', '.join(sorted(_TOP_LEVEL_KEYS))})")
-    refuse_secrets(data, source, "")
+    if not secrets_refused:
+        refuse_secrets(data, source, "")
     unknown = set(map(str, data)) - _TOP_LEVEL_KEYS
     if unknown:
         raise fail(sorted(unknown)[0], f"is not a known key; allowed: {', '.join(sorted(_TOP_LEVEL_KEYS))}")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+import agentsync
 from agentsync import config as config_module
 from agentsync.errors import ConfigError
 
@@ -133,3 +134,26 @@ def test_parsed_config_is_cached_by_stat_and_never_holds_a_secret(tmp_path: Path
     with pytest.raises(ConfigError):
         config_module.load(tmp_path)
     assert not cache.exists()
+
+
+def test_a_cache_written_by_another_version_is_not_used(tmp_path: Path) -> None:
+    """The cache skips the secret check (its data passed it when the file was read): a version that may
+    know more secret patterns must read the file again, not trust an older version's cache."""
+    import json
+    import os
+
+    path = tmp_path / config_module.CONFIG_NAME
+    path.write_text(config_module.render_default(), encoding="utf-8")
+    (tmp_path / config_module.STATE_DIR).mkdir()
+    cache = tmp_path / config_module.STATE_DIR / config_module.CACHE_NAME
+    os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    config_module.load(tmp_path)
+    stored = json.loads(cache.read_text(encoding="utf-8"))
+    # What an older version could have cached: a value today's patterns refuse.
+    stored["key"][-1] = "0.0.1"
+    stored["data"]["remote"] = "postgresql://user:hunter2@db.example.com/x"
+    cache.write_text(json.dumps(stored), encoding="utf-8")
+    assert "hunter2" not in str(config_module.load(tmp_path).remote)  # the file was read, not the cache
+    stored["key"][-1] = agentsync.__version__  # the same cache under this version's key is trusted
+    cache.write_text(json.dumps(stored), encoding="utf-8")
+    assert "hunter2" in str(config_module.load(tmp_path).remote)
