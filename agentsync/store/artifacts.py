@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from agentsync.store.query import select_in
+from agentsync.store.query import select_in, select_many
 
 _ROW_COLUMNS = "id, path, type, title, status, version, layout, hash, size"
 
@@ -263,14 +263,14 @@ def stat_cache(db: sqlite3.Connection, paths: Sequence[str] | None = None) -> se
 
 
 def known(db: sqlite3.Connection, paths: Sequence[str]) -> dict[str, Known]:
-    """The rows of ``paths``, through the path index (never a pass over the table)."""
+    """The rows of ``paths``: through the path index, or in one pass when they are most of the table."""
     select = "SELECT path, pk, key, disk_hash, size, mtime_ns FROM artifacts"
-    return {row[0]: Known._make(row) for row in select_in(db, select, "path", paths)}
+    return {row[0]: Known._make(row) for row in select_many(db, select, "path", paths, 0, lambda: count(db))}
 
 
 def holders(db: sqlite3.Connection, keys: Sequence[str]) -> Iterator[tuple[str, str]]:
     """(key, path) of the rows holding ``keys``."""
-    return select_in(db, "SELECT key, path FROM artifacts", "key", keys)
+    return iter(select_many(db, "SELECT key, path FROM artifacts", "key", keys, 0, lambda: count(db)))
 
 
 _INSERT = (
