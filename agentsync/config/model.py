@@ -57,8 +57,8 @@ class TypeConfig:
 class WatchSettings:
     """How `agentsync watch` paces itself (seconds)."""
 
-    debounce: float = 0.2  # a file is mirrored once it has had no event for this long (editors write in steps)
-    push_delay: float = 0.5  # with auto-push, local changes are pushed once quiet for this long
+    debounce: float = 0.2  # quiet time before a file still being written is mirrored (a quarter once it is complete)
+    push_delay: float = 0.5  # with auto-push, the longest wait before a push (a lone save waits a fifth)
     poll_interval: float = 5.0  # the remote's head is checked this often (notifications come at once)
     notify: bool = True  # listen for the remote's change notifications when it is PostgreSQL
 
