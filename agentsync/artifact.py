@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, Final
 
@@ -89,7 +89,7 @@ def _from_reading(
     fields = reading.fields
     if rule.id_from == "heading" and reading.heading is None:  # a format skips the heading when it has a title
         heading = first_heading(text, reading.body)
-        reading = replace(reading, heading=heading.group(1) if heading else None)
+        reading = reading._replace(heading=heading.group(1) if heading else None)
     artifact_id = _check_id(path, text, derive(rule, path, reading))
     version = fields.get("version", 0) if layout == LAYOUT_FRONTMATTER else 0
     if version is None:

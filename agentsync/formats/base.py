@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Final, NamedTuple, Protocol
 
 BOM: Final = "\ufeff"
@@ -32,8 +32,10 @@ class Place(NamedTuple):  # a record; a NamedTuple costs a hook far less to defi
     how: str
 
 
-@dataclass(frozen=True)
-class Reading:
+_NO_PLACES: Mapping[str, Place] = MappingProxyType({})  # shared by every reading without places: read-only
+
+
+class Reading(NamedTuple):  # a record, as Place
     """What a format reads from a text. ``fields`` hold what the file says (for frontmatter, every
     key); ``places`` say where each field read outside YAML sits, so it can be written back in place.
     ``id`` is the id the file names itself by (frontmatter ``id:``, ``# ID: Title``), ``status`` the
@@ -41,7 +43,7 @@ class Reading:
     frontmatter title makes it unneeded), ``body`` where the body begins."""
 
     fields: dict[str, Any]
-    places: Mapping[str, Place] = field(default_factory=dict)
+    places: Mapping[str, Place] = _NO_PLACES
     id: Any = None
     title: str | None = None
     status: Any = None
