@@ -54,7 +54,7 @@ def test_the_configuration_page_has_every_key_of_the_model_and_the_template():
             if field.name not in ("root", "name"):
                 assert f"| `{field.name}` |" in page, f"{cls.__name__}.{field.name}"
     assert render_default(project="my-repository") in page
-    assert "| `debounce` | `float` | `0.2` | quiet time before a file still being written" in page  # the model's own comment
+    assert "| `debounce` | `float` | `0.2` | quiet time before a file still being written" in page  # its comment
 
 
 def test_the_troubleshooting_page_has_every_doctor_check_with_what_it_means():
