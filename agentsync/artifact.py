@@ -10,9 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from agentsync import formats
 from agentsync.errors import ArtifactError
@@ -38,8 +37,7 @@ _ID_ALLOWED = re.compile(r"[^\x00-\x1f\x7f/\\]{1,200}\Z")
 CONFLICT_MARKER = re.compile(r"^(?:<{7}|>{7})(?: |\r?$)", re.M)
 
 
-@dataclass(frozen=True)
-class Artifact:
+class Artifact(NamedTuple):  # a record, as errors.Problem
     """One parsed artifact. ``content`` is the file's exact text (BOM and CRLF included)."""
 
     id: str
@@ -53,7 +51,6 @@ class Artifact:
     hash: str
     layout: Layout
     body_offset: int = 0  # where the body starts in ``content``
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def body(self) -> str:

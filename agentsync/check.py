@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentsync.artifact import CONFLICT_MARKER, LAYOUT_FRONTMATTER, Artifact, line_of, parse_bytes
@@ -37,11 +36,15 @@ SECRET_ADVICE = (
 )
 
 
-@dataclass
 class CheckReport:
-    checked: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # named paths that are not artifacts
-    problems: list[Problem] = field(default_factory=list)
+    """What a check found (a plain class: the pre-commit hook defines it)."""
+
+    __slots__ = ("checked", "problems", "skipped")
+
+    def __init__(self) -> None:
+        self.checked: list[str] = []
+        self.skipped: list[str] = []  # named paths that are not artifacts
+        self.problems: list[Problem] = []
 
     @property
     def ok(self) -> bool:

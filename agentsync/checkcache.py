@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentsync.config import Config
@@ -28,14 +27,17 @@ def fingerprint(config: Config) -> str:
     return hashlib.sha256(f"{__version__}\n{config!r}".encode()).hexdigest()
 
 
-@dataclass
 class PassedFiles:
-    """path -> hash of the bytes that passed the per-file rules, under ``fingerprint``."""
+    """path -> hash of the bytes that passed the per-file rules, under ``fingerprint``. (A plain
+    class: the pre-commit hook defines it.)"""
 
-    path: Path
-    fingerprint: str
-    passed: dict[str, str] = field(default_factory=dict)
-    changed: bool = False
+    __slots__ = ("changed", "fingerprint", "passed", "path")
+
+    def __init__(self, path: Path, fingerprint: str) -> None:
+        self.path = path
+        self.fingerprint = fingerprint
+        self.passed: dict[str, str] = {}
+        self.changed = False
 
     @classmethod
     def load(cls, config: Config) -> PassedFiles:

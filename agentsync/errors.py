@@ -4,15 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from itertools import zip_longest
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 ProblemKind = Literal["file", "duplicate_id", "unsafe_path", "error"]
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):  # a record; a NamedTuple costs each hook process far less than a dataclass
     """A problem a report lists instead of raising: plain data, so a report can be kept, compared
     and sent anywhere. ``str()`` reads exactly like the exception it stands for (``Problem.of``).
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from agentsync.artifact import Artifact, parse_bytes, parse_text
 from agentsync.errors import NOT_SET, AgentsyncError
@@ -116,8 +115,7 @@ def head_values(mirror: Mirror, artifact_id: str, path: str) -> dict[str, Any] |
 TruthSource = Literal["HEAD", "work tree"]
 
 
-@dataclass(frozen=True)
-class Override:
+class Override(NamedTuple):  # a record, as errors.Problem
     """A git-field value offered for a committed artifact that Git did not give; the file keeps
     Git's value instead. (An artifact HEAD does not contain has no Git record: its fields travel
     as its author wrote them, and nothing is overridden.)"""
@@ -140,7 +138,6 @@ class Override:
         return f"{self.path}: {self.field} {self.offered!r} did not come from Git; {kept}"
 
 
-@dataclass
 class GitFieldGuard:
     """Rewrites content about to be written so its git fields hold Git's values.
 
@@ -151,15 +148,14 @@ class GitFieldGuard:
     clone holds the same bytes. Without a git repository the work-tree file's values stand, if any.
     """
 
-    mirror: Mirror
-    overrides: list[Override] = field(default_factory=list)
-    _at_head: dict[str, dict[str, Any] | None] = field(
-        default_factory=dict
-    )  # path -> HEAD's values, as ``expected`` read them
-    _prefetched: dict[tuple[str, str], str | None] = field(default_factory=dict)  # (key, path) -> HEAD's, as JSON
-    _repo: GitRepo | None = None
-    _refreshed: bool = False
-    _no_git: bool = False
+    def __init__(self, mirror: Mirror) -> None:  # a plain class: the hooks would pay for a dataclass
+        self.mirror = mirror
+        self.overrides: list[Override] = []
+        self._at_head: dict[str, dict[str, Any] | None] = {}  # path -> HEAD's values, as ``expected`` read them
+        self._prefetched: dict[tuple[str, str], str | None] = {}  # (key, path) -> HEAD's, as JSON
+        self._repo: GitRepo | None = None
+        self._refreshed = False
+        self._no_git = False
 
     def _heads_ready(self) -> bool:
         if self._no_git:
@@ -263,8 +259,7 @@ class GitFieldGuard:
 FieldState = Literal["changed", "new", "deleted", "unmirrored"]
 
 
-@dataclass(frozen=True)
-class FieldDifference:
+class FieldDifference(NamedTuple):
     """A git field whose work-tree value is not HEAD's: ``state`` is changed, new or deleted."""
 
     id: str

@@ -7,7 +7,6 @@ left in ``.agentsync/`` and the next run (hook or command) rescans everything.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,11 +23,15 @@ if TYPE_CHECKING:  # `agentsync mirror` needs neither Git nor the git fields: im
 REPAIR_MARK = "needs-rescan"
 
 
-@dataclass
 class GitMirrorReport:
-    paths: list[str] = field(default_factory=list)  # artifact paths the range touched
-    scan: ScanReport | None = None
-    full: bool = False  # a full scan ran (first run, or a repair)
+    """What mirroring a commit range did (a plain class: the post-commit hook defines it)."""
+
+    __slots__ = ("full", "paths", "scan")
+
+    def __init__(self, paths: list[str] | None = None, scan: ScanReport | None = None, full: bool = False) -> None:
+        self.paths = paths or []  # artifact paths the range touched
+        self.scan = scan
+        self.full = full  # a full scan ran (first run, or a repair)
 
 
 def repair_mark(config: Config) -> Path:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
 
 from agentsync.config import Config, TypeConfig
 from agentsync.formats.ids import static_prefix as static_prefix  # the globs' fixed prefixes: one owner
@@ -58,19 +57,29 @@ _UNKNOWN = "\x00"  # no type's name (names hold no control characters): not aske
 _RECENT = 4096  # paths remembered: a chunk of a pull, kept small for a walk of 100,000
 
 
-@dataclass(frozen=True)
 class Matcher:
     """Maps a repository-relative posix path to its artifact type: the first type whose globs match
-    and whose ``exclude`` (and the global one) does not."""
+    and whose ``exclude`` (and the global one) does not. (A plain class: every hook builds one, and
+    a dataclass costs a hook process more to define than its work.)"""
 
-    pattern: re.Pattern[str]
-    type_names: tuple[str, ...]
-    roots: tuple[str, ...]
-    # per type, its own pattern and its exclusions (None: nothing excluded): for paths a type excludes
-    excluded: tuple[re.Pattern[str] | None, ...] = ()
-    patterns: tuple[re.Pattern[str], ...] = ()
-    # the answers of late: a pull asks about each path three times (its name, its text, its scan)
-    _recent: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+    __slots__ = ("_recent", "excluded", "pattern", "patterns", "roots", "type_names")
+
+    def __init__(
+        self,
+        pattern: re.Pattern[str],
+        type_names: tuple[str, ...],
+        roots: tuple[str, ...],
+        excluded: tuple[re.Pattern[str] | None, ...] = (),
+        patterns: tuple[re.Pattern[str], ...] = (),
+    ) -> None:
+        self.pattern = pattern
+        self.type_names = type_names
+        self.roots = roots
+        # per type, its own pattern and its exclusions (None: nothing excluded): for paths a type excludes
+        self.excluded = excluded
+        self.patterns = patterns
+        # the answers of late: a pull asks about each path three times (its name, its text, its scan)
+        self._recent: dict[str, str | None] = {}
 
     @classmethod
     def from_config(cls, config: Config) -> Matcher:

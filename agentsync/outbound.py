@@ -22,15 +22,14 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from agentsync.config import ScanSettings
 from agentsync.secrets import PERSONAL_SHAPES, RULE_NAMES, SECRET_SHAPES  # noqa: F401  (RULE_NAMES re-exported)
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):  # a record, as errors.Problem
     name: str
     what: str
     source: str  # the regular expression, compiled on first use: most texts never need it
@@ -64,8 +63,7 @@ def rules_for(settings: ScanSettings) -> tuple[Rule, ...]:
     return tuple(rule for rule in chosen if rule.name not in settings.allow)
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """One hit: where, which rule, and the matched text (kept in memory only; never printed whole)."""
 
     path: str

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Container, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from stat import S_ISREG
 from typing import NamedTuple
@@ -29,8 +28,7 @@ class FoundFile(NamedTuple):
     real_path: str  # what to open: the file itself, or a symlink's target inside the repository
 
 
-@dataclass(frozen=True)
-class Refusal:
+class Refusal(NamedTuple):
     """A path that matched but must not be read (a symlink out of the repository)."""
 
     path: str

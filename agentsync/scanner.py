@@ -16,7 +16,7 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from agentsync import formats
 from agentsync.errors import Problem
@@ -38,16 +38,31 @@ BULK_THRESHOLD = 1000  # this many files to (re)index: rebuild the full-text ind
 __all__ = ["BULK_THRESHOLD", "RACY", "Parsed", "Progress", "ScanReport", "parse_files", "scan"]
 
 
-@dataclass
 class ScanReport:
-    """What a scan did; ``problems`` lists every file it could not mirror."""
+    """What a scan did; ``problems`` lists every file it could not mirror. (A plain class, not a
+    dataclass: the post-commit hook's process would pay more to define one than to scan a file.)"""
 
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    renamed: list[tuple[str, str]] = field(default_factory=list)
-    deleted: list[str] = field(default_factory=list)
-    unchanged: int = 0
-    problems: list[Problem] = field(default_factory=list)
+    __slots__ = ("added", "deleted", "problems", "renamed", "unchanged", "updated")
+
+    def __init__(
+        self,
+        added: list[str] | None = None,
+        updated: list[str] | None = None,
+        renamed: list[tuple[str, str]] | None = None,
+        deleted: list[str] | None = None,
+        unchanged: int = 0,
+        problems: list[Problem] | None = None,
+    ) -> None:
+        self.added = added or []
+        self.updated = updated or []
+        self.renamed = renamed or []
+        self.deleted = deleted or []
+        self.unchanged = unchanged
+        self.problems = problems or []
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"ScanReport({shown})"
 
     @property
     def ok(self) -> bool:
@@ -124,8 +139,7 @@ def _scan(
     return report
 
 
-@dataclass
-class _Seen:
+class _Seen(NamedTuple):
     """What the stat pass found: files to read, rows whose file is gone, paths refused."""
 
     stats: set[tuple[str, int, int]]  # the mirror's (path, size, mtime_ns) in view

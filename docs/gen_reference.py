@@ -2,7 +2,7 @@
 
 ``docs/hooks.py`` adds them to every MkDocs build (nothing is written into ``docs/``):
 
-- ``reference/configuration.md`` from the config model's dataclasses (their fields, defaults and
+- ``reference/configuration.md`` from the config model's records (their fields, defaults and
   the comments beside them) and the commented template that ``agentsync init`` writes;
 - ``reference/commands.md`` from the click command tree (each command's help, usage and options);
 - ``troubleshooting.md`` from the checks in ``agentsync/doctor.py`` (their names and fix texts);
@@ -14,15 +14,14 @@ Run it alone to print one page: ``python docs/gen_reference.py commands``.
 from __future__ import annotations
 
 import ast
-import dataclasses
 import inspect
 import io
 import re
 import sys
 import tokenize
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ForwardRef
 
 import click
 
@@ -64,23 +63,24 @@ def field_comments(cls: type) -> dict[str, str]:
     return found
 
 
-def _default(field: dataclasses.Field[Any]) -> str:
-    if field.default is not dataclasses.MISSING:
-        value: Any = field.default
-    elif field.default_factory is not dataclasses.MISSING:
-        value = field.default_factory()
-    else:
+def _default(cls: Any, name: str) -> str:
+    if name not in cls._field_defaults:
         return "required"
-    if dataclasses.is_dataclass(value):
+    value: Any = cls._field_defaults[name]
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a record of its own, with a table
         return "see below"
     if isinstance(value, tuple):
         value = list(value)
+    if isinstance(value, Mapping):
+        value = dict(value)
     if value is None:
         return "none"
     return f"`{value!r}`".replace("'", '"') if not isinstance(value, bool) else f"`{str(value).lower()}`"
 
 
 def _type(annotation: object) -> str:
+    if isinstance(annotation, ForwardRef):  # how a NamedTuple keeps a postponed annotation
+        annotation = annotation.__forward_arg__
     return f"`{annotation}`" if isinstance(annotation, str) else f"`{getattr(annotation, '__name__', annotation)}`"
 
 
@@ -101,17 +101,17 @@ FIELD_NOTES = {
 }
 
 
-def dataclass_table(cls: type, skip: tuple[str, ...] = ()) -> str:
-    """A key, type, default and meaning table of a config dataclass."""
+def record_table(cls: Any, skip: tuple[str, ...] = ()) -> str:
+    """A key, type, default and meaning table of a config record (a NamedTuple)."""
     comments = {f.split(".")[1]: note for f, note in FIELD_NOTES.items() if f.startswith(f"{cls.__name__}.")}
     comments.update(field_comments(cls))
     rows = ["| key | type | default | what it is |", "|---|---|---|---|"]
-    for field in dataclasses.fields(cls):  # type: ignore[arg-type,unused-ignore]
-        if field.name in skip:
+    for name in cls._fields:
+        if name in skip:
             continue
         rows.append(
-            f"| `{field.name}` | {_cell(_type(field.type))} | {_cell(_default(field))} "
-            f"| {_cell(comments.get(field.name, ''))} |"
+            f"| `{name}` | {_cell(_type(cls.__annotations__[name]))} | {_cell(_default(cls, name))} "
+            f"| {_cell(comments.get(name, ''))} |"
         )
     return "\n".join(rows) + "\n"
 
@@ -122,7 +122,7 @@ def configuration_page() -> str:
     from agentsync.config.template import render_default
     from agentsync.config.validate import _TOP_LEVEL_KEYS
 
-    documented = {f.name for f in dataclasses.fields(model.Config)} | {"version"}
+    documented = {*model.Config._fields, "version"}
     types = "\n".join(
         f"| `{t.name}` | `{t.id_prefix}` | {', '.join(f'`{g}`' for g in t.globs)} |" for t in model.default_types()
     )
@@ -140,7 +140,7 @@ def configuration_page() -> str:
         "the environment variable to use instead: secrets only ever come from the environment.\n",
         "## Top-level keys\n",
         "`version: 1` comes first (the format of the file). The others:\n",
-        dataclass_table(model.Config, skip=("root",)),
+        record_table(model.Config, skip=("root",)),
         f"Choices: `pre_push` is `warn` or `block`; a strategy is one of "
         f"{', '.join(f'`{s}`' for s in model.BUILTIN_STRATEGIES)}, or the name of a resolver a package installs "
         "(see [conflicts](../conflicts.md#strategies-per-artifact-type)); a remote is `local` or a URL starting "
@@ -152,16 +152,16 @@ def configuration_page() -> str:
     parts += [
         "## `types`: one entry per artifact type\n",
         "A mapping of type name to its settings:\n",
-        dataclass_table(model.TypeConfig, skip=("name",)),
+        record_table(model.TypeConfig, skip=("name",)),
         "Without `types`, these are defined:\n",
         "| type | id prefix | globs |\n|---|---|---|\n" + types + "\n",
         "## `watch`: how `agentsync watch` paces itself\n",
-        dataclass_table(model.WatchSettings),
+        record_table(model.WatchSettings),
         "The limits each value is checked against:\n",
         "| key | lowest | highest | what it is |\n|---|---|---|---|\n" + limits + "\n",
         "## `outbound_scan`: what is never pushed\n",
         "See [security](../security.md) for the rules the scan applies.\n",
-        dataclass_table(model.ScanSettings),
+        record_table(model.ScanSettings),
         "## The file `agentsync init` writes\n",
         "```yaml\n" + render_default(project="my-repository") + "```\n",
     ]

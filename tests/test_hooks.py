@@ -193,7 +193,9 @@ def test_hooks_cli_and_missing_config(tmp_path: Path) -> None:
 
 
 def test_the_hook_path_stays_light(git_repo: GitRepo) -> None:
-    """What git runs on every commit imports no pygit2, click, rich, multiprocessing or remote client."""
+    """What git runs on every commit imports no pygit2, click, rich, multiprocessing or remote client,
+    and not even ``dataclasses`` (with the inspect, ast and dis it brings, it alone cost a hook process
+    more instructions than the whole work of a one-file commit)."""
     committed_repo(git_repo)
     with git_repo.mirror() as mirror:
         scan(mirror)
@@ -214,6 +216,8 @@ def test_the_hook_path_stays_light(git_repo: GitRepo) -> None:
         "opentelemetry",
         "pluggy",
         "mcp",
+        "dataclasses",
+        "inspect",
     )
     probe = (
         "import sys; from agentsync import hookrun; "

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from agentsync.config.model import TypeConfig, default_types
@@ -74,7 +74,7 @@ def types_for(found: list[Detected]) -> tuple[TypeConfig, ...]:
 def _joined(one: TypeConfig, other: TypeConfig, prefix: str | None = None) -> TypeConfig:
     globs = (*one.globs, *(g for g in other.globs if g not in one.globs))
     exclude = (*one.exclude, *(g for g in other.exclude if g not in one.exclude))
-    return replace(one, globs=globs, exclude=exclude, id_prefix=prefix or one.id_prefix)
+    return one._replace(globs=globs, exclude=exclude, id_prefix=prefix or one.id_prefix)
 
 
 def _under(paths: list[str], folder: str) -> list[str]:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from types import MappingProxyType
+from typing import Any, Literal, NamedTuple
 
 from agentsync.errors import ConfigError
 from agentsync.formats.ids import DEFAULT_RULE, IdFrom, IdRule, static_prefix
@@ -34,8 +35,12 @@ REMOTE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}\Z")
 REMOTE_SCHEMES = ("postgresql://", "postgres://", "https://", "http://")
 
 
-@dataclass(frozen=True)
-class TypeConfig:
+# The records here are NamedTuples, not dataclasses: every hook process defines them, and the
+# dataclasses module alone costs a hook more than all the work of a one-file commit.
+_NOTHING: Mapping[str, Any] = MappingProxyType({})
+
+
+class TypeConfig(NamedTuple):
     """One artifact type: the globs that find its files (less those ``exclude`` matches), where an
     id comes from (``id_from``, see ``agentsync.formats.ids``) and the prefix of new ids."""
 
@@ -48,13 +53,18 @@ class TypeConfig:
     # name), heading, filename, or path (relative to the globs' fixed folders; README.md takes its folder's name)
     id_from: IdFrom = "frontmatter"
 
-    @functools.cached_property  # asked for every file a pull or scan reads: worked out once
+    @property
     def id_rule(self) -> IdRule:
-        return IdRule(self.id_from, tuple(static_prefix(glob) for glob in self.globs))
+        return _id_rule(self.id_from, self.globs)
 
 
-@dataclass(frozen=True)
-class WatchSettings:
+@functools.lru_cache(maxsize=256)
+def _id_rule(id_from: IdFrom, globs: tuple[str, ...]) -> IdRule:
+    """Asked for every file a pull or scan reads: worked out once per type."""
+    return IdRule(id_from, tuple(static_prefix(glob) for glob in globs))
+
+
+class WatchSettings(NamedTuple):
     """How `agentsync watch` paces itself (seconds)."""
 
     debounce: float = 0.2  # quiet time before a file still being written is mirrored (a quarter once it is complete)
@@ -63,8 +73,7 @@ class WatchSettings:
     notify: bool = True  # listen for the remote's change notifications when it is PostgreSQL
 
 
-@dataclass(frozen=True)
-class ScanSettings:
+class ScanSettings(NamedTuple):
     """``outbound_scan``: what the scan of outgoing artifacts looks for (see ``agentsync.outbound``)."""
 
     personal_data: bool = False  # also emails and phone numbers
@@ -84,24 +93,23 @@ WATCH_LIMITS: dict[str, tuple[float, float, str]] = {
 }
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     """One repository's validated configuration; ``root`` is the folder holding agentsync.yaml."""
 
     root: Path
     types: tuple[TypeConfig, ...]
     git_fields: tuple[str, ...] = ("status",)
-    allowed_values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    allowed_values: Mapping[str, tuple[str, ...]] = _NOTHING
     required_fields: tuple[str, ...] = ()
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     remote: str | None = None  # the default remote: `local`, a URL, or a name in `remotes`
-    remotes: dict[str, str] = field(default_factory=dict)  # named remotes: name -> `local` or URL
+    remotes: Mapping[str, str] = _NOTHING  # named remotes: name -> `local` or URL
     project: str | None = None  # the remote project; default: derived from the folder name
     pre_push: PrePush = "warn"  # what the pre-push hook does about locked or conflicted artifacts
-    strategies: dict[str, str] = field(default_factory=dict)  # artifact type -> how its conflicts resolve
+    strategies: Mapping[str, str] = _NOTHING  # artifact type -> how its conflicts resolve
     auto_push: bool = False  # `agentsync watch` pushes local changes by itself
-    watch: WatchSettings = field(default_factory=WatchSettings)
-    outbound_scan: ScanSettings = field(default_factory=ScanSettings)
+    watch: WatchSettings = WatchSettings()
+    outbound_scan: ScanSettings = ScanSettings()
     exclude: tuple[str, ...] = ()  # globs no type's files come from (README.md, CHANGELOG.md, ...)
     plugins: tuple[str, ...] = ()  # modules importable from the repository root, loaded as plugins
     mcp_git_fields: bool = False  # written `mcp: {git_fields: true}`: the MCP server's update_artifact may set them

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from agentsync.store.query import select_in, select_many
@@ -49,8 +48,7 @@ class ArtifactRow(NamedTuple):
         }
 
 
-@dataclass(frozen=True)
-class SearchHit:
+class SearchHit(NamedTuple):
     row: ArtifactRow
     snippet: str
 

@@ -4,10 +4,9 @@ the timing can be read and tested on its own)."""
 
 from __future__ import annotations
 
-import dataclasses
 import random
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from agentsync.config import Config, WatchSettings
 
@@ -23,10 +22,17 @@ SETTLE_SHARE = 0.25  # of `debounce`: the quiet time of a file a writer has just
 PUSH_SHARE = 0.2  # of `push_delay`: the quiet time before a lone save is pushed; each further save doubles it
 
 
-@dataclass(frozen=True)
-class WatchOptions(WatchSettings):
-    """The config's `watch` settings, and whether this run pushes (`--push`, else `auto_push`)."""
+_SETTINGS = WatchSettings()  # the defaults of agentsync.yaml's `watch`
 
+
+class WatchOptions(NamedTuple):
+    """The config's `watch` settings (``WatchSettings``), and whether this run pushes (`--push`,
+    else `auto_push`)."""
+
+    debounce: float = _SETTINGS.debounce
+    push_delay: float = _SETTINGS.push_delay
+    poll_interval: float = _SETTINGS.poll_interval
+    notify: bool = _SETTINGS.notify
     push: bool = False
 
     @classmethod
@@ -34,7 +40,7 @@ class WatchOptions(WatchSettings):
         cls, config: Config, *, push: bool | None = None, poll_interval: float | None = None
     ) -> WatchOptions:
         """The config's settings, with what the command line gave instead (None: not given)."""
-        settings = dataclasses.asdict(config.watch)
+        settings = config.watch._asdict()
         if poll_interval is not None:
             settings["poll_interval"] = poll_interval
         return cls(**settings, push=config.auto_push if push is None else push)
@@ -68,13 +74,13 @@ def backoff_delay(failures: int) -> float:
     return ceiling / 2 + random.random() * ceiling / 2
 
 
-def settle_time(options: WatchSettings) -> float:
+def settle_time(options: WatchOptions) -> float:
     """Seconds a file must be quiet after an event that completes a write (closed after writing,
     renamed into place): a share of ``debounce``, which a file still being written waits whole."""
     return options.debounce * SETTLE_SHARE
 
 
-def push_wait(options: WatchSettings, saves: int) -> float:
+def push_wait(options: WatchOptions, saves: int) -> float:
     """Seconds of quiet, after the last of ``saves`` mirrored saves, before auto-push sends them.
 
     A lone save goes out after a share of ``push_delay``; each further save before the push
