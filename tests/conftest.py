@@ -42,6 +42,16 @@ def private_local_remote() -> Iterator[Path]:
         shutil.rmtree(folder.parent, ignore_errors=True)
 
 
+@pytest.fixture
+def outside_folder() -> Iterator[Path]:
+    """A folder outside pytest's own (which, as root, PostgreSQL's user cannot reach), removed after the test."""
+    folder = Path(tempfile.mkdtemp(prefix="agentsync-test-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 class Repo:
     """A temporary repository: write files, load the config, open the mirror."""
 

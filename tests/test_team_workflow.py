@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -163,14 +162,16 @@ def test_two_repositories_of_one_name_never_share_rows(tmp_path: Path) -> None:
     assert "S-1" not in out
 
 
-def test_a_clone_refuses_a_local_remote_whose_folder_moved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_clone_refuses_a_local_remote_whose_folder_moved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, outside_folder: Path
+) -> None:
     from agentsync.remotes import local
 
     (a,) = team(tmp_path, "ada")
     a.write("stories/S-1.md", artifact("S-1", "One"))
     ok(a, "push")
     # (outside pytest's folder: as root, PostgreSQL runs as another user, who must reach it)
-    elsewhere = Path(tempfile.mkdtemp(prefix="agentsync-moved-")) / "postgres"
+    elsewhere = outside_folder / "postgres"
     monkeypatch.setenv("AGENTSYNC_LOCAL_REMOTE", str(elsewhere))
     try:
         code, _, err = run(a, "pull")

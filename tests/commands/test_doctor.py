@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,9 +12,9 @@ from tests.test_cli import run
 
 
 def test_missing_hooks_and_a_stopped_local_remote_are_suggestions_not_failures(
-    git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+    git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch, outside_folder: Path
 ) -> None:
-    monkeypatch.setenv("AGENTSYNC_LOCAL_REMOTE", str(Path(tempfile.mkdtemp(prefix="agentsync-doctor-")) / "pg"))
+    monkeypatch.setenv("AGENTSYNC_LOCAL_REMOTE", str(outside_folder / "pg"))
     monkeypatch.delenv("AGENTSYNC_DATABASE_URL", raising=False)
     assert run(git_repo, "mirror")[0] == 0
     code, out, _ = run(git_repo, "doctor")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,8 +11,10 @@ from tests.conftest import Repo
 from tests.test_cli import run
 
 
-def test_start_status_and_stop_the_local_remote(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
-    folder = Path(tempfile.mkdtemp(prefix="agentsync-local-cmd-")) / "postgres"
+def test_start_status_and_stop_the_local_remote(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch, outside_folder: Path
+) -> None:
+    folder = outside_folder / "postgres"
     monkeypatch.setenv("AGENTSYNC_LOCAL_REMOTE", str(folder))
     try:
         code, out, _ = run(repo, "local", "status")
