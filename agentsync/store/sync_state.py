@@ -7,7 +7,7 @@ transaction when they write) and speak in typed rows."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from agentsync.store.query import select_in
@@ -140,10 +140,43 @@ def clear(db: sqlite3.Connection) -> None:
 # --- push: local changes, the outbox, answers ---------------------------------------------------
 
 
-def agreed_all(db: sqlite3.Connection) -> dict[str, Agreed]:
-    """Every artifact's agreed row, without texts."""
-    rows = db.execute("SELECT key, path, version, hash, deleted FROM sync_base")
-    return {row[0]: Agreed(*row) for row in rows}
+class Differing(NamedTuple):
+    """A mirrored artifact whose file is not what was agreed: never agreed (``agreed_version`` None),
+    agreed as deleted, or another hash or path."""
+
+    key: str  # TYPE:ID
+    path: str
+    hash: str
+    layout: Layout
+    version: int  # the version its file states
+    agreed_version: int | None
+
+
+# Artifacts with an open conflict (``conflicts``) wait until it is resolved: neither query lists them.
+_NOT_WAITING = "NOT IN (SELECT key FROM conflicts)"
+
+
+def locals_differing(db: sqlite3.Connection) -> list[Differing]:
+    """The mirrored artifacts whose file differs from what was agreed, in key order, without those
+    waiting in a conflict: one pass over ``artifacts`` with a lookup of each key in ``sync_base``,
+    only the differing rows leave SQLite."""
+    rows = db.execute(
+        "SELECT a.key, a.path, a.hash, a.layout, a.version, b.version FROM artifacts a "
+        "LEFT JOIN sync_base b ON b.key = a.key "
+        "WHERE (b.key IS NULL OR b.deleted <> 0 OR b.hash IS NOT a.hash OR b.path IS NOT a.path) "
+        f"AND a.key {_NOT_WAITING} ORDER BY a.key"
+    )
+    return list(map(Differing._make, rows))
+
+
+def agreed_gone(db: sqlite3.Connection) -> list[Agreed]:
+    """The agreed rows (not tombstones) whose artifact is no longer mirrored, in key order, without
+    those waiting in a conflict (without texts)."""
+    rows = db.execute(
+        "SELECT key, path, version, hash, deleted FROM sync_base WHERE deleted = 0 "
+        f"AND key NOT IN (SELECT key FROM artifacts) AND key {_NOT_WAITING} ORDER BY key"
+    )
+    return [Agreed(*row) for row in rows]
 
 
 def agreed_texts(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, Agreed]:
@@ -155,11 +188,6 @@ def agreed_texts(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, Agreed
 def agreed_text(db: sqlite3.Connection, artifact_id: str) -> str | None:
     found = db.execute("SELECT content FROM sync_base WHERE key = ?", (artifact_id,)).fetchone()
     return None if found is None else found[0]
-
-
-def locals_all(db: sqlite3.Connection) -> Iterator[Local]:
-    """Every mirrored artifact, in key order."""
-    return map(Local._make, db.execute("SELECT key, path, hash, layout, version FROM artifacts ORDER BY key"))
 
 
 def locals_of(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, Local]:

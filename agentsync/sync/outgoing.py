@@ -48,30 +48,21 @@ class Pending(NamedTuple):
 
 def pending_changes(mirror: Mirror) -> list[Pending]:
     """Artifacts whose file differs from what was last agreed with the remote, and deletions; an
-    artifact with an open conflict waits until it is resolved."""
+    artifact with an open conflict waits until it is resolved. The mirror compares the tables and
+    hands out only what differs (``locals_differing``, ``agreed_gone``)."""
     db = mirror.connection
-    base = sync_state.agreed_all(db)
-    waiting = sync_state.waiting_ids(db)
-    pending: list[Pending] = []
-    present: set[str] = set()
-    for local in sync_state.locals_all(db):
-        present.add(local.key)
-        agreed = base.get(local.key)
-        if local.key in waiting or (
-            agreed is not None and not agreed.deleted and agreed.hash == local.hash and agreed.path == local.path
-        ):
-            continue
-        if agreed is None and local.layout == LAYOUT_FRONTMATTER and local.version >= 1:
-            pending.append(Pending(local.key, local.path, 0, local.version, local.layout, local.hash, local.version))
-        else:
-            based_on = agreed.version if agreed is not None else 0
-            pending.append(
-                Pending(local.key, local.path, based_on, based_on + 1, local.layout, local.hash, local.version)
-            )
-    for artifact_id, agreed in sorted(base.items()):
-        if artifact_id not in present and not agreed.deleted and artifact_id not in waiting:
-            pending.append(Pending(artifact_id, agreed.path, agreed.version, agreed.version + 1, None, None))
+    pending = [_pending(local) for local in sync_state.locals_differing(db)]
+    pending += [Pending(gone.key, gone.path, gone.version, gone.version + 1, None, None)
+                for gone in sync_state.agreed_gone(db)]  # fmt: skip
     return _without_version_only(db, pending)
+
+
+def _pending(local: sync_state.Differing) -> Pending:
+    """A new artifact whose file states a version goes up as that version; any other as the next."""
+    if local.agreed_version is None and local.layout == LAYOUT_FRONTMATTER and local.version >= 1:
+        return Pending(local.key, local.path, 0, local.version, local.layout, local.hash, local.version)
+    based_on = local.agreed_version or 0
+    return Pending(local.key, local.path, based_on, based_on + 1, local.layout, local.hash, local.version)
 
 
 def _without_version_only(db: Any, pending: list[Pending]) -> list[Pending]:
