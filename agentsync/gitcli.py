@@ -44,7 +44,14 @@ class GitCommandLine:
         return done.stdout
 
     def head_commit(self) -> str | None:
-        return self.resolve("HEAD")
+        """HEAD's commit; its first parent is looked up in the same call (a post-commit hook asks next)."""
+        if "HEAD" not in self._resolved:
+            out = self._git("rev-list", "--parents", "-n", "1", "--end-of-options", "HEAD", "--", check=False).split()
+            head = out[0].decode() if out else None
+            self._resolved["HEAD"] = head
+            if head is not None:
+                self._resolved[f"{head}^1"] = out[1].decode() if len(out) > 1 else None
+        return self._resolved["HEAD"]
 
     def resolve(self, revision: str) -> str | None:
         if not revision or set(revision) == {"0"}:
@@ -105,12 +112,13 @@ class GitCommandLine:
 
     def staged_paths(self) -> list[str]:
         env = self._index_env()
-        if self.head_commit() is None:
+        args = ("diff-index", "--cached", "--name-only", "-z", "--relative", "--no-renames", "HEAD", "--")
+        try:
+            raw = self._git(*args, env=env)
+        except GitError:  # no commit yet (one call less for every commit that has a parent)
+            if self.head_commit() is not None:
+                raise
             raw = self._git("ls-files", "-z", "--cached", env=env)
-        else:
-            raw = self._git(
-                "diff-index", "--cached", "--name-only", "-z", "--relative", "--no-renames", "HEAD", env=env
-            )
         return sorted(p.decode("utf-8", "surrogateescape") for p in raw.split(b"\0") if p)
 
     def staged_reader(self, prefetch: Iterable[str] = ()) -> Callable[[str], bytes | None]:

@@ -83,6 +83,32 @@ def test_agentsync_root_in_a_subfolder(git_repo: GitRepo) -> None:
         assert [p for p, _ in reader.blobs_under(first, [""])] == ["stories/S-1.md"]
 
 
+def test_head_and_its_parent_agree_from_no_commit_to_the_root_commit_to_the_next(git_repo: GitRepo) -> None:
+    """The plumbing reader learns HEAD's parent with HEAD, in one call: the same answers at each step."""
+    git_repo.write("stories/S-1.md", artifact("S-1"))
+    git_repo.git("add", "-A")
+    plumbing = GitCommandLine(git_repo.root)
+    assert plumbing.head_commit() is None
+    staged = plumbing.staged_paths()
+    assert staged == Pygit2Reader(git_repo.root).staged_paths() and "stories/S-1.md" in staged
+    git_repo.commit_all("root")
+    root = git_repo.head()
+    git_repo.write("stories/S-2.md", artifact("S-2"))
+    git_repo.git("add", "-A")
+    for expected_parent in (None, root):
+        plumbing, pygit2_reader = GitCommandLine(git_repo.root), Pygit2Reader(git_repo.root)
+        head = plumbing.head_commit()
+        assert head == pygit2_reader.head_commit() == git_repo.head()
+        assert head is not None and plumbing.parent_of(head) == pygit2_reader.parent_of(head) == expected_parent
+        assert (
+            plumbing.staged_paths()
+            == pygit2_reader.staged_paths()
+            == (["stories/S-2.md"] if expected_parent is None else [])
+        )
+        if expected_parent is None:
+            git_repo.commit_all("next")
+
+
 def test_not_a_repository(tmp_path: Path) -> None:
     with pytest.raises(GitError, match="not inside a git work tree"):
         GitCommandLine(tmp_path).head_commit()
