@@ -250,21 +250,22 @@ def _fill_empty(
     first_path: dict[str, str] = {}
     clashes: dict[str, list[str]] = {}
     indexed_pk = 0
-    for batch in batches:
-        rows = []
-        for result in batch:
-            if isinstance(result, Problem):
-                report.problems.append(result)
-                failed.add(result.path)
-                continue
-            if result.key in first_path:  # identity is (type, id): one id may serve several types
-                clashes.setdefault(result.key, [first_path[result.key]]).append(result.path)
-                continue
-            first_path[result.key] = result.path
-            rows.append(_row_values(result, on_disk[result.path], scan_start_ns, now))
-        artifacts.insert(db, rows)
-        if bulk:  # index this batch now, while the workers parse the next ones
-            indexed_pk = artifacts.index_after(db, indexed_pk)
+    with artifacts.indexes_built_after(db):  # keys are unique already: the clashes are set apart here
+        for batch in batches:
+            rows = []
+            for result in batch:
+                if isinstance(result, Problem):
+                    report.problems.append(result)
+                    failed.add(result.path)
+                    continue
+                if result.key in first_path:  # identity is (type, id): one id may serve several types
+                    clashes.setdefault(result.key, [first_path[result.key]]).append(result.path)
+                    continue
+                first_path[result.key] = result.path
+                rows.append(_row_values(result, on_disk[result.path], scan_start_ns, now))
+            artifacts.insert(db, rows)
+            if bulk:  # index this batch now, while the workers parse the next ones
+                indexed_pk = artifacts.index_after(db, indexed_pk)
     # An id two files claim belongs to neither: remove the one inserted first.
     artifacts.delete_keys(db, clashes, index_deferred=bulk)
     for key, paths in clashes.items():
