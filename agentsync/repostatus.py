@@ -51,7 +51,7 @@ def status_report(config: Config) -> StatusReport:
 
     look = start_look(config)  # the remote is asked while the mirror is brought up to date
     repo = GitCommandLine(config.root)
-    with Mirror.open(config) as mirror:
+    with Mirror.open(config, mapped=True) as mirror:  # status reads every row
         full_scan(mirror)
         refresh_heads(mirror, repo)
         found = differences(mirror)

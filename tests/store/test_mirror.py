@@ -82,3 +82,16 @@ def test_a_version_1_mirror_is_migrated_in_place(repo: Repo) -> None:
         with mirror.transaction() as db:  # the triggers are back: edits reach the index
             db.execute("UPDATE artifacts SET content = 'restore drill' WHERE id = 'P-1'")
         assert [hit.row.id for hit in mirror.search("drill")] == ["P-1"]
+
+
+def test_only_readers_of_the_whole_mirror_map_it(repo: Repo) -> None:
+    """status and the read-only commands read pages through a memory map; a writer does not (a pull of
+    100,000 rows would count every page it read as its own memory)."""
+    from agentsync.store.mirror import MMAP_BYTES
+
+    config = repo.config()
+    sizes = []
+    for options in ({}, {"mapped": True}, {"readonly": True}):
+        with Mirror.open(config, **options) as mirror:
+            sizes.append(mirror.connection.execute("PRAGMA mmap_size").fetchone()[0])
+    assert sizes == [0, MMAP_BYTES, MMAP_BYTES]
