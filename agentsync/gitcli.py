@@ -19,6 +19,11 @@ from agentsync.gitrepo import clean_environment, index_file_override
 _NO_COMMIT = "0" * 40
 
 
+def _first_parent(commit: str) -> str:
+    """The revision of ``commit``'s first parent: the key ``head_commit`` fills and ``parent_of`` reads."""
+    return f"{commit}^1"
+
+
 class GitCommandLine:
     """``GitReader`` over ``git`` subprocesses, run in the agentsync root with ``--relative`` paths."""
 
@@ -50,7 +55,7 @@ class GitCommandLine:
             head = out[0].decode() if out else None
             self._resolved["HEAD"] = head
             if head is not None:
-                self._resolved[f"{head}^1"] = out[1].decode() if len(out) > 1 else None
+                self._resolved[_first_parent(head)] = out[1].decode() if len(out) > 1 else None
         return self._resolved["HEAD"]
 
     def resolve(self, revision: str) -> str | None:
@@ -66,7 +71,7 @@ class GitCommandLine:
         return self._git("symbolic-ref", "-q", "--short", "HEAD", check=False).decode().strip() or None
 
     def parent_of(self, commit: str) -> str | None:
-        return self.resolve(f"{commit}^1")
+        return self.resolve(_first_parent(commit))
 
     def changed_blobs(self, old: str | None, new: str | None) -> dict[str, str | None]:
         if old is None and new is None:

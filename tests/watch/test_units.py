@@ -85,6 +85,8 @@ def test_options_take_the_command_line_over_the_config(tmp_path: Path) -> None:
     config = make_config(tmp_path)
     assert WatchOptions.from_config(config) == WatchOptions(poll_interval=7.0, push=True)
     assert WatchOptions.from_config(config, push=False, poll_interval=1.5) == WatchOptions(poll_interval=1.5)
+    assert WatchOptions._fields == (*WatchSettings._fields, "push")  # the options list every setting, same defaults
+    assert WatchOptions()[:-1] == tuple(WatchSettings())
 
 
 def test_the_backoff_doubles_up_to_its_ceiling_and_never_falls_below_half() -> None:
