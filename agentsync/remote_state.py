@@ -1,6 +1,7 @@
 """Where this clone stands with its remote, for ``status``: artifact by artifact (ahead, behind,
-diverged), the queue, conflicts, rows refused and kept aside, the cursor, the remote's head, the
-lag, locks, and a feed that went backwards. Every text that may quote a URL or an error is redacted."""
+diverged), the queue, conflicts, rows refused and kept aside and the cursor, all from the mirror;
+and, when the remote is asked, its head, the lag, locks, and a feed that went backwards. Every text
+that may quote a URL or an error is redacted."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class RemoteState:
-    """This clone against its remote; ``head``, ``lag`` and ``locks`` stay empty if it is unreachable
-    (``error`` says why)."""
+    """This clone against its remote; ``head``, ``lag`` and ``locks`` stay empty if the remote was not
+    asked (``asked``) or is unreachable (``error`` says why)."""
 
     name: str | None
     url: str
@@ -33,6 +34,7 @@ class RemoteState:
     conflicts: list[OpenConflict]
     cursor: int
     refused: list[Quarantined]
+    asked: bool = True  # False: answered from the mirror alone, the remote was not contacted
     locks: list[dict[str, Any]] = field(default_factory=list)  # each with "mine": held by this user
     head: int | None = None
     lag: int | None = None
@@ -49,7 +51,7 @@ class RemoteState:
             "conflicts": [conflict._asdict() for conflict in self.conflicts],
             "locks": self.locks, "cursor": self.cursor, "head": self.head, "lag": self.lag,
             "refused": [{**entry._asdict(), "shown": str(entry)} for entry in self.refused],
-            "feed_problem": self.feed_problem, "error": self.error,
+            "feed_problem": self.feed_problem, "error": self.error, "asked": self.asked,
         }  # fmt: skip
 
 
@@ -92,19 +94,23 @@ def start_look(config: Config) -> RemoteLook | None:
     return None if remote_target(config) is None else RemoteLook(config)
 
 
-def remote_state(config: Config, mirror: Mirror, look: RemoteLook | None = None) -> RemoteState | None:
+def remote_state(
+    config: Config, mirror: Mirror, look: RemoteLook | None = None, *, ask: bool = True
+) -> RemoteState | None:
     """Where this clone stands with its remote (None: no remote configured). Looking at the remote
     starts nothing: a local remote that is not running is reported unreachable. ``look``: one
-    started earlier (``start_look``), else one is started here."""
+    started earlier (``start_look``), else one is started here; ``ask=False``: the mirror's answer
+    alone, as ``git status`` tells where a branch stands from the last fetch."""
     from agentsync.remotes import remote_target
     from agentsync.secrets import redact
     from agentsync.store.reports import changed_on_remote, open_conflicts, queue_summary
-    from agentsync.sync import cursor, pending_changes, quarantined
+    from agentsync.sync.client import cursor
+    from agentsync.sync.incoming import quarantined
+    from agentsync.sync.outgoing import pending_changes
 
     target = remote_target(config)
     if target is None:
         return None
-    look = look or RemoteLook(config)
     edited = {p.key for p in pending_changes(mirror)}
     changed_there = changed_on_remote(mirror)
     queue = queue_summary(mirror)
@@ -115,9 +121,10 @@ def remote_state(config: Config, mirror: Mirror, look: RemoteLook | None = None)
         queued_batches=queue.batches, queue_attempts=queue.attempts,
         queue_error=queue.last_error and redact(queue.last_error),
         conflicts=[c._replace(message=redact(c.message)) for c in open_conflicts(mirror)],
-        cursor=cursor(mirror), refused=quarantined(mirror),
+        cursor=cursor(mirror), refused=quarantined(mirror), asked=ask,
     )  # fmt: skip
-    _look(look, state)
+    if ask:
+        _look(look or RemoteLook(config), state)
     return state
 
 

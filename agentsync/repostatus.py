@@ -38,10 +38,12 @@ class StatusReport:
         }
 
 
-def status_report(config: Config) -> StatusReport:
+def status_report(config: Config, *, ask_remote: bool = False) -> StatusReport:
     """Mirror what changed (stat first: only edited files are read), bring the HEAD side up to date,
     and gather the report. Git is asked through its command line (HEAD, the branch, what changed
-    since the commit the mirror's git-field values are for): pygit2 is not loaded."""
+    since the commit the mirror's git-field values are for): pygit2 is not loaded. The remote is
+    asked only with ``ask_remote`` (its head, lag and locks): otherwise the mirror answers, offline
+    and without loading a database driver."""
     from agentsync.gitcli import GitCommandLine
     from agentsync.gitfields import differences, refresh_heads
     from agentsync.gitmirror import full_scan
@@ -49,7 +51,7 @@ def status_report(config: Config) -> StatusReport:
     from agentsync.store import Mirror
     from agentsync.watch.status import watcher_state
 
-    look = start_look(config)  # the remote is asked while the mirror is brought up to date
+    look = start_look(config) if ask_remote else None  # asked while the mirror is brought up to date
     repo = GitCommandLine(config.root)
     with Mirror.open(config, mapped=True) as mirror:  # status reads every row
         full_scan(mirror)
@@ -57,7 +59,7 @@ def status_report(config: Config) -> StatusReport:
         found = differences(mirror)
         total = mirror.count()
         problems = mirror.problems()
-        remote = remote_state(config, mirror, look)
+        remote = remote_state(config, mirror, look, ask=ask_remote)
     watcher = _redacted_watcher(watcher_state(config))
     head = repo.head_commit()
     branch = None if head is None else repo.branch()  # None: detached or unborn HEAD

@@ -8,7 +8,8 @@ and what they printed. The prose around the blocks is left as it is.
     .venv/bin/python docs/capture_conflicts.py          # rewrites docs/conflicts.md
     .venv/bin/python docs/capture_conflicts.py --check  # exit 1 if a step is missing from the page
 
-The temporary folder is shown as ``~/demo``; nothing else in the output is changed.
+The temporary folder is shown as ``~/demo`` (and the project named after its path as if it were
+``/home/you/demo``); nothing else in the output is changed.
 """
 
 from __future__ import annotations
@@ -91,6 +92,10 @@ def _environment(work: Path) -> dict[str, str]:
 
 def _run_step(work: Path, env: dict[str, str], steps: list[tuple[str, str]]) -> str:
     """The console text of one step: each command after its prompt, its output, and a non-zero exit."""
+    from agentsync.initialize import project_from_origin
+
+    project = project_from_origin(str(work / "demo" / "origin.git"))
+    shown_project = project_from_origin("/home/you/demo/origin.git")
     lines: list[str] = []
     for clone, command in steps:
         cwd = work / "demo" / clone
@@ -98,7 +103,7 @@ def _run_step(work: Path, env: dict[str, str], steps: list[tuple[str, str]]) -> 
         lines.append(f"{clone or 'demo'}$ {command}")
         output = (done.stdout + done.stderr).rstrip("\n")
         if output:
-            lines.append(output.replace(str(work / "demo"), "~/demo"))
+            lines.append(output.replace(str(work / "demo"), "~/demo").replace(project, shown_project))
         if done.returncode:
             lines.append(f"[exit {done.returncode}]")
     return "```console\n" + "\n".join(lines) + "\n```\n"

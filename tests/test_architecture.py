@@ -5,9 +5,14 @@ subpackage is packaged, and only the store and the remotes run SQL."""
 from __future__ import annotations
 
 import ast
+import importlib
 import itertools
 import re
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "agentsync"
 
@@ -136,3 +141,24 @@ def test_modules_and_functions_stay_small() -> None:
                         f"{path.relative_to(PACKAGE)}:{node.lineno} {node.name}: {length} lines (at most 80)"
                     )
     assert not too_big, "\n".join(too_big)
+
+
+@pytest.mark.parametrize("package", ["agentsync.sync", "agentsync.watch"])
+def test_a_lazy_package_exports_what_it_names_and_loads_it_on_first_use(package: str) -> None:
+    """``agentsync.sync`` and ``agentsync.watch`` import a part when one of its names is first used
+    (PEP 562): every name in ``__all__`` has a home and resolves there, and importing the package
+    alone loads none of its parts."""
+    probe = (
+        "import importlib, sys; package = importlib.import_module(sys.argv[1]); "
+        "loaded = sorted(name for name in sys.modules if name.startswith(sys.argv[1] + '.')); "
+        "print(loaded)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe, package], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    module = importlib.import_module(package)
+    assert sorted(module.__all__) == sorted(module._HOMES), "name it in both __all__ and _HOMES"
+    for name, home in module._HOMES.items():
+        assert getattr(module, name) is getattr(importlib.import_module(f"{package}.{home}"), name)
+    with pytest.raises(AttributeError, match="no_such_name"):
+        module.no_such_name  # noqa: B018

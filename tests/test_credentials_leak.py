@@ -84,7 +84,8 @@ def test_no_command_shows_or_stores_a_password_given_in_the_url_query(
     ada.write("plans/P-1.md", artifact("P-1", "One"))
     outputs = []
     for command in (
-        ["push"], ["pull"], ["status"], ["status", "--json"], ["doctor"], ["doctor", "--json"],
+        ["push"], ["pull"], ["status"], ["status", "--json"], ["status", "--remote"], ["status", "--remote", "--json"],
+        ["doctor"], ["doctor", "--json"],
         ["remote", "show"], ["remote", "show", "--json"], ["log", "P-1"], ["log", "P-1", "--json"],
         ["clients"], ["clients", "--json"], ["stats"], ["sync"],
     ):  # fmt: skip
@@ -103,7 +104,7 @@ def test_no_command_shows_or_stores_a_password_given_in_the_url_query(
         outputs.append((["watch", "--stop"], out + err))
     for command, text in outputs:
         assert PW not in text, f"`agentsync {' '.join(command)}` printed the password:\n{text}"
-    shown = "".join(text for command, text in outputs if command == ["status"])
+    shown = "".join(text for command, text in outputs if command in (["status"], ["status", "--remote"]))
     assert "password=***" in shown and "user=leak_" in shown, shown  # the URL is still recognisable
     with ada.mirror() as mirror:
         assert mirror.get_meta(MetaKey.REMOTE_IDENTITY) == password_url.replace(PW, "***") + "#team"
@@ -129,8 +130,8 @@ def test_errors_about_an_unreachable_remote_name_it_without_its_password(
     code, out, err = run(ada, "push")
     assert code == 1 and "127.0.0.1" in err, err  # says where it could not go
     texts = [out + err]
-    for command in (["pull"], ["status"], ["status", "--json"], ["doctor"], ["remote", "show"], ["log", "P-1"],
-                    ["clients"], ["stats"], ["stats", "--json"]):  # fmt: skip
+    for command in (["pull"], ["status"], ["status", "--json"], ["status", "--remote"], ["doctor"], ["remote", "show"],
+                    ["log", "P-1"], ["clients"], ["stats"], ["stats", "--json"]):  # fmt: skip
         texts.append("".join(run(ada, *command)[1:]))
     for text in texts:
         assert PW not in text, text

@@ -26,16 +26,23 @@ def test_before_the_first_commit_there_is_no_head_and_no_branch(git_repo: GitRep
     assert (report.head, report.branch) == (None, None)
 
 
-def test_status_loads_no_pygit2(git_repo: GitRepo) -> None:
+HEAVY_FOR_STATUS = ("pygit2", "psycopg", "agentsync.remotes.postgres", "agentsync.sync.both", "agentsync.watch.loop")
+
+
+def test_status_loads_no_pygit2_and_asks_no_remote_unless_told(git_repo: GitRepo) -> None:
+    """Status answers from the mirror: no database driver, no git library, not the sync engine nor the
+    watcher's loop; asked to look at the remote, it loads the remote (here a local one, not running)."""
     git_repo.write("stories/a.md", artifact("S-1"))
     git_repo.commit_all("one")
     probe = (
         "import sys; from pathlib import Path; from agentsync import config; from agentsync.repostatus import "
-        "status_report; status_report(config.load(Path(sys.argv[1]))); print('pygit2' in sys.modules)"
+        "status_report; report = status_report(config.load(Path(sys.argv[1])), ask_remote=sys.argv[2] == 'ask'); "
+        f"print(report.remote.asked, [name for name in {HEAVY_FOR_STATUS!r} if name in sys.modules])"
     )
-    done = subprocess.run([sys.executable, "-c", probe, str(git_repo.root)], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "False"
+    for ask, expected in (("", "False []"), ("ask", "True ['agentsync.remotes.postgres']")):
+        done = subprocess.run([sys.executable, "-c", probe, str(git_repo.root), ask], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == expected
 
 
 def story(artifact_id: str, status: str, owner: str = "") -> str:

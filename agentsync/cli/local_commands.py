@@ -129,11 +129,16 @@ def check(paths: tuple[str, ...], staged: bool, as_json: bool) -> int:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def status(as_json: bool) -> int:
-    """Show artifacts whose git fields differ between the work tree and HEAD."""
+@click.option("--remote", "ask_remote", is_flag=True, help="Also ask the remote for its head, lag and locks.")
+def status(as_json: bool, ask_remote: bool) -> int:
+    """Show artifacts whose git fields differ between the work tree and HEAD, and where this clone stands.
+
+    Answers from the mirror, offline, as `git status` does from the last fetch: what is edited here
+    and what the last pull fetched. With --remote it also asks the remote (its head, the lag, locks).
+    """
     from agentsync.commands import status as command
 
-    return command.run(as_json=as_json)
+    return command.run(as_json=as_json, ask_remote=ask_remote)
 
 
 @cli.group()

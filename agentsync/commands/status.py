@@ -24,10 +24,10 @@ def _show(value: object) -> str:
     return "(none)" if value is None else str(value)
 
 
-def run(*, as_json: bool) -> int:
+def run(*, as_json: bool, ask_remote: bool = False) -> int:
     from agentsync.repostatus import status_report
 
-    report = status_report(load_config())
+    report = status_report(load_config(), ask_remote=ask_remote)
     if as_json:
         echo_json(report.to_json())
         return 0
@@ -91,9 +91,15 @@ def _show_remote(state: RemoteState | None) -> None:
         click.echo("remote: none configured")
         return
     lag = f", {state.lag} change(s) to fetch" if state.lag else ""
-    reach = f"unreachable ({state.error})" if state.error else f"head {state.head}"
     where = state.url if state.name in (None, state.url) else f"{state.name} ({state.url})"
-    click.echo(f"remote: {where} project {state.project}: {reach}; cursor {state.cursor}{lag}")
+    if not state.asked:
+        click.echo(
+            f"remote: {where} project {state.project}: cursor {state.cursor}, as of the last sync "
+            "(`agentsync status --remote` asks it for its head, lag and locks)"
+        )
+    else:
+        reach = f"unreachable ({state.error})" if state.error else f"head {state.head}"
+        click.echo(f"remote: {where} project {state.project}: {reach}; cursor {state.cursor}{lag}")
 
     def listed(ids: list[str]) -> str:
         return ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")

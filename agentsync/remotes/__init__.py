@@ -1,25 +1,28 @@
-"""The shared remote: PostgreSQL (directly, embedded, or behind Supabase) and its migrations."""
+"""The shared remote: PostgreSQL (directly, embedded, or behind Supabase) and its migrations.
+
+Naming the remote (``remote_target``) loads nothing else: ``status`` asks which remote without
+opening one, so the protocol (``base``) and the retries are imported when a remote is opened."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from agentsync.config import Config
 from agentsync.errors import RemoteError
-from agentsync.remotes.base import Remote
-from agentsync.remotes.retry import COMMAND_RETRY, NO_RETRY, RetryingRemote, RetryPolicy
 from agentsync.secrets import DATABASE_URL_VARIABLE as DATABASE_URL_VARIABLE  # re-exported: its home is secrets
+
+if TYPE_CHECKING:
+    from agentsync.remotes.base import Remote
+    from agentsync.remotes.retry import RetryPolicy
 
 RemoteKind = Literal["local", "supabase", "postgresql"]  # which client speaks to a remote's URL
 RETRIES_VARIABLE = "AGENTSYNC_RETRIES"  # calls in all when the remote is unreachable (1: no retry)
 
 
-@dataclass(frozen=True)
-class RemoteTarget:
+class RemoteTarget(NamedTuple):
     """Which remote a command talks to: its name (or None for a URL given directly) and URL."""
 
     name: str | None
@@ -53,10 +56,13 @@ def remote_target(config: Config) -> RemoteTarget | None:
     return RemoteTarget("local" if config.remote == "local" else None, config.remote)
 
 
-def open_remote(config: Config, retry: RetryPolicy = COMMAND_RETRY, *, start_local: bool = True) -> Remote:
+def open_remote(config: Config, retry: RetryPolicy | None = None, *, start_local: bool = True) -> Remote:
     """The remote for this repository's project, by the kind its URL names; calls that cannot
-    reach it are retried by ``retry`` (attempts overridden by ``AGENTSYNC_RETRIES``).
+    reach it are retried by ``retry`` (a command's default; attempts overridden by ``AGENTSYNC_RETRIES``).
     ``start_local=False``: a local remote that is not running is not started for this."""
+    from agentsync.remotes.retry import COMMAND_RETRY, RetryingRemote, RetryPolicy
+
+    retry = COMMAND_RETRY if retry is None else retry
     attempts = os.environ.get(RETRIES_VARIABLE, "").strip()
     if attempts:
         if not attempts.isdigit() or int(attempts) < 1:
@@ -66,7 +72,7 @@ def open_remote(config: Config, retry: RetryPolicy = COMMAND_RETRY, *, start_loc
 
 
 @contextlib.contextmanager
-def opened(config: Config, retry: RetryPolicy = COMMAND_RETRY, *, start_local: bool = True) -> Iterator[Remote]:
+def opened(config: Config, retry: RetryPolicy | None = None, *, start_local: bool = True) -> Iterator[Remote]:
     """``open_remote`` for the length of a block, closed afterwards."""
     remote = open_remote(config, retry, start_local=start_local)
     try:
@@ -78,6 +84,8 @@ def opened(config: Config, retry: RetryPolicy = COMMAND_RETRY, *, start_local: b
 def looking(config: Config) -> contextlib.AbstractContextManager[Remote]:
     """The remote for a look (`status`, `stats`, `doctor`): one try, nothing started (a local
     remote that is not running is unavailable): unreachable is an answer, not a wait."""
+    from agentsync.remotes.retry import NO_RETRY
+
     return opened(config, NO_RETRY, start_local=False)
 
 
@@ -114,6 +122,7 @@ def notification_url(remote: Remote) -> str | None:
     """The PostgreSQL URL to listen on for ``remote``'s change notifications; None if it has none
     (Supabase over HTTP: watchers check its head instead)."""
     from agentsync.remotes.postgres import PostgresRemote
+    from agentsync.remotes.retry import RetryingRemote
 
     inner = remote.inner if isinstance(remote, RetryingRemote) else remote
     return inner.url if isinstance(inner, PostgresRemote) else None

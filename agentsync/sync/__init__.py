@@ -10,12 +10,29 @@ taken from the remote; every file write is atomic and re-checks the file first.
 
 from __future__ import annotations
 
-from agentsync.sync.both import SyncReport, pull_then_push
-from agentsync.sync.client import bind_remote, client_id, cursor, has_sync_state, register, reset_sync_state
-from agentsync.sync.feed import fetch
-from agentsync.sync.incoming import pull, quarantined
-from agentsync.sync.outgoing import Pending, changes_for, pending_changes, push, push_merging
-from agentsync.sync.reports import PullReport, PushReport, Quarantined
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agentsync.sync.both import SyncReport, pull_then_push
+    from agentsync.sync.client import bind_remote, client_id, cursor, has_sync_state, register, reset_sync_state
+    from agentsync.sync.feed import fetch
+    from agentsync.sync.incoming import pull, quarantined
+    from agentsync.sync.outgoing import Pending, changes_for, pending_changes, push, push_merging
+    from agentsync.sync.reports import PullReport, PushReport, Quarantined
+
+# Where each name lives: a reader of one part (``status`` reads ``client`` and ``outgoing``) loads
+# that part alone, not the whole package (PEP 562).
+_HOMES = {
+    "SyncReport": "both", "pull_then_push": "both",
+    "bind_remote": "client", "client_id": "client", "cursor": "client", "has_sync_state": "client",
+    "register": "client", "reset_sync_state": "client",
+    "fetch": "feed",
+    "pull": "incoming", "quarantined": "incoming",
+    "Pending": "outgoing", "changes_for": "outgoing", "pending_changes": "outgoing", "push": "outgoing",
+    "push_merging": "outgoing",
+    "PullReport": "reports", "PushReport": "reports", "Quarantined": "reports",
+}  # fmt: skip
 
 __all__ = [
     "Pending",
@@ -38,3 +55,12 @@ __all__ = [
     "register",
     "reset_sync_state",
 ]
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value

@@ -8,16 +8,26 @@ the remote. A small status record (``status``: ``.agentsync/watcher.json``) tell
 status`` whether the watcher runs, its last sync, lag and errors; ``wording`` holds its lines.
 
 Readers of the status record import ``agentsync.watch.status``; nothing here loads watchdog, the
-remotes or the sync code until a watcher runs.
+remotes or the sync code until a watcher runs, and each name below is imported from its module when
+first used (PEP 562), so reading the status record does not load the loop.
 """
 
 from __future__ import annotations
 
-from agentsync.watch.events import watch_folders
-from agentsync.watch.loop import Watcher
-from agentsync.watch.pacing import WatchOptions
-from agentsync.watch.status import STATUS_NAME, WatcherState, status_path, watcher_state
-from agentsync.watch.wording import WatchEvent
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agentsync.watch.events import watch_folders
+    from agentsync.watch.loop import Watcher
+    from agentsync.watch.pacing import WatchOptions
+    from agentsync.watch.status import STATUS_NAME, WatcherState, status_path, watcher_state
+    from agentsync.watch.wording import WatchEvent
+
+_HOMES = {
+    "watch_folders": "events", "Watcher": "loop", "WatchOptions": "pacing", "STATUS_NAME": "status",
+    "WatcherState": "status", "status_path": "status", "watcher_state": "status", "WatchEvent": "wording",
+}  # fmt: skip
 
 __all__ = [
     "STATUS_NAME",
@@ -29,3 +39,12 @@ __all__ = [
     "watch_folders",
     "watcher_state",
 ]
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value

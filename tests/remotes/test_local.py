@@ -45,7 +45,7 @@ def test_two_clones_collaborate_with_no_set_up(tmp_path: Path, data_folder: Path
     b.git("config", "user.email", "bo@example.com")
     assert run(b, "init")[0] == 0  # keeps the committed config, builds the mirror
 
-    code, out, _ = run(a, "status")  # a look starts nothing
+    code, out, _ = run(a, "status", "--remote")  # a look starts nothing
     assert code == 0 and "the local remote is not running" in out and not (data_folder / "postmaster.pid").exists()
     a.write("stories/S-2.md", artifact("S-2", "Two", "draft"))  # not committed: shared only through the remote
     code, out, err = run(a, "push")

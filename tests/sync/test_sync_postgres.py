@@ -50,7 +50,9 @@ def test_lock_log_fetch_sync_and_status_from_the_cli(
     for clone in (a, b):
         clone.write("agentsync.yaml", clone.read("agentsync.yaml").decode() + "project: team\n")
     a.write("stories/S-1.md", artifact("S-1", "One", "draft"))
-    code, out, _ = run(a, "status")
+    code, out, _ = run(a, "status")  # the mirror's answer: the remote is not asked
+    assert "ahead: 1 artifact(s) edited here, to push: story:S-1" in out and "cursor 0, as of the last sync" in out
+    code, out, _ = run(a, "status", "--remote")
     assert "ahead: 1 artifact(s) edited here, to push: story:S-1" in out and "head 0; cursor 0" in out
     assert run(a, "push")[0] == 0
     code, out, _ = run(b, "fetch")
@@ -68,8 +70,9 @@ def test_lock_log_fetch_sync_and_status_from_the_cli(
     assert code == 1 and "locked: story:S-1 is locked by ada@example.com" in err
     code, out, _ = run(b, "locks", "--json")
     assert [lock["id"] for lock in json.loads(out)] == ["S-1"]
-    assert "locked: story:S-1 by ada@example.com until" in run(b, "status")[1]
-    assert "locked: story:S-1 by you until" in run(a, "status")[1]
+    assert "locked: story:S-1 by ada@example.com until" in run(b, "status", "--remote")[1]
+    assert "locked: story:S-1 by you until" in run(a, "status", "--remote")[1]
+    assert "locked:" not in run(a, "status")[1]  # locks live on the remote alone
     code, _, err = run(b, "unlock", "S-1")
     assert code == 1 and "--force" in err
     code, out, _ = run(b, "unlock", "S-1", "--force")
@@ -82,16 +85,20 @@ def test_lock_log_fetch_sync_and_status_from_the_cli(
     code, out, _ = run(a, "diff", "S-1")
     assert code == 1 and "--- remote v2 by bo@example.com" in out and "-Bo's." in out and "+Body." in out
     assert run(b, "diff", "S-1")[1].startswith("story:S-1: the work tree matches the remote's v2")
-    code, out, _ = run(a, "status", "--json")
+    state = json.loads(run(a, "status", "--json")[1])["remote"]
+    assert (state["asked"], state["head"], state["lag"], state["cursor"]) == (False, None, None, 2)
+    code, out, _ = run(a, "status", "--json", "--remote")
     state = json.loads(out)["remote"]
-    assert state["head"] == 2 and state["cursor"] == 2 and state["project"] == "team"  # diff fetched
+    assert state["asked"] and state["head"] == 2 and state["cursor"] == 2 and state["project"] == "team"  # diff fetched
     assert (state["behind"], state["ahead"], state["diverged"], state["lag"]) == (["story:S-1"], [], [], 0)
     a.write("stories/S-1.md", a.read("stories/S-1.md").decode().replace("Body.", "Ada's."))
     assert "diverged: 1 artifact(s) changed on both sides, to pull and merge: story:S-1" in run(a, "status")[1]
     assert run(a, "lock", "S-1", "--ttl", "soon")[0] == 2
     monkeypatch.setenv("AGENTSYNC_DATABASE_URL", "postgresql://ada:pw@127.0.0.1:1/db")
-    code, out, _ = run(a, "status")
+    code, out, _ = run(a, "status", "--remote")
     assert code == 0 and "unreachable" in out and ":pw@" not in out
+    code, out, _ = run(a, "status")  # offline: the mirror answers
+    assert code == 0 and "cursor 2, as of the last sync" in out and "unreachable" not in out and ":pw@" not in out
 
 
 def test_pre_push_hook_syncs_and_can_block(tmp_path: Path, remote_url: str) -> None:
