@@ -150,7 +150,11 @@ def check(
             passed.record(path, artifact.hash)
         claimed.setdefault(artifact.key, []).append(path)  # ids are unique within a type
     checked = set(report.checked)
-    held = {} if mirror is None else dict(artifacts.holders(mirror.connection, list(claimed)))  # one query a batch
+    # The mirror's holder of each claimed key: an unchanged file's row holds its key (keys are unique
+    # in the mirror), so only the keys of files read here are looked up (one query a batch).
+    held = {key: path for path, key in unchanged.items()}
+    if mirror is not None:
+        held.update(artifacts.holders(mirror.connection, [key for key in claimed if key not in held]))
     for artifact_id, holders in claimed.items():
         clashing = list(holders)
         holder = held.get(artifact_id)
@@ -195,12 +199,6 @@ def work_tree_reader(root: Path) -> Reader:
     return read
 
 
-def all_artifact_paths(config: Config) -> list[str]:
-    from agentsync.paths import FoundFile, walk
-
-    return [item.path for item in walk(config, Matcher.from_config(config)) if isinstance(item, FoundFile)]
-
-
 def artifact_paths(config: Config, paths: list[str]) -> list[str]:
     """The artifact files among ``paths`` (what a check will read)."""
     matcher = Matcher.from_config(config)
@@ -227,8 +225,8 @@ def check_files(config: Config, given: Sequence[str]) -> CheckReport:
     from agentsync.scanner import scan
 
     with Mirror.open(config) as mirror:
-        wanted = named_paths(config, list(given)) if given else all_artifact_paths(config)
-        scan(mirror)  # stat first: the mirror then holds each file's hash as it is now
+        scanned = scan(mirror)  # stat first: the mirror then holds each file's hash as it is now
+        wanted = named_paths(config, list(given)) if given else scanned.found  # the scan walked them all
         passed = None if registry.wanted(config) else PassedFiles.load(config)  # plugins' rules: no cache
         report = check(config, mirror, wanted, work_tree_reader(config.root), passed=passed)
     if passed is not None:

@@ -39,10 +39,11 @@ __all__ = ["BULK_THRESHOLD", "RACY", "Parsed", "Progress", "ScanReport", "parse_
 
 
 class ScanReport:
-    """What a scan did; ``problems`` lists every file it could not mirror. (A plain class, not a
-    dataclass: the post-commit hook's process would pay more to define one than to scan a file.)"""
+    """What a scan did; ``problems`` lists every file it could not mirror, ``found`` every artifact
+    file in view (changed or not; refused ones aside), so a caller needs no walk of its own. (A plain
+    class, not a dataclass: the post-commit hook's process would pay more to define one than to scan a file.)"""
 
-    __slots__ = ("added", "deleted", "problems", "renamed", "unchanged", "updated")
+    __slots__ = ("added", "deleted", "found", "problems", "renamed", "unchanged", "updated")
 
     def __init__(
         self,
@@ -59,9 +60,10 @@ class ScanReport:
         self.deleted = deleted or []
         self.unchanged = unchanged
         self.problems = problems or []
+        self.found: list[str] = []
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__ if name != "found")
         return f"ScanReport({shown})"
 
     @property
@@ -179,6 +181,7 @@ def _look(mirror: Mirror, scope: list[str] | None, report: ScanReport, scan_star
         to_read.append(item)
     if listings is not None:
         listings.save()
+    report.found = seen
     report.unchanged += len(seen) - len(to_read)
     # Rows are loaded only for paths that changed or vanished: a rescan after a few
     # edits never reads the other thousands. Ids they might clash with are looked up by id.

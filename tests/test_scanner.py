@@ -46,6 +46,29 @@ def test_first_scan_adds_everything(repo: Repo) -> None:
     assert fts_ids(repo, "beta") == {"S-1"}
 
 
+def test_a_scan_lists_every_artifact_file_it_found_changed_or_not_refused_ones_aside(
+    repo: Repo, tmp_path: Path
+) -> None:
+    """``ScanReport.found`` is what a caller would walk for (``check`` of all uses it): every file the
+    globs match, a broken one included, the unchanged ones of a rescan included, a symlink out refused."""
+    repo.write("plans/a.md", artifact("P-1"))
+    repo.write("plans/broken.md", "---\nid: [unclosed\n---\n")
+    repo.write("docs/stories/b.md", artifact("S-1"))
+    repo.write("elsewhere/ignored.md", artifact("X-1"))
+    (tmp_path / "secret.md").write_text(artifact("P-9"), encoding="utf-8")
+    os.symlink(tmp_path / "secret.md", repo.root / "plans" / "out.md")
+    repo.age()
+    with repo.mirror() as mirror:
+        first = scan(mirror)
+        repo.write("plans/a.md", artifact("P-1", title="Edited"))
+        again = scan(mirror)
+        scoped = scan(mirror, ["plans/a.md", "plans/out.md"])
+    expected = ["docs/stories/b.md", "plans/a.md", "plans/broken.md"]
+    assert sorted(first.found) == sorted(again.found) == expected and again.updated == ["plans/a.md"]
+    assert scoped.found == ["plans/a.md"]
+    assert "plans/out.md" in {problem.path for problem in first.problems}
+
+
 def test_rescan_reads_only_changed_files(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     for n in range(5):
         repo.write(f"plans/p{n}.md", artifact(f"P-{n}"))
