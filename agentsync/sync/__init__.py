@@ -10,8 +10,9 @@ taken from the remote; every file write is atomic and re-checks the file first.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from agentsync.lazy import attribute_loader
 
 if TYPE_CHECKING:
     from agentsync.sync.both import SyncReport, pull_then_push
@@ -57,10 +58,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = attribute_loader(__name__, _HOMES)

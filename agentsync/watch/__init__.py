@@ -14,8 +14,9 @@ first used (PEP 562), so reading the status record does not load the loop.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from agentsync.lazy import attribute_loader
 
 if TYPE_CHECKING:
     from agentsync.watch.events import watch_folders
@@ -41,10 +42,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = attribute_loader(__name__, _HOMES)
