@@ -223,6 +223,11 @@ def bench_mirror_figures(s: Setup) -> None:
                   stats, 0.05, absolute=True))  # fmt: skip
     note("no-op mirror (process)", no_op)
     note("--version (process)", start_up)
+    # status's floor: the process start-up and one stat of every file (the work tree must be looked at)
+    note("floor of status: --version + the scan of stats", start_up + stats)
+    note("  as a share of the cold mirror", (start_up + stats) / cold, "x")
+    asked = median_settled(s.runs, lambda: run(s.agentsync(a, "status", "--remote"), env=env))
+    note("status --remote (asks the remote too; process)", asked)
 
     config = config_module.load(a)
 
