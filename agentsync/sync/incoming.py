@@ -21,7 +21,7 @@ from agentsync.store.sync_state import Fetched
 from agentsync.sync.client import cursor, register
 from agentsync.sync.events import announced
 from agentsync.sync.feed import PAGE_SIZE, fetch_unlocked
-from agentsync.sync.files import stage_shared, unchanged, write_unchanged
+from agentsync.sync.files import FolderNames, stage_shared, unchanged, write_unchanged
 from agentsync.sync.journal import recorded
 from agentsync.sync.plan import ChunkPlan, Pass, Planner
 from agentsync.sync.reports import PullReport, Quarantined
@@ -30,7 +30,7 @@ from agentsync.tracing import span
 if TYPE_CHECKING:
     from agentsync.gitfields import GitFieldGuard
     from agentsync.parsing import Progress
-    from agentsync.paths import Matcher, PathPolicy
+    from agentsync.paths import Matcher
 
 # Parsing, scanning and file writing are imported where they are used: a pull with nothing
 # new (one round trip, the common case for hooks and watchers) never loads them.
@@ -102,10 +102,11 @@ def pull_unlocked(mirror: Mirror, remote: Remote, progress: Progress | None, res
     policy = PathPolicy.for_config(mirror.config, matcher)
     chunks = (pending[start : start + PULL_CHUNK] for start in range(0, len(pending), PULL_CHUNK))
     with mirror.deferred_index() if large else contextlib.nullcontext():
-        _apply_chunks(mirror, chunks, Pass(waiting, leaving, vacating, policy), matcher, guard, report, advanced)
+        names = FolderNames()
+        _apply_chunks(mirror, chunks, Pass(waiting, leaving, vacating, policy, names), matcher, guard, report, advanced)
         if vacating:
             again = [row for row in sync_state.fetched_not_applied(db) if row.key in vacating]
-            last = Pass(waiting, {}, set(), policy, final=True)
+            last = Pass(waiting, {}, set(), policy, names, final=True)
             _apply_chunks(mirror, iter([again]), last, matcher, guard, report, advanced)
     stage_shared(mirror, report.written)  # a teammate's artifact before its commit
     # a folder that became a symlink while pulling: not written
@@ -165,7 +166,7 @@ def _apply_chunks(
         nonlocal in_flight
         if in_flight is not None:
             (plan, written), in_flight = in_flight, None
-            _record_chunk(mirror, plan, written.result(), report, run.policy)
+            _record_chunk(mirror, plan, written.result(), report, run)
             progress(len(plan.rows))
 
     with ThreadPoolExecutor(1, thread_name_prefix="agentsync-pull-writer") as writer:
@@ -178,17 +179,20 @@ def _apply_chunks(
             land()  # the last chunk; or, if planning the next one failed, the one already written
 
 
-def _record_chunk(mirror: Mirror, plan: ChunkPlan, skipped: list[Path], report: PullReport, policy: PathPolicy) -> None:
+def _record_chunk(mirror: Mirror, plan: ChunkPlan, skipped: list[Path], report: PullReport, run: Pass) -> None:
     """After a chunk's files are written: remove what the remote deleted or moved away, then record
     what was agreed, the conflicts and the rows kept aside in one transaction, then mirror the files."""
     from agentsync.scanner import scan
 
-    root = mirror.config.root
+    root, policy = mirror.config.root, run.policy
+    left = set(skipped)
+    run.names.made(target for target, _ in plan.writes if target not in left)
     plan.deferred.update(plan.owner[target] for target in skipped)
     hashes = {row.key: row.hash for row in plan.agreed}
     for rid, path in plan.removals:
         if policy.intact(root / path) and unchanged(root / path, plan.locals_by_id[rid].hash):
             (root / path).unlink(missing_ok=True)
+            run.names.removed(root / path)
             report.deleted.append(path)
         else:
             plan.deferred.add(rid)
@@ -197,6 +201,7 @@ def _record_chunk(mirror: Mirror, plan: ChunkPlan, skipped: list[Path], report: 
             continue
         if unchanged(root / path, hashes.get(rid), plan.locals_by_id[rid].hash):
             (root / path).unlink(missing_ok=True)
+            run.names.removed(root / path)
     if plan.deferred:
         _drop_deferred(plan, report)
     with mirror.transaction() as tx:

@@ -5,7 +5,6 @@ record leaves files that already equal what the remote gives, and the next pull 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -16,7 +15,7 @@ from agentsync.identity import split_key, valid_type
 from agentsync.store import sync_state
 from agentsync.store.sync_state import Agreed, ConflictKind, ConflictRow, Fetched, Local, QuarantineRow
 from agentsync.sync.decide import Action, Facts, Target, decide
-from agentsync.sync.files import differs_only_in_version, same_but_version
+from agentsync.sync.files import FolderNames, differs_only_in_version, same_but_version
 from agentsync.sync.journal import now
 from agentsync.sync.reports import PullReport, Quarantined, shown
 
@@ -31,12 +30,14 @@ if TYPE_CHECKING:
 class Pass(NamedTuple):
     """What one pass over the fetched rows knows beyond them: the artifacts waiting in a conflict
     (left alone), where the pull moves each pending artifact (None: deletes it), the rows it left
-    for a second pass because their target is still taken by one of those, and the path policy."""
+    for a second pass because their target is still taken by one of those, the path policy, and
+    the names in the folders it lands files in (for the whole pull: each folder listed once)."""
 
     waiting: set[str]
     leaving: dict[str, str | None]
     vacating: set[str]
     policy: PathPolicy
+    names: FolderNames
     final: bool = False
 
 
@@ -122,7 +123,6 @@ class Planner:
         self.run, self.matcher, self.guard, self.report = run, matcher, guard, report
         self.fetched = sync_state.fetched_texts(db, ids)
         self.plan = ChunkPlan(rows, sync_state.locals_of(db, ids))
-        self.listed: dict[str, frozenset[str]] = {}
         guard.prefetch((row.key, row.path) for row in rows if not row.deleted)  # HEAD's values: a few queries
         # Imported once a chunk has work (a pull with nothing new never loads them), and bound here
         # rather than imported in the per-row methods: each such import statement cost ~8k instructions.
@@ -224,19 +224,11 @@ class Planner:
         return Target.LEAVING if self.run.leaving[item.occupant] != item.lands else Target.TAKEN
 
     def _listed(self, target: Path) -> bool:
-        """Whether ``target`` exists: its folder is listed once per chunk instead of a stat per file
+        """Whether ``target`` exists: its folder is listed once per pull instead of a stat per file
         (each a lookup that waits on the writer thread's creations in that folder). The writer
         checks each target once more right before it."""
-        folder = os.path.dirname(target)  # a str: no Path built and hashed per file
-        names = self.listed.get(folder)
-        if names is None:
-            try:
-                names = self.listed[folder] = frozenset(os.listdir(folder))
-            except FileNotFoundError:
-                names = self.listed[folder] = frozenset()
-            except OSError:  # not a folder, say: the file's own stat decides
-                return self.stat_signature(target) is not None
-        return target.name in names
+        held = self.run.names.holds(target)
+        return self.stat_signature(target) is not None if held is None else held  # None: not a folder
 
     def _disk_facts(self, item: _Row, known: dict[str, Any]) -> Facts:
         """The local file as it is now, and the remote's text under the git-field guard."""

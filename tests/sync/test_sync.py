@@ -168,6 +168,46 @@ def test_a_pull_that_fails_planning_a_chunk_records_the_one_already_written(
         assert b.read(f"stories/S-{number}.md") == a.read(f"stories/S-{number}.md")
 
 
+def test_a_pull_in_chunks_lists_each_folder_once_and_keeps_a_file_made_between_chunks(
+    clones: Clones, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The folders a pull lands files in are listed once a pull, not once a chunk (a listing of a
+    folder of 100,000 files a chunk made a pull grow faster than its work); a file someone makes
+    after that listing, before its chunk is written, is still not written over."""
+    import os
+
+    import agentsync.sync.incoming as incoming
+    from agentsync.sync.plan import Planner
+
+    a, b, remote = clones
+    for number in range(1, 7):
+        a.write(f"stories/S-{number}.md", artifact(f"S-{number}", f"Story {number}", "draft"))
+    sync_push(a, remote, "ada")
+    monkeypatch.setattr(incoming, "PULL_CHUNK", 2)
+    stories = str(b.root / "stories")
+    (b.root / "stories").mkdir()
+    listings: list[str] = []
+    real_listdir, real_plan = os.listdir, Planner.plan_chunk
+
+    def counting_listdir(folder: str) -> list[str]:
+        listings.append(str(folder))
+        return real_listdir(folder)
+
+    def plan_and_meanwhile_save(planner: Planner) -> object:
+        if any(row.key == "story:S-5" for row in planner.plan.rows):  # the third chunk: S-5 and S-6
+            b.write("stories/S-5.md", "my own notes, saved while the pull ran\n")
+        return real_plan(planner)
+
+    monkeypatch.setattr(os, "listdir", counting_listdir)
+    monkeypatch.setattr(Planner, "plan_chunk", plan_and_meanwhile_save)
+    report = sync_pull(b, remote)
+    assert listings.count(stories) == 2, listings  # the plan's, and the writer's look for stale temp files
+    assert b.read("stories/S-5.md") == b"my own notes, saved while the pull ran\n"
+    assert "stories/S-5.md" not in report.written and len(report.written) == 5
+    for number in (1, 2, 3, 4, 6):
+        assert b.read(f"stories/S-{number}.md") == a.read(f"stories/S-{number}.md")
+
+
 def test_an_edit_made_while_a_batch_waits_in_the_outbox_is_kept(
     clones: Clones,
 ) -> None:
