@@ -252,7 +252,7 @@ def unlock_artifact(space: Workspace, key: str, holder: str, force: bool) -> dic
 
 
 def sync_status(space: Workspace) -> dict[str, Any]:
-    """Where this clone stands with its remote (as `agentsync status` shows it)."""
+    """Where this clone stands with its remote, the remote asked too (as `agentsync status --remote` shows it)."""
     from agentsync.remote_state import remote_state
 
     with space.mirror() as mirror:
