@@ -109,13 +109,24 @@ def _hinted(rules: tuple[Rule, ...], lowered: str) -> list[Rule]:
     """The rules whose hints ``lowered`` holds (or that have none). Each hint is a substring test
     over the whole text, so the eight hints with an underscore (``ghp_``, ``_live_``, ``sbp_``…)
     are tested only when the text holds an underscore at all, which most prose does not: 11
-    scans of a text instead of 17 (the outbound scan of 10,000 artifacts: 0.74 s -> 0.45 s)."""
-    underscore = "_" in lowered
-    return [
-        rule
-        for rule in rules
-        if not rule.hints or any(hint in lowered for hint in rule.hints if underscore or "_" not in hint)
-    ]
+    scans of a text instead of 17 (the outbound scan of 10,000 artifacts: 0.74 s -> 0.45 s). The
+    hints are tested once each, in one pass over a flat list, and the rules looked at only for a
+    text that holds one (most hold none): 0.48 s -> 0.40 s."""
+    plain, underscored, unhinted = _hints(rules)
+    found = [hint for hint in plain if hint in lowered]
+    if "_" in lowered:
+        found += [hint for hint in underscored if hint in lowered]
+    if not found:
+        return list(unhinted)
+    return [rule for rule in rules if not rule.hints or any(hint in found for hint in rule.hints)]
+
+
+@functools.lru_cache(maxsize=16)
+def _hints(rules: tuple[Rule, ...]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[Rule, ...]]:
+    """Every rule's hints once, those without an underscore and those with one, and the rules that have none."""
+    hints = sorted({hint for rule in rules for hint in rule.hints})
+    return (tuple(h for h in hints if "_" not in h), tuple(h for h in hints if "_" in h),
+            tuple(rule for rule in rules if not rule.hints))  # fmt: skip
 
 
 def _line_starts(text: str) -> list[int]:

@@ -54,6 +54,22 @@ def test_tokens_with_an_underscore_in_their_hint_are_found() -> None:
     assert rules("a.md", "no underscore here, just an api key rotation") == []
 
 
+def test_the_rules_searched_are_those_whose_hints_the_text_holds() -> None:
+    from agentsync.outbound import _hinted, rules_for
+
+    rules = rules_for(ScanSettings(personal_data=True, patterns=(("own", "x{3}"),)))
+    hints = sorted({hint for rule in rules for hint in rule.hints})
+    texts = [
+        "plain prose",
+        "snake_case only",
+        *hints,
+        *(f"a {hint} and {other}" for hint in hints for other in hints[:3]),
+    ]
+    for text in texts:
+        naive = [rule for rule in rules if not rule.hints or any(hint in text for hint in rule.hints)]
+        assert _hinted(rules, text) == naive, text
+
+
 def test_markers_and_settings_let_chosen_findings_through() -> None:
     text = f"a {AWS_KEY} <!-- agentsync: allow -->\nb {JWT} agentsync: allow=email\nc ada@example.com\n"
     settings = ScanSettings(personal_data=True)

@@ -6,8 +6,9 @@ transaction when they write) and speak in typed rows."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from agentsync.store.query import select_in
@@ -228,6 +229,21 @@ def queue_summary(db: sqlite3.Connection) -> tuple[int, int, str | None]:
     """(batches waiting, the most attempts any took, the last error any met)."""
     count, attempts, error = db.execute("SELECT count(*), max(attempts), max(last_error) FROM outbox").fetchone()
     return int(count), int(attempts or 0), error
+
+
+@contextlib.contextmanager
+def checkpoint_every(db: sqlite3.Connection, pages: int) -> Iterator[None]:
+    """Write the write-ahead log back into the mirror only once it holds ``pages`` pages, while in
+    the block (then as before). A push writes each batch twice (the outbox, then what was agreed;
+    ~1,300 pages of 4 KiB a batch of 600): at SQLite's default of 1,000 pages every batch ended in a
+    checkpoint and its two fsyncs, and the outbox's pages, reused batch after batch, were copied back
+    each time. A push of 10,000: its commits 2.2-2.4 s -> 0.9 s."""
+    before = int(db.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+    db.execute(f"PRAGMA wal_autocheckpoint = {int(pages)}")
+    try:
+        yield
+    finally:
+        db.execute(f"PRAGMA wal_autocheckpoint = {before}")
 
 
 def enqueue(db: sqlite3.Connection, batch_id: str, changes: str, created_at: str) -> None:

@@ -3,8 +3,10 @@ and telling the remote it is alive."""
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
+from collections.abc import Callable
 
 from agentsync import synclock
 from agentsync.errors import AgentsyncError, RemoteError, RemoteUnavailable
@@ -39,11 +41,12 @@ def pull_has_work(mirror: Mirror, head: int) -> bool:
     return head != int(reached) or mirror.get_meta(MetaKey.APPLIED_CURSOR) != reached
 
 
-def bind_remote(mirror: Mirror, remote: Remote) -> None:
+def bind_remote(mirror: Mirror, remote: Remote, database: str | None = None) -> None:
     """Tie the mirror's sync state to ``remote`` (where it is, and the identity its database
     generated for itself), or refuse to mix it with another remote's: a cursor from one remote
     would skip another's changes, and versions would not match. The same URL can lead to another
-    database (a local server's folder moved, another server at that address): its identity tells."""
+    database (a local server's folder moved, another server at that address): its identity tells.
+    ``database``: that identity as asked already (``ask_database_id``); None: asked here."""
     known = mirror.get_meta(MetaKey.REMOTE_IDENTITY)
     synced = has_sync_state(mirror)
     if known is not None and known != remote.identity and synced:
@@ -52,10 +55,8 @@ def bind_remote(mirror: Mirror, remote: Remote) -> None:
             "Point `remote:` back at it, or start over with this remote: `agentsync remote reset`"
         )
     known_database = mirror.get_meta(MetaKey.REMOTE_DATABASE)
-    try:
-        database = remote.database_id()
-    except RemoteUnavailable:
-        database = ""  # unreachable now: the call that needs it fails anyway (a push keeps its batch queued)
+    if database is None:
+        database = ask_database_id(remote)()
     if known == remote.identity and (known_database == database or not database):
         return
     if synced and database and known_database is not None and known_database != database:
@@ -69,6 +70,39 @@ def bind_remote(mirror: Mirror, remote: Remote) -> None:
         mirror.set_meta(MetaKey.REMOTE_IDENTITY, remote.identity)
         if database:  # "" for a remote without migration 10 (or out of reach): checked once it answers
             mirror.set_meta(MetaKey.REMOTE_DATABASE, database)
+
+
+def ask_database_id(remote: Remote, *, meanwhile: bool = False) -> Callable[[], str]:
+    """The remote's database identity, "" when it is out of reach (the call that needs it fails
+    anyway: a push keeps its batch queued), as a call that answers it. ``meanwhile``: asked from a
+    thread at once, so that connecting (and the driver's import) overlaps what the caller does
+    until it calls for the answer (a push's scan of the work tree: ~0.2 s)."""
+    answer: list[str] = []
+    failure: list[BaseException] = []
+
+    def ask() -> None:
+        try:
+            answer.append(remote.database_id())
+        except RemoteUnavailable:
+            answer.append("")
+        except BaseException as exc:  # raised where the answer is called for
+            failure.append(exc)
+
+    thread = None
+    if meanwhile:
+        thread = threading.Thread(target=ask, name="agentsync-connect", daemon=True)
+        thread.start()
+
+    def answered() -> str:
+        if thread is None:
+            ask()
+        else:
+            thread.join()
+        if failure:
+            raise failure[0]
+        return answer[0]
+
+    return answered
 
 
 def has_sync_state(mirror: Mirror) -> bool:

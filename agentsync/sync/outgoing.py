@@ -23,7 +23,7 @@ from agentsync.identity import id_of
 from agentsync.remotes.base import Answer, Change, PushResult, Remote
 from agentsync.store import sync_state
 from agentsync.store.mirror import Mirror
-from agentsync.sync.client import bind_remote, client_id, cursor, register
+from agentsync.sync.client import ask_database_id, bind_remote, client_id, cursor, register
 from agentsync.sync.events import announced
 from agentsync.sync.journal import now, recorded
 from agentsync.sync.reports import PullReport, PushReport
@@ -31,6 +31,7 @@ from agentsync.tracing import span
 
 BATCH_CHANGES = 600  # changes per pushed batch (~2.3 MB of JSON over HTTP): 10,000 artifacts take 17 requests,
 # and the clone registers itself with one more at most every few minutes
+LOG_PAGES = 16384  # while pushing, the mirror's log is written back at 64 MiB (sync_state.checkpoint_every)
 
 
 class Pending(NamedTuple):
@@ -123,7 +124,7 @@ def _push_run(mirror: Mirror, remote: Remote, author: str, rescan: bool) -> Iter
     """One push under the sync lock, recorded and traced; what the caller does with its report
     inside the block (``push_merging``'s merge) is part of the same run."""
     with synclock.hold(mirror.config, "push"), recorded(mirror, "push") as record, span("push") as traced, \
-            announced(mirror, "push") as events:  # fmt: skip
+            announced(mirror, "push") as events, sync_state.checkpoint_every(mirror.connection, LOG_PAGES):  # fmt: skip
         report = _push(mirror, remote, author, rescan)
         record.append(report)
         traced.set_attributes({
@@ -204,9 +205,15 @@ def _renumber_newcomers(mirror: Mirror, remote: Remote, author: str, report: Pus
 def _push(mirror: Mirror, remote: Remote, author: str, rescan: bool) -> PushReport:
     from agentsync.scanner import scan
 
+    database = ask_database_id(remote, meanwhile=rescan)  # connecting while the work tree is scanned
     if rescan:
-        scan(mirror)
-    bind_remote(mirror, remote)
+        try:
+            scan(mirror)
+        except BaseException:
+            with contextlib.suppress(BaseException):
+                database()  # the connection made meanwhile is the caller's to close
+            raise
+    bind_remote(mirror, remote, database())
     report = PushReport()
     me = client_id(mirror)
     queued = sync_state.queued(mirror.connection)

@@ -65,6 +65,17 @@ def test_non_objects_and_odd_fields(problem_of: Any) -> None:
     odd = ["text", [1], {"id": 7, "path": "a.md"}, {"id": "A", "path": 5}, {"id": "A", "path": "a.md", "content": 5},
            {"id": "A", "path": "a.md", "deleted": False, "content": "x"}, {"id": "\u00a0P", "path": "a.md"},
            {"id": "P\u2003", "path": "a.md"}, {"id": "P", "path": "a\u00a0/b.md", "content": "x"}]  # fmt: skip
+    # Where the frontmatter closes, counted in characters after multi-byte ones (migration 14 reads bytes)
+    for text in (
+        "---\ntitle: é€\nid: Q\n---",
+        "---\ntitle: é€\nid: Q\n---\n",
+        "---\nid: Q\n---- é\nid: P\n---\n",
+        "\ufeff---\nid: Q\n---\n",
+        "é---\nid: Q\n---\n",
+        "---\nid: Q\n--- \n€\n---\n",
+        "---\n---\n",
+    ):
+        odd += [{"id": artifact_id, "path": "a.md", "content": text} for artifact_id in ("P", "Q")]
     for change in odd:
         assert change_problem(change) == problem_of(change), change
 
