@@ -70,7 +70,7 @@ def test_remote_state_json_keeps_its_shape() -> None:
                         [OpenConflict("C", "c.md", "pull", "why")], 7, [])  # fmt: skip
     assert list(state.to_json()) == [
         "name", "url", "project", "ahead", "behind", "diverged", "to_push", "queued_batches", "queue_attempts",
-        "queue_error", "conflicts", "locks", "cursor", "head", "lag", "refused", "feed_problem", "error",
+        "queue_error", "conflicts", "locks", "cursor", "head", "lag", "refused", "feed_problem", "error", "asked",
     ]  # fmt: skip
     assert state.to_json()["conflicts"] == [{"key": "C", "path": "c.md", "kind": "pull", "message": "why"}]
 

@@ -279,7 +279,9 @@ def test_the_outbox_keeps_a_push_while_the_api_is_down_and_drains_when_it_is_bac
     supabase.gateway.stop()
     code, out, err = as_user(team, "ada", "push")
     assert code == 1 and "cannot reach" in err, out
-    code, out, err = as_user(team, "ada", "status")
+    code, out, err = as_user(team, "ada", "status")  # the mirror's answer: the queue, offline
+    assert code == 0 and "1 batch(es) queued" in out and "unreachable" not in out, err
+    code, out, err = as_user(team, "ada", "status", "--remote")
     assert "1 batch(es) queued" in out and "unreachable" in out, err
     supabase.gateway.start(port)
     code, out, err = as_user(team, "ada", "push")
