@@ -70,6 +70,7 @@ _SIMPLE_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
 # Written as the complement of the printable set: the same characters, but it compiles 50x faster.
 # \u2028 and \u2029 end a line for YAML (so a comment) but not for str.split("\n").
 _UNUSUAL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
+_ASCII_UNUSUAL = bytes([*range(0x09), *range(0x0B, 0x20), 0x7F])  # the ASCII characters among them
 _PLAIN_FORBIDDEN_START = set("-?:,[]{}#&*!|>'\"%@`")
 _FLOW_ITEM_FORBIDDEN = set(",[]{}#&*!|>'\"%@`:?")
 _BOOLS = {
@@ -174,9 +175,9 @@ def _flow_sequence(value: str) -> list[Any]:
     items = []
     for raw in inner.split(","):
         item = raw.strip(" ")
-        if not item or any(ch in _FLOW_ITEM_FORBIDDEN for ch in item) or item[0] == "-" or "\t" in item:
+        if not item or not _FLOW_ITEM_FORBIDDEN.isdisjoint(item) or item[0] == "-" or "\t" in item:
             raise _Fallback
-        items.append(_plain(item))
+        items.append(item if item[0] not in _RESOLVED_FIRST else _plain(item))  # no blanks at its ends
     return items
 
 
@@ -186,6 +187,11 @@ def _flow_sequence(value: str) -> list[Any]:
 _SIMPLE_LINE = re.compile(
     r"([A-Za-z_][A-Za-z0-9_.-]*):[ \t]+([^ \t\-?:,\[\]{}#&*!|>'\"%@`](?:[^#]*[^ \t#])?)[ \t]*(?:[ \t]#.*)?\Z"
 )
+# One "- plain item [# comment]" line of a block sequence, its value matched as _SIMPLE_LINE's.
+_ITEM_LINE = re.compile(r"( *)- +([^ \t\-?:,\[\]{}#&*!|>'\"%@`](?:[^#]*[^ \t#])?)[ \t]*(?:[ \t]#.*)?\Z")
+# The first characters PyYAML's resolvers look at: a plain scalar starting with any other is a string as
+# written, with no lookup (most values: words, names, ids).
+_RESOLVED_FIRST = frozenset(first for first in RESOLVERS if first)
 _plain_cache: dict[str, Any] = {}
 
 
@@ -201,28 +207,49 @@ def _cached_plain(text: str) -> Any:
     return value
 
 
+def _matched_plain(value: str) -> Any:
+    """The value of a plain scalar _SIMPLE_LINE or _ITEM_LINE matched (no blanks at its ends, no comment)."""
+    if ": " in value or value[-1] == ":":
+        raise _Fallback
+    return value if value[0] not in _RESOLVED_FIRST else _cached_plain(value)
+
+
+def _unusual(text: str) -> bool:
+    """Whether ``text`` holds a character of _UNUSUAL; ASCII text (most) is checked a byte at a time in C."""
+    if text.isascii():
+        raw = text.encode("ascii")
+        return len(raw.translate(None, _ASCII_UNUSUAL)) != len(raw)
+    return _UNUSUAL.search(text) is not None
+
+
 def _fast_load(text: str) -> dict[str, Any]:
-    if _UNUSUAL.search(text) or ("\r" in text and "\r" in text.replace("\r\n", "")):
+    if _unusual(text):  # a CR too: CRLF frontmatter is left to PyYAML
         raise _Fallback
     result: dict[str, Any] = {}
     pending_items: list[Any] | None = None  # the block sequence the last key may own
     item_indent = -1
-    simple = _SIMPLE_LINE.match
+    blocks: list[str] = []  # keys with no inline value
+    simple, item_line, resolved = _SIMPLE_LINE.match, _ITEM_LINE.match, _RESOLVED_FIRST
     for line in text.split("\n"):
-        if line[-1:] == "\r":
-            line = line[:-1]
         match = simple(line)
-        if match is not None:
+        if match is not None:  # _matched_plain, inlined: most lines are these
             key, value = match.groups()
-            if ": " in value or value[-1] == ":":
+            if ": " in value or value[-1] == ":" or key in result:
+                raise _Fallback  # a mapping inside, or a repeated key: PyYAML's rules
+            if key[0] in resolved and _cached_plain(key).__class__ is not str:
                 raise _Fallback
-            if key not in _plain_cache:
-                _cached_plain(key)
-            if _plain_cache[key].__class__ is not str or key in result:  # a repeated key: PyYAML's rules
-                raise _Fallback
-            result[key] = _cached_plain(value)
+            result[key] = value if value[0] not in resolved else _cached_plain(value)
             pending_items = None
             continue
+        if pending_items is not None:
+            match = item_line(line)
+            if match is not None:
+                if item_indent == -1:
+                    item_indent = len(match.group(1))
+                elif len(match.group(1)) != item_indent:
+                    raise _Fallback
+                pending_items.append(_matched_plain(match.group(2)))
+                continue
         stripped = line.lstrip(" ")
         if not stripped or stripped[0] == "#":
             continue
@@ -251,11 +278,12 @@ def _fast_load(text: str) -> dict[str, Any]:
         if not value or value[0] == "#":
             pending_items, item_indent = [], -1
             result[key] = pending_items
+            blocks.append(key)
             continue
         result[key] = _flow_sequence(value) if value[0] == "[" else _scalar(value)
     # A key with nothing below it is null, not an empty list.
-    for key, value in result.items():
-        if value == [] and _empty_block(text, key):
+    for key in blocks:
+        if not result[key] and _empty_block(text, key):
             result[key] = None
     return result
 

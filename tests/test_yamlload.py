@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agentsync.errors import FrontmatterYAMLError
-from agentsync.yamlload import RESOLVERS, _Fallback, _fast_load, load_frontmatter, loader
+from agentsync.yamlload import _UNUSUAL, RESOLVERS, _Fallback, _fast_load, _unusual, load_frontmatter, loader
 
 
 def pyyaml(text: str) -> object:
@@ -139,3 +139,31 @@ def test_a_repeated_key_follows_pyyaml() -> None:
     """Found by the property test: a key given twice, first with no value, then with []."""
     text = "# \nA000000: \nA000000: []"
     assert load_frontmatter(text) == pyyaml(text) == {"A000000": []}
+
+
+def test_plain_block_items_take_the_fast_path_as_pyyaml_reads_them() -> None:
+    """Items matched whole by the item pattern, next to the ones the line-by-line path reads (quoted, '#' inside)."""
+    text = (
+        "tags:\n  - a  # first\n  - yes\n  - 3\n  - x # a: b\n  - C#\n  - 'q'\n  - two words\n"
+        "links:\n- ~\n- null\n- 2026-03-07\nempty:\n"
+    )
+    assert _fast_load(text) == pyyaml(text) == {
+        "tags": ["a", True, 3, "x", "C#", "q", "two words"], "links": [None, None, "2026-03-07"], "empty": None,
+    }  # fmt: skip
+    for text in (
+        "tags:\n  - a\n - b\n",
+        "tags:\n  - a: b\n",
+        "tags:\n  - a:\n",
+        "tags:\n  - 1.5\n",
+        "tags:\n  - 1_000\n",
+        "- a\n",
+    ):
+        with pytest.raises(_Fallback):  # uneven indents, a mapping, numbers: PyYAML's business
+            _fast_load(text)
+
+
+def test_the_unusual_characters_check_agrees_with_its_pattern() -> None:
+    """ASCII text is checked without the regular expression; every character gives the pattern's answer."""
+    for code in [*range(0x3000), 0xD800, 0xDFFF, 0xFEFF, 0xFFFE, 0xFFFF, 0x10FFFF]:
+        text = f"id: a{chr(code)}b\n"
+        assert _unusual(text) == (_UNUSUAL.search(text) is not None), hex(code)

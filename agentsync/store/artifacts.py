@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from typing import Any, NamedTuple
 
+from agentsync.store.fill import index_after as index_after  # the scanner's bulk fill, split off
+from agentsync.store.fill import indexes_built_after as indexes_built_after
+from agentsync.store.fill import rebuild_index as rebuild_index
 from agentsync.store.query import select_in, select_many
 
 _ROW_COLUMNS = "id, path, type, title, status, version, layout, hash, size"
-_INDEXES_SQL = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'artifacts' AND sql IS NOT NULL"
 
 
 class ArtifactRow(NamedTuple):
@@ -287,18 +288,6 @@ def insert(db: sqlite3.Connection, records: Iterable[Record]) -> None:
     db.executemany(_INSERT, records)
 
 
-@contextmanager
-def indexes_built_after(db: sqlite3.Connection) -> Iterator[None]:
-    """Fill the empty table without its secondary indexes, then build each once (one sort, not a b-tree
-    update per row); their definitions come back from the schema. An error leaves the drops to the rollback."""
-    saved = db.execute(_INDEXES_SQL).fetchall()
-    for name, _sql in saved:
-        db.execute(f'DROP INDEX "{name}"')
-    yield
-    for _name, sql in saved:
-        db.execute(sql)
-
-
 def update(db: sqlite3.Connection, records: Iterable[Record]) -> None:
     """Rewrite rows by key (a rename sets the new path)."""
     db.executemany(_UPDATE, records)
@@ -328,17 +317,6 @@ def delete_keys(db: sqlite3.Connection, keys: Iterable[str], *, index_deferred: 
 def park(db: sqlite3.Connection, keys: Iterable[str]) -> None:
     """Move rows out of the way of the paths they are about to take (paths are unique)."""
     db.executemany("UPDATE artifacts SET path = char(0) || 'moving/' || pk WHERE key = ?", [(i,) for i in keys])
-
-
-def index_after(db: sqlite3.Connection, pk: int) -> int:
-    """Index the rows inserted after ``pk`` (the triggers stand aside); return the last pk."""
-    db.execute("INSERT INTO artifacts_fts(rowid, title, content) SELECT pk, title, content FROM artifacts WHERE pk > ?",
-               (pk,))  # fmt: skip
-    return int(db.execute("SELECT coalesce(max(pk), 0) FROM artifacts").fetchone()[0])
-
-
-def rebuild_index(db: sqlite3.Connection) -> None:
-    db.execute("INSERT INTO artifacts_fts(artifacts_fts) VALUES ('rebuild')")
 
 
 def record_problems(db: sqlite3.Connection, scope: Sequence[str] | None, rows: Iterable[ProblemRow], now: str) -> None:

@@ -290,6 +290,13 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX artifacts_stat ON artifacts(path, size, mtime_ns);
     """,
+    # 12: the full-text index holds up to 4 MiB of new terms in memory before it writes them out as a
+    # segment (FTS5's default: 1 MiB), so a large fill or rebuild writes fewer, larger segments and merges
+    # them less (store/fill.py keeps a first mirror's batches in memory up to this size). An FTS5 option,
+    # kept in artifacts_fts_config: a migration that recreates the table must set it again.
+    """
+    INSERT INTO artifacts_fts(artifacts_fts, rank) VALUES ('hashsize', 4194304);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -41,3 +41,35 @@ def test_a_fill_that_fails_leaves_the_indexes_to_the_rollback(repo: Repo) -> Non
             assert _indexes(db) == [(name, sql) for name, sql in before if sql is None]  # path's own stays
             raise RuntimeError("the parse workers died")
         assert _indexes(mirror.connection) == before
+
+
+def _triggers(db: sqlite3.Connection) -> list[tuple[str, str]]:
+    return sorted(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'artifacts'"))
+
+
+def test_a_bulk_first_mirror_indexes_every_batch_in_one_segment_and_keeps_its_triggers(repo: Repo) -> None:
+    """The full-text triggers are dropped for a bulk fill and come back; with them gone, FTS5 keeps every
+    batch's terms in memory (its 'hashsize', migration 12) and writes one segment, not one per batch."""
+    count = BULK_THRESHOLD + 5  # several batches of parsed files
+    with repo.mirror() as mirror:
+        triggers = _triggers(mirror.connection)
+    assert [name for name, _sql in triggers] == ["artifacts_fts_delete", "artifacts_fts_insert", "artifacts_fts_update"]
+    for number in range(count):
+        repo.write(f"stories/S-{number}.md", artifact(f"S-{number}", f"Story {number}", body=f"word{number}\n"))
+    with repo.mirror() as mirror:
+        assert len(scan(mirror).added) == count
+        db = mirror.connection
+        assert _triggers(db) == triggers
+        assert db.execute("SELECT count(DISTINCT segid) FROM artifacts_fts_idx").fetchone() == (1,)
+        db.execute("INSERT INTO artifacts_fts(artifacts_fts, rank) VALUES ('integrity-check', 1)")
+        assert [hit.row.id for hit in mirror.search("word0")] == ["S-0"]  # the first batch's, and the last's
+        assert [hit.row.id for hit in mirror.search(f"word{count - 1}")] == [f"S-{count - 1}"]
+    repo.write("stories/S-3.md", artifact("S-3", "Story 3", body="rewritten\n"))
+    with repo.mirror() as mirror:  # a small change afterwards: the triggers index it
+        assert scan(mirror).updated == ["stories/S-3.md"]
+        assert [hit.row.id for hit in mirror.search("rewritten")] == ["S-3"] and mirror.search("word3") == []
+
+
+def test_a_small_fill_keeps_the_triggers_that_index_it(repo: Repo) -> None:
+    with repo.mirror() as mirror, mirror.transaction() as db, artifacts.indexes_built_after(db):
+        assert len(_triggers(db)) == 3  # the index is not deferred: the triggers index each row

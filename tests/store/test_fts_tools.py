@@ -83,3 +83,28 @@ def test_an_id_is_searched_as_one_token_and_its_artifact_comes_first(repo: Repo)
         assert mirror.search("infra-004")[0].row.id == "INFRA-004"
         assert [hit.row.id for hit in mirror.search("INFRA-004 lands")] == ["S-8"]
         assert [hit.row.id for hit in mirror.search("S-7")] == ["S-7"]  # exact id even where FTS finds little
+
+
+def test_a_schema_11_mirror_upgrades_to_the_larger_pending_terms_buffer(repo: Repo) -> None:
+    config = repo.config()
+    config.state_dir.mkdir()
+    connection = sqlite3.connect(config.db_path, isolation_level=None)
+    schema._register_functions(connection, str(config.db_path))
+    connection.create_function("agentsync_type_of", 1, lambda path: None)  # what migration 10 calls
+    for version, migration in enumerate(schema.MIGRATIONS[:11], start=1):
+        for statement in schema._statements(migration):
+            connection.execute(statement)
+        connection.execute(f"PRAGMA user_version = {version}")
+    connection.execute(
+        "INSERT INTO artifacts(id, path, type, title, layout, hash, disk_hash, size, mtime_ns, mirrored_at, content) "
+        "VALUES ('P-1', 'plans/p.md', 'plan', 'Launch', 'plain', 'abc', 'abc', 1, 1, 'now', 'rollback plan')"
+    )
+    assert connection.execute("SELECT * FROM artifacts_fts_config WHERE k = 'hashsize'").fetchall() == []
+    connection.close()
+
+    with repo.mirror() as mirror:
+        db = mirror.connection
+        assert db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION >= 12
+        assert db.execute("SELECT v FROM artifacts_fts_config WHERE k = 'hashsize'").fetchall() == [(4 << 20,)]
+        assert [hit.row.id for hit in mirror.search("rollback")] == ["P-1"]  # the index is as it was
+        db.execute("INSERT INTO artifacts_fts(artifacts_fts, rank) VALUES ('integrity-check', 1)")

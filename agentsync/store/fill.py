@@ -1,0 +1,55 @@
+"""Filling the ``artifacts`` table in bulk: its indexes, b-tree and full-text, built as few times as possible.
+
+The scanner's first mirror of a repository uses these (through ``artifacts``, which re-exports them);
+a pull's large change rebuilds the full-text index once with ``rebuild_index``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from agentsync.store import meta
+from agentsync.store.meta import MetaKey
+
+_INDEXES_SQL = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'artifacts' AND sql IS NOT NULL"
+# The full-text index's own triggers (schema.FTS_TRIGGERS), not any other a user may have added.
+_FTS_TRIGGERS_SQL = (
+    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'artifacts' "
+    "AND name IN ('artifacts_fts_insert', 'artifacts_fts_delete', 'artifacts_fts_update') ORDER BY name"
+)
+
+
+@contextmanager
+def indexes_built_after(db: sqlite3.Connection) -> Iterator[None]:
+    """Fill the empty table without its secondary indexes, then build each once (one sort, not a b-tree
+    update per row); their definitions come back from the schema. An error leaves the drops to the rollback.
+
+    While the full-text index is deferred its triggers stand aside, and here they are dropped until the end
+    as well: an insert into a table with triggers opens a statement savepoint, at which FTS5 writes out the
+    terms ``index_after`` gave it so far as a segment of their own. Without them the index keeps its terms
+    in memory across batches (up to its ``hashsize``, migration 12) and writes a few large segments, with
+    less merging (1,005 files in 7 batches: 1 segment, was 7)."""
+    saved = db.execute(_INDEXES_SQL).fetchall()
+    triggers = db.execute(_FTS_TRIGGERS_SQL).fetchall() if meta.get(db, MetaKey.INDEX_DEFERRED) is not None else []
+    for name, _sql in saved:
+        db.execute(f'DROP INDEX "{name}"')
+    for name, _sql in triggers:
+        db.execute(f'DROP TRIGGER "{name}"')
+    yield
+    for _name, sql in saved + triggers:
+        db.execute(sql)
+
+
+def index_after(db: sqlite3.Connection, pk: int) -> int:
+    """Index the rows inserted after ``pk`` (the triggers stand aside); return the last pk.
+
+    One insert per row: an ``INSERT ... SELECT`` opens a statement savepoint too (see ``indexes_built_after``)."""
+    rows = db.execute("SELECT pk, title, content FROM artifacts WHERE pk > ? ORDER BY pk", (pk,)).fetchall()
+    db.executemany("INSERT INTO artifacts_fts(rowid, title, content) VALUES (?, ?, ?)", rows)
+    return int(rows[-1][0]) if rows else pk
+
+
+def rebuild_index(db: sqlite3.Connection) -> None:
+    db.execute("INSERT INTO artifacts_fts(artifacts_fts) VALUES ('rebuild')")
