@@ -43,19 +43,27 @@ def test_agentsync_search_and_its_triggers_still_work(repo: Repo) -> None:
         mirror.connection.execute("INSERT INTO artifacts_fts(artifacts_fts, rank) VALUES ('integrity-check', 1)")
 
 
-def test_a_schema_8_mirror_upgrades_and_keeps_its_index(repo: Repo) -> None:
+def mirror_at(repo: Repo, version: int) -> sqlite3.Connection:
+    """A mirror built by the first ``version`` migrations, holding plan P-1 ("rollback plan")."""
     config = repo.config()
     config.state_dir.mkdir()
     connection = sqlite3.connect(config.db_path, isolation_level=None)
-    for version, migration in enumerate(schema.MIGRATIONS[:8], start=1):
-        schema._register_functions(connection, str(config.db_path))
+    schema._register_functions(connection, str(config.db_path))
+    connection.create_function("agentsync_type_of", 1, lambda path: None)  # what migration 10 calls
+    for number, migration in enumerate(schema.MIGRATIONS[:version], start=1):
         for statement in schema._statements(migration):
             connection.execute(statement)
-        connection.execute(f"PRAGMA user_version = {version}")
+        connection.execute(f"PRAGMA user_version = {number}")
     connection.execute(
         "INSERT INTO artifacts(id, path, type, title, layout, hash, disk_hash, size, mtime_ns, mirrored_at, content) "
         "VALUES ('P-1', 'plans/p.md', 'plan', 'Launch', 'plain', 'abc', 'abc', 1, 1, 'now', 'rollback plan')"
     )
+    return connection
+
+
+def test_a_schema_8_mirror_upgrades_and_keeps_its_index(repo: Repo) -> None:
+    config = repo.config()
+    connection = mirror_at(repo, 8)
     assert sqlite_utils.Database(connection).table("artifacts").detect_fts() is None  # what 0.1.0 mirrors look like
     connection.close()
 
@@ -86,19 +94,7 @@ def test_an_id_is_searched_as_one_token_and_its_artifact_comes_first(repo: Repo)
 
 
 def test_a_schema_11_mirror_upgrades_to_the_larger_pending_terms_buffer(repo: Repo) -> None:
-    config = repo.config()
-    config.state_dir.mkdir()
-    connection = sqlite3.connect(config.db_path, isolation_level=None)
-    schema._register_functions(connection, str(config.db_path))
-    connection.create_function("agentsync_type_of", 1, lambda path: None)  # what migration 10 calls
-    for version, migration in enumerate(schema.MIGRATIONS[:11], start=1):
-        for statement in schema._statements(migration):
-            connection.execute(statement)
-        connection.execute(f"PRAGMA user_version = {version}")
-    connection.execute(
-        "INSERT INTO artifacts(id, path, type, title, layout, hash, disk_hash, size, mtime_ns, mirrored_at, content) "
-        "VALUES ('P-1', 'plans/p.md', 'plan', 'Launch', 'plain', 'abc', 'abc', 1, 1, 'now', 'rollback plan')"
-    )
+    connection = mirror_at(repo, 11)
     assert connection.execute("SELECT * FROM artifacts_fts_config WHERE k = 'hashsize'").fetchall() == []
     connection.close()
 
