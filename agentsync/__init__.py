@@ -6,12 +6,12 @@ The library is usable without the CLI: ``config.load``, ``Mirror.open``,
 
 __version__ = "0.1.0"
 
-from typing import TYPE_CHECKING as _TYPE_CHECKING
-
-if _TYPE_CHECKING:
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: a hook that detaches imports nothing more
+if TYPE_CHECKING:
     import pluggy as _pluggy
 
     hookimpl: _pluggy.HookimplMarker
+del TYPE_CHECKING
 
 
 def __getattr__(name: str) -> object:

@@ -79,12 +79,23 @@ def mirror_range(config: Config, old: str | None, new: str | None, repo: GitRead
             report.scan = full_scan(mirror)
             refresh_heads(mirror, repo)
         else:
-            changed = repo.changed_blobs(old, new)
+            changed = _changed_since_mirrored(mirror, repo, old, new)
             report.paths = sorted(p for p in changed if matcher.type_of(p))
             if report.paths:
                 report.scan = scan(mirror, report.paths)
             refresh_heads(mirror, repo, (old, new, changed))
     return report
+
+
+def _changed_since_mirrored(mirror: Mirror, repo: GitReader, old: str | None, new: str | None) -> dict[str, str | None]:
+    """Paths that differ between ``old`` and ``new``, and between the commit the mirror last caught up
+    with and ``new``. A hook finishing in the background reads HEAD when it runs, after Git may have
+    moved on (a merge right after a commit): the second diff covers the commits it did not see."""
+    changed = repo.changed_blobs(old, new)
+    recorded = mirror.get_meta(MetaKey.GIT_HEAD)
+    if recorded and recorded not in (old, new) and repo.resolve(recorded) is not None:
+        changed = {**repo.changed_blobs(recorded, new), **changed}
+    return changed
 
 
 def mirror_all(config: Config, repo: GitReader | None = None) -> GitMirrorReport:

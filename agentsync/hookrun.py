@@ -1,6 +1,7 @@
 """What git hooks run: ``python -m agentsync.hookrun HOOK [ARGS]`` (the stubs in ``hooks/`` call it).
 
-Kept light for speed: no click, no rich, nothing remote is imported unless a push needs it.
+Kept light for speed: no click, no rich, nothing remote is imported unless a push needs it, and
+a post-* hook that detaches (``agentsync.hookjob``) imports nothing but ``os`` and ``fcntl`` first.
 A post-* hook cannot stop Git and must never lose work, so when one fails it prints one
 line with a pointer to the log, marks the mirror for repair (the next run rescans) and
 exits 0. The pre-commit check blocks the commit when it finds problems.
@@ -10,13 +11,13 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING
 
-from agentsync.config import Config
-
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name)
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from agentsync.config import Config
     from agentsync.gitmirror import GitMirrorReport
     from agentsync.gitrepo import GitReader
 
@@ -24,6 +25,14 @@ USAGE = "usage: python -m agentsync.hookrun HOOK [ARGS...]  (HOOK: {names})"
 
 
 def _say(message: str) -> None:
+    """One line for the user: on the terminal, or in the log when the hook runs in the background."""
+    from agentsync import hookjob
+
+    if hookjob.in_background():
+        import logging
+
+        logging.getLogger("agentsync").warning("%s", message)
+        return
     print(f"agentsync: {message}", file=sys.stderr)
 
 
@@ -268,11 +277,29 @@ def _failed(config: Config, name: str, exc: BaseException, blocking: bool, *, ex
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the hook git named; a post-* hook of a project with a mirror finishes in the background
+    (``agentsync.hookjob``): Git gets its exit code at once, the work goes on detached."""
+    from agentsync import hookjob
+
     argv = sys.argv[1:] if argv is None else argv
     if not argv:
         _say(USAGE.format(names=", ".join(HANDLERS)))
         return 2
-    return run(argv[0], argv[1:])
+    name, args = argv[0], argv[1:]
+    state_dir = hookjob.state_dir_above(os.getcwd()) if hookjob.should_detach(name) else None
+    if state_dir is None:
+        return run(name, args)
+    given = sys.stdin.read() if name == "post-rewrite" and sys.stdin and not sys.stdin.isatty() else ""
+    if not hookjob.detach(state_dir):
+        return 0  # Git goes on; the job holds the lock every mirror reader waits for
+    import io
+    from pathlib import Path
+
+    from agentsync import log
+
+    sys.stdin = io.StringIO(given)  # what Git gave the hook (the job's own stdin is /dev/null)
+    log.configure(Path(state_dir))
+    return run(name, args)
 
 
 if __name__ == "__main__":

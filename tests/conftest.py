@@ -124,9 +124,12 @@ class GitRepo(Repo):
         return self.git("rev-parse", "HEAD").stdout.strip()
 
 
+LEAKING_VARIABLES = ("AGENTSYNC_SKIP", "AGENTSYNC_HOOK_WAIT")  # a developer's own settings stay out of the tests
+
+
 def git_environment(**extra: str) -> dict[str, str]:
     """The test's environment for git: its own identity and config, no ``GIT_*`` or skip leaking in."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k != "AGENTSYNC_SKIP"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k not in LEAKING_VARIABLES}
     env.update(
         GIT_AUTHOR_NAME="Ada Tester", GIT_AUTHOR_EMAIL="ada@example.com",
         GIT_COMMITTER_NAME="Ada Tester", GIT_COMMITTER_EMAIL="ada@example.com",

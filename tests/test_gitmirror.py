@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from agentsync import hooks
+from agentsync import hookjob, hooks
+from agentsync.config import Config
 from agentsync.gitfields import refresh_heads
-from agentsync.gitmirror import repair_mark
+from agentsync.gitmirror import mirror_range, repair_mark
 from agentsync.gitrepo import GitRepo as Git
 from agentsync.scanner import scan
 from agentsync.store import Mirror
@@ -36,6 +37,7 @@ def dump(db_path: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, ..
 
 def assert_mirror_equals_full_rescan(repo: GitRepo) -> None:
     config = repo.config()
+    assert hookjob.wait_for_job(config.state_dir)  # read with sqlite3 directly: wait as Mirror.open does
     hooked = dump(config.db_path)
     aside = repo.root / ".agentsync-hooked"
     shutil.move(config.state_dir, aside)
@@ -174,14 +176,29 @@ def test_amend(hooked: GitRepo) -> None:
     assert_mirror_equals_full_rescan(hooked)
 
 
-def test_a_failing_hook_keeps_the_commit_and_the_next_run_repairs(hooked: GitRepo) -> None:
-    config = hooked.config()
+def break_the_mirror(config: Config) -> bytes:
+    """Replace the mirror with bytes SQLite refuses; return the database to put back later."""
     database = config.db_path.read_bytes()
     config.db_path.write_bytes(b"this is not a database" * 100)
     for suffix in ("-wal", "-shm"):
         Path(str(config.db_path) + suffix).unlink(missing_ok=True)
+    return database
+
+
+def commit_waiting(repo: GitRepo, message: str) -> subprocess.CompletedProcess[str]:
+    """``git commit -a`` with the post-* hooks kept in the foreground (their messages reach stderr)."""
+    repo.git("add", "-A")
+    return subprocess.run(
+        ["git", "commit", "-q", "-m", message], cwd=repo.root, env=git_environment(AGENTSYNC_HOOK_WAIT="1"),
+        capture_output=True, text=True,
+    )  # fmt: skip
+
+
+def test_a_failing_hook_keeps_the_commit_and_the_next_run_repairs(hooked: GitRepo) -> None:
+    config = hooked.config()
+    database = break_the_mirror(config)
     hooked.write("stories/S-1.md", artifact("S-1", "One", "active"))
-    result = hooked.commit_all("while the mirror is broken")
+    result = commit_waiting(hooked, "while the mirror is broken")
     assert result.returncode == 0
     assert "HEAD" not in hooked.git("status", "--porcelain").stdout
     lines = [line for line in result.stderr.splitlines() if "post-commit" in line]
@@ -193,9 +210,29 @@ def test_a_failing_hook_keeps_the_commit_and_the_next_run_repairs(hooked: GitRep
     config.db_path.write_bytes(database)
     hooked.write("plans/P-1.md", artifact("P-1", "Plan", "done"))
     hooked.commit_all("next commit")
-    assert not repair_mark(config).exists()
     with hooked.mirror() as mirror:
         assert mirror.find("S-1").status == "active"
+    assert not repair_mark(config).exists()
+    assert_mirror_equals_full_rescan(hooked)
+
+
+def test_a_hook_failing_in_the_background_logs_it_and_marks_the_mirror_for_repair(hooked: GitRepo) -> None:
+    config = hooked.config()
+    database = break_the_mirror(config)
+    hooked.write("stories/S-1.md", artifact("S-1", "One", "active"))
+    result = hooked.commit_all("while the mirror is broken")
+    assert result.returncode == 0
+    assert "post-commit" not in result.stderr  # nobody reads a terminal after Git returned
+    assert hookjob.wait_for_job(config.state_dir)
+    assert repair_mark(config).exists()
+    logged = (config.state_dir / "agentsync.log").read_text(encoding="utf-8")
+    assert "post-commit hook failed" in logged and "file is not a database" in logged
+    config.db_path.write_bytes(database)
+    hooked.write("plans/P-1.md", artifact("P-1", "Plan", "done"))
+    hooked.commit_all("next commit")
+    with hooked.mirror() as mirror:
+        assert mirror.find("S-1").status == "active"
+    assert not repair_mark(config).exists()
     assert_mirror_equals_full_rescan(hooked)
 
 
@@ -212,3 +249,24 @@ def test_skip_variable_skips_every_hook(hooked: GitRepo) -> None:
     assert "agentsync" not in done.stderr
     with hooked.mirror() as mirror:
         assert mirror.find("S-1").status == "draft"  # post-commit was skipped too
+
+
+def test_a_late_hook_also_mirrors_the_commits_git_made_before_it_ran(hooked: GitRepo) -> None:
+    """A post-commit job reads HEAD when it runs: if Git made another commit meanwhile, the diff of
+    HEAD's own commit misses the first one's paths; the diff since the mirror's last head has them."""
+    skip = git_environment(AGENTSYNC_SKIP="1")
+    with hooked.mirror() as mirror:
+        refresh_heads(mirror, Git(hooked.root))  # the mirror has caught up with HEAD, as after any hook
+    hooked.write("plans/P-1.md", artifact("P-1", "Plan v2", "active"))
+    hooked.git("add", "-A")
+    subprocess.run(["git", "commit", "-q", "-m", "first"], cwd=hooked.root, env=skip, check=True)
+    hooked.write("stories/S-2.md", artifact("S-2", "Two", "done"))
+    hooked.git("add", "-A")
+    subprocess.run(["git", "commit", "-q", "-m", "second"], cwd=hooked.root, env=skip, check=True)
+    head = hooked.head()
+    report = mirror_range(hooked.config(), hooked.git("rev-parse", "HEAD~1").stdout.strip(), head)
+    assert report.paths == ["plans/P-1.md", "stories/S-2.md"]
+    with hooked.mirror() as mirror:
+        assert mirror.find("P-1").title == "Plan v2"
+        assert mirror.find("S-2").status == "done"
+    assert_mirror_equals_full_rescan(hooked)

@@ -16,6 +16,7 @@ from typing import Any
 from agentsync.config import Config
 from agentsync.errors import AgentsyncError, MirrorError, NotFoundError
 from agentsync.globs import Matcher
+from agentsync.hookjob import wait_for_job
 from agentsync.store import artifacts, meta, refs, schema
 from agentsync.store.artifacts import ArtifactRow, ProblemRow, SearchHit
 from agentsync.store.meta import INDEX_DEFERRED_VALUE, MetaKey
@@ -53,8 +54,12 @@ class Mirror:
 
     @classmethod
     def open(cls, config: Config, *, readonly: bool = False, mapped: bool = False) -> Mirror:
-        """Open (creating and migrating if needed) the mirror of ``config``'s repository."""
+        """Open (creating and migrating if needed) the mirror of ``config``'s repository.
+
+        A post-* hook still finishing in the background is waited for first (``agentsync.hookjob``):
+        what runs after ``git commit`` returns sees the commit mirrored."""
         path = config.db_path
+        wait_for_job(config.state_dir)
         if readonly and not path.exists():
             raise MirrorError(f"no mirror at {path}; run `agentsync mirror` (or `agentsync init`) first")
         try:

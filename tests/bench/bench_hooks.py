@@ -28,7 +28,8 @@ HEAVY = ("supabase", "psycopg", "postgrest", "httpx", "rich", "watchdog", "multi
 
 
 def environment() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k != "AGENTSYNC_SKIP"}
+    leaking = ("AGENTSYNC_SKIP", "AGENTSYNC_HOOK_WAIT")  # the hooks run as a user's do
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k not in leaking}
     identity = {"NAME": "Bench", "EMAIL": "bench@example.com"}
     env.update({f"GIT_{who}_{key}": value for who in ("AUTHOR", "COMMITTER") for key, value in identity.items()})
     env.update(GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull)

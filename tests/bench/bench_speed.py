@@ -371,12 +371,31 @@ def bench_commit_hooks(s: Setup) -> None:
     added = statistics.median(with_hooks) - statistics.median(without)
     report(Figure(f"pre-commit + post-commit hooks add, {s.count:,} repository", added,
                   "git commit without hooks", statistics.median(without), 0.150, absolute=True))  # fmt: skip
+    # The post-commit hook finishes in the background: how long until its job is done, too.
+    finished = []
+    for run_number in range(runs):
+        settle()
+        finished.append(commit_until_mirrored(hooked, edited[run_number], f"j{run_number}"))
+    note("  commit until its post-commit job is done (with hooks)", statistics.median(finished))
     # The floor of two hooks run as Python processes: each starts, imports agentsync.hookrun (and
     # with it agentsync.config) and returns at once (AGENTSYNC_SKIP=1, read after the imports).
     skip = {**bench_hooks.environment(), "AGENTSYNC_SKIP": "1"}
     floor = median_settled(runs, lambda: [run([s.python, "-m", "agentsync.hookrun", name], hooked, skip)
                                           for name in ("pre-commit", "post-commit")])  # fmt: skip
     note("floor: two hook processes that only start and import", floor)
+
+
+def commit_until_mirrored(repo: Path, path: Path, label: str) -> float:
+    """Seconds from `git commit` of an edit of ``path`` until the post-commit job has committed it."""
+    from agentsync import hookjob
+
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(f"\n{label} edit.\n")
+    run(["git", "add", str(path.relative_to(repo))], repo)
+    start = time.perf_counter()
+    run(["git", "commit", "-q", "-m", label], repo, bench_hooks.environment())
+    hookjob.wait_for_job(repo / ".agentsync")
+    return time.perf_counter() - start
 
 
 def bench_save_to_other_clone(s: Setup) -> None:
