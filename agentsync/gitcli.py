@@ -31,6 +31,7 @@ class GitCommandLine:
         self.root = root
         self._env = clean_environment()
         self._resolved: dict[str, str | None] = {}
+        self._staged_blobs: dict[str, str | None] = {}  # path -> staged blob (None: deleted), from staged_paths
 
     def _git(
         self, *args: str, check: bool = True, input: bytes | None = None, env: dict[str, str] | None = None
@@ -116,31 +117,46 @@ class GitCommandLine:
         return self._env if override is None else {**self._env, "GIT_INDEX_FILE": str(override)}
 
     def staged_paths(self) -> list[str]:
+        """Paths whose staged content differs from HEAD; their staged blob ids are kept for
+        ``staged_reader`` (the pre-commit check then reads them without asking ``ls-files``)."""
         env = self._index_env()
-        args = ("diff-index", "--cached", "--name-only", "-z", "--relative", "--no-renames", "HEAD", "--")
+        args = ("diff-index", "--cached", "--raw", "-z", "--relative", "--no-renames", "HEAD", "--")
         try:
             raw = self._git(*args, env=env)
         except GitError:  # no commit yet (one call less for every commit that has a parent)
             if self.head_commit() is not None:
                 raise
             raw = self._git("ls-files", "-z", "--cached", env=env)
-        return sorted(p.decode("utf-8", "surrogateescape") for p in raw.split(b"\0") if p)
+            return sorted(p.decode("utf-8", "surrogateescape") for p in raw.split(b"\0") if p)
+        fields = raw.split(b"\0")
+        for meta, name in zip(fields[0::2], fields[1::2], strict=False):
+            path, parts = name.decode("utf-8", "surrogateescape"), meta.split()
+            if len(parts) == 5 and parts[4] == b"D":
+                self._staged_blobs[path] = None
+            elif len(parts) == 5 and parts[3].strip(b"0"):  # an intent-to-add entry has no blob yet
+                self._staged_blobs[path] = parts[3].decode()
+        return sorted(name.decode("utf-8", "surrogateescape") for name in fields[1::2] if name)
 
     def staged_reader(self, prefetch: Iterable[str] = ()) -> Callable[[str], bytes | None]:
         """Staged bytes by path. ``prefetch`` (the paths a check will read) are looked up with one
-        ``ls-files`` and read with one ``cat-file --batch``; any other path costs two calls."""
+        ``ls-files`` (none for paths ``staged_paths`` listed) and read with one ``cat-file --batch``;
+        any other path costs two calls."""
         env = {**self._index_env(), "GIT_LITERAL_PATHSPECS": "1"}
         entries: dict[str, str | None] = {}
         blobs: dict[str, bytes] = {}
 
         def look_up(paths: list[str]) -> None:
+            known = [p for p in paths if p in self._staged_blobs]  # listed by staged_paths
+            entries.update((p, self._staged_blobs[p]) for p in known)
+            paths = [p for p in paths if p not in self._staged_blobs]
             for path in paths:
                 entries[path] = None
-            for record in self._git("ls-files", "-z", "--stage", "--", *paths, env=env).split(b"\0"):
-                if record:
-                    meta, _, name = record.partition(b"\t")
-                    entries[name.decode("utf-8", "surrogateescape")] = meta.split()[1].decode()
-            wanted = sorted({oid for oid in (entries[p] for p in paths) if oid and oid not in blobs})
+            if paths:
+                for record in self._git("ls-files", "-z", "--stage", "--", *paths, env=env).split(b"\0"):
+                    if record:
+                        meta, _, name = record.partition(b"\t")
+                        entries[name.decode("utf-8", "surrogateescape")] = meta.split()[1].decode()
+            wanted = sorted({oid for oid in (entries[p] for p in [*known, *paths]) if oid and oid not in blobs})
             if wanted:
                 blobs.update(_read_batch(self._git("cat-file", "--batch", input="\n".join(wanted).encode() + b"\n")))
 
