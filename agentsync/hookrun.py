@@ -1,4 +1,5 @@
-"""What git hooks run: ``python -m agentsync.hookrun HOOK [ARGS]`` (the stubs in ``hooks/`` call it).
+"""What git hooks run: ``python -m agentsync.hookrun HOOK [ARGS]``, or its ``main`` (the stubs in ``hooks/``
+call ``main`` through ``python -c``, which spares the start of ``runpy``).
 
 Kept light for speed: no click, no rich, nothing remote is imported unless a push needs it, and
 a post-* hook that detaches (``agentsync.hookjob``) imports nothing but ``os`` and ``fcntl`` first.

@@ -26,7 +26,7 @@ HookAction = Literal["installed", "updated", "unchanged", "chained", "removed", 
 """What install or uninstall did to one hook (the CLI prints it as it is)."""
 MARKER = "# agentsync-hook:"
 CHAINED_SUFFIX = ".agentsync-chained"
-STUB_VERSION = "1"
+STUB_VERSION = "2"
 
 
 def _stub_template() -> str:

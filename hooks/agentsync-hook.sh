@@ -27,7 +27,8 @@ fi
 [ "${AGENTSYNC_SKIP:-}" = 1 ] && exit $chained
 
 if [ -x "$PYTHON" ]; then
-    feed "$PYTHON" -m agentsync.hookrun "$HOOK" "$@"
+    # -c, not -m: runpy's imports would cost every commit more than the post-* hooks' own start
+    feed "$PYTHON" -c 'import sys; from agentsync.hookrun import main; sys.exit(main())' "$HOOK" "$@"
 elif command -v agentsync > /dev/null 2>&1; then
     feed agentsync hook-run "$HOOK" "$@"
 else

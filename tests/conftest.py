@@ -135,7 +135,7 @@ def git_environment(**extra: str) -> dict[str, str]:
         GIT_COMMITTER_NAME="Ada Tester", GIT_COMMITTER_EMAIL="ada@example.com",
         GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull,
     )  # fmt: skip
-    # The hooks call `python -m agentsync.hookrun` with the interpreter running the tests.
+    # The hooks call `agentsync.hookrun.main` with the interpreter running the tests.
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     env.update(extra)
     return env

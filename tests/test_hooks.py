@@ -55,7 +55,7 @@ def test_install_is_idempotent_and_status_says_current(git_repo: GitRepo) -> Non
 def test_status_notices_an_out_of_date_stub(git_repo: GitRepo) -> None:
     hooks.install(git_repo.root)
     path = git_repo.root / ".git" / "hooks" / "post-commit"
-    path.write_text(path.read_text(encoding="utf-8").replace("stub version 1", "stub version 0"), encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("stub version 2", "stub version 1"), encoding="utf-8")
     states = {s.name: s for s in hooks.status(git_repo.root)}
     assert states["post-commit"].installed and not states["post-commit"].current
     assert "out of date" in states["post-commit"].describe()
