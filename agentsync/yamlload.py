@@ -11,8 +11,6 @@ Dates and timestamps stay the text the author wrote: the mirror stores JSON, and
 
 from __future__ import annotations
 
-import base64
-import datetime
 import math
 import re
 from typing import Any
@@ -310,8 +308,14 @@ def _jsonable(value: Any, budget: list[int], depth: int) -> Any:
         return {str(k): _jsonable(v, budget, depth + 1) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
         return [_jsonable(v, budget, depth + 1) for v in value]
+    # Only PyYAML makes bytes and dates (and has imported datetime by then): the hooks' fast path
+    # never gets here, so neither module is imported at start.
     if isinstance(value, bytes):
+        import base64
+
         return base64.b64encode(value).decode("ascii")
+    import datetime
+
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
     return str(value)
