@@ -68,7 +68,8 @@ def _has_flock() -> bool:
 def detach(state_dir: str) -> bool:
     """Take the job lock and fork. Returns False in the parent (which should exit 0 at once) and
     True in the child, which runs the hook detached from Git: its own session, standard streams
-    on /dev/null (nothing holds Git's pipes open), the lock held until it exits."""
+    on /dev/null (nothing holds Git's pipes open), the lock held until it exits. Raises OSError
+    (holding nothing) when the lock file cannot be made or no process can be forked."""
     import fcntl
 
     global _held_here
@@ -76,7 +77,12 @@ def detach(state_dir: str) -> bool:
     fcntl.flock(descriptor, fcntl.LOCK_EX)  # a job still running finishes first: jobs keep their order
     sys.stdout.flush()
     sys.stderr.flush()
-    if os.fork() != 0:
+    try:
+        child = os.fork()
+    except OSError:
+        os.close(descriptor)  # releases the lock: the caller runs the hook in the foreground
+        raise
+    if child != 0:
         os.close(descriptor)  # the child's copy keeps the lock
         return False
     os.setsid()  # Ctrl-C or a closed terminal after Git returned do not stop the job halfway

@@ -290,10 +290,16 @@ def main(argv: list[str] | None = None) -> int:
     state_dir = hookjob.state_dir_above(os.getcwd()) if hookjob.should_detach(name) else None
     if state_dir is None:
         return run(name, args)
-    given = sys.stdin.read() if name == "post-rewrite" and sys.stdin and not sys.stdin.isatty() else ""
-    if not hookjob.detach(state_dir):
-        return 0  # Git goes on; the job holds the lock every mirror reader waits for
     import io
+
+    given = sys.stdin.read() if name == "post-rewrite" and sys.stdin and not sys.stdin.isatty() else ""
+    try:
+        detached = hookjob.detach(state_dir)
+    except OSError:  # a read-only state folder, no process left to fork: do the work now
+        sys.stdin = io.StringIO(given)
+        return run(name, args)
+    if not detached:
+        return 0  # Git goes on; the job holds the lock every mirror reader waits for
     from pathlib import Path
 
     from agentsync import log

@@ -137,3 +137,16 @@ def test_a_project_without_a_mirror_yet_runs_its_hooks_in_the_foreground(tmp_pat
     assert hookjob.state_dir_above(str(tmp_path / "sub")) is None
     (tmp_path / ".agentsync").mkdir()
     assert hookjob.state_dir_above(str(tmp_path / "sub")) == str(tmp_path / ".agentsync")
+
+
+def test_a_hook_that_cannot_take_the_job_lock_does_its_work_in_the_foreground(hooked: GitRepo) -> None:
+    lock_path(hooked).unlink(missing_ok=True)
+    lock_path(hooked).mkdir()  # cannot be opened for writing: no job can be started
+    hooked.write("stories/S-1.md", artifact("S-1", "One", "active"))
+    result = hooked.commit_all("edit")
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    connection = sqlite3.connect(hooked.config().db_path)  # no waiting: the hook has finished
+    try:
+        assert connection.execute("SELECT status FROM artifacts WHERE id = 'S-1'").fetchone() == ("active",)
+    finally:
+        connection.close()
