@@ -154,7 +154,8 @@ def _environment_values() -> list[tuple[str, str]]:
         value = os.environ.get(variable, "").strip()
         if len(value) >= 6:
             values.append((value, f"{MARK}{variable}{MARK}"))
-    for password in url_passwords(os.environ.get(DATABASE_URL_VARIABLE, "")):
+    url = os.environ.get(DATABASE_URL_VARIABLE, "")
+    for password in url_passwords(url) if url else ():  # none set: no pattern compiled
         for form in {password, _unquoted(password)}:
             if len(form) >= 4:
                 values.append((form, MARK))
