@@ -103,15 +103,13 @@ def remote_state(
     alone, as ``git status`` tells where a branch stands from the last fetch."""
     from agentsync.remotes import remote_target
     from agentsync.secrets import redact
-    from agentsync.store.reports import changed_on_remote, open_conflicts, queue_summary
-    from agentsync.sync.client import cursor
-    from agentsync.sync.incoming import quarantined
-    from agentsync.sync.outgoing import pending_changes
+    from agentsync.store.reports import changed_on_remote, fetched_cursor, open_conflicts, queue_summary, refused
+    from agentsync.sync.pending import pending_keys
 
     target = remote_target(config)
     if target is None:
         return None
-    edited = {p.key for p in pending_changes(mirror)}
+    edited = pending_keys(mirror)  # what a push would send, without loading the push
     changed_there = changed_on_remote(mirror)
     queue = queue_summary(mirror)
     state = RemoteState(
@@ -121,11 +119,18 @@ def remote_state(
         queued_batches=queue.batches, queue_attempts=queue.attempts,
         queue_error=queue.last_error and redact(queue.last_error),
         conflicts=[c._replace(message=redact(c.message)) for c in open_conflicts(mirror)],
-        cursor=cursor(mirror), refused=quarantined(mirror), asked=ask,
+        cursor=fetched_cursor(mirror), refused=_refused(mirror) if refused(mirror) else [], asked=ask,
     )  # fmt: skip
     if ask:
         _look(look or RemoteLook(config), state)
     return state
+
+
+def _refused(mirror: Mirror) -> list[Quarantined]:
+    """The rows kept aside, as pull lists them (its module is loaded only when there are some)."""
+    from agentsync.sync.incoming import quarantined
+
+    return quarantined(mirror)
 
 
 def _look(look: RemoteLook, state: RemoteState) -> None:

@@ -7,13 +7,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from agentsync.store import sync_state
+from agentsync.store.meta import MetaKey
 from agentsync.store.sync_state import Operation, RemoteRecord
 
 if TYPE_CHECKING:
     from agentsync.store.mirror import Mirror
 
-__all__ = ["OpenConflict", "QueueSummary", "RemoteRecord", "changed_on_remote", "conflict_count",
-           "open_conflicts", "queue_summary", "recent_operations", "remote_row"]  # fmt: skip
+__all__ = ["OpenConflict", "QueueSummary", "RemoteRecord", "changed_on_remote", "conflict_count", "fetched_cursor",
+           "open_conflicts", "queue_summary", "recent_operations", "refused", "remote_row"]  # fmt: skip
 
 
 class QueueSummary(NamedTuple):
@@ -58,6 +59,17 @@ def conflict_count(mirror: Mirror) -> int:
 def changed_on_remote(mirror: Mirror) -> set[str]:
     """The artifacts with a fetched row newer than what was agreed (what a pull would apply)."""
     return sync_state.fetched_not_applied_ids(mirror.connection)
+
+
+def fetched_cursor(mirror: Mirror) -> int:
+    """The remote change number this clone has fetched up to (``sync.client.cursor``, for a reader
+    that does not load the sync client)."""
+    return int(mirror.get_meta(MetaKey.REMOTE_CURSOR) or 0)
+
+
+def refused(mirror: Mirror) -> bool:
+    """Whether any fetched row was refused and is kept aside (``sync.incoming.quarantined`` lists them)."""
+    return bool(sync_state.kept_aside(mirror.connection))
 
 
 def recent_operations(mirror: Mirror, last: int) -> list[Operation]:

@@ -127,9 +127,7 @@ _FETCHED_NOT_APPLIED = (
 
 def has_sync_state(db: sqlite3.Connection) -> bool:
     """Whether anything was agreed, fetched or queued (the cursor is asked for separately)."""
-    return any(
-        db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() for table in ("sync_base", "remote_rows", "outbox")
-    )
+    return any(db.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone() for t in ("sync_base", "remote_rows", "outbox"))
 
 
 def clear(db: sqlite3.Connection) -> None:
@@ -155,19 +153,24 @@ class Differing(NamedTuple):
 
 # Artifacts with an open conflict (``conflicts``) wait until it is resolved: neither query lists them.
 _NOT_WAITING = "NOT IN (SELECT key FROM conflicts)"
+# The artifacts whose file differs from what was agreed, in key order: one pass over ``artifacts``
+# with a lookup of each key in ``sync_base``.
+_DIFFERING = (
+    "FROM artifacts a LEFT JOIN sync_base b ON b.key = a.key WHERE (b.key IS NULL OR b.deleted <> 0 "
+    f"OR b.hash IS NOT a.hash OR b.path IS NOT a.path) AND a.key {_NOT_WAITING} ORDER BY a.key"
+)
 
 
 def locals_differing(db: sqlite3.Connection) -> list[Differing]:
-    """The mirrored artifacts whose file differs from what was agreed, in key order, without those
-    waiting in a conflict: one pass over ``artifacts`` with a lookup of each key in ``sync_base``,
-    only the differing rows leave SQLite."""
-    rows = db.execute(
-        "SELECT a.key, a.path, a.hash, a.layout, a.version, b.version FROM artifacts a "
-        "LEFT JOIN sync_base b ON b.key = a.key "
-        "WHERE (b.key IS NULL OR b.deleted <> 0 OR b.hash IS NOT a.hash OR b.path IS NOT a.path) "
-        f"AND a.key {_NOT_WAITING} ORDER BY a.key"
-    )
-    return list(map(Differing._make, rows))
+    """The rows of ``_DIFFERING``: only those leave SQLite."""
+    query = f"SELECT a.key, a.path, a.hash, a.layout, a.version, b.version {_DIFFERING}"
+    return list(map(Differing._make, db.execute(query)))
+
+
+def differing_keys(db: sqlite3.Connection, layout: str) -> list[tuple[str, str | None]]:
+    """``locals_differing``'s keys, each with its path if in ``layout`` and agreed above version 0."""
+    query = f"SELECT a.key, CASE WHEN a.layout = ? AND b.version > 0 THEN a.path END {_DIFFERING}"
+    return db.execute(query, (layout,)).fetchall()
 
 
 def agreed_gone(db: sqlite3.Connection) -> list[Agreed]:
@@ -279,11 +282,8 @@ def store_page(db: sqlite3.Connection, rows: Iterable[tuple[Any, ...]]) -> None:
 
 def fetched_not_applied(db: sqlite3.Connection) -> list[Fetched]:
     """The fetched rows a pull has yet to apply, in the remote's order."""
-    query = (
-        "SELECT r.key, r.path, r.version, r.deleted, r.author, r.seq, b.path, b.version, b.hash, b.deleted "
-        f"{_FETCHED_NOT_APPLIED} ORDER BY r.seq"
-    )
-    return list(map(Fetched._make, db.execute(query)))
+    columns = "r.key, r.path, r.version, r.deleted, r.author, r.seq, b.path, b.version, b.hash, b.deleted"
+    return list(map(Fetched._make, db.execute(f"SELECT {columns} {_FETCHED_NOT_APPLIED} ORDER BY r.seq")))
 
 
 def fetched_not_applied_ids(db: sqlite3.Connection) -> set[str]:

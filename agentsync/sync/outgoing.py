@@ -26,6 +26,7 @@ from agentsync.store.mirror import Mirror
 from agentsync.sync.client import ask_database_id, bind_remote, client_id, cursor, register
 from agentsync.sync.events import announced
 from agentsync.sync.journal import now, recorded
+from agentsync.sync.pending import version_only
 from agentsync.sync.reports import PullReport, PushReport
 from agentsync.tracing import span
 
@@ -67,22 +68,10 @@ def _pending(local: sync_state.Differing) -> Pending:
 
 
 def _without_version_only(db: Any, pending: list[Pending]) -> list[Pending]:
-    """``pending`` without the files that differ from the agreed text in their ``version:`` line
-    alone (a checkout of an older commit, a line behind the remote): that is no edit to push."""
-    from agentsync.sync.files import same_but_version
-
+    """``pending`` without the files that differ from the agreed text in their ``version:`` line alone."""
     paths = {p.key: p.path for p in pending if p.digest is not None and p.base > 0 and p.layout == LAYOUT_FRONTMATTER}
-    if not paths:
-        return pending
-    contents = sync_state.contents_of(db, list(paths))
-    agreed = sync_state.agreed_texts(db, list(paths))
-    unchanged = set()
-    for artifact_id, path in paths.items():
-        was, now_text = agreed.get(artifact_id), contents.get(artifact_id)
-        same_place = was is not None and was.content is not None and now_text is not None and was.path == path
-        if same_place and same_but_version(now_text or "", was.content if was and was.content else ""):
-            unchanged.add(artifact_id)
-    return [p for p in pending if p.key not in unchanged]
+    unchanged = version_only(db, paths)
+    return [p for p in pending if p.key not in unchanged] if unchanged else pending
 
 
 def changes_for(mirror: Mirror, pending: list[Pending]) -> list[Change]:

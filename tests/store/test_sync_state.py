@@ -1,6 +1,7 @@
 """The sync state's comparison of the mirror with what was agreed (``locals_differing``,
-``agreed_gone``), on a real SQLite mirror: only the rows that differ leave SQLite, and push's
-``pending_changes`` built on them is what a row-by-row comparison of both tables gives."""
+``differing_keys``, ``agreed_gone``), on a real SQLite mirror: only the rows that differ leave
+SQLite, push's ``pending_changes`` built on them is what a row-by-row comparison of both tables
+gives, and status's ``pending_keys`` names the same artifacts."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from agentsync.store import sync_state
 from agentsync.store.mirror import Mirror
 from agentsync.store.sync_state import Agreed, ConflictRow
 from agentsync.sync import Pending, pending_changes
+from agentsync.sync.pending import pending_keys
 from tests.conftest import Repo, artifact
 
 
@@ -68,7 +70,13 @@ def test_only_the_rows_that_differ_from_what_was_agreed_are_listed(repo: Repo) -
             ("plans/p4.md", here["plan:P-4"][1], "frontmatter", 1)
         ]
         assert sync_state.agreed_gone(db) == [Agreed("plan:P-6", "plans/p6.md", 7, "gone hash", 0)]
+        assert sync_state.differing_keys(db, "frontmatter") == [  # a path only where version: alone may differ
+            ("plan:P-10", None), ("plan:P-2", here["plan:P-2"][0]), ("plan:P-3", here["plan:P-3"][0]),
+            ("plan:P-4", None), ("plan:P-5", here["plan:P-5"][0]),
+        ]  # fmt: skip
+        assert [path for _, path in sync_state.differing_keys(db, "agent")] == [None] * 5
         pending = pending_changes(mirror)
+        assert pending_keys(mirror) == {p.key for p in pending}
         assert pending == _row_by_row(mirror)
         assert [(p.key, p.base, p.version, p.digest is None) for p in pending] == [
             ("plan:P-10", 0, 1, False),  # new, its file states no version: the first
@@ -83,6 +91,32 @@ def test_only_the_rows_that_differ_from_what_was_agreed_are_listed(repo: Repo) -
             "plan:P-10", "plan:P-2", "plan:P-3", "plan:P-4", "plan:P-5", "plan:P-8", "plan:P-6", "plan:P-9",
         ]  # fmt: skip
         assert pending_changes(mirror) == _row_by_row(mirror)
+        assert pending_keys(mirror) == {p.key for p in pending_changes(mirror)}
+
+
+def test_a_file_that_differs_in_its_version_line_alone_is_not_pending(repo: Repo) -> None:
+    """A checkout of an older commit leaves a ``version:`` line behind what was agreed: no edit, for
+    push and status alike; an edit of the text beside it is one."""
+    repo.write("plans/behind.md", artifact("P-1"))
+    repo.write("plans/edited.md", artifact("P-2"))
+    repo.write("plans/moved.md", artifact("P-3"))
+    with repo.mirror() as mirror:
+        scan(mirror)
+        db = mirror.connection
+        rows = {key: (path, content) for key, path, content in db.execute("SELECT key, path, content FROM artifacts")}
+
+        def agreed(key: str, content: str, path: str | None = None) -> Agreed:
+            return Agreed(key, path or rows[key][0], 4, "agreed hash", 0, content)
+
+        with mirror.transaction() as tx:
+            sync_state.upsert_agreed(tx, [
+                agreed("plan:P-1", rows["plan:P-1"][1].replace("version: 1", "version: 4")),  # version: alone
+                agreed("plan:P-2", rows["plan:P-2"][1].replace("Body.", "Other.").replace("version: 1", "version: 4")),
+                agreed("plan:P-3", rows["plan:P-3"][1].replace("version: 1", "version: 4"), "plans/elsewhere.md"),
+            ])  # fmt: skip
+        assert [p.key for p in pending_changes(mirror)] == ["plan:P-2", "plan:P-3"]
+        assert pending_keys(mirror) == {"plan:P-2", "plan:P-3"}
+        assert pending_changes(mirror) != _row_by_row(mirror)  # the row-by-row rule knows no version: line
 
 
 def test_nothing_differs_once_everything_was_agreed(repo: Repo) -> None:
@@ -97,3 +131,5 @@ def test_nothing_differs_once_everything_was_agreed(repo: Repo) -> None:
         assert sync_state.locals_differing(db) == []
         assert sync_state.agreed_gone(db) == []
         assert pending_changes(mirror) == []
+        assert sync_state.differing_keys(db, "frontmatter") == []
+        assert pending_keys(mirror) == set()
