@@ -180,7 +180,7 @@ def redact(text: str, *, environment: bool = True) -> str:
         return text
     folded = text.casefold()
     for source, replacement, hints in _RULES:
-        if any(hint in folded for hint in hints):
+        if not hints or any(hint in folded for hint in hints):  # a rule without hints always runs
             changed = _pattern(source).sub(replacement, text)
             if changed != text:  # a replacement may hold a later rule's hint
                 text, folded = changed, changed.casefold()
