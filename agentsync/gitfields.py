@@ -15,7 +15,6 @@ from typing import Any, Literal, NamedTuple
 
 from agentsync.artifact import Artifact, parse_bytes, parse_text
 from agentsync.errors import NOT_SET, AgentsyncError
-from agentsync.gitfield_check import enforce_artifact, verify
 from agentsync.gitrepo import GitReader, GitRepo, blob_oid
 from agentsync.identity import split_key
 from agentsync.paths import Matcher
@@ -228,6 +227,8 @@ class GitFieldGuard:
         truth = self.expected(artifact, disk)
         if truth is None:
             return artifact.content
+        from agentsync.gitfield_check import enforce_artifact  # writers only: status and the hooks never load it
+
         text, tried = enforce_artifact(artifact, truth, git_fields, source)
         self._record(artifact.path, tried, truth)
         return text
@@ -235,6 +236,8 @@ class GitFieldGuard:
     def check(self, path: str, text: str, expected: dict[str, Any], type_name: str = "", source: str = "") -> str:
         """A text made from other texts (a merge) with ``expected``'s git fields: rewritten where it can
         be, verified, or GitFieldViolation; ``expected`` comes from ``expected()`` for the same file."""
+        from agentsync.gitfield_check import enforce_artifact, verify
+
         git_fields = self.mirror.config.git_fields
         if not git_fields:
             return text
