@@ -58,6 +58,16 @@ def connect(url: str, *, autocommit: bool = True) -> psycopg.Connection[Any]:
     return psycopg.connect(url, autocommit=autocommit)
 
 
+@pytest.fixture
+def remote(database: str) -> str:
+    """A fresh database with every migration applied: the remote's URL."""
+    from agentsync.remotes import migrations
+
+    with connect(database) as connection:
+        migrations.migrate(connection)
+    return database
+
+
 JWT_SECRET = "test-project-jwt-secret-with-at-least-32-characters"
 
 

@@ -23,14 +23,6 @@ from tests.remotes.conftest import SupabaseProject, connect
 from tests.remotes.test_sql_protocol import change, pull, push, value
 from tests.remotes.test_supabase import api
 
-
-@pytest.fixture
-def remote(database: str) -> str:
-    with connect(database) as connection:
-        migrations.migrate(connection)
-    return database
-
-
 # --- 1. The feed ---------------------------------------------------------------------------
 
 

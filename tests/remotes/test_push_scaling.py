@@ -5,21 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
-from agentsync.remotes import migrations
 from tests.remotes.conftest import connect
 from tests.remotes.test_sql_protocol import change, push, value
 
 ROWS = 3000
 BATCH = 200
-
-
-@pytest.fixture
-def remote(database: str) -> str:
-    with connect(database) as connection:
-        migrations.migrate(connection)
-    return database
 
 
 def artifacts_rows_read(connection: Any) -> int:

@@ -13,15 +13,7 @@ import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
-from agentsync.remotes import migrations
 from tests.remotes.conftest import connect
-
-
-@pytest.fixture
-def remote(database: str) -> str:
-    with connect(database) as connection:
-        migrations.migrate(connection)
-    return database
 
 
 def value(connection: Any, sql: str, params: tuple[Any, ...] = ()) -> Any:
