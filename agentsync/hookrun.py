@@ -293,10 +293,10 @@ def main(argv: list[str] | None = None) -> int:
     import io
 
     given = sys.stdin.read() if name == "post-rewrite" and sys.stdin and not sys.stdin.isatty() else ""
+    sys.stdin = io.StringIO(given)  # what Git gave the hook, read before forking (the job's stdin is /dev/null)
     try:
         detached = hookjob.detach(state_dir)
     except OSError:  # a read-only state folder, no process left to fork: do the work now
-        sys.stdin = io.StringIO(given)
         return run(name, args)
     if not detached:
         return 0  # Git goes on; the job holds the lock every mirror reader waits for
@@ -304,7 +304,6 @@ def main(argv: list[str] | None = None) -> int:
 
     from agentsync import log
 
-    sys.stdin = io.StringIO(given)  # what Git gave the hook (the job's own stdin is /dev/null)
     log.configure(Path(state_dir))
     return run(name, args)
 

@@ -103,7 +103,7 @@ def remote_state(
     alone, as ``git status`` tells where a branch stands from the last fetch."""
     from agentsync.remotes import remote_target
     from agentsync.secrets import redact
-    from agentsync.store.reports import changed_on_remote, fetched_cursor, open_conflicts, queue_summary, refused
+    from agentsync.store.reports import changed_on_remote, fetched_cursor, open_conflicts, queue_summary
     from agentsync.sync.pending import pending_keys
 
     target = remote_target(config)
@@ -119,7 +119,7 @@ def remote_state(
         queued_batches=queue.batches, queue_attempts=queue.attempts,
         queue_error=queue.last_error and redact(queue.last_error),
         conflicts=[c._replace(message=redact(c.message)) for c in open_conflicts(mirror)],
-        cursor=fetched_cursor(mirror), refused=_refused(mirror) if refused(mirror) else [], asked=ask,
+        cursor=fetched_cursor(mirror), refused=_refused(mirror), asked=ask,
     )  # fmt: skip
     if ask:
         _look(look or RemoteLook(config), state)
@@ -128,6 +128,10 @@ def remote_state(
 
 def _refused(mirror: Mirror) -> list[Quarantined]:
     """The rows kept aside, as pull lists them (its module is loaded only when there are some)."""
+    from agentsync.store.reports import any_refused
+
+    if not any_refused(mirror):
+        return []
     from agentsync.sync.incoming import quarantined
 
     return quarantined(mirror)

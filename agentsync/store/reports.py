@@ -13,8 +13,19 @@ from agentsync.store.sync_state import Operation, RemoteRecord
 if TYPE_CHECKING:
     from agentsync.store.mirror import Mirror
 
-__all__ = ["OpenConflict", "QueueSummary", "RemoteRecord", "changed_on_remote", "conflict_count", "fetched_cursor",
-           "open_conflicts", "queue_summary", "recent_operations", "refused", "remote_row"]  # fmt: skip
+__all__ = [
+    "OpenConflict",
+    "QueueSummary",
+    "RemoteRecord",
+    "any_refused",
+    "changed_on_remote",
+    "conflict_count",
+    "fetched_cursor",
+    "open_conflicts",
+    "queue_summary",
+    "recent_operations",
+    "remote_row",
+]  # fmt: skip
 
 
 class QueueSummary(NamedTuple):
@@ -62,14 +73,13 @@ def changed_on_remote(mirror: Mirror) -> set[str]:
 
 
 def fetched_cursor(mirror: Mirror) -> int:
-    """The remote change number this clone has fetched up to (``sync.client.cursor``, for a reader
-    that does not load the sync client)."""
+    """The remote change number this clone has fetched up to (the sync core's ``cursor``)."""
     return int(mirror.get_meta(MetaKey.REMOTE_CURSOR) or 0)
 
 
-def refused(mirror: Mirror) -> bool:
+def any_refused(mirror: Mirror) -> bool:
     """Whether any fetched row was refused and is kept aside (``sync.incoming.quarantined`` lists them)."""
-    return bool(sync_state.kept_aside(mirror.connection))
+    return mirror.connection.execute("SELECT 1 FROM quarantine LIMIT 1").fetchone() is not None
 
 
 def recent_operations(mirror: Mirror, last: int) -> list[Operation]:

@@ -14,6 +14,9 @@ from agentsync.remotes.base import Remote
 from agentsync.store import sync_state
 from agentsync.store.meta import MetaKey
 from agentsync.store.mirror import Mirror
+from agentsync.store.reports import fetched_cursor
+
+cursor = fetched_cursor  # the remote change number fetched up to: read by the store, named here for the sync core
 
 REGISTER_EVERY = 300.0  # seconds: a clone tells the remote it is alive (and its cursor) at most this often
 
@@ -27,11 +30,6 @@ def client_id(mirror: Mirror) -> str:
     with mirror.transaction():
         mirror.set_meta_if_absent(MetaKey.CLIENT_ID, made)
     return mirror.get_meta(MetaKey.CLIENT_ID) or made
-
-
-def cursor(mirror: Mirror) -> int:
-    """The remote change number this clone has fetched up to."""
-    return int(mirror.get_meta(MetaKey.REMOTE_CURSOR) or 0)
 
 
 def pull_has_work(mirror: Mirror, head: int) -> bool:
