@@ -409,7 +409,13 @@ def test_watch_in_the_background_status_and_stop_from_the_cli(tmp_path: Path, re
         assert code == 1 and "a watcher already runs for this repository" in err
         a.write("stories/S-1.md", artifact("S-1", "Saved while watched"))
         wait_until(lambda: history_versions(remote_url, "story:S-1") == [1], what="the push")
-        code, out, _ = run(a, "status")
+
+        # the watcher records its push once the remote's answer is applied, a moment after the remote has it
+        def recorded() -> str:
+            shown = run(a, "status")[1]
+            return shown if "pushed 1 artifact" in shown else ""
+
+        out = wait_until(recorded, what="the watcher's record of its push")
         assert "watcher: running (pid" in out and "auto-push on" in out and "pushed 1 artifact(s): story:S-1 v1" in out
         code, out, _ = run(a, "status", "--json")
         state = json.loads(out)["watcher"]
