@@ -467,5 +467,10 @@ def test_over_supabases_api_the_watcher_checks_the_head(
     with watching(a, push=True), watching(b):
         a.write("runbooks/R-1.md", artifact("R-1", "Restart the queue"))
         wait_until(lambda: (b.root / "runbooks/R-1.md").exists(), what="R-1 in b")
-        record = json.loads((b.root / ".agentsync/watcher.json").read_text())
+
+        def caught_up() -> dict[str, Any]:  # the record is written a moment after the pull's files
+            shown: dict[str, Any] = json.loads((b.root / ".agentsync/watcher.json").read_text())
+            return shown if shown.get("lag") is not None else {}
+
+        record = wait_until(caught_up, what="b's record of the head check")
     assert record["notifications"] is False and record["remote"] == supabase.url and record["lag"] == 0
