@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 NAME = "folders.json"
-FORMAT = 1
+FORMAT = 2  # 2: a folder's files grouped by type, each group one string of names
 # A file or folder modified this close to (or after) a scan may change again within the same
 # mtime tick: a scan does not trust its stat next time. Whole-second stamps get a wider margin.
 RACY_MARGIN_NS = 50_000_000
@@ -33,11 +33,11 @@ def is_racy(mtime_ns: int, scan_start_ns: int) -> bool:
 
 
 class Listing(NamedTuple):
-    """What a folder held when listed: its subfolders, and its artifact files with their types."""
+    """What a folder held when listed: its subfolders, and its artifact files by type."""
 
     stamp: Stamp
     subfolders: tuple[str, ...]
-    files: tuple[tuple[str, str], ...]  # (name, type)
+    files: tuple[tuple[str, tuple[str, ...]], ...]  # (type, the names of its files), a group per type
 
 
 class Listings:
@@ -57,7 +57,7 @@ class Listings:
                 return cls(path, key, scan_start_ns)
             folders = {
                 folder: Listing((ino, mtime, ctime), tuple(subs.split("\n")) if subs else (),
-                                tuple(tuple(line.split("\t", 1)) for line in files.split("\n")) if files else ())
+                                tuple((type_name, tuple(names.split("\n"))) for type_name, names in files.items()))
                 for folder, (ino, mtime, ctime, subs, files) in stored["folders"].items()
             }  # fmt: skip
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
@@ -86,7 +86,7 @@ class Listings:
         from agentsync.fsutil import atomic_write
 
         folders = {
-            folder: [*listing.stamp, "\n".join(listing.subfolders), "\n".join(f"{n}\t{t}" for n, t in listing.files)]
+            folder: [*listing.stamp, "\n".join(listing.subfolders), {t: "\n".join(names) for t, names in listing.files}]
             for folder, listing in self.folders.items()
         }
         data = json.dumps({"format": FORMAT, "key": self.key, "folders": folders}, separators=(",", ":"))

@@ -101,7 +101,7 @@ def _walk_dir(walking: _Walking, folder: str, relative: str) -> Iterator[FoundFi
     prefix = f"{relative}/" if relative else ""
     type_of, unchanged, seen = walking.matcher.type_of, walking.unchanged, walking.seen
     subfolders: list[str] = []
-    files: list[tuple[str, str]] = []
+    files: dict[str, list[str]] = {}  # names by type
     complete = True  # every entry seen as it is: the listing may be kept
     for entry in entries:
         name = entry.name
@@ -131,12 +131,18 @@ def _walk_dir(walking: _Walking, folder: str, relative: str) -> Iterator[FoundFi
             complete = False
             continue  # vanished between listing and stat: the next scan sees it
         if S_ISREG(stat.st_mode):
-            files.append((name, type_name))
+            files.setdefault(type_name, []).append(name)
             seen.append(rel)
             if (rel, stat.st_size, stat.st_mtime_ns) not in unchanged:
                 yield FoundFile(rel, type_name, stat.st_mtime_ns, stat.st_size, entry.path)
     if walking.listings is not None and stamp is not None and complete and _plain(subfolders, files):
-        walking.listings.put(relative, Listing(stamp, tuple(subfolders), tuple(files)))
+        grouped = tuple((type_name, tuple(names)) for type_name, names in files.items())
+        walking.listings.put(relative, Listing(stamp, tuple(subfolders), grouped))
+
+
+# Stat a listed folder's files by name relative to the folder's descriptor where the platform can:
+# the kernel resolves one name per file instead of the whole path.
+_BY_DESCRIPTOR = os.lstat in os.supports_dir_fd and hasattr(os, "O_DIRECTORY")
 
 
 def _walk_listed(walking: _Walking, folder: str, relative: str, listed: Listing) -> Iterator[FoundFile | Refusal]:
@@ -146,24 +152,36 @@ def _walk_listed(walking: _Walking, folder: str, relative: str, listed: Listing)
     for name in listed.subfolders:
         yield from _walk_dir(walking, os.path.join(folder, name), prefix + name)
     base = folder + os.sep
-    unchanged, seen = walking.unchanged, walking.seen
-    for name, type_name in listed.files:
+    unchanged, seen_file = walking.unchanged, walking.seen.append
+    descriptor = None
+    if _BY_DESCRIPTOR:
         try:
-            stat = os.lstat(base + name)
+            descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
         except OSError:
-            continue  # removed since this walk began: the folder's stamp has moved, the next scan lists it
-        if not S_ISREG(stat.st_mode):
-            continue
-        rel = prefix + name
-        seen.append(rel)
-        if (rel, stat.st_size, stat.st_mtime_ns) not in unchanged:
-            yield FoundFile(rel, type_name, stat.st_mtime_ns, stat.st_size, base + name)
+            return  # gone or replaced since its stamp was read: the next scan lists it
+    try:
+        lstat = os.lstat
+        for type_name, names in listed.files:
+            for name in names:
+                try:
+                    stat = lstat(base + name) if descriptor is None else lstat(name, dir_fd=descriptor)
+                except OSError:
+                    continue  # removed since this walk began: the folder's stamp has moved, the next scan lists it
+                if not S_ISREG(stat.st_mode):
+                    continue
+                rel = prefix + name
+                seen_file(rel)
+                if (rel, stat.st_size, stat.st_mtime_ns) not in unchanged:
+                    yield FoundFile(rel, type_name, stat.st_mtime_ns, stat.st_size, base + name)
+    finally:
+        if descriptor is not None:
+            os.close(descriptor)
 
 
-def _plain(subfolders: list[str], files: list[tuple[str, str]]) -> bool:
-    """Names the listings file can hold (one per line, a tab before the type)."""
-    return not any("\n" in name or "\t" in name for name in subfolders) and not any(
-        "\n" in name or "\t" in name for name, _type in files
+def _plain(subfolders: list[str], files: dict[str, list[str]]) -> bool:
+    """Names the listings file can hold (one per line)."""
+    return not any("\n" in name for name in subfolders) and not any(
+        "\n" in name for names in files.values() for name in names
     )
 
 

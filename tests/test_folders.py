@@ -93,8 +93,8 @@ def test_a_change_to_which_names_are_artifacts_lists_every_folder_again(repo: Re
 def test_a_folder_changed_within_the_racy_margin_is_not_recorded(tmp_path: Path) -> None:
     now = time.time_ns()
     listings = Listings(tmp_path / NAME, "key", now)
-    listings.put("fresh", Listing((1, now - 1_000_000, now - 1_000_000), (), (("a.md", "plan"),)))
-    listings.put("old", Listing((2, now - 10**10, now - 10**10), (), (("b.md", "plan"),)))
+    listings.put("fresh", Listing((1, now - 1_000_000, now - 1_000_000), (), (("plan", ("a.md",)),)))
+    listings.put("old", Listing((2, now - 10**10, now - 10**10), (), (("plan", ("b.md", "c.md")),)))
     assert set(listings.folders) == {"old"}
     assert is_racy(now // 10**9 * 10**9 - 10**9, now)  # whole-second stamps: a wider margin
     listings.save()
