@@ -1,4 +1,5 @@
-"""Folder listings kept between scans, so that a walk lists (scandir) only the folders that changed.
+"""Folder listings kept between scans, so that a walk lists (scandir) only the folders that changed,
+and compares the stats of a folder's files with what the mirror holds without loading the mirror's.
 
 A folder's entries change only together with the folder's own mtime and ctime: a file created,
 removed or renamed in it. A file edited in place changes neither, so every listed file is still
@@ -8,6 +9,12 @@ listed: ctime cannot be set back (tar, rsync -t and touch set mtime, and that mo
 a folder changed within the racy margin of the listing is not recorded at all, since a second
 change in the same timestamp tick would not show. Kept in ``.agentsync/folders.json``, under a
 key of everything that decides which names are artifacts (types, globs, excludes, suffixes).
+
+Each listed file also carries the size and mtime the mirror held for it (``UNKNOWN`` when the scan
+did not find the file as the mirror has it), valid at the mirror's stat generation the listings were
+saved at (``store.artifacts.stat_generation``: a trigger moves it with every change of a row's path,
+size or mtime). While the mirror is at that generation, a folder whose files all stat as listed is
+unchanged, decided by comparing lists, with no row read from the mirror and no tuple built per file.
 """
 
 from __future__ import annotations
@@ -17,11 +24,12 @@ from pathlib import Path
 from typing import NamedTuple
 
 NAME = "folders.json"
-FORMAT = 2  # 2: a folder's files grouped by type, each group one string of names
+FORMAT = 3  # 3: each type's files with the mirror's sizes and mtimes; 2: names by type; 1: (name, type) pairs
 # A file or folder modified this close to (or after) a scan may change again within the same
 # mtime tick: a scan does not trust its stat next time. Whole-second stamps get a wider margin.
 RACY_MARGIN_NS = 50_000_000
 COARSE_MARGIN_NS = 2_000_000_000
+UNKNOWN = -2  # a listed file's size and mtime when the mirror's are not known to be its stat (no file has it)
 
 Stamp = tuple[int, int, int]  # the folder's st_ino, st_mtime_ns, st_ctime_ns
 
@@ -32,20 +40,34 @@ def is_racy(mtime_ns: int, scan_start_ns: int) -> bool:
     return mtime_ns >= scan_start_ns - margin
 
 
+class FileGroup(NamedTuple):
+    """A folder's files of one type, with the mirror's size and mtime_ns of each (or ``UNKNOWN``)."""
+
+    type: str
+    names: list[str]
+    sizes: list[int]
+    mtimes: list[int]
+
+
 class Listing(NamedTuple):
     """What a folder held when listed: its subfolders, and its artifact files by type."""
 
     stamp: Stamp
     subfolders: tuple[str, ...]
-    files: tuple[tuple[str, tuple[str, ...]], ...]  # (type, the names of its files), a group per type
+    files: tuple[FileGroup, ...]
 
 
 class Listings:
-    """The listings of one repository's folders, by repository-relative folder ('' for the root)."""
+    """The listings of one repository's folders, by repository-relative folder ('' for the root).
+    ``generation`` is the mirror's stat generation the listed sizes and mtimes belong to (None: none)."""
 
-    def __init__(self, path: Path, key: str, scan_start_ns: int, folders: dict[str, Listing] | None = None) -> None:
+    def __init__(
+        self, path: Path, key: str, scan_start_ns: int, folders: dict[str, Listing] | None = None,
+        generation: int | None = None,
+    ) -> None:  # fmt: skip
         self.path, self.key, self.scan_start_ns = path, key, scan_start_ns
         self.folders: dict[str, Listing] = folders or {}
+        self.generation = generation
         self.changed = False
 
     @classmethod
@@ -57,12 +79,13 @@ class Listings:
                 return cls(path, key, scan_start_ns)
             folders = {
                 folder: Listing((ino, mtime, ctime), tuple(subs.split("\n")) if subs else (),
-                                tuple((type_name, tuple(names.split("\n"))) for type_name, names in files.items()))
+                                tuple(_group(type_name, *group) for type_name, group in files.items()))
                 for folder, (ino, mtime, ctime, subs, files) in stored["folders"].items()
             }  # fmt: skip
+            generation = stored["generation"]
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return cls(path, key, scan_start_ns)
-        return cls(path, key, scan_start_ns, folders)
+        return cls(path, key, scan_start_ns, folders, generation if type(generation) is int else None)
 
     def get(self, folder: str, stamp: Stamp) -> Listing | None:
         found = self.folders.get(folder)
@@ -79,22 +102,32 @@ class Listings:
             self.folders[folder] = listing
             self.changed = True
 
-    def save(self) -> None:
-        """Write the listings if they changed; a cache, so a failed write only costs the next walk."""
-        if not self.changed or not self.path.parent.is_dir():
+    def save(self, generation: int | None) -> None:
+        """Write the listings if they (or the generation they hold for) changed: call it once the scan's
+        changes are committed, with the mirror's stat generation then. A cache, so a failed write
+        only costs the next walk."""
+        if (not self.changed and generation == self.generation) or not self.path.parent.is_dir():
             return
         from agentsync.fsutil import atomic_write
 
         folders = {
-            folder: [*listing.stamp, "\n".join(listing.subfolders), {t: "\n".join(names) for t, names in listing.files}]
+            folder: [*listing.stamp, "\n".join(listing.subfolders),
+                     {g.type: ["\n".join(g.names), g.sizes, g.mtimes] for g in listing.files}]
             for folder, listing in self.folders.items()
-        }
-        data = json.dumps({"format": FORMAT, "key": self.key, "folders": folders}, separators=(",", ":"))
+        }  # fmt: skip
+        document = {"format": FORMAT, "key": self.key, "generation": generation, "folders": folders}
         try:
-            atomic_write(self.path, data.encode("utf-8"), sync=False)
+            atomic_write(self.path, json.dumps(document, separators=(",", ":")).encode("utf-8"), sync=False)
         except OSError:
             return
-        self.changed = False
+        self.changed, self.generation = False, generation
+
+
+def _group(type_name: str, names: str, sizes: list[int], mtimes: list[int]) -> FileGroup:
+    listed = names.split("\n")
+    if not (len(listed) == len(sizes) == len(mtimes)):
+        raise ValueError("a listing's names and stats differ in number")
+    return FileGroup(type_name, listed, sizes, mtimes)
 
 
 def listing_key(*parts: object) -> str:

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from agentsync.config import Config
-    from agentsync.scanner import Progress, ScanReport
+    from agentsync.parsing import Progress
+    from agentsync.scanner import ScanReport
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Container, Iterator
+from operator import attrgetter
 from pathlib import Path
 from stat import S_ISREG
 from typing import NamedTuple
@@ -11,7 +13,7 @@ from typing import NamedTuple
 from agentsync import formats
 from agentsync.config import Config
 from agentsync.errors import PathRefused, UnsafePathError
-from agentsync.folders import Listing, Listings, Stamp
+from agentsync.folders import UNKNOWN, FileGroup, Listing, Listings, Stamp
 from agentsync.globs import Matcher, glob_to_regex, static_prefix
 from agentsync.pathpolicy import SKIP_DIRS as _SKIP_DIRS
 from agentsync.pathpolicy import PathPolicy, checked_name, checked_target
@@ -37,7 +39,7 @@ class Refusal(NamedTuple):
 
 def walk(
     config: Config, matcher: Matcher, unchanged: Container[tuple[str, int, int]] = (), seen: list[str] | None = None,
-    listings: Listings | None = None,
+    listings: Listings | None = None, *, trusted: bool = False,
 ) -> Iterator[FoundFile | Refusal]:  # fmt: skip
     """Yield every artifact file the globs match, statting each once.
 
@@ -45,9 +47,12 @@ def walk(
     ``seen``: a file whose stat matches is only appended to ``seen`` (every file found is),
     not yielded, so a rescan with nothing changed builds nothing per file. With ``listings``,
     a folder whose stamp is unchanged is not listed again (its files are still statted), and
-    the folders that were listed are recorded there."""
+    the folders that were listed are recorded there, with the mirror's size and mtime of each
+    file found as the mirror has it. ``trusted`` says those sizes and mtimes are still the
+    mirror's (its stat generation is the listings'): a folder whose files all stat as listed
+    is then passed without asking ``unchanged`` about any of them."""
     root = str(config.root)
-    walking = _Walking(root, matcher, unchanged, [] if seen is None else seen, listings, formats.suffixes())
+    walking = _Walking(root, matcher, unchanged, [] if seen is None else seen, listings, formats.suffixes(), trusted)
     for prefix in matcher.roots:
         start = os.path.join(root, prefix) if prefix else root
         link = _symlinked_folder(root, prefix)
@@ -70,6 +75,7 @@ class _Walking(NamedTuple):
     seen: list[str]
     listings: Listings | None
     suffixes: tuple[str, ...]  # the file endings some format reads: .md, .yaml, .yml
+    trusted: bool  # the listings' sizes and mtimes are the mirror's
 
 
 def _symlinked_folder(root: str, prefix: str) -> str | None:
@@ -101,7 +107,7 @@ def _walk_dir(walking: _Walking, folder: str, relative: str) -> Iterator[FoundFi
     prefix = f"{relative}/" if relative else ""
     type_of, unchanged, seen = walking.matcher.type_of, walking.unchanged, walking.seen
     subfolders: list[str] = []
-    files: dict[str, list[str]] = {}  # names by type
+    files: dict[str, FileGroup] = {}  # by type, with the mirror's size and mtime of each file found as it has it
     complete = True  # every entry seen as it is: the listing may be kept
     for entry in entries:
         name = entry.name
@@ -131,28 +137,33 @@ def _walk_dir(walking: _Walking, folder: str, relative: str) -> Iterator[FoundFi
             complete = False
             continue  # vanished between listing and stat: the next scan sees it
         if S_ISREG(stat.st_mode):
-            files.setdefault(type_name, []).append(name)
+            group = files.get(type_name) or files.setdefault(type_name, FileGroup(type_name, [], [], []))
+            group.names.append(name)
             seen.append(rel)
-            if (rel, stat.st_size, stat.st_mtime_ns) not in unchanged:
+            if (rel, stat.st_size, stat.st_mtime_ns) in unchanged:
+                group.sizes.append(stat.st_size)
+                group.mtimes.append(stat.st_mtime_ns)
+            else:
+                group.sizes.append(UNKNOWN)
+                group.mtimes.append(UNKNOWN)
                 yield FoundFile(rel, type_name, stat.st_mtime_ns, stat.st_size, entry.path)
     if walking.listings is not None and stamp is not None and complete and _plain(subfolders, files):
-        grouped = tuple((type_name, tuple(names)) for type_name, names in files.items())
-        walking.listings.put(relative, Listing(stamp, tuple(subfolders), grouped))
+        walking.listings.put(relative, Listing(stamp, tuple(subfolders), tuple(files.values())))
 
 
 # Stat a listed folder's files by name relative to the folder's descriptor where the platform can:
 # the kernel resolves one name per file instead of the whole path.
-_BY_DESCRIPTOR = os.lstat in os.supports_dir_fd and hasattr(os, "O_DIRECTORY")
+_BY_DESCRIPTOR = os.stat in os.supports_dir_fd and hasattr(os, "O_DIRECTORY")  # os.lstat is os.stat without following
+_SIZE, _MTIME, _MODE = attrgetter("st_size"), attrgetter("st_mtime_ns"), attrgetter("st_mode")
 
 
 def _walk_listed(walking: _Walking, folder: str, relative: str, listed: Listing) -> Iterator[FoundFile | Refusal]:
     """A folder as it was listed (its stamp says nothing was added, removed or renamed in it):
-    its subfolders are walked, each file statted, with no listing and no glob matching."""
+    its subfolders are walked, each file statted, with no listing and no glob matching. With
+    ``trusted`` listings, a group of files that all stat as listed is passed as a whole."""
     prefix = f"{relative}/" if relative else ""
     for name in listed.subfolders:
         yield from _walk_dir(walking, os.path.join(folder, name), prefix + name)
-    base = folder + os.sep
-    unchanged, seen_file = walking.unchanged, walking.seen.append
     descriptor = None
     if _BY_DESCRIPTOR:
         try:
@@ -160,28 +171,66 @@ def _walk_listed(walking: _Walking, folder: str, relative: str, listed: Listing)
         except OSError:
             return  # gone or replaced since its stamp was read: the next scan lists it
     try:
-        lstat = os.lstat
-        for type_name, names in listed.files:
-            for name in names:
-                try:
-                    stat = lstat(base + name) if descriptor is None else lstat(name, dir_fd=descriptor)
-                except OSError:
-                    continue  # removed since this walk began: the folder's stamp has moved, the next scan lists it
-                if not S_ISREG(stat.st_mode):
-                    continue
-                rel = prefix + name
-                seen_file(rel)
-                if (rel, stat.st_size, stat.st_mtime_ns) not in unchanged:
-                    yield FoundFile(rel, type_name, stat.st_mtime_ns, stat.st_size, base + name)
+        groups = []
+        for group in listed.files:
+            if walking.trusted and descriptor is not None and _as_listed(group, descriptor):
+                walking.seen.extend([prefix + name for name in group.names])
+                groups.append(group)
+                continue
+            looked = FileGroup(group.type, group.names, [], [])
+            yield from _stat_each(walking, folder, prefix, group.type, looked, descriptor)
+            groups.append(looked)
     finally:
         if descriptor is not None:
             os.close(descriptor)
+    if walking.listings is not None and tuple(groups) != listed.files:
+        walking.listings.put(relative, Listing(listed.stamp, listed.subfolders, tuple(groups)))
 
 
-def _plain(subfolders: list[str], files: dict[str, list[str]]) -> bool:
+def _as_listed(group: FileGroup, descriptor: int) -> bool:
+    """Whether every file of ``group`` is a regular file with the size and mtime listed: one stat
+    each and three list comparisons, with no Python code run per file."""
+    try:
+        stats = list(map(functools.partial(os.lstat, dir_fd=descriptor), group.names))
+    except OSError:
+        return False  # one is gone: looked at one by one
+    return (
+        list(map(_MTIME, stats)) == group.mtimes
+        and list(map(_SIZE, stats)) == group.sizes
+        and all(map(S_ISREG, map(_MODE, stats)))
+    )
+
+
+def _stat_each(
+    walking: _Walking, folder: str, prefix: str, type_name: str, looked: FileGroup, descriptor: int | None
+) -> Iterator[FoundFile]:
+    """Stat ``looked``'s files one by one against the mirror, recording its size and mtime of each."""
+    base = folder + os.sep
+    unchanged, seen_file, lstat = walking.unchanged, walking.seen.append, os.lstat
+    for name in looked.names:
+        try:
+            stat = lstat(base + name) if descriptor is None else lstat(name, dir_fd=descriptor)
+        except OSError:
+            stat = None  # removed since this walk began: the folder's stamp has moved, the next scan lists it
+        if stat is None or not S_ISREG(stat.st_mode):
+            looked.sizes.append(UNKNOWN)
+            looked.mtimes.append(UNKNOWN)
+            continue
+        rel = prefix + name
+        seen_file(rel)
+        if (rel, stat.st_size, stat.st_mtime_ns) in unchanged:
+            looked.sizes.append(stat.st_size)
+            looked.mtimes.append(stat.st_mtime_ns)
+            continue
+        looked.sizes.append(UNKNOWN)
+        looked.mtimes.append(UNKNOWN)
+        yield FoundFile(rel, type_name, stat.st_mtime_ns, stat.st_size, base + name)
+
+
+def _plain(subfolders: list[str], files: dict[str, FileGroup]) -> bool:
     """Names the listings file can hold (one per line)."""
     return not any("\n" in name for name in subfolders) and not any(
-        "\n" in name for names in files.values() for name in names
+        "\n" in name for group in files.values() for name in group.names
     )
 
 

@@ -14,28 +14,28 @@ import itertools
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import closing, contextmanager
-from typing import NamedTuple
+from typing import TYPE_CHECKING
 
-from agentsync import formats
 from agentsync.errors import Problem
-from agentsync.folders import NAME as FOLDERS_NAME
-from agentsync.folders import Listings, is_racy, listing_key
-from agentsync.parsing import Parsed, ParseResult, Progress, parse_files
-from agentsync.pathpolicy import SKIP_DIRS
-from agentsync.paths import FoundFile, Matcher, PathPolicy, Refusal, stat_one, walk
+from agentsync.folders import is_racy
+from agentsync.paths import FoundFile
+from agentsync.statpass import Seen, look
 from agentsync.store import Mirror, artifacts
 from agentsync.store.artifacts import ProblemRow, Record, StatUpdate
 from agentsync.store.meta import INDEX_DEFERRED_VALUE, MetaKey
+
+if TYPE_CHECKING:  # the parser is imported only by a scan that has files to read: a no-op does without it
+    from agentsync.config import Config
+    from agentsync.parsing import Parsed, ParseResult, Progress
 
 # A file modified this close to (or after) the scan may change again within the same
 # mtime tick (folders.is_racy): record it as racy so the next scan reads it instead of trusting the stat.
 RACY = -1
 BULK_THRESHOLD = 1000  # this many files to (re)index: rebuild the full-text index once instead
 
-# Parsed and Progress belong to scan()'s signature, so they are part of this module's API too.
-__all__ = ["BULK_THRESHOLD", "RACY", "Parsed", "Progress", "ScanReport", "parse_files", "scan"]
+__all__ = ["BULK_THRESHOLD", "RACY", "ScanReport", "scan"]
 
 
 class ScanReport:
@@ -110,7 +110,9 @@ def _scan(
     scope = None if paths is None else sorted(set(paths))
 
     with mirror.transaction() as db:
-        seen = _look(mirror, scope, report, scan_start_ns)
+        seen = look(mirror, scope, scan_start_ns)
+        report.problems += seen.problems
+        report.found, report.unchanged = seen.found, seen.unchanged
         failed: set[str] = set(seen.refused)
         deferred = mirror.get_meta(MetaKey.INDEX_DEFERRED) is not None  # by the caller
         bulk = not deferred and len(seen.to_read) >= BULK_THRESHOLD and len(seen.to_read) * 4 >= len(seen.known)
@@ -119,12 +121,12 @@ def _scan(
         preparsed = [written[i.path][0] for i in seen.to_read if i.path in written and written[i.path][1] == i.size]
         known_paths = {parsed.path for parsed in preparsed}
         to_parse = [item for item in seen.to_read if item.path not in known_paths]
-        parsing = parse_files(to_parse, config.max_file_size, progress, config.id_rules())
+        parsing = _parsed(to_parse, config, progress)
         first: list[ParseResult] = list(preparsed)
         batches = itertools.chain([first], parsing) if preparsed else parsing
         indexed = False
         with closing(parsing):  # an error below stops the worker processes at once
-            if not seen.stats and scope is None and not artifacts.count(db):
+            if scope is None and seen.rows == 0:
                 _fill_empty(db, batches, seen.on_disk, failed, scan_start_ns, report, bulk=bulk)
                 indexed = True
             else:
@@ -137,67 +139,26 @@ def _scan(
             artifacts.record_problems(db, scope, _problem_rows(report), _now())
         if scope is None and (report.changed or mirror.get_meta(MetaKey.FULL_SCAN_AT) is None):
             mirror.set_meta(MetaKey.FULL_SCAN_AT, _now())
+        generation = artifacts.stat_generation(db)  # what the listings' sizes and mtimes describe, once committed
+    if seen.listings is not None:
+        seen.listings.save(generation)
     mirror.use_wal()
     return report
 
 
-class _Seen(NamedTuple):
-    """What the stat pass found: files to read, rows whose file is gone, paths refused."""
+def _parsed(
+    files: list[FoundFile], config: Config, progress: Progress | None
+) -> Generator[list[ParseResult], None, None]:
+    """``parsing.parse_files`` of ``files`` (closed with this generator), imported only when there are some."""
+    if not files:
+        return
+    from agentsync.parsing import parse_files
 
-    stats: set[tuple[str, int, int]]  # the mirror's (path, size, mtime_ns) in view
-    on_disk: dict[str, FoundFile]  # the files found whose stat differs from the mirror's
-    to_read: list[FoundFile]
-    gone: list[str]
-    refused: set[str]
-    known: dict[str, artifacts.Known]
-
-
-def _look(mirror: Mirror, scope: list[str] | None, report: ScanReport, scan_start_ns: int) -> _Seen:
-    """Stat the files in view against the mirror's (size, mtime) and load the rows that need it.
-    A full walk lists again only the folders whose stamp moved (``folders``)."""
-    config, db = mirror.config, mirror.connection
-    matcher = Matcher.from_config(config)
-    # Only size and mtime are needed to see that nothing changed; the rest is read on demand.
-    # A racy row's mtime is RACY, which no file has: it is read again.
-    stats = artifacts.stat_cache(db, scope)
-    seen: list[str] = []  # every file found, changed or not
-    listings = None
-    if scope is None:
-        key = listing_key(config.types, config.exclude, formats.suffixes(), sorted(SKIP_DIRS))
-        listings = Listings.load(config.state_dir / FOLDERS_NAME, key, scan_start_ns)
-        found_items: Iterable[FoundFile | Refusal] = walk(config, matcher, stats, seen, listings)
-    else:
-        policy = PathPolicy(config.root)  # one for all paths: each folder is checked once
-        found = [item for item in (stat_one(config, matcher, p, policy) for p in scope) if item is not None]
-        seen = [item.path for item in found if isinstance(item, FoundFile)]
-        found_items = [i for i in found if isinstance(i, Refusal) or (i.path, i.size, i.mtime_ns) not in stats]
-    on_disk: dict[str, FoundFile] = {}
-    to_read: list[FoundFile] = []
-    for item in found_items:
-        if isinstance(item, Refusal):
-            report.problems.append(Problem(item.path, None, item.reason))
-            continue
-        on_disk[item.path] = item
-        to_read.append(item)
-    if listings is not None:
-        listings.save()
-    report.found = seen
-    report.unchanged += len(seen) - len(to_read)
-    # Rows are loaded only for paths that changed or vanished: a rescan after a few
-    # edits never reads the other thousands. Ids they might clash with are looked up by id.
-    refused = {p.path for p in report.problems if p.kind == "file"}
-    gone: list[str] = []
-    if report.unchanged < len(stats):  # some row matched no file as it is: changed, or gone
-        present = set(seen)
-        gone = [path for path, _size, _mtime in stats if path not in present and path not in refused]
-    if refused:  # a refused folder (a symlink now) hides its files: their rows stay, not deletions to push
-        gone = [p for p in gone if not any(p[:i] in refused for i, c in enumerate(p) if c == "/")]
-    known = artifacts.known(db, [item.path for item in to_read] + gone)
-    return _Seen(stats, on_disk, to_read, gone, refused, known)
+    yield from parse_files(files, config.max_file_size, progress, config.id_rules())
 
 
 def _changes(
-    db: sqlite3.Connection, mirror: Mirror, seen: _Seen, batches: Iterator[list[ParseResult]], failed: set[str],
+    db: sqlite3.Connection, mirror: Mirror, seen: Seen, batches: Iterator[list[ParseResult]], failed: set[str],
     scan_start_ns: int, report: ScanReport,
 ) -> None:  # fmt: skip
     """Sort parsed files into changed and merely touched ones, and apply them."""
@@ -280,7 +241,7 @@ def _fill_empty(
 
 
 def _apply(
-    mirror: Mirror, seen: _Seen, parsed: dict[str, Parsed], failed: set[str], scan_start_ns: int, report: ScanReport
+    mirror: Mirror, seen: Seen, parsed: dict[str, Parsed], failed: set[str], scan_start_ns: int, report: ScanReport
 ) -> None:
     """Turn what the scan saw into row operations, in one already-open transaction."""
     db = mirror.connection

@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, set[str]]] = [
                "merge", "plugins", "formats"}),
     ("storage and files", {"store", "globs", "folders", "paths", "pathpolicy", "parsing", "synclock"}),
     ("git and remotes", {"gitrepo", "gitcli", "gitfields", "remotes", "hooks"}),
-    ("work tree", {"scanner", "gitmirror", "exporter", "resolve", "check", "checkcache", "newartifact",
+    ("work tree", {"scanner", "statpass", "gitmirror", "exporter", "resolve", "check", "checkcache", "newartifact",
                    "exportcommit"}),
     ("sync", {"sync"}),
     ("drivers", {"watch", "hookrun", "doctor", "repostatus", "syncstats", "remote_state", "remotesetup", "diffing",

@@ -9,8 +9,9 @@ import os
 import time
 from pathlib import Path
 
-from agentsync.folders import NAME, Listing, Listings, is_racy
+from agentsync.folders import NAME, UNKNOWN, FileGroup, Listing, Listings, is_racy
 from agentsync.scanner import scan
+from agentsync.store import Mirror
 from tests.conftest import Repo, artifact
 
 
@@ -93,14 +94,115 @@ def test_a_change_to_which_names_are_artifacts_lists_every_folder_again(repo: Re
 def test_a_folder_changed_within_the_racy_margin_is_not_recorded(tmp_path: Path) -> None:
     now = time.time_ns()
     listings = Listings(tmp_path / NAME, "key", now)
-    listings.put("fresh", Listing((1, now - 1_000_000, now - 1_000_000), (), (("plan", ("a.md",)),)))
-    listings.put("old", Listing((2, now - 10**10, now - 10**10), (), (("plan", ("b.md", "c.md")),)))
+    listings.put("fresh", Listing((1, now - 1_000_000, now - 1_000_000), (), (FileGroup("plan", ["a.md"], [5], [7]),)))
+    listings.put("old", Listing((2, now - 10**10, now - 10**10), (),
+                                (FileGroup("plan", ["b.md", "c.md"], [5, UNKNOWN], [7, UNKNOWN]),)))  # fmt: skip
     assert set(listings.folders) == {"old"}
     assert is_racy(now // 10**9 * 10**9 - 10**9, now)  # whole-second stamps: a wider margin
-    listings.save()
+    listings.save(41)
+    assert Listings.load(tmp_path / NAME, "key", now).generation == 41
     again = Listings.load(tmp_path / NAME, "key", now)
     assert again.get("old", (2, now - 10**10, now - 10**10)) == listings.folders["old"]
     assert again.get("old", (2, now - 10**10, now)) is None  # another stamp: not this listing
     assert Listings.load(tmp_path / NAME, "other key", now).folders == {}
     (tmp_path / NAME).write_text("{broken", encoding="utf-8")
     assert Listings.load(tmp_path / NAME, "key", now).folders == {}
+
+
+def stat_cache_reads(mirror: Mirror) -> list[str]:
+    """The statements of the mirror's connection from now on that read every row's stat."""
+    statements: list[str] = []
+    mirror.connection.set_trace_callback(statements.append)
+    return statements
+
+
+def reads_all_stats(statements: list[str]) -> bool:
+    return any(s.startswith("SELECT path, size, mtime_ns FROM artifacts") for s in statements)
+
+
+def test_a_scan_of_folders_that_stat_as_listed_reads_no_row_while_the_stat_generation_stands(repo: Repo) -> None:
+    for number in range(3):
+        repo.write(f"plans/p{number}.md", artifact(f"P-{number}"))
+        repo.write(f"stories/s{number}.md", artifact(f"S-{number}"))
+    settle()
+    with repo.mirror() as mirror:
+        assert len(scan(mirror).added) == 6
+    with repo.mirror() as mirror:  # lists nothing again, and records the mirror's stats in the listings
+        assert not scan(mirror).changed
+    with repo.mirror() as mirror:
+        statements = stat_cache_reads(mirror)
+        report = scan(mirror)
+        assert (
+            not report.changed
+            and report.unchanged == 6
+            and sorted(report.found)
+            == sorted([f"plans/p{n}.md" for n in range(3)] + [f"stories/s{n}.md" for n in range(3)])
+        )
+        assert not reads_all_stats(statements)
+    repo.write("plans/p1.md", artifact("P-1", "Edited in place"))  # the folder's stamp stays; the file's moves
+    with repo.mirror() as mirror:
+        statements = stat_cache_reads(mirror)
+        assert scan(mirror).updated == ["plans/p1.md"]
+        assert reads_all_stats(statements)  # a group that does not stat as listed is compared row by row
+
+
+def test_a_row_changed_in_the_mirror_alone_is_seen_by_the_next_scan(repo: Repo) -> None:
+    """The listings' sizes and mtimes are trusted only at the stat generation they were saved at: a row
+    removed, or marked to be read again, behind the files' backs moves it."""
+    repo.write("plans/a.md", artifact("P-1"))
+    repo.write("plans/b.md", artifact("P-2"))
+    settle()
+    for _ in range(2):
+        with repo.mirror() as mirror:
+            scan(mirror)
+    with repo.mirror() as mirror, mirror.transaction() as db:
+        db.execute("DELETE FROM artifacts WHERE path = 'plans/a.md'")
+    with repo.mirror() as mirror:
+        assert scan(mirror).added == ["plans/a.md"]
+    with repo.mirror() as mirror, mirror.transaction() as db:
+        db.execute("UPDATE artifacts SET mtime_ns = -1 WHERE path = 'plans/b.md'")  # as a racy row is
+    with repo.mirror() as mirror:
+        statements = stat_cache_reads(mirror)
+        scan(mirror)
+        assert any("FROM artifacts" in s and "pk, key, disk_hash" in s for s in statements)  # its row, to read it
+        assert mirror.connection.execute("SELECT mtime_ns FROM artifacts WHERE path = 'plans/b.md'").fetchone() == (
+            os.lstat(repo.root / "plans" / "b.md").st_mtime_ns,
+        )
+
+
+def test_a_rebuilt_mirror_does_not_take_up_the_old_listings(repo: Repo) -> None:
+    repo.write("plans/a.md", artifact("P-1"))
+    settle()
+    for _ in range(2):
+        with repo.mirror() as mirror:
+            scan(mirror)
+    generation = json.loads((repo.root / ".agentsync" / NAME).read_text(encoding="utf-8"))["generation"]
+    for name in ("agentsync.db", "agentsync.db-wal", "agentsync.db-shm"):
+        (repo.root / ".agentsync" / name).unlink(missing_ok=True)
+    with repo.mirror() as mirror:
+        assert scan(mirror).added == ["plans/a.md"]
+        assert mirror.connection.execute("SELECT value FROM stat_generation").fetchone()[0] != generation
+
+
+def test_every_change_to_a_rows_stat_moves_the_generation(repo: Repo) -> None:
+    repo.write("plans/a.md", artifact("P-1"))
+    with repo.mirror() as mirror:
+        scan(mirror)
+        db = mirror.connection
+
+        def generation() -> int:
+            return int(db.execute("SELECT value FROM stat_generation").fetchone()[0])
+
+        changes = [
+            "UPDATE artifacts SET size = size + 1",
+            "UPDATE artifacts SET mtime_ns = mtime_ns + 1",
+            "UPDATE artifacts SET path = 'plans/b.md'",
+            "DELETE FROM artifacts",
+        ]
+        for change in changes:
+            before = generation()
+            db.execute(change)
+            assert generation() == before + 1, change
+        before = generation()
+        db.execute("UPDATE artifacts SET title = 'x'")  # no stat changed (no row left, either)
+        assert generation() == before

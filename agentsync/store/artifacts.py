@@ -263,6 +263,14 @@ def stat_cache(db: sqlite3.Connection, paths: Sequence[str] | None = None) -> se
     return set(select_in(db, "SELECT path, size, mtime_ns FROM artifacts", "path", paths))
 
 
+def stat_generation(db: sqlite3.Connection) -> int:
+    """A number that moves with every change of a row's path, size or mtime_ns, and every row added or
+    removed (schema.STAT_TRIGGERS): while it stands still, what the scanner's folder listings recorded
+    of the rows' stats is what the rows hold. It starts at a random value, so a rebuilt mirror does
+    not take up an old listing's number."""
+    return int(db.execute("SELECT value FROM stat_generation").fetchone()[0])
+
+
 def known(db: sqlite3.Connection, paths: Sequence[str]) -> dict[str, Known]:
     """The rows of ``paths``: through the path index, or in one pass when they are most of the table."""
     select = "SELECT path, pk, key, disk_hash, size, mtime_ns FROM artifacts"

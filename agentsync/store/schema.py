@@ -12,6 +12,20 @@ from collections.abc import Callable
 
 from agentsync.errors import MirrorError
 
+# Move the stat generation with every change to the rows' stats (migration 13 creates them). A migration
+# that recreates the artifacts table must create these again and move the generation.
+STAT_TRIGGERS = """
+    CREATE TRIGGER artifacts_stat_insert AFTER INSERT ON artifacts BEGIN
+        UPDATE stat_generation SET value = value + 1;
+    END;
+    CREATE TRIGGER artifacts_stat_delete AFTER DELETE ON artifacts BEGIN
+        UPDATE stat_generation SET value = value + 1;
+    END;
+    CREATE TRIGGER artifacts_stat_update AFTER UPDATE OF path, size, mtime_ns ON artifacts BEGIN
+        UPDATE stat_generation SET value = value + 1;
+    END;
+"""
+
 # Keep the full-text index in step with the artifacts table (migrations 1 and 2 create them).
 FTS_TRIGGERS = """
     -- During a bulk load (meta key 'fts_bulk' set inside the loading transaction) the
@@ -297,6 +311,13 @@ MIGRATIONS: list[str] = [
     """
     INSERT INTO artifacts_fts(artifacts_fts, rank) VALUES ('hashsize', 4194304);
     """,
+    # 13: the stat generation (store.artifacts.stat_generation), so a scan can trust the sizes and
+    # mtimes its folder listings recorded while no row's stat has changed since.
+    """
+    CREATE TABLE stat_generation (value INTEGER NOT NULL);
+    INSERT INTO stat_generation(value) VALUES (abs(random() % 281474976710656));
+    """
+    + STAT_TRIGGERS,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -207,9 +207,14 @@ def bench_mirror_figures(s: Setup) -> None:
     (a / "agentsync.yaml").write_text(config_text(s.project + "new"), encoding="utf-8")  # nothing pushed there yet
     env = s.env()
     cold = median_settled(s.runs, lambda: run(s.agentsync(a, "mirror", "-q"), env=env), lambda: drop_artifacts_state(a))
+    floor_before = push_floor(s, a, "before")
     settle(s.url)
     push = timed(s.agentsync(a, "push"), env=env)
     report(Figure(f"push of {s.count:,} new (process)", push, "cold mirror (process)", cold, 0.8))
+    push_floor_seconds = min(floor_before, push_floor(s, a, "after"))
+    note("floor of a push (mirror read, COPY into the remote's tables, one commit)", push_floor_seconds)
+    note("  push / floor", push / push_floor_seconds, "x")
+    note("  floor / cold mirror", push_floor_seconds / cold, "x")
     run(s.agentsync(a, "status"), env=env)  # once: HEAD's git-field values, as the first hook would
     check = median_settled(s.runs, lambda: run(s.agentsync(a, "check"), env=env))
     report(Figure(f"check of all {s.count:,}, nothing changed (process)", check, "cold mirror (process)", cold, 0.3))
@@ -277,6 +282,37 @@ for path, key, content, _ in rows:
 db.executemany("INSERT INTO a VALUES (?,?,?,?)", out)
 db.commit()
 """
+
+
+# The floor of a push, as a whole process: the mirror's rows read, their texts sent to PostgreSQL with
+# COPY straight into the remote's two tables (no version check, no lock, no answer per change), one commit.
+PUSH_FLOOR_SCRIPT = """
+import sqlite3, sys
+import psycopg
+url, project, mirror = sys.argv[1:4]
+rows = sqlite3.connect(mirror).execute("SELECT key, path, content, hash FROM artifacts").fetchall()
+with psycopg.connect(url) as connection:
+    made = connection.execute("INSERT INTO agentsync.projects(name) VALUES (%s) RETURNING id", (project,))
+    project_id = made.fetchone()[0]
+    history = "project_id, artifact_type, artifact_id, version, path, content, hash, deleted, author, seq"
+    with connection.cursor().copy(f"COPY agentsync.history ({history}) FROM STDIN") as copy:
+        for seq, (key, path, content, hash) in enumerate(rows, 1):
+            kind, _, ident = key.partition(":")
+            copy.write_row((project_id, kind, ident, 1, path, content, hash, False, "floor", seq))
+    current = "project_id, artifact_type, artifact_id, path, version, hash, deleted, author, seq"
+    with connection.cursor().copy(f"COPY agentsync.artifacts ({current}) FROM STDIN") as copy:
+        for seq, (key, path, content, hash) in enumerate(rows, 1):
+            kind, _, ident = key.partition(":")
+            copy.write_row((project_id, kind, ident, path, 1, hash, False, "floor", seq))
+    connection.execute("UPDATE agentsync.projects SET seq = %s WHERE id = %s", (len(rows), project_id))
+"""
+
+
+def push_floor(s: Setup, folder: Path, label: str) -> float:
+    """Seconds of PUSH_FLOOR_SCRIPT (a process, this interpreter) sending ``folder``'s mirror to a new project."""
+    settle(s.url)
+    mirror = folder / ".agentsync" / "agentsync.db"
+    return timed([sys.executable, "-c", PUSH_FLOOR_SCRIPT, s.url, f"{s.project}floor{label}", str(mirror)])
 
 
 def pull_floor(s: Setup, base: Path) -> float:
@@ -505,7 +541,7 @@ def main() -> int:
 
     from agentsync.remotes import migrations
 
-    work = options.keep or Path(tempfile.mkdtemp(prefix="agentsync-bench-speed-"))
+    work = (options.keep or Path(tempfile.mkdtemp(prefix="agentsync-bench-speed-"))).resolve()
     work.mkdir(parents=True, exist_ok=True)
     corpus = work / "corpus"
     if not corpus.exists():
@@ -515,6 +551,9 @@ def main() -> int:
     with psycopg.connect(url, autocommit=True) as connection:
         migrations.migrate(connection)
     python = sys.executable if options.editable else bench_hooks.regular_install(work)
+    # `python -m agentsync` puts the current folder first on sys.path: started from a checkout, every
+    # child would import the checkout's package instead of the install being timed.
+    os.chdir(work)
     project = f"speed{int(time.time())}"
     s = Setup(
         work,

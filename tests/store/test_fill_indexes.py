@@ -53,7 +53,10 @@ def test_a_bulk_first_mirror_indexes_every_batch_in_one_segment_and_keeps_its_tr
     count = BULK_THRESHOLD + 5  # several batches of parsed files
     with repo.mirror() as mirror:
         triggers = _triggers(mirror.connection)
-    assert [name for name, _sql in triggers] == ["artifacts_fts_delete", "artifacts_fts_insert", "artifacts_fts_update"]
+    assert [name for name, _sql in triggers] == [
+        "artifacts_fts_delete", "artifacts_fts_insert", "artifacts_fts_update",
+        "artifacts_stat_delete", "artifacts_stat_insert", "artifacts_stat_update",
+    ]  # fmt: skip
     for number in range(count):
         repo.write(f"stories/S-{number}.md", artifact(f"S-{number}", f"Story {number}", body=f"word{number}\n"))
     with repo.mirror() as mirror:
