@@ -9,12 +9,22 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import socket
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from agentsync.config import Config
+
+
+def host_name() -> str:
+    """This machine's name, as ``socket.gethostname`` gives it (the kernel's node name), without the
+    socket module's import where the platform says it directly: ``status`` reads a watcher's record."""
+    if hasattr(os, "uname"):
+        return os.uname().nodename
+    import socket
+
+    return socket.gethostname()
+
 
 STATUS_NAME = "watcher.json"
 
@@ -56,7 +66,7 @@ def watcher_state(config: Config) -> dict[str, Any] | None:
     if not isinstance(record, dict):
         return None
     pid = int(record.get("pid") or 0)
-    alive = record.get("host") == socket.gethostname() and _is_watcher(pid, record.get("process_start"))
+    alive = record.get("host") == host_name() and _is_watcher(pid, record.get("process_start"))
     live = record.get("state") in LIVE_STATES
     record["running"] = alive and live
     if not alive and live:
@@ -90,7 +100,7 @@ def status_record(
     return {
         "pid": os.getpid(),
         "process_start": process_start(os.getpid()),
-        "host": socket.gethostname(),
+        "host": host_name(),
         "state": state.value,
         "started_at": started_at,
         "updated_at": now_text(),
