@@ -69,6 +69,7 @@ class Listings:
         self.folders: dict[str, Listing] = folders or {}
         self.generation = generation
         self.changed = False
+        self._walked: set[str] = set()  # the folders this walk reached: only theirs are saved
 
     @classmethod
     def load(cls, path: Path, key: str, scan_start_ns: int) -> Listings:
@@ -88,6 +89,8 @@ class Listings:
         return cls(path, key, scan_start_ns, folders, generation if type(generation) is int else None)
 
     def get(self, folder: str, stamp: Stamp) -> Listing | None:
+        """The listing of ``folder`` if it was made at ``stamp``; asked by the walk of every folder it reaches."""
+        self._walked.add(folder)
         found = self.folders.get(folder)
         return found if found is not None and found.stamp == stamp else None
 
@@ -104,8 +107,13 @@ class Listings:
 
     def save(self, generation: int | None) -> None:
         """Write the listings if they (or the generation they hold for) changed: call it once the scan's
-        changes are committed, with the mirror's stat generation then. A cache, so a failed write
-        only costs the next walk."""
+        changes are committed, with the mirror's stat generation then. Only the folders this walk
+        reached are kept: another's sizes and mtimes were not compared with the mirror at that
+        generation. A cache, so a failed write only costs the next walk."""
+        unreached = self.folders.keys() - self._walked
+        if unreached:
+            self.folders = {folder: listing for folder, listing in self.folders.items() if folder in self._walked}
+            self.changed = True
         if (not self.changed and generation == self.generation) or not self.path.parent.is_dir():
             return
         from agentsync.fsutil import atomic_write

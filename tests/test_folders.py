@@ -99,6 +99,7 @@ def test_a_folder_changed_within_the_racy_margin_is_not_recorded(tmp_path: Path)
                                 (FileGroup("plan", ["b.md", "c.md"], [5, UNKNOWN], [7, UNKNOWN]),)))  # fmt: skip
     assert set(listings.folders) == {"old"}
     assert is_racy(now // 10**9 * 10**9 - 10**9, now)  # whole-second stamps: a wider margin
+    listings.get("old", (2, now - 10**10, now - 10**10))  # as the walk that reaches it asks
     listings.save(41)
     assert Listings.load(tmp_path / NAME, "key", now).generation == 41
     again = Listings.load(tmp_path / NAME, "key", now)
@@ -107,6 +108,23 @@ def test_a_folder_changed_within_the_racy_margin_is_not_recorded(tmp_path: Path)
     assert Listings.load(tmp_path / NAME, "other key", now).folders == {}
     (tmp_path / NAME).write_text("{broken", encoding="utf-8")
     assert Listings.load(tmp_path / NAME, "key", now).folders == {}
+
+
+def test_a_folder_the_walk_no_longer_reaches_is_not_saved_with_a_new_generation(repo: Repo) -> None:
+    """Its sizes and mtimes were not compared with the mirror at the new generation."""
+    repo.write("plans/a.md", artifact("P-1"))
+    repo.write("plans/old/b.md", artifact("P-2"))
+    settle()
+    for _ in range(2):
+        with repo.mirror() as mirror:
+            scan(mirror)
+    assert {"plans", "plans/old"} <= set(listed(repo))
+    (repo.root / "plans" / "old" / "b.md").unlink()
+    (repo.root / "plans" / "old").rmdir()
+    settle()
+    with repo.mirror() as mirror:
+        assert scan(mirror).deleted == ["plans/old/b.md"]
+    assert "plans/old" not in listed(repo)
 
 
 def stat_cache_reads(mirror: Mirror) -> list[str]:
