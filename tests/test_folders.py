@@ -27,6 +27,13 @@ def listed(repo: Repo) -> dict[str, object]:
     return folders
 
 
+def scan_twice(repo: Repo) -> None:
+    """The first scan lists the folders; the second records in them the mirror's size and mtime of each file."""
+    for _ in range(2):
+        with repo.mirror() as mirror:
+            scan(mirror)
+
+
 def stamp(path: Path) -> tuple[int, int, int]:
     stat = os.lstat(path)
     return stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns
@@ -115,9 +122,7 @@ def test_a_folder_the_walk_no_longer_reaches_is_not_saved_with_a_new_generation(
     repo.write("plans/a.md", artifact("P-1"))
     repo.write("plans/old/b.md", artifact("P-2"))
     settle()
-    for _ in range(2):
-        with repo.mirror() as mirror:
-            scan(mirror)
+    scan_twice(repo)
     assert {"plans", "plans/old"} <= set(listed(repo))
     (repo.root / "plans" / "old" / "b.md").unlink()
     (repo.root / "plans" / "old").rmdir()
@@ -170,9 +175,7 @@ def test_a_row_changed_in_the_mirror_alone_is_seen_by_the_next_scan(repo: Repo) 
     repo.write("plans/a.md", artifact("P-1"))
     repo.write("plans/b.md", artifact("P-2"))
     settle()
-    for _ in range(2):
-        with repo.mirror() as mirror:
-            scan(mirror)
+    scan_twice(repo)
     with repo.mirror() as mirror, mirror.transaction() as db:
         db.execute("DELETE FROM artifacts WHERE path = 'plans/a.md'")
     with repo.mirror() as mirror:
@@ -191,9 +194,7 @@ def test_a_row_changed_in_the_mirror_alone_is_seen_by_the_next_scan(repo: Repo) 
 def test_a_rebuilt_mirror_does_not_take_up_the_old_listings(repo: Repo) -> None:
     repo.write("plans/a.md", artifact("P-1"))
     settle()
-    for _ in range(2):
-        with repo.mirror() as mirror:
-            scan(mirror)
+    scan_twice(repo)
     generation = json.loads((repo.root / ".agentsync" / NAME).read_text(encoding="utf-8"))["generation"]
     for name in ("agentsync.db", "agentsync.db-wal", "agentsync.db-shm"):
         (repo.root / ".agentsync" / name).unlink(missing_ok=True)
