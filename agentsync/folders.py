@@ -12,8 +12,8 @@ key of everything that decides which names are artifacts (types, globs, excludes
 
 Each listed file also carries the size and mtime the mirror held for it (``UNKNOWN`` when the scan
 did not find the file as the mirror has it), valid at the mirror's stat generation the listings were
-saved at (``store.artifacts.stat_generation``: a trigger moves it with every change of a row's path,
-size or mtime). While the mirror is at that generation, a folder whose files all stat as listed is
+saved at (``store.artifacts.stat_generation``: a trigger draws it anew with every change of a row's
+path, size or mtime). While the mirror is at that generation, a folder whose files all stat as listed is
 unchanged, decided by comparing lists, with no row read from the mirror and no tuple built per file.
 """
 
@@ -103,6 +103,11 @@ class Listings:
             return
         if self.folders.get(folder) != listing:
             self.folders[folder] = listing
+            self.changed = True
+
+    def forget(self, folder: str) -> None:
+        """Drop ``folder``'s listing: listed again, it could not be kept."""
+        if self.folders.pop(folder, None) is not None:
             self.changed = True
 
     def save(self, generation: int | None) -> None:

@@ -103,6 +103,8 @@ def _walk_dir(walking: _Walking, folder: str, relative: str) -> Iterator[FoundFi
     try:
         entries = list(os.scandir(folder))
     except OSError:
+        if walking.listings is not None:
+            walking.listings.forget(relative)
         return
     prefix = f"{relative}/" if relative else ""
     type_of, unchanged, seen = walking.matcher.type_of, walking.unchanged, walking.seen
@@ -147,8 +149,11 @@ def _walk_dir(walking: _Walking, folder: str, relative: str) -> Iterator[FoundFi
                 group.sizes.append(UNKNOWN)
                 group.mtimes.append(UNKNOWN)
                 yield FoundFile(rel, type_name, stat.st_mtime_ns, stat.st_size, entry.path)
-    if walking.listings is not None and stamp is not None and complete and _plain(subfolders, files):
-        walking.listings.put(relative, Listing(stamp, tuple(subfolders), tuple(files.values())))
+    if walking.listings is not None and stamp is not None:
+        if complete and _plain(subfolders, files):
+            walking.listings.put(relative, Listing(stamp, tuple(subfolders), tuple(files.values())))
+        else:
+            walking.listings.forget(relative)  # its old listing must not outlive the generation it was saved at
 
 
 # Stat a listed folder's files by name relative to the folder's descriptor where the platform can:
@@ -169,7 +174,7 @@ def _walk_listed(walking: _Walking, folder: str, relative: str, listed: Listing)
         try:
             descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
         except OSError:
-            return  # gone or replaced since its stamp was read: the next scan lists it
+            descriptor = None  # no descriptors left, no read permission, replaced: each file by its path
     try:
         groups = []
         for group in listed.files:

@@ -4,11 +4,15 @@ whose mtime was set back, a change to which names are artifacts."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import time
 from pathlib import Path
 
+import pytest
+
+from agentsync import paths
 from agentsync.folders import NAME, UNKNOWN, FileGroup, Listing, Listings, is_racy
 from agentsync.scanner import scan
 from agentsync.store import Mirror
@@ -203,7 +207,7 @@ def test_a_rebuilt_mirror_does_not_take_up_the_old_listings(repo: Repo) -> None:
         assert mirror.connection.execute("SELECT value FROM stat_generation").fetchone()[0] != generation
 
 
-def test_every_change_to_a_rows_stat_moves_the_generation(repo: Repo) -> None:
+def test_every_change_to_a_rows_stat_draws_a_new_generation(repo: Repo) -> None:
     repo.write("plans/a.md", artifact("P-1"))
     with repo.mirror() as mirror:
         scan(mirror)
@@ -218,10 +222,59 @@ def test_every_change_to_a_rows_stat_moves_the_generation(repo: Repo) -> None:
             "UPDATE artifacts SET path = 'plans/b.md'",
             "DELETE FROM artifacts",
         ]
+        seen = {generation()}
         for change in changes:
-            before = generation()
             db.execute(change)
-            assert generation() == before + 1, change
+            assert generation() not in seen, change  # a new value, never one it had
+            seen.add(generation())
         before = generation()
         db.execute("UPDATE artifacts SET title = 'x'")  # no stat changed (no row left, either)
         assert generation() == before
+
+
+def test_a_mirror_restored_from_a_copy_does_not_trust_listings_saved_after_the_copy(repo: Repo) -> None:
+    """Restored, and then changed as often as it was after the copy (a hook's scan of another file),
+    the mirror must not come back to the generation the listings hold (a counter would): the edit
+    it lost is seen."""
+    repo.write("plans/a.md", artifact("P-1"))
+    repo.write("stories/s.md", artifact("S-1"))
+    settle()
+    scan_twice(repo)
+    state = repo.root / ".agentsync"
+    with repo.mirror() as mirror:
+        mirror.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        copy = (state / "agentsync.db").read_bytes()
+    repo.write("plans/a.md", artifact("P-1", "Edited, a longer title"))
+    settle()
+    scan_twice(repo)  # the edit is mirrored, then the listing records a.md's new stat
+    for name in ("agentsync.db-wal", "agentsync.db-shm"):
+        (state / name).unlink(missing_ok=True)
+    (state / "agentsync.db").write_bytes(copy)
+    story = repo.write("stories/s.md", artifact("S-1", "Story, edited"))  # one row changed, as after the copy
+    past = time.time_ns() - 60_000_000_000
+    os.utime(story, ns=(past, past))
+    with repo.mirror() as mirror:
+        assert scan(mirror, ["stories/s.md"]).updated == ["stories/s.md"]
+    with repo.mirror() as mirror:
+        assert scan(mirror).updated == ["plans/a.md"]
+
+
+def test_a_listed_folder_that_cannot_be_opened_is_statted_file_by_file(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No descriptor left (EMFILE), which a test cannot cause for real without starving the process:
+    its files are statted by path, not taken for gone."""
+    repo.write("plans/a.md", artifact("P-1"))
+    settle()
+    scan_twice(repo)
+    real_open = os.open
+
+    def no_descriptors(path: str, flags: int, *args: int) -> int:
+        if flags & os.O_DIRECTORY and str(path).endswith("plans"):
+            raise OSError(errno.EMFILE, "Too many open files")
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(paths.os, "open", no_descriptors)
+    with repo.mirror() as mirror:
+        report = scan(mirror)
+    assert report.deleted == [] and report.unchanged == 1

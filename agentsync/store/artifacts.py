@@ -264,10 +264,10 @@ def stat_cache(db: sqlite3.Connection, paths: Sequence[str] | None = None) -> se
 
 
 def stat_generation(db: sqlite3.Connection) -> int:
-    """A number that moves with every change of a row's path, size or mtime_ns, and every row added or
-    removed (schema.STAT_TRIGGERS): while it stands still, what the scanner's folder listings recorded
-    of the rows' stats is what the rows hold. It starts at a random value, so a rebuilt mirror does
-    not take up an old listing's number."""
+    """A random number drawn anew with every change of a row's path, size or mtime_ns, and every row
+    added or removed (schema.STAT_TRIGGERS): while it stands still, what the scanner's folder listings
+    recorded of the rows' stats is what the rows hold. Random, not counted: a rebuilt mirror, or one
+    restored from a copy, does not come back to a number an old listing holds."""
     return int(db.execute("SELECT value FROM stat_generation").fetchone()[0])
 
 

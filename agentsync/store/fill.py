@@ -19,7 +19,7 @@ _FTS_TRIGGERS_SQL = (
     "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'artifacts' "
     "AND name IN ('artifacts_fts_insert', 'artifacts_fts_delete', 'artifacts_fts_update') ORDER BY name"
 )
-# The stat generation's triggers (schema.STAT_TRIGGERS): dropped for a fill too, the generation moved once instead.
+# The stat generation's triggers (schema.STAT_TRIGGERS): dropped for a fill too, the generation renewed once instead.
 _STAT_TRIGGERS_SQL = (
     "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'artifacts' "
     "AND name IN ('artifacts_stat_insert', 'artifacts_stat_delete', 'artifacts_stat_update') ORDER BY name"
@@ -36,7 +36,7 @@ def indexes_built_after(db: sqlite3.Connection) -> Iterator[None]:
     terms ``index_after`` gave it so far as a segment of their own. Without them the index keeps its terms
     in memory across batches (up to its ``hashsize``, migration 12) and writes a few large segments, with
     less merging (1,005 files in 7 batches: 1 segment, was 7). The stat generation's triggers stand
-    aside for the same reason, and the generation moves once at the end."""
+    aside for the same reason, and the generation takes a new value once at the end."""
     saved = db.execute(_INDEXES_SQL).fetchall()
     triggers = db.execute(_FTS_TRIGGERS_SQL).fetchall() if meta.get(db, MetaKey.INDEX_DEFERRED) is not None else []
     triggers += db.execute(_STAT_TRIGGERS_SQL).fetchall()
@@ -47,7 +47,7 @@ def indexes_built_after(db: sqlite3.Connection) -> Iterator[None]:
     yield
     for _name, sql in saved + triggers:
         db.execute(sql)
-    db.execute("UPDATE stat_generation SET value = value + 1")
+    db.execute("UPDATE stat_generation SET value = random()")
 
 
 def index_after(db: sqlite3.Connection, pk: int) -> int:

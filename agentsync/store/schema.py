@@ -12,17 +12,19 @@ from collections.abc import Callable
 
 from agentsync.errors import MirrorError
 
-# Move the stat generation with every change to the rows' stats (migration 13 creates them). A migration
-# that recreates the artifacts table must create these again and move the generation.
+# Give the stat generation a new random value with every change to the rows' stats (migration 13
+# creates them): a counter could come back to a number it had (a mirror restored from a copy, then
+# as many changes as it lost), a random 64-bit value does not. A migration that recreates the
+# artifacts table must create these again and give the generation a new value.
 STAT_TRIGGERS = """
     CREATE TRIGGER artifacts_stat_insert AFTER INSERT ON artifacts BEGIN
-        UPDATE stat_generation SET value = value + 1;
+        UPDATE stat_generation SET value = random();
     END;
     CREATE TRIGGER artifacts_stat_delete AFTER DELETE ON artifacts BEGIN
-        UPDATE stat_generation SET value = value + 1;
+        UPDATE stat_generation SET value = random();
     END;
     CREATE TRIGGER artifacts_stat_update AFTER UPDATE OF path, size, mtime_ns ON artifacts BEGIN
-        UPDATE stat_generation SET value = value + 1;
+        UPDATE stat_generation SET value = random();
     END;
 """
 
@@ -315,7 +317,7 @@ MIGRATIONS: list[str] = [
     # mtimes its folder listings recorded while no row's stat has changed since.
     """
     CREATE TABLE stat_generation (value INTEGER NOT NULL);
-    INSERT INTO stat_generation(value) VALUES (abs(random() % 281474976710656));
+    INSERT INTO stat_generation(value) VALUES (random());
     """
     + STAT_TRIGGERS,
 ]
