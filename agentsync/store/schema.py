@@ -297,6 +297,21 @@ MIGRATIONS: list[str] = [
     """
     INSERT INTO artifacts_fts(artifacts_fts, rank) VALUES ('hashsize', 4194304);
     """,
+    # 13: `status` answers from indexes. Each HEAD row keeps its blob's sha256, so a file with HEAD's
+    # bytes is known to have HEAD's git-field values without parsing either side's JSON (the table is
+    # rebuilt by the next refresh, hashes included). What a push would send and what a pull would
+    # apply are merges of indexes read in key order: no lookup per key, no row read whose page holds
+    # an agreed text or an artifact's (store/heads.py, store/sync_state.py).
+    """
+    ALTER TABLE git_heads ADD COLUMN hash TEXT;  -- sha256 of the blob's bytes; NULL: unknown
+    DELETE FROM meta WHERE key = 'git_head';
+    DROP INDEX git_heads_id;
+    CREATE INDEX git_heads_id ON git_heads(id, hash, path);
+    CREATE INDEX artifacts_sync ON artifacts(key, hash, path);
+    CREATE INDEX sync_base_agreed ON sync_base(key, hash, path, deleted);
+    CREATE INDEX sync_base_versions ON sync_base(key, version);
+    CREATE INDEX remote_rows_fetched ON remote_rows(key, version);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
