@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from agentsync.artifact import Artifact, parse_bytes, parse_text
+from agentsync.artifact import Artifact, content_hash, parse_bytes, parse_text
 from agentsync.errors import NOT_SET, AgentsyncError
 from agentsync.gitrepo import GitReader, GitRepo, blob_oid
 from agentsync.identity import split_key
 from agentsync.paths import Matcher
 from agentsync.store import Mirror, artifacts, heads
 from agentsync.store.heads import HeadRow
-from agentsync.store.meta import MetaKey
+
+if TYPE_CHECKING:
+    from agentsync.config import Config
 
 KnownChanges = tuple[str | None, str | None, dict[str, str | None]]
 
@@ -47,10 +49,13 @@ def refresh_heads(mirror: Mirror, repo: GitReader, known: KnownChanges | None = 
     that just diffed the range it mirrored passes it on instead of asking Git again.
     """
     head = repo.head_commit()
-    recorded = mirror.get_meta(MetaKey.GIT_HEAD)
-    if recorded == (head or ""):
-        return 0
     config = mirror.config
+    recorded, built_for = heads.recorded(mirror.connection)
+    wanted = built_for_config(config)
+    if built_for != wanted:
+        recorded = None  # read with other git fields or types (or by an older agentsync): rebuilt
+    elif recorded == (head or ""):
+        return 0
     matcher = Matcher.from_config(config)
     if known is not None and recorded and known[0] == recorded and known[1] == head:
         diff: dict[str, str | None] | None = known[2]
@@ -68,27 +73,38 @@ def refresh_heads(mirror: Mirror, repo: GitReader, known: KnownChanges | None = 
         entries = [(p, oid) for p, oid in repo.blobs_under(head, matcher.roots) if matcher.type_of(p)]
     rows, parsed = _head_rows(mirror, repo, matcher, entries)
     with mirror.transaction() as db:
-        heads.replace(db, head or "", rows, gone, full=full)
+        heads.replace(db, head or "", rows, gone, full=full, built_for=wanted)
     return parsed
+
+
+def built_for_config(config: Config) -> str:
+    """What ``git_heads`` depends on in the config: the git fields (the values it keeps) and the types
+    (which files are artifacts, of what type, and where their ids come from). Another value: rebuilt."""
+    types = [[t.name, list(t.globs), list(t.exclude), t.id_from] for t in config.types]
+    return json.dumps([list(config.git_fields), types, list(config.exclude)])
 
 
 def _head_rows(
     mirror: Mirror, repo: GitReader, matcher: Matcher, entries: list[tuple[str, str]]
 ) -> tuple[list[HeadRow], int]:
     """git_heads rows for (path, blob id) entries. A work-tree file with HEAD's exact bytes already
-    has its values in the mirror, so only blobs that differ from the work tree are read and parsed."""
+    has its values in the mirror, so only blobs that differ from the work tree are read and parsed.
+    Each row keeps its blob's sha256 (``artifacts.hash`` of the same bytes): ``heads.narrowed``
+    compares no values of a file that still has them."""
     git_fields = mirror.config.git_fields
     oids = dict(entries)
-    same: dict[str, tuple[str, str, str | None]] = {}
+    same: dict[str, tuple[str, str, str | None, str]] = {}
     candidates = artifacts.in_step(mirror.connection, None if len(oids) > 200 else list(oids))
     for path, artifact_id, fields_json, status, content in candidates:
-        if path in oids and blob_oid(content.encode("utf-8")) == oids[path]:
-            same[path] = (artifact_id, fields_json, status)
+        if path in oids:
+            data = content.encode("utf-8")
+            if blob_oid(data) == oids[path]:
+                same[path] = (artifact_id, fields_json, status, content_hash(data))
     rows: list[HeadRow] = []
     parsed = 0
     for path, oid in entries:
         if path in same:
-            artifact_id, fields_json, status = same[path]
+            artifact_id, fields_json, status, digest = same[path]
             values = values_of(json.loads(fields_json), status, git_fields)
         else:
             parsed += 1
@@ -96,10 +112,11 @@ def _head_rows(
                 type_name = matcher.type_of(path) or ""
                 artifact = parse_bytes(path, repo.read_blob(oid), type_name, mirror.config.id_rule(type_name))
             except AgentsyncError:
-                rows.append(HeadRow(path, oid, None, "{}"))
+                rows.append(HeadRow(path, oid, None, "{}", None))
                 continue
             artifact_id, values = artifact.key, artifact_values(artifact, git_fields)  # keyed by TYPE:ID
-        rows.append(HeadRow(path, oid, artifact_id, json.dumps(values, ensure_ascii=False)))
+            digest = artifact.hash  # the blob's bytes, hashed as the scanner hashes a file's
+        rows.append(HeadRow(path, oid, artifact_id, json.dumps(values, ensure_ascii=False), digest))
     return rows, parsed
 
 

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from agentsync import paths
 from agentsync.folders import NAME, UNKNOWN, FileGroup, Listing, Listings, is_racy
 from agentsync.scanner import scan
 from agentsync.store import Mirror
@@ -274,7 +273,7 @@ def test_a_listed_folder_that_cannot_be_opened_is_statted_file_by_file(
             raise OSError(errno.EMFILE, "Too many open files")
         return real_open(path, flags, *args)
 
-    monkeypatch.setattr(paths.os, "open", no_descriptors)
+    monkeypatch.setattr(os, "open", no_descriptors)
     with repo.mirror() as mirror:
         report = scan(mirror)
     assert report.deleted == [] and report.unchanged == 1

@@ -17,20 +17,33 @@ class HeadRow(NamedTuple):
     blob: str  # git blob id at HEAD
     id: str | None  # the artifact's key (TYPE:ID) at HEAD; None if it did not parse
     fields: str  # the git fields' values at HEAD, as JSON
+    hash: str | None = None  # sha256 of the blob's bytes (``artifacts.hash`` of a file with them); None: unknown
 
 
-def replace(db: sqlite3.Connection, head: str, rows: Iterable[HeadRow], gone: Iterable[str], *, full: bool) -> None:
-    """Record the rows of commit ``head``: all of them (``full``), or what changed since the last."""
+def replace(
+    db: sqlite3.Connection, head: str, rows: Iterable[HeadRow], gone: Iterable[str], *, full: bool, built_for: str
+) -> None:
+    """Record the rows of commit ``head``: all of them (``full``), or what changed since the last;
+    ``built_for`` names the config they were read with (``gitfields.built_for_config``)."""
     if full:
         db.execute("DELETE FROM git_heads")
     db.executemany("DELETE FROM git_heads WHERE path = ?", [(p,) for p in gone])
-    db.executemany("INSERT OR REPLACE INTO git_heads(path, blob, id, fields) VALUES (?,?,?,?)", rows)
+    db.executemany("INSERT OR REPLACE INTO git_heads(path, blob, id, fields, hash) VALUES (?,?,?,?,?)", rows)
     meta.put(db, MetaKey.GIT_HEAD, head)
+    meta.put(db, MetaKey.GIT_HEAD_BUILT_FOR, built_for)
 
 
 def forget(db: sqlite3.Connection) -> None:
     """Make the next refresh rebuild the table from scratch."""
     meta.delete(db, MetaKey.GIT_HEAD)
+
+
+def recorded(db: sqlite3.Connection) -> tuple[str | None, str | None]:
+    """(the commit the table describes, the config it was read with: ``replace``'s ``built_for``)."""
+    found = dict(
+        db.execute("SELECT key, value FROM meta WHERE key IN (?, ?)", (MetaKey.GIT_HEAD, MetaKey.GIT_HEAD_BUILT_FOR))
+    )
+    return found.get(MetaKey.GIT_HEAD.value), found.get(MetaKey.GIT_HEAD_BUILT_FOR.value)
 
 
 def fields_at(db: sqlite3.Connection, artifact_id: str, path: str) -> str | None:
@@ -56,8 +69,11 @@ def blob_at(db: sqlite3.Connection, path: str) -> str | None:
     return None if row is None else str(row[0])
 
 
+_COLUMNS = "path, blob, id, fields, hash"
+
+
 def all_rows(db: sqlite3.Connection) -> list[HeadRow]:
-    return list(map(HeadRow._make, db.execute("SELECT path, blob, id, fields FROM git_heads ORDER BY rowid")))
+    return list(map(HeadRow._make, db.execute(f"SELECT {_COLUMNS} FROM git_heads ORDER BY rowid")))
 
 
 class Narrowed(NamedTuple):
@@ -71,12 +87,25 @@ class Narrowed(NamedTuple):
 
 
 _WIDE = 500  # more candidates than this: read every HEAD row rather than name them
+# The artifacts HEAD has not at the same path, with the same key and the same bytes, and the keys HEAD
+# has that no artifact has: each a merge of two indexes read in the same order (``artifacts_sync`` and
+# ``git_heads_id``, ``artifacts_key``; migration 13), so an unchanged repository reads no row of
+# either table and looks up no key. (A subquery's ORDER BY is kept, and so the merge, only with a LIMIT.)
+_NOT_AS_AT_HEAD = (
+    "SELECT key, hash, path FROM artifacts EXCEPT SELECT id, hash, path FROM git_heads ORDER BY 1, 2, 3 LIMIT -1"
+)
+_GONE = "SELECT id FROM git_heads WHERE id IS NOT NULL EXCEPT SELECT key FROM artifacts ORDER BY 1 LIMIT -1"
 
 
 def narrowed(db: sqlite3.Connection, git_fields: Sequence[str]) -> Narrowed | None:
     """The rows that may differ, found by SQLite's JSON functions in two queries, so an unchanged
     repository decodes nothing in Python. A superset: the caller compares these as it would all
-    rows. None when a field's name cannot be written as a JSON path (the caller reads every row)."""
+    rows. None when a field's name cannot be written as a JSON path (the caller reads every row).
+
+    Only files not as at HEAD are looked at (``_NOT_AS_AT_HEAD``): one with HEAD's key, path and bytes
+    (``h.hash = a.hash``; the artifact's fields were read from the content of that hash) has HEAD's
+    values, read from the same bytes, and neither side's JSON is parsed. A HEAD row without a hash
+    (NULL) is compared field by field, as any other."""
     if any('"' in name or "\\" in name for name in git_fields):
         return None
     tests: list[str] = []
@@ -92,23 +121,21 @@ def narrowed(db: sqlite3.Connection, git_fields: Sequence[str]) -> Narrowed | No
         tests.append(f"({here}) IS NOT json_extract(h.fields, ?)")
         params.append(path)
     select = (
-        "SELECT a.key, a.path, a.fields, a.status FROM artifacts a LEFT JOIN git_heads h ON h.path = a.path"
-        " WHERE h.path IS NULL OR h.id IS NOT a.key" + "".join(f" OR {test}" for test in tests)
+        "SELECT a.key, a.path, a.fields, a.status FROM (" + _NOT_AS_AT_HEAD + ") d JOIN artifacts a ON a.key = d.key"
+        " LEFT JOIN git_heads h ON h.path = a.path WHERE h.path IS NULL OR h.id IS NOT a.key"
+        + "".join(f" OR {test}" for test in tests)
     )
     sources = list(db.execute(select, params))
     missing = list(
-        map(HeadRow._make, db.execute(
-            "SELECT path, blob, id, fields FROM git_heads h WHERE h.id IS NOT NULL"
-            " AND NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.key = h.id) ORDER BY h.rowid"
-        ))
-    )  # fmt: skip
+        map(HeadRow._make, db.execute(f"SELECT {_COLUMNS} FROM git_heads WHERE id IN ({_GONE}) ORDER BY rowid"))
+    )
     if len(sources) > _WIDE:
         return Narrowed(sources, all_rows(db), missing)
     paths, keys = [s[1] for s in sources], [s[0] for s in sources]
     marks = ",".join("?" * len(sources))
     at_head = list(
         map(HeadRow._make, db.execute(
-            f"SELECT path, blob, id, fields FROM git_heads WHERE path IN ({marks}) OR id IN ({marks}) ORDER BY rowid",
+            f"SELECT {_COLUMNS} FROM git_heads WHERE path IN ({marks}) OR id IN ({marks}) ORDER BY rowid",
             [*paths, *keys],
         ))
     ) if sources else []  # fmt: skip

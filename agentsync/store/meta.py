@@ -14,6 +14,7 @@ class MetaKey(str, Enum):
     INDEX_DEFERRED = "fts_bulk"
     FULL_SCAN_AT = "full_scan_at"  # when the whole work tree was last scanned
     GIT_HEAD = "git_head"  # the commit whose tree the git_heads table describes
+    GIT_HEAD_BUILT_FOR = "git_head_built_for"  # the git fields and types git_heads was read with (gitfields)
     REMOTE_CURSOR = "remote_cursor"  # the remote change sequence number fetched up to
     APPLIED_CURSOR = "remote_applied_cursor"  # the cursor up to which fetched rows have been applied
     CLIENT_ID = "client_id"  # this clone's stable id towards the remote

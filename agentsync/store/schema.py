@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from agentsync.errors import MirrorError
 
-# Give the stat generation a new random value with every change to the rows' stats (migration 13
+# Give the stat generation a new random value with every change to the rows' stats (migration 14
 # creates them): a counter could come back to a number it had (a mirror restored from a copy, then
 # as many changes as it lost), a random 64-bit value does not. A migration that recreates the
 # artifacts table must create these again and give the generation a new value.
@@ -313,7 +313,22 @@ MIGRATIONS: list[str] = [
     """
     INSERT INTO artifacts_fts(artifacts_fts, rank) VALUES ('hashsize', 4194304);
     """,
-    # 13: the stat generation (store.artifacts.stat_generation), so a scan can trust the sizes and
+    # 13: `status` answers from indexes. Each HEAD row keeps its blob's sha256, so a file with HEAD's
+    # bytes is known to have HEAD's git-field values without parsing either side's JSON (the table is
+    # rebuilt by the next refresh, hashes included). What a push would send and what a pull would
+    # apply are merges of indexes read in key order: no lookup per key, no row read whose page holds
+    # an agreed text or an artifact's (store/heads.py, store/sync_state.py).
+    """
+    ALTER TABLE git_heads ADD COLUMN hash TEXT;  -- sha256 of the blob's bytes; NULL: unknown
+    DELETE FROM meta WHERE key = 'git_head';
+    DROP INDEX git_heads_id;
+    CREATE INDEX git_heads_id ON git_heads(id, hash, path);
+    CREATE INDEX artifacts_sync ON artifacts(key, hash, path);
+    CREATE INDEX sync_base_agreed ON sync_base(key, hash, path, deleted);
+    CREATE INDEX sync_base_versions ON sync_base(key, version);
+    CREATE INDEX remote_rows_fetched ON remote_rows(key, version);
+    """,
+    # 14: the stat generation (store.artifacts.stat_generation), so a scan can trust the sizes and
     # mtimes its folder listings recorded while no row's stat has changed since.
     """
     CREATE TABLE stat_generation (value INTEGER NOT NULL);

@@ -114,11 +114,12 @@ class Operation(NamedTuple):
     error: str | None
 
 
-# Rows fetched from the remote (``r``) newer than what was agreed (``b``): what a pull applies. A
-# row kept in quarantine is not pending: it waits for a newer version.
+# Rows fetched (``r``) newer than agreed (``b``), less one kept aside at that version: what a pull applies.
+# Each EXCEPT here merges two indexes in key order (migration 13; a subquery keeps its ORDER BY with a LIMIT).
 _FETCHED_NOT_APPLIED = (
-    "FROM remote_rows r LEFT JOIN sync_base b ON b.key = r.key WHERE (b.key IS NULL OR r.version > b.version) "
-    "AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.key = r.key AND q.version = r.version)"
+    "FROM (SELECT key, version FROM remote_rows EXCEPT SELECT key, version FROM sync_base ORDER BY 1, 2 LIMIT -1) n "
+    "JOIN remote_rows r ON r.key = n.key LEFT JOIN sync_base b ON b.key = r.key LEFT JOIN quarantine q ON "
+    "q.key = r.key AND q.version = r.version WHERE (b.key IS NULL OR r.version > b.version) AND q.key IS NULL"
 )
 
 
@@ -153,16 +154,15 @@ class Differing(NamedTuple):
 
 # Artifacts with an open conflict (``conflicts``) wait until it is resolved: neither query lists them.
 _NOT_WAITING = "NOT IN (SELECT key FROM conflicts)"
-# The artifacts whose file differs from what was agreed, in key order: one pass over ``artifacts``
-# with a lookup of each key in ``sync_base``.
 _DIFFERING = (
-    "FROM artifacts a LEFT JOIN sync_base b ON b.key = a.key WHERE (b.key IS NULL OR b.deleted <> 0 "
-    f"OR b.hash IS NOT a.hash OR b.path IS NOT a.path) AND a.key {_NOT_WAITING} ORDER BY a.key"
+    "FROM (SELECT key, hash, path FROM artifacts EXCEPT SELECT key, hash, path FROM sync_base WHERE deleted = 0 "
+    "ORDER BY 1, 2, 3 LIMIT -1) d JOIN artifacts a ON a.key = d.key LEFT JOIN sync_base b ON b.key = a.key "
+    f"WHERE a.key {_NOT_WAITING} ORDER BY a.key"
 )
 
 
 def locals_differing(db: sqlite3.Connection) -> list[Differing]:
-    """The rows of ``_DIFFERING``: only those leave SQLite."""
+    """The artifacts whose (key, hash, path) was not agreed, by key (``_DIFFERING``): only those leave SQLite."""
     query = f"SELECT a.key, a.path, a.hash, a.layout, a.version, b.version {_DIFFERING}"
     return list(map(Differing._make, db.execute(query)))
 
@@ -177,8 +177,8 @@ def agreed_gone(db: sqlite3.Connection) -> list[Agreed]:
     """The agreed rows (not tombstones) whose artifact is no longer mirrored, in key order, without
     those waiting in a conflict (without texts)."""
     rows = db.execute(
-        "SELECT key, path, version, hash, deleted FROM sync_base WHERE deleted = 0 "
-        f"AND key NOT IN (SELECT key FROM artifacts) AND key {_NOT_WAITING} ORDER BY key"
+        "SELECT key, path, version, hash, deleted FROM sync_base WHERE key IN (SELECT key FROM sync_base "
+        f"WHERE deleted = 0 EXCEPT SELECT key FROM artifacts ORDER BY 1 LIMIT -1) AND key {_NOT_WAITING} ORDER BY key"
     )
     return [Agreed(*row) for row in rows]
 
