@@ -7,7 +7,6 @@ text, so an unchanged artifact is always reproduced byte for byte.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from pathlib import PurePosixPath
@@ -66,6 +65,8 @@ class Artifact(NamedTuple):  # a record, as errors.Problem
 
 
 def content_hash(data: bytes) -> str:
+    import hashlib  # here: loading OpenSSL costs `status`, which hashes nothing, 3-4 ms
+
     return hashlib.sha256(data).hexdigest()
 
 

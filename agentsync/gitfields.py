@@ -13,7 +13,6 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from agentsync.artifact import Artifact, content_hash, parse_bytes, parse_text
 from agentsync.errors import NOT_SET, AgentsyncError
 from agentsync.gitrepo import GitReader, GitRepo, blob_oid
 from agentsync.identity import split_key
@@ -21,7 +20,8 @@ from agentsync.paths import Matcher
 from agentsync.store import Mirror, artifacts, heads
 from agentsync.store.heads import HeadRow
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the parser is loaded only where a text is read: `status` with HEAD unmoved never needs it
+    from agentsync.artifact import Artifact
     from agentsync.config import Config
 
 KnownChanges = tuple[str | None, str | None, dict[str, str | None]]
@@ -91,6 +91,8 @@ def _head_rows(
     has its values in the mirror, so only blobs that differ from the work tree are read and parsed.
     Each row keeps its blob's sha256 (``artifacts.hash`` of the same bytes): ``heads.narrowed``
     compares no values of a file that still has them."""
+    from agentsync.artifact import content_hash, parse_bytes
+
     git_fields = mirror.config.git_fields
     oids = dict(entries)
     same: dict[str, tuple[str, str, str | None, str]] = {}
@@ -227,6 +229,8 @@ class GitFieldGuard:
             return None  # not committed here: no Git record, the author's values travel as written
         self._at_head[artifact.path] = at_head
         if disk is not None:
+            from agentsync.artifact import parse_bytes
+
             try:
                 rule = self.mirror.config.id_rule(artifact.type)
                 return artifact_values(parse_bytes(artifact.path, disk, artifact.type, rule), git_fields)
@@ -253,6 +257,7 @@ class GitFieldGuard:
     def check(self, path: str, text: str, expected: dict[str, Any], type_name: str = "", source: str = "") -> str:
         """A text made from other texts (a merge) with ``expected``'s git fields: rewritten where it can
         be, verified, or GitFieldViolation; ``expected`` comes from ``expected()`` for the same file."""
+        from agentsync.artifact import parse_text
         from agentsync.gitfield_check import enforce_artifact, verify
 
         git_fields = self.mirror.config.git_fields
