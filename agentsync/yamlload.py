@@ -347,6 +347,25 @@ def _marked(text: str, mark: Any, context: Any) -> tuple[int, int | None, str]:
     return mark.line, mark.column + 1, f"{found}column {mark.column + 1}"
 
 
+# What PyYAML says of a plain value that needs quotes: one starting with a reserved character
+# (`reporter: @name`, as Backlog.md files hold) or holding ": " (`title: Fix: the parser`).
+_NEEDS_QUOTES = ("cannot start any token", "mapping values are not allowed")
+
+
+def _quoting_hint(problem: str, text: str, line: int) -> str:
+    """How to fix a ``key: value`` line whose value YAML cannot read unquoted: the line as it would be."""
+    if not any(needs in problem for needs in _NEEDS_QUOTES):
+        return ""
+    lines = text.split("\n")
+    row = lines[line].rstrip("\r") if line < len(lines) else ""
+    key, colon, value = row.partition(": ")
+    value = value.strip()
+    if not colon or not key.strip() or key.lstrip().startswith(("-", "#")) or not value or value[0] in "'\"[{|>":
+        return ""
+    quoted = "'" + value.replace("'", "''") + "'"
+    return f"; quote the value: {key}: {quoted}"
+
+
 def _load_with_pyyaml(text: str) -> dict[str, Any]:
     import yaml
 
@@ -355,7 +374,8 @@ def _load_with_pyyaml(text: str) -> dict[str, Any]:
     except yaml.MarkedYAMLError as exc:
         line, column, where = _marked(text, exc.problem_mark or exc.context_mark, exc.context_mark)
         problem = exc.problem or exc.context or "invalid YAML"
-        raise FrontmatterYAMLError(f"invalid YAML in frontmatter: {problem} ({where})", line, column) from None
+        message = f"invalid YAML in frontmatter: {problem} ({where}){_quoting_hint(problem, text, line)}"
+        raise FrontmatterYAMLError(message, line, column) from None
     except yaml.YAMLError as exc:
         raise FrontmatterYAMLError(f"invalid YAML in frontmatter: {exc}") from None
     except RecursionError:

@@ -109,13 +109,33 @@ def test_invalid_yaml_keeps_the_offending_character_and_column() -> None:
     with pytest.raises(FrontmatterYAMLError) as caught:
         load_frontmatter("id: A\ntitle: @oops\n")
     assert (caught.value.line, caught.value.column) == (1, 8)
-    assert str(caught.value).endswith("(character '@' at column 8)")
+    assert "(character '@' at column 8); quote the value: title: '@oops'" in str(caught.value)
     with pytest.raises(FrontmatterYAMLError) as caught:
         load_frontmatter("id: A\n\ttitle: x\n")
     assert "character '\\t' at column 1" in str(caught.value)
     with pytest.raises(FrontmatterYAMLError) as caught:
         load_frontmatter("id: 'A\n")  # unfinished at the end: where the value began
     assert (caught.value.line, caught.value.column) == (0, 5) and "value at column 5 is unfinished" in str(caught.value)
+
+
+def test_a_value_that_needs_quotes_is_shown_quoted() -> None:
+    """The fix for the values YAML reads only quoted, as real files hold them (Backlog.md's
+    ``reporter: @name``, a title with a colon); no hint where quoting is not the fix."""
+    cases = {
+        "id: A\nreporter: @MrLesk\n": "; quote the value: reporter: '@MrLesk'",
+        "id: A\ntitle: Fix: the parser's bug\n": "; quote the value: title: 'Fix: the parser''s bug'",
+        "id: A\nnote: `code`\n": "; quote the value: note: '`code`'",
+    }
+    for text, hint in cases.items():
+        with pytest.raises(FrontmatterYAMLError) as caught:
+            load_frontmatter(text)
+        assert str(caught.value).endswith(hint), str(caught.value)
+        quoted = text.replace(text.split("\n")[1], hint.removeprefix("; quote the value: "))
+        assert load_frontmatter(quoted)["id"] == "A"  # the line as shown reads
+    for text in ("id: A\ntitle: [unclosed\nstatus: x\n", "id: A\n\ttitle: x\n", "- a\n- b: @c\n"):
+        with pytest.raises(FrontmatterYAMLError) as caught:
+            load_frontmatter(text)
+        assert "quote the value" not in str(caught.value)
 
 
 def test_non_mapping_is_refused() -> None:
