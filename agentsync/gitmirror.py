@@ -7,6 +7,7 @@ left in ``.agentsync/`` and the next run (hook or command) rescans everything.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:  # `agentsync mirror` needs neither Git nor the git fields: im
     from agentsync.parsing import Progress
 
 REPAIR_MARK = "needs-rescan"
+REPAIRED = "repaired"  # the mark, once its repair is done: why, for `status` to tell once
 
 
 class GitMirrorReport:
@@ -61,8 +63,23 @@ def full_scan(mirror: Mirror, progress: Progress | None = None) -> ScanReport:
     report = scan(mirror, progress=progress)
     if repairing:
         forget_heads(mirror)
-        mark.unlink(missing_ok=True)
+        try:
+            os.replace(mark, mirror.config.state_dir / REPAIRED)  # a hook in the background failed unseen
+        except OSError:
+            mark.unlink(missing_ok=True)
     return report
+
+
+def take_repair_reason(config: Config) -> str | None:
+    """Why the mirror was last repaired (a hook that failed: in the background nobody saw it), once:
+    the record goes as it is read."""
+    record = config.state_dir / REPAIRED
+    try:
+        reason = record.read_text(encoding="utf-8").strip()
+        record.unlink()
+    except OSError:
+        return None
+    return reason or None
 
 
 def mirror_range(config: Config, old: str | None, new: str | None, repo: GitReader | None = None) -> GitMirrorReport:

@@ -23,6 +23,7 @@ class StatusReport:
     problems: Sequence[tuple[str, int | None, str]]  # (path, line, message)
     remote: RemoteState | None  # None: no remote configured
     watcher: dict[str, Any] | None  # the watcher's status record (None: never ran here)
+    repaired: str | None = None  # why a failed hook left the mirror to repair, told once (None: nothing failed)
 
     def to_json(self) -> dict[str, Any]:
         """The shape ``status --json`` prints."""
@@ -35,6 +36,7 @@ class StatusReport:
             "problems": [{"path": p, "line": line, "message": m} for p, line, m in self.problems],
             "remote": None if self.remote is None else self.remote.to_json(),
             "watcher": self.watcher,
+            "repaired": self.repaired,
         }
 
 
@@ -46,8 +48,9 @@ def status_report(config: Config, *, ask_remote: bool = False) -> StatusReport:
     and without loading a database driver."""
     from agentsync.gitcli import GitCommandLine
     from agentsync.gitfields import differences, refresh_heads
-    from agentsync.gitmirror import full_scan
+    from agentsync.gitmirror import full_scan, take_repair_reason
     from agentsync.remote_state import remote_state, start_look
+    from agentsync.secrets import redact
     from agentsync.store import Mirror
     from agentsync.watch.status import watcher_state
 
@@ -61,9 +64,11 @@ def status_report(config: Config, *, ask_remote: bool = False) -> StatusReport:
         problems = mirror.problems()
         remote = remote_state(config, mirror, look, ask=ask_remote)
     watcher = _redacted_watcher(watcher_state(config))
+    repaired = take_repair_reason(config)
+    repaired = None if repaired is None else redact(repaired)  # a failure's message may quote a URL
     head = repo.head_commit()
     branch = None if head is None else repo.branch()  # None: detached or unborn HEAD
-    return StatusReport(config, head, branch, total, found, problems, remote, watcher)
+    return StatusReport(config, head, branch, total, found, problems, remote, watcher, repaired)
 
 
 def _redacted_watcher(state: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -345,7 +345,8 @@ def troubleshooting_page() -> str:
         "the pre-push hook and the watcher share `.agentsync/sync.lock`; the message names the holder "
         "(`AGENTSYNC_LOCK_WAIT` sets how long a command waits, 30 s by default).",
         "- **A git hook printed one line pointing at the log**: a post-* hook never fails a Git command; it left "
-        "`.agentsync/needs-rescan`, and the next hook or `agentsync mirror` rescans everything.",
+        "`.agentsync/needs-rescan`, and the next hook or `agentsync mirror` rescans everything; the next `status` "
+        "says once that a hook had failed, and why (in the background nobody saw it).",
         "- **The mirror looks wrong**: `agentsync mirror` rescans the files. The mirror is rebuildable (delete "
         "`.agentsync/agentsync.db`, then `agentsync mirror`), but it also holds this clone's sync state (agreed "
         "versions, cursor, queued batches): push what is queued first.",

@@ -93,7 +93,7 @@ def test_bad_yaml_keeps_the_character_and_column_and_the_files_line() -> None:
     assert caught.value.line == 4  # of the file, not of the frontmatter
     assert str(caught.value) == (
         "plans/y.md:4: invalid YAML in frontmatter: mapping values are not allowed in this context"
-        " (character ':' at column 9)"
+        " (character ':' at column 9); quote the value: title: 'a: b'"
     )
 
 

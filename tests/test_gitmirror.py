@@ -3,6 +3,7 @@ equals a full rescan, and only the paths Git changed were read."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import subprocess
@@ -19,6 +20,7 @@ from agentsync.scanner import scan
 from agentsync.store import Mirror
 from agentsync.store.meta import MetaKey
 from tests.conftest import GitRepo, artifact, git_environment
+from tests.test_cli import run
 
 
 def dump(db_path: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
@@ -214,6 +216,13 @@ def test_a_failing_hook_keeps_the_commit_and_the_next_run_repairs(hooked: GitRep
         assert mirror.find("S-1").status == "active"
     assert not repair_mark(config).exists()
     assert_mirror_equals_full_rescan(hooked)
+    # Nobody saw it fail: the next status says so, once, with the reason and where the log is.
+    code, out, err = run(hooked, "status")
+    assert code == 0, err
+    lines = [line for line in out.splitlines() if line.startswith("mirror: repaired")]
+    assert len(lines) == 1 and "post-commit hook failed" in lines[0] and "agentsync.log" in lines[0], out
+    code, out, err = run(hooked, "status", "--json")
+    assert code == 0 and json.loads(out)["repaired"] is None, err
 
 
 def test_a_hook_failing_in_the_background_logs_it_and_marks_the_mirror_for_repair(hooked: GitRepo) -> None:
@@ -234,6 +243,13 @@ def test_a_hook_failing_in_the_background_logs_it_and_marks_the_mirror_for_repai
         assert mirror.find("S-1").status == "active"
     assert not repair_mark(config).exists()
     assert_mirror_equals_full_rescan(hooked)
+    # Nobody saw it fail: the next status says so, once, with the reason and where the log is.
+    code, out, err = run(hooked, "status")
+    assert code == 0, err
+    lines = [line for line in out.splitlines() if line.startswith("mirror: repaired")]
+    assert len(lines) == 1 and "post-commit hook failed" in lines[0] and "agentsync.log" in lines[0], out
+    code, out, err = run(hooked, "status", "--json")
+    assert code == 0 and json.loads(out)["repaired"] is None, err
 
 
 def test_skip_variable_skips_every_hook(hooked: GitRepo) -> None:
