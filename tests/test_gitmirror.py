@@ -187,6 +187,17 @@ def break_the_mirror(config: Config) -> bytes:
     return database
 
 
+def status_tells_the_repair_once(repo: GitRepo) -> None:
+    """The status after a repair says a hook had failed (in the background nobody saw it), with the
+    reason and where the log is; the next one does not."""
+    code, out, err = run(repo, "status")
+    assert code == 0, err
+    lines = [line for line in out.splitlines() if line.startswith("mirror: repaired")]
+    assert len(lines) == 1 and "post-commit hook failed" in lines[0] and "agentsync.log" in lines[0], out
+    code, out, err = run(repo, "status", "--json")
+    assert code == 0 and json.loads(out)["repaired"] is None, err
+
+
 def commit_waiting(repo: GitRepo, message: str) -> subprocess.CompletedProcess[str]:
     """``git commit -a`` with the post-* hooks kept in the foreground (their messages reach stderr)."""
     repo.git("add", "-A")
@@ -216,13 +227,7 @@ def test_a_failing_hook_keeps_the_commit_and_the_next_run_repairs(hooked: GitRep
         assert mirror.find("S-1").status == "active"
     assert not repair_mark(config).exists()
     assert_mirror_equals_full_rescan(hooked)
-    # Nobody saw it fail: the next status says so, once, with the reason and where the log is.
-    code, out, err = run(hooked, "status")
-    assert code == 0, err
-    lines = [line for line in out.splitlines() if line.startswith("mirror: repaired")]
-    assert len(lines) == 1 and "post-commit hook failed" in lines[0] and "agentsync.log" in lines[0], out
-    code, out, err = run(hooked, "status", "--json")
-    assert code == 0 and json.loads(out)["repaired"] is None, err
+    status_tells_the_repair_once(hooked)
 
 
 def test_a_hook_failing_in_the_background_logs_it_and_marks_the_mirror_for_repair(hooked: GitRepo) -> None:
@@ -243,13 +248,7 @@ def test_a_hook_failing_in_the_background_logs_it_and_marks_the_mirror_for_repai
         assert mirror.find("S-1").status == "active"
     assert not repair_mark(config).exists()
     assert_mirror_equals_full_rescan(hooked)
-    # Nobody saw it fail: the next status says so, once, with the reason and where the log is.
-    code, out, err = run(hooked, "status")
-    assert code == 0, err
-    lines = [line for line in out.splitlines() if line.startswith("mirror: repaired")]
-    assert len(lines) == 1 and "post-commit hook failed" in lines[0] and "agentsync.log" in lines[0], out
-    code, out, err = run(hooked, "status", "--json")
-    assert code == 0 and json.loads(out)["repaired"] is None, err
+    status_tells_the_repair_once(hooked)
 
 
 def test_skip_variable_skips_every_hook(hooked: GitRepo) -> None:
