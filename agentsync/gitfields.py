@@ -171,20 +171,25 @@ class GitFieldGuard:
         self.overrides: list[Override] = []
         self._at_head: dict[str, dict[str, Any] | None] = {}  # path -> HEAD's values, as ``expected`` read them
         self._prefetched: dict[tuple[str, str], str | None] = {}  # (key, path) -> HEAD's, as JSON
-        self._repo: GitRepo | None = None
+        self._repo: GitRepo | None = None  # pygit2, opened at the first blob read: a merge may read many
         self._refreshed = False
         self._no_git = False
 
     def _heads_ready(self) -> bool:
+        """Whether there is Git to ask, with HEAD's values in the mirror brought up to date through Git's
+        command line (a pull or a push of files HEAD already has in step loads no pygit2 for it)."""
         if self._no_git:
             return False
         if not self._refreshed:
+            from agentsync.gitcli import GitCommandLine
+
+            reader = GitCommandLine(self.mirror.config.root)
             try:
-                self._repo = GitRepo(self.mirror.config.root)
-            except AgentsyncError:
+                reader.head_commit()
+            except AgentsyncError:  # no repository here, or no git
                 self._no_git = True
                 return False
-            refresh_heads(self.mirror, self._repo)
+            refresh_heads(self.mirror, reader)
             self._refreshed = True
         return True
 
@@ -196,12 +201,14 @@ class GitFieldGuard:
     def head_text(self, path: str) -> str | None:
         """The file at ``path`` as HEAD has it (None if HEAD has none, or there is no Git): the
         common ancestor of a clone's file and the remote's, before they ever synced."""
-        if not self._heads_ready() or self._repo is None:
+        if not self._heads_ready():
             return None
         blob = heads.blob_at(self.mirror.connection, path)
         if blob is None:
             return None
         try:
+            if self._repo is None:
+                self._repo = GitRepo(self.mirror.config.root)
             return self._repo.read_blob(blob).decode("utf-8", errors="surrogateescape")
         except (AgentsyncError, KeyError, ValueError):
             return None
