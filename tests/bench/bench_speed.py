@@ -448,9 +448,10 @@ def bench_save_to_other_clone(s: Setup) -> None:
         folder.mkdir()
     for name in ARTIFACT_FOLDERS:
         shutil.copytree(s.corpus / name, a / name)
+    project = f"{s.project}watch"  # this run's own: a kept work folder's server holds the last run's saves
     for folder in (a, b):
-        bench_watch.write_config(folder, s.url, notify=True, poll=5)  # project "bench"
-    remote = PostgresRemote(s.url, "bench")
+        bench_watch.write_config(folder, s.url, notify=True, poll=5, project=project)
+    remote = PostgresRemote(s.url, project)
     with Mirror.open(config_module.load(a)) as mirror:
         push(mirror, remote, "bench@example.com")
     with Mirror.open(config_module.load(b)) as mirror:

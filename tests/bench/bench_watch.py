@@ -43,12 +43,12 @@ def record(name: str, values: list[float] | float, unit: str = "s", target: floa
     print(f"{name:44s} {shown}{verdict}", flush=True)
 
 
-def write_config(folder: Path, url: str, *, notify: bool, poll: float) -> None:
+def write_config(folder: Path, url: str, *, notify: bool, poll: float, project: str = "bench") -> None:
     from agentsync import config as config_module
 
     text = config_module.render_default().replace("remote: local\n", f"remote: {url}\n")
     watch = f"watch: {{notify: {'true' if notify else 'false'}, poll_interval: {poll:g}}}\n"
-    (folder / "agentsync.yaml").write_text(text + "project: bench\n" + watch, encoding="utf-8")
+    (folder / "agentsync.yaml").write_text(text + f"project: {project}\n" + watch, encoding="utf-8")
 
 
 def state(folder: Path) -> dict[str, object]:
