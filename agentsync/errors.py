@@ -188,6 +188,14 @@ class GitError(AgentsyncError):
     """Git could not do what was asked (no repository, nothing at HEAD, staged changes in the way)."""
 
 
+class NoGitRepository(GitError):
+    """The folder is in no Git work tree: there is no Git record to keep to."""
+
+
+class GitNotInstalled(GitError):
+    """No ``git`` program to run (pygit2 may still read the repository)."""
+
+
 class HookError(AgentsyncError):
     """A hook could not be installed or removed as asked."""
 

@@ -13,7 +13,7 @@ import subprocess
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from agentsync.errors import GitError
+from agentsync.errors import GitError, GitNotInstalled, NoGitRepository
 from agentsync.gitrepo import clean_environment, index_file_override
 
 _NO_COMMIT = "0" * 40
@@ -33,17 +33,23 @@ class GitCommandLine:
         self._resolved: dict[str, str | None] = {}
         self._staged_blobs: dict[str, str | None] = {}  # path -> staged blob (None: deleted), from staged_paths
 
-    def _git(
-        self, *args: str, check: bool = True, input: bytes | None = None, env: dict[str, str] | None = None
-    ) -> bytes:
+    def _run(
+        self, *args: str, input: bytes | None = None, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[bytes]:
         try:
             done = subprocess.run(
                 ["git", *args], cwd=self.root, env=env or self._env, input=input, capture_output=True, check=False
             )
         except FileNotFoundError as exc:
-            raise GitError("git is not installed or not on PATH") from exc
+            raise GitNotInstalled("git is not installed or not on PATH") from exc
         if done.returncode == 128 and b"not a git repository" in done.stderr:
-            raise GitError(f"{self.root} is not inside a git work tree")
+            raise NoGitRepository(f"{self.root} is not inside a git work tree")
+        return done
+
+    def _git(
+        self, *args: str, check: bool = True, input: bytes | None = None, env: dict[str, str] | None = None
+    ) -> bytes:
+        done = self._run(*args, input=input, env=env)
         if check and done.returncode != 0:
             message = done.stderr.decode("utf-8", "replace").strip()
             raise GitError(f"git {' '.join(args[:2])} failed: {message or done.returncode}")
@@ -53,11 +59,23 @@ class GitCommandLine:
         """HEAD's commit; its first parent is looked up in the same call (a post-commit hook asks next)."""
         if "HEAD" not in self._resolved:
             out = self._git("rev-list", "--parents", "-n", "1", "--end-of-options", "HEAD", "--", check=False).split()
+            if not out:
+                self._unborn_head()
             head = out[0].decode() if out else None
             self._resolved["HEAD"] = head
             if head is not None:
                 self._resolved[_first_parent(head)] = out[1].decode() if len(out) > 1 else None
         return self._resolved["HEAD"]
+
+    def _unborn_head(self) -> None:
+        """Return if HEAD names a branch with no commit yet (``rev-parse -q`` fails silently); raise
+        GitError if Git cannot read HEAD at all (a repository another user owns, a broken ref): that
+        is no empty history to act on."""
+        done = self._run("rev-parse", "-q", "--verify", "HEAD")
+        if done.returncode == 1 and not done.stderr.strip():
+            return
+        message = " ".join(done.stderr.decode("utf-8", "replace").split()) or f"exit {done.returncode}"
+        raise GitError(f"git cannot read HEAD in {self.root}: {message}")
 
     def resolve(self, revision: str) -> str | None:
         if not revision or set(revision) == {"0"}:

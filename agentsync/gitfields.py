@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from agentsync.errors import NOT_SET, AgentsyncError
+from agentsync.errors import NOT_SET, AgentsyncError, GitNotInstalled, NoGitRepository
 from agentsync.gitrepo import GitReader, GitRepo, blob_oid
 from agentsync.identity import split_key
 from agentsync.paths import Matcher
@@ -183,12 +183,18 @@ class GitFieldGuard:
         if not self._refreshed:
             from agentsync.gitcli import GitCommandLine
 
-            reader = GitCommandLine(self.mirror.config.root)
+            reader: GitReader = GitCommandLine(self.mirror.config.root)
             try:
-                reader.head_commit()
-            except AgentsyncError:  # no repository here, or no git
+                reader.head_commit()  # Git that cannot read HEAD (another user's repository) stops the write
+            except NoGitRepository:
                 self._no_git = True
                 return False
+            except GitNotInstalled:  # pygit2 reads the repository itself
+                try:
+                    reader = self._repo = GitRepo(self.mirror.config.root)
+                except NoGitRepository:
+                    self._no_git = True
+                    return False
             refresh_heads(self.mirror, reader)
             self._refreshed = True
         return True

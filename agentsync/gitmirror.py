@@ -42,9 +42,11 @@ def repair_mark(config: Config) -> Path:
 
 def mark_for_repair(config: Config, reason: str) -> None:
     """Leave a note that the mirror may be behind; best effort (the failure being handled comes first)."""
+    from agentsync.secrets import redact  # the mark outlives the failure: `status` shows it later
+
     try:
         config.state_dir.mkdir(exist_ok=True)
-        repair_mark(config).write_text(reason + "\n", encoding="utf-8")
+        repair_mark(config).write_text(redact(reason) + "\n", encoding="utf-8")
     except OSError:
         pass
 
@@ -75,7 +77,7 @@ def take_repair_reason(config: Config) -> str | None:
     the record goes as it is read."""
     record = config.state_dir / REPAIRED
     try:
-        reason = record.read_text(encoding="utf-8").strip()
+        reason = " ".join(record.read_text(encoding="utf-8").split())  # Git's messages run over lines
         record.unlink()
     except OSError:
         return None

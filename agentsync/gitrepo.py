@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from agentsync.errors import GitError
+from agentsync.errors import GitError, NoGitRepository
 
 if TYPE_CHECKING:
     import pygit2
@@ -104,7 +104,7 @@ class GitRepo:
         self.root = root
         found = pygit2.discover_repository(str(root))
         if found is None:
-            raise GitError(f"{root} is not inside a git repository")
+            raise NoGitRepository(f"{root} is not inside a git repository")
         self.repo: pygit2.Repository = pygit2.Repository(found)
         if self.repo.is_bare or self.repo.workdir is None:
             raise GitError(f"{found} is a bare repository; agentsync needs a work tree")

@@ -341,29 +341,34 @@ def _marked(text: str, mark: Any, context: Any) -> tuple[int, int | None, str]:
             column = context.column + 1
             return context.line, column, f"at the end; the value at column {column} is unfinished"
         return text.rstrip().count("\n"), None, "at the end of the frontmatter"
-    lines = text.split("\n")
-    row = lines[mark.line] if mark.line < len(lines) else ""
-    found = f"character {row[mark.column]!r} at " if mark.column < len(row) else "end of line, "
-    return mark.line, mark.column + 1, f"{found}column {mark.column + 1}"
+    # Lines as the file has them: PyYAML also breaks lines at \r, U+0085, U+2028 and U+2029.
+    start = text.rfind("\n", 0, mark.index) + 1
+    line, column = text.count("\n", 0, start), mark.index - start
+    end = text.find("\n", start)
+    row = text[start : len(text) if end < 0 else end]
+    found = f"character {row[column]!r} at " if column < len(row.rstrip("\r")) else "end of line, "
+    return line, column + 1, f"{found}column {column + 1}"
 
 
 # What PyYAML says of a plain value that needs quotes: one starting with a reserved character
 # (`reporter: @name`, as Backlog.md files hold) or holding ": " (`title: Fix: the parser`).
 _NEEDS_QUOTES = ("cannot start any token", "mapping values are not allowed")
+_TOP_LEVEL_FIELD = re.compile(r"([A-Za-z0-9_][\w.-]*): +(\S.*?)( +#.*)?[ \t]*\r?")
 
 
-def _quoting_hint(problem: str, text: str, line: int) -> str:
-    """How to fix a ``key: value`` line whose value YAML cannot read unquoted: the line as it would be."""
-    if not any(needs in problem for needs in _NEEDS_QUOTES):
+def _quoting_hint(problem: str, text: str, mark: Any) -> str:
+    """How to fix a top-level ``key: value`` line whose value YAML cannot read unquoted: the line as
+    it would be (a comment after the value kept as one). Nothing where quoting is not the fix: the
+    offending character in the key, an indented line (a continuation or a nested value)."""
+    if mark is None or not any(needs in problem for needs in _NEEDS_QUOTES):
         return ""
-    lines = text.split("\n")
-    row = lines[line].rstrip("\r") if line < len(lines) else ""
-    key, colon, value = row.partition(": ")
-    value = value.strip()
-    if not colon or not key.strip() or key.lstrip().startswith(("-", "#")) or not value or value[0] in "'\"[{|>":
+    start = text.rfind("\n", 0, mark.index) + 1  # the line of the character, whatever PyYAML counts as a break
+    end = text.find("\n", mark.index)
+    field = _TOP_LEVEL_FIELD.fullmatch(text[start : len(text) if end < 0 else end])
+    if field is None or start + field.start(2) > mark.index or field.group(2)[0] in "'\"[{|>":
         return ""
-    quoted = "'" + value.replace("'", "''") + "'"
-    return f"; quote the value: {key}: {quoted}"
+    key, value, comment = field.group(1), field.group(2), field.group(3) or ""
+    return f"; quote the value: {key}: '{value.replace(chr(39), chr(39) * 2)}'{comment}"
 
 
 def _load_with_pyyaml(text: str) -> dict[str, Any]:
@@ -374,7 +379,8 @@ def _load_with_pyyaml(text: str) -> dict[str, Any]:
     except yaml.MarkedYAMLError as exc:
         line, column, where = _marked(text, exc.problem_mark or exc.context_mark, exc.context_mark)
         problem = exc.problem or exc.context or "invalid YAML"
-        message = f"invalid YAML in frontmatter: {problem} ({where}){_quoting_hint(problem, text, line)}"
+        hint = _quoting_hint(problem, text, exc.problem_mark or exc.context_mark)
+        message = f"invalid YAML in frontmatter: {problem} ({where}){hint}"
         raise FrontmatterYAMLError(message, line, column) from None
     except yaml.YAMLError as exc:
         raise FrontmatterYAMLError(f"invalid YAML in frontmatter: {exc}") from None

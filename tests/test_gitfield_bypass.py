@@ -11,15 +11,17 @@ GitFieldViolation. For an artifact not in HEAD the field must be absent instead.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
 from agentsync.artifact import find_frontmatter, parse_bytes, parse_text
-from agentsync.errors import GitFieldViolation
+from agentsync.errors import GitError, GitFieldViolation
 from agentsync.gitfields import GitFieldGuard
 from agentsync.merge import Sides, apply_strategy
 from agentsync.yamlload import load_frontmatter
@@ -223,6 +225,27 @@ def test_a_merged_text_is_checked(repo: GitRepo) -> None:
         assert readings(STORY, merged)[:2] == ("IN_PROGRESS", "IN_PROGRESS")
         with pytest.raises(GitFieldViolation, match=r"the merged text of stories/S-1\.md sets status to 'HACKED'"):
             guard.check(STORY, fm("id: S-1", "a: &x HACKED", "status: *x"), {"status": "IN_PROGRESS"})
+
+
+def test_a_write_stops_when_git_cannot_read_head(tmp_path: Path) -> None:
+    """Git refusing the repository (another user's) is no repository without commits: the remote's
+    git fields would go through unchecked, so the write stops."""
+    if os.geteuid() != 0:
+        pytest.skip("only root can give a repository to another user")
+    git_repo = make_git_repo(tmp_path / "repo")
+    git_repo.write(STORY, IN_HEAD)
+    git_repo.commit_all("start")
+    assert run(git_repo, "init")[0] == 0
+    assert run(git_repo, "status")[0] == 0  # HEAD's values are in the mirror
+    for folder, dirs, files in os.walk(git_repo.root / ".git"):
+        for name in [*dirs, *files, "."]:
+            os.lchown(os.path.join(folder, name), 65534, 65534)
+    hostile = fm("id: S-1", "status: HACKED")
+    with git_repo.mirror() as mirror:
+        artifact = parse_text(STORY, hostile, "story", "")
+        with pytest.raises(GitError, match="git cannot read HEAD"):
+            GitFieldGuard(mirror).enforce(artifact, IN_HEAD.encode())
+        assert mirror.connection.execute("SELECT count(*) FROM git_heads").fetchone()[0] > 0  # kept as it was
 
 
 def test_the_fast_path_reads_a_line_separator_as_pyyaml_does() -> None:

@@ -192,7 +192,7 @@ def status_tells_the_repair_once(repo: GitRepo) -> None:
     reason and where the log is; the next one does not."""
     code, out, err = run(repo, "status")
     assert code == 0, err
-    lines = [line for line in out.splitlines() if line.startswith("mirror: repaired")]
+    lines = [line for line in out.splitlines() if line.startswith("mirror: a hook had failed")]
     assert len(lines) == 1 and "post-commit hook failed" in lines[0] and "agentsync.log" in lines[0], out
     code, out, err = run(repo, "status", "--json")
     assert code == 0 and json.loads(out)["repaired"] is None, err

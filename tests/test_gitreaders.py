@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +116,25 @@ def test_not_a_repository(tmp_path: Path) -> None:
         GitCommandLine(tmp_path).head_commit()
     with pytest.raises(GitError):
         Pygit2Reader(tmp_path)
+
+
+def another_users(git_repo: GitRepo) -> None:
+    """Hand the repository to another user (Git then refuses to read it: "dubious ownership")."""
+    if os.geteuid() != 0:
+        pytest.skip("only root can give a repository to another user")
+    for folder, _dirs, files in os.walk(git_repo.root):
+        for name in [*_dirs, *files, "."]:
+            os.lchown(os.path.join(folder, name), 65534, 65534)
+
+
+def test_git_that_cannot_read_head_is_no_empty_history(git_repo: GitRepo) -> None:
+    """An unborn HEAD is None; a HEAD Git refuses to read is an error, not an empty history."""
+    assert GitCommandLine(git_repo.root).head_commit() is None  # no commit yet
+    git_repo.write("stories/S-1.md", artifact("S-1"))
+    git_repo.commit_all("one")
+    another_users(git_repo)
+    with pytest.raises(GitError, match="git cannot read HEAD"):
+        GitCommandLine(git_repo.root).head_commit()
 
 
 def test_prefetched_staged_reads_match(history: tuple[GitRepo, list[str]]) -> None:

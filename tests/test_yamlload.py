@@ -132,7 +132,19 @@ def test_a_value_that_needs_quotes_is_shown_quoted() -> None:
         assert str(caught.value).endswith(hint), str(caught.value)
         quoted = text.replace(text.split("\n")[1], hint.removeprefix("; quote the value: "))
         assert load_frontmatter(quoted)["id"] == "A"  # the line as shown reads
-    for text in ("id: A\ntitle: [unclosed\nstatus: x\n", "id: A\n\ttitle: x\n", "- a\n- b: @c\n"):
+    with pytest.raises(FrontmatterYAMLError) as caught:  # a comment stays one
+        load_frontmatter("id: A\nreporter: @bob # the lead\n")
+    assert str(caught.value).endswith("; quote the value: reporter: '@bob' # the lead")
+    with pytest.raises(FrontmatterYAMLError) as caught:  # PyYAML breaks lines at U+2028 too: the line is the file's
+        load_frontmatter('id: A\ntitle: "a\u2028b"\nz: 1\nreporter: @x\nw: 2\n')
+    assert caught.value.line == 3
+    assert str(caught.value).endswith("(character '@' at column 11); quote the value: reporter: '@x'")
+    not_the_fix = (
+        "id: A\ntitle: [unclosed\nstatus: x\n", "id: A\n\ttitle: x\n", "- a\n- b: @c\n",
+        "id: A\ntitle: first line\n  continued: here\n",  # a continuation line, not a field
+        "id: A\n@bad: y\n", "id: A\n'a: b': @x\n", "id: A\nnested:\n  reporter: @x\n",
+    )  # fmt: skip
+    for text in not_the_fix:
         with pytest.raises(FrontmatterYAMLError) as caught:
             load_frontmatter(text)
         assert "quote the value" not in str(caught.value)

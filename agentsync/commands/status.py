@@ -40,7 +40,7 @@ def run(*, as_json: bool, ask_remote: bool = False) -> int:
         from agentsync.log import LOG_NAME  # here: the logging package is no import of a plain status
 
         log = report.config.state_dir / LOG_NAME
-        click.echo(f"mirror: repaired now; a hook had failed ({report.repaired}); details in {log}")
+        click.echo(f"mirror: a hook had failed ({report.repaired}); the mirror was repaired since; details in {log}")
     for state, heading in _HEADINGS.items():
         rows = [d for d in found if d.state == state]
         if not rows:
