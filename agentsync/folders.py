@@ -48,6 +48,11 @@ class FileGroup(NamedTuple):
     sizes: list[int]
     mtimes: list[int]
 
+    def note(self, size: int, mtime_ns: int, *, as_mirrored: bool) -> None:
+        """Record the next file's stat: the mirror's when the file stats as the mirror has it, else UNKNOWN."""
+        self.sizes.append(size if as_mirrored else UNKNOWN)
+        self.mtimes.append(mtime_ns if as_mirrored else UNKNOWN)
+
 
 class Listing(NamedTuple):
     """What a folder held when listed: its subfolders, and its artifact files by type."""

@@ -75,13 +75,15 @@ def full_scan(mirror: Mirror, progress: Progress | None = None) -> ScanReport:
 def take_repair_reason(config: Config) -> str | None:
     """Why the mirror was last repaired (a hook that failed: in the background nobody saw it), once:
     the record goes as it is read."""
+    from agentsync.secrets import redact  # a mark an older agentsync wrote was not redacted
+
     record = config.state_dir / REPAIRED
     try:
         reason = " ".join(record.read_text(encoding="utf-8").split())  # Git's messages run over lines
         record.unlink()
     except OSError:
         return None
-    return reason or None
+    return redact(reason) if reason else None
 
 
 def mirror_range(config: Config, old: str | None, new: str | None, repo: GitReader | None = None) -> GitMirrorReport:

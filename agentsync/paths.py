@@ -142,12 +142,9 @@ def _walk_dir(walking: _Walking, folder: str, relative: str) -> Iterator[FoundFi
             group = files.get(type_name) or files.setdefault(type_name, FileGroup(type_name, [], [], []))
             group.names.append(name)
             seen.append(rel)
-            if (rel, stat.st_size, stat.st_mtime_ns) in unchanged:
-                group.sizes.append(stat.st_size)
-                group.mtimes.append(stat.st_mtime_ns)
-            else:
-                group.sizes.append(UNKNOWN)
-                group.mtimes.append(UNKNOWN)
+            as_mirrored = (rel, stat.st_size, stat.st_mtime_ns) in unchanged
+            group.note(stat.st_size, stat.st_mtime_ns, as_mirrored=as_mirrored)
+            if not as_mirrored:
                 yield FoundFile(rel, type_name, stat.st_mtime_ns, stat.st_size, entry.path)
     if walking.listings is not None and stamp is not None:
         if complete and _plain(subfolders, files):
@@ -183,7 +180,7 @@ def _walk_listed(walking: _Walking, folder: str, relative: str, listed: Listing)
                 groups.append(group)
                 continue
             looked = FileGroup(group.type, group.names, [], [])
-            yield from _stat_each(walking, folder, prefix, group.type, looked, descriptor)
+            yield from _stat_each(walking, folder, prefix, looked, descriptor)
             groups.append(looked)
     finally:
         if descriptor is not None:
@@ -207,7 +204,7 @@ def _as_listed(group: FileGroup, descriptor: int) -> bool:
 
 
 def _stat_each(
-    walking: _Walking, folder: str, prefix: str, type_name: str, looked: FileGroup, descriptor: int | None
+    walking: _Walking, folder: str, prefix: str, looked: FileGroup, descriptor: int | None
 ) -> Iterator[FoundFile]:
     """Stat ``looked``'s files one by one against the mirror, recording its size and mtime of each."""
     base = folder + os.sep
@@ -218,18 +215,14 @@ def _stat_each(
         except OSError:
             stat = None  # removed since this walk began: the folder's stamp has moved, the next scan lists it
         if stat is None or not S_ISREG(stat.st_mode):
-            looked.sizes.append(UNKNOWN)
-            looked.mtimes.append(UNKNOWN)
+            looked.note(UNKNOWN, UNKNOWN, as_mirrored=False)
             continue
         rel = prefix + name
         seen_file(rel)
-        if (rel, stat.st_size, stat.st_mtime_ns) in unchanged:
-            looked.sizes.append(stat.st_size)
-            looked.mtimes.append(stat.st_mtime_ns)
-            continue
-        looked.sizes.append(UNKNOWN)
-        looked.mtimes.append(UNKNOWN)
-        yield FoundFile(rel, type_name, stat.st_mtime_ns, stat.st_size, base + name)
+        as_mirrored = (rel, stat.st_size, stat.st_mtime_ns) in unchanged
+        looked.note(stat.st_size, stat.st_mtime_ns, as_mirrored=as_mirrored)
+        if not as_mirrored:
+            yield FoundFile(rel, looked.type, stat.st_mtime_ns, stat.st_size, base + name)
 
 
 def _plain(subfolders: list[str], files: dict[str, FileGroup]) -> bool:

@@ -50,7 +50,6 @@ def status_report(config: Config, *, ask_remote: bool = False) -> StatusReport:
     from agentsync.gitfields import differences, refresh_heads
     from agentsync.gitmirror import full_scan, take_repair_reason
     from agentsync.remote_state import remote_state, start_look
-    from agentsync.secrets import redact
     from agentsync.store import Mirror
     from agentsync.watch.status import watcher_state
 
@@ -65,7 +64,6 @@ def status_report(config: Config, *, ask_remote: bool = False) -> StatusReport:
         remote = remote_state(config, mirror, look, ask=ask_remote)
     watcher = _redacted_watcher(watcher_state(config))
     repaired = take_repair_reason(config)
-    repaired = None if repaired is None else redact(repaired)  # a failure's message may quote a URL
     head = repo.head_commit()
     branch = None if head is None else repo.branch()  # None: detached or unborn HEAD
     return StatusReport(config, head, branch, total, found, problems, remote, watcher, repaired)

@@ -341,13 +341,18 @@ def _marked(text: str, mark: Any, context: Any) -> tuple[int, int | None, str]:
             column = context.column + 1
             return context.line, column, f"at the end; the value at column {column} is unfinished"
         return text.rstrip().count("\n"), None, "at the end of the frontmatter"
-    # Lines as the file has them: PyYAML also breaks lines at \r, U+0085, U+2028 and U+2029.
-    start = text.rfind("\n", 0, mark.index) + 1
+    start, row = _line_of(text, mark.index)
     line, column = text.count("\n", 0, start), mark.index - start
-    end = text.find("\n", start)
-    row = text[start : len(text) if end < 0 else end]
     found = f"character {row[column]!r} at " if column < len(row.rstrip("\r")) else "end of line, "
     return line, column + 1, f"{found}column {column + 1}"
+
+
+def _line_of(text: str, index: int) -> tuple[int, str]:
+    """(where it starts, the line) of the character at ``index``, lines as the file has them: PyYAML's
+    own line numbers also break at \r, U+0085, U+2028 and U+2029."""
+    start = text.rfind("\n", 0, index) + 1
+    end = text.find("\n", index)
+    return start, text[start : len(text) if end < 0 else end]
 
 
 # What PyYAML says of a plain value that needs quotes: one starting with a reserved character
@@ -362,9 +367,8 @@ def _quoting_hint(problem: str, text: str, mark: Any) -> str:
     offending character in the key, an indented line (a continuation or a nested value)."""
     if mark is None or not any(needs in problem for needs in _NEEDS_QUOTES):
         return ""
-    start = text.rfind("\n", 0, mark.index) + 1  # the line of the character, whatever PyYAML counts as a break
-    end = text.find("\n", mark.index)
-    field = _TOP_LEVEL_FIELD.fullmatch(text[start : len(text) if end < 0 else end])
+    start, row = _line_of(text, mark.index)
+    field = _TOP_LEVEL_FIELD.fullmatch(row)
     if field is None or start + field.start(2) > mark.index or field.group(2)[0] in "'\"[{|>":
         return ""
     key, value, comment = field.group(1), field.group(2), field.group(3) or ""
