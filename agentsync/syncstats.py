@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from agentsync.config import Config
     from agentsync.store import Mirror
-    from agentsync.store.sync_state import Operation
+    from agentsync.store.operations import Operation
 
 
 @dataclass

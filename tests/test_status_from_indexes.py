@@ -207,9 +207,10 @@ def test_status_reads_indexes_not_rows(git_repo: GitRepo) -> None:
 
 def back_to_schema_12(repo: GitRepo) -> None:
     """The mirror as agentsync at schema 12 left it: no hashes at HEAD, none of migration 13's indexes,
-    no stat generation (migration 14)."""
+    no stat generation (migration 14), no agreed texts kept once (migration 15)."""
     with repo.mirror() as mirror, mirror.transaction() as db:
-        for trigger in ("artifacts_stat_insert", "artifacts_stat_delete", "artifacts_stat_update"):
+        for trigger in ("artifacts_stat_insert", "artifacts_stat_delete", "artifacts_stat_update",
+                        "artifacts_base_update", "artifacts_base_delete"):  # fmt: skip
             db.execute(f"DROP TRIGGER {trigger}")
         db.execute("DROP TABLE stat_generation")
         for index in (

@@ -265,7 +265,7 @@ def stat_cache(db: sqlite3.Connection, paths: Sequence[str] | None = None) -> se
 
 def stat_generation(db: sqlite3.Connection) -> int:
     """A random number drawn anew with every change of a row's path, size or mtime_ns, and every row
-    added or removed (schema.STAT_TRIGGERS): while it stands still, what the scanner's folder listings
+    added or removed (triggers.STAT_TRIGGERS): while it stands still, what the scanner's folder listings
     recorded of the rows' stats is what the rows hold. Random, not counted: a rebuilt mirror, or one
     restored from a copy, does not come back to a number an old listing holds."""
     return int(db.execute("SELECT value FROM stat_generation").fetchone()[0])

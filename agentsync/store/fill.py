@@ -14,12 +14,12 @@ from agentsync.store import meta
 from agentsync.store.meta import MetaKey
 
 _INDEXES_SQL = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'artifacts' AND sql IS NOT NULL"
-# The full-text index's own triggers (schema.FTS_TRIGGERS), not any other a user may have added.
+# The full-text index's own triggers (triggers.FTS_TRIGGERS), not any other a user may have added.
 _FTS_TRIGGERS_SQL = (
     "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'artifacts' "
     "AND name IN ('artifacts_fts_insert', 'artifacts_fts_delete', 'artifacts_fts_update') ORDER BY name"
 )
-# The stat generation's triggers (schema.STAT_TRIGGERS): dropped for a fill too, the generation renewed once instead.
+# The stat generation's triggers (triggers.STAT_TRIGGERS): dropped for a fill too, the generation renewed once instead.
 _STAT_TRIGGERS_SQL = (
     "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'artifacts' "
     "AND name IN ('artifacts_stat_insert', 'artifacts_stat_delete', 'artifacts_stat_update') ORDER BY name"

@@ -10,7 +10,7 @@ class MetaKey(str, Enum):
     """A key of the ``meta`` table (a str: it binds as a SQL parameter as is)."""
 
     # While set, the full-text triggers stand aside and the index is rebuilt once at the end
-    # (schema.FTS_TRIGGERS tests the key's presence; the value is always INDEX_DEFERRED_VALUE).
+    # (triggers.FTS_TRIGGERS tests the key's presence; the value is always INDEX_DEFERRED_VALUE).
     INDEX_DEFERRED = "fts_bulk"
     FULL_SCAN_AT = "full_scan_at"  # when the whole work tree was last scanned
     GIT_HEAD = "git_head"  # the commit whose tree the git_heads table describes

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from agentsync.store import sync_state
 from agentsync.store.meta import MetaKey
-from agentsync.store.sync_state import Operation, RemoteRecord
+from agentsync.store.operations import Operation
+from agentsync.store.sync_state import RemoteRecord
 
 if TYPE_CHECKING:
     from agentsync.store.mirror import Mirror
@@ -83,10 +84,7 @@ def any_refused(mirror: Mirror) -> bool:
 
 
 def recent_operations(mirror: Mirror, last: int) -> list[Operation]:
-    """The last ``last`` operations of the journal, oldest first (the rows ``sync_state.record_operation`` writes)."""
-    rows = mirror.connection.execute(
-        "SELECT operation, started_at, duration_ms, result, pushed, pulled, conflicts, error FROM "
-        "(SELECT * FROM operations ORDER BY seq DESC LIMIT ?) ORDER BY seq",
-        (last,),
-    )
-    return list(map(Operation._make, rows))
+    """The last ``last`` operations of the journal, oldest first (``store.operations``)."""
+    from agentsync.store import operations
+
+    return operations.recent_operations(mirror.connection, last)

@@ -1,8 +1,8 @@
 """The mirror's sync state, the only SQL on it: what was agreed with the remote (``sync_base``),
 the rows fetched from it (``remote_rows``), batches waiting for an answer (``outbox``),
-conflicts, notes for the next push's history, rows refused and kept aside (``quarantine``)
-and the journal of sync operations. Functions take the connection (inside the caller's
-transaction when they write) and speak in typed rows."""
+conflicts, notes for the next push's history and rows refused and kept aside (``quarantine``;
+the journal of sync operations is ``store.operations``). Functions take the connection (inside
+the caller's transaction when they write) and speak in typed rows."""
 
 from __future__ import annotations
 
@@ -19,9 +19,6 @@ if TYPE_CHECKING:
 ConflictKind = Literal["push", "pull", "merge"]
 """Why a conflict is open: a push the remote refused (another version was there), a pull that could
 not land (its target holds another file), a merge that left markers (its three sides are kept)."""
-
-OperationName = Literal["push", "pull", "fetch"]
-OperationResult = Literal["ok", "partial", "error"]
 
 _SYNC_TABLES = ("sync_base", "remote_rows", "conflicts", "outbox", "quarantine")
 
@@ -103,17 +100,6 @@ class QuarantineRow(NamedTuple):
     recorded_at: str
 
 
-class Operation(NamedTuple):
-    operation: OperationName
-    started_at: str
-    duration_ms: int
-    result: OperationResult
-    pushed: int
-    pulled: int
-    conflicts: int
-    error: str | None
-
-
 # Rows fetched (``r``) newer than agreed (``b``), less one kept aside at that version: what a pull applies.
 # Each EXCEPT here merges two indexes in key order (migration 13; a subquery keeps its ORDER BY with a LIMIT).
 _FETCHED_NOT_APPLIED = (
@@ -183,14 +169,22 @@ def agreed_gone(db: sqlite3.Connection) -> list[Agreed]:
     return [Agreed(*row) for row in rows]
 
 
+# An agreed text the artifact's row holds too is kept there alone (triggers.BASE_TRIGGERS): NULL in sync_base.
+_BASE_TEXT = (
+    "coalesce(b.content, CASE WHEN b.deleted = 0 THEN "
+    "(SELECT a.content FROM artifacts a WHERE a.key = b.key AND a.hash = b.hash) END)"
+)
+
+
 def agreed_texts(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, Agreed]:
     """The agreed rows of ``ids``, texts included (the base of a summary or a merge)."""
-    rows = select_in(db, "SELECT key, path, version, hash, deleted, content FROM sync_base", "key", ids)
+    rows = select_in(db, f"SELECT b.key, b.path, b.version, b.hash, b.deleted, {_BASE_TEXT} FROM sync_base b",
+                     "b.key", ids)  # fmt: skip
     return {row[0]: Agreed(*row) for row in rows}
 
 
 def agreed_text(db: sqlite3.Connection, artifact_id: str) -> str | None:
-    found = db.execute("SELECT content FROM sync_base WHERE key = ?", (artifact_id,)).fetchone()
+    found = db.execute(f"SELECT {_BASE_TEXT} FROM sync_base b WHERE b.key = ?", (artifact_id,)).fetchone()
     return None if found is None else found[0]
 
 
@@ -291,7 +285,7 @@ def fetched_not_applied_ids(db: sqlite3.Connection) -> set[str]:
 
 
 # A fetched row's text: a row this clone pushed itself keeps it once, in sync_base (same version and hash).
-_REMOTE_TEXT = "coalesce(r.content, CASE WHEN b.version = r.version AND b.hash IS r.hash THEN b.content END)"
+_REMOTE_TEXT = f"coalesce(r.content, CASE WHEN b.version = r.version AND b.hash IS r.hash THEN {_BASE_TEXT} END)"
 
 
 def fetched_texts(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
@@ -323,9 +317,13 @@ def fetched_row(db: sqlite3.Connection, artifact_id: str) -> RemoteRecord | None
 
 
 def upsert_agreed(db: sqlite3.Connection, rows: Iterable[Agreed]) -> None:
-    """Record what was agreed (the one place ``sync_base`` is written)."""
+    """Record what was agreed (the one place ``sync_base`` is written). A text the artifact's mirrored
+    row holds already (same key and hash: a push's, or a pull's once its files are mirrored) is not
+    written again: ``_BASE_TEXT`` reads it from there, and triggers.BASE_TRIGGERS keep it when that row changes."""
     db.executemany(
-        "INSERT OR REPLACE INTO sync_base(key, path, version, hash, deleted, content) VALUES (?,?,?,?,?,?)", rows
+        "INSERT OR REPLACE INTO sync_base(key, path, version, hash, deleted, content) SELECT ?1, ?2, ?3, ?4, ?5, CASE "
+        "WHEN ?5 = 0 AND EXISTS (SELECT 1 FROM artifacts a WHERE a.key = ?1 AND a.hash = ?4) THEN NULL ELSE ?6 END",
+        rows,
     )
 
 
@@ -385,16 +383,3 @@ def release(db: sqlite3.Connection, ids: Sequence[str]) -> None:
 def kept_aside(db: sqlite3.Connection) -> list[QuarantineRow]:
     rows = db.execute("SELECT key, version, path, author, reason, seq, recorded_at FROM quarantine ORDER BY seq")
     return list(map(QuarantineRow._make, rows))
-
-
-# --- the journal of sync operations --------------------------------------------------------------
-
-
-def record_operation(db: sqlite3.Connection, operation: Operation, keep: int) -> None:
-    """Record one operation and keep only the last ``keep``."""
-    db.execute(
-        "INSERT INTO operations(operation, started_at, duration_ms, result, pushed, pulled, conflicts, error) "
-        "VALUES (?,?,?,?,?,?,?,?)",
-        operation,
-    )
-    db.execute("DELETE FROM operations WHERE seq <= (SELECT max(seq) FROM operations) - ?", (keep,))

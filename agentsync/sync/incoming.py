@@ -180,8 +180,8 @@ def _apply_chunks(
 
 
 def _record_chunk(mirror: Mirror, plan: ChunkPlan, skipped: list[Path], report: PullReport, run: Pass) -> None:
-    """After a chunk's files are written: remove what the remote deleted or moved away, then record
-    what was agreed, the conflicts and the rows kept aside in one transaction, then mirror the files."""
+    """After a chunk's files are written: remove what the remote deleted or moved away, mirror the
+    files, then record what was agreed, the conflicts and the rows kept aside in one transaction."""
     from agentsync.scanner import scan
 
     root, policy = mirror.config.root, run.policy
@@ -204,17 +204,20 @@ def _record_chunk(mirror: Mirror, plan: ChunkPlan, skipped: list[Path], report: 
             run.names.removed(root / path)
     if plan.deferred:
         _drop_deferred(plan, report)
+    # The files are mirrored first, so what was agreed finds its text there and is not written again
+    # (store.sync_state.upsert_agreed). Stopped in between, the next pull finds each file already as
+    # the remote has it, and agrees it without writing it.
+    skip = len(str(root).rstrip(os.sep)) + 1  # every target is root / its path: cut, not re-parsed
+    touched = [str(target)[skip:].replace(os.sep, "/") for target, _ in plan.writes]
+    touched += [path for _, path in plan.removals] + [path for _, path in plan.moved_from]
+    if touched:
+        scan(mirror, touched, written=plan.written)
     with mirror.transaction() as tx:
         sync_state.upsert_agreed(tx, plan.agreed)
         sync_state.upsert_conflicts(tx, plan.conflicts)
         sync_state.upsert_notes(tx, plan.notes)
         sync_state.keep_aside(tx, plan.quarantined)
         sync_state.release(tx, [row.key for row in plan.agreed])  # a newer version replaces the one refused
-    skip = len(str(root).rstrip(os.sep)) + 1  # every target is root / its path: cut, not re-parsed
-    touched = [str(target)[skip:].replace(os.sep, "/") for target, _ in plan.writes]
-    touched += [path for _, path in plan.removals] + [path for _, path in plan.moved_from]
-    if touched:
-        scan(mirror, touched, written=plan.written)
 
 
 def _drop_deferred(plan: ChunkPlan, report: PullReport) -> None:

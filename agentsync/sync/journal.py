@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from agentsync.errors import AgentsyncError
-from agentsync.store import sync_state
+from agentsync.store import operations
 from agentsync.store.mirror import Mirror
 from agentsync.sync.reports import PullReport, PushReport
 
@@ -22,7 +22,7 @@ def now() -> str:
 
 
 @contextlib.contextmanager
-def recorded(mirror: Mirror, operation: sync_state.OperationName) -> Iterator[list[Any]]:
+def recorded(mirror: Mirror, operation: operations.OperationName) -> Iterator[list[Any]]:
     """Record one sync operation, however it ends. The caller puts its report (a PushReport, a
     PullReport, or a count of fetched rows) in the yielded list."""
     started, clock = now(), time.perf_counter()
@@ -41,11 +41,11 @@ def recorded(mirror: Mirror, operation: sync_state.OperationName) -> Iterator[li
         pulled = report.fetched if isinstance(report, PullReport) else (report if isinstance(report, int) else 0)
         conflicts = len(getattr(report, "conflicts", []) or [])
         ok = error is None and (report is None or isinstance(report, int) or report.ok)
-        result: sync_state.OperationResult = "ok" if ok else ("error" if error is not None else "partial")
+        result: operations.OperationResult = "ok" if ok else ("error" if error is not None else "partial")
         elapsed = round((time.perf_counter() - clock) * 1000)
-        entry = sync_state.Operation(operation, started, elapsed, result, pushed, pulled, conflicts, error)
+        entry = operations.Operation(operation, started, elapsed, result, pushed, pulled, conflicts, error)
         try:
             with mirror.transaction() as db:
-                sync_state.record_operation(db, entry, KEEP_OPERATIONS)
+                operations.record_operation(db, entry, KEEP_OPERATIONS)
         except AgentsyncError:
             pass  # the record is a convenience: never the reason a sync fails

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from agentsync import scanner
-from agentsync.store import MetaKey, schema
+from agentsync.store import MetaKey, triggers
 from agentsync.store.meta import INDEX_DEFERRED_VALUE
 from tests.conftest import Repo, artifact
 
@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "agentsync"
 
 
 def test_the_full_text_triggers_stand_aside_for_the_enum_key() -> None:
-    keys = set(re.findall(r"FROM meta WHERE key = '([^']+)'", schema.FTS_TRIGGERS))
+    keys = set(re.findall(r"FROM meta WHERE key = '([^']+)'", triggers.FTS_TRIGGERS))
     assert keys == {MetaKey.INDEX_DEFERRED.value}
 
 
