@@ -31,7 +31,7 @@ from agentsync.gitfield_carriers import (
     single_carrier,
     yaml_carriers,
 )
-from agentsync.yamlload import MAX_VALUES, _Fallback, _fast_load, _jsonable, loader, pure_loader
+from agentsync.yamlload import MAX_VALUES, _Fallback, _fast_load, _jsonable, load_frontmatter, pure_loader
 
 Values = dict[str, Any]
 
@@ -237,7 +237,7 @@ def _verify_yaml(path: str, yaml_text: str, expected: Values, names: tuple[str, 
     try:
         readings: list[Values | None] = [_fast_load(yaml_text)]  # the mirror's fast path, which agrees with PyYAML
     except _Fallback:
-        readings = [_read(yaml_text, loader()), _read(yaml_text, pure_loader())]
+        readings = [_mirror_read(yaml_text), _read(yaml_text, pure_loader())]
     for read in readings:
         if read is None:
             continue  # a reader that cannot read it is misled by nothing (the pure loader refuses some tabs)
@@ -248,6 +248,15 @@ def _verify_yaml(path: str, yaml_text: str, expected: Values, names: tuple[str, 
     if readings[0] is None:
         raise GitFieldViolation(path, names[0], NOT_SET, expected.get(names[0], NOT_SET),
                                 "(its frontmatter does not parse)", source)  # fmt: skip
+
+
+def _mirror_read(yaml_text: str) -> Values | None:
+    """The frontmatter as the mirror reads it (None: it cannot), a value YAML reserves the start of
+    (``reporter: @name``) read as written: a reader that cannot read it at all is misled by nothing."""
+    try:
+        return load_frontmatter(yaml_text)
+    except FrontmatterYAMLError:
+        return None
 
 
 def _read(yaml_text: str, yaml_loader: Any) -> Values | None:

@@ -355,8 +355,8 @@ def _line_of(text: str, index: int) -> tuple[int, str]:
     return start, text[start : len(text) if end < 0 else end]
 
 
-# What PyYAML says of a plain value that needs quotes: one starting with a reserved character
-# (`reporter: @name`, as Backlog.md files hold) or holding ": " (`title: Fix: the parser`).
+# What PyYAML says of a plain value that needs quotes: one holding ": " (`title: Fix: the parser`), or
+# starting with a reserved character where it is not read as written (see _RESERVED_STARTS).
 _NEEDS_QUOTES = ("cannot start any token", "mapping values are not allowed")
 _TOP_LEVEL_FIELD = re.compile(r"([A-Za-z0-9_][\w.-]*): +(\S.*?)( +#.*)?[ \t]*\r?")
 
@@ -375,12 +375,53 @@ def _quoting_hint(problem: str, text: str, mark: Any) -> str:
     return f"; quote the value: {key}: '{value.replace(chr(39), chr(39) * 2)}'{comment}"
 
 
+# A plain value may not start with `@` or a backquote: YAML reserves them, so such a value has no other
+# meaning to read it as. Backlog.md writes `assignee: @name` and reads it as the text, and so does the
+# mirror: the value is quoted and the frontmatter parsed again. Any other YAML error stands.
+_RESERVED_STARTS = "@`"
+_REPAIRS = 100  # values quoted in one frontmatter, at most
+_BLOCK_VALUE_BEFORE = re.compile(r" *(?:(?:[A-Za-z0-9_][\w.-]*|'[^']*'|\"[^\"]*\"): +|- +)+")
+_FLOW_ITEM_BEFORE = re.compile(r" *(?:[A-Za-z0-9_][\w.-]*: +|- +)*\[(?:[^\[\]{}#,]*,)* *")
+
+
+def _reserved_quoted(text: str, exc: Any) -> str | None:
+    """``text`` with the plain value that PyYAML found starting with a reserved character quoted; None
+    when the error is another, or the value is not one on its own line or in a one-line flow list."""
+    mark = exc.problem_mark
+    if mark is None or "cannot start any token" not in (exc.problem or ""):
+        return None
+    index = mark.index
+    if index >= len(text) or text[index] not in _RESERVED_STARTS:
+        return None
+    start, line = _line_of(text, index)
+    before, rest = text[start:index], line[index - start :]
+    if _BLOCK_VALUE_BEFORE.fullmatch(before):
+        value = re.split(r"[ \t]#", rest, maxsplit=1)[0]
+    elif _FLOW_ITEM_BEFORE.fullmatch(before):
+        value = re.split(r"[,\]{}]|[ \t]#", rest, maxsplit=1)[0]
+    else:
+        return None
+    value = value.rstrip(" \t\r")
+    quoted = "'" + value.replace("'", "''") + "'"
+    return text[:index] + quoted + text[index + len(value) :]
+
+
 def _load_with_pyyaml(text: str) -> dict[str, Any]:
     import yaml
 
     try:
-        data = yaml.load(text, Loader=loader())
-    except yaml.MarkedYAMLError as exc:
+        for _ in range(_REPAIRS):
+            try:
+                data = yaml.load(text, Loader=loader())
+                break
+            except yaml.MarkedYAMLError as exc:
+                repaired = _reserved_quoted(text, exc)
+                if repaired is None:
+                    raise
+                text = repaired
+        else:
+            data = yaml.load(text, Loader=loader())
+    except yaml.MarkedYAMLError as exc:  # positions in ``text`` as repaired: only quotes were added, no lines
         line, column, where = _marked(text, exc.problem_mark or exc.context_mark, exc.context_mark)
         problem = exc.problem or exc.context or "invalid YAML"
         hint = _quoting_hint(problem, text, exc.problem_mark or exc.context_mark)

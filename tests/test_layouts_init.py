@@ -42,7 +42,10 @@ BACKLOG = {
     "backlog/decisions/decision-1 - Use-Tailwind.md": TASK.format(id="decision-1", title="Tailwind", status="accepted"),
     "backlog/docs/doc-001 - Style-guide.md": "---\nid: doc-001\ntitle: Style guide\ntype: guide\n---\n\nx\n",
     "backlog/milestones/m-6 - New-UI.md": "---\nid: m-6\ntitle: New UI\n---\n\n## Description\n",
-    "backlog/tasks/task-13 - Broken.md": "---\nid: task-13\nassignee: @ada\n---\n",  # invalid YAML: '@'
+    "backlog/tasks/task-13 - Broken.md": "---\nid: task-13\ntitle: Fix: it\n---\n",  # invalid YAML: ': ' unquoted
+    # Backlog.md's own way with handles: not YAML, but read as written (as Backlog.md reads it)
+    "backlog/tasks/task-14 - Assigned.md": "---\nid: task-14\ntitle: Assigned\nstatus: To Do\nassignee: @ada\n"
+    "reporter: @ada\nlabels: [@ui]\n---\n",
 }
 NYGARD_ADR = "# {n}. {title}\n\nDate: 2016-02-12\n\n## Status\n\n{status}\n\n## Context\n\nx\n"
 MADR_ADR = "# {title}\n\n* Status: {status}\n* Deciders: Ada\n\n## Context and Problem Statement\n"
@@ -112,8 +115,8 @@ def test_the_backlog_md_layout(tmp_path: Path) -> None:
     code, out, err = run(repo, "init")
     assert code == 1  # the one file with invalid YAML is refused, clearly
     assert "detected Backlog.md's backlog/ folder" in out
-    assert "task 3 files" in out and "completed 1 file" in out and "archived-task 1 file" in out
-    assert "backlog/tasks/task-13 - Broken.md:3: invalid YAML" in err and "'@'" in err
+    assert "task 4 files" in out and "completed 1 file" in out and "archived-task 1 file" in out
+    assert "backlog/tasks/task-13 - Broken.md:3: invalid YAML" in err and "quote the value: title: 'Fix: it'" in err
     refused = [line for line in err.splitlines() if "Broken.md:3: invalid YAML" not in line]
     # task-5 is a completed task and an archived one: two types, so two artifacts once identity is (type, id)
     assert refused in ([], [line for line in refused if "duplicate id 'task-5'" in line]), err
@@ -121,6 +124,7 @@ def test_the_backlog_md_layout(tmp_path: Path) -> None:
     assert "id_prefix: task" in text and "id_prefix: m\n" in text and "- readme.md" in text
     mirrored = _mirrored(repo)
     assert mirrored["task:task-12"][0] == "To Do" and mirrored["task:task-12.1"][0] == "In Progress"
+    assert mirrored["task:task-14"][0] == "To Do"
     assert mirrored["guide:doc-001"][0] is None  # a frontmatter `type:` names the type
     assert mirrored["milestone:m-6"][0] is None and mirrored["decision:decision-1"][0] == "accepted"
     if not refused:

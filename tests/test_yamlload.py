@@ -107,9 +107,9 @@ def test_invalid_yaml_reports_its_line() -> None:
 
 def test_invalid_yaml_keeps_the_offending_character_and_column() -> None:
     with pytest.raises(FrontmatterYAMLError) as caught:
-        load_frontmatter("id: A\ntitle: @oops\n")
-    assert (caught.value.line, caught.value.column) == (1, 8)
-    assert "(character '@' at column 8); quote the value: title: '@oops'" in str(caught.value)
+        load_frontmatter("id: A\ntitle: {x: @oops}\n")  # in a flow mapping: not read as written (see below)
+    assert (caught.value.line, caught.value.column) == (1, 12)
+    assert str(caught.value).endswith("(character '@' at column 12)")
     with pytest.raises(FrontmatterYAMLError) as caught:
         load_frontmatter("id: A\n\ttitle: x\n")
     assert "character '\\t' at column 1" in str(caught.value)
@@ -119,12 +119,11 @@ def test_invalid_yaml_keeps_the_offending_character_and_column() -> None:
 
 
 def test_a_value_that_needs_quotes_is_shown_quoted() -> None:
-    """The fix for the values YAML reads only quoted, as real files hold them (Backlog.md's
-    ``reporter: @name``, a title with a colon); no hint where quoting is not the fix."""
+    """The fix for a value YAML reads only quoted (a title with a colon), as real files hold them; no
+    hint where quoting is not the fix."""
     cases = {
-        "id: A\nreporter: @MrLesk\n": "; quote the value: reporter: '@MrLesk'",
         "id: A\ntitle: Fix: the parser's bug\n": "; quote the value: title: 'Fix: the parser''s bug'",
-        "id: A\nnote: `code`\n": "; quote the value: note: '`code`'",
+        "id: A\nsummary: see: below\n": "; quote the value: summary: 'see: below'",
     }
     for text, hint in cases.items():
         with pytest.raises(FrontmatterYAMLError) as caught:
@@ -133,21 +132,43 @@ def test_a_value_that_needs_quotes_is_shown_quoted() -> None:
         quoted = text.replace(text.split("\n")[1], hint.removeprefix("; quote the value: "))
         assert load_frontmatter(quoted)["id"] == "A"  # the line as shown reads
     with pytest.raises(FrontmatterYAMLError) as caught:  # a comment stays one
-        load_frontmatter("id: A\nreporter: @bob # the lead\n")
-    assert str(caught.value).endswith("; quote the value: reporter: '@bob' # the lead")
+        load_frontmatter("id: A\ntitle: Fix: it # the lead\n")
+    assert str(caught.value).endswith("; quote the value: title: 'Fix: it' # the lead")
     with pytest.raises(FrontmatterYAMLError) as caught:  # PyYAML breaks lines at U+2028 too: the line is the file's
-        load_frontmatter('id: A\ntitle: "a\u2028b"\nz: 1\nreporter: @x\nw: 2\n')
+        load_frontmatter('id: A\ntitle: "a\u2028b"\nz: 1\nnote: x: y\nw: 2\n')
     assert caught.value.line == 3
-    assert str(caught.value).endswith("(character '@' at column 11); quote the value: reporter: '@x'")
+    assert str(caught.value).endswith("(character ':' at column 8); quote the value: note: 'x: y'")
     not_the_fix = (
-        "id: A\ntitle: [unclosed\nstatus: x\n", "id: A\n\ttitle: x\n", "- a\n- b: @c\n",
+        "id: A\ntitle: [unclosed\nstatus: x\n", "id: A\n\ttitle: x\n", "- a\n- b: c: d\n",
         "id: A\ntitle: first line\n  continued: here\n",  # a continuation line, not a field
-        "id: A\n@bad: y\n", "id: A\n'a: b': @x\n", "id: A\nnested:\n  reporter: @x\n",
+        "id: A\n@bad: y\n", "id: A\n'a: b': x: y\n", "id: A\nnested:\n  title: x: y\n",
     )  # fmt: skip
     for text in not_the_fix:
         with pytest.raises(FrontmatterYAMLError) as caught:
             load_frontmatter(text)
         assert "quote the value" not in str(caught.value)
+
+
+def test_a_value_starting_with_a_character_yaml_reserves_is_read_as_written() -> None:
+    """``@`` and a backquote cannot start a plain YAML value, so such a value has no other meaning:
+    Backlog.md writes ``assignee: @name`` and reads it as the text, and so does the mirror."""
+    cases = {
+        "id: A\nassignee: @MrLesk\nreporter: @MrLesk\n": {"assignee": "@MrLesk", "reporter": "@MrLesk"},
+        "id: A\nreporter: @bob # the lead\nstatus: Done\n": {"reporter": "@bob", "status": "Done"},
+        'id: A\nassignee: [@a, "b", @c]\n': {"assignee": ["@a", "b", "@c"]},
+        "id: A\npeople:\n  - @a\n  - b\n": {"people": ["@a", "b"]},
+        "id: A\nnested:\n  reporter: @x\n": {"nested": {"reporter": "@x"}},
+        "id: A\n'a: b': @x\n": {"a: b": "@x"},
+        "id: A\nnote: `code` here\n": {"note": "`code` here"},
+        "id: A\nwho: @it's\n": {"who": "@it's"},  # a quote inside is kept as it is
+    }
+    for text, fields in cases.items():
+        assert load_frontmatter(text) == {"id": "A", **fields}, text
+    with pytest.raises(FrontmatterYAMLError) as caught:  # any other error stands, on its own line
+        load_frontmatter("id: A\nreporter: @x\ntitle: Fix: it\n")
+    assert caught.value.line == 2 and str(caught.value).endswith("; quote the value: title: 'Fix: it'")
+    with pytest.raises(FrontmatterYAMLError):
+        load_frontmatter("id: A\nx: {b: @c}\n")  # in a flow mapping: refused
 
 
 def test_non_mapping_is_refused() -> None:

@@ -409,3 +409,23 @@ def test_a_fresh_clone_takes_edits_made_after_the_commit_using_heads_file_as_the
     assert got.conflicts == [] and got.merged == ["stories/S-1.md"]
     merged = c.read("stories/S-1.md").decode()
     assert "First line, edited by Ada." in merged and "Second line, edited by Cy." in merged
+
+
+def test_a_file_with_values_yaml_reserves_syncs_and_keeps_its_git_field(clones: Clones) -> None:
+    """Backlog.md writes ``assignee: @name`` unquoted: such a file is mirrored, pushed and pulled, and
+    the git field of a committed file is still Git's after a teammate's edit of it is pulled."""
+    a, b, remote = clones
+    text = "---\nid: S-1\ntitle: One\nstatus: To Do\nassignee: [@ada, @bo]\nreporter: @ada\n---\n\nBody.\n"
+    for clone in (a, b):
+        clone.write("stories/S-1.md", text)
+        clone.commit_all("story")
+    assert sync_push(a, remote, "ada").applied == [("story:S-1", 1)]
+    assert sync_pull(b, remote).ok
+    edited = text.replace("status: To Do", "status: Done").replace("Body.", "Body, edited by Bo.")
+    b.write("stories/S-1.md", edited)
+    assert sync_push(b, remote, "bo").applied == [("story:S-1", 2)]
+    got = sync_pull(a, remote)
+    assert got.ok and got.written == ["stories/S-1.md"]
+    assert a.read("stories/S-1.md").decode() == edited.replace("status: Done", "status: To Do")  # Git's status
+    with a.mirror() as mirror:
+        assert mirror.find("S-1").status == "To Do" and mirror.problems() == []
