@@ -18,8 +18,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "agentsync"
 
 # Bottom to top. A name is a top-level module or subpackage of agentsync.
 LAYERS: list[tuple[str, set[str]]] = [
-    ("foundation", {"__init__", "__version__", "errors", "secrets", "terminal", "tracing", "yamlload", "forked",
-                    "fsutil", "diskfull", "sqlguard", "log", "lazy", "hookjob"}),
+    ("foundation", {"__init__", "__version__", "errors", "secrets", "terminal", "tracing", "yamlload", "yamlerrors",
+                    "forked", "fsutil", "diskfull", "sqlguard", "log", "lazy", "hookjob"}),
     ("model", {"identity", "artifact", "frontmatter_edit", "gitfield_carriers", "gitfield_check", "config", "outbound",
                "merge", "plugins", "formats"}),
     ("storage and files", {"store", "globs", "folders", "paths", "pathpolicy", "parsing", "synclock"}),

@@ -152,7 +152,7 @@ def test_a_value_that_needs_quotes_is_shown_quoted() -> None:
 def test_a_value_starting_with_a_character_yaml_reserves_is_read_as_written() -> None:
     """``@`` and a backquote cannot start a plain YAML value, so such a value has no other meaning:
     Backlog.md writes ``assignee: @name`` and reads it as the text, and so does the mirror."""
-    cases = {
+    cases: dict[str, dict[str, object]] = {
         "id: A\nassignee: @MrLesk\nreporter: @MrLesk\n": {"assignee": "@MrLesk", "reporter": "@MrLesk"},
         "id: A\nreporter: @bob # the lead\nstatus: Done\n": {"reporter": "@bob", "status": "Done"},
         'id: A\nassignee: [@a, "b", @c]\n': {"assignee": ["@a", "b", "@c"]},

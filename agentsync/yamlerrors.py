@@ -1,0 +1,84 @@
+"""What PyYAML's errors in a frontmatter mean to its author: where (line, column, the character),
+how to fix it (the line as it would be quoted), and the one error read leniently: a plain value
+starting with a character YAML reserves, which has no other meaning than the text written."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+
+def marked(text: str, mark: Any, context: Any) -> tuple[int, int | None, str]:
+    """(0-based line, 1-based column, where) of PyYAML's mark: the offending character and its column,
+    which libyaml's messages leave out. Failing at the very end points at the unfinished value's start."""
+    if mark is None:
+        return 0, None, "somewhere in the frontmatter"
+    end = len(text.rstrip())
+    if mark.index >= end:
+        if context is not None and context.index < end:
+            column = context.column + 1
+            return context.line, column, f"at the end; the value at column {column} is unfinished"
+        return text.rstrip().count("\n"), None, "at the end of the frontmatter"
+    start, row = line_of(text, mark.index)
+    line, column = text.count("\n", 0, start), mark.index - start
+    found = f"character {row[column]!r} at " if column < len(row.rstrip("\r")) else "end of line, "
+    return line, column + 1, f"{found}column {column + 1}"
+
+
+def line_of(text: str, index: int) -> tuple[int, str]:
+    """(where it starts, the line) of the character at ``index``, lines as the file has them: PyYAML's
+    own line numbers also break at \r, U+0085, U+2028 and U+2029."""
+    start = text.rfind("\n", 0, index) + 1
+    end = text.find("\n", index)
+    return start, text[start : len(text) if end < 0 else end]
+
+
+# What PyYAML says of a plain value that needs quotes: one holding ": " (`title: Fix: the parser`), or
+# starting with a reserved character where it is not read as written (see RESERVED_STARTS).
+_NEEDS_QUOTES = ("cannot start any token", "mapping values are not allowed")
+_TOP_LEVEL_FIELD = re.compile(r"([A-Za-z0-9_][\w.-]*): +(\S.*?)( +#.*)?[ \t]*\r?")
+
+
+def quoting_hint(problem: str, text: str, mark: Any) -> str:
+    """How to fix a top-level ``key: value`` line whose value YAML cannot read unquoted: the line as
+    it would be (a comment after the value kept as one). Nothing where quoting is not the fix: the
+    offending character in the key, an indented line (a continuation or a nested value)."""
+    if mark is None or not any(needs in problem for needs in _NEEDS_QUOTES):
+        return ""
+    start, row = line_of(text, mark.index)
+    field = _TOP_LEVEL_FIELD.fullmatch(row)
+    if field is None or start + field.start(2) > mark.index or field.group(2)[0] in "'\"[{|>":
+        return ""
+    key, value, comment = field.group(1), field.group(2), field.group(3) or ""
+    return f"; quote the value: {key}: '{value.replace(chr(39), chr(39) * 2)}'{comment}"
+
+
+# A plain value may not start with `@` or a backquote: YAML reserves them, so such a value has no other
+# meaning to read it as. Backlog.md writes `assignee: @name` and reads it as the text, and so does the
+# mirror: the value is quoted and the frontmatter parsed again. Any other YAML error stands.
+RESERVED_STARTS = "@`"
+MAX_REPAIRS = 100  # values quoted in one frontmatter, at most
+_BLOCK_VALUE_BEFORE = re.compile(r" *(?:(?:[A-Za-z0-9_][\w.-]*|'[^']*'|\"[^\"]*\"): +|- +)+")
+_FLOW_ITEM_BEFORE = re.compile(r" *(?:[A-Za-z0-9_][\w.-]*: +|- +)*\[(?:[^\[\]{}#,]*,)* *")
+
+
+def reserved_quoted(text: str, exc: Any) -> str | None:
+    """``text`` with the plain value that PyYAML found starting with a reserved character quoted; None
+    when the error is another, or the value is not one on its own line or in a one-line flow list."""
+    mark = exc.problem_mark
+    if mark is None or "cannot start any token" not in (exc.problem or ""):
+        return None
+    index = mark.index
+    if index >= len(text) or text[index] not in RESERVED_STARTS:
+        return None
+    start, line = line_of(text, index)
+    before, rest = text[start:index], line[index - start :]
+    if _BLOCK_VALUE_BEFORE.fullmatch(before):
+        value = re.split(r"[ \t]#", rest, maxsplit=1)[0]
+    elif _FLOW_ITEM_BEFORE.fullmatch(before):
+        value = re.split(r"[,\]{}]|[ \t]#", rest, maxsplit=1)[0]
+    else:
+        return None
+    value = value.rstrip(" \t\r")
+    quoted = "'" + value.replace("'", "''") + "'"
+    return text[:index] + quoted + text[index + len(value) :]
