@@ -21,7 +21,7 @@ import re
 import stat
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from agentsync.config import STATE_DIR, Config
 from agentsync.errors import PathRefused, shown_path
@@ -51,7 +51,7 @@ _DOTS = frozenset({"", ".", ".."})
 _NEVER_START = frozenset(name[0] for name in _NEVER) | frozenset(name[0].upper() for name in _NEVER)
 _SHORT = (NAME_MAX - TEMP_RESERVE) // 4  # a segment this short is within the limit whatever its characters
 
-Still = Callable[[Path], bool]
+Target = TypeVar("Target", str, Path)  # a file to write: a Path, or the str a pull keeps per file
 
 
 class TypeOf(Protocol):
@@ -179,6 +179,10 @@ class PathPolicy:
         clone can hold, a glob matches it, no folder on the way is a symlink, and the file itself is
         no symlink, folder or device. ``lstat_target=False`` leaves the file's own check to ``guard``
         (for a caller that avoids a stat per file; the folders are checked either way)."""
+        return Path(self.writable_target(path, lstat_target=lstat_target))
+
+    def writable_target(self, path: str, *, lstat_target: bool = True) -> str:
+        """``writable`` as the str a pull keeps for each of thousands of files (no Path built)."""
         rel = self.relative(path)
         if len(self._base) + len(rel) * 4 + TEMP_RESERVE + 1 >= self._path_max:
             full = len(os.fsencode(self._base)) + 1 + len(rel.encode("utf-8")) + TEMP_RESERVE
@@ -186,16 +190,20 @@ class PathPolicy:
                 reason = f"joined to {self._base} it is {full} bytes, over this system's {self._path_max}"
                 raise PathRefused(rel, reason)
         self._check_folders(rel)
-        target = os.path.join(self._base, rel)
+        target = self.native(rel)
         if lstat_target:
             try:
                 info = os.lstat(target)
             except FileNotFoundError:
-                return Path(target)
+                return target
             refusal = _not_writable(target, info)
             if refusal is not None:
                 raise PathRefused(rel, refusal)
-        return Path(target)
+        return target
+
+    def native(self, rel: str) -> str:
+        """The root joined with ``rel`` (``/``-separated, as the mirror keeps paths), in this system's form."""
+        return os.path.join(self._base, rel if os.sep == "/" else rel.replace("/", os.sep))
 
     def readable(self, path: str) -> tuple[Path, os.stat_result | None]:
         """What to open for ``path`` and its stat (None: not there), refused unless it stays inside the
@@ -226,7 +234,7 @@ class PathPolicy:
                 return target, None
         return target, info
 
-    def intact(self, target: Path) -> bool:
+    def intact(self, target: str | Path) -> bool:
         """Whether ``target`` (a path ``writable`` gave) still has only real folders above it and is no
         symlink, looked at afresh (no cache): what to ask right before a rename or removal."""
         text = str(target)
@@ -250,12 +258,12 @@ class PathPolicy:
         except OSError:
             return False
 
-    def guard(self, still: Still | None = None) -> Still:
+    def guard(self, still: Callable[[Target], bool] | None = None) -> Callable[[Target], bool]:
         """A ``still`` for fsutil's atomic writes: ``intact`` first (a target now behind a symlink is
         left alone and listed in ``refused``, so a caller can tell it from one ``still`` declined),
         then the caller's own ``still``, if any. It may run in a writer thread."""
 
-        def check(target: Path) -> bool:
+        def check(target: Target) -> bool:
             if not self.intact(target):
                 rel = str(target)[len(self._base) :].lstrip(os.sep).replace(os.sep, "/")
                 reason = "it or a folder on the way became a symlink (or not a folder) during the write; not written"

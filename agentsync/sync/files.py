@@ -3,6 +3,7 @@ before it is replaced, so a file saved meanwhile keeps the save."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,9 +14,9 @@ if TYPE_CHECKING:
 
 
 def write_unchanged(
-    writes: list[tuple[Path, bytes]], expected: dict[Path, Any], cleaned: set[Path] | None = None,
+    writes: list[tuple[str, bytes]], expected: dict[str, Any], cleaned: set[str] | None = None,
     policy: PathPolicy | None = None,
-) -> list[Path]:  # fmt: skip
+) -> list[str]:  # fmt: skip
     """Write files together, each only if its stat is still ``expected``'s (None: it must not
     exist); return the targets left alone because they were saved meanwhile (or, with
     ``policy``, because a folder on the way became a symlink: ``policy.refused``). Temp files a
@@ -23,12 +24,12 @@ def write_unchanged(
     from agentsync.fsutil import atomic_write_many, remove_stale_temps, stat_signature
     from agentsync.pathpolicy import absent
 
-    folders = {target.parent for target, _ in writes} - (cleaned or set())
+    folders = {os.path.dirname(target) for target, _ in writes} - (cleaned or set())
     remove_stale_temps(folders)
     if cleaned is not None:
         cleaned.update(folders)
 
-    def still(target: Path) -> bool:
+    def still(target: str) -> bool:
         was = expected[target]
         if was is None and absent(target):  # a new file's target, still free: no stat that fails
             return True
@@ -100,11 +101,9 @@ class FolderNames:
     def __init__(self) -> None:
         self._names: dict[str, set[str]] = {}
 
-    def holds(self, target: Path) -> bool | None:
+    def holds(self, target: str | Path) -> bool | None:
         """Whether ``target`` exists (None: its folder cannot be listed, say it is a file: stat it)."""
-        import os
-
-        folder = os.path.dirname(target)  # a str: no Path built and hashed per file
+        folder, name = os.path.split(target)
         names = self._names.get(folder)
         if names is None:
             try:
@@ -113,16 +112,18 @@ class FolderNames:
                 names = self._names[folder] = set()
             except OSError:
                 return None
-        return target.name in names
+        return name in names
 
-    def made(self, targets: Iterable[Path]) -> None:
+    def made(self, targets: Iterable[str | Path]) -> None:
         """These files were written (a folder not listed yet is listed when first asked about)."""
         for target in targets:
-            names = self._names.get(str(target.parent))
+            folder, name = os.path.split(target)
+            names = self._names.get(folder)
             if names is not None:
-                names.add(target.name)
+                names.add(name)
 
-    def removed(self, target: Path) -> None:
-        names = self._names.get(str(target.parent))
+    def removed(self, target: str | Path) -> None:
+        folder, name = os.path.split(target)
+        names = self._names.get(folder)
         if names is not None:
-            names.discard(target.name)
+            names.discard(name)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agentsync import synclock
@@ -159,8 +158,8 @@ def _apply_chunks(
     recorded. Each chunk's files are still written before its rows are recorded."""
     from concurrent.futures import Future, ThreadPoolExecutor
 
-    in_flight: tuple[ChunkPlan, Future[list[Path]]] | None = None
-    cleaned: set[Path] = set()  # folders rid of temp files a killed writer left: once per pull
+    in_flight: tuple[ChunkPlan, Future[list[str]]] | None = None
+    cleaned: set[str] = set()  # folders rid of temp files a killed writer left: once per pull
 
     def land() -> None:
         nonlocal in_flight
@@ -179,7 +178,7 @@ def _apply_chunks(
             land()  # the last chunk; or, if planning the next one failed, the one already written
 
 
-def _record_chunk(mirror: Mirror, plan: ChunkPlan, skipped: list[Path], report: PullReport, run: Pass) -> None:
+def _record_chunk(mirror: Mirror, plan: ChunkPlan, skipped: list[str], report: PullReport, run: Pass) -> None:
     """After a chunk's files are written: remove what the remote deleted or moved away, mirror the
     files, then record what was agreed, the conflicts and the rows kept aside in one transaction."""
     from agentsync.scanner import scan
@@ -208,7 +207,7 @@ def _record_chunk(mirror: Mirror, plan: ChunkPlan, skipped: list[Path], report: 
     # (store.sync_state.upsert_agreed). Stopped in between, the next pull finds each file already as
     # the remote has it, and agrees it without writing it.
     skip = len(str(root).rstrip(os.sep)) + 1  # every target is root / its path: cut, not re-parsed
-    touched = [str(target)[skip:].replace(os.sep, "/") for target, _ in plan.writes]
+    touched = [target[skip:].replace(os.sep, "/") for target, _ in plan.writes]
     touched += [path for _, path in plan.removals] + [path for _, path in plan.moved_from]
     if touched:
         scan(mirror, touched, written=plan.written)

@@ -6,7 +6,6 @@ record leaves files that already equal what the remote gives, and the next pull 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from agentsync.artifact import content_hash, parse_text, valid_id
@@ -48,9 +47,10 @@ class ChunkPlan:
 
     rows: list[Fetched]
     locals_by_id: dict[str, Local]
-    writes: list[tuple[Path, bytes]] = field(default_factory=list)
-    expected: dict[Path, Any] = field(default_factory=dict)  # target -> its stat when read (None: absent)
-    owner: dict[Path, str] = field(default_factory=dict)  # target -> artifact id
+    # Targets are the files' full paths as str (PathPolicy.writable_target): no Path per file.
+    writes: list[tuple[str, bytes]] = field(default_factory=list)
+    expected: dict[str, Any] = field(default_factory=dict)  # target -> its stat when read (None: absent)
+    owner: dict[str, str] = field(default_factory=dict)  # target -> artifact id
     removals: list[tuple[str, str]] = field(default_factory=list)  # (id, file) the remote deleted
     moved_from: list[tuple[str, str]] = field(default_factory=list)  # (id, old path) the remote renamed
     written: dict[str, tuple[Parsed, int]] = field(default_factory=dict)  # written, already parsed
@@ -59,7 +59,7 @@ class ChunkPlan:
     notes: list[tuple[str, str]] = field(default_factory=list)  # what a strategy overrode: the next push's summary
     deferred: set[str] = field(default_factory=set)  # ids whose files were saved meanwhile
     quarantined: list[QuarantineRow] = field(default_factory=list)  # rows refused, for the mirror
-    claimed: set[Path] = field(default_factory=set)  # targets a row of this chunk writes: no second one lands there
+    claimed: set[str] = field(default_factory=set)  # targets a row of this chunk writes: no second one lands there
 
 
 @dataclass
@@ -71,7 +71,7 @@ class _Row:
     content: str | None = None
     updated: str | None = None
     path: str = ""  # the remote's path, checked
-    target: Path | None = None  # the remote's path under the work tree
+    target: str | None = None  # the remote's path under the work tree
     data: bytes = b""  # what would be written (the remote's text under the guard)
     text: str = ""
     data_hash: str = ""
@@ -149,7 +149,7 @@ class Planner:
         if refused is None:
             try:
                 # The file itself is looked at by `_taken`, and by the writer right before its rename.
-                item.target, item.path = self.run.policy.writable(row.path, lstat_target=False), row.path
+                item.target, item.path = self.run.policy.writable_target(row.path, lstat_target=False), row.path
             except UnsafePathError as exc:
                 refused = str(exc)
         if refused is not None:
@@ -215,7 +215,7 @@ class Planner:
     def _taken(self, item: _Row) -> Target:
         """Whether a file landing at ``item.lands`` would land on something there, and whether that
         is an artifact this same pull removes or moves away."""
-        target = item.target if item.lands == item.path and item.target else self.root / item.lands
+        target = item.target if item.lands == item.path and item.target else self.run.policy.native(item.lands)
         if target not in self.plan.claimed and not self._listed(target):
             return Target.FREE
         item.occupant = sync_state.artifact_at(self.db, item.lands)
@@ -223,7 +223,7 @@ class Planner:
             return Target.TAKEN  # (a target another row of this chunk writes is taken once that occupant has left)
         return Target.LEAVING if self.run.leaving[item.occupant] != item.lands else Target.TAKEN
 
-    def _listed(self, target: Path) -> bool:
+    def _listed(self, target: str) -> bool:
         """Whether ``target`` exists: its folder is listed once per pull instead of a stat per file
         (each a lookup that waits on the writer thread's creations in that folder). The writer
         checks each target once more right before it."""
@@ -234,7 +234,7 @@ class Planner:
         """The local file as it is now, and the remote's text under the git-field guard."""
 
         local, old_path = item.local, item.local.path if item.local else None
-        item.seen = self.stat_signature(self.root / old_path) if old_path else None  # before reading: see `expected`
+        item.seen = self.stat_signature(self.run.policy.native(old_path)) if old_path else None  # before reading
         try:
             item.disk = (self.root / old_path).read_bytes() if old_path and item.seen is not None else None
         except FileNotFoundError:  # deleted this very moment: the next pull sees it
@@ -309,10 +309,10 @@ class Planner:
         self.report.conflicts.append((row.key, message))
         self.plan.conflicts.append(ConflictRow(row.key, path, kind, row.version, row.author, message, now(), *sides))
 
-    def _write(self, item: _Row, target: Path, data: bytes) -> None:
+    def _write(self, item: _Row, target: str, data: bytes) -> None:
         plan, old_path = self.plan, item.local.path if item.local else None
         plan.writes.append((target, data))
-        if old_path is not None and target == self.root / old_path:
+        if old_path is not None and target == self.run.policy.native(old_path):
             plan.expected[target] = item.seen
         else:
             plan.expected[target] = None  # checked free above (see `_taken`): it must still not exist
@@ -322,7 +322,7 @@ class Planner:
     def _fast_forward(self, item: _Row) -> None:
         row, plan, artifact = item.row, self.plan, item.artifact
         assert artifact is not None
-        self._write(item, item.target or self.root / item.path, item.data)
+        self._write(item, item.target or self.run.policy.native(item.path), item.data)
         if len(item.data) <= self.config.max_file_size and "\x00" not in item.text:
             final = artifact if item.text == artifact.content else parse_text(
                 item.path, item.text, item.type_name, item.data_hash, self.config.id_rule(item.type_name))  # fmt: skip
@@ -360,7 +360,7 @@ class Planner:
             if result.text != item.text:  # a local change the next push sends: its history says why
                 plan.notes.append((row.key, overridden))
         merged = result.text.encode("utf-8", errors="surrogateescape")
-        self._write(item, self.root / item.lands, merged)
+        self._write(item, self.run.policy.native(item.lands), merged)
         if local.path != item.lands:
             plan.moved_from.append((row.key, local.path))
         if result.clean:  # taking the remote's text whole is a fast-forward, not a local change to push
