@@ -153,29 +153,39 @@ def _apply_chunks(
     mirror: Mirror, chunks: Iterator[list[Fetched]], run: Pass, matcher: Matcher,
     guard: GitFieldGuard, report: PullReport, progress: Callable[[int], None],
 ) -> None:  # fmt: skip
-    """Apply chunks of fetched rows in a pipeline: while one chunk's files are written (in a
-    thread: the kernel's work, which needs no GIL), the next chunk is planned and the one before
-    recorded. Each chunk's files are still written before its rows are recorded."""
+    """Apply chunks of fetched rows in a pipeline: a chunk's files are written in a thread (the
+    kernel's work, which needs little of the GIL) while this thread records the chunk before and
+    plans the next. Each chunk's files are still written before its rows are recorded, and the
+    chunks are written one after the other, each checking its targets right before it replaces them."""
     from concurrent.futures import Future, ThreadPoolExecutor
 
-    in_flight: tuple[ChunkPlan, Future[list[str]]] | None = None
     cleaned: set[str] = set()  # folders rid of temp files a killed writer left: once per pull
 
-    def land() -> None:
-        nonlocal in_flight
-        if in_flight is not None:
-            (plan, written), in_flight = in_flight, None
-            _record_chunk(mirror, plan, written.result(), report, run)
-            progress(len(plan.rows))
+    def record(plan: ChunkPlan, files: Future[list[str]]) -> None:
+        _record_chunk(mirror, plan, files.result(), report, run)
+        progress(len(plan.rows))
 
     with ThreadPoolExecutor(1, thread_name_prefix="agentsync-pull-writer") as writer:
-        try:
-            for chunk in chunks:
+        written: tuple[ChunkPlan, Future[list[str]]] | None = None  # handed to the writer, not yet recorded
+        for chunk in chunks:
+            try:
                 plan = Planner(mirror, chunk, run, matcher, guard, report).plan_chunk()
-                land()
-                in_flight = (plan, writer.submit(write_unchanged, plan.writes, plan.expected, cleaned, run.policy))
-        finally:
-            land()  # the last chunk; or, if planning the next one failed, the one already written
+            except BaseException:
+                if written is not None:  # the chunk written meanwhile is recorded all the same
+                    record(*written)
+                raise
+            done, written = written, (plan, writer.submit(write_unchanged, plan.writes, plan.expected, cleaned,
+                                                           run.policy))  # fmt: skip
+            if done is not None:
+                try:
+                    record(*done)
+                except BaseException:
+                    # Not started: never written. Else it finishes unrecorded, and the next pull
+                    # finds its files as the remote has them and agrees them without writing.
+                    written[1].cancel()
+                    raise
+        if written is not None:
+            record(*written)
 
 
 def _record_chunk(mirror: Mirror, plan: ChunkPlan, skipped: list[str], report: PullReport, run: Pass) -> None:

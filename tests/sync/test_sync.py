@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import pytest
 
@@ -165,6 +166,44 @@ def test_a_pull_that_fails_planning_a_chunk_records_the_one_already_written(
     again = sync_pull(b, remote)
     assert again.ok and again.written == ["stories/S-5.md"]
     for number in range(1, 6):  # (status is a git field: never taken from the remote)
+        assert b.read(f"stories/S-{number}.md") == a.read(f"stories/S-{number}.md")
+
+
+def test_a_pull_that_fails_recording_a_chunk_records_nothing_after_it_and_the_next_pull_finishes(
+    clones: Clones, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next chunk's files are written while a chunk is recorded: when recording fails, that
+    write finishes (or never starts) but is not recorded, and the next pull agrees its files."""
+    import agentsync.sync.incoming as incoming
+
+    a, b, remote = clones
+    for number in range(1, 7):
+        a.write(f"stories/S-{number}.md", artifact(f"S-{number}", f"Story {number}", "draft"))
+    sync_push(a, remote, "ada")
+    monkeypatch.setattr(incoming, "PULL_CHUNK", 2)
+    real_record = incoming._record_chunk
+    recorded: list[int] = []
+
+    def failing_second(*args: Any, **kwargs: Any) -> None:
+        recorded.append(1)
+        if len(recorded) == 2:  # a fault nothing else here can cause: recording the second chunk fails
+            raise RuntimeError("recording failed")
+        real_record(*args, **kwargs)
+
+    monkeypatch.setattr(incoming, "_record_chunk", failing_second)
+    with pytest.raises(RuntimeError, match="recording failed"):
+        sync_pull(b, remote)
+    assert len(recorded) == 2  # nothing recorded after the failure
+    with b.mirror() as mirror:
+        agreed = sorted(row[0] for row in mirror.connection.execute("SELECT key FROM sync_base"))
+    assert agreed == ["story:S-1", "story:S-2"]  # the third chunk, written or not, is not recorded either
+    monkeypatch.setattr(incoming, "_record_chunk", real_record)
+    again = sync_pull(b, remote)
+    # S-3 and S-4 are on disk as the remote has them: agreed, not written again (S-5 and S-6 too if written)
+    assert again.ok and set(again.written) <= {"stories/S-5.md", "stories/S-6.md"}
+    with b.mirror() as mirror:
+        assert mirror.connection.execute("SELECT count(*) FROM sync_base").fetchone() == (6,)
+    for number in range(1, 7):
         assert b.read(f"stories/S-{number}.md") == a.read(f"stories/S-{number}.md")
 
 
