@@ -62,5 +62,15 @@ def type_of(key: str) -> str:
 
 
 def valid_type(value: str) -> bool:
-    """Whether ``value`` can be a type in a key: 1-100 characters, no ``:``, slash or control character."""
-    return 0 < len(value) <= 100 and not any(c in ":/\\" or ord(c) < 32 or ord(c) == 127 for c in value)
+    """Whether ``value`` can be a type in a key: 1-100 characters, no ``:``, slash or control character.
+    A pull asks it of every row, of the same few names: each is looked at once."""
+    known = _CHECKED_TYPES.get(value)
+    if known is None:
+        known = 0 < len(value) <= 100 and not any(c in ":/\\" or ord(c) < 32 or ord(c) == 127 for c in value)
+        if len(_CHECKED_TYPES) < _CHECKED_MAX:  # a remote sending ever new names does not grow it
+            _CHECKED_TYPES[value] = known
+    return known
+
+
+_CHECKED_TYPES: dict[str, bool] = {}
+_CHECKED_MAX = 1024
