@@ -263,10 +263,10 @@ def test_a_pull_never_writes_over_a_save_made_after_the_file_was_read(
     saved = b.read("plans/P-1.md").decode().replace("Line two.", "Line two, saved at the last moment.")
     original = fsutil.atomic_write
 
-    def editor_saves_first(path: Path, data: bytes, **options: Any) -> bool:
-        if path.name == "P-1.md":
+    def editor_saves_first(path: fsutil.Target, data: bytes, **options: Any) -> bool:
+        if Path(path).name == "P-1.md":  # (a pull names its targets as str)
             time.sleep(0.01)  # a tick later: a new mtime
-            path.write_text(saved)
+            Path(path).write_text(saved)
         return original(path, data, **options)
 
     monkeypatch.setattr(fsutil, "atomic_write", editor_saves_first)
