@@ -10,7 +10,9 @@ from it with two commits: C0 (agentsync.yaml only) and C1 (adds the artifacts). 
 PostgreSQL (pgserver) and prints, each with its reference, ratio, target and ok/MISSED:
 
 - initial pull into a clone at C0 (`agentsync pull`, a whole process) against `git checkout C1`
-  of the same files in the same clone, on tmpfs (/dev/shm) and on disk, runs alternating;
+  of the same files in the same clone, on tmpfs (/dev/shm) and on disk, runs alternating, beside
+  the floors of a pull (FLOOR_SCRIPT: plain writes; with a mirror's parse and full-text index; and
+  with atomic writes too) measured in the same runs;
 - the in-process initial pull of bench_remote.py against plain writes of the same files;
 - `check` (all artifacts, nothing changed), `status` and push of COUNT new artifacts against a
   cold mirror; a no-op `mirror` beyond the start-up (`--version`) against a scan of the files' stats;
@@ -256,14 +258,16 @@ def drop_artifacts_state(folder: Path) -> None:
 
 # The floor of a pull, as a whole process: only the unavoidable work (the rows' path, key and content
 # from PostgreSQL a page at a time, the files written, one SQLite table filled with executemany, one commit).
-# With "mirror" as its fourth argument, also what a mirror cannot do without: each text's frontmatter
+# With "mirror" among its further arguments, also what a mirror cannot do without: each text's frontmatter
 # parsed into its fields (agentsync's own fast parser, faster than PyYAML's C loader on frontmatter)
-# and a full-text index of the texts, in the same commit.
+# and a full-text index of the texts, in the same commit. With "atomic", each file is written as the
+# pull must, so that no reader or crash ever finds half of one: to a temp file beside it, the temp
+# files flushed to disk once per 1,000 (os.sync), then renamed into place.
 FLOOR_SCRIPT = """
 import hashlib, json, os, sqlite3, sys
 import psycopg
 url, project, root = sys.argv[1:4]
-mirror = sys.argv[4:5] == ["mirror"]
+mirror, atomic = "mirror" in sys.argv[4:], "atomic" in sys.argv[4:]
 if mirror:
     from agentsync.yamlload import load_frontmatter
 connection, rows, after = psycopg.connect(url), [], 0
@@ -276,19 +280,31 @@ while True:
     after = page[-1][3]
 db = sqlite3.connect(os.path.join(root, "floor.db"))
 db.execute("CREATE TABLE a(path TEXT PRIMARY KEY, key TEXT, hash TEXT, content TEXT, fields TEXT)")
-made, out = set(), []
+made, out, staged = set(), [], []
 for path, key, content, _ in rows:
     data, target = content.encode(), os.path.join(root, path)
     if os.path.dirname(target) not in made:
         os.makedirs(os.path.dirname(target), exist_ok=True)
         made.add(os.path.dirname(target))
-    with open(target, "wb") as file:
+    written = target + ".tmp" if atomic else target
+    with open(written, "wb") as file:
         file.write(data)
+    if atomic:
+        staged.append((written, target))
+        if len(staged) == 1000:
+            os.sync()
+            for tmp, final in staged:
+                os.replace(tmp, final)
+            staged.clear()
     fields = None
     if mirror and content.startswith("---\\n"):
         end = content.find("\\n---", 3)
         fields = json.dumps(load_frontmatter(content[4:end]))
     out.append((path, key, hashlib.sha256(data).hexdigest(), content, fields))
+if staged:
+    os.sync()
+    for tmp, final in staged:
+        os.replace(tmp, final)
 db.executemany("INSERT INTO a VALUES (?,?,?,?,?)", out)
 if mirror:
     db.execute("CREATE VIRTUAL TABLE search USING fts5(content)")
@@ -330,7 +346,7 @@ def push_floor(s: Setup, folder: Path, label: str) -> float:
 
 def pull_floor(s: Setup, base: Path, *needs: str) -> float:
     """Seconds of FLOOR_SCRIPT (a process, this interpreter) writing the artifacts into an empty folder
-    (``"mirror"``: and parsing and indexing them)."""
+    (``"mirror"``: and parsing and indexing them; ``"atomic"``: each through a temp file and a rename)."""
     folder = base / "floor"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -344,11 +360,12 @@ def bench_pull_vs_checkout(s: Setup, base: Path, where: str, target: float) -> N
     """`agentsync pull` of the artifacts into a clone at C0 against `git checkout C1` of them there."""
     repo = s.repo if base == s.work else clone(s.repo, base / "repo")
     folder = clone(repo, base / "pull-clone", "c0")
-    checkouts, pulls, floors, mirror_floors = [], [], [], []
+    checkouts, pulls, floors, mirror_floors, atomic_floors = [], [], [], [], []
     env = s.env()
     for _ in range(s.runs):  # alternating, so a change in the machine's load hits both alike
         floors.append(pull_floor(s, base))
         mirror_floors.append(pull_floor(s, base, "mirror"))
+        atomic_floors.append(pull_floor(s, base, "mirror", "atomic"))
         settle()
         checkouts.append(timed(["git", "checkout", "-q", "c1"], folder))
         run(["git", "checkout", "-q", "c0"], folder)
@@ -371,6 +388,10 @@ def bench_pull_vs_checkout(s: Setup, base: Path, where: str, target: float) -> N
     note(f"floor of a pull with a mirror's needs (+ parse, full-text index), {where}", mirror_floor)
     note("  pull / that floor", pull / mirror_floor, "x")
     note("  that floor / git checkout", mirror_floor / checkout, "x")
+    atomic_floor = statistics.median(atomic_floors)
+    note(f"  and with atomic writes (temp file, a flush per 1,000, rename), {where}", atomic_floor)
+    note("    pull / that floor", pull / atomic_floor, "x")
+    note("    that floor / git checkout", atomic_floor / checkout, "x")
     if base != s.work:
         shutil.rmtree(base, ignore_errors=True)
 
