@@ -100,14 +100,21 @@ def pull_unlocked(mirror: Mirror, remote: Remote, progress: Progress | None, res
     vacating: set[str] = set()
     policy = PathPolicy.for_config(mirror.config, matcher)
     chunks = (pending[start : start + PULL_CHUNK] for start in range(0, len(pending), PULL_CHUNK))
-    with mirror.deferred_index() if large else contextlib.nullcontext():
-        names = FolderNames()
-        _apply_chunks(mirror, chunks, Pass(waiting, leaving, vacating, policy, names), matcher, guard, report, advanced)
-        if vacating:
-            again = [row for row in sync_state.fetched_not_applied(db) if row.key in vacating]
-            last = Pass(waiting, {}, set(), policy, names, final=True)
-            _apply_chunks(mirror, iter([again]), last, matcher, guard, report, advanced)
-    stage_shared(mirror, report.written)  # a teammate's artifact before its commit
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1, thread_name_prefix="agentsync-stage") as stager:
+        with mirror.deferred_index() if large else contextlib.nullcontext():
+            names = FolderNames()
+            _apply_chunks(mirror, chunks, Pass(waiting, leaving, vacating, policy, names), matcher, guard, report,
+                          advanced)  # fmt: skip
+            if vacating:
+                again = [row for row in sync_state.fetched_not_applied(db) if row.key in vacating]
+                last = Pass(waiting, {}, set(), policy, names, final=True)
+                _apply_chunks(mirror, iter([again]), last, matcher, guard, report, advanced)
+            # A teammate's artifacts are staged before their commit; Git does it while the full-text
+            # index is rebuilt, both work outside Python (a git process, SQLite), side by side.
+            staged = stager.submit(stage_shared, mirror, list(report.written))
+        staged.result()
     # a folder that became a symlink while pulling: not written
     report.problems.extend(map(Problem.of, policy.refused))
     report.overrides.extend(guard.overrides)
