@@ -1,6 +1,6 @@
 """``python -m agentsync`` runs the CLI."""
 
-from agentsync.cli import main
+from agentsync.cli import run
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
+_ANSI = r"\033\[[;?0-9]*[a-zA-Z]"  # click's strip_ansi (compiled on first use): styles dropped off a terminal
 _CONTROL = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]|\r(?!\n)")
 
 
@@ -72,3 +73,26 @@ def escaping() -> Iterator[None]:
         yield
     finally:
         sys.stdout, sys.stderr = saved
+
+
+def echo(message: str = "", *, err: bool = False) -> None:
+    """A line on stdout (or stderr) as ``click.echo`` writes one: with click loaded, click writes it;
+    without (the CLI's quick path, ``agentsync.cli.quick``), the same steps here: ANSI styles dropped
+    when the stream is no terminal, the line flushed."""
+    click = sys.modules.get("click")
+    if click is not None:
+        click.echo(message, err=err)
+        return
+    stream = sys.stderr if err else sys.stdout
+    if stream is not None:
+        write_line(stream, message)
+
+
+def write_line(stream: TextIO, message: str) -> None:
+    """What ``click.echo`` does with a text line on a UTF-8 stream (tested against it)."""
+    try:
+        tty = stream.isatty()
+    except Exception:
+        tty = False
+    stream.write(f"{message}\n" if tty else re.sub(_ANSI, "", f"{message}\n"))
+    stream.flush()

@@ -7,11 +7,10 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
-import click
-
 from agentsync import config as config_module
 from agentsync.config import Config
 from agentsync.errors import AgentsyncError, Problem
+from agentsync.terminal import echo
 
 
 def load_config() -> Config:
@@ -31,13 +30,13 @@ def echo_json(value: Any) -> None:
     """
     if isinstance(value, list):
         items = ",\n".join("  " + json.dumps(item, ensure_ascii=False) for item in value)
-        click.echo(f"[\n{items}\n]" if value else "[]")
+        echo(f"[\n{items}\n]" if value else "[]")
     else:
-        click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+        echo(json.dumps(value, ensure_ascii=False, indent=2))
 
 
 def warn(message: str) -> None:
-    click.echo(message, err=True)
+    echo(message, err=True)
 
 
 def report_problems(problems: Iterable[Problem | AgentsyncError]) -> None:

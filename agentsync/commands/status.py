@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import click
-
 from agentsync.commands._common import echo_json, load_config
+from agentsync.terminal import echo
 
 if TYPE_CHECKING:
     from agentsync.remote_state import RemoteState
@@ -33,19 +32,17 @@ def run(*, as_json: bool, ask_remote: bool = False) -> int:
         return 0
     head, branch, found = report.head, report.branch, report.differences
     where = f"branch {branch}" if branch else "detached HEAD"
-    click.echo(
-        f"On {where}" + (f" at {head[:10]}" if head else " (no commits yet)") + f"; {report.artifacts} artifacts"
-    )
+    echo(f"On {where}" + (f" at {head[:10]}" if head else " (no commits yet)") + f"; {report.artifacts} artifacts")
     if report.repaired:
         from agentsync.log import LOG_NAME  # here: the logging package is no import of a plain status
 
         log = report.config.state_dir / LOG_NAME
-        click.echo(f"mirror: a hook had failed ({report.repaired}); the mirror was repaired since; details in {log}")
+        echo(f"mirror: a hook had failed ({report.repaired}); the mirror was repaired since; details in {log}")
     for state, heading in _HEADINGS.items():
         rows = [d for d in found if d.state == state]
         if not rows:
             continue
-        click.echo(heading)
+        echo(heading)
         for d in rows:
             if state == "changed":
                 values = f"{d.field}: {_show(d.head)} (HEAD) -> {_show(d.work_tree)} (work tree)"
@@ -55,11 +52,11 @@ def run(*, as_json: bool, ask_remote: bool = False) -> int:
                 values = f"{d.field}: {_show(d.head)} (HEAD); could not be mirrored ({d.reason})"
             else:
                 values = f"{d.field}: {_show(d.head)} (HEAD)"
-            click.echo(f"  {d.id:<14} {values}   {d.path}")
+            echo(f"  {d.id:<14} {values}   {d.path}")
     if not found:
-        click.echo(f"git fields ({', '.join(report.config.git_fields) or 'none'}): the work tree matches HEAD")
+        echo(f"git fields ({', '.join(report.config.git_fields) or 'none'}): the work tree matches HEAD")
     if report.problems:
-        click.echo(f"{len(report.problems)} file(s) could not be mirrored; `agentsync mirror` lists them")
+        echo(f"{len(report.problems)} file(s) could not be mirrored; `agentsync mirror` lists them")
     _show_remote(report.remote)
     _show_watcher(report.watcher)
     return 0
@@ -70,41 +67,41 @@ def _show_watcher(state: dict[str, Any] | None) -> None:
     from agentsync.watch.status import WatcherState
 
     if state is None:
-        click.echo("watcher: not running (`agentsync watch --detach` starts one)")
+        echo("watcher: not running (`agentsync watch --detach` starts one)")
         return
     if not state["running"]:
         how = "was killed" if state["state"] == WatcherState.DIED else "stopped"
-        click.echo(f"watcher: not running ({how}; last seen {state.get('updated_at')})")
+        echo(f"watcher: not running ({how}; last seen {state.get('updated_at')})")
         return
     push = "auto-push on" if state.get("push") else "auto-push off"
     live = "notifications" if state.get("notifications") else f"head checked every {state.get('poll_interval'):g} s"
-    click.echo(f"watcher: running (pid {state['pid']} since {state.get('started_at')}; {push}; {live})")
+    echo(f"watcher: running (pid {state['pid']} since {state.get('started_at')}; {push}; {live})")
     last = state.get("last_sync")
     if last:
-        click.echo(f"  last sync {last['at']}: {last['summary']}")
+        echo(f"  last sync {last['at']}: {last['summary']}")
     if state.get("lag"):
-        click.echo(f"  lag: {state['lag']} change(s) not pulled yet")
+        echo(f"  lag: {state['lag']} change(s) not pulled yet")
     if state.get("state") == WatcherState.BACKOFF and state.get("last_error"):
-        click.echo(f"  remote unreachable, retrying: {state['last_error']['message']}")
+        echo(f"  remote unreachable, retrying: {state['last_error']['message']}")
     elif state.get("errors") and state.get("last_error"):
         error = state["last_error"]
-        click.echo(f"  {state['errors']} error(s); last at {error['at']}: {error['message']}")
+        echo(f"  {state['errors']} error(s); last at {error['at']}: {error['message']}")
 
 
 def _show_remote(state: RemoteState | None) -> None:
     if state is None:
-        click.echo("remote: none configured")
+        echo("remote: none configured")
         return
     lag = f", {state.lag} change(s) to fetch" if state.lag else ""
     where = state.url if state.name in (None, state.url) else f"{state.name} ({state.url})"
     if not state.asked:
-        click.echo(
+        echo(
             f"remote: {where} project {state.project}: cursor {state.cursor}, as of the last sync "
             "(`agentsync status --remote` asks it for its head, lag and locks)"
         )
     else:
         reach = f"unreachable ({state.error})" if state.error else f"head {state.head}"
-        click.echo(f"remote: {where} project {state.project}: {reach}; cursor {state.cursor}{lag}")
+        echo(f"remote: {where} project {state.project}: {reach}; cursor {state.cursor}{lag}")
 
     def listed(ids: list[str]) -> str:
         return ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
@@ -115,16 +112,16 @@ def _show_remote(state: RemoteState | None) -> None:
         ("diverged", state.diverged, "changed on both sides, to pull and merge"),
     ):
         if ids:
-            click.echo(f"  {key}: {len(ids)} artifact(s) {what}: {listed(ids)}")
+            echo(f"  {key}: {len(ids)} artifact(s) {what}: {listed(ids)}")
     for lock in state.locks:
         whose = "by you" if lock["mine"] else f"by {lock['holder']}"
-        click.echo(f"  locked: {lock['type']}:{lock['id']} {whose} until {lock['expires_at']}")
+        echo(f"  locked: {lock['type']}:{lock['id']} {whose} until {lock['expires_at']}")
     if state.queued_batches:
         error = f"; last error: {state.queue_error}" if state.queue_error else ""
-        click.echo(f"  {state.queued_batches} batch(es) queued for the remote (sent by the next push){error}")
+        echo(f"  {state.queued_batches} batch(es) queued for the remote (sent by the next push){error}")
     if state.feed_problem:
-        click.echo(f"  problem: {state.feed_problem}")
+        echo(f"  problem: {state.feed_problem}")
     for entry in state.refused:
-        click.echo(f"  refused from the remote (kept aside, not written): {entry}")
+        echo(f"  refused from the remote (kept aside, not written): {entry}")
     for conflict in state.conflicts:
-        click.echo(f"  conflict: {conflict.key} ({conflict.path}): {conflict.message}")
+        echo(f"  conflict: {conflict.key} ({conflict.path}): {conflict.message}")
