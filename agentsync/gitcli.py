@@ -9,12 +9,16 @@ The tests run both against the same repositories and require the same answers.
 
 from __future__ import annotations
 
-import subprocess
+import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agentsync.errors import GitError, GitNotInstalled, NoGitRepository
 from agentsync.gitrepo import clean_environment, index_file_override
+
+if TYPE_CHECKING:
+    import subprocess  # imported where a command runs: a status needs none (EarlyHead)
 
 _NO_COMMIT = "0" * 40
 
@@ -32,10 +36,25 @@ class GitCommandLine:
         self._env = clean_environment()
         self._resolved: dict[str, str | None] = {}
         self._staged_blobs: dict[str, str | None] = {}  # path -> staged blob (None: deleted), from staged_paths
+        self._branch: tuple[str | None] | None = None  # (branch,) once the early answer gave it
+        self._early: EarlyHead | None = None
+
+    def ask_head_early(self) -> None:
+        """Start asking Git for HEAD and the branch now, in one process, so that it runs while the
+        caller works (status scans the mirror meanwhile); ``head_commit`` and ``branch`` take its answer."""
+        self._early = EarlyHead.start(self.root, self._env)
+
+    def _take_early(self) -> None:
+        early, self._early = self._early, None
+        answer = None if early is None else early.answer()
+        if answer is not None:
+            self._resolved["HEAD"], self._branch = answer[0], (answer[1],)
 
     def _run(
         self, *args: str, input: bytes | None = None, env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[bytes]:
+        import subprocess
+
         try:
             done = subprocess.run(
                 ["git", *args], cwd=self.root, env=env or self._env, input=input, capture_output=True, check=False
@@ -57,6 +76,7 @@ class GitCommandLine:
 
     def head_commit(self) -> str | None:
         """HEAD's commit; its first parent is looked up in the same call (a post-commit hook asks next)."""
+        self._take_early()
         if "HEAD" not in self._resolved:
             out = self._git("rev-list", "--parents", "-n", "1", "--end-of-options", "HEAD", "--", check=False).split()
             if not out:
@@ -87,6 +107,9 @@ class GitCommandLine:
 
     def branch(self) -> str | None:
         """The checked-out branch's short name; None when HEAD is detached."""
+        self._take_early()
+        if self._branch is not None:
+            return self._branch[0]
         return self._git("symbolic-ref", "-q", "--short", "HEAD", check=False).decode().strip() or None
 
     def parent_of(self, commit: str) -> str | None:
@@ -189,6 +212,48 @@ class GitCommandLine:
             return None if oid is None else blobs.get(oid)
 
         return read
+
+
+class EarlyHead:
+    """``git rev-parse HEAD --abbrev-ref=loose HEAD``: HEAD's commit and the branch's short name
+    (``HEAD`` when detached), as ``rev-list`` and ``symbolic-ref --short`` give them, in one process
+    started with ``posix_spawnp`` (no ``subprocess`` import: a plain status needs it nowhere else).
+    Any failure (an unborn branch, no git, a broken repository) answers None: the caller asks again
+    the ordinary way, which says what is wrong."""
+
+    def __init__(self, pid: int, output: int) -> None:
+        self._pid, self._output = pid, output
+
+    @classmethod
+    def start(cls, root: Path, env: dict[str, str]) -> EarlyHead | None:
+        if not hasattr(os, "posix_spawnp"):
+            return None
+        args = ["git", "-C", str(root), "rev-parse", "HEAD", "--abbrev-ref=loose", "HEAD", "--"]
+        read, write = os.pipe()  # both close on exec; the child's stdout is a copy of ``write``
+        try:
+            quiet = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0), (os.POSIX_SPAWN_DUP2, write, 1),
+                     (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)]  # fmt: skip
+            pid = os.posix_spawnp("git", args, env, file_actions=quiet)
+        except OSError:
+            os.close(read)
+            return None
+        finally:
+            os.close(write)
+        return cls(pid, read)
+
+    def answer(self) -> tuple[str, str | None] | None:
+        """(HEAD's commit, the branch or None when detached), or None: ask the ordinary way."""
+        chunks = []
+        try:
+            while chunk := os.read(self._output, 4096):
+                chunks.append(chunk)
+        finally:
+            os.close(self._output)
+            _pid, status = os.waitpid(self._pid, 0)
+        lines = b"".join(chunks).decode("utf-8", "surrogateescape").split("\n")  # the commit, the branch, "--"
+        if os.waitstatus_to_exitcode(status) != 0 or len(lines) != 4 or len(lines[0]) < 40 or lines[2] != "--":
+            return None
+        return lines[0], None if lines[1] == "HEAD" else lines[1]
 
 
 def _read_batch(raw: bytes) -> dict[str, bytes]:

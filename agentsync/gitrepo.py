@@ -9,7 +9,6 @@ inside a hook they point at the hook's repository and index, not necessarily our
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -33,6 +32,8 @@ def clean_environment(base: dict[str, str] | None = None) -> dict[str, str]:
 def run_git(root: Path, *args: str, stdin: str | None = None) -> str:
     """Run ``git ARGS`` in ``root`` with a clean environment (``stdin`` its input); return stdout,
     raise GitError on failure."""
+    import subprocess  # here: a status asks Git without the module (gitcli.EarlyHead)
+
     try:
         done = subprocess.run(
             ["git", *args], cwd=root, env=clean_environment(), input=stdin, capture_output=True, text=True,
@@ -49,6 +50,8 @@ def user_identity(root: Path) -> str:
     """Who is acting, for authorship: Git's user.email, else $EMAIL, else $USER."""
     if os.environ.get("GIT_AUTHOR_EMAIL"):
         return os.environ["GIT_AUTHOR_EMAIL"]
+    import subprocess
+
     try:
         found = subprocess.run(
             ["git", "config", "user.email"], cwd=root, env=clean_environment(), capture_output=True, text=True,

@@ -4,8 +4,7 @@ that could not be mirrored, where the clone stands with its remote, and the watc
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from agentsync.config import Config
@@ -13,8 +12,7 @@ if TYPE_CHECKING:
     from agentsync.remote_state import RemoteState
 
 
-@dataclass
-class StatusReport:
+class StatusReport(NamedTuple):  # not a dataclass: ``dataclasses`` loads ``inspect``, a tenth of a status
     config: Config
     head: str | None  # None: no commits yet
     branch: str | None  # None: detached or unborn HEAD
@@ -55,6 +53,7 @@ def status_report(config: Config, *, ask_remote: bool = False) -> StatusReport:
 
     look = start_look(config) if ask_remote else None  # asked while the mirror is brought up to date
     repo = GitCommandLine(config.root)
+    repo.ask_head_early()  # Git answers while the mirror is scanned
     with Mirror.open(config, mapped=True) as mirror:  # status reads every row
         full_scan(mirror)
         refresh_heads(mirror, repo)
