@@ -5,9 +5,8 @@ that may quote a URL or an error is redacted."""
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from agentsync.config import Config
@@ -16,8 +15,7 @@ if TYPE_CHECKING:
     from agentsync.sync import Quarantined
 
 
-@dataclass
-class RemoteState:
+class RemoteState(NamedTuple):  # not a dataclass: ``dataclasses`` loads ``inspect``, a tenth of a status
     """This clone against its remote; ``head``, ``lag`` and ``locks`` stay empty if the remote was not
     asked (``asked``) or is unreachable (``error`` says why)."""
 
@@ -35,7 +33,7 @@ class RemoteState:
     cursor: int
     refused: list[Quarantined]
     asked: bool = True  # False: answered from the mirror alone, the remote was not contacted
-    locks: list[dict[str, Any]] = field(default_factory=list)  # each with "mine": held by this user
+    locks: Sequence[dict[str, Any]] = ()  # each with "mine": held by this user
     head: int | None = None
     lag: int | None = None
     feed_problem: str | None = None
@@ -49,7 +47,7 @@ class RemoteState:
             "queued_batches": self.queued_batches, "queue_attempts": self.queue_attempts,
             "queue_error": self.queue_error,
             "conflicts": [conflict._asdict() for conflict in self.conflicts],
-            "locks": self.locks, "cursor": self.cursor, "head": self.head, "lag": self.lag,
+            "locks": list(self.locks), "cursor": self.cursor, "head": self.head, "lag": self.lag,
             "refused": [{**entry._asdict(), "shown": str(entry)} for entry in self.refused],
             "feed_problem": self.feed_problem, "error": self.error, "asked": self.asked,
         }  # fmt: skip
@@ -60,6 +58,8 @@ class RemoteLook:
     made: connecting (and loading the driver) overlaps the mirror's scan and the git-field comparison."""
 
     def __init__(self, config: Config) -> None:
+        import threading  # here: a status that does not ask the remote starts no thread
+
         self._config = config
         self._answer: tuple[int, list[dict[str, Any]], str] | None = None
         self._failure: BaseException | None = None
@@ -121,9 +121,7 @@ def remote_state(
         conflicts=[c._replace(message=redact(c.message)) for c in open_conflicts(mirror)],
         cursor=fetched_cursor(mirror), refused=_refused(mirror), asked=ask,
     )  # fmt: skip
-    if ask:
-        _look(look or RemoteLook(config), state)
-    return state
+    return _look(look or RemoteLook(config), state) if ask else state
 
 
 def _refused(mirror: Mirror) -> list[Quarantined]:
@@ -137,8 +135,9 @@ def _refused(mirror: Mirror) -> list[Quarantined]:
     return quarantined(mirror)
 
 
-def _look(look: RemoteLook, state: RemoteState) -> None:
-    """The remote's head, the lag, a feed that went backwards and the locks; or why it cannot be reached."""
+def _look(look: RemoteLook, state: RemoteState) -> RemoteState:
+    """``state`` with the remote's head, the lag, a feed that went backwards and the locks; or why it
+    cannot be reached."""
     from agentsync.errors import RemoteError
     from agentsync.secrets import redact
     from agentsync.sync.feed import RESET_ADVICE, went_back
@@ -146,10 +145,10 @@ def _look(look: RemoteLook, state: RemoteState) -> None:
     try:
         head, locks, me = look.answer()
     except RemoteError as exc:
-        state.error = redact(str(exc))
-        return
-    state.head = head
-    state.lag = max(head - state.cursor, 0)
+        return state._replace(error=redact(str(exc)))
     problem = went_back(head, state.cursor)
-    state.feed_problem = None if problem is None else f"{problem}; {RESET_ADVICE}"
-    state.locks = [{**lock, "mine": lock.get("holder") == me} for lock in locks]
+    return state._replace(
+        head=head, lag=max(head - state.cursor, 0),
+        feed_problem=None if problem is None else f"{problem}; {RESET_ADVICE}",
+        locks=[{**lock, "mine": lock.get("holder") == me} for lock in locks],
+    )  # fmt: skip
