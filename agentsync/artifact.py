@@ -12,7 +12,7 @@ import re
 from pathlib import PurePosixPath
 from typing import Any, Final, NamedTuple
 
-from agentsync import formats
+from agentsync import formats, lazy
 from agentsync.errors import ArtifactError
 from agentsync.formats.base import BOM as BOM  # re-exported: the text helpers' old home
 from agentsync.formats.base import FrontmatterSpan as FrontmatterSpan
@@ -31,7 +31,7 @@ LAYOUT_PLAIN: Final = "plain"  # Markdown with no fields
 # One encoder for every artifact's fields (json.dumps with options builds one per call: 40k
 # instructions a file instead of 32k); encode keeps no state between calls.
 _FIELDS_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-_ID_ALLOWED = re.compile(r"[^\x00-\x1f\x7f/\\]{1,200}\Z")
+_ID_ALLOWED = lazy.pattern(r"[^\x00-\x1f\x7f/\\]{1,200}\Z")
 # The lines a merge conflict leaves in a file: the pre-commit check refuses them, a merge looks for them.
 CONFLICT_MARKER = re.compile(r"^(?:<{7}|>{7})(?: |\r?$)", re.M)
 
@@ -124,7 +124,7 @@ def _from_reading(
 def valid_id(value: str) -> bool:
     """Whether ``value`` is an id a file can carry: what every clone checks, and so what it
     refuses from the remote."""
-    return bool(_ID_ALLOWED.match(value)) and value == value.strip() and value not in (".", "..")
+    return bool(_ID_ALLOWED().match(value)) and value == value.strip() and value not in (".", "..")
 
 
 def _check_id(path: str, text: str, value: Any) -> str:

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
 import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+from agentsync import lazy
 from agentsync.config import STATE_DIR, Config
 from agentsync.errors import PathRefused, shown_path
 
@@ -35,7 +35,7 @@ SKIP_DIRS = frozenset({".git", STATE_DIR, "node_modules", "__pycache__"})  # fol
 _NEVER = frozenset(name.casefold() for name in SKIP_DIRS)
 
 # Controls (C0, DEL, C1: newline, NUL, terminal escapes), line separators, and what Windows cannot hold.
-_BAD_CHAR = re.compile(r'[\x00-\x1f\x7f-\x9f\u2028\u2029\\<>:"|?*]')
+_BAD_CHAR = lazy.pattern(r'[\x00-\x1f\x7f-\x9f\u2028\u2029\\<>:"|?*]')
 _WINDOWS_CHARS = frozenset('<>:"|?*')
 _RESERVED = frozenset(
     ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"]
@@ -89,7 +89,7 @@ def _problem(path: str, *, writing: bool) -> str | None:
     if not path:
         return "empty path"
     if writing:
-        bad = _BAD_CHAR.search(path)
+        bad = _BAD_CHAR().search(path)
         if bad is not None and path[0] != "/":
             return _char_problem(bad.group())
         if len(path) > MAX_PATH_CHARS:

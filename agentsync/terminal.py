@@ -94,5 +94,6 @@ def write_line(stream: TextIO, message: str) -> None:
         tty = stream.isatty()
     except Exception:
         tty = False
-    stream.write(f"{message}\n" if tty else re.sub(_ANSI, "", f"{message}\n"))
+    line = f"{message}\n"
+    stream.write(re.sub(_ANSI, "", line) if not tty and "\033[" in line else line)
     stream.flush()

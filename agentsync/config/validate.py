@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from agentsync import formats
+from agentsync import formats, lazy
 from agentsync.config.model import (
     BUILTIN_STRATEGIES,
     CONFIG_NAME,
@@ -44,7 +44,7 @@ _SCAN_KEYS = ("personal_data", "allow", "allow_values", "allow_keys", "patterns"
 _REMOTE_KINDS = "`local`, a postgresql:// URL or a Supabase https:// URL"
 
 # Keys refused whatever their value (their values' shapes are checked by agentsync.secrets).
-_SECRET_KEYS = [(re.compile(pattern), variable) for pattern, variable in CONFIG_SECRET_KEYS]
+_SECRET_KEYS = [(lazy.pattern(pattern), variable) for pattern, variable in CONFIG_SECRET_KEYS]  # for a file read
 
 
 def from_dict(root: Path, data: Any, source: str = CONFIG_NAME, *, secrets_refused: bool = False) -> Config:
@@ -293,7 +293,7 @@ def refuse_secrets(value: Any, source: str, key: str) -> None:
             name = f"{key}.{child_key}" if key else str(child_key)
             if isinstance(child, str) and child:
                 for pattern, variable in _SECRET_KEYS:
-                    if pattern.search(str(child_key)):
+                    if pattern().search(str(child_key)):
                         raise ConfigError(
                             f"{source}: `{name}` looks like a secret; remove it and set the environment "
                             f"variable {variable} instead (secrets never go in the config)"

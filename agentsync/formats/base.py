@@ -8,16 +8,18 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, Final, NamedTuple, Protocol
 
+from agentsync import lazy
+
 BOM: Final = "\ufeff"
 MARKDOWN: tuple[str, ...] = (".md",)
 YAML: tuple[str, ...] = (".yaml", ".yml")
 
 # The closing line with the newline before it: a leading literal lets the search skip to each
 # newline instead of trying a line start at every character.
-_CLOSING = re.compile(r"\n(?:---|\.\.\.)[ \t]*\r?(?:\n|\Z)")
-_OPENING = re.compile(r"---[ \t]*\r?\n")
+_CLOSING = lazy.pattern(r"\n(?:---|\.\.\.)[ \t]*\r?(?:\n|\Z)")
+_OPENING = lazy.pattern(r"---[ \t]*\r?\n")
 HEADING = re.compile(r"^#[ \t]+(.+?)[ \t]*#*[ \t]*\r?$", re.M)
-_HEADING_HERE = re.compile(r"#[ \t]+(.+?)[ \t]*#*[ \t]*\r?$", re.M)  # at a given index (after a BOM)
+_HEADING_HERE = lazy.pattern(r"#[ \t]+(.+?)[ \t]*#*[ \t]*\r?$", re.M)  # at a given index (after a BOM)
 
 
 class Place(NamedTuple):  # a record; a NamedTuple costs a hook far less to define than a dataclass
@@ -92,11 +94,11 @@ class FrontmatterSpan(NamedTuple):  # a record, as Place
 def find_frontmatter(text: str) -> FrontmatterSpan | None:
     """Locate YAML frontmatter: an opening ``---`` line, then the first ``---``/``...`` line."""
     opening = 1 if text.startswith(BOM) else 0
-    first = _OPENING.match(text, opening)
+    first = _OPENING().match(text, opening)
     if not first:
         return None
     start = first.end()
-    closing = _CLOSING.search(text, start - 1)  # the opening line's own newline comes first
+    closing = _CLOSING().search(text, start - 1)  # the opening line's own newline comes first
     if closing is None:
         return None
     return FrontmatterSpan(opening, start, closing.start() + 1, closing.end())
@@ -106,7 +108,7 @@ def first_heading(text: str, start: int = 0) -> re.Match[str] | None:
     """The first ``# Heading`` line from ``start`` (group 1: its text); a file's first line counts
     after a BOM too."""
     if start <= 1 and text.startswith(BOM):
-        found = _HEADING_HERE.match(text, 1)
+        found = _HEADING_HERE().match(text, 1)
         if found:
             return found
     return HEADING.search(text, start)

@@ -8,10 +8,10 @@ index.md) takes its folder's name: ``decisions/use-postgres/README.md`` is ``use
 
 from __future__ import annotations
 
-import re
 from pathlib import PurePosixPath
 from typing import Any, Literal, NamedTuple
 
+from agentsync import lazy
 from agentsync.formats.base import Reading
 
 IdFrom = Literal["frontmatter", "heading", "filename", "path"]
@@ -19,8 +19,8 @@ ID_FROM: tuple[IdFrom, ...] = ("frontmatter", "heading", "filename", "path")
 GENERIC_NAMES = frozenset({"readme", "index", "_index", "main", "default"})
 _ID = r"([A-Za-z][A-Za-z0-9_]*(?:[-_.][A-Za-z0-9]+)*?[-_.]?\d+)"
 # "ID: Title", "LABEL: ID: Title", or "LABEL: ID Title" (after a label the id's colon may be missing)
-_HEADING_ID = re.compile(rf"(?:[A-Za-z]+(?:-[A-Za-z]+)*[ \t]*:[ \t]*)?{_ID}(?:[ \t]*:|\Z)")
-_LABELLED_ID = re.compile(rf"[A-Za-z]+(?:-[A-Za-z]+)*[ \t]*:[ \t]*{_ID}[ \t]")
+_HEADING_ID = lazy.pattern(rf"(?:[A-Za-z]+(?:-[A-Za-z]+)*[ \t]*:[ \t]*)?{_ID}(?:[ \t]*:|\Z)")
+_LABELLED_ID = lazy.pattern(rf"[A-Za-z]+(?:-[A-Za-z]+)*[ \t]*:[ \t]*{_ID}[ \t]")
 
 
 class IdRule(NamedTuple):  # a record: cheaper for a hook to define than a dataclass
@@ -31,14 +31,14 @@ class IdRule(NamedTuple):  # a record: cheaper for a hook to define than a datac
 
 
 DEFAULT_RULE = IdRule()
-_WILDCARD = re.compile(r"[*?\[]")
+_WILDCARD = lazy.pattern(r"[*?\[]")
 
 
 def static_prefix(glob: str) -> str:
     """The leading folders of a glob that hold no wildcard ('' for the repository root)."""
     prefix = []
     for part in glob.split("/")[:-1]:
-        if _WILDCARD.search(part):
+        if _WILDCARD().search(part):
             break
         prefix.append(part)
     return "/".join(prefix)
@@ -53,7 +53,7 @@ def derive(rule: IdRule, path: str, reading: Reading) -> Any:
     value = reading.id
     if rule.id_from == "heading" and reading.heading:
         heading = reading.heading.strip()
-        found = _HEADING_ID.match(heading) or _LABELLED_ID.match(heading)
+        found = _HEADING_ID().match(heading) or _LABELLED_ID().match(heading)
         if found:
             value = found.group(1)
     return PurePosixPath(path).stem if value is None or value == "" else value

@@ -3,9 +3,9 @@ newartifact, the sync events) stay one line: every one returns at once when ther
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
+from agentsync import lazy
 from agentsync.errors import AgentsyncError, Problem
 from agentsync.plugins.discovery import wanted
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from agentsync.plugins.hookspecs import Resolver
     from agentsync.plugins.model import SyncEvent
 
-_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}\Z")
+_SAFE_ID = lazy.pattern(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}\Z")
 
 
 def load_formats(config: Config) -> None:
@@ -73,7 +73,7 @@ def allocate_id(config: Config, type_name: str, prefix: str, taken: set[str]) ->
     if value is None:
         return None
     assert outcome is not None
-    if not isinstance(value, str) or not _SAFE_ID.match(value):
+    if not isinstance(value, str) or not _SAFE_ID().match(value):
         raise AgentsyncError(f"plugin {outcome.plugin}: agentsync_allocate_id answered {value!r}, not a usable id "
                              "(letters, digits, '.', '_' and '-')")  # fmt: skip
     if value in taken:

@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
+from agentsync import lazy
 from agentsync.store.fill import index_after as index_after  # the scanner's bulk fill, split off
 from agentsync.store.fill import indexes_built_after as indexes_built_after
 from agentsync.store.fill import rebuild_index as rebuild_index
@@ -222,7 +223,7 @@ def search(db: sqlite3.Connection, text: str, limit: int = 20) -> list[SearchHit
         "FROM artifacts_fts JOIN artifacts a ON a.pk = artifacts_fts.rowid "
         "WHERE artifacts_fts MATCH ? ORDER BY rank LIMIT ?"
     )
-    query = text if '"' in text else _HYPHENATED.sub(r'"\1"', text)
+    query = text if '"' in text else _HYPHENATED().sub(r'"\1"', text)
     try:
         rows = db.execute(sql, (query, limit)).fetchall()
     except sqlite3.OperationalError:
@@ -243,7 +244,7 @@ def search(db: sqlite3.Connection, text: str, limit: int = 20) -> list[SearchHit
 
 # A word with hyphens inside (``INFRA-004``, ``task-12``): FTS5 reads the hyphen as syntax, so it is
 # quoted as a phrase (its parts adjacent, in order).
-_HYPHENATED = re.compile(r"(?<![\w-])(\w+(?:-\w+)+)(?![\w-])")
+_HYPHENATED = lazy.pattern(r"(?<![\w-])(\w+(?:-\w+)+)(?![\w-])")
 
 
 def _as_plain_words(text: str) -> str:
