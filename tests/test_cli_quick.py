@@ -73,7 +73,7 @@ def test_status_reads_the_same_both_ways(
     capsys.readouterr()
     assert main(argv) == 0
     quick_out = capsys.readouterr()
-    monkeypatch.setattr(quick, "parse", lambda argv: None)
+    monkeypatch.setattr(quick, "parse", lambda argv, ending=False: None)
     assert main(argv) == 0
     assert capsys.readouterr() == quick_out
     assert "P-1" in quick_out.out
@@ -92,7 +92,7 @@ def test_a_status_process_loads_no_heavy_module_and_prints_what_click_would(git_
     assert quick_run.returncode == 0, quick_run.stderr
     assert "LOADED []" in quick_run.stderr
     through_click = (
-        "import sys; from agentsync.cli import main, quick; quick.parse = lambda argv: None; "
+        "import sys; from agentsync.cli import main, quick; quick.parse = lambda argv, ending=False: None; "
         "raise SystemExit(main(['-C', sys.argv[1], 'status']))"
     )
     clicked = subprocess.run([sys.executable, "-c", through_click, str(repo.root)], capture_output=True, text=True)
@@ -164,3 +164,23 @@ def test_a_lazy_pattern_compiles_once_when_first_used(monkeypatch: pytest.Monkey
     assert compiled == []
     assert digits().findall("a1b22") == ["1", "22"] and digits() is digits()
     assert compiled == [r"\d+"]
+
+
+@pytest.mark.parametrize("ending", [False, True])
+def test_the_collector_stops_only_when_the_process_ends(monkeypatch: pytest.MonkeyPatch, ending: bool) -> None:
+    import gc
+
+    seen: list[bool] = []
+
+    def status(**chosen: bool) -> int:
+        seen.append(gc.isenabled())
+        return 0
+
+    monkeypatch.setitem(quick._COMMANDS, "status", status)
+    command = quick.parse(["status"], ending=ending)
+    assert command is not None
+    try:
+        command()
+    finally:
+        gc.enable()
+    assert seen == [not ending]

@@ -32,8 +32,8 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; return its exit code (0 ok, 1 error, 2 usage)."""
+def main(argv: list[str] | None = None, *, ending: bool = False) -> int:
+    """Run the CLI; return its exit code (0 ok, 1 error, 2 usage). ``ending``: the process ends next."""
     from agentsync import terminal
     from agentsync.cli.quick import parse
 
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     started_in = os.getcwd()
     try:
         with terminal.escaping():  # nothing a file or the remote holds reaches the terminal raw
-            quick = parse(args)
+            quick = parse(args, ending=ending)
             if quick is not None:
                 return guarded(quick)
             from agentsync.cli.app import run_click
@@ -55,7 +55,7 @@ def run() -> NoReturn:
     """The console script and ``python -m agentsync``: ``main``, then the process ends (``leave``)."""
     from agentsync.cli.leave import leave
 
-    leave(main())
+    leave(main(ending=True))
 
 
 def guarded(command: Callable[[], Any]) -> int:
