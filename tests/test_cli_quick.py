@@ -184,3 +184,13 @@ def test_the_collector_stops_only_when_the_process_ends(monkeypatch: pytest.Monk
     finally:
         gc.enable()
     assert seen == [not ending]
+
+
+def test_a_profiled_run_returns_to_its_profiler(tmp_path: Path) -> None:
+    profile = tmp_path / "run.prof"
+    done = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "agentsync", "--version"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert profile.stat().st_size > 0

@@ -1,9 +1,10 @@
 """How the ``agentsync`` process ends. Python's teardown of a command's modules takes about 10 ms
 (a tenth of a ``status``) and has nothing left to do when the run registered no exit handler
-(``atexit``: logging, coverage and the like do), no thread that is no daemon still runs, and both
-output streams flush: those are all the ways work could still be pending, since every file and
-SQLite connection agentsync opens is closed by a ``with`` before ``main`` returns. Then the
-process leaves at once (``os._exit``); otherwise through ``SystemExit``, as Python always does."""
+(``atexit``: logging, coverage and the like do), no thread that is no daemon still runs, no
+profiler, tracer or ``python -i`` waits for the run to return, and both output streams flush:
+those are all the ways work could still be pending, since every file and SQLite connection
+agentsync opens is closed by a ``with`` before ``main`` returns. Then the process leaves at once
+(``os._exit``); otherwise through ``SystemExit``, as Python always does."""
 
 from __future__ import annotations
 
@@ -31,9 +32,13 @@ def leave(code: int) -> NoReturn:
 
 
 def _nothing_pending() -> bool:
-    """No exit handler registered and no thread but daemons and this one alive."""
+    """No exit handler registered, no thread but daemons and this one alive, and nothing watching
+    the run that expects it back (a profiler such as ``python -m cProfile``, a tracer or debugger,
+    ``python -i``)."""
     count = getattr(atexit, "_ncallbacks", None)  # CPython's; elsewhere: the ordinary exit
     if count is None or count() != 0:
+        return False
+    if sys.getprofile() is not None or sys.gettrace() is not None or sys.flags.interactive:
         return False
     threading = sys.modules.get("threading")
     if threading is None:
