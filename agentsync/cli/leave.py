@@ -34,11 +34,11 @@ def leave(code: int) -> NoReturn:
 def _nothing_pending() -> bool:
     """No exit handler registered, no thread but daemons and this one alive, and nothing watching
     the run that expects it back (a profiler such as ``python -m cProfile``, a tracer or debugger,
-    ``python -i``)."""
+    ``python -i``), nor ``-X dev``, whose teardown reports what was left unclosed."""
     count = getattr(atexit, "_ncallbacks", None)  # CPython's; elsewhere: the ordinary exit
     if count is None or count() != 0:
         return False
-    if sys.getprofile() is not None or sys.gettrace() is not None or sys.flags.interactive:
+    if sys.getprofile() is not None or sys.gettrace() is not None or sys.flags.interactive or sys.flags.dev_mode:
         return False
     threading = sys.modules.get("threading")
     if threading is None:
