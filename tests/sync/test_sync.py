@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -133,27 +134,38 @@ def test_a_pull_interrupted_after_writing_files_finishes_cleanly(
     assert sync_push(b, remote, "bo").applied == []
 
 
+def _pushed_stories(clones: Clones, count: int) -> Clones:
+    """The clones, with ``count`` stories written in A and pushed."""
+    a, _b, remote = clones
+    for number in range(1, count + 1):
+        a.write(f"stories/S-{number}.md", artifact(f"S-{number}", f"Story {number}", "draft"))
+    sync_push(a, remote, "ada")
+    return clones
+
+
+def _failing_call(number: int, real: Callable[..., Any], message: str, calls: list[int]) -> Callable[..., Any]:
+    """``real``, except that its ``number``-th call raises RuntimeError(``message``): a fault nothing
+    else here can cause. Each call is counted in ``calls``."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == number:
+            raise RuntimeError(message)
+        return real(*args, **kwargs)
+
+    return call
+
+
 def test_a_pull_that_fails_planning_a_chunk_records_the_one_already_written(
     clones: Clones, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import agentsync.sync.incoming as incoming
     from agentsync.sync.plan import Planner
 
-    a, b, remote = clones
-    for number in range(1, 6):
-        a.write(f"stories/S-{number}.md", artifact(f"S-{number}", f"Story {number}", "draft"))
-    sync_push(a, remote, "ada")
+    a, b, remote = _pushed_stories(clones, 5)
     monkeypatch.setattr(incoming, "PULL_CHUNK", 2)
     real_plan = Planner.plan_chunk
-    planned: list[int] = []
-
-    def failing_third(*args: object, **kwargs: object) -> object:
-        planned.append(1)
-        if len(planned) == 3:  # a fault nothing else here can cause: planning the third chunk fails
-            raise RuntimeError("planning failed")
-        return real_plan(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(Planner, "plan_chunk", failing_third)
+    monkeypatch.setattr(Planner, "plan_chunk", _failing_call(3, real_plan, "planning failed", []))
     with pytest.raises(RuntimeError, match="planning failed"):
         sync_pull(b, remote)
     with b.mirror() as mirror:
@@ -176,21 +188,10 @@ def test_a_pull_that_fails_recording_a_chunk_records_nothing_after_it_and_the_ne
     write finishes (or never starts) but is not recorded, and the next pull agrees its files."""
     import agentsync.sync.incoming as incoming
 
-    a, b, remote = clones
-    for number in range(1, 7):
-        a.write(f"stories/S-{number}.md", artifact(f"S-{number}", f"Story {number}", "draft"))
-    sync_push(a, remote, "ada")
+    a, b, remote = _pushed_stories(clones, 6)
     monkeypatch.setattr(incoming, "PULL_CHUNK", 2)
-    real_record = incoming._record_chunk
-    recorded: list[int] = []
-
-    def failing_second(*args: Any, **kwargs: Any) -> None:
-        recorded.append(1)
-        if len(recorded) == 2:  # a fault nothing else here can cause: recording the second chunk fails
-            raise RuntimeError("recording failed")
-        real_record(*args, **kwargs)
-
-    monkeypatch.setattr(incoming, "_record_chunk", failing_second)
+    real_record, recorded = incoming._record_chunk, list[int]()
+    monkeypatch.setattr(incoming, "_record_chunk", _failing_call(2, real_record, "recording failed", recorded))
     with pytest.raises(RuntimeError, match="recording failed"):
         sync_pull(b, remote)
     assert len(recorded) == 2  # nothing recorded after the failure
