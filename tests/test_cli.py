@@ -213,3 +213,30 @@ def test_ls_does_not_import_heavy_modules(repo: Repo) -> None:
     result = subprocess.run([sys.executable, "-c", code, str(repo.root)], capture_output=True, text=True)
     assert result.returncode == 0
     assert "HEAVY []" in result.stderr
+
+
+def test_a_reader_that_stops_reading_ends_the_command_quietly(tmp_path: Path) -> None:
+    """``agentsync status | head -1``: once the reader has closed the pipe, the next line cannot be
+    written; that is no error to log or show (the exit code is 1, as click's own main gives), for the
+    quick path and the click path alike."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    (repo / "plans").mkdir()
+    for number in range(3):
+        (repo / "plans" / f"P-{number}.md").write_text(f"---\nid: P-{number}\ntitle: P\n---\n", encoding="utf-8")
+    assert (
+        subprocess.run([sys.executable, "-m", "agentsync", "-C", str(repo), "init"], capture_output=True).returncode
+        == 0
+    )
+    for command in (["status"], ["ls"]):
+        child = subprocess.Popen([sys.executable, "-m", "agentsync", "-C", str(repo), *command],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+        assert child.stdout is not None and child.stderr is not None
+        child.stdout.close()  # before the child writes anything: its first line meets a closed pipe
+        errors = child.stderr.read().decode()
+        assert child.wait() == 1, errors
+        assert errors == "", command
+        assert not (repo / ".agentsync" / "agentsync.log").exists() or "BrokenPipe" not in (
+            repo / ".agentsync" / "agentsync.log"
+        ).read_text(encoding="utf-8")

@@ -74,6 +74,10 @@ def guarded(command: Callable[[], Any]) -> int:
     except KeyboardInterrupt:
         echo("agentsync: interrupted", err=True)
         return 130
+    except BrokenPipeError as exc:
+        if not _reader_gone():  # another pipe (a git process that died): a real error
+            return _unexpected(exc)
+        return 1  # `agentsync ls | head`: the reader has what it wanted; nothing to say (as click's main)
     except Exception as exc:
         from agentsync.diskfull import from_exception
 
@@ -81,10 +85,34 @@ def guarded(command: Callable[[], Any]) -> int:
         if full is not None:
             echo(f"agentsync: error: {full}", err=True)
             return 1
-        path = _log_unexpected(exc)  # in the -C folder, if one was given
-        echo(f"agentsync: unexpected error: {type(exc).__name__}: {_redacted(exc)} (details in {path})", err=True)
-        return 1
+        return _unexpected(exc)
     return result if isinstance(result, int) else 0
+
+
+def _unexpected(exc: BaseException) -> int:
+    """One line for an error nobody expected; its traceback goes to the log."""
+    from agentsync.terminal import echo
+
+    path = _log_unexpected(exc)  # in the -C folder, if one was given
+    echo(f"agentsync: unexpected error: {type(exc).__name__}: {_redacted(exc)} (details in {path})", err=True)
+    return 1
+
+
+def _reader_gone() -> bool:
+    """Whether stdout is a pipe its reader has closed (``agentsync ls | head``); if so, stdout is
+    pointed at the null device, so that nothing more written, nor the flush at exit, fails again."""
+    import select
+
+    try:
+        fd = sys.stdout.fileno()
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT)
+        gone = any(event & (select.POLLERR | select.POLLHUP) for _fd, event in poller.poll(0))
+        if gone:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), fd)
+        return gone
+    except (AttributeError, OSError, ValueError):  # no real stream (a test's), or no poll here
+        return False
 
 
 def _redacted(exc: BaseException) -> str:
