@@ -163,7 +163,9 @@ def _apply_chunks(
     """Apply chunks of fetched rows in a pipeline: a chunk's files are written in a thread (the
     kernel's work, which needs little of the GIL) while this thread records the chunk before and
     plans the next. Each chunk's files are still written before its rows are recorded, and the
-    chunks are written one after the other, each checking its targets right before it replaces them."""
+    chunks are written one after the other, each checking its targets right before it replaces them.
+    A chunk with a merge or a move (``ChunkPlan.stands_alone``) is written only once the chunk before
+    is recorded: should recording fail, no such file is left on disk unrecorded."""
     from concurrent.futures import Future, ThreadPoolExecutor
 
     cleaned: set[str] = set()  # folders rid of temp files a killed writer left: once per pull
@@ -181,8 +183,11 @@ def _apply_chunks(
                 if written is not None:  # the chunk written meanwhile is recorded all the same
                     record(*written)
                 raise
-            done, written = written, (plan, writer.submit(write_unchanged, plan.writes, plan.expected, cleaned,
-                                                           run.policy))  # fmt: skip
+            done, written = written, None
+            if done is not None and not plan.stands_alone:
+                record(*done)
+                done = None
+            written = (plan, writer.submit(write_unchanged, plan.writes, plan.expected, cleaned, run.policy))
             if done is not None:
                 try:
                     record(*done)

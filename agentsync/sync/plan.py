@@ -60,6 +60,15 @@ class ChunkPlan:
     deferred: set[str] = field(default_factory=set)  # ids whose files were saved meanwhile
     quarantined: list[QuarantineRow] = field(default_factory=list)  # rows refused, for the mirror
     claimed: set[str] = field(default_factory=set)  # targets a row of this chunk writes: no second one lands there
+    merges: bool = False  # a file written is a merge (clean, or with conflict markers), not the remote's text
+
+    @property
+    def stands_alone(self) -> bool:
+        """Whether this chunk's files may be written before the chunk before is recorded: each is the
+        remote's text at the remote's path, and no artifact moves away from a file here. Left unrecorded
+        by a failure, such files are found by the next pull as the remote has them and agreed; a merge
+        or a moved file would be taken for a local edit (markers merged again, the old file kept)."""
+        return not self.merges and not self.moved_from
 
 
 @dataclass
@@ -361,6 +370,7 @@ class Planner:
                 plan.notes.append((row.key, overridden))
         merged = result.text.encode("utf-8", errors="surrogateescape")
         self._write(item, self.run.policy.native(item.lands), merged)
+        plan.merges = True
         if local.path != item.lands:
             plan.moved_from.append((row.key, local.path))
         if result.clean:  # taking the remote's text whole is a fast-forward, not a local change to push

@@ -143,13 +143,17 @@ def _pushed_stories(clones: Clones, count: int) -> Clones:
     return clones
 
 
-def _failing_call(number: int, real: Callable[..., Any], message: str, calls: list[int]) -> Callable[..., Any]:
-    """``real``, except that its ``number``-th call raises RuntimeError(``message``): a fault nothing
-    else here can cause. Each call is counted in ``calls``."""
+def _failing_call(
+    number: int, real: Callable[..., Any], message: str, calls: list[int], after: float = 0.0
+) -> Callable[..., Any]:
+    """``real``, except that its ``number``-th call raises RuntimeError(``message``), ``after`` seconds
+    in (time for the pull's writer to write what it was given): a fault nothing else here can cause.
+    Each call is counted in ``calls``."""
 
     def call(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         if len(calls) == number:
+            time.sleep(after)
             raise RuntimeError(message)
         return real(*args, **kwargs)
 
@@ -205,6 +209,94 @@ def test_a_pull_that_fails_recording_a_chunk_records_nothing_after_it_and_the_ne
     with b.mirror() as mirror:
         assert mirror.connection.execute("SELECT count(*) FROM sync_base").fetchone() == (6,)
     for number in range(1, 7):
+        assert b.read(f"stories/S-{number}.md") == a.read(f"stories/S-{number}.md")
+
+
+def _edited_in_both(clones: Clones, count: int) -> Clones:
+    """Stories pushed from A and pulled into B; then B edits S-3's body and A every story's body."""
+    a, b, remote = _pushed_stories(clones, count)
+    sync_pull(b, remote)
+    b.write("stories/S-3.md", b.read("stories/S-3.md").decode().replace("Body.", "Bo's body."))
+    for number in range(1, count + 1):
+        a.write(
+            f"stories/S-{number}.md", a.read(f"stories/S-{number}.md").decode().replace("Body.", f"Ada's {number}.")
+        )
+    sync_push(a, remote, "ada")
+    return clones
+
+
+def test_a_merge_is_not_written_while_the_chunk_before_it_may_still_fail_to_be_recorded(
+    clones: Clones, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chunk with a merge (here: conflict markers) waits for the chunk before to be recorded: when
+    that fails, the file is left as it was, and the next pull merges it once (markers not nested)."""
+    import agentsync.sync.incoming as incoming
+
+    _a, b, remote = _edited_in_both(clones, 4)
+    monkeypatch.setattr(incoming, "PULL_CHUNK", 2)
+    real_record = incoming._record_chunk
+    monkeypatch.setattr(incoming, "_record_chunk", _failing_call(1, real_record, "recording failed", [], after=0.5))
+    with pytest.raises(RuntimeError, match="recording failed"):
+        sync_pull(b, remote)
+    assert "<<<<<<<" not in b.read("stories/S-3.md").decode()  # the second chunk was not written
+    monkeypatch.setattr(incoming, "_record_chunk", real_record)
+    again = sync_pull(b, remote)
+    merged = b.read("stories/S-3.md").decode()
+    assert [key for key, _ in again.conflicts] == ["story:S-3"] and merged.count("<<<<<<<") == 1, merged
+    assert "Bo's body." in merged and "Ada's 3." in merged
+
+
+def test_a_move_is_not_written_while_the_chunk_before_it_may_still_fail_to_be_recorded(
+    clones: Clones, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chunk in which the remote moves an artifact waits for the chunk before to be recorded: when
+    that fails, neither path is touched, and the next pull moves the file (no copy left behind)."""
+    import agentsync.sync.incoming as incoming
+
+    a, b, remote = _pushed_stories(clones, 4)
+    sync_pull(b, remote)
+    for number in (1, 2, 4):
+        a.write(f"stories/S-{number}.md", a.read(f"stories/S-{number}.md").decode().replace("Body.", "Moved on."))
+    (a.root / "stories" / "sub").mkdir()
+    (a.root / "stories" / "S-3.md").rename(a.root / "stories" / "sub" / "S-3.md")
+    sync_push(a, remote, "ada")
+    monkeypatch.setattr(incoming, "PULL_CHUNK", 2)
+    real_record = incoming._record_chunk
+    monkeypatch.setattr(incoming, "_record_chunk", _failing_call(1, real_record, "recording failed", [], after=0.5))
+    with pytest.raises(RuntimeError, match="recording failed"):
+        sync_pull(b, remote)
+    assert not (b.root / "stories" / "sub" / "S-3.md").exists()
+    monkeypatch.setattr(incoming, "_record_chunk", real_record)
+    assert sync_pull(b, remote).ok
+
+    def stories(repo: GitRepo) -> dict[str, bytes]:
+        return {p.relative_to(repo.root).as_posix(): p.read_bytes() for p in (repo.root / "stories").rglob("*.md")}
+
+    assert stories(b) == stories(a)
+
+
+def test_updates_written_while_the_chunk_before_fails_to_be_recorded_are_agreed_by_the_next_pull(
+    clones: Clones, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Plain updates may be written while the chunk before is recorded: left unrecorded by a failure,
+    each file is as the remote has it, and the next pull agrees it without writing or merging it."""
+    import agentsync.sync.incoming as incoming
+
+    a, b, remote = _pushed_stories(clones, 4)
+    sync_pull(b, remote)
+    for number in range(1, 5):
+        a.write(f"stories/S-{number}.md", a.read(f"stories/S-{number}.md").decode().replace("Body.", "Again."))
+    sync_push(a, remote, "ada")
+    monkeypatch.setattr(incoming, "PULL_CHUNK", 2)
+    real_record = incoming._record_chunk
+    monkeypatch.setattr(incoming, "_record_chunk", _failing_call(1, real_record, "recording failed", [], after=0.5))
+    with pytest.raises(RuntimeError, match="recording failed"):
+        sync_pull(b, remote)
+    monkeypatch.setattr(incoming, "_record_chunk", real_record)
+    again = sync_pull(b, remote)
+    assert again.ok and not again.merged and not again.conflicts
+    assert set(again.written) <= {"stories/S-1.md", "stories/S-2.md"}  # the second chunk is on disk already
+    for number in range(1, 5):
         assert b.read(f"stories/S-{number}.md") == a.read(f"stories/S-{number}.md")
 
 
