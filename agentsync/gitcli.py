@@ -50,6 +50,11 @@ class GitCommandLine:
         if answer is not None:
             self._resolved["HEAD"], self._branch = answer[0], (answer[1],)
 
+    def close(self) -> None:
+        """Reap the early Git process (``ask_head_early``) should its answer not have been taken: an
+        error on the way must not leave a zombie and an open pipe in a long-lived process."""
+        self._take_early()
+
     def _run(
         self, *args: str, input: bytes | None = None, env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[bytes]:
@@ -244,14 +249,22 @@ class EarlyHead:
     def answer(self) -> tuple[str, str | None] | None:
         """(HEAD's commit, the branch or None when detached), or None: ask the ordinary way."""
         chunks = []
+        status = None
         try:
             while chunk := os.read(self._output, 4096):
                 chunks.append(chunk)
+        except OSError:
+            chunks = []
         finally:
             os.close(self._output)
-            _pid, status = os.waitpid(self._pid, 0)
+            try:
+                _pid, status = os.waitpid(self._pid, 0)
+            except ChildProcessError:  # SIGCHLD ignored (inherited from a parent): no exit status to read
+                status = None
         lines = b"".join(chunks).decode("utf-8", "surrogateescape").split("\n")  # the commit, the branch, "--"
-        if os.waitstatus_to_exitcode(status) != 0 or len(lines) != 4 or len(lines[0]) < 40 or lines[2] != "--":
+        if status is None or os.waitstatus_to_exitcode(status) != 0:
+            return None
+        if len(lines) != 4 or len(lines[0]) < 40 or lines[2] != "--":
             return None
         return lines[0], None if lines[1] == "HEAD" else lines[1]
 

@@ -54,17 +54,20 @@ def status_report(config: Config, *, ask_remote: bool = False) -> StatusReport:
     look = start_look(config) if ask_remote else None  # asked while the mirror is brought up to date
     repo = GitCommandLine(config.root)
     repo.ask_head_early()  # Git answers while the mirror is scanned
-    with Mirror.open(config, mapped=True) as mirror:  # status reads every row
-        full_scan(mirror)
-        refresh_heads(mirror, repo)
-        found = differences(mirror)
-        total = mirror.count()
-        problems = mirror.problems()
-        remote = remote_state(config, mirror, look, ask=ask_remote)
-    watcher = _redacted_watcher(watcher_state(config))
-    repaired = take_repair_reason(config)
-    head = repo.head_commit()
-    branch = None if head is None else repo.branch()  # None: detached or unborn HEAD
+    try:
+        with Mirror.open(config, mapped=True) as mirror:  # status reads every row
+            full_scan(mirror)
+            refresh_heads(mirror, repo)
+            found = differences(mirror)
+            total = mirror.count()
+            problems = mirror.problems()
+            remote = remote_state(config, mirror, look, ask=ask_remote)
+        watcher = _redacted_watcher(watcher_state(config))
+        repaired = take_repair_reason(config)
+        head = repo.head_commit()
+        branch = None if head is None else repo.branch()  # None: detached or unborn HEAD
+    finally:
+        repo.close()
     return StatusReport(config, head, branch, total, found, problems, remote, watcher, repaired)
 
 

@@ -46,3 +46,38 @@ def test_unborn_branch_and_no_repository(git_repo: GitRepo, tmp_path_factory: py
     outside = tmp_path_factory.mktemp("plain-folder")
     early = EarlyHead.start(outside, clean_environment())
     assert early is not None and early.answer() is None
+
+
+def test_a_status_started_with_sigchld_ignored_answers_the_ordinary_way(git_repo: GitRepo) -> None:
+    """A parent that ignores SIGCHLD passes that on across exec: the early process's exit status
+    cannot be read (ECHILD), so the ordinary calls answer instead, as for any other failure."""
+    import subprocess
+    import sys
+
+    git_repo.write("plans/a.md", artifact("P-1"))
+    git_repo.commit_all("one")
+    assert subprocess.run([sys.executable, "-m", "agentsync", "-C", str(git_repo.root), "init"],
+                          capture_output=True).returncode == 0  # fmt: skip
+    ignoring = (
+        "import os, signal, sys; signal.signal(signal.SIGCHLD, signal.SIG_IGN); os.execv(sys.executable, sys.argv)"
+    )
+    done = subprocess.run([sys.executable, "-c", ignoring, "-m", "agentsync", "-C", str(git_repo.root), "status"],
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"On branch main at {git_repo.head()[:10]}"), done.stdout
+
+
+def test_an_early_process_whose_answer_is_not_taken_is_reaped_on_close(git_repo: GitRepo) -> None:
+    """Something failing between the early start and the answer (the mirror cannot be opened) must
+    not leave a zombie and an open pipe behind in a long-lived process."""
+    import os
+
+    repo = GitCommandLine(git_repo.root)
+    repo.ask_head_early()
+    early = repo._early
+    assert early is not None
+    repo.close()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(early._pid, os.WNOHANG)  # reaped already
+    with pytest.raises(OSError):
+        os.fstat(early._output)  # its pipe closed
