@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 from agentsync import formats
 from agentsync.errors import NOT_SET, FrontmatterYAMLError
+from agentsync.yamlerrors import MAX_REPAIRS, Repair, original_index, reserved_repair
 from agentsync.yamlload import (
     _SIMPLE_LINE,
     MAX_VALUES,
@@ -124,11 +125,32 @@ def single_carrier(yaml_text: str, name: str) -> bool:
 
 def yaml_carriers(yaml_text: str, name: str, offset: int) -> tuple[list[Carrier], bool]:
     """Every top-level key of a frontmatter that sets ``name``, composed by the mirror's own loader
-    (positions plus ``offset``), and whether it is a flow mapping; raise Unsafe if it does not parse."""
+    (positions plus ``offset``), and whether it is a flow mapping; raise Unsafe if it does not parse.
+    A plain value starting with ``@`` or a backquote is read as written, as the mirror reads it
+    (``yamlerrors.reserved_repair``): composed quoted, its positions mapped back to the text."""
+    import yaml
+
+    text, repairs = yaml_text, list[Repair]()
+    for _ in range(MAX_REPAIRS + 1):
+        try:
+            found, flow = _composed_carriers(text, name)
+            break
+        except yaml.MarkedYAMLError as exc:
+            repaired = reserved_repair(text, exc) if len(repairs) < MAX_REPAIRS else None
+            if repaired is None:
+                raise Unsafe("in a frontmatter that does not parse") from None
+            text = repaired[0]
+            repairs.append(repaired[1])
+    return [_placed(carrier, offset, repairs) for carrier in found], flow
+
+
+def _composed_carriers(text: str, name: str) -> tuple[list[Carrier], bool]:
+    """``yaml_carriers`` of ``text`` as PyYAML composes it, positions in ``text``; PyYAML's own
+    errors (marked, for a repair) pass through, any other reason it cannot be read is Unsafe."""
     import yaml
 
     # libyaml does not count a leading BOM in its positions; the pure-Python loader does.
-    composer = (pure_loader() if yaml_text[:1] == "\ufeff" else loader())(yaml_text)
+    composer = (pure_loader() if text[:1] == "\ufeff" else loader())(text)
     try:
         root = composer.get_single_node()
         if root is None:
@@ -140,12 +162,27 @@ def yaml_carriers(yaml_text: str, name: str, offset: int) -> tuple[list[Carrier]
             if key.tag == _MERGE_TAG:
                 found.extend(_merged(composer, value, name))
             elif str(composer.construct_object(key, deep=True)) == name:
-                found.append(_carrier(yaml_text, offset, name, key, value, bool(root.flow_style), composer))
+                found.append(_carrier(text, 0, name, key, value, bool(root.flow_style), composer))
         return found, bool(root.flow_style)
+    except yaml.MarkedYAMLError:
+        raise
     except (yaml.YAMLError, FrontmatterYAMLError, RecursionError, TypeError):
         raise Unsafe("in a frontmatter that does not parse") from None
     finally:
         composer.dispose()
+
+
+def _placed(carrier: Carrier, offset: int, repairs: list[Repair]) -> Carrier:
+    """``carrier`` with its positions in the text as written, plus ``offset``; a value that was itself
+    quoted to be read cannot be rewritten in place (-1)."""
+    spots = (carrier.start, carrier.end, carrier.line_start, carrier.line_end)
+    mapped = [spot if spot < 0 else original_index(spot, repairs) for spot in spots]
+    if any(spot is None for spot in mapped):
+        return carrier._replace(how=carrier.how or "with a value read as quoted", start=-1, end=-1,
+                                line_start=-1, line_end=-1)  # fmt: skip
+    start, end, line_start, line_end = (spot if spot is None or spot < 0 else spot + offset for spot in mapped)
+    assert start is not None and end is not None and line_start is not None and line_end is not None
+    return carrier._replace(start=start, end=end, line_start=line_start, line_end=line_end)
 
 
 def _merged(loader: Any, value: Any, name: str) -> list[Carrier]:

@@ -5,7 +5,7 @@ starting with a character YAML reserves, which has no other meaning than the tex
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 
 def marked(text: str, mark: Any, context: Any) -> tuple[int, int | None, str]:
@@ -62,9 +62,23 @@ _BLOCK_VALUE_BEFORE = re.compile(r" *(?:(?:[A-Za-z0-9_][\w.-]*|'[^']*'|\"[^\"]*\
 _FLOW_ITEM_BEFORE = re.compile(r" *(?:[A-Za-z0-9_][\w.-]*: +|- +)*\[(?:[^\[\]{}#,]*,)* *")
 
 
+class Repair(NamedTuple):
+    """A plain value quoted so that PyYAML reads it as written: at ``at``, ``old`` characters became ``new``."""
+
+    at: int
+    old: int
+    new: int
+
+
 def reserved_quoted(text: str, exc: Any) -> str | None:
     """``text`` with the plain value that PyYAML found starting with a reserved character quoted; None
     when the error is another, or the value is not one on its own line or in a one-line flow list."""
+    found = reserved_repair(text, exc)
+    return None if found is None else found[0]
+
+
+def reserved_repair(text: str, exc: Any) -> tuple[str, Repair] | None:
+    """``reserved_quoted``, with where the text changed (a caller mapping positions back needs it)."""
     mark = exc.problem_mark
     if mark is None or "cannot start any token" not in (exc.problem or ""):
         return None
@@ -81,4 +95,15 @@ def reserved_quoted(text: str, exc: Any) -> str | None:
         return None
     value = value.rstrip(" \t\r")
     quoted = "'" + value.replace("'", "''") + "'"
-    return text[:index] + quoted + text[index + len(value) :]
+    return text[:index] + quoted + text[index + len(value) :], Repair(index, len(value), len(quoted))
+
+
+def original_index(index: int, repairs: list[Repair]) -> int | None:
+    """Where ``index`` of a text repaired by ``repairs`` (in the order made) was in the text as written;
+    None inside a quoted value (a position there has no counterpart)."""
+    for repair in reversed(repairs):
+        if index >= repair.at + repair.new:
+            index -= repair.new - repair.old
+        elif index > repair.at:
+            return None
+    return index

@@ -543,11 +543,14 @@ def test_a_fresh_clone_takes_edits_made_after_the_commit_using_heads_file_as_the
     assert "First line, edited by Ada." in merged and "Second line, edited by Cy." in merged
 
 
-def test_a_file_with_values_yaml_reserves_syncs_and_keeps_its_git_field(clones: Clones) -> None:
+@pytest.mark.parametrize("title", ["One", "'CLI: detect the remote task status'"])
+def test_a_file_with_values_yaml_reserves_syncs_and_keeps_its_git_field(clones: Clones, title: str) -> None:
     """Backlog.md writes ``assignee: @name`` unquoted: such a file is mirrored, pushed and pulled, and
-    the git field of a committed file is still Git's after a teammate's edit of it is pulled."""
+    the git field of a committed file is still Git's after a teammate's edit of it is pulled. With
+    the field's name in a quoted title (Backlog.md's task-7.1), the guard composes the frontmatter
+    to find every place that sets it, and rewrites it at its place in the text as written."""
     a, b, remote = clones
-    text = "---\nid: S-1\ntitle: One\nstatus: To Do\nassignee: [@ada, @bo]\nreporter: @ada\n---\n\nBody.\n"
+    text = f"---\nid: S-1\ntitle: {title}\nreporter: @ada\nassignee: [@ada, @bo]\nstatus: To Do\n---\n\nBody.\n"
     for clone in (a, b):
         clone.write("stories/S-1.md", text)
         clone.commit_all("story")
