@@ -91,6 +91,26 @@ def text_values(text: str, names: Iterable[str], path: str = "text.md") -> Value
         return {}
 
 
+def carried_as_in(path: str, text: str, head: str, names: Iterable[str]) -> bool:
+    """Whether every place ``text`` sets each git field carries, in order, the value ``head`` (HEAD's
+    text of the file) has at its place: then every value in it came from Git, whatever the mirror
+    reads of it (a file with two ``## State`` sections that disagree, committed so)."""
+    for name in names:
+        try:
+            if _carrier_values(path, text, name) != _carrier_values(path, head, name):
+                return False
+        except Unsafe:
+            return False
+    return True
+
+
+def _carrier_values(path: str, text: str, name: str) -> list[Any]:
+    span = _frontmatter(path, text)
+    if span is None:
+        return [c.value for c in format_carriers(path, text, name)]
+    return [c.value for c in yaml_carriers(text[span.start : span.end], name, 0)[0]]
+
+
 def _times(count: int) -> str:
     return "twice" if count == 2 else f"{count} times"
 

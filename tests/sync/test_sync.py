@@ -564,3 +564,27 @@ def test_a_file_with_values_yaml_reserves_syncs_and_keeps_its_git_field(clones: 
     assert a.read("stories/S-1.md").decode() == edited.replace("status: Done", "status: To Do")  # Git's status
     with a.mirror() as mirror:
         assert mirror.find("S-1").status == "To Do" and mirror.problems() == []
+
+
+def test_a_file_that_sets_its_git_field_twice_as_committed_is_pulled_as_written(clones: Clones) -> None:
+    """The agent CLI's runbooks may quote a story whole, its own ``## State`` inside a code fence.
+    Committed so, both places' values came from Git: the file is pulled exactly as the remote has
+    it (the mirror reads the first), neither rewritten (a clean work tree would show a change) nor
+    refused. Found pulling jhcook/agentic-dev (3 of its runbooks)."""
+    a, b, remote = clones
+    path = ".agent/cache/runbooks/INFRA/INFRA-9-runbook.md"
+    text = ("# STORY-ID: INFRA-9: Migrate the shell\n\n## State\n\nACCEPTED\n\n## Goal\n\nMove it.\n\n"
+            "```markdown\n# INFRA-9: Migrate the shell\n\n## State\n\nCOMMITTED\n```\n")  # fmt: skip
+    for clone in (a, b):
+        clone.write(path, text)
+        clone.commit_all("runbook")
+    assert sync_push(a, remote, "ada").applied == [("runbook:INFRA-9", 1)]
+    first = sync_pull(b, remote)
+    assert first.ok and first.written == [] and first.overrides == []
+    assert b.git("status", "--porcelain").stdout.strip() == ""
+    edited = text.replace("Move it.", "Move it, edited by Ada.")
+    a.write(path, edited)
+    sync_push(a, remote, "ada")
+    second = sync_pull(b, remote)
+    assert second.ok and second.written == [path] and second.overrides == []
+    assert b.read(path).decode() == edited
