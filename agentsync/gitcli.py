@@ -260,7 +260,7 @@ class EarlyHead:
             try:
                 _pid, status = os.waitpid(self._pid, 0)
             except ChildProcessError:  # SIGCHLD ignored (inherited from a parent): no exit status to read
-                status = None
+                pass
         lines = b"".join(chunks).decode("utf-8", "surrogateescape").split("\n")  # the commit, the branch, "--"
         if status is None or os.waitstatus_to_exitcode(status) != 0:
             return None

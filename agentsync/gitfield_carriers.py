@@ -175,13 +175,14 @@ def _composed_carriers(text: str, name: str) -> tuple[list[Carrier], bool]:
 def _placed(carrier: Carrier, offset: int, repairs: list[Repair]) -> Carrier:
     """``carrier`` with its positions in the text as written, plus ``offset``; a value that was itself
     quoted to be read cannot be rewritten in place (-1)."""
-    spots = (carrier.start, carrier.end, carrier.line_start, carrier.line_end)
-    mapped = [spot if spot < 0 else original_index(spot, repairs) for spot in spots]
-    if any(spot is None for spot in mapped):
-        return carrier._replace(how=carrier.how or "with a value read as quoted", start=-1, end=-1,
-                                line_start=-1, line_end=-1)  # fmt: skip
-    start, end, line_start, line_end = (spot if spot is None or spot < 0 else spot + offset for spot in mapped)
-    assert start is not None and end is not None and line_start is not None and line_end is not None
+    placed: list[int] = []
+    for spot in (carrier.start, carrier.end, carrier.line_start, carrier.line_end):
+        at = spot if spot < 0 else original_index(spot, repairs)
+        if at is None:
+            return carrier._replace(how=carrier.how or "with a value read as quoted", start=-1, end=-1,
+                                    line_start=-1, line_end=-1)  # fmt: skip
+        placed.append(at if at < 0 else at + offset)
+    start, end, line_start, line_end = placed
     return carrier._replace(start=start, end=end, line_start=line_start, line_end=line_end)
 
 

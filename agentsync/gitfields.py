@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from agentsync.errors import NOT_SET, AgentsyncError, GitNotInstalled, NoGitRepository
+from agentsync.errors import NOT_SET, AgentsyncError, GitFieldViolation, GitNotInstalled, NoGitRepository
 from agentsync.gitrepo import GitReader, GitRepo, blob_oid
 from agentsync.identity import split_key
 from agentsync.paths import Matcher
@@ -261,7 +261,6 @@ class GitFieldGuard:
         truth = self.expected(artifact, disk)
         if truth is None:
             return artifact.content
-        from agentsync.errors import GitFieldViolation
         from agentsync.gitfield_check import enforce_artifact  # writers only: status and the hooks never load it
 
         try:

@@ -20,11 +20,12 @@ import os
 import stat
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 from agentsync import lazy
 from agentsync.config import STATE_DIR, Config
 from agentsync.errors import PathRefused, shown_path
+from agentsync.fsutil import Target
 
 NAME_MAX = 255  # bytes in one path segment on every common file system
 # fsutil's temp file beside a target is ".{name}.{pid}.{n}.tmp": up to 16 bytes more than the name.
@@ -50,8 +51,6 @@ _DEVICE_START = frozenset(
 _DOTS = frozenset({"", ".", ".."})
 _NEVER_START = frozenset(name[0] for name in _NEVER) | frozenset(name[0].upper() for name in _NEVER)
 _SHORT = (NAME_MAX - TEMP_RESERVE) // 4  # a segment this short is within the limit whatever its characters
-
-Target = TypeVar("Target", str, Path)  # a file to write: a Path, or the str a pull keeps per file
 
 
 class TypeOf(Protocol):

@@ -212,6 +212,19 @@ def test_a_pull_that_fails_recording_a_chunk_records_nothing_after_it_and_the_ne
         assert b.read(f"stories/S-{number}.md") == a.read(f"stories/S-{number}.md")
 
 
+def _pull_failing_to_record_its_first_chunk(b: GitRepo, remote: Remote, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pull into ``b`` in chunks of 2 whose first record fails half a second in (the writer has
+    written the next chunk's files by then, if it was given them); recording works again after."""
+    import agentsync.sync.incoming as incoming
+
+    monkeypatch.setattr(incoming, "PULL_CHUNK", 2)
+    real_record = incoming._record_chunk
+    monkeypatch.setattr(incoming, "_record_chunk", _failing_call(1, real_record, "recording failed", [], after=0.5))
+    with pytest.raises(RuntimeError, match="recording failed"):
+        sync_pull(b, remote)
+    monkeypatch.setattr(incoming, "_record_chunk", real_record)
+
+
 def _edited_in_both(clones: Clones, count: int) -> Clones:
     """Stories pushed from A and pulled into B; then B edits S-3's body and A every story's body."""
     a, b, remote = _pushed_stories(clones, count)
@@ -230,16 +243,10 @@ def test_a_merge_is_not_written_while_the_chunk_before_it_may_still_fail_to_be_r
 ) -> None:
     """A chunk with a merge (here: conflict markers) waits for the chunk before to be recorded: when
     that fails, the file is left as it was, and the next pull merges it once (markers not nested)."""
-    import agentsync.sync.incoming as incoming
 
     _a, b, remote = _edited_in_both(clones, 4)
-    monkeypatch.setattr(incoming, "PULL_CHUNK", 2)
-    real_record = incoming._record_chunk
-    monkeypatch.setattr(incoming, "_record_chunk", _failing_call(1, real_record, "recording failed", [], after=0.5))
-    with pytest.raises(RuntimeError, match="recording failed"):
-        sync_pull(b, remote)
+    _pull_failing_to_record_its_first_chunk(b, remote, monkeypatch)
     assert "<<<<<<<" not in b.read("stories/S-3.md").decode()  # the second chunk was not written
-    monkeypatch.setattr(incoming, "_record_chunk", real_record)
     again = sync_pull(b, remote)
     merged = b.read("stories/S-3.md").decode()
     assert [key for key, _ in again.conflicts] == ["story:S-3"] and merged.count("<<<<<<<") == 1, merged
@@ -251,7 +258,6 @@ def test_a_move_is_not_written_while_the_chunk_before_it_may_still_fail_to_be_re
 ) -> None:
     """A chunk in which the remote moves an artifact waits for the chunk before to be recorded: when
     that fails, neither path is touched, and the next pull moves the file (no copy left behind)."""
-    import agentsync.sync.incoming as incoming
 
     a, b, remote = _pushed_stories(clones, 4)
     sync_pull(b, remote)
@@ -260,13 +266,8 @@ def test_a_move_is_not_written_while_the_chunk_before_it_may_still_fail_to_be_re
     (a.root / "stories" / "sub").mkdir()
     (a.root / "stories" / "S-3.md").rename(a.root / "stories" / "sub" / "S-3.md")
     sync_push(a, remote, "ada")
-    monkeypatch.setattr(incoming, "PULL_CHUNK", 2)
-    real_record = incoming._record_chunk
-    monkeypatch.setattr(incoming, "_record_chunk", _failing_call(1, real_record, "recording failed", [], after=0.5))
-    with pytest.raises(RuntimeError, match="recording failed"):
-        sync_pull(b, remote)
+    _pull_failing_to_record_its_first_chunk(b, remote, monkeypatch)
     assert not (b.root / "stories" / "sub" / "S-3.md").exists()
-    monkeypatch.setattr(incoming, "_record_chunk", real_record)
     assert sync_pull(b, remote).ok
 
     def stories(repo: GitRepo) -> dict[str, bytes]:
@@ -280,19 +281,13 @@ def test_updates_written_while_the_chunk_before_fails_to_be_recorded_are_agreed_
 ) -> None:
     """Plain updates may be written while the chunk before is recorded: left unrecorded by a failure,
     each file is as the remote has it, and the next pull agrees it without writing or merging it."""
-    import agentsync.sync.incoming as incoming
 
     a, b, remote = _pushed_stories(clones, 4)
     sync_pull(b, remote)
     for number in range(1, 5):
         a.write(f"stories/S-{number}.md", a.read(f"stories/S-{number}.md").decode().replace("Body.", "Again."))
     sync_push(a, remote, "ada")
-    monkeypatch.setattr(incoming, "PULL_CHUNK", 2)
-    real_record = incoming._record_chunk
-    monkeypatch.setattr(incoming, "_record_chunk", _failing_call(1, real_record, "recording failed", [], after=0.5))
-    with pytest.raises(RuntimeError, match="recording failed"):
-        sync_pull(b, remote)
-    monkeypatch.setattr(incoming, "_record_chunk", real_record)
+    _pull_failing_to_record_its_first_chunk(b, remote, monkeypatch)
     again = sync_pull(b, remote)
     assert again.ok and not again.merged and not again.conflicts
     assert set(again.written) <= {"stories/S-1.md", "stories/S-2.md"}  # the second chunk is on disk already
