@@ -17,39 +17,41 @@ import argparse
 import json
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-GEN_CORPUS = ROOT.parent / "shared" / "bench" / "gen_corpus.py"
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parents[1]), str(HERE)]
+
+import bench_remote  # noqa: E402
 
 
 def batch_of(folder: Path, count: int) -> list[dict[str, object]]:
-    """``count`` changes of new artifacts, as the push of a mirror of ``folder`` sends them."""
+    """``count`` changes of new artifacts, as the push of a mirror of a new corpus in ``folder`` sends them."""
     from agentsync import config as config_module
     from agentsync.scanner import scan
     from agentsync.store import Mirror
     from agentsync.sync.outgoing import changes_for, pending_changes
 
-    (folder / "agentsync.yaml").write_text(config_module.render_default() + "project: parts\n", encoding="utf-8")
+    bench_remote.make_clone(folder, "parts", count)
     with Mirror.open(config_module.load(folder)) as mirror:
         scan(mirror)
         changes = changes_for(mirror, pending_changes(mirror)[:count])
     return [change.to_json() for change in changes]
 
 
-def median_ms(connection: object, runs: int, call: Callable[[int], None]) -> float:
+def median_ms(connection: Any, runs: int, call: Callable[[int], object]) -> float:
     """The median milliseconds of ``call(run)``, each run rolled back."""
     seconds = []
     for number in range(runs):
         start = time.perf_counter()
         call(number)
         seconds.append(time.perf_counter() - start)
-        connection.rollback()  # type: ignore[attr-defined]
+        connection.rollback()
     return statistics.median(seconds) * 1000
 
 
@@ -64,7 +66,6 @@ def main() -> int:
     from agentsync.remotes import migrations
 
     work = Path(tempfile.mkdtemp(prefix="agentsync-bench-parts-"))
-    subprocess.run([sys.executable, str(GEN_CORPUS), str(work / "corpus"), "--count", str(options.changes)], check=True)
     changes = batch_of(work / "corpus", options.changes)
     document = json.dumps(changes)
     texts = [str(change.get("content", "")) for change in changes]
