@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
+    from agentsync.comparison import Comparison
     from agentsync.config import Config
     from agentsync.store import Mirror
     from agentsync.store.reports import OpenConflict
@@ -95,12 +96,14 @@ def start_look(config: Config) -> RemoteLook | None:
 
 
 def remote_state(
-    config: Config, mirror: Mirror, look: RemoteLook | None = None, *, ask: bool = True
-) -> RemoteState | None:
+    config: Config, mirror: Mirror, look: RemoteLook | None = None, *, ask: bool = True,
+    compared: Comparison | None = None,
+) -> RemoteState | None:  # fmt: skip
     """Where this clone stands with its remote (None: no remote configured). Looking at the remote
     starts nothing: a local remote that is not running is reported unreachable. ``look``: one
     started earlier (``start_look``), else one is started here; ``ask=False``: the mirror's answer
-    alone, as ``git status`` tells where a branch stands from the last fetch."""
+    alone, as ``git status`` tells where a branch stands from the last fetch. ``compared``: what
+    ``comparison.compare`` found (else what to push and to pull is read here)."""
     from agentsync.remotes import remote_target
     from agentsync.secrets import redact
     from agentsync.store.reports import changed_on_remote, fetched_cursor, open_conflicts, queue_summary
@@ -109,8 +112,11 @@ def remote_state(
     target = remote_target(config)
     if target is None:
         return None
-    edited = pending_keys(mirror)  # what a push would send, without loading the push
-    changed_there = changed_on_remote(mirror)
+    if compared is not None:
+        edited, changed_there = compared.edited, compared.changed_there
+    else:
+        edited = pending_keys(mirror)  # what a push would send, without loading the push
+        changed_there = changed_on_remote(mirror)
     queue = queue_summary(mirror)
     state = RemoteState(
         name=target.name, url=target.shown, project=config.project_name,

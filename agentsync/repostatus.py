@@ -44,8 +44,9 @@ def status_report(config: Config, *, ask_remote: bool = False) -> StatusReport:
     since the commit the mirror's git-field values are for): pygit2 is not loaded. The remote is
     asked only with ``ask_remote`` (its head, lag and locks): otherwise the mirror answers, offline
     and without loading a database driver."""
+    from agentsync.comparison import compare
     from agentsync.gitcli import GitCommandLine
-    from agentsync.gitfields import differences, refresh_heads
+    from agentsync.gitfields import refresh_heads
     from agentsync.gitmirror import full_scan, take_repair_reason
     from agentsync.remote_state import remote_state, start_look
     from agentsync.store import Mirror
@@ -58,17 +59,17 @@ def status_report(config: Config, *, ask_remote: bool = False) -> StatusReport:
         with Mirror.open(config, mapped=True) as mirror:  # status reads every row
             full_scan(mirror)
             refresh_heads(mirror, repo)
-            found = differences(mirror)
+            compared = compare(mirror)
             total = mirror.count()
             problems = mirror.problems()
-            remote = remote_state(config, mirror, look, ask=ask_remote)
+            remote = remote_state(config, mirror, look, ask=ask_remote, compared=compared)
         watcher = _redacted_watcher(watcher_state(config))
         repaired = take_repair_reason(config)
         head = repo.head_commit()
         branch = None if head is None else repo.branch()  # None: detached or unborn HEAD
     finally:
         repo.close()
-    return StatusReport(config, head, branch, total, found, problems, remote, watcher, repaired)
+    return StatusReport(config, head, branch, total, compared.differences, problems, remote, watcher, repaired)
 
 
 def _redacted_watcher(state: dict[str, Any] | None) -> dict[str, Any] | None:

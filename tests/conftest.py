@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -171,3 +172,15 @@ def memory_remote(memory_server: MemoryServer) -> Callable[..., MemoryRemote]:
         return memory_server.remote(project)
 
     return remote
+
+
+def drop_compare_generation(db: sqlite3.Connection) -> None:
+    """Take out what migration 16 made (the comparison generation and its triggers), as a test that
+    sets a mirror back to an older schema must."""
+    names = [
+        row[0]
+        for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name GLOB '*_compare_*'")
+    ]
+    for name in names:
+        db.execute(f'DROP TRIGGER "{name}"')
+    db.execute("DROP TABLE compare_generation")

@@ -27,8 +27,8 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("work tree", {"scanner", "statpass", "gitmirror", "exporter", "resolve", "check", "checkcache", "newartifact",
                    "exportcommit"}),
     ("sync", {"sync"}),
-    ("drivers", {"watch", "hookrun", "doctor", "repostatus", "syncstats", "remote_state", "remotesetup", "diffing",
-                 "clones", "deinit", "importing", "initialize", "redaction", "mcp", "board"}),
+    ("drivers", {"watch", "hookrun", "doctor", "repostatus", "comparison", "syncstats", "remote_state", "remotesetup",
+                 "diffing", "clones", "deinit", "importing", "initialize", "redaction", "mcp", "board"}),
     ("interface", {"commands", "cli", "__main__"}),
 ]  # fmt: skip
 LEVEL = {name: level for level, (_, names) in enumerate(LAYERS) for name in names}

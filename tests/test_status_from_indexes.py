@@ -13,10 +13,10 @@ import pytest
 from agentsync.gitcli import GitCommandLine
 from agentsync.gitfields import FieldDifference, differences, refresh_heads
 from agentsync.remote_state import remote_state
-from agentsync.store import heads, reports, schema, sync_state
+from agentsync.store import generations, heads, reports, schema, sync_state
 from agentsync.store.meta import MetaKey
 from agentsync.sync.pending import pending_keys
-from tests.conftest import GitRepo, artifact
+from tests.conftest import GitRepo, artifact, drop_compare_generation
 from tests.test_cli import run
 
 
@@ -207,8 +207,10 @@ def test_status_reads_indexes_not_rows(git_repo: GitRepo) -> None:
 
 def back_to_schema_12(repo: GitRepo) -> None:
     """The mirror as agentsync at schema 12 left it: no hashes at HEAD, none of migration 13's indexes,
-    no stat generation (migration 14), no agreed texts kept once (migration 15)."""
+    no stat generation (migration 14), no agreed texts kept once (migration 15), no comparison
+    generation (migration 16)."""
     with repo.mirror() as mirror, mirror.transaction() as db:
+        drop_compare_generation(db)
         for trigger in ("artifacts_stat_insert", "artifacts_stat_delete", "artifacts_stat_update",
                         "artifacts_base_update", "artifacts_base_delete"):  # fmt: skip
             db.execute(f"DROP TRIGGER {trigger}")
@@ -245,6 +247,7 @@ def test_a_mirror_migrated_from_schema_12_reports_what_a_fresh_one_does(git_repo
                    "WHERE key IN ('story:S-1', 'story:S-2', 'story:S-6')")  # fmt: skip
         db.execute("INSERT INTO remote_rows(key, path, version, hash, deleted, author, seq) "
                    "VALUES ('story:S-6', 'stories/S-6.md', 2, 'h', 0, 'bo', 1)")  # fmt: skip
+        generations.renew(db)  # as the store's functions do (store.generations)
     fresh = status_json(git_repo)
     back_to_schema_12(git_repo)
     with git_repo.mirror() as mirror:

@@ -19,10 +19,12 @@ _FTS_TRIGGERS_SQL = (
     "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'artifacts' "
     "AND name IN ('artifacts_fts_insert', 'artifacts_fts_delete', 'artifacts_fts_update') ORDER BY name"
 )
-# The stat generation's triggers (triggers.STAT_TRIGGERS): dropped for a fill too, the generation renewed once instead.
-_STAT_TRIGGERS_SQL = (
-    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'artifacts' "
-    "AND name IN ('artifacts_stat_insert', 'artifacts_stat_delete', 'artifacts_stat_update') ORDER BY name"
+# The stat and comparison generations' triggers (triggers.STAT_TRIGGERS, COMPARE_TRIGGERS): dropped for a
+# fill too, each generation renewed once instead.
+_GENERATION_TRIGGERS_SQL = (
+    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'artifacts' AND name IN "
+    "('artifacts_stat_insert', 'artifacts_stat_delete', 'artifacts_stat_update', "
+    "'artifacts_compare_insert', 'artifacts_compare_delete', 'artifacts_compare_update') ORDER BY name"
 )
 
 
@@ -35,11 +37,11 @@ def indexes_built_after(db: sqlite3.Connection) -> Iterator[None]:
     as well: an insert into a table with triggers opens a statement savepoint, at which FTS5 writes out the
     terms ``index_after`` gave it so far as a segment of their own. Without them the index keeps its terms
     in memory across batches (up to its ``hashsize``, migration 12) and writes a few large segments, with
-    less merging (1,005 files in 7 batches: 1 segment, was 7). The stat generation's triggers stand
-    aside for the same reason, and the generation takes a new value once at the end."""
+    less merging (1,005 files in 7 batches: 1 segment, was 7). The stat and comparison generations'
+    triggers stand aside for the same reason, and each generation takes a new value once at the end."""
     saved = db.execute(_INDEXES_SQL).fetchall()
     triggers = db.execute(_FTS_TRIGGERS_SQL).fetchall() if meta.get(db, MetaKey.INDEX_DEFERRED) is not None else []
-    triggers += db.execute(_STAT_TRIGGERS_SQL).fetchall()
+    triggers += db.execute(_GENERATION_TRIGGERS_SQL).fetchall()
     for name, _sql in saved:
         db.execute(f'DROP INDEX "{name}"')
     for name, _sql in triggers:
@@ -48,6 +50,7 @@ def indexes_built_after(db: sqlite3.Connection) -> Iterator[None]:
     for _name, sql in saved + triggers:
         db.execute(sql)
     db.execute("UPDATE stat_generation SET value = random()")
+    db.execute("UPDATE compare_generation SET value = random()")
 
 
 def index_after(db: sqlite3.Connection, pk: int) -> int:

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from agentsync.store import meta
+from agentsync.store import generations, meta
 from agentsync.store.meta import MetaKey
 from agentsync.store.query import select_in
 
@@ -29,6 +29,7 @@ def replace(
         db.execute("DELETE FROM git_heads")
     db.executemany("DELETE FROM git_heads WHERE path = ?", [(p,) for p in gone])
     db.executemany("INSERT OR REPLACE INTO git_heads(path, blob, id, fields, hash) VALUES (?,?,?,?,?)", rows)
+    generations.renew(db)
     meta.put(db, MetaKey.GIT_HEAD, head)
     meta.put(db, MetaKey.GIT_HEAD_BUILT_FOR, built_for)
 

@@ -20,6 +20,7 @@ __all__ = [
     "RemoteRecord",
     "any_refused",
     "changed_on_remote",
+    "compare_generation",
     "conflict_count",
     "fetched_cursor",
     "open_conflicts",
@@ -49,6 +50,14 @@ class OpenConflict(NamedTuple):
     def id(self) -> str:
         """The id part of ``key`` (unique within its type only)."""
         return self.key.partition(":")[2] if ":" in self.key else self.key
+
+
+def compare_generation(mirror: Mirror) -> int:
+    """While it stands still, what ``status`` found comparing the mirror's tables is what it would find
+    again (store.generations)."""
+    from agentsync.store.generations import compare_generation
+
+    return compare_generation(mirror.connection)
 
 
 def remote_row(mirror: Mirror, artifact_id: str) -> RemoteRecord | None:

@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Callable
 
 from agentsync.errors import MirrorError
-from agentsync.store.triggers import BASE_TRIGGERS, FTS_TRIGGERS, STAT_TRIGGERS
+from agentsync.store.triggers import BASE_TRIGGERS, COMPARE_TRIGGERS, FTS_TRIGGERS, STAT_TRIGGERS
 
 MIGRATIONS: list[str] = [
     # 1: artifacts, full-text search, problems from the last scan, key/value metadata
@@ -307,6 +307,13 @@ MIGRATIONS: list[str] = [
     UPDATE sync_base SET content = NULL WHERE deleted = 0 AND content IS NOT NULL
     AND EXISTS (SELECT 1 FROM artifacts a WHERE a.key = sync_base.key AND a.hash = sync_base.hash);
     """,
+    # 16: the comparison generation (store.reports.compare_generation), so `status` can keep what the
+    # comparisons of artifacts, HEAD and the sync state found while none of their rows has changed.
+    """
+    CREATE TABLE compare_generation (value INTEGER NOT NULL);
+    INSERT INTO compare_generation(value) VALUES (random());
+    """
+    + COMPARE_TRIGGERS,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

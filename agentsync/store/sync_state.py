@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
+from agentsync.store import generations
 from agentsync.store.query import select_in
 
 if TYPE_CHECKING:
@@ -121,6 +122,7 @@ def clear(db: sqlite3.Connection) -> None:
     """Forget every row agreed with, fetched from or queued for the remote."""
     for table in _SYNC_TABLES:
         db.execute(f"DELETE FROM {table}")
+    generations.renew(db)
 
 
 # --- push: local changes, the outbox, answers ---------------------------------------------------
@@ -272,6 +274,7 @@ def store_page(db: sqlite3.Connection, rows: Iterable[tuple[Any, ...]]) -> None:
         "VALUES (?,?,?,?,?,?,?,?,?)",
         rows,
     )
+    generations.renew(db)
 
 
 def fetched_not_applied(db: sqlite3.Connection) -> list[Fetched]:
@@ -325,6 +328,7 @@ def upsert_agreed(db: sqlite3.Connection, rows: Iterable[Agreed]) -> None:
         "WHEN ?5 = 0 AND EXISTS (SELECT 1 FROM artifacts a WHERE a.key = ?1 AND a.hash = ?4) THEN NULL ELSE ?6 END",
         rows,
     )
+    generations.renew(db)
 
 
 def upsert_conflicts(db: sqlite3.Connection, rows: Iterable[ConflictRow]) -> None:
@@ -333,14 +337,17 @@ def upsert_conflicts(db: sqlite3.Connection, rows: Iterable[ConflictRow]) -> Non
         "base, ours, theirs, theirs_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
         rows,
     )
+    generations.renew(db)
 
 
 def drop_conflicts(db: sqlite3.Connection, kinds: Sequence[ConflictKind]) -> None:
     db.execute(f"DELETE FROM conflicts WHERE kind IN ({','.join('?' * len(kinds))})", tuple(kinds))
+    generations.renew(db)
 
 
 def drop_conflict(db: sqlite3.Connection, artifact_id: str) -> None:
     db.execute("DELETE FROM conflicts WHERE key = ?", (artifact_id,))
+    generations.renew(db)
 
 
 def has_conflicts_of(db: sqlite3.Connection, kind: ConflictKind) -> bool:
@@ -372,12 +379,14 @@ def keep_aside(db: sqlite3.Connection, rows: Iterable[QuarantineRow]) -> None:
         "VALUES (?,?,?,?,?,?,?)",
         rows,
     )
+    generations.renew(db)
 
 
 def release(db: sqlite3.Connection, ids: Sequence[str]) -> None:
     """A newer version of these artifacts was applied: the one refused before is no longer kept."""
     if ids and db.execute("SELECT 1 FROM quarantine LIMIT 1").fetchone():
         db.executemany("DELETE FROM quarantine WHERE key = ?", [(i,) for i in ids])
+        generations.renew(db)
 
 
 def kept_aside(db: sqlite3.Connection) -> list[QuarantineRow]:

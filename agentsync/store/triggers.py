@@ -53,3 +53,16 @@ FTS_TRIGGERS = """
         INSERT INTO artifacts_fts(rowid, title, content) VALUES (new.pk, new.title, new.content);
     END;
 """
+
+# Give the comparison generation (store.generations, migration 16) a new random value with every
+# change to what the comparisons read of an artifact: its identity, path, bytes, layout, status,
+# version or fields. An update that leaves those as they were (a scan recording a file's stat, a new
+# title) keeps it. The other compared tables renew it from the store's functions (see store.generations).
+_COMPARED_COLUMNS = ("type", "id", "path", "hash", "layout", "status", "version", "fields")
+_RENEW = "UPDATE compare_generation SET value = random();"
+COMPARE_TRIGGERS = f"""
+    CREATE TRIGGER artifacts_compare_insert AFTER INSERT ON artifacts BEGIN {_RENEW} END;
+    CREATE TRIGGER artifacts_compare_delete AFTER DELETE ON artifacts BEGIN {_RENEW} END;
+    CREATE TRIGGER artifacts_compare_update AFTER UPDATE OF {", ".join(_COMPARED_COLUMNS)} ON artifacts
+    WHEN {" OR ".join(f"old.{column} IS NOT new.{column}" for column in _COMPARED_COLUMNS)} BEGIN {_RENEW} END;
+"""

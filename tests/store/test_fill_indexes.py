@@ -47,14 +47,22 @@ def _triggers(db: sqlite3.Connection) -> list[tuple[str, str]]:
     return sorted(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'artifacts'"))
 
 
+def _generations(db: sqlite3.Connection) -> tuple[int, int]:
+    """The stat and comparison generations (store.artifacts.stat_generation, store.reports.compare_generation)."""
+    return (db.execute("SELECT value FROM stat_generation").fetchone()[0],
+            db.execute("SELECT value FROM compare_generation").fetchone()[0])  # fmt: skip
+
+
 def test_a_bulk_first_mirror_indexes_every_batch_in_one_segment_and_keeps_its_triggers(repo: Repo) -> None:
     """The full-text triggers are dropped for a bulk fill and come back; with them gone, FTS5 keeps every
     batch's terms in memory (its 'hashsize', migration 12) and writes one segment, not one per batch."""
     count = BULK_THRESHOLD + 5  # several batches of parsed files
     with repo.mirror() as mirror:
         triggers = _triggers(mirror.connection)
+        generations = _generations(mirror.connection)
     assert [name for name, _sql in triggers] == [
         "artifacts_base_delete", "artifacts_base_update",  # not fired by inserts: they stay
+        "artifacts_compare_delete", "artifacts_compare_insert", "artifacts_compare_update",
         "artifacts_fts_delete", "artifacts_fts_insert", "artifacts_fts_update",
         "artifacts_stat_delete", "artifacts_stat_insert", "artifacts_stat_update",
     ]  # fmt: skip
@@ -64,6 +72,8 @@ def test_a_bulk_first_mirror_indexes_every_batch_in_one_segment_and_keeps_its_tr
         assert len(scan(mirror).added) == count
         db = mirror.connection
         assert _triggers(db) == triggers
+        stat_now, compare_now = _generations(db)  # each renewed once, with no trigger fired
+        assert stat_now != generations[0] and compare_now != generations[1]
         assert db.execute("SELECT count(DISTINCT segid) FROM artifacts_fts_idx").fetchone() == (1,)
         db.execute("INSERT INTO artifacts_fts(artifacts_fts, rank) VALUES ('integrity-check', 1)")
         assert [hit.row.id for hit in mirror.search("word0")] == ["S-0"]  # the first batch's, and the last's

@@ -11,7 +11,7 @@ from contextlib import closing
 from agentsync.scanner import scan
 from agentsync.store import schema, sync_state
 from agentsync.store.sync_state import Agreed
-from tests.conftest import GitRepo, artifact
+from tests.conftest import GitRepo, artifact, drop_compare_generation
 from tests.sync.conftest import Clones, sync_pull, sync_push
 
 TEXT = artifact("S-1", "One", body="First line.\n\nSecond line.\n")
@@ -96,6 +96,7 @@ def test_migration_15_drops_the_copies_an_older_mirror_kept(clones: Clones) -> N
     with a.mirror() as mirror, mirror.transaction() as db:  # as schema 14 left it: every agreed text in sync_base
         for trigger in ("artifacts_base_update", "artifacts_base_delete"):
             db.execute(f"DROP TRIGGER {trigger}")
+        drop_compare_generation(db)
         db.execute("UPDATE sync_base SET content = (SELECT content FROM artifacts a WHERE a.key = sync_base.key) "
                    "WHERE content IS NULL")  # fmt: skip
         db.execute("PRAGMA user_version = 14")
