@@ -68,8 +68,10 @@ class RecordingRemote(PostgresRemote):
         super().__init__(url, project)
         self.unseen: set[tuple[str, int]] = set()  # (artifact, version) overwritten unseen
 
-    def push(self, client_id: str, batch_id: str, author: str, changes: list[Change]) -> PushResult:
-        result = super().push(client_id, batch_id, author, changes)
+    def push(
+        self, client_id: str, batch_id: str, author: str, changes: list[Change], encoded: str | None = None
+    ) -> PushResult:
+        result = super().push(client_id, batch_id, author, changes, encoded)
         sent = {change.id: change for change in changes}
         for answer in result.answers:
             change = sent[answer.id]

@@ -73,6 +73,33 @@ class Change(Keyed):
             data["version"] = self.version
         return data
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Change:
+        """A change as ``to_json`` wrote it, or as the outbox kept one before it kept that (its fields by name)."""
+        if "key" in data:
+            return cls(**data)
+        deleted = bool(data.get("deleted"))
+        return cls(
+            key_of(str(data["type"]), str(data["id"])), str(data["path"]), int(data["base"]),
+            None if deleted else data["content"], None if deleted else data["hash"], str(data.get("summary", "")),
+            None if deleted else data["hash"], data.get("version"),
+        )  # fmt: skip
+
+
+def encode_changes(changes: list[Change]) -> str:
+    """A batch as the remote takes it (``to_json`` of each, one JSON array): written once, kept in the
+    outbox and sent as is."""
+    import json
+
+    return json.dumps([change.to_json() for change in changes])
+
+
+def decode_changes(encoded: str) -> list[Change]:
+    """A batch as ``encode_changes`` wrote it (or as an older outbox kept it)."""
+    import json
+
+    return [Change.from_json(change) for change in json.loads(encoded)]
+
 
 @dataclass(frozen=True)
 class RemoteRow(Keyed):
@@ -168,7 +195,11 @@ class Remote(Protocol):
     project: str
     identity: str  # where it is and which project, without secrets: the mirror's sync state belongs to it
 
-    def push(self, client_id: str, batch_id: str, author: str, changes: list[Change]) -> PushResult: ...
+    # ``encoded``: ``changes`` as ``encode_changes`` wrote them, when the caller has that already (the
+    # outbox keeps it): a remote that sends JSON sends it as is rather than encoding the batch again.
+    def push(
+        self, client_id: str, batch_id: str, author: str, changes: list[Change], encoded: str | None = None
+    ) -> PushResult: ...
     def pull(self, after: int, limit: int) -> Page: ...
     def head(self) -> int: ...
     # ``key`` is an artifact's identity, ``TYPE:ID`` (agentsync.identity); rows name it by

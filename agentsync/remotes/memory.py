@@ -13,6 +13,7 @@ with the line the database would give (see ``pushrules``).
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from datetime import datetime, timedelta
@@ -326,8 +327,10 @@ class MemoryRemote:
     def __repr__(self) -> str:
         return f"MemoryRemote({self.identity!r})"
 
-    def push(self, client_id: str, batch_id: str, author: str, changes: list[Change]) -> PushResult:
-        sent = [c.to_json() for c in changes]  # what travels to a real remote
+    def push(
+        self, client_id: str, batch_id: str, author: str, changes: list[Change], encoded: str | None = None
+    ) -> PushResult:
+        sent = json.loads(encoded) if encoded is not None else [c.to_json() for c in changes]  # what travels
         return PushResult.from_json(self.server.push(self.project, client_id, batch_id, author, sent))
 
     def pull(self, after: int, limit: int) -> Page:

@@ -11,7 +11,7 @@ from typing import Any
 
 from agentsync.errors import RemoteError, RemoteUnavailable
 from agentsync.identity import split_key
-from agentsync.remotes.base import Change, LockResult, Page, PushResult, RemoteRow
+from agentsync.remotes.base import Change, LockResult, Page, PushResult, RemoteRow, encode_changes
 from agentsync.secrets import redact  # the one redaction (kept importable from here)
 
 __all__ = ["ChangeListener", "PostgresRemote", "RemoteUnavailable", "connect", "first_line", "redact"]
@@ -70,12 +70,12 @@ class PostgresRemote:
         except psycopg.Error as exc:
             raise RemoteError(f"the remote refused: {first_line(exc)}") from None
 
-    def push(self, client_id: str, batch_id: str, author: str, changes: list[Change]) -> PushResult:
-        import json
-
+    def push(
+        self, client_id: str, batch_id: str, author: str, changes: list[Change], encoded: str | None = None
+    ) -> PushResult:
         answer = self._call(
             "SELECT agentsync.push(%s, %s, %s, %s, %s::jsonb)",
-            (self.project, client_id, batch_id, author, json.dumps([c.to_json() for c in changes])),
+            (self.project, client_id, batch_id, author, encoded if encoded is not None else encode_changes(changes)),
         )
         return PushResult.from_json(answer)
 

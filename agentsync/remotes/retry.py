@@ -87,8 +87,12 @@ class RetryingRemote:
                 traced.set_attribute("agentsync.rows", len(result.rows))
             return result
 
-    def push(self, client_id: str, batch_id: str, author: str, changes: list[Change]) -> PushResult:
-        return self._retry(f"push of batch {batch_id}", lambda: self.inner.push(client_id, batch_id, author, changes))
+    def push(
+        self, client_id: str, batch_id: str, author: str, changes: list[Change], encoded: str | None = None
+    ) -> PushResult:
+        return self._retry(
+            f"push of batch {batch_id}", lambda: self.inner.push(client_id, batch_id, author, changes, encoded)
+        )
 
     def pull(self, after: int, limit: int) -> Page:
         return self._retry("pull", lambda: self.inner.pull(after, limit))

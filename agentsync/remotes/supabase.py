@@ -139,7 +139,9 @@ class SupabaseRemote:
             return RemoteError(f"the remote refused: {message}")
         return RemoteError(f"the remote refused: {message}" + (f" ({code})" if code else ""))
 
-    def push(self, client_id: str, batch_id: str, author: str, changes: list[Change]) -> PushResult:
+    def push(
+        self, client_id: str, batch_id: str, author: str, changes: list[Change], encoded: str | None = None
+    ) -> PushResult:  # supabase-py encodes its parameters itself: ``encoded`` is not used
         answer = self._rpc(
             "push",
             {"p_project": self.project, "p_client": client_id, "p_batch": batch_id, "p_author": author,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import dataclasses
-import json
 import threading
 import uuid
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from agentsync import synclock
 from agentsync.artifact import LAYOUT_FRONTMATTER, Layout
 from agentsync.errors import AgentsyncError
 from agentsync.identity import id_of
-from agentsync.remotes.base import Answer, Change, PushResult, Remote
+from agentsync.remotes.base import Answer, Change, PushResult, Remote, decode_changes, encode_changes
 from agentsync.store import sync_state
 from agentsync.store.mirror import Mirror
 from agentsync.sync.client import ask_database_id, bind_remote, client_id, cursor, register
@@ -206,23 +205,24 @@ def _push(mirror: Mirror, remote: Remote, author: str, rescan: bool) -> PushRepo
     report = PushReport()
     me = client_id(mirror)
     queued = sync_state.queued(mirror.connection)
-    resent = ((entry.batch_id, [Change(**c) for c in json.loads(entry.changes)]) for entry in queued)
+    resent = ((entry.batch_id, decode_changes(entry.changes), entry.changes) for entry in queued)
     report.resent = _send_all(mirror, remote, me, author, resent, report)
     _send_all(mirror, remote, me, author, _new_batches(mirror, pending_changes(mirror), report), report)
     return report
 
 
-def _new_batches(mirror: Mirror, pending: list[Pending], report: PushReport) -> Iterator[tuple[str, list[Change]]]:
+def _new_batches(mirror: Mirror, pending: list[Pending], report: PushReport) -> Iterator[_Batch]:
     """The batches to send for ``pending``, contents read a batch at a time; each is kept in the
-    outbox before it is handed out to be sent: a lost answer is recovered by resending it."""
+    outbox before it is handed out to be sent: a lost answer is recovered by resending it. The
+    outbox keeps a batch as it is sent, so it is encoded once, here, and the sender sends that text."""
     for start in range(0, len(pending), BATCH_CHANGES):
         batch = _outbound_scanned(mirror, changes_for(mirror, pending[start : start + BATCH_CHANGES]), report)
         if not batch:
             continue
-        batch_id = uuid.uuid4().hex
+        batch_id, encoded = uuid.uuid4().hex, encode_changes(batch)
         with mirror.transaction() as db:
-            sync_state.enqueue(db, batch_id, json.dumps([vars(c) for c in batch]), now())
-        yield batch_id, batch
+            sync_state.enqueue(db, batch_id, encoded, now())
+        yield batch_id, batch, encoded
 
 
 def _outbound_scanned(mirror: Mirror, changes: list[Change], report: PushReport) -> list[Change]:
@@ -245,10 +245,12 @@ class _NotSent(Exception):
     """A batch queued behind one the remote failed on: left in the outbox, not tried."""
 
 
+_Batch = tuple[str, list[Change], str]  # a batch's id, its changes, and the changes as sent (encode_changes)
+
+
 def _send_all(
-    mirror: Mirror, remote: Remote, me: str, author: str, batches: Iterator[tuple[str, list[Change]]],
-    report: PushReport,
-) -> int:  # fmt: skip
+    mirror: Mirror, remote: Remote, me: str, author: str, batches: Iterator[_Batch], report: PushReport
+) -> int:
     """Send ``batches`` in order from one thread while this one prepares the next batch and applies
     the answer to the one before: the remote's work overlaps ours. After a failure nothing more
     is sent (a batch already queued stays in the outbox untried) and the first error is raised.
@@ -259,11 +261,11 @@ def _send_all(
 
     failed = threading.Event()
 
-    def send(batch_id: str, changes: list[Change]) -> PushResult:
+    def send(batch_id: str, changes: list[Change], encoded: str) -> PushResult:
         if failed.is_set():
             raise _NotSent(batch_id)
         try:
-            return remote.push(me, batch_id, author, changes)
+            return remote.push(me, batch_id, author, changes, encoded)
         except Exception:
             failed.set()
             raise
@@ -291,9 +293,9 @@ def _send_all(
     in_flight: list[tuple[str, list[Change], Future[PushResult]]] = []  # sent or queued, not yet landed
     with ThreadPoolExecutor(1, thread_name_prefix="agentsync-push-sender") as sender:
         try:
-            for batch_id, changes in batches:
+            for batch_id, changes, encoded in batches:
                 # The sender runs in this thread's context: its spans are children of the push's.
-                sending = sender.submit(contextvars.copy_context().run, send, batch_id, changes)
+                sending = sender.submit(contextvars.copy_context().run, send, batch_id, changes, encoded)
                 in_flight.append((batch_id, changes, sending))
                 if len(in_flight) > 1:
                     land(*in_flight.pop(0))

@@ -16,7 +16,7 @@ import pytest
 
 from agentsync.errors import RemoteError
 from agentsync.remotes import migrations
-from agentsync.remotes.base import Answer, Change, LockResult, PushResult, Remote
+from agentsync.remotes.base import Answer, Change, LockResult, PushResult, Remote, decode_changes, encode_changes
 from agentsync.remotes.memory import MemoryRemote, MemoryServer
 from agentsync.remotes.postgres import PostgresRemote
 from tests.remotes.conftest import connect
@@ -163,6 +163,29 @@ def test_a_retried_batch_returns_the_first_answer_and_applies_nothing_twice(remo
     assert remote.head() == 2 and len(remote.history("story:S-1", 10)) == 1
     other_client = remote.push("c2", "b-1", "ada", [new("S-1")])
     assert not other_client.replayed and other_client.answers[0].result == "conflict"  # batch ids are per client
+
+
+def test_a_batch_sent_as_encoded_applies_what_the_text_says(remote: Remote) -> None:
+    """The outbox's text is sent as is (``encoded``): it, not the change objects, is what the remote applies."""
+    first = [new("S-1", "---\nid: S-1\n---\nAs sent.\n")]
+    answer = remote.push("c1", "b-1", "ada", first, encode_changes(first))
+    assert [a.result for a in answer.answers] == ["applied"]
+    assert remote.pull(0, 10).rows[0].content == "---\nid: S-1\n---\nAs sent.\n"
+    gone = [Change("story:S-1", "stories/S-1.md", 1, None, None, "deleted")]
+    answer = remote.push("c1", "b-2", "ada", first, encode_changes(gone))  # the text decides
+    assert [(a.result, a.version) for a in answer.answers] == [("applied", 2)]
+    assert remote.pull(0, 10).rows[0].deleted
+
+
+def test_an_encoded_batch_decodes_to_its_changes() -> None:
+    changes = [
+        Change("story:S-1", "stories/S-1.md", 0, "text é\n", "h1", "new", "h1", version=3),
+        Change("story:S-2", "stories/S-2.md", 4, None, None, "deleted"),
+        Change(":S-3", "stories/S-3.md", 1, "x", "h3", "", "h3"),  # untyped: an answer from before types
+    ]
+    assert decode_changes(encode_changes(changes)) == changes
+    kept_before = json.dumps([vars(change) for change in changes])  # how an outbox kept batches before
+    assert decode_changes(kept_before) == changes
 
 
 def test_an_empty_batch_is_answered(remote: Remote) -> None:

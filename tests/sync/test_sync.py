@@ -4,7 +4,6 @@ PostgreSQL one: tests/remotes/test_protocol.py). The key end-to-end tests also r
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 import pytest
 
 from agentsync.errors import RemoteUnavailable
-from agentsync.remotes.base import Change, Page, PushResult, Remote
+from agentsync.remotes.base import Change, Page, PushResult, Remote, decode_changes
 from agentsync.remotes.memory import MemoryRemote, MemoryServer
 from agentsync.scanner import scan
 from agentsync.store.meta import MetaKey
@@ -88,8 +87,10 @@ def test_concurrent_edits_conflict_and_nothing_is_lost(both_clones: tuple[GitRep
 class AnswerLost(MemoryRemote):
     """The batch reaches the database and commits, but the answer never comes back."""
 
-    def push(self, client_id: str, batch_id: str, author: str, changes: list[Change]) -> PushResult:
-        super().push(client_id, batch_id, author, changes)
+    def push(
+        self, client_id: str, batch_id: str, author: str, changes: list[Change], encoded: str | None = None
+    ) -> PushResult:
+        super().push(client_id, batch_id, author, changes, encoded)
         raise RemoteUnavailable("connection reset while reading the answer")
 
 
@@ -360,12 +361,14 @@ class DownFromSecondBatch(MemoryRemote):
         super().__init__(server, project)
         self.asked: list[list[str]] = []
 
-    def push(self, client_id: str, batch_id: str, author: str, changes: list[Change]) -> PushResult:
+    def push(
+        self, client_id: str, batch_id: str, author: str, changes: list[Change], encoded: str | None = None
+    ) -> PushResult:
         self.asked.append([change.id for change in changes])
         if len(self.asked) > 1:
             time.sleep(0.5)  # meanwhile the next batch is prepared and queued
             raise RemoteUnavailable("connection refused")
-        return super().push(client_id, batch_id, author, changes)
+        return super().push(client_id, batch_id, author, changes, encoded)
 
 
 def test_a_push_of_many_batches_stops_at_the_first_failure_and_the_next_push_sends_the_rest(
@@ -386,7 +389,7 @@ def test_a_push_of_many_batches_stops_at_the_first_failure_and_the_next_push_sen
     with a.mirror() as mirror:
         agreed = mirror.connection.execute("SELECT key, version FROM sync_base ORDER BY key").fetchall()
         rows = mirror.connection.execute("SELECT changes, attempts, last_error FROM outbox ORDER BY created_at")
-        queued = [([c["key"] for c in json.loads(changes)], attempts, error) for changes, attempts, error in rows]
+        queued = [([c.key for c in decode_changes(changes)], attempts, error) for changes, attempts, error in rows]
     assert agreed == [("story:S-1", 1), ("story:S-2", 1)]
     assert queued[0] == (["story:S-3", "story:S-4"], 1, "connection refused")
     assert queued[1:] == [(["story:S-5", "story:S-6"], 0, None)]  # prepared while the second was out, never sent
