@@ -174,6 +174,37 @@ def test_a_push_refuses_artifacts_with_secrets_sends_the_rest_and_redact_frees_t
     remote.close()
 
 
+def test_a_push_after_check_scans_only_what_changed_since(clone: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Texts that passed `check` at their path (the outbound scan is one of its rules) are not scanned
+    again by the push; an edit since, or another config, is."""
+    import agentsync.outbound
+
+    for number in (1, 2, 3):
+        clone.write(f"plans/P-{number}.md", artifact(f"P-{number}", "Clean"))
+    assert run(clone, "check")[0] == 0
+    clone.write("plans/P-2.md", artifact("P-2", "Leaky", body=f"Deploy with {AWS_KEY}.\n"))  # edited since
+    scanned: list[str] = []
+    real_find = agentsync.outbound.find
+
+    def counted(path: str, text: str, settings: ScanSettings) -> list[agentsync.outbound.Finding]:
+        scanned.append(path)
+        return real_find(path, text, settings)
+
+    monkeypatch.setattr(agentsync.outbound, "find", counted)
+    code, out, err = run(clone, "push")
+    assert code == 1 and "pushed 2 artifact(s); 1 not pushed" in out and "refused: plans/P-2.md:" in err
+    assert scanned == ["plans/P-2.md"]
+    config = clone.root / "agentsync.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "outbound_scan:\n  personal_data: true\n", encoding="utf-8")
+    for number in (1, 3):
+        clone.write(f"plans/P-{number}.md", artifact(f"P-{number}", "Clean", body="Edited.\n"))
+    assert run(clone, "check", "plans/P-1.md", "plans/P-3.md")[0] == 0  # passed under the old config only
+    config.write_text(config.read_text(encoding="utf-8").replace("personal_data: true", "personal_data: false"))
+    scanned.clear()
+    assert run(clone, "push")[0] == 1
+    assert sorted(scanned) == ["plans/P-1.md", "plans/P-2.md", "plans/P-3.md"]
+
+
 def test_a_commit_with_a_secret_is_blocked_by_the_pre_commit_hook(clone: GitRepo) -> None:
     from agentsync import hooks
 

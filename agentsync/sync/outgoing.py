@@ -13,7 +13,7 @@ import dataclasses
 import threading
 import uuid
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from agentsync import synclock
 from agentsync.artifact import LAYOUT_FRONTMATTER, Layout
@@ -28,6 +28,9 @@ from agentsync.sync.journal import now, recorded
 from agentsync.sync.pending import version_only
 from agentsync.sync.reports import PullReport, PushReport
 from agentsync.tracing import span
+
+if TYPE_CHECKING:
+    from agentsync.checkcache import PassedFiles
 
 BATCH_CHANGES = 600  # changes per pushed batch (~2.3 MB of JSON over HTTP): 10,000 artifacts take 17 requests,
 # and the clone registers itself with one more at most every few minutes
@@ -215,8 +218,11 @@ def _new_batches(mirror: Mirror, pending: list[Pending], report: PushReport) -> 
     """The batches to send for ``pending``, contents read a batch at a time; each is kept in the
     outbox before it is handed out to be sent: a lost answer is recovered by resending it. The
     outbox keeps a batch as it is sent, so it is encoded once, here, and the sender sends that text."""
+    from agentsync.checkcache import PassedFiles
+
+    passed = PassedFiles.load(mirror.config)
     for start in range(0, len(pending), BATCH_CHANGES):
-        batch = _outbound_scanned(mirror, changes_for(mirror, pending[start : start + BATCH_CHANGES]), report)
+        batch = _outbound_scanned(mirror, changes_for(mirror, pending[start : start + BATCH_CHANGES]), report, passed)
         if not batch:
             continue
         batch_id, encoded = uuid.uuid4().hex, encode_changes(batch)
@@ -225,15 +231,21 @@ def _new_batches(mirror: Mirror, pending: list[Pending], report: PushReport) -> 
         yield batch_id, batch, encoded
 
 
-def _outbound_scanned(mirror: Mirror, changes: list[Change], report: PushReport) -> list[Change]:
+def _outbound_scanned(mirror: Mirror, changes: list[Change], report: PushReport, passed: PassedFiles) -> list[Change]:
     """``changes`` without the artifacts in which the outbound scan finds a secret (or personal
-    data, if configured): those are refused, named in ``report.refused``, and stay local."""
+    data, if configured): those are refused, named in ``report.refused``, and stay local. A text
+    that passed ``check`` at the same path under the same config and agentsync (``passed``: the
+    outbound scan is one of its rules) is not scanned again: a push after a commit checked by the
+    pre-commit hook scans only what changed since."""
     from agentsync.outbound import find
 
     settings = mirror.config.outbound_scan
     kept: list[Change] = []
     for change in changes:
-        findings = find(change.path, change.content, settings) if change.content is not None else []
+        if change.content is None or (change.hash is not None and passed.has_passed(change.path, change.hash)):
+            findings = []
+        else:
+            findings = find(change.path, change.content, settings)
         if findings:
             report.refused.extend(findings)
         else:
