@@ -20,6 +20,7 @@ from agentsync.formats.base import (
     past_eol,
     places_of,
     replaced,
+    sets_outside_fences,
 )
 
 ID = r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+"
@@ -90,7 +91,7 @@ class Agent:
         # A Status: line further down does not make a file this format: there it is body text.
         if heading_id(text) is not None:
             return True
-        return pattern("state_section").search(text) is not None or bool(pattern("top_status").match(text))
+        return sets_outside_fences(pattern("state_section"), text) or bool(pattern("top_status").match(text))
 
     def read(self, path: str, text: str) -> Reading:
         start = 1 if text.startswith(BOM) else 0

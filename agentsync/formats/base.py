@@ -131,9 +131,44 @@ def line_ending(text: str, at: int = 0) -> str:
 
 
 def places_of(pattern: re.Pattern[str], text: str, how: str) -> list[Place]:
-    """Every match of ``pattern`` (group 1: the value) as a Place."""
-    return [Place(m.group(1), m.start(1), m.end(1), m.start(), past_eol(text, m.end()), how)
-            for m in pattern.finditer(text)]  # fmt: skip
+    """Every match of ``pattern`` (group 1: the value) as a Place, but none that starts inside a
+    fenced code block: a runbook showing a ``## State`` section or a ``Status:`` line in an
+    example sets no field of its own (the example is neither read nor rewritten)."""
+    found = [Place(m.group(1), m.start(1), m.end(1), m.start(), past_eol(text, m.end()), how)
+             for m in pattern.finditer(text)]  # fmt: skip
+    if not found or ("```" not in text and "~~~" not in text):
+        return found  # most texts: no fence to look for
+    fences = fenced_blocks(text)
+    return [place for place in found if not any(start <= place.line_start < end for start, end in fences)]
+
+
+def sets_outside_fences(pattern: re.Pattern[str], text: str) -> bool:
+    """Whether ``pattern`` (group 1: a value) matches ``text`` outside its fenced code blocks: a
+    format's ``detect``, as cheap as one search for a text without fences."""
+    return pattern.search(text) is not None and bool(places_of(pattern, text, ""))
+
+
+_FENCE = lazy.pattern(r"^ {0,3}(`{3,}|~{3,})([^\r\n]*?)\r?$", re.M)  # group 2: what follows the fence
+
+
+def fenced_blocks(text: str) -> list[tuple[int, int]]:
+    """Where ``text``'s fenced code blocks are, as (start, end) indexes. CommonMark's rule: a line
+    of three or more backticks or tildes, indented at most three spaces, opens one (a backtick
+    fence's info string holds no backtick); a line of the same character, at least as many, with
+    nothing after them, closes it; one left open runs to the end of the text."""
+    blocks: list[tuple[int, int]] = []
+    opened: re.Match[str] | None = None
+    for line in _FENCE().finditer(text):
+        fence, rest = line.group(1), line.group(2)
+        if opened is None:
+            if not (fence[0] == "`" and "`" in rest):
+                opened = line
+        elif fence[0] == opened.group(1)[0] and len(fence) >= len(opened.group(1)) and not rest.strip():
+            blocks.append((opened.start(), line.end()))
+            opened = None
+    if opened is not None:
+        blocks.append((opened.start(), len(text)))
+    return blocks
 
 
 def replaced(text: str, place: Place, value: str) -> str:

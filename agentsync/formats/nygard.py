@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from agentsync.formats.agent import write_status
-from agentsync.formats.base import BOM, MARKDOWN, Place, Reading, first_heading, places_of
+from agentsync.formats.base import BOM, MARKDOWN, Place, Reading, first_heading, places_of, sets_outside_fences
 
 
 @functools.cache
@@ -31,7 +31,7 @@ class Nygard:
     suffixes = MARKDOWN
 
     def detect(self, text: str) -> bool:
-        return _section().search(text) is not None
+        return sets_outside_fences(_section(), text)
 
     def read(self, path: str, text: str) -> Reading:
         start = 1 if text.startswith(BOM) else 0

@@ -137,6 +137,44 @@ def test_a_status_git_does_not_have_is_taken_out_of_a_section() -> None:
     assert text_values(rewritten, ("status",), "a.md") == {}
 
 
+RUNBOOK_EXAMPLE = (
+    "# INFRA-7: Write a story\n\n## State\n\nDRAFT\n\nA story looks like this:\n\n"
+    "```markdown\n# INFRA-8: Example\n\n## State\n\nDONE\n\nStatus: DONE\n```\n\n"
+    "~~~~\nStatus: ACCEPTED\n~~~\nstill in the tilde block\n~~~~~\n"
+)
+
+
+def test_a_status_shown_in_a_fenced_code_block_is_no_field_of_the_file() -> None:
+    """A runbook's example of a story sets nothing: the guard leaves it alone, a write skips it."""
+    artifact = parse_text("runbooks/INFRA-7.md", RUNBOOK_EXAMPLE, "runbook", "")
+    assert (artifact.layout, artifact.status) == ("agent", "DRAFT")
+    places = formats.detect("r.md", RUNBOOK_EXAMPLE).places(RUNBOOK_EXAMPLE, "status")
+    assert [p.value for p in places] == ["DRAFT"]
+    verify("r.md", RUNBOOK_EXAMPLE, {"status": "DRAFT"}, ("status",))  # the examples' DONE is no disagreement
+    assert set_field(RUNBOOK_EXAMPLE, "status", "IN_PROGRESS") == RUNBOOK_EXAMPLE.replace(
+        "\nDRAFT\n", "\nIN_PROGRESS\n", 1
+    )
+
+
+@pytest.mark.parametrize(
+    "text, status",
+    [
+        ("# Notes\n\n```\n## State\n\nDONE\n```\n", None),  # only an example: a plain file
+        ("# Notes\n\n```\n* Status: accepted\n```\n", None),
+        ("# Notes\n\n```\n## Status\n\nAccepted\n```\n", None),
+        ("# INFRA-3: Open fence\n\nStatus: OPEN\n\n```\n## State\nDONE\n", "OPEN"),  # unclosed: to the end
+        ("# INFRA-4: Inline\n\n```not a fence` and text\n\nStatus: SEEN\n", "SEEN"),  # backtick in the info
+        ("# INFRA-5: Indented\n\n    ```\nStatus: SEEN\n", "SEEN"),  # four spaces: indented code, no fence
+        ("# INFRA-6: Short close\n\n````\nStatus: HIDDEN\n```\n````\nStatus: SEEN\n", "SEEN"),
+    ],
+)
+def test_fences_follow_commonmark(text: str, status: str | None) -> None:
+    artifact = parse_text("notes.md", text, "story", "")
+    assert artifact.status == status
+    if status is None:
+        assert artifact.layout == "plain"
+
+
 class _Toml:
     """A plugin's format: ``+++`` TOML-ish ``key = "value"`` lines (only what the test needs)."""
 

@@ -101,3 +101,29 @@ def test_an_upgraded_mirror_goes_on_syncing(repo: Repo, memory_remote: Callable[
         report = push(mirror, remote, "ada")
         assert sorted(report.applied) == [("plan:P-1", 1), ("story:S-1", 1)] and report.ok
         assert pull(mirror, remote).ok
+
+
+FENCED = "# INFRA-7: Write a story\n\n```markdown\n## State\n\nDONE\n```\n\n## State\n\nDRAFT\n"
+
+
+def test_a_mirror_before_schema_17_reads_again_each_text_with_a_fenced_block(repo: Repo) -> None:
+    """Schema 17 came with the rule that a status in a fenced code block is no field: a text mirrored
+    before it, whose status was taken from the example, is read again at the next scan, unchanged
+    texts without a fence are not, and HEAD's values are read again too."""
+    repo.write("stories/INFRA-7.md", FENCED)
+    repo.write("stories/S-1.md", STORY)
+    with repo.mirror() as mirror:
+        scan(mirror)
+        db = mirror.connection
+        assert db.execute("SELECT status FROM artifacts WHERE path = 'stories/INFRA-7.md'").fetchone() == ("DRAFT",)
+        db.execute("UPDATE artifacts SET status = 'DONE' WHERE path = 'stories/INFRA-7.md'")  # as the old rule read it
+        db.execute("UPDATE artifacts SET title = 'stale' WHERE path = 'stories/S-1.md'")  # no fence: not read again
+        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('git_head', 'abc')")
+        db.execute("PRAGMA user_version = 16")
+    with repo.mirror() as mirror:
+        report = scan(mirror)
+        db = mirror.connection
+        assert db.execute("SELECT path, status, title FROM artifacts ORDER BY path").fetchall() == [
+            ("stories/INFRA-7.md", "DRAFT", "Write a story"), ("stories/S-1.md", "DRAFT", "stale")]  # fmt: skip
+        assert (report.updated, report.unchanged) == (["stories/INFRA-7.md"], 1)
+        assert mirror.get_meta(MetaKey.GIT_HEAD) is None
