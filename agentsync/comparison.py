@@ -66,13 +66,26 @@ def _load(path: Path, key: list[Any], generation: int) -> Comparison | None:
             return None
         from agentsync.gitfields import FieldDifference
 
-        return Comparison(
+        found = Comparison(
             [FieldDifference(d["key"], d["path"], d["field"], d["head"], d["work_tree"], d["state"], d["reason"])
              for d in stored["differences"]],
             set(stored["edited"]), set(stored["changed_there"]),
         )  # fmt: skip
-    except (OSError, ValueError, TypeError, KeyError):
+        return found if _well_formed(found) else None
+    except (OSError, ValueError, TypeError, KeyError, RecursionError):  # RecursionError: nested too deep
         return None
+
+
+_STATES = ("changed", "new", "deleted", "unmirrored")
+
+
+def _well_formed(found: Comparison) -> bool:
+    """Whether a kept answer has the types the report's readers take for granted (a file edited by
+    hand, at the right generation, must not make ``status`` fail as it prints or sorts them)."""
+    return all(isinstance(k, str) for k in (*found.edited, *found.changed_there)) and all(
+        isinstance(d.id, str) and isinstance(d.path, str) and isinstance(d.field, str) and d.state in _STATES
+        and (d.reason is None or isinstance(d.reason, str)) for d in found.differences
+    )  # fmt: skip
 
 
 def _save(path: Path, key: list[Any], generation: int, found: Comparison) -> None:

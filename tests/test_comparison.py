@@ -167,3 +167,85 @@ def test_a_change_of_git_fields_is_not_answered_from_the_kept_one(git_repo: GitR
     config.write_text(config.read_text(encoding="utf-8") + "git_fields: [status, owner]\n", encoding="utf-8")
     assert [(d["field"], d["head"], d["work_tree"]) for d in status_json(git_repo)["differences"]] == [
         ("owner", "ada", "bo")]  # fmt: skip
+
+
+# What the problems table says (an artifact deleted or refused, and why) is compared too, and
+# a kept file of any shape is found again rather than trusted.
+
+
+def fresh(repo: GitRepo) -> dict[str, Any]:
+    """What a status with nothing kept says."""
+    (repo.root / ".agentsync" / comparison.NAME).unlink(missing_ok=True)
+    return status_json(repo)
+
+
+def states(report: dict[str, Any]) -> list[tuple[str, str, str | None]]:
+    return [(d["key"], d["state"], d["reason"]) for d in report["differences"]]
+
+
+def committed(repo: GitRepo) -> None:
+    for number in (1, 2):
+        repo.write(f"stories/S-{number}.md", artifact(f"S-{number}", f"Story {number}", "draft"))
+    repo.commit_all("start")
+    assert run(repo, "init")[0] == 0
+
+
+BROKEN_YAML = "---\nid: S-1\nstatus: [draft\n---\n"
+BROKEN_UTF8 = b"---\nid: S-1\nstatus: draft\n---\n\xff\xfe not UTF-8\n"
+
+
+def same_as_fresh(repo: GitRepo) -> None:
+    """This status (from the kept answer, if any) says what one with nothing kept says."""
+    got = status_json(repo)
+    assert states(got) == states(fresh(repo))
+
+
+def test_a_deleted_file_written_back_unparseable_is_unmirrored(git_repo: GitRepo) -> None:
+    """Only a problem is recorded (no row comes or goes): `_gone` reads the problems table to tell
+    deleted from unmirrored, and no write to that table renews the generation."""
+    committed(git_repo)
+    git_repo.remove("stories/S-1.md")
+    assert [s[:2] for s in states(fresh(git_repo))] == [("story:S-1", "deleted")]  # kept
+    git_repo.write("stories/S-1.md", BROKEN_YAML)
+    same_as_fresh(git_repo)  # fresh: unmirrored, with the YAML error; kept: deleted
+
+
+def test_an_unmirrored_file_removed_is_deleted(git_repo: GitRepo) -> None:
+    committed(git_repo)
+    git_repo.remove("stories/S-1.md")
+    assert run(git_repo, "status")[0] == 0  # the row goes
+    git_repo.write("stories/S-1.md", BROKEN_YAML)
+    assert [s[:2] for s in states(fresh(git_repo))] == [("story:S-1", "unmirrored")]  # kept
+    git_repo.remove("stories/S-1.md")
+    same_as_fresh(git_repo)  # fresh: deleted; kept: unmirrored
+
+
+def test_an_unmirrored_files_reason_is_the_last_scans(git_repo: GitRepo) -> None:
+    committed(git_repo)
+    git_repo.remove("stories/S-1.md")
+    assert run(git_repo, "status")[0] == 0
+    git_repo.write("stories/S-1.md", BROKEN_YAML)
+    assert "YAML" in states(fresh(git_repo))[0][2]  # kept
+    git_repo.write("stories/S-1.md", BROKEN_UTF8)
+    git_repo.touch_later("stories/S-1.md")
+    same_as_fresh(git_repo)  # fresh: invalid UTF-8; kept: the YAML error
+
+
+def test_a_kept_file_nested_too_deep_is_found_again(git_repo: GitRepo) -> None:
+    committed(git_repo)
+    expected = status_json(git_repo)
+    (git_repo.root / ".agentsync" / comparison.NAME).write_bytes(b"[" * 100_000)
+    assert status_json(git_repo) == expected
+
+
+def test_a_kept_answer_of_the_wrong_types_is_found_again(git_repo: GitRepo) -> None:
+    """Keyed and at the mirror's generation, but not of the shapes the report takes for granted."""
+    with_sync_state(git_repo)
+    git_repo.write("stories/S-1.md", artifact("S-1", "Story 1", "active"))  # a git-field difference
+    expected = status_json(git_repo)
+    path = git_repo.root / ".agentsync" / comparison.NAME
+    good = json.loads(path.read_bytes())
+    assert good["differences"] and good["edited"]
+    for field, value in (("edited", [1, "story:S-2"]), ("differences", [{**good["differences"][0], "key": 7}])):
+        path.write_text(json.dumps({**good, field: value}), encoding="utf-8")
+        assert status_json(git_repo) == expected, field

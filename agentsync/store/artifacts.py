@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from agentsync import lazy
+from agentsync.store import generations
 from agentsync.store.fill import index_after as index_after  # the scanner's bulk fill, split off
 from agentsync.store.fill import indexes_built_after as indexes_built_after
 from agentsync.store.fill import rebuild_index as rebuild_index
@@ -329,7 +330,12 @@ def park(db: sqlite3.Connection, keys: Iterable[str]) -> None:
 
 
 def record_problems(db: sqlite3.Connection, scope: Sequence[str] | None, rows: Iterable[ProblemRow], now: str) -> None:
-    """Replace the recorded problems of every path a scan looked at (``scope`` None: all)."""
+    """Replace the recorded problems of every path a scan looked at (``scope`` None: all). A change draws
+    a new comparison generation (store.generations): ``gitfields.differences`` tells by them an artifact
+    deleted from one refused, and why; the same problems found again keep it."""
+    rows = list(rows)
+    touched = None if scope is None else sorted({*scope, *(row[0] for row in rows)})
+    before = _problems_of(db, touched)
     if scope is None:
         db.execute("DELETE FROM problems")
     else:
@@ -339,6 +345,13 @@ def record_problems(db: sqlite3.Connection, scope: Sequence[str] | None, rows: I
         "ON CONFLICT(path) DO UPDATE SET line = excluded.line, message = excluded.message",
         [(*row, now) for row in rows],
     )
+    if _problems_of(db, touched) != before:
+        generations.renew(db)
+
+
+def _problems_of(db: sqlite3.Connection, paths: Sequence[str] | None) -> set[tuple[Any, ...]]:
+    select = "SELECT path, line, message FROM problems"
+    return set(db.execute(select) if paths is None else select_in(db, select, "path", paths))
 
 
 def has_problems(db: sqlite3.Connection, scope: Sequence[str] | None) -> bool:

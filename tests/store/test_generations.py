@@ -11,14 +11,15 @@ from pathlib import Path
 import pytest
 
 from agentsync.scanner import scan
-from agentsync.store import generations, heads, sync_state
+from agentsync.store import artifacts, generations, heads, sync_state
+from agentsync.store.artifacts import ProblemRow
 from agentsync.store.heads import HeadRow
 from agentsync.store.mirror import Mirror
 from agentsync.store.sync_state import Agreed, ConflictRow, QuarantineRow
 from tests.conftest import Repo, artifact
 
 STORE = Path(sync_state.__file__).parent
-UNTRIGGERED = ("git_heads", "sync_base", "remote_rows", "conflicts", "quarantine")
+UNTRIGGERED = ("git_heads", "sync_base", "remote_rows", "conflicts", "quarantine", "problems")
 WRITE = re.compile(rf"\b(INSERT\b[^;]*\bINTO|UPDATE|DELETE\s+FROM)\s+({'|'.join(UNTRIGGERED)}|\{{)", re.IGNORECASE)
 NOT_CHECKED = {"schema.py", "triggers.py"}  # migrations (each renews what it rebuilds) and the trigger text
 
@@ -79,6 +80,9 @@ WRITES: dict[str, Callable[[Mirror], object]] = {
     "HEAD's rows": lambda m: heads.replace(
         m.connection, "c0ffee", [HeadRow("stories/S-1.md", "b", "story:S-1", "{}")], [], full=True, built_for="x"
     ),
+    "a problem recorded": lambda m: artifacts.record_problems(
+        m.connection, ["stories/S-2.md"], [ProblemRow("stories/S-2.md", None, "bad")], "t"
+    ),  # gitfields.differences: deleted, or unmirrored and why
     "an artifact's row": lambda m: m.connection.execute("UPDATE artifacts SET status = 'done'"),  # by its trigger
 }
 
@@ -100,4 +104,22 @@ def test_a_release_of_nothing_kept_aside_keeps_it(mirror: Mirror) -> None:
         WRITES["kept aside"](mirror)
         before = generations.compare_generation(db)
         sync_state.release(db, ["story:S-1"])
+    assert generations.compare_generation(mirror.connection) != before
+
+
+def test_the_same_problems_found_again_keep_it(mirror: Mirror) -> None:
+    problem = [ProblemRow("stories/S-2.md", 3, "bad")]
+    with mirror.transaction() as db:
+        artifacts.record_problems(db, None, problem, "t")
+    before = generations.compare_generation(mirror.connection)
+    with mirror.transaction() as db:
+        artifacts.record_problems(db, None, problem, "later")
+        artifacts.record_problems(db, ["stories/S-2.md"], problem, "later")
+    assert generations.compare_generation(mirror.connection) == before
+    with mirror.transaction() as db:
+        artifacts.record_problems(db, ["stories/S-2.md"], [ProblemRow("stories/S-2.md", 3, "worse")], "later")
+    assert generations.compare_generation(mirror.connection) != before
+    before = generations.compare_generation(mirror.connection)
+    with mirror.transaction() as db:
+        artifacts.record_problems(db, ["stories/S-2.md"], [], "later")  # fixed or gone
     assert generations.compare_generation(mirror.connection) != before
