@@ -3,6 +3,7 @@ commit is told about them; markers and config let chosen ones through; `redact` 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,9 @@ from agentsync.config import ScanSettings
 from agentsync.errors import ConfigError
 from agentsync.outbound import find, redact
 from agentsync.remotes import migrations
+from agentsync.remotes.memory import MemoryRemote
 from agentsync.remotes.postgres import PostgresRemote
+from agentsync.sync import push
 from tests.conftest import GitRepo, artifact, make_git_repo
 from tests.remotes.conftest import connect, database, postgres_url  # noqa: F401  (fixtures)
 from tests.test_cli import run
@@ -205,6 +208,86 @@ def test_a_push_after_check_scans_only_what_changed_since(clone: GitRepo, monkey
     assert sorted(scanned) == ["plans/P-1.md", "plans/P-2.md", "plans/P-3.md"]
 
 
+@pytest.fixture
+def checked_clone(tmp_path: Path) -> GitRepo:
+    """A repository whose config's remote is never asked for: its pushes go to a MemoryRemote."""
+    repo = make_git_repo(tmp_path / "repo")
+    repo.commit_all("config")
+    return repo
+
+
+TICKET = "TKT-" + "0123456789abcdef" * 2  # what a rule the agentsync of the test does not have finds
+
+
+def test_a_text_that_passed_check_before_an_upgrade_with_a_new_rule_is_scanned_by_the_push(
+    checked_clone: GitRepo, memory_remote: Callable[..., MemoryRemote], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """checked.json vouches for the code it was checked with, not for an agentsync upgraded since:
+    __version__ is not bumped for each new rule (it has stayed 0.1.0 while rules came). An upgrade
+    rewrites the package's files (``test_the_code_stamp_moves_with_any_module``): here, its stamp."""
+    import agentsync.outbound as outbound
+    from agentsync import checkcache
+    from agentsync.check import check_files
+
+    checked_clone.write("plans/P-1.md", artifact("P-1", "Ticket", body=f"Use {TICKET}.\n"))
+    assert check_files(checked_clone.config(), []).ok
+    upgraded = outbound._rule("ticket_secret", "a ticket secret", r"TKT-[0-9a-f]{32}", ("tkt-",))
+    monkeypatch.setattr(outbound, "SECRET_RULES", (*outbound.SECRET_RULES, upgraded))  # agentsync upgraded
+    monkeypatch.setattr(checkcache, "code_stamp", lambda: "the upgraded agentsync's files")
+    outbound.rules_for.cache_clear()
+    try:
+        with checked_clone.mirror() as mirror:
+            report = push(mirror, memory_remote("team"), "ada")
+    finally:
+        monkeypatch.undo()
+        outbound.rules_for.cache_clear()
+    assert [finding.rule for finding in report.refused] == ["ticket_secret"] and report.applied == []
+
+
+def test_a_text_mirrored_while_the_push_prepares_is_scanned_though_its_file_passed_check_before(
+    checked_clone: GitRepo, memory_remote: Callable[..., MemoryRemote], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The push picks what to send, then reads the texts: a scan by another process in between (a
+    hook, `check`, an editor's `status`; the scanner takes no sync lock) may mirror an edit. The text
+    sent is the one checked for secrets, whatever checked.json says of the hash picked before."""
+    import agentsync.sync.outgoing as outgoing
+    from agentsync.check import check_files
+    from agentsync.scanner import scan
+
+    checked_clone.write("plans/P-1.md", artifact("P-1", "Clean"))
+    assert check_files(checked_clone.config(), []).ok  # checked.json: P-1's clean text passed
+    picked = outgoing.pending_changes
+
+    def meanwhile_edited(mirror: object) -> list[outgoing.Pending]:
+        pending = picked(mirror)  # type: ignore[arg-type]
+        checked_clone.write("plans/P-1.md", artifact("P-1", "Leaky", body=f"Deploy with {AWS_KEY}.\n"))
+        with checked_clone.mirror() as other:  # another process's scan
+            scan(other)
+        return pending
+
+    monkeypatch.setattr(outgoing, "pending_changes", meanwhile_edited)
+    remote = memory_remote("team")
+    with checked_clone.mirror() as mirror:
+        report = push(mirror, remote, "ada")
+    assert AWS_KEY not in "".join(row.content or "" for row in remote.pull(0, 10).rows)
+    assert [finding.path for finding in report.refused] == ["plans/P-1.md"]
+
+
+@pytest.mark.parametrize("kept", ["[" * 100_000, '{"fingerprint": ' * 50_000])
+def test_a_hostile_checked_json_neither_stops_a_push_nor_spares_a_text_the_scan(
+    checked_clone: GitRepo, memory_remote: Callable[..., MemoryRemote], kept: str
+) -> None:
+    checked_clone.write("plans/P-1.md", artifact("P-1", "Leaky", body=f"Deploy with {AWS_KEY}.\n"))
+    checked_clone.write("plans/P-2.md", artifact("P-2", "Clean"))
+    with checked_clone.mirror():
+        pass  # .agentsync/ made
+    (checked_clone.root / ".agentsync" / "checked.json").write_text(kept, encoding="utf-8")
+    with checked_clone.mirror() as mirror:
+        report = push(mirror, memory_remote("team"), "ada")
+    assert [finding.path for finding in report.refused] == ["plans/P-1.md"]
+    assert report.applied == [("plan:P-2", 1)]
+
+
 def test_a_commit_with_a_secret_is_blocked_by_the_pre_commit_hook(clone: GitRepo) -> None:
     from agentsync import hooks
 
@@ -214,3 +297,24 @@ def test_a_commit_with_a_secret_is_blocked_by_the_pre_commit_hook(clone: GitRepo
     blocked = clone.git("commit", "-q", "-m", "leak", check=False)
     assert blocked.returncode == 1
     assert "plans/P-1.md:10: an AWS access key id (aws_access_key: AKIA…)" in blocked.stderr
+
+
+def test_the_code_stamp_moves_with_any_module(tmp_path: Path) -> None:
+    """What checked.json is kept under moves when a module is added or rewritten (an upgrade)."""
+    import os
+    import shutil
+
+    from agentsync import checkcache
+
+    package = Path(checkcache.__file__).parent
+    copy = tmp_path / "agentsync"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    stamps = [checkcache.stamp_of(copy)]
+    assert checkcache.stamp_of(copy) == stamps[0]
+    (copy / "outbound.py").write_text((copy / "outbound.py").read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    stamps.append(checkcache.stamp_of(copy))
+    os.utime(copy / "formats" / "agent.py", ns=(1, 1))  # the same size, another time
+    stamps.append(checkcache.stamp_of(copy))
+    (copy / "formats" / "new_format.py").write_text("", encoding="utf-8")
+    stamps.append(checkcache.stamp_of(copy))
+    assert len(set(stamps)) == 4

@@ -200,6 +200,12 @@ def contents_of(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, str]:
     return dict(select_in(db, "SELECT key, content FROM artifacts", "key", ids))
 
 
+def texts_of(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """``contents_of``, each text with its own hash (another process's scan may have mirrored an edit)."""
+    return {key: (content, digest) for key, content, digest in
+            select_in(db, "SELECT key, content, hash FROM artifacts", "key", ids)}  # fmt: skip
+
+
 def artifact_at(db: sqlite3.Connection, path: str) -> str | None:
     """The key of the mirrored artifact at ``path``, if any."""
     found = db.execute("SELECT key FROM artifacts WHERE path = ?", (path,)).fetchone()

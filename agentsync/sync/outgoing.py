@@ -82,7 +82,10 @@ def changes_for(mirror: Mirror, pending: list[Pending]) -> list[Change]:
     from agentsync.merge import describe_change  # once a batch: an import statement per change cost ~8k instructions
 
     db = mirror.connection
-    contents = sync_state.contents_of(db, [item.key for item in pending if item.digest is not None])
+    # Each text with its own hash, not the one ``pending`` was picked with: a scan by another process
+    # in between may have mirrored an edit, and what is sent, recorded as agreed and taken as
+    # having passed `check` (checked.json) must be one text.
+    texts = sync_state.texts_of(db, [item.key for item in pending if item.digest is not None])
     notes = sync_state.notes(db)  # a handful at most
     agreed = sync_state.agreed_texts(db, [item.key for item in pending if item.base > 0])  # for the summaries
     changes: list[Change] = []
@@ -90,13 +93,11 @@ def changes_for(mirror: Mirror, pending: list[Pending]) -> list[Change]:
         if item.digest is None:
             changes.append(Change(item.key, item.path, item.base, None, None, "deleted"))
             continue
-        content = contents[item.key]
+        content, digest = texts[item.key]
         was = agreed.get(item.key)
         described = describe_change(was.content if was else None, content)
         summary = _summary(was, item.path, described, notes.get(item.key, ""))
-        changes.append(
-            Change(item.key, item.path, item.base, content, item.digest, summary, item.digest, version=item.version)
-        )
+        changes.append(Change(item.key, item.path, item.base, content, digest, summary, digest, version=item.version))
     return changes
 
 
@@ -208,10 +209,18 @@ def _push(mirror: Mirror, remote: Remote, author: str, rescan: bool) -> PushRepo
     report = PushReport()
     me = client_id(mirror)
     queued = sync_state.queued(mirror.connection)
-    resent = ((entry.batch_id, decode_changes(entry.changes), entry.changes) for entry in queued)
+    resent = (_queued_batch(entry.batch_id, entry.changes) for entry in queued)
     report.resent = _send_all(mirror, remote, me, author, resent, report)
     _send_all(mirror, remote, me, author, _new_batches(mirror, pending_changes(mirror), report), report)
     return report
+
+
+def _queued_batch(batch_id: str, kept: str) -> _Batch:
+    """A batch from the outbox, to send again, encoded again from the changes its answers are
+    applied to: an outbox the agentsync before wrote keeps each change's fields by name (``key``,
+    ``source_hash``), which the remote refuses; sent as kept, such a batch would block every push."""
+    changes = decode_changes(kept)
+    return batch_id, changes, encode_changes(changes)
 
 
 def _new_batches(mirror: Mirror, pending: list[Pending], report: PushReport) -> Iterator[_Batch]:

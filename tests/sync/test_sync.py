@@ -4,6 +4,7 @@ PostgreSQL one: tests/remotes/test_protocol.py). The key end-to-end tests also r
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -351,6 +352,44 @@ def test_an_edit_made_while_a_batch_waits_in_the_outbox_is_kept(
     text = a.read("stories/S-1.md").decode()
     assert "Edited while offline." in text and "version: 1" in text  # pushing writes no file
     assert "Edited while offline." in (remote.pull(0, 10).rows[0].content or "")
+
+
+class Down(MemoryRemote):
+    """The remote cannot be reached: a batch stays in the outbox, never sent."""
+
+    def push(
+        self, client_id: str, batch_id: str, author: str, changes: list[Change], encoded: str | None = None
+    ) -> PushResult:
+        raise RemoteUnavailable("connection refused")
+
+
+def _kept_as_before(clone: GitRepo) -> None:
+    """The outbox's batch as the agentsync before kept it (its changes' fields by name, ``vars``)."""
+    with clone.mirror() as mirror, mirror.transaction() as db:
+        ((batch_id, changes),) = db.execute("SELECT batch_id, changes FROM outbox").fetchall()
+        before = json.dumps([vars(change) for change in decode_changes(changes)])
+        db.execute("UPDATE outbox SET changes = ? WHERE batch_id = ?", (before, batch_id))
+
+
+@pytest.mark.parametrize("deleted", [False, True])
+def test_a_batch_the_outbox_kept_before_the_upgrade_is_sent_as_the_remote_takes_it(
+    clones: Clones, deleted: bool
+) -> None:
+    """A batch queued by the agentsync before (never sent: the remote was down) goes out after the
+    upgrade as the remote takes it (``to_json``), not as the outbox kept it; it is not refused."""
+    a, _b, remote = clones
+    a.write("stories/S-1.md", artifact("S-1", "One", "draft"))
+    if deleted:
+        sync_push(a, remote, "ada")
+        a.remove("stories/S-1.md")
+    with a.mirror() as mirror, pytest.raises(RemoteUnavailable):
+        push(mirror, Down(remote.server, remote.project), "ada")
+    _kept_as_before(a)
+    again = sync_push(a, remote, "ada")
+    assert again.ok and again.resent == 1 and again.applied == [("story:S-1", 2 if deleted else 1)]
+    assert remote.pull(0, 10).rows[0].deleted is deleted
+    with a.mirror() as mirror:
+        assert mirror.connection.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
 
 
 class DownFromSecondBatch(MemoryRemote):
