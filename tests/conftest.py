@@ -184,3 +184,16 @@ def drop_compare_generation(db: sqlite3.Connection) -> None:
     for name in names:
         db.execute(f'DROP TRIGGER "{name}"')
     db.execute("DROP TABLE compare_generation")
+
+
+def drop_outbox_texts(db: sqlite3.Connection) -> None:
+    """Take out what migration 18 made (the outbox's texts; its base triggers are migration 15's again),
+    as a test that sets a mirror back to an older schema must."""
+    from agentsync.store import schema
+    from agentsync.store.triggers import BASE_TRIGGERS
+
+    db.execute("DROP TABLE outbox_texts")
+    for trigger in ("artifacts_base_update", "artifacts_base_delete"):
+        db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    for statement in schema._statements(BASE_TRIGGERS):
+        db.execute(statement)

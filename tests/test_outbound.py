@@ -250,15 +250,16 @@ def test_a_text_mirrored_while_the_push_prepares_is_scanned_though_its_file_pass
     """The push picks what to send, then reads the texts: a scan by another process in between (a
     hook, `check`, an editor's `status`; the scanner takes no sync lock) may mirror an edit. The text
     sent is the one checked for secrets, whatever checked.json says of the hash picked before."""
+    import agentsync.sync.batches as batches
     import agentsync.sync.outgoing as outgoing
     from agentsync.check import check_files
     from agentsync.scanner import scan
 
     checked_clone.write("plans/P-1.md", artifact("P-1", "Clean"))
     assert check_files(checked_clone.config(), []).ok  # checked.json: P-1's clean text passed
-    picked = outgoing.pending_changes
+    picked = batches.pending_changes
 
-    def meanwhile_edited(mirror: object) -> list[outgoing.Pending]:
+    def meanwhile_edited(mirror: object) -> list[batches.Pending]:
         pending = picked(mirror)  # type: ignore[arg-type]
         checked_clone.write("plans/P-1.md", artifact("P-1", "Leaky", body=f"Deploy with {AWS_KEY}.\n"))
         with checked_clone.mirror() as other:  # another process's scan

@@ -208,9 +208,10 @@ def test_status_reads_indexes_not_rows(git_repo: GitRepo) -> None:
 def back_to_schema_12(repo: GitRepo) -> None:
     """The mirror as agentsync at schema 12 left it: no hashes at HEAD, none of migration 13's indexes,
     no stat generation (migration 14), no agreed texts kept once (migration 15), no comparison
-    generation (migration 16)."""
+    generation (migration 16), no outbox texts (migration 18)."""
     with repo.mirror() as mirror, mirror.transaction() as db:
         drop_compare_generation(db)
+        db.execute("DROP TABLE outbox_texts")
         for trigger in ("artifacts_stat_insert", "artifacts_stat_delete", "artifacts_stat_update",
                         "artifacts_base_update", "artifacts_base_delete"):  # fmt: skip
             db.execute(f"DROP TRIGGER {trigger}")

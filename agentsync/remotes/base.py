@@ -9,6 +9,7 @@ and read their answers with the ``from_json`` constructors here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, cast, get_args
 
@@ -86,19 +87,31 @@ class Change(Keyed):
         )  # fmt: skip
 
 
-def encode_changes(changes: list[Change]) -> str:
-    """A batch as the remote takes it (``to_json`` of each, one JSON array): written once, kept in the
-    outbox and sent as is."""
+def encode_changes(changes: list[Change], *, texts: bool = True) -> str:
+    """A batch as the remote takes it (``to_json`` of each, one JSON array), encoded once and sent as
+    is; ``texts=False``: without the texts, which the outbox keeps apart (``decode_changes`` takes them)."""
     import json
 
-    return json.dumps([change.to_json() for change in changes])
+    if texts:
+        return json.dumps([change.to_json() for change in changes])
+    return json.dumps([{name: value for name, value in change.to_json().items() if name != "content"}
+                       for change in changes])  # fmt: skip
 
 
-def decode_changes(encoded: str) -> list[Change]:
-    """A batch as ``encode_changes`` wrote it (or as an older outbox kept it)."""
+def decode_changes(encoded: str, texts: Mapping[str, str] | None = None) -> list[Change]:
+    """A batch as ``encode_changes`` wrote it (or as an older outbox kept it), each change that is no
+    deletion and came without its text taking it from ``texts`` (by key). A text missing there is a
+    ValueError: the batch cannot be sent again as it was."""
     import json
 
-    return [Change.from_json(change) for change in json.loads(encoded)]
+    found = json.loads(encoded)
+    for change in found:
+        if "type" in change and "content" not in change and not change.get("deleted"):
+            key = key_of(str(change["type"]), str(change["id"]))
+            if texts is None or key not in texts:
+                raise ValueError(f"the text of {key} is missing")
+            change["content"] = texts[key]
+    return [Change.from_json(change) for change in found]
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from agentsync.store import sync_state
+from agentsync.store import outbox, sync_state
 from agentsync.store.meta import MetaKey
 from agentsync.store.operations import Operation
 from agentsync.store.sync_state import RemoteRecord
@@ -66,7 +66,7 @@ def remote_row(mirror: Mirror, artifact_id: str) -> RemoteRecord | None:
 
 
 def queue_summary(mirror: Mirror) -> QueueSummary:
-    return QueueSummary(*sync_state.queue_summary(mirror.connection))
+    return QueueSummary(*outbox.queue_summary(mirror.connection))
 
 
 def open_conflicts(mirror: Mirror) -> list[OpenConflict]:

@@ -11,7 +11,13 @@ import sqlite3
 from collections.abc import Callable
 
 from agentsync.errors import MirrorError
-from agentsync.store.triggers import BASE_TRIGGERS, COMPARE_TRIGGERS, FTS_TRIGGERS, STAT_TRIGGERS
+from agentsync.store.triggers import (
+    BASE_TRIGGERS,
+    COMPARE_TRIGGERS,
+    FTS_TRIGGERS,
+    KEPT_TEXT_TRIGGERS,
+    STAT_TRIGGERS,
+)
 
 MIGRATIONS: list[str] = [
     # 1: artifacts, full-text search, problems from the last scan, key/value metadata
@@ -321,6 +327,20 @@ MIGRATIONS: list[str] = [
     UPDATE artifacts SET mtime_ns = -1, disk_hash = '' WHERE instr(content, '```') > 0 OR instr(content, '~~~') > 0;
     DELETE FROM meta WHERE key = 'git_head';
     """,
+    # 18: a queued batch keeps each text once: by key and hash, the text itself only once the artifact's
+    # row no longer holds it (KEPT_TEXT_TRIGGERS). A push of 10,000 wrote their 38 MB into the outbox
+    # (and the log, and the file) only to delete them with the answers. Older batches keep theirs inline.
+    """
+    CREATE TABLE outbox_texts (
+        batch_id TEXT NOT NULL REFERENCES outbox(batch_id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        content TEXT,                      -- NULL: the artifact's row with this key and hash holds it
+        PRIMARY KEY (batch_id, key)
+    );
+    CREATE INDEX outbox_texts_kept ON outbox_texts(key, hash);
+    """
+    + KEPT_TEXT_TRIGGERS,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

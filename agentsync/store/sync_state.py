@@ -1,8 +1,8 @@
 """The mirror's sync state, the only SQL on it: what was agreed with the remote (``sync_base``),
-the rows fetched from it (``remote_rows``), batches waiting for an answer (``outbox``),
-conflicts, notes for the next push's history and rows refused and kept aside (``quarantine``;
-the journal of sync operations is ``store.operations``). Functions take the connection (inside
-the caller's transaction when they write) and speak in typed rows."""
+the rows fetched from it (``remote_rows``), conflicts, notes for the next push's history and rows
+refused and kept aside (``quarantine``; batches waiting for an answer are ``store.outbox``, the
+journal of sync operations ``store.operations``). Functions take the connection (inside the
+caller's transaction when they write) and speak in typed rows."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from agentsync.store import generations
+from agentsync.store import generations, outbox
 from agentsync.store.query import select_in
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ ConflictKind = Literal["push", "pull", "merge"]
 """Why a conflict is open: a push the remote refused (another version was there), a pull that could
 not land (its target holds another file), a merge that left markers (its three sides are kept)."""
 
-_SYNC_TABLES = ("sync_base", "remote_rows", "conflicts", "outbox", "quarantine")
+_SYNC_TABLES = ("sync_base", "remote_rows", "conflicts", "outbox", "quarantine")  # outbox_texts: cascade
 
 
 class Agreed(NamedTuple):
@@ -58,11 +58,6 @@ class Local(NamedTuple):
     hash: str
     layout: Layout
     version: int
-
-
-class Queued(NamedTuple):
-    batch_id: str
-    changes: str  # JSON: the batch exactly as it was first sent
 
 
 class ConflictRow(NamedTuple):
@@ -222,20 +217,6 @@ def notes(db: sqlite3.Connection) -> dict[str, str]:
     return dict(db.execute("SELECT key, summary FROM notes"))
 
 
-def queued(db: sqlite3.Connection) -> list[Queued]:
-    return list(map(Queued._make, db.execute("SELECT batch_id, changes FROM outbox ORDER BY created_at")))
-
-
-def queued_count(db: sqlite3.Connection) -> int:
-    return int(db.execute("SELECT count(*) FROM outbox").fetchone()[0])
-
-
-def queue_summary(db: sqlite3.Connection) -> tuple[int, int, str | None]:
-    """(batches waiting, the most attempts any took, the last error any met)."""
-    count, attempts, error = db.execute("SELECT count(*), max(attempts), max(last_error) FROM outbox").fetchone()
-    return int(count), int(attempts or 0), error
-
-
 @contextlib.contextmanager
 def checkpoint_every(db: sqlite3.Connection, pages: int) -> Iterator[None]:
     """Write the write-ahead log back into the mirror only once it holds ``pages`` pages, while in
@@ -251,14 +232,6 @@ def checkpoint_every(db: sqlite3.Connection, pages: int) -> Iterator[None]:
         db.execute(f"PRAGMA wal_autocheckpoint = {before}")
 
 
-def enqueue(db: sqlite3.Connection, batch_id: str, changes: str, created_at: str) -> None:
-    db.execute("INSERT INTO outbox(batch_id, changes, created_at) VALUES (?, ?, ?)", (batch_id, changes, created_at))
-
-
-def mark_failed(db: sqlite3.Connection, batch_id: str, error: str) -> None:
-    db.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE batch_id = ?", (error, batch_id))
-
-
 def record_answers(
     db: sqlite3.Connection, batch_id: str, agreed: Iterable[Agreed], conflicts: Iterable[ConflictRow]
 ) -> None:
@@ -266,7 +239,7 @@ def record_answers(
     agreed = list(agreed)
     upsert_agreed(db, agreed)
     upsert_conflicts(db, conflicts)
-    db.execute("DELETE FROM outbox WHERE batch_id = ?", (batch_id,))
+    outbox.take(db, batch_id)
     db.executemany("DELETE FROM notes WHERE key = ?", [(row.key,) for row in agreed])
 
 

@@ -33,6 +33,28 @@ BASE_TRIGGERS = """
     END;
 """
 
+# Migration 18 makes BASE_TRIGGERS keep a queued batch's texts too: ``outbox_texts.content`` is NULL
+# while ``artifacts`` holds the same key and hash (a batch in the outbox names the text it sends by
+# key and hash, store.outbox.enqueue), and is copied in right before that row's text changes or
+# the row goes, as sync_base's is.
+KEPT_TEXT_TRIGGERS = """
+    DROP TRIGGER artifacts_base_update;
+    DROP TRIGGER artifacts_base_delete;
+    CREATE TRIGGER artifacts_base_update BEFORE UPDATE OF type, id, hash ON artifacts
+    WHEN old.hash IS NOT new.hash OR old.type IS NOT new.type OR old.id IS NOT new.id BEGIN
+        UPDATE sync_base SET content = old.content
+        WHERE key = old.type || ':' || old.id AND hash = old.hash AND deleted = 0 AND content IS NULL;
+        UPDATE outbox_texts SET content = old.content
+        WHERE key = old.type || ':' || old.id AND hash = old.hash AND content IS NULL;
+    END;
+    CREATE TRIGGER artifacts_base_delete BEFORE DELETE ON artifacts BEGIN
+        UPDATE sync_base SET content = old.content
+        WHERE key = old.type || ':' || old.id AND hash = old.hash AND deleted = 0 AND content IS NULL;
+        UPDATE outbox_texts SET content = old.content
+        WHERE key = old.type || ':' || old.id AND hash = old.hash AND content IS NULL;
+    END;
+"""
+
 # Keep the full-text index in step with the artifacts table (migrations 1 and 2 create them).
 FTS_TRIGGERS = """
     -- During a bulk load (meta key 'fts_bulk' set inside the loading transaction) the

@@ -15,14 +15,15 @@ from typing import TYPE_CHECKING
 from agentsync.lazy import attribute_loader
 
 if TYPE_CHECKING:
+    from agentsync.sync.batches import Pending, changes_for, pending_changes
     from agentsync.sync.both import SyncReport, pull_then_push
     from agentsync.sync.client import bind_remote, client_id, cursor, has_sync_state, register, reset_sync_state
     from agentsync.sync.feed import fetch
     from agentsync.sync.incoming import pull, quarantined
-    from agentsync.sync.outgoing import Pending, changes_for, pending_changes, push, push_merging
+    from agentsync.sync.outgoing import push, push_merging
     from agentsync.sync.reports import PullReport, PushReport, Quarantined
 
-# Where each name lives: a reader of one part (``status`` reads ``client`` and ``outgoing``) loads
+# Where each name lives: a reader of one part (``status`` reads ``client`` and ``batches``) loads
 # that part alone, not the whole package (PEP 562).
 _HOMES = {
     "SyncReport": "both", "pull_then_push": "both",
@@ -30,7 +31,7 @@ _HOMES = {
     "register": "client", "reset_sync_state": "client",
     "fetch": "feed",
     "pull": "incoming", "quarantined": "incoming",
-    "Pending": "outgoing", "changes_for": "outgoing", "pending_changes": "outgoing", "push": "outgoing",
+    "Pending": "batches", "changes_for": "batches", "pending_changes": "batches", "push": "outgoing",
     "push_merging": "outgoing",
     "PullReport": "reports", "PushReport": "reports", "Quarantined": "reports",
 }  # fmt: skip

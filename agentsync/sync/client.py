@@ -11,7 +11,7 @@ from collections.abc import Callable
 from agentsync import synclock
 from agentsync.errors import AgentsyncError, RemoteError, RemoteUnavailable
 from agentsync.remotes.base import Remote
-from agentsync.store import sync_state
+from agentsync.store import outbox, sync_state
 from agentsync.store.meta import MetaKey
 from agentsync.store.mirror import Mirror
 from agentsync.store.reports import fetched_cursor
@@ -111,7 +111,7 @@ def reset_sync_state(mirror: Mirror, *, drop_queued: bool = False) -> int:
     """Forget everything agreed with the remote (files are untouched); returns the queued batches dropped.
     Batches waiting in the outbox are kept unless ``drop_queued``: they hold edits not yet accepted."""
     with synclock.hold(mirror.config, "remote reset"):
-        queued = sync_state.queued_count(mirror.connection)
+        queued = outbox.queued_count(mirror.connection)
         if queued and not drop_queued:
             where = mirror.get_meta(MetaKey.REMOTE_IDENTITY) or "the remote"
             raise RemoteError(

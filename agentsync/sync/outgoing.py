@@ -11,104 +11,23 @@ import contextlib
 import contextvars
 import dataclasses
 import threading
-import uuid
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any
 
 from agentsync import synclock
-from agentsync.artifact import LAYOUT_FRONTMATTER, Layout
 from agentsync.errors import AgentsyncError
 from agentsync.identity import id_of
-from agentsync.remotes.base import Answer, Change, PushResult, Remote, decode_changes, encode_changes
-from agentsync.store import sync_state
+from agentsync.remotes.base import Answer, Change, PushResult, Remote
+from agentsync.store import outbox, sync_state
 from agentsync.store.mirror import Mirror
+from agentsync.sync.batches import Batch, new_batches, pending_changes, queued_batch
 from agentsync.sync.client import ask_database_id, bind_remote, client_id, cursor, register
 from agentsync.sync.events import announced
 from agentsync.sync.journal import now, recorded
-from agentsync.sync.pending import version_only
 from agentsync.sync.reports import PullReport, PushReport
 from agentsync.tracing import span
 
-if TYPE_CHECKING:
-    from agentsync.checkcache import PassedFiles
-
-BATCH_CHANGES = 600  # changes per pushed batch (~2.3 MB of JSON over HTTP): 10,000 artifacts take 17 requests,
-# and the clone registers itself with one more at most every few minutes
 LOG_PAGES = 16384  # while pushing, the mirror's log is written back at 64 MiB (sync_state.checkpoint_every)
-
-
-class Pending(NamedTuple):
-    """An artifact to push, without its content: ``base`` is the version it is based on, and
-    ``version`` what it will be (for a new artifact: the version its file states, at least 1)."""
-
-    key: str  # TYPE:ID
-    path: str
-    base: int
-    version: int
-    layout: Layout | None  # None for a deletion
-    digest: str | None  # the file's hash; None for a deletion
-    stated: int = 0  # the version the file states now
-
-
-def pending_changes(mirror: Mirror) -> list[Pending]:
-    """Artifacts whose file differs from what was last agreed with the remote, and deletions; an
-    artifact with an open conflict waits until it is resolved. The mirror compares the tables and
-    hands out only what differs (``locals_differing``, ``agreed_gone``)."""
-    db = mirror.connection
-    pending = [_pending(local) for local in sync_state.locals_differing(db)]
-    pending += [Pending(gone.key, gone.path, gone.version, gone.version + 1, None, None)
-                for gone in sync_state.agreed_gone(db)]  # fmt: skip
-    return _without_version_only(db, pending)
-
-
-def _pending(local: sync_state.Differing) -> Pending:
-    """A new artifact whose file states a version goes up as that version; any other as the next."""
-    if local.agreed_version is None and local.layout == LAYOUT_FRONTMATTER and local.version >= 1:
-        return Pending(local.key, local.path, 0, local.version, local.layout, local.hash, local.version)
-    based_on = local.agreed_version or 0
-    return Pending(local.key, local.path, based_on, based_on + 1, local.layout, local.hash, local.version)
-
-
-def _without_version_only(db: Any, pending: list[Pending]) -> list[Pending]:
-    """``pending`` without the files that differ from the agreed text in their ``version:`` line alone."""
-    paths = {p.key: p.path for p in pending if p.digest is not None and p.base > 0 and p.layout == LAYOUT_FRONTMATTER}
-    unchanged = version_only(db, paths)
-    return [p for p in pending if p.key not in unchanged] if unchanged else pending
-
-
-def changes_for(mirror: Mirror, pending: list[Pending]) -> list[Change]:
-    """The changes to send for ``pending``, contents read now, each exactly as its file reads
-    (clones that pull it get the author's bytes; the remote numbers the version)."""
-    from agentsync.merge import describe_change  # once a batch: an import statement per change cost ~8k instructions
-
-    db = mirror.connection
-    # Each text with its own hash, not the one ``pending`` was picked with: a scan by another process
-    # in between may have mirrored an edit, and what is sent, recorded as agreed and taken as
-    # having passed `check` (checked.json) must be one text.
-    texts = sync_state.texts_of(db, [item.key for item in pending if item.digest is not None])
-    notes = sync_state.notes(db)  # a handful at most
-    agreed = sync_state.agreed_texts(db, [item.key for item in pending if item.base > 0])  # for the summaries
-    changes: list[Change] = []
-    for item in pending:
-        if item.digest is None:
-            changes.append(Change(item.key, item.path, item.base, None, None, "deleted"))
-            continue
-        content, digest = texts[item.key]
-        was = agreed.get(item.key)
-        described = describe_change(was.content if was else None, content)
-        summary = _summary(was, item.path, described, notes.get(item.key, ""))
-        changes.append(Change(item.key, item.path, item.base, content, digest, summary, digest, version=item.version))
-    return changes
-
-
-def _summary(agreed: sync_state.Agreed | None, path: str, described: str, note: str) -> str:
-    """What the remote's history says of this version: what a conflict strategy chose (``note``),
-    what changed since the agreed version (``described``) and where it moved; at most 500 characters."""
-    parts = [note] if note else []
-    parts.append(described)
-    if agreed and agreed.path != path:
-        parts.append(f"moved from {agreed.path}")
-    return "; ".join(parts)[:500]
 
 
 @contextlib.contextmanager
@@ -208,69 +127,19 @@ def _push(mirror: Mirror, remote: Remote, author: str, rescan: bool) -> PushRepo
     bind_remote(mirror, remote, database())
     report = PushReport()
     me = client_id(mirror)
-    queued = sync_state.queued(mirror.connection)
-    resent = (_queued_batch(entry.batch_id, entry.changes) for entry in queued)
+    queued = outbox.queued(mirror.connection)
+    resent = (queued_batch(mirror, entry) for entry in queued)
     report.resent = _send_all(mirror, remote, me, author, resent, report)
-    _send_all(mirror, remote, me, author, _new_batches(mirror, pending_changes(mirror), report), report)
+    _send_all(mirror, remote, me, author, new_batches(mirror, pending_changes(mirror), report), report)
     return report
-
-
-def _queued_batch(batch_id: str, kept: str) -> _Batch:
-    """A batch from the outbox, to send again, encoded again from the changes its answers are
-    applied to: an outbox the agentsync before wrote keeps each change's fields by name (``key``,
-    ``source_hash``), which the remote refuses; sent as kept, such a batch would block every push."""
-    changes = decode_changes(kept)
-    return batch_id, changes, encode_changes(changes)
-
-
-def _new_batches(mirror: Mirror, pending: list[Pending], report: PushReport) -> Iterator[_Batch]:
-    """The batches to send for ``pending``, contents read a batch at a time; each is kept in the
-    outbox before it is handed out to be sent: a lost answer is recovered by resending it. The
-    outbox keeps a batch as it is sent, so it is encoded once, here, and the sender sends that text."""
-    from agentsync.checkcache import PassedFiles
-
-    passed = PassedFiles.load(mirror.config)
-    for start in range(0, len(pending), BATCH_CHANGES):
-        batch = _outbound_scanned(mirror, changes_for(mirror, pending[start : start + BATCH_CHANGES]), report, passed)
-        if not batch:
-            continue
-        batch_id, encoded = uuid.uuid4().hex, encode_changes(batch)
-        with mirror.transaction() as db:
-            sync_state.enqueue(db, batch_id, encoded, now())
-        yield batch_id, batch, encoded
-
-
-def _outbound_scanned(mirror: Mirror, changes: list[Change], report: PushReport, passed: PassedFiles) -> list[Change]:
-    """``changes`` without the artifacts in which the outbound scan finds a secret (or personal
-    data, if configured): those are refused, named in ``report.refused``, and stay local. A text
-    that passed ``check`` at the same path under the same config and agentsync (``passed``: the
-    outbound scan is one of its rules) is not scanned again: a push after a commit checked by the
-    pre-commit hook scans only what changed since."""
-    from agentsync.outbound import find
-
-    settings = mirror.config.outbound_scan
-    kept: list[Change] = []
-    for change in changes:
-        if change.content is None or (change.hash is not None and passed.has_passed(change.path, change.hash)):
-            findings = []
-        else:
-            findings = find(change.path, change.content, settings)
-        if findings:
-            report.refused.extend(findings)
-        else:
-            kept.append(change)
-    return kept
 
 
 class _NotSent(Exception):
     """A batch queued behind one the remote failed on: left in the outbox, not tried."""
 
 
-_Batch = tuple[str, list[Change], str]  # a batch's id, its changes, and the changes as sent (encode_changes)
-
-
 def _send_all(
-    mirror: Mirror, remote: Remote, me: str, author: str, batches: Iterator[_Batch], report: PushReport
+    mirror: Mirror, remote: Remote, me: str, author: str, batches: Iterator[Batch], report: PushReport
 ) -> int:
     """Send ``batches`` in order from one thread while this one prepares the next batch and applies
     the answer to the one before: the remote's work overlaps ours. After a failure nothing more
@@ -302,7 +171,7 @@ def _send_all(
             return
         except AgentsyncError as exc:
             with mirror.transaction() as db:
-                sync_state.mark_failed(db, batch_id, str(exc))
+                outbox.mark_failed(db, batch_id, str(exc))
             first_error = first_error or exc
             return
         try:

@@ -1,6 +1,6 @@
 """Which artifacts a push would send, by key: what ``status`` lists as ahead. It loads none of the
 push's machinery (the remote drivers, the outbox, the journal) and builds no row per artifact; push
-(``outgoing.pending_changes``) keeps the same rule through ``version_only``."""
+(``batches.pending_changes``) keeps the same rule through ``version_only``."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def pending_keys(mirror: Mirror) -> set[str]:
-    """The keys ``outgoing.pending_changes`` lists: artifacts whose file differs from what was last
+    """The keys ``batches.pending_changes`` lists: artifacts whose file differs from what was last
     agreed, and deletions, without those waiting in a conflict or differing in ``version:`` alone."""
     db = mirror.connection
     differing = sync_state.differing_keys(db, LAYOUT_FRONTMATTER)

@@ -35,7 +35,7 @@ def batch_of(folder: Path, count: int) -> list[dict[str, object]]:
     from agentsync import config as config_module
     from agentsync.scanner import scan
     from agentsync.store import Mirror
-    from agentsync.sync.outgoing import changes_for, pending_changes
+    from agentsync.sync.batches import changes_for, pending_changes
 
     bench_remote.make_clone(folder, "parts", count)
     with Mirror.open(config_module.load(folder)) as mirror:

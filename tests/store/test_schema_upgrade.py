@@ -14,7 +14,7 @@ from agentsync.scanner import scan
 from agentsync.store import schema
 from agentsync.store.meta import MetaKey
 from agentsync.sync import pending_changes, pull, push
-from tests.conftest import Repo, artifact
+from tests.conftest import Repo, artifact, drop_outbox_texts
 
 STORY, PLAN = artifact("S-1", "One"), artifact("P-1", "Plan")
 
@@ -119,6 +119,7 @@ def test_a_mirror_before_schema_17_reads_again_each_text_with_a_fenced_block(rep
         db.execute("UPDATE artifacts SET status = 'DONE' WHERE path = 'stories/INFRA-7.md'")  # as the old rule read it
         db.execute("UPDATE artifacts SET title = 'stale' WHERE path = 'stories/S-1.md'")  # no fence: not read again
         db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('git_head', 'abc')")
+        drop_outbox_texts(db)  # back to schema 16
         db.execute("PRAGMA user_version = 16")
     with repo.mirror() as mirror:
         report = scan(mirror)

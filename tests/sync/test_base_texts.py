@@ -97,6 +97,7 @@ def test_migration_15_drops_the_copies_an_older_mirror_kept(clones: Clones) -> N
         for trigger in ("artifacts_base_update", "artifacts_base_delete"):
             db.execute(f"DROP TRIGGER {trigger}")
         drop_compare_generation(db)
+        db.execute("DROP TABLE outbox_texts")  # migration 18
         db.execute("UPDATE sync_base SET content = (SELECT content FROM artifacts a WHERE a.key = sync_base.key) "
                    "WHERE content IS NULL")  # fmt: skip
         db.execute("PRAGMA user_version = 14")

@@ -15,6 +15,7 @@ from agentsync.errors import RemoteUnavailable
 from agentsync.remotes.base import Change, Page, PushResult, Remote, decode_changes
 from agentsync.remotes.memory import MemoryRemote, MemoryServer
 from agentsync.scanner import scan
+from agentsync.store import outbox
 from agentsync.store.meta import MetaKey
 from agentsync.sync import fetch, push
 from tests.conftest import GitRepo, artifact
@@ -363,12 +364,43 @@ class Down(MemoryRemote):
         raise RemoteUnavailable("connection refused")
 
 
+@pytest.mark.parametrize("then", ["edited", "deleted"])
+def test_a_batch_that_never_went_out_sends_the_text_it_was_made_of_after_the_file_changed(
+    clones: Clones, then: str
+) -> None:
+    """The outbox names each text by key and hash while the artifact's row holds it; the file edited
+    (or deleted) and mirrored before the next push, the batch still sends what it was made of, and
+    the change since goes out after it."""
+    a, _b, remote = clones
+    first = artifact("S-1", "One", "draft")
+    a.write("stories/S-1.md", first)
+    with a.mirror() as mirror, pytest.raises(RemoteUnavailable):
+        push(mirror, Down(remote.server, remote.project), "ada")
+    with a.mirror() as mirror:
+        db = mirror.connection
+        assert db.execute("SELECT key, content FROM outbox_texts").fetchall() == [("story:S-1", None)]
+        assert "content" not in db.execute("SELECT changes FROM outbox").fetchone()[0]  # the text is kept once
+    if then == "edited":
+        a.write("stories/S-1.md", first.replace("Body.", "Edited since."))
+    else:
+        a.remove("stories/S-1.md")
+    again = sync_push(a, remote, "ada")
+    assert again.ok and again.resent == 1 and again.applied == [("story:S-1", 1), ("story:S-1", 2)]
+    versions = remote.history("story:S-1", 10)  # newest first
+    assert versions[-1]["content"] == first
+    assert versions[0]["deleted"] is (then == "deleted")
+    assert then == "deleted" or "Edited since." in versions[0]["content"]
+    with a.mirror() as mirror:
+        assert mirror.connection.execute("SELECT count(*) FROM outbox_texts").fetchone()[0] == 0  # gone with it
+
+
 def _kept_as_before(clone: GitRepo) -> None:
     """The outbox's batch as the agentsync before kept it (its changes' fields by name, ``vars``)."""
     with clone.mirror() as mirror, mirror.transaction() as db:
         ((batch_id, changes),) = db.execute("SELECT batch_id, changes FROM outbox").fetchall()
-        before = json.dumps([vars(change) for change in decode_changes(changes)])
+        before = json.dumps([vars(change) for change in decode_changes(changes, outbox.texts_of(db, batch_id))])
         db.execute("UPDATE outbox SET changes = ? WHERE batch_id = ?", (before, batch_id))
+        db.execute("DELETE FROM outbox_texts WHERE batch_id = ?", (batch_id,))  # its texts were in its JSON
 
 
 @pytest.mark.parametrize("deleted", [False, True])
@@ -416,7 +448,7 @@ def test_a_push_of_many_batches_stops_at_the_first_failure_and_the_next_push_sen
     """Batches are sent from a thread while the next is prepared: a failure still stops the push
     there, the answer already received is applied, and nothing after the failure is tried."""
     a, _b, remote = clones
-    monkeypatch.setattr("agentsync.sync.outgoing.BATCH_CHANGES", 2)
+    monkeypatch.setattr("agentsync.sync.batches.BATCH_CHANGES", 2)
     for number in range(1, 8):
         a.write(f"stories/S-{number}.md", artifact(f"S-{number}", f"Story {number}", "draft"))
     failing = DownFromSecondBatch(remote.server, remote.project)
@@ -427,8 +459,10 @@ def test_a_push_of_many_batches_stops_at_the_first_failure_and_the_next_push_sen
     assert sorted(row.id for row in remote.pull(0, 100).rows) == ["S-1", "S-2"]
     with a.mirror() as mirror:
         agreed = mirror.connection.execute("SELECT key, version FROM sync_base ORDER BY key").fetchall()
-        rows = mirror.connection.execute("SELECT changes, attempts, last_error FROM outbox ORDER BY created_at")
-        queued = [([c.key for c in decode_changes(changes)], attempts, error) for changes, attempts, error in rows]
+        db = mirror.connection
+        rows = db.execute("SELECT batch_id, changes, attempts, last_error FROM outbox ORDER BY created_at").fetchall()
+        queued = [([c.key for c in decode_changes(changes, outbox.texts_of(db, batch))], attempts, error)
+                  for batch, changes, attempts, error in rows]  # fmt: skip
     assert agreed == [("story:S-1", 1), ("story:S-2", 1)]
     assert queued[0] == (["story:S-3", "story:S-4"], 1, "connection refused")
     assert queued[1:] == [(["story:S-5", "story:S-6"], 0, None)]  # prepared while the second was out, never sent
