@@ -1,8 +1,7 @@
 """The ``artifacts`` table, its full-text index and the ``problems`` of the last scan.
 
-Functions take the connection (inside the caller's transaction when they write) and speak in
-typed rows. The scanner's bulk paths take lists of ``Record`` and run one ``executemany`` per
-batch: no per-row work here.
+Functions take the connection (in the caller's transaction when they write) and speak in typed rows;
+the scanner's bulk paths pass lists of ``Record``: one ``executemany`` per batch, no per-row work here.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from agentsync import lazy
-from agentsync.store import generations
+from agentsync.store import fill, generations
 from agentsync.store.fill import index_after as index_after  # the scanner's bulk fill, split off
 from agentsync.store.fill import indexes_built_after as indexes_built_after
 from agentsync.store.fill import rebuild_index as rebuild_index
@@ -294,8 +293,9 @@ _UPDATE = (
 )
 
 
-def insert(db: sqlite3.Connection, records: Iterable[Record]) -> None:
-    db.executemany(_INSERT, records)
+def insert(db: sqlite3.Connection, records: Sequence[Record]) -> None:
+    with fill.inserting(db, len(records)):  # many rows: without their triggers
+        db.executemany(_INSERT, records)
 
 
 def update(db: sqlite3.Connection, records: Iterable[Record]) -> None:

@@ -7,7 +7,9 @@ import sqlite3
 import pytest
 
 from agentsync.scanner import BULK_THRESHOLD, scan
-from agentsync.store import artifacts
+from agentsync.store import artifacts, fill
+from agentsync.store.fill import INSERTS_ASIDE
+from agentsync.store.meta import INDEX_DEFERRED_VALUE, MetaKey
 from tests.conftest import Repo, artifact
 
 
@@ -88,3 +90,54 @@ def test_a_small_fill_keeps_the_triggers_that_index_it(repo: Repo) -> None:
     with repo.mirror() as mirror, mirror.transaction() as db, artifacts.indexes_built_after(db):
         # the index is not deferred: the triggers index each row (and the agreed texts' are never dropped)
         assert len(_triggers(db)) == 5
+
+
+@pytest.mark.parametrize("deferred", [False, True])  # a large scan indexes its rows; a pull's rebuilds once
+def test_many_rows_inserted_into_a_filled_table_skip_their_triggers_and_keep_them(repo: Repo, deferred: bool) -> None:
+    """Inserts of INSERTS_ASIDE rows or more go in without the generations' insert triggers, which come
+    back; each generation is renewed, and the full-text index holds the rows unless it is deferred."""
+    repo.write("stories/S-0.md", artifact("S-0", "Story 0"))
+    with repo.mirror() as mirror:
+        scan(mirror)
+        triggers, before = _triggers(mirror.connection), _generations(mirror.connection)
+    for number in range(1, INSERTS_ASIDE + 2):
+        repo.write(f"stories/S-{number}.md", artifact(f"S-{number}", f"Story {number}", body=f"word{number}\n"))
+    with repo.mirror() as mirror:
+        db = mirror.connection
+        if deferred:
+            with mirror.transaction():
+                mirror.set_meta(MetaKey.INDEX_DEFERRED, INDEX_DEFERRED_VALUE)
+        seen: list[str] = []
+        db.set_trace_callback(seen.append)
+        assert len(scan(mirror, [f"stories/S-{n}.md" for n in range(1, INSERTS_ASIDE + 2)]).added) == INSERTS_ASIDE + 1
+        db.set_trace_callback(None)
+        assert any(s.startswith('DROP TRIGGER "artifacts_stat_insert"') for s in seen)
+        assert _triggers(db) == triggers
+        after = _generations(db)
+        assert after[0] != before[0] and after[1] != before[1]
+        assert mirror.search("word7") == [] if deferred else [hit.row.id for hit in mirror.search("word7")] == ["S-7"]
+        if deferred:
+            mirror.rebuild_index()
+            assert [hit.row.id for hit in mirror.search("word7")] == ["S-7"]
+    repo.write("stories/S-9.md", artifact("S-9", "Story 9", body="rewritten\n"))
+    repo.write("stories/S-new.md", artifact("S-new", "New"))
+    with repo.mirror() as mirror:  # a few rows afterwards: the triggers are back and fire
+        middle, seen = _generations(mirror.connection), []
+        mirror.connection.set_trace_callback(seen.append)
+        assert scan(mirror).added == ["stories/S-new.md"]
+        mirror.connection.set_trace_callback(None)
+        assert not any(statement.startswith("DROP TRIGGER") for statement in seen)
+        assert [hit.row.id for hit in mirror.search("rewritten")] == ["S-9"]
+        assert all(now != then for now, then in zip(_generations(mirror.connection), middle, strict=True))
+
+
+def test_an_insert_that_fails_leaves_the_triggers_to_the_rollback(repo: Repo) -> None:
+    with repo.mirror() as mirror:
+        triggers = _triggers(mirror.connection)
+        with pytest.raises(RuntimeError), mirror.transaction() as db, fill.insert_triggers_aside(db):
+            assert {name for name, _sql in _triggers(db)} == {name for name, _sql in triggers} - {
+                "artifacts_stat_insert",
+                "artifacts_compare_insert",
+            }
+            raise RuntimeError("the disk filled up")
+        assert _triggers(mirror.connection) == triggers
