@@ -138,8 +138,9 @@ def push_lines(report: PushReport, *, per_file: bool = False) -> list[Line]:
     for answer in report.met_newer:
         who = f" by {answer.remote.author}" if answer.remote else ""
         version = f"v{answer.remote.version}" if answer.remote else "a newer version"
-        lines.append(Line("conflict", Level.WARNING, f"conflict: {answer.key} changed on the remote ({version}{who}); "
-                                                     "merging"))  # fmt: skip
+        # Not a conflict yet: the merge that follows reports one if the edits overlap.
+        lines.append(Line("pulled", Level.INFO, f"{answer.key} changed on the remote ({version}{who}) since this "
+                                                "clone's copy: merging it with the local edit"))  # fmt: skip
     for answer in report.locked:
         lines.append(Line("conflict", Level.WARNING, f"locked: {answer.key} is locked by {answer.holder} until "
                                                      f"{answer.expires_at}; not pushed"))  # fmt: skip

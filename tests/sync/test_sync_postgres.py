@@ -34,7 +34,8 @@ def test_push_and_pull_from_the_cli(tmp_path: Path, remote_url: str, monkeypatch
     b.write("stories/S-1.md", b.read("stories/S-1.md").decode().replace("Body.", "B."))
     assert run(a, "push")[0] == 0
     code, _, err = run(b, "push")
-    assert code == 1 and "conflict: story:S-1 changed on the remote (v2 by ada@example.com)" in err
+    assert code == 1 and "story:S-1 changed on the remote (v2 by ada@example.com)" in err
+    assert "conflict: story:S-1:" in err and "agentsync resolve story:S-1" in err  # the merge found the overlap
 
 
 def test_lock_log_fetch_sync_and_status_from_the_cli(

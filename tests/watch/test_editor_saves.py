@@ -120,17 +120,18 @@ def test_saves_that_keep_coming_wait_longer_for_the_push_and_make_one_version(
     tmp_path: Path,
     remote_url: str,  # noqa: F811
 ) -> None:
-    """A lone save waits a fifth of push_delay (1.2 s here), each further save twice as long as the
-    one before: the third save below comes 1.8 s after the second was mirrored, after a fixed
-    wait would have pushed the first two as a version of their own, before the doubled one does."""
-    repo = make_clone(tmp_path / "a", remote_url, debounce=0.8, push_delay=6.0)
+    """A lone save waits a fifth of push_delay (1.8 s here), each further save twice as long as the
+    one before: the third save below comes 2.4 s after the second was mirrored, after a fixed
+    wait would have pushed the first two as a version of their own, and 1.2 s before the doubled
+    one does (room for a loaded machine)."""
+    repo = make_clone(tmp_path / "a", remote_url, debounce=0.8, push_delay=9.0)
     target = repo.root / "plans/P-5.md"
     with watching(repo, push=True) as running:
         wait_until(lambda: running.watcher.side.push_due is None, what="the push of what waited at the start")
         for step in ("First", "Second"):
             repo.write("plans/P-5.md", artifact("P-5", f"{step} draft"))
             wait_until(lambda: mirrored_hash(repo, "plans/P-5.md") == file_hash(repo, "plans/P-5.md"), what=step)
-        time.sleep(1.8)
+        time.sleep(2.4)
         repo.write("plans/P-5.md", artifact("P-5", "Third draft"))
         wait_until(lambda: history_versions(remote_url, "plan:P-5"), what="the push")
         wait_until(lambda: running.messages("pushed"), what="the push event")
