@@ -23,7 +23,7 @@ class RemoteState(NamedTuple):  # not a dataclass: ``dataclasses`` loads ``inspe
     name: str | None
     url: str
     project: str
-    ahead: list[str]  # edited here, to push
+    ahead: list[str]  # new or edited here, to push
     behind: list[str]  # changed on the remote and fetched, to pull
     diverged: list[str]  # both
     to_push: list[str]

@@ -107,7 +107,7 @@ def _show_remote(state: RemoteState | None) -> None:
         return ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
 
     for key, ids, what in (
-        ("ahead", state.ahead, "edited here, to push"),
+        ("ahead", state.ahead, "new or edited here, to push"),
         ("behind", state.behind, "changed on the remote, to pull"),
         ("diverged", state.diverged, "changed on both sides, to pull and merge"),
     ):

@@ -52,9 +52,10 @@ def test_lock_log_fetch_sync_and_status_from_the_cli(
         clone.write("agentsync.yaml", clone.read("agentsync.yaml").decode() + "project: team\n")
     a.write("stories/S-1.md", artifact("S-1", "One", "draft"))
     code, out, _ = run(a, "status")  # the mirror's answer: the remote is not asked
-    assert "ahead: 1 artifact(s) edited here, to push: story:S-1" in out and "cursor 0, as of the last sync" in out
+    assert "ahead: 1 artifact(s) new or edited here, to push: story:S-1" in out
+    assert "cursor 0, as of the last sync" in out
     code, out, _ = run(a, "status", "--remote")
-    assert "ahead: 1 artifact(s) edited here, to push: story:S-1" in out and "head 0; cursor 0" in out
+    assert "ahead: 1 artifact(s) new or edited here, to push: story:S-1" in out and "head 0; cursor 0" in out
     assert run(a, "push")[0] == 0
     code, out, _ = run(b, "fetch")
     assert code == 0 and "fetched 1 change(s); cursor 1" in out
