@@ -45,6 +45,9 @@ _REMOTE_KINDS = "`local`, a postgresql:// URL or a Supabase https:// URL"
 
 # Keys refused whatever their value (their values' shapes are checked by agentsync.secrets).
 _SECRET_KEYS = [(lazy.pattern(pattern), variable) for pattern, variable in CONFIG_SECRET_KEYS]  # for a file read
+# Settings whose keys are names the team chose, not a secret's place: a rule of their own that finds
+# tokens is aptly called ``ticket_secret`` or ``api_key`` (its value, a pattern, is still looked at).
+_NAMING_KEYS = frozenset({"outbound_scan.patterns"})
 
 
 def from_dict(root: Path, data: Any, source: str = CONFIG_NAME, *, secrets_refused: bool = False) -> Config:
@@ -291,7 +294,7 @@ def refuse_secrets(value: Any, source: str, key: str) -> None:
     if isinstance(value, dict):
         for child_key, child in value.items():
             name = f"{key}.{child_key}" if key else str(child_key)
-            if isinstance(child, str) and child:
+            if isinstance(child, str) and child and key not in _NAMING_KEYS:
                 for pattern, variable in _SECRET_KEYS:
                     if pattern().search(str(child_key)):
                         raise ConfigError(

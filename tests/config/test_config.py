@@ -93,6 +93,17 @@ def test_secrets_are_refused_with_the_variable_to_use(tmp_path: Path, text: str,
     assert "hunter2" not in str(caught.value)
 
 
+def test_a_rule_of_the_teams_own_may_be_named_like_what_it_finds(tmp_path: Path) -> None:
+    """The README's example: a pattern's name is not a secret's key (the key under a remote's is)."""
+    text = "outbound_scan:\n  patterns: {ticket_secret: 'TKT-[0-9a-f]{32}', api_key: 'ak_[0-9]{8}'}\n"
+    config = config_module.load(write(tmp_path, text))
+    assert dict(config.outbound_scan.patterns) == {"ticket_secret": "TKT-[0-9a-f]{32}", "api_key": "ak_[0-9]{8}"}
+    with pytest.raises(ConfigError, match=r"outbound_scan\.patterns\.mine"):  # a secret as the pattern still is not
+        config_module.load(write(tmp_path, "outbound_scan: {patterns: {mine: 'AKIAIOSFODNN7EXAMPLE'}}\n"))
+    with pytest.raises(ConfigError, match=r"`outbound_scan\.api_key` looks like a secret"):
+        config_module.load(write(tmp_path, "outbound_scan: {api_key: abc}\n"))
+
+
 def test_find_root_walks_up(tmp_path: Path) -> None:
     write(tmp_path, "version: 1\n")
     deep = tmp_path / "a" / "b"
