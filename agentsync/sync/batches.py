@@ -20,6 +20,7 @@ from agentsync.sync.reports import PushReport
 if TYPE_CHECKING:
     from agentsync.artifact import Layout
     from agentsync.checkcache import PassedFiles
+    from agentsync.outbound import Finding
 
 BATCH_CHANGES = 600  # changes per pushed batch (~2.3 MB of JSON over HTTP): 10,000 artifacts take 17 requests,
 # and the clone registers itself with one more at most every few minutes
@@ -101,6 +102,25 @@ def _summary(agreed: sync_state.Agreed | None, path: str, described: str, note: 
     return "; ".join(parts)[:500]
 
 
+def resendable(mirror: Mirror, queued: list[outbox.Queued], report: PushReport) -> Iterator[Batch]:
+    """The outbox's batches to send again, each scanned again under today's outbound settings: a
+    batch that now holds a finding (a rule added since it was queued) is dropped, never sent, and
+    its findings named in ``report.dropped``. Its edits stay in the files: the push that follows
+    sends them as they are now, scanned like any other change."""
+    from agentsync.checkcache import PassedFiles
+
+    passed = PassedFiles.load(mirror.config)
+    for entry in queued:
+        batch_id, changes, encoded = queued_batch(mirror, entry)
+        findings = [finding for change in changes for finding in _findings(mirror, change, passed)]
+        if not findings:
+            yield batch_id, changes, encoded
+            continue
+        report.dropped.extend(findings)
+        with mirror.transaction() as db:
+            outbox.take(db, batch_id)
+
+
 def queued_batch(mirror: Mirror, entry: outbox.Queued) -> Batch:
     """A batch from the outbox, to send again, encoded again from the changes its answers are
     applied to (its texts taken from where the outbox keeps them): an outbox the agentsync before
@@ -144,17 +164,20 @@ def outbound_scanned(mirror: Mirror, changes: list[Change], report: PushReport, 
     that passed ``check`` at the same path under the same config and agentsync (``passed``: the
     outbound scan is one of its rules) is not scanned again: a push after a commit checked by the
     pre-commit hook scans only what changed since."""
-    from agentsync.outbound import find
-
-    settings = mirror.config.outbound_scan
     kept: list[Change] = []
     for change in changes:
-        if change.content is None or (change.hash is not None and passed.has_passed(change.path, change.hash)):
-            findings = []
-        else:
-            findings = find(change.path, change.content, settings)
+        findings = _findings(mirror, change, passed)
         if findings:
             report.refused.extend(findings)
         else:
             kept.append(change)
     return kept
+
+
+def _findings(mirror: Mirror, change: Change, passed: PassedFiles) -> list[Finding]:
+    """What the outbound scan finds in ``change``'s text (nothing in a deletion, or in a text that passed ``check``)."""
+    from agentsync.outbound import find
+
+    if change.content is None or (change.hash is not None and passed.has_passed(change.path, change.hash)):
+        return []
+    return find(change.path, change.content, mirror.config.outbound_scan)

@@ -20,7 +20,7 @@ from agentsync.identity import id_of
 from agentsync.remotes.base import Answer, Change, PushResult, Remote
 from agentsync.store import outbox, sync_state
 from agentsync.store.mirror import Mirror
-from agentsync.sync.batches import Batch, new_batches, pending_changes, queued_batch
+from agentsync.sync.batches import Batch, new_batches, pending_changes, resendable
 from agentsync.sync.client import ask_database_id, bind_remote, client_id, cursor, register
 from agentsync.sync.events import announced
 from agentsync.sync.journal import now, recorded
@@ -127,8 +127,7 @@ def _push(mirror: Mirror, remote: Remote, author: str, rescan: bool) -> PushRepo
     bind_remote(mirror, remote, database())
     report = PushReport()
     me = client_id(mirror)
-    queued = outbox.queued(mirror.connection)
-    resent = (queued_batch(mirror, entry) for entry in queued)
+    resent = resendable(mirror, outbox.queued(mirror.connection), report)
     report.resent = _send_all(mirror, remote, me, author, resent, report)
     _send_all(mirror, remote, me, author, new_batches(mirror, pending_changes(mirror), report), report)
     return report

@@ -24,6 +24,7 @@ class PushReport:
     problems: list[Problem] = field(default_factory=list)
     met_newer: list[Answer] = field(default_factory=list)  # conflicts `push_merging` merged (or tried to)
     refused: list[Finding] = field(default_factory=list)  # what the outbound scan kept from leaving
+    dropped: list[Finding] = field(default_factory=list)  # found in a queued batch by rules added since: not sent
     renumbered: list[str] = field(default_factory=list)  # one line each: a newcomer whose id the remote had taken
 
     @property
@@ -151,6 +152,10 @@ def push_lines(report: PushReport, *, per_file: bool = False) -> list[Line]:
         lines.append(Line("problem", Level.WARNING,
                           "not pushed: remove what was found, add `agentsync: allow` to its line, allow the rule "
                           "under `outbound_scan` in agentsync.yaml, or `agentsync redact ID`"))  # fmt: skip
+    lines += [Line("problem", Level.WARNING, f"not sent: {finding} in a batch an earlier push queued, which the "
+                                             "outbound scan now refuses: the batch was dropped, and the file "
+                                             "goes out as it is now if it passes")
+              for finding in report.dropped]  # fmt: skip
     lines += [Line("problem", Level.ERROR, f"push: {problem}") for problem in report.problems]
     return lines
 

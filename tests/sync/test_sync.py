@@ -18,6 +18,7 @@ from agentsync.scanner import scan
 from agentsync.store import outbox
 from agentsync.store.meta import MetaKey
 from agentsync.sync import fetch, push
+from agentsync.sync.reports import push_lines
 from tests.conftest import GitRepo, artifact
 from tests.sync.conftest import Clones, sync_pull, sync_push
 
@@ -392,6 +393,36 @@ def test_a_batch_that_never_went_out_sends_the_text_it_was_made_of_after_the_fil
     assert then == "deleted" or "Edited since." in versions[0]["content"]
     with a.mirror() as mirror:
         assert mirror.connection.execute("SELECT count(*) FROM outbox_texts").fetchone()[0] == 0  # gone with it
+
+
+@pytest.mark.parametrize("fixed", [False, True])
+def test_a_queued_batch_in_which_a_rule_added_since_finds_a_secret_is_dropped_not_sent(
+    clones: Clones, fixed: bool
+) -> None:
+    """The remote was down when the batch was made; a rule of the team's own added since finds a
+    secret in its text: the batch never goes out. The file goes out as it is now, if it passes."""
+    a, _b, remote = clones
+    token = "TKT-" + "0123456789abcdef" * 2
+    leaking = artifact("S-1", "One", "draft").replace("Body.", f"Ticket {token}.")
+    a.write("stories/S-1.md", leaking)
+    with a.mirror() as mirror, pytest.raises(RemoteUnavailable):
+        push(mirror, Down(remote.server, remote.project), "ada")
+    rule = "outbound_scan: {patterns: {ticket_secret: 'TKT-[0-9a-f]{32}'}}\n"
+    a.write("agentsync.yaml", a.read("agentsync.yaml").decode() + rule)
+    if fixed:
+        a.write("stories/S-1.md", leaking.replace(token, "(moved to the vault)"))
+    again = sync_push(a, remote, "ada")
+    assert again.resent == 0 and [(f.path, f.rule) for f in again.dropped] == [("stories/S-1.md", "ticket_secret")]
+    (said,) = [line.text for line in push_lines(again) if "queued" in line.text]
+    assert said.startswith("not sent: stories/S-1.md:") and token not in said  # masked
+    versions = remote.history("story:S-1", 10)
+    assert all(token not in (version["content"] or "") for version in versions)
+    if fixed:
+        assert again.ok and again.applied == [("story:S-1", 1)] and "vault" in versions[0]["content"]
+    else:
+        assert [f.rule for f in again.refused] == ["ticket_secret"] and versions == [] and not again.ok
+    with a.mirror() as mirror:
+        assert outbox.queued_count(mirror.connection) == 0
 
 
 def _kept_as_before(clone: GitRepo) -> None:
