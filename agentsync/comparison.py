@@ -3,7 +3,7 @@ a push would send and what a pull would apply. Each is a merge of two 10,000-ent
 apiece, a sixth of a plain ``status``), and their answer changes only when one of the rows they read
 does; so it is kept in ``.agentsync/comparison.json`` with the mirror's comparison generation
 (``store.reports.compare_generation``: a trigger draws it anew with each such change) and used while
-the mirror stands at that generation. Kept only when small: a cache, never the truth: a missing,
+the mirror stands at that generation. Kept unless huge: a cache, never the truth: a missing,
 unreadable or foreign file is recomputed, and a failed write costs the next ``status``.
 """
 
@@ -20,7 +20,10 @@ if TYPE_CHECKING:
 
 NAME = "comparison.json"
 FORMAT = 1
-KEPT_AT_MOST = 1000  # entries (differences and keys): a larger answer is recomputed each time
+# Entries (differences and keys) kept at most; a larger answer is recomputed each time. A kept key costs
+# ~24 bytes and reads back far faster than it is found: a clone that never pushed its 10,000 artifacts
+# keeps a 240 kB answer, and its status takes ~70 ms instead of ~100 (the file is a few MB at most).
+KEPT_AT_MOST = 100_000
 
 
 class Comparison(NamedTuple):
