@@ -1,4 +1,8 @@
-"""``agentsync new``: a fresh artifact from a template, with an id no file or mirror row has."""
+"""``agentsync new``: a fresh artifact from a template, with an id no file or mirror row has.
+
+A folder whose files are named by number (adr-tools and MADR: ``0009-help-scripts.md``) keeps its
+own convention: the new file is ``0010-title.md`` in the layout of the folder's latest record
+(``# 10. Title`` and a ``## Status`` section, or MADR's ``* Status:`` bullets)."""
 
 from __future__ import annotations
 
@@ -7,10 +11,13 @@ import os
 import re
 import string
 import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
 
+from agentsync import formats
 from agentsync.artifact import id_from_filename
 from agentsync.config import Config
 from agentsync.errors import AgentsyncError, ConfigError
@@ -88,8 +95,62 @@ def fresh_id(type_name: str, prefix: str, taken: set[str], reserve: Reserve | No
     return next_id(prefix, taken, number=number) if number is not None else next_id(prefix, taken, tag=tag)
 
 
-def load_template(config: Config, type_name: str) -> str:
+@dataclass(frozen=True)
+class NumberedFolder:
+    """A folder whose records are named ``NNNN-title.md``: the highest number, the digits to write
+    the next one in, and the latest record (whose layout a new one takes)."""
+
+    highest: int
+    width: int
+    latest: str
+
+    def stem(self, number: int, tag: str, title: str) -> str:
+        """``0010-title``, or offline ``0010-TAG-title``: a number no other clone's tag carries."""
+        return f"{number:0{self.width}d}{f'-{tag}' if tag else ''}-{slugify(title)}"
+
+
+_NUMBERED_NAME = re.compile(r"([0-9]{1,18})-[^/]+\.md\Z")
+UNPREFIXED = ""  # the prefix a remote reserves numbers of ``NNNN-title`` ids under
+
+
+def numbered_folder(folder: str, paths: Iterable[str], prefix: str) -> NumberedFolder | None:
+    """The numbered-records convention of ``folder`` (from the file names in it, not below), if its
+    files follow it more than they follow ``PREFIX-NNNN`` names."""
+    numbers: dict[str, str] = {}
+    prefixed = 0
+    prefixed_name = re.compile(rf"{re.escape(prefix)}-[0-9]", re.I)
+    for path in paths:
+        parent, _, name = path.rpartition("/")
+        if parent != folder:
+            continue
+        if match := _NUMBERED_NAME.match(name):
+            numbers[path] = match.group(1)
+        elif prefixed_name.match(name):
+            prefixed += 1
+    if len(numbers) <= prefixed:
+        return None
+    latest = max(numbers, key=lambda path: (int(numbers[path]), path))
+    digits = numbers[latest]
+    return NumberedFolder(int(digits), len(digits) if digits.startswith("0") else 1, latest)
+
+
+def layout_template(config: Config, numbered: NumberedFolder) -> str | None:
+    """The built-in template for the layout of the folder's latest record (``nygard``, ``madr``),
+    or None when it has another (frontmatter: the type's own template fits)."""
+    try:
+        text = (config.root / numbered.latest).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    name = formats.detect(numbered.latest, text).name
+    template = _templates().joinpath("layouts", f"{name}.md")
+    return str(template.read_text(encoding="utf-8")) if template.is_file() else None
+
+
+def load_template(config: Config, type_name: str, numbered: NumberedFolder | None = None) -> str:
+    """The type's configured template, else the layout of a numbered folder, else the built-in."""
     type_config = config.type_named(type_name)
+    if not type_config.template and numbered is not None and (layout := layout_template(config, numbered)):
+        return layout
     if type_config.template:
         path = config.root / type_config.template
         try:
@@ -122,17 +183,26 @@ def create(
     matcher = Matcher.from_config(config)
     files = [item for item in walk(config, matcher) if isinstance(item, FoundFile)]
     taken = mirror.ids() | {id_from_filename(item.path) for item in files}
-    artifact_id = allocate_id(config, type_name, type_config.id_prefix, taken) or fresh_id(
-        type_name, type_config.id_prefix, taken, reserve, tag)  # fmt: skip
     folder = _folder_for(config, type_config.globs)
-    relative = f"{folder}/{artifact_id}-{slugify(title)}.md" if folder else f"{artifact_id}-{slugify(title)}.md"
+    artifact_id = allocate_id(config, type_name, type_config.id_prefix, taken)
+    numbered = None if artifact_id else numbered_folder(folder, (item.path for item in files), type_config.id_prefix)
+    number = 0
+    if numbered is not None:
+        number, offline = _next_number(type_name, numbered, reserve, tag)
+        artifact_id = numbered.stem(number, offline, title)
+        stem = artifact_id
+    else:
+        artifact_id = artifact_id or fresh_id(type_name, type_config.id_prefix, taken, reserve, tag)
+        stem = f"{artifact_id}-{slugify(title)}"
+    relative = f"{folder}/{stem}.md" if folder else f"{stem}.md"
     if matcher.type_of(relative) != type_name:
         raise ConfigError(
             f"types.{type_name}.globs: no glob has a plain folder for new files (tried {relative}); "
             "add one like `plans/**/*.md`"
         )
-    text = string.Template(load_template(config, type_name)).safe_substitute(
+    text = string.Template(load_template(config, type_name, numbered)).safe_substitute(
         id=artifact_id,
+        number=str(number),
         title=title.strip(),
         title_yaml=render_scalar(title.strip()),
         type=type_name,
@@ -146,6 +216,14 @@ def create(
     if not atomic_write(target, text.encode("utf-8"), still=policy.guard(lambda path: not os.path.lexists(path))):
         raise policy.refused[0] if policy.refused else AgentsyncError(f"{relative} appeared meanwhile; not overwritten")
     return artifact_id, relative, scan(mirror, [relative])
+
+
+def _next_number(type_name: str, numbered: NumberedFolder, reserve: Reserve | None, tag: str) -> tuple[int, str]:
+    """The number of a numbered folder's new record and the tag it needs (offline with a remote)."""
+    number = reserve(type_name, UNPREFIXED, numbered.highest) if reserve is not None else None
+    if number is not None:
+        return number, ""
+    return numbered.highest + 1, tag if reserve is not None else ""
 
 
 def _folder_for(config: Config, globs: tuple[str, ...]) -> str:

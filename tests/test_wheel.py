@@ -80,7 +80,9 @@ def test_the_wheel_carries_templates_hook_scripts_and_every_migration(wheel: Pat
     names = set(zipfile.ZipFile(wheel).namelist())
     migrations = {f"agentsync/sql/{p.name}" for p in (ROOT / "sql").glob("*.sql")}
     assert migrations and migrations <= names
-    templates = {f"agentsync/templates/{p.name}" for p in (ROOT / "templates").glob("*.md")}
+    templates = {f"agentsync/templates/{p.relative_to(ROOT / 'templates').as_posix()}"
+                 for p in (ROOT / "templates").rglob("*.md")}  # fmt: skip
+    assert "agentsync/templates/layouts/nygard.md" in templates
     assert templates and templates <= names
     assert "agentsync/hookscripts/agentsync-hook.sh" in names
     assert "agentsync/__main__.py" in names

@@ -259,14 +259,17 @@ class MemoryServer:
 
     def reserve_id(self, name: str, type_name: str, prefix: str, floor: int) -> int:
         """``agentsync.reserve_id``: one past the highest number handed out, ``floor`` and every
-        ``PREFIX-NNNN`` id of the project."""
-        if not PROJECT_NAME.fullmatch(prefix or ""):
+        ``PREFIX-NNNN`` id of the project (with the empty prefix: every id of the type that starts
+        with a number, ``0010-use-postgres``)."""
+        if prefix != "" and not PROJECT_NAME.fullmatch(prefix or ""):
             raise refused(f"agentsync: id prefix {prefix} is not letters, digits, '.', '_' and '-'")
         if not 1 <= len(type_name or "") <= 100:
             raise refused(f"agentsync: artifact type {type_name} is empty or too long")
         with self._lock:
             project = self._keep(self._writable(name))
-            used = (id_number(id_of(key), prefix) for key in project.current)
+            used = (
+                id_number(id_of(key), prefix) for key in project.current if prefix or split_key(key)[0] == type_name
+            )
             highest = max([max(floor or 0, 0), *used])
             number = max(project.id_counters.get((type_name, prefix), 0), highest) + 1
             project.id_counters[(type_name, prefix)] = number
@@ -300,12 +303,14 @@ class ShiftedClock:
 
 
 def id_number(artifact_id: str, prefix: str) -> int:
-    """The number of an id ``PREFIX-NNNN…`` (any case; up to 18 digits, then anything but a digit), else 0."""
+    """The number of an id ``PREFIX-NNNN…`` (any case; up to 18 digits, then anything but a digit), else 0;
+    with the empty prefix, of an id that starts with the number (``0010-use-postgres``)."""
     import re
 
-    if artifact_id[: len(prefix) + 1].lower() != f"{prefix}-".lower():
+    start = len(prefix) + 1 if prefix else 0
+    if prefix and artifact_id[:start].lower() != f"{prefix}-".lower():
         return 0
-    match = re.match(r"([0-9]{1,18})(?:[^0-9]|$)", artifact_id[len(prefix) + 1 :])
+    match = re.match(r"([0-9]{1,18})(?:[^0-9]|$)", artifact_id[start:])
     return int(match.group(1)) if match else 0
 
 

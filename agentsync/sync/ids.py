@@ -40,7 +40,9 @@ class IdSource:
             bind_remote(self.mirror, self.remote)
             return self.remote.reserve_id(type_name, prefix, highest)
         except RemoteError as exc:  # unreachable, or a remote without migration 10: the offline scheme
-            self.offline.append(str(exc))
+            older = not prefix and "id prefix" in str(exc)  # numbered records need migration 16
+            self.offline.append("the remote reserves no numbers without a prefix before migration 16: run "
+                                "`agentsync remote migrate`" if older else str(exc))  # fmt: skip
             return None
 
 

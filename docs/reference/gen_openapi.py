@@ -261,8 +261,9 @@ DESCRIPTIONS: dict[str, tuple[str, str, dict[str, Any] | None]] = {
     "reserve_id": (
         "Reserve the next artifact id number",
         "For (`p_project`, `p_type`, `p_prefix`): one past the highest number handed out before, `p_floor` (the "
-        "highest the caller knows) and every `PREFIX-NNNN` id of the project, under the project's row lock, so "
-        "two clones asking at once get two numbers. Creates the project like a write does.",
+        "highest the caller knows) and every `PREFIX-NNNN` id of the project (with the empty prefix: every id of "
+        "the type that starts with a number, as adr-tools names records: `0010-use-postgres`), under the "
+        "project's row lock, so two clones asking at once get two numbers. Creates the project like a write does.",
         None,
     ),
 }

@@ -516,6 +516,15 @@ def test_a_reservation_passes_every_id_the_remote_holds(remote: Remote, push: Pu
     assert remote.reserve_id("story", "STORY", 3) == 42  # 41 (a suffix after it), 7 in any case; not STORYBOOK
 
 
+def test_a_reservation_without_a_prefix_passes_the_numbers_its_types_ids_start_with(remote: Remote, push: Push) -> None:
+    # adr-tools and MADR name records by number alone (0041-use-postgres): sql/0016
+    push(new("0041-use-postgres", type_name="adr"), new("0007-x", type_name="adr"), new("0900-y"), new("STORY-0950"))
+    assert remote.reserve_id("adr", "", 3) == 42  # past 41; not the story's 900, nor a prefixed id
+    assert remote.reserve_id("adr", "", 0) == 43
+    assert remote.reserve_id("story", "", 0) == 901
+    assert remote.reserve_id("story", "STORY", 0) == 951  # the prefixed counter is its own
+
+
 def test_a_reservation_refuses_a_prefix_that_is_not_a_word(remote: Remote) -> None:
     with pytest.raises(RemoteError, match="id prefix"):
         remote.reserve_id("story", "ST ORY", 0)

@@ -4,14 +4,18 @@ renumbers the newcomer (file renamed, id line changed, reported) instead of merg
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from agentsync.errors import RemoteUnavailable
 from agentsync.newartifact import create
+from agentsync.remotes.base import Remote
 from agentsync.remotes.memory import MemoryRemote
+from agentsync.remotes.postgres import PostgresRemote
 from agentsync.sync import pull, push, push_merging
 from agentsync.sync.ids import IdSource, offline_tag
 from tests.conftest import GitRepo, artifact
+from tests.remotes.conftest import connect
 from tests.sync.conftest import Clones, sync_pull
 
 
@@ -51,6 +55,65 @@ def test_offline_ids_carry_the_clones_tag_and_differ(clones: Clones) -> None:
     assert first == f"STORY-0001-{source_a.tag}" and second == f"STORY-0001-{source_b.tag}" and first != second
     assert source_a.offline and "cannot reach" in source_a.offline[0]
     assert new_story(a, remote, "Online again")[0] == "STORY-0002"  # past the offline number
+
+
+def adr_tools_clones(a: GitRepo, b: GitRepo) -> None:
+    """Both clones hold an adr-tools folder with decisions 1 to 9 (committed in each)."""
+    for clone in (a, b):
+        clone.write("agentsync.yaml", "version: 1\ntypes:\n  adr:\n    id_prefix: ADR\n    globs: [doc/adr/*.md]\n")
+        for n in range(1, 10):
+            clone.write(f"doc/adr/{n:04d}-d{n}.md", f"# {n}. D{n}\n\nDate: 2016-02-12\n\n## Status\n\nAccepted\n")
+        clone.commit_all("decisions")
+
+
+def new_decision(clone: GitRepo, remote: Remote, title: str, offline: list[str] | None = None) -> tuple[str, str]:
+    with clone.mirror() as mirror:
+        source = IdSource(remote, mirror, offline_tag(mirror))
+        artifact_id, path, _ = create(mirror, "adr", title, author="ada", reserve=source.reserve, tag=source.tag)
+    if offline is not None:
+        offline += source.offline
+    return artifact_id, path
+
+
+def test_two_clones_new_records_in_a_numbered_folder_get_two_numbers_from_the_remote(clones: Clones) -> None:
+    a, b, remote = clones
+    adr_tools_clones(a, b)
+    assert new_decision(a, remote, "Use queues") == ("0010-use-queues", "doc/adr/0010-use-queues.md")
+    assert new_decision(b, remote, "Use caches")[0] == "0011-use-caches"  # B has not seen A's tenth
+    assert b.read("doc/adr/0011-use-caches.md").startswith(b"# 11. Use caches\n")
+
+
+def test_an_offline_record_in_a_numbered_folder_carries_the_clones_tag(clones: Clones) -> None:
+    a, b, remote = clones
+    adr_tools_clones(a, b)
+    with a.mirror() as mirror:
+        tag = offline_tag(mirror)
+    down = Unreachable(remote.server, remote.project)
+    assert new_decision(a, down, "Use queues")[0] == f"0010-{tag}-use-queues"
+    assert a.read(f"doc/adr/0010-{tag}-use-queues.md").startswith(b"# 10. Use queues\n")
+
+
+def test_a_remote_before_migration_16_gives_a_numbered_record_an_offline_number_and_says_why(
+    clones: Clones, remote_url: str
+) -> None:
+    a, b, _ = clones
+    adr_tools_clones(a, b)
+    before = (Path(__file__).parents[2] / "sql/0010_identities.sql").read_text(encoding="utf-8")
+    reserve_id = re.search(r"CREATE FUNCTION agentsync\.reserve_id.*?\$\$;", before, re.S)
+    assert reserve_id is not None
+    with connect(remote_url) as connection:  # the function as a remote at migration 15 has it
+        connection.execute(reserve_id.group(0).replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION"))
+    remote = PostgresRemote(remote_url, "team")
+    with a.mirror() as mirror:
+        tag = offline_tag(mirror)
+    why: list[str] = []
+    try:
+        assert new_decision(a, remote, "Use queues", why)[0] == f"0010-{tag}-use-queues"
+    finally:
+        remote.close()
+    assert why == [
+        "the remote reserves no numbers without a prefix before migration 16: run `agentsync remote migrate`"
+    ]
 
 
 def clashing_clones(a: GitRepo, b: GitRepo) -> None:

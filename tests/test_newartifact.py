@@ -1,0 +1,90 @@
+"""``agentsync new`` in a folder of numbered records (adr-tools, MADR) continues that folder's
+numbering and layout instead of starting a ``PREFIX-0001`` series beside it."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentsync.newartifact import NumberedFolder, create, numbered_folder
+from tests.conftest import Repo
+
+NYGARD = "# {n}. {title}\n\nDate: 2016-02-12\n\n## Status\n\nAccepted\n\n## Context\n\nWhy.\n"
+MADR2 = "# {title}\n\n* Status: accepted\n* Date: 2020-01-01\n\n## Context and Problem Statement\n\nWhy.\n"
+MADR3 = "---\nstatus: accepted\ndate: 2023-01-01\n---\n\n# {title}\n\n## Context and Problem Statement\n\nWhy.\n"
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (["0001-a.md", "0009-b.md", "0002-c.md"], NumberedFolder(9, 4, "doc/adr/0009-b.md")),
+        (["1-a.md", "12-b.md"], NumberedFolder(12, 1, "doc/adr/12-b.md")),  # unpadded stays unpadded
+        (["0099-a.md", "0100-b.md"], NumberedFolder(100, 4, "doc/adr/0100-b.md")),
+        (["ADR-0001-a.md", "ADR-0002-b.md", "0003-c.md"], None),  # the folder uses the prefix
+        (["README.md", "template.md"], None),
+        ([], None),
+    ],
+)
+def test_a_folder_is_numbered_when_most_of_its_records_are_named_by_number(
+    names: list[str], expected: NumberedFolder | None
+) -> None:
+    paths = [f"doc/adr/{name}" for name in names] + ["doc/adr/sub/0500-deeper.md", "doc/0700-beside.md"]
+    assert numbered_folder("doc/adr", paths, "ADR") == expected
+
+
+CONFIG = "version: 1\ntypes:\n  adr:\n    id_prefix: ADR\n    globs: [doc/adr/**/*.md]\n"
+
+
+def records(repo: Repo, template: str, count: int = 2) -> None:
+    repo.write("agentsync.yaml", CONFIG)
+    for n in range(1, count + 1):
+        repo.write(f"doc/adr/{n:04d}-record-{n}.md", template.format(n=n, title=f"Record {n}"))
+
+
+def test_new_in_an_adr_tools_folder_writes_the_next_number_in_its_layout(repo: Repo) -> None:
+    records(repo, NYGARD, 9)
+    with repo.mirror() as mirror:
+        artifact_id, path, report = create(mirror, "adr", "Use agentsync", author="ada")
+        row = mirror.get(f"adr:{artifact_id}")
+    assert (artifact_id, path) == ("0010-use-agentsync", "doc/adr/0010-use-agentsync.md")
+    text = repo.read(path).decode()
+    assert text.startswith("# 10. Use agentsync\n\nDate: ") and "## Status\n\nProposed\n" in text
+    assert "---" not in text and "ADR-" not in text
+    assert (
+        report.ok and row is not None and (row.title, row.status, row.layout) == ("Use agentsync", "Proposed", "nygard")
+    )
+
+
+def test_new_in_a_madr_folder_writes_its_status_bullets(repo: Repo) -> None:
+    records(repo, MADR2, 3)
+    with repo.mirror() as mirror:
+        artifact_id, path, _ = create(mirror, "adr", "Pick a queue", author="ada")
+        row = mirror.get(f"adr:{artifact_id}")
+    assert path == "doc/adr/0004-pick-a-queue.md"
+    assert repo.read(path).decode().startswith("# Pick a queue\n\n* Status: proposed\n* Date: ")
+    assert row is not None and (row.status, row.layout) == ("proposed", "madr")
+
+
+def test_new_in_a_numbered_folder_of_frontmatter_records_uses_the_types_template(repo: Repo) -> None:
+    records(repo, MADR3, 2)
+    with repo.mirror() as mirror:
+        artifact_id, path, report = create(mirror, "adr", "Pick a queue", author="ada")
+    assert (artifact_id, path) == ("0003-pick-a-queue", "doc/adr/0003-pick-a-queue.md")
+    assert "\nid: 0003-pick-a-queue\n" in repo.read(path).decode() and report.ok
+
+
+def test_a_teams_own_template_wins_and_can_use_the_number(repo: Repo) -> None:
+    records(repo, NYGARD, 2)
+    repo.write("adr-template.md", "# ${number}. ${title}\n\nDate: ${date}\n\n## Status\n\nDraft\n")
+    repo.write("agentsync.yaml", CONFIG + "    template: adr-template.md\n")
+    with repo.mirror() as mirror:
+        _, path, _ = create(mirror, "adr", "Ours", author="ada")
+    assert path == "doc/adr/0003-ours.md" and "## Status\n\nDraft\n" in repo.read(path).decode()
+
+
+def test_new_beside_prefixed_records_keeps_the_prefix(repo: Repo) -> None:
+    repo.write("agentsync.yaml", CONFIG)
+    repo.write("doc/adr/0001-older.md", NYGARD.format(n=1, title="Older"))
+    repo.write("doc/adr/ADR-0004-x.md", "---\nid: ADR-0004\ntitle: X\nstatus: DRAFT\n---\n# X\n")
+    with repo.mirror() as mirror:
+        artifact_id, path, _ = create(mirror, "adr", "Next", author="ada")
+    assert (artifact_id, path) == ("ADR-0005", "doc/adr/ADR-0005-next.md")
