@@ -2,7 +2,7 @@
 
 A folder whose files are named by number (adr-tools and MADR: ``0009-help-scripts.md``) keeps its
 own convention: the new file is ``0010-title.md`` in the layout of the folder's latest record
-(``# 10. Title`` and a ``## Status`` section, or MADR's ``* Status:`` bullets)."""
+(``# 10. Title`` and a ``## Status`` section, MADR 2's ``* Status:`` bullets, MADR 3's frontmatter)."""
 
 from __future__ import annotations
 
@@ -135,13 +135,17 @@ def numbered_folder(folder: str, paths: Iterable[str], prefix: str) -> NumberedF
 
 
 def layout_template(config: Config, numbered: NumberedFolder) -> str | None:
-    """The built-in template for the layout of the folder's latest record (``nygard``, ``madr``),
-    or None when it has another (frontmatter: the type's own template fits)."""
+    """The built-in template for the layout of the folder's latest record: adr-tools' (``nygard``),
+    MADR 2's bullets (``madr``), MADR 3's frontmatter without an id (``frontmatter``); None for
+    another (frontmatter with ids: the type's own template fits)."""
     try:
         text = (config.root / numbered.latest).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
     name = formats.detect(numbered.latest, text).name
+    span = formats.find_frontmatter(text)
+    if span is not None and re.search(r"(?m)^id[ \t]*:", text[span.start : span.end]):
+        return None  # the records name themselves by id: agentsync's own template, whose id is the name
     template = _templates().joinpath("layouts", f"{name}.md")
     return str(template.read_text(encoding="utf-8")) if template.is_file() else None
 

@@ -64,8 +64,19 @@ def test_new_in_a_madr_folder_writes_its_status_bullets(repo: Repo) -> None:
     assert row is not None and (row.status, row.layout) == ("proposed", "madr")
 
 
-def test_new_in_a_numbered_folder_of_frontmatter_records_uses_the_types_template(repo: Repo) -> None:
+def test_new_in_a_madr_3_folder_writes_frontmatter_without_an_id(repo: Repo) -> None:
     records(repo, MADR3, 2)
+    with repo.mirror() as mirror:
+        artifact_id, path, report = create(mirror, "adr", "Pick a queue", author="ada")
+        row = mirror.get(f"adr:{artifact_id}")
+    assert (artifact_id, path) == ("0003-pick-a-queue", "doc/adr/0003-pick-a-queue.md")
+    text = repo.read(path).decode()
+    assert text.startswith("---\nstatus: proposed\ndate: ") and "\nid:" not in text and "# Pick a queue\n" in text
+    assert report.ok and row is not None and (row.status, row.title) == ("proposed", "Pick a queue")
+
+
+def test_new_in_a_numbered_folder_of_records_with_ids_uses_the_types_template(repo: Repo) -> None:
+    records(repo, "---\nid: {n:04d}-record-{n}\ntitle: {title}\nstatus: DRAFT\n---\n# {title}\n", 2)
     with repo.mirror() as mirror:
         artifact_id, path, report = create(mirror, "adr", "Pick a queue", author="ada")
     assert (artifact_id, path) == ("0003-pick-a-queue", "doc/adr/0003-pick-a-queue.md")
