@@ -98,11 +98,13 @@ def fresh_id(type_name: str, prefix: str, taken: set[str], reserve: Reserve | No
 @dataclass(frozen=True)
 class NumberedFolder:
     """A folder whose records are named ``NNNN-title.md``: the highest number, the digits to write
-    the next one in, and the latest record (whose layout a new one takes)."""
+    the next one in, the latest record (whose layout a new one takes), and whether the numbers are
+    days (log4brains: ``20210113-title.md``, named by the day it was written, not counted)."""
 
     highest: int
     width: int
     latest: str
+    dated: bool = False
 
     def stem(self, number: int, tag: str, title: str) -> str:
         """``0010-title``, or offline ``0010-TAG-title``: a number no other clone's tag carries."""
@@ -131,7 +133,19 @@ def numbered_folder(folder: str, paths: Iterable[str], prefix: str) -> NumberedF
         return None
     latest = max(numbers, key=lambda path: (int(numbers[path]), path))
     digits = numbers[latest]
-    return NumberedFolder(int(digits), len(digits) if digits.startswith("0") else 1, latest)
+    dated = all(_is_day(number) for number in numbers.values())
+    return NumberedFolder(int(digits), len(digits) if digits.startswith("0") else 1, latest, dated)
+
+
+def _is_day(digits: str) -> bool:
+    """Whether ``digits`` read as a day, YYYYMMDD (``20210113``), rather than a count."""
+    if len(digits) != 8 or not "1970" <= digits[:4] <= "2100":
+        return False
+    try:
+        datetime.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        return False
+    return True
 
 
 def layout_template(config: Config, numbered: NumberedFolder) -> str | None:
@@ -147,7 +161,12 @@ def layout_template(config: Config, numbered: NumberedFolder) -> str | None:
     if span is not None and re.search(r"(?m)^id[ \t]*:", text[span.start : span.end]):
         return None  # the records name themselves by id: agentsync's own template, whose id is the name
     template = _templates().joinpath("layouts", f"{name}.md")
-    return str(template.read_text(encoding="utf-8")) if template.is_file() else None
+    if not template.is_file():
+        return None
+    layout = str(template.read_text(encoding="utf-8"))
+    if name == "madr" and re.search(r"(?m)^- Status:", text):  # log4brains' bullets are dashes
+        layout = re.sub(r"(?m)^\* ", "- ", layout)
+    return layout
 
 
 def load_template(config: Config, type_name: str, numbered: NumberedFolder | None = None) -> str:
@@ -223,7 +242,10 @@ def create(
 
 
 def _next_number(type_name: str, numbered: NumberedFolder, reserve: Reserve | None, tag: str) -> tuple[int, str]:
-    """The number of a numbered folder's new record and the tag it needs (offline with a remote)."""
+    """The number of a numbered folder's new record and the tag it needs (offline with a remote);
+    in a dated folder, today (the title tells two records of one day apart, as it does there)."""
+    if numbered.dated:
+        return int(datetime.date.today().strftime("%Y%m%d")), ""
     number = reserve(type_name, UNPREFIXED, numbered.highest) if reserve is not None else None
     if number is not None:
         return number, ""

@@ -3,6 +3,8 @@ numbering and layout instead of starting a ``PREFIX-0001`` series beside it."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
 from agentsync.newartifact import NumberedFolder, create, numbered_folder
@@ -20,6 +22,8 @@ MADR3 = "---\nstatus: accepted\ndate: 2023-01-01\n---\n\n# {title}\n\n## Context
         (["1-a.md", "12-b.md"], NumberedFolder(12, 1, "doc/adr/12-b.md")),  # unpadded stays unpadded
         (["0099-a.md", "0100-b.md"], NumberedFolder(100, 4, "doc/adr/0100-b.md")),
         (["ADR-0001-a.md", "ADR-0002-b.md", "0003-c.md"], None),  # the folder uses the prefix
+        (["20200924-a.md", "20210113-b.md"], NumberedFolder(20210113, 1, "doc/adr/20210113-b.md", dated=True)),
+        (["20200924-a.md", "20219913-b.md"], NumberedFolder(20219913, 1, "doc/adr/20219913-b.md")),  # no such day
         (["README.md", "template.md"], None),
         ([], None),
     ],
@@ -61,6 +65,19 @@ def test_new_in_a_madr_folder_writes_its_status_bullets(repo: Repo) -> None:
         row = mirror.get(f"adr:{artifact_id}")
     assert path == "doc/adr/0004-pick-a-queue.md"
     assert repo.read(path).decode().startswith("# Pick a queue\n\n* Status: proposed\n* Date: ")
+    assert row is not None and (row.status, row.layout) == ("proposed", "madr")
+
+
+def test_new_in_a_log4brains_folder_names_the_record_by_today_and_keeps_its_dashes(repo: Repo) -> None:
+    repo.write("agentsync.yaml", CONFIG)
+    for day in ("20200924", "20210113"):
+        repo.write(f"doc/adr/{day}-record.md", MADR2.format(title=f"Record {day}").replace("* ", "- "))
+    with repo.mirror() as mirror:
+        artifact_id, path, _ = create(mirror, "adr", "Use lunr", author="ada")
+        row = mirror.get(f"adr:{artifact_id}")
+    today = datetime.date.today().strftime("%Y%m%d")
+    assert (artifact_id, path) == (f"{today}-use-lunr", f"doc/adr/{today}-use-lunr.md")
+    assert repo.read(path).decode().startswith("# Use lunr\n\n- Status: proposed\n- Date: ")
     assert row is not None and (row.status, row.layout) == ("proposed", "madr")
 
 
