@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from agentsync import formats
 from agentsync.artifact import id_from_filename
@@ -111,30 +111,50 @@ class NumberedFolder:
         return f"{number:0{self.width}d}{f'-{tag}' if tag else ''}-{slugify(title)}"
 
 
-_NUMBERED_NAME = re.compile(r"([0-9]{1,18})-[^/]+\.md\Z")
+_NUMBERED_NAME = re.compile(r"([0-9]{1,18})-.")
 UNPREFIXED = ""  # the prefix a remote reserves numbers of ``NNNN-title`` ids under
 
 
-def numbered_folder(folder: str, paths: Iterable[str], prefix: str) -> NumberedFolder | None:
-    """The numbered-records convention of ``folder`` (from the file names in it, not below), if its
-    files follow it more than they follow ``PREFIX-NNNN`` names."""
-    numbers: dict[str, str] = {}
-    prefixed = 0
-    prefixed_name = re.compile(rf"{re.escape(prefix)}-[0-9]", re.I)
+def record_names(folder: str, paths: Iterable[str]) -> dict[str, str]:
+    """Each record's name in ``folder`` and the file that holds it: a file's name without ``.md``
+    (``0009-help-scripts``), or the folder a record has to itself (``use-postgres/README.md``)."""
+    names: dict[str, str] = {}
+    start = len(folder) + 1 if folder else 0
     for path in paths:
-        parent, _, name = path.rpartition("/")
-        if parent != folder:
+        if folder and not path.startswith(f"{folder}/"):
             continue
+        first, below, rest = path[start:].partition("/")
+        if not below:
+            names[first.removesuffix(".md")] = path
+        elif "/" not in rest:
+            names.setdefault(first, path)
+    return names
+
+
+def numbered_folder(folder: str, paths: Iterable[str]) -> NumberedFolder | None:
+    """The numbered-records convention of ``folder`` (from the names of the records in it), if most
+    of its records follow it (one title that starts with a number, ``4-day-work-week``, does not
+    make a numbered folder)."""
+    numbers: dict[str, str] = {}
+    names = record_names(folder, paths)
+    for name, path in names.items():
         if match := _NUMBERED_NAME.match(name):
             numbers[path] = match.group(1)
-        elif prefixed_name.match(name):
-            prefixed += 1
-    if len(numbers) <= prefixed:
+    if len(numbers) * 2 <= len(names):
         return None
     latest = max(numbers, key=lambda path: (int(numbers[path]), path))
     digits = numbers[latest]
     dated = all(_is_day(number) for number in numbers.values())
     return NumberedFolder(int(digits), len(digits) if digits.startswith("0") else 1, latest, dated)
+
+
+def titled_folder(folder: str, paths: Iterable[str], prefix: str) -> bool:
+    """Whether most of ``folder``'s records are named by title alone (``use-postgres``), with
+    neither a number nor the prefix in front."""
+    names = record_names(folder, paths)
+    prefixed_name = re.compile(rf"{re.escape(prefix)}-[0-9]", re.I)
+    titled = [name for name in names if not (_NUMBERED_NAME.match(name) or prefixed_name.match(name))]
+    return len(titled) * 2 > len(names)
 
 
 def _is_day(digits: str) -> bool:
@@ -205,27 +225,13 @@ def create(
         )
     matcher = Matcher.from_config(config)
     files = [item for item in walk(config, matcher) if isinstance(item, FoundFile)]
-    taken = mirror.ids() | {id_from_filename(item.path) for item in files}
     folder = _folder_for(config, type_config.globs)
-    artifact_id = allocate_id(config, type_name, type_config.id_prefix, taken)
-    numbered = None if artifact_id else numbered_folder(folder, (item.path for item in files), type_config.id_prefix)
-    number = 0
-    if numbered is not None:
-        number, offline = _next_number(type_name, numbered, reserve, tag)
-        artifact_id = numbered.stem(number, offline, title)
-        stem = artifact_id
-    else:
-        artifact_id = artifact_id or fresh_id(type_name, type_config.id_prefix, taken, reserve, tag)
-        stem = f"{artifact_id}-{slugify(title)}"
-    relative = f"{folder}/{stem}.md" if folder else f"{stem}.md"
-    if matcher.type_of(relative) != type_name:
-        raise ConfigError(
-            f"types.{type_name}.globs: no glob has a plain folder for new files (tried {relative}); "
-            "add one like `plans/**/*.md`"
-        )
+    named = _name_new(mirror, type_name, title, folder, [item.path for item in files], reserve, tag)
+    relative = _record_path(matcher, type_name, type_config.globs, folder, named.stem)
+    artifact_id, numbered = named.id, named.numbered
     text = string.Template(load_template(config, type_name, numbered)).safe_substitute(
         id=artifact_id,
-        number=str(number),
+        number=str(named.number),
         title=title.strip(),
         title_yaml=render_scalar(title.strip()),
         type=type_name,
@@ -239,6 +245,57 @@ def create(
     if not atomic_write(target, text.encode("utf-8"), still=policy.guard(lambda path: not os.path.lexists(path))):
         raise policy.refused[0] if policy.refused else AgentsyncError(f"{relative} appeared meanwhile; not overwritten")
     return artifact_id, relative, scan(mirror, [relative])
+
+
+class NewName(NamedTuple):
+    """What a new record is called: its id, the name of its file (or folder), its number if its
+    folder counts them (``NumberedFolder``)."""
+
+    id: str
+    stem: str
+    number: int = 0
+    numbered: NumberedFolder | None = None
+
+
+def _name_new(
+    mirror: Mirror, type_name: str, title: str, folder: str, paths: list[str], reserve: Reserve | None, tag: str
+) -> NewName:
+    """A plugin's id, else the folder's own convention: counted (``0010-title``), dated, named by
+    title when the name is the id (``id_from: path`` or ``filename``), else ``PREFIX-NNNN-title``."""
+    config = mirror.config
+    type_config = config.type_named(type_name)
+    taken = mirror.ids() | {id_from_filename(path) for path in paths}
+    chosen = allocate_id(config, type_name, type_config.id_prefix, taken)
+    if chosen:
+        return NewName(chosen, f"{chosen}-{slugify(title)}")
+    numbered = numbered_folder(folder, paths)
+    if numbered is not None:
+        number, offline = _next_number(type_name, numbered, reserve, tag)
+        stem = numbered.stem(number, offline, title)
+        return NewName(stem, stem, number, numbered)
+    named_by_path = type_config.id_from in ("path", "filename")  # the name is the id, whatever the text says
+    if named_by_path and titled_folder(folder, paths, type_config.id_prefix):
+        return NewName(slugify(title), slugify(title))
+    artifact_id = fresh_id(type_name, type_config.id_prefix, taken, reserve, tag)
+    stem = f"{artifact_id}-{slugify(title)}"
+    return NewName(stem if named_by_path else artifact_id, stem)
+
+
+_RECORD_FOLDERS = re.compile(r"([^*?\[\]{}]+)/\*/([^/*?\[\]{}]+\.md)")  # decisions/*/README.md: a folder per record
+
+
+def _record_path(matcher: Matcher, type_name: str, globs: tuple[str, ...], folder: str, stem: str) -> str:
+    """Where the new record goes: ``folder/stem.md``, else a folder of its own when the type's
+    records each have one (``decisions/*/README.md`` gives ``decisions/stem/README.md``)."""
+    tried = [f"{folder}/{stem}.md" if folder else f"{stem}.md"]
+    tried += [f"{m.group(1)}/{stem}/{m.group(2)}" for glob in globs if (m := _RECORD_FOLDERS.fullmatch(glob))]
+    for relative in tried:
+        if matcher.type_of(relative) == type_name:
+            return relative
+    raise ConfigError(
+        f"types.{type_name}.globs: no glob has a plain folder for new files (tried {', '.join(tried)}); "
+        "add one like `plans/**/*.md` or `decisions/*/README.md`"
+    )
 
 
 def _next_number(type_name: str, numbered: NumberedFolder, reserve: Reserve | None, tag: str) -> tuple[int, str]:

@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 
+from agentsync.errors import AgentsyncError, ConfigError
 from agentsync.newartifact import NumberedFolder, create, numbered_folder
 from tests.conftest import Repo
 
@@ -22,6 +23,8 @@ MADR3 = "---\nstatus: accepted\ndate: 2023-01-01\n---\n\n# {title}\n\n## Context
         (["1-a.md", "12-b.md"], NumberedFolder(12, 1, "doc/adr/12-b.md")),  # unpadded stays unpadded
         (["0099-a.md", "0100-b.md"], NumberedFolder(100, 4, "doc/adr/0100-b.md")),
         (["ADR-0001-a.md", "ADR-0002-b.md", "0003-c.md"], None),  # the folder uses the prefix
+        (["use-x.md", "4-day-work-week.md", "pick-y.md"], None),  # a title that starts with a number
+        (["0001-a/README.md", "0002-b/README.md"], NumberedFolder(2, 4, "doc/adr/0002-b/README.md")),
         (["20200924-a.md", "20210113-b.md"], NumberedFolder(20210113, 1, "doc/adr/20210113-b.md", dated=True)),
         (["20200924-a.md", "20219913-b.md"], NumberedFolder(20219913, 1, "doc/adr/20219913-b.md")),  # no such day
         (["README.md", "template.md"], None),
@@ -32,7 +35,7 @@ def test_a_folder_is_numbered_when_most_of_its_records_are_named_by_number(
     names: list[str], expected: NumberedFolder | None
 ) -> None:
     paths = [f"doc/adr/{name}" for name in names] + ["doc/adr/sub/0500-deeper.md", "doc/0700-beside.md"]
-    assert numbered_folder("doc/adr", paths, "ADR") == expected
+    assert numbered_folder("doc/adr", paths) == expected
 
 
 CONFIG = "version: 1\ntypes:\n  adr:\n    id_prefix: ADR\n    globs: [doc/adr/**/*.md]\n"
@@ -116,3 +119,38 @@ def test_new_beside_prefixed_records_keeps_the_prefix(repo: Repo) -> None:
     with repo.mirror() as mirror:
         artifact_id, path, _ = create(mirror, "adr", "Next", author="ada")
     assert (artifact_id, path) == ("ADR-0005", "doc/adr/ADR-0005-next.md")
+
+
+def test_new_in_a_folder_per_record_named_by_title_makes_the_records_folder(repo: Repo) -> None:
+    repo.write(
+        "agentsync.yaml", "version: 1\ntypes:\n  decision:\n    id_from: path\n    globs: [decisions/*/README.md]\n"
+    )
+    for name in ("use-postgres", "4-day-work-week", "pick-a-queue"):
+        repo.write(f"decisions/{name}/README.md", f"# {name}\n\nText.\n")
+    with repo.mirror() as mirror:
+        artifact_id, path, report = create(mirror, "decision", "Use agentsync", author="ada")
+        assert report.ok and mirror.get("decision:use-agentsync") is not None
+    assert (artifact_id, path) == ("use-agentsync", "decisions/use-agentsync/README.md")
+    with repo.mirror() as mirror, pytest.raises(AgentsyncError, match="already exists; not overwritten"):
+        create(mirror, "decision", "Use agentsync", author="ada")
+
+
+def test_a_new_id_from_the_path_is_the_whole_name_the_file_gets(repo: Repo) -> None:
+    repo.write(
+        "agentsync.yaml",
+        "version: 1\ntypes:\n  decision:\n    id_from: filename\n    id_prefix: DEC\n    globs: [decisions/*.md]\n",
+    )
+    repo.write("decisions/DEC-0001-first.md", "# First\n")
+    with repo.mirror() as mirror:
+        artifact_id, path, _ = create(mirror, "decision", "Second", author="ada")
+        assert mirror.get(f"decision:{artifact_id}") is not None
+    assert (artifact_id, path) == ("DEC-0002-second", "decisions/DEC-0002-second.md")
+
+
+def test_new_names_every_place_it_tried_when_no_glob_fits(repo: Repo) -> None:
+    repo.write("agentsync.yaml", "version: 1\ntypes:\n  decision:\n    globs: [decisions/20*.md, records/*/*/a.md]\n")
+    with (
+        repo.mirror() as mirror,
+        pytest.raises(ConfigError, match=r"\(tried decisions/DECISION-0001-x\.md\); add one like"),
+    ):
+        create(mirror, "decision", "X", author="ada")
