@@ -170,8 +170,9 @@ def _is_day(digits: str) -> bool:
 
 def layout_template(config: Config, numbered: NumberedFolder) -> str | None:
     """The built-in template for the layout of the folder's latest record: adr-tools' (``nygard``),
-    MADR 2's bullets (``madr``), MADR 3's frontmatter without an id (``frontmatter``); None for
-    another (frontmatter with ids: the type's own template fits)."""
+    MADR 2's bullets (``madr``), MADR 3's frontmatter without an id (``frontmatter``), a heading
+    and bold labels such as Spec Kit's ``**Status**: Draft`` (``agent``); None for another
+    (frontmatter with ids: the type's own template fits)."""
     try:
         text = (config.root / numbered.latest).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
@@ -180,6 +181,8 @@ def layout_template(config: Config, numbered: NumberedFolder) -> str | None:
     span = formats.find_frontmatter(text)
     if span is not None and re.search(r"(?m)^id[ \t]*:", text[span.start : span.end]):
         return None  # the records name themselves by id: agentsync's own template, whose id is the name
+    if name == "frontmatter" and not re.search(r"(?m)^## (?:Context and Problem Statement|Decision Outcome)", text):
+        return None  # frontmatter, but no MADR record: the type's own template
     template = _templates().joinpath("layouts", f"{name}.md")
     if not template.is_file():
         return None
@@ -226,7 +229,7 @@ def create(
     matcher = Matcher.from_config(config)
     files = [item for item in walk(config, matcher) if isinstance(item, FoundFile)]
     folder = _folder_for(config, type_config.globs)
-    named = _name_new(mirror, type_name, title, folder, [item.path for item in files], reserve, tag)
+    named = _name_new(mirror, type_name, title, folder, files, reserve, tag)
     relative = _record_path(matcher, type_name, type_config.globs, folder, named.stem)
     artifact_id, numbered = named.id, named.numbered
     text = string.Template(load_template(config, type_name, numbered)).safe_substitute(
@@ -244,7 +247,9 @@ def create(
         raise AgentsyncError(f"{relative} already exists; not overwritten")
     if not atomic_write(target, text.encode("utf-8"), still=policy.guard(lambda path: not os.path.lexists(path))):
         raise policy.refused[0] if policy.refused else AgentsyncError(f"{relative} appeared meanwhile; not overwritten")
-    return artifact_id, relative, scan(mirror, [relative])
+    report = scan(mirror, [relative])
+    row = mirror.artifact_at(relative)  # the id as the type's rule reads it (``id_from: path``: from the folder)
+    return (row.id if row is not None else artifact_id), relative, report
 
 
 class NewName(NamedTuple):
@@ -258,16 +263,19 @@ class NewName(NamedTuple):
 
 
 def _name_new(
-    mirror: Mirror, type_name: str, title: str, folder: str, paths: list[str], reserve: Reserve | None, tag: str
+    mirror: Mirror, type_name: str, title: str, folder: str, files: list[FoundFile], reserve: Reserve | None, tag: str
 ) -> NewName:
     """A plugin's id, else the folder's own convention: counted (``0010-title``), dated, named by
     title when the name is the id (``id_from: path`` or ``filename``), else ``PREFIX-NNNN-title``."""
     config = mirror.config
     type_config = config.type_named(type_name)
-    taken = mirror.ids() | {id_from_filename(path) for path in paths}
+    taken = mirror.ids() | {id_from_filename(item.path) for item in files}
+    paths = [item.path for item in files if item.type == type_name]  # the folder's convention is its type's
     chosen = allocate_id(config, type_name, type_config.id_prefix, taken)
     if chosen:
         return NewName(chosen, f"{chosen}-{slugify(title)}")
+    if (shared := _shared_record_folder(config.root, type_config.globs, title)) is not None:
+        return NewName(shared, shared)
     numbered = numbered_folder(folder, paths)
     if numbered is not None:
         number, offline = _next_number(type_name, numbered, reserve, tag)
@@ -282,6 +290,25 @@ def _name_new(
 
 
 _RECORD_FOLDERS = re.compile(r"([^*?\[\]{}]+)/\*/([^/*?\[\]{}]+\.md)")  # decisions/*/README.md: a folder per record
+
+
+def _shared_record_folder(root: Path, globs: tuple[str, ...], title: str) -> str | None:
+    """The folder a record of another type named by ``title`` has, where this type's document is
+    still missing: Spec Kit's ``specs/004-photo-sharing/`` holds spec.md, and the plan goes beside it."""
+    slug = slugify(title)
+    named = re.compile(rf"(?:[0-9]{{1,18}}-)?{re.escape(slug)}")
+    for glob in globs:
+        if (match := _RECORD_FOLDERS.fullmatch(glob)) is None:
+            continue
+        try:
+            entries = sorted(os.scandir(root / match.group(1)), key=lambda entry: entry.name)
+        except OSError:
+            continue
+        for entry in entries:
+            missing = not os.path.lexists(os.path.join(entry.path, match.group(2)))
+            if named.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False) and missing:
+                return entry.name
+    return None
 
 
 def _record_path(matcher: Matcher, type_name: str, globs: tuple[str, ...], folder: str, stem: str) -> str:

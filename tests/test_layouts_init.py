@@ -169,3 +169,35 @@ def test_a_repository_with_none_of_these_gets_todays_defaults(tmp_path: Path) ->
     assert code == 0, err
     assert "detected" not in out and "plan 1 file" in out
     assert config_module.load(repo.root).types == config_module.default_types()
+
+
+SPEC = (
+    "# Feature Specification: {name}\n\n**Feature Branch**: `{folder}`\n\n"
+    "**Created**: 2026-01-01\n\n**Status**: Draft\n"
+)
+SPEC_KIT = {
+    **{
+        f"specs/{folder}/spec.md": SPEC.format(name=folder[4:], folder=folder) for folder in ("001-albums", "002-login")
+    },
+    "specs/001-albums/plan.md": "# Implementation Plan: albums\n\n**Branch**: `001-albums` | **Date**: 2026-01-02\n",
+    "specs/001-albums/tasks.md": "---\ndescription: Task list\n---\n\n# Tasks: albums\n\n- [ ] T001 Set up\n",
+    "specs/001-albums/research.md": "# Research\n",
+    ".specify/memory/constitution.md": "# Constitution\n",
+}
+
+
+def test_the_spec_kit_layout_one_type_per_document_named_by_the_feature(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, SPEC_KIT)
+    code, out, err = run(repo, "init")
+    assert code == 0, err
+    assert "detected Spec Kit's specs/ folder" in out and "spec 2 files, spec-plan 1 file, spec-tasks 1 file" in out
+    assert {key: status for key, (status, _) in _mirrored(repo).items()} == {
+        "spec:001-albums-spec": "Draft", "spec:002-login-spec": "Draft", "spec-plan:001-albums-plan": None,
+        "spec-tasks:001-albums-tasks": None,
+    }  # fmt: skip
+    code, out, err = run(repo, "new", "spec", "Photo sharing")  # the next feature, in Spec Kit's shape
+    assert (code, out.strip()) == (0, "created 003-photo-sharing-spec at specs/003-photo-sharing/spec.md"), err
+    assert (repo.root / "specs/003-photo-sharing/spec.md").read_text().startswith("# Photo sharing\n\n**Created**: ")
+    code, out, err = run(repo, "new", "spec-plan", "Photo sharing")  # its plan goes beside it
+    assert (code, out.strip()) == (0, "created 003-photo-sharing-plan at specs/003-photo-sharing/plan.md"), err
+    _exported_byte_for_byte(repo, tmp_path, sorted(path for _, path in _mirrored(repo).values()))

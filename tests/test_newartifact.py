@@ -95,6 +95,14 @@ def test_new_in_a_madr_3_folder_writes_frontmatter_without_an_id(repo: Repo) -> 
     assert report.ok and row is not None and (row.status, row.title) == ("proposed", "Pick a queue")
 
 
+def test_a_numbered_folder_of_frontmatter_records_that_are_no_madr_gets_the_types_template(repo: Repo) -> None:
+    records(repo, "---\ndescription: notes {n}\n---\n\n# {title}\n\n- [ ] a task\n", 2)
+    with repo.mirror() as mirror:
+        _, path, _ = create(mirror, "adr", "Pick a queue", author="ada")
+    text = repo.read(path).decode()
+    assert "Context and Problem Statement" not in text and "\nid: 0003-pick-a-queue\n" in text
+
+
 def test_new_in_a_numbered_folder_of_records_with_ids_uses_the_types_template(repo: Repo) -> None:
     records(repo, "---\nid: {n:04d}-record-{n}\ntitle: {title}\nstatus: DRAFT\n---\n# {title}\n", 2)
     with repo.mirror() as mirror:

@@ -1,7 +1,8 @@
 """The layouts ``agentsync init`` recognises, as a pure decision over a list of files: the agent
 CLI's ``.agent/`` (its cache's kinds, journeys, ADRs), Backlog.md's ``backlog/`` (tasks, drafts,
 decisions, docs, milestones, completed and archived ones), adr-tools/MADR decision folders (one
-file per record, or a folder per record with ``id_from: path``), plus the default types.
+file per record, or a folder per record with ``id_from: path``), Spec Kit's ``specs/NNN-feature/``
+(spec.md, plan.md, tasks.md), plus the default types.
 
 Files that describe a folder rather than being a record (README, CHANGELOG, LICENSE, an ADR
 template) are excluded where they are found, so init never mirrors them by accident.
@@ -19,7 +20,10 @@ from agentsync.config.model import TypeConfig, default_types
 from agentsync.formats.ids import GENERIC_NAMES
 
 # Where files are listed from (a walk of the whole repository could be huge).
-ROOTS = (".agent", "backlog", "doc", "docs", "adr", "adrs", "decisions", "architecture")
+ROOTS = (".agent", "backlog", "doc", "docs", "adr", "adrs", "decisions", "architecture", "specs")
+# Spec Kit's documents in each specs/NNN-feature/ folder, and the type each becomes (named apart from
+# the default `plan`, whose files name themselves by frontmatter id).
+SPEC_KIT_DOCUMENTS = (("spec.md", "spec"), ("plan.md", "spec-plan"), ("tasks.md", "spec-tasks"))
 BACKLOG_KINDS = (
     # folder under backlog/, type name
     ("tasks", "task"), ("drafts", "draft"), ("decisions", "decision"), ("docs", "doc"), ("milestones", "milestone"),
@@ -53,7 +57,9 @@ class Detected:
 def detect(files: Iterable[str]) -> list[Detected]:
     """The layouts ``files`` (repository-relative posix paths under ``ROOTS``) hold, in order."""
     paths = sorted(set(files))
-    found = [d for d in (_agent(paths), _backlog(paths), _adr_folders(paths)) if d is not None and d.types]
+    found = [
+        d for d in (_agent(paths), _backlog(paths), _adr_folders(paths), _spec_kit(paths)) if d is not None and d.types
+    ]
     return found
 
 
@@ -158,3 +164,18 @@ def _adr_folders(paths: list[str]) -> Detected | None:
             exclude = _not_records(inside, by_name=False)
             types.append(TypeConfig("adr", (f"{folder}/**/*.md",), _prefix(records, "ADR"), exclude=exclude))
     return Detected("ADR folders (adr-tools, MADR)", tuple(types), tuple(notes)) if types else None
+
+
+def _spec_kit(paths: list[str]) -> Detected | None:
+    """GitHub Spec Kit: a folder per feature under ``specs/`` (``001-photo-albums/spec.md``), each
+    document its own type, named by the feature's folder (``id_from: path``: ``001-photo-albums-spec``)."""
+    features = [p for p in _under(paths, "specs") if p.count("/") == 2]
+    types = []
+    for name, type_name in SPEC_KIT_DOCUMENTS:
+        if any(p.endswith(f"/{name}") for p in features):
+            types.append(TypeConfig(type_name, (f"specs/*/{name}",), "SPEC", id_from="path"))
+    if not types:
+        return None
+    return Detected(
+        "Spec Kit's specs/ folder", tuple(types), ("specs: one type per document, named by its feature folder",)
+    )

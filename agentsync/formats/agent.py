@@ -1,7 +1,9 @@
 """The agent CLI's Markdown (``.agent/cache``, ``.agent/adrs``): no frontmatter; the id in the first
 heading (``# INFRA-004: Title``, also ``# STORY-ID: INFRA-138: Title``); the status in a
 ``## State``/``## Status`` section (the value on the next non-blank line) or a ``Status: ACCEPTED``
-line. The first of these in the file is the status; the guard keeps every one on Git's value."""
+line. The first of these in the file is the status; the guard keeps every one on Git's value.
+Spec Kit's specs (``specs/001-x/spec.md``) read the same way: a heading, bold-labelled lines, then
+``**Status**: Draft``."""
 
 from __future__ import annotations
 
@@ -32,8 +34,13 @@ _PATTERNS: dict[str, tuple[str, int]] = {  # compiled at the first use (most pro
         r"[ \t]*(.+?)[ \t]*#*[ \t]*\r?\Z",
         0,
     ),
-    # The first heading, then (blank lines and) a Status: line: the agent CLI's runbooks and stories
-    "top_status": (r"\A\ufeff?(?:[ \t]*\r?\n)*#[ \t][^\r\n]*\r?\n(?:[ \t]*\r?\n)*\**Status\**[ \t]*:", re.I),
+    # The first heading, then a Status: line after blank ones and bold-labelled ones: the agent CLI's
+    # runbooks and stories, and Spec Kit's specs (`**Feature Branch**: ...`, `**Created**: ...`, `**Status**: Draft`)
+    "top_status": (
+        r"\A\ufeff?(?:[ \t]*\r?\n)*#[ \t][^\r\n]*\r?\n(?:(?:[ \t]*|\*\*[^*\r\n]+\*\*[^\r\n]*)\r?\n)*"
+        r"\**Status\**[ \t]*:",
+        re.I,
+    ),
     "status_line": (r"^\**Status\**[ \t]*:[ \t]*\**[ \t]*([^\r\n*]+?)[ \t*]*\r?$", re.M | re.I),
     "state_section": (r"^##[ \t]+State[ \t]*\r?\n(?:[ \t]*\r?\n)*[ \t]*([^\r\n#][^\r\n]*?)[ \t]*\r?$", re.M),
     "status_section": (

@@ -166,6 +166,10 @@ class Mirror:
         """The mirrored artifact whose key (``TYPE:ID``) is ``key``."""
         return artifacts.get(self.connection, key)
 
+    def artifact_at(self, path: str) -> ArtifactRow | None:
+        """The mirrored artifact whose file is ``path`` (repository-relative)."""
+        return artifacts.at_path(self.connection, path)
+
     def resolve(self, reference: str) -> str:
         """The key of the artifact a user names by ``ID``, ``TYPE:ID`` or path (``store.refs``: known
         here, or a ``TYPE:ID`` of a known type); ``AmbiguousReferenceError`` lists the candidates of

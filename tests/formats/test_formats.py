@@ -19,6 +19,9 @@ AGENT_LABEL = "# STORY-ID: INFRA-138: Label before the id\n## State\nACCEPTED\n\
 AGENT_LINE = "# INFRA-001: Router\r\n\r\nStatus: PROPOSED\r\n\r\n## Goal\r\n"
 AGENT_STATUS_SECTION = "# ADR-001: Git-like sync\n\n## Status\nProposed\n\n## Context\n"
 NYGARD = "# 1. Record architecture decisions\n\nDate: 2016-02-12\n\n## Status\n\nAccepted\n\n## Context\n\nWe...\n"
+SPEC_KIT = (
+    "# Feature Specification: Albums\n\n**Feature Branch**: `001-x`\n\n**Created**: 2026-01-01\n\n**Status**: Draft\n"
+)
 MADR = "# Use Markdown Architectural Decision Records\n\n* Status: accepted\n* Deciders: Ada, Lin\n* Date: 2020-01-01\n"
 JOURNEY = "# Copyright\n\nid: JRN-001\ntitle: Smart router\nstate: COMMITTED  # set by the CLI\nsteps:\n  - one\n"
 
@@ -36,6 +39,8 @@ JOURNEY = "# Copyright\n\nid: JRN-001\ntitle: Smart router\nstate: COMMITTED  # 
          "accepted"),
         ("journeys/JRN-001-router.yaml", JOURNEY, "yaml", "JRN-001", "Smart router", "COMMITTED"),
         ("plans/notes.md", "# Just notes\n\nText.\n\nStatus: not a field here\n", "plain", "notes", "Just notes", None),
+        ("specs/001-x/spec.md", SPEC_KIT, "agent", "spec", "Feature Specification: Albums", "Draft"),
+        ("plans/n.md", "# Notes\n\n**Author**: Ada\nText.\n\n**Status**: body text\n", "plain", "n", "Notes", None),
         ("plans/p.md", "---\nid: P-1\nstatus: DONE\n---\n# Heading\n", "frontmatter", "P-1", "Heading", "DONE"),
     ],
 )  # fmt: skip
@@ -56,6 +61,7 @@ def test_each_format_reads_what_a_person_reads(
         ("s.md", AGENT_LABEL, AGENT_LABEL.replace("ACCEPTED", "DONE")),
         ("a.md", NYGARD, NYGARD.replace("\nAccepted\n", "\nDONE\n")),
         ("a.md", MADR, MADR.replace("Status: accepted", "Status: DONE")),
+        ("spec.md", SPEC_KIT, SPEC_KIT.replace("**Status**: Draft", "**Status**: DONE")),
         ("j.yaml", JOURNEY, JOURNEY.replace("state: COMMITTED", "state: DONE")),
     ],
 )

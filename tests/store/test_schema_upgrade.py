@@ -128,3 +128,25 @@ def test_a_mirror_before_schema_17_reads_again_each_text_with_a_fenced_block(rep
             ("stories/INFRA-7.md", "DRAFT", "Write a story"), ("stories/S-1.md", "DRAFT", "stale")]  # fmt: skip
         assert (report.updated, report.unchanged) == (["stories/INFRA-7.md"], 1)
         assert mirror.get_meta(MetaKey.GIT_HEAD) is None
+
+
+SPEC = "# Feature Specification: Albums\n\n**Feature Branch**: `001-albums`\n\n**Status**: Draft\n\nText.\n"
+
+
+def test_a_mirror_before_schema_19_reads_again_each_plain_text_with_a_bold_status_label(repo: Repo) -> None:
+    """Schema 19 came with reading Spec Kit's ``**Status**: Draft`` below other labels: a text that an
+    older agentsync mirrored as plain Markdown, without a status, is read again at the next scan."""
+    repo.write("stories/spec.md", SPEC)
+    repo.write("stories/S-1.md", STORY)
+    with repo.mirror() as mirror:
+        scan(mirror)
+        db = mirror.connection
+        db.execute("UPDATE artifacts SET layout = 'plain', status = NULL WHERE path = 'stories/spec.md'")  # as before
+        db.execute("UPDATE artifacts SET title = 'stale' WHERE path = 'stories/S-1.md'")  # no label: not read again
+        db.execute("PRAGMA user_version = 18")
+    with repo.mirror() as mirror:
+        report = scan(mirror)
+        rows = mirror.connection.execute("SELECT path, layout, status, title FROM artifacts ORDER BY path").fetchall()
+    assert rows == [("stories/S-1.md", "frontmatter", "DRAFT", "stale"),
+                    ("stories/spec.md", "agent", "Draft", "Feature Specification: Albums")]  # fmt: skip
+    assert (report.updated, report.unchanged) == (["stories/spec.md"], 1)
