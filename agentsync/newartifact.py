@@ -230,7 +230,7 @@ def create(
     files = [item for item in walk(config, matcher) if isinstance(item, FoundFile)]
     folder = _folder_for(config, type_config.globs)
     named = _name_new(mirror, type_name, title, folder, files, reserve, tag)
-    relative = _record_path(matcher, type_name, type_config.globs, folder, named.stem)
+    relative = _record_path(matcher, type_name, type_config.globs, _scoped(config.root, folder, named), named.stem)
     artifact_id, numbered = named.id, named.numbered
     text = string.Template(load_template(config, type_name, numbered)).safe_substitute(
         id=artifact_id,
@@ -309,6 +309,16 @@ def _shared_record_folder(root: Path, globs: tuple[str, ...], title: str) -> str
             if named.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False) and missing:
                 return entry.name
     return None
+
+
+def _scoped(root: Path, folder: str, named: NewName) -> str:
+    """``folder``, or its subfolder named by the new id's prefix where the records are sorted so
+    (the agent CLI's ``stories/INFRA/INFRA-004-x.md``, ``stories/WEB/WEB-012-y.md``)."""
+    prefix = re.match(r"([A-Za-z][A-Za-z0-9]*)-[0-9]", named.id)
+    if named.numbered is not None or prefix is None:
+        return folder
+    scoped = f"{folder}/{prefix.group(1)}" if folder else prefix.group(1)
+    return scoped if (root / scoped).is_dir() and not (root / scoped).is_symlink() else folder
 
 
 def _record_path(matcher: Matcher, type_name: str, globs: tuple[str, ...], folder: str, stem: str) -> str:

@@ -162,3 +162,12 @@ def test_new_names_every_place_it_tried_when_no_glob_fits(repo: Repo) -> None:
         pytest.raises(ConfigError, match=r"\(tried decisions/DECISION-0001-x\.md\); add one like"),
     ):
         create(mirror, "decision", "X", author="ada")
+
+
+def test_new_goes_into_the_subfolder_of_its_prefix_where_records_are_sorted_so(repo: Repo) -> None:
+    repo.write("agentsync.yaml", "version: 1\ntypes:\n  story:\n    id_prefix: INFRA\n    globs: [stories/**/*.md]\n")
+    repo.write("stories/INFRA/INFRA-004-sync.md", "# INFRA-004: Sync\n\n## State\n\nDRAFT\n")
+    repo.write("stories/WEB/WEB-002-page.md", "# WEB-002: Page\n\n## State\n\nDRAFT\n")
+    with repo.mirror() as mirror:
+        artifact_id, path, report = create(mirror, "story", "Export", author="ada")
+    assert (artifact_id, path) == ("INFRA-005", "stories/INFRA/INFRA-005-export.md") and report.ok
