@@ -10,9 +10,6 @@ import datetime
 import os
 import re
 import string
-import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
@@ -26,6 +23,15 @@ from agentsync.fsutil import atomic_write
 from agentsync.gitrepo import user_identity
 from agentsync.paths import FoundFile, Matcher, PathPolicy, static_prefix, walk
 from agentsync.plugins.calls import allocate_id
+from agentsync.recordfolders import (
+    RECORD_FOLDERS,
+    UNPREFIXED,
+    NumberedFolder,
+    numbered_folder,
+    shared_record_folder,
+    slugify,
+    titled_folder,
+)
 from agentsync.scanner import ScanReport, scan
 from agentsync.store import Mirror
 
@@ -41,12 +47,6 @@ def _templates() -> Any:  # a Traversable (its import path differs across Python
     except ModuleNotFoundError:
         pass
     return Path(__file__).resolve().parent.parent / "templates"
-
-
-def slugify(title: str, limit: int = 50) -> str:
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
-    return slug[:limit].rstrip("-") or "untitled"
 
 
 class Reserve(Protocol):
@@ -93,79 +93,6 @@ def fresh_id(type_name: str, prefix: str, taken: set[str], reserve: Reserve | No
         return next_id(prefix, taken)
     number = reserve(type_name, prefix, numbering(prefix, taken)[0])
     return next_id(prefix, taken, number=number) if number is not None else next_id(prefix, taken, tag=tag)
-
-
-@dataclass(frozen=True)
-class NumberedFolder:
-    """A folder whose records are named ``NNNN-title.md``: the highest number, the digits to write
-    the next one in, the latest record (whose layout a new one takes), and whether the numbers are
-    days (log4brains: ``20210113-title.md``, named by the day it was written, not counted)."""
-
-    highest: int
-    width: int
-    latest: str
-    dated: bool = False
-
-    def stem(self, number: int, tag: str, title: str) -> str:
-        """``0010-title``, or offline ``0010-TAG-title``: a number no other clone's tag carries."""
-        return f"{number:0{self.width}d}{f'-{tag}' if tag else ''}-{slugify(title)}"
-
-
-_NUMBERED_NAME = re.compile(r"([0-9]{1,18})-.")
-UNPREFIXED = ""  # the prefix a remote reserves numbers of ``NNNN-title`` ids under
-
-
-def record_names(folder: str, paths: Iterable[str]) -> dict[str, str]:
-    """Each record's name in ``folder`` and the file that holds it: a file's name without ``.md``
-    (``0009-help-scripts``), or the folder a record has to itself (``use-postgres/README.md``)."""
-    names: dict[str, str] = {}
-    start = len(folder) + 1 if folder else 0
-    for path in paths:
-        if folder and not path.startswith(f"{folder}/"):
-            continue
-        first, below, rest = path[start:].partition("/")
-        if not below:
-            names[first.removesuffix(".md")] = path
-        elif "/" not in rest:
-            names.setdefault(first, path)
-    return names
-
-
-def numbered_folder(folder: str, paths: Iterable[str]) -> NumberedFolder | None:
-    """The numbered-records convention of ``folder`` (from the names of the records in it), if most
-    of its records follow it (one title that starts with a number, ``4-day-work-week``, does not
-    make a numbered folder)."""
-    numbers: dict[str, str] = {}
-    names = record_names(folder, paths)
-    for name, path in names.items():
-        if match := _NUMBERED_NAME.match(name):
-            numbers[path] = match.group(1)
-    if len(numbers) * 2 <= len(names):
-        return None
-    latest = max(numbers, key=lambda path: (int(numbers[path]), path))
-    digits = numbers[latest]
-    dated = all(_is_day(number) for number in numbers.values())
-    return NumberedFolder(int(digits), len(digits) if digits.startswith("0") else 1, latest, dated)
-
-
-def titled_folder(folder: str, paths: Iterable[str], prefix: str) -> bool:
-    """Whether most of ``folder``'s records are named by title alone (``use-postgres``), with
-    neither a number nor the prefix in front."""
-    names = record_names(folder, paths)
-    prefixed_name = re.compile(rf"{re.escape(prefix)}-[0-9]", re.I)
-    titled = [name for name in names if not (_NUMBERED_NAME.match(name) or prefixed_name.match(name))]
-    return len(titled) * 2 > len(names)
-
-
-def _is_day(digits: str) -> bool:
-    """Whether ``digits`` read as a day, YYYYMMDD (``20210113``), rather than a count."""
-    if len(digits) != 8 or not "1970" <= digits[:4] <= "2100":
-        return False
-    try:
-        datetime.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
-    except ValueError:
-        return False
-    return True
 
 
 def layout_template(config: Config, numbered: NumberedFolder) -> str | None:
@@ -274,7 +201,7 @@ def _name_new(
     chosen = allocate_id(config, type_name, type_config.id_prefix, taken)
     if chosen:
         return NewName(chosen, f"{chosen}-{slugify(title)}")
-    if (shared := _shared_record_folder(config.root, type_config.globs, title)) is not None:
+    if (shared := shared_record_folder(config.root, type_config.globs, title)) is not None:
         return NewName(shared, shared)
     numbered = numbered_folder(folder, paths)
     if numbered is not None:
@@ -287,28 +214,6 @@ def _name_new(
     artifact_id = fresh_id(type_name, type_config.id_prefix, taken, reserve, tag)
     stem = f"{artifact_id}-{slugify(title)}"
     return NewName(stem if named_by_path else artifact_id, stem)
-
-
-_RECORD_FOLDERS = re.compile(r"([^*?\[\]{}]+)/\*/([^/*?\[\]{}]+\.md)")  # decisions/*/README.md: a folder per record
-
-
-def _shared_record_folder(root: Path, globs: tuple[str, ...], title: str) -> str | None:
-    """The folder a record of another type named by ``title`` has, where this type's document is
-    still missing: Spec Kit's ``specs/004-photo-sharing/`` holds spec.md, and the plan goes beside it."""
-    slug = slugify(title)
-    named = re.compile(rf"(?:[0-9]{{1,18}}-)?{re.escape(slug)}")
-    for glob in globs:
-        if (match := _RECORD_FOLDERS.fullmatch(glob)) is None:
-            continue
-        try:
-            entries = sorted(os.scandir(root / match.group(1)), key=lambda entry: entry.name)
-        except OSError:
-            continue
-        for entry in entries:
-            missing = not os.path.lexists(os.path.join(entry.path, match.group(2)))
-            if named.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False) and missing:
-                return entry.name
-    return None
 
 
 def _scoped(root: Path, folder: str, named: NewName) -> str:
@@ -325,7 +230,7 @@ def _record_path(matcher: Matcher, type_name: str, globs: tuple[str, ...], folde
     """Where the new record goes: ``folder/stem.md``, else a folder of its own when the type's
     records each have one (``decisions/*/README.md`` gives ``decisions/stem/README.md``)."""
     tried = [f"{folder}/{stem}.md" if folder else f"{stem}.md"]
-    tried += [f"{m.group(1)}/{stem}/{m.group(2)}" for glob in globs if (m := _RECORD_FOLDERS.fullmatch(glob))]
+    tried += [f"{m.group(1)}/{stem}/{m.group(2)}" for glob in globs if (m := RECORD_FOLDERS.fullmatch(glob))]
     for relative in tried:
         if matcher.type_of(relative) == type_name:
             return relative

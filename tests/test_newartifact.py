@@ -8,7 +8,8 @@ import datetime
 import pytest
 
 from agentsync.errors import AgentsyncError, ConfigError
-from agentsync.newartifact import NumberedFolder, create, numbered_folder
+from agentsync.newartifact import create
+from agentsync.recordfolders import NumberedFolder, numbered_folder
 from tests.conftest import Repo
 
 NYGARD = "# {n}. {title}\n\nDate: 2016-02-12\n\n## Status\n\nAccepted\n\n## Context\n\nWhy.\n"
