@@ -10,6 +10,7 @@ import datetime
 import os
 import re
 import string
+from collections import Counter
 from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
@@ -27,6 +28,9 @@ from agentsync.recordfolders import (
     RECORD_FOLDERS,
     UNPREFIXED,
     NumberedFolder,
+    backlog_default_status,
+    backlog_folder,
+    backlog_title,
     numbered_folder,
     shared_record_folder,
     slugify,
@@ -119,9 +123,14 @@ def layout_template(config: Config, numbered: NumberedFolder) -> str | None:
     return layout
 
 
-def load_template(config: Config, type_name: str, numbered: NumberedFolder | None = None) -> str:
-    """The type's configured template, else the layout of a numbered folder, else the built-in."""
+def load_template(
+    config: Config, type_name: str, numbered: NumberedFolder | None = None, layout: str | None = None
+) -> str:
+    """The type's configured template, else the folder's layout (``layout``, or a numbered folder's
+    latest record's), else the built-in."""
     type_config = config.type_named(type_name)
+    if not type_config.template and layout is not None:
+        return str(_templates().joinpath("layouts", f"{layout}.md").read_text(encoding="utf-8"))
     if not type_config.template and numbered is not None and (layout := layout_template(config, numbered)):
         return layout
     if type_config.template:
@@ -159,13 +168,15 @@ def create(
     named = _name_new(mirror, type_name, title, folder, files, reserve, tag)
     relative = _record_path(matcher, type_name, type_config.globs, _scoped(config.root, folder, named), named.stem)
     artifact_id, numbered = named.id, named.numbered
-    text = string.Template(load_template(config, type_name, numbered)).safe_substitute(
+    text = string.Template(load_template(config, type_name, numbered, named.layout)).safe_substitute(
         id=artifact_id,
         number=str(named.number),
         title=title.strip(),
         title_yaml=render_scalar(title.strip()),
         type=type_name,
         date=datetime.date.today().isoformat(),
+        minute=datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        status=backlog_default_status(config.root, folder) if named.layout == "backlog" else "DRAFT",
         author=render_scalar(author if author is not None else user_identity(config.root)),
     )
     policy = PathPolicy.for_config(config)
@@ -187,6 +198,7 @@ class NewName(NamedTuple):
     stem: str
     number: int = 0
     numbered: NumberedFolder | None = None
+    layout: str | None = None  # a built-in layout the folder's records have (``backlog``)
 
 
 def _name_new(
@@ -212,8 +224,29 @@ def _name_new(
     if named_by_path and titled_folder(folder, paths, type_config.id_prefix):
         return NewName(slugify(title), slugify(title))
     artifact_id = fresh_id(type_name, type_config.id_prefix, taken, reserve, tag)
+    if backlog_folder(folder, paths):  # BACK-637 in the frontmatter, `back-637 - Title.md` on disk
+        artifact_id = (
+            _prefix_as_written(config.root, paths, type_config.id_prefix) + artifact_id[len(type_config.id_prefix) :]
+        )
+        return NewName(artifact_id, f"{artifact_id.lower()} - {backlog_title(title)}", layout="backlog")
     stem = f"{artifact_id}-{slugify(title)}"
     return NewName(stem if named_by_path else artifact_id, stem)
+
+
+def _prefix_as_written(root: Path, paths: list[str], prefix: str) -> str:
+    """``prefix`` in the case the records' ``id:`` lines write it (``back`` is ``BACK`` in BACK-636),
+    from a few of them (a whole folder need not be read for it)."""
+    line = re.compile(rf"(?m)^id:[ \t]*['\"]?({re.escape(prefix)})-[0-9]", re.I)
+    written: Counter[str] = Counter()
+    for path in sorted(paths)[-5:]:
+        try:
+            with open(root / path, encoding="utf-8") as handle:
+                found = line.search(handle.read(4096))
+        except (OSError, UnicodeDecodeError):
+            continue
+        if found:
+            written[found.group(1)] += 1
+    return written.most_common(1)[0][0] if written else prefix
 
 
 def _scoped(root: Path, folder: str, named: NewName) -> str:

@@ -113,3 +113,35 @@ def shared_record_folder(root: Path, globs: tuple[str, ...], title: str) -> str 
             if named.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False) and missing:
                 return entry.name
     return None
+
+
+_BACKLOG_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z]+)*-[0-9]+ - .")  # back-636 - Fail-closed-on-x
+
+
+def backlog_folder(folder: str, paths: Iterable[str]) -> bool:
+    """Whether most of ``folder``'s records are named as Backlog.md names them: the id in lower
+    case, `` - ``, the title (``back-636 - Fail-closed-on-ambiguous-draft-identities.md``)."""
+    names = record_names(folder, paths)
+    return sum(1 for name in names if _BACKLOG_NAME.match(name)) * 2 > len(names)
+
+
+def backlog_title(title: str) -> str:
+    """A title as Backlog.md puts it in a file name: path-unsafe characters as ``-``, noisy
+    punctuation dropped, white space as ``-`` (``Fail closed, again!`` -> ``Fail-closed-again``)."""
+    safe = re.sub(r"[<>:\"/\\|?*]", "-", title)
+    safe = re.sub(r"['(),!@#$%^&+=\[\]{};]", "", safe)
+    return re.sub(r"-+", "-", re.sub(r"\s+", "-", safe)).strip("-") or "untitled"
+
+
+def backlog_default_status(root: Path, folder: str) -> str:
+    """The status Backlog.md gives a new task: ``default_status`` of the nearest ``config.yml`` above
+    ``folder`` (``backlog/config.yml``), else its own default, To Do."""
+    parts = folder.split("/")
+    for depth in range(len(parts), 0, -1):
+        try:
+            text = (root.joinpath(*parts[:depth]) / "config.yml").read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        found = re.search(r"""(?m)^default_status:[ \t]*["']?([^"'\r\n#]+?)["']?[ \t]*(?:#.*)?$""", text)
+        return found.group(1) if found else "To Do"
+    return "To Do"

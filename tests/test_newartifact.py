@@ -172,3 +172,21 @@ def test_new_goes_into_the_subfolder_of_its_prefix_where_records_are_sorted_so(r
     with repo.mirror() as mirror:
         artifact_id, path, report = create(mirror, "story", "Export", author="ada")
     assert (artifact_id, path) == ("INFRA-005", "stories/INFRA/INFRA-005-export.md") and report.ok
+
+
+def test_new_in_a_backlog_md_folder_writes_a_task_as_backlog_md_does(repo: Repo) -> None:
+    repo.write("agentsync.yaml", "version: 1\ntypes:\n  task:\n    id_prefix: back\n    globs: [backlog/tasks/*.md]\n")
+    repo.write("backlog/config.yml", 'project_name: "x"\ndefault_status: "Backlog"\nstatuses: ["Backlog", "Done"]\n')
+    for number in (635, 636):
+        repo.write(
+            f"backlog/tasks/back-{number} - Task-{number}.md",
+            f"---\nid: BACK-{number}\ntitle: Task {number}\nstatus: Done\n---\n\n## Description\n",
+        )
+    with repo.mirror() as mirror:
+        artifact_id, path, report = create(mirror, "task", "Fail closed, again!", author="ada")
+        row = mirror.get(f"task:{artifact_id}")
+    assert (artifact_id, path) == ("BACK-637", "backlog/tasks/back-637 - Fail-closed-again.md") and report.ok
+    text = repo.read(path).decode()
+    assert text.startswith("---\nid: BACK-637\ntitle: Fail closed, again!\nstatus: Backlog\nassignee: []\n")
+    assert "\ncreated_date: '20" in text and "version:" not in text and "author:" not in text
+    assert row is not None and (row.status, row.title) == ("Backlog", "Fail closed, again!")
