@@ -100,8 +100,9 @@ def _from_reading(
         )
     title = reading.title or reading.heading or artifact_id
     status = reading.status
-    type_ = (fields.get("type") if layout == LAYOUT_FRONTMATTER else None) or default_type
-    if fields.get("type") and not valid_type(str(type_)):
+    stated = fields.get("type") if layout == LAYOUT_FRONTMATTER and rule.type_from == "frontmatter" else None
+    type_ = stated or default_type
+    if stated and not valid_type(str(type_)):
         raise ArtifactError(
             path, f"invalid `type: {type_}`: use 1-100 characters without ':', slashes or control characters",
             _key_line(text, "type"),

@@ -30,6 +30,7 @@ from agentsync.recordfolders import (
     NumberedFolder,
     backlog_default_status,
     backlog_folder,
+    backlog_layout,
     backlog_title,
     numbered_folder,
     shared_record_folder,
@@ -176,7 +177,7 @@ def create(
         type=type_name,
         date=datetime.date.today().isoformat(),
         minute=datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
-        status=backlog_default_status(config.root, folder) if named.layout == "backlog" else "DRAFT",
+        status=backlog_default_status(config.root, folder) if named.layout else "DRAFT",
         author=render_scalar(author if author is not None else user_identity(config.root)),
     )
     policy = PathPolicy.for_config(config)
@@ -228,7 +229,7 @@ def _name_new(
         artifact_id = (
             _prefix_as_written(config.root, paths, type_config.id_prefix) + artifact_id[len(type_config.id_prefix) :]
         )
-        return NewName(artifact_id, f"{artifact_id.lower()} - {backlog_title(title)}", layout="backlog")
+        return NewName(artifact_id, f"{artifact_id.lower()} - {backlog_title(title)}", layout=backlog_layout(folder))
     stem = f"{artifact_id}-{slugify(title)}"
     return NewName(stem if named_by_path else artifact_id, stem)
 

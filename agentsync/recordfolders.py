@@ -125,6 +125,13 @@ def backlog_folder(folder: str, paths: Iterable[str]) -> bool:
     return sum(1 for name in names if _BACKLOG_NAME.match(name)) * 2 > len(names)
 
 
+def backlog_layout(folder: str) -> str:
+    """The built-in layout of a new record in Backlog.md's ``folder``: a decision (``date``,
+    ``status: proposed``), a document (``type``, no status), else a task (tasks, drafts, ...)."""
+    kind = folder.rstrip("/").rpartition("/")[2]
+    return {"decisions": "backlog-decision", "docs": "backlog-doc"}.get(kind, "backlog")
+
+
 def backlog_title(title: str) -> str:
     """A title as Backlog.md puts it in a file name: path-unsafe characters as ``-``, noisy
     punctuation dropped, white space as ``-`` (``Fail closed, again!`` -> ``Fail-closed-again``)."""

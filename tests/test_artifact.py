@@ -20,6 +20,17 @@ def test_frontmatter_fields() -> None:
     assert a.body == "# Heading\n"
 
 
+def test_with_type_from_glob_a_frontmatter_type_is_a_field_and_the_type_the_globs() -> None:
+    from agentsync.formats.ids import IdRule
+
+    text = b"---\nid: doc-001\ntitle: Style guide\ntype: guide\n---\n"
+    a = parse_bytes("backlog/docs/doc-001 - Style-guide.md", text, "doc", IdRule(type_from="glob"))
+    assert (a.key, a.fields["type"]) == ("doc:doc-001", "guide")
+    assert parse_bytes("backlog/docs/d.md", text, "doc").key == "guide:doc-001"  # by default the line names it
+    odd = b"---\nid: doc-2\ntype: a/b\n---\n"  # not read as a type, so not refused as one
+    assert parse_bytes("backlog/docs/d.md", odd, "doc", IdRule(type_from="glob")).type == "doc"
+
+
 def test_id_from_file_name_and_title_from_heading() -> None:
     a = parse("---\nstatus: DRAFT\n---\n\n# The heading\n", path="plans/my-plan.md")
     assert a.id == "my-plan"

@@ -125,7 +125,9 @@ def test_the_backlog_md_layout(tmp_path: Path) -> None:
     mirrored = _mirrored(repo)
     assert mirrored["task:task-12"][0] == "To Do" and mirrored["task:task-12.1"][0] == "In Progress"
     assert mirrored["task:task-14"][0] == "To Do"
-    assert mirrored["guide:doc-001"][0] is None  # a frontmatter `type:` names the type
+    assert mirrored["doc:doc-001"][0] is None and "guide:doc-001" not in mirrored  # Backlog.md's `type:` is a field
+    backlog_types = [t for t in config_module.load(repo.root).types if t.globs[0].startswith("backlog/")]
+    assert len(backlog_types) == 7 and {t.type_from for t in backlog_types} == {"glob"}
     assert mirrored["milestone:m-6"][0] is None and mirrored["decision:decision-1"][0] == "accepted"
     if not refused:
         assert {"completed:task-5", "archived-task:task-5"} <= set(mirrored)

@@ -140,7 +140,7 @@ def _backlog(paths: list[str]) -> Detected | None:
         inside = [p for p in _under(backlog, f"backlog/{folder}") if p.endswith(_MARKDOWN)]
         if inside:
             globs = (f"backlog/{folder}/**/*.md",)
-            types.append(TypeConfig(name, globs, _prefix(inside, name), exclude=_not_records(inside)))
+            types.append(TypeConfig(name, globs, _prefix(inside, name), exclude=_not_records(inside), type_from="glob"))
     return Detected("Backlog.md's backlog/ folder", tuple(types))
 
 

@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
 
 from agentsync.errors import ConfigError
-from agentsync.formats.ids import DEFAULT_RULE, IdFrom, IdRule, static_prefix
+from agentsync.formats.ids import DEFAULT_RULE, IdFrom, IdRule, TypeFrom, static_prefix
 
 CONFIG_NAME = "agentsync.yaml"
 STATE_DIR = ".agentsync"
@@ -52,16 +52,18 @@ class TypeConfig(NamedTuple):
     # where each file's id comes from: frontmatter (its `id:`, the agent CLI's `# ID: Title`, else the file
     # name), heading, filename, or path (relative to the globs' fixed folders; README.md takes its folder's name)
     id_from: IdFrom = "frontmatter"
+    # whether a frontmatter `type:` is the artifact's type (frontmatter) or a field, the type the glob's (glob)
+    type_from: TypeFrom = "frontmatter"
 
     @property
     def id_rule(self) -> IdRule:
-        return _id_rule(self.id_from, self.globs)
+        return _id_rule(self.id_from, self.globs, self.type_from)
 
 
 @functools.lru_cache(maxsize=256)
-def _id_rule(id_from: IdFrom, globs: tuple[str, ...]) -> IdRule:
+def _id_rule(id_from: IdFrom, globs: tuple[str, ...], type_from: TypeFrom) -> IdRule:
     """Asked for every file a pull or scan reads: worked out once per type."""
-    return IdRule(id_from, tuple(static_prefix(glob) for glob in globs))
+    return IdRule(id_from, tuple(static_prefix(glob) for glob in globs), type_from)
 
 
 class WatchSettings(NamedTuple):

@@ -26,15 +26,7 @@ def render_default(
         "types:",
     ]
     for type_config in types or default_types():
-        lines.append(f"  {type_config.name}:")
-        lines.append(f"    id_prefix: {_scalar(type_config.id_prefix)}")
-        if type_config.id_from != "frontmatter":
-            lines.append(f"    id_from: {type_config.id_from}")
-        lines.append("    globs:")
-        lines.extend(f"      - {_scalar(glob)}" for glob in type_config.globs)
-        if type_config.exclude:
-            lines.append("    exclude:")
-            lines.extend(f"      - {_scalar(glob)}" for glob in type_config.exclude)
+        lines += _type_lines(type_config)
     lines += [
         "",
         "# Optional: globs no type's files come from, such as README.md or CHANGELOG.md.",
@@ -92,3 +84,18 @@ def _scalar(value: object) -> str:
     from agentsync.formats.frontmatter import render_scalar
 
     return render_scalar(value)
+
+
+def _type_lines(type_config: TypeConfig) -> list[str]:
+    """One type's entry under ``types:``, its defaults left out."""
+    lines = [f"  {type_config.name}:", f"    id_prefix: {_scalar(type_config.id_prefix)}"]
+    if type_config.id_from != "frontmatter":
+        lines.append(f"    id_from: {type_config.id_from}")
+    if type_config.type_from != "frontmatter":
+        lines.append(f"    type_from: {type_config.type_from}  # its files' own `type:` is a field, not their type")
+    lines.append("    globs:")
+    lines.extend(f"      - {_scalar(glob)}" for glob in type_config.globs)
+    if type_config.exclude:
+        lines.append("    exclude:")
+        lines.extend(f"      - {_scalar(glob)}" for glob in type_config.exclude)
+    return lines

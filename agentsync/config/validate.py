@@ -25,7 +25,7 @@ from agentsync.config.model import (
     is_remote_url,
 )
 from agentsync.errors import ConfigError
-from agentsync.formats.ids import ID_FROM
+from agentsync.formats.ids import ID_FROM, TYPE_FROM
 from agentsync.secrets import CONFIG_SECRET_KEYS, RULE_NAMES, config_secret
 
 # Builds the error for a key: fail("watch.debounce", "is 0; use ...").
@@ -37,7 +37,7 @@ _TOP_LEVEL_KEYS = {
 }  # fmt: skip
 _STRATEGY_NAME = re.compile(r"[a-z][a-z0-9_.-]{0,59}\Z")
 _PROJECT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z")
-_TYPE_KEYS = {"globs", "id_prefix", "template", "exclude", "id_from"}
+_TYPE_KEYS = {"globs", "id_prefix", "template", "exclude", "id_from", "type_from"}
 _TYPE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}\Z")
 _ID_PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+)*\Z")
 _SCAN_KEYS = ("personal_data", "allow", "allow_values", "allow_keys", "patterns")
@@ -274,7 +274,11 @@ def _parse_type(name: Any, spec: Any, fail: Fail) -> TypeConfig:
     id_from = spec.get("id_from", "frontmatter")
     if id_from not in ID_FROM:
         raise fail(f"{key}.id_from", f"is {id_from!r}; use {', '.join(ID_FROM)} (where each file's id comes from)")
-    return TypeConfig(name, globs, prefix, template, exclude, id_from)
+    type_from = spec.get("type_from", "frontmatter")
+    if type_from not in TYPE_FROM:
+        raise fail(f"{key}.type_from", f"is {type_from!r}; use frontmatter (a `type:` line names the type) or glob "
+                   "(the type is this one, and a `type:` line is a field of the file's own)")  # fmt: skip
+    return TypeConfig(name, globs, prefix, template, exclude, id_from, type_from)
 
 
 def _globs(value: Any, key: str, fail: Fail, *, artifact: bool) -> tuple[str, ...]:

@@ -16,6 +16,8 @@ from agentsync.formats.base import Reading
 
 IdFrom = Literal["frontmatter", "heading", "filename", "path"]
 ID_FROM: tuple[IdFrom, ...] = ("frontmatter", "heading", "filename", "path")
+TypeFrom = Literal["frontmatter", "glob"]
+TYPE_FROM: tuple[TypeFrom, ...] = ("frontmatter", "glob")
 GENERIC_NAMES = frozenset({"readme", "index", "_index", "main", "default"})
 _ID = r"([A-Za-z][A-Za-z0-9_]*(?:[-_.][A-Za-z0-9]+)*?[-_.]?\d+)"
 # "ID: Title", "LABEL: ID: Title", or "LABEL: ID Title" (after a label the id's colon may be missing)
@@ -24,10 +26,13 @@ _LABELLED_ID = lazy.pattern(rf"[A-Za-z]+(?:-[A-Za-z]+)*[ \t]*:[ \t]*{_ID}[ \t]")
 
 
 class IdRule(NamedTuple):  # a record: cheaper for a hook to define than a dataclass
-    """A type's id rule: ``id_from`` and the fixed prefixes of its globs (for ``path``), longest first."""
+    """A type's id rule: ``id_from`` and the fixed prefixes of its globs (for ``path``), longest first;
+    ``type_from``: whether a frontmatter ``type:`` names the artifact's type (``frontmatter``) or is a
+    field of the file's own, the type being the glob's (``glob``: Backlog.md's ``type: guide``)."""
 
     id_from: IdFrom = "frontmatter"
     roots: tuple[str, ...] = ()
+    type_from: TypeFrom = "frontmatter"
 
 
 DEFAULT_RULE = IdRule()

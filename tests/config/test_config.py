@@ -53,6 +53,7 @@ def test_unknown_key_names_file_key_and_allowed(tmp_path: Path) -> None:
         ("types:\n  plan:\n    globs: [p/*.md]\n    id_prefix: 9lives\n", "types.plan.id_prefix"),
         ("types:\n  plan:\n    globs: [p/*.md]\n    id_prefix: a b\n", "types.plan.id_prefix"),
         ("types:\n  plan:\n    globs: [p/*.md]\n    id_from: title\n", "types.plan.id_from"),
+        ("types:\n  plan:\n    globs: [p/*.md]\n    type_from: path\n", "types.plan.type_from"),
         ("types:\n  plan:\n    globs: [p/*.md]\n    exclude: [../x.md]\n", "types.plan.exclude"),
         ("types:\n  plan:\n    globs: [p/*.md]\n    exclude: {a: 1}\n", "types.plan.exclude"),
         ("exclude: [/abs/README.md]\n", "exclude"),
