@@ -113,9 +113,10 @@ def create_artifact(space: Workspace, type: str, title: str, body: str | None, f
 
     with Mirror.open(config) as mirror, id_source(mirror) as ids:  # as `agentsync new`: reserved on the remote
         artifact_id, _path, _ = create(mirror, type, title, reserve=ids.reserve, tag=ids.tag)
+    key = f"{type}:{artifact_id}"  # typed: another type may use the same id (Spec Kit's spec and plan folders)
     if body is not None or fields:
-        return update_artifact(space, artifact_id, fields, body, holder, created=True)
-    return {**get_artifact(space, artifact_id), "pushed": _push_if_auto(config)}
+        return update_artifact(space, key, fields, body, holder, created=True)
+    return {**get_artifact(space, key), "pushed": _push_if_auto(config)}
 
 
 def _refuse_git_fields(config: Config, fields: dict[str, Any]) -> None:
