@@ -180,6 +180,7 @@ def create(
         status=backlog_default_status(config.root, folder) if named.layout else "DRAFT",
         author=render_scalar(author if author is not None else user_identity(config.root)),
     )
+    text = _allowed_values(config, type_name, relative, text)
     policy = PathPolicy.for_config(config)
     target = policy.writable(relative)  # never through a symlinked folder
     if os.path.lexists(target):
@@ -189,6 +190,23 @@ def create(
     report = scan(mirror, [relative])
     row = mirror.artifact_at(relative)  # the id as the type's rule reads it (``id_from: path``: from the folder)
     return (row.id if row is not None else artifact_id), relative, report
+
+
+def _allowed_values(config: Config, type_name: str, path: str, text: str) -> str:
+    """The new text with each value the config's ``allowed_values`` refuses (a template's ``status:
+    DRAFT`` where the team allows TODO, DOING, DONE) set to the first allowed one: a new artifact
+    passes ``check`` and the pre-commit hook as written."""
+    if not config.allowed_values:
+        return text
+    from agentsync.artifact import parse_text
+    from agentsync.frontmatter_edit import set_field
+    from agentsync.gitfields import artifact_values
+
+    values = artifact_values(parse_text(path, text, type_name, "", config.id_rule(type_name)), config.git_fields)
+    for name, allowed in config.allowed_values.items():
+        if name in values and allowed and str(values[name]) not in allowed:
+            text = set_field(text, name, allowed[0], path)
+    return text
 
 
 class NewName(NamedTuple):

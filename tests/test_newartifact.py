@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 
+from agentsync.check import check_files
 from agentsync.errors import AgentsyncError, ConfigError
 from agentsync.newartifact import create
 from agentsync.recordfolders import NumberedFolder, numbered_folder
@@ -190,3 +191,12 @@ def test_new_in_a_backlog_md_folder_writes_a_task_as_backlog_md_does(repo: Repo)
     assert text.startswith("---\nid: BACK-637\ntitle: Fail closed, again!\nstatus: Backlog\nassignee: []\n")
     assert "\ncreated_date: '20" in text and "version:" not in text and "author:" not in text
     assert row is not None and (row.status, row.title) == ("Backlog", "Fail closed, again!")
+
+
+def test_a_templates_value_the_config_does_not_allow_becomes_the_first_allowed(repo: Repo) -> None:
+    records(repo, NYGARD.replace("Accepted", "DONE"), 1)
+    repo.write("agentsync.yaml", CONFIG + "allowed_values: {status: [TODO, DOING, DONE]}\n")
+    with repo.mirror() as mirror:
+        _, path, report = create(mirror, "adr", "Ship it", author="ada")  # the adr-tools layout says Proposed
+    assert "## Status\n\nTODO\n" in repo.read(path).decode() and report.ok
+    assert check_files(repo.config(), [str(repo.root / path)]).ok
