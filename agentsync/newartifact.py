@@ -177,7 +177,7 @@ def create(
         type=type_name,
         date=datetime.date.today().isoformat(),
         minute=datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
-        status=backlog_default_status(config.root, folder) if named.layout else "DRAFT",
+        status=_new_status(config, type_name, folder, named.layout),
         author=render_scalar(author if author is not None else user_identity(config.root)),
     )
     text = _allowed_values(config, type_name, relative, text)
@@ -190,6 +190,17 @@ def create(
     report = scan(mirror, [relative])
     row = mirror.artifact_at(relative)  # the id as the type's rule reads it (``id_from: path``: from the folder)
     return (row.id if row is not None else artifact_id), relative, report
+
+
+def _new_status(config: Config, type_name: str, folder: str, layout: str | None) -> str:
+    """The status a built-in layout writes: Backlog.md's configured default, else the one the
+    type's built-in template has (PROPOSED for an ADR, DRAFT for the others)."""
+    if layout is not None and layout.startswith("backlog"):
+        return backlog_default_status(config.root, folder)
+    builtin = _templates().joinpath(f"{type_name}.md")
+    text = str(builtin.read_text(encoding="utf-8")) if builtin.is_file() else ""
+    found = re.search(r"(?m)^status:[ \t]*(\S+)", text)
+    return found.group(1) if found else "DRAFT"
 
 
 def _allowed_values(config: Config, type_name: str, path: str, text: str) -> str:
@@ -249,7 +260,15 @@ def _name_new(
         )
         return NewName(artifact_id, f"{artifact_id.lower()} - {backlog_title(title)}", layout=backlog_layout(folder))
     stem = f"{artifact_id}-{slugify(title)}"
-    return NewName(stem if named_by_path else artifact_id, stem)
+    layout = "agent-cli" if not named_by_path and _mostly_agent_cli(mirror, type_name) else None
+    return NewName(stem if named_by_path else artifact_id, stem, layout=layout)
+
+
+def _mostly_agent_cli(mirror: Mirror, type_name: str) -> bool:
+    """Whether most of the type's mirrored records are the agent CLI's Markdown (``# INFRA-004: Title``
+    and a ``## State`` section, no frontmatter): a new one is written the same way."""
+    layouts = Counter(row.layout for row in mirror.list_artifacts(type_name))
+    return bool(layouts) and layouts["agent"] * 2 > sum(layouts.values())
 
 
 def _prefix_as_written(root: Path, paths: list[str], prefix: str) -> str:

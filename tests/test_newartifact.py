@@ -11,6 +11,7 @@ from agentsync.check import check_files
 from agentsync.errors import AgentsyncError, ConfigError
 from agentsync.newartifact import create
 from agentsync.recordfolders import NumberedFolder, numbered_folder
+from agentsync.scanner import scan
 from tests.conftest import Repo
 
 NYGARD = "# {n}. {title}\n\nDate: 2016-02-12\n\n## Status\n\nAccepted\n\n## Context\n\nWhy.\n"
@@ -200,3 +201,15 @@ def test_a_templates_value_the_config_does_not_allow_becomes_the_first_allowed(r
         _, path, report = create(mirror, "adr", "Ship it", author="ada")  # the adr-tools layout says Proposed
     assert "## Status\n\nTODO\n" in repo.read(path).decode() and report.ok
     assert check_files(repo.config(), [str(repo.root / path)]).ok
+
+
+def test_new_beside_the_agent_clis_records_writes_its_heading_and_state(repo: Repo) -> None:
+    repo.write("agentsync.yaml", "version: 1\ntypes:\n  story:\n    id_prefix: INFRA\n    globs: [stories/**/*.md]\n")
+    for number in (4, 5):
+        repo.write(f"stories/INFRA/INFRA-00{number}-x.md", f"# INFRA-00{number}: X\n\n## State\n\nCOMMITTED\n")
+    with repo.mirror() as mirror:
+        scan(mirror)
+        artifact_id, path, report = create(mirror, "story", "Export", author="ada")
+        row = mirror.get(f"story:{artifact_id}")
+    assert repo.read(path).decode() == "# INFRA-006: Export\n\n## State\n\nDRAFT\n\n"
+    assert report.ok and row is not None and (row.layout, row.status, row.title) == ("agent", "DRAFT", "Export")
