@@ -157,6 +157,10 @@ def create(
     type_config = config.type_named(type_name)
     if not title.strip():
         raise AgentsyncError("the title is empty; give the new artifact a title")
+    if re.search(r"[\x00-\x1f\x7f]", title):  # a line break would end the heading and start lines of its own
+        raise AgentsyncError("the title has a line break or a control character; give it on one line")
+    if len(title) > 200:
+        raise AgentsyncError(f"the title is {len(title)} characters long; give one of at most 200")
     if not any(glob.endswith(".md") for glob in type_config.globs):  # a YAML type, such as the agent CLI's journeys
         kinds = ", ".join(sorted({"*." + glob.rpartition(".")[2] for glob in type_config.globs}))
         raise ConfigError(

@@ -137,7 +137,7 @@ def backlog_title(title: str) -> str:
     punctuation dropped, white space as ``-`` (``Fail closed, again!`` -> ``Fail-closed-again``)."""
     safe = re.sub(r"[<>:\"/\\|?*]", "-", title)
     safe = re.sub(r"['(),!@#$%^&+=\[\]{};]", "", safe)
-    return re.sub(r"-+", "-", re.sub(r"\s+", "-", safe)).strip("-") or "untitled"
+    return re.sub(r"-+", "-", re.sub(r"\s+", "-", safe)).strip("-")[:100].rstrip("-") or "untitled"
 
 
 def backlog_default_status(root: Path, folder: str) -> str:

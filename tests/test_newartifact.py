@@ -213,3 +213,20 @@ def test_new_beside_the_agent_clis_records_writes_its_heading_and_state(repo: Re
         row = mirror.get(f"story:{artifact_id}")
     assert repo.read(path).decode() == "# INFRA-006: Export\n\n## State\n\nDRAFT\n\n"
     assert report.ok and row is not None and (row.layout, row.status, row.title) == ("agent", "DRAFT", "Export")
+
+
+@pytest.mark.parametrize(
+    ("title", "refusal"),
+    [
+        ("Two\n\n## Status\n\nAccepted", "line break or a control character"),  # would add a status section
+        ("Bell\x07", "line break or a control character"),
+        ("x" * 201, "201 characters long"),
+    ],
+)
+def test_a_title_that_would_not_stay_one_heading_line_is_refused_and_nothing_written(
+    repo: Repo, title: str, refusal: str
+) -> None:
+    records(repo, NYGARD, 1)
+    with repo.mirror() as mirror, pytest.raises(AgentsyncError, match=refusal):
+        create(mirror, "adr", title, author="ada")
+    assert sorted(p.name for p in (repo.root / "doc/adr").iterdir()) == ["0001-record-1.md"]
