@@ -6,6 +6,7 @@ own convention: the new file is ``0010-title.md`` in the layout of the folder's 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import os
 import re
@@ -32,6 +33,7 @@ from agentsync.recordfolders import (
     backlog_folder,
     backlog_layout,
     backlog_title,
+    highest_number,
     numbered_folder,
     shared_record_folder,
     slugify,
@@ -249,7 +251,12 @@ def _name_new(
         return NewName(chosen, f"{chosen}-{slugify(title)}")
     if (shared := shared_record_folder(config.root, type_config.globs, title)) is not None:
         return NewName(shared, shared)
-    numbered = numbered_folder(folder, paths)
+    numbered = None if _named_by_prefix(mirror, type_name, type_config.id_prefix) else numbered_folder(folder, paths)
+    if numbered is not None and not numbered.dated:  # one past every number the type uses, here or deeper
+        own_ids = {row.id for row in mirror.list_artifacts(type_name)}
+        every = {id_from_filename(path) for path in paths} | {id_from_filename(item.path) for item in files
+                 if item.path.startswith(f"{folder}/")} | own_ids  # fmt: skip
+        numbered = dataclasses.replace(numbered, highest=max(numbered.highest, highest_number(every)))
     if numbered is not None:
         number, offline = _next_number(type_name, numbered, reserve, tag)
         stem = numbered.stem(number, offline, title)
@@ -264,15 +271,24 @@ def _name_new(
         )
         return NewName(artifact_id, f"{artifact_id.lower()} - {backlog_title(title)}", layout=backlog_layout(folder))
     stem = f"{artifact_id}-{slugify(title)}"
-    layout = "agent-cli" if not named_by_path and _mostly_agent_cli(mirror, type_name) else None
+    layout = "agent-cli" if not named_by_path and _mostly_agent_cli(mirror, type_name, type_config.id_prefix) else None
     return NewName(stem if named_by_path else artifact_id, stem, layout=layout)
 
 
-def _mostly_agent_cli(mirror: Mirror, type_name: str) -> bool:
+def _mostly_agent_cli(mirror: Mirror, type_name: str, prefix: str) -> bool:
     """Whether most of the type's mirrored records are the agent CLI's Markdown (``# INFRA-004: Title``
-    and a ``## State`` section, no frontmatter): a new one is written the same way."""
-    layouts = Counter(row.layout for row in mirror.list_artifacts(type_name))
-    return bool(layouts) and layouts["agent"] * 2 > sum(layouts.values())
+    and a ``## State`` section, no frontmatter, a prefixed id): a new one is written the same way."""
+    rows = mirror.list_artifacts(type_name)
+    named = re.compile(rf"{re.escape(prefix)}-[0-9]", re.I)
+    return sum(1 for row in rows if row.layout == "agent" and named.match(row.id)) * 2 > len(rows) > 0
+
+
+def _named_by_prefix(mirror: Mirror, type_name: str, prefix: str) -> bool:
+    """Whether most of the type's mirrored records carry ``PREFIX-NNNN`` ids whatever their file
+    names (``2024-01-15-migrate.md`` holding ``id: PLAN-0001``): new ids keep the prefix."""
+    rows = mirror.list_artifacts(type_name)
+    named = re.compile(rf"{re.escape(prefix)}-[0-9]", re.I)
+    return sum(1 for row in rows if named.match(row.id)) * 2 > len(rows) > 0
 
 
 def _prefix_as_written(root: Path, paths: list[str], prefix: str) -> str:

@@ -36,7 +36,9 @@ class NumberedFolder:
         return f"{number:0{self.width}d}{f'-{tag}' if tag else ''}-{slugify(title)}"
 
 
-_NUMBERED_NAME = re.compile(r"([0-9]{1,18})-.")
+_NUMBERED_NAME = re.compile(r"([0-9]{1,18})-(?![0-9]{2}-[0-9]{2}-).")  # 0010-x, not a date 2024-01-15-x
+# A file that describes the folder rather than being one of its records
+_NOT_A_RECORD = re.compile(r"(?:readme|index|changelog|license|licence|contributing|toc|(?:adr-|_)?template)\Z", re.I)
 UNPREFIXED = ""  # the prefix a remote reserves numbers of ``NNNN-title`` ids under
 
 
@@ -50,7 +52,8 @@ def record_names(folder: str, paths: Iterable[str]) -> dict[str, str]:
             continue
         first, below, rest = path[start:].partition("/")
         if not below:
-            names[first.removesuffix(".md")] = path
+            if not _NOT_A_RECORD.match(first.removesuffix(".md")):
+                names[first.removesuffix(".md")] = path
         elif "/" not in rest:
             names.setdefault(first, path)
     return names
@@ -152,3 +155,8 @@ def backlog_default_status(root: Path, folder: str) -> str:
         found = re.search(r"""(?m)^default_status:[ \t]*["']?([^"'\r\n#]+?)["']?[ \t]*(?:#.*)?$""", text)
         return found.group(1) if found else "To Do"
     return "To Do"
+
+
+def highest_number(names: Iterable[str]) -> int:
+    """The highest number any of ``names`` (file names or ids: ``0004-t4``) starts with, else 0."""
+    return max((int(m.group(1)) for name in names if (m := _NUMBERED_NAME.match(name))), default=0)

@@ -230,3 +230,32 @@ def test_a_title_that_would_not_stay_one_heading_line_is_refused_and_nothing_wri
     with repo.mirror() as mirror, pytest.raises(AgentsyncError, match=refusal):
         create(mirror, "adr", title, author="ada")
     assert sorted(p.name for p in (repo.root / "doc/adr").iterdir()) == ["0001-record-1.md"]
+
+
+def test_dated_file_names_holding_prefixed_ids_keep_the_prefix(repo: Repo) -> None:
+    repo.write("agentsync.yaml", "version: 1\ntypes:\n  plan:\n    id_prefix: PLAN\n    globs: [plans/*.md]\n")
+    repo.write("plans/2024-01-15-migrate.md", "---\nid: PLAN-0001\ntitle: Migrate\n---\n")
+    repo.write("plans/2024-03-02-cleanup.md", "---\nid: PLAN-0002\ntitle: Cleanup\n---\n")
+    with repo.mirror() as mirror:
+        scan(mirror)
+        assert create(mirror, "plan", "Roadmap", author="ada")[:2] == ("PLAN-0003", "plans/PLAN-0003-roadmap.md")
+
+
+def test_a_numbered_folder_counts_past_the_numbers_below_it_and_ignores_its_readme(repo: Repo) -> None:
+    records(repo, NYGARD, 3)
+    repo.write("doc/adr/README.md", "# Decisions\n\nThe log.\n")
+    for n in (4, 5):
+        repo.write(f"doc/adr/superseded/{n:04d}-old-{n}.md", NYGARD.format(n=n, title=f"Old {n}"))
+    with repo.mirror() as mirror:
+        artifact_id, path, report = create(mirror, "adr", "Next one", author="ada")
+    assert (artifact_id, path) == ("0006-next-one", "doc/adr/0006-next-one.md") and report.ok
+
+
+def test_plain_records_with_a_status_line_get_the_types_template_not_the_agent_clis(repo: Repo) -> None:
+    repo.write("agentsync.yaml", "version: 1\ntypes:\n  plan:\n    id_prefix: PLAN\n    globs: [plans/*.md]\n")
+    repo.write("plans/rollout.md", "# Rollout\n\n**Owner**: bob\n**Status**: Draft\n")
+    repo.write("plans/cleanup.md", "# Cleanup\n\nStatus: Done\n")
+    with repo.mirror() as mirror:
+        scan(mirror)
+        _, path, _ = create(mirror, "plan", "Migrate DB", author="ada")
+    assert repo.read(path).decode().startswith("---\nid: PLAN-0001\n")
