@@ -159,7 +159,12 @@ def create(
     type_config = config.type_named(type_name)
     if not title.strip():
         raise AgentsyncError("the title is empty; give the new artifact a title")
-    if re.search(r"[\x00-\x1f\x7f]", title):  # a line break would end the heading and start lines of its own
+    try:
+        title.encode("utf-8")
+    except UnicodeEncodeError:  # bytes a shell passed that are no UTF-8 (surrogate escapes)
+        raise AgentsyncError("the title is not valid UTF-8; give it in UTF-8") from None
+    # a line break (or a control character) would end the heading and start lines of its own
+    if re.search(r"[\x00-\x1f\x7f\u2028\u2029\x85]", title):
         raise AgentsyncError("the title has a line break or a control character; give it on one line")
     if len(title) > 200:
         raise AgentsyncError(f"the title is {len(title)} characters long; give one of at most 200")

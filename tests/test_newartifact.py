@@ -220,6 +220,8 @@ def test_new_beside_the_agent_clis_records_writes_its_heading_and_state(repo: Re
     [
         ("Two\n\n## Status\n\nAccepted", "line break or a control character"),  # would add a status section
         ("Bell\x07", "line break or a control character"),
+        ("Line\u2028separator", "line break or a control character"),
+        ("Bad \udcff byte", "not valid UTF-8"),  # what Python makes of a shell argument's byte 0xff
         ("x" * 201, "201 characters long"),
     ],
 )
