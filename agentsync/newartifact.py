@@ -35,12 +35,13 @@ from agentsync.recordfolders import (
     backlog_title,
     highest_number,
     numbered_folder,
+    prefixed,
     shared_record_folder,
     slugify,
     titled_folder,
 )
 from agentsync.scanner import ScanReport, scan
-from agentsync.store import Mirror
+from agentsync.store import ArtifactRow, Mirror
 
 TEMPLATE_PACKAGE = "agentsync.templates"
 
@@ -256,12 +257,12 @@ def _name_new(
         return NewName(chosen, f"{chosen}-{slugify(title)}")
     if (shared := shared_record_folder(config.root, type_config.globs, title)) is not None:
         return NewName(shared, shared)
-    numbered = None if _named_by_prefix(mirror, type_name, type_config.id_prefix) else numbered_folder(folder, paths)
+    rows = mirror.list_artifacts(type_name)
+    numbered = None if _mostly_prefixed(rows, type_config.id_prefix) else numbered_folder(folder, paths)
     if numbered is not None and not numbered.dated:  # one past every number the type uses, here or deeper
-        own_ids = {row.id for row in mirror.list_artifacts(type_name)}
-        every = {id_from_filename(path) for path in paths} | {id_from_filename(item.path) for item in files
-                 if item.path.startswith(f"{folder}/")} | own_ids  # fmt: skip
-        numbered = dataclasses.replace(numbered, highest=max(numbered.highest, highest_number(every)))
+        beside = [item.path for item in files if item.path.startswith(f"{folder}/")]  # of any type
+        names = {id_from_filename(path) for path in [*paths, *beside]} | {row.id for row in rows}
+        numbered = dataclasses.replace(numbered, highest=max(numbered.highest, highest_number(names)))
     if numbered is not None:
         number, offline = _next_number(type_name, numbered, reserve, tag)
         stem = numbered.stem(number, offline, title)
@@ -276,24 +277,16 @@ def _name_new(
         )
         return NewName(artifact_id, f"{artifact_id.lower()} - {backlog_title(title)}", layout=backlog_layout(folder))
     stem = f"{artifact_id}-{slugify(title)}"
-    layout = "agent-cli" if not named_by_path and _mostly_agent_cli(mirror, type_name, type_config.id_prefix) else None
+    layout = "agent-cli" if not named_by_path and _mostly_prefixed(rows, type_config.id_prefix, "agent") else None
     return NewName(stem if named_by_path else artifact_id, stem, layout=layout)
 
 
-def _mostly_agent_cli(mirror: Mirror, type_name: str, prefix: str) -> bool:
-    """Whether most of the type's mirrored records are the agent CLI's Markdown (``# INFRA-004: Title``
-    and a ``## State`` section, no frontmatter, a prefixed id): a new one is written the same way."""
-    rows = mirror.list_artifacts(type_name)
-    named = re.compile(rf"{re.escape(prefix)}-[0-9]", re.I)
-    return sum(1 for row in rows if row.layout == "agent" and named.match(row.id)) * 2 > len(rows) > 0
-
-
-def _named_by_prefix(mirror: Mirror, type_name: str, prefix: str) -> bool:
-    """Whether most of the type's mirrored records carry ``PREFIX-NNNN`` ids whatever their file
-    names (``2024-01-15-migrate.md`` holding ``id: PLAN-0001``): new ids keep the prefix."""
-    rows = mirror.list_artifacts(type_name)
-    named = re.compile(rf"{re.escape(prefix)}-[0-9]", re.I)
-    return sum(1 for row in rows if named.match(row.id)) * 2 > len(rows) > 0
+def _mostly_prefixed(rows: list[ArtifactRow], prefix: str, layout: str | None = None) -> bool:
+    """Whether most of the type's mirrored records carry ``PREFIX-NNNN`` ids whatever their file names
+    (``2024-01-15-migrate.md`` holding ``id: PLAN-0001``: new ids keep the prefix), and with ``layout``
+    are in it too (``agent``: the agent CLI's ``# INFRA-004: Title`` and ``## State``, written alike)."""
+    named = sum(1 for row in rows if prefixed(prefix).match(row.id) and layout in (None, row.layout))
+    return named * 2 > len(rows) > 0
 
 
 def _prefix_as_written(root: Path, paths: list[str], prefix: str) -> str:

@@ -6,6 +6,7 @@ names a new record the same way. Pure decisions over paths, but for the one list
 from __future__ import annotations
 
 import datetime
+import functools
 import os
 import re
 import unicodedata
@@ -80,8 +81,7 @@ def titled_folder(folder: str, paths: Iterable[str], prefix: str) -> bool:
     """Whether most of ``folder``'s records are named by title alone (``use-postgres``), with
     neither a number nor the prefix in front."""
     names = record_names(folder, paths)
-    prefixed_name = re.compile(rf"{re.escape(prefix)}-[0-9]", re.I)
-    titled = [name for name in names if not (_NUMBERED_NAME.match(name) or prefixed_name.match(name))]
+    titled = [name for name in names if not (_NUMBERED_NAME.match(name) or prefixed(prefix).match(name))]
     return len(titled) * 2 > len(names)
 
 
@@ -155,6 +155,12 @@ def backlog_default_status(root: Path, folder: str) -> str:
         found = re.search(r"""(?m)^default_status:[ \t]*["']?([^"'\r\n#]+?)["']?[ \t]*(?:#.*)?$""", text)
         return found.group(1) if found else "To Do"
     return "To Do"
+
+
+@functools.lru_cache(maxsize=64)
+def prefixed(prefix: str) -> re.Pattern[str]:
+    """What starts an id or name of the ``PREFIX-NNNN`` kind (any case: ``back-636``, ``BACK-636``)."""
+    return re.compile(rf"{re.escape(prefix)}-[0-9]", re.I)
 
 
 def highest_number(names: Iterable[str]) -> int:
