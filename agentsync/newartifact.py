@@ -33,11 +33,14 @@ from agentsync.recordfolders import (
     backlog_folder,
     backlog_layout,
     backlog_title,
+    document_layout,
     highest_number,
     numbered_folder,
     prefixed,
+    record_names,
     shared_record_folder,
     slugify,
+    story_folder,
     titled_folder,
 )
 from agentsync.scanner import ScanReport, scan
@@ -177,19 +180,25 @@ def create(
         )
     matcher = Matcher.from_config(config)
     files = [item for item in walk(config, matcher) if isinstance(item, FoundFile)]
+    # the type's rows as its files are now (their titles and ids name the new one): a stale mirror, or
+    # none yet, would give a number in use
+    scan(
+        mirror,
+        {item.path for item in files if item.type == type_name} | {r.path for r in mirror.list_artifacts(type_name)},
+    )
     folder = _folder_for(config, type_config.globs)
     named = _name_new(mirror, type_name, title, folder, files, reserve, tag)
     relative = _record_path(matcher, type_name, type_config.globs, _scoped(config.root, folder, named), named.stem)
-    artifact_id, numbered = named.id, named.numbered
-    text = string.Template(load_template(config, type_name, numbered, named.layout)).safe_substitute(
+    artifact_id, numbered, layout = named.id, named.numbered, named.layout or document_layout(type_config.globs)
+    text = string.Template(load_template(config, type_name, numbered, layout)).safe_substitute(
         id=artifact_id,
-        number=str(named.number),
+        number=named.label or str(named.number),
         title=title.strip(),
         title_yaml=render_scalar(title.strip()),
         type=type_name,
         date=datetime.date.today().isoformat(),
         minute=datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
-        status=_new_status(config, type_name, folder, named.layout),
+        status=_new_status(config, type_name, folder, layout),
         author=render_scalar(author if author is not None else user_identity(config.root)),
     )
     text = _allowed_values(config, type_name, relative, text)
@@ -241,6 +250,7 @@ class NewName(NamedTuple):
     number: int = 0
     numbered: NumberedFolder | None = None
     layout: str | None = None  # a built-in layout the folder's records have (``backlog``)
+    label: str = ""  # the number as the layout writes it, if not plain (BMAD's story ``2.4``)
 
 
 def _name_new(
@@ -258,10 +268,19 @@ def _name_new(
     if (shared := shared_record_folder(config.root, type_config.globs, title)) is not None:
         return NewName(shared, shared)
     rows = mirror.list_artifacts(type_name)
+    if (
+        stories := story_folder((row.path, row.title) for row in rows if row.path.startswith(f"{folder}/"))
+    ) is not None:
+        story = reserve(type_name, f"epic-{stories.epic}", stories.story) if reserve is not None else None
+        offline = tag if reserve is not None and story is None else ""
+        story = story or stories.story + 1
+        stem = stories.stem(story, offline, title)
+        return NewName(stem, stem, story, layout="bmad-story", label=f"{stories.epic}.{story}")
     numbered = None if _mostly_prefixed(rows, type_config.id_prefix) else numbered_folder(folder, paths)
     if numbered is not None and not numbered.dated:  # one past every number the type uses, here or deeper
         beside = [item.path for item in files if item.path.startswith(f"{folder}/")]  # of any type
         names = {id_from_filename(path) for path in [*paths, *beside]} | {row.id for row in rows}
+        names |= set(record_names(folder, beside))  # a folder per record: Spec Kit's specs/002-login/ of a spec
         numbered = dataclasses.replace(numbered, highest=max(numbered.highest, highest_number(names)))
     if numbered is not None:
         number, offline = _next_number(type_name, numbered, reserve, tag)

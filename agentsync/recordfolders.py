@@ -118,6 +118,57 @@ def shared_record_folder(root: Path, globs: tuple[str, ...], title: str) -> str 
     return None
 
 
+_STORY_TITLE = re.compile(r"Story ([0-9]{1,9})\.([0-9]{1,9})(?![0-9])")  # BMAD's # Story 2.3: Title
+
+
+@dataclass(frozen=True)
+class StoryFolder:
+    """BMAD's stories, numbered by epic and by story within it (``# Story 2.3: Title``): the latest
+    story's numbers and file name, which a new story's name follows (``2.4.title``, ``story-epic-2-4``)."""
+
+    epic: int
+    story: int
+    latest: str  # the latest story's file name, without .md
+
+    def stem(self, story: int, tag: str, title: str) -> str:
+        """The latest name with the new numbers (and offline the clone's tag after them), and the new
+        title where the latest name has its title (``2.3.story`` stays ``2.4.story``)."""
+        tagged = f"-{tag}" if tag else ""
+        found = re.search(rf"(?<![0-9]){self.epic}([._-]){self.story}(?![0-9])", self.latest)
+        if found is None:
+            return f"{self.epic}.{story}{tagged}.{slugify(title)}"
+        rest = self.latest[found.end() :]
+        if rest[:1] in ("-", "_", ".") and rest[1:] != "story":
+            rest = rest[0] + slugify(title)
+        return f"{self.latest[: found.start()]}{self.epic}{found.group(1)}{story}{tagged}{rest}"
+
+
+def story_folder(records: Iterable[tuple[str, str | None]]) -> StoryFolder | None:
+    """BMAD's numbering, if most of the records (path and title of each) are titled ``Story E.S: ...``."""
+    numbers: dict[str, tuple[int, int]] = {}
+    total = 0
+    for path, title in records:
+        total += 1
+        if found := _STORY_TITLE.match(title or ""):
+            numbers[path] = (int(found.group(1)), int(found.group(2)))
+    if len(numbers) * 2 <= total:
+        return None
+    latest = max(numbers, key=lambda path: (numbers[path], path))
+    return StoryFolder(*numbers[latest], latest.rpartition("/")[2].removesuffix(".md"))
+
+
+_KIRO_DOCUMENT = re.compile(r"\.kiro/specs/(?:[^/*]+/)?\*/(requirements|design|tasks)\.md")
+
+
+def document_layout(globs: Iterable[str]) -> str | None:
+    """The built-in layout of a document whose kind its place names: Kiro's ``.kiro/specs/*/design.md``
+    is a design document (``kiro-design``), whatever layout the records beside it have."""
+    for glob in globs:
+        if match := _KIRO_DOCUMENT.fullmatch(glob):
+            return f"kiro-{match.group(1)}"
+    return None
+
+
 _BACKLOG_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z]+)*-[0-9]+ - .")  # back-636 - Fail-closed-on-x
 
 

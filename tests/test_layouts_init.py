@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from agentsync import config as config_module
 from agentsync.store import Mirror
 from tests.conftest import GitRepo, make_git_repo
@@ -153,6 +155,14 @@ def test_adr_tools_and_madr_folders_and_the_files_that_are_no_records(tmp_path: 
     _exported_byte_for_byte(repo, tmp_path, sorted(paths))
 
 
+@pytest.mark.parametrize("folder", ["doc/architecture/decisions", "docs/architecture/adr", "architecture/adr"])
+def test_the_adr_folders_adr_tools_users_often_pick_are_found(tmp_path: Path, folder: str) -> None:
+    repo = _repo(tmp_path, {f"{folder}/0001-record.md": NYGARD_ADR.format(n=1, title="Record", status="Accepted")})
+    code, out, err = run(repo, "init")
+    assert code == 0 and "adr 1 file" in out, out + err
+    assert _mirrored(repo) == {"adr:0001-record": ("Accepted", f"{folder}/0001-record.md")}
+
+
 def test_a_folder_per_record_adr_collection_is_named_by_its_folders(tmp_path: Path) -> None:
     repo = _repo(tmp_path, PER_RECORD)
     code, out, err = run(repo, "init")
@@ -203,3 +213,62 @@ def test_the_spec_kit_layout_one_type_per_document_named_by_the_feature(tmp_path
     code, out, err = run(repo, "new", "spec-plan", "Photo sharing")  # its plan goes beside it
     assert (code, out.strip()) == (0, "created 003-photo-sharing-plan at specs/003-photo-sharing/plan.md"), err
     _exported_byte_for_byte(repo, tmp_path, sorted(path for _, path in _mirrored(repo).values()))
+
+
+KIRO = {
+    ".kiro/specs/README.md": "# Specs\n\nHow we write them.\n",
+    ".kiro/specs/1-design-system/requirements.md": "# Requirements Document\n\n## Introduction\n\nx\n",
+    ".kiro/specs/1-design-system/design.md": "# Design Document: Design System\n\n## Overview\n",
+    ".kiro/specs/1-design-system/tasks.md": "# Implementation Plan\n\n- [x] 1. Tokens\n",
+    ".kiro/specs/1-design-system/README.md": "# Notes\n",
+    ".kiro/specs/2-list-view/requirements.md": "# Requirements Document\n\n## Introduction\n\ny\n",
+    ".kiro/specs/2-list-view/notes/tasks.md": "# Scratch, inside a feature: no record of its own\n",
+    ".kiro/specs/_archived/old-editor/requirements.md": "# Requirements Document\n",
+    ".kiro/specs/_archived/old-editor/design.md": "# Design Document\n",
+    ".kiro/steering/product.md": "# Product\n",
+}
+
+
+def test_the_kiro_layout_one_type_per_document_named_by_the_feature(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, KIRO)
+    code, out, err = run(repo, "init")
+    assert code == 0, err
+    assert "detected Kiro's .kiro/specs/ folder" in out, out
+    assert "kiro-requirements 3 files, kiro-design 2 files, kiro-tasks 1 file" in out, out
+    assert set(_mirrored(repo)) == {
+        "kiro-requirements:1-design-system-requirements", "kiro-requirements:2-list-view-requirements",
+        "kiro-requirements:old-editor-requirements", "kiro-design:1-design-system-design",
+        "kiro-design:old-editor-design", "kiro-tasks:1-design-system-tasks",
+    }  # fmt: skip
+    code, out, err = run(repo, "new", "kiro-requirements", "Photo albums")  # the next feature, as Kiro writes one
+    assert (code, out.strip()) == (
+        0, "created 3-photo-albums-requirements at .kiro/specs/3-photo-albums/requirements.md"
+    ), err  # fmt: skip
+    text = (repo.root / ".kiro/specs/3-photo-albums/requirements.md").read_text()
+    assert text.startswith("# Requirements Document: Photo albums\n\n## Introduction\n") and "---" not in text
+    code, out, err = run(repo, "new", "kiro-design", "Photo albums")  # its design goes beside it
+    assert (code, out.strip()) == (0, "created 3-photo-albums-design at .kiro/specs/3-photo-albums/design.md"), err
+    assert (repo.root / ".kiro/specs/3-photo-albums/design.md").read_text().startswith("# Design Document: Photo")
+    code, out, err = run(repo, "new", "kiro-tasks", "Photo albums")
+    assert (code, out.strip()) == (0, "created 3-photo-albums-tasks at .kiro/specs/3-photo-albums/tasks.md"), err
+    assert "- [ ] 1." in (repo.root / ".kiro/specs/3-photo-albums/tasks.md").read_text()
+    code, out, err = run(repo, "check")
+    assert code == 0, out + err
+    _exported_byte_for_byte(repo, tmp_path, sorted(path for _, path in _mirrored(repo).values()))
+
+
+def test_kiro_features_named_by_title_alone_get_a_folder_named_so(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {f".kiro/specs/{name}/requirements.md": "# Requirements Document\n"
+                            for name in ("user-login", "photo-upload", "2fa-setup")})  # fmt: skip
+    assert run(repo, "init")[0] == 0
+    code, out, err = run(repo, "new", "kiro-requirements", "Offline mode")
+    assert (code, out.strip()) == (
+        0, "created offline-mode-requirements at .kiro/specs/offline-mode/requirements.md"
+    ), err  # fmt: skip
+
+
+def test_a_spec_kit_plan_for_a_new_feature_takes_a_number_no_feature_has(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, SPEC_KIT)  # 001-albums has a plan, 002-login only its spec
+    assert run(repo, "init")[0] == 0
+    code, out, err = run(repo, "new", "spec-plan", "Payments")
+    assert (code, out.strip()) == (0, "created 003-payments-plan at specs/003-payments/plan.md"), err

@@ -261,3 +261,46 @@ def test_plain_records_with_a_status_line_get_the_types_template_not_the_agent_c
         scan(mirror)
         _, path, _ = create(mirror, "plan", "Migrate DB", author="ada")
     assert repo.read(path).decode().startswith("---\nid: PLAN-0001\n")
+
+
+BMAD = "# Story {n}: {title}\n\n## Status\n\nDone\n\n## Story\n\n**As a** user,\n**I want** x,\n**so that** y\n"
+
+
+@pytest.mark.parametrize(
+    ("names", "path", "label"),
+    [  # the name the latest story has, with the next number (and its title where it has one)
+        (["1.1.setup.md", "1.2.login.md", "2.1.albums.md"], "docs/stories/2.2.photo-sharing.md", "2.2"),
+        (["1.1.story.md", "1.2.story.md"], "docs/stories/1.3.story.md", "1.3"),
+        (["story-epic-1-1.md", "story-epic-1-2.md"], "docs/stories/story-epic-1-3.md", "1.3"),
+        (["epic-1-story-1.1-a.md", "x.md", "epic-1-story-1.9-b.md"], "docs/stories/epic-1-story-1.10-photo-sharing.md",
+         "1.10"),
+        (["first.md", "second.md"], "docs/stories/1.3.photo-sharing.md", "1.3"),  # no numbers in the names: BMAD's
+    ],
+)  # fmt: skip
+def test_new_beside_bmad_stories_writes_the_next_story_of_the_latest_epic(
+    repo: Repo, names: list[str], path: str, label: str
+) -> None:
+    repo.write(
+        "agentsync.yaml", "version: 1\ntypes:\n  story:\n    id_prefix: STORY\n    globs: [docs/stories/**/*.md]\n"
+    )
+    numbers = iter(["1.1", "1.2", "2.1"] if names[-1].startswith("2.") else ["1.1", "1.2", "1.9"])
+    for name in names:
+        repo.write(f"docs/stories/{name}", BMAD.format(n=next(numbers), title=name.removesuffix(".md")))
+    with repo.mirror() as mirror:
+        assert scan(mirror).ok
+        artifact_id, written, _ = create(mirror, "story", "Photo sharing", author="ada")
+        row = mirror.get(f"story:{artifact_id}")
+    assert written == path
+    text = repo.read(path).decode()
+    assert text.startswith(f"# Story {label}: Photo sharing\n\n## Status\n\nDraft\n\n## Story\n")
+    assert row is not None and (row.status, row.title) == ("Draft", f"Story {label}: Photo sharing")
+
+
+def test_a_folder_with_a_few_bmad_titles_among_others_is_no_bmad_folder(repo: Repo) -> None:
+    repo.write("agentsync.yaml", "version: 1\ntypes:\n  story:\n    id_prefix: STORY\n    globs: [stories/*.md]\n")
+    repo.write("stories/a.md", BMAD.format(n="1.1", title="A"))
+    repo.write("stories/STORY-0001-b.md", "---\nid: STORY-0001\nstatus: DRAFT\n---\n# B\n")
+    repo.write("stories/STORY-0002-c.md", "---\nid: STORY-0002\nstatus: DRAFT\n---\n# C\n")
+    with repo.mirror() as mirror:
+        assert scan(mirror).ok
+        assert create(mirror, "story", "D", author="ada")[:2] == ("STORY-0003", "stories/STORY-0003-d.md")

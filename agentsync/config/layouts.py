@@ -2,7 +2,8 @@
 CLI's ``.agent/`` (its cache's kinds, journeys, ADRs), Backlog.md's ``backlog/`` (tasks, drafts,
 decisions, docs, milestones, completed and archived ones), adr-tools/MADR decision folders (one
 file per record, or a folder per record with ``id_from: path``), Spec Kit's ``specs/NNN-feature/``
-(spec.md, plan.md, tasks.md), plus the default types.
+(spec.md, plan.md, tasks.md), Kiro's ``.kiro/specs/feature/`` (requirements.md, design.md, tasks.md),
+plus the default types.
 
 Files that describe a folder rather than being a record (README, CHANGELOG, LICENSE, an ADR
 template) are excluded where they are found, so init never mirrors them by accident.
@@ -20,19 +21,24 @@ from agentsync.config.model import TypeConfig, default_types
 from agentsync.formats.ids import GENERIC_NAMES
 
 # Where files are listed from (a walk of the whole repository could be huge).
-ROOTS = (".agent", "backlog", "doc", "docs", "adr", "adrs", "decisions", "architecture", "specs")
+ROOTS = (".agent", ".kiro", "backlog", "doc", "docs", "adr", "adrs", "decisions", "architecture", "specs")
 # Spec Kit's documents in each specs/NNN-feature/ folder, and the type each becomes (named apart from
 # the default `plan`, whose files name themselves by frontmatter id).
 SPEC_KIT_DOCUMENTS = (("spec.md", "spec"), ("plan.md", "spec-plan"), ("tasks.md", "spec-tasks"))
+# Kiro's documents in each .kiro/specs/feature/ folder (kebab-case, sometimes numbered), and their types.
+KIRO_DOCUMENTS = (
+    ("requirements.md", "kiro-requirements"), ("design.md", "kiro-design"), ("tasks.md", "kiro-tasks"),
+)  # fmt: skip
 BACKLOG_KINDS = (
     # folder under backlog/, type name
     ("tasks", "task"), ("drafts", "draft"), ("decisions", "decision"), ("docs", "doc"), ("milestones", "milestone"),
     ("completed", "completed"), ("archive/tasks", "archived-task"), ("archive/drafts", "archived-draft"),
     ("archive/milestones", "archived-milestone"),
 )  # fmt: skip
-ADR_FOLDERS = (
-    "doc/adr", "doc/adrs", "doc/decisions", "docs/adr", "docs/adrs", "docs/decisions", "docs/architecture/decisions",
-    "docs/architecture-decisions", "adr", "adrs", "decisions", "architecture/decisions",
+ADR_FOLDERS = (  # adr-tools' README suggests doc/architecture/decisions; each is common on GitHub
+    "doc/adr", "doc/adrs", "doc/decisions", "doc/architecture/decisions", "doc/architecture/adr", "docs/adr",
+    "docs/adrs", "docs/decisions", "docs/architecture/decisions", "docs/architecture/adr", "docs/architecture/adrs",
+    "docs/architecture-decisions", "adr", "adrs", "decisions", "architecture/decisions", "architecture/adr",
 )  # fmt: skip
 _NOT_RECORDS = re.compile(
     r"(?:readme|index|changelog|changes|history|license|licence|contributing|code_of_conduct|security|authors|"
@@ -58,7 +64,9 @@ def detect(files: Iterable[str]) -> list[Detected]:
     """The layouts ``files`` (repository-relative posix paths under ``ROOTS``) hold, in order."""
     paths = sorted(set(files))
     found = [
-        d for d in (_agent(paths), _backlog(paths), _adr_folders(paths), _spec_kit(paths)) if d is not None and d.types
+        d
+        for d in (_agent(paths), _backlog(paths), _adr_folders(paths), _spec_kit(paths), _kiro(paths))
+        if d is not None and d.types
     ]
     return found
 
@@ -178,4 +186,26 @@ def _spec_kit(paths: list[str]) -> Detected | None:
         return None
     return Detected(
         "Spec Kit's specs/ folder", tuple(types), ("specs: one type per document, named by its feature folder",)
+    )
+
+
+def _kiro(paths: list[str]) -> Detected | None:
+    """Kiro: a folder per feature under ``.kiro/specs/`` (``photo-albums/requirements.md``), each
+    document its own type named by the feature's folder (``photo-albums-requirements``); features
+    moved into a folder of their own (``_archived/old-feature/``) are records too."""
+    specs = [p for p in _under(paths, ".kiro/specs") if PurePosixPath(p).name in dict(KIRO_DOCUMENTS)]
+    features = {PurePosixPath(p).parent.as_posix() for p in specs if p.count("/") == 3}
+    types = []
+    for name, type_name in KIRO_DOCUMENTS:
+        documents = [p for p in specs if p.endswith(f"/{name}") and p.count("/") in (3, 4)]
+        if not documents:
+            continue
+        parents = sorted({parent for p in documents if p.count("/") == 4  # not a feature's own subfolder
+                          and (parent := PurePosixPath(p).parent.parent.as_posix()) not in features})  # fmt: skip
+        globs = (f".kiro/specs/*/{name}", *(f"{parent}/*/{name}" for parent in parents))
+        types.append(TypeConfig(type_name, globs, "SPEC", id_from="path"))
+    if not types:
+        return None
+    return Detected(
+        "Kiro's .kiro/specs/ folder", tuple(types), (".kiro/specs: one type per document, named by its feature folder",)
     )

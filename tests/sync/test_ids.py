@@ -93,6 +93,31 @@ def test_an_offline_record_in_a_numbered_folder_carries_the_clones_tag(clones: C
     assert a.read(f"doc/adr/0010-{tag}-use-queues.md").startswith(b"# 10. Use queues\n")
 
 
+def bmad_clones(a: GitRepo, b: GitRepo) -> None:
+    """Both clones hold BMAD stories 1.1 and 1.2 in docs/stories (committed in each)."""
+    for clone in (a, b):
+        clone.write(
+            "agentsync.yaml", "version: 1\ntypes:\n  story:\n    id_prefix: STORY\n    globs: [docs/stories/*.md]\n"
+        )
+        for n in (1, 2):
+            clone.write(f"docs/stories/1.{n}.s{n}.md", f"# Story 1.{n}: S{n}\n\n## Status\n\nDone\n")
+        clone.commit_all("stories")
+
+
+def test_two_clones_new_bmad_stories_get_two_numbers_from_the_remote_and_offline_a_tag(clones: Clones) -> None:
+    a, b, remote = clones
+    bmad_clones(a, b)
+    assert new_story(a, remote, "Login")[:2] == ("1.3.login", "docs/stories/1.3.login.md")
+    assert new_story(b, remote, "Export")[:2] == ("1.4.export", "docs/stories/1.4.export.md")  # B has not seen 1.3
+    assert b.read("docs/stories/1.4.export.md").startswith(b"# Story 1.4: Export\n")
+    with a.mirror() as mirror:
+        tag = offline_tag(mirror)
+    artifact_id, path, _ = new_story(a, Unreachable(remote.server, remote.project), "Offline")
+    # A has seen 1.3 alone: 1.4 again, but tagged, so it cannot clash with B's 1.4
+    assert (artifact_id, path) == (f"1.4-{tag}.offline", f"docs/stories/1.4-{tag}.offline.md")
+    assert a.read(path).startswith(b"# Story 1.4: Offline\n")
+
+
 def test_a_remote_before_migration_16_gives_a_numbered_record_an_offline_number_and_says_why(
     clones: Clones, remote_url: str
 ) -> None:
