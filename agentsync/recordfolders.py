@@ -39,7 +39,9 @@ class NumberedFolder:
 
 _NUMBERED_NAME = re.compile(r"([0-9]{1,18})-(?![0-9]{2}-[0-9]{2}-).")  # 0010-x, not a date 2024-01-15-x
 # A file that describes the folder rather than being one of its records
-_NOT_A_RECORD = re.compile(r"(?:readme|index|changelog|license|licence|contributing|toc|(?:adr-|_)?template)\Z", re.I)
+_NOT_A_RECORD = re.compile(
+    r"(?:readme|index|changelog|license|licence|contributing|toc|(?:[a-z]*[0-9]*[-_])?template)\Z", re.I
+)
 UNPREFIXED = ""  # the prefix a remote reserves numbers of ``NNNN-title`` ids under
 
 

@@ -163,6 +163,21 @@ def test_the_adr_folders_adr_tools_users_often_pick_are_found(tmp_path: Path, fo
     assert _mirrored(repo) == {"adr:0001-record": ("Accepted", f"{folder}/0001-record.md")}
 
 
+def test_numbered_and_prefixed_adr_templates_are_no_records_and_one_name_makes_no_prefix(tmp_path: Path) -> None:
+    # as in a Docusaurus site's ADRs: frontmatter ids, templates named 0000-template and adr000-template
+    # whose `title: ADR000: [TITLE]` is no YAML (check, and so the pre-commit hook, failed on them)
+    record = "---\nid: adrs-adr00{n}\ntitle: 'ADR00{n}: Decision'\n---\n\n## Context\n"
+    template = "---\nid: adrs-adr000\ntitle: ADR000: [TITLE]\n---\n\n## Context\n"
+    files = {f"docs/architecture-decisions/adr00{n}-decision-{n}.md": record.format(n=n) for n in (1, 2)}
+    for name in ("0000-template.md", "adr000-template.md"):
+        files[f"docs/architecture-decisions/{name}"] = template
+    repo = _repo(tmp_path, files)
+    assert run(repo, "init")[0] == 0
+    assert set(_mirrored(repo)) == {"adr:adrs-adr001", "adr:adrs-adr002"}
+    assert run(repo, "check")[0] == 0
+    assert config_module.load(repo.root).type_named("adr").id_prefix == "ADR"  # not adr001-decision
+
+
 def test_a_folder_per_record_adr_collection_is_named_by_its_folders(tmp_path: Path) -> None:
     repo = _repo(tmp_path, PER_RECORD)
     code, out, err = run(repo, "init")

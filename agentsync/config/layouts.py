@@ -42,7 +42,7 @@ ADR_FOLDERS = (  # adr-tools' README suggests doc/architecture/decisions; each i
 )  # fmt: skip
 _NOT_RECORDS = re.compile(
     r"(?:readme|index|changelog|changes|history|license|licence|contributing|code_of_conduct|security|authors|"
-    r"notice|template|adr-template|_template|toc)(?:\.[a-z]+)*\Z",
+    r"notice|toc|(?:[a-z]*[0-9]*[-_])?template)(?:\.[a-z]+)*\Z",  # adr-template, 0000-template, adr000-template
     re.I,
 )
 _SINGULAR = {"stories": "story", "plans": "plan", "runbooks": "runbook", "journeys": "journey", "adrs": "adr"}
@@ -105,7 +105,9 @@ def _not_records(paths: list[str], *, by_name: bool = True) -> tuple[str, ...]:
 def _prefix(paths: list[str], fallback: str) -> str:
     """The id prefix most of the files' names start with (``INFRA-004-x.md``: INFRA), else ``fallback``."""
     counts = Counter(m.group(1) for p in paths if (m := _PREFIX.match(PurePosixPath(p).name)))
-    return counts.most_common(1)[0][0] if counts else fallback
+    common = counts.most_common(1)
+    # among several records, a prefix one name alone has is no convention (adr001-decision-1.md)
+    return common[0][0] if common and (common[0][1] > 1 or len(paths) == 1) else fallback
 
 
 def _kind_type(name: str, folder: str, paths: list[str], fallback_prefix: str) -> TypeConfig | None:
