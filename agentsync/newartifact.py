@@ -201,7 +201,7 @@ def create(
         status=_new_status(config, type_name, folder, layout),
         author=render_scalar(author if author is not None else user_identity(config.root)),
     )
-    text = _allowed_values(config, type_name, relative, text)
+    text = _required_slots(config, relative, _allowed_values(config, type_name, relative, text))
     policy = PathPolicy.for_config(config)
     target = policy.writable(relative)  # never through a symlinked folder
     if os.path.lexists(target):
@@ -238,6 +238,21 @@ def _allowed_values(config: Config, type_name: str, path: str, text: str) -> str
     for name, allowed in config.allowed_values.items():
         if name in values and allowed and str(values[name]) not in allowed:
             text = set_field(text, name, allowed[0], path)
+    return text
+
+
+def _required_slots(config: Config, path: str, text: str) -> str:
+    """The new frontmatter with an empty line for each ``required_fields`` key the template lacks
+    (``owner: ''``): the file shows what to fill in, and ``check`` still refuses it until then."""
+    span = formats.find_frontmatter(text)
+    if span is None or not config.required_fields:
+        return text
+    from agentsync.frontmatter_edit import set_field
+
+    written = text[span.start : span.end]
+    for key in config.required_fields:
+        if not re.search(rf"(?m)^{re.escape(key)}[ \t]*:", written):
+            text = set_field(text, key, "", path)
     return text
 
 

@@ -4,6 +4,7 @@ numbering and layout instead of starting a ``PREFIX-0001`` series beside it."""
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +13,8 @@ from agentsync.errors import AgentsyncError, ConfigError
 from agentsync.newartifact import create
 from agentsync.recordfolders import NumberedFolder, numbered_folder
 from agentsync.scanner import scan
-from tests.conftest import Repo
+from tests.conftest import Repo, make_git_repo
+from tests.test_cli import run
 
 NYGARD = "# {n}. {title}\n\nDate: 2016-02-12\n\n## Status\n\nAccepted\n\n## Context\n\nWhy.\n"
 MADR2 = "# {title}\n\n* Status: accepted\n* Date: 2020-01-01\n\n## Context and Problem Statement\n\nWhy.\n"
@@ -304,3 +306,15 @@ def test_a_folder_with_a_few_bmad_titles_among_others_is_no_bmad_folder(repo: Re
     with repo.mirror() as mirror:
         assert scan(mirror).ok
         assert create(mirror, "story", "D", author="ada")[:2] == ("STORY-0003", "stories/STORY-0003-d.md")
+
+
+def test_a_required_key_the_template_lacks_gets_an_empty_line_and_new_says_to_fill_it_in(tmp_path: Path) -> None:
+    repo = make_git_repo(tmp_path / "repo")
+    repo.write("agentsync.yaml", "version: 1\nrequired_fields: [owner]\n")
+    code, out, err = run(repo, "new", "plan", "Ship it")
+    assert (code, out.strip()) == (0, "created PLAN-0001 at plans/PLAN-0001-ship-it.md"), err
+    assert '\nowner: ""\n---\n' in repo.read("plans/PLAN-0001-ship-it.md").decode()
+    assert "note: plans/PLAN-0001-ship-it.md:1: missing required frontmatter key(s): owner; fill it in" in err
+    assert run(repo, "check")[0] == 1  # still refused: agentsync cannot know the owner
+    repo.write("plans/PLAN-0001-ship-it.md", repo.read("plans/PLAN-0001-ship-it.md").decode().replace('""', "ada"))
+    assert run(repo, "check")[0] == 0

@@ -18,4 +18,12 @@ def run(type_name: str, title: str) -> int:
         click.echo(f"note: {artifact_id} is an offline id (this clone's tag {ids.tag}): {reason}", err=True)
     report_problems(report.problems)
     click.echo(f"created {artifact_id} at {path}")
+    if report.ok:  # what the team's rules still want of it (a required key to fill in)
+        from agentsync.check import check_files
+
+        for problem in check_files(config, [path]).problems:
+            click.echo(
+                f"note: {problem}; fill it in: `agentsync check` and the pre-commit hook refuse the file as it is",
+                err=True,
+            )
     return 0 if report.ok else 1
