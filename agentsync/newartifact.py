@@ -286,9 +286,7 @@ def _name_new(
     if (
         stories := story_folder((row.path, row.title) for row in rows if row.path.startswith(f"{folder}/"))
     ) is not None:
-        story = reserve(type_name, f"epic-{stories.epic}", stories.story) if reserve is not None else None
-        offline = tag if reserve is not None and story is None else ""
-        story = story or stories.story + 1
+        story, offline = _reserved(type_name, f"epic-{stories.epic}", stories.story, reserve, tag)
         stem = stories.stem(story, offline, title)
         return NewName(stem, stem, story, layout="bmad-story", label=f"{stories.epic}.{story}")
     numbered = None if _mostly_prefixed(rows, type_config.id_prefix) else numbered_folder(folder, paths)
@@ -368,10 +366,16 @@ def _next_number(type_name: str, numbered: NumberedFolder, reserve: Reserve | No
     in a dated folder, today (the title tells two records of one day apart, as it does there)."""
     if numbered.dated:
         return int(datetime.date.today().strftime("%Y%m%d")), ""
-    number = reserve(type_name, UNPREFIXED, numbered.highest) if reserve is not None else None
+    return _reserved(type_name, UNPREFIXED, numbered.highest, reserve, tag)
+
+
+def _reserved(type_name: str, prefix: str, highest: int, reserve: Reserve | None, tag: str) -> tuple[int, str]:
+    """The next number under ``prefix`` from the remote, and no tag; offline the next local one and
+    this clone's tag (none without a remote: no other clone numbers anything)."""
+    number = reserve(type_name, prefix, highest) if reserve is not None else None
     if number is not None:
         return number, ""
-    return numbered.highest + 1, tag if reserve is not None else ""
+    return highest + 1, tag if reserve is not None else ""
 
 
 def _folder_for(config: Config, globs: tuple[str, ...]) -> str:

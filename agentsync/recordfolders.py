@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from agentsync.config.layouts import KIRO_DOCUMENTS, is_no_record
+
 
 def slugify(title: str, limit: int = 50) -> str:
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
@@ -38,10 +40,6 @@ class NumberedFolder:
 
 
 _NUMBERED_NAME = re.compile(r"([0-9]{1,18})-(?![0-9]{2}-[0-9]{2}-).")  # 0010-x, not a date 2024-01-15-x
-# A file that describes the folder rather than being one of its records
-_NOT_A_RECORD = re.compile(
-    r"(?:readme|index|changelog|license|licence|contributing|toc|(?:[a-z]*[0-9]*[-_])?template)\Z", re.I
-)
 UNPREFIXED = ""  # the prefix a remote reserves numbers of ``NNNN-title`` ids under
 
 
@@ -55,7 +53,7 @@ def record_names(folder: str, paths: Iterable[str]) -> dict[str, str]:
             continue
         first, below, rest = path[start:].partition("/")
         if not below:
-            if not _NOT_A_RECORD.match(first.removesuffix(".md")):
+            if not is_no_record(first):
                 names[first.removesuffix(".md")] = path
         elif "/" not in rest:
             names.setdefault(first, path)
@@ -159,15 +157,14 @@ def story_folder(records: Iterable[tuple[str, str | None]]) -> StoryFolder | Non
     return StoryFolder(*numbers[latest], latest.rpartition("/")[2].removesuffix(".md"))
 
 
-_KIRO_DOCUMENT = re.compile(r"\.kiro/specs/(?:[^/*]+/)?\*/(requirements|design|tasks)\.md")
-
-
 def document_layout(globs: Iterable[str]) -> str | None:
     """The built-in layout of a document whose kind its place names: Kiro's ``.kiro/specs/*/design.md``
-    is a design document (``kiro-design``), whatever layout the records beside it have."""
+    is a design document (layout ``kiro-design``, as init names its type), whatever the records beside it."""
+    kinds = dict(KIRO_DOCUMENTS)
     for glob in globs:
-        if match := _KIRO_DOCUMENT.fullmatch(glob):
-            return f"kiro-{match.group(1)}"
+        folder, _, name = glob.rpartition("/*/")
+        if name in kinds and (folder + "/").startswith(".kiro/specs/"):
+            return kinds[name]
     return None
 
 

@@ -92,6 +92,13 @@ def _exported_byte_for_byte(repo: GitRepo, tmp_path: Path, paths: list[str]) -> 
         assert (out / path).read_bytes() == (repo.root / path).read_bytes(), path
 
 
+def _created(repo: GitRepo, type_name: str, title: str) -> str:
+    """``agentsync new TYPE TITLE``'s one line (``created ID at PATH``), the command having succeeded."""
+    code, out, err = run(repo, "new", type_name, title)
+    assert code == 0, err
+    return out.strip()
+
+
 def test_the_agent_cli_layout(tmp_path: Path) -> None:
     repo = _repo(tmp_path, AGENT)
     code, out, err = run(repo, "init")
@@ -222,11 +229,14 @@ def test_the_spec_kit_layout_one_type_per_document_named_by_the_feature(tmp_path
         "spec:001-albums-spec": "Draft", "spec:002-login-spec": "Draft", "spec-plan:001-albums-plan": None,
         "spec-tasks:001-albums-tasks": None,
     }  # fmt: skip
-    code, out, err = run(repo, "new", "spec", "Photo sharing")  # the next feature, in Spec Kit's shape
-    assert (code, out.strip()) == (0, "created 003-photo-sharing-spec at specs/003-photo-sharing/spec.md"), err
+    assert (
+        _created(repo, "spec", "Photo sharing") == "created 003-photo-sharing-spec at specs/003-photo-sharing/spec.md"
+    )  # the next feature, in Spec Kit's shape
     assert (repo.root / "specs/003-photo-sharing/spec.md").read_text().startswith("# Photo sharing\n\n**Created**: ")
-    code, out, err = run(repo, "new", "spec-plan", "Photo sharing")  # its plan goes beside it
-    assert (code, out.strip()) == (0, "created 003-photo-sharing-plan at specs/003-photo-sharing/plan.md"), err
+    assert (
+        _created(repo, "spec-plan", "Photo sharing")
+        == "created 003-photo-sharing-plan at specs/003-photo-sharing/plan.md"
+    )  # its plan goes beside it
     _exported_byte_for_byte(repo, tmp_path, sorted(path for _, path in _mirrored(repo).values()))
 
 
@@ -255,17 +265,21 @@ def test_the_kiro_layout_one_type_per_document_named_by_the_feature(tmp_path: Pa
         "kiro-requirements:old-editor-requirements", "kiro-design:1-design-system-design",
         "kiro-design:old-editor-design", "kiro-tasks:1-design-system-tasks",
     }  # fmt: skip
-    code, out, err = run(repo, "new", "kiro-requirements", "Photo albums")  # the next feature, as Kiro writes one
-    assert (code, out.strip()) == (
-        0, "created 3-photo-albums-requirements at .kiro/specs/3-photo-albums/requirements.md"
-    ), err  # fmt: skip
+    assert (
+        _created(repo, "kiro-requirements", "Photo albums")
+        == "created 3-photo-albums-requirements at .kiro/specs/3-photo-albums/requirements.md"
+    )  # the next feature, as Kiro writes one
     text = (repo.root / ".kiro/specs/3-photo-albums/requirements.md").read_text()
     assert text.startswith("# Requirements Document: Photo albums\n\n## Introduction\n") and "---" not in text
-    code, out, err = run(repo, "new", "kiro-design", "Photo albums")  # its design goes beside it
-    assert (code, out.strip()) == (0, "created 3-photo-albums-design at .kiro/specs/3-photo-albums/design.md"), err
+    assert (
+        _created(repo, "kiro-design", "Photo albums")
+        == "created 3-photo-albums-design at .kiro/specs/3-photo-albums/design.md"
+    )  # its design goes beside it
     assert (repo.root / ".kiro/specs/3-photo-albums/design.md").read_text().startswith("# Design Document: Photo")
-    code, out, err = run(repo, "new", "kiro-tasks", "Photo albums")
-    assert (code, out.strip()) == (0, "created 3-photo-albums-tasks at .kiro/specs/3-photo-albums/tasks.md"), err
+    assert (
+        _created(repo, "kiro-tasks", "Photo albums")
+        == "created 3-photo-albums-tasks at .kiro/specs/3-photo-albums/tasks.md"
+    )
     assert "- [ ] 1." in (repo.root / ".kiro/specs/3-photo-albums/tasks.md").read_text()
     code, out, err = run(repo, "check")
     assert code == 0, out + err
@@ -276,14 +290,13 @@ def test_kiro_features_named_by_title_alone_get_a_folder_named_so(tmp_path: Path
     repo = _repo(tmp_path, {f".kiro/specs/{name}/requirements.md": "# Requirements Document\n"
                             for name in ("user-login", "photo-upload", "2fa-setup")})  # fmt: skip
     assert run(repo, "init")[0] == 0
-    code, out, err = run(repo, "new", "kiro-requirements", "Offline mode")
-    assert (code, out.strip()) == (
-        0, "created offline-mode-requirements at .kiro/specs/offline-mode/requirements.md"
-    ), err  # fmt: skip
+    assert (
+        _created(repo, "kiro-requirements", "Offline mode")
+        == "created offline-mode-requirements at .kiro/specs/offline-mode/requirements.md"
+    )
 
 
 def test_a_spec_kit_plan_for_a_new_feature_takes_a_number_no_feature_has(tmp_path: Path) -> None:
     repo = _repo(tmp_path, SPEC_KIT)  # 001-albums has a plan, 002-login only its spec
     assert run(repo, "init")[0] == 0
-    code, out, err = run(repo, "new", "spec-plan", "Payments")
-    assert (code, out.strip()) == (0, "created 003-payments-plan at specs/003-payments/plan.md"), err
+    assert _created(repo, "spec-plan", "Payments") == "created 003-payments-plan at specs/003-payments/plan.md"

@@ -45,6 +45,14 @@ _NOT_RECORDS = re.compile(
     r"notice|toc|(?:[a-z]*[0-9]*[-_])?template)(?:\.[a-z]+)*\Z",  # adr-template, 0000-template, adr000-template
     re.I,
 )
+
+
+def is_no_record(name: str) -> bool:
+    """Whether a file named ``name`` describes its folder (README, CHANGELOG, LICENSE, a template)
+    rather than being one of the folder's records."""
+    return _NOT_RECORDS.match(name) is not None
+
+
 _SINGULAR = {"stories": "story", "plans": "plan", "runbooks": "runbook", "journeys": "journey", "adrs": "adr"}
 _PREFIX = re.compile(r"([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z]+)*)-\d")
 _MARKDOWN = (".md",)
@@ -98,7 +106,7 @@ def _under(paths: list[str], folder: str) -> list[str]:
 def _not_records(paths: list[str], *, by_name: bool = True) -> tuple[str, ...]:
     """Exclude globs for the files among ``paths`` that are no records: by file name (any depth),
     or by their exact paths."""
-    found = [p for p in paths if _NOT_RECORDS.match(PurePosixPath(p).name)]
+    found = [p for p in paths if is_no_record(PurePosixPath(p).name)]
     return tuple(sorted({PurePosixPath(p).name if by_name else p for p in found}))
 
 
@@ -169,7 +177,7 @@ def _adr_folders(paths: list[str]) -> Detected | None:
             types.append(TypeConfig("adr", globs, "ADR", id_from="path"))
             notes.append(f"{folder}: a folder per record, named by its folder (id_from: path)")
             continue
-        records = [p for p in inside if not _NOT_RECORDS.match(PurePosixPath(p).name)]
+        records = [p for p in inside if not is_no_record(PurePosixPath(p).name)]
         if records:
             exclude = _not_records(inside, by_name=False)
             types.append(TypeConfig("adr", (f"{folder}/**/*.md",), _prefix(records, "ADR"), exclude=exclude))
@@ -179,35 +187,34 @@ def _adr_folders(paths: list[str]) -> Detected | None:
 def _spec_kit(paths: list[str]) -> Detected | None:
     """GitHub Spec Kit: a folder per feature under ``specs/`` (``001-photo-albums/spec.md``), each
     document its own type, named by the feature's folder (``id_from: path``: ``001-photo-albums-spec``)."""
-    features = [p for p in _under(paths, "specs") if p.count("/") == 2]
-    types = []
-    for name, type_name in SPEC_KIT_DOCUMENTS:
-        if any(p.endswith(f"/{name}") for p in features):
-            types.append(TypeConfig(type_name, (f"specs/*/{name}",), "SPEC", id_from="path"))
-    if not types:
-        return None
-    return Detected(
-        "Spec Kit's specs/ folder", tuple(types), ("specs: one type per document, named by its feature folder",)
-    )
+    return _feature_documents(paths, "specs", SPEC_KIT_DOCUMENTS, "Spec Kit's specs/ folder")
 
 
 def _kiro(paths: list[str]) -> Detected | None:
     """Kiro: a folder per feature under ``.kiro/specs/`` (``photo-albums/requirements.md``), each
-    document its own type named by the feature's folder (``photo-albums-requirements``); features
-    moved into a folder of their own (``_archived/old-feature/``) are records too."""
-    specs = [p for p in _under(paths, ".kiro/specs") if PurePosixPath(p).name in dict(KIRO_DOCUMENTS)]
-    features = {PurePosixPath(p).parent.as_posix() for p in specs if p.count("/") == 3}
+    document its own type named by the feature's folder (``photo-albums-requirements``)."""
+    return _feature_documents(paths, ".kiro/specs", KIRO_DOCUMENTS, "Kiro's .kiro/specs/ folder")
+
+
+def _feature_documents(
+    paths: list[str], root: str, documents: tuple[tuple[str, str], ...], name: str
+) -> Detected | None:
+    """A folder per feature under ``root``, a type per document kind (``id_from: path``); features
+    moved into a folder of their own (``_archived/old-feature/``) are records too, a feature's own
+    subfolders are not."""
+    depth = root.count("/") + 2  # root/feature/document.md
+    kinds = dict(documents)
+    found = [p for p in _under(paths, root) if PurePosixPath(p).name in kinds and p.count("/") in (depth, depth + 1)]
+    features = {PurePosixPath(p).parent.as_posix() for p in found if p.count("/") == depth}
     types = []
-    for name, type_name in KIRO_DOCUMENTS:
-        documents = [p for p in specs if p.endswith(f"/{name}") and p.count("/") in (3, 4)]
-        if not documents:
+    for document, type_name in documents:
+        placed = [p for p in found if PurePosixPath(p).name == document]
+        if not placed:
             continue
-        parents = sorted({parent for p in documents if p.count("/") == 4  # not a feature's own subfolder
+        parents = sorted({parent for p in placed if p.count("/") == depth + 1
                           and (parent := PurePosixPath(p).parent.parent.as_posix()) not in features})  # fmt: skip
-        globs = (f".kiro/specs/*/{name}", *(f"{parent}/*/{name}" for parent in parents))
+        globs = (f"{root}/*/{document}", *(f"{parent}/*/{document}" for parent in parents))
         types.append(TypeConfig(type_name, globs, "SPEC", id_from="path"))
     if not types:
         return None
-    return Detected(
-        "Kiro's .kiro/specs/ folder", tuple(types), (".kiro/specs: one type per document, named by its feature folder",)
-    )
+    return Detected(name, tuple(types), (f"{root}: one type per document, named by its feature folder",))
