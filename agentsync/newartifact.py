@@ -12,9 +12,8 @@ import os
 import re
 import string
 from collections import Counter
-from importlib import resources
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
 from agentsync import formats
 from agentsync.artifact import id_from_filename
@@ -23,16 +22,17 @@ from agentsync.errors import AgentsyncError, ConfigError
 from agentsync.frontmatter_edit import render_scalar
 from agentsync.fsutil import atomic_write
 from agentsync.gitrepo import user_identity
+from agentsync.newtemplates import load_template, new_status
 from agentsync.paths import FoundFile, Matcher, PathPolicy, static_prefix, walk
 from agentsync.plugins.calls import allocate_id
 from agentsync.recordfolders import (
     RECORD_FOLDERS,
     UNPREFIXED,
     NumberedFolder,
-    backlog_default_status,
     backlog_folder,
     backlog_layout,
     backlog_title,
+    dated_folder,
     document_layout,
     highest_number,
     numbered_folder,
@@ -41,23 +41,11 @@ from agentsync.recordfolders import (
     shared_record_folder,
     slugify,
     story_folder,
+    superpowers_layout,
     titled_folder,
 )
 from agentsync.scanner import ScanReport, scan
 from agentsync.store import ArtifactRow, Mirror
-
-TEMPLATE_PACKAGE = "agentsync.templates"
-
-
-def _templates() -> Any:  # a Traversable (its import path differs across Python versions)
-    """Built-in templates: packaged in a wheel, or the source tree's templates/ in a checkout."""
-    try:
-        packaged = resources.files(TEMPLATE_PACKAGE)
-        if packaged.joinpath("plan.md").is_file():
-            return packaged
-    except ModuleNotFoundError:
-        pass
-    return Path(__file__).resolve().parent.parent / "templates"
 
 
 class Reserve(Protocol):
@@ -106,53 +94,6 @@ def fresh_id(type_name: str, prefix: str, taken: set[str], reserve: Reserve | No
     return next_id(prefix, taken, number=number) if number is not None else next_id(prefix, taken, tag=tag)
 
 
-def layout_template(config: Config, numbered: NumberedFolder) -> str | None:
-    """The built-in template for the layout of the folder's latest record: adr-tools' (``nygard``),
-    MADR 2's bullets (``madr``), MADR 3's frontmatter without an id (``frontmatter``), a heading
-    and bold labels such as Spec Kit's ``**Status**: Draft`` (``agent``); None for another
-    (frontmatter with ids: the type's own template fits)."""
-    try:
-        text = (config.root / numbered.latest).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-    name = formats.detect(numbered.latest, text).name
-    span = formats.find_frontmatter(text)
-    if span is not None and re.search(r"(?m)^id[ \t]*:", text[span.start : span.end]):
-        return None  # the records name themselves by id: agentsync's own template, whose id is the name
-    if name == "frontmatter" and not re.search(r"(?m)^## (?:Context and Problem Statement|Decision Outcome)", text):
-        return None  # frontmatter, but no MADR record: the type's own template
-    template = _templates().joinpath("layouts", f"{name}.md")
-    if not template.is_file():
-        return None
-    layout = str(template.read_text(encoding="utf-8"))
-    if name == "madr" and re.search(r"(?m)^- Status:", text):  # log4brains' bullets are dashes
-        layout = re.sub(r"(?m)^\* ", "- ", layout)
-    return layout
-
-
-def load_template(
-    config: Config, type_name: str, numbered: NumberedFolder | None = None, layout: str | None = None
-) -> str:
-    """The type's configured template, else the folder's layout (``layout``, or a numbered folder's
-    latest record's), else the built-in."""
-    type_config = config.type_named(type_name)
-    if not type_config.template and layout is not None:
-        return str(_templates().joinpath("layouts", f"{layout}.md").read_text(encoding="utf-8"))
-    if not type_config.template and numbered is not None and (layout := layout_template(config, numbered)):
-        return layout
-    if type_config.template:
-        path = config.root / type_config.template
-        try:
-            return path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"types.{type_name}.template: cannot read {path}: {exc.strerror}") from None
-    builtin = _templates()
-    if builtin.joinpath(f"{type_name}.md").is_file():
-        return str(builtin.joinpath(f"{type_name}.md").read_text(encoding="utf-8"))
-    # A type the team added without a template of its own gets the plan template.
-    return str(builtin.joinpath("plan.md").read_text(encoding="utf-8")).replace("type: plan", f"type: {type_name}")
-
-
 def create(
     mirror: Mirror, type_name: str, title: str, *, author: str | None = None, reserve: Reserve | None = None,
     tag: str = "",
@@ -189,8 +130,8 @@ def create(
     folder = _folder_for(config, type_config.globs)
     named = _name_new(mirror, type_name, title, folder, files, reserve, tag)
     relative = _record_path(matcher, type_name, type_config.globs, _scoped(config.root, folder, named), named.stem)
-    artifact_id, numbered, layout = named.id, named.numbered, named.layout or document_layout(type_config.globs)
-    text = string.Template(load_template(config, type_name, numbered, layout)).safe_substitute(
+    artifact_id, layout = named.id, named.layout or document_layout(type_config.globs)
+    text = string.Template(load_template(config, type_name, named.latest, layout)).safe_substitute(
         id=artifact_id,
         number=named.label or str(named.number),
         title=title.strip(),
@@ -198,7 +139,7 @@ def create(
         type=type_name,
         date=datetime.date.today().isoformat(),
         minute=datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
-        status=_new_status(config, type_name, folder, layout),
+        status=new_status(config, type_name, folder, layout),
         author=render_scalar(author if author is not None else user_identity(config.root)),
     )
     text = _required_slots(config, relative, _allowed_values(config, type_name, relative, text))
@@ -211,17 +152,6 @@ def create(
     report = scan(mirror, [relative])
     row = mirror.artifact_at(relative)  # the id as the type's rule reads it (``id_from: path``: from the folder)
     return (row.id if row is not None else artifact_id), relative, report
-
-
-def _new_status(config: Config, type_name: str, folder: str, layout: str | None) -> str:
-    """The status a built-in layout writes: Backlog.md's configured default, else the one the
-    type's built-in template has (PROPOSED for an ADR, DRAFT for the others)."""
-    if layout is not None and layout.startswith("backlog"):
-        return backlog_default_status(config.root, folder)
-    builtin = _templates().joinpath(f"{type_name}.md")
-    text = str(builtin.read_text(encoding="utf-8")) if builtin.is_file() else ""
-    found = re.search(r"(?m)^status:[ \t]*(\S+)", text)
-    return found.group(1) if found else "DRAFT"
 
 
 def _allowed_values(config: Config, type_name: str, path: str, text: str) -> str:
@@ -266,6 +196,7 @@ class NewName(NamedTuple):
     numbered: NumberedFolder | None = None
     layout: str | None = None  # a built-in layout the folder's records have (``backlog``)
     label: str = ""  # the number as the layout writes it, if not plain (BMAD's story ``2.4``)
+    latest: str | None = None  # the record whose layout a new one takes, in a folder with a naming of its own
 
 
 def _name_new(
@@ -298,7 +229,12 @@ def _name_new(
     if numbered is not None:
         number, offline = _next_number(type_name, numbered, reserve, tag)
         stem = numbered.stem(number, offline, title)
-        return NewName(stem, stem, number, numbered)
+        return NewName(stem, stem, number, numbered, latest=numbered.latest)
+    if (dated := dated_folder(folder, paths)) is not None:  # 2026-03-11-topic.md, named by its day
+        stem = dated.stem(title, datetime.date.today())
+        if _mostly_prefixed(rows, type_config.id_prefix):  # the name is dated, the id is PLAN-0002
+            return NewName(fresh_id(type_name, type_config.id_prefix, taken, reserve, tag), stem)
+        return NewName(stem, stem, layout=superpowers_layout(folder), latest=dated.latest)
     named_by_path = type_config.id_from in ("path", "filename")  # the name is the id, whatever the text says
     if named_by_path and titled_folder(folder, paths, type_config.id_prefix):
         return NewName(slugify(title), slugify(title))
@@ -385,7 +321,3 @@ def _folder_for(config: Config, globs: tuple[str, ...]) -> str:
         if prefix and (config.root / prefix).is_dir():
             return prefix
     return prefixes[0]
-
-
-def template_names() -> list[str]:
-    return sorted(p.name[:-3] for p in _templates().iterdir() if p.name.endswith(".md"))

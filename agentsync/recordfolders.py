@@ -1,5 +1,6 @@
 """How a folder names its records, read from the records in it: counted (adr-tools and MADR:
-``0009-help-scripts.md``), dated (log4brains: ``20210113-x.md``), by title alone, or a folder per
+``0009-help-scripts.md``), dated (log4brains: ``20210113-x.md``; Superpowers and many a planning
+folder: ``2026-03-11-x.md``), by title alone, or a folder per
 record (``decisions/use-postgres/README.md``, Spec Kit's ``specs/001-x/spec.md``). ``agentsync new``
 names a new record the same way. Pure decisions over paths, but for the one listing of a folder."""
 
@@ -10,11 +11,12 @@ import functools
 import os
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentsync.config.layouts import KIRO_DOCUMENTS, is_no_record
+from agentsync.config.layouts import KIRO_DOCUMENTS, SUPERPOWERS_FOLDERS, is_no_record
 
 
 def slugify(title: str, limit: int = 50) -> str:
@@ -83,6 +85,47 @@ def titled_folder(folder: str, paths: Iterable[str], prefix: str) -> bool:
     names = record_names(folder, paths)
     titled = [name for name in names if not (_NUMBERED_NAME.match(name) or prefixed(prefix).match(name))]
     return len(titled) * 2 > len(names)
+
+
+_DATED_NAME = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})-(.+)")  # 2026-03-11-zero-dep-server
+
+
+@dataclass(frozen=True)
+class DatedFolder:
+    """A folder whose records are named by the day they were written and their topic
+    (``2026-03-11-zero-dep-server.md``): the latest record (whose layout a new one takes), and the
+    word most names end in, which a new name ends in too (``2026-03-11-zero-dep-server-design``)."""
+
+    latest: str
+    suffix: str = ""
+
+    def stem(self, title: str, day: datetime.date) -> str:
+        """``YYYY-MM-DD-title`` (and the folder's last word): the title tells two records of a day apart."""
+        slug = slugify(title)
+        if self.suffix and slug != self.suffix and not slug.endswith(f"-{self.suffix}"):
+            slug = f"{slug}-{self.suffix}"
+        return f"{day.isoformat()}-{slug}"
+
+
+def dated_folder(folder: str, paths: Iterable[str]) -> DatedFolder | None:
+    """The ``YYYY-MM-DD-topic`` naming of ``folder``, if most of its records follow it."""
+    names = record_names(folder, paths)
+    dated = {
+        name: path
+        for name, path in names.items()
+        if (found := _DATED_NAME.fullmatch(name)) and _is_day("".join(found.group(1, 2, 3)))
+    }
+    if len(dated) * 2 <= len(names):
+        return None
+    last_words = Counter(name.rpartition("-")[2] for name in dated)
+    word, count = last_words.most_common(1)[0]
+    shared = len(dated) > 2 and count * 2 > len(dated) and not word.isdigit()
+    return DatedFolder(dated[max(dated)], word if shared else "")
+
+
+def superpowers_layout(folder: str) -> str | None:
+    """The built-in layout of a new record in one of Superpowers' folders (its plans, its design specs)."""
+    return next((layout for known, _, _, layout in SUPERPOWERS_FOLDERS if folder == known), None)
 
 
 def _is_day(digits: str) -> bool:

@@ -5,6 +5,7 @@ CHANGELOG, LICENSE, templates, invalid YAML), and `export --to` reproducing ever
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import pytest
@@ -300,3 +301,42 @@ def test_a_spec_kit_plan_for_a_new_feature_takes_a_number_no_feature_has(tmp_pat
     repo = _repo(tmp_path, SPEC_KIT)  # 001-albums has a plan, 002-login only its spec
     assert run(repo, "init")[0] == 0
     assert _created(repo, "spec-plan", "Payments") == "created 003-payments-plan at specs/003-payments/plan.md"
+
+
+SUPERPOWERS = {
+    "docs/superpowers/plans/2026-03-11-zero-dep-server.md": "# Zero-Dep Server Implementation Plan\n\n"
+    "**Goal:** One file.\n\n---\n\n### Task 1: Frames\n\n- [ ] **Step 1: Write the failing test**\n",
+    "docs/superpowers/plans/2026-04-06-worktree-rototill.md": "# Worktree Rototill Implementation Plan\n",
+    "docs/superpowers/specs/2026-03-11-zero-dep-server-design.md": "# Zero-Dep Server\n\nReplace the vendored code.\n",
+    "docs/superpowers/specs/2026-04-06-worktree-rototill-design.md": "# Worktree Rototill: Detect\n\n"
+    "**Status:** Draft\n\n## Goal\n",
+    "docs/superpowers/specs/2026-05-05-prose-design.md": "# Prose\n\n**Date:** 2026-05-05\n**Status:** Approved\n",
+    "docs/superpowers/specs/2026-07-06-workspace-eval-results.md": "# Workspace: eval results\n\nNumbers.\n",
+    "docs/plans/2025-11-22-opencode-support.md": "# OpenCode Support Implementation Plan\n",  # before docs/superpowers/
+}
+
+
+def test_superpowers_plans_and_design_specs_dated_and_without_frontmatter(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, SUPERPOWERS)
+    code, out, err = run(repo, "init")
+    assert code == 0, err
+    assert "detected Superpowers' docs/superpowers/ folder" in out and "plan 3 files, design 4 files" in out, out
+    mirrored = _mirrored(repo)
+    assert mirrored["design:2026-04-06-worktree-rototill-design"][0] == "Draft"
+    assert mirrored["plan:2026-03-11-zero-dep-server"][1] == "docs/superpowers/plans/2026-03-11-zero-dep-server.md"
+    today = datetime.date.today().isoformat()
+    # a new plan goes where Superpowers writes them, named by the day, in its layout: steps to tick
+    assert _created(repo, "plan", "Offline mode") == (
+        f"created {today}-offline-mode at docs/superpowers/plans/{today}-offline-mode.md"
+    )
+    text = (repo.root / f"docs/superpowers/plans/{today}-offline-mode.md").read_text()
+    assert text.startswith("# Offline mode\n\n**Goal:**") and "- [ ] **Step 1:" in text and "---\nid:" not in text
+    # a design spec ends in -design as most of the folder's names do (the one eval result does not)
+    assert _created(repo, "design", "Offline mode") == (
+        f"created {today}-offline-mode-design at docs/superpowers/specs/{today}-offline-mode-design.md"
+    )
+    assert _mirrored(repo)[f"design:{today}-offline-mode-design"][0] == "Draft"
+    assert _created(repo, "design", "Sync design").endswith(f"specs/{today}-sync-design.md")  # not -design-design
+    code, out, err = run(repo, "check")
+    assert code == 0, out + err
+    _exported_byte_for_byte(repo, tmp_path, sorted(path for _, path in _mirrored(repo).values()))

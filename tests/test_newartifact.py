@@ -11,7 +11,7 @@ import pytest
 from agentsync.check import check_files
 from agentsync.errors import AgentsyncError, ConfigError
 from agentsync.newartifact import create
-from agentsync.recordfolders import NumberedFolder, numbered_folder
+from agentsync.recordfolders import DatedFolder, NumberedFolder, dated_folder, numbered_folder
 from agentsync.scanner import scan
 from tests.conftest import Repo, make_git_repo
 from tests.test_cli import run
@@ -236,13 +236,15 @@ def test_a_title_that_would_not_stay_one_heading_line_is_refused_and_nothing_wri
     assert sorted(p.name for p in (repo.root / "doc/adr").iterdir()) == ["0001-record-1.md"]
 
 
-def test_dated_file_names_holding_prefixed_ids_keep_the_prefix(repo: Repo) -> None:
+def test_dated_file_names_holding_prefixed_ids_keep_the_prefix_and_the_dated_name(repo: Repo) -> None:
     repo.write("agentsync.yaml", "version: 1\ntypes:\n  plan:\n    id_prefix: PLAN\n    globs: [plans/*.md]\n")
     repo.write("plans/2024-01-15-migrate.md", "---\nid: PLAN-0001\ntitle: Migrate\n---\n")
     repo.write("plans/2024-03-02-cleanup.md", "---\nid: PLAN-0002\ntitle: Cleanup\n---\n")
     with repo.mirror() as mirror:
         scan(mirror)
-        assert create(mirror, "plan", "Roadmap", author="ada")[:2] == ("PLAN-0003", "plans/PLAN-0003-roadmap.md")
+        artifact_id, path, _ = create(mirror, "plan", "Roadmap", author="ada")
+    assert (artifact_id, path) == ("PLAN-0003", f"plans/{datetime.date.today().isoformat()}-roadmap.md")
+    assert (repo.root / path).read_text().startswith("---\nid: PLAN-0003\n")
 
 
 def test_a_numbered_folder_counts_past_the_numbers_below_it_and_ignores_its_readme(repo: Repo) -> None:
@@ -263,6 +265,47 @@ def test_plain_records_with_a_status_line_get_the_types_template_not_the_agent_c
         scan(mirror)
         _, path, _ = create(mirror, "plan", "Migrate DB", author="ada")
     assert repo.read(path).decode().startswith("---\nid: PLAN-0001\n")
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (["2026-03-11-server.md", "2026-01-02-login.md"], DatedFolder("plans/2026-03-11-server.md")),
+        (["2026-03-11-a-design.md", "2026-04-01-b-design.md", "2026-05-05-c.md"],
+         DatedFolder("plans/2026-05-05-c.md", "design")),  # most names end in -design: a new one does too
+        (["2026-03-11-a-design.md", "2026-04-01-b-design.md"], DatedFolder("plans/2026-04-01-b-design.md")),  # two
+        (["2026-03-11-a-v2.md", "2026-04-01-b-v2.md", "2026-05-01-c-v2.md"], DatedFolder("plans/2026-05-01-c-v2.md",
+                                                                                          "v2")),
+        (["2026-13-45-x.md", "2026-14-01-y.md"], None),  # no such days
+        (["2026-03-11-a.md", "rollout.md", "cleanup.md"], None),  # one dated name among titles
+        (["2026-03-11-a/README.md", "2026-04-01-b/README.md"], DatedFolder("plans/2026-04-01-b/README.md")),
+        ([], None),
+    ],
+)  # fmt: skip
+def test_a_folder_is_dated_when_most_of_its_records_are_named_by_day_and_topic(
+    names: list[str], expected: DatedFolder | None
+) -> None:
+    assert dated_folder("plans", [f"plans/{name}" for name in names]) == expected
+
+
+def test_new_in_a_dated_folder_of_plain_records_writes_todays_name_and_no_frontmatter(repo: Repo) -> None:
+    repo.write("agentsync.yaml", "version: 1\ntypes:\n  plan:\n    id_prefix: PLAN\n    globs: [notes/*.md]\n")
+    repo.write("notes/2025-11-22-opencode-support.md", "# OpenCode Support\n\nWhat and why.\n")
+    repo.write("notes/2026-01-17-visual-brainstorming.md", "# Visual Brainstorming\n\n## Tasks\n")
+    with repo.mirror() as mirror:
+        scan(mirror)
+        artifact_id, path, report = create(mirror, "plan", "Offline mode", author="ada")
+        row = mirror.get(f"plan:{artifact_id}")
+        with pytest.raises(AgentsyncError, match="already exists; not overwritten"):  # one topic twice a day
+            create(mirror, "plan", "Offline mode", author="ada")
+    today = datetime.date.today().isoformat()
+    assert (artifact_id, path) == (f"{today}-offline-mode", f"notes/{today}-offline-mode.md") and report.ok
+    # the plan template's sections, without the frontmatter the folder's records do not have
+    assert (
+        repo.read(path).decode() == "# Offline mode\n\n## Goal\n\nWhat this plan achieves, in one or two "
+        "sentences.\n\n## Steps\n\n1. \n\n## Risks\n\n## Verification\n"
+    )
+    assert row.title == "Offline mode" and row.layout == "plain"
 
 
 BMAD = "# Story {n}: {title}\n\n## Status\n\nDone\n\n## Story\n\n**As a** user,\n**I want** x,\n**so that** y\n"

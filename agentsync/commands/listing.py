@@ -8,15 +8,24 @@ from agentsync.commands._common import echo_json, load_config
 from agentsync.errors import UsageError, listed
 from agentsync.store import ArtifactRow, Mirror
 
+# A status longer than this (some teams write a sentence: "Approved design; implementation plan to
+# follow") is cut in the table, so that the titles stay in view; --json and `show` give it whole.
+STATUS_WIDTH = 30
+
 
 def _table(rows: list[ArtifactRow]) -> None:
     if not rows:
         return
+    statuses = [_cut(r.status or "-", STATUS_WIDTH) for r in rows]
     width_id = max(len(r.id) for r in rows)
     width_type = max(len(r.type) for r in rows)
-    width_status = max(len(r.status or "-") for r in rows)
-    for r in rows:
-        click.echo(f"{r.id:<{width_id}}  {r.type:<{width_type}}  {r.status or '-':<{width_status}}  {r.title}")
+    width_status = max(len(status) for status in statuses)
+    for r, status in zip(rows, statuses, strict=True):
+        click.echo(f"{r.id:<{width_id}}  {r.type:<{width_type}}  {status:<{width_status}}  {r.title}")
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3].rstrip() + "..."
 
 
 def _known_type(name: str, known: set[str]) -> None:

@@ -3,6 +3,7 @@ CLI's ``.agent/`` (its cache's kinds, journeys, ADRs), Backlog.md's ``backlog/``
 decisions, docs, milestones, completed and archived ones), adr-tools/MADR decision folders (one
 file per record, or a folder per record with ``id_from: path``), Spec Kit's ``specs/NNN-feature/``
 (spec.md, plan.md, tasks.md), Kiro's ``.kiro/specs/feature/`` (requirements.md, design.md, tasks.md),
+Superpowers' dated plans and design specs (``docs/superpowers/plans/``, ``docs/superpowers/specs/``),
 plus the default types.
 
 Files that describe a folder rather than being a record (README, CHANGELOG, LICENSE, an ADR
@@ -29,6 +30,12 @@ SPEC_KIT_DOCUMENTS = (("spec.md", "spec"), ("plan.md", "spec-plan"), ("tasks.md"
 KIRO_DOCUMENTS = (
     ("requirements.md", "kiro-requirements"), ("design.md", "kiro-design"), ("tasks.md", "kiro-tasks"),
 )  # fmt: skip
+# Superpowers (the agent skills library) writes plans and the design specs they come from as dated
+# files with no frontmatter: folder, the type each becomes, its id prefix, the built-in layout of a new one.
+SUPERPOWERS_FOLDERS = (
+    ("docs/superpowers/plans", "plan", "PLAN", "superpowers-plan"),
+    ("docs/superpowers/specs", "design", "DESIGN", "superpowers-design"),
+)
 BACKLOG_KINDS = (
     # folder under backlog/, type name
     ("tasks", "task"), ("drafts", "draft"), ("decisions", "decision"), ("docs", "doc"), ("milestones", "milestone"),
@@ -73,7 +80,14 @@ def detect(files: Iterable[str]) -> list[Detected]:
     paths = sorted(set(files))
     found = [
         d
-        for d in (_agent(paths), _backlog(paths), _adr_folders(paths), _spec_kit(paths), _kiro(paths))
+        for d in (
+            _agent(paths),
+            _backlog(paths),
+            _adr_folders(paths),
+            _spec_kit(paths),
+            _kiro(paths),
+            _superpowers(paths),
+        )
         if d is not None and d.types
     ]
     return found
@@ -194,6 +208,18 @@ def _kiro(paths: list[str]) -> Detected | None:
     """Kiro: a folder per feature under ``.kiro/specs/`` (``photo-albums/requirements.md``), each
     document its own type named by the feature's folder (``photo-albums-requirements``)."""
     return _feature_documents(paths, ".kiro/specs", KIRO_DOCUMENTS, "Kiro's .kiro/specs/ folder")
+
+
+def _superpowers(paths: list[str]) -> Detected | None:
+    """Superpowers: implementation plans in ``docs/superpowers/plans/`` (the plan type, whose new
+    files go there) and design specs in ``docs/superpowers/specs/``, each named by its day and topic
+    (``2026-03-11-zero-dep-server-design.md``) and so by its file (no frontmatter id)."""
+    types = []
+    for folder, type_name, prefix, _ in SUPERPOWERS_FOLDERS:
+        inside = [p for p in _under(paths, folder) if p.endswith(_MARKDOWN)]
+        if any(not is_no_record(PurePosixPath(p).name) for p in inside):
+            types.append(TypeConfig(type_name, (f"{folder}/**/*.md",), prefix, exclude=_not_records(inside)))
+    return Detected("Superpowers' docs/superpowers/ folder", tuple(types)) if types else None
 
 
 def _feature_documents(

@@ -24,3 +24,18 @@ def test_ls_type_unknown_lists_the_known_types(repo: Repo) -> None:
     code, out, err = run(repo, "ls", "--type", "nope")
     assert code != 0 and out == ""
     assert "unknown artifact type 'nope'; known types: adr, bug, plan, runbook and story" in err
+
+
+def test_ls_cuts_a_long_status_in_the_table_and_gives_it_whole_in_json(repo: Repo) -> None:
+    sentence = "Approved design (brainstormed 2026-07-15); implementation plan to follow"
+    repo.write("plans/a.md", f"---\nid: P-1\ntitle: Long status\nstatus: {sentence}\n---\n")
+    repo.write("plans/b.md", "---\nid: P-2\ntitle: Short status\nstatus: DONE\n---\n")
+    assert run(repo, "mirror")[0] == 0
+    code, out, _ = run(repo, "ls")
+    assert code == 0
+    assert out.splitlines() == [
+        "P-1  plan  Approved design (brainstorm...  Long status",
+        "P-2  plan  DONE                            Short status",
+    ]
+    code, out, _ = run(repo, "ls", "--json")
+    assert code == 0 and sentence in out

@@ -1,0 +1,93 @@
+"""The text ``agentsync new`` starts a record from: the type's configured template, else the layout
+the folder's records have (read from its latest record, or named by the folder's place), else the
+type's built-in template. Templates are ``string.Template`` texts (``${id}``, ``${title}``, ...)."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from agentsync import formats
+from agentsync.config import Config
+from agentsync.errors import ConfigError
+from agentsync.recordfolders import backlog_default_status
+
+TEMPLATE_PACKAGE = "agentsync.templates"
+
+
+def _templates() -> Any:  # a Traversable (its import path differs across Python versions)
+    """Built-in templates: packaged in a wheel, or the source tree's templates/ in a checkout."""
+    try:
+        packaged = resources.files(TEMPLATE_PACKAGE)
+        if packaged.joinpath("plan.md").is_file():
+            return packaged
+    except ModuleNotFoundError:
+        pass
+    return Path(__file__).resolve().parent.parent / "templates"
+
+
+def layout_template(config: Config, type_name: str, latest: str) -> str | None:
+    """The built-in template for the layout of the folder's latest record (``latest``): adr-tools'
+    (``nygard``), MADR 2's bullets (``madr``), MADR 3's frontmatter without an id (``frontmatter``),
+    a heading and bold labels such as Spec Kit's ``**Status**: Draft`` (``agent``), the type's own
+    sections without frontmatter where the records have none (``plain``); None for another
+    (frontmatter with ids: the type's own template fits)."""
+    try:
+        text = (config.root / latest).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    name = formats.detect(latest, text).name
+    span = formats.find_frontmatter(text)
+    if span is not None and re.search(r"(?m)^id[ \t]*:", text[span.start : span.end]):
+        return None  # the records name themselves by id: agentsync's own template, whose id is the name
+    if name == "plain":
+        builtin = _builtin(type_name)
+        found = formats.find_frontmatter(builtin)
+        return builtin[found.body :].lstrip("\n") if found is not None else builtin
+    if name == "frontmatter" and not re.search(r"(?m)^## (?:Context and Problem Statement|Decision Outcome)", text):
+        return None  # frontmatter, but no MADR record: the type's own template
+    template = _templates().joinpath("layouts", f"{name}.md")
+    if not template.is_file():
+        return None
+    layout = str(template.read_text(encoding="utf-8"))
+    if name == "madr" and re.search(r"(?m)^- Status:", text):  # log4brains' bullets are dashes
+        layout = re.sub(r"(?m)^\* ", "- ", layout)
+    return layout
+
+
+def load_template(config: Config, type_name: str, latest: str | None = None, layout: str | None = None) -> str:
+    """The type's configured template, else the folder's layout (``layout``, or that of the folder's
+    ``latest`` record where its records follow a naming of their own), else the built-in."""
+    type_config = config.type_named(type_name)
+    if not type_config.template and layout is not None:
+        return str(_templates().joinpath("layouts", f"{layout}.md").read_text(encoding="utf-8"))
+    if not type_config.template and latest is not None and (found := layout_template(config, type_name, latest)):
+        return found
+    if type_config.template:
+        path = config.root / type_config.template
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"types.{type_name}.template: cannot read {path}: {exc.strerror}") from None
+    return _builtin(type_name)
+
+
+def _builtin(type_name: str) -> str:
+    """The type's built-in template; a type the team added without one gets the plan template."""
+    builtin = _templates()
+    if builtin.joinpath(f"{type_name}.md").is_file():
+        return str(builtin.joinpath(f"{type_name}.md").read_text(encoding="utf-8"))
+    return str(builtin.joinpath("plan.md").read_text(encoding="utf-8")).replace("type: plan", f"type: {type_name}")
+
+
+def new_status(config: Config, type_name: str, folder: str, layout: str | None) -> str:
+    """The status a built-in layout writes: Backlog.md's configured default, else the one the
+    type's built-in template has (PROPOSED for an ADR, DRAFT for the others)."""
+    if layout is not None and layout.startswith("backlog"):
+        return backlog_default_status(config.root, folder)
+    builtin = _templates().joinpath(f"{type_name}.md")
+    text = str(builtin.read_text(encoding="utf-8")) if builtin.is_file() else ""
+    found = re.search(r"(?m)^status:[ \t]*(\S+)", text)
+    return found.group(1) if found else "DRAFT"
