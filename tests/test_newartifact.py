@@ -305,7 +305,7 @@ def test_new_in_a_dated_folder_of_plain_records_writes_todays_name_and_no_frontm
         repo.read(path).decode() == "# Offline mode\n\n## Goal\n\nWhat this plan achieves, in one or two "
         "sentences.\n\n## Steps\n\n1. \n\n## Risks\n\n## Verification\n"
     )
-    assert row.title == "Offline mode" and row.layout == "plain"
+    assert row is not None and (row.title, row.layout) == ("Offline mode", "plain")
 
 
 BMAD = "# Story {n}: {title}\n\n## Status\n\nDone\n\n## Story\n\n**As a** user,\n**I want** x,\n**so that** y\n"
