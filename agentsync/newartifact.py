@@ -32,6 +32,7 @@ from agentsync.recordfolders import (
     backlog_folder,
     backlog_layout,
     backlog_title,
+    change_metadata,
     dated_folder,
     document_layout,
     highest_number,
@@ -144,14 +145,29 @@ def create(
     )
     text = _required_slots(config, relative, _allowed_values(config, type_name, relative, text))
     policy = PathPolicy.for_config(config)
-    target = policy.writable(relative)  # never through a symlinked folder
+    opened = not os.path.lexists(config.root / os.path.dirname(relative))  # a folder of its own, new
+    target = _write_new(policy, relative, text)
+    if opened and (metadata := change_metadata(config.root, relative, datetime.date.today())) is not None:
+        # OpenSpec's .openspec.yaml in the change folder the record opened: beside it, in the folder
+        # the policy let the record into (it is no artifact, so no glob of the policy's matches it)
+        name, body = metadata
+        atomic_write(
+            os.path.join(os.path.dirname(target), name), body.encode(), still=lambda path: not os.path.lexists(path)
+        )
+    report = scan(mirror, [relative])
+    row = mirror.artifact_at(relative)  # the id as the type's rule reads it (``id_from: path``: from the folder)
+    return (row.id if row is not None else artifact_id), relative, report
+
+
+def _write_new(policy: PathPolicy, relative: str, text: str) -> Path:
+    """Write a file that does not exist yet (never one that appears meanwhile), never through a
+    symlinked folder; return where."""
+    target = policy.writable(relative)
     if os.path.lexists(target):
         raise AgentsyncError(f"{relative} already exists; not overwritten")
     if not atomic_write(target, text.encode("utf-8"), still=policy.guard(lambda path: not os.path.lexists(path))):
         raise policy.refused[0] if policy.refused else AgentsyncError(f"{relative} appeared meanwhile; not overwritten")
-    report = scan(mirror, [relative])
-    row = mirror.artifact_at(relative)  # the id as the type's rule reads it (``id_from: path``: from the folder)
-    return (row.id if row is not None else artifact_id), relative, report
+    return target
 
 
 def _allowed_values(config: Config, type_name: str, path: str, text: str) -> str:
@@ -236,7 +252,9 @@ def _name_new(
             return NewName(fresh_id(type_name, type_config.id_prefix, taken, reserve, tag), stem)
         return NewName(stem, stem, layout=superpowers_layout(folder), latest=dated.latest)
     named_by_path = type_config.id_from in ("path", "filename")  # the name is the id, whatever the text says
-    if named_by_path and titled_folder(folder, paths, type_config.id_prefix):
+    # a folder per record, none of them live yet (OpenSpec's changes all archived): named by title too
+    first_of_folders = not record_names(folder, paths) and any(RECORD_FOLDERS.fullmatch(g) for g in type_config.globs)
+    if named_by_path and (first_of_folders or titled_folder(folder, paths, type_config.id_prefix)):
         return NewName(slugify(title), slugify(title))
     artifact_id = fresh_id(type_name, type_config.id_prefix, taken, reserve, tag)
     if backlog_folder(folder, paths):  # BACK-637 in the frontmatter, `back-637 - Title.md` on disk

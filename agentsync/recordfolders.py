@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentsync.config.layouts import KIRO_DOCUMENTS, SUPERPOWERS_FOLDERS, is_no_record
+from agentsync.config.layouts import KIRO_DOCUMENTS, OPENSPEC_DOCUMENTS, SUPERPOWERS_FOLDERS, is_no_record
 
 
 def slugify(title: str, limit: int = 50) -> str:
@@ -123,6 +123,25 @@ def dated_folder(folder: str, paths: Iterable[str]) -> DatedFolder | None:
     return DatedFolder(dated[max(dated)], word if shared else "")
 
 
+def change_metadata(root: Path, relative: str, day: datetime.date) -> tuple[str, str] | None:
+    """The metadata file OpenSpec keeps in a change's folder, for a new document at ``relative`` in
+    ``openspec/changes/CHANGE/``: its name (``.openspec.yaml``) and text, the schema
+    ``openspec/config.yaml`` names (else OpenSpec's default, spec-driven) and the day; None
+    elsewhere, or where it exists."""
+    parts = relative.split("/")
+    if len(parts) != 4 or parts[:2] != ["openspec", "changes"] or parts[2] == "archive":
+        return None
+    metadata = f"openspec/changes/{parts[2]}/.openspec.yaml"
+    if os.path.lexists(root / metadata):
+        return None
+    try:
+        config = (root / "openspec/config.yaml").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        config = ""
+    found = re.search(r"""(?m)^schema:[ \t]*["']?([A-Za-z0-9][A-Za-z0-9._-]*)["']?[ \t]*(?:#.*)?$""", config)
+    return ".openspec.yaml", f"schema: {found.group(1) if found else 'spec-driven'}\ncreated: {day.isoformat()}\n"
+
+
 def superpowers_layout(folder: str) -> str | None:
     """The built-in layout of a new record in one of Superpowers' folders (its plans, its design specs)."""
     return next((layout for known, _, _, layout in SUPERPOWERS_FOLDERS if folder == known), None)
@@ -200,14 +219,24 @@ def story_folder(records: Iterable[tuple[str, str | None]]) -> StoryFolder | Non
     return StoryFolder(*numbers[latest], latest.rpartition("/")[2].removesuffix(".md"))
 
 
+# The built-in layout of each document whose kind its place names: the folder its glob starts in,
+# the file's name, the layout.
+_DOCUMENT_LAYOUTS = (
+    *((".kiro/specs/", name, type_name) for name, type_name in KIRO_DOCUMENTS),  # layout kiro-design, ...
+    *(("openspec/changes/", name, f"openspec-{name.removesuffix('.md')}") for name, _ in OPENSPEC_DOCUMENTS),
+    ("openspec/specs/", "spec.md", "openspec-spec"),
+)
+
+
 def document_layout(globs: Iterable[str]) -> str | None:
     """The built-in layout of a document whose kind its place names: Kiro's ``.kiro/specs/*/design.md``
-    is a design document (layout ``kiro-design``, as init names its type), whatever the records beside it."""
-    kinds = dict(KIRO_DOCUMENTS)
+    is a design document (layout ``kiro-design``, as init names its type), OpenSpec's
+    ``openspec/changes/*/proposal.md`` a proposal, whatever the records beside them."""
     for glob in globs:
-        folder, _, name = glob.rpartition("/*/")
-        if name in kinds and (folder + "/").startswith(".kiro/specs/"):
-            return kinds[name]
+        folder, name = glob.split("/*", 1)[0] + "/", glob.rpartition("/")[2]
+        for root, document, layout in _DOCUMENT_LAYOUTS:
+            if name == document and folder.startswith(root):
+                return layout
     return None
 
 

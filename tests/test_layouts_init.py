@@ -340,3 +340,50 @@ def test_superpowers_plans_and_design_specs_dated_and_without_frontmatter(tmp_pa
     code, out, err = run(repo, "check")
     assert code == 0, out + err
     _exported_byte_for_byte(repo, tmp_path, sorted(path for _, path in _mirrored(repo).values()))
+
+
+OPENSPEC = {
+    "openspec/config.yaml": "schema: team-flow  # ours\n",
+    "openspec/specs/cli-init/spec.md": "# CLI Init Specification\n\n## Purpose\n\nx\n\n## Requirements\n",
+    "openspec/specs/stage-progression/spec.md": "# Stage Progression Specification\n\n## Purpose\n",
+    "openspec/changes/archive/2026-04-08-extend-stage/proposal.md": "## Why\n\nLonger stages.\n\n## What Changes\n",
+    "openspec/changes/archive/2026-04-08-extend-stage/tasks.md": "## 1. Stages\n\n- [x] 1.1 Longer\n",
+    "openspec/changes/archive/2026-04-08-extend-stage/design.md": "## Context\n\nx\n",
+    "openspec/changes/archive/2026-04-08-extend-stage/.openspec.yaml": "schema: spec-driven\ncreated: 2026-04-08\n",
+    "openspec/changes/archive/2026-04-08-extend-stage/specs/stage-progression/spec.md": "## MODIFIED Requirements\n",
+}
+
+
+def test_openspec_changes_and_capabilities_a_type_per_document(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, OPENSPEC)  # every change archived, none live yet
+    code, out, err = run(repo, "init")
+    assert code == 0, err
+    assert "detected OpenSpec's openspec/ folder" in out, out
+    assert "proposal 1 file, change-design 1 file, change-tasks 1 file, change-spec 1 file, capability 2 files" in out
+    assert set(_mirrored(repo)) == {
+        "proposal:2026-04-08-extend-stage-proposal", "change-tasks:2026-04-08-extend-stage-tasks",
+        "change-design:2026-04-08-extend-stage-design", "capability:cli-init-spec", "capability:stage-progression-spec",
+        "change-spec:2026-04-08-extend-stage-specs-stage-progression-spec",
+    }  # fmt: skip
+    # a new change is a folder named by its title, its documents in OpenSpec's sections, and the
+    # change's metadata with the schema the project's config names
+    assert _created(repo, "proposal", "Add dark mode") == (
+        "created add-dark-mode-proposal at openspec/changes/add-dark-mode/proposal.md"
+    )
+    change = repo.root / "openspec/changes/add-dark-mode"
+    assert (change / "proposal.md").read_text().startswith("# Add dark mode\n\n## Why\n")
+    assert (change / ".openspec.yaml").read_text() == f"schema: team-flow\ncreated: {datetime.date.today()}\n"
+    assert _created(repo, "change-tasks", "Add dark mode").endswith("openspec/changes/add-dark-mode/tasks.md")
+    assert "## 1. " in (change / "tasks.md").read_text() and "- [ ] 1.1 " in (change / "tasks.md").read_text()
+    assert _created(repo, "change-design", "Add dark mode").endswith("openspec/changes/add-dark-mode/design.md")
+    assert "## Goals / Non-Goals" in (change / "design.md").read_text()
+    assert _created(repo, "capability", "Dark mode") == "created dark-mode-spec at openspec/specs/dark-mode/spec.md"
+    spec = (repo.root / "openspec/specs/dark-mode/spec.md").read_text()
+    assert "## Requirements" in spec and "#### Scenario:" in spec
+    # a change folder made by someone else keeps what it has: no metadata added to it
+    repo.write("openspec/changes/fix-login/proposal.md", "## Why\n\nIt fails.\n")
+    assert _created(repo, "change-tasks", "Fix login").endswith("openspec/changes/fix-login/tasks.md")
+    assert not (repo.root / "openspec/changes/fix-login/.openspec.yaml").exists()
+    code, out, err = run(repo, "check")
+    assert code == 0, out + err
+    _exported_byte_for_byte(repo, tmp_path, sorted(path for _, path in _mirrored(repo).values()))

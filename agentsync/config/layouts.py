@@ -4,7 +4,8 @@ decisions, docs, milestones, completed and archived ones), adr-tools/MADR decisi
 file per record, or a folder per record with ``id_from: path``), Spec Kit's ``specs/NNN-feature/``
 (spec.md, plan.md, tasks.md), Kiro's ``.kiro/specs/feature/`` (requirements.md, design.md, tasks.md),
 Superpowers' dated plans and design specs (``docs/superpowers/plans/``, ``docs/superpowers/specs/``),
-plus the default types.
+OpenSpec's ``openspec/`` (a folder per change: proposal.md, design.md, tasks.md, delta specs; the
+capabilities' specs), plus the default types.
 
 Files that describe a folder rather than being a record (README, CHANGELOG, LICENSE, an ADR
 template) are excluded where they are found, so init never mirrors them by accident.
@@ -22,7 +23,7 @@ from agentsync.config.model import TypeConfig, default_types
 from agentsync.formats.ids import GENERIC_NAMES
 
 # Where files are listed from (a walk of the whole repository could be huge).
-ROOTS = (".agent", ".kiro", "backlog", "doc", "docs", "adr", "adrs", "decisions", "architecture", "specs")
+ROOTS = (".agent", ".kiro", "backlog", "doc", "docs", "adr", "adrs", "decisions", "architecture", "specs", "openspec")
 # Spec Kit's documents in each specs/NNN-feature/ folder, and the type each becomes (named apart from
 # the default `plan`, whose files name themselves by frontmatter id).
 SPEC_KIT_DOCUMENTS = (("spec.md", "spec"), ("plan.md", "spec-plan"), ("tasks.md", "spec-tasks"))
@@ -30,6 +31,9 @@ SPEC_KIT_DOCUMENTS = (("spec.md", "spec"), ("plan.md", "spec-plan"), ("tasks.md"
 KIRO_DOCUMENTS = (
     ("requirements.md", "kiro-requirements"), ("design.md", "kiro-design"), ("tasks.md", "kiro-tasks"),
 )  # fmt: skip
+# OpenSpec's documents in each openspec/changes/change-id/ folder (archived ones in changes/archive/), and
+# their types; the delta specs below a change and the capabilities' specs are types of their own.
+OPENSPEC_DOCUMENTS = (("proposal.md", "proposal"), ("design.md", "change-design"), ("tasks.md", "change-tasks"))
 # Superpowers (the agent skills library) writes plans and the design specs they come from as dated
 # files with no frontmatter: folder, the type each becomes, its id prefix, the built-in layout of a new one.
 SUPERPOWERS_FOLDERS = (
@@ -87,6 +91,7 @@ def detect(files: Iterable[str]) -> list[Detected]:
             _spec_kit(paths),
             _kiro(paths),
             _superpowers(paths),
+            _openspec(paths),
         )
         if d is not None and d.types
     ]
@@ -220,6 +225,28 @@ def _superpowers(paths: list[str]) -> Detected | None:
         if any(not is_no_record(PurePosixPath(p).name) for p in inside):
             types.append(TypeConfig(type_name, (f"{folder}/**/*.md",), prefix, exclude=_not_records(inside)))
     return Detected("Superpowers' docs/superpowers/ folder", tuple(types)) if types else None
+
+
+def _openspec(paths: list[str]) -> Detected | None:
+    """OpenSpec: a folder per change under ``openspec/changes/`` (``add-dark-mode/proposal.md``,
+    design.md, tasks.md, each a type named by the change's folder: ``add-dark-mode-proposal``;
+    archived changes in ``changes/archive/2026-04-08-add-dark-mode/``), the delta specs a change
+    carries (``specs/CAPABILITY/spec.md``: type ``change-spec``), and the capabilities' specs
+    (``openspec/specs/cli-init/spec.md``: type ``capability``, ``cli-init-spec``)."""
+    changes = _feature_documents(paths, "openspec/changes", OPENSPEC_DOCUMENTS, "OpenSpec's openspec/ folder")
+    types = list(changes.types) if changes is not None else []
+    deltas = [p for p in _under(paths, "openspec/changes") if p.endswith("/spec.md") and "/specs/" in p]
+    if deltas:
+        globs = ["openspec/changes/*/specs/**/spec.md"]
+        globs += ["openspec/changes/archive/*/specs/**/spec.md"] if _under(deltas, "openspec/changes/archive") else []
+        types.append(TypeConfig("change-spec", tuple(globs), "SPEC", id_from="path"))
+    capabilities = [p for p in _under(paths, "openspec/specs") if p.endswith("/spec.md")]
+    if capabilities:  # nested capability paths (identity/user-auth) where there are any
+        nested = any(p.count("/") > 3 for p in capabilities)
+        glob = "openspec/specs/**/spec.md" if nested else "openspec/specs/*/spec.md"
+        types.append(TypeConfig("capability", (glob,), "SPEC", id_from="path"))
+    notes = ("openspec: one type per document, named by its change's (or capability's) folder",)
+    return Detected("OpenSpec's openspec/ folder", tuple(types), notes) if types else None
 
 
 def _feature_documents(
