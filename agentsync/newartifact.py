@@ -247,7 +247,7 @@ def _name_new(
         stem = numbered.stem(number, offline, title)
         return NewName(stem, stem, number, numbered, latest=numbered.latest)
     if (dated := dated_folder(folder, paths)) is not None:  # 2026-03-11-topic.md, named by its day
-        stem = dated.stem(title, datetime.date.today())
+        stem = dated.stem(title, datetime.datetime.now())
         if _mostly_prefixed(rows, type_config.id_prefix):  # the name is dated, the id is PLAN-0002
             return NewName(fresh_id(type_name, type_config.id_prefix, taken, reserve, tag), stem)
         return NewName(stem, stem, layout=superpowers_layout(folder), latest=dated.latest)

@@ -16,7 +16,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentsync.config.layouts import KIRO_DOCUMENTS, OPENSPEC_DOCUMENTS, SUPERPOWERS_FOLDERS, is_no_record
+from agentsync.config.layouts import (
+    AGENT_OS_DOCUMENTS,
+    KIRO_DOCUMENTS,
+    OPENSPEC_DOCUMENTS,
+    SUPERPOWERS_FOLDERS,
+    is_no_record,
+)
 
 
 def slugify(title: str, limit: int = 50) -> str:
@@ -87,24 +93,28 @@ def titled_folder(folder: str, paths: Iterable[str], prefix: str) -> bool:
     return len(titled) * 2 > len(names)
 
 
+_DAY = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
 _DATED_NAME = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})-(.+)")  # 2026-03-11-zero-dep-server
+_MINUTE = re.compile(r"(?:[01][0-9]|2[0-3])[0-5][0-9]-.")  # Agent OS: 2026-01-15-1430-comments
 
 
 @dataclass(frozen=True)
 class DatedFolder:
     """A folder whose records are named by the day they were written and their topic
-    (``2026-03-11-zero-dep-server.md``): the latest record (whose layout a new one takes), and the
-    word most names end in, which a new name ends in too (``2026-03-11-zero-dep-server-design``)."""
+    (``2026-03-11-zero-dep-server.md``): the latest record (whose layout a new one takes), the word
+    most names end in, which a new name ends in too (``2026-03-11-zero-dep-server-design``), and
+    whether the names carry the minute after the day (Agent OS: ``2026-01-15-1430-comments``)."""
 
     latest: str
     suffix: str = ""
+    minute: bool = False
 
-    def stem(self, title: str, day: datetime.date) -> str:
+    def stem(self, title: str, now: datetime.datetime) -> str:
         """``YYYY-MM-DD-title`` (and the folder's last word): the title tells two records of a day apart."""
         slug = slugify(title)
         if self.suffix and slug != self.suffix and not slug.endswith(f"-{self.suffix}"):
             slug = f"{slug}-{self.suffix}"
-        return f"{day.isoformat()}-{slug}"
+        return f"{now.strftime('%Y-%m-%d-%H%M' if self.minute else '%Y-%m-%d')}-{slug}"
 
 
 def dated_folder(folder: str, paths: Iterable[str]) -> DatedFolder | None:
@@ -120,7 +130,8 @@ def dated_folder(folder: str, paths: Iterable[str]) -> DatedFolder | None:
     last_words = Counter(name.rpartition("-")[2] for name in dated)
     word, count = last_words.most_common(1)[0]
     shared = len(dated) > 2 and count * 2 > len(dated) and not word.isdigit()
-    return DatedFolder(dated[max(dated)], word if shared else "")
+    minute = sum(1 for name in dated if _MINUTE.match(name, 11)) * 2 > len(dated)
+    return DatedFolder(dated[max(dated)], word if shared else "", minute)
 
 
 def change_metadata(root: Path, relative: str, day: datetime.date) -> tuple[str, str] | None:
@@ -165,7 +176,7 @@ def shared_record_folder(root: Path, globs: tuple[str, ...], title: str) -> str 
     """The folder a record of another type named by ``title`` has, where this type's document is
     still missing: Spec Kit's ``specs/004-photo-sharing/`` holds spec.md, and the plan goes beside it."""
     slug = slugify(title)
-    named = re.compile(rf"(?:[0-9]{{1,18}}-)?{re.escape(slug)}")
+    named = re.compile(rf"(?:[0-9]{{1,18}}-|{_DAY}-(?:[0-9]{{4}}-)?)?{re.escape(slug)}")  # 004-x, 2026-01-15-1430-x
     for glob in globs:
         if (match := RECORD_FOLDERS.fullmatch(glob)) is None:
             continue
@@ -225,7 +236,9 @@ _DOCUMENT_LAYOUTS = (
     *((".kiro/specs/", name, type_name) for name, type_name in KIRO_DOCUMENTS),  # layout kiro-design, ...
     *(("openspec/changes/", name, f"openspec-{name.removesuffix('.md')}") for name, _ in OPENSPEC_DOCUMENTS),
     ("openspec/specs/", "spec.md", "openspec-spec"),
-)
+    *((f"{root}/specs/", name, type_name) for root, documents in AGENT_OS_DOCUMENTS.items()
+      for name, type_name in documents),  # layout agent-os-spec, agent-os-plan, ...
+)  # fmt: skip
 
 
 def document_layout(globs: Iterable[str]) -> str | None:

@@ -6,6 +6,7 @@ CHANGELOG, LICENSE, templates, invalid YAML), and `export --to` reproducing ever
 from __future__ import annotations
 
 import datetime
+import re
 from pathlib import Path
 
 import pytest
@@ -384,6 +385,59 @@ def test_openspec_changes_and_capabilities_a_type_per_document(tmp_path: Path) -
     repo.write("openspec/changes/fix-login/proposal.md", "## Why\n\nIt fails.\n")
     assert _created(repo, "change-tasks", "Fix login").endswith("openspec/changes/fix-login/tasks.md")
     assert not (repo.root / "openspec/changes/fix-login/.openspec.yaml").exists()
+    code, out, err = run(repo, "check")
+    assert code == 0, out + err
+    _exported_byte_for_byte(repo, tmp_path, sorted(path for _, path in _mirrored(repo).values()))
+
+
+AGENT_OS_V1_SPEC = (
+    "# Spec Requirements Document\n\n> Spec: {title}\n> Created: 2025-07-29\n> Status: {status}\n\n## Overview\n"
+)
+AGENT_OS = {
+    ".agent-os/product/mission.md": "# Product Mission\n\n> Last Updated: 2025-07-29\n> Version: 1.0.0\n\n## Pitch\n",
+    ".agent-os/product/roadmap.md": "# Product Roadmap\n\n> Status: Phase 2\n\n## Phase 1\n\n- [x] Login\n",
+    ".agent-os/specs/2025-07-25-basic-tui/spec.md": AGENT_OS_V1_SPEC.format(title="Basic TUI", status="Completed"),
+    ".agent-os/specs/2025-07-25-basic-tui/tasks.md": "# Spec Tasks\n\n> Created: 2025-07-25\n> Status: Completed\n",
+    ".agent-os/specs/2025-07-25-basic-tui/sub-specs/technical-spec.md": "# Technical Specification\n\nx\n",
+    ".agent-os/specs/2025-07-29-maildir/spec.md": AGENT_OS_V1_SPEC.format(title="Maildir Support", status="Planning"),
+    "agent-os/specs/2026-01-15-1430-comments/plan.md": "# Comment system\n\n## Task 1: Save Spec Documentation\n",
+    "agent-os/specs/2026-01-15-1430-comments/shape.md": "# Comment system — Shaping Notes\n\n## Scope\n",
+    "agent-os/specs/2026-02-02-0915-search/plan.md": "# Search\n\n## Task 1: Save Spec Documentation\n",
+    "agent-os/standards/api/errors.md": "# Errors\n",
+}
+
+
+def test_agent_os_spec_folders_of_both_versions_and_the_product_documents(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, AGENT_OS)
+    code, out, err = run(repo, "init")
+    assert code == 0, err
+    assert "detected Agent OS's spec folders" in out, out
+    assert (
+        "agent-os-spec 2 files, agent-os-tasks 1 file, agent-os-sub-spec 1 file, agent-os-product 2 files, "
+        "agent-os-plan 2 files, agent-os-shape 1 file" in out
+    ), out
+    mirrored = _mirrored(repo)
+    assert mirrored["agent-os-spec:2025-07-29-maildir-spec"][0] == "Planning"
+    assert mirrored["agent-os-tasks:2025-07-25-basic-tui-tasks"][0] == "Completed"
+    assert "agent-os-sub-spec:2025-07-25-basic-tui-sub-specs-technical-spec" in mirrored
+    assert mirrored["agent-os-product:roadmap"] == ("Phase 2", ".agent-os/product/roadmap.md")
+    # the first version: a folder named by today, the spec in its layout, its tasks beside it
+    today = datetime.date.today().isoformat()
+    assert _created(repo, "agent-os-spec", "Offline mode") == (
+        f"created {today}-offline-mode-spec at .agent-os/specs/{today}-offline-mode/spec.md"
+    )
+    spec = (repo.root / f".agent-os/specs/{today}-offline-mode/spec.md").read_text()
+    assert spec.startswith("# Spec Requirements Document\n\n> Spec: Offline mode\n") and "> Status: Planning" in spec
+    assert _mirrored(repo)[f"agent-os-spec:{today}-offline-mode-spec"][0] == "Planning"
+    assert _created(repo, "agent-os-tasks", "Offline mode").endswith(f".agent-os/specs/{today}-offline-mode/tasks.md")
+    tasks = (repo.root / f".agent-os/specs/{today}-offline-mode/tasks.md").read_text()
+    assert f"@.agent-os/specs/{today}-offline-mode/spec.md" in tasks and "- [ ] 1." in tasks
+    # today's version names its folders by the minute as well; the shape goes beside the plan
+    created = _created(repo, "agent-os-plan", "Dark mode")
+    folder = created.split(" at ")[1].rpartition("/")[0]
+    assert re.fullmatch(rf"agent-os/specs/{today}-[0-2][0-9][0-5][0-9]-dark-mode", folder), created
+    assert (repo.root / folder / "plan.md").read_text().startswith("# Dark mode\n\n## Task 1: Save Spec Documentation")
+    assert _created(repo, "agent-os-shape", "Dark mode").endswith(f"{folder}/shape.md")
     code, out, err = run(repo, "check")
     assert code == 0, out + err
     _exported_byte_for_byte(repo, tmp_path, sorted(path for _, path in _mirrored(repo).values()))

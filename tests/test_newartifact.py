@@ -276,6 +276,7 @@ def test_plain_records_with_a_status_line_get_the_types_template_not_the_agent_c
         (["2026-03-11-a-design.md", "2026-04-01-b-design.md"], DatedFolder("plans/2026-04-01-b-design.md")),  # two
         (["2026-03-11-a-v2.md", "2026-04-01-b-v2.md", "2026-05-01-c-v2.md"], DatedFolder("plans/2026-05-01-c-v2.md",
                                                                                           "v2")),
+        (["2026-01-15-1430-a.md", "2026-02-02-0915-b.md"], DatedFolder("plans/2026-02-02-0915-b.md", "", True)),
         (["2026-13-45-x.md", "2026-14-01-y.md"], None),  # no such days
         (["2026-03-11-a.md", "rollout.md", "cleanup.md"], None),  # one dated name among titles
         (["2026-03-11-a/README.md", "2026-04-01-b/README.md"], DatedFolder("plans/2026-04-01-b/README.md")),
@@ -286,6 +287,14 @@ def test_a_folder_is_dated_when_most_of_its_records_are_named_by_day_and_topic(
     names: list[str], expected: DatedFolder | None
 ) -> None:
     assert dated_folder("plans", [f"plans/{name}" for name in names]) == expected
+
+
+def test_a_dated_name_has_the_day_the_minute_where_the_folder_has_it_and_the_folders_last_word() -> None:
+    now = datetime.datetime(2026, 1, 15, 14, 30)
+    assert DatedFolder("x").stem("Dark mode!", now) == "2026-01-15-dark-mode"
+    assert DatedFolder("x", minute=True).stem("Dark mode", now) == "2026-01-15-1430-dark-mode"
+    assert DatedFolder("x", "design").stem("Dark mode", now) == "2026-01-15-dark-mode-design"
+    assert DatedFolder("x", "design").stem("Sync design", now) == "2026-01-15-sync-design"
 
 
 def test_new_in_a_dated_folder_of_plain_records_writes_todays_name_and_no_frontmatter(repo: Repo) -> None:

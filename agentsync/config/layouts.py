@@ -5,7 +5,8 @@ file per record, or a folder per record with ``id_from: path``), Spec Kit's ``sp
 (spec.md, plan.md, tasks.md), Kiro's ``.kiro/specs/feature/`` (requirements.md, design.md, tasks.md),
 Superpowers' dated plans and design specs (``docs/superpowers/plans/``, ``docs/superpowers/specs/``),
 OpenSpec's ``openspec/`` (a folder per change: proposal.md, design.md, tasks.md, delta specs; the
-capabilities' specs), plus the default types.
+capabilities' specs), Agent OS's dated spec folders (``.agent-os/specs/``, ``agent-os/specs/``) and
+product documents, plus the default types.
 
 Files that describe a folder rather than being a record (README, CHANGELOG, LICENSE, an ADR
 template) are excluded where they are found, so init never mirrors them by accident.
@@ -23,7 +24,21 @@ from agentsync.config.model import TypeConfig, default_types
 from agentsync.formats.ids import GENERIC_NAMES
 
 # Where files are listed from (a walk of the whole repository could be huge).
-ROOTS = (".agent", ".kiro", "backlog", "doc", "docs", "adr", "adrs", "decisions", "architecture", "specs", "openspec")
+ROOTS = (
+    ".agent",
+    ".kiro",
+    "backlog",
+    "doc",
+    "docs",
+    "adr",
+    "adrs",
+    "decisions",
+    "architecture",
+    "specs",
+    "openspec",
+    ".agent-os",
+    "agent-os",
+)
 # Spec Kit's documents in each specs/NNN-feature/ folder, and the type each becomes (named apart from
 # the default `plan`, whose files name themselves by frontmatter id).
 SPEC_KIT_DOCUMENTS = (("spec.md", "spec"), ("plan.md", "spec-plan"), ("tasks.md", "spec-tasks"))
@@ -34,6 +49,13 @@ KIRO_DOCUMENTS = (
 # OpenSpec's documents in each openspec/changes/change-id/ folder (archived ones in changes/archive/), and
 # their types; the delta specs below a change and the capabilities' specs are types of their own.
 OPENSPEC_DOCUMENTS = (("proposal.md", "proposal"), ("design.md", "change-design"), ("tasks.md", "change-tasks"))
+# Agent OS's documents in each dated spec folder: its first version's .agent-os/specs/2025-07-29-x/ (and
+# their sub-specs/), today's agent-os/specs/2026-01-15-1430-x/; and their types.
+AGENT_OS_DOCUMENTS = {
+    ".agent-os": (("spec.md", "agent-os-spec"), ("spec-lite.md", "agent-os-spec-lite"), ("tasks.md", "agent-os-tasks")),
+    "agent-os": (("plan.md", "agent-os-plan"), ("shape.md", "agent-os-shape"), ("standards.md", "agent-os-standards"),
+                 ("references.md", "agent-os-references")),
+}  # fmt: skip
 # Superpowers (the agent skills library) writes plans and the design specs they come from as dated
 # files with no frontmatter: folder, the type each becomes, its id prefix, the built-in layout of a new one.
 SUPERPOWERS_FOLDERS = (
@@ -92,6 +114,7 @@ def detect(files: Iterable[str]) -> list[Detected]:
             _kiro(paths),
             _superpowers(paths),
             _openspec(paths),
+            _agent_os(paths),
         )
         if d is not None and d.types
     ]
@@ -247,6 +270,29 @@ def _openspec(paths: list[str]) -> Detected | None:
         types.append(TypeConfig("capability", (glob,), "SPEC", id_from="path"))
     notes = ("openspec: one type per document, named by its change's (or capability's) folder",)
     return Detected("OpenSpec's openspec/ folder", tuple(types), notes) if types else None
+
+
+def _agent_os(paths: list[str]) -> Detected | None:
+    """Agent OS: a dated folder per spec (``.agent-os/specs/2025-07-29-maildir/spec.md``, tasks.md,
+    sub-specs/*.md; today ``agent-os/specs/2026-01-15-1430-comments/plan.md``, shape.md, ...), each
+    document a type named by its folder, and the product's documents (mission.md, roadmap.md, ...)
+    named by their file."""
+    types: list[TypeConfig] = []
+    for root, documents in AGENT_OS_DOCUMENTS.items():
+        specs = _feature_documents(paths, f"{root}/specs", documents, "")
+        types += specs.types if specs is not None else ()
+        if any(p.count("/") == 4 for p in _under(paths, f"{root}/specs") if "/sub-specs/" in p):
+            types.append(TypeConfig("agent-os-sub-spec", (f"{root}/specs/*/sub-specs/*.md",), "SPEC", id_from="path"))
+        product = [p for p in _under(paths, f"{root}/product") if p.endswith(_MARKDOWN) and p.count("/") == 2]
+        if product:
+            exclude = _not_records(product)
+            types.append(
+                TypeConfig(
+                    "agent-os-product", (f"{root}/product/*.md",), "PRODUCT", exclude=exclude, id_from="filename"
+                )
+            )
+    notes = ("agent-os: one type per document, named by its spec's folder",)
+    return Detected("Agent OS's spec folders", tuple(types), notes) if types else None
 
 
 def _feature_documents(

@@ -3,7 +3,9 @@ heading (``# INFRA-004: Title``, also ``# STORY-ID: INFRA-138: Title``); the sta
 ``## State``/``## Status`` section (the value on the next non-blank line) or a ``Status: ACCEPTED``
 line. The first of these in the file is the status; the guard keeps every one on Git's value.
 Spec Kit's specs (``specs/001-x/spec.md``) read the same way: a heading, bold-labelled lines, then
-``**Status**: Draft``."""
+``**Status**: Draft``; and Agent OS's, whose metadata is a quote above the first section
+(``> Spec: Maildir support``, ``> Created: 2025-07-29``, ``> Status: Planning``): its ``Spec:`` is the
+title (the heading is the same in every spec: ``# Spec Requirements Document``)."""
 
 from __future__ import annotations
 
@@ -41,7 +43,10 @@ _PATTERNS: dict[str, tuple[str, int]] = {  # compiled at the first use (most pro
         r"\**Status\**[ \t]*:",
         re.I,
     ),
-    "status_line": (r"^\**Status\**[ \t]*:[ \t]*\**[ \t]*([^\r\n*]+?)[ \t*]*\r?$", re.M | re.I),
+    "status_line": (r"^(?:>[ \t]*)?\**Status\**[ \t]*:[ \t]*\**[ \t]*([^\r\n*]+?)[ \t*]*\r?$", re.M | re.I),
+    # Agent OS's metadata quote: "> Status: Planning", "> Spec: Maildir support"
+    "quoted_status": (r"^>[ \t]*Status[ \t]*:[ \t]*\S", re.M | re.I),
+    "quoted_spec": (r"^>[ \t]*Spec[ \t]*:[ \t]*([^\r\n]+?)[ \t]*\r?$", re.M),
     "state_section": (r"^##[ \t]+State[ \t]*\r?\n(?:[ \t]*\r?\n)*[ \t]*([^\r\n#][^\r\n]*?)[ \t]*\r?$", re.M),
     "status_section": (
         r"^##[ \t]+(?:State|Status)[ \t]*\r?\n(?:[ \t]*\r?\n)*[ \t]*([^\r\n#][^\r\n]*?)[ \t]*\r?$",
@@ -90,6 +95,21 @@ def write_status(text: str, places: list[Place], value: Any) -> str | None:
     return text[:at] + f"{eol}Status: {rendered}{eol}" + text[at:]
 
 
+def _above_first_section(found: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """``found``'s first match, if it comes before the first ``## `` section (Agent OS's metadata quote)."""
+    match = found.search(text)
+    if match is None:
+        return None
+    section = text.find("\n## ")
+    return match if section < 0 or match.start() < section else None
+
+
+def _title(text: str, heading: re.Match[str] | None) -> str | None:
+    """The ``> Spec:`` line of Agent OS's metadata quote, else the first heading."""
+    spec = _above_first_section(pattern("quoted_spec"), text) if "> Spec" in text or ">Spec" in text else None
+    return spec.group(1) if spec else heading.group(1) if heading else None
+
+
 class Agent:
     name = "agent"
     suffixes = MARKDOWN
@@ -98,7 +118,9 @@ class Agent:
         # A Status: line further down does not make a file this format: there it is body text.
         if heading_id(text) is not None:
             return True
-        return sets_outside_fences(pattern("state_section"), text) or bool(pattern("top_status").match(text))
+        if sets_outside_fences(pattern("state_section"), text) or pattern("top_status").match(text):
+            return True
+        return _above_first_section(pattern("quoted_status"), text) is not None
 
     def read(self, path: str, text: str) -> Reading:
         start = 1 if text.startswith(BOM) else 0
@@ -115,7 +137,7 @@ class Agent:
             fields,
             {"status": places[0]} if places else {},
             id=named_id,
-            title=named.group(3) if named else heading.group(1) if heading else None,
+            title=named.group(3) if named else _title(text, heading),
             status=places[0].value if places else None,
             heading=heading.group(1) if heading else None,
             body=start,

@@ -23,6 +23,14 @@ SPEC_KIT = (
     "# Feature Specification: Albums\n\n**Feature Branch**: `001-x`\n\n**Created**: 2026-01-01\n\n**Status**: Draft\n"
 )
 MADR = "# Use Markdown Architectural Decision Records\n\n* Status: accepted\n* Deciders: Ada, Lin\n* Date: 2020-01-01\n"
+AGENT_OS_SPEC = (
+    "# Spec Requirements Document\n\n> Spec: Maildir Support\n"
+    "> Created: 2025-07-29\n> Status: Planning\n\n## Overview\n"
+)
+AGENT_OS_TASKS = (
+    "# Spec Tasks\n\nThese are the tasks for the spec in @.agent-os/specs/2025-07-29-maildir/spec.md\n\n"
+    "> Created: 2025-07-29\n> Status: Ready for Implementation\n\n## Tasks\n\n- [ ] 1. Import\n"
+)
 JOURNEY = "# Copyright\n\nid: JRN-001\ntitle: Smart router\nstate: COMMITTED  # set by the CLI\nsteps:\n  - one\n"
 
 
@@ -42,6 +50,10 @@ JOURNEY = "# Copyright\n\nid: JRN-001\ntitle: Smart router\nstate: COMMITTED  # 
         ("specs/001-x/spec.md", SPEC_KIT, "agent", "spec", "Feature Specification: Albums", "Draft"),
         ("plans/n.md", "# Notes\n\n**Author**: Ada\nText.\n\n**Status**: body text\n", "plain", "n", "Notes", None),
         ("plans/p.md", "---\nid: P-1\nstatus: DONE\n---\n# Heading\n", "frontmatter", "P-1", "Heading", "DONE"),
+        # Agent OS: the metadata quote above the first section names the spec and its status
+        ("x/spec.md", AGENT_OS_SPEC, "agent", "spec", "Maildir Support", "Planning"),
+        ("x/tasks.md", AGENT_OS_TASKS, "agent", "tasks", "Spec Tasks", "Ready for Implementation"),
+        ("plans/q.md", "# Notes\n\n## Log\n\n> Status: quoted in a section\n", "plain", "q", "Notes", None),
     ],
 )  # fmt: skip
 def test_each_format_reads_what_a_person_reads(
@@ -62,6 +74,7 @@ def test_each_format_reads_what_a_person_reads(
         ("a.md", NYGARD, NYGARD.replace("\nAccepted\n", "\nDONE\n")),
         ("a.md", MADR, MADR.replace("Status: accepted", "Status: DONE")),
         ("spec.md", SPEC_KIT, SPEC_KIT.replace("**Status**: Draft", "**Status**: DONE")),
+        ("spec.md", AGENT_OS_SPEC, AGENT_OS_SPEC.replace("> Status: Planning", "> Status: DONE")),
         ("j.yaml", JOURNEY, JOURNEY.replace("state: COMMITTED", "state: DONE")),
     ],
 )
