@@ -263,7 +263,9 @@ def _name_new(
         )
         return NewName(artifact_id, f"{artifact_id.lower()} - {backlog_title(title)}", layout=backlog_layout(folder))
     stem = f"{artifact_id}-{slugify(title)}"
-    layout = "agent-cli" if not named_by_path and _mostly_prefixed(rows, type_config.id_prefix, "agent") else None
+    # the agent CLI's shape beside its records, or in its folder before the first one
+    agent_cli = _mostly_prefixed(rows, type_config.id_prefix, "agent") or (not rows and folder.startswith(".agent/"))
+    layout = "agent-cli" if not named_by_path and agent_cli else None
     return NewName(stem if named_by_path else artifact_id, stem, layout=layout)
 
 

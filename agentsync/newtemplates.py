@@ -61,6 +61,8 @@ def load_template(config: Config, type_name: str, latest: str | None = None, lay
     """The type's configured template, else the folder's layout (``layout``, or that of the folder's
     ``latest`` record where its records follow a naming of their own), else the built-in."""
     type_config = config.type_named(type_name)
+    if not type_config.template and layout == "agent-cli" and (own := agent_cli_template(config.root, type_name)):
+        return own
     if not type_config.template and layout is not None:
         return str(_templates().joinpath("layouts", f"{layout}.md").read_text(encoding="utf-8"))
     if not type_config.template and latest is not None and (found := layout_template(config, type_name, latest)):
@@ -80,6 +82,37 @@ def _builtin(type_name: str) -> str:
     if builtin.joinpath(f"{type_name}.md").is_file():
         return str(builtin.joinpath(f"{type_name}.md").read_text(encoding="utf-8"))
     return str(builtin.joinpath("plan.md").read_text(encoding="utf-8")).replace("type: plan", f"type: {type_name}")
+
+
+def agent_cli_template(root: Path, type_name: str) -> str | None:
+    """The agent CLI's own template of the type (``.agent/templates/story-template.md``) as one of
+    ours: its sections (the CLI's checks want a story's Problem Statement, Acceptance Criteria, ...)
+    under the new record's heading (``# ${id}: ${title}`` for its ``# STORY-XXX: Title``), and its
+    state where it names one (``DRAFT``; a list of choices, ``PROPOSED | ACCEPTED``, becomes
+    ``${status}``); None where the CLI has no template of the type."""
+    from agentsync.formats.agent import status_places
+    from agentsync.formats.base import first_heading, line_ending
+
+    try:
+        with open(root / ".agent" / "templates" / f"{type_name}-template.md", encoding="utf-8", newline="") as file:
+            text = file.read()  # its line endings as written
+    except (OSError, UnicodeDecodeError):
+        return None
+    text = re.sub(r"(?m)^[ \t]*\{\{ *COPYRIGHT_HEADER *\}\}[ \t]*\r?\n?", "", text.replace("$", "$$"))
+    heading = first_heading(text)
+    if heading is None:
+        return None
+    eol, ours = line_ending(text), "# ${id}: ${title}"
+    end = heading.end() - (text[heading.end() - 1 : heading.end()] == "\r")  # the line's ending stays
+    text = f"{text[: heading.start()]}{ours}{text[end:]}"
+    places = status_places(text)
+    if not places:
+        at = heading.start() + len(ours)
+        return f"{text[:at]}{eol}{eol}## State{eol}{eol}${{status}}{text[at:]}"
+    state = places[0]
+    if re.search(r"[|<>\[\]]", state.value):  # choices or a placeholder: the type's first status
+        text = f"{text[: state.start]}${{status}}{text[state.end :]}"
+    return text
 
 
 def new_status(config: Config, type_name: str, folder: str, layout: str | None) -> str:

@@ -217,6 +217,35 @@ def test_new_beside_the_agent_clis_records_writes_its_heading_and_state(repo: Re
     assert report.ok and row is not None and (row.layout, row.status, row.title) == ("agent", "DRAFT", "Export")
 
 
+def test_new_beside_the_agent_clis_records_takes_the_clis_own_template_of_the_type(repo: Repo) -> None:
+    repo.write(
+        "agentsync.yaml",
+        "version: 1\ntypes:\n  story:\n    id_prefix: INFRA\n    globs: [.agent/cache/stories/**/*.md]\n"
+        "  adr:\n    id_prefix: ADR\n    globs: [.agent/adrs/*.md]\n",
+    )
+    repo.write(".agent/cache/stories/INFRA/INFRA-004-x.md", "# INFRA-004: X\n\n## State\n\nCOMMITTED\n")
+    repo.write(
+        ".agent/templates/story-template.md",
+        "# STORY-XXX: Title\r\n\r\n## State\r\n\r\nDRAFT\r\n\r\n## Problem Statement\r\n\r\n"
+        "What costs $5 a day?\r\n\r\n## Copyright\r\n\r\n{{ COPYRIGHT_HEADER }}\r\n",
+    )
+    repo.write(
+        ".agent/templates/adr-template.md", "# ADR-XXX: Title\n\n## Status\n\nPROPOSED | ACCEPTED\n\n## Context\n"
+    )
+    with repo.mirror() as mirror:
+        scan(mirror)
+        story_id, story, _ = create(mirror, "story", "Export", author="ada")
+        adr_id, adr, report = create(mirror, "adr", "Use SQLite", author="ada")  # no record yet: the CLI's folder
+    # its sections (the CLI's checks want them) under the new heading, its state; $ and CRLF as written
+    assert repo.read(story).decode() == (
+        "# INFRA-005: Export\r\n\r\n## State\r\n\r\nDRAFT\r\n\r\n## Problem Statement\r\n\r\n"
+        "What costs $5 a day?\r\n\r\n## Copyright\r\n\r\n"
+    )
+    # a list of states to choose from becomes the type's first
+    assert repo.read(adr).decode() == "# ADR-0001: Use SQLite\n\n## Status\n\nPROPOSED\n\n## Context\n"
+    assert (story_id, adr_id) == ("INFRA-005", "ADR-0001") and report.ok
+
+
 @pytest.mark.parametrize(
     ("title", "refusal"),
     [
