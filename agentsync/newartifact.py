@@ -42,7 +42,7 @@ from agentsync.recordfolders import (
     shared_record_folder,
     slugify,
     story_folder,
-    superpowers_layout,
+    superpowers_naming,
     titled_folder,
 )
 from agentsync.scanner import ScanReport, scan
@@ -151,9 +151,8 @@ def create(
         # OpenSpec's .openspec.yaml in the change folder the record opened: beside it, in the folder
         # the policy let the record into (it is no artifact, so no glob of the policy's matches it)
         name, body = metadata
-        atomic_write(
-            os.path.join(os.path.dirname(target), name), body.encode(), still=lambda path: not os.path.lexists(path)
-        )
+        metadata_path = os.path.join(os.path.dirname(target), name)
+        atomic_write(metadata_path, body.encode(), still=policy.guard(lambda path: not os.path.lexists(path)))
     report = scan(mirror, [relative])
     row = mirror.artifact_at(relative)  # the id as the type's rule reads it (``id_from: path``: from the folder)
     return (row.id if row is not None else artifact_id), relative, report
@@ -227,7 +226,7 @@ def _name_new(
     chosen = allocate_id(config, type_name, type_config.id_prefix, taken)
     if chosen:
         return NewName(chosen, f"{chosen}-{slugify(title)}")
-    if (shared := shared_record_folder(config.root, type_config.globs, title)) is not None:
+    if (shared := shared_record_folder(config.root, type_config.globs, folder, title)) is not None:
         return NewName(shared, shared)
     rows = mirror.list_artifacts(type_name)
     if (
@@ -246,11 +245,12 @@ def _name_new(
         number, offline = _next_number(type_name, numbered, reserve, tag)
         stem = numbered.stem(number, offline, title)
         return NewName(stem, stem, number, numbered, latest=numbered.latest)
-    if (dated := dated_folder(folder, paths)) is not None:  # 2026-03-11-topic.md, named by its day
+    if (found := dated_folder(folder, paths)) is not None:  # 2026-03-11-topic.md, named by its day
+        dated, layout = superpowers_naming(folder, found)
         stem = dated.stem(title, datetime.datetime.now())
         if _mostly_prefixed(rows, type_config.id_prefix):  # the name is dated, the id is PLAN-0002
             return NewName(fresh_id(type_name, type_config.id_prefix, taken, reserve, tag), stem)
-        return NewName(stem, stem, layout=superpowers_layout(folder), latest=dated.latest)
+        return NewName(stem, stem, layout=layout, latest=dated.latest)
     named_by_path = type_config.id_from in ("path", "filename")  # the name is the id, whatever the text says
     # a folder per record, none of them live yet (OpenSpec's changes all archived): named by title too
     first_of_folders = not record_names(folder, paths) and any(RECORD_FOLDERS.fullmatch(g) for g in type_config.globs)
@@ -306,6 +306,11 @@ def _scoped(root: Path, folder: str, named: NewName) -> str:
 def _record_path(matcher: Matcher, type_name: str, globs: tuple[str, ...], folder: str, stem: str) -> str:
     """Where the new record goes: ``folder/stem.md``, else a folder of its own when the type's
     records each have one (``decisions/*/README.md`` gives ``decisions/stem/README.md``)."""
+    if holding := [glob for glob in globs if glob.startswith(f"{folder}/{stem}/")]:
+        raise AgentsyncError(
+            f"a record named {stem!r} would take the folder {folder}/{stem}/, which holds other records of "
+            f"the type ({holding[0]}); give it another title"
+        )
     tried = [f"{folder}/{stem}.md" if folder else f"{stem}.md"]
     tried += [f"{m.group(1)}/{stem}/{m.group(2)}" for glob in globs if (m := RECORD_FOLDERS.fullmatch(glob))]
     for relative in tried:

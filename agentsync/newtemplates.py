@@ -4,6 +4,7 @@ type's built-in template. Templates are ``string.Template`` texts (``${id}``, ``
 
 from __future__ import annotations
 
+import os
 import re
 from importlib import resources
 from pathlib import Path
@@ -93,8 +94,11 @@ def agent_cli_template(root: Path, type_name: str) -> str | None:
     from agentsync.formats.agent import status_places
     from agentsync.formats.base import first_heading, line_ending
 
+    path = root / ".agent" / "templates" / f"{type_name}-template.md"
+    if any(os.path.islink(place) for place in (path.parent.parent, path.parent, path)):
+        return None  # what a new record is made of never comes from behind a symlink
     try:
-        with open(root / ".agent" / "templates" / f"{type_name}-template.md", encoding="utf-8", newline="") as file:
+        with open(path, encoding="utf-8", newline="") as file:
             text = file.read()  # its line endings as written
     except (OSError, UnicodeDecodeError):
         return None

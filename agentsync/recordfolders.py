@@ -6,6 +6,7 @@ names a new record the same way. Pure decisions over paths, but for the one list
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import os
@@ -146,16 +147,20 @@ def change_metadata(root: Path, relative: str, day: datetime.date) -> tuple[str,
     if os.path.lexists(root / metadata):
         return None
     try:
-        config = (root / "openspec/config.yaml").read_text(encoding="utf-8")
+        config = (root / "openspec/config.yaml").read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         config = ""
     found = re.search(r"""(?m)^schema:[ \t]*["']?([A-Za-z0-9][A-Za-z0-9._-]*)["']?[ \t]*(?:#.*)?$""", config)
     return ".openspec.yaml", f"schema: {found.group(1) if found else 'spec-driven'}\ncreated: {day.isoformat()}\n"
 
 
-def superpowers_layout(folder: str) -> str | None:
-    """The built-in layout of a new record in one of Superpowers' folders (its plans, its design specs)."""
-    return next((layout for known, _, _, layout in SUPERPOWERS_FOLDERS if folder == known), None)
+def superpowers_naming(folder: str, dated: DatedFolder) -> tuple[DatedFolder, str | None]:
+    """In one of Superpowers' folders, its naming (a spec's name ends in -design, however few
+    specs there are yet) and the built-in layout of a new record; elsewhere ``dated`` as it is."""
+    for known, _, _, layout, suffix in SUPERPOWERS_FOLDERS:
+        if folder == known:
+            return dataclasses.replace(dated, suffix=dated.suffix or suffix), layout
+    return dated, None
 
 
 def _is_day(digits: str) -> bool:
@@ -172,16 +177,18 @@ def _is_day(digits: str) -> bool:
 RECORD_FOLDERS = re.compile(r"([^*?\[\]{}]+)/\*/([^/*?\[\]{}]+\.md)")  # decisions/*/README.md: a folder per record
 
 
-def shared_record_folder(root: Path, globs: tuple[str, ...], title: str) -> str | None:
-    """The folder a record of another type named by ``title`` has, where this type's document is
-    still missing: Spec Kit's ``specs/004-photo-sharing/`` holds spec.md, and the plan goes beside it."""
+def shared_record_folder(root: Path, globs: tuple[str, ...], folder: str, title: str) -> str | None:
+    """The folder a record of another type named by ``title`` has in ``folder`` (where new records
+    go: not an archive beside it), where this type's document is still missing: Spec Kit's
+    ``specs/004-photo-sharing/`` holds spec.md, and the plan goes beside it; of two such folders
+    (one topic on two days), the latest."""
     slug = slugify(title)
     named = re.compile(rf"(?:[0-9]{{1,18}}-|{_DAY}-(?:[0-9]{{4}}-)?)?{re.escape(slug)}")  # 004-x, 2026-01-15-1430-x
     for glob in globs:
-        if (match := RECORD_FOLDERS.fullmatch(glob)) is None:
+        if (match := RECORD_FOLDERS.fullmatch(glob)) is None or match.group(1) != folder:
             continue
         try:
-            entries = sorted(os.scandir(root / match.group(1)), key=lambda entry: entry.name)
+            entries = sorted(os.scandir(root / match.group(1)), key=lambda entry: entry.name, reverse=True)
         except OSError:
             continue
         for entry in entries:

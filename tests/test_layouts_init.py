@@ -395,7 +395,7 @@ AGENT_OS_V1_SPEC = (
 )
 AGENT_OS = {
     ".agent-os/product/mission.md": "# Product Mission\n\n> Last Updated: 2025-07-29\n> Version: 1.0.0\n\n## Pitch\n",
-    ".agent-os/product/roadmap.md": "# Product Roadmap\n\n> Status: Phase 2\n\n## Phase 1\n\n- [x] Login\n",
+    ".agent-os/product/roadmap.md": "# Product Roadmap\n\n> Last Updated: 2025-07-29\n> Status: Phase 2\n",
     ".agent-os/specs/2025-07-25-basic-tui/spec.md": AGENT_OS_V1_SPEC.format(title="Basic TUI", status="Completed"),
     ".agent-os/specs/2025-07-25-basic-tui/tasks.md": "# Spec Tasks\n\n> Created: 2025-07-25\n> Status: Completed\n",
     ".agent-os/specs/2025-07-25-basic-tui/sub-specs/technical-spec.md": "# Technical Specification\n\nx\n",
@@ -441,3 +441,45 @@ def test_agent_os_spec_folders_of_both_versions_and_the_product_documents(tmp_pa
     code, out, err = run(repo, "check")
     assert code == 0, out + err
     _exported_byte_for_byte(repo, tmp_path, sorted(path for _, path in _mirrored(repo).values()))
+
+
+def test_openspec_new_documents_never_go_into_an_archived_change_or_the_archive_itself(tmp_path: Path) -> None:
+    files = {**OPENSPEC, "openspec/config.yaml": "\ufeffschema: tdd\r\n"}  # a BOM, CRLF: the schema still read
+    files["openspec/changes/archive/2026-04-09-other/design.md"] = "## Context\n"  # keeps a design type
+    del files["openspec/changes/archive/2026-04-08-extend-stage/design.md"]
+    repo = _repo(tmp_path, files)
+    assert run(repo, "init")[0] == 0
+    # the archived change of that title lacks its design: a live change of its own gets it
+    assert _created(repo, "change-design", "Extend stage") == (
+        "created extend-stage-design at openspec/changes/extend-stage/design.md"
+    )
+    assert (repo.root / "openspec/changes/extend-stage/.openspec.yaml").read_text().startswith("schema: tdd\n")
+    assert not (repo.root / "openspec/changes/archive/2026-04-08-extend-stage/design.md").exists()
+    code, _, err = run(repo, "new", "proposal", "Archive")
+    assert code != 0 and "would take the folder openspec/changes/archive/" in err, err
+    assert not (repo.root / "openspec/changes/archive/proposal.md").exists()
+
+
+def test_a_second_document_goes_into_the_latest_folder_of_its_topic(tmp_path: Path) -> None:
+    old = ".agent-os/specs/2025-01-01-sync"
+    repo = _repo(tmp_path, {f"{old}/spec.md": AGENT_OS_V1_SPEC.format(title="Sync", status="Done"),
+                            ".agent-os/specs/2025-02-02-other/tasks.md": "# Spec Tasks\n"})  # fmt: skip
+    assert run(repo, "init")[0] == 0
+    today = datetime.date.today().isoformat()
+    assert _created(repo, "agent-os-spec", "Sync").endswith(f".agent-os/specs/{today}-sync/spec.md")
+    assert _created(repo, "agent-os-tasks", "Sync").endswith(f".agent-os/specs/{today}-sync/tasks.md")  # not {old}/
+
+
+def test_a_superpowers_spec_ends_in_design_however_few_specs_there_are(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {"docs/superpowers/specs/2026-03-11-offline-design.md": "# Offline\n\nx\n"})
+    assert run(repo, "init")[0] == 0
+    today = datetime.date.today().isoformat()
+    assert _created(repo, "design", "Sync protocol").endswith(f"docs/superpowers/specs/{today}-sync-protocol-design.md")
+
+
+def test_both_agent_os_product_folders_get_a_type_each(tmp_path: Path) -> None:
+    mission = "# Product Mission\n\n> Last Updated: 2025-07-29\n> Version: 1.0.0\n"
+    repo = _repo(tmp_path, {".agent-os/product/mission.md": mission, "agent-os/product/mission.md": mission})
+    code, out, err = run(repo, "init")
+    assert code == 0 and "agent-os-v1-product 1 file, agent-os-product 1 file" in out, out + err
+    assert set(_mirrored(repo)) == {"agent-os-v1-product:mission", "agent-os-product:mission"}

@@ -246,6 +246,20 @@ def test_new_beside_the_agent_clis_records_takes_the_clis_own_template_of_the_ty
     assert (story_id, adr_id) == ("INFRA-005", "ADR-0001") and report.ok
 
 
+def test_a_template_behind_a_symlink_is_not_read(repo: Repo, tmp_path: Path) -> None:
+    repo.write("agentsync.yaml", "version: 1\ntypes:\n  story:\n    id_prefix: INFRA\n    globs: [stories/**/*.md]\n")
+    repo.write("stories/INFRA/INFRA-004-x.md", "# INFRA-004: X\n\n## State\n\nCOMMITTED\n")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "story-template.md").write_text("# STORY-XXX: Title\n\n## State\n\nDRAFT\n\n## Secret\n\nfrom outside\n")
+    (repo.root / ".agent").mkdir()
+    (repo.root / ".agent/templates").symlink_to(outside)
+    with repo.mirror() as mirror:
+        scan(mirror)
+        _, path, _ = create(mirror, "story", "Export", author="ada")
+    assert repo.read(path).decode() == "# INFRA-005: Export\n\n## State\n\nDRAFT\n\n"  # the built-in shape
+
+
 @pytest.mark.parametrize(
     ("title", "refusal"),
     [

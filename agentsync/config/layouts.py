@@ -57,10 +57,11 @@ AGENT_OS_DOCUMENTS = {
                  ("references.md", "agent-os-references")),
 }  # fmt: skip
 # Superpowers (the agent skills library) writes plans and the design specs they come from as dated
-# files with no frontmatter: folder, the type each becomes, its id prefix, the built-in layout of a new one.
+# files with no frontmatter: folder, the type each becomes, its id prefix, the built-in layout of a new one,
+# the word its names end in (2026-03-11-topic-design.md).
 SUPERPOWERS_FOLDERS = (
-    ("docs/superpowers/plans", "plan", "PLAN", "superpowers-plan"),
-    ("docs/superpowers/specs", "design", "DESIGN", "superpowers-design"),
+    ("docs/superpowers/plans", "plan", "PLAN", "superpowers-plan", ""),
+    ("docs/superpowers/specs", "design", "DESIGN", "superpowers-design", "design"),
 )
 BACKLOG_KINDS = (
     # folder under backlog/, type name
@@ -243,7 +244,7 @@ def _superpowers(paths: list[str]) -> Detected | None:
     files go there) and design specs in ``docs/superpowers/specs/``, each named by its day and topic
     (``2026-03-11-zero-dep-server-design.md``) and so by its file (no frontmatter id)."""
     types = []
-    for folder, type_name, prefix, _ in SUPERPOWERS_FOLDERS:
+    for folder, type_name, prefix, _, _ in SUPERPOWERS_FOLDERS:
         inside = [p for p in _under(paths, folder) if p.endswith(_MARKDOWN)]
         if any(not is_no_record(PurePosixPath(p).name) for p in inside):
             types.append(TypeConfig(type_name, (f"{folder}/**/*.md",), prefix, exclude=_not_records(inside)))
@@ -278,19 +279,19 @@ def _agent_os(paths: list[str]) -> Detected | None:
     document a type named by its folder, and the product's documents (mission.md, roadmap.md, ...)
     named by their file."""
     types: list[TypeConfig] = []
+    products = {root: [p for p in _under(paths, f"{root}/product") if p.endswith(_MARKDOWN) and p.count("/") == 2]
+                for root in AGENT_OS_DOCUMENTS}  # fmt: skip
     for root, documents in AGENT_OS_DOCUMENTS.items():
         specs = _feature_documents(paths, f"{root}/specs", documents, "")
         types += specs.types if specs is not None else ()
         if any(p.count("/") == 4 for p in _under(paths, f"{root}/specs") if "/sub-specs/" in p):
             types.append(TypeConfig("agent-os-sub-spec", (f"{root}/specs/*/sub-specs/*.md",), "SPEC", id_from="path"))
-        product = [p for p in _under(paths, f"{root}/product") if p.endswith(_MARKDOWN) and p.count("/") == 2]
-        if product:
-            exclude = _not_records(product)
-            types.append(
-                TypeConfig(
-                    "agent-os-product", (f"{root}/product/*.md",), "PRODUCT", exclude=exclude, id_from="filename"
-                )
-            )
+        if product := products[root]:
+            # both versions' product folders (a repository moving from one to the other) name their
+            # documents alike (mission.md): one type each
+            name = "agent-os-v1-product" if root == ".agent-os" and all(products.values()) else "agent-os-product"
+            types.append(TypeConfig(name, (f"{root}/product/*.md",), "PRODUCT", exclude=_not_records(product),
+                                    id_from="filename"))  # fmt: skip
     notes = ("agent-os: one type per document, named by its spec's folder",)
     return Detected("Agent OS's spec folders", tuple(types), notes) if types else None
 

@@ -18,6 +18,7 @@ from agentsync.formats.base import (
     MARKDOWN,
     Place,
     Reading,
+    fenced_blocks,
     first_heading,
     line_ending,
     one_line,
@@ -43,10 +44,12 @@ _PATTERNS: dict[str, tuple[str, int]] = {  # compiled at the first use (most pro
         r"\**Status\**[ \t]*:",
         re.I,
     ),
-    "status_line": (r"^(?:>[ \t]*)?\**Status\**[ \t]*:[ \t]*\**[ \t]*([^\r\n*]+?)[ \t*]*\r?$", re.M | re.I),
-    # Agent OS's metadata quote: "> Status: Planning", "> Spec: Maildir support"
-    "quoted_status": (r"^>[ \t]*Status[ \t]*:[ \t]*\S", re.M | re.I),
-    "quoted_spec": (r"^>[ \t]*Spec[ \t]*:[ \t]*([^\r\n]+?)[ \t]*\r?$", re.M),
+    "status_line": (r"^\**Status\**[ \t]*:[ \t]*\**[ \t]*([^\r\n*]+?)[ \t*]*\r?$", re.M | re.I),
+    # Agent OS's metadata quote above the first section: two or more "> Key: value" lines
+    # ("> Spec: Maildir support", "> Created: 2025-07-29", "> Status: Planning"), and one of its lines
+    "metadata_quote": (r"^(?:>[ \t]*\**[A-Za-z][A-Za-z -]{0,30}\**[ \t]*:[^\r\n]*(?:\r?\n|\Z)){2,}", re.M),
+    "quote_field": (r"^>[ \t]*\**(Status|Spec)\**[ \t]*:[ \t]*\**[ \t]*([^\r\n*]+?)[ \t*]*\r?$", re.M | re.I),
+    "first_section": (r"^##[ \t]", re.M),
     "state_section": (r"^##[ \t]+State[ \t]*\r?\n(?:[ \t]*\r?\n)*[ \t]*([^\r\n#][^\r\n]*?)[ \t]*\r?$", re.M),
     "status_section": (
         r"^##[ \t]+(?:State|Status)[ \t]*\r?\n(?:[ \t]*\r?\n)*[ \t]*([^\r\n#][^\r\n]*?)[ \t]*\r?$",
@@ -95,19 +98,44 @@ def write_status(text: str, places: list[Place], value: Any) -> str | None:
     return text[:at] + f"{eol}Status: {rendered}{eol}" + text[at:]
 
 
-def _above_first_section(found: re.Pattern[str], text: str) -> re.Match[str] | None:
-    """``found``'s first match, if it comes before the first ``## `` section (Agent OS's metadata quote)."""
-    match = found.search(text)
-    if match is None:
+QUOTE_WITHIN = 4096  # characters from the top: where a metadata quote sits (a long text is not searched whole)
+
+
+def quote_field(text: str, name: str) -> re.Match[str] | None:
+    """The ``> Status:`` or ``> Spec:`` line (``name``; the value: group 2) of Agent OS's metadata
+    quote: a run of two or more ``> Key: value`` lines above the first ``## `` section, outside
+    fenced code. None where the text has no such quote (one quoted line is no metadata)."""
+    if ">" not in text[:QUOTE_WITHIN]:
+        return None  # most texts: no quote to look for
+    section = pattern("first_section").search(text, 0, QUOTE_WITHIN)
+    end = section.start() if section else min(len(text), QUOTE_WITHIN)
+    quote = pattern("metadata_quote").search(text, 0, end)
+    if quote is None:
         return None
-    section = text.find("\n## ")
-    return match if section < 0 or match.start() < section else None
+    head = text[:end]
+    if ("```" in head or "~~~" in head) and any(start <= quote.start() < stop for start, stop in fenced_blocks(head)):
+        return None  # an example of one, shown in a fence
+    for found in pattern("quote_field").finditer(text, quote.start(), quote.end()):
+        if found.group(1).lower() == name:
+            return found
+    return None
+
+
+def _status_places(text: str) -> list[Place]:
+    """``status_places``, and the status line of Agent OS's metadata quote."""
+    places = status_places(text)
+    quoted = quote_field(text, "status")
+    if quoted is None:
+        return places
+    line = Place(quoted.group(2), quoted.start(2), quoted.end(2), quoted.start(), past_eol(text, quoted.end()),
+                 "a > Status: line")  # fmt: skip
+    return sorted([*places, line], key=lambda p: p.start)
 
 
 def _title(text: str, heading: re.Match[str] | None) -> str | None:
     """The ``> Spec:`` line of Agent OS's metadata quote, else the first heading."""
-    spec = _above_first_section(pattern("quoted_spec"), text) if "> Spec" in text or ">Spec" in text else None
-    return spec.group(1) if spec else heading.group(1) if heading else None
+    spec = quote_field(text, "spec")
+    return spec.group(2) if spec else heading.group(1) if heading else None
 
 
 class Agent:
@@ -120,7 +148,7 @@ class Agent:
             return True
         if sets_outside_fences(pattern("state_section"), text) or pattern("top_status").match(text):
             return True
-        return _above_first_section(pattern("quoted_status"), text) is not None
+        return quote_field(text, "status") is not None
 
     def read(self, path: str, text: str) -> Reading:
         start = 1 if text.startswith(BOM) else 0
@@ -130,7 +158,7 @@ class Agent:
         named_id = (named.group(1) or named.group(2)) if named else None
         if named:
             fields = {"id": named_id, "title": named.group(3)}
-        places = status_places(text)
+        places = _status_places(text)
         if places:
             fields["status"] = places[0].value
         return Reading(
@@ -144,10 +172,10 @@ class Agent:
         )
 
     def places(self, text: str, name: str) -> list[Place]:
-        return status_places(text) if name == "status" else []
+        return _status_places(text) if name == "status" else []
 
     def write(self, text: str, name: str, value: Any) -> str | None:
-        return write_status(text, status_places(text), value) if name == "status" else None
+        return write_status(text, _status_places(text), value) if name == "status" else None
 
 
 AGENT = Agent()

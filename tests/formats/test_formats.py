@@ -31,6 +31,7 @@ AGENT_OS_TASKS = (
     "# Spec Tasks\n\nThese are the tasks for the spec in @.agent-os/specs/2025-07-29-maildir/spec.md\n\n"
     "> Created: 2025-07-29\n> Status: Ready for Implementation\n\n## Tasks\n\n- [ ] 1. Import\n"
 )
+AGENT_BODY_QUOTE = "# INFRA-004: X\n\n## Problem\n\n> Status: blocked upstream\n> Owner: ada\n\n## State\n\nDRAFT\n"
 JOURNEY = "# Copyright\n\nid: JRN-001\ntitle: Smart router\nstate: COMMITTED  # set by the CLI\nsteps:\n  - one\n"
 
 
@@ -54,6 +55,15 @@ JOURNEY = "# Copyright\n\nid: JRN-001\ntitle: Smart router\nstate: COMMITTED  # 
         ("x/spec.md", AGENT_OS_SPEC, "agent", "spec", "Maildir Support", "Planning"),
         ("x/tasks.md", AGENT_OS_TASKS, "agent", "tasks", "Spec Tasks", "Ready for Implementation"),
         ("plans/q.md", "# Notes\n\n## Log\n\n> Status: quoted in a section\n", "plain", "q", "Notes", None),
+        ("x/s.md", "# S\n\n>  **Spec**:\tSync\n> Status: **Draft**\n", "agent", "s", "Sync", "Draft"),  # spaces, bold
+        # a quote that is no metadata quote: a line alone, one in the body, one in a fence, after a section
+        ("doc/adr/0001-x.md", "# 1. X\n\n> Status: from elsewhere\n\n## Status\n\nAccepted\n", "nygard", "0001-x",
+         "X", "Accepted"),
+        ("s/INFRA-004-x.md", "# INFRA-004: X\n\n## Problem\n\n> Status: blocked\n> Owner: ada\n\n## State\n\nDRAFT\n",
+         "agent", "INFRA-004", "X", "DRAFT"),
+        ("x/f.md", "# Using it\n\n```markdown\n> Spec: Example\n> Status: Planning\n```\n", "plain", "f", "Using it",
+         None),
+        ("x/g.md", "## Background\n\n> Status: one\n> Owner: two\n", "plain", "g", "g", None),
     ],
 )  # fmt: skip
 def test_each_format_reads_what_a_person_reads(
@@ -132,6 +142,9 @@ def test_a_yaml_file_starting_with_a_document_marker_is_no_frontmatter() -> None
         ("a.md", NYGARD, NYGARD.replace("Accepted", "IN_HEAD")),
         ("a.md", MADR, MADR.replace("accepted", "IN_HEAD")),
         ("j.yaml", JOURNEY, JOURNEY.replace("COMMITTED", "IN_HEAD")),
+        ("spec.md", AGENT_OS_SPEC, AGENT_OS_SPEC.replace("Planning", "IN_HEAD")),
+        # a quote in the body sets no field: only the state section carries Git's value
+        ("s.md", AGENT_BODY_QUOTE, AGENT_BODY_QUOTE.replace("DRAFT", "IN_HEAD")),
     ],
 )
 def test_git_fields_are_rewritten_in_every_place_a_format_sets_them(path: str, text: str, expected: str) -> None:
