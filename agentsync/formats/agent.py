@@ -18,6 +18,7 @@ from agentsync.formats.base import (
     MARKDOWN,
     Place,
     Reading,
+    emphasised,
     fenced_blocks,
     first_heading,
     line_ending,
@@ -78,7 +79,7 @@ def status_places(text: str, sections: re.Pattern[str] | None = None) -> list[Pl
     lines = places_of(pattern("status_line"), text, "a Status: line")
     found = [p for p in places_of(sections or pattern("status_section"), text, "a ## State or ## Status section")
              if not any(p.start <= line.start < p.end for line in lines)]  # fmt: skip
-    return sorted(lines + found, key=lambda p: p.start)
+    return sorted(lines + emphasised(found), key=lambda p: p.start)
 
 
 def write_status(text: str, places: list[Place], value: Any) -> str | None:

@@ -142,6 +142,26 @@ def places_of(pattern: re.Pattern[str], text: str, how: str) -> list[Place]:
     return [place for place in found if not any(start <= place.line_start < end for start, end in fences)]
 
 
+_EMPHASISED = re.compile(  # **COMPLETED** ✅ - QA passed, **IN_PROGRESS**, __Done__
+    r"\*\*(?P<stars>[^*\r\n]*[^*\s])\*\*(?![*\w])|__(?P<lines>[^_\r\n]*[^_\s])__(?![_\w])"
+)
+
+
+def emphasised(places: list[Place]) -> list[Place]:
+    """Each place whose value starts with a bold word or phrase (``**COMPLETED** ✅ - QA passed``,
+    as BMAD's stories write their ``## Status``) narrowed to that phrase: the status is COMPLETED,
+    and a new status replaces it, the note after it stays."""
+    narrowed = []
+    for place in places:
+        bold = _EMPHASISED.match(place.value)
+        if bold is not None:
+            group = "stars" if bold.group("stars") is not None else "lines"
+            start = place.start + bold.start(group)
+            place = place._replace(value=bold.group(group), start=start, end=start + len(bold.group(group)))
+        narrowed.append(place)
+    return narrowed
+
+
 def sets_outside_fences(pattern: re.Pattern[str], text: str) -> bool:
     """Whether ``pattern`` (group 1: a value) matches ``text`` outside its fenced code blocks: a
     format's ``detect``, as cheap as one search for a text without fences."""

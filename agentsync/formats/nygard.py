@@ -8,7 +8,16 @@ import re
 from typing import Any
 
 from agentsync.formats.agent import write_status
-from agentsync.formats.base import BOM, MARKDOWN, Place, Reading, first_heading, places_of, sets_outside_fences
+from agentsync.formats.base import (
+    BOM,
+    MARKDOWN,
+    Place,
+    Reading,
+    emphasised,
+    first_heading,
+    places_of,
+    sets_outside_fences,
+)
 
 
 @functools.cache
@@ -54,7 +63,7 @@ class Nygard:
         )
 
     def places(self, text: str, name: str) -> list[Place]:
-        return places_of(_section(), text, "a ## Status section") if name == "status" else []
+        return emphasised(places_of(_section(), text, "a ## Status section")) if name == "status" else []
 
     def write(self, text: str, name: str, value: Any) -> str | None:
         places = self.places(text, name)

@@ -340,4 +340,15 @@ MIGRATIONS: list[str] = [
     UPDATE artifacts SET mtime_ns = -1, disk_hash = '' WHERE layout = 'plain' AND instr(lower(content), '**status') > 0;
     DELETE FROM meta WHERE key = 'git_head';
     """,
+    # 20: Agent OS's metadata quote (`> Spec: Title`, `> Status: Planning`) gives a title and a status
+    # (formats.agent), and a status section whose value starts in bold (BMAD's `**COMPLETED** ✅ - QA
+    # passed`) is that bold phrase (formats.base.emphasised). Each text that may read otherwise now is
+    # parsed again at the next scan, and HEAD's values read again.
+    """
+    UPDATE artifacts SET mtime_ns = -1, disk_hash = ''
+    WHERE layout NOT IN ('frontmatter', 'yaml') AND (
+        (instr(content, '>') > 0 AND (instr(lower(content), 'status') > 0 OR instr(lower(content), 'spec') > 0))
+        OR (layout IN ('agent', 'nygard') AND (instr(content, '**') > 0 OR instr(content, '__') > 0)));
+    DELETE FROM meta WHERE key = 'git_head';
+    """,
 ]

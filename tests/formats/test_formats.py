@@ -32,6 +32,7 @@ AGENT_OS_TASKS = (
     "> Created: 2025-07-29\n> Status: Ready for Implementation\n\n## Tasks\n\n- [ ] 1. Import\n"
 )
 AGENT_BODY_QUOTE = "# INFRA-004: X\n\n## Problem\n\n> Status: blocked upstream\n> Owner: ada\n\n## State\n\nDRAFT\n"
+BMAD_BOLD = "# Story 1.1: Login\n\n## Status\n\n**COMPLETED** ✅ - **QA PASSED** (2025-08-30)\n\n## Story\n"
 JOURNEY = "# Copyright\n\nid: JRN-001\ntitle: Smart router\nstate: COMMITTED  # set by the CLI\nsteps:\n  - one\n"
 
 
@@ -64,6 +65,12 @@ JOURNEY = "# Copyright\n\nid: JRN-001\ntitle: Smart router\nstate: COMMITTED  # 
         ("x/f.md", "# Using it\n\n```markdown\n> Spec: Example\n> Status: Planning\n```\n", "plain", "f", "Using it",
          None),
         ("x/g.md", "## Background\n\n> Status: one\n> Owner: two\n", "plain", "g", "g", None),
+        # BMAD's embellished statuses: the bold phrase a status section starts with is the status
+        ("docs/stories/s.md", BMAD_BOLD, "nygard", "s", "Story 1.1: Login", "COMPLETED"),
+        ("docs/stories/t.md", "# Story 1.3: T\n\n## Status\n\n**Ready for Review**\n", "nygard", "t", "Story 1.3: T",
+         "Ready for Review"),
+        ("docs/stories/u.md", "# Story 1.4: U\n\n## Status\n\n**Draft**ed by Ada\n", "nygard", "u", "Story 1.4: U",
+         "**Draft**ed by Ada"),  # bold inside a word: the line as written
     ],
 )  # fmt: skip
 def test_each_format_reads_what_a_person_reads(
@@ -145,6 +152,7 @@ def test_a_yaml_file_starting_with_a_document_marker_is_no_frontmatter() -> None
         ("spec.md", AGENT_OS_SPEC, AGENT_OS_SPEC.replace("Planning", "IN_HEAD")),
         # a quote in the body sets no field: only the state section carries Git's value
         ("s.md", AGENT_BODY_QUOTE, AGENT_BODY_QUOTE.replace("DRAFT", "IN_HEAD")),
+        ("s.md", BMAD_BOLD, BMAD_BOLD.replace("**COMPLETED**", "**IN_HEAD**")),  # the note after it stays
     ],
 )
 def test_git_fields_are_rewritten_in_every_place_a_format_sets_them(path: str, text: str, expected: str) -> None:

@@ -150,3 +150,33 @@ def test_a_mirror_before_schema_19_reads_again_each_plain_text_with_a_bold_statu
     assert rows == [("stories/S-1.md", "frontmatter", "DRAFT", "stale"),
                     ("stories/spec.md", "agent", "Draft", "Feature Specification: Albums")]  # fmt: skip
     assert (report.updated, report.unchanged) == (["stories/spec.md"], 1)
+
+
+BMAD_STORY = "# Story 1.1: Login\n\n## Status\n\n**COMPLETED** ✅ - **QA PASSED** (2025-08-30)\n\n## Story\n"
+AGENT_OS = "# Spec Requirements Document\n\n> Spec: Maildir\n> Created: 2025-07-29\n> Status: Planning\n\n## Overview\n"
+
+
+def test_a_mirror_before_schema_20_reads_again_each_text_with_a_metadata_quote_or_a_bold_status(repo: Repo) -> None:
+    """Schema 20 came with Agent OS's metadata quote and BMAD's bold statuses: texts an older agentsync
+    read otherwise are read again at the next scan, others are not, and HEAD's values are read again."""
+    repo.write("stories/story-1-1.md", BMAD_STORY)
+    repo.write("stories/spec.md", AGENT_OS)
+    repo.write("stories/S-1.md", STORY)
+    with repo.mirror() as mirror:
+        scan(mirror)
+        db = mirror.connection
+        db.execute("UPDATE artifacts SET status = '**COMPLETED** ✅ - **QA PASSED** (2025-08-30)' "
+                   "WHERE path = 'stories/story-1-1.md'")  # fmt: skip
+        db.execute("UPDATE artifacts SET layout = 'plain', status = NULL, title = 'Spec Requirements Document' "
+                   "WHERE path = 'stories/spec.md'")  # fmt: skip
+        db.execute("UPDATE artifacts SET title = 'stale' WHERE path = 'stories/S-1.md'")  # neither: not read again
+        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('git_head', 'abc')")
+        db.execute("PRAGMA user_version = 19")
+    with repo.mirror() as mirror:
+        report = scan(mirror)
+        rows = mirror.connection.execute("SELECT path, layout, status, title FROM artifacts ORDER BY path").fetchall()
+        assert mirror.get_meta(MetaKey.GIT_HEAD) is None
+    assert rows == [("stories/S-1.md", "frontmatter", "DRAFT", "stale"),
+                    ("stories/spec.md", "agent", "Planning", "Maildir"),
+                    ("stories/story-1-1.md", "nygard", "COMPLETED", "Story 1.1: Login")]  # fmt: skip
+    assert (sorted(report.updated), report.unchanged) == (["stories/spec.md", "stories/story-1-1.md"], 1)
