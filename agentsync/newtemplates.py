@@ -55,6 +55,11 @@ def layout_template(config: Config, type_name: str, latest: str) -> str | None:
     layout = str(template.read_text(encoding="utf-8"))
     if name == "madr" and re.search(r"(?m)^- Status:", text):  # log4brains' bullets are dashes
         layout = re.sub(r"(?m)^\* ", "- ", layout)
+    if name == "agent" and _templates().joinpath(f"{type_name}.md").is_file():
+        # a heading and bold labels: below them, the sections of the type's own template (an RFC's
+        # Summary, Motivation, Design, ...), which the labels' layout has none of
+        sections = re.search(r"(?m)^## ", _builtin(type_name))
+        layout = layout.rstrip("\n") + "\n\n" + _builtin(type_name)[sections.start() :] if sections else layout
     return layout
 
 

@@ -483,3 +483,27 @@ def test_both_agent_os_product_folders_get_a_type_each(tmp_path: Path) -> None:
     code, out, err = run(repo, "init")
     assert code == 0 and "agent-os-v1-product 1 file, agent-os-product 1 file" in out, out + err
     assert set(_mirrored(repo)) == {"agent-os-v1-product:mission", "agent-os-product:mission"}
+
+
+RFCS = {
+    "docs/rfcs/0000-template.md": "# RFC 0000: Title\n\n**Status**: Draft | Accepted\n",
+    "docs/rfcs/0001-batch-insert-api.md": "# RFC 0001: Batch insert API\n\n**Status**: Accepted\n\n## Summary\n\nx\n",
+    "docs/rfcs/0002-window-service.md": "# RFC 0002: Window service\n\n**Status**: Draft\n\n## Summary\n\ny\n",
+    "docs/rfcs/README.md": "# RFCs\n\nHow we propose changes.\n",
+}
+
+
+def test_rfc_folders_are_found_and_new_numbers_the_next_rfc_with_its_sections(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, RFCS)
+    code, out, err = run(repo, "init")
+    assert code == 0, err
+    assert "detected RFC folders" in out and "rfc 2 files" in out, out  # README and the template are no records
+    assert {key: status for key, (status, _) in _mirrored(repo).items()} == {
+        "rfc:0001-batch-insert-api": "Accepted", "rfc:0002-window-service": "Draft"}  # fmt: skip
+    assert _created(repo, "rfc", "Event bridge") == "created 0003-event-bridge at docs/rfcs/0003-event-bridge.md"
+    text = (repo.root / "docs/rfcs/0003-event-bridge.md").read_text()
+    # the latest record's heading and labels, then the sections an RFC has
+    assert text.startswith("# Event bridge\n\n**Created**: ") and "**Status**: Draft\n\n## Summary\n" in text
+    assert "## Motivation" in text and "## Alternatives" in text and "---" not in text
+    code, out, err = run(repo, "check")
+    assert code == 0, out + err

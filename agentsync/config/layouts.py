@@ -1,7 +1,7 @@
 """The layouts ``agentsync init`` recognises, as a pure decision over a list of files: the agent
 CLI's ``.agent/`` (its cache's kinds, journeys, ADRs), Backlog.md's ``backlog/`` (tasks, drafts,
-decisions, docs, milestones, completed and archived ones), adr-tools/MADR decision folders (one
-file per record, or a folder per record with ``id_from: path``), Spec Kit's ``specs/NNN-feature/``
+decisions, docs, milestones, completed and archived ones), adr-tools/MADR decision folders and RFC
+folders (one file per record, or a folder per record with ``id_from: path``), Spec Kit's ``specs/NNN-feature/``
 (spec.md, plan.md, tasks.md), Kiro's ``.kiro/specs/feature/`` (requirements.md, design.md, tasks.md),
 Superpowers' dated plans and design specs (``docs/superpowers/plans/``, ``docs/superpowers/specs/``),
 OpenSpec's ``openspec/`` (a folder per change: proposal.md, design.md, tasks.md, delta specs; the
@@ -36,6 +36,8 @@ ROOTS = (
     "architecture",
     "specs",
     "openspec",
+    "rfcs",
+    "rfc",
     ".agent-os",
     "agent-os",
 )
@@ -74,6 +76,7 @@ ADR_FOLDERS = (  # adr-tools' README suggests doc/architecture/decisions; each i
     "docs/adrs", "docs/decisions", "docs/architecture/decisions", "docs/architecture/adr", "docs/architecture/adrs",
     "docs/architecture-decisions", "adr", "adrs", "decisions", "architecture/decisions", "architecture/adr",
 )  # fmt: skip
+RFC_FOLDERS = ("rfcs", "rfc", "docs/rfcs", "docs/rfc", "doc/rfcs", "doc/rfc")
 _NOT_RECORDS = re.compile(
     r"(?:readme|index|changelog|changes|history|license|licence|contributing|code_of_conduct|security|authors|"
     r"notice|toc|(?:[a-z]*[0-9]*[-_])?template)(?:\.[a-z]+)*\Z",  # adr-template, 0000-template, adr000-template
@@ -111,6 +114,7 @@ def detect(files: Iterable[str]) -> list[Detected]:
             _agent(paths),
             _backlog(paths),
             _adr_folders(paths),
+            _rfc_folders(paths),
             _spec_kit(paths),
             _kiro(paths),
             _superpowers(paths),
@@ -206,9 +210,22 @@ def _backlog(paths: list[str]) -> Detected | None:
 
 
 def _adr_folders(paths: list[str]) -> Detected | None:
+    return _record_folders(paths, ADR_FOLDERS, "adr", "ADR", "ADR folders (adr-tools, MADR)")
+
+
+def _rfc_folders(paths: list[str]) -> Detected | None:
+    """RFCs, a file per proposal (``docs/rfcs/0001-batch-insert-api.md``) or a folder per proposal."""
+    return _record_folders(paths, RFC_FOLDERS, "rfc", "RFC", "RFC folders")
+
+
+def _record_folders(
+    paths: list[str], folders: tuple[str, ...], type_name: str, prefix: str, name: str
+) -> Detected | None:
+    """A type for the records of each of ``folders`` that holds any (not one inside another): a
+    file per record, or a folder per record (``NAME/README.md``, named by its folder)."""
     types: list[TypeConfig] = []
     notes: list[str] = []
-    for folder in ADR_FOLDERS:
+    for folder in folders:
         inside = [p for p in _under(paths, folder) if p.endswith(_MARKDOWN)]
         if not inside or any(folder.startswith(t.globs[0].split("/**")[0] + "/") for t in types):
             continue
@@ -217,14 +234,14 @@ def _adr_folders(paths: list[str]) -> Detected | None:
         if len(per_record) * 2 > len(inside):  # mostly NAME/README.md or NAME/index.md: a folder per record
             names = sorted({PurePosixPath(p).name for p in per_record})
             globs = tuple(f"{folder}/*/{name}" for name in names)
-            types.append(TypeConfig("adr", globs, "ADR", id_from="path"))
+            types.append(TypeConfig(type_name, globs, prefix, id_from="path"))
             notes.append(f"{folder}: a folder per record, named by its folder (id_from: path)")
             continue
         records = [p for p in inside if not is_no_record(PurePosixPath(p).name)]
         if records:
             exclude = _not_records(inside, by_name=False)
-            types.append(TypeConfig("adr", (f"{folder}/**/*.md",), _prefix(records, "ADR"), exclude=exclude))
-    return Detected("ADR folders (adr-tools, MADR)", tuple(types), tuple(notes)) if types else None
+            types.append(TypeConfig(type_name, (f"{folder}/**/*.md",), _prefix(records, prefix), exclude=exclude))
+    return Detected(name, tuple(types), tuple(notes)) if types else None
 
 
 def _spec_kit(paths: list[str]) -> Detected | None:
