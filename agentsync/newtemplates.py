@@ -55,12 +55,24 @@ def layout_template(config: Config, type_name: str, latest: str) -> str | None:
     layout = str(template.read_text(encoding="utf-8"))
     if name == "madr" and re.search(r"(?m)^- Status:", text):  # log4brains' bullets are dashes
         layout = re.sub(r"(?m)^\* ", "- ", layout)
-    if name == "agent" and _templates().joinpath(f"{type_name}.md").is_file():
-        # a heading and bold labels: below them, the sections of the type's own template (an RFC's
-        # Summary, Motivation, Design, ...), which the labels' layout has none of
-        sections = re.search(r"(?m)^## ", _builtin(type_name))
-        layout = layout.rstrip("\n") + "\n\n" + _builtin(type_name)[sections.start() :] if sections else layout
+    if name == "agent" or (name == "madr" and type_name != "adr"):
+        return _with_own_sections(layout, type_name)
     return layout
+
+
+def _with_own_sections(layout: str, type_name: str) -> str:
+    """A heading and labels (bold ones, MADR's bullets) from ``layout``, then the sections of the
+    type's own built-in template (an RFC's Summary, Motivation, Design, ...) in place of the layout's
+    (a decision record's); ``layout`` as it is for a type without a built-in template of its own."""
+    if not _templates().joinpath(f"{type_name}.md").is_file():
+        return layout
+    own = _builtin(type_name)
+    sections = re.search(r"(?m)^## ", own)
+    if sections is None:
+        return layout
+    first = re.search(r"(?m)^## ", layout)
+    labels = layout[: first.start()] if first else layout
+    return labels.rstrip("\n") + "\n\n" + own[sections.start() :]
 
 
 def load_template(config: Config, type_name: str, latest: str | None = None, layout: str | None = None) -> str:

@@ -507,3 +507,13 @@ def test_rfc_folders_are_found_and_new_numbers_the_next_rfc_with_its_sections(tm
     assert "## Motivation" in text and "## Alternatives" in text and "---" not in text
     code, out, err = run(repo, "check")
     assert code == 0, out + err
+
+
+def test_an_rfc_beside_madr_style_bullets_keeps_the_bullets_and_gets_an_rfcs_sections(tmp_path: Path) -> None:
+    bullets = "# RFC {n}: {title}\n\n- Status: Accepted\n- Related: none\n\n## Decision\n\nx\n"
+    repo = _repo(tmp_path, {f"docs/rfcs/000{n}-r{n}.md": bullets.format(n=n, title=f"R{n}") for n in (1, 2)})
+    assert run(repo, "init")[0] == 0
+    assert _created(repo, "rfc", "Event bridge") == "created 0003-event-bridge at docs/rfcs/0003-event-bridge.md"
+    text = (repo.root / "docs/rfcs/0003-event-bridge.md").read_text()
+    assert text.startswith("# Event bridge\n\n- Status: proposed\n") and "## Summary" in text
+    assert "## Considered Options" not in text  # a decision record's sections are no RFC's
