@@ -37,6 +37,7 @@ from agentsync.recordfolders import (
     document_layout,
     highest_number,
     numbered_folder,
+    path_within,
     prefixed,
     record_names,
     shared_record_folder,
@@ -97,10 +98,11 @@ def fresh_id(type_name: str, prefix: str, taken: set[str], reserve: Reserve | No
 
 def create(
     mirror: Mirror, type_name: str, title: str, *, author: str | None = None, reserve: Reserve | None = None,
-    tag: str = "",
+    tag: str = "", within: str | None = None,
 ) -> tuple[str, str, ScanReport]:  # fmt: skip
     """Write a new artifact of ``type_name``; return (id, path, the scan that mirrored it). Its id
-    comes from ``reserve`` (the remote) when given, offline with this clone's ``tag`` (``fresh_id``)."""
+    comes from ``reserve`` (the remote) when given, offline with this clone's ``tag`` (``fresh_id``);
+    ``within`` names the existing record folder it goes into (an OpenSpec change, a Spec Kit feature)."""
     config = mirror.config
     type_config = config.type_named(type_name)
     if not title.strip():
@@ -129,8 +131,11 @@ def create(
         {item.path for item in files if item.type == type_name} | {r.path for r in mirror.list_artifacts(type_name)},
     )
     folder = _folder_for(config, type_config.globs)
-    named = _name_new(mirror, type_name, title, folder, files, reserve, tag)
-    relative = _record_path(matcher, type_name, type_config.globs, _scoped(config.root, folder, named), named.stem)
+    if within is not None:
+        named, relative = _named_within(config, matcher, type_name, within, title)
+    else:
+        named = _name_new(mirror, type_name, title, folder, files, reserve, tag)
+        relative = _record_path(matcher, type_name, type_config.globs, _scoped(config.root, folder, named), named.stem)
     artifact_id, layout = named.id, named.layout or document_layout(type_config.globs)
     text = string.Template(load_template(config, type_name, named.latest, layout)).safe_substitute(
         id=artifact_id,
@@ -156,6 +161,22 @@ def create(
     report = scan(mirror, [relative])
     row = mirror.artifact_at(relative)  # the id as the type's rule reads it (``id_from: path``: from the folder)
     return (row.id if row is not None else artifact_id), relative, report
+
+
+def _named_within(config: Config, matcher: Matcher, type_name: str, within: str, title: str) -> tuple[NewName, str]:
+    """The name and path of a new record in the existing record folder ``within`` (``--in``)."""
+    globs = config.type_named(type_name).globs
+    if within in ("", ".", "..") or re.search(r"[/\\\x00-\x1f\x7f]", within):
+        raise AgentsyncError(f"--in {within!r}: give the name of one folder (a change, a feature), not a path")
+    relative = path_within(globs, within, title)
+    if relative is None:
+        raise ConfigError(f"types.{type_name}.globs: no glob has a folder per record (like `specs/*/plan.md`) for --in")
+    holder = relative.split(f"/{within}/", 1)[0] + f"/{within}"
+    if not (config.root / holder).is_dir() or (config.root / holder).is_symlink():
+        raise AgentsyncError(f"--in {within!r}: {holder}/ is no folder; name an existing one (or leave --in out)")
+    if matcher.type_of(relative) != type_name:
+        raise ConfigError(f"types.{type_name}.globs: {relative} is not one of the type's files")
+    return NewName(within, within), relative
 
 
 def _write_new(policy: PathPolicy, relative: str, text: str) -> Path:
@@ -316,6 +337,10 @@ def _record_path(matcher: Matcher, type_name: str, globs: tuple[str, ...], folde
     for relative in tried:
         if matcher.type_of(relative) == type_name:
             return relative
+    if path_within(globs, "FOLDER", stem) is not None:  # the records sit below a folder each: which one?
+        raise AgentsyncError(
+            f"a {type_name} goes into a record folder of its own ({globs[0]}); name it with --in FOLDER"
+        )
     raise ConfigError(
         f"types.{type_name}.globs: no glob has a plain folder for new files (tried {', '.join(tried)}); "
         "add one like `plans/**/*.md` or `decisions/*/README.md`"

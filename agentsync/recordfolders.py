@@ -177,6 +177,22 @@ def _is_day(digits: str) -> bool:
 RECORD_FOLDERS = re.compile(r"([^*?\[\]{}]+)/\*/([^/*?\[\]{}]+\.md)")  # decisions/*/README.md: a folder per record
 
 
+_IN_FOLDER = re.compile(r"([^*?\[\]{}]+)/\*/(?:([^*?\[\]{}]+)/\*{1,2}/)?([^/*?\[\]{}]+\.md)")
+
+
+def path_within(globs: Iterable[str], within: str, title: str) -> str | None:
+    """Where a new record of a type whose records live in a folder each (``openspec/changes/*/...``)
+    goes inside the existing one named ``within``: ``openspec/changes/add-x/proposal.md``, or, for a
+    document a level further down, one named by the title (``openspec/changes/add-x/specs/TITLE/spec.md``,
+    OpenSpec's delta spec of a capability); None when no glob has such a place."""
+    for glob in globs:
+        if (found := _IN_FOLDER.fullmatch(glob)) is None:
+            continue
+        root, below, name = found.groups()
+        return f"{root}/{within}/{below}/{slugify(title)}/{name}" if below else f"{root}/{within}/{name}"
+    return None
+
+
 def shared_record_folder(root: Path, globs: tuple[str, ...], folder: str, title: str) -> str | None:
     """The folder a record of another type named by ``title`` has in ``folder`` (where new records
     go: not an archive beside it), where this type's document is still missing: Spec Kit's
@@ -243,6 +259,7 @@ _DOCUMENT_LAYOUTS = (
     *((".kiro/specs/", name, type_name) for name, type_name in KIRO_DOCUMENTS),  # layout kiro-design, ...
     *(("openspec/changes/", name, f"openspec-{name.removesuffix('.md')}") for name, _ in OPENSPEC_DOCUMENTS),
     ("openspec/specs/", "spec.md", "openspec-spec"),
+    ("openspec/changes/", "spec.md", "openspec-delta"),  # a change's delta spec of a capability
     *((f"{root}/specs/", name, type_name) for root, documents in AGENT_OS_DOCUMENTS.items()
       for name, type_name in documents),  # layout agent-os-spec, agent-os-plan, ...
 )  # fmt: skip

@@ -517,3 +517,27 @@ def test_an_rfc_beside_madr_style_bullets_keeps_the_bullets_and_gets_an_rfcs_sec
     text = (repo.root / "docs/rfcs/0003-event-bridge.md").read_text()
     assert text.startswith("# Event bridge\n\n- Status: proposed\n") and "## Summary" in text
     assert "## Considered Options" not in text  # a decision record's sections are no RFC's
+
+
+def test_new_in_an_existing_record_folder_and_openspecs_delta_specs(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {**OPENSPEC, "openspec/changes/add-dark-mode/proposal.md": "## Why\n\nDark.\n"})
+    assert run(repo, "init")[0] == 0
+    code, out, err = run(repo, "new", "change-spec", "Gameplay HUD", "--in", "add-dark-mode")
+    assert (code, out.strip()) == (0, "created add-dark-mode-specs-gameplay-hud-spec at "
+                                      "openspec/changes/add-dark-mode/specs/gameplay-hud/spec.md"), err  # fmt: skip
+    delta = (repo.root / "openspec/changes/add-dark-mode/specs/gameplay-hud/spec.md").read_text()
+    assert delta.startswith("## ADDED Requirements\n\n### Requirement:") and "#### Scenario:" in delta
+    # a document of a change whatever its title, into the folder named
+    code, out, err = run(repo, "new", "change-tasks", "Tasks for it", "--in", "add-dark-mode")
+    assert out.strip().endswith("at openspec/changes/add-dark-mode/tasks.md"), out + err
+    for args, message in [
+        (["change-spec", "X"], "goes into a record folder of its own (openspec/changes/*/specs/**/spec.md); name it "
+                               "with --in FOLDER"),
+        (["change-spec", "X", "--in", "no-such-change"], "openspec/changes/no-such-change/ is no folder"),
+        (["change-spec", "X", "--in", "../add-dark-mode"], "give the name of one folder"),
+        (["plan", "X", "--in", "add-dark-mode"], "no glob has a folder per record"),
+    ]:  # fmt: skip
+        code, _, err = run(repo, "new", *args)
+        assert code != 0 and message in err, (args, err)
+    code, out, err = run(repo, "check")
+    assert code == 0, out + err

@@ -77,11 +77,16 @@ def query(sql: str, output: str | None) -> int:
 @cli.command()
 @click.argument("type_name", metavar="TYPE")
 @click.argument("title")
-def new(type_name: str, title: str) -> int:
+@click.option(
+    "--in", "within", metavar="FOLDER",
+    help="Put it into this existing record folder (an OpenSpec change, a Spec Kit feature); a delta spec there "
+    "is named by TITLE: --in add-dark-mode writes openspec/changes/add-dark-mode/specs/TITLE/spec.md.",
+)  # fmt: skip
+def new(type_name: str, title: str, within: str | None) -> int:
     """Create an artifact of TYPE (plan, story, runbook, adr, …) from its template, with a fresh id."""
     from agentsync.commands import new as command
 
-    return command.run(type_name, title)
+    return command.run(type_name, title, within=within)
 
 
 @cli.command(name="export")

@@ -10,10 +10,10 @@ from agentsync.store import Mirror
 from agentsync.sync.ids import id_source
 
 
-def run(type_name: str, title: str) -> int:
+def run(type_name: str, title: str, *, within: str | None = None) -> int:
     config = load_config()
     with Mirror.open(config) as mirror, id_source(mirror) as ids:
-        artifact_id, path, report = create(mirror, type_name, title, reserve=ids.reserve, tag=ids.tag)
+        artifact_id, path, report = create(mirror, type_name, title, reserve=ids.reserve, tag=ids.tag, within=within)
     for reason in ids.offline[:1]:
         click.echo(f"note: {artifact_id} is an offline id (this clone's tag {ids.tag}): {reason}", err=True)
     report_problems(report.problems)
