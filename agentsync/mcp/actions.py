@@ -103,8 +103,9 @@ def get_artifact(space: Workspace, key: str) -> dict[str, Any]:
 
 
 def create_artifact(space: Workspace, type: str, title: str, body: str | None, fields: dict[str, Any] | None,
-                    holder: str) -> dict[str, Any]:  # fmt: skip
-    """A new artifact from its type's template (a fresh id), then the given body and fields."""
+                    holder: str, folder: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """A new artifact from its type's template (a fresh id), then the given body and fields; with
+    ``folder``, in that existing record folder (``agentsync new --in``)."""
     from agentsync.newartifact import create
 
     config = space.config()
@@ -112,7 +113,7 @@ def create_artifact(space: Workspace, type: str, title: str, body: str | None, f
     from agentsync.sync.ids import id_source
 
     with Mirror.open(config) as mirror, id_source(mirror) as ids:  # as `agentsync new`: reserved on the remote
-        artifact_id, _path, _ = create(mirror, type, title, reserve=ids.reserve, tag=ids.tag)
+        artifact_id, _path, _ = create(mirror, type, title, reserve=ids.reserve, tag=ids.tag, within=folder)
     key = f"{type}:{artifact_id}"  # typed: another type may use the same id (Spec Kit's spec and plan folders)
     if body is not None or fields:
         return update_artifact(space, key, fields, body, holder, created=True)

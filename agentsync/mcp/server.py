@@ -118,9 +118,11 @@ def build(root: Path) -> MCPServer[Any]:
                         title: Annotated[str, Field(description="the new artifact's title")],
                         body: Annotated[str | None, Field(description="Markdown replacing the template's body")] = None,
                         fields: Annotated[dict[str, Any] | None, Field(description="fields to set")] = None,
+                        folder: Annotated[str | None, Field(description="an existing record folder to create it "
+                                          "in: an OpenSpec change (for its delta specs), a Spec Kit feature")] = None,
                         holder: HolderArg = None, ctx: Context | None = None) -> dict[str, Any]:  # fmt: skip
         """Create an artifact from its type's template with a fresh id; returns it as get_artifact does."""
-        return run(lambda: actions.create_artifact(space, type, title, body, fields, holder_of(ctx, holder)))
+        return run(lambda: actions.create_artifact(space, type, title, body, fields, holder_of(ctx, holder), folder))
 
     @server.tool()
     def update_artifact(id: KeyArg,

@@ -183,3 +183,21 @@ def test_with_auto_push_an_update_is_pushed(served: GitRepo, tmp_path: Path) -> 
     other.write("agentsync.yaml", served.read("agentsync.yaml").decode())
     assert run(other, "pull")[0] == 0
     assert other.read("stories/S-1.md").decode().endswith("Pushed by the agent.\n")
+
+
+def test_create_in_a_record_folder_makes_an_openspec_delta_spec(served: GitRepo) -> None:
+    config = served.read("agentsync.yaml").decode()
+    spec_type = (
+        "types:\n  change-spec: {id_from: path, id_prefix: SPEC, globs: [openspec/changes/*/specs/**/spec.md]}\n"
+    )
+    served.write("agentsync.yaml", config.replace("types:\n", spec_type, 1))
+    (served.root / "openspec/changes/add-x").mkdir(parents=True)
+
+    @with_clients(served, "agent-a")
+    async def _(client: Client) -> None:
+        made = await call(client, "create_artifact", type="change-spec", title="CLI init", folder="add-x")
+        assert made["path"] == "openspec/changes/add-x/specs/cli-init/spec.md"
+        assert made["content"].startswith("## ADDED Requirements\n")
+        assert "no glob has a folder per record" in await refused(
+            client, "create_artifact", type="story", title="x", folder="add-x"
+        )
