@@ -15,6 +15,7 @@ from typing import Any
 
 from agentsync.artifact import LAYOUT_FRONTMATTER, Artifact, FrontmatterSpan, find_frontmatter, parse_text
 from agentsync.errors import NOT_SET, AgentsyncError, FrontmatterYAMLError, GitFieldViolation
+from agentsync.formats.base import Place, replaced
 from agentsync.frontmatter_edit import (
     _line_ending,
     _render_flow_item,
@@ -226,8 +227,8 @@ def _rewrite_places(text: str, want: Any, carriers: list[Carrier]) -> tuple[str,
     for c in sorted(wrong, key=lambda c: c.start, reverse=True):
         if want is NOT_SET:
             text = text[: c.line_start] + text[c.line_end :]
-        else:
-            text = text[: c.start] + rendered + text[c.end :]
+        else:  # as the format writes it (a bold status phrase: the line's whole value where it must)
+            text = replaced(text, Place(c.value, c.start, c.end, c.line_start, c.line_end, c.how), rendered)
     return text, wrong[0].value
 
 

@@ -26,6 +26,7 @@ from agentsync.newtemplates import load_template, new_status
 from agentsync.paths import FoundFile, Matcher, PathPolicy, static_prefix, walk
 from agentsync.plugins.calls import allocate_id
 from agentsync.recordfolders import (
+    IN_FOLDER,
     RECORD_FOLDERS,
     UNPREFIXED,
     NumberedFolder,
@@ -37,7 +38,7 @@ from agentsync.recordfolders import (
     document_layout,
     highest_number,
     numbered_folder,
-    path_within,
+    paths_within,
     prefixed,
     record_names,
     shared_record_folder,
@@ -166,14 +167,17 @@ def create(
 def _named_within(config: Config, matcher: Matcher, type_name: str, within: str, title: str) -> tuple[NewName, str]:
     """The name and path of a new record in the existing record folder ``within`` (``--in``)."""
     globs = config.type_named(type_name).globs
-    if within in ("", ".", "..") or re.search(r"[/\\\x00-\x1f\x7f]", within):
+    if within in ("", ".", "..") or len(within.encode()) > 255 or re.search(r"[/\\\x00-\x1f\x7f]", within):
         raise AgentsyncError(f"--in {within!r}: give the name of one folder (a change, a feature), not a path")
-    relative = path_within(globs, within, title)
-    if relative is None:
+    places = paths_within(globs, within, title)
+    if not any(IN_FOLDER.fullmatch(glob) for glob in globs):
         raise ConfigError(f"types.{type_name}.globs: no glob has a folder per record (like `specs/*/plan.md`) for --in")
-    holder = relative.split(f"/{within}/", 1)[0] + f"/{within}"
-    if not (config.root / holder).is_dir() or (config.root / holder).is_symlink():
-        raise AgentsyncError(f"--in {within!r}: {holder}/ is no folder; name an existing one (or leave --in out)")
+    existing = [(path, holder) for path, holder in places
+                if os.path.isdir(config.root / holder) and not os.path.islink(config.root / holder)]  # fmt: skip
+    if not existing:
+        raise AgentsyncError(f"--in {within!r}: no record folder of that name ({places[0][1] if places else within}/"
+                             "); name an existing one (or leave --in out)")  # fmt: skip
+    relative = existing[0][0]
     if matcher.type_of(relative) != type_name:
         raise ConfigError(f"types.{type_name}.globs: {relative} is not one of the type's files")
     return NewName(within, within), relative
@@ -337,7 +341,7 @@ def _record_path(matcher: Matcher, type_name: str, globs: tuple[str, ...], folde
     for relative in tried:
         if matcher.type_of(relative) == type_name:
             return relative
-    if path_within(globs, "FOLDER", stem) is not None:  # the records sit below a folder each: which one?
+    if any(IN_FOLDER.fullmatch(glob) for glob in globs):  # the records sit below a folder each: which one?
         raise AgentsyncError(
             f"a {type_name} goes into a record folder of its own ({globs[0]}); name it with --in FOLDER"
         )

@@ -109,7 +109,7 @@ def agent_cli_template(root: Path, type_name: str) -> str | None:
     state where it names one (``DRAFT``; a list of choices, ``PROPOSED | ACCEPTED``, becomes
     ``${status}``); None where the CLI has no template of the type."""
     from agentsync.formats.agent import status_places
-    from agentsync.formats.base import first_heading, line_ending
+    from agentsync.formats.base import BOLD, first_heading, line_ending, whole_value
 
     path = root / ".agent" / "templates" / f"{type_name}-template.md"
     if any(os.path.islink(place) for place in (path.parent.parent, path.parent, path)):
@@ -130,8 +130,8 @@ def agent_cli_template(root: Path, type_name: str) -> str | None:
     if not places:
         at = heading.start() + len(ours)
         return f"{text[:at]}{eol}{eol}## State{eol}{eol}${{status}}{text[at:]}"
-    state = places[0]
-    if re.search(r"[|<>\[\]]", state.value):  # choices or a placeholder: the type's first status
+    state = whole_value(text, places[0]) if places[0].how.endswith(BOLD) else places[0]  # **DRAFT** | ...: all of it
+    if re.search(r"[|<>\[\]]", text[state.start : state.end]):  # choices or a placeholder: the type's first status
         text = f"{text[: state.start]}${{status}}{text[state.end :]}"
     return text
 

@@ -177,20 +177,27 @@ def _is_day(digits: str) -> bool:
 RECORD_FOLDERS = re.compile(r"([^*?\[\]{}]+)/\*/([^/*?\[\]{}]+\.md)")  # decisions/*/README.md: a folder per record
 
 
-_IN_FOLDER = re.compile(r"([^*?\[\]{}]+)/\*/(?:([^*?\[\]{}]+)/\*{1,2}/)?([^/*?\[\]{}]+\.md)")
+IN_FOLDER = re.compile(  # ROOT/*/NAME.md, ROOT/*/BELOW/**/NAME.md: a folder per record
+    r"([^*?\[\]{}]+)/\*/(?:([^*?\[\]{}]+)/\*{1,2}/)?([^/*?\[\]{}]+\.md)"
+)
 
 
-def path_within(globs: Iterable[str], within: str, title: str) -> str | None:
+def paths_within(globs: tuple[str, ...], within: str, title: str) -> list[tuple[str, str]]:
     """Where a new record of a type whose records live in a folder each (``openspec/changes/*/...``)
-    goes inside the existing one named ``within``: ``openspec/changes/add-x/proposal.md``, or, for a
-    document a level further down, one named by the title (``openspec/changes/add-x/specs/TITLE/spec.md``,
-    OpenSpec's delta spec of a capability); None when no glob has such a place."""
+    may go inside the one named ``within``, and that folder, for each glob with such a place:
+    ``openspec/changes/add-x/proposal.md``, or, for a document a level further down, one named by
+    the title (``openspec/changes/add-x/specs/TITLE/spec.md``, OpenSpec's delta spec). A folder that
+    is another glob's own (``openspec/changes/archive``, the archived records') is no record's."""
+    found: list[tuple[str, str]] = []
     for glob in globs:
-        if (found := _IN_FOLDER.fullmatch(glob)) is None:
+        if (match := IN_FOLDER.fullmatch(glob)) is None:
             continue
-        root, below, name = found.groups()
-        return f"{root}/{within}/{below}/{slugify(title)}/{name}" if below else f"{root}/{within}/{name}"
-    return None
+        root, below, name = match.groups()
+        holder = f"{root}/{within}"
+        if any(other.startswith(f"{holder}/") and other != glob for other in globs):
+            continue
+        found.append((f"{holder}/{below}/{slugify(title)}/{name}" if below else f"{holder}/{name}", holder))
+    return found
 
 
 def shared_record_folder(root: Path, globs: tuple[str, ...], folder: str, title: str) -> str | None:

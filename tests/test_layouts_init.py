@@ -533,7 +533,9 @@ def test_new_in_an_existing_record_folder_and_openspecs_delta_specs(tmp_path: Pa
     for args, message in [
         (["change-spec", "X"], "goes into a record folder of its own (openspec/changes/*/specs/**/spec.md); name it "
                                "with --in FOLDER"),
-        (["change-spec", "X", "--in", "no-such-change"], "openspec/changes/no-such-change/ is no folder"),
+        (["change-spec", "X", "--in", "no-such-change"], "no record folder of that name (openspec/changes/no-such-"),
+        (["proposal", "X", "--in", "changes"], "no record folder of that name"),  # the root's own name
+        (["proposal", "X", "--in", "archive"], "no record folder of that name"),  # the archived changes' folder
         (["change-spec", "X", "--in", "../add-dark-mode"], "give the name of one folder"),
         (["plan", "X", "--in", "add-dark-mode"], "no glob has a folder per record"),
     ]:  # fmt: skip

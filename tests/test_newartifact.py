@@ -230,7 +230,7 @@ def test_new_beside_the_agent_clis_records_takes_the_clis_own_template_of_the_ty
         "What costs $5 a day?\r\n\r\n## Copyright\r\n\r\n{{ COPYRIGHT_HEADER }}\r\n",
     )
     repo.write(
-        ".agent/templates/adr-template.md", "# ADR-XXX: Title\n\n## Status\n\nPROPOSED | ACCEPTED\n\n## Context\n"
+        ".agent/templates/adr-template.md", "# ADR-XXX: Title\n\n## Status\n\n**PROPOSED** | ACCEPTED\n\n## Context\n"
     )
     with repo.mirror() as mirror:
         scan(mirror)

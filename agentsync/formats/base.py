@@ -142,24 +142,34 @@ def places_of(pattern: re.Pattern[str], text: str, how: str) -> list[Place]:
     return [place for place in found if not any(start <= place.line_start < end for start, end in fences)]
 
 
-_EMPHASISED = re.compile(  # **COMPLETED** ✅ - QA passed, **IN_PROGRESS**, __Done__
-    r"\*\*(?P<stars>[^*\r\n]*[^*\s])\*\*(?![*\w])|__(?P<lines>[^_\r\n]*[^_\s])__(?![_\w])"
+_EMPHASISED = re.compile(  # **COMPLETED** ✅ - QA passed, **IN_PROGRESS**, __READY_FOR_REVIEW__
+    r"\*\*(?P<stars>[^*\r\n]*[^*\s:])\*\*(?![*\w])|__(?P<lines>(?:[^_\r\n]|_(?!_))*[^_\s:])__(?![_\w])"
 )
+BOLD = " (its bold phrase)"  # the end of a narrowed place's ``how``
 
 
 def emphasised(places: list[Place]) -> list[Place]:
     """Each place whose value starts with a bold word or phrase (``**COMPLETED** ✅ - QA passed``,
     as BMAD's stories write their ``## Status``) narrowed to that phrase: the status is COMPLETED,
-    and a new status replaces it, the note after it stays."""
+    and a new status replaces it, the note after it stays. A bold label (``**Status**: Accepted``)
+    is no status: that value stays whole."""
     narrowed = []
     for place in places:
         bold = _EMPHASISED.match(place.value)
-        if bold is not None:
+        if bold is not None and not place.value[bold.end() :].lstrip().startswith(":"):
             group = "stars" if bold.group("stars") is not None else "lines"
             start = place.start + bold.start(group)
-            place = place._replace(value=bold.group(group), start=start, end=start + len(bold.group(group)))
+            phrase = bold.group(group)
+            place = place._replace(value=phrase, start=start, end=start + len(phrase), how=place.how + BOLD)
         narrowed.append(place)
     return narrowed
+
+
+def whole_value(text: str, place: Place) -> Place:
+    """The value a bold phrase was narrowed from: its delimiters and the note after it, to the line's end."""
+    line_end = text.find("\n", place.end)
+    end = len(text.rstrip(" \t\r")) if line_end < 0 else len(text[:line_end].rstrip(" \t\r"))
+    return place._replace(start=place.start - 2, end=end)
 
 
 def sets_outside_fences(pattern: re.Pattern[str], text: str) -> bool:
@@ -192,7 +202,10 @@ def fenced_blocks(text: str) -> list[tuple[int, int]]:
 
 
 def replaced(text: str, place: Place, value: str) -> str:
-    """``text`` with one place's value replaced."""
+    """``text`` with one place's value replaced; a bold phrase's, where ``value`` would read back as
+    another value in bold (``Superseded by **ADR-5**``, ``Ready:``), with the line's whole value."""
+    if place.how.endswith(BOLD) and _EMPHASISED.fullmatch(f"**{value}**") is None:
+        place = whole_value(text, place)
     return text[: place.start] + value + text[place.end :]
 
 

@@ -347,7 +347,8 @@ MIGRATIONS: list[str] = [
     """
     UPDATE artifacts SET mtime_ns = -1, disk_hash = ''
     WHERE layout NOT IN ('frontmatter', 'yaml') AND (
-        (instr(content, '>') > 0 AND (instr(lower(content), 'status') > 0 OR instr(lower(content), 'spec') > 0))
+        (instr(content, char(10) || '>') > 0
+         AND (instr(lower(content), 'status') > 0 OR instr(lower(content), 'spec') > 0))
         OR (layout IN ('agent', 'nygard') AND (instr(content, '**') > 0 OR instr(content, '__') > 0)));
     DELETE FROM meta WHERE key = 'git_head';
     """,

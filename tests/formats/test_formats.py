@@ -33,6 +33,7 @@ AGENT_OS_TASKS = (
 )
 AGENT_BODY_QUOTE = "# INFRA-004: X\n\n## Problem\n\n> Status: blocked upstream\n> Owner: ada\n\n## State\n\nDRAFT\n"
 BMAD_BOLD = "# Story 1.1: Login\n\n## Status\n\n**COMPLETED** ✅ - **QA PASSED** (2025-08-30)\n\n## Story\n"
+BMAD_UNDERLINED = "# Story 1.2: Sync\n\n## Status\n\n__Done__ - merged\n"
 JOURNEY = "# Copyright\n\nid: JRN-001\ntitle: Smart router\nstate: COMMITTED  # set by the CLI\nsteps:\n  - one\n"
 
 
@@ -71,6 +72,9 @@ JOURNEY = "# Copyright\n\nid: JRN-001\ntitle: Smart router\nstate: COMMITTED  # 
          "Ready for Review"),
         ("docs/stories/u.md", "# Story 1.4: U\n\n## Status\n\n**Draft**ed by Ada\n", "nygard", "u", "Story 1.4: U",
          "**Draft**ed by Ada"),  # bold inside a word: the line as written
+        ("docs/stories/v.md", "# V\n\n## Status\n\n**Status**: Accepted\n", "nygard", "v", "V", "**Status**: Accepted"),
+        ("docs/stories/w.md", "# W\n\n## Status\n\n__READY_FOR_REVIEW__ (QA)\n", "nygard", "w", "W",
+         "READY_FOR_REVIEW"),
     ],
 )  # fmt: skip
 def test_each_format_reads_what_a_person_reads(
@@ -153,6 +157,7 @@ def test_a_yaml_file_starting_with_a_document_marker_is_no_frontmatter() -> None
         # a quote in the body sets no field: only the state section carries Git's value
         ("s.md", AGENT_BODY_QUOTE, AGENT_BODY_QUOTE.replace("DRAFT", "IN_HEAD")),
         ("s.md", BMAD_BOLD, BMAD_BOLD.replace("**COMPLETED**", "**IN_HEAD**")),  # the note after it stays
+        ("s.md", BMAD_UNDERLINED, BMAD_UNDERLINED.replace("__Done__", "__IN_HEAD__")),
     ],
 )
 def test_git_fields_are_rewritten_in_every_place_a_format_sets_them(path: str, text: str, expected: str) -> None:
@@ -245,3 +250,12 @@ def test_a_plugin_registers_a_format_ahead_of_the_plain_one(monkeypatch: pytest.
     assert formats.named("toml-test") is not None
     with pytest.raises(ValueError, match="registered already"):
         formats.register(_Toml())
+
+
+def test_a_status_that_would_not_read_back_in_bold_takes_the_whole_line() -> None:
+    """Git's value set over a bold status phrase reads back as that value: written in the bold where it
+    fits, else in place of the line's whole value (its own markup, or a word that bold would change)."""
+    for value in ("Superseded by **ADR-5**", "Done*", "Ready:"):
+        rewritten, _ = rewrite_fields("s.md", BMAD_BOLD, {"status": value}, ("status",))
+        assert rewritten == BMAD_BOLD.replace("**COMPLETED** ✅ - **QA PASSED** (2025-08-30)", value), value
+        assert parse_text("s.md", rewritten, "story", "").status == value
