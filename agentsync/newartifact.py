@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from agentsync import formats
-from agentsync.artifact import id_from_filename
+from agentsync.artifact import id_from_filename, parse_text
 from agentsync.config import Config
 from agentsync.errors import AgentsyncError, ConfigError
-from agentsync.frontmatter_edit import render_scalar
+from agentsync.frontmatter_edit import render_scalar, set_field
 from agentsync.fsutil import atomic_write
 from agentsync.gitrepo import user_identity
 from agentsync.newtemplates import load_template, new_status
@@ -169,9 +169,9 @@ def _named_within(config: Config, matcher: Matcher, type_name: str, within: str,
     globs = config.type_named(type_name).globs
     if within in ("", ".", "..") or len(within.encode()) > 255 or re.search(r"[/\\\x00-\x1f\x7f]", within):
         raise AgentsyncError(f"--in {within!r}: give the name of one folder (a change, a feature), not a path")
-    places = paths_within(globs, within, title)
     if not any(IN_FOLDER.fullmatch(glob) for glob in globs):
         raise ConfigError(f"types.{type_name}.globs: no glob has a folder per record (like `specs/*/plan.md`) for --in")
+    places = paths_within(globs, within, title)
     existing = [(path, holder) for path, holder in places
                 if os.path.isdir(config.root / holder) and not os.path.islink(config.root / holder)]  # fmt: skip
     if not existing:
@@ -200,8 +200,6 @@ def _allowed_values(config: Config, type_name: str, path: str, text: str) -> str
     passes ``check`` and the pre-commit hook as written."""
     if not config.allowed_values:
         return text
-    from agentsync.artifact import parse_text
-    from agentsync.frontmatter_edit import set_field
     from agentsync.gitfields import artifact_values
 
     values = artifact_values(parse_text(path, text, type_name, "", config.id_rule(type_name)), config.git_fields)
@@ -217,8 +215,6 @@ def _required_slots(config: Config, path: str, text: str) -> str:
     span = formats.find_frontmatter(text)
     if span is None or not config.required_fields:
         return text
-    from agentsync.frontmatter_edit import set_field
-
     written = text[span.start : span.end]
     for key in config.required_fields:
         if not re.search(rf"(?m)^{re.escape(key)}[ \t]*:", written):

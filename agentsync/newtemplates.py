@@ -79,18 +79,18 @@ def load_template(config: Config, type_name: str, latest: str | None = None, lay
     """The type's configured template, else the folder's layout (``layout``, or that of the folder's
     ``latest`` record where its records follow a naming of their own), else the built-in."""
     type_config = config.type_named(type_name)
-    if not type_config.template and layout == "agent-cli" and (own := agent_cli_template(config.root, type_name)):
-        return own
-    if not type_config.template and layout is not None:
-        return str(_templates().joinpath("layouts", f"{layout}.md").read_text(encoding="utf-8"))
-    if not type_config.template and latest is not None and (found := layout_template(config, type_name, latest)):
-        return found
     if type_config.template:
         path = config.root / type_config.template
         try:
             return path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ConfigError(f"types.{type_name}.template: cannot read {path}: {exc.strerror}") from None
+    if layout == "agent-cli" and (own := agent_cli_template(config.root, type_name)):
+        return own
+    if layout is not None:
+        return str(_templates().joinpath("layouts", f"{layout}.md").read_text(encoding="utf-8"))
+    if latest is not None and (found := layout_template(config, type_name, latest)):
+        return found
     return _builtin(type_name)
 
 

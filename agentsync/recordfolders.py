@@ -95,7 +95,7 @@ def titled_folder(folder: str, paths: Iterable[str], prefix: str) -> bool:
 
 
 _DAY = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
-_DATED_NAME = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})-(.+)")  # 2026-03-11-zero-dep-server
+_DATED_NAME = re.compile(rf"({_DAY})-(.+)")  # 2026-03-11-zero-dep-server
 _MINUTE = re.compile(r"(?:[01][0-9]|2[0-3])[0-5][0-9]-.")  # Agent OS: 2026-01-15-1430-comments
 
 
@@ -124,7 +124,7 @@ def dated_folder(folder: str, paths: Iterable[str]) -> DatedFolder | None:
     dated = {
         name: path
         for name, path in names.items()
-        if (found := _DATED_NAME.fullmatch(name)) and _is_day("".join(found.group(1, 2, 3)))
+        if (found := _DATED_NAME.fullmatch(name)) and _is_day(found.group(1).replace("-", ""))
     }
     if len(dated) * 2 <= len(names):
         return None
@@ -174,12 +174,10 @@ def _is_day(digits: str) -> bool:
     return True
 
 
-RECORD_FOLDERS = re.compile(r"([^*?\[\]{}]+)/\*/([^/*?\[\]{}]+\.md)")  # decisions/*/README.md: a folder per record
-
-
-IN_FOLDER = re.compile(  # ROOT/*/NAME.md, ROOT/*/BELOW/**/NAME.md: a folder per record
-    r"([^*?\[\]{}]+)/\*/(?:([^*?\[\]{}]+)/\*{1,2}/)?([^/*?\[\]{}]+\.md)"
-)
+_FIXED, _FILE = r"[^*?\[\]{}]+", r"[^/*?\[\]{}]+\.md"  # a glob's part without wildcards; a file name
+RECORD_FOLDERS = re.compile(rf"({_FIXED})/\*/({_FILE})")  # decisions/*/README.md: a folder per record
+# ROOT/*/NAME.md, or ROOT/*/BELOW/**/NAME.md (OpenSpec's openspec/changes/*/specs/**/spec.md): a folder per record
+IN_FOLDER = re.compile(rf"({_FIXED})/\*/(?:({_FIXED})/\*{{1,2}}/)?({_FILE})")
 
 
 def paths_within(globs: tuple[str, ...], within: str, title: str) -> list[tuple[str, str]]:

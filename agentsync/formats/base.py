@@ -167,8 +167,10 @@ def emphasised(places: list[Place]) -> list[Place]:
 
 def whole_value(text: str, place: Place) -> Place:
     """The value a bold phrase was narrowed from: its delimiters and the note after it, to the line's end."""
-    line_end = text.find("\n", place.end)
-    end = len(text.rstrip(" \t\r")) if line_end < 0 else len(text[:line_end].rstrip(" \t\r"))
+    end = text.find("\n", place.end)
+    end = len(text) if end < 0 else end
+    while end > place.end and text[end - 1] in " \t\r":
+        end -= 1
     return place._replace(start=place.start - 2, end=end)
 
 
