@@ -543,3 +543,20 @@ def test_new_in_an_existing_record_folder_and_openspecs_delta_specs(tmp_path: Pa
         assert code != 0 and message in err, (args, err)
     code, out, err = run(repo, "check")
     assert code == 0, out + err
+
+
+def test_a_fresh_openspec_project_gets_every_kind_of_document_before_its_first_change(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {"openspec/config.yaml": "schema: spec-driven\n"})  # `openspec init`, nothing more
+    code, out, err = run(repo, "init")
+    assert code == 0 and "detected OpenSpec's openspec/ folder" in out, out + err
+    assert _created(repo, "proposal", "Add export").endswith("openspec/changes/add-export/proposal.md")
+    code, out, err = run(repo, "new", "change-spec", "CLI", "--in", "add-export")
+    assert code == 0 and out.strip().endswith("openspec/changes/add-export/specs/cli/spec.md"), out + err
+    assert _created(repo, "capability", "Export").endswith("openspec/specs/export/spec.md")
+
+
+def test_a_features_later_documents_have_their_types_before_the_first_of_them(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {".kiro/specs/photo-albums/requirements.md": "# Requirements Document\n"})
+    assert run(repo, "init")[0] == 0  # only requirements so far: the design and the tasks come next
+    assert _created(repo, "kiro-design", "Photo albums").endswith(".kiro/specs/photo-albums/design.md")
+    assert _created(repo, "kiro-tasks", "Photo albums").endswith(".kiro/specs/photo-albums/tasks.md")

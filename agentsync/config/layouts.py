@@ -274,18 +274,21 @@ def _openspec(paths: list[str]) -> Detected | None:
     archived changes in ``changes/archive/2026-04-08-add-dark-mode/``), the delta specs a change
     carries (``specs/CAPABILITY/spec.md``: type ``change-spec``), and the capabilities' specs
     (``openspec/specs/cli-init/spec.md``: type ``capability``, ``cli-init-spec``)."""
+    if not _under(paths, "openspec"):
+        return None
+    # every kind of document once OpenSpec is set up (openspec/config.yaml alone): `new` needs the types
     changes = _feature_documents(paths, "openspec/changes", OPENSPEC_DOCUMENTS, "OpenSpec's openspec/ folder")
-    types = list(changes.types) if changes is not None else []
-    deltas = [p for p in _under(paths, "openspec/changes") if p.endswith("/spec.md") and "/specs/" in p]
-    if deltas:
-        globs = ["openspec/changes/*/specs/**/spec.md"]
-        globs += ["openspec/changes/archive/*/specs/**/spec.md"] if _under(deltas, "openspec/changes/archive") else []
-        types.append(TypeConfig("change-spec", tuple(globs), "SPEC", id_from="path"))
+    types = list(changes.types) if changes is not None else [
+        TypeConfig(type_name, (f"openspec/changes/*/{document}",), "SPEC", id_from="path")
+        for document, type_name in OPENSPEC_DOCUMENTS
+    ]  # fmt: skip
+    globs = ["openspec/changes/*/specs/**/spec.md"]
+    globs += ["openspec/changes/archive/*/specs/**/spec.md"] if _under(paths, "openspec/changes/archive") else []
+    types.append(TypeConfig("change-spec", tuple(globs), "SPEC", id_from="path"))
     capabilities = [p for p in _under(paths, "openspec/specs") if p.endswith("/spec.md")]
-    if capabilities:  # nested capability paths (identity/user-auth) where there are any
-        nested = any(p.count("/") > 3 for p in capabilities)
-        glob = "openspec/specs/**/spec.md" if nested else "openspec/specs/*/spec.md"
-        types.append(TypeConfig("capability", (glob,), "SPEC", id_from="path"))
+    nested = any(p.count("/") > 3 for p in capabilities)  # nested capability paths (identity/user-auth)
+    glob = "openspec/specs/**/spec.md" if nested else "openspec/specs/*/spec.md"
+    types.append(TypeConfig("capability", (glob,), "SPEC", id_from="path"))
     notes = ("openspec: one type per document, named by its change's (or capability's) folder",)
     return Detected("OpenSpec's openspec/ folder", tuple(types), notes) if types else None
 
@@ -316,22 +319,18 @@ def _agent_os(paths: list[str]) -> Detected | None:
 def _feature_documents(
     paths: list[str], root: str, documents: tuple[tuple[str, str], ...], name: str
 ) -> Detected | None:
-    """A folder per feature under ``root``, a type per document kind (``id_from: path``); features
-    moved into a folder of their own (``_archived/old-feature/``) are records too, a feature's own
-    subfolders are not."""
+    """A folder per feature under ``root``, a type per document kind (``id_from: path``), each kind
+    once any feature is there (a feature's tasks are written after its spec: `new` needs the type);
+    features moved into a folder of their own (``_archived/old-feature/``) are records too, a
+    feature's own subfolders are not."""
     depth = root.count("/") + 2  # root/feature/document.md
     kinds = dict(documents)
     found = [p for p in _under(paths, root) if PurePosixPath(p).name in kinds and p.count("/") in (depth, depth + 1)]
-    features = {PurePosixPath(p).parent.as_posix() for p in found if p.count("/") == depth}
-    types = []
-    for document, type_name in documents:
-        placed = [p for p in found if PurePosixPath(p).name == document]
-        if not placed:
-            continue
-        parents = sorted({parent for p in placed if p.count("/") == depth + 1
-                          and (parent := PurePosixPath(p).parent.parent.as_posix()) not in features})  # fmt: skip
-        globs = (f"{root}/*/{document}", *(f"{parent}/*/{document}" for parent in parents))
-        types.append(TypeConfig(type_name, globs, "SPEC", id_from="path"))
-    if not types:
+    if not found:
         return None
+    features = {PurePosixPath(p).parent.as_posix() for p in found if p.count("/") == depth}
+    parents = sorted({parent for p in found if p.count("/") == depth + 1
+                      and (parent := PurePosixPath(p).parent.parent.as_posix()) not in features})  # fmt: skip
+    types = [TypeConfig(type_name, (f"{root}/*/{document}", *(f"{parent}/*/{document}" for parent in parents)),
+                        "SPEC", id_from="path") for document, type_name in documents]  # fmt: skip
     return Detected(name, tuple(types), (f"{root}: one type per document, named by its feature folder",))
