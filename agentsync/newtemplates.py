@@ -16,6 +16,10 @@ from agentsync.errors import ConfigError
 from agentsync.recordfolders import backlog_default_status
 
 TEMPLATE_PACKAGE = "agentsync.templates"
+SPEC_WORKFLOW_TEMPLATE_FOLDERS = (
+    "user-templates",
+    "templates",
+)  # under .spec-workflow/, in the order the tool reads them
 
 
 def _templates() -> Any:  # a Traversable (its import path differs across Python versions)
@@ -87,6 +91,12 @@ def load_template(config: Config, type_name: str, latest: str | None = None, lay
             raise ConfigError(f"types.{type_name}.template: cannot read {path}: {exc.strerror}") from None
     if layout == "agent-cli" and (own := agent_cli_template(config.root, type_name)):
         return own
+    if (
+        layout is not None
+        and layout.startswith("spec-workflow-")
+        and (own := spec_workflow_template(config.root, layout))
+    ):
+        return own
     if layout is not None:
         return str(_templates().joinpath("layouts", f"{layout}.md").read_text(encoding="utf-8"))
     if latest is not None and (found := layout_template(config, type_name, latest)):
@@ -111,13 +121,8 @@ def agent_cli_template(root: Path, type_name: str) -> str | None:
     from agentsync.formats.agent import status_places
     from agentsync.formats.base import BOLD, first_heading, line_ending, whole_value
 
-    path = root / ".agent" / "templates" / f"{type_name}-template.md"
-    if any(os.path.islink(place) for place in (path.parent.parent, path.parent, path)):
-        return None  # what a new record is made of never comes from behind a symlink
-    try:
-        with open(path, encoding="utf-8", newline="") as file:
-            text = file.read()  # its line endings as written
-    except (OSError, UnicodeDecodeError):
+    text = _own_template(root, ".agent", "templates", f"{type_name}-template.md")
+    if text is None:
         return None
     text = re.sub(r"(?m)^[ \t]*\{\{ *COPYRIGHT_HEADER *\}\}[ \t]*\r?\n?", "", text.replace("$", "$$"))
     heading = first_heading(text)
@@ -134,6 +139,42 @@ def agent_cli_template(root: Path, type_name: str) -> str | None:
     if re.search(r"[|<>\[\]]", text[state.start : state.end]):  # choices or a placeholder: the type's first status
         text = f"{text[: state.start]}${{status}}{text[state.end :]}"
     return text
+
+
+def _own_template(root: Path, *parts: str) -> str | None:
+    """The text of a tool's template at ``root/parts...`` with its line endings as written; None where
+    it is missing or unreadable, or any folder on the way (below ``root``) or the file is a symlink:
+    what a new record is made of never comes from behind one."""
+    places = [root.joinpath(*parts[:depth]) for depth in range(1, len(parts) + 1)]
+    if any(os.path.islink(place) for place in places):
+        return None
+    try:
+        with open(places[-1], encoding="utf-8", newline="") as file:
+            return file.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def spec_workflow_template(root: Path, layout: str) -> str | None:
+    """Spec Workflow's own template of a document (``spec-workflow-requirements``: the team's
+    ``.spec-workflow/user-templates/requirements-template.md`` first, then the tool's
+    ``templates/``, as the tool reads them), the new record's title in its heading
+    (``# Requirements Document: ${title}``, as its specs are headed); None where neither has it."""
+    from agentsync.formats.base import first_heading
+
+    name = f"{layout.removeprefix('spec-workflow-')}-template.md"
+    for folder in SPEC_WORKFLOW_TEMPLATE_FOLDERS:
+        text = _own_template(root, ".spec-workflow", folder, name)
+        if text is None:
+            continue
+        text = text.replace("$", "$$")
+        heading = first_heading(text)
+        if heading is None:
+            return f"# ${{title}}\n\n{text}"
+        end = heading.end() - (text[heading.end() - 1 : heading.end()] == "\r")  # the line's ending stays
+        line = text[heading.start() : end].rstrip()
+        return f"{text[: heading.start()]}{line}{' ' if line.endswith(':') else ': '}${{title}}{text[end:]}"
+    return None
 
 
 def new_status(config: Config, type_name: str, folder: str, layout: str | None) -> str:

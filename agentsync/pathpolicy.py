@@ -237,6 +237,30 @@ class PathPolicy:
         """Whether ``target`` (a path ``writable`` gave) still has only real folders above it and is no
         symlink, looked at afresh (no cache): what to ask right before a rename or removal."""
         text = str(target)
+        if not self._real_folders_above(text):
+            return False
+        if absent(text):
+            return True
+        try:
+            return _not_writable(text, os.lstat(text)) is None
+        except FileNotFoundError:
+            return True
+        except OSError:
+            return False
+
+    def folder_intact(self, target: str | Path) -> bool:
+        """Whether ``target`` (below the root) is a real folder and so is every folder above it, looked
+        at afresh: what to ask right before removing a folder."""
+        text = str(target)
+        if not self._real_folders_above(text):
+            return False
+        try:
+            return stat.S_ISDIR(os.lstat(text).st_mode)
+        except OSError:
+            return False
+
+    def _real_folders_above(self, text: str) -> bool:
+        """Whether ``text`` is below the root with only real folders (no symlink) between them."""
         if not text.startswith(self._base.rstrip(os.sep) + os.sep):
             return False
         current = self._base
@@ -248,14 +272,7 @@ class PathPolicy:
                 return False
             if not stat.S_ISDIR(mode):  # a symlink is not S_ISDIR under lstat
                 return False
-        if absent(text):
-            return True
-        try:
-            return _not_writable(text, os.lstat(text)) is None
-        except FileNotFoundError:
-            return True
-        except OSError:
-            return False
+        return True
 
     def guard(self, still: Callable[[Target], bool] | None = None) -> Callable[[Target], bool]:
         """A ``still`` for fsutil's atomic writes: ``intact`` first (a target now behind a symlink is

@@ -21,6 +21,7 @@ from agentsync.config.layouts import (
     AGENT_OS_DOCUMENTS,
     KIRO_DOCUMENTS,
     OPENSPEC_DOCUMENTS,
+    SPEC_WORKFLOW_DOCUMENTS,
     SUPERPOWERS_FOLDERS,
     is_no_record,
 )
@@ -262,6 +263,7 @@ def story_folder(records: Iterable[tuple[str, str | None]]) -> StoryFolder | Non
 # the file's name, the layout.
 _DOCUMENT_LAYOUTS = (
     *((".kiro/specs/", name, type_name) for name, type_name in KIRO_DOCUMENTS),  # layout kiro-design, ...
+    *((".spec-workflow/", name, f"spec-{type_name}") for name, type_name in SPEC_WORKFLOW_DOCUMENTS),
     *(("openspec/changes/", name, f"openspec-{name.removesuffix('.md')}") for name, _ in OPENSPEC_DOCUMENTS),
     ("openspec/specs/", "spec.md", "openspec-spec"),
     ("openspec/changes/", "spec.md", "openspec-delta"),  # a change's delta spec of a capability

@@ -288,6 +288,63 @@ def test_the_kiro_layout_one_type_per_document_named_by_the_feature(tmp_path: Pa
     _exported_byte_for_byte(repo, tmp_path, sorted(path for _, path in _mirrored(repo).values()))
 
 
+SPEC_WORKFLOW = {
+    ".spec-workflow/specs/tap-hold/requirements.md": "# Requirements Document\n\n## Introduction\n\nx\n",
+    ".spec-workflow/specs/tap-hold/design.md": "# Design Document\n\n## Overview\n",
+    ".spec-workflow/specs/tap-hold/tasks.md": "# Tasks Document\n\n- [x] 1. Clock\n- [-] 2. State machine\n",
+    ".spec-workflow/specs/tap-hold/Implementation Logs/task-1.md": "# Log: not a document of the spec\n",
+    ".spec-workflow/specs/_archived/old-ui/requirements.md": "# Requirements: Old UI\n",
+    ".spec-workflow/archive/specs/macros/requirements.md": "# Requirements Document\n",
+    ".spec-workflow/steering/product.md": "# Product Overview\n",
+    ".spec-workflow/templates/requirements-template.md": "# Requirements Document\n\n## Introduction\n\n[The tool's]\n",
+    ".spec-workflow/templates/design-template.md": "# Design Document\r\n\r\n## Overview\r\n\r\nCosts $5.\r\n",
+    ".spec-workflow/user-templates/requirements-template.md": "# Requirements Document\n\n## Executive Summary\n",
+    ".spec-workflow/approvals/tap-hold/.snapshots/requirements.md/snapshot-001.md": "# Requirements Document\n",
+}
+
+
+def test_the_spec_workflow_layout_its_archive_and_its_templates(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, SPEC_WORKFLOW)
+    code, out, err = run(repo, "init")
+    assert code == 0, err
+    assert "detected Spec Workflow's .spec-workflow/ folder" in out, out
+    assert set(_mirrored(repo)) == {
+        "workflow-requirements:tap-hold-requirements", "workflow-requirements:old-ui-requirements",
+        "workflow-requirements:macros-requirements", "workflow-design:tap-hold-design",
+        "workflow-tasks:tap-hold-tasks",
+    }  # fmt: skip
+    assert (
+        _created(repo, "workflow-requirements", "Mouse keys")
+        == "created mouse-keys-requirements at .spec-workflow/specs/mouse-keys/requirements.md"
+    )  # the team's own template (user-templates/) comes first, as the tool reads them
+    made = ".spec-workflow/specs/mouse-keys/"
+    assert (
+        repo.root / made / "requirements.md"
+    ).read_text() == "# Requirements Document: Mouse keys\n\n## Executive Summary\n"
+    assert _created(repo, "workflow-design", "Mouse keys").endswith(made + "design.md")
+    design = (repo.root / made / "design.md").read_bytes()  # the tool's template: its line endings, its $
+    assert design == b"# Design Document: Mouse keys\r\n\r\n## Overview\r\n\r\nCosts $5.\r\n"
+    assert _created(repo, "workflow-tasks", "Mouse keys").endswith(made + "tasks.md")  # no template: the built-in
+    assert (repo.root / made / "tasks.md").read_text().startswith("# Tasks Document: Mouse keys\n\n- [ ] 1.")
+    code, out, err = run(repo, "check")
+    assert code == 0, out + err
+    _exported_byte_for_byte(repo, tmp_path, sorted(path for _, path in _mirrored(repo).values()))
+
+
+def test_spec_workflow_set_up_with_no_spec_yet_and_a_symlinked_template_folder(tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "requirements-template.md").write_text("# Not ours\n\nread from outside\n", encoding="utf-8")
+    repo = _repo(tmp_path, {".spec-workflow/templates/tasks-template.md": "# Tasks Document\n\n- [ ] 1. Do\n"})
+    (repo.root / ".spec-workflow/user-templates").symlink_to(outside, target_is_directory=True)
+    assert run(repo, "init")[0] == 0  # its templates alone: every kind of document has its type
+    assert _created(repo, "workflow-requirements", "Login").endswith(".spec-workflow/specs/login/requirements.md")
+    text = (repo.root / ".spec-workflow/specs/login/requirements.md").read_text()
+    assert text.startswith("# Requirements Document: Login\n\n## Introduction") and "outside" not in text
+    assert _created(repo, "workflow-tasks", "Login").endswith(".spec-workflow/specs/login/tasks.md")
+    assert (repo.root / ".spec-workflow/specs/login/tasks.md").read_text() == "# Tasks Document: Login\n\n- [ ] 1. Do\n"
+
+
 def test_kiro_features_named_by_title_alone_get_a_folder_named_so(tmp_path: Path) -> None:
     repo = _repo(tmp_path, {f".kiro/specs/{name}/requirements.md": "# Requirements Document\n"
                             for name in ("user-login", "photo-upload", "2fa-setup")})  # fmt: skip

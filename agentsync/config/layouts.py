@@ -3,6 +3,7 @@ CLI's ``.agent/`` (its cache's kinds, journeys, ADRs), Backlog.md's ``backlog/``
 decisions, docs, milestones, completed and archived ones), adr-tools/MADR decision folders and RFC
 folders (one file per record, or a folder per record with ``id_from: path``), Spec Kit's ``specs/NNN-feature/``
 (spec.md, plan.md, tasks.md), Kiro's ``.kiro/specs/feature/`` (requirements.md, design.md, tasks.md),
+Spec Workflow MCP's ``.spec-workflow/specs/feature/`` (the same three; archived ones in ``archive/specs/``),
 Superpowers' dated plans and design specs (``docs/superpowers/plans/``, ``docs/superpowers/specs/``),
 OpenSpec's ``openspec/`` (a folder per change: proposal.md, design.md, tasks.md, delta specs; the
 capabilities' specs), Agent OS's dated spec folders (``.agent-os/specs/``, ``agent-os/specs/``) and
@@ -27,6 +28,7 @@ from agentsync.formats.ids import GENERIC_NAMES
 ROOTS = (
     ".agent",
     ".kiro",
+    ".spec-workflow",
     "backlog",
     "doc",
     "docs",
@@ -48,6 +50,12 @@ SPEC_KIT_DOCUMENTS = (("spec.md", "spec"), ("plan.md", "spec-plan"), ("tasks.md"
 KIRO_DOCUMENTS = (
     ("requirements.md", "kiro-requirements"), ("design.md", "kiro-design"), ("tasks.md", "kiro-tasks"),
 )  # fmt: skip
+# Spec Workflow MCP's documents in each .spec-workflow/specs/feature/ folder (its archive moves a feature
+# to .spec-workflow/archive/specs/feature/, where it keeps its ids), and their types.
+SPEC_WORKFLOW_DOCUMENTS = (
+    ("requirements.md", "workflow-requirements"), ("design.md", "workflow-design"), ("tasks.md", "workflow-tasks"),
+)  # fmt: skip
+SPEC_WORKFLOW_ARCHIVE = ".spec-workflow/archive/specs"
 # OpenSpec's documents in each openspec/changes/change-id/ folder (archived ones in changes/archive/), and
 # their types; the delta specs below a change and the capabilities' specs are types of their own.
 OPENSPEC_DOCUMENTS = (("proposal.md", "proposal"), ("design.md", "change-design"), ("tasks.md", "change-tasks"))
@@ -117,6 +125,7 @@ def detect(files: Iterable[str]) -> list[Detected]:
             _rfc_folders(paths),
             _spec_kit(paths),
             _kiro(paths),
+            _spec_workflow(paths),
             _superpowers(paths),
             _openspec(paths),
             _agent_os(paths),
@@ -254,6 +263,24 @@ def _kiro(paths: list[str]) -> Detected | None:
     """Kiro: a folder per feature under ``.kiro/specs/`` (``photo-albums/requirements.md``), each
     document its own type named by the feature's folder (``photo-albums-requirements``)."""
     return _feature_documents(paths, ".kiro/specs", KIRO_DOCUMENTS, "Kiro's .kiro/specs/ folder")
+
+
+def _spec_workflow(paths: list[str]) -> Detected | None:
+    """Spec Workflow MCP: Kiro's three documents in a folder per feature under ``.spec-workflow/specs/``
+    (``tap-hold/requirements.md``: ``tap-hold-requirements``), and in its archive; every kind once
+    ``.spec-workflow/`` is set up (its templates alone: `new` needs the types)."""
+    if not _under(paths, ".spec-workflow"):
+        return None
+    name = "Spec Workflow's .spec-workflow/ folder"
+    specs = _feature_documents(paths, ".spec-workflow/specs", SPEC_WORKFLOW_DOCUMENTS, name)
+    types = [
+        made._replace(globs=(*made.globs, f"{SPEC_WORKFLOW_ARCHIVE}/*/{document}"))
+        for made, (document, _) in zip(specs.types, SPEC_WORKFLOW_DOCUMENTS, strict=True)
+    ] if specs is not None else [
+        TypeConfig(type_name, (f".spec-workflow/specs/*/{document}", f"{SPEC_WORKFLOW_ARCHIVE}/*/{document}"), "SPEC",
+                   id_from="path") for document, type_name in SPEC_WORKFLOW_DOCUMENTS
+    ]  # fmt: skip
+    return Detected(name, tuple(types), (".spec-workflow/specs: one type per document, named by its feature folder",))
 
 
 def _superpowers(paths: list[str]) -> Detected | None:

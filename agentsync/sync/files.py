@@ -90,6 +90,26 @@ def stage_shared(mirror: Mirror, paths: list[str]) -> None:
             logging.getLogger("agentsync.sync").warning("could not stage the shared files: %s", exc)
 
 
+def prune_emptied(policy: PathPolicy, paths: Iterable[str], kept: Iterable[str]) -> None:
+    """Remove the folders a pull left empty by removing or moving ``paths`` away, as git checkout
+    does: a folder per record left empty (a Spec Workflow spec, an OpenSpec change, a Kiro feature)
+    would still be a record to its tool. From each file's folder up while empty, only below one of
+    ``kept`` (the globs' fixed folders, the tools' own: never removed) and never through a symlink."""
+    keep = set(kept)
+    below = tuple(f"{folder}/" for folder in keep if folder)
+    for path in paths:
+        folder = path.rpartition("/")[0]
+        while folder and folder not in keep and ("" in keep or folder.startswith(below)):
+            target = policy.root / folder
+            if not policy.folder_intact(target):
+                break
+            try:
+                os.rmdir(target)  # only an empty folder: a file saved there meanwhile keeps it
+            except OSError:
+                break
+            folder = folder.rpartition("/")[0]
+
+
 class FolderNames:
     """The names in each folder a pull lands files in: each folder listed once a pull (a listing a
     chunk cost a pull of 100,000 files into three folders 3.9 s of listings), then kept up to date

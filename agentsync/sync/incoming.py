@@ -20,7 +20,7 @@ from agentsync.store.sync_state import Fetched
 from agentsync.sync.client import cursor, register
 from agentsync.sync.events import announced
 from agentsync.sync.feed import PAGE_SIZE, fetch_unlocked
-from agentsync.sync.files import FolderNames, stage_shared, unchanged, write_unchanged
+from agentsync.sync.files import FolderNames, prune_emptied, stage_shared, unchanged, write_unchanged
 from agentsync.sync.journal import recorded
 from agentsync.sync.plan import ChunkPlan, Pass, Planner
 from agentsync.sync.reports import PullReport, Quarantined
@@ -223,6 +223,11 @@ def _record_chunk(mirror: Mirror, plan: ChunkPlan, skipped: list[str], report: P
         if unchanged(root / path, hashes.get(rid), plan.locals_by_id[rid].hash):
             (root / path).unlink(missing_ok=True)
             run.names.removed(root / path)
+    gone = [path for _, path in plan.removals + plan.moved_from]
+    if gone:
+        from agentsync.formats.ids import static_prefix
+
+        prune_emptied(policy, gone, {static_prefix(g) for t in mirror.config.types for g in t.globs})
     if plan.deferred:
         _drop_deferred(plan, report)
     # The files are mirrored first, so what was agreed finds its text there and is not written again

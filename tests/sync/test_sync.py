@@ -690,3 +690,26 @@ def test_a_file_that_sets_its_git_field_twice_as_committed_is_pulled_as_written(
     second = sync_pull(b, remote)
     assert second.ok and second.written == [path] and second.overrides == []
     assert b.read(path).decode() == edited
+
+
+def test_a_pull_that_moves_or_deletes_a_folders_last_files_removes_the_folder(clones: Clones) -> None:
+    """As git checkout does: a folder per record left empty (a spec, a change) would still list as
+    one in its tool. A folder that keeps any other file stays, and so does each glob's own folder."""
+    a, b, remote = clones
+    for path in ("stories/login/S-1.md", "stories/login/S-2.md", "stories/export/S-3.md", "plans/P-1.md"):
+        a.write(path, artifact(path.rpartition("/")[2].removesuffix(".md")))
+    sync_push(a, remote, "ada")
+    sync_pull(b, remote)
+    b.write("stories/export/notes.txt", "Bo's notes, no artifact\n")
+    (a.root / "stories/archive/login").mkdir(parents=True)
+    for name in ("S-1.md", "S-2.md"):
+        (a.root / "stories/login" / name).rename(a.root / "stories/archive/login" / name)
+    (a.root / "stories/login").rmdir()
+    for path in ("stories/export/S-3.md", "plans/P-1.md"):
+        a.remove(path)
+    assert len(sync_push(a, remote, "ada").applied) == 4
+    got = sync_pull(b, remote)
+    assert sorted(got.deleted) == ["plans/P-1.md", "stories/export/S-3.md"]
+    assert (b.root / "stories/archive/login/S-1.md").exists() and not (b.root / "stories/login").exists()
+    assert (b.root / "stories/export/notes.txt").exists()  # Bo's file keeps its folder
+    assert (b.root / "plans").is_dir()  # the plan type's own folder stays, empty
