@@ -273,9 +273,12 @@ def _name_new(
             return NewName(fresh_id(type_name, type_config.id_prefix, taken, reserve, tag), stem)
         return NewName(stem, stem, layout=layout, latest=dated.latest)
     named_by_path = type_config.id_from in ("path", "filename")  # the name is the id, whatever the text says
-    # a folder per record, none of them live yet (OpenSpec's changes all archived): named by title too
-    first_of_folders = not record_names(folder, paths) and any(RECORD_FOLDERS.fullmatch(g) for g in type_config.globs)
-    if named_by_path and (first_of_folders or titled_folder(folder, paths, type_config.id_prefix)):
+    # the type's first record (the kit's PRPs/ holding its templates alone), or a folder per record with
+    # none of them live yet (OpenSpec's changes all archived): named by title too
+    first = not paths or (
+        not record_names(folder, paths) and any(RECORD_FOLDERS.fullmatch(g) for g in type_config.globs)
+    )
+    if named_by_path and (first or titled_folder(folder, paths, type_config.id_prefix)):
         return NewName(slugify(title), slugify(title))
     artifact_id = fresh_id(type_name, type_config.id_prefix, taken, reserve, tag)
     if backlog_folder(folder, paths):  # BACK-637 in the frontmatter, `back-637 - Title.md` on disk

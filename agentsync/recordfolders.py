@@ -21,6 +21,7 @@ from agentsync.config.layouts import (
     AGENT_OS_DOCUMENTS,
     KIRO_DOCUMENTS,
     OPENSPEC_DOCUMENTS,
+    PRP_FOLDER,
     SPEC_WORKFLOW_DOCUMENTS,
     SUPERPOWERS_FOLDERS,
     is_no_record,
@@ -266,6 +267,7 @@ _DOCUMENT_LAYOUTS = (
     *((".spec-workflow/", name, f"spec-{type_name}") for name, type_name in SPEC_WORKFLOW_DOCUMENTS),
     *(("openspec/changes/", name, f"openspec-{name.removesuffix('.md')}") for name, _ in OPENSPEC_DOCUMENTS),
     ("openspec/specs/", "spec.md", "openspec-spec"),
+    (f"{PRP_FOLDER}/", "*.md", "prp"),  # the kit's PRPs: Goal, Why, What, context, blueprint, validation
     ("openspec/changes/", "spec.md", "openspec-delta"),  # a change's delta spec of a capability
     *((f"{root}/specs/", name, type_name) for root, documents in AGENT_OS_DOCUMENTS.items()
       for name, type_name in documents),  # layout agent-os-spec, agent-os-plan, ...

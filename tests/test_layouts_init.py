@@ -345,6 +345,36 @@ def test_spec_workflow_set_up_with_no_spec_yet_and_a_symlinked_template_folder(t
     assert (repo.root / ".spec-workflow/specs/login/tasks.md").read_text() == "# Tasks Document: Login\n\n- [ ] 1. Do\n"
 
 
+PRPS = {
+    "PRPs/auth-flow-prd.md": "# Auth flow\n\n**Status**: Planning\n\n## Goal\n\nx\n",
+    "PRPs/completed/setlists.md": "# Setlists\n\n## Goal\n\ny\n",
+    "PRPs/ai_docs/supabase-notes.md": "# Supabase notes: reference for the agent, no PRP\n",
+    "PRPs/templates/prp_base.md": 'name: "Base PRP Template v2"\ndescription: |\n\n## Purpose\n',
+    "PRPs/scripts/prp_runner.md": "# How the runner works\n",
+    "PRPs/README.md": "# PRPs\n",
+}
+
+
+def test_the_context_engineering_kits_prps_named_by_their_file(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, PRPS)
+    code, out, err = run(repo, "init")
+    assert code == 0 and "detected the context-engineering kit's PRPs/ folder" in out, out + err
+    assert _mirrored(repo) == {
+        "prp:auth-flow-prd": ("Planning", "PRPs/auth-flow-prd.md"),
+        "prp:setlists": (None, "PRPs/completed/setlists.md"),
+    }
+    assert _created(repo, "prp", "Offline sync") == "created offline-sync at PRPs/offline-sync.md"
+    text = (repo.root / "PRPs/offline-sync.md").read_text()
+    assert text.startswith("# Offline sync\n\n## Goal\n") and "## Validation Loop" in text and "---" not in text
+    assert run(repo, "check")[0] == 0
+
+
+def test_the_kits_templates_alone_give_the_prp_type(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {"PRPs/templates/prp_base.md": "name: x\n", "PRPs/ai_docs/a.md": "# A\n"})
+    assert run(repo, "init")[0] == 0 and _mirrored(repo) == {}
+    assert _created(repo, "prp", "First feature") == "created first-feature at PRPs/first-feature.md"
+
+
 def test_kiro_features_named_by_title_alone_get_a_folder_named_so(tmp_path: Path) -> None:
     repo = _repo(tmp_path, {f".kiro/specs/{name}/requirements.md": "# Requirements Document\n"
                             for name in ("user-login", "photo-upload", "2fa-setup")})  # fmt: skip

@@ -6,8 +6,8 @@ folders (one file per record, or a folder per record with ``id_from: path``), Sp
 Spec Workflow MCP's ``.spec-workflow/specs/feature/`` (the same three; archived ones in ``archive/specs/``),
 Superpowers' dated plans and design specs (``docs/superpowers/plans/``, ``docs/superpowers/specs/``),
 OpenSpec's ``openspec/`` (a folder per change: proposal.md, design.md, tasks.md, delta specs; the
-capabilities' specs), Agent OS's dated spec folders (``.agent-os/specs/``, ``agent-os/specs/``) and
-product documents, plus the default types.
+capabilities' specs), the context-engineering kit's ``PRPs/`` (a PRP per file), Agent OS's dated
+spec folders (``.agent-os/specs/``, ``agent-os/specs/``) and product documents, plus the default types.
 
 Files that describe a folder rather than being a record (README, CHANGELOG, LICENSE, an ADR
 template) are excluded where they are found, so init never mirrors them by accident.
@@ -42,6 +42,7 @@ ROOTS = (
     "rfc",
     ".agent-os",
     "agent-os",
+    "PRPs",
 )
 # Spec Kit's documents in each specs/NNN-feature/ folder, and the type each becomes (named apart from
 # the default `plan`, whose files name themselves by frontmatter id).
@@ -73,6 +74,10 @@ SUPERPOWERS_FOLDERS = (
     ("docs/superpowers/plans", "plan", "PLAN", "superpowers-plan", ""),
     ("docs/superpowers/specs", "design", "DESIGN", "superpowers-design", "design"),
 )
+# The context-engineering kit's PRPs/ (product requirement prompts, one per file, named by their file) and
+# its folders that hold no PRP: reference docs for the agent, the kit's templates and scripts.
+PRP_FOLDER = "PRPs"
+PRP_NOT_RECORDS = ("ai_docs", "templates", "scripts")
 BACKLOG_KINDS = (
     # folder under backlog/, type name
     ("tasks", "task"), ("drafts", "draft"), ("decisions", "decision"), ("docs", "doc"), ("milestones", "milestone"),
@@ -127,6 +132,7 @@ def detect(files: Iterable[str]) -> list[Detected]:
             _kiro(paths),
             _spec_workflow(paths),
             _superpowers(paths),
+            _prps(paths),
             _openspec(paths),
             _agent_os(paths),
         )
@@ -293,6 +299,20 @@ def _superpowers(paths: list[str]) -> Detected | None:
         if any(not is_no_record(PurePosixPath(p).name) for p in inside):
             types.append(TypeConfig(type_name, (f"{folder}/**/*.md",), prefix, exclude=_not_records(inside)))
     return Detected("Superpowers' docs/superpowers/ folder", tuple(types)) if types else None
+
+
+def _prps(paths: list[str]) -> Detected | None:
+    """The context-engineering kit: a PRP per file in ``PRPs/`` and the folders a team sorts them
+    into (``PRPs/completed/``), named by their file, less the kit's own folders of reference docs,
+    templates and scripts; the type once ``PRPs/`` is there (the kit's templates alone)."""
+    inside = _under(paths, PRP_FOLDER)
+    if not inside:
+        return None
+    kit = tuple(f"{PRP_FOLDER}/{folder}/**" for folder in PRP_NOT_RECORDS)
+    records = [p for p in inside if p.endswith(_MARKDOWN) and not p.startswith(tuple(k[:-2] for k in kit))]
+    made = TypeConfig("prp", (f"{PRP_FOLDER}/**/*.md",), "PRP", exclude=(*kit, *_not_records(records)),
+                      id_from="filename")  # fmt: skip
+    return Detected("the context-engineering kit's PRPs/ folder", (made,))
 
 
 def _openspec(paths: list[str]) -> Detected | None:
