@@ -17,14 +17,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentsync.config.layouts import (
+from agentsync.config.layout_parts import is_no_record
+from agentsync.config.tool_layouts import (
     AGENT_OS_DOCUMENTS,
     KIRO_DOCUMENTS,
     OPENSPEC_DOCUMENTS,
     PRP_FOLDER,
     SPEC_WORKFLOW_DOCUMENTS,
     SUPERPOWERS_FOLDERS,
-    is_no_record,
 )
 
 

@@ -1,0 +1,150 @@
+"""The AI coding tools' spec layouts ``agentsync init`` recognises (a pure decision over a list of
+files): Spec Kit's ``specs/NNN-feature/``, Kiro's ``.kiro/specs/feature/``, Spec Workflow MCP's
+``.spec-workflow/specs/feature/``, Superpowers' dated plans and design specs, OpenSpec's changes and
+capabilities, Agent OS's dated spec folders and product documents, the context-engineering kit's ``PRPs/``."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from agentsync.config.layout_parts import MARKDOWN, Detected, feature_documents, is_no_record, not_records, under
+from agentsync.config.model import TypeConfig
+
+# Spec Kit's documents in each specs/NNN-feature/ folder, and the type each becomes (named apart from
+# the default `plan`, whose files name themselves by frontmatter id).
+SPEC_KIT_DOCUMENTS = (("spec.md", "spec"), ("plan.md", "spec-plan"), ("tasks.md", "spec-tasks"))
+# Kiro's documents in each .kiro/specs/feature/ folder (kebab-case, sometimes numbered), and their types.
+KIRO_DOCUMENTS = (
+    ("requirements.md", "kiro-requirements"), ("design.md", "kiro-design"), ("tasks.md", "kiro-tasks"),
+)  # fmt: skip
+# Spec Workflow MCP's documents in each .spec-workflow/specs/feature/ folder (its archive moves a feature
+# to .spec-workflow/archive/specs/feature/, where it keeps its ids), and their types.
+SPEC_WORKFLOW_DOCUMENTS = (
+    ("requirements.md", "workflow-requirements"), ("design.md", "workflow-design"), ("tasks.md", "workflow-tasks"),
+)  # fmt: skip
+SPEC_WORKFLOW_ARCHIVE = ".spec-workflow/archive/specs"
+# OpenSpec's documents in each openspec/changes/change-id/ folder (archived ones in changes/archive/), and
+# their types; the delta specs below a change and the capabilities' specs are types of their own.
+OPENSPEC_DOCUMENTS = (("proposal.md", "proposal"), ("design.md", "change-design"), ("tasks.md", "change-tasks"))
+# Agent OS's documents in each dated spec folder: its first version's .agent-os/specs/2025-07-29-x/ (and
+# their sub-specs/), today's agent-os/specs/2026-01-15-1430-x/; and their types.
+AGENT_OS_DOCUMENTS = {
+    ".agent-os": (("spec.md", "agent-os-spec"), ("spec-lite.md", "agent-os-spec-lite"), ("tasks.md", "agent-os-tasks")),
+    "agent-os": (("plan.md", "agent-os-plan"), ("shape.md", "agent-os-shape"), ("standards.md", "agent-os-standards"),
+                 ("references.md", "agent-os-references")),
+}  # fmt: skip
+# Superpowers (the agent skills library) writes plans and the design specs they come from as dated
+# files with no frontmatter: folder, the type each becomes, its id prefix, the built-in layout of a new one,
+# the word its names end in (2026-03-11-topic-design.md).
+SUPERPOWERS_FOLDERS = (
+    ("docs/superpowers/plans", "plan", "PLAN", "superpowers-plan", ""),
+    ("docs/superpowers/specs", "design", "DESIGN", "superpowers-design", "design"),
+)
+# The context-engineering kit's PRPs/ (product requirement prompts, one per file, named by their file) and
+# its folders that hold no PRP: reference docs for the agent, the kit's templates and scripts.
+PRP_FOLDER = "PRPs"
+PRP_NOT_RECORDS = ("ai_docs", "templates", "scripts")
+
+
+def spec_kit(paths: list[str]) -> Detected | None:
+    """GitHub Spec Kit: a folder per feature under ``specs/`` (``001-photo-albums/spec.md``), each
+    document its own type, named by the feature's folder (``id_from: path``: ``001-photo-albums-spec``)."""
+    return feature_documents(paths, "specs", SPEC_KIT_DOCUMENTS, "Spec Kit's specs/ folder")
+
+
+def kiro(paths: list[str]) -> Detected | None:
+    """Kiro: a folder per feature under ``.kiro/specs/`` (``photo-albums/requirements.md``), each
+    document its own type named by the feature's folder (``photo-albums-requirements``)."""
+    return feature_documents(paths, ".kiro/specs", KIRO_DOCUMENTS, "Kiro's .kiro/specs/ folder")
+
+
+def spec_workflow(paths: list[str]) -> Detected | None:
+    """Spec Workflow MCP: Kiro's three documents in a folder per feature under ``.spec-workflow/specs/``
+    (``tap-hold/requirements.md``: ``tap-hold-requirements``), and in its archive; every kind once
+    ``.spec-workflow/`` is set up (its templates alone: `new` needs the types)."""
+    if not under(paths, ".spec-workflow"):
+        return None
+    name = "Spec Workflow's .spec-workflow/ folder"
+    specs = feature_documents(paths, ".spec-workflow/specs", SPEC_WORKFLOW_DOCUMENTS, name)
+    types = [
+        made._replace(globs=(*made.globs, f"{SPEC_WORKFLOW_ARCHIVE}/*/{document}"))
+        for made, (document, _) in zip(specs.types, SPEC_WORKFLOW_DOCUMENTS, strict=True)
+    ] if specs is not None else [
+        TypeConfig(type_name, (f".spec-workflow/specs/*/{document}", f"{SPEC_WORKFLOW_ARCHIVE}/*/{document}"), "SPEC",
+                   id_from="path") for document, type_name in SPEC_WORKFLOW_DOCUMENTS
+    ]  # fmt: skip
+    return Detected(name, tuple(types), (".spec-workflow/specs: one type per document, named by its feature folder",))
+
+
+def superpowers(paths: list[str]) -> Detected | None:
+    """Superpowers: implementation plans in ``docs/superpowers/plans/`` (the plan type, whose new
+    files go there) and design specs in ``docs/superpowers/specs/``, each named by its day and topic
+    (``2026-03-11-zero-dep-server-design.md``) and so by its file (no frontmatter id)."""
+    types = []
+    for folder, type_name, prefix, _, _ in SUPERPOWERS_FOLDERS:
+        inside = [p for p in under(paths, folder) if p.endswith(MARKDOWN)]
+        if any(not is_no_record(PurePosixPath(p).name) for p in inside):
+            types.append(TypeConfig(type_name, (f"{folder}/**/*.md",), prefix, exclude=not_records(inside)))
+    return Detected("Superpowers' docs/superpowers/ folder", tuple(types)) if types else None
+
+
+def prps(paths: list[str]) -> Detected | None:
+    """The context-engineering kit: a PRP per file in ``PRPs/`` and the folders a team sorts them
+    into (``PRPs/completed/``), named by their file, less the kit's own folders of reference docs,
+    templates and scripts; the type once ``PRPs/`` is there (the kit's templates alone)."""
+    inside = under(paths, PRP_FOLDER)
+    if not inside:
+        return None
+    kit = tuple(f"{PRP_FOLDER}/{folder}/**" for folder in PRP_NOT_RECORDS)
+    records = [p for p in inside if p.endswith(MARKDOWN) and not p.startswith(tuple(k[:-2] for k in kit))]
+    made = TypeConfig("prp", (f"{PRP_FOLDER}/**/*.md",), "PRP", exclude=(*kit, *not_records(records)),
+                      id_from="filename")  # fmt: skip
+    return Detected("the context-engineering kit's PRPs/ folder", (made,))
+
+
+def openspec(paths: list[str]) -> Detected | None:
+    """OpenSpec: a folder per change under ``openspec/changes/`` (``add-dark-mode/proposal.md``,
+    design.md, tasks.md, each a type named by the change's folder: ``add-dark-mode-proposal``;
+    archived changes in ``changes/archive/2026-04-08-add-dark-mode/``), the delta specs a change
+    carries (``specs/CAPABILITY/spec.md``: type ``change-spec``), and the capabilities' specs
+    (``openspec/specs/cli-init/spec.md``: type ``capability``, ``cli-init-spec``)."""
+    if not under(paths, "openspec"):
+        return None
+    # every kind of document once OpenSpec is set up (openspec/config.yaml alone): `new` needs the types
+    changes = feature_documents(paths, "openspec/changes", OPENSPEC_DOCUMENTS, "OpenSpec's openspec/ folder")
+    types = list(changes.types) if changes is not None else [
+        TypeConfig(type_name, (f"openspec/changes/*/{document}",), "SPEC", id_from="path")
+        for document, type_name in OPENSPEC_DOCUMENTS
+    ]  # fmt: skip
+    globs = ["openspec/changes/*/specs/**/spec.md"]
+    globs += ["openspec/changes/archive/*/specs/**/spec.md"] if under(paths, "openspec/changes/archive") else []
+    types.append(TypeConfig("change-spec", tuple(globs), "SPEC", id_from="path"))
+    capabilities = [p for p in under(paths, "openspec/specs") if p.endswith("/spec.md")]
+    nested = any(p.count("/") > 3 for p in capabilities)  # nested capability paths (identity/user-auth)
+    glob = "openspec/specs/**/spec.md" if nested else "openspec/specs/*/spec.md"
+    types.append(TypeConfig("capability", (glob,), "SPEC", id_from="path"))
+    notes = ("openspec: one type per document, named by its change's (or capability's) folder",)
+    return Detected("OpenSpec's openspec/ folder", tuple(types), notes) if types else None
+
+
+def agent_os(paths: list[str]) -> Detected | None:
+    """Agent OS: a dated folder per spec (``.agent-os/specs/2025-07-29-maildir/spec.md``, tasks.md,
+    sub-specs/*.md; today ``agent-os/specs/2026-01-15-1430-comments/plan.md``, shape.md, ...), each
+    document a type named by its folder, and the product's documents (mission.md, roadmap.md, ...)
+    named by their file."""
+    types: list[TypeConfig] = []
+    products = {root: [p for p in under(paths, f"{root}/product") if p.endswith(MARKDOWN) and p.count("/") == 2]
+                for root in AGENT_OS_DOCUMENTS}  # fmt: skip
+    for root, documents in AGENT_OS_DOCUMENTS.items():
+        specs = feature_documents(paths, f"{root}/specs", documents, "")
+        types += specs.types if specs is not None else ()
+        if any(p.count("/") == 4 for p in under(paths, f"{root}/specs") if "/sub-specs/" in p):
+            types.append(TypeConfig("agent-os-sub-spec", (f"{root}/specs/*/sub-specs/*.md",), "SPEC", id_from="path"))
+        if product := products[root]:
+            # both versions' product folders (a repository moving from one to the other) name their
+            # documents alike (mission.md): one type each
+            name = "agent-os-v1-product" if root == ".agent-os" and all(products.values()) else "agent-os-product"
+            types.append(TypeConfig(name, (f"{root}/product/*.md",), "PRODUCT", exclude=not_records(product),
+                                    id_from="filename"))  # fmt: skip
+    notes = ("agent-os: one type per document, named by its spec's folder",)
+    return Detected("Agent OS's spec folders", tuple(types), notes) if types else None
