@@ -33,9 +33,11 @@ from agentsync.recordfolders import (
     backlog_folder,
     backlog_layout,
     backlog_title,
+    bmad_story_layout,
     change_metadata,
     dated_folder,
     document_layout,
+    first_bmad_story,
     highest_number,
     numbered_folder,
     paths_within,
@@ -250,12 +252,12 @@ def _name_new(
     if (shared := shared_record_folder(config.root, type_config.globs, folder, title)) is not None:
         return NewName(shared, shared)
     rows = mirror.list_artifacts(type_name)
-    if (
-        stories := story_folder((row.path, row.title) for row in rows if row.path.startswith(f"{folder}/"))
-    ) is not None:
+    stories = story_folder((row.path, row.title) for row in rows if row.path.startswith(f"{folder}/"))
+    if (stories := stories or first_bmad_story(type_config.globs, folder)) is not None:
         story, offline = _reserved(type_name, f"epic-{stories.epic}", stories.story, reserve, tag)
         stem = stories.stem(story, offline, title)
-        return NewName(stem, stem, story, layout="bmad-story", label=f"{stories.epic}.{story}")
+        bmad = bmad_story_layout(config.root, stories.path)
+        return NewName(stem, stem, story, layout=bmad, label=f"{stories.epic}.{story}")
     numbered = None if _mostly_prefixed(rows, type_config.id_prefix) else numbered_folder(folder, paths)
     if numbered is not None and not numbered.dated:  # one past every number the type uses, here or deeper
         beside = [item.path for item in files if item.path.startswith(f"{folder}/")]  # of any type

@@ -16,10 +16,13 @@ from agentsync.errors import ConfigError
 from agentsync.recordfolders import backlog_default_status
 
 TEMPLATE_PACKAGE = "agentsync.templates"
-SPEC_WORKFLOW_TEMPLATE_FOLDERS = (
-    "user-templates",
-    "templates",
-)  # under .spec-workflow/, in the order the tool reads them
+# Spec Workflow's template folders under .spec-workflow/, in the order the tool reads them
+SPEC_WORKFLOW_TEMPLATE_FOLDERS = ("user-templates", "templates")
+# BMAD's own story template, where its versions install it under _bmad/bmm/
+BMAD_STORY_TEMPLATES = (
+    ("_bmad", "bmm", "workflows", "4-implementation", "create-story", "template.md"),
+    ("_bmad", "bmm", "4-implementation", "bmad-create-story", "template.md"),
+)
 
 
 def _templates() -> Any:  # a Traversable (its import path differs across Python versions)
@@ -89,19 +92,25 @@ def load_template(config: Config, type_name: str, latest: str | None = None, lay
             return path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ConfigError(f"types.{type_name}.template: cannot read {path}: {exc.strerror}") from None
-    if layout == "agent-cli" and (own := agent_cli_template(config.root, type_name)):
-        return own
-    if (
-        layout is not None
-        and layout.startswith("spec-workflow-")
-        and (own := spec_workflow_template(config.root, layout))
-    ):
+    if layout is not None and (own := _tools_own(config.root, type_name, layout)):
         return own
     if layout is not None:
         return str(_templates().joinpath("layouts", f"{layout}.md").read_text(encoding="utf-8"))
     if latest is not None and (found := layout_template(config, type_name, latest)):
         return found
     return _builtin(type_name)
+
+
+def _tools_own(root: Path, type_name: str, layout: str) -> str | None:
+    """The template the tool whose layout ``layout`` is keeps in the repository (the agent CLI's,
+    Spec Workflow's, BMAD's), as one of ours; None where it has none (the built-in layout then)."""
+    if layout == "agent-cli":
+        return agent_cli_template(root, type_name)
+    if layout.startswith("spec-workflow-"):
+        return spec_workflow_template(root, layout)
+    if layout == "bmad-v6-story":
+        return bmad_story_template(root)
+    return None
 
 
 def _builtin(type_name: str) -> str:
@@ -174,6 +183,21 @@ def spec_workflow_template(root: Path, layout: str) -> str | None:
         end = heading.end() - (text[heading.end() - 1 : heading.end()] == "\r")  # the line's ending stays
         line = text[heading.start() : end].rstrip()
         return f"{text[: heading.start()]}{line}{' ' if line.endswith(':') else ': '}${{title}}{text[end:]}"
+    return None
+
+
+def bmad_story_template(root: Path) -> str | None:
+    """BMAD's own story template (as the team may have changed it: its sections, its quality gates),
+    the new story's number and title in place of ``{{epic_num}}.{{story_num}}`` and ``{{story_title}}``;
+    its other placeholders stay for BMAD's agents to fill. None where BMAD has none with those."""
+    for parts in BMAD_STORY_TEMPLATES:
+        text = _own_template(root, *parts)
+        if text is None:
+            continue
+        text = re.sub(r"\{\{\s*epic_num\s*\}\}\.\{\{\s*story_num\s*\}\}", "${number}", text.replace("$", "$$"))
+        text = re.sub(r"\{\{\s*story_title\s*\}\}", "${title}", text)
+        if "${number}" in text and "${title}" in text:
+            return text
     return None
 
 

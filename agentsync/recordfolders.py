@@ -20,6 +20,7 @@ from pathlib import Path
 from agentsync.config.layout_parts import is_no_record
 from agentsync.config.tool_layouts import (
     AGENT_OS_DOCUMENTS,
+    BMAD_STORY_NAME,
     KIRO_DOCUMENTS,
     OPENSPEC_DOCUMENTS,
     PRP_FOLDER,
@@ -232,6 +233,7 @@ class StoryFolder:
     epic: int
     story: int
     latest: str  # the latest story's file name, without .md
+    path: str = ""  # the latest story's path
 
     def stem(self, story: int, tag: str, title: str) -> str:
         """The latest name with the new numbers (and offline the clone's tag after them), and the new
@@ -257,7 +259,27 @@ def story_folder(records: Iterable[tuple[str, str | None]]) -> StoryFolder | Non
     if len(numbers) * 2 <= total:
         return None
     latest = max(numbers, key=lambda path: (numbers[path], path))
-    return StoryFolder(*numbers[latest], latest.rpartition("/")[2].removesuffix(".md"))
+    return StoryFolder(*numbers[latest], latest.rpartition("/")[2].removesuffix(".md"), latest)
+
+
+def first_bmad_story(globs: Iterable[str], folder: str) -> StoryFolder | None:
+    """Before the first of BMAD v6's stories in ``folder`` (a glob of the type names them so): the
+    numbers before Story 1.1, and the name a story of theirs has (``1-1-title``)."""
+    return StoryFolder(1, 0, "1-0-title") if f"{folder}/{BMAD_STORY_NAME}" in globs else None
+
+
+def bmad_story_layout(root: Path, latest: str) -> str:
+    """The layout of a new story beside BMAD's ``latest`` (none: v6's first): v6's (a ``Status:
+    ready-for-dev`` line under the heading) where the latest story has such a line above its first
+    section, else v4's (a ``## Status`` section)."""
+    if not latest:
+        return "bmad-v6-story"
+    try:
+        with open(root / latest, encoding="utf-8") as file:
+            head = file.read(4096).split("\n## ", 1)[0]
+    except (OSError, UnicodeDecodeError):
+        return "bmad-story"
+    return "bmad-v6-story" if re.search(r"(?m)^Status:[ \t]*\S", head) else "bmad-story"
 
 
 # The built-in layout of each document whose kind its place names: the folder its glob starts in,

@@ -375,6 +375,70 @@ def test_the_kits_templates_alone_give_the_prp_type(tmp_path: Path) -> None:
     assert _created(repo, "prp", "First feature") == "created first-feature at PRPs/first-feature.md"
 
 
+V6_STORY = (
+    "# Story {n}: {title}\n\nStatus: {status}\n\n## Story\n\nAs a user, I want it.\n\n## Acceptance Criteria\n\n1. x\n"
+)
+BMAD_V6 = {
+    "_bmad/bmm/config.yaml": 'implementation_artifacts: "{project-root}/_bmad-output/implementation-artifacts"\n',
+    "_bmad-output/implementation-artifacts/1-1-scaffolding.md": V6_STORY.format(
+        n="1.1", title="Scaffolding", status="done"
+    ),
+    "_bmad-output/implementation-artifacts/1-2-user-login.md": V6_STORY.format(n="1.2", title="Login", status="review"),
+    "_bmad-output/implementation-artifacts/2-1-create-task.md": V6_STORY.format(
+        n="2.1", title="Task", status="in-progress"
+    ),
+    "_bmad-output/implementation-artifacts/epic-1-retro-2026-02-08.md": "# Epic 1 Retrospective\n",
+    "_bmad-output/implementation-artifacts/tech-spec-config-reader.md": "# Tech-Spec: Config reader\n",
+    "_bmad-output/implementation-artifacts/tests/coverage-report.md": "# Coverage\n",
+    "_bmad-output/implementation-artifacts/sprint-status.yaml": "development_status:\n  1-1-scaffolding: done\n",
+    "_bmad-output/planning-artifacts/prd.md": "# Product Requirements Document\n",
+    "_bmad-output/planning-artifacts/research/market.md": "# Market research\n",
+}
+BMAD_TEMPLATE = "_bmad/bmm/workflows/4-implementation/create-story/template.md"
+
+
+def test_bmad_v6_stories_and_documents_in_bmad_output(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, BMAD_V6)
+    code, out, err = run(repo, "init")
+    assert code == 0 and "detected BMAD's _bmad-output/ folder" in out, out + err
+    impl, planning = "_bmad-output/implementation-artifacts", "_bmad-output/planning-artifacts"
+    assert _mirrored(repo) == {
+        "story:1-1-scaffolding": ("done", f"{impl}/1-1-scaffolding.md"),
+        "story:1-2-user-login": ("review", f"{impl}/1-2-user-login.md"),
+        "story:2-1-create-task": ("in-progress", f"{impl}/2-1-create-task.md"),
+        "bmad-implementation:epic-1-retro-2026-02-08": (None, f"{impl}/epic-1-retro-2026-02-08.md"),
+        "bmad-implementation:tech-spec-config-reader": (None, f"{impl}/tech-spec-config-reader.md"),
+        "bmad-implementation:tests-coverage-report": (None, f"{impl}/tests/coverage-report.md"),
+        "bmad-planning:prd": (None, f"{planning}/prd.md"),
+        "bmad-planning:research-market": (None, f"{planning}/research/market.md"),
+    }
+    # the next story of the latest epic, in v6's layout: a Status line under the heading
+    assert _created(repo, "story", "Edit task") == f"created 2-2-edit-task at {impl}/2-2-edit-task.md"
+    text = (repo.root / impl / "2-2-edit-task.md").read_text()
+    assert text.startswith("# Story 2.2: Edit task\n\nStatus: ready-for-dev\n\n## Story\n"), text
+    assert _mirrored(repo)["story:2-2-edit-task"][0] == "ready-for-dev"
+    assert run(repo, "check")[0] == 0
+    _exported_byte_for_byte(repo, tmp_path, sorted(path for _, path in _mirrored(repo).values()))
+
+
+def test_a_bmad_v6_story_from_the_teams_own_template_and_before_the_first_story(tmp_path: Path) -> None:
+    template = (
+        "# Story {{epic_num}}.{{story_num}}: {{story_title}}\n\nStatus: ready-for-dev\nBranch: `feat/{{scope}}`\n"
+    )
+    repo = _repo(tmp_path, {**BMAD_V6, BMAD_TEMPLATE: template + "\n## Quality Gates\n\n- [ ] costs $0\n"})
+    assert run(repo, "init")[0] == 0
+    impl = "_bmad-output/implementation-artifacts"
+    assert _created(repo, "story", "Edit task") == f"created 2-2-edit-task at {impl}/2-2-edit-task.md"
+    text = (repo.root / impl / "2-2-edit-task.md").read_text()
+    expected = template.replace("{{epic_num}}.{{story_num}}: {{story_title}}", "2.2: Edit task")
+    assert text == expected + "\n## Quality Gates\n\n- [ ] costs $0\n"  # its other placeholders stay, its $ too
+    fresh = _repo(tmp_path / "fresh", {"_bmad/bmm/config.yaml": "project_name: x\n"})  # installed, no story yet
+    code, out, err = run(fresh, "init")
+    assert code == 0 and "detected BMAD's _bmad-output/ folder" in out, out + err
+    assert _created(fresh, "story", "Scaffolding") == f"created 1-1-scaffolding at {impl}/1-1-scaffolding.md"
+    assert (fresh.root / impl / "1-1-scaffolding.md").read_text().startswith("# Story 1.1: Scaffolding\n\nStatus:")
+
+
 def test_kiro_features_named_by_title_alone_get_a_folder_named_so(tmp_path: Path) -> None:
     repo = _repo(tmp_path, {f".kiro/specs/{name}/requirements.md": "# Requirements Document\n"
                             for name in ("user-login", "photo-upload", "2fa-setup")})  # fmt: skip

@@ -1,7 +1,8 @@
 """The AI coding tools' spec layouts ``agentsync init`` recognises (a pure decision over a list of
 files): Spec Kit's ``specs/NNN-feature/``, Kiro's ``.kiro/specs/feature/``, Spec Workflow MCP's
 ``.spec-workflow/specs/feature/``, Superpowers' dated plans and design specs, OpenSpec's changes and
-capabilities, Agent OS's dated spec folders and product documents, the context-engineering kit's ``PRPs/``."""
+capabilities, Agent OS's dated spec folders and product documents, the context-engineering kit's ``PRPs/``,
+BMAD v6's ``_bmad-output/`` (stories, and the planning, implementation and test documents)."""
 
 from __future__ import annotations
 
@@ -148,3 +149,33 @@ def agent_os(paths: list[str]) -> Detected | None:
                                     id_from="filename"))  # fmt: skip
     notes = ("agent-os: one type per document, named by its spec's folder",)
     return Detected("Agent OS's spec folders", tuple(types), notes) if types else None
+
+
+# BMAD v6 writes into _bmad-output/: its stories (1-2-create-task.md, "# Story 1.2: Create Task" and a
+# "Status: done" line) with the other implementation documents (tech specs, retrospectives, the
+# sprint-status.yaml that is no artifact), the planning documents (prd.md, architecture.md, epics.md)
+# and the test ones; the framework itself is installed in _bmad/.
+BMAD_OUTPUT = "_bmad-output"
+BMAD_STORIES = f"{BMAD_OUTPUT}/implementation-artifacts"
+BMAD_STORY_NAME = "[0-9]*-[0-9]*-*.md"  # epic, story, title
+BMAD_DOCUMENTS = (
+    ("implementation-artifacts", "bmad-implementation"), ("planning-artifacts", "bmad-planning"),
+    ("test-artifacts", "bmad-test"),
+)  # fmt: skip
+
+
+def bmad(paths: list[str]) -> Detected | None:
+    """BMAD v6: its stories join the ``story`` type (named by their file: ``1-2-create-task``; the
+    status is their ``Status:`` line), each folder of its other documents is a type of its own,
+    named by path; the story type as soon as BMAD is installed (``_bmad/bmm/``), before its first story."""
+    output = under(paths, BMAD_OUTPUT)
+    if not output and not under(paths, "_bmad/bmm"):
+        return None
+    types = [TypeConfig("story", (f"{BMAD_STORIES}/{BMAD_STORY_NAME}",), "STORY")]
+    for folder, type_name in BMAD_DOCUMENTS:
+        inside = [p for p in under(output, f"{BMAD_OUTPUT}/{folder}") if p.endswith(MARKDOWN)]
+        if inside:
+            stories = (f"{BMAD_STORIES}/{BMAD_STORY_NAME}",) if folder == "implementation-artifacts" else ()
+            types.append(TypeConfig(type_name, (f"{BMAD_OUTPUT}/{folder}/**/*.md",), "DOC",
+                                    exclude=(*stories, *not_records(inside)), id_from="path"))  # fmt: skip
+    return Detected("BMAD's _bmad-output/ folder", tuple(types))
