@@ -41,7 +41,9 @@ def initialize(progress: Progress | None = None) -> Initialized:
     detected: tuple[str, ...] = ()
     if wrote:
         project = default_project_name(root)
-        found = layouts.detect(listed(root, layouts.ROOTS))
+        settings = _settings(root, layouts.SETTINGS)
+        files = listed(root, layouts.ROOTS) + listed(root, layouts.settings_roots(settings))
+        found = layouts.detect(files, settings)
         detected = tuple(d.name for d in found) + tuple(note for d in found for note in d.notes)
         text = config_module.render_default(layouts.types_for(found), project=project, detected=detected)
         atomic_write(path, text.encode("utf-8"))
@@ -52,6 +54,19 @@ def initialize(progress: Progress | None = None) -> Initialized:
         report = scan(mirror, progress=progress)
         total = mirror.count()
     return Initialized(path, wrote, report, total, _hooks_missing(root), detected, matched_files(config))
+
+
+def _settings(root: Path, names: tuple[str, ...]) -> dict[str, str]:
+    """The texts of the tools' settings files ``names`` that ``root`` holds (the first 64 kB of each;
+    one that is missing, unreadable or not UTF-8 is left out: the defaults stand)."""
+    texts: dict[str, str] = {}
+    for name in names:
+        try:
+            with open(root / name, encoding="utf-8") as file:
+                texts[name] = file.read(65536)
+        except (OSError, UnicodeDecodeError):
+            continue
+    return texts
 
 
 def listed(root: Path, folders: tuple[str, ...]) -> list[str]:

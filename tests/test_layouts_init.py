@@ -439,6 +439,32 @@ def test_a_bmad_v6_story_from_the_teams_own_template_and_before_the_first_story(
     assert (fresh.root / impl / "1-1-scaffolding.md").read_text().startswith("# Story 1.1: Scaffolding\n\nStatus:")
 
 
+def test_bmad_v6_folders_where_its_settings_put_them(tmp_path: Path) -> None:
+    settings = (
+        'planning_artifacts: "{project-root}/docs"\n'  # docs/ itself: its own files only, not docs/adr/
+        "implementation_artifacts: '{project-root}/docs/sprint-artifacts/' # where the stories go\n"
+        'test_artifacts: "{project-root}/../elsewhere"\n'  # outside the repository: the default stands
+    )
+    repo = _repo(tmp_path, {
+        "_bmad/bmm/config.yaml": settings,
+        "docs/sprint-artifacts/1-1-scaffolding.md": V6_STORY.format(n="1.1", title="Scaffolding", status="done"),
+        "docs/sprint-artifacts/tech-spec-cli.md": "# Tech-Spec: CLI\n",
+        "docs/prd.md": "# PRD\n",
+        "docs/adr/0001-use-bmad.md": NYGARD_ADR.format(n=1, title="Use BMAD", status="Accepted"),
+    })  # fmt: skip
+    assert run(repo, "init")[0] == 0
+    types = {t.name: t for t in config_module.load(repo.root).types}
+    assert types["story"].globs[0] == "docs/sprint-artifacts/[0-9]*-[0-9]*-*.md"
+    assert types["bmad-planning"].globs == ("docs/*.md",) and "bmad-test" not in types
+    assert {key: path for key, (_, path) in _mirrored(repo).items()} == {
+        "story:1-1-scaffolding": "docs/sprint-artifacts/1-1-scaffolding.md",
+        "bmad-implementation:tech-spec-cli": "docs/sprint-artifacts/tech-spec-cli.md",
+        "bmad-planning:prd": "docs/prd.md",
+        "adr:0001-use-bmad": "docs/adr/0001-use-bmad.md",
+    }
+    assert _created(repo, "story", "Login") == "created 1-2-login at docs/sprint-artifacts/1-2-login.md"
+
+
 def test_kiro_features_named_by_title_alone_get_a_folder_named_so(tmp_path: Path) -> None:
     repo = _repo(tmp_path, {f".kiro/specs/{name}/requirements.md": "# Requirements Document\n"
                             for name in ("user-login", "photo-upload", "2fa-setup")})  # fmt: skip

@@ -12,7 +12,7 @@ template) are excluded where they are found, so init never mirrors them by accid
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
 
 from agentsync.config import tool_layouts
@@ -65,8 +65,20 @@ RFC_FOLDERS = ("rfcs", "rfc", "docs/rfcs", "docs/rfc", "doc/rfcs", "doc/rfc")
 _SINGULAR = {"stories": "story", "plans": "plan", "runbooks": "runbook", "journeys": "journey", "adrs": "adr"}
 
 
-def detect(files: Iterable[str]) -> list[Detected]:
-    """The layouts ``files`` (repository-relative posix paths under ``ROOTS``) hold, in order."""
+# Tools' settings files init reads to find their folders, and the folders they may name.
+SETTINGS = (tool_layouts.BMAD_CONFIG,)
+
+
+def settings_roots(settings: Mapping[str, str]) -> tuple[str, ...]:
+    """The folders ``settings`` (each of ``SETTINGS`` and its text) name, to list beside ``ROOTS``."""
+    text = settings.get(tool_layouts.BMAD_CONFIG)
+    return tuple(tool_layouts.bmad_folders(text).values()) if text is not None else ()
+
+
+def detect(files: Iterable[str], settings: Mapping[str, str] | None = None) -> list[Detected]:
+    """The layouts ``files`` (repository-relative posix paths under ``ROOTS`` and the folders
+    ``settings`` name) hold, in order; ``settings`` are the texts of the tools' ``SETTINGS`` files."""
+    settings = settings or {}
     paths = sorted(set(files))
     found = [
         d
@@ -80,7 +92,7 @@ def detect(files: Iterable[str]) -> list[Detected]:
             tool_layouts.spec_workflow(paths),
             tool_layouts.superpowers(paths),
             tool_layouts.prps(paths),
-            tool_layouts.bmad(paths),
+            tool_layouts.bmad(paths, settings.get(tool_layouts.BMAD_CONFIG)),
             tool_layouts.openspec(paths),
             tool_layouts.agent_os(paths),
         )

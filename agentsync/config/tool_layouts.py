@@ -6,6 +6,7 @@ BMAD v6's ``_bmad-output/`` (stories, and the planning, implementation and test 
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePosixPath
 
 from agentsync.config.layout_parts import MARKDOWN, Detected, feature_documents, is_no_record, not_records, under
@@ -154,28 +155,51 @@ def agent_os(paths: list[str]) -> Detected | None:
 # BMAD v6 writes into _bmad-output/: its stories (1-2-create-task.md, "# Story 1.2: Create Task" and a
 # "Status: done" line) with the other implementation documents (tech specs, retrospectives, the
 # sprint-status.yaml that is no artifact), the planning documents (prd.md, architecture.md, epics.md)
-# and the test ones; the framework itself is installed in _bmad/.
+# and the test ones; the framework itself is installed in _bmad/, its settings (where those folders
+# are, if not there: "{project-root}/docs/sprint-artifacts") in _bmad/bmm/config.yaml.
 BMAD_OUTPUT = "_bmad-output"
-BMAD_STORIES = f"{BMAD_OUTPUT}/implementation-artifacts"
+BMAD_CONFIG = "_bmad/bmm/config.yaml"
 BMAD_STORY_NAME = "[0-9]*-[0-9]*-*.md"  # epic, story, title
-BMAD_DOCUMENTS = (
-    ("implementation-artifacts", "bmad-implementation"), ("planning-artifacts", "bmad-planning"),
-    ("test-artifacts", "bmad-test"),
-)  # fmt: skip
+BMAD_DOCUMENTS = (  # the setting naming the folder, its default, the type of its documents
+    ("implementation_artifacts", f"{BMAD_OUTPUT}/implementation-artifacts", "bmad-implementation"),
+    ("planning_artifacts", f"{BMAD_OUTPUT}/planning-artifacts", "bmad-planning"),
+    ("test_artifacts", f"{BMAD_OUTPUT}/test-artifacts", "bmad-test"),
+)
+_BMAD_FOLDER = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*")
 
 
-def bmad(paths: list[str]) -> Detected | None:
+def bmad_folders(settings: str | None) -> dict[str, str]:
+    """Each BMAD setting of ``BMAD_DOCUMENTS`` and its folder: as ``_bmad/bmm/config.yaml`` names it
+    (``"{project-root}/docs/sprint-artifacts"``) where that is a plain folder inside the repository,
+    else the default under ``_bmad-output/``."""
+    folders = {setting: default for setting, default, _ in BMAD_DOCUMENTS}
+    for setting in folders:
+        found = re.search(rf"""(?m)^{setting}:[ \t]*["']?\{{project-root\}}/([^"'\r\n#]+?)/?["']?[ \t]*(?:#.*)?$""",
+                          settings or "")  # fmt: skip
+        folder = found.group(1).strip() if found else ""
+        if _BMAD_FOLDER.fullmatch(folder) and not any(part in (".", "..") for part in folder.split("/")):
+            folders[setting] = folder
+    return folders
+
+
+def bmad(paths: list[str], settings: str | None = None) -> Detected | None:
     """BMAD v6: its stories join the ``story`` type (named by their file: ``1-2-create-task``; the
     status is their ``Status:`` line), each folder of its other documents is a type of its own,
-    named by path; the story type as soon as BMAD is installed (``_bmad/bmm/``), before its first story."""
-    output = under(paths, BMAD_OUTPUT)
-    if not output and not under(paths, "_bmad/bmm"):
+    named by path (only its own files where the folder is no BMAD one: ``docs/``, not its
+    subfolders); the story type as soon as BMAD is installed (``_bmad/bmm/``), before its first story."""
+    if not under(paths, BMAD_OUTPUT) and not under(paths, "_bmad/bmm"):
         return None
-    types = [TypeConfig("story", (f"{BMAD_STORIES}/{BMAD_STORY_NAME}",), "STORY")]
-    for folder, type_name in BMAD_DOCUMENTS:
-        inside = [p for p in under(output, f"{BMAD_OUTPUT}/{folder}") if p.endswith(MARKDOWN)]
+    folders = bmad_folders(settings)
+    stories = f"{folders['implementation_artifacts']}/{BMAD_STORY_NAME}"
+    types = [TypeConfig("story", (stories,), "STORY")]
+    for setting, _, type_name in BMAD_DOCUMENTS:
+        folder = folders[setting]
+        own = folder.startswith(f"{BMAD_OUTPUT}/") or folder.rpartition("/")[2].endswith("artifacts")
+        inside = [
+            p for p in under(paths, folder) if p.endswith(MARKDOWN) and (own or p.count("/") == folder.count("/") + 1)
+        ]
         if inside:
-            stories = (f"{BMAD_STORIES}/{BMAD_STORY_NAME}",) if folder == "implementation-artifacts" else ()
-            types.append(TypeConfig(type_name, (f"{BMAD_OUTPUT}/{folder}/**/*.md",), "DOC",
-                                    exclude=(*stories, *not_records(inside)), id_from="path"))  # fmt: skip
+            mine = (stories,) if setting == "implementation_artifacts" else ()
+            glob = f"{folder}/**/*.md" if own else f"{folder}/*.md"
+            types.append(TypeConfig(type_name, (glob,), "DOC", exclude=(*mine, *not_records(inside)), id_from="path"))
     return Detected("BMAD's _bmad-output/ folder", tuple(types))
