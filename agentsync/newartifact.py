@@ -34,7 +34,6 @@ from agentsync.recordfolders import (
     backlog_layout,
     backlog_title,
     bmad_story_layout,
-    change_metadata,
     dated_folder,
     document_layout,
     first_bmad_story,
@@ -51,6 +50,7 @@ from agentsync.recordfolders import (
 )
 from agentsync.scanner import ScanReport, scan
 from agentsync.store import ArtifactRow, Mirror
+from agentsync.toolfolders import companions, track_name, write_companions
 
 
 class Reserve(Protocol):
@@ -154,13 +154,9 @@ def create(
     text = _required_slots(config, relative, _allowed_values(config, type_name, relative, text))
     policy = PathPolicy.for_config(config)
     opened = not os.path.lexists(config.root / os.path.dirname(relative))  # a folder of its own, new
-    target = _write_new(policy, relative, text)
-    if opened and (metadata := change_metadata(config.root, relative, datetime.date.today())) is not None:
-        # OpenSpec's .openspec.yaml in the change folder the record opened: beside it, in the folder
-        # the policy let the record into (it is no artifact, so no glob of the policy's matches it)
-        name, body = metadata
-        metadata_path = os.path.join(os.path.dirname(target), name)
-        atomic_write(metadata_path, body.encode(), still=policy.guard(lambda path: not os.path.lexists(path)))
+    _write_new(policy, relative, text)
+    if opened:
+        write_companions(policy, companions(config.root, relative, title.strip(), datetime.datetime.now()))
     report = scan(mirror, [relative])
     row = mirror.artifact_at(relative)  # the id as the type's rule reads it (``id_from: path``: from the folder)
     return (row.id if row is not None else artifact_id), relative, report
@@ -274,6 +270,8 @@ def _name_new(
         if _mostly_prefixed(rows, type_config.id_prefix):  # the name is dated, the id is PLAN-0002
             return NewName(fresh_id(type_name, type_config.id_prefix, taken, reserve, tag), stem)
         return NewName(stem, stem, layout=layout, latest=dated.latest)
+    if (track := track_name(folder, paths, title, datetime.date.today())) is not None:
+        return NewName(track, track)  # Conductor's dark_mode_20261207/
     named_by_path = type_config.id_from in ("path", "filename")  # the name is the id, whatever the text says
     # the type's first record (the kit's PRPs/ holding its templates alone), or a folder per record with
     # none of them live yet (OpenSpec's changes all archived): named by title too

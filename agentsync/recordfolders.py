@@ -21,6 +21,8 @@ from agentsync.config.layout_parts import is_no_record
 from agentsync.config.tool_layouts import (
     AGENT_OS_DOCUMENTS,
     BMAD_STORY_NAME,
+    CONDUCTOR_DOCUMENTS,
+    CONDUCTOR_TRACKS,
     KIRO_DOCUMENTS,
     OPENSPEC_DOCUMENTS,
     PRP_FOLDER,
@@ -138,25 +140,6 @@ def dated_folder(folder: str, paths: Iterable[str]) -> DatedFolder | None:
     return DatedFolder(dated[max(dated)], word if shared else "", minute)
 
 
-def change_metadata(root: Path, relative: str, day: datetime.date) -> tuple[str, str] | None:
-    """The metadata file OpenSpec keeps in a change's folder, for a new document at ``relative`` in
-    ``openspec/changes/CHANGE/``: its name (``.openspec.yaml``) and text, the schema
-    ``openspec/config.yaml`` names (else OpenSpec's default, spec-driven) and the day; None
-    elsewhere, or where it exists."""
-    parts = relative.split("/")
-    if len(parts) != 4 or parts[:2] != ["openspec", "changes"] or parts[2] == "archive":
-        return None
-    metadata = f"openspec/changes/{parts[2]}/.openspec.yaml"
-    if os.path.lexists(root / metadata):
-        return None
-    try:
-        config = (root / "openspec/config.yaml").read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        config = ""
-    found = re.search(r"""(?m)^schema:[ \t]*["']?([A-Za-z0-9][A-Za-z0-9._-]*)["']?[ \t]*(?:#.*)?$""", config)
-    return ".openspec.yaml", f"schema: {found.group(1) if found else 'spec-driven'}\ncreated: {day.isoformat()}\n"
-
-
 def superpowers_naming(folder: str, dated: DatedFolder) -> tuple[DatedFolder, str | None]:
     """In one of Superpowers' folders, its naming (a spec's name ends in -design, however few
     specs there are yet) and the built-in layout of a new record; elsewhere ``dated`` as it is."""
@@ -207,7 +190,9 @@ def shared_record_folder(root: Path, globs: tuple[str, ...], folder: str, title:
     ``specs/004-photo-sharing/`` holds spec.md, and the plan goes beside it; of two such folders
     (one topic on two days), the latest."""
     slug = slugify(title)
-    named = re.compile(rf"(?:[0-9]{{1,18}}-|{_DAY}-(?:[0-9]{{4}}-)?)?{re.escape(slug)}")  # 004-x, 2026-01-15-1430-x
+    named = re.compile(  # 004-x, 2026-01-15-1430-x; Conductor's x_20261207
+        rf"(?:[0-9]{{1,18}}-|{_DAY}-(?:[0-9]{{4}}-)?)?{re.escape(slug)}|{re.escape(slug.replace('-', '_'))}_[0-9]{{8}}"
+    )
     for glob in globs:
         if (match := RECORD_FOLDERS.fullmatch(glob)) is None or match.group(1) != folder:
             continue
@@ -289,6 +274,7 @@ _DOCUMENT_LAYOUTS = (
     *((".spec-workflow/", name, f"spec-{type_name}") for name, type_name in SPEC_WORKFLOW_DOCUMENTS),
     *(("openspec/changes/", name, f"openspec-{name.removesuffix('.md')}") for name, _ in OPENSPEC_DOCUMENTS),
     ("openspec/specs/", "spec.md", "openspec-spec"),
+    *((f"{CONDUCTOR_TRACKS}/", name, type_name) for name, type_name in CONDUCTOR_DOCUMENTS),  # conductor-plan
     (f"{PRP_FOLDER}/", "*.md", "prp"),  # the kit's PRPs: Goal, Why, What, context, blueprint, validation
     ("openspec/changes/", "spec.md", "openspec-delta"),  # a change's delta spec of a capability
     *((f"{root}/specs/", name, type_name) for root, documents in AGENT_OS_DOCUMENTS.items()

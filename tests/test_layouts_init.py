@@ -6,6 +6,7 @@ CHANGELOG, LICENSE, templates, invalid YAML), and `export --to` reproducing ever
 from __future__ import annotations
 
 import datetime
+import json
 import re
 from pathlib import Path
 
@@ -463,6 +464,65 @@ def test_bmad_v6_folders_where_its_settings_put_them(tmp_path: Path) -> None:
         "adr:0001-use-bmad": "docs/adr/0001-use-bmad.md",
     }
     assert _created(repo, "story", "Login") == "created 1-2-login at docs/sprint-artifacts/1-2-login.md"
+
+
+REGISTRY = (
+    "# Project Tracks\n\n- [x] **Track: Simple Login**\n"
+    "*Link: [./tracks/simple_login_20260502/](./tracks/simple_login_20260502/)*"
+)
+CONDUCTOR = {
+    "conductor/tracks.md": REGISTRY,  # no line end at the end, as a hand edit may leave it
+    "conductor/tracks/simple_login_20260502/spec.md": "# Specification: Simple Login\n\n## Overview\nx\n",
+    "conductor/tracks/simple_login_20260502/plan.md": "# Implementation Plan: Simple Login\n\n- [x] Task: one\n",
+    "conductor/tracks/simple_login_20260502/index.md": "# Track simple_login_20260502 Context\n",
+    "conductor/tracks/simple_login_20260502/metadata.json": '{"track_id": "simple_login_20260502", "status": "new"}\n',
+    "conductor/archive/models_20260501/plan.md": "# Implementation Plan: Models\n",
+    "conductor/product.md": "# Product\n",
+    "conductor/code_styleguides/python.md": "# Python\n",
+}
+
+
+def test_conductor_tracks_and_a_new_track_as_conductor_writes_one(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, CONDUCTOR)
+    code, out, err = run(repo, "init")
+    assert code == 0 and "detected Conductor's conductor/tracks/ folder" in out, out + err
+    assert set(_mirrored(repo)) == {
+        "conductor-spec:simple_login_20260502-spec", "conductor-plan:simple_login_20260502-plan",
+        "conductor-plan:models_20260501-plan",
+    }  # fmt: skip
+    today = datetime.date.today().strftime("%Y%m%d")
+    track = f"conductor/tracks/dark_mode_{today}"
+    assert _created(repo, "conductor-spec", "Dark mode") == f"created dark_mode_{today}-spec at {track}/spec.md"
+    assert _created(repo, "conductor-plan", "Dark mode") == f"created dark_mode_{today}-plan at {track}/plan.md"
+    assert (repo.root / track / "spec.md").read_text().startswith("# Specification: Dark mode\n\n## Overview\n")
+    assert (repo.root / track / "plan.md").read_text().startswith("# Implementation Plan: Dark mode\n\n## Phase 1")
+    metadata = json.loads((repo.root / track / "metadata.json").read_text())
+    assert metadata["track_id"] == f"dark_mode_{today}" and metadata["status"] == "new"
+    assert metadata["description"] == "Dark mode" and metadata["created_at"].endswith("Z")
+    assert (repo.root / track / "index.md").read_text().startswith(f"# Track dark_mode_{today} Context\n")
+    assert (repo.root / "conductor/tracks.md").read_text() == REGISTRY + (
+        f"\n\n---\n\n- [ ] **Track: Dark mode**\n*Link: [./tracks/dark_mode_{today}/](./tracks/dark_mode_{today}/)*\n"
+    )  # the track listed once, by the document that opened its folder
+    assert run(repo, "check")[0] == 0
+
+
+def test_conductor_left_alone_where_it_is_not_and_its_registry_never_through_a_symlink(tmp_path: Path) -> None:
+    other = _repo(tmp_path / "other", {"conductor/src/main.java": "class Main {}\n", "conductor/README.md": "# x\n"})
+    code, out, _ = run(other, "init")  # a conductor/ folder of another kind: a workflow engine's module
+    assert code == 0 and "Conductor" not in out
+    outside = tmp_path / "registry.md"
+    outside.write_text("# Someone else's file\n", encoding="utf-8")
+    files = {k: v for k, v in CONDUCTOR.items() if k != "conductor/tracks.md"}
+    files |= {
+        "conductor/tracks/user-login/spec.md": "# Specification: Login\n",
+        "conductor/tracks/search/spec.md": "# S\n",
+    }
+    repo = _repo(tmp_path / "linked", files)
+    (repo.root / "conductor/tracks.md").symlink_to(outside)
+    assert run(repo, "init")[0] == 0
+    # most tracks here are named by title alone: the new one too
+    assert _created(repo, "conductor-spec", "Dark mode").endswith("conductor/tracks/dark-mode/spec.md")
+    assert outside.read_text() == "# Someone else's file\n" and (repo.root / "conductor/tracks.md").is_symlink()
 
 
 def test_kiro_features_named_by_title_alone_get_a_folder_named_so(tmp_path: Path) -> None:

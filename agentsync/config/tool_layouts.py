@@ -2,7 +2,8 @@
 files): Spec Kit's ``specs/NNN-feature/``, Kiro's ``.kiro/specs/feature/``, Spec Workflow MCP's
 ``.spec-workflow/specs/feature/``, Superpowers' dated plans and design specs, OpenSpec's changes and
 capabilities, Agent OS's dated spec folders and product documents, the context-engineering kit's ``PRPs/``,
-BMAD v6's ``_bmad-output/`` (stories, and the planning, implementation and test documents)."""
+BMAD v6's ``_bmad-output/`` (stories, and the planning, implementation and test documents), Conductor's
+``conductor/tracks/`` (a folder per track)."""
 
 from __future__ import annotations
 
@@ -203,3 +204,25 @@ def bmad(paths: list[str], settings: str | None = None) -> Detected | None:
             glob = f"{folder}/**/*.md" if own else f"{folder}/*.md"
             types.append(TypeConfig(type_name, (glob,), "DOC", exclude=(*mine, *not_records(inside)), id_from="path"))
     return Detected("BMAD's _bmad-output/ folder", tuple(types))
+
+
+# Conductor (the Gemini CLI extension): a folder per track under conductor/tracks/ (shortname_20260501/
+# spec.md and plan.md, with index.md and metadata.json beside them, listed in conductor/tracks.md),
+# moved to conductor/archive/ when done, where their ids stay; the documents and their types.
+CONDUCTOR_TRACKS = "conductor/tracks"
+CONDUCTOR_ARCHIVE = "conductor/archive"
+CONDUCTOR_DOCUMENTS = (("spec.md", "conductor-spec"), ("plan.md", "conductor-plan"))
+
+
+def conductor(paths: list[str]) -> Detected | None:
+    """Conductor: each track's spec and plan a type named by the track's folder (``simple_login_20260502-plan``),
+    the archived tracks' too; once Conductor is set up (its ``conductor/tracks.md`` registry), before
+    the first track. A ``conductor/`` folder of another kind (no registry, no track) is left alone."""
+    names = {name for name, _ in CONDUCTOR_DOCUMENTS}
+    tracks = [p for p in under(paths, CONDUCTOR_TRACKS) if p.count("/") == 3 and p.rpartition("/")[2] in names]
+    if not tracks and "conductor/tracks.md" not in paths:
+        return None
+    types = [TypeConfig(type_name, (f"{CONDUCTOR_TRACKS}/*/{document}", f"{CONDUCTOR_ARCHIVE}/*/{document}"), "TRACK",
+                        id_from="path") for document, type_name in CONDUCTOR_DOCUMENTS]  # fmt: skip
+    return Detected("Conductor's conductor/tracks/ folder", tuple(types),
+                    ("conductor: one type per document, named by its track's folder",))  # fmt: skip

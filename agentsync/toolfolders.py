@@ -1,0 +1,121 @@
+"""What AI coding tools keep around a record folder that `agentsync new` opens: how Conductor names
+a track's folder (``dark_mode_20261207``), and the files beside the new record that are no artifacts
+(OpenSpec's ``.openspec.yaml`` in a change; Conductor's ``metadata.json`` and ``index.md`` in a track,
+and the track's entry in its ``conductor/tracks.md`` registry). They are written once, when the
+folder is made; a pull never writes them."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from agentsync.config.tool_layouts import CONDUCTOR_TRACKS
+from agentsync.fsutil import atomic_write
+from agentsync.pathpolicy import PathPolicy
+from agentsync.recordfolders import record_names, slugify
+
+_TRACK_DAY = re.compile(r".+_[0-9]{8}")  # shortname_YYYYMMDD, as Conductor names a track
+CONDUCTOR_REGISTRY = "conductor/tracks.md"
+
+
+@dataclass(frozen=True)
+class Companion:
+    """A file to write beside a new record: ``path`` (repository-relative) gets ``text``, or, for
+    a registry (``append``), ``text`` added to its end."""
+
+    path: str
+    text: str
+    append: bool = False
+
+
+def track_name(folder: str, paths: Iterable[str], title: str, day: datetime.date) -> str | None:
+    """The folder of a new track in Conductor's tracks folder: its short name and the day
+    (``dark_mode_20261207``) where most tracks are named so, or none is there yet; None elsewhere."""
+    if folder != CONDUCTOR_TRACKS:
+        return None
+    names = record_names(folder, paths)
+    if names and sum(1 for name in names if _TRACK_DAY.fullmatch(name)) * 2 <= len(names):
+        return None  # the team names its tracks otherwise (by title alone): that naming stands
+    return f"{slugify(title).replace('-', '_')}_{day:%Y%m%d}"
+
+
+def companions(root: Path, relative: str, title: str, now: datetime.datetime) -> list[Companion]:
+    """The files to write beside ``relative``, a new record whose folder it opened."""
+    parts = relative.split("/")
+    if len(parts) == 4 and parts[:2] == ["openspec", "changes"] and parts[2] != "archive":
+        return _openspec_change(root, parts[2], now.date())
+    if len(parts) == 4 and "/".join(parts[:2]) == CONDUCTOR_TRACKS:
+        return _conductor_track(root, parts[2], title, now)
+    return []
+
+
+def _openspec_change(root: Path, change: str, day: datetime.date) -> list[Companion]:
+    """OpenSpec's ``.openspec.yaml`` of a change: the schema ``openspec/config.yaml`` names (else
+    OpenSpec's default, spec-driven) and the day."""
+    try:
+        config = (root / "openspec/config.yaml").read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        config = ""
+    found = re.search(r"""(?m)^schema:[ \t]*["']?([A-Za-z0-9][A-Za-z0-9._-]*)["']?[ \t]*(?:#.*)?$""", config)
+    text = f"schema: {found.group(1) if found else 'spec-driven'}\ncreated: {day.isoformat()}\n"
+    return [Companion(f"openspec/changes/{change}/.openspec.yaml", text)]
+
+
+def _conductor_track(root: Path, track: str, title: str, now: datetime.datetime) -> list[Companion]:
+    """A new Conductor track's ``metadata.json`` (status new) and ``index.md``, and its entry at the
+    end of the tracks registry, as Conductor's newTrack writes them."""
+    stamp = now.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    metadata = {"track_id": track, "type": "feature", "status": "new", "created_at": stamp, "updated_at": stamp,
+                "description": title}  # fmt: skip
+    index = f"# Track {track} Context\n\n- [Specification](./spec.md)\n- [Implementation Plan](./plan.md)\n"
+    index += "- [Metadata](./metadata.json)\n"
+    label = re.sub(r"[\r\n]+", " ", title).replace("*", r"\*")
+    entry = f"\n---\n\n- [ ] **Track: {label}**\n*Link: [./tracks/{track}/](./tracks/{track}/)*\n"
+    registry = root / CONDUCTOR_REGISTRY
+    if not os.path.lexists(registry):
+        entry = "# Tracks Registry\n" + entry
+    folder = f"{CONDUCTOR_TRACKS}/{track}"
+    return [
+        Companion(f"{folder}/metadata.json", json.dumps(metadata, indent=2, ensure_ascii=False) + "\n"),
+        Companion(f"{folder}/index.md", index),
+        Companion(CONDUCTOR_REGISTRY, entry, append=True),
+    ]
+
+
+def write_companions(policy: PathPolicy, files: list[Companion]) -> None:
+    """Write ``files`` beside the folder a new record opened: no artifacts, so no glob of the
+    policy's matches them, but through its guard all the same (no symlink on the way); a new file
+    only where none is, a registry's entry only onto the text just read (a save meanwhile keeps it)."""
+    for companion in files:
+        target = os.path.join(policy.root, *companion.path.split("/"))
+        if not companion.append:
+            atomic_write(target, companion.text.encode(), still=policy.guard(lambda path: not os.path.lexists(path)))
+            continue
+        before = _read(target)
+        if before is None:
+            continue  # a symlink, a folder, a pipe: no registry of the tool's, left alone
+        text = before + (b"" if not before or before.endswith(b"\n") else b"\n") + companion.text.encode()
+
+        def unchanged(path: str | Path, expected: bytes = before) -> bool:
+            return _read(path) == expected
+
+        atomic_write(target, text, still=policy.guard(unchanged))
+
+
+def _read(path: str | Path) -> bytes | None:
+    """The bytes of the regular file at ``path`` (none there: empty); None for anything else."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return None
+        with open(path, "rb") as file:
+            return file.read()
+    except FileNotFoundError:
+        return b""
+    except OSError:
+        return None
