@@ -33,10 +33,10 @@ from agentsync.recordfolders import (
     backlog_folder,
     backlog_layout,
     backlog_title,
+    bmad_story_folder,
     bmad_story_layout,
     dated_folder,
     document_layout,
-    first_bmad_story,
     highest_number,
     numbered_folder,
     paths_within,
@@ -139,6 +139,7 @@ def create(
     else:
         named = _name_new(mirror, type_name, title, folder, files, reserve, tag)
         relative = _record_path(matcher, type_name, type_config.globs, _scoped(config.root, folder, named), named.stem)
+    _refuse_taken_name(mirror, type_name, relative)
     artifact_id, layout = named.id, named.layout or document_layout(type_config.globs)
     text = string.Template(load_template(config, type_name, named.latest, layout)).safe_substitute(
         id=artifact_id,
@@ -179,6 +180,23 @@ def _named_within(config: Config, matcher: Matcher, type_name: str, within: str,
     if matcher.type_of(relative) != type_name:
         raise ConfigError(f"types.{type_name}.globs: {relative} is not one of the type's files")
     return NewName(within, within), relative
+
+
+def _refuse_taken_name(mirror: Mirror, type_name: str, relative: str) -> None:
+    """Refuse a new record whose name gives an id another of the type's records holds: named by its
+    file or folder (``id_from: filename`` or ``path``), an archived feature (``archive/specs/auth/``)
+    or a completed PRP has the id a new one of its title would get."""
+    from agentsync.formats.ids import name_id, path_id
+
+    rule = mirror.config.id_rule(type_name)
+    if rule.id_from not in ("filename", "path"):
+        return
+    wanted = name_id(relative) if rule.id_from == "filename" else path_id(relative, rule.roots)
+    holder = mirror.get(f"{type_name}:{wanted}")
+    if holder is not None and holder.path != relative:
+        raise AgentsyncError(
+            f"{relative} would have the id {wanted}, which {holder.path} has; give another title (or --in the folder)"
+        )
 
 
 def _write_new(policy: PathPolicy, relative: str, text: str) -> Path:
@@ -249,7 +267,7 @@ def _name_new(
         return NewName(shared, shared)
     rows = mirror.list_artifacts(type_name)
     stories = story_folder((row.path, row.title) for row in rows if row.path.startswith(f"{folder}/"))
-    if (stories := stories or first_bmad_story(type_config.globs, folder)) is not None:
+    if (stories := stories or bmad_story_folder(type_config.globs, folder, paths)) is not None:
         story, offline = _reserved(type_name, f"epic-{stories.epic}", stories.story, reserve, tag)
         stem = stories.stem(story, offline, title)
         bmad = bmad_story_layout(config.root, stories.path)

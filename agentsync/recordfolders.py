@@ -21,6 +21,7 @@ from agentsync.config.layout_parts import is_no_record
 from agentsync.config.tool_layouts import (
     AGENT_OS_DOCUMENTS,
     BMAD_STORY_NAME,
+    BMAD_STORY_NAMES,
     CONDUCTOR_DOCUMENTS,
     CONDUCTOR_TRACKS,
     KIRO_DOCUMENTS,
@@ -247,10 +248,19 @@ def story_folder(records: Iterable[tuple[str, str | None]]) -> StoryFolder | Non
     return StoryFolder(*numbers[latest], latest.rpartition("/")[2].removesuffix(".md"), latest)
 
 
-def first_bmad_story(globs: Iterable[str], folder: str) -> StoryFolder | None:
-    """Before the first of BMAD v6's stories in ``folder`` (a glob of the type names them so): the
-    numbers before Story 1.1, and the name a story of theirs has (``1-1-title``)."""
-    return StoryFolder(1, 0, "1-0-title") if f"{folder}/{BMAD_STORY_NAME}" in globs else None
+def bmad_story_folder(globs: Iterable[str], folder: str, paths: Iterable[str]) -> StoryFolder | None:
+    """BMAD v6's stories in ``folder`` (where a glob of the type names them so), numbered by their
+    names (``2-1-export.md``, whatever their headings say): the latest; before the first, the
+    numbers before Story 1.1. None for a folder of another kind."""
+    if f"{folder}/{BMAD_STORY_NAMES[0]}" not in globs:
+        return None
+    numbered = {path: (int(found.group(1)), int(found.group(2))) for path in paths
+                if path.startswith(f"{folder}/") and "/" not in path[len(folder) + 1 :]
+                and (found := BMAD_STORY_NAME.fullmatch(path.rpartition("/")[2].removesuffix(".md")))}  # fmt: skip
+    if not numbered:
+        return StoryFolder(1, 0, "1-0-title")
+    latest = max(numbered, key=lambda path: (numbered[path], path))
+    return StoryFolder(*numbered[latest], latest.rpartition("/")[2].removesuffix(".md"), latest)
 
 
 def bmad_story_layout(root: Path, latest: str) -> str:

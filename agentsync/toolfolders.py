@@ -34,6 +34,18 @@ class Companion:
     append: bool = False
 
 
+def companion_names(folder: str) -> frozenset[str]:
+    """The names of the tool's own files that a record folder at ``folder`` holds beside its records
+    (OpenSpec's change metadata; Conductor's track metadata and index): a pull that moves the
+    records moves these after them."""
+    parts = folder.split("/")
+    if parts[:2] == ["openspec", "changes"] and len(parts) in (3, 4):
+        return frozenset({".openspec.yaml"})
+    if parts[0] == "conductor" and len(parts) == 3 and parts[1] in ("tracks", "archive"):
+        return frozenset({"metadata.json", "index.md"})
+    return frozenset()
+
+
 def track_name(folder: str, paths: Iterable[str], title: str, day: datetime.date) -> str | None:
     """The folder of a new track in Conductor's tracks folder: its short name and the day
     (``dark_mode_20261207``) where most tracks are named so, or none is there yet; None elsewhere."""

@@ -455,7 +455,7 @@ def test_bmad_v6_folders_where_its_settings_put_them(tmp_path: Path) -> None:
     })  # fmt: skip
     assert run(repo, "init")[0] == 0
     types = {t.name: t for t in config_module.load(repo.root).types}
-    assert types["story"].globs[0] == "docs/sprint-artifacts/[0-9]*-[0-9]*-*.md"
+    assert types["story"].globs[0] == "docs/sprint-artifacts/[0-9]-[0-9]*-*.md"
     assert types["bmad-planning"].globs == ("docs/*.md",) and "bmad-test" not in types
     assert {key: path for key, (_, path) in _mirrored(repo).items()} == {
         "story:1-1-scaffolding": "docs/sprint-artifacts/1-1-scaffolding.md",
@@ -523,6 +523,40 @@ def test_conductor_left_alone_where_it_is_not_and_its_registry_never_through_a_s
     # most tracks here are named by title alone: the new one too
     assert _created(repo, "conductor-spec", "Dark mode").endswith("conductor/tracks/dark-mode/spec.md")
     assert outside.read_text() == "# Someone else's file\n" and (repo.root / "conductor/tracks.md").is_symlink()
+
+
+def test_bmad_v6_stories_numbered_by_their_names_and_dated_documents_no_stories(tmp_path: Path) -> None:
+    impl = "_bmad-output/implementation-artifacts"
+    repo = _repo(tmp_path, {
+        f"{impl}/1-1-setup.md": "# 1.1 Setup\n\nStatus: done\n",  # headed without "Story": the names number them
+        f"{impl}/1-2-create-task.md": "# 1.2 Create Task\n\nStatus: done\n",
+        f"{impl}/12-1-export.md": "# 12.1 Export\n\nStatus: review\n",
+        f"{impl}/2026-08-17-media-architecture.md": "# Media architecture\n",  # dated: no story of epic 2026
+        f"{impl}/2026-04-22-cloture-p0.md": "# Clôture P0\n",
+    })  # fmt: skip
+    assert run(repo, "init")[0] == 0
+    assert {key for key in _mirrored(repo) if key.startswith("story:")} == {
+        "story:1-1-setup", "story:1-2-create-task", "story:12-1-export",
+    }  # fmt: skip
+    assert "bmad-implementation:2026-08-17-media-architecture" in _mirrored(repo)
+    assert _created(repo, "story", "Edit task") == f"created 12-2-edit-task at {impl}/12-2-edit-task.md"
+
+
+def test_a_new_record_named_by_its_title_never_takes_an_archived_or_completed_ones_id(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {
+        ".spec-workflow/specs/other/requirements.md": "# Requirements Document\n",
+        ".spec-workflow/archive/specs/auth/requirements.md": "# Requirements Document\n\nthe archived one\n",
+        "PRPs/completed/user-auth.md": "# User auth\n",
+    })  # fmt: skip
+    assert run(repo, "init")[0] == 0
+    for type_name, title, holder in (
+        ("workflow-requirements", "Auth", ".spec-workflow/archive/specs/auth/requirements.md"),
+        ("prp", "User auth", "PRPs/completed/user-auth.md"),
+    ):
+        code, out, err = run(repo, "new", type_name, title)
+        assert code == 1 and f"which {holder} has; give another title" in err, out + err
+    assert not (repo.root / ".spec-workflow/specs/auth").exists() and not (repo.root / "PRPs/user-auth.md").exists()
+    assert run(repo, "mirror")[0] == 0 and _created(repo, "prp", "User auth v2").endswith("PRPs/user-auth-v2.md")
 
 
 def test_kiro_features_named_by_title_alone_get_a_folder_named_so(tmp_path: Path) -> None:

@@ -160,7 +160,9 @@ def agent_os(paths: list[str]) -> Detected | None:
 # are, if not there: "{project-root}/docs/sprint-artifacts") in _bmad/bmm/config.yaml.
 BMAD_OUTPUT = "_bmad-output"
 BMAD_CONFIG = "_bmad/bmm/config.yaml"
-BMAD_STORY_NAME = "[0-9]*-[0-9]*-*.md"  # epic, story, title
+# a story's name: its epic (1 to 3 digits: never a dated document's 2026-08-17-topic.md), its number, its title
+BMAD_STORY_NAMES = ("[0-9]-[0-9]*-*.md", "[0-9][0-9]-[0-9]*-*.md", "[0-9][0-9][0-9]-[0-9]*-*.md")
+BMAD_STORY_NAME = re.compile(r"([0-9]{1,3})-([0-9]{1,9})-.+")  # the same, of a name without .md
 BMAD_DOCUMENTS = (  # the setting naming the folder, its default, the type of its documents
     ("implementation_artifacts", f"{BMAD_OUTPUT}/implementation-artifacts", "bmad-implementation"),
     ("planning_artifacts", f"{BMAD_OUTPUT}/planning-artifacts", "bmad-planning"),
@@ -191,8 +193,8 @@ def bmad(paths: list[str], settings: str | None = None) -> Detected | None:
     if not under(paths, BMAD_OUTPUT) and not under(paths, "_bmad/bmm"):
         return None
     folders = bmad_folders(settings)
-    stories = f"{folders['implementation_artifacts']}/{BMAD_STORY_NAME}"
-    types = [TypeConfig("story", (stories,), "STORY")]
+    stories = tuple(f"{folders['implementation_artifacts']}/{name}" for name in BMAD_STORY_NAMES)
+    types = [TypeConfig("story", stories, "STORY")]
     for setting, _, type_name in BMAD_DOCUMENTS:
         folder = folders[setting]
         own = folder.startswith(f"{BMAD_OUTPUT}/") or folder.rpartition("/")[2].endswith("artifacts")
@@ -200,7 +202,7 @@ def bmad(paths: list[str], settings: str | None = None) -> Detected | None:
             p for p in under(paths, folder) if p.endswith(MARKDOWN) and (own or p.count("/") == folder.count("/") + 1)
         ]
         if inside:
-            mine = (stories,) if setting == "implementation_artifacts" else ()
+            mine = stories if setting == "implementation_artifacts" else ()
             glob = f"{folder}/**/*.md" if own else f"{folder}/*.md"
             types.append(TypeConfig(type_name, (glob,), "DOC", exclude=(*mine, *not_records(inside)), id_from="path"))
     return Detected("BMAD's _bmad-output/ folder", tuple(types))

@@ -4,6 +4,7 @@ before it is replaced, so a file saved meanwhile keeps the save."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -88,6 +89,58 @@ def stage_shared(mirror: Mirror, paths: list[str]) -> None:
     except GitError as exc:
         if "not a git repository" not in str(exc):
             logging.getLogger("agentsync.sync").warning("could not stage the shared files: %s", exc)
+
+
+def settle_vacated(
+    policy: PathPolicy, vacated: list[tuple[str, str | None]], arrived: list[str], kept: Iterable[str]
+) -> list[str]:
+    """Once a pull has written everything: the tool's own files left in a folder whose records all
+    went to one other folder follow them, as the teammate's move of the folder took them (Conductor's
+    track metadata when a track is archived; OpenSpec's ``.openspec.yaml`` when a change is, whose
+    records arrive under new ids in ``archive/2026-01-01-NAME/``, the same name dated); then the
+    folders left empty go (``prune_emptied``). ``vacated``: each removed file and where it went
+    (None: deleted); ``arrived``: the files the pull wrote. Returns where the moved files are now,
+    to be staged as the records are (``stage_shared``)."""
+    went: dict[str, set[str | None]] = {}
+    for path, target in vacated:
+        went.setdefault(path.rpartition("/")[0], set()).add(target.rpartition("/")[0] if target else None)
+    landed = {path.rpartition("/")[0] for path in arrived}
+    moved: list[str] = []
+    for folder, targets in went.items():
+        if targets == {None}:  # deleted here: arrived in a folder of its name, or of its name dated?
+            name = re.escape(folder.rpartition("/")[2])
+            targets = {place for place in landed if re.fullmatch(rf"(?:[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}-)?{name}",
+                                                                 place.rpartition("/")[2])}  # fmt: skip
+        if len(targets) == 1 and (target := next(iter(targets))) is not None and target != folder:
+            moved += _follow(policy, folder, target)
+    prune_emptied(policy, [path for path, _ in vacated], kept)
+    return moved
+
+
+def _follow(policy: PathPolicy, folder: str, target: str) -> list[str]:
+    """Move ``folder``'s files into ``target`` where they are all the tool's own files beside its
+    records (``toolfolders.companion_names``), regular files, and none is in ``target`` yet."""
+    from agentsync.toolfolders import companion_names
+
+    names = companion_names(folder)
+    old, new = policy.root / folder, policy.root / target
+    if not names or not policy.folder_intact(old) or not policy.folder_intact(new):
+        return []
+    try:
+        entries = list(os.scandir(old))
+    except OSError:
+        return []
+    if not entries or any(entry.name not in names or not entry.is_file(follow_symlinks=False) for entry in entries):
+        return []
+    moved = []
+    for entry in entries:
+        try:
+            os.link(entry.path, new / entry.name)  # never over a file that is there (or appears meanwhile)
+        except OSError:
+            continue
+        os.unlink(entry.path)
+        moved.append(f"{target}/{entry.name}")
+    return moved
 
 
 def prune_emptied(policy: PathPolicy, paths: Iterable[str], kept: Iterable[str]) -> None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from agentsync import synclock
 from agentsync.errors import Problem
+from agentsync.formats.ids import static_prefix
 from agentsync.remotes.base import Remote
 from agentsync.store import sync_state
 from agentsync.store.meta import MetaKey
@@ -20,7 +21,7 @@ from agentsync.store.sync_state import Fetched
 from agentsync.sync.client import cursor, register
 from agentsync.sync.events import announced
 from agentsync.sync.feed import PAGE_SIZE, fetch_unlocked
-from agentsync.sync.files import FolderNames, prune_emptied, stage_shared, unchanged, write_unchanged
+from agentsync.sync.files import FolderNames, settle_vacated, stage_shared, unchanged, write_unchanged
 from agentsync.sync.journal import recorded
 from agentsync.sync.plan import ChunkPlan, Pass, Planner
 from agentsync.sync.reports import PullReport, Quarantined
@@ -105,15 +106,19 @@ def pull_unlocked(mirror: Mirror, remote: Remote, progress: Progress | None, res
     with ThreadPoolExecutor(1, thread_name_prefix="agentsync-stage") as stager:
         with mirror.deferred_index() if large else contextlib.nullcontext():
             names = FolderNames()
-            _apply_chunks(mirror, chunks, Pass(waiting, leaving, vacating, policy, names), matcher, guard, report,
-                          advanced)  # fmt: skip
+            vacated: list[tuple[str, str | None]] = []
+            first = Pass(waiting, leaving, vacating, policy, names, vacated)
+            _apply_chunks(mirror, chunks, first, matcher, guard, report, advanced)
             if vacating:
                 again = [row for row in sync_state.fetched_not_applied(db) if row.key in vacating]
-                last = Pass(waiting, {}, set(), policy, names, final=True)
+                last = Pass(waiting, {}, set(), policy, names, vacated, final=True)
                 _apply_chunks(mirror, iter([again]), last, matcher, guard, report, advanced)
+            # every chunk written (no writer of this pull still making folders): the emptied ones go
+            kept = {static_prefix(glob) for type_config in mirror.config.types for glob in type_config.globs}
+            moved = settle_vacated(policy, vacated, report.written, kept)
             # A teammate's artifacts are staged before their commit; Git does it while the full-text
             # index is rebuilt, both work outside Python (a git process, SQLite), side by side.
-            staged = stager.submit(stage_shared, mirror, list(report.written))
+            staged = stager.submit(stage_shared, mirror, [*report.written, *moved])
         staged.result()
     # a folder that became a symlink while pulling: not written
     report.problems.extend(map(Problem.of, policy.refused))
@@ -214,6 +219,7 @@ def _record_chunk(mirror: Mirror, plan: ChunkPlan, skipped: list[str], report: P
         if policy.intact(root / path) and unchanged(root / path, plan.locals_by_id[rid].hash):
             (root / path).unlink(missing_ok=True)
             run.names.removed(root / path)
+            run.vacated.append((path, None))
             report.deleted.append(path)
         else:
             plan.deferred.add(rid)
@@ -223,11 +229,7 @@ def _record_chunk(mirror: Mirror, plan: ChunkPlan, skipped: list[str], report: P
         if unchanged(root / path, hashes.get(rid), plan.locals_by_id[rid].hash):
             (root / path).unlink(missing_ok=True)
             run.names.removed(root / path)
-    gone = [path for _, path in plan.removals + plan.moved_from]
-    if gone:
-        from agentsync.formats.ids import static_prefix
-
-        prune_emptied(policy, gone, {static_prefix(g) for t in mirror.config.types for g in t.globs})
+            run.vacated.append((path, run.leaving.get(rid)))
     if plan.deferred:
         _drop_deferred(plan, report)
     # The files are mirrored first, so what was agreed finds its text there and is not written again

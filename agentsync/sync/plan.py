@@ -30,13 +30,15 @@ class Pass(NamedTuple):
     """What one pass over the fetched rows knows beyond them: the artifacts waiting in a conflict
     (left alone), where the pull moves each pending artifact (None: deletes it), the rows it left
     for a second pass because their target is still taken by one of those, the path policy, and
-    the names in the folders it lands files in (for the whole pull: each folder listed once)."""
+    the names in the folders it lands files in (for the whole pull: each folder listed once), and
+    the files it removed (the folders they leave empty are removed once every chunk is written)."""
 
     waiting: set[str]
     leaving: dict[str, str | None]
     vacating: set[str]
     policy: PathPolicy
     names: FolderNames
+    vacated: list[tuple[str, str | None]]  # (path, where it went; None: deleted) of each file removed
     final: bool = False
 
 

@@ -713,3 +713,63 @@ def test_a_pull_that_moves_or_deletes_a_folders_last_files_removes_the_folder(cl
     assert (b.root / "stories/archive/login/S-1.md").exists() and not (b.root / "stories/login").exists()
     assert (b.root / "stories/export/notes.txt").exists()  # Bo's file keeps its folder
     assert (b.root / "plans").is_dir()  # the plan type's own folder stays, empty
+
+
+OPENSPEC_TYPES = """version: 1
+types:
+  proposal:
+    id_prefix: SPEC
+    id_from: path
+    globs: [openspec/changes/*/proposal.md, openspec/changes/archive/*/proposal.md]
+"""
+
+
+def test_an_archived_changes_own_metadata_follows_it_and_its_old_folder_goes(clones: Clones) -> None:
+    """OpenSpec's archive moves the change's folder; its records arrive under new ids in
+    archive/DATE-NAME/, and the .openspec.yaml left in the old folder follows them (staged, as the
+    records are, so that `git pull` of the teammate's commit meets the same files)."""
+    a, b, remote = clones
+    for clone in (a, b):
+        clone.write("agentsync.yaml", OPENSPEC_TYPES)
+        clone.write("openspec/changes/add-x/.openspec.yaml", "schema: spec-driven\n")
+    a.write("openspec/changes/add-x/proposal.md", "## Why\n\nx\n")
+    sync_push(a, remote, "ada")
+    sync_pull(b, remote)
+    (a.root / "openspec/changes/archive").mkdir()
+    (a.root / "openspec/changes/add-x").rename(a.root / "openspec/changes/archive/2026-01-01-add-x")
+    sync_push(a, remote, "ada")
+    got = sync_pull(b, remote)
+    assert got.written == ["openspec/changes/archive/2026-01-01-add-x/proposal.md"], got
+    assert b.read("openspec/changes/archive/2026-01-01-add-x/.openspec.yaml") == b"schema: spec-driven\n"
+    assert not (b.root / "openspec/changes/add-x").exists() and (b.root / "openspec/changes").is_dir()
+    assert "A  openspec/changes/archive/2026-01-01-add-x/.openspec.yaml" in b.git("status", "--porcelain").stdout
+
+
+def test_emptied_folders_go_only_once_every_chunk_is_written(clones: Clones, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chunk that only deletes a folder's last file is recorded while the writer writes the next
+    chunk into that folder (a pull of over PULL_CHUNK rows): the folder is not removed under it."""
+    import threading
+
+    from agentsync import fsutil
+    from agentsync.sync import incoming
+
+    a, b, remote = clones
+    a.write("stories/x/S-1.md", artifact("S-1"))
+    sync_push(a, remote, "ada")
+    sync_pull(b, remote)
+    a.remove("stories/x/S-1.md")
+    sync_push(a, remote, "ada")
+    a.write("stories/x/S-2.md", artifact("S-2"))
+    sync_push(a, remote, "ada")
+    staged = fsutil._stage
+
+    def slow_writer(path: Any, data: bytes, **options: Any) -> str:
+        if threading.current_thread().name.startswith("agentsync-pull-writer"):
+            time.sleep(0.3)  # between making the folder and opening the temp file in it
+        return staged(path, data, **options)
+
+    monkeypatch.setattr(incoming, "PULL_CHUNK", 1)
+    monkeypatch.setattr(fsutil, "_stage", slow_writer)
+    got = sync_pull(b, remote)
+    assert got.ok and got.deleted == ["stories/x/S-1.md"] and got.written == ["stories/x/S-2.md"], got
+    assert b.read("stories/x/S-2.md") == a.read("stories/x/S-2.md")
