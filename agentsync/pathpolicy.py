@@ -248,16 +248,25 @@ class PathPolicy:
         except OSError:
             return False
 
-    def folder_intact(self, target: str | Path) -> bool:
-        """Whether ``target`` (below the root) is a real folder and so is every folder above it, looked
-        at afresh: what to ask right before removing a folder."""
-        text = str(target)
-        if not self._real_folders_above(text):
-            return False
+    def folder_fd(self, rel: str) -> int | None:
+        """A descriptor of the folder ``rel`` (``""``: the root), reached one real folder at a time
+        (a symlink on the way fails the open, even one swapped in meanwhile); None where it is no
+        such folder or this system cannot say. The caller closes it."""
+        if not _FOLDER_FDS:
+            return None
         try:
-            return stat.S_ISDIR(os.lstat(text).st_mode)
+            fd = os.open(self._base, os.O_RDONLY | os.O_DIRECTORY)
         except OSError:
-            return False
+            return None
+        for part in rel.split("/") if rel else ():
+            try:
+                inner = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+            except OSError:
+                os.close(fd)
+                return None
+            os.close(fd)
+            fd = inner
+        return fd
 
     def _real_folders_above(self, text: str) -> bool:
         """Whether ``text`` is below the root with only real folders (no symlink) between them."""
@@ -324,6 +333,8 @@ class PathPolicy:
 
 
 _NO_FOLLOW = os.access in os.supports_follow_symlinks
+# folders opened one below another, their entries removed and linked by descriptor (Linux, macOS)
+_FOLDER_FDS = {os.open, os.rmdir, os.unlink, os.link} <= os.supports_dir_fd and os.scandir in os.supports_fd
 
 
 def absent(path: str | Path) -> bool:

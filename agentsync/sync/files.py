@@ -119,48 +119,58 @@ def settle_vacated(
 
 def _follow(policy: PathPolicy, folder: str, target: str) -> list[str]:
     """Move ``folder``'s files into ``target`` where they are all the tool's own files beside its
-    records (``toolfolders.companion_names``), regular files, and none is in ``target`` yet."""
+    records (``toolfolders.companion_names``), regular files, and none is in ``target`` yet; each
+    folder held by a descriptor reached through real folders only (``PathPolicy.folder_fd``)."""
     from agentsync.toolfolders import companion_names
 
     names = companion_names(folder)
-    old, new = policy.root / folder, policy.root / target
-    if not names or not policy.folder_intact(old) or not policy.folder_intact(new):
+    if not names:
         return []
+    old, new = policy.folder_fd(folder), policy.folder_fd(target)
     try:
-        entries = list(os.scandir(old))
-    except OSError:
-        return []
-    if not entries or any(entry.name not in names or not entry.is_file(follow_symlinks=False) for entry in entries):
-        return []
-    moved = []
-    for entry in entries:
-        try:
-            os.link(entry.path, new / entry.name)  # never over a file that is there (or appears meanwhile)
-        except OSError:
-            continue
-        os.unlink(entry.path)
-        moved.append(f"{target}/{entry.name}")
-    return moved
+        if old is None or new is None:
+            return []
+        with os.scandir(old) as listing:
+            entries = [(entry.name, entry.is_file(follow_symlinks=False)) for entry in listing]
+        if not entries or any(name not in names or not regular for name, regular in entries):
+            return []
+        moved = []
+        for name, _ in entries:
+            try:  # a link never replaces a file that is there (or appears meanwhile)
+                os.link(name, name, src_dir_fd=old, dst_dir_fd=new, follow_symlinks=False)
+            except OSError:
+                continue
+            os.unlink(name, dir_fd=old)
+            moved.append(f"{target}/{name}")
+        return moved
+    finally:
+        for fd in (old, new):
+            if fd is not None:
+                os.close(fd)
 
 
 def prune_emptied(policy: PathPolicy, paths: Iterable[str], kept: Iterable[str]) -> None:
     """Remove the folders a pull left empty by removing or moving ``paths`` away, as git checkout
     does: a folder per record left empty (a Spec Workflow spec, an OpenSpec change, a Kiro feature)
     would still be a record to its tool. From each file's folder up while empty, only below one of
-    ``kept`` (the globs' fixed folders, the tools' own: never removed) and never through a symlink."""
+    ``kept`` (the globs' fixed folders, the tools' own: never removed) and never through a symlink
+    (each removed from its parent's descriptor, ``PathPolicy.folder_fd``)."""
     keep = set(kept)
     below = tuple(f"{folder}/" for folder in keep if folder)
     for path in paths:
         folder = path.rpartition("/")[0]
         while folder and folder not in keep and ("" in keep or folder.startswith(below)):
-            target = policy.root / folder
-            if not policy.folder_intact(target):
+            parent, _, name = folder.rpartition("/")
+            fd = policy.folder_fd(parent)
+            if fd is None:
                 break
             try:
-                os.rmdir(target)  # only an empty folder: a file saved there meanwhile keeps it
+                os.rmdir(name, dir_fd=fd)  # only an empty folder (a file saved there meanwhile keeps it), no symlink
             except OSError:
                 break
-            folder = folder.rpartition("/")[0]
+            finally:
+                os.close(fd)
+            folder = parent
 
 
 class FolderNames:
