@@ -266,8 +266,9 @@ def _name_new(
     if (shared := shared_record_folder(config.root, type_config.globs, folder, title)) is not None:
         return NewName(shared, shared)
     rows = mirror.list_artifacts(type_name)
-    stories = story_folder((row.path, row.title) for row in rows if row.path.startswith(f"{folder}/"))
-    if (stories := stories or bmad_story_folder(type_config.globs, folder, paths)) is not None:
+    by_title = story_folder((row.path, row.title) for row in rows if row.path.startswith(f"{folder}/"))
+    by_name = bmad_story_folder(type_config.globs, folder, paths)  # BMAD v6: its names number the stories too
+    if (stories := max(filter(None, (by_title, by_name)), key=lambda s: (s.epic, s.story), default=None)) is not None:
         story, offline = _reserved(type_name, f"epic-{stories.epic}", stories.story, reserve, tag)
         stem = stories.stem(story, offline, title)
         bmad = bmad_story_layout(config.root, stories.path)

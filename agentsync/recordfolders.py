@@ -21,6 +21,7 @@ from agentsync.config.layout_parts import is_no_record
 from agentsync.config.tool_layouts import (
     AGENT_OS_DOCUMENTS,
     BMAD_STORY_NAME,
+    BMAD_STORY_NAME_BEFORE,
     BMAD_STORY_NAMES,
     CONDUCTOR_DOCUMENTS,
     CONDUCTOR_TRACKS,
@@ -252,7 +253,7 @@ def bmad_story_folder(globs: Iterable[str], folder: str, paths: Iterable[str]) -
     """BMAD v6's stories in ``folder`` (where a glob of the type names them so), numbered by their
     names (``2-1-export.md``, whatever their headings say): the latest; before the first, the
     numbers before Story 1.1. None for a folder of another kind."""
-    if f"{folder}/{BMAD_STORY_NAMES[0]}" not in globs:
+    if not {f"{folder}/{BMAD_STORY_NAMES[0]}", f"{folder}/{BMAD_STORY_NAME_BEFORE}"} & set(globs):
         return None
     numbered = {path: (int(found.group(1)), int(found.group(2))) for path in paths
                 if path.startswith(f"{folder}/") and "/" not in path[len(folder) + 1 :]

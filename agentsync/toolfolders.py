@@ -87,7 +87,7 @@ def _conductor_track(root: Path, track: str, title: str, now: datetime.datetime)
                 "description": title}  # fmt: skip
     index = f"# Track {track} Context\n\n- [Specification](./spec.md)\n- [Implementation Plan](./plan.md)\n"
     index += "- [Metadata](./metadata.json)\n"
-    label = re.sub(r"[\r\n]+", " ", title).replace("*", r"\*")
+    label = re.sub(r"([\\`*_\[\]])", r"\\\1", re.sub(r"[\r\n]+", " ", title))  # Markdown's own characters, as text
     entry = f"\n---\n\n- [ ] **Track: {label}**\n*Link: [./tracks/{track}/](./tracks/{track}/)*\n"
     registry = root / CONDUCTOR_REGISTRY
     if not os.path.lexists(registry):
@@ -112,7 +112,9 @@ def write_companions(policy: PathPolicy, files: list[Companion]) -> None:
         before = _read(target)
         if before is None:
             continue  # a symlink, a folder, a pipe: no registry of the tool's, left alone
-        text = before + (b"" if not before or before.endswith(b"\n") else b"\n") + companion.text.encode()
+        eol = b"\r\n" if b"\r\n" in before else b"\n"  # the registry's own line endings
+        added = companion.text.encode().replace(b"\n", eol)
+        text = before + (b"" if not before or before.endswith(b"\n") else eol) + added
 
         def unchanged(path: str | Path, expected: bytes = before) -> bool:
             return _read(path) == expected

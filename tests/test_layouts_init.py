@@ -559,6 +559,45 @@ def test_a_new_record_named_by_its_title_never_takes_an_archived_or_completed_on
     assert run(repo, "mirror")[0] == 0 and _created(repo, "prp", "User auth v2").endswith("PRPs/user-auth-v2.md")
 
 
+def test_bmad_settings_never_name_gits_folder_nor_come_through_a_symlink(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {"_bmad/bmm/config.yaml": 'implementation_artifacts: "{project-root}/.git"\n'})
+    assert run(repo, "init")[0] == 0
+    story = config_module.load(repo.root).type_named("story")
+    assert story.globs[0] == "_bmad-output/implementation-artifacts/[0-9]-[0-9]*-*.md"  # the default stands
+    outside = tmp_path / "their-settings"
+    (outside / "bmm").mkdir(parents=True)
+    (outside / "bmm/config.yaml").write_text('implementation_artifacts: "{project-root}/docs/x-artifacts"\n')
+    linked = _repo(tmp_path / "linked", {"docs/x-artifacts/1-1-a.md": "# Story 1.1: A\n\nStatus: done\n"})
+    (linked.root / "_bmad").symlink_to(outside, target_is_directory=True)
+    assert run(linked, "init")[0] == 0  # _bmad/ is a symlink: its settings are not read
+    story = config_module.load(linked.root).type_named("story")
+    assert story.globs[0] == "_bmad-output/implementation-artifacts/[0-9]-[0-9]*-*.md"
+
+
+def test_bmad_story_numbers_take_the_highest_of_headings_and_names(tmp_path: Path) -> None:
+    impl = "_bmad-output/implementation-artifacts"
+    repo = _repo(tmp_path, {
+        f"{impl}/1-1-setup.md": "# Story 1.1: Setup\n\nStatus: done\n",
+        f"{impl}/1-2-login.md": "# Story 1.2: Login\n\nStatus: done\n",
+        f"{impl}/1-3-logout.md": "# Logout\n\nStatus: review\n",  # no Story heading: its name counts
+    })  # fmt: skip
+    assert run(repo, "init")[0] == 0
+    assert _created(repo, "story", "Next") == f"created 1-4-next at {impl}/1-4-next.md"
+    config = repo.root / "agentsync.yaml"  # a configuration an earlier init wrote: its story glob
+    config.write_text(config.read_text().replace("[0-9]-[0-9]*-*.md", "[0-9]*-[0-9]*-*.md"))
+    assert _created(repo, "story", "Then") == f"created 1-5-then at {impl}/1-5-then.md"
+
+
+def test_a_conductor_registry_keeps_its_line_endings_and_titles_stay_text(tmp_path: Path) -> None:
+    files = {k: v for k, v in CONDUCTOR.items() if k != "conductor/tracks.md"}
+    repo = _repo(tmp_path, {**files, "conductor/tracks.md": REGISTRY.replace("\n", "\r\n")})
+    assert run(repo, "init")[0] == 0
+    run(repo, "new", "conductor-spec", "Fix \\ and *bold* [x]")
+    registry = (repo.root / "conductor/tracks.md").read_bytes()
+    assert b"\n" not in registry.replace(b"\r\n", b"")  # CRLF throughout
+    assert b"- [ ] **Track: Fix \\\\ and \\*bold\\* \\[x\\]**\r\n" in registry
+
+
 def test_kiro_features_named_by_title_alone_get_a_folder_named_so(tmp_path: Path) -> None:
     repo = _repo(tmp_path, {f".kiro/specs/{name}/requirements.md": "# Requirements Document\n"
                             for name in ("user-login", "photo-upload", "2fa-setup")})  # fmt: skip
@@ -824,6 +863,9 @@ def test_a_fresh_openspec_project_gets_every_kind_of_document_before_its_first_c
     code, out, err = run(repo, "new", "change-spec", "CLI", "--in", "add-export")
     assert code == 0 and out.strip().endswith("openspec/changes/add-export/specs/cli/spec.md"), out + err
     assert _created(repo, "capability", "Export").endswith("openspec/specs/export/spec.md")
+    types = {t.name: t.globs for t in config_module.load(repo.root).types}
+    assert "openspec/changes/archive/*/proposal.md" in types["proposal"]  # the first archive stays mirrored
+    assert "openspec/changes/archive/*/specs/**/spec.md" in types["change-spec"]
 
 
 def test_a_features_later_documents_have_their_types_before_the_first_of_them(tmp_path: Path) -> None:

@@ -119,9 +119,13 @@ def openspec(paths: list[str]) -> Detected | None:
         TypeConfig(type_name, (f"openspec/changes/*/{document}",), "SPEC", id_from="path")
         for document, type_name in OPENSPEC_DOCUMENTS
     ]  # fmt: skip
-    globs = ["openspec/changes/*/specs/**/spec.md"]
-    globs += ["openspec/changes/archive/*/specs/**/spec.md"] if under(paths, "openspec/changes/archive") else []
-    types.append(TypeConfig("change-spec", tuple(globs), "SPEC", id_from="path"))
+    # the archive always: the first `openspec archive` would otherwise take a change out of the mirror
+    for index, (document, _) in enumerate(OPENSPEC_DOCUMENTS):
+        archived = f"openspec/changes/archive/*/{document}"
+        if archived not in types[index].globs:
+            types[index] = types[index]._replace(globs=(*types[index].globs, archived))
+    globs = ("openspec/changes/*/specs/**/spec.md", "openspec/changes/archive/*/specs/**/spec.md")
+    types.append(TypeConfig("change-spec", globs, "SPEC", id_from="path"))
     capabilities = [p for p in under(paths, "openspec/specs") if p.endswith("/spec.md")]
     nested = any(p.count("/") > 3 for p in capabilities)  # nested capability paths (identity/user-auth)
     glob = "openspec/specs/**/spec.md" if nested else "openspec/specs/*/spec.md"
@@ -163,6 +167,7 @@ BMAD_CONFIG = "_bmad/bmm/config.yaml"
 # a story's name: its epic (1 to 3 digits: never a dated document's 2026-08-17-topic.md), its number, its title
 BMAD_STORY_NAMES = ("[0-9]-[0-9]*-*.md", "[0-9][0-9]-[0-9]*-*.md", "[0-9][0-9][0-9]-[0-9]*-*.md")
 BMAD_STORY_NAME = re.compile(r"([0-9]{1,3})-([0-9]{1,9})-.+")  # the same, of a name without .md
+BMAD_STORY_NAME_BEFORE = "[0-9]*-[0-9]*-*.md"  # the glob a configuration written before has
 BMAD_DOCUMENTS = (  # the setting naming the folder, its default, the type of its documents
     ("implementation_artifacts", f"{BMAD_OUTPUT}/implementation-artifacts", "bmad-implementation"),
     ("planning_artifacts", f"{BMAD_OUTPUT}/planning-artifacts", "bmad-planning"),
@@ -173,15 +178,16 @@ _BMAD_FOLDER = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*")
 
 def bmad_folders(settings: str | None) -> dict[str, str]:
     """Each BMAD setting of ``BMAD_DOCUMENTS`` and its folder: as ``_bmad/bmm/config.yaml`` names it
-    (``"{project-root}/docs/sprint-artifacts"``) where that is a plain folder inside the repository,
-    else the default under ``_bmad-output/``."""
+    (``"{project-root}/docs/sprint-artifacts"``) where that is a plain folder inside the repository
+    (not ``.git`` nor ``.agentsync``), else the default under ``_bmad-output/``."""
     folders = {setting: default for setting, default, _ in BMAD_DOCUMENTS}
     for setting in folders:
         found = re.search(rf"""(?m)^{setting}:[ \t]*["']?\{{project-root\}}/([^"'\r\n#]+?)/?["']?[ \t]*(?:#.*)?$""",
                           settings or "")  # fmt: skip
         folder = found.group(1).strip() if found else ""
-        if _BMAD_FOLDER.fullmatch(folder) and not any(part in (".", "..") for part in folder.split("/")):
-            folders[setting] = folder
+        parts = folder.lower().split("/")
+        if _BMAD_FOLDER.fullmatch(folder) and not any(part in (".", "..", ".git", ".agentsync") for part in parts):
+            folders[setting] = folder  # never Git's own folder, nor the clone's state
     return folders
 
 

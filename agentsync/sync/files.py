@@ -107,14 +107,23 @@ def settle_vacated(
     landed = {path.rpartition("/")[0] for path in arrived}
     moved: list[str] = []
     for folder, targets in went.items():
-        if targets == {None}:  # deleted here: arrived in a folder of its name, or of its name dated?
-            name = re.escape(folder.rpartition("/")[2])
-            targets = {place for place in landed if re.fullmatch(rf"(?:[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}-)?{name}",
-                                                                 place.rpartition("/")[2])}  # fmt: skip
+        if targets == {None}:  # deleted here: arrived in a folder of its name (or its name dated) beside it?
+            targets = {place for place in landed if _renamed_beside(folder, place)}
         if len(targets) == 1 and (target := next(iter(targets))) is not None and target != folder:
             moved += _follow(policy, folder, target)
     prune_emptied(policy, [path for path, _ in vacated], kept)
     return moved
+
+
+def _renamed_beside(folder: str, place: str) -> bool:
+    """Whether ``place`` reads as ``folder`` moved within its parent (``openspec/changes/auth`` to
+    ``openspec/changes/archive/2026-01-01-auth``): below the same parent, named as it or as it
+    dated, and a folder of a kind whose tool keeps files of its own there."""
+    from agentsync.toolfolders import companion_names
+
+    parent, _, name = folder.rpartition("/")
+    dated = re.fullmatch(rf"(?:[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}-)?{re.escape(name)}", place.rpartition("/")[2])
+    return dated is not None and place.startswith(f"{parent}/") and bool(companion_names(place))
 
 
 def _follow(policy: PathPolicy, folder: str, target: str) -> list[str]:

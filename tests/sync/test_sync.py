@@ -773,3 +773,26 @@ def test_emptied_folders_go_only_once_every_chunk_is_written(clones: Clones, mon
     got = sync_pull(b, remote)
     assert got.ok and got.deleted == ["stories/x/S-1.md"] and got.written == ["stories/x/S-2.md"], got
     assert b.read("stories/x/S-2.md") == a.read("stories/x/S-2.md")
+
+
+def test_a_deleted_changes_metadata_stays_where_no_record_of_it_arrived(clones: Clones) -> None:
+    """A change deleted (abandoned) in the push that edits the capability of its name: its
+    .openspec.yaml does not follow the capability's spec into openspec/specs/NAME/."""
+    a, b, remote = clones
+    types = (
+        OPENSPEC_TYPES
+        + "  capability:\n    id_prefix: SPEC\n    id_from: path\n    globs: [openspec/specs/*/spec.md]\n"
+    )
+    for clone in (a, b):
+        clone.write("agentsync.yaml", types)
+        clone.write("openspec/changes/auth/.openspec.yaml", "schema: spec-driven\n")
+    a.write("openspec/changes/auth/proposal.md", "## Why\n")
+    a.write("openspec/specs/auth/spec.md", "# auth\n")
+    sync_push(a, remote, "ada")
+    sync_pull(b, remote)
+    a.remove("openspec/changes/auth/proposal.md")
+    a.write("openspec/specs/auth/spec.md", "# auth\n\nedited\n")
+    sync_push(a, remote, "ada")
+    sync_pull(b, remote)
+    assert b.read("openspec/changes/auth/.openspec.yaml") == b"schema: spec-driven\n"
+    assert not (b.root / "openspec/specs/auth/.openspec.yaml").exists()
