@@ -90,8 +90,10 @@ def _from_reading(
         reading = reading._replace(heading=heading.group(1) if heading else None)
     artifact_id = _check_id(path, text, derive(rule, path, reading))
     version = fields.get("version", 0) if layout == LAYOUT_FRONTMATTER else 0
-    if version is None:
-        version = 0
+    if version is None or not isinstance(version, int):
+        version = (
+            0  # none, or the document's own ('1.0', 2.3, a date): no hint of the remote version (states_own_version)
+        )
     if isinstance(version, bool) or not isinstance(version, int) or version < 0:
         raise ArtifactError(
             path,

@@ -8,6 +8,7 @@ the file is left byte for byte.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from agentsync import formats
@@ -47,3 +48,14 @@ def set_fields(text: str, updates: dict[str, Any], path: str = "") -> str:
     for key, value in updates.items():
         text = set_field(text, key, value, path)
     return text
+
+
+def states_own_version(text: str) -> bool:
+    """Whether ``text``'s frontmatter has no ``version:`` line, or one holding a whole number: the
+    hint of the remote version agentsync keeps there. A document's own version (BMAD's ``version:
+    '1.0'``, a date) is no hint of ours: never read as one, never written over, merged as any field."""
+    span = find_frontmatter(text)
+    if span is None:
+        return True
+    found = re.search(r"(?m)^version[ \t]*:[ \t]*(.*?)[ \t]*(?:#.*)?\r?$", text[span.start : span.end])
+    return found is None or re.fullmatch(r"[0-9]+", found.group(1)) is not None

@@ -43,6 +43,7 @@ def initialize(progress: Progress | None = None) -> Initialized:
     if wrote:
         project = default_project_name(root)
         settings = _settings(root, layouts.SETTINGS)
+        settings |= _settings(root, layouts.more_settings(settings))
         files = listed(root, layouts.ROOTS) + listed(root, layouts.settings_roots(settings))
         found = layouts.detect(files, settings)
         detected = tuple(d.name for d in found) + tuple(note for d in found for note in d.notes)

@@ -17,7 +17,7 @@ from typing import Any
 from agentsync.artifact import CONFLICT_MARKER, find_frontmatter
 from agentsync.config.model import Config
 from agentsync.errors import AgentsyncError
-from agentsync.frontmatter_edit import _block_end, set_field
+from agentsync.frontmatter_edit import _block_end, set_field, states_own_version
 from agentsync.yamlload import load_frontmatter
 
 LOCAL_MARKER = "<<<<<<< local"
@@ -73,7 +73,7 @@ def _merge3(
         head, _fields(base, base_span), _fields(ours, ours_span), _fields(theirs, theirs_span), theirs,
         git_fields, eol, closing, conflicts,
     )  # fmt: skip
-    if "version" not in git_fields and not any(c == "key version" for c in conflicts):
+    if "version" not in git_fields and not any(c == "key version" for c in conflicts) and states_own_version(head):
         head = set_field(head, "version", version) if find_frontmatter(head) else head
     body = _merge_lines(
         base[base_span.body :] if base_span else base, ours[ours_span.body :], theirs[theirs_span.body :],
@@ -109,8 +109,9 @@ def _merge_frontmatter(
     git_fields: tuple[str, ...], eol: str, closing: str, conflicts: list[str],
 ) -> str:  # fmt: skip
     keys = [*ours, *(k for k in theirs if k not in ours)]
+    hinted = all(isinstance(side.get("version", 0), int) for side in (base, ours, theirs))  # else the document's own
     for key in keys:
-        if key == "version" or key in git_fields:
+        if (key == "version" and hinted) or key in git_fields:
             continue  # the remote's version is stated below; git fields keep the work tree's (Git's) value
         b, o, t = base.get(key, _ABSENT), ours.get(key, _ABSENT), theirs.get(key, _ABSENT)
         if o == t or t == b:
@@ -241,7 +242,7 @@ def apply_strategy(
         text = custom
         overridden = f"resolved by {strategy}"
     text = _keep_fields(text, sides.ours, git_fields, sides.artifact_id)
-    if "version" not in git_fields and find_frontmatter(text):
+    if "version" not in git_fields and find_frontmatter(text) and states_own_version(text):
         text = set_field(text, "version", sides.remote_version)
     return MergeResult(text), f"{how}: {overridden}"
 

@@ -21,8 +21,8 @@ from agentsync.config.layout_parts import is_no_record
 from agentsync.config.tool_layouts import (
     AGENT_OS_DOCUMENTS,
     BMAD_STORY_NAME,
-    BMAD_STORY_NAME_BEFORE,
     BMAD_STORY_NAMES,
+    BMAD_STORY_NAMES_BEFORE,
     CONDUCTOR_DOCUMENTS,
     CONDUCTOR_TRACKS,
     KIRO_DOCUMENTS,
@@ -253,10 +253,9 @@ def bmad_story_folder(globs: Iterable[str], folder: str, paths: Iterable[str]) -
     """BMAD v6's stories in ``folder`` (where a glob of the type names them so), numbered by their
     names (``2-1-export.md``, whatever their headings say): the latest; before the first, the
     numbers before Story 1.1. None for a folder of another kind."""
-    if not {f"{folder}/{BMAD_STORY_NAMES[0]}", f"{folder}/{BMAD_STORY_NAME_BEFORE}"} & set(globs):
+    if not {f"{folder}/{name}" for name in (BMAD_STORY_NAMES[0], *BMAD_STORY_NAMES_BEFORE)} & set(globs):
         return None
-    numbered = {path: (int(found.group(1)), int(found.group(2))) for path in paths
-                if path.startswith(f"{folder}/") and "/" not in path[len(folder) + 1 :]
+    numbered = {path: (int(found.group(1)), int(found.group(2))) for path in paths if path.startswith(f"{folder}/")
                 and (found := BMAD_STORY_NAME.fullmatch(path.rpartition("/")[2].removesuffix(".md")))}  # fmt: skip
     if not numbered:
         return StoryFolder(1, 0, "1-0-title")

@@ -85,9 +85,16 @@ def test_agent_cache_layout(text: str, status: str | None) -> None:
 
 def test_bad_version_names_the_line() -> None:
     with pytest.raises(ArtifactError) as caught:
-        parse("---\nid: V-1\nversion: 1.5\n---\n")
+        parse("---\nid: V-1\nversion: -1\n---\n")
     assert caught.value.line == 3
     assert "whole number" in str(caught.value)
+
+
+@pytest.mark.parametrize("stated", ["'1.0'", "1.5", "2026-01-15", "v2"])
+def test_a_documents_own_version_is_no_hint_of_the_remote_version(stated: str) -> None:
+    """BMAD's project context says `version: '1.0'`: the document's own, kept as a field, read as no hint."""
+    a = parse(f"---\nproject_name: x\nversion: {stated}\n---\n\n# Context\n", path="docs/project_context.md")
+    assert a.version == 0 and a.fields["version"] is not None
 
 
 def test_bad_yaml_names_file_and_line() -> None:

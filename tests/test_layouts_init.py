@@ -455,7 +455,7 @@ def test_bmad_v6_folders_where_its_settings_put_them(tmp_path: Path) -> None:
     })  # fmt: skip
     assert run(repo, "init")[0] == 0
     types = {t.name: t for t in config_module.load(repo.root).types}
-    assert types["story"].globs[0] == "docs/sprint-artifacts/[0-9]-[0-9]*-*.md"
+    assert types["story"].globs[0] == "docs/sprint-artifacts/**/[0-9]-[0-9]*-*.md"
     assert types["bmad-planning"].globs == ("docs/*.md",) and "bmad-test" not in types
     assert {key: path for key, (_, path) in _mirrored(repo).items()} == {
         "story:1-1-scaffolding": "docs/sprint-artifacts/1-1-scaffolding.md",
@@ -563,7 +563,7 @@ def test_bmad_settings_never_name_gits_folder_nor_come_through_a_symlink(tmp_pat
     repo = _repo(tmp_path, {"_bmad/bmm/config.yaml": 'implementation_artifacts: "{project-root}/.git"\n'})
     assert run(repo, "init")[0] == 0
     story = config_module.load(repo.root).type_named("story")
-    assert story.globs[0] == "_bmad-output/implementation-artifacts/[0-9]-[0-9]*-*.md"  # the default stands
+    assert story.globs[0] == "_bmad-output/implementation-artifacts/**/[0-9]-[0-9]*-*.md"  # the default stands
     outside = tmp_path / "their-settings"
     (outside / "bmm").mkdir(parents=True)
     (outside / "bmm/config.yaml").write_text('implementation_artifacts: "{project-root}/docs/x-artifacts"\n')
@@ -571,7 +571,7 @@ def test_bmad_settings_never_name_gits_folder_nor_come_through_a_symlink(tmp_pat
     (linked.root / "_bmad").symlink_to(outside, target_is_directory=True)
     assert run(linked, "init")[0] == 0  # _bmad/ is a symlink: its settings are not read
     story = config_module.load(linked.root).type_named("story")
-    assert story.globs[0] == "_bmad-output/implementation-artifacts/[0-9]-[0-9]*-*.md"
+    assert story.globs[0] == "_bmad-output/implementation-artifacts/**/[0-9]-[0-9]*-*.md"
 
 
 def test_bmad_story_numbers_take_the_highest_of_headings_and_names(tmp_path: Path) -> None:
@@ -584,7 +584,7 @@ def test_bmad_story_numbers_take_the_highest_of_headings_and_names(tmp_path: Pat
     assert run(repo, "init")[0] == 0
     assert _created(repo, "story", "Next") == f"created 1-4-next at {impl}/1-4-next.md"
     config = repo.root / "agentsync.yaml"  # a configuration an earlier init wrote: its story glob
-    config.write_text(config.read_text().replace("[0-9]-[0-9]*-*.md", "[0-9]*-[0-9]*-*.md"))
+    config.write_text(config.read_text().replace("**/[0-9]-[0-9]*-*.md", "[0-9]*-[0-9]*-*.md"))
     assert _created(repo, "story", "Then") == f"created 1-5-then at {impl}/1-5-then.md"
 
 
@@ -596,6 +596,37 @@ def test_a_conductor_registry_keeps_its_line_endings_and_titles_stay_text(tmp_pa
     registry = (repo.root / "conductor/tracks.md").read_bytes()
     assert b"\n" not in registry.replace(b"\r\n", b"")  # CRLF throughout
     assert b"- [ ] **Track: Fix \\\\ and \\*bold\\* \\[x\\]**\r\n" in registry
+
+
+BMAD_ALPHA = {
+    ".bmad/bmm/config.yaml": "# Version: 6.0.0-alpha.15\nsprint_artifacts: '{project-root}/docs/sprint-artifacts'\n"
+    "output_folder: '{project-root}/docs'\n",
+    "docs/sprint-artifacts/sprint-status.yaml": "story_location: docs/sprint-artifacts/stories\n",
+    "docs/sprint-artifacts/stories/1-1-setup.md": "# Story 1.1: Setup\n\nStatus: done\n\n## Story\n",
+    "docs/sprint-artifacts/stories/epic-2/2-1-devices.md": "# Story 2.1: Devices\n\n## Status: review\n\n## Story\n",
+    "docs/sprint-artifacts/retrospectives/epic-1-retro-2025-12-28.md": "# Epic 1 Retrospective\n",
+    "docs/prd.md": "# Product Requirements\n",
+    "docs/project_context.md": "---\nproject_name: 'x'\nversion: '1.0'\n---\n\n# Project Context\n",
+    "docs/adr/0001-x.md": NYGARD_ADR.format(n=1, title="X", status="Accepted"),
+}
+
+
+def test_bmad_alpha_folders_from_its_dot_bmad_settings_and_sprint_status(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, BMAD_ALPHA)
+    code, out, err = run(repo, "init")
+    assert code == 0 and "detected BMAD's _bmad-output/ folder" in out, out + err
+    assert _mirrored(repo) == {
+        "story:1-1-setup": ("done", "docs/sprint-artifacts/stories/1-1-setup.md"),
+        "story:2-1-devices": ("review", "docs/sprint-artifacts/stories/epic-2/2-1-devices.md"),  # ## Status: review
+        "bmad-implementation:retrospectives-epic-1-retro-2025-12-28": (
+            None, "docs/sprint-artifacts/retrospectives/epic-1-retro-2025-12-28.md"),
+        "bmad-planning:prd": (None, "docs/prd.md"),
+        "bmad-planning:project_context": (None, "docs/project_context.md"),  # its own version: '1.0'
+        "adr:0001-x": ("Accepted", "docs/adr/0001-x.md"),
+    }  # fmt: skip
+    assert run(repo, "check")[0] == 0
+    stories = "docs/sprint-artifacts/stories"
+    assert _created(repo, "story", "Pairing") == f"created 2-2-pairing at {stories}/2-2-pairing.md"
 
 
 def test_kiro_features_named_by_title_alone_get_a_folder_named_so(tmp_path: Path) -> None:

@@ -49,6 +49,7 @@ ROOTS = (
     "PRPs",
     "_bmad-output",
     "_bmad/bmm",
+    ".bmad/bmm",
     "conductor",
 )
 BACKLOG_KINDS = (
@@ -67,13 +68,18 @@ _SINGULAR = {"stories": "story", "plans": "plan", "runbooks": "runbook", "journe
 
 
 # Tools' settings files init reads to find their folders, and the folders they may name.
-SETTINGS = (tool_layouts.BMAD_CONFIG,)
+SETTINGS = tool_layouts.BMAD_CONFIGS
+
+
+def more_settings(settings: Mapping[str, str]) -> tuple[str, ...]:
+    """The settings files to read once ``settings`` (each file of ``SETTINGS`` read, and its text) are:
+    BMAD's sprint-status.yaml, in the folder its settings name."""
+    return (tool_layouts.bmad_status_file(settings),)
 
 
 def settings_roots(settings: Mapping[str, str]) -> tuple[str, ...]:
-    """The folders ``settings`` (each of ``SETTINGS`` and its text) name, to list beside ``ROOTS``."""
-    text = settings.get(tool_layouts.BMAD_CONFIG)
-    return tuple(tool_layouts.bmad_folders(text).values()) if text is not None else ()
+    """The folders ``settings`` name, to list beside ``ROOTS``."""
+    return tuple(tool_layouts.bmad_folders(settings).values()) if settings else ()
 
 
 def detect(files: Iterable[str], settings: Mapping[str, str] | None = None) -> list[Detected]:
@@ -93,7 +99,7 @@ def detect(files: Iterable[str], settings: Mapping[str, str] | None = None) -> l
             tool_layouts.spec_workflow(paths),
             tool_layouts.superpowers(paths),
             tool_layouts.prps(paths),
-            tool_layouts.bmad(paths, settings.get(tool_layouts.BMAD_CONFIG)),
+            tool_layouts.bmad(paths, settings),
             tool_layouts.conductor(paths),
             tool_layouts.openspec(paths),
             tool_layouts.agent_os(paths),

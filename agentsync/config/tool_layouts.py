@@ -8,6 +8,7 @@ BMAD v6's ``_bmad-output/`` (stories, and the planning, implementation and test 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import PurePosixPath
 
 from agentsync.config.layout_parts import MARKDOWN, Detected, feature_documents, is_no_record, not_records, under
@@ -160,55 +161,75 @@ def agent_os(paths: list[str]) -> Detected | None:
 # BMAD v6 writes into _bmad-output/: its stories (1-2-create-task.md, "# Story 1.2: Create Task" and a
 # "Status: done" line) with the other implementation documents (tech specs, retrospectives, the
 # sprint-status.yaml that is no artifact), the planning documents (prd.md, architecture.md, epics.md)
-# and the test ones; the framework itself is installed in _bmad/, its settings (where those folders
-# are, if not there: "{project-root}/docs/sprint-artifacts") in _bmad/bmm/config.yaml.
+# and the test ones. The framework is installed in _bmad/ (its alphas: .bmad/), its settings in
+# bmm/config.yaml say where those folders are if not there (the alphas: sprint_artifacts in
+# docs/sprint-artifacts, the planning documents in output_folder, docs/), and sprint-status.yaml's
+# story_location where the stories are (docs/sprint-artifacts/stories).
 BMAD_OUTPUT = "_bmad-output"
-BMAD_CONFIG = "_bmad/bmm/config.yaml"
+BMAD_CONFIGS = ("_bmad/bmm/config.yaml", ".bmad/bmm/config.yaml")
+BMAD_STATUS = "sprint-status.yaml"
 # a story's name: its epic (1 to 3 digits: never a dated document's 2026-08-17-topic.md), its number, its title
-BMAD_STORY_NAMES = ("[0-9]-[0-9]*-*.md", "[0-9][0-9]-[0-9]*-*.md", "[0-9][0-9][0-9]-[0-9]*-*.md")
+# title; in the stories' folder or a folder per epic below it (stories/epic-3/3-1-title.md)
+BMAD_STORY_NAMES = ("**/[0-9]-[0-9]*-*.md", "**/[0-9][0-9]-[0-9]*-*.md", "**/[0-9][0-9][0-9]-[0-9]*-*.md")
 BMAD_STORY_NAME = re.compile(r"([0-9]{1,3})-([0-9]{1,9})-.+")  # the same, of a name without .md
-BMAD_STORY_NAME_BEFORE = "[0-9]*-[0-9]*-*.md"  # the glob a configuration written before has
-BMAD_DOCUMENTS = (  # the setting naming the folder, its default, the type of its documents
-    ("implementation_artifacts", f"{BMAD_OUTPUT}/implementation-artifacts", "bmad-implementation"),
-    ("planning_artifacts", f"{BMAD_OUTPUT}/planning-artifacts", "bmad-planning"),
-    ("test_artifacts", f"{BMAD_OUTPUT}/test-artifacts", "bmad-test"),
-)
+BMAD_STORY_NAMES_BEFORE = ("[0-9]*-[0-9]*-*.md", "[0-9]-[0-9]*-*.md")  # the globs configurations written before have
+BMAD_DOCUMENTS = (  # the folder, the settings that name it (the first found counts), its default, its type
+    ("implementation", ("implementation_artifacts", "sprint_artifacts"), f"{BMAD_OUTPUT}/implementation-artifacts",
+     "bmad-implementation"),
+    ("planning", ("planning_artifacts", "output_folder"), f"{BMAD_OUTPUT}/planning-artifacts", "bmad-planning"),
+    ("test", ("test_artifacts",), f"{BMAD_OUTPUT}/test-artifacts", "bmad-test"),
+)  # fmt: skip
 _BMAD_FOLDER = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*")
 
 
-def bmad_folders(settings: str | None) -> dict[str, str]:
-    """Each BMAD setting of ``BMAD_DOCUMENTS`` and its folder: as ``_bmad/bmm/config.yaml`` names it
-    (``"{project-root}/docs/sprint-artifacts"``) where that is a plain folder inside the repository
-    (not ``.git`` nor ``.agentsync``), else the default under ``_bmad-output/``."""
-    folders = {setting: default for setting, default, _ in BMAD_DOCUMENTS}
-    for setting in folders:
-        found = re.search(rf"""(?m)^{setting}:[ \t]*["']?\{{project-root\}}/([^"'\r\n#]+?)/?["']?[ \t]*(?:#.*)?$""",
-                          settings or "")  # fmt: skip
-        folder = found.group(1).strip() if found else ""
-        parts = folder.lower().split("/")
-        if _BMAD_FOLDER.fullmatch(folder) and not any(part in (".", "..", ".git", ".agentsync") for part in parts):
-            folders[setting] = folder  # never Git's own folder, nor the clone's state
+def _setting_folder(text: str, key: str) -> str | None:
+    """The folder ``key`` names in a BMAD settings text (``'{project-root}/docs/sprint-artifacts'``, or
+    without the ``{project-root}/``), where it is a plain folder inside the repository and not ``.git``
+    or ``.agentsync``; None otherwise."""
+    found = re.search(rf"""(?m)^{key}:[ \t]*["']?(?:\{{project-root\}}/)?([^"'\r\n#]+?)/?["']?[ \t]*(?:#.*)?$""", text)
+    folder = found.group(1).strip() if found else ""
+    parts = folder.lower().split("/")
+    if _BMAD_FOLDER.fullmatch(folder) and not any(part in (".", "..", ".git", ".agentsync") for part in parts):
+        return folder
+    return None
+
+
+def bmad_folders(settings: Mapping[str, str]) -> dict[str, str]:
+    """Where BMAD keeps its documents: each of ``BMAD_DOCUMENTS``'s folders as the first settings
+    file of ``BMAD_CONFIGS`` that ``settings`` (path -> text) holds names it, else its default; and
+    ``stories``: the ``story_location`` of the implementation folder's sprint-status.yaml, else that folder."""
+    text = next((settings[name] for name in BMAD_CONFIGS if name in settings), "")
+    folders = {}
+    for folder, keys, default, _ in BMAD_DOCUMENTS:
+        folders[folder] = next((found for key in keys if (found := _setting_folder(text, key))), default)
+    status = settings.get(f"{folders['implementation']}/{BMAD_STATUS}", "")
+    folders["stories"] = _setting_folder(status, "story_location") or folders["implementation"]
     return folders
 
 
-def bmad(paths: list[str], settings: str | None = None) -> Detected | None:
+def bmad_status_file(settings: Mapping[str, str]) -> str:
+    """The sprint-status.yaml whose ``story_location`` names the stories' folder (read after the settings)."""
+    return f"{bmad_folders(settings)['implementation']}/{BMAD_STATUS}"
+
+
+def bmad(paths: list[str], settings: Mapping[str, str] | None = None) -> Detected | None:
     """BMAD v6: its stories join the ``story`` type (named by their file: ``1-2-create-task``; the
     status is their ``Status:`` line), each folder of its other documents is a type of its own,
     named by path (only its own files where the folder is no BMAD one: ``docs/``, not its
     subfolders); the story type as soon as BMAD is installed (``_bmad/bmm/``), before its first story."""
-    if not under(paths, BMAD_OUTPUT) and not under(paths, "_bmad/bmm"):
+    if not under(paths, BMAD_OUTPUT) and not any(under(paths, name.rpartition("/")[0]) for name in BMAD_CONFIGS):
         return None
-    folders = bmad_folders(settings)
-    stories = tuple(f"{folders['implementation_artifacts']}/{name}" for name in BMAD_STORY_NAMES)
+    folders = bmad_folders(settings or {})
+    stories = tuple(f"{folders['stories']}/{name}" for name in BMAD_STORY_NAMES)
     types = [TypeConfig("story", stories, "STORY")]
-    for setting, _, type_name in BMAD_DOCUMENTS:
-        folder = folders[setting]
+    for folder_name, _, _, type_name in BMAD_DOCUMENTS:
+        folder = folders[folder_name]
         own = folder.startswith(f"{BMAD_OUTPUT}/") or folder.rpartition("/")[2].endswith("artifacts")
         inside = [
             p for p in under(paths, folder) if p.endswith(MARKDOWN) and (own or p.count("/") == folder.count("/") + 1)
         ]
         if inside:
-            mine = stories if setting == "implementation_artifacts" else ()
+            mine = stories if folder_name == "implementation" else ()
             glob = f"{folder}/**/*.md" if own else f"{folder}/*.md"
             types.append(TypeConfig(type_name, (glob,), "DOC", exclude=(*mine, *not_records(inside)), id_from="path"))
     return Detected("BMAD's _bmad-output/ folder", tuple(types))

@@ -40,12 +40,13 @@ _PATTERNS: dict[str, tuple[str, int]] = {  # compiled at the first use (most pro
     ),
     # The first heading, then a Status: line after blank ones and bold-labelled ones: the agent CLI's
     # runbooks and stories, and Spec Kit's specs (`**Feature Branch**: ...`, `**Created**: ...`, `**Status**: Draft`)
+    # (or a "## Status: done" heading, as some BMAD stories have it)
     "top_status": (
         r"\A\ufeff?(?:[ \t]*\r?\n)*#[ \t][^\r\n]*\r?\n(?:(?:[ \t]*|\*\*[^*\r\n]+\*\*[^\r\n]*)\r?\n)*"
-        r"\**Status\**[ \t]*:",
+        r"(?:##[ \t]+)?\**Status\**[ \t]*:",
         re.I,
     ),
-    "status_line": (r"^\**Status\**[ \t]*:[ \t]*\**[ \t]*([^\r\n*]+?)[ \t*]*\r?$", re.M | re.I),
+    "status_line": (r"^(?:##[ \t]+)?\**Status\**[ \t]*:[ \t]*\**[ \t]*([^\r\n*]+?)[ \t*]*\r?$", re.M | re.I),
     # Agent OS's metadata quote above the first section: two or more "> Key: value" lines
     # ("> Spec: Maildir support", "> Created: 2025-07-29", "> Status: Planning"), and one of its lines
     "metadata_quote": (r"^(?:>[ \t]*\**[A-Za-z][A-Za-z -]{0,30}\**[ \t]*:[^\r\n]*(?:\r?\n|\Z)){2,}", re.M),

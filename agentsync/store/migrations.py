@@ -352,4 +352,12 @@ MIGRATIONS: list[str] = [
         OR (layout IN ('agent', 'nygard') AND (instr(content, '**') > 0 OR instr(content, '__') > 0)));
     DELETE FROM meta WHERE key = 'git_head';
     """,
+    # 21: a "## Status: done" heading under the first one is a status (formats.agent: BMAD stories), and a
+    # frontmatter `version:` that is no whole number is the document's own (`version: '1.0'`), no error.
+    # Each text that may read otherwise now is parsed again at the next scan, and HEAD's values read again.
+    """
+    UPDATE artifacts SET mtime_ns = -1, disk_hash = ''
+    WHERE layout = 'plain' AND instr(lower(content), '## status') > 0;
+    DELETE FROM meta WHERE key = 'git_head';
+    """,
 ]

@@ -53,10 +53,12 @@ def same_but_version(first: str, second: str) -> bool:
     """Whether two texts differ in their frontmatter ``version:`` line alone (or not at all): the
     line is a hint of the version a file was last written at, never an edit of its own."""
     from agentsync.errors import AgentsyncError
-    from agentsync.frontmatter_edit import remove_field
+    from agentsync.frontmatter_edit import remove_field, states_own_version
 
     if first == second:
         return True
+    if not (states_own_version(first) and states_own_version(second)):
+        return False  # a document's own version line ('1.0' to '1.1') is an edit like any other
     try:
         return remove_field(first, "version") == remove_field(second, "version")
     except AgentsyncError:

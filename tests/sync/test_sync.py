@@ -796,3 +796,26 @@ def test_a_deleted_changes_metadata_stays_where_no_record_of_it_arrived(clones: 
     sync_pull(b, remote)
     assert b.read("openspec/changes/auth/.openspec.yaml") == b"schema: spec-driven\n"
     assert not (b.root / "openspec/specs/auth/.openspec.yaml").exists()
+
+
+def test_a_documents_own_version_line_is_merged_as_a_field_never_written_over(clones: Clones) -> None:
+    """`version: '1.0'` (BMAD's project context) is the document's own: a pull that merges keeps it,
+    and an edit of that line alone is an edit like any other."""
+    a, b, remote = clones
+    text = "---\nid: S-1\ntitle: Context\nversion: '1.0'\n---\n\n# Context\n\nOne.\n\nTwo.\n"
+    a.write("stories/S-1.md", text)
+    sync_push(a, remote, "ada")
+    sync_pull(b, remote)
+    a.write("stories/S-1.md", text.replace("One.", "One, by Ada."))
+    assert sync_push(a, remote, "ada").applied == [("story:S-1", 2)]
+    b.write("stories/S-1.md", text.replace("Two.", "Two, by Bo."))
+    got = sync_pull(b, remote)
+    merged = b.read("stories/S-1.md").decode()
+    assert got.merged == ["stories/S-1.md"] and "One, by Ada." in merged and "Two, by Bo." in merged
+    assert "version: '1.0'\n" in merged and "version: 2" not in merged
+    assert [key for key, _ in sync_push(b, remote, "bo").applied] == ["story:S-1"]  # the merge goes up
+    assert sync_push(b, remote, "bo").applied == []
+    b.write("stories/S-1.md", merged.replace("version: '1.0'", "version: '1.1'"))
+    assert [key for key, _ in sync_push(b, remote, "bo").applied] == ["story:S-1"]  # not a version-only change
+    sync_pull(a, remote)
+    assert "version: '1.1'\n" in a.read("stories/S-1.md").decode()
