@@ -8,7 +8,6 @@ the file is left byte for byte.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from agentsync import formats
@@ -51,11 +50,23 @@ def set_fields(text: str, updates: dict[str, Any], path: str = "") -> str:
 
 
 def states_own_version(text: str) -> bool:
-    """Whether ``text``'s frontmatter has no ``version:`` line, or one holding a whole number: the
+    """Whether ``text``'s frontmatter has no ``version:``, or one YAML reads as a whole number: the
     hint of the remote version agentsync keeps there. A document's own version (BMAD's ``version:
-    '1.0'``, a date) is no hint of ours: never read as one, never written over, merged as any field."""
+    '1.0'``, a date, ``08``) is no hint of ours: never read as one, never written over, merged as any
+    field. Decided on the value YAML reads, as the artifact's reading does (``artifact.parse_text``)."""
+    from agentsync.errors import AgentsyncError
+    from agentsync.yamlload import load_frontmatter
+
     span = find_frontmatter(text)
-    if span is None:
+    if span is None or "version" not in text[span.start : span.end]:
         return True
-    found = re.search(r"(?m)^version[ \t]*:[ \t]*(.*?)[ \t]*(?:#.*)?\r?$", text[span.start : span.end])
-    return found is None or re.fullmatch(r"[0-9]+", found.group(1)) is not None
+    try:
+        fields = load_frontmatter(text[span.start : span.end])
+    except AgentsyncError:
+        return True  # no reading of it at all: nothing of the document's own to keep apart
+    return not isinstance(fields, dict) or is_version_hint(fields.get("version"))
+
+
+def is_version_hint(value: Any) -> bool:
+    """Whether a frontmatter ``version`` value is agentsync's hint (none, or a whole number >= 0)."""
+    return value is None or (isinstance(value, int) and not isinstance(value, bool))

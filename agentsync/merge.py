@@ -17,12 +17,13 @@ from typing import Any
 from agentsync.artifact import CONFLICT_MARKER, find_frontmatter
 from agentsync.config.model import Config
 from agentsync.errors import AgentsyncError
-from agentsync.frontmatter_edit import _block_end, set_field, states_own_version
+from agentsync.frontmatter_edit import _block_end, is_version_hint, set_field, states_own_version
 from agentsync.yamlload import load_frontmatter
 
 LOCAL_MARKER = "<<<<<<< local"
 SEPARATOR = "======="
 _ABSENT = object()
+_HINT = object()  # a version line of agentsync's (none, or a whole number): one value, whatever the number
 
 
 @dataclass
@@ -109,11 +110,12 @@ def _merge_frontmatter(
     git_fields: tuple[str, ...], eol: str, closing: str, conflicts: list[str],
 ) -> str:  # fmt: skip
     keys = [*ours, *(k for k in theirs if k not in ours)]
-    hinted = all(isinstance(side.get("version", 0), int) for side in (base, ours, theirs))  # else the document's own
     for key in keys:
-        if (key == "version" and hinted) or key in git_fields:
-            continue  # the remote's version is stated below; git fields keep the work tree's (Git's) value
+        if key in git_fields:
+            continue  # git fields keep the work tree's (Git's) value
         b, o, t = base.get(key, _ABSENT), ours.get(key, _ABSENT), theirs.get(key, _ABSENT)
+        if key == "version":  # agentsync's hints are no edit (the remote's is stated below); a document's own is
+            b, o, t = (_HINT if value is _ABSENT or is_version_hint(value) else value for value in (b, o, t))
         if o == t or t == b:
             continue  # ours already holds the result
         theirs_lines = _key_lines(theirs_text, key)

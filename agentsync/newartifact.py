@@ -149,6 +149,8 @@ def create(
         type=type_name,
         date=datetime.date.today().isoformat(),
         minute=datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        created=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        name=named.stem,  # the record's file or folder name (CCPM's kebab-case name: field)
         status=new_status(config, type_name, folder, layout),
         author=render_scalar(author if author is not None else user_identity(config.root)),
     )

@@ -20,9 +20,12 @@ from pathlib import Path
 from agentsync.config.layout_parts import is_no_record
 from agentsync.config.tool_layouts import (
     AGENT_OS_DOCUMENTS,
+    BMAD_EPIC_FOLDERS,
     BMAD_STORY_NAME,
     BMAD_STORY_NAMES,
     BMAD_STORY_NAMES_BEFORE,
+    CCPM_EPICS,
+    CCPM_PRDS,
     CONDUCTOR_DOCUMENTS,
     CONDUCTOR_TRACKS,
     KIRO_DOCUMENTS,
@@ -255,7 +258,10 @@ def bmad_story_folder(globs: Iterable[str], folder: str, paths: Iterable[str]) -
     numbers before Story 1.1. None for a folder of another kind."""
     if not {f"{folder}/{name}" for name in (BMAD_STORY_NAMES[0], *BMAD_STORY_NAMES_BEFORE)} & set(globs):
         return None
+    nested = f"{folder}/{BMAD_EPIC_FOLDERS}/{BMAD_STORY_NAMES[0]}" in globs  # stories in epic-3/ folders too
     numbered = {path: (int(found.group(1)), int(found.group(2))) for path in paths if path.startswith(f"{folder}/")
+                and (path.count("/") == folder.count("/") + 1 or (nested and path.count("/") == folder.count("/") + 2
+                     and path[len(folder) + 1 :].startswith("epic-")))
                 and (found := BMAD_STORY_NAME.fullmatch(path.rpartition("/")[2].removesuffix(".md")))}  # fmt: skip
     if not numbered:
         return StoryFolder(1, 0, "1-0-title")
@@ -285,6 +291,8 @@ _DOCUMENT_LAYOUTS = (
     *(("openspec/changes/", name, f"openspec-{name.removesuffix('.md')}") for name, _ in OPENSPEC_DOCUMENTS),
     ("openspec/specs/", "spec.md", "openspec-spec"),
     *((f"{CONDUCTOR_TRACKS}/", name, type_name) for name, type_name in CONDUCTOR_DOCUMENTS),  # conductor-plan
+    (f"{CCPM_PRDS}/", "*.md", "ccpm-prd"),  # CCPM's frontmatter: name, description, status, created
+    (f"{CCPM_EPICS}/", "epic.md", "ccpm-epic"),
     (f"{PRP_FOLDER}/", "*.md", "prp"),  # the kit's PRPs: Goal, Why, What, context, blueprint, validation
     ("openspec/changes/", "spec.md", "openspec-delta"),  # a change's delta spec of a capability
     *((f"{root}/specs/", name, type_name) for root, documents in AGENT_OS_DOCUMENTS.items()

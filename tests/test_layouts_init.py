@@ -455,7 +455,7 @@ def test_bmad_v6_folders_where_its_settings_put_them(tmp_path: Path) -> None:
     })  # fmt: skip
     assert run(repo, "init")[0] == 0
     types = {t.name: t for t in config_module.load(repo.root).types}
-    assert types["story"].globs[0] == "docs/sprint-artifacts/**/[0-9]-[0-9]*-*.md"
+    assert types["story"].globs[0] == "docs/sprint-artifacts/[0-9]-[0-9]*-*.md"
     assert types["bmad-planning"].globs == ("docs/*.md",) and "bmad-test" not in types
     assert {key: path for key, (_, path) in _mirrored(repo).items()} == {
         "story:1-1-scaffolding": "docs/sprint-artifacts/1-1-scaffolding.md",
@@ -563,7 +563,7 @@ def test_bmad_settings_never_name_gits_folder_nor_come_through_a_symlink(tmp_pat
     repo = _repo(tmp_path, {"_bmad/bmm/config.yaml": 'implementation_artifacts: "{project-root}/.git"\n'})
     assert run(repo, "init")[0] == 0
     story = config_module.load(repo.root).type_named("story")
-    assert story.globs[0] == "_bmad-output/implementation-artifacts/**/[0-9]-[0-9]*-*.md"  # the default stands
+    assert story.globs[0] == "_bmad-output/implementation-artifacts/[0-9]-[0-9]*-*.md"  # the default stands
     outside = tmp_path / "their-settings"
     (outside / "bmm").mkdir(parents=True)
     (outside / "bmm/config.yaml").write_text('implementation_artifacts: "{project-root}/docs/x-artifacts"\n')
@@ -571,7 +571,7 @@ def test_bmad_settings_never_name_gits_folder_nor_come_through_a_symlink(tmp_pat
     (linked.root / "_bmad").symlink_to(outside, target_is_directory=True)
     assert run(linked, "init")[0] == 0  # _bmad/ is a symlink: its settings are not read
     story = config_module.load(linked.root).type_named("story")
-    assert story.globs[0] == "_bmad-output/implementation-artifacts/**/[0-9]-[0-9]*-*.md"
+    assert story.globs[0] == "_bmad-output/implementation-artifacts/[0-9]-[0-9]*-*.md"
 
 
 def test_bmad_story_numbers_take_the_highest_of_headings_and_names(tmp_path: Path) -> None:
@@ -584,7 +584,7 @@ def test_bmad_story_numbers_take_the_highest_of_headings_and_names(tmp_path: Pat
     assert run(repo, "init")[0] == 0
     assert _created(repo, "story", "Next") == f"created 1-4-next at {impl}/1-4-next.md"
     config = repo.root / "agentsync.yaml"  # a configuration an earlier init wrote: its story glob
-    config.write_text(config.read_text().replace("**/[0-9]-[0-9]*-*.md", "[0-9]*-[0-9]*-*.md"))
+    config.write_text(config.read_text().replace("/[0-9]-[0-9]*-*.md", "/[0-9]*-[0-9]*-*.md"))
     assert _created(repo, "story", "Then") == f"created 1-5-then at {impl}/1-5-then.md"
 
 
@@ -603,7 +603,7 @@ BMAD_ALPHA = {
     "output_folder: '{project-root}/docs'\n",
     "docs/sprint-artifacts/sprint-status.yaml": "story_location: docs/sprint-artifacts/stories\n",
     "docs/sprint-artifacts/stories/1-1-setup.md": "# Story 1.1: Setup\n\nStatus: done\n\n## Story\n",
-    "docs/sprint-artifacts/stories/epic-2/2-1-devices.md": "# Story 2.1: Devices\n\n## Status: review\n\n## Story\n",
+    "docs/sprint-artifacts/stories/epic-2/2-1-devices.md": "# Story 2.1: Devices\n\n## Status: review ##\n\n## Story\n",
     "docs/sprint-artifacts/retrospectives/epic-1-retro-2025-12-28.md": "# Epic 1 Retrospective\n",
     "docs/prd.md": "# Product Requirements\n",
     "docs/project_context.md": "---\nproject_name: 'x'\nversion: '1.0'\n---\n\n# Project Context\n",
@@ -627,6 +627,61 @@ def test_bmad_alpha_folders_from_its_dot_bmad_settings_and_sprint_status(tmp_pat
     assert run(repo, "check")[0] == 0
     stories = "docs/sprint-artifacts/stories"
     assert _created(repo, "story", "Pairing") == f"created 2-2-pairing at {stories}/2-2-pairing.md"
+
+
+CCPM_TASK = "---\nname: {name}\nstatus: {status}\ncreated: 2025-09-21T15:01:29Z\n---\n\n# Task: {name}\n"
+CCPM = {
+    ".claude/prds/calendar.md": "---\nname: calendar\ndescription: x\nstatus: active\n---\n\n# PRD: calendar\n",
+    ".claude/epics/calendar/epic.md": "---\nname: calendar\nstatus: in-progress\n---\n\n# Epic: calendar\n",
+    ".claude/epics/calendar/12.md": CCPM_TASK.format(name="Login", status="open"),
+    ".claude/epics/calendar/12-analysis.md": "---\nissue: 12\n---\n\n# Analysis\n",  # no task
+    ".claude/epics/calendar/github-mapping.md": "# Mapping\n",
+    ".claude/epics/calendar/updates/12/progress.md": "---\nissue: 12\n---\n",
+    ".claude/epics/archived/search/epic.md": "---\nname: search\nstatus: completed\n---\n",
+    ".claude/epics/archived/search/3.md": CCPM_TASK.format(name="Index", status="closed"),
+    ".claude/commands/pm/prd-new.md": "# a command, no record\n",
+}
+
+
+def test_ccpm_prds_epics_and_their_tasks(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, CCPM)
+    code, out, err = run(repo, "init")
+    assert code == 0 and "detected CCPM's .claude/prds/ and .claude/epics/" in out, out + err
+    assert _mirrored(repo) == {
+        "ccpm-prd:calendar": ("active", ".claude/prds/calendar.md"),
+        "ccpm-epic:calendar-epic": ("in-progress", ".claude/epics/calendar/epic.md"),
+        "ccpm-task:calendar-12": ("open", ".claude/epics/calendar/12.md"),
+        "ccpm-epic:search-epic": ("completed", ".claude/epics/archived/search/epic.md"),  # archived: its id kept
+        "ccpm-task:search-3": ("closed", ".claude/epics/archived/search/3.md"),
+    }
+    assert _created(repo, "ccpm-prd", "Dark mode") == "created dark-mode at .claude/prds/dark-mode.md"
+    prd = (repo.root / ".claude/prds/dark-mode.md").read_text()
+    assert (
+        prd.startswith("---\nname: dark-mode\ndescription: \nstatus: backlog\ncreated: 20")
+        and "# PRD: Dark mode" in prd
+    )
+    assert _created(repo, "ccpm-epic", "Dark mode") == "created dark-mode-epic at .claude/epics/dark-mode/epic.md"
+    assert (repo.root / ".claude/epics/dark-mode/epic.md").read_text().startswith("---\nname: dark-mode\nstatus:")
+    assert run(repo, "check")[0] == 0
+
+
+def test_bmad_stories_only_in_their_folder_or_its_epic_folders_and_a_stale_story_location(tmp_path: Path) -> None:
+    impl = "_bmad-output/implementation-artifacts"
+    repo = _repo(tmp_path, {
+        "_bmad/bmm/config.yaml": "project_name: x\n",
+        f"{impl}/sprint-status.yaml": 'story_location: "{project-root}/_bmad-output/sprint-artifacts"\n',  # gone
+        f"{impl}/1-1-setup.md": "# Story 1.1: Setup\n\nStatus: done\n",
+        f"{impl}/archive/1-1-setup.md": "# Story 1.1: Setup\n\nStatus: draft\n",  # an old copy, no story
+        f"{impl}/research/3-2-1-backup-rule.md": "# The 3-2-1 backup rule\n",
+    })  # fmt: skip
+    code, out, err = run(repo, "init")
+    assert code == 0, out + err
+    assert {key: path for key, (_, path) in _mirrored(repo).items()} == {
+        "story:1-1-setup": f"{impl}/1-1-setup.md",
+        "bmad-implementation:archive-1-1-setup": f"{impl}/archive/1-1-setup.md",
+        "bmad-implementation:research-3-2-1-backup-rule": f"{impl}/research/3-2-1-backup-rule.md",
+    }
+    assert _created(repo, "story", "Login") == f"created 1-2-login at {impl}/1-2-login.md"
 
 
 def test_kiro_features_named_by_title_alone_get_a_folder_named_so(tmp_path: Path) -> None:

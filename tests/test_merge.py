@@ -106,3 +106,15 @@ def test_a_change_is_described_in_a_few_words() -> None:
     assert describe_change(before, after) == "owner, title changed; body +2 -1 line(s)"
     assert describe_change(None, after) == "created" and describe_change(before, None) == "deleted"
     assert describe_change(before, before.replace("version: 1", "version: 2")) == "unchanged text"
+
+
+def test_a_version_line_turned_into_the_documents_own_is_kept_over_agentsyncs_hint() -> None:
+    """Base and theirs hold agentsync's hints (1, then 2); ours made the line the document's own
+    ('1.0'): a hint moving is no edit, so the merge keeps ours, with no conflict and no hint over it."""
+    base = "---\nid: D-1\nversion: 1\n---\n\nOne.\n"
+    ours = "---\nid: D-1\nversion: '1.0'\n---\n\nOne.\n"
+    theirs = "---\nid: D-1\nversion: 2\n---\n\nOne, edited.\n"
+    result = merge3(base, ours, theirs, version=3, author="bo@example.com")
+    assert result.clean and result.text == "---\nid: D-1\nversion: '1.0'\n---\n\nOne, edited.\n"
+    mine = merge3(base, base.replace("One.", "One, mine."), ours.replace("'1.0'", "'1.1'"), version=3, author="b")
+    assert mine.clean and "version: '1.1'\n" in mine.text and "One, mine." in mine.text  # theirs made it their own

@@ -3,7 +3,7 @@ CLI's ``.agent/`` (its cache's kinds, journeys, ADRs), Backlog.md's ``backlog/``
 decisions, docs, milestones, completed and archived ones), adr-tools/MADR decision folders and RFC
 folders (one file per record, or a folder per record with ``id_from: path``), the AI coding tools'
 spec layouts (``tool_layouts``: Spec Kit, Kiro, Spec Workflow, Superpowers, OpenSpec, Agent OS, the
-context-engineering kit's PRPs, BMAD v6, Conductor), plus the default types.
+context-engineering kit's PRPs, BMAD v6, Conductor, CCPM), plus the default types.
 
 Files that describe a folder rather than being a record (README, CHANGELOG, LICENSE, an ADR
 template) are excluded where they are found, so init never mirrors them by accident.
@@ -51,6 +51,8 @@ ROOTS = (
     "_bmad/bmm",
     ".bmad/bmm",
     "conductor",
+    ".claude/prds",
+    ".claude/epics",
 )
 BACKLOG_KINDS = (
     # folder under backlog/, type name
@@ -101,6 +103,7 @@ def detect(files: Iterable[str], settings: Mapping[str, str] | None = None) -> l
             tool_layouts.prps(paths),
             tool_layouts.bmad(paths, settings),
             tool_layouts.conductor(paths),
+            tool_layouts.ccpm(paths),
             tool_layouts.openspec(paths),
             tool_layouts.agent_os(paths),
         )

@@ -3,7 +3,7 @@ files): Spec Kit's ``specs/NNN-feature/``, Kiro's ``.kiro/specs/feature/``, Spec
 ``.spec-workflow/specs/feature/``, Superpowers' dated plans and design specs, OpenSpec's changes and
 capabilities, Agent OS's dated spec folders and product documents, the context-engineering kit's ``PRPs/``,
 BMAD v6's ``_bmad-output/`` (stories, and the planning, implementation and test documents), Conductor's
-``conductor/tracks/`` (a folder per track)."""
+``conductor/tracks/`` (a folder per track), CCPM's ``.claude/prds/`` and ``.claude/epics/``."""
 
 from __future__ import annotations
 
@@ -169,10 +169,12 @@ BMAD_OUTPUT = "_bmad-output"
 BMAD_CONFIGS = ("_bmad/bmm/config.yaml", ".bmad/bmm/config.yaml")
 BMAD_STATUS = "sprint-status.yaml"
 # a story's name: its epic (1 to 3 digits: never a dated document's 2026-08-17-topic.md), its number, its title
-# title; in the stories' folder or a folder per epic below it (stories/epic-3/3-1-title.md)
-BMAD_STORY_NAMES = ("**/[0-9]-[0-9]*-*.md", "**/[0-9][0-9]-[0-9]*-*.md", "**/[0-9][0-9][0-9]-[0-9]*-*.md")
+# title; in the stories' folder, or in a folder per epic below it where the stories are kept so
+# (stories/epic-3/3-1-title.md), never in another folder below (an archive's copy, research notes)
+BMAD_STORY_NAMES = ("[0-9]-[0-9]*-*.md", "[0-9][0-9]-[0-9]*-*.md", "[0-9][0-9][0-9]-[0-9]*-*.md")
+BMAD_EPIC_FOLDERS = "epic-*"
 BMAD_STORY_NAME = re.compile(r"([0-9]{1,3})-([0-9]{1,9})-.+")  # the same, of a name without .md
-BMAD_STORY_NAMES_BEFORE = ("[0-9]*-[0-9]*-*.md", "[0-9]-[0-9]*-*.md")  # the globs configurations written before have
+BMAD_STORY_NAMES_BEFORE = ("[0-9]*-[0-9]*-*.md", "**/[0-9]-[0-9]*-*.md")  # the globs earlier configurations have
 BMAD_DOCUMENTS = (  # the folder, the settings that name it (the first found counts), its default, its type
     ("implementation", ("implementation_artifacts", "sprint_artifacts"), f"{BMAD_OUTPUT}/implementation-artifacts",
      "bmad-implementation"),
@@ -207,6 +209,16 @@ def bmad_folders(settings: Mapping[str, str]) -> dict[str, str]:
     return folders
 
 
+def bmad_story_globs(stories: str, paths: list[str]) -> tuple[str, ...]:
+    """The globs of BMAD's stories in ``stories``: its own files, and those of its epic folders
+    (``epic-3/``) where ``paths`` has stories in such folders."""
+    globs = [f"{stories}/{name}" for name in BMAD_STORY_NAMES]
+    nested = re.compile(rf"{re.escape(stories)}/epic-[^/]+/[0-9]{{1,3}}-[0-9][^/]*-[^/]*\.md")
+    if any(nested.fullmatch(path) for path in under(paths, stories)):
+        globs += [f"{stories}/{BMAD_EPIC_FOLDERS}/{name}" for name in BMAD_STORY_NAMES]
+    return tuple(globs)
+
+
 def bmad_status_file(settings: Mapping[str, str]) -> str:
     """The sprint-status.yaml whose ``story_location`` names the stories' folder (read after the settings)."""
     return f"{bmad_folders(settings)['implementation']}/{BMAD_STATUS}"
@@ -220,7 +232,9 @@ def bmad(paths: list[str], settings: Mapping[str, str] | None = None) -> Detecte
     if not under(paths, BMAD_OUTPUT) and not any(under(paths, name.rpartition("/")[0]) for name in BMAD_CONFIGS):
         return None
     folders = bmad_folders(settings or {})
-    stories = tuple(f"{folders['stories']}/{name}" for name in BMAD_STORY_NAMES)
+    if folders["stories"] != folders["implementation"] and not under(paths, folders["stories"]):
+        folders["stories"] = folders["implementation"]  # a story_location where no file is: stale, not trusted
+    stories = bmad_story_globs(folders["stories"], paths)
     types = [TypeConfig("story", stories, "STORY")]
     for folder_name, _, _, type_name in BMAD_DOCUMENTS:
         folder = folders[folder_name]
@@ -255,3 +269,27 @@ def conductor(paths: list[str]) -> Detected | None:
                         id_from="path") for document, type_name in CONDUCTOR_DOCUMENTS]  # fmt: skip
     return Detected("Conductor's conductor/tracks/ folder", tuple(types),
                     ("conductor: one type per document, named by its track's folder",))  # fmt: skip
+
+
+# CCPM (Claude Code PM): PRDs in .claude/prds/NAME.md, an epic per folder in .claude/epics/NAME/ (epic.md,
+# and its tasks named by their GitHub issue, 12.md; 12-analysis.md beside them is no task), completed
+# epics moved to .claude/epics/archived/ (where they keep their ids); the frontmatter holds name and status.
+CCPM_PRDS = ".claude/prds"
+CCPM_EPICS = ".claude/epics"
+
+
+def ccpm(paths: list[str]) -> Detected | None:
+    """CCPM: its PRDs named by their file, its epics and their tasks by their epic's folder
+    (``calendar-epic``, ``calendar-12``); once its folders are there, before the first of them."""
+    prds, epics = under(paths, CCPM_PRDS), under(paths, CCPM_EPICS)
+    if not prds and not epics:
+        return None
+    archived = f"{CCPM_EPICS}/archived"
+    types = (
+        TypeConfig("ccpm-prd", (f"{CCPM_PRDS}/*.md",), "PRD", exclude=not_records(prds), id_from="filename"),
+        TypeConfig("ccpm-epic", (f"{CCPM_EPICS}/*/epic.md", f"{archived}/*/epic.md"), "EPIC", id_from="path"),
+        TypeConfig("ccpm-task", (f"{CCPM_EPICS}/*/[0-9]*.md", f"{archived}/*/[0-9]*.md"), "TASK",
+                   exclude=("*-analysis.md",), id_from="path"),
+    )  # fmt: skip
+    return Detected("CCPM's .claude/prds/ and .claude/epics/", types,
+                    ("ccpm: epics and their tasks named by the epic's folder",))  # fmt: skip

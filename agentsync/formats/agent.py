@@ -46,7 +46,13 @@ _PATTERNS: dict[str, tuple[str, int]] = {  # compiled at the first use (most pro
         r"(?:##[ \t]+)?\**Status\**[ \t]*:",
         re.I,
     ),
-    "status_line": (r"^(?:##[ \t]+)?\**Status\**[ \t]*:[ \t]*\**[ \t]*([^\r\n*]+?)[ \t*]*\r?$", re.M | re.I),
+    "status_line": (r"^\**Status\**[ \t]*:[ \t]*\**[ \t]*([^\r\n*]+?)[ \t*]*\r?$", re.M | re.I),
+    # BMAD's "## Status: done" heading, right under the first heading only (one further down is body text)
+    "status_heading": (
+        r"\A\ufeff?(?:[ \t]*\r?\n)*#[ \t][^\r\n]*\r?\n(?:(?:[ \t]*|\*\*[^*\r\n]+\*\*[^\r\n]*)\r?\n)*"
+        r"##[ \t]+\**Status\**[ \t]*:[ \t]*\**[ \t]*([^\r\n*#]*[^\s*#])[ \t*]*(?:#+[ \t]*)?(?=\r?\n|\Z)",
+        re.I,
+    ),
     # Agent OS's metadata quote above the first section: two or more "> Key: value" lines
     # ("> Spec: Maildir support", "> Created: 2025-07-29", "> Status: Planning"), and one of its lines
     "metadata_quote": (r"^(?:>[ \t]*\**[A-Za-z][A-Za-z -]{0,30}\**[ \t]*:[^\r\n]*(?:\r?\n|\Z)){2,}", re.M),
@@ -78,6 +84,7 @@ def status_places(text: str, sections: re.Pattern[str] | None = None) -> list[Pl
     """The ``Status:`` lines and status sections, in order; a section whose value is a ``Status:``
     line is that line."""
     lines = places_of(pattern("status_line"), text, "a Status: line")
+    lines += places_of(pattern("status_heading"), text, "a ## Status: heading")
     found = [p for p in places_of(sections or pattern("status_section"), text, "a ## State or ## Status section")
              if not any(p.start <= line.start < p.end for line in lines)]  # fmt: skip
     return sorted(lines + emphasised(found), key=lambda p: p.start)

@@ -357,7 +357,7 @@ MIGRATIONS: list[str] = [
     # Each text that may read otherwise now is parsed again at the next scan, and HEAD's values read again.
     """
     UPDATE artifacts SET mtime_ns = -1, disk_hash = ''
-    WHERE layout = 'plain' AND instr(lower(content), '## status') > 0;
+    WHERE layout IN ('plain', 'agent') AND instr(lower(content), '## status') > 0;
     DELETE FROM meta WHERE key = 'git_head';
     """,
 ]

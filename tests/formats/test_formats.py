@@ -259,3 +259,23 @@ def test_a_status_that_would_not_read_back_in_bold_takes_the_whole_line() -> Non
         rewritten, _ = rewrite_fields("s.md", BMAD_BOLD, {"status": value}, ("status",))
         assert rewritten == BMAD_BOLD.replace("**COMPLETED** ✅ - **QA PASSED** (2025-08-30)", value), value
         assert parse_text("s.md", rewritten, "story", "").status == value
+
+
+def test_a_status_heading_counts_only_right_under_the_first_heading() -> None:
+    """BMAD's `## Status: done` under the story's heading is its status; a `## Status: ...` heading
+    further down (a runbook's section) is body text: never read, never rewritten."""
+    top = "# Story 2.1: Devices\n\n## Status: review ##\n\n## Story\n\nx\n"
+    assert parse_text("s.md", top, "story", "").status == "review"  # ATX closing hashes are no part of it
+    assert set_field(top, "status", "done", "s.md") == top.replace("review ##", "done ##")
+    deep = "# INFRA-7: Deploy\n\nStatus: DRAFT\n\n## Steps\n\nGo.\n\n## Status: rollout notes\n\nHalf.\n"
+    assert parse_text("r.md", deep, "runbook", "").status == "DRAFT"
+    assert set_field(deep, "status", "ACCEPTED", "r.md") == deep.replace("Status: DRAFT", "Status: ACCEPTED")
+
+
+@pytest.mark.parametrize("line", ["\"version\": '1.0'", "version: 08", "version: '3'", "version: 2026-01-15"])
+def test_a_documents_own_version_is_decided_as_yaml_reads_it(line: str) -> None:
+    from agentsync.frontmatter_edit import states_own_version
+
+    text = f"---\nid: D-1\n{line}\n---\n\nbody\n"
+    assert not states_own_version(text) and parse_text("d.md", text, "doc", "").version == 0
+    assert states_own_version("---\nid: D-1\nversion: 7\n---\n") and states_own_version("---\nid: D-1\n---\n")

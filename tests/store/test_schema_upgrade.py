@@ -186,11 +186,13 @@ def test_a_mirror_before_schema_21_reads_again_each_plain_text_with_a_status_hea
     """Schema 21 came with BMAD's `## Status: done` heading: a plain text an older agentsync read
     without a status is read again at the next scan, others are not, and HEAD's values are read again."""
     repo.write("stories/1-2-login.md", "# Story 1.2: Login\n\n## Status: done\n\n## Story\n\nAs a user.\n")
+    repo.write("stories/infra-7.md", "# INFRA-7: Deploy\n\n## Status: review\n\n## Steps\n")  # the agent CLI's heading
     repo.write("stories/S-1.md", STORY)
     with repo.mirror() as mirror:
         scan(mirror)
         db = mirror.connection
         db.execute("UPDATE artifacts SET layout = 'plain', status = NULL WHERE path = 'stories/1-2-login.md'")
+        db.execute("UPDATE artifacts SET status = NULL WHERE path = 'stories/infra-7.md'")
         db.execute("UPDATE artifacts SET title = 'stale' WHERE path = 'stories/S-1.md'")  # not read again
         db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('git_head', 'abc')")
         db.execute("PRAGMA user_version = 20")
@@ -199,5 +201,6 @@ def test_a_mirror_before_schema_21_reads_again_each_plain_text_with_a_status_hea
         rows = mirror.connection.execute("SELECT path, layout, status, title FROM artifacts ORDER BY path").fetchall()
         assert mirror.get_meta(MetaKey.GIT_HEAD) is None
     assert rows == [("stories/1-2-login.md", "agent", "done", "Story 1.2: Login"),
-                    ("stories/S-1.md", "frontmatter", "DRAFT", "stale")]  # fmt: skip
-    assert (report.updated, report.unchanged) == (["stories/1-2-login.md"], 1)
+                    ("stories/S-1.md", "frontmatter", "DRAFT", "stale"),
+                    ("stories/infra-7.md", "agent", "review", "Deploy")]  # fmt: skip
+    assert (sorted(report.updated), report.unchanged) == (["stories/1-2-login.md", "stories/infra-7.md"], 1)
