@@ -8,6 +8,7 @@ the file is left byte for byte.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from agentsync import formats
@@ -62,11 +63,14 @@ def states_own_version(text: str) -> bool:
         return True
     try:
         fields = load_frontmatter(text[span.start : span.end])
-    except AgentsyncError:
-        return True  # no reading of it at all: nothing of the document's own to keep apart
+    except AgentsyncError:  # no YAML (a conflict's markers): the line as written, digits alone a hint
+        found = re.search(
+            r"""(?m)^["']?version["']?[ \t]*:[ \t]*([^\r\n#]*?)[ \t]*(?:#.*)?\r?$""", text[span.start : span.end]
+        )
+        return found is None or re.fullmatch(r"[0-9]*", found.group(1)) is not None
     return not isinstance(fields, dict) or is_version_hint(fields.get("version"))
 
 
 def is_version_hint(value: Any) -> bool:
     """Whether a frontmatter ``version`` value is agentsync's hint (none, or a whole number >= 0)."""
-    return value is None or (isinstance(value, int) and not isinstance(value, bool))
+    return value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0)

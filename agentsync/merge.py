@@ -70,11 +70,14 @@ def _merge3(
         body = _merge_lines(base, ours, theirs, eol, closing, conflicts)
         return MergeResult(body, conflicts)
     head = ours[: ours_span.body]
+    ours_fields, theirs_fields = _fields(ours, ours_span), _fields(theirs, theirs_span)
     head = _merge_frontmatter(
-        head, _fields(base, base_span), _fields(ours, ours_span), _fields(theirs, theirs_span), theirs,
-        git_fields, eol, closing, conflicts,
+        head, _fields(base, base_span), ours_fields, theirs_fields, theirs, git_fields, eol, closing, conflicts,
     )  # fmt: skip
-    if "version" not in git_fields and not any(c == "key version" for c in conflicts) and states_own_version(head):
+    # the remote's version stated, where both sides hold agentsync's hint (decided on the sides: a head
+    # with a conflict's markers reads as no YAML)
+    hinted = is_version_hint(ours_fields.get("version")) and is_version_hint(theirs_fields.get("version"))
+    if "version" not in git_fields and not any(c == "key version" for c in conflicts) and hinted:
         head = set_field(head, "version", version) if find_frontmatter(head) else head
     body = _merge_lines(
         base[base_span.body :] if base_span else base, ours[ours_span.body :], theirs[theirs_span.body :],
@@ -98,7 +101,10 @@ def _key_lines(text: str, key: str) -> tuple[int, int] | None:
     span = find_frontmatter(text)
     if span is None:
         return None
-    found = re.search(rf"^{re.escape(key)}[ \t]*:[^\r\n]*(\r?\n|\Z)", text[span.start : span.end], re.M)
+    named = re.escape(key)  # as written, or quoted ("version": '1.0')
+    found = re.search(
+        rf"""^(?:{named}|"{named}"|'{named}')[ \t]*:[^\r\n]*(\r?\n|\Z)""", text[span.start : span.end], re.M
+    )
     if found is None:
         return None
     start = span.start + found.start()

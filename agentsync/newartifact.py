@@ -150,7 +150,7 @@ def create(
         date=datetime.date.today().isoformat(),
         minute=datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
         created=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        name=named.stem,  # the record's file or folder name (CCPM's kebab-case name: field)
+        name=render_scalar(named.stem),  # the record's file or folder name, as YAML (CCPM's kebab-case name:)
         status=new_status(config, type_name, folder, layout),
         author=render_scalar(author if author is not None else user_identity(config.root)),
     )

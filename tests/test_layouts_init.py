@@ -560,10 +560,18 @@ def test_a_new_record_named_by_its_title_never_takes_an_archived_or_completed_on
 
 
 def test_bmad_settings_never_name_gits_folder_nor_come_through_a_symlink(tmp_path: Path) -> None:
-    repo = _repo(tmp_path, {"_bmad/bmm/config.yaml": 'implementation_artifacts: "{project-root}/.git"\n'})
+    repo = _repo(
+        tmp_path,
+        {
+            "_bmad/bmm/config.yaml": 'implementation_artifacts: "{project-root}/.git"\n'
+            "output_folder: '{project-root}/_bmad'\n",  # the framework's own: no planning docs
+            "_bmad/notes.md": "# The framework notes\n",
+        },
+    )
     assert run(repo, "init")[0] == 0
     story = config_module.load(repo.root).type_named("story")
     assert story.globs[0] == "_bmad-output/implementation-artifacts/[0-9]-[0-9]*-*.md"  # the default stands
+    assert "bmad-planning" not in {t.name for t in config_module.load(repo.root).types}
     outside = tmp_path / "their-settings"
     (outside / "bmm").mkdir(parents=True)
     (outside / "bmm/config.yaml").write_text('implementation_artifacts: "{project-root}/docs/x-artifacts"\n')
@@ -661,6 +669,8 @@ def test_ccpm_prds_epics_and_their_tasks(tmp_path: Path) -> None:
         and "# PRD: Dark mode" in prd
     )
     assert _created(repo, "ccpm-epic", "Dark mode") == "created dark-mode-epic at .claude/epics/dark-mode/epic.md"
+    assert _created(repo, "ccpm-prd", "No").endswith(".claude/prds/no.md")  # YAML would read a bare no as false
+    assert (repo.root / ".claude/prds/no.md").read_text().startswith('---\nname: "no"\n')
     assert (repo.root / ".claude/epics/dark-mode/epic.md").read_text().startswith("---\nname: dark-mode\nstatus:")
     assert run(repo, "check")[0] == 0
 
@@ -682,6 +692,16 @@ def test_bmad_stories_only_in_their_folder_or_its_epic_folders_and_a_stale_story
         "bmad-implementation:research-3-2-1-backup-rule": f"{impl}/research/3-2-1-backup-rule.md",
     }
     assert _created(repo, "story", "Login") == f"created 1-2-login at {impl}/1-2-login.md"
+
+
+def test_a_fresh_bmad_project_puts_its_first_story_where_sprint_status_says(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {
+        ".bmad/bmm/config.yaml": "sprint_artifacts: '{project-root}/docs/sprint-artifacts'\n",
+        "docs/sprint-artifacts/sprint-status.yaml": "story_location: docs/sprint-artifacts/stories\n",
+    })  # fmt: skip
+    assert run(repo, "init")[0] == 0  # no story yet (Git keeps no empty folder): the setting stands
+    stories = "docs/sprint-artifacts/stories"
+    assert _created(repo, "story", "Setup") == f"created 1-1-setup at {stories}/1-1-setup.md"
 
 
 def test_kiro_features_named_by_title_alone_get_a_folder_named_so(tmp_path: Path) -> None:

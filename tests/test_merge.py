@@ -118,3 +118,18 @@ def test_a_version_line_turned_into_the_documents_own_is_kept_over_agentsyncs_hi
     assert result.clean and result.text == "---\nid: D-1\nversion: '1.0'\n---\n\nOne, edited.\n"
     mine = merge3(base, base.replace("One.", "One, mine."), ours.replace("'1.0'", "'1.1'"), version=3, author="b")
     assert mine.clean and "version: '1.1'\n" in mine.text and "One, mine." in mine.text  # theirs made it their own
+
+
+def test_a_conflict_elsewhere_keeps_the_documents_own_version() -> None:
+    """Both sides changed the title: the head carries a conflict's markers (no YAML), and the
+    document's own `version: '1.0'` stays as written, no number of agentsync's over it."""
+    base = "---\nid: D-1\ntitle: One\nversion: '1.0'\n---\n\nx\n"
+    result = merge3(base, base.replace("One", "Ada"), base.replace("One", "Bo"), version=2, author="bo")
+    assert result.conflicts == ["key title"] and "version: '1.0'\n" in result.text and "version: 2" not in result.text
+
+
+def test_a_quoted_keys_edit_on_the_remote_is_merged() -> None:
+    base = '---\nid: D-1\n"title": Old\n---\n\nOne.\n'
+    theirs = base.replace("Old", "New")
+    result = merge3(base, base.replace("One.", "One, mine."), theirs, version=2, author="bo")
+    assert result.clean and '"title": New\n' in result.text and "One, mine." in result.text

@@ -186,14 +186,14 @@ _BMAD_FOLDER = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*")
 
 def _setting_folder(text: str, key: str) -> str | None:
     """The folder ``key`` names in a BMAD settings text (``'{project-root}/docs/sprint-artifacts'``, or
-    without the ``{project-root}/``), where it is a plain folder inside the repository and not ``.git``
-    or ``.agentsync``; None otherwise."""
+    without the ``{project-root}/``), where it is a plain folder inside the repository and not ``.git``,
+    ``.agentsync`` or BMAD's own install folder; None otherwise."""
     found = re.search(rf"""(?m)^{key}:[ \t]*["']?(?:\{{project-root\}}/)?([^"'\r\n#]+?)/?["']?[ \t]*(?:#.*)?$""", text)
     folder = found.group(1).strip() if found else ""
     parts = folder.lower().split("/")
-    if _BMAD_FOLDER.fullmatch(folder) and not any(part in (".", "..", ".git", ".agentsync") for part in parts):
-        return folder
-    return None
+    if not _BMAD_FOLDER.fullmatch(folder) or any(part in (".", "..", ".git", ".agentsync") for part in parts):
+        return None
+    return None if parts[0] in ("_bmad", ".bmad") else folder  # the framework's own folder holds no records
 
 
 def bmad_folders(settings: Mapping[str, str]) -> dict[str, str]:
@@ -232,8 +232,12 @@ def bmad(paths: list[str], settings: Mapping[str, str] | None = None) -> Detecte
     if not under(paths, BMAD_OUTPUT) and not any(under(paths, name.rpartition("/")[0]) for name in BMAD_CONFIGS):
         return None
     folders = bmad_folders(settings or {})
-    if folders["stories"] != folders["implementation"] and not under(paths, folders["stories"]):
-        folders["stories"] = folders["implementation"]  # a story_location where no file is: stale, not trusted
+    implementation, named = folders["implementation"], folders["stories"]
+    if named != implementation and not under(paths, named) and any(
+        path.count("/") == implementation.count("/") + 1 and BMAD_STORY_NAME.fullmatch(path.rpartition("/")[2][:-3])
+        for path in under(paths, implementation) if path.endswith(".md")
+    ):  # fmt: skip
+        folders["stories"] = implementation  # stories beside sprint-status.yaml, none where it says: it is stale
     stories = bmad_story_globs(folders["stories"], paths)
     types = [TypeConfig("story", stories, "STORY")]
     for folder_name, _, _, type_name in BMAD_DOCUMENTS:

@@ -46,17 +46,25 @@ _PATTERNS: dict[str, tuple[str, int]] = {  # compiled at the first use (most pro
         r"(?:##[ \t]+)?\**Status\**[ \t]*:",
         re.I,
     ),
-    "status_line": (r"^\**Status\**[ \t]*:[ \t]*\**[ \t]*([^\r\n*]+?)[ \t*]*\r?$", re.M | re.I),
+    # (each part matches its own characters only: a long run of spaces cannot be split many ways)
+    "status_line": (
+        r"^\**Status\**[ \t]*:[ \t]*(?:\*+[ \t]*)?([^\s*](?:[^\r\n*]{0,500}?[^\s*])?)[ \t*]*\r?$",
+        re.M | re.I,
+    ),
     # BMAD's "## Status: done" heading, right under the first heading only (one further down is body text)
     "status_heading": (
         r"\A\ufeff?(?:[ \t]*\r?\n)*#[ \t][^\r\n]*\r?\n(?:(?:[ \t]*|\*\*[^*\r\n]+\*\*[^\r\n]*)\r?\n)*"
-        r"##[ \t]+\**Status\**[ \t]*:[ \t]*\**[ \t]*([^\r\n*#]*[^\s*#])[ \t*]*(?:#+[ \t]*)?(?=\r?\n|\Z)",
+        r"##[ \t]+\**Status\**[ \t]*:[ \t]*(?:\*+[ \t]*)?([^\s*](?:[^\r\n*]{0,500}?[^\s*])?)[ \t*]*"
+        r"(?:[ \t]#+[ \t]*)?(?=\r?\n|\Z)",  # its closing hashes are no part of the value
         re.I,
     ),
     # Agent OS's metadata quote above the first section: two or more "> Key: value" lines
     # ("> Spec: Maildir support", "> Created: 2025-07-29", "> Status: Planning"), and one of its lines
     "metadata_quote": (r"^(?:>[ \t]*\**[A-Za-z][A-Za-z -]{0,30}\**[ \t]*:[^\r\n]*(?:\r?\n|\Z)){2,}", re.M),
-    "quote_field": (r"^>[ \t]*\**(Status|Spec)\**[ \t]*:[ \t]*\**[ \t]*([^\r\n*]+?)[ \t*]*\r?$", re.M | re.I),
+    "quote_field": (
+        r"^>[ \t]*\**(Status|Spec)\**[ \t]*:[ \t]*(?:\*+[ \t]*)?([^\s*](?:[^\r\n*]{0,500}?[^\s*])?)[ \t*]*\r?$",
+        re.M | re.I,
+    ),
     "first_section": (r"^##[ \t]", re.M),
     "state_section": (r"^##[ \t]+State[ \t]*\r?\n(?:[ \t]*\r?\n)*[ \t]*([^\r\n#][^\r\n]*?)[ \t]*\r?$", re.M),
     "status_section": (

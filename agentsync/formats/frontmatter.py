@@ -150,7 +150,8 @@ def _value_style(value_text: str) -> tuple[str, str, str]:
 def set_yaml_field(text: str, span: FrontmatterSpan, key: str, value: Any) -> str:
     """Return ``text`` with frontmatter ``key`` set to ``value``, changing nothing else."""
     yaml_text = text[span.start : span.end]
-    match = re.search(rf"^{re.escape(key)}([ \t]*:)([ \t]*)([^\r\n]*)(\r?\n|\Z)", yaml_text, re.M)
+    named = re.escape(key)  # as written, or quoted ("title": Old)
+    match = re.search(rf"""^(?:{named}|"{named}"|'{named}')([ \t]*:)([ \t]*)([^\r\n]*)(\r?\n|\Z)""", yaml_text, re.M)
     if match is None:
         eol = _line_ending(text, span.opening)
         insert = f"{key}: {render_scalar(value)}{eol}"

@@ -279,3 +279,13 @@ def test_a_documents_own_version_is_decided_as_yaml_reads_it(line: str) -> None:
     text = f"---\nid: D-1\n{line}\n---\n\nbody\n"
     assert not states_own_version(text) and parse_text("d.md", text, "doc", "").version == 0
     assert states_own_version("---\nid: D-1\nversion: 7\n---\n") and states_own_version("---\nid: D-1\n---\n")
+
+
+def test_a_status_heading_holding_a_hash_and_long_blank_runs_read_as_written() -> None:
+    top = "# Story 1.1: A\n\n## Status: Blocked on #42\n\n## Story\n"
+    assert parse_text("s.md", top, "story", "").status == "Blocked on #42"
+    written = set_field(top, "status", "done (C# port)", "s.md")
+    assert written == top.replace("Blocked on #42", "done (C# port)")
+    assert parse_text("s.md", written, "story", "").status == "done (C# port)"
+    for text in ("# S-9: A\n\n## Status:" + " " * 3000 + "\n", "# S-9: A\n\nStatus:" + " " * 3000 + "\rx\n"):
+        assert parse_text("s.md", text, "story", "").status is None  # (each read at once: no run of spaces splits)
