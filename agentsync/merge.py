@@ -74,9 +74,11 @@ def _merge3(
     head = _merge_frontmatter(
         head, _fields(base, base_span), ours_fields, theirs_fields, theirs, git_fields, eol, closing, conflicts,
     )  # fmt: skip
-    # the remote's version stated, where both sides hold agentsync's hint (decided on the sides: a head
-    # with a conflict's markers reads as no YAML)
-    hinted = is_version_hint(ours_fields.get("version")) and is_version_hint(theirs_fields.get("version"))
+    # the remote's version stated where the merged line is agentsync's hint: read on the merged head, or
+    # where that has a conflict's markers (no YAML), where both sides hold a hint
+    hinted = states_own_version(head) if not conflicts else (
+        is_version_hint(ours_fields.get("version")) and is_version_hint(theirs_fields.get("version"))
+    )  # fmt: skip
     if "version" not in git_fields and not any(c == "key version" for c in conflicts) and hinted:
         head = set_field(head, "version", version) if find_frontmatter(head) else head
     body = _merge_lines(

@@ -704,6 +704,18 @@ def test_a_fresh_bmad_project_puts_its_first_story_where_sprint_status_says(tmp_
     assert _created(repo, "story", "Setup") == f"created 1-1-setup at {stories}/1-1-setup.md"
 
 
+def test_bmad_stories_in_epic_folders_make_a_stale_story_location_stale_too(tmp_path: Path) -> None:
+    impl = "_bmad-output/implementation-artifacts"
+    repo = _repo(tmp_path, {
+        "_bmad/bmm/config.yaml": "project_name: x\n",
+        f"{impl}/sprint-status.yaml": 'story_location: "{project-root}/_bmad-output/gone"\n',
+        f"{impl}/epic-1/1-1-setup.md": "# Story 1.1: Setup\n\nStatus: done\n",
+        f"{impl}/epic-2/2-1-login.md": "# Story 2.1: Login\n\nStatus: draft\n",
+    })  # fmt: skip
+    assert run(repo, "init")[0] == 0
+    assert set(_mirrored(repo)) == {"story:1-1-setup", "story:2-1-login"}
+
+
 def test_kiro_features_named_by_title_alone_get_a_folder_named_so(tmp_path: Path) -> None:
     repo = _repo(tmp_path, {f".kiro/specs/{name}/requirements.md": "# Requirements Document\n"
                             for name in ("user-login", "photo-upload", "2fa-setup")})  # fmt: skip

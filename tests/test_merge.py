@@ -133,3 +133,14 @@ def test_a_quoted_keys_edit_on_the_remote_is_merged() -> None:
     theirs = base.replace("Old", "New")
     result = merge3(base, base.replace("One.", "One, mine."), theirs, version=2, author="bo")
     assert result.clean and '"title": New\n' in result.text and "One, mine." in result.text
+
+
+def test_a_documents_own_version_dropped_on_one_side_gives_the_remote_version_again() -> None:
+    base = "---\nid: D-1\nversion: '1.0'\n---\n\nOne.\n"
+    dropped = "---\nid: D-1\n---\n\nOne.\n"
+    for ours, theirs in (
+        (dropped, base.replace("One.", "One, theirs.")),
+        (base.replace("One.", "One, mine."), dropped),
+    ):
+        result = merge3(base, ours, theirs, version=7, author="bo")
+        assert result.clean and "version: 7\n" in result.text and "'1.0'" not in result.text

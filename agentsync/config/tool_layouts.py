@@ -209,12 +209,16 @@ def bmad_folders(settings: Mapping[str, str]) -> dict[str, str]:
     return folders
 
 
-def bmad_story_globs(stories: str, paths: list[str]) -> tuple[str, ...]:
+def bmad_story_globs(stories: str, paths: list[str], *, only: bool = False) -> tuple[str, ...]:
     """The globs of BMAD's stories in ``stories``: its own files, and those of its epic folders
-    (``epic-3/``) where ``paths`` has stories in such folders."""
-    globs = [f"{stories}/{name}" for name in BMAD_STORY_NAMES]
+    (``epic-3/``) where ``paths`` has stories in such folders; ``only``: just the globs of stories
+    ``paths`` has there (none: no story in that folder)."""
+    flat = re.compile(rf"{re.escape(stories)}/[0-9]{{1,3}}-[0-9][^/]*-[^/]*\.md")
     nested = re.compile(rf"{re.escape(stories)}/epic-[^/]+/[0-9]{{1,3}}-[0-9][^/]*-[^/]*\.md")
-    if any(nested.fullmatch(path) for path in under(paths, stories)):
+    inside = under(paths, stories)
+    has_flat, has_nested = any(flat.fullmatch(p) for p in inside), any(nested.fullmatch(p) for p in inside)
+    globs = [f"{stories}/{name}" for name in BMAD_STORY_NAMES] if has_flat or not only else []
+    if has_nested:
         globs += [f"{stories}/{BMAD_EPIC_FOLDERS}/{name}" for name in BMAD_STORY_NAMES]
     return tuple(globs)
 
@@ -233,10 +237,7 @@ def bmad(paths: list[str], settings: Mapping[str, str] | None = None) -> Detecte
         return None
     folders = bmad_folders(settings or {})
     implementation, named = folders["implementation"], folders["stories"]
-    if named != implementation and not under(paths, named) and any(
-        path.count("/") == implementation.count("/") + 1 and BMAD_STORY_NAME.fullmatch(path.rpartition("/")[2][:-3])
-        for path in under(paths, implementation) if path.endswith(".md")
-    ):  # fmt: skip
+    if named != implementation and not under(paths, named) and bmad_story_globs(implementation, paths, only=True):
         folders["stories"] = implementation  # stories beside sprint-status.yaml, none where it says: it is stale
     stories = bmad_story_globs(folders["stories"], paths)
     types = [TypeConfig("story", stories, "STORY")]

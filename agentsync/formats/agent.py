@@ -46,15 +46,16 @@ _PATTERNS: dict[str, tuple[str, int]] = {  # compiled at the first use (most pro
         r"(?:##[ \t]+)?\**Status\**[ \t]*:",
         re.I,
     ),
-    # (each part matches its own characters only: a long run of spaces cannot be split many ways)
+    # (each part matches its own characters only, so a long run of spaces cannot be split many ways; the
+    # value starts and ends with a character other than a space or tab, any length, any other whitespace kept)
     "status_line": (
-        r"^\**Status\**[ \t]*:[ \t]*(?:\*+[ \t]*)?([^\s*](?:[^\r\n*]{0,500}?[^\s*])?)[ \t*]*\r?$",
+        r"^\**Status\**[ \t]*:[ \t]*(?:\*+[ \t]*)?([^ \t\r\n*](?:[^\r\n*]*[^ \t\r\n*])?)[ \t*]*\r?$",
         re.M | re.I,
     ),
     # BMAD's "## Status: done" heading, right under the first heading only (one further down is body text)
     "status_heading": (
         r"\A\ufeff?(?:[ \t]*\r?\n)*#[ \t][^\r\n]*\r?\n(?:(?:[ \t]*|\*\*[^*\r\n]+\*\*[^\r\n]*)\r?\n)*"
-        r"##[ \t]+\**Status\**[ \t]*:[ \t]*(?:\*+[ \t]*)?([^\s*](?:[^\r\n*]{0,500}?[^\s*])?)[ \t*]*"
+        r"##[ \t]+\**Status\**[ \t]*:[ \t]*(?:\*+[ \t]*)?([^ \t\r\n*#](?:[^\r\n*]*[^ \t\r\n*#])?)[ \t*]*"
         r"(?:[ \t]#+[ \t]*)?(?=\r?\n|\Z)",  # its closing hashes are no part of the value
         re.I,
     ),
@@ -62,7 +63,7 @@ _PATTERNS: dict[str, tuple[str, int]] = {  # compiled at the first use (most pro
     # ("> Spec: Maildir support", "> Created: 2025-07-29", "> Status: Planning"), and one of its lines
     "metadata_quote": (r"^(?:>[ \t]*\**[A-Za-z][A-Za-z -]{0,30}\**[ \t]*:[^\r\n]*(?:\r?\n|\Z)){2,}", re.M),
     "quote_field": (
-        r"^>[ \t]*\**(Status|Spec)\**[ \t]*:[ \t]*(?:\*+[ \t]*)?([^\s*](?:[^\r\n*]{0,500}?[^\s*])?)[ \t*]*\r?$",
+        r"^>[ \t]*\**(Status|Spec)\**[ \t]*:[ \t]*(?:\*+[ \t]*)?([^ \t\r\n*](?:[^\r\n*]*[^ \t\r\n*])?)[ \t*]*\r?$",
         re.M | re.I,
     ),
     "first_section": (r"^##[ \t]", re.M),

@@ -289,3 +289,10 @@ def test_a_status_heading_holding_a_hash_and_long_blank_runs_read_as_written() -
     assert parse_text("s.md", written, "story", "").status == "done (C# port)"
     for text in ("# S-9: A\n\n## Status:" + " " * 3000 + "\n", "# S-9: A\n\nStatus:" + " " * 3000 + "\rx\n"):
         assert parse_text("s.md", text, "story", "").status is None  # (each read at once: no run of spaces splits)
+
+
+@pytest.mark.parametrize("value", ["word " * 120 + "end", "Draft\xa0", "\u3000Draft"])
+def test_a_status_line_of_any_length_and_any_other_whitespace_reads_and_writes_in_place(value: str) -> None:
+    text = f"# S-1: A\n\nStatus: {value}\n\nBody\n"
+    assert parse_text("s.md", text, "story", "").status == value.strip(" ")
+    assert set_field(text, "status", "NEW", "s.md") == "# S-1: A\n\nStatus: NEW\n\nBody\n"
