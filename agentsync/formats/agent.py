@@ -35,7 +35,7 @@ ID = r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+"
 _PATTERNS: dict[str, tuple[str, int]] = {  # compiled at the first use (most processes read none): pattern(NAME)
     "heading_id": (
         rf"#[ \t]+(?:({ID})[ \t]*:|[A-Z]+(?:-[A-Z]+)*[ \t]*:[ \t]*({ID})(?:[ \t]*:|[ \t]))"
-        r"[ \t]*(.+?)[ \t]*#*[ \t]*\r?\Z",
+        r"[ \t]*([^\r\n]*?[^ \t\r\n#])[ \t]*(?:#+[ \t]*)?\r?\Z",
         0,
     ),
     # The first heading, then a Status: line after blank ones and bold-labelled ones: the agent CLI's
@@ -67,9 +67,12 @@ _PATTERNS: dict[str, tuple[str, int]] = {  # compiled at the first use (most pro
         re.M | re.I,
     ),
     "first_section": (r"^##[ \t]", re.M),
-    "state_section": (r"^##[ \t]+State[ \t]*\r?\n(?:[ \t]*\r?\n)*[ \t]*([^\r\n#][^\r\n]*?)[ \t]*\r?$", re.M),
+    "state_section": (
+        r"^##[ \t]+State[ \t]*\r?\n(?:[ \t]*\r?\n)*[ \t]*([^ \t\r\n#](?:[^\r\n]*[^ \t\r\n])?)[ \t]*\r?$",
+        re.M,
+    ),
     "status_section": (
-        r"^##[ \t]+(?:State|Status)[ \t]*\r?\n(?:[ \t]*\r?\n)*[ \t]*([^\r\n#][^\r\n]*?)[ \t]*\r?$",
+        r"^##[ \t]+(?:State|Status)[ \t]*\r?\n(?:[ \t]*\r?\n)*[ \t]*([^ \t\r\n#](?:[^\r\n]*[^ \t\r\n])?)[ \t]*\r?$",
         re.M | re.I,
     ),
 }

@@ -18,8 +18,10 @@ YAML: tuple[str, ...] = (".yaml", ".yml")
 # newline instead of trying a line start at every character.
 _CLOSING = lazy.pattern(r"\n(?:---|\.\.\.)[ \t]*\r?(?:\n|\Z)")
 _OPENING = lazy.pattern(r"---[ \t]*\r?\n")
-HEADING = re.compile(r"^#[ \t]+(.+?)[ \t]*#*[ \t]*\r?$", re.M)
-_HEADING_HERE = lazy.pattern(r"#[ \t]+(.+?)[ \t]*#*[ \t]*\r?$", re.M)  # at a given index (after a BOM)
+# The title: the shortest run ending in a character other than a space, tab or #, before the line's
+# trailing spaces and closing hashes; each part matches its own characters (no run splits two ways).
+HEADING = re.compile(r"^#[ \t]+([^\r\n]*?[^ \t\r\n#])[ \t]*(?:#+[ \t]*)?\r?$", re.M)
+_HEADING_HERE = lazy.pattern(r"#[ \t]+([^\r\n]*?[^ \t\r\n#])[ \t]*(?:#+[ \t]*)?\r?$", re.M)  # at an index (a BOM)
 
 
 class Place(NamedTuple):  # a record; a NamedTuple costs a hook far less to define than a dataclass

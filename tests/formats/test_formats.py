@@ -296,3 +296,13 @@ def test_a_status_line_of_any_length_and_any_other_whitespace_reads_and_writes_i
     text = f"# S-1: A\n\nStatus: {value}\n\nBody\n"
     assert parse_text("s.md", text, "story", "").status == value.strip(" ")
     assert set_field(text, "status", "NEW", "s.md") == "# S-1: A\n\nStatus: NEW\n\nBody\n"
+
+
+def test_headings_and_status_sections_with_long_runs_of_spaces_read_at_once() -> None:
+    """A heading or a section value holding a long run of spaces (a hostile or broken file) is read
+    as before (the title up to its trailing spaces and closing hashes), each run matched one way."""
+    heading = "# Design notes" + " " * 3000 + "draft ##\n"
+    assert parse_text("d.md", heading, "doc", "").title == "Design notes" + " " * 3000 + "draft"
+    section = "# S-9: A\n\n## Status\n" + " " * 3000 + "\rx\n"
+    assert parse_text("s.md", section, "story", "").status is None
+    assert parse_text("c.md", "# C#\n", "doc", "").title == "C"  # a closing hash, as it always read
