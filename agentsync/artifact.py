@@ -90,11 +90,9 @@ def _from_reading(
         reading = reading._replace(heading=heading.group(1) if heading else None)
     artifact_id = _check_id(path, text, derive(rule, path, reading))
     version = fields.get("version", 0) if layout == LAYOUT_FRONTMATTER else 0
-    if version is None or not isinstance(version, int):
-        version = (
-            0  # none, or the document's own ('1.0', 2.3, a date): no hint of the remote version (states_own_version)
-        )
-    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+    if not isinstance(version, int):  # none, or the document's own ('1.0', a date): no hint (states_own_version)
+        version = 0
+    if isinstance(version, bool) or version < 0:
         raise ArtifactError(
             path,
             f"`version: {version}` must be a whole number >= 0 (the remote version this file is based on)",

@@ -57,6 +57,21 @@ def _atomic_write(path: Target, data: bytes, *, sync: bool, still: Callable[[Tar
     return True
 
 
+def read_below(root: Path, relative: str, limit: int = -1) -> str | None:
+    """The text of the file at ``root/relative`` (its line endings as written; at most ``limit``
+    characters), or None where it is missing, unreadable, not UTF-8, or it or any folder on the way
+    below ``root`` is a symlink: a tool's template or settings never come from behind one."""
+    parts = relative.split("/")
+    places = [root.joinpath(*parts[:depth]) for depth in range(1, len(parts) + 1)]
+    if any(os.path.islink(place) for place in places):
+        return None
+    try:
+        with open(places[-1], encoding="utf-8", newline="") as file:
+            return file.read(limit)
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 def stat_signature(path: str | Path) -> tuple[int, int, int] | None:
     """(size, mtime, inode) of ``path``, or None if it does not exist: what ``still`` compares.
     An editor's save changes it, whether it rewrites the file or renames a new one over it."""

@@ -3,7 +3,6 @@ folder created, Git told to ignore agentsync's temporary files, and the mirror b
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -61,17 +60,9 @@ def initialize(progress: Progress | None = None) -> Initialized:
 def _settings(root: Path, names: tuple[str, ...]) -> dict[str, str]:
     """The texts of the tools' settings files ``names`` that ``root`` holds (the first 64 kB of each;
     one that is missing, unreadable, not UTF-8 or behind a symlink is left out: the defaults stand)."""
-    texts: dict[str, str] = {}
-    for name in names:
-        parts = name.split("/")
-        if any(os.path.islink(root.joinpath(*parts[:depth])) for depth in range(1, len(parts) + 1)):
-            continue  # what init reads never comes from behind a symlink
-        try:
-            with open(root / name, encoding="utf-8") as file:
-                texts[name] = file.read(65536)
-        except (OSError, UnicodeDecodeError):
-            continue
-    return texts
+    from agentsync.fsutil import read_below
+
+    return {name: text for name in names if (text := read_below(root, name, 65536)) is not None}
 
 
 def listed(root: Path, folders: tuple[str, ...]) -> list[str]:

@@ -4,7 +4,6 @@ type's built-in template. Templates are ``string.Template`` texts (``${id}``, ``
 
 from __future__ import annotations
 
-import os
 import re
 from importlib import resources
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any
 from agentsync import formats
 from agentsync.config import Config
 from agentsync.errors import ConfigError
+from agentsync.fsutil import read_below
 from agentsync.recordfolders import backlog_default_status
 
 TEMPLATE_PACKAGE = "agentsync.templates"
@@ -130,7 +130,7 @@ def agent_cli_template(root: Path, type_name: str) -> str | None:
     from agentsync.formats.agent import status_places
     from agentsync.formats.base import BOLD, first_heading, line_ending, whole_value
 
-    text = _own_template(root, ".agent", "templates", f"{type_name}-template.md")
+    text = read_below(root, f".agent/templates/{type_name}-template.md")
     if text is None:
         return None
     text = re.sub(r"(?m)^[ \t]*\{\{ *COPYRIGHT_HEADER *\}\}[ \t]*\r?\n?", "", text.replace("$", "$$"))
@@ -138,7 +138,7 @@ def agent_cli_template(root: Path, type_name: str) -> str | None:
     if heading is None:
         return None
     eol, ours = line_ending(text), "# ${id}: ${title}"
-    end = heading.end() - (text[heading.end() - 1 : heading.end()] == "\r")  # the line's ending stays
+    end = _heading_end(text, heading)
     text = f"{text[: heading.start()]}{ours}{text[end:]}"
     places = status_places(text)
     if not places:
@@ -150,18 +150,9 @@ def agent_cli_template(root: Path, type_name: str) -> str | None:
     return text
 
 
-def _own_template(root: Path, *parts: str) -> str | None:
-    """The text of a tool's template at ``root/parts...`` with its line endings as written; None where
-    it is missing or unreadable, or any folder on the way (below ``root``) or the file is a symlink:
-    what a new record is made of never comes from behind one."""
-    places = [root.joinpath(*parts[:depth]) for depth in range(1, len(parts) + 1)]
-    if any(os.path.islink(place) for place in places):
-        return None
-    try:
-        with open(places[-1], encoding="utf-8", newline="") as file:
-            return file.read()
-    except (OSError, UnicodeDecodeError):
-        return None
+def _heading_end(text: str, heading: re.Match[str]) -> int:
+    """Where the heading line's text ends: before its line ending (a CR of CRLF stays with it)."""
+    return heading.end() - (text[heading.end() - 1 : heading.end()] == "\r")
 
 
 def spec_workflow_template(root: Path, layout: str) -> str | None:
@@ -173,14 +164,14 @@ def spec_workflow_template(root: Path, layout: str) -> str | None:
 
     name = f"{layout.removeprefix('spec-workflow-')}-template.md"
     for folder in SPEC_WORKFLOW_TEMPLATE_FOLDERS:
-        text = _own_template(root, ".spec-workflow", folder, name)
+        text = read_below(root, f".spec-workflow/{folder}/{name}")
         if text is None:
             continue
         text = text.replace("$", "$$")
         heading = first_heading(text)
         if heading is None:
             return f"# ${{title}}\n\n{text}"
-        end = heading.end() - (text[heading.end() - 1 : heading.end()] == "\r")  # the line's ending stays
+        end = _heading_end(text, heading)
         line = text[heading.start() : end].rstrip()
         return f"{text[: heading.start()]}{line}{' ' if line.endswith(':') else ': '}${{title}}{text[end:]}"
     return None
@@ -191,7 +182,7 @@ def bmad_story_template(root: Path) -> str | None:
     the new story's number and title in place of ``{{epic_num}}.{{story_num}}`` and ``{{story_title}}``;
     its other placeholders stay for BMAD's agents to fill. None where BMAD has none with those."""
     for parts in BMAD_STORY_TEMPLATES:
-        text = _own_template(root, *parts)
+        text = read_below(root, "/".join(parts))
         if text is None:
             continue
         text = re.sub(r"\{\{\s*epic_num\s*\}\}\.\{\{\s*story_num\s*\}\}", "${number}", text.replace("$", "$$"))

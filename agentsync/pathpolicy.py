@@ -237,8 +237,17 @@ class PathPolicy:
         """Whether ``target`` (a path ``writable`` gave) still has only real folders above it and is no
         symlink, looked at afresh (no cache): what to ask right before a rename or removal."""
         text = str(target)
-        if not self._real_folders_above(text):
+        if not text.startswith(self._base.rstrip(os.sep) + os.sep):
             return False
+        current = self._base
+        for part in text[len(current) :].strip(os.sep).split(os.sep)[:-1]:
+            current = os.path.join(current, part)
+            try:
+                mode = os.lstat(current).st_mode
+            except OSError:
+                return False
+            if not stat.S_ISDIR(mode):  # a symlink is not S_ISDIR under lstat
+                return False
         if absent(text):
             return True
         try:
@@ -267,21 +276,6 @@ class PathPolicy:
             os.close(fd)
             fd = inner
         return fd
-
-    def _real_folders_above(self, text: str) -> bool:
-        """Whether ``text`` is below the root with only real folders (no symlink) between them."""
-        if not text.startswith(self._base.rstrip(os.sep) + os.sep):
-            return False
-        current = self._base
-        for part in text[len(current) :].strip(os.sep).split(os.sep)[:-1]:
-            current = os.path.join(current, part)
-            try:
-                mode = os.lstat(current).st_mode
-            except OSError:
-                return False
-            if not stat.S_ISDIR(mode):  # a symlink is not S_ISDIR under lstat
-                return False
-        return True
 
     def guard(self, still: Callable[[Target], bool] | None = None) -> Callable[[Target], bool]:
         """A ``still`` for fsutil's atomic writes: ``intact`` first (a target now behind a symlink is

@@ -21,7 +21,6 @@ from agentsync.config.layout_parts import is_no_record
 from agentsync.config.tool_layouts import (
     AGENT_OS_DOCUMENTS,
     BMAD_EPIC_FOLDERS,
-    BMAD_STORY_NAME,
     BMAD_STORY_NAMES,
     BMAD_STORY_NAMES_BEFORE,
     CCPM_EPICS,
@@ -33,6 +32,7 @@ from agentsync.config.tool_layouts import (
     PRP_FOLDER,
     SPEC_WORKFLOW_DOCUMENTS,
     SUPERPOWERS_FOLDERS,
+    bmad_story_at,
 )
 
 
@@ -259,10 +259,9 @@ def bmad_story_folder(globs: Iterable[str], folder: str, paths: Iterable[str]) -
     if not {f"{folder}/{name}" for name in (BMAD_STORY_NAMES[0], *BMAD_STORY_NAMES_BEFORE)} & set(globs):
         return None
     nested = f"{folder}/{BMAD_EPIC_FOLDERS}/{BMAD_STORY_NAMES[0]}" in globs  # stories in epic-3/ folders too
-    numbered = {path: (int(found.group(1)), int(found.group(2))) for path in paths if path.startswith(f"{folder}/")
-                and (path.count("/") == folder.count("/") + 1 or (nested and path.count("/") == folder.count("/") + 2
-                     and path[len(folder) + 1 :].startswith("epic-")))
-                and (found := BMAD_STORY_NAME.fullmatch(path.rpartition("/")[2].removesuffix(".md")))}  # fmt: skip
+    depth = folder.count("/") + 1
+    numbered = {path: (int(found.group(1)), int(found.group(2))) for path in paths
+                if (found := bmad_story_at(folder, path)) and (nested or path.count("/") == depth)}  # fmt: skip
     if not numbered:
         return StoryFolder(1, 0, "1-0-title")
     latest = max(numbered, key=lambda path: (numbered[path], path))

@@ -209,16 +209,25 @@ def bmad_folders(settings: Mapping[str, str]) -> dict[str, str]:
     return folders
 
 
+def bmad_story_at(folder: str, path: str) -> re.Match[str] | None:
+    """Where ``path`` is one of BMAD's stories in ``folder`` (``2-1-export.md``) or in one of its epic
+    folders (``epic-2/2-1-export.md``): its name's match, epic and story number its groups 1 and 2."""
+    if not path.startswith(f"{folder}/") or not path.endswith(".md"):
+        return None
+    within, _, name = path[len(folder) + 1 :].rpartition("/")
+    if within and ("/" in within or not within.startswith("epic-")):
+        return None
+    return BMAD_STORY_NAME.fullmatch(name[:-3])
+
+
 def bmad_story_globs(stories: str, paths: list[str], *, only: bool = False) -> tuple[str, ...]:
     """The globs of BMAD's stories in ``stories``: its own files, and those of its epic folders
     (``epic-3/``) where ``paths`` has stories in such folders; ``only``: just the globs of stories
     ``paths`` has there (none: no story in that folder)."""
-    flat = re.compile(rf"{re.escape(stories)}/[0-9]{{1,3}}-[0-9][^/]*-[^/]*\.md")
-    nested = re.compile(rf"{re.escape(stories)}/epic-[^/]+/[0-9]{{1,3}}-[0-9][^/]*-[^/]*\.md")
-    inside = under(paths, stories)
-    has_flat, has_nested = any(flat.fullmatch(p) for p in inside), any(nested.fullmatch(p) for p in inside)
-    globs = [f"{stories}/{name}" for name in BMAD_STORY_NAMES] if has_flat or not only else []
-    if has_nested:
+    depth = stories.count("/") + 1
+    found = {path.count("/") == depth for path in under(paths, stories) if bmad_story_at(stories, path)}
+    globs = [f"{stories}/{name}" for name in BMAD_STORY_NAMES] if True in found or not only else []
+    if False in found:  # a story one folder down: in an epic folder
         globs += [f"{stories}/{BMAD_EPIC_FOLDERS}/{name}" for name in BMAD_STORY_NAMES]
     return tuple(globs)
 

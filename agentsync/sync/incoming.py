@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from agentsync import synclock
 from agentsync.errors import Problem
-from agentsync.formats.ids import static_prefix
 from agentsync.remotes.base import Remote
 from agentsync.store import sync_state
 from agentsync.store.meta import MetaKey
@@ -114,7 +113,7 @@ def pull_unlocked(mirror: Mirror, remote: Remote, progress: Progress | None, res
                 last = Pass(waiting, {}, set(), policy, names, vacated, final=True)
                 _apply_chunks(mirror, iter([again]), last, matcher, guard, report, advanced)
             # every chunk written (no writer of this pull still making folders): the emptied ones go
-            kept = {static_prefix(glob) for type_config in mirror.config.types for glob in type_config.globs}
+            kept = {root for type_config in mirror.config.types for root in type_config.id_rule.roots}  # fixed folders
             moved = settle_vacated(policy, vacated, report.written, kept)
             # A teammate's artifacts are staged before their commit; Git does it while the full-text
             # index is rebuilt, both work outside Python (a git process, SQLite), side by side.
