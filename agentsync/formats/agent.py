@@ -66,6 +66,9 @@ _PATTERNS: dict[str, tuple[str, int]] = {  # compiled at the first use (most pro
         r"^>[ \t]*\**(Status|Spec)\**[ \t]*:[ \t]*(?:\*+[ \t]*)?([^ \t\r\n*](?:[^\r\n*]*[^ \t\r\n*])?)[ \t*]*\r?$",
         re.M | re.I,
     ),
+    # a Status: line with no value yet (a template's "Status:" or "**Status:**"): the first is filled in rather
+    # than a second line written; group 1 is empty, where the value goes
+    "empty_status_line": (r"^\**Status\**[ \t]*:(?:[ \t]*\*+)?()[ \t]*\r?$", re.M | re.I),
     "first_section": (r"^##[ \t]", re.M),
     "state_section": (
         r"^##[ \t]+State[ \t]*\r?\n(?:[ \t]*\r?\n)*[ \t]*([^ \t\r\n#](?:[^\r\n]*[^ \t\r\n])?)[ \t]*\r?$",
@@ -103,7 +106,8 @@ def status_places(text: str, sections: re.Pattern[str] | None = None) -> list[Pl
 
 
 def write_status(text: str, places: list[Place], value: Any) -> str | None:
-    """Every status place set to ``value``; with none, a ``Status:`` line after the first heading."""
+    """Every status place set to ``value``; with none, the first empty ``Status:`` line filled in, else a
+    ``Status:`` line after the first heading."""
     rendered = str(value)
     if not one_line(rendered):
         return None
@@ -111,6 +115,10 @@ def write_status(text: str, places: list[Place], value: Any) -> str | None:
         for place in sorted(places, key=lambda p: p.start, reverse=True):
             text = replaced(text, place, rendered)
         return text
+    empty = places_of(pattern("empty_status_line"), text, "an empty Status: line")
+    if empty:
+        at, line_end = empty[0].start, empty[0].line_end
+        return text[:at] + " " + rendered + text[at:line_end].lstrip(" \t") + text[line_end:]
     heading = first_heading(text)
     if heading is None:
         return None

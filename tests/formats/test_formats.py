@@ -306,3 +306,21 @@ def test_headings_and_status_sections_with_long_runs_of_spaces_read_at_once() ->
     section = "# S-9: A\n\n## Status\n" + " " * 3000 + "\rx\n"
     assert parse_text("s.md", section, "story", "").status is None
     assert parse_text("c.md", "# C#\n", "doc", "").title == "C"  # a closing hash, as it always read
+
+
+@pytest.mark.parametrize(
+    ("line", "filled"),
+    [("Status:", "Status: NEW"), ("Status:   ", "Status: NEW"), ("**Status:**", "**Status:** NEW"),
+     ("**Status**: \t", "**Status**: NEW"), ("status:\r", "status: NEW\r")],
+)  # fmt: skip
+def test_an_empty_status_line_is_filled_in_rather_than_a_second_one_written(line: str, filled: str) -> None:
+    text = f"# S-1: A\n\n**Created**: today\n{line}\n\nBody\n"
+    assert parse_text("s.md", text, "story", "").status is None
+    written = set_field(text, "status", "NEW", "s.md")
+    assert written == text.replace(line, filled)
+    assert parse_text("s.md", written, "story", "").status == "NEW"
+
+
+def test_an_empty_status_line_in_a_fence_is_left_and_a_line_written_after_the_heading() -> None:
+    text = "# S-1: A\n\n```\nStatus:\n```\n"
+    assert set_field(text, "status", "NEW", "s.md") == "# S-1: A\n\nStatus: NEW\n\n```\nStatus:\n```\n"
