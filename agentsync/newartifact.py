@@ -45,8 +45,8 @@ from agentsync.recordfolders import (
     shared_record_folder,
     slugify,
     story_folder,
-    superpowers_naming,
     titled_folder,
+    tool_naming,
 )
 from agentsync.scanner import ScanReport, scan
 from agentsync.store import ArtifactRow, Mirror
@@ -285,12 +285,12 @@ def _name_new(
         number, offline = _next_number(type_name, numbered, reserve, tag)
         stem = numbered.stem(number, offline, title)
         return NewName(stem, stem, number, numbered, latest=numbered.latest)
-    if (found := dated_folder(folder, paths)) is not None:  # 2026-03-11-topic.md, named by its day
-        dated, layout = superpowers_naming(folder, found)
+    dated, layout = tool_naming(folder, dated_folder(folder, paths))
+    if dated is not None:  # 2026-03-11-topic.md, named by its day
         stem = dated.stem(title, datetime.datetime.now())
         if _mostly_prefixed(rows, type_config.id_prefix):  # the name is dated, the id is PLAN-0002
             return NewName(fresh_id(type_name, type_config.id_prefix, taken, reserve, tag), stem)
-        return NewName(stem, stem, layout=layout, latest=dated.latest)
+        return NewName(stem, stem, layout=layout, latest=dated.latest or None)
     if (track := track_name(folder, paths, title, datetime.date.today())) is not None:
         return NewName(track, track)  # Conductor's dark_mode_20261207/
     named_by_path = type_config.id_from in ("path", "filename")  # the name is the id, whatever the text says

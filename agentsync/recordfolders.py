@@ -27,6 +27,7 @@ from agentsync.config.tool_layouts import (
     CCPM_PRDS,
     CONDUCTOR_DOCUMENTS,
     CONDUCTOR_TRACKS,
+    GSD,
     KIRO_DOCUMENTS,
     OPENSPEC_DOCUMENTS,
     PRP_FOLDER,
@@ -145,11 +146,21 @@ def dated_folder(folder: str, paths: Iterable[str]) -> DatedFolder | None:
     return DatedFolder(dated[max(dated)], word if shared else "", minute)
 
 
-def superpowers_naming(folder: str, dated: DatedFolder) -> tuple[DatedFolder, str | None]:
-    """In one of Superpowers' folders, its naming (a spec's name ends in -design, however few
-    specs there are yet) and the built-in layout of a new record; elsewhere ``dated`` as it is."""
-    for known, _, _, layout, suffix in SUPERPOWERS_FOLDERS:
+# The folders whose tools name each record by its day and topic, however few records there are yet:
+# the folder, the built-in layout of a new record, the word its names end in. Superpowers' plans and
+# specs (a spec's name ends in -design), GSD's todos (.planning/todos/pending/2026-12-07-fix-login.md).
+DATED_TOOL_FOLDERS = (
+    *((folder, layout, suffix) for folder, _, _, layout, suffix in SUPERPOWERS_FOLDERS),
+    (f"{GSD}/todos/pending", "gsd-todo", ""),
+)
+
+
+def tool_naming(folder: str, dated: DatedFolder | None) -> tuple[DatedFolder | None, str | None]:
+    """In one of ``DATED_TOOL_FOLDERS``, its naming and the built-in layout of a new record; elsewhere
+    ``dated`` (the folder's own naming, if it has one) as it is."""
+    for known, layout, suffix in DATED_TOOL_FOLDERS:
         if folder == known:
+            dated = dated or DatedFolder("", suffix)
             return dataclasses.replace(dated, suffix=dated.suffix or suffix), layout
     return dated, None
 

@@ -991,3 +991,68 @@ def test_a_features_later_documents_have_their_types_before_the_first_of_them(tm
     assert run(repo, "init")[0] == 0  # only requirements so far: the design and the tasks come next
     assert _created(repo, "kiro-design", "Photo albums").endswith(".kiro/specs/photo-albums/design.md")
     assert _created(repo, "kiro-tasks", "Photo albums").endswith(".kiro/specs/photo-albums/tasks.md")
+
+
+GSD_PLAN = "---\nphase: {phase}\nplan: 01\ntype: execute\nwave: 1\ndepends_on: []\n---\n\n<objective>\nx\n</objective>"
+GSD = {
+    ".planning/PROJECT.md": "# Hydra\n\n## What This Is\n",
+    ".planning/ROADMAP.md": "# Roadmap: Hydra\n\n- [x] **Phase 1: Foundation**\n",
+    ".planning/config.json": '{"mode": "yolo"}\n',
+    ".planning/research/STACK.md": "# Stack Research\n",
+    ".planning/codebase/STACK.md": "# Technology Stack\n",  # the same name in another folder: another id
+    ".planning/phases/01-auth/01-01-PLAN.md": GSD_PLAN.format(phase="01-auth"),  # `type: execute` is a field
+    ".planning/phases/01-auth/01-01-SUMMARY.md": "---\nphase: 01-auth\nplan: 01\n---\n\n# Phase 1 Plan 01 Summary\n",
+    ".planning/phases/01-auth/01-VERIFICATION.md": "---\nphase: 01-auth\nstatus: passed\n---\n\n# Phase 1 Report\n",
+    ".planning/phases/01-auth/01-CONTEXT.md": "# Phase 1: Auth - Context\n\n**Status:** Ready for planning\n",
+    # an archived milestone whose phases restarted at 01: its plan 01-01 is another record
+    ".planning/milestones/v1.0-ROADMAP.md": "# Milestone v1.0\n",
+    ".planning/milestones/v1.0-phases/01-foundation/01-01-PLAN.md": GSD_PLAN.format(phase="01-foundation"),
+    ".planning/quick/001-fix-typo/001-PLAN.md": GSD_PLAN.format(phase="quick"),
+    ".planning/todos/pending/2026-01-20-add-retry.md": "---\ncreated: 2026-01-20T10:00:00Z\ntitle: Add retry\n---\n",
+    ".planning/debug/resolved/login-loop.md": "---\nstatus: resolved\ntrigger: login loops\n---\n\n# Debug\n",
+    ".planning/tmp/verify-01.md": "# scratch\n",
+}
+
+
+def test_get_shit_done_planning_folder(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, GSD)
+    code, out, err = run(repo, "init")
+    assert code == 0 and "detected Get Shit Done's .planning/ folder" in out, out + err
+    phases, archived = ".planning/phases/01-auth", ".planning/milestones/v1.0-phases/01-foundation"
+    assert _mirrored(repo) == {
+        "gsd-doc:PROJECT": (None, ".planning/PROJECT.md"),
+        "gsd-doc:ROADMAP": (None, ".planning/ROADMAP.md"),
+        "gsd-doc:research-STACK": (None, ".planning/research/STACK.md"),
+        "gsd-doc:codebase-STACK": (None, ".planning/codebase/STACK.md"),
+        "gsd-doc:milestones-v1.0-ROADMAP": (None, ".planning/milestones/v1.0-ROADMAP.md"),
+        "gsd-plan:01-auth-01-01-PLAN": (None, f"{phases}/01-01-PLAN.md"),
+        "gsd-plan:v1.0-phases-01-foundation-01-01-PLAN": (None, f"{archived}/01-01-PLAN.md"),
+        "gsd-summary:01-auth-01-01-SUMMARY": (None, f"{phases}/01-01-SUMMARY.md"),
+        "gsd-phase:01-auth-01-VERIFICATION": ("passed", f"{phases}/01-VERIFICATION.md"),
+        "gsd-phase:01-auth-01-CONTEXT": ("Ready for planning", f"{phases}/01-CONTEXT.md"),
+        "gsd-quick:001-fix-typo-001-PLAN": (None, ".planning/quick/001-fix-typo/001-PLAN.md"),
+        "gsd-todo:2026-01-20-add-retry": (None, ".planning/todos/pending/2026-01-20-add-retry.md"),
+        "gsd-debug:login-loop": ("resolved", ".planning/debug/resolved/login-loop.md"),
+    }
+    with Mirror.open(config_module.load(repo.root)) as mirror:
+        plan = mirror.fields("gsd-plan:01-auth-01-01-PLAN")
+    assert plan["type"] == "execute" and plan["wave"] == 1
+    created = _created(repo, "gsd-todo", "Fix login: redirect")
+    day = datetime.date.today().isoformat()
+    assert created == f"created {day}-fix-login-redirect at .planning/todos/pending/{day}-fix-login-redirect.md"
+    todo = (repo.root / f".planning/todos/pending/{day}-fix-login-redirect.md").read_text()
+    assert todo.startswith(f"---\ncreated: {day}T") and '\ntitle: "Fix login: redirect"\narea: ' in todo
+    assert "\n## Problem\n" in todo and "\n## Solution\n" in todo
+    done = ".planning/todos/completed/2026-01-20-add-retry.md"  # GSD's check-todos moves a todo when work starts
+    (repo.root / ".planning/todos/completed").mkdir()
+    (repo.root / ".planning/todos/pending/2026-01-20-add-retry.md").rename(repo.root / done)
+    code, out, err = run(repo, "mirror")
+    assert code == 0 and "1 renamed" in out, out + err
+    assert _mirrored(repo)["gsd-todo:2026-01-20-add-retry"] == (None, done)
+    assert run(repo, "check")[0] == 0
+
+
+def test_a_planning_folder_of_another_kind_is_no_gsd_project(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {".planning/notes.md": "# Notes\n", "docs/plans/p.md": "# P\n"})
+    code, out, err = run(repo, "init")
+    assert code == 0 and "Get Shit Done" not in out, out + err

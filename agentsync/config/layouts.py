@@ -53,6 +53,7 @@ ROOTS = (
     "conductor",
     ".claude/prds",
     ".claude/epics",
+    ".planning",
 )
 BACKLOG_KINDS = (
     # folder under backlog/, type name
@@ -104,6 +105,7 @@ def detect(files: Iterable[str], settings: Mapping[str, str] | None = None) -> l
             tool_layouts.bmad(paths, settings),
             tool_layouts.conductor(paths),
             tool_layouts.ccpm(paths),
+            tool_layouts.gsd(paths),
             tool_layouts.openspec(paths),
             tool_layouts.agent_os(paths),
         )

@@ -3,7 +3,8 @@ files): Spec Kit's ``specs/NNN-feature/``, Kiro's ``.kiro/specs/feature/``, Spec
 ``.spec-workflow/specs/feature/``, Superpowers' dated plans and design specs, OpenSpec's changes and
 capabilities, Agent OS's dated spec folders and product documents, the context-engineering kit's ``PRPs/``,
 BMAD v6's ``_bmad-output/`` (stories, and the planning, implementation and test documents), Conductor's
-``conductor/tracks/`` (a folder per track), CCPM's ``.claude/prds/`` and ``.claude/epics/``."""
+``conductor/tracks/`` (a folder per track), CCPM's ``.claude/prds/`` and ``.claude/epics/``, Get Shit Done's
+``.planning/`` (a folder per phase)."""
 
 from __future__ import annotations
 
@@ -307,3 +308,40 @@ def ccpm(paths: list[str]) -> Detected | None:
     )  # fmt: skip
     return Detected("CCPM's .claude/prds/ and .claude/epics/", types,
                     ("ccpm: epics and their tasks named by the epic's folder",))  # fmt: skip
+
+
+# Get Shit Done (GSD): everything in .planning/. A folder per phase (phases/01-foundation/ holding 01-01-PLAN.md,
+# 01-01-SUMMARY.md once it is done, 01-CONTEXT.md, 01-VERIFICATION.md, ...), moved to milestones/v1.0-phases/
+# when a milestone is archived; quick tasks in quick/001-slug/; todos in todos/pending/, moved to
+# todos/completed/ (done/ before); debug sessions in debug/, moved to debug/resolved/; the project's
+# documents (PROJECT, ROADMAP, STATE, REQUIREMENTS, research/, codebase/, milestones/v1.0-ROADMAP.md).
+# A phase's documents are named by their path (a phase may restart at 01 in a new milestone, so
+# 01-01-PLAN alone names two plans), a todo or a debug session by its file (its move keeps it).
+GSD = ".planning"
+GSD_PHASES = (f"{GSD}/phases/*", f"{GSD}/milestones/*-phases/*")
+GSD_MARKS = ("ROADMAP.md", "PROJECT.md", "STATE.md", "config.json")  # what GSD's new-project writes first
+GSD_NOT_RECORDS = (f"{GSD}/tmp/**",)  # scratch files of its workflows
+
+
+def gsd(paths: list[str]) -> Detected | None:
+    """GSD: its plans, summaries and other phase documents as three types named by their phase folder
+    (``01-foundation-01-01-PLAN``), quick tasks by theirs, todos and debug sessions by their file, and
+    its other documents by their path below ``.planning/`` (``research-STACK``); once GSD is set up."""
+    inside = under(paths, GSD)
+    if not any(f"{GSD}/{name}" in inside for name in GSD_MARKS) and not under(inside, f"{GSD}/phases"):
+        return None
+    kinds = (
+        ("gsd-plan", "*-PLAN.md", "PLAN"), ("gsd-summary", "*-SUMMARY.md", "SUMMARY"), ("gsd-phase", "*.md", "PHASE"),
+    )  # fmt: skip
+    types = [TypeConfig(name, tuple(f"{phase}/{files}" for phase in GSD_PHASES), prefix, id_from="path",
+                        type_from="glob") for name, files, prefix in kinds]  # fmt: skip
+    types += [
+        TypeConfig("gsd-quick", (f"{GSD}/quick/*/*.md",), "QUICK", id_from="path", type_from="glob"),
+        TypeConfig("gsd-todo", tuple(f"{GSD}/todos/{state}/*.md" for state in ("pending", "completed", "done")), "TODO",
+                   id_from="filename", type_from="glob"),
+        TypeConfig("gsd-debug", (f"{GSD}/debug/*.md", f"{GSD}/debug/resolved/*.md"), "DEBUG", id_from="filename",
+                   type_from="glob"),
+        TypeConfig("gsd-doc", (f"{GSD}/**/*.md",), "DOC", exclude=GSD_NOT_RECORDS, id_from="path", type_from="glob"),
+    ]  # fmt: skip
+    return Detected("Get Shit Done's .planning/ folder", tuple(types),
+                    ("gsd: phase documents named by their phase folder, other documents by their path",))  # fmt: skip
