@@ -33,18 +33,21 @@ class Problem(NamedTuple):  # a record; a NamedTuple costs each hook process far
         if isinstance(exc, ArtifactError):
             return cls(exc.path, exc.line, exc.reason)
         if isinstance(exc, DuplicateIdError):
-            return cls.duplicate_id(exc.artifact_id, exc.paths, dict(zip(exc.paths, exc.lines, strict=True)))
+            lines = dict(zip(exc.paths, exc.lines, strict=True))
+            return cls.duplicate_id(exc.artifact_id, exc.paths, lines, named=exc.named)
         if isinstance(exc, PathRefused):
             return cls(exc.path, None, exc.reason, "unsafe_path")
         return cls("", None, str(exc), "error")
 
     @classmethod
-    def duplicate_id(cls, key: str, paths: Iterable[str], lines: Mapping[str, int | None] | None = None) -> Problem:
+    def duplicate_id(
+        cls, key: str, paths: Iterable[str], lines: Mapping[str, int | None] | None = None, *, named: bool = False
+    ) -> Problem:
         """Files claiming one (type, id) (``path`` is the first of them, in order), as ``DuplicateIdError``
-        says it; ``lines`` where each states the id, when known."""
+        says it; ``lines`` where each states the id, when known; ``named``: the type's ids come from names."""
         claimed = tuple(sorted(paths))
         at = tuple((lines or {}).get(path) for path in claimed)
-        return cls(claimed[0], at[0], DUPLICATE_HINT, "duplicate_id", claimed, key, at)
+        return cls(claimed[0], at[0], duplicate_hint(named), "duplicate_id", claimed, key, at)
 
     def __str__(self) -> str:
         if self.kind == "duplicate_id":
@@ -61,6 +64,15 @@ def _where_text(path: str, line: int | None, message: str) -> str:
 
 
 DUPLICATE_HINT = "give one of them another id (ids are unique within a type)"
+# for a type whose ids come from file or folder names (id_from: path, filename)
+NAMED_DUPLICATE_HINT = (
+    "the id comes from their names: rename or remove one of them (ids are unique within a type; a record "
+    "archived by copying leaves its old copy behind)"
+)
+
+
+def duplicate_hint(named: bool) -> str:
+    return NAMED_DUPLICATE_HINT if named else DUPLICATE_HINT
 
 
 LISTED_BUDGET = 160  # characters of names one message line shows; the line stays under 300
@@ -123,11 +135,14 @@ class ArtifactError(AgentsyncError):
 class DuplicateIdError(AgentsyncError):
     """Two files claim the same artifact id."""
 
-    def __init__(self, key: str, paths: list[str], lines: Mapping[str, int | None] | None = None) -> None:
+    def __init__(
+        self, key: str, paths: list[str], lines: Mapping[str, int | None] | None = None, *, named: bool = False
+    ) -> None:
         self.artifact_id = key  # TYPE:ID
         self.paths = sorted(paths)
         self.lines = tuple((lines or {}).get(path) for path in self.paths)
-        super().__init__(_duplicate_text(key, self.paths, lines=self.lines))
+        self.named = named  # the type's ids come from file or folder names
+        super().__init__(_duplicate_text(key, self.paths, duplicate_hint(named), self.lines))
 
 
 class FrontmatterYAMLError(AgentsyncError):

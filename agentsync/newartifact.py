@@ -293,7 +293,7 @@ def _name_new(
         return NewName(stem, stem, layout=layout, latest=dated.latest or None)
     if (track := track_name(folder, paths, title, datetime.date.today())) is not None:
         return NewName(track, track)  # Conductor's dark_mode_20261207/
-    named_by_path = type_config.id_from in ("path", "filename")  # the name is the id, whatever the text says
+    named_by_path = type_config.id_rule.named  # the name is the id, whatever the text says
     # the type's first record (the kit's PRPs/ holding its templates alone), or a folder per record with
     # none of them live yet (OpenSpec's changes all archived): named by title too
     first = not paths or (

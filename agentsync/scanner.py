@@ -18,8 +18,9 @@ from collections.abc import Generator, Iterable, Iterator
 from contextlib import closing, contextmanager
 from typing import TYPE_CHECKING
 
-from agentsync.errors import Problem
+from agentsync.errors import Problem, duplicate_hint
 from agentsync.folders import is_racy
+from agentsync.identity import split_key
 from agentsync.paths import FoundFile
 from agentsync.statpass import Seen, look
 from agentsync.store import Mirror, artifacts
@@ -131,6 +132,7 @@ def _scan(
                 indexed = True
             else:
                 _changes(db, mirror, seen, batches, failed, scan_start_ns, report)
+        report.problems = [_said_of(problem, config) for problem in report.problems]
         if bulk:
             mirror.delete_meta(MetaKey.INDEX_DEFERRED)
             if not indexed:
@@ -179,6 +181,13 @@ def _changes(
     if parsed or failed or seen.gone:
         _apply(mirror, seen, parsed, failed, scan_start_ns, report)
     _update_stats(db, stat_only, scan_start_ns)
+
+
+def _said_of(problem: Problem, config: Config) -> Problem:
+    """A duplicate id of a type whose ids come from file or folder names, said so (renaming one is the fix)."""
+    if problem.kind != "duplicate_id" or not config.id_rule(split_key(problem.artifact_id).type).named:
+        return problem
+    return problem._replace(message=duplicate_hint(named=True))
 
 
 def _now() -> str:

@@ -1056,3 +1056,18 @@ def test_a_planning_folder_of_another_kind_is_no_gsd_project(tmp_path: Path) -> 
     repo = _repo(tmp_path, {".planning/notes.md": "# Notes\n", "docs/plans/p.md": "# P\n"})
     code, out, err = run(repo, "init")
     assert code == 0 and "Get Shit Done" not in out, out + err
+
+
+def test_a_track_archived_by_copying_is_named_as_a_copy_left_behind(tmp_path: Path) -> None:
+    spec = "# Specification: Refine\n"
+    repo = _repo(tmp_path, {**CONDUCTOR, "conductor/tracks/refine_20260417/spec.md": spec,
+                            "conductor/archive/refine_20260417/spec.md": spec})  # fmt: skip
+    code, out, err = run(repo, "init")
+    assert code == 1 and "mirrored 3 artifacts" in out, out + err  # the rest is mirrored; the two copies refused
+    assert "conductor-spec:refine_20260417-spec" not in _mirrored(repo)
+    code, out, err = run(repo, "check")
+    hint = "the id comes from their names: rename or remove one of them"
+    assert code == 1 and "duplicate id 'refine_20260417-spec' (type conductor-spec)" in out + err, out + err
+    assert hint in out + err
+    (repo.root / "conductor/tracks/refine_20260417/spec.md").unlink()  # the stale copy
+    assert run(repo, "check")[0] == 0 and "conductor-spec:refine_20260417-spec" in _mirrored(repo)

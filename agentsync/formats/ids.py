@@ -34,6 +34,11 @@ class IdRule(NamedTuple):  # a record: cheaper for a hook to define than a datac
     roots: tuple[str, ...] = ()
     type_from: TypeFrom = "frontmatter"
 
+    @property
+    def named(self) -> bool:
+        """Whether the ids come from file or folder names, whatever the text says."""
+        return self.id_from in ("filename", "path")
+
 
 DEFAULT_RULE = IdRule()
 _WILDCARD = lazy.pattern(r"[*?\[]")
