@@ -36,21 +36,31 @@ def line_of(text: str, index: int) -> tuple[int, str]:
 # What PyYAML says of a plain value that needs quotes: one holding ": " (`title: Fix: the parser`), or
 # starting with a reserved character where it is not read as written (see RESERVED_STARTS).
 _NEEDS_QUOTES = ("cannot start any token", "mapping values are not allowed")
-_TOP_LEVEL_FIELD = re.compile(r"([A-Za-z0-9_][\w.-]*): +(\S.*?)( +#.*)?[ \t]*\r?")
+_FIELD_START = re.compile(r"([A-Za-z0-9_][\w.-]*): +|( *- +)")  # a top-level `key: `, or a list item's `  - `
 
 
 def quoting_hint(problem: str, text: str, mark: Any) -> str:
-    """How to fix a top-level ``key: value`` line whose value YAML cannot read unquoted: the line as
-    it would be (a comment after the value kept as one). Nothing where quoting is not the fix: the
-    offending character in the key, an indented line (a continuation or a nested value)."""
+    """How to fix a top-level ``key: value`` line, or a list's ``- item`` (GSD's ``decisions:``, ``  - Guard
+    hover: classes with md:hover``), whose value YAML cannot read unquoted: the line as it would be (a
+    comment after the value kept as one). Nothing where quoting is not the fix: the offending character
+    in the key, an indented line (a continuation or a nested value)."""
     if mark is None or not any(needs in problem for needs in _NEEDS_QUOTES):
         return ""
     start, row = line_of(text, mark.index)
-    field = _TOP_LEVEL_FIELD.fullmatch(row)
-    if field is None or start + field.start(2) > mark.index or field.group(2)[0] in "'\"[{|>":
+    field = _FIELD_START.match(row)
+    if field is not None and field.group(2) is not None and text.lstrip().startswith("-"):
+        return ""  # an item of a frontmatter that is a list, which no quoting makes a mapping
+    value = row[field.end() :].rstrip(" \t\r") if field else ""
+    if field is None or start + field.end() > mark.index or not value or value[0] in "'\"[{|>":
         return ""
-    key, value, comment = field.group(1), field.group(2), field.group(3) or ""
-    return f"; quote the value: {key}: '{value.replace(chr(39), chr(39) * 2)}'{comment}"
+    comment = ""
+    if (hash_at := value.find(" #")) > 0:  # a comment: from the spaces before the hash (found without a pattern
+        run = len(value[:hash_at].rstrip(" "))  # that could try each space of a long run)
+        value, comment = value[:run], value[run:]
+    quoted = f"'{value.replace(chr(39), chr(39) * 2)}'{comment}"
+    if field.group(2) is not None:
+        return f"; quote the item: {field.group(2)}{quoted}"
+    return f"; quote the value: {field.group(1)}: {quoted}"
 
 
 # A plain value may not start with `@` or a backquote: YAML reserves them, so such a value has no other

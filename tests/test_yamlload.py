@@ -138,6 +138,16 @@ def test_a_value_that_needs_quotes_is_shown_quoted() -> None:
         load_frontmatter('id: A\ntitle: "a\u2028b"\nz: 1\nnote: x: y\nw: 2\n')
     assert caught.value.line == 3
     assert str(caught.value).endswith("(character ':' at column 8); quote the value: note: 'x: y'")
+    gsd = "phase: 07\ndecisions:\n  - Guard hover: classes with md:hover: mobile has none  # why\n  - ok\n"
+    with pytest.raises(FrontmatterYAMLError) as caught:  # an item of a list (GSD's decisions:), quoted whole
+        load_frontmatter(gsd)
+    hint = "; quote the item:   - 'Guard hover: classes with md:hover: mobile has none'  # why"
+    assert caught.value.line == 2 and str(caught.value).endswith(hint), str(caught.value)
+    fixed = load_frontmatter(gsd.replace(gsd.split("\n")[2], hint.removeprefix("; quote the item: ")))
+    assert fixed["decisions"] == ["Guard hover: classes with md:hover: mobile has none", "ok"]
+    with pytest.raises(FrontmatterYAMLError) as caught:  # a long run of spaces before a comment: at once
+        load_frontmatter("id: A\ntitle: a: b" + " " * 200_000 + "x #c\n")
+    assert str(caught.value).endswith("x' #c")
     not_the_fix = (
         "id: A\ntitle: [unclosed\nstatus: x\n", "id: A\n\ttitle: x\n", "- a\n- b: c: d\n",
         "id: A\ntitle: first line\n  continued: here\n",  # a continuation line, not a field
@@ -146,7 +156,7 @@ def test_a_value_that_needs_quotes_is_shown_quoted() -> None:
     for text in not_the_fix:
         with pytest.raises(FrontmatterYAMLError) as caught:
             load_frontmatter(text)
-        assert "quote the value" not in str(caught.value)
+        assert "quote the value" not in str(caught.value) and "quote the item" not in str(caught.value)
 
 
 def test_a_value_starting_with_a_character_yaml_reserves_is_read_as_written() -> None:
