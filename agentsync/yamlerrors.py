@@ -36,31 +36,34 @@ def line_of(text: str, index: int) -> tuple[int, str]:
 # What PyYAML says of a plain value that needs quotes: one holding ": " (`title: Fix: the parser`), or
 # starting with a reserved character where it is not read as written (see RESERVED_STARTS).
 _NEEDS_QUOTES = ("cannot start any token", "mapping values are not allowed")
-_FIELD_START = re.compile(r"([A-Za-z0-9_][\w.-]*): +|( *- +)")  # a top-level `key: `, or a list item's `  - `
+_TOP_LEVEL_KEY = re.compile(r"([A-Za-z0-9_][\w.-]*): +")
+_LIST_ITEM_START = re.compile(r" *- +")
+_NOT_PLAIN = "'\"[{|>&*!%@`#"  # what starts a value that is no plain scalar (quoted, flow, block, anchor, tag, ...)
 
 
 def quoting_hint(problem: str, text: str, mark: Any) -> str:
-    """How to fix a top-level ``key: value`` line, or a list's ``- item`` (GSD's ``decisions:``, ``  - Guard
-    hover: classes with md:hover``), whose value YAML cannot read unquoted: the line as it would be (a
-    comment after the value kept as one). Nothing where quoting is not the fix: the offending character
-    in the key, an indented line (a continuation or a nested value)."""
+    """How to fix a top-level ``key: value`` line whose value YAML cannot read unquoted: the line as
+    it would be (a comment after the value kept as one). Nothing where quoting is not the fix: the
+    offending character in the key, an indented line (a continuation or a nested value)."""
     if mark is None or not any(needs in problem for needs in _NEEDS_QUOTES):
         return ""
     start, row = line_of(text, mark.index)
-    field = _FIELD_START.match(row)
-    if field is not None and field.group(2) is not None and text.lstrip().startswith("-"):
-        return ""  # an item of a frontmatter that is a list, which no quoting makes a mapping
+    field = _TOP_LEVEL_KEY.match(row)
     value = row[field.end() :].rstrip(" \t\r") if field else ""
     if field is None or start + field.end() > mark.index or not value or value[0] in "'\"[{|>":
         return ""
-    comment = ""
-    if (hash_at := value.find(" #")) > 0:  # a comment: from the spaces before the hash (found without a pattern
-        run = len(value[:hash_at].rstrip(" "))  # that could try each space of a long run)
-        value, comment = value[:run], value[run:]
-    quoted = f"'{value.replace(chr(39), chr(39) * 2)}'{comment}"
-    if field.group(2) is not None:
-        return f"; quote the item: {field.group(2)}{quoted}"
-    return f"; quote the value: {field.group(1)}: {quoted}"
+    value, comment = _without_comment(value)
+    return f"; quote the value: {field.group(1)}: '{value.replace(chr(39), chr(39) * 2)}'{comment}"
+
+
+def _without_comment(value: str) -> tuple[str, str]:
+    """A plain value and its comment (the spaces before its `` #`` on), found without a pattern that
+    could try each space of a long run."""
+    hash_at = value.find(" #")
+    if hash_at <= 0:
+        return value, ""
+    end = len(value[:hash_at].rstrip(" "))
+    return value[:end], value[end:]
 
 
 # A plain value may not start with `@` or a backquote: YAML reserves them, so such a value has no other
@@ -88,8 +91,11 @@ def reserved_quoted(text: str, exc: Any) -> str | None:
 
 
 def reserved_repair(text: str, exc: Any) -> tuple[str, Repair] | None:
-    """``reserved_quoted``, with where the text changed (a caller mapping positions back needs it)."""
+    """``reserved_quoted``, with where the text changed (a caller mapping positions back needs it); and
+    a list's item holding ``: `` (``list_item_repair``)."""
     mark = exc.problem_mark
+    if mark is not None and "mapping values are not allowed" in (exc.problem or ""):
+        return list_item_repair(text, mark.index)
     if mark is None or "cannot start any token" not in (exc.problem or ""):
         return None
     index = mark.index
@@ -117,3 +123,21 @@ def original_index(index: int, repairs: list[Repair]) -> int | None:
         elif index > repair.at:
             return None
     return index
+
+
+def list_item_repair(text: str, index: int) -> tuple[str, Repair] | None:
+    """``text`` with the list item holding ``index`` quoted whole, where a ``: `` in it is what PyYAML
+    cannot read (``  - Guard hover: classes with md:hover: none``): GSD's summaries list their
+    decisions so, and GSD reads each item as its text; YAML has no other meaning for it. None where the
+    line is no plain item of a list in a mapping (a frontmatter that is a list stays an error)."""
+    start, row = line_of(text, index)
+    item = _LIST_ITEM_START.match(row)
+    if item is None or start + item.end() > index or text.lstrip("\ufeff \t\r\n").startswith("-"):
+        return None
+    value = row[item.end() :].rstrip(" \t\r")
+    if not value or value[0] in _NOT_PLAIN:
+        return None
+    value = _without_comment(value)[0]  # its comment stays one
+    quoted = "'" + value.replace("'", "''") + "'"
+    at = start + item.end()
+    return text[:at] + quoted + text[at + len(value) :], Repair(at, len(value), len(quoted))

@@ -146,6 +146,9 @@ def test_a_yaml_file_starting_with_a_document_marker_is_no_frontmatter() -> None
     assert parse_text("j.yaml", "---\nid: J-2\nstatus: DRAFT\n", "journey", "").status == "DRAFT"
 
 
+GSD_VERIFICATION = "---\nphase: 01-x\nstatus: gaps_found\ngaps:\n  - Login: fails: on Safari\n---\n\n# Report\n"
+
+
 @pytest.mark.parametrize(
     "path, text, expected",
     [
@@ -158,6 +161,7 @@ def test_a_yaml_file_starting_with_a_document_marker_is_no_frontmatter() -> None
         ("s.md", AGENT_BODY_QUOTE, AGENT_BODY_QUOTE.replace("DRAFT", "IN_HEAD")),
         ("s.md", BMAD_BOLD, BMAD_BOLD.replace("**COMPLETED**", "**IN_HEAD**")),  # the note after it stays
         ("s.md", BMAD_UNDERLINED, BMAD_UNDERLINED.replace("__Done__", "__IN_HEAD__")),
+        ("v.md", GSD_VERIFICATION, GSD_VERIFICATION.replace("gaps_found", "IN_HEAD")),  # its list read as GSD reads it
     ],
 )
 def test_git_fields_are_rewritten_in_every_place_a_format_sets_them(path: str, text: str, expected: str) -> None:
