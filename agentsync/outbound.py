@@ -26,7 +26,12 @@ from pathlib import Path
 from typing import NamedTuple
 
 from agentsync.config import ScanSettings
-from agentsync.secrets import PERSONAL_SHAPES, RULE_NAMES, SECRET_SHAPES  # noqa: F401  (RULE_NAMES re-exported)
+from agentsync.secrets import (  # noqa: F401  (RULE_NAMES re-exported)
+    PERSONAL_SHAPES,
+    RULE_NAMES,
+    SECRET_SHAPES,
+    placeholder_password,
+)
 
 
 class Rule(NamedTuple):  # a record, as errors.Problem
@@ -99,6 +104,8 @@ def find(path: str, text: str, settings: ScanSettings) -> list[Finding]:
             if rule.personal and line in keyed:
                 continue
             if any(pattern.search(value) for pattern in allowed_values) or _marked(text, lines, line, rule.name):
+                continue
+            if rule.name == "url_password" and placeholder_password(value):  # user:password@host:port
                 continue
             findings.append(Finding(path, line, rule.name, rule.what, match.start(), match.end(), value))
     findings.sort(key=lambda f: (f.line, f.start))

@@ -129,6 +129,24 @@ def url_passwords(url: str) -> list[str]:
     return [value for value in found if value and value != MARK]
 
 
+# Passwords a document shows as a placeholder: a word standing for one, a template slot, a variable
+# (``postgresql://user:password@host:port/db``, ``<password>``, ``${DB_PASSWORD}``, ``$PGPASSWORD``, ``****``).
+_PLACEHOLDER_WORDS = frozenset({
+    "password", "pass", "passwd", "pwd", "pw", "secret", "changeme", "example", "your_password", "yourpassword",
+    "mypassword", "my_password", "db_password", "dbpassword", "placeholder", "redacted",
+})  # fmt: skip
+_PLACEHOLDER_SHAPE = re.compile(r"<[^<>]*>|\$?\{[^{}]*\}|\[[^\[\]]*\]|\$[A-Za-z_][A-Za-z0-9_]*|[xX*.]+|%s")
+
+
+def placeholder_password(url: str) -> bool:
+    """Whether every password a connection string holds is a placeholder, which a document shows to say
+    where one goes (a word standing for one, a template slot, a variable): no secret to refuse."""
+    found = url_passwords(url)
+    return bool(found) and all(
+        value.casefold() in _PLACEHOLDER_WORDS or _PLACEHOLDER_SHAPE.fullmatch(value) for value in found
+    )
+
+
 def holds_password(value: str) -> bool:
     """Whether a URL or DSN carries a password anywhere (user-info, query string or keyword)."""
     return bool(url_passwords(value))

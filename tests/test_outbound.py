@@ -49,6 +49,20 @@ def test_secrets_are_found_with_their_line_and_plain_text_is_not() -> None:
     assert str(found) == "a.md:1: an AWS access key id (aws_access_key: AKIA…)"  # never the whole value
 
 
+def test_a_connection_string_whose_password_is_a_placeholder_is_no_finding() -> None:
+    """Documentation shows where a password goes (GSD's codebase maps: ``postgresql://user:password@db:5432/x``);
+    a real one is still found."""
+    shown = (
+        "postgresql+asyncpg://user:password@db:5432/app", "postgresql://user:pass@host:port/railway",
+        "mysql://root:<password>@localhost/db", "postgres://app:${DB_PASSWORD}@h/db", "redis://:$REDIS_PASS@h:6379",
+        "postgres://u:****@h/db", "postgres://u:xxxx@h/db", "amqp://guest:{password}@mq//",
+    )  # fmt: skip
+    for url in shown:
+        assert rules("a.md", f"DATABASE_URL: `{url}`\n") == [], url
+    for url in ("postgresql://user:demopassword123@db/app", "postgres://u:s3cr3t@h/db", "postgres://u:pass1@h/db"):
+        assert rules("a.md", f"DATABASE_URL: `{url}`\n") == [(1, "url_password")], url
+
+
 def test_tokens_with_an_underscore_in_their_hint_are_found() -> None:
     # Their hints (ghp_, sk_live_, sbp_...) are only tested when the text holds an underscore.
     github, stripe, supabase = "ghp_" + "a1B2" * 9, "sk_live_" + "Z9y8" * 5, "sbp_" + "0f1e" * 6
