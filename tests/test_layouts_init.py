@@ -1071,3 +1071,12 @@ def test_a_track_archived_by_copying_is_named_as_a_copy_left_behind(tmp_path: Pa
     assert hint in out + err
     (repo.root / "conductor/tracks/refine_20260417/spec.md").unlink()  # the stale copy
     assert run(repo, "check")[0] == 0 and "conductor-spec:refine_20260417-spec" in _mirrored(repo)
+
+
+def test_bmad_stories_moved_into_epic_folders_after_init_are_still_stories(tmp_path: Path) -> None:
+    impl = "_bmad-output/implementation-artifacts"
+    repo = _repo(tmp_path, {"_bmad/bmm/config.yaml": "project_name: x\n", f"{impl}/1-1-setup.md": "# Story 1.1\n"})
+    assert run(repo, "init")[0] == 0
+    repo.write(f"{impl}/epic-2/2-1-login.md", "# Story 2.1: Login\n\nStatus: drafted\n")
+    assert run(repo, "mirror")[0] == 0
+    assert _mirrored(repo)["story:2-1-login"] == ("drafted", f"{impl}/epic-2/2-1-login.md")

@@ -223,12 +223,12 @@ def bmad_story_at(folder: str, path: str) -> re.Match[str] | None:
 
 def bmad_story_globs(stories: str, paths: list[str], *, only: bool = False) -> tuple[str, ...]:
     """The globs of BMAD's stories in ``stories``: its own files, and those of its epic folders
-    (``epic-3/``) where ``paths`` has stories in such folders; ``only``: just the globs of stories
-    ``paths`` has there (none: no story in that folder)."""
+    (``epic-3/``: a team that starts keeping its stories so later needs no init again); ``only``: just
+    the globs of stories ``paths`` has there (none: no story in that folder)."""
     depth = stories.count("/") + 1
     found = {path.count("/") == depth for path in under(paths, stories) if bmad_story_at(stories, path)}
     globs = [f"{stories}/{name}" for name in BMAD_STORY_NAMES] if True in found or not only else []
-    if False in found:  # a story one folder down: in an epic folder
+    if False in found or not only:  # a story one folder down: in an epic folder
         globs += [f"{stories}/{BMAD_EPIC_FOLDERS}/{name}" for name in BMAD_STORY_NAMES]
     return tuple(globs)
 
