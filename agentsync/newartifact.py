@@ -28,6 +28,7 @@ from agentsync.plugins.calls import allocate_id
 from agentsync.recordfolders import (
     IN_FOLDER,
     RECORD_FOLDERS,
+    TOOL_NAMED,
     UNPREFIXED,
     NumberedFolder,
     backlog_folder,
@@ -361,6 +362,8 @@ def _record_path(matcher: Matcher, type_name: str, globs: tuple[str, ...], folde
     for relative in tried:
         if matcher.type_of(relative) == type_name:
             return relative
+    if all(TOOL_NAMED.fullmatch(glob) for glob in globs):  # GSD's phases/*/*-PLAN.md, CCPM's epics/*/[0-9]*.md
+        raise AgentsyncError(f"a {type_name}'s name is its tool's to give ({globs[0]}): write it there, or by hand")
     if any(IN_FOLDER.fullmatch(glob) for glob in globs):  # the records sit below a folder each: which one?
         raise AgentsyncError(
             f"a {type_name} goes into a record folder of its own ({globs[0]}); name it with --in FOLDER"

@@ -180,6 +180,9 @@ _FIXED, _FILE = r"[^*?\[\]{}]+", r"[^/*?\[\]{}]+\.md"  # a glob's part without w
 RECORD_FOLDERS = re.compile(rf"({_FIXED})/\*/({_FILE})")  # decisions/*/README.md: a folder per record
 # ROOT/*/NAME.md, or ROOT/*/BELOW/**/NAME.md (OpenSpec's openspec/changes/*/specs/**/spec.md): a folder per record
 IN_FOLDER = re.compile(rf"({_FIXED})/\*/(?:({_FIXED})/\*{{1,2}}/)?({_FILE})")
+# ROOT/*/PATTERN.md, a folder per record whose files the tool names (GSD's phases/*/*-PLAN.md, also in an
+# archived milestone's milestones/*-phases/*/; CCPM's epics/*/[0-9]*.md): no name `new` could give
+TOOL_NAMED = re.compile(rf"{_FIXED}/\*(?:-phases/\*)?/[^/]*[*?\[][^/]*\.md")
 
 
 def paths_within(globs: tuple[str, ...], within: str, title: str) -> list[tuple[str, str]]:
@@ -304,6 +307,8 @@ _DOCUMENT_LAYOUTS = (
     (f"{CCPM_PRDS}/", "*.md", "ccpm-prd"),  # CCPM's frontmatter: name, description, status, created
     (f"{CCPM_EPICS}/", "epic.md", "ccpm-epic"),
     (f"{PRP_FOLDER}/", "*.md", "prp"),  # the kit's PRPs: Goal, Why, What, context, blueprint, validation
+    (f"{GSD}/debug/", "*.md", "gsd-debug"),  # GSD's debug session: status gathering, trigger, its sections
+    (f"{GSD}/", "*.md", "gsd-doc"),  # any other of GSD's documents: a heading (frontmatter is GSD's own)
     ("openspec/changes/", "spec.md", "openspec-delta"),  # a change's delta spec of a capability
     *((f"{root}/specs/", name, type_name) for root, documents in AGENT_OS_DOCUMENTS.items()
       for name, type_name in documents),  # layout agent-os-spec, agent-os-plan, ...

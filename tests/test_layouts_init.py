@@ -672,6 +672,8 @@ def test_ccpm_prds_epics_and_their_tasks(tmp_path: Path) -> None:
     assert _created(repo, "ccpm-prd", "No").endswith(".claude/prds/no.md")  # YAML would read a bare no as false
     assert (repo.root / ".claude/prds/no.md").read_text().startswith('---\nname: "no"\n')
     assert (repo.root / ".claude/epics/dark-mode/epic.md").read_text().startswith("---\nname: dark-mode\nstatus:")
+    code, out, err = run(repo, "new", "ccpm-task", "Wire it")  # CCPM names a task by its GitHub issue
+    assert code == 1 and "a ccpm-task's name is its tool's to give (.claude/epics/*/[0-9]*.md)" in err, out + err
     assert run(repo, "check")[0] == 0
 
 
@@ -1043,6 +1045,12 @@ def test_get_shit_done_planning_folder(tmp_path: Path) -> None:
     todo = (repo.root / f".planning/todos/pending/{day}-fix-login-redirect.md").read_text()
     assert todo.startswith(f"---\ncreated: {day}T") and '\ntitle: "Fix login: redirect"\narea: ' in todo
     assert "\n## Problem\n" in todo and "\n## Solution\n" in todo
+    assert _created(repo, "gsd-debug", "Login loops") == "created login-loops at .planning/debug/login-loops.md"
+    session = (repo.root / ".planning/debug/login-loops.md").read_text()
+    assert session.startswith("---\nstatus: gathering\ntrigger: Login loops\ncreated: ") and "\nid:" not in session
+    for tool_named in ("gsd-plan", "gsd-summary", "gsd-phase", "gsd-quick"):  # GSD's commands name these
+        code, out, err = run(repo, "new", tool_named, "Wire the API")
+        assert code == 1 and f"a {tool_named}'s name is its tool's to give (.planning/" in err, out + err
     done = ".planning/todos/completed/2026-01-20-add-retry.md"  # GSD's check-todos moves a todo when work starts
     (repo.root / ".planning/todos/completed").mkdir()
     (repo.root / ".planning/todos/pending/2026-01-20-add-retry.md").rename(repo.root / done)
