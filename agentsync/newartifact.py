@@ -48,6 +48,7 @@ from agentsync.recordfolders import (
     story_folder,
     titled_folder,
     tool_naming,
+    tool_slug,
 )
 from agentsync.scanner import ScanReport, scan
 from agentsync.store import ArtifactRow, Mirror
@@ -294,14 +295,13 @@ def _name_new(
         return NewName(stem, stem, layout=layout, latest=dated.latest or None)
     if (track := track_name(folder, paths, title, datetime.date.today())) is not None:
         return NewName(track, track)  # Conductor's dark_mode_20261207/
-    named_by_path = type_config.id_rule.named  # the name is the id, whatever the text says
-    # the type's first record (the kit's PRPs/ holding its templates alone), or a folder per record with
-    # none of them live yet (OpenSpec's changes all archived): named by title too
+    # the type's first record (the kit's PRPs/ holding only its templates), or a folder per record with none
+    # live yet (OpenSpec's changes all archived): named by title too, where the name is the id (id_from path)
     first = not paths or (
         not record_names(folder, paths) and any(RECORD_FOLDERS.fullmatch(g) for g in type_config.globs)
     )
-    if named_by_path and (first or titled_folder(folder, paths, type_config.id_prefix)):
-        return NewName(slugify(title), slugify(title))
+    if type_config.id_rule.named and (first or titled_folder(folder, paths, type_config.id_prefix)):
+        return NewName(tool_slug(folder, title), tool_slug(folder, title))
     artifact_id = fresh_id(type_name, type_config.id_prefix, taken, reserve, tag)
     if backlog_folder(folder, paths):  # BACK-637 in the frontmatter, `back-637 - Title.md` on disk
         artifact_id = (
@@ -311,8 +311,8 @@ def _name_new(
     stem = f"{artifact_id}-{slugify(title)}"
     # the agent CLI's shape beside its records, or in its folder before the first one
     agent_cli = _mostly_prefixed(rows, type_config.id_prefix, "agent") or (not rows and folder.startswith(".agent/"))
-    layout = "agent-cli" if not named_by_path and agent_cli else None
-    return NewName(stem if named_by_path else artifact_id, stem, layout=layout)
+    layout = "agent-cli" if not type_config.id_rule.named and agent_cli else None
+    return NewName(stem if type_config.id_rule.named else artifact_id, stem, layout=layout)
 
 
 def _mostly_prefixed(rows: list[ArtifactRow], prefix: str, layout: str | None = None) -> bool:
@@ -363,7 +363,7 @@ def _record_path(matcher: Matcher, type_name: str, globs: tuple[str, ...], folde
         if matcher.type_of(relative) == type_name:
             return relative
     if all(TOOL_NAMED.fullmatch(glob) for glob in globs):  # GSD's phases/*/*-PLAN.md, CCPM's epics/*/[0-9]*.md
-        raise AgentsyncError(f"a {type_name}'s name is its tool's to give ({globs[0]}): write it there, or by hand")
+        raise AgentsyncError(f"a {type_name}'s name follows a pattern `new` cannot fill ({globs[0]}): write it by hand")
     if any(IN_FOLDER.fullmatch(glob) for glob in globs):  # the records sit below a folder each: which one?
         raise AgentsyncError(
             f"a {type_name} goes into a record folder of its own ({globs[0]}); name it with --in FOLDER"

@@ -28,6 +28,7 @@ from agentsync.config.tool_layouts import (
     CONDUCTOR_DOCUMENTS,
     CONDUCTOR_TRACKS,
     GSD,
+    GSD_SPACES,
     KIRO_DOCUMENTS,
     OPENSPEC_DOCUMENTS,
     PRP_FOLDER,
@@ -35,6 +36,14 @@ from agentsync.config.tool_layouts import (
     SUPERPOWERS_FOLDERS,
     bmad_story_at,
 )
+
+# The folders whose tool reads a record's name only up to a length (GSD's debug sessions: 30 characters).
+SLUG_LIMITS = {f"{space}/debug": 30 for space in GSD_SPACES}
+
+
+def tool_slug(folder: str, title: str) -> str:
+    """The title as a name in ``folder``: within its tool's limit, if it has one."""
+    return slugify(title, SLUG_LIMITS.get(folder, 50))
 
 
 def slugify(title: str, limit: int = 50) -> str:
@@ -182,7 +191,7 @@ RECORD_FOLDERS = re.compile(rf"({_FIXED})/\*/({_FILE})")  # decisions/*/README.m
 IN_FOLDER = re.compile(rf"({_FIXED})/\*/(?:({_FIXED})/\*{{1,2}}/)?({_FILE})")
 # ROOT/*/PATTERN.md, a folder per record whose files the tool names (GSD's phases/*/*-PLAN.md, also in an
 # archived milestone's milestones/*-phases/*/; CCPM's epics/*/[0-9]*.md): no name `new` could give
-TOOL_NAMED = re.compile(rf"{_FIXED}/\*(?:-phases/\*)?/[^/]*[*?\[][^/]*\.md")
+TOOL_NAMED = re.compile(rf"{_FIXED}/\*(?:/[^/*?\[\]{{}}]+/\*|-phases/\*)*/[^/]*[*?\[][^/]*\.md")
 
 
 def paths_within(globs: tuple[str, ...], within: str, title: str) -> list[tuple[str, str]]:

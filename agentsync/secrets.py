@@ -129,22 +129,31 @@ def url_passwords(url: str) -> list[str]:
     return [value for value in found if value and value != MARK]
 
 
-# Passwords a document shows as a placeholder: a word standing for one, a template slot, a variable
-# (``postgresql://user:password@host:port/db``, ``<password>``, ``${DB_PASSWORD}``, ``$PGPASSWORD``, ``****``).
+# Passwords a document shows as a placeholder: a word standing for one, a slot named so, a variable
+# (``postgresql://user:password@host:port/db``, ``<your-password>``, ``${DB_PASSWORD}``, ``$PGPASSWORD``, ``****``).
+# A variable with a default (``${DB_PASS:-Hunter2}``), or a slot whose text is no such name, is no placeholder.
 _PLACEHOLDER_WORDS = frozenset({
     "password", "pass", "passwd", "pwd", "pw", "secret", "changeme", "example", "your_password", "yourpassword",
     "mypassword", "my_password", "db_password", "dbpassword", "placeholder", "redacted",
 })  # fmt: skip
-_PLACEHOLDER_SHAPE = re.compile(r"<[^<>]*>|\$?\{[^{}]*\}|\[[^\[\]]*\]|\$[A-Za-z_][A-Za-z0-9_]*|[xX*.]+|%s")
+_PLACEHOLDER_SHAPE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Z_][A-Z0-9_]*|[xX*.]{3,}|%s")
+_PLACEHOLDER_SLOT = re.compile(r"<([A-Za-z_ -]+)>|\{([A-Za-z_ -]+)\}|\[([A-Za-z_ -]+)\]")
+_SLOT_WORDS = ("pass", "pwd", "secret")
+
+
+def _placeholder(value: str) -> bool:
+    if value.casefold() in _PLACEHOLDER_WORDS or _PLACEHOLDER_SHAPE.fullmatch(value):
+        return True
+    slot = _PLACEHOLDER_SLOT.fullmatch(value)
+    name = next((group for group in slot.groups() if group), "") if slot else ""
+    return (name.islower() or name.isupper()) and any(word in name.casefold() for word in _SLOT_WORDS)
 
 
 def placeholder_password(url: str) -> bool:
     """Whether every password a connection string holds is a placeholder, which a document shows to say
-    where one goes (a word standing for one, a template slot, a variable): no secret to refuse."""
+    where one goes (a word standing for one, a slot named so, a variable): no secret to refuse."""
     found = url_passwords(url)
-    return bool(found) and all(
-        value.casefold() in _PLACEHOLDER_WORDS or _PLACEHOLDER_SHAPE.fullmatch(value) for value in found
-    )
+    return bool(found) and all(_placeholder(value) for value in found)
 
 
 def holds_password(value: str) -> bool:

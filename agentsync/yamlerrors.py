@@ -39,6 +39,8 @@ _NEEDS_QUOTES = ("cannot start any token", "mapping values are not allowed")
 _TOP_LEVEL_KEY = re.compile(r"([A-Za-z0-9_][\w.-]*): +")
 _LIST_ITEM_START = re.compile(r" *- +")
 _NOT_PLAIN = "'\"[{|>&*!%@`#"  # what starts a value that is no plain scalar (quoted, flow, block, anchor, tag, ...)
+_NESTED = ("- ", "? ", ": ")  # what starts an item that is a list, a key or a value of its own
+_COMMENT = re.compile(r"[ \t]#")
 
 
 def quoting_hint(problem: str, text: str, mark: Any) -> str:
@@ -50,19 +52,19 @@ def quoting_hint(problem: str, text: str, mark: Any) -> str:
     start, row = line_of(text, mark.index)
     field = _TOP_LEVEL_KEY.match(row)
     value = row[field.end() :].rstrip(" \t\r") if field else ""
-    if field is None or start + field.end() > mark.index or not value or value[0] in "'\"[{|>":
+    if field is None or start + field.end() > mark.index or not value or value[0] in "'\"[{|> \t":
         return ""
     value, comment = _without_comment(value)
     return f"; quote the value: {field.group(1)}: '{value.replace(chr(39), chr(39) * 2)}'{comment}"
 
 
 def _without_comment(value: str) -> tuple[str, str]:
-    """A plain value and its comment (the spaces before its `` #`` on), found without a pattern that
-    could try each space of a long run."""
-    hash_at = value.find(" #")
-    if hash_at <= 0:
+    """A plain value and its comment (from the spaces or tabs before its ``#``), found without a pattern
+    that could try each space of a long run."""
+    found = _COMMENT.search(value)
+    if found is None:
         return value, ""
-    end = len(value[:hash_at].rstrip(" "))
+    end = len(value[: found.start()].rstrip(" \t"))
     return value[:end], value[end:]
 
 
@@ -135,9 +137,24 @@ def list_item_repair(text: str, index: int) -> tuple[str, Repair] | None:
     if item is None or start + item.end() > index or text.lstrip("\ufeff \t\r\n").startswith("-"):
         return None
     value = row[item.end() :].rstrip(" \t\r")
-    if not value or value[0] in _NOT_PLAIN:
+    if not value or value[0] in _NOT_PLAIN or value[:2] in _NESTED or value in ("-", "?", ":"):
         return None
+    if _continued(text, start + len(row), len(row) - len(row.lstrip(" "))):
+        return None  # an item of several lines, or a mapping: not one plain line (its error stands as it is)
     value = _without_comment(value)[0]  # its comment stays one
     quoted = "'" + value.replace("'", "''") + "'"
     at = start + item.end()
     return text[:at] + quoted + text[at + len(value) :], Repair(at, len(value), len(quoted))
+
+
+def _continued(text: str, line_end: int, indent: int) -> bool:
+    """Whether the line after ``line_end`` (blank ones skipped) is indented past an item at ``indent``:
+    the item's text goes on there, or the item is a mapping with more keys."""
+    at = line_end + 1
+    while at < len(text):
+        end = text.find("\n", at)
+        line = text[at : len(text) if end < 0 else end]
+        if line.strip(" \t\r"):
+            return len(line) - len(line.lstrip(" ")) > indent
+        at = len(text) if end < 0 else end + 1
+    return False

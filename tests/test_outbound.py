@@ -56,10 +56,17 @@ def test_a_connection_string_whose_password_is_a_placeholder_is_no_finding() -> 
         "postgresql+asyncpg://user:password@db:5432/app", "postgresql://user:pass@host:port/railway",
         "mysql://root:<password>@localhost/db", "postgres://app:${DB_PASSWORD}@h/db", "redis://:$REDIS_PASS@h:6379",
         "postgres://u:****@h/db", "postgres://u:xxxx@h/db", "amqp://guest:{password}@mq//",
+        "postgres://u:<your-password>@h/db", "postgres://u:[DB_PASSWORD]@h/db",
     )  # fmt: skip
     for url in shown:
         assert rules("a.md", f"DATABASE_URL: `{url}`\n") == [], url
-    for url in ("postgresql://user:demopassword123@db/app", "postgres://u:s3cr3t@h/db", "postgres://u:pass1@h/db"):
+    real = (
+        "postgresql://user:demopassword123@db/app", "postgres://u:s3cr3t@h/db", "postgres://u:pass1@h/db",
+        "postgres://app:${DB_PASS:-Hunter2Prod}@db:5432/app",  # a variable's default is a real password
+        "postgresql://admin:$ecretPa55w0rd@db/app", "postgres://admin:{Pr0d-Secret}@db/x",
+        "postgres://admin:[Pr0dSecret]@db/x", "postgres://admin:<ProdSecret>@db/x",
+    )  # fmt: skip
+    for url in real:
         assert rules("a.md", f"DATABASE_URL: `{url}`\n") == [(1, "url_password")], url
 
 

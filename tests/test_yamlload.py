@@ -236,8 +236,15 @@ def test_a_list_item_holding_a_colon_reads_as_its_text_as_gsd_reads_it() -> None
     assert load_frontmatter(text) == {
         "phase": "07-x", "decisions": ["Guard hover: classes with md:hover: none", "plain", "it's: a: b"], "next": 1,
     }  # fmt: skip
-    for error in ("- a\n- b: c: d\n", "x:\n  - 'q': a: b\n", "x:\n  - &a q: a: b\n", "x:\n  y: a: b\n"):
-        with pytest.raises(FrontmatterYAMLError, match="mapping values are not allowed"):
+    assert load_frontmatter("d:\n- a: b: c\t# tab, then a comment\n- e\n") == {"d": ["a: b: c", "e"]}
+    errors = {  # text: the line of the error (a mapping value's ': ' where PyYAML found it)
+        "- a\n- b: c: d\n": 1, "x:\n  - 'q': a: b\n": 1, "x:\n  - &a q: a: b\n": 1, "x:\n  y: a: b\n": 1,
+        "x:\n  - - a: b: c\n": 1, "x:\n  - ? a: b: c\n": 1,  # an item that is a list, or a key, of its own
+        "x:\n  - run: echo a: b\n    name: y\n": 1, "x:\n  - a: b: c\n\n    goes on\n": 1,  # a mapping; lines
+    }  # fmt: skip
+    for error, line in errors.items():
+        with pytest.raises(FrontmatterYAMLError, match="mapping values are not allowed") as caught:
             load_frontmatter(error)
+        assert caught.value.line == line, error
     spaces = "x:\n  - a: b: " + " " * 200_000 + "c #d\n"  # at once, however long the run of spaces
     assert load_frontmatter(spaces) == {"x": ["a: b: " + " " * 200_000 + "c"]}

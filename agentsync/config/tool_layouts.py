@@ -317,10 +317,13 @@ def ccpm(paths: list[str]) -> Detected | None:
 # documents (PROJECT, ROADMAP, STATE, REQUIREMENTS, research/, codebase/, milestones/v1.0-ROADMAP.md).
 # A phase's documents are named by their path (a phase may restart at 01 in a new milestone, so
 # 01-01-PLAN alone names two plans), a todo or a debug session by its file (its move keeps it).
+# A workstream (.planning/workstreams/mobile/) holds the same folders again. STATE.md (GSD rewrites it, status
+# and all, at every step) and a paused session's .continue-here.md are its working state, no records.
 GSD = ".planning"
-GSD_PHASES = (f"{GSD}/phases/*", f"{GSD}/milestones/*-phases/*")
+GSD_SPACES = (GSD, f"{GSD}/workstreams/*")
+GSD_PHASES = tuple(f"{space}/{phases}" for space in GSD_SPACES for phases in ("phases/*", "milestones/*-phases/*"))
 GSD_MARKS = ("ROADMAP.md", "PROJECT.md", "STATE.md", "config.json")  # what GSD's new-project writes first
-GSD_NOT_RECORDS = (f"{GSD}/tmp/**",)  # scratch files of its workflows
+GSD_NOT_RECORDS = (f"{GSD}/tmp/**", "STATE.md", ".continue-here.md")  # scratch files, working state
 
 
 def gsd(paths: list[str]) -> Detected | None:
@@ -333,13 +336,16 @@ def gsd(paths: list[str]) -> Detected | None:
     kinds = (
         ("gsd-plan", "*-PLAN.md", "PLAN"), ("gsd-summary", "*-SUMMARY.md", "SUMMARY"), ("gsd-phase", "*.md", "PHASE"),
     )  # fmt: skip
-    types = [TypeConfig(name, tuple(f"{phase}/{files}" for phase in GSD_PHASES), prefix, id_from="path",
-                        type_from="glob") for name, files, prefix in kinds]  # fmt: skip
+    types = [TypeConfig(name, tuple(f"{phase}/{files}" for phase in GSD_PHASES), prefix, exclude=GSD_NOT_RECORDS,
+                        id_from="path", type_from="glob") for name, files, prefix in kinds]  # fmt: skip
+    todos = tuple(f"{space}/todos/{state}/*.md" for space in GSD_SPACES for state in ("pending", "completed", "done"))
+    sessions = tuple(f"{space}/debug/{below}*.md" for space in GSD_SPACES for below in ("", "resolved/"))
     types += [
-        TypeConfig("gsd-quick", (f"{GSD}/quick/*/*.md",), "QUICK", id_from="path", type_from="glob"),
-        TypeConfig("gsd-todo", tuple(f"{GSD}/todos/{state}/*.md" for state in ("pending", "completed", "done")), "TODO",
-                   id_from="filename", type_from="glob"),
-        TypeConfig("gsd-debug", (f"{GSD}/debug/*.md", f"{GSD}/debug/resolved/*.md"), "DEBUG", id_from="filename",
+        TypeConfig("gsd-quick", tuple(f"{space}/quick/*/*.md" for space in GSD_SPACES), "QUICK",
+                   exclude=GSD_NOT_RECORDS, id_from="path", type_from="glob"),
+        TypeConfig("gsd-todo", todos, "TODO", id_from="filename", type_from="glob"),
+        # the debugger's knowledge-base.md beside the sessions is a document of resolved ones
+        TypeConfig("gsd-debug", sessions, "DEBUG", exclude=("knowledge-base.md",), id_from="filename",
                    type_from="glob"),
         TypeConfig("gsd-doc", (f"{GSD}/**/*.md",), "DOC", exclude=GSD_NOT_RECORDS, id_from="path", type_from="glob"),
     ]  # fmt: skip
