@@ -65,7 +65,8 @@ def states_own_version(text: str) -> bool:
         fields = load_frontmatter(text[span.start : span.end])
     except AgentsyncError:  # no YAML (a conflict's markers): the line as written, digits alone a hint
         found = re.search(
-            r"""(?m)^["']?version["']?[ \t]*:[ \t]*([^\r\n#]*?)[ \t]*(?:#.*)?\r?$""", text[span.start : span.end]
+            r"""(?m)^["']?version["']?[ \t]*:[ \t]*(?![ \t])((?:[^\r\n#]*[^ \t\r\n#])?)[ \t]*(?:#.*)?\r?$""",
+            text[span.start : span.end],
         )
         return found is None or re.fullmatch(r"[0-9]*", found.group(1)) is not None
     return not isinstance(fields, dict) or is_version_hint(fields.get("version"))

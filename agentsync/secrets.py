@@ -34,18 +34,21 @@ URL_SECRET_PARAMETERS = (
 
 # The outbound scan's secret rules, as data: (name, what, regular expression, literal hints).
 # ``agentsync.outbound`` builds its rules from these; the redaction replaces their matches.
+# A URL's scheme, from the start of its run of scheme characters (a start inside the run, as ``\b`` allows
+# in ``a-a-a-...``, would read the rest of the run again each time).
+_SCHEME = r"(?<![a-z0-9+.-])(?=[a-z0-9+.-]*?\b[a-z])[a-z0-9+.-]*://"
 SECRET_SHAPES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("aws_access_key", "an AWS access key id", r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b", ("AKIA", "ASIA")),
     ("aws_secret_key", "an AWS secret access key",
      r"(?i)aws.{0,20}?(?:secret|key).{0,20}?[\"'\s:=]([A-Za-z0-9/+]{40})\b", ("aws",)),
-    ("jwt", "a JWT (token)", r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}", ("eyJ",)),
+    ("jwt", "a JWT (token)", r"\beyJ(?:[A-Za-z0-9_]|-(?!eyJ)){8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}", ("eyJ",)),
     ("private_key", "a private key block", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----", ("-----BEGIN",)),
     ("github_token", "a GitHub token", r"\bgh[pousr]_[A-Za-z0-9]{30,}", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")),
     ("slack_token", "a Slack token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}", ("xox",)),
     ("stripe_key", "a Stripe secret key", r"\b(?:sk|rk)_live_[A-Za-z0-9]{16,}", ("_live_",)),
     ("supabase_key", "a Supabase secret key", r"\b(?:sbp|sb_secret)_[A-Za-z0-9_]{16,}", ("sbp_", "sb_secret_")),
     ("url_password", "a connection string with a password",
-     r"\b[a-z][a-z0-9+.-]*://[^/\s:@'\"]+:[^/\s@'\"]{3,}@[^\s/'\"]+", ("://",)),
+     _SCHEME + r"[^/\s:@'\"]+:[^/\s@'\"]{3,}@[^\s/'\"]+", ("://",)),
     ("api_key_assignment", "an API key or password assigned in the text",
      r"(?i)\b(?:api[_-]?key|secret[_-]?key|access[_-]?token|passw(?:or)?d)\b\s*[:=]\s*[\"']?"
      r"(?=[A-Za-z0-9/+_.-]*\d)[A-Za-z0-9/+_.-]{12,}", ("key", "token", "pass")),
@@ -53,7 +56,7 @@ SECRET_SHAPES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
 # Personal data the outbound scan can look for too (not secrets; named here so the config can
 # check `outbound_scan.allow` against every rule without importing the scan).
 PERSONAL_SHAPES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
-    ("email", "an email address", r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b", ("@",)),
+    ("email", "an email address", r"\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b", ("@",)),
     ("phone", "a phone number",
      r"(?<![\w.-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?)?\d{2,4}[ .-]\d{3,4}[ .-]\d{3,4}(?![\w.-])", ()),
 )  # fmt: skip
@@ -81,16 +84,17 @@ PASSWORD_ADVICE = f"put the URL in {DATABASE_URL_VARIABLE} instead (or only the 
 # Punctuation that ends a value in a sentence (`cannot reach URL: refused`) is not taken for part
 # of it, so the message reads the same after redaction, and redacting twice changes nothing.
 _END = r"(?=[:,;.)\]}>]*(?:[&\s'\"]|$))"
-_VALUE = r"(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^&\s'\"]*?" + _END + ")"
+_UNQUOTED = r"(?:[^&\s'\"]*[^&\s'\":,;.)\]}>])?" + _END  # up to its last character that is no such punctuation
+_VALUE = r"(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|" + _UNQUOTED + ")"
 _URL_KEYS = "|".join(re.escape(key) for key in URL_SECRET_PARAMETERS)
 _WORD_KEYS = "|".join((*LIBPQ_SECRET_PARAMETERS, "passwd", "pgpassword"))
 # (regular expression, replacement, literal hints): credentials found by where they stand. A text
 # can match only if it holds a hint (case folded): the others are neither compiled nor run on it.
 _STRUCTURAL: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     # scheme://user:PASSWORD@host (an empty user too)
-    (r"(?i)(\b[a-z][a-z0-9+.-]*://[^/\s:@'\"]*):[^@/\s'\"]*@", rf"\1:{MARK}@", ("://",)),
+    (rf"(?i)({_SCHEME}[^/\s:@'\"]*):[^@/\s'\"]*@", rf"\1:{MARK}@", ("://",)),
     # ?password=PW&… and &apikey=…
-    (rf"(?i)([?&;](?:{_URL_KEYS})=)[^&\s'\"]*?{_END}", rf"\1{MARK}", ("=",)),
+    (rf"(?i)([?&;](?:{_URL_KEYS})=){_UNQUOTED}", rf"\1{MARK}", ("=",)),
     # libpq keyword/value: host=h password=PW, password='p w', "password": "PW", PGPASSWORD=PW
     (rf"(?i)(\b(?:{_WORD_KEYS})[\"']?\s*[:=]\s*){_VALUE}", rf"\1{MARK}", ("pass",)),
     # HTTP headers as clients print them

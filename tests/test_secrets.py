@@ -170,3 +170,10 @@ def test_the_hook_path_imports_no_more_than_it_did() -> None:
     source = Path(__file__).parents[1] / "agentsync" / "secrets.py"
     imports = [line for line in source.read_text().splitlines() if line.startswith(("import ", "from "))]
     assert imports == ["from __future__ import annotations", "import os", "import re"]
+
+
+def test_a_long_run_of_punctuation_or_scheme_characters_is_redacted_at_once() -> None:
+    """Runs the patterns once read again from each of their characters (quadratic: minutes at 50,000)."""
+    assert redact("?key=" + ":" * 50_000 + "#") == "?key=***"
+    assert redact("x://a:b@h :// " + "a-" * 25_000) == "x://a:***@h :// " + "a-" * 25_000
+    assert redact("password=" + ":" * 50_000 + "x").startswith("password=***")

@@ -35,7 +35,7 @@ ID = r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+"
 _PATTERNS: dict[str, tuple[str, int]] = {  # compiled at the first use (most processes read none): pattern(NAME)
     "heading_id": (
         rf"#[ \t]+(?:({ID})[ \t]*:|[A-Z]+(?:-[A-Z]+)*[ \t]*:[ \t]*({ID})(?:[ \t]*:|[ \t]))"
-        r"[ \t]*([^\r\n]*?[^ \t\r\n#])[ \t]*(?:#+[ \t]*)?\r?\Z",
+        r"[ \t]*(?![ \t])([^\r\n]*?[^ \t\r\n#])[ \t]*(?:#+[ \t]*)?\r?\Z",
         0,
     ),
     # The first heading, then a Status: line after blank ones and bold-labelled ones: the agent CLI's

@@ -20,8 +20,9 @@ _CLOSING = lazy.pattern(r"\n(?:---|\.\.\.)[ \t]*\r?(?:\n|\Z)")
 _OPENING = lazy.pattern(r"---[ \t]*\r?\n")
 # The title: the shortest run ending in a character other than a space, tab or #, before the line's
 # trailing spaces and closing hashes; each part matches its own characters (no run splits two ways).
-HEADING = re.compile(r"^#[ \t]+([^\r\n]*?[^ \t\r\n#])[ \t]*(?:#+[ \t]*)?\r?$", re.M)
-_HEADING_HERE = lazy.pattern(r"#[ \t]+([^\r\n]*?[^ \t\r\n#])[ \t]*(?:#+[ \t]*)?\r?$", re.M)  # at an index (a BOM)
+HEADING = re.compile(r"^#[ \t]+(?![ \t])([^\r\n]*?[^ \t\r\n#])[ \t]*(?:#+[ \t]*)?\r?$", re.M)
+# (the run of blanks after the hash is never given back: a heading of blanks alone fails at once)
+_HEADING_HERE = lazy.pattern(r"#[ \t]+(?![ \t])([^\r\n]*?[^ \t\r\n#])[ \t]*(?:#+[ \t]*)?\r?$", re.M)  # at an index
 
 
 class Place(NamedTuple):  # a record; a NamedTuple costs a hook far less to define than a dataclass
@@ -182,7 +183,7 @@ def sets_outside_fences(pattern: re.Pattern[str], text: str) -> bool:
     return pattern.search(text) is not None and bool(places_of(pattern, text, ""))
 
 
-_FENCE = lazy.pattern(r"^ {0,3}(`{3,}|~{3,})([^\r\n]*?)\r?$", re.M)  # group 2: what follows the fence
+_FENCE = lazy.pattern(r"^ {0,3}(`{3,}(?!`)|~{3,}(?!~))([^\r\n]*?)\r?$", re.M)  # group 2: what follows the fence
 
 
 def fenced_blocks(text: str) -> list[tuple[int, int]]:

@@ -140,7 +140,7 @@ def _value_style(value_text: str) -> tuple[str, str, str]:
                 return quote, value_text[: index + 1], value_text[index + 1 :]
             index += 1
         return "plain", value_text, ""
-    match = re.search(r"[ \t]+#", value_text)
+    match = re.search(r"(?<![ \t])[ \t]+#", value_text)  # from a run's start: each run read once
     if match:
         return "plain", value_text[: match.start()], value_text[match.start() :]
     stripped = value_text.rstrip(" \t")
@@ -151,7 +151,8 @@ def set_yaml_field(text: str, span: FrontmatterSpan, key: str, value: Any) -> st
     """Return ``text`` with frontmatter ``key`` set to ``value``, changing nothing else."""
     yaml_text = text[span.start : span.end]
     named = re.escape(key)  # as written, or quoted ("title": Old)
-    match = re.search(rf"""^(?:{named}|"{named}"|'{named}')([ \t]*:)([ \t]*)([^\r\n]*)(\r?\n|\Z)""", yaml_text, re.M)
+    line = rf"""^(?:{named}|"{named}"|'{named}')([ \t]*:)([ \t]*)(?![ \t])([^\r\n]*)(\r?\n|\Z)"""  # blanks one way
+    match = re.search(line, yaml_text, re.M)
     if match is None:
         eol = _line_ending(text, span.opening)
         insert = f"{key}: {render_scalar(value)}{eol}"

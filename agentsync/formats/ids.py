@@ -19,7 +19,7 @@ ID_FROM: tuple[IdFrom, ...] = ("frontmatter", "heading", "filename", "path")
 TypeFrom = Literal["frontmatter", "glob"]
 TYPE_FROM: tuple[TypeFrom, ...] = ("frontmatter", "glob")
 GENERIC_NAMES = frozenset({"readme", "index", "_index", "main", "default"})
-_ID = r"([A-Za-z][A-Za-z0-9_]*(?:[-_.][A-Za-z0-9]+)*?[-_.]?\d+)"
+_ID = r"([A-Za-z][A-Za-z0-9_]*(?:[-.][A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)*)?(?<=\d))"  # ends in a digit
 # "ID: Title", "LABEL: ID: Title", or "LABEL: ID Title" (after a label the id's colon may be missing)
 _HEADING_ID = lazy.pattern(rf"(?:[A-Za-z]+(?:-[A-Za-z]+)*[ \t]*:[ \t]*)?{_ID}(?:[ \t]*:|\Z)")
 _LABELLED_ID = lazy.pattern(rf"[A-Za-z]+(?:-[A-Za-z]+)*[ \t]*:[ \t]*{_ID}[ \t]")

@@ -13,13 +13,15 @@ from agentsync.formats.base import BOM, MARKDOWN, Place, Reading, first_heading,
 
 @functools.cache
 def _bullet() -> re.Pattern[str]:  # compiled at the first use: most processes read no MADR file
-    fields = r"^[*-][ \t]+(Status|Deciders|Date|Technical Story)[ \t]*:[ \t]*([^\r\n]*?)[ \t]*\r?$"
+    fields = (  # the value up to its last character that is no blank: each run of blanks read one way
+        r"^[*-][ \t]+(Status|Deciders|Date|Technical Story)[ \t]*:[ \t]*(?![ \t])((?:[^\r\n]*[^ \t\r\n])?)[ \t]*\r?$"
+    )
     return re.compile(fields, re.M | re.I)
 
 
 @functools.cache
 def _status() -> re.Pattern[str]:
-    return re.compile(r"^[*-][ \t]+Status[ \t]*:[ \t]*([^\r\n]*?[^\s\r\n])[ \t]*\r?$", re.M | re.I)
+    return re.compile(r"^[*-][ \t]+Status[ \t]*:[ \t]*(?![ \t])([^\r\n]*?[^\s\r\n])[ \t]*\r?$", re.M | re.I)
 
 
 class Madr:

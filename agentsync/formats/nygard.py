@@ -22,12 +22,17 @@ from agentsync.formats.base import (
 
 @functools.cache
 def _section() -> re.Pattern[str]:  # compiled at the first use: most processes read no such ADR
-    return re.compile(r"^##[ \t]+Status[ \t]*\r?\n(?:[ \t]*\r?\n)*[ \t]*([^\r\n#][^\r\n]*?)[ \t]*\r?$", re.M | re.I)
+    # (each run of blanks read one way: the line is checked once for a lone CR, the one way its end can fail)
+    return re.compile(
+        r"^##[ \t]+Status[ \t]*\r?\n(?:[ \t]*\r?\n)*(?=[^\r\n]*(?:\r?\n|\r?\Z))[ \t]*([^\r\n#](?:[^\r\n]*[^ \t\r\n])?)"
+        r"[ \t]*\r?$",
+        re.M | re.I,
+    )
 
 
 @functools.cache
 def _date() -> re.Pattern[str]:
-    return re.compile(r"^Date:[ \t]*([^\r\n]+?)[ \t]*\r?$", re.M)
+    return re.compile(r"^Date:(?=[^\r\n]*(?:\r?\n|\r?\Z))[ \t]*([^\r\n](?:[^\r\n]*[^ \t\r\n])?)[ \t]*\r?$", re.M)
 
 
 @functools.cache

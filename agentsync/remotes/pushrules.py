@@ -37,7 +37,7 @@ _DOUBLE_QUOTED_VALUE = re.compile(r"\"([^\"\\]*)\"")
 _SINGLE_QUOTED = re.compile(r"'(?:[^']|'')*'([ \t]+#.*)?\Z", re.S)
 _SINGLE_QUOTED_VALUE = re.compile(r"'((?:[^']|'')*)'")
 _PLAIN = re.compile(r"[^\"'|>&*!{\[#%@`]")
-_COMMENT = re.compile(r"[ \t]+#.*\Z", re.S)
+_COMMENT = re.compile(r"(?<![ \t])[ \t]+#.*\Z", re.S)
 
 
 def shown(text: str) -> str:

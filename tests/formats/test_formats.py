@@ -11,7 +11,7 @@ from agentsync import formats
 from agentsync.artifact import parse_text
 from agentsync.errors import ArtifactError, GitFieldViolation
 from agentsync.formats.base import Place, Reading
-from agentsync.frontmatter_edit import set_field
+from agentsync.frontmatter_edit import set_field, states_own_version
 from agentsync.gitfield_check import rewrite_fields, text_values, verify
 
 AGENT_STATE = "# INFRA-004: Sync engine\n\n## State\n\nCOMMITTED\n\n## Problem\nStatus: see the design\n"
@@ -328,3 +328,29 @@ def test_an_empty_status_line_is_filled_in_rather_than_a_second_one_written(line
 def test_an_empty_status_line_in_a_fence_is_left_and_a_line_written_after_the_heading() -> None:
     text = "# S-1: A\n\n```\nStatus:\n```\n"
     assert set_field(text, "status", "NEW", "s.md") == "# S-1: A\n\nStatus: NEW\n\n```\nStatus:\n```\n"
+
+
+BLANKS = 50_000  # a run the patterns once took minutes to give back character by character (quadratic)
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "title", "status"),
+    [
+        ("s.md", "# " + " " * BLANKS + "\n", "s", None),  # a heading of blanks alone: the file's name
+        ("s.md", "# A-1:" + " " * BLANKS + "#\n", "A-1:", None),
+        ("s.md", "# T\nStatus: Draft\n" + "`" * BLANKS + "\ry\n", "T", "Draft"),  # a fence's run of backquotes
+        ("a.md", "# T\n* Status:" + "\t" * BLANKS + "\n", "T", None),  # MADR's bullet with no value
+        ("a.md", "# 1. T\n\n## Status\n\nx" + " " * BLANKS + "x\r\n", "T", "x" + " " * BLANKS + "x"),
+        ("a.md", "# 1. T\n\nDate: x" + "\t" * BLANKS + "!\n\n## Status\n\nAccepted\n", "T", "Accepted"),
+    ],
+)
+def test_a_long_run_of_blanks_or_marks_is_read_at_once(path: str, text: str, title: str, status: str | None) -> None:
+    """Each pattern reads a run one way (no run given back a character at a time): the same reading as before."""
+    artifact = parse_text(path, text, "adr" if path == "a.md" else "story", "")
+    assert (artifact.title, artifact.status) == (title, status)
+
+
+def test_a_long_run_of_blanks_in_a_frontmatter_is_edited_at_once() -> None:
+    text = "---\nstatus:" + " " * BLANKS + "\ry\n---\n"
+    assert set_field(text, "status", "done", "s.md").count("done") == 1
+    assert states_own_version("---\nversion: x" + " " * BLANKS + "y\n: :\n---\n") is False  # no YAML: the line read
