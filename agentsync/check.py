@@ -18,7 +18,6 @@ from agentsync.config import Config
 from agentsync.errors import AgentsyncError, ArtifactError, DuplicateIdError, Problem
 from agentsync.formats.ids import IdRule
 from agentsync.gitfields import artifact_values
-from agentsync.identity import split_key
 from agentsync.paths import Matcher, relative_to_root
 from agentsync.plugins.calls import check_problems
 from agentsync.store import Mirror, artifacts
@@ -167,7 +166,7 @@ def check(
             if _claims(other(other_path), other_path, type_name, artifact_id, config.id_rule(type_name)):
                 clashing.append(other_path)
         if len(clashing) > 1:
-            error = DuplicateIdError(artifact_id, clashing, named=_named(config, artifact_id))
+            error = DuplicateIdError(artifact_id, clashing, named=config.ids_from_names(artifact_id))
             for path in holders:
                 report.problems.append(Problem(path, None, str(error)))
     return report
@@ -233,8 +232,3 @@ def check_files(config: Config, given: Sequence[str]) -> CheckReport:
     if passed is not None:
         passed.save()
     return report
-
-
-def _named(config: Config, key: str) -> bool:
-    """Whether the ids of ``key``'s type come from file or folder names (a duplicate then says so)."""
-    return config.id_rule(split_key(key).type).named

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from agentsync import formats
 from agentsync.errors import NOT_SET, FrontmatterYAMLError
-from agentsync.yamlerrors import MAX_REPAIRS, Repair, original_index, reserved_repair
+from agentsync.yamlerrors import MAX_REPAIRS, Repair, original_index, quoted_repair
 from agentsync.yamlload import (
     _SIMPLE_LINE,
     MAX_VALUES,
@@ -126,8 +126,9 @@ def single_carrier(yaml_text: str, name: str) -> bool:
 def yaml_carriers(yaml_text: str, name: str, offset: int) -> tuple[list[Carrier], bool]:
     """Every top-level key of a frontmatter that sets ``name``, composed by the mirror's own loader
     (positions plus ``offset``), and whether it is a flow mapping; raise Unsafe if it does not parse.
-    A plain value starting with ``@`` or a backquote is read as written, as the mirror reads it
-    (``yamlerrors.reserved_repair``): composed quoted, its positions mapped back to the text."""
+    A plain value YAML has no other meaning for (one starting with ``@`` or a backquote, a list's item holding
+    ``: ``) is read as written, as the mirror reads it (``yamlerrors.quoted_repair``): composed quoted, its
+    positions mapped back to the text."""
     import yaml
 
     text, repairs = yaml_text, list[Repair]()
@@ -136,7 +137,7 @@ def yaml_carriers(yaml_text: str, name: str, offset: int) -> tuple[list[Carrier]
             found, flow = _composed_carriers(text, name)
             break
         except yaml.MarkedYAMLError as exc:
-            repaired = reserved_repair(text, exc) if len(repairs) < MAX_REPAIRS else None
+            repaired = quoted_repair(text, exc) if len(repairs) < MAX_REPAIRS else None
             if repaired is None:
                 raise Unsafe("in a frontmatter that does not parse") from None
             text = repaired[0]

@@ -292,7 +292,7 @@ def _name_new(
         stem = dated.stem(title, datetime.datetime.now())
         if _mostly_prefixed(rows, type_config.id_prefix):  # the name is dated, the id is PLAN-0002
             return NewName(fresh_id(type_name, type_config.id_prefix, taken, reserve, tag), stem)
-        return NewName(stem, stem, layout=layout, latest=dated.latest or None)
+        return NewName(stem, stem, layout=layout, latest=dated.latest)
     if (track := track_name(folder, paths, title, datetime.date.today())) is not None:
         return NewName(track, track)  # Conductor's dark_mode_20261207/
     # the type's first record (the kit's PRPs/ holding only its templates), or a folder per record with none

@@ -126,7 +126,7 @@ class DatedFolder:
     most names end in, which a new name ends in too (``2026-03-11-zero-dep-server-design``), and
     whether the names carry the minute after the day (Agent OS: ``2026-01-15-1430-comments``)."""
 
-    latest: str
+    latest: str | None  # None in a tool's folder before its first record
     suffix: str = ""
     minute: bool = False
 
@@ -169,7 +169,7 @@ def tool_naming(folder: str, dated: DatedFolder | None) -> tuple[DatedFolder | N
     ``dated`` (the folder's own naming, if it has one) as it is."""
     for known, layout, suffix in DATED_TOOL_FOLDERS:
         if folder == known:
-            dated = dated or DatedFolder("", suffix)
+            dated = dated or DatedFolder(None, suffix)
             return dataclasses.replace(dated, suffix=dated.suffix or suffix), layout
     return dated, None
 

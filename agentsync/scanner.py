@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 
 from agentsync.errors import Problem, duplicate_hint
 from agentsync.folders import is_racy
-from agentsync.identity import split_key
 from agentsync.paths import FoundFile
 from agentsync.statpass import Seen, look
 from agentsync.store import Mirror, artifacts
@@ -185,7 +184,7 @@ def _changes(
 
 def _said_of(problem: Problem, config: Config) -> Problem:
     """A duplicate id of a type whose ids come from file or folder names, said so (renaming one is the fix)."""
-    if problem.kind != "duplicate_id" or not config.id_rule(split_key(problem.artifact_id).type).named:
+    if problem.kind != "duplicate_id" or not config.ids_from_names(problem.artifact_id):
         return problem
     return problem._replace(message=duplicate_hint(named=True))
 

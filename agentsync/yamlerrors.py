@@ -85,16 +85,16 @@ class Repair(NamedTuple):
     new: int
 
 
-def reserved_quoted(text: str, exc: Any) -> str | None:
-    """``text`` with the plain value that PyYAML found starting with a reserved character quoted; None
-    when the error is another, or the value is not one on its own line or in a one-line flow list."""
-    found = reserved_repair(text, exc)
+def quoted_repair_text(text: str, exc: Any) -> str | None:
+    """``text`` with the plain value PyYAML cannot read quoted (``quoted_repair``); None where the error is another."""
+    found = quoted_repair(text, exc)
     return None if found is None else found[0]
 
 
-def reserved_repair(text: str, exc: Any) -> tuple[str, Repair] | None:
-    """``reserved_quoted``, with where the text changed (a caller mapping positions back needs it); and
-    a list's item holding ``: `` (``list_item_repair``)."""
+def quoted_repair(text: str, exc: Any) -> tuple[str, Repair] | None:
+    """The plain value PyYAML failed on, quoted, where it has no other meaning: one starting with a reserved
+    character (on its own line or in a one-line flow list), or a list's item holding ``: ``
+    (``list_item_repair``); with where the text changed (a caller mapping positions back needs it)."""
     mark = exc.problem_mark
     if mark is not None and "mapping values are not allowed" in (exc.problem or ""):
         return list_item_repair(text, mark.index)

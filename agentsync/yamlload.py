@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from agentsync.errors import FrontmatterYAMLError
-from agentsync.yamlerrors import MAX_REPAIRS, marked, quoting_hint, reserved_quoted
+from agentsync.yamlerrors import MAX_REPAIRS, marked, quoted_repair_text, quoting_hint
 
 MAX_VALUES = 10_000  # an alias bomb expands far past this; real frontmatter never gets near it
 MAX_DEPTH = 50
@@ -340,7 +340,7 @@ def _load_with_pyyaml(text: str) -> dict[str, Any]:
                 data = yaml.load(text, Loader=loader())
                 break
             except yaml.MarkedYAMLError as exc:
-                repaired = reserved_quoted(text, exc)
+                repaired = quoted_repair_text(text, exc)
                 if repaired is None:
                     raise
                 text = repaired

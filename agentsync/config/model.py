@@ -15,6 +15,7 @@ from typing import Any, Literal, NamedTuple
 
 from agentsync.errors import ConfigError
 from agentsync.formats.ids import DEFAULT_RULE, IdFrom, IdRule, TypeFrom, static_prefix
+from agentsync.identity import split_key
 
 CONFIG_NAME = "agentsync.yaml"
 STATE_DIR = ".agentsync"
@@ -135,6 +136,10 @@ class Config(NamedTuple):
     def id_rules(self) -> dict[str, IdRule]:
         """Every configured type's id rule, by type name."""
         return {type_config.name: type_config.id_rule for type_config in self.types}
+
+    def ids_from_names(self, key: str) -> bool:
+        """Whether the ids of ``key``'s type (``TYPE:ID``) come from file or folder names (``id_from: path``)."""
+        return self.id_rule(split_key(key).type).named
 
     def id_rule(self, type_name: str) -> IdRule:
         """Where the ids of ``type_name``'s files come from (the default rule for a type not configured)."""
