@@ -44,13 +44,13 @@ from agentsync.recordfolders import (
     prefixed,
     record_names,
     shared_record_folder,
-    slugify,
     story_folder,
     titled_folder,
     tool_naming,
     tool_slug,
 )
 from agentsync.scanner import ScanReport, scan
+from agentsync.slugs import slugify
 from agentsync.store import ArtifactRow, Mirror
 from agentsync.toolfolders import companions, track_name, write_companions
 

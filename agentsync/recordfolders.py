@@ -11,7 +11,6 @@ import datetime
 import functools
 import os
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from agentsync.config.tool_layouts import (
     SUPERPOWERS_FOLDERS,
     bmad_story_at,
 )
+from agentsync.slugs import slugify
 
 # The folders whose tool reads a record's name only up to a length (GSD's debug sessions: 30 characters).
 SLUG_LIMITS = {f"{space}/debug": 30 for space in GSD_SPACES}
@@ -44,12 +44,6 @@ SLUG_LIMITS = {f"{space}/debug": 30 for space in GSD_SPACES}
 def tool_slug(folder: str, title: str) -> str:
     """The title as a name in ``folder``: within its tool's limit, if it has one."""
     return slugify(title, SLUG_LIMITS.get(folder, 50))
-
-
-def slugify(title: str, limit: int = 50) -> str:
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
-    return slug[:limit].rstrip("-") or "untitled"
 
 
 @dataclass(frozen=True)

@@ -97,3 +97,18 @@ def write_line(stream: TextIO, message: str) -> None:
     line = f"{message}\n"
     stream.write(re.sub(_ANSI, "", line) if not tty and "\033[" in line else line)
     stream.flush()
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: a wide (CJK) character two, a combining mark none."""
+    if text.isascii():
+        return len(text)
+    import unicodedata
+
+    return sum(0 if unicodedata.combining(char) else 2 if unicodedata.east_asian_width(char) in "WF" else 1
+               for char in text)  # fmt: skip
+
+
+def padded(text: str, width: int) -> str:
+    """``text`` and the blanks that make it ``width`` columns wide (a table's column, whatever its script)."""
+    return text + " " * max(0, width - display_width(text))

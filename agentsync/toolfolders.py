@@ -18,7 +18,8 @@ from pathlib import Path
 from agentsync.config.tool_layouts import CONDUCTOR_TRACKS
 from agentsync.fsutil import atomic_write
 from agentsync.pathpolicy import PathPolicy
-from agentsync.recordfolders import record_names, slugify
+from agentsync.recordfolders import record_names
+from agentsync.slugs import slugify
 
 _TRACK_DAY = re.compile(r".+_[0-9]{8}")  # shortname_YYYYMMDD, as Conductor names a track
 CONDUCTOR_REGISTRY = "conductor/tracks.md"

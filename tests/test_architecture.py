@@ -21,7 +21,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("foundation", {"__init__", "__version__", "errors", "secrets", "terminal", "tracing", "yamlload", "yamlerrors",
                     "forked", "fsutil", "diskfull", "sqlguard", "log", "lazy", "hookjob"}),
     ("model", {"identity", "artifact", "frontmatter_edit", "gitfield_carriers", "gitfield_check", "config", "outbound",
-               "merge", "plugins", "formats"}),
+               "merge", "plugins", "formats", "slugs"}),
     ("storage and files", {"store", "globs", "folders", "paths", "pathpolicy", "parsing", "synclock"}),
     ("git and remotes", {"gitrepo", "gitcli", "gitfields", "remotes", "hooks"}),
     ("work tree", {"scanner", "statpass", "gitmirror", "exporter", "resolve", "check", "checkcache", "newartifact",

@@ -148,6 +148,19 @@ def test_new_in_a_folder_per_record_named_by_title_makes_the_records_folder(repo
         create(mirror, "decision", "Use agentsync", author="ada")
 
 
+def test_titles_in_other_scripts_name_their_records_apart(repo: Repo) -> None:
+    repo.write(
+        "agentsync.yaml", "version: 1\ntypes:\n  decision:\n    id_from: path\n    globs: [decisions/*/README.md]\n"
+    )
+    repo.write("decisions/use-postgres/README.md", "# Use Postgres\n\nText.\n")
+    with repo.mirror() as mirror:
+        first = create(mirror, "decision", "使用 PostgreSQL 数据库", author="ada")[:2]
+        second = create(mirror, "decision", "Перейти на очереди", author="ada")[:2]  # both were "untitled"
+    assert first == ("使用-postgresql-数据库", "decisions/使用-postgresql-数据库/README.md")
+    assert second == ("перейти-на-очереди", "decisions/перейти-на-очереди/README.md")
+    assert check_files(repo.config(), [str(repo.root / first[1]), str(repo.root / second[1])]).ok
+
+
 def test_a_new_id_from_the_path_is_the_whole_name_the_file_gets(repo: Repo) -> None:
     repo.write(
         "agentsync.yaml",

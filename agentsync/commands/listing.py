@@ -7,6 +7,7 @@ import click
 from agentsync.commands._common import echo_json, load_config
 from agentsync.errors import UsageError, listed
 from agentsync.store import ArtifactRow, Mirror
+from agentsync.terminal import display_width, padded
 
 # A status longer than this (some teams write a sentence: "Approved design; implementation plan to
 # follow") is cut in the table, so that the titles stay in view; --json and `show` give it whole.
@@ -17,11 +18,11 @@ def _table(rows: list[ArtifactRow]) -> None:
     if not rows:
         return
     statuses = [_cut(r.status or "-", STATUS_WIDTH) for r in rows]
-    width_id = max(len(r.id) for r in rows)
+    width_id = max(display_width(r.id) for r in rows)  # columns, not characters: ids and statuses may be CJK
     width_type = max(len(r.type) for r in rows)
-    width_status = max(len(status) for status in statuses)
+    width_status = max(display_width(status) for status in statuses)
     for r, status in zip(rows, statuses, strict=True):
-        click.echo(f"{r.id:<{width_id}}  {r.type:<{width_type}}  {status:<{width_status}}  {r.title}")
+        click.echo(f"{padded(r.id, width_id)}  {r.type:<{width_type}}  {padded(status, width_status)}  {r.title}")
 
 
 def _cut(text: str, width: int) -> str:

@@ -39,3 +39,17 @@ def test_ls_cuts_a_long_status_in_the_table_and_gives_it_whole_in_json(repo: Rep
     ]
     code, out, _ = run(repo, "ls", "--json")
     assert code == 0 and sentence in out
+
+
+def test_ls_lines_up_its_columns_by_what_a_terminal_shows_not_by_characters(repo: Repo) -> None:
+    repo.write("plans/a.md", "---\nid: 计划-1\ntitle: 中文\nstatus: 进行中\n---\n")  # wide: two columns each
+    repo.write("plans/b.md", "---\nid: PLAN-22\ntitle: Latin\nstatus: DONE\n---\n")
+    repo.write("plans/c.md", "---\nid: PLÂN-3\ntitle: Combining\nstatus: DONE\n---\n")  # Â as A and a mark
+    assert run(repo, "mirror")[0] == 0
+    code, out, _ = run(repo, "ls")
+    assert code == 0
+    assert out.splitlines() == [
+        "PLAN-22  plan  DONE    Latin",
+        "PLÂN-3   plan  DONE    Combining",
+        "计划-1   plan  进行中  中文",
+    ]
