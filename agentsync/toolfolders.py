@@ -1,5 +1,6 @@
 """What AI coding tools keep around a record folder that `agentsync new` opens: how Conductor names
-a track's folder (``dark_mode_20261207``), and the files beside the new record that are no artifacts
+a track's folder (``dark_mode_20261207``) and Cursor a plan (``dark_mode_1a2b3c4d.plan.md``), and
+the files beside the new record that are no artifacts
 (OpenSpec's ``.openspec.yaml`` in a change; Conductor's ``metadata.json`` and ``index.md`` in a track,
 and the track's entry in its ``conductor/tracks.md`` registry). They are written once, when the
 folder is made; a pull never writes them."""
@@ -10,12 +11,14 @@ import datetime
 import json
 import os
 import re
+import secrets
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
-from agentsync.config.tool_layouts import CONDUCTOR_TRACKS
+from agentsync.config.tool_layouts import CONDUCTOR_TRACKS, CURSOR_PLANS
 from agentsync.fsutil import atomic_write
 from agentsync.pathpolicy import PathPolicy
 from agentsync.recordfolders import record_names
@@ -47,15 +50,26 @@ def companion_names(folder: str) -> frozenset[str]:
     return frozenset()
 
 
-def track_name(folder: str, paths: Iterable[str], title: str, day: datetime.date) -> str | None:
-    """The folder of a new track in Conductor's tracks folder: its short name and the day
-    (``dark_mode_20261207``) where most tracks are named so, or none is there yet; None elsewhere."""
+class ToolName(NamedTuple):
+    """The name a tool gives a new record (its folder's or its file's), and the built-in layout of its text."""
+
+    name: str
+    layout: str | None = None
+
+
+def tool_record_name(folder: str, paths: Iterable[str], title: str, day: datetime.date) -> ToolName | None:
+    """The name of a new record where its tool names it so: a Conductor track's folder by its short
+    name and the day (``dark_mode_20261207``), where most tracks are named so or none is there yet;
+    a Cursor plan by its name and eight hex digits (``dark_mode_1a2b3c4d.plan``, as Plan Mode saves
+    one: the digits tell apart two plans of one name). None elsewhere."""
+    if folder == CURSOR_PLANS:
+        return ToolName(f"{slugify(title).replace('-', '_')}_{secrets.token_hex(4)}.plan", "cursor-plan")
     if folder != CONDUCTOR_TRACKS:
         return None
     names = record_names(folder, paths)
     if names and sum(1 for name in names if _TRACK_DAY.fullmatch(name)) * 2 <= len(names):
         return None  # the team names its tracks otherwise (by title alone): that naming stands
-    return f"{slugify(title).replace('-', '_')}_{day:%Y%m%d}"
+    return ToolName(f"{slugify(title).replace('-', '_')}_{day:%Y%m%d}")
 
 
 def companions(root: Path, relative: str, title: str, now: datetime.datetime) -> list[Companion]:

@@ -3,7 +3,7 @@ CLI's ``.agent/`` (its cache's kinds, journeys, ADRs), Backlog.md's ``backlog/``
 decisions, docs, milestones, completed and archived ones), adr-tools/MADR decision folders and RFC
 folders (one file per record, or a folder per record with ``id_from: path``), the AI coding tools'
 spec layouts (``tool_layouts``: Spec Kit, Kiro, Spec Workflow, Superpowers, OpenSpec, Agent OS, the
-context-engineering kit's PRPs, BMAD v6, Conductor, CCPM), plus the default types.
+context-engineering kit's PRPs, BMAD v6, Conductor, CCPM, GSD, Cursor's saved plans), plus the default types.
 
 Files that describe a folder rather than being a record (README, CHANGELOG, LICENSE, an ADR
 template) are excluded where they are found, so init never mirrors them by accident.
@@ -54,6 +54,7 @@ ROOTS = (
     ".claude/prds",
     ".claude/epics",
     ".planning",
+    ".cursor/plans",
 )
 BACKLOG_KINDS = (
     # folder under backlog/, type name
@@ -108,6 +109,7 @@ def detect(files: Iterable[str], settings: Mapping[str, str] | None = None) -> l
             tool_layouts.gsd(paths),
             tool_layouts.openspec(paths),
             tool_layouts.agent_os(paths),
+            tool_layouts.cursor(paths),
         )
         if d is not None and d.types
     ]

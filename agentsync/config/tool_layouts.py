@@ -351,3 +351,18 @@ def gsd(paths: list[str]) -> Detected | None:
     ]  # fmt: skip
     return Detected("Get Shit Done's .planning/ folder", tuple(types),
                     ("gsd: phase documents named by their phase folder, other documents by their path",))  # fmt: skip
+
+
+# Cursor's Plan Mode: a plan saved to the workspace is .cursor/plans/<name>_<8 hex digits>.plan.md, its
+# frontmatter the plan's name, overview and todos (each with its status), the plan as Markdown below;
+# teams move finished plans to a folder below (.cursor/plans/archive/). Other files there (a README, the
+# team's templates) are no plans. A plan is named by its file, which a move keeps.
+CURSOR_PLANS = ".cursor/plans"
+
+
+def cursor(paths: list[str]) -> Detected | None:
+    """Cursor's saved plans: one type named by their files, wherever below ``.cursor/plans/`` they are."""
+    if not any(path.endswith(".plan.md") for path in under(paths, CURSOR_PLANS)):
+        return None
+    types = (TypeConfig("cursor-plan", (f"{CURSOR_PLANS}/**/*.plan.md",), "PLAN", id_from="filename"),)
+    return Detected("Cursor's saved plans in .cursor/plans/", types)

@@ -1,0 +1,75 @@
+"""Cursor's saved plans (``.cursor/plans/*.plan.md``): found by init, named by their files, made by ``new``."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from agentsync import config as config_module
+from agentsync.store import Mirror
+from tests.test_cli import run
+from tests.test_layouts_init import _created, _mirrored, _repo
+
+PLAN = """---
+name: Add start-web launcher
+overview: One command starts the API and the dev server.
+todos:
+  - id: add-start-web-sh
+    content: "Create start-web.sh: background uvicorn, foreground vite"
+    status: completed
+  - id: docs-start-web
+    content: Update README.md
+    status: pending
+isProject: false
+---
+
+# Add `./start-web.sh` launcher
+
+## Goal
+
+One command.
+"""
+ACTIVE, ARCHIVED = "add_start_web_launcher_3f9a1c2e.plan", "evidence_calibration_9b2d4e11.plan"
+CURSOR = {
+    f".cursor/plans/{ACTIVE}.md": PLAN,
+    f".cursor/plans/archive/{ARCHIVED}.md": "---\nname: Evidence\ntodos: []\n---\n\n# Evidence\n",
+    ".cursor/plans/README.md": "# Cursor plans\n\nSaved plans.\n",  # the team's notes and templates: no plans
+    ".cursor/plans/templates/feature.md": "# Feature plan\n",
+    ".cursor/rules/style.mdc": "---\ndescription: style\n---\n",
+}
+
+
+def test_cursor_plans_are_found_and_named_by_their_files(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, CURSOR)
+    code, out, err = run(repo, "init")
+    assert code == 0 and "detected Cursor's saved plans in .cursor/plans/" in out, out + err
+    assert _mirrored(repo) == {
+        f"cursor-plan:{ACTIVE}": (None, f".cursor/plans/{ACTIVE}.md"),
+        f"cursor-plan:{ARCHIVED}": (None, f".cursor/plans/archive/{ARCHIVED}.md"),
+    }
+    with Mirror.open(config_module.load(repo.root)) as mirror:
+        row = mirror.get(f"cursor-plan:{ACTIVE}")
+        fields = mirror.fields(f"cursor-plan:{ACTIVE}")
+    assert row is not None and row.title == "Add `./start-web.sh` launcher"
+    assert [todo["status"] for todo in fields["todos"]] == ["completed", "pending"]
+    archive = repo.root / ".cursor/plans/archive"
+    (repo.root / f".cursor/plans/{ACTIVE}.md").rename(archive / f"{ACTIVE}.md")
+    code, out, err = run(repo, "mirror")
+    assert code == 0 and "1 renamed" in out, out + err  # a plan moved to the archive is the same plan
+
+
+def test_new_saves_a_plan_as_cursors_plan_mode_does(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, CURSOR)
+    assert run(repo, "init")[0] == 0
+    created = _created(repo, "cursor-plan", "Dark mode: settings toggle")
+    found = re.fullmatch(r"created (dark_mode_settings_toggle_[0-9a-f]{8}\.plan) at \.cursor/plans/(\1\.md)", created)
+    assert found is not None, created
+    text = (repo.root / ".cursor/plans" / found.group(2)).read_text(encoding="utf-8")
+    assert text == (
+        '---\nname: "Dark mode: settings toggle"\noverview: ""\ntodos: []\nisProject: false\n---\n\n'
+        "# Dark mode: settings toggle\n"
+    )
+    again = _created(repo, "cursor-plan", "Dark mode: settings toggle")  # one name twice: the digits differ
+    assert again != created and again.startswith("created dark_mode_settings_toggle_")
+    assert run(repo, "check")[0] == 0
+    assert len([key for key in _mirrored(repo) if key.startswith("cursor-plan:dark_mode")]) == 2
