@@ -3,7 +3,8 @@ CLI's ``.agent/`` (its cache's kinds, journeys, ADRs), Backlog.md's ``backlog/``
 decisions, docs, milestones, completed and archived ones), adr-tools/MADR decision folders and RFC
 folders (one file per record, or a folder per record with ``id_from: path``), the AI coding tools'
 spec layouts (``tool_layouts``: Spec Kit, Kiro, Spec Workflow, Superpowers, OpenSpec, Agent OS, the
-context-engineering kit's PRPs, BMAD v6, Conductor, CCPM, GSD, Cursor's saved plans), plus the default types.
+context-engineering kit's PRPs, BMAD v6, Conductor, CCPM, GSD, Cursor's saved plans, Claude Code's
+plans folder), plus the default types.
 
 Files that describe a folder rather than being a record (README, CHANGELOG, LICENSE, an ADR
 template) are excluded where they are found, so init never mirrors them by accident.
@@ -72,7 +73,7 @@ _SINGULAR = {"stories": "story", "plans": "plan", "runbooks": "runbook", "journe
 
 
 # Tools' settings files init reads to find their folders, and the folders they may name.
-SETTINGS = tool_layouts.BMAD_CONFIGS
+SETTINGS = (*tool_layouts.BMAD_CONFIGS, tool_layouts.CLAUDE_SETTINGS)
 
 
 def more_settings(settings: Mapping[str, str]) -> tuple[str, ...]:
@@ -83,7 +84,8 @@ def more_settings(settings: Mapping[str, str]) -> tuple[str, ...]:
 
 def settings_roots(settings: Mapping[str, str]) -> tuple[str, ...]:
     """The folders ``settings`` name, to list beside ``ROOTS``."""
-    return tuple(tool_layouts.bmad_folders(settings).values()) if settings else ()
+    claude = tool_layouts.claude_plans_folder(settings)
+    return (*(tool_layouts.bmad_folders(settings).values() if settings else ()), *((claude,) if claude else ()))
 
 
 def detect(files: Iterable[str], settings: Mapping[str, str] | None = None) -> list[Detected]:
@@ -110,6 +112,7 @@ def detect(files: Iterable[str], settings: Mapping[str, str] | None = None) -> l
             tool_layouts.openspec(paths),
             tool_layouts.agent_os(paths),
             tool_layouts.cursor(paths),
+            tool_layouts.claude_plans(paths, settings),
         )
         if d is not None and d.types
     ]

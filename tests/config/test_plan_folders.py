@@ -1,11 +1,16 @@
-"""Cursor's saved plans (``.cursor/plans/*.plan.md``): found by init, named by their files, made by ``new``."""
+"""The plans AI coding tools save in the repository: Cursor's (``.cursor/plans/*.plan.md``: found by init,
+named by their files, made by ``new``) and Claude Code's (the folder its settings name)."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
+import pytest
+
 from agentsync import config as config_module
+from agentsync.config.tool_layouts import CLAUDE_SETTINGS, claude_plans_folder
 from agentsync.store import Mirror
 from tests.test_cli import run
 from tests.test_layouts_init import _created, _mirrored, _repo
@@ -73,3 +78,50 @@ def test_new_saves_a_plan_as_cursors_plan_mode_does(tmp_path: Path) -> None:
     assert again != created and again.startswith("created dark_mode_settings_toggle_")
     assert run(repo, "check")[0] == 0
     assert len([key for key in _mirrored(repo) if key.startswith("cursor-plan:dark_mode")]) == 2
+
+
+@pytest.mark.parametrize(
+    ("setting", "folder"),
+    [
+        ("./.claude/plans/", ".claude/plans"),
+        (".claude/plans", ".claude/plans"),
+        ("docs\\plans", "docs/plans"),
+        ("./.agents/worklog/claude", ".agents/worklog/claude"),
+        ("~/.claude/plans", None),  # the user's own: not the repository's
+        ("/home/ada/plans", None),
+        ("C:/plans", None),
+        ("../plans", None),
+        ("plans/../../x", None),
+        (".", None),
+        ("./.git/plans", None),
+        (42, None),
+    ],
+)
+def test_claude_codes_plans_folder_is_the_one_its_settings_name_inside_the_repository(
+    setting: object, folder: str | None
+) -> None:
+    assert claude_plans_folder({CLAUDE_SETTINGS: json.dumps({"plansDirectory": setting})}) == folder
+
+
+@pytest.mark.parametrize("text", ["", "not json", "[1, 2]", '{"plansDirectory": null}'])
+def test_settings_claude_code_cannot_read_name_no_plans_folder(text: str) -> None:
+    assert claude_plans_folder({CLAUDE_SETTINGS: text}) is None
+
+
+def test_claude_codes_plans_are_plans_where_its_settings_keep_them(tmp_path: Path) -> None:
+    settings = json.dumps({"plansDirectory": "./.claude/plans/", "permissions": {"allow": []}})
+    plan = "# Plan: Add retry\n\n## Context\n\nWhy.\n"  # as plan mode writes one, under a random name
+    repo = _repo(tmp_path, {CLAUDE_SETTINGS: settings, ".claude/plans/README.md": "# Our plans\n",
+                            ".claude/plans/wiggly-bouncing-otter.md": plan})  # fmt: skip
+    code, out, err = run(repo, "init")
+    assert code == 0 and "detected Claude Code's plans folder, .claude/plans/" in out, out + err
+    assert _mirrored(repo) == {"plan:wiggly-bouncing-otter": (None, ".claude/plans/wiggly-bouncing-otter.md")}
+    created = _created(repo, "plan", "Second plan")  # the folder the team keeps its plans in comes first
+    assert created == "created PLAN-0001 at .claude/plans/PLAN-0001-second-plan.md"
+
+
+def test_claude_codes_plans_in_its_home_folder_are_not_looked_for(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {CLAUDE_SETTINGS: json.dumps({"plansDirectory": "~/.claude/plans"}),
+                            "docs/plans/p.md": "# P\n"})  # fmt: skip
+    code, out, _ = run(repo, "init")
+    assert code == 0 and "Claude Code" not in out and _mirrored(repo) == {"plan:p": (None, "docs/plans/p.md")}
