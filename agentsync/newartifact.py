@@ -293,7 +293,7 @@ def _name_new(
         if _mostly_prefixed(rows, type_config.id_prefix):  # the name is dated, the id is PLAN-0002
             return NewName(fresh_id(type_name, type_config.id_prefix, taken, reserve, tag), stem)
         return NewName(stem, stem, layout=layout, latest=dated.latest)
-    if (named := tool_record_name(folder, paths, title, datetime.date.today())) is not None:
+    if (named := tool_record_name(folder, paths, title, datetime.date.today(), type_config)) is not None:
         return NewName(named.name, named.name, layout=named.layout)  # Conductor's dark_mode_20261207/
     # the type's first record (the kit's PRPs/ holding only its templates), or a folder per record with none
     # live yet (OpenSpec's changes all archived): named by title too, where the name is the id (id_from path)

@@ -18,13 +18,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from agentsync.config.tool_layouts import CONDUCTOR_TRACKS, CURSOR_PLANS
+from agentsync.config.model import TypeConfig
+from agentsync.config.plan_layouts import CURSOR_PLANS
+from agentsync.config.tool_layouts import CONDUCTOR_TRACKS
 from agentsync.fsutil import atomic_write
 from agentsync.pathpolicy import PathPolicy
 from agentsync.recordfolders import record_names
 from agentsync.slugs import slugify
 
 _TRACK_DAY = re.compile(r".+_[0-9]{8}")  # shortname_YYYYMMDD, as Conductor names a track
+_WILDCARD = re.compile(r"[*?\[/]")
+START_LAYOUTS = {"prd-": "ai-dev-tasks-prd", "tasks-": "ai-dev-tasks-tasks"}  # names that say what a record is
 CONDUCTOR_REGISTRY = "conductor/tracks.md"
 
 
@@ -57,13 +61,21 @@ class ToolName(NamedTuple):
     layout: str | None = None
 
 
-def tool_record_name(folder: str, paths: Iterable[str], title: str, day: datetime.date) -> ToolName | None:
+def tool_record_name(
+    folder: str, paths: Iterable[str], title: str, day: datetime.date, type_config: TypeConfig | None = None
+) -> ToolName | None:
     """The name of a new record where its tool names it so: a Conductor track's folder by its short
     name and the day (``dark_mode_20261207``), where most tracks are named so or none is there yet;
     a Cursor plan by its name and eight hex digits (``dark_mode_1a2b3c4d.plan``, as Plan Mode saves
-    one: the digits tell apart two plans of one name). None elsewhere."""
+    one: the digits tell apart two plans of one name); a record of a type named by its files, whose
+    glob gives the folder's names a fixed start, by that start and the title (ai-dev-tasks'
+    ``tasks/prd-*.md``: ``prd-dark-mode``). None elsewhere."""
     if folder == CURSOR_PLANS:
         return ToolName(f"{slugify(title).replace('-', '_')}_{secrets.token_hex(4)}.plan", "cursor-plan")
+    globs = type_config.globs if type_config is not None and type_config.id_rule.named else ()
+    starts = [glob[len(folder) + 1 : -4] for glob in globs if glob.startswith(f"{folder}/") and glob.endswith("*.md")]
+    if start := next((start for start in starts if start and not _WILDCARD.search(start)), None):
+        return ToolName(f"{start}{slugify(title)}", START_LAYOUTS.get(start))  # prd-*.md: prd-dark-mode
     if folder != CONDUCTOR_TRACKS:
         return None
     names = record_names(folder, paths)

@@ -3,8 +3,8 @@ CLI's ``.agent/`` (its cache's kinds, journeys, ADRs), Backlog.md's ``backlog/``
 decisions, docs, milestones, completed and archived ones), adr-tools/MADR decision folders and RFC
 folders (one file per record, or a folder per record with ``id_from: path``), the AI coding tools'
 spec layouts (``tool_layouts``: Spec Kit, Kiro, Spec Workflow, Superpowers, OpenSpec, Agent OS, the
-context-engineering kit's PRPs, BMAD v6, Conductor, CCPM, GSD, Cursor's saved plans, Claude Code's
-plans folder), plus the default types.
+context-engineering kit's PRPs, BMAD v6, Conductor, CCPM, GSD), the plans and task lists AI assistants save
+(``plan_layouts``: Cursor's, Claude Code's, ai-dev-tasks'), plus the default types.
 
 Files that describe a folder rather than being a record (README, CHANGELOG, LICENSE, an ADR
 template) are excluded where they are found, so init never mirrors them by accident.
@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
 
-from agentsync.config import tool_layouts
+from agentsync.config import plan_layouts, tool_layouts
 from agentsync.config.layout_parts import (
     MARKDOWN,
     YAML,
@@ -56,6 +56,8 @@ ROOTS = (
     ".claude/epics",
     ".planning",
     ".cursor/plans",
+    *plan_layouts.AI_DEV_TASKS,
+    ".docs/prd",
 )
 BACKLOG_KINDS = (
     # folder under backlog/, type name
@@ -73,7 +75,7 @@ _SINGULAR = {"stories": "story", "plans": "plan", "runbooks": "runbook", "journe
 
 
 # Tools' settings files init reads to find their folders, and the folders they may name.
-SETTINGS = (*tool_layouts.BMAD_CONFIGS, tool_layouts.CLAUDE_SETTINGS)
+SETTINGS = (*tool_layouts.BMAD_CONFIGS, plan_layouts.CLAUDE_SETTINGS)
 
 
 def more_settings(settings: Mapping[str, str]) -> tuple[str, ...]:
@@ -84,7 +86,7 @@ def more_settings(settings: Mapping[str, str]) -> tuple[str, ...]:
 
 def settings_roots(settings: Mapping[str, str]) -> tuple[str, ...]:
     """The folders ``settings`` name, to list beside ``ROOTS``."""
-    claude = tool_layouts.claude_plans_folder(settings)
+    claude = plan_layouts.claude_plans_folder(settings)
     return (*(tool_layouts.bmad_folders(settings).values() if settings else ()), *((claude,) if claude else ()))
 
 
@@ -111,8 +113,9 @@ def detect(files: Iterable[str], settings: Mapping[str, str] | None = None) -> l
             tool_layouts.gsd(paths),
             tool_layouts.openspec(paths),
             tool_layouts.agent_os(paths),
-            tool_layouts.cursor(paths),
-            tool_layouts.claude_plans(paths, settings),
+            plan_layouts.cursor(paths),
+            plan_layouts.claude_plans(paths, settings),
+            plan_layouts.ai_dev_tasks(paths),
         )
         if d is not None and d.types
     ]

@@ -8,7 +8,6 @@ BMAD v6's ``_bmad-output/`` (stories, and the planning, implementation and test 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from pathlib import PurePosixPath
@@ -352,49 +351,3 @@ def gsd(paths: list[str]) -> Detected | None:
     ]  # fmt: skip
     return Detected("Get Shit Done's .planning/ folder", tuple(types),
                     ("gsd: phase documents named by their phase folder, other documents by their path",))  # fmt: skip
-
-
-# Cursor's Plan Mode: a plan saved to the workspace is .cursor/plans/<name>_<8 hex digits>.plan.md, its
-# frontmatter the plan's name, overview and todos (each with its status), the plan as Markdown below;
-# teams move finished plans to a folder below (.cursor/plans/archive/). Other files there (a README, the
-# team's templates) are no plans. A plan is named by its file, which a move keeps.
-CURSOR_PLANS = ".cursor/plans"
-
-
-def cursor(paths: list[str]) -> Detected | None:
-    """Cursor's saved plans: one type named by their files, wherever below ``.cursor/plans/`` they are."""
-    if not any(path.endswith(".plan.md") for path in under(paths, CURSOR_PLANS)):
-        return None
-    types = (TypeConfig("cursor-plan", (f"{CURSOR_PLANS}/**/*.plan.md",), "PLAN", id_from="filename"),)
-    return Detected("Cursor's saved plans in .cursor/plans/", types)
-
-
-# Claude Code's plan mode writes each plan (a Markdown file with a random name, wiggly-bouncing-otter.md)
-# to ~/.claude/plans/ unless the project's settings name a folder of their own, where a team keeps and
-# commits them: "plansDirectory": ".claude/plans" in .claude/settings.json, relative to the project.
-CLAUDE_SETTINGS = ".claude/settings.json"
-
-
-def claude_plans_folder(settings: Mapping[str, str]) -> str | None:
-    """The plans folder Claude Code's shared settings name, where it is one inside the repository
-    (``./.claude/plans/`` as ``.claude/plans``); None for none, a folder outside, or settings it cannot read."""
-    try:
-        value = json.loads(settings.get(CLAUDE_SETTINGS, "{}")).get("plansDirectory")
-    except (ValueError, AttributeError):  # no JSON, or no object: Claude Code ignores them too
-        return None
-    if not isinstance(value, str):
-        return None
-    parts = [part for part in value.strip().replace("\\", "/").split("/") if part not in ("", ".")]
-    if not parts or value.strip().startswith(("/", "~")) or ":" in parts[0] or ".." in parts:
-        return None  # the user's home, another drive, or above the repository: no folder of its own
-    return None if parts[0].lower() in (".git", ".agentsync") else "/".join(parts)
-
-
-def claude_plans(paths: list[str], settings: Mapping[str, str] | None = None) -> Detected | None:
-    """Claude Code's plans, where its settings keep them in the repository: plans of the ``plan`` type
-    (the folder's README and such excluded), before the first is written."""
-    folder = claude_plans_folder(settings or {})
-    if folder is None:
-        return None
-    types = (TypeConfig("plan", (f"{folder}/**/*.md",), "PLAN", exclude=not_records(under(paths, folder))),)
-    return Detected(f"Claude Code's plans folder, {folder}/ (plansDirectory in {CLAUDE_SETTINGS})", types)

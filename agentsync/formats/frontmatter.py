@@ -43,6 +43,8 @@ class Frontmatter:
         title = fields.get("title")
         has_title = title is not None and title != ""
         heading = None if has_title else first_heading(text, span.body)  # looked for only when needed
+        if heading is None and not has_title and isinstance(name := fields.get("name"), str) and name.strip():
+            title, has_title = name, True  # no title and no heading: the name it is listed by (Cursor's plans)
         return Reading(
             fields,
             id=fields.get("id"),

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from agentsync import config as config_module
-from agentsync.config.tool_layouts import CLAUDE_SETTINGS, claude_plans_folder
+from agentsync.config.plan_layouts import CLAUDE_SETTINGS, claude_plans_folder
 from agentsync.store import Mirror
 from tests.test_cli import run
 from tests.test_layouts_init import _created, _mirrored, _repo
@@ -125,3 +125,52 @@ def test_claude_codes_plans_in_its_home_folder_are_not_looked_for(tmp_path: Path
                             "docs/plans/p.md": "# P\n"})  # fmt: skip
     code, out, _ = run(repo, "init")
     assert code == 0 and "Claude Code" not in out and _mirrored(repo) == {"plan:p": (None, "docs/plans/p.md")}
+
+
+def test_a_cursor_plan_without_a_heading_is_titled_by_its_name(tmp_path: Path) -> None:
+    plan = "---\nname: Bonus A - Streamlit UI\noverview: A UI.\ntodos: []\n---\n\n## Design\n\nText.\n"
+    repo = _repo(tmp_path, {".cursor/plans/bonus_a_5e6f7a8b.plan.md": plan})
+    assert run(repo, "init")[0] == 0
+    with Mirror.open(config_module.load(repo.root)) as mirror:
+        row = mirror.get("cursor-plan:bonus_a_5e6f7a8b.plan")
+    assert row is not None and row.title == "Bonus A - Streamlit UI"
+
+
+AI_DEV_TASKS = {
+    "tasks/prd-user-profile-editing.md": "# PRD: User Profile Editing\n\n## Introduction/Overview\n\nWhy.\n",
+    "tasks/tasks-user-profile-editing.md": "## Relevant Files\n\n- `a.ts` - x\n\n## Tasks\n\n- [ ] 1.0 Parent\n",
+    "tasks/tasks-prd-user-profile-editing.md": "## Tasks\n\n- [x] 1.0 Parent\n",  # the older name of a task list
+    "tasks/tasks-template.md": "# Task List (Stub)\n",  # a team's own template
+    "tasks/README.md": "# tasks\n",
+    "docs/tasks/tasks-relay.md": "# Tasks: Relay\n",  # the folder moved, its PRDs beside it
+    "docs/prd/prd-relay.md": "# PRD: Relay\n",
+}
+
+
+def test_ai_dev_tasks_prds_and_task_lists_are_found_and_made(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, AI_DEV_TASKS)
+    code, out, err = run(repo, "init")
+    assert code == 0 and "detected ai-dev-tasks' PRDs and task lists" in out, out + err
+    assert _mirrored(repo) == {
+        "prd:prd-user-profile-editing": (None, "tasks/prd-user-profile-editing.md"),
+        "prd:prd-relay": (None, "docs/prd/prd-relay.md"),
+        "task-list:tasks-user-profile-editing": (None, "tasks/tasks-user-profile-editing.md"),
+        "task-list:tasks-prd-user-profile-editing": (None, "tasks/tasks-prd-user-profile-editing.md"),
+        "task-list:tasks-relay": (None, "docs/tasks/tasks-relay.md"),
+    }
+    assert _created(repo, "prd", "Dark mode") == "created prd-dark-mode at tasks/prd-dark-mode.md"
+    assert _created(repo, "task-list", "Dark mode") == "created tasks-dark-mode at tasks/tasks-dark-mode.md"
+    prd = (repo.root / "tasks/prd-dark-mode.md").read_text(encoding="utf-8")
+    assert prd.startswith("# PRD: Dark mode\n\n## Introduction/Overview\n") and "\n## Non-Goals (Out of Scope)\n" in prd
+    tasks = (repo.root / "tasks/tasks-dark-mode.md").read_text(encoding="utf-8")
+    assert (
+        tasks.startswith("# Tasks: Dark mode\n\n## Relevant Files\n") and "\n- [ ] 0.0 Create feature branch\n" in tasks
+    )
+    assert not any(line.endswith(" ") for line in (prd + tasks).splitlines())  # trailing blanks fail lint hooks
+    assert run(repo, "check")[0] == 0
+
+
+def test_a_tasks_folder_of_another_kind_is_no_ai_dev_tasks_one(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {"tasks/cleanup.md": "# Cleanup\n", "tasks/tasks-template.md": "# Stub\n"})
+    code, out, _ = run(repo, "init")
+    assert code == 0 and "ai-dev-tasks" not in out and _mirrored(repo) == {}

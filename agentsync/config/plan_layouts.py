@@ -1,0 +1,89 @@
+"""Where AI coding assistants save the plans and task lists they write, as init recognises them:
+Cursor's Plan Mode (``.cursor/plans/``), Claude Code's plan mode (the folder its settings name), and
+the ai-dev-tasks prompts' PRDs and task lists (``tasks/prd-*.md``, ``tasks/tasks-*.md``)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+
+from agentsync.config.layout_parts import Detected, is_no_record, not_records, under
+from agentsync.config.model import TypeConfig
+
+# Cursor's Plan Mode: a plan saved to the workspace is .cursor/plans/<name>_<8 hex digits>.plan.md, its
+# frontmatter the plan's name, overview and todos (each with its status), the plan as Markdown below;
+# teams move finished plans to a folder below (.cursor/plans/archive/). Other files there (a README, the
+# team's templates) are no plans. A plan is named by its file, which a move keeps.
+CURSOR_PLANS = ".cursor/plans"
+
+
+def cursor(paths: list[str]) -> Detected | None:
+    """Cursor's saved plans: one type named by their files, wherever below ``.cursor/plans/`` they are."""
+    if not any(path.endswith(".plan.md") for path in under(paths, CURSOR_PLANS)):
+        return None
+    types = (TypeConfig("cursor-plan", (f"{CURSOR_PLANS}/**/*.plan.md",), "PLAN", id_from="filename"),)
+    return Detected("Cursor's saved plans in .cursor/plans/", types)
+
+
+# Claude Code's plan mode writes each plan (a Markdown file with a random name, wiggly-bouncing-otter.md)
+# to ~/.claude/plans/ unless the project's settings name a folder of their own, where a team keeps and
+# commits them: "plansDirectory": ".claude/plans" in .claude/settings.json, relative to the project.
+CLAUDE_SETTINGS = ".claude/settings.json"
+
+
+def claude_plans_folder(settings: Mapping[str, str]) -> str | None:
+    """The plans folder Claude Code's shared settings name, where it is one inside the repository
+    (``./.claude/plans/`` as ``.claude/plans``); None for none, a folder outside, or settings it cannot read."""
+    try:
+        value = json.loads(settings.get(CLAUDE_SETTINGS, "{}")).get("plansDirectory")
+    except (ValueError, AttributeError):  # no JSON, or no object: Claude Code ignores them too
+        return None
+    if not isinstance(value, str):
+        return None
+    parts = [part for part in value.strip().replace("\\", "/").split("/") if part not in ("", ".")]
+    if not parts or value.strip().startswith(("/", "~")) or ":" in parts[0] or ".." in parts:
+        return None  # the user's home, another drive, or above the repository: no folder of its own
+    return None if parts[0].lower() in (".git", ".agentsync") else "/".join(parts)
+
+
+def claude_plans(paths: list[str], settings: Mapping[str, str] | None = None) -> Detected | None:
+    """Claude Code's plans, where its settings keep them in the repository: plans of the ``plan`` type
+    (the folder's README and such excluded), before the first is written."""
+    folder = claude_plans_folder(settings or {})
+    if folder is None:
+        return None
+    types = (TypeConfig("plan", (f"{folder}/**/*.md",), "PLAN", exclude=not_records(under(paths, folder))),)
+    return Detected(f"Claude Code's plans folder, {folder}/ (plansDirectory in {CLAUDE_SETTINGS})", types)
+
+
+# The ai-dev-tasks prompts (create-prd, generate-tasks; run from Cursor, Claude Code, Amp, ...) save a PRD
+# as tasks/prd-[feature].md (once [n]-prd-[feature].md, 0001-prd-login.md) and its task list, a checklist
+# of parent tasks and sub-tasks, as tasks/tasks-[feature].md (once tasks-prd-[feature].md). Teams move the
+# folder (docs/tasks/, .ai/tasks/), some with the PRDs in a folder beside it (docs/prd/prd-login.md).
+AI_DEV_TASKS = ("tasks", "docs/tasks", ".docs/tasks", ".ai/tasks")
+PRD_NAMES, TASK_LIST_NAMES = ("prd-*.md", "[0-9]*-prd-*.md"), ("tasks-*.md",)
+_PRD_NAME = re.compile(r"(?:[0-9]+-)?prd-.+\.md")
+
+
+def ai_dev_tasks(paths: list[str]) -> Detected | None:
+    """ai-dev-tasks' PRDs and task lists, two types named by their files (``prd-login``, ``tasks-login``),
+    in each folder of ``AI_DEV_TASKS`` that holds either (and the PRD folder beside it)."""
+    prds: list[str] = []
+    lists: list[str] = []
+    for folder in AI_DEV_TASKS:
+        names = [path[len(folder) + 1 :] for path in under(paths, folder) if "/" not in path[len(folder) + 1 :]]
+        has_prds = any(_PRD_NAME.fullmatch(name) for name in names)
+        has_lists = any(name.startswith("tasks-") and name.endswith(".md") and not is_no_record(name) for name in names)
+        if not has_prds and not has_lists:
+            continue
+        prds += [f"{folder}/{name}" for name in PRD_NAMES]
+        lists += [f"{folder}/{name}" for name in TASK_LIST_NAMES]
+        beside = f"{folder.rpartition('/')[0]}/prd".lstrip("/")
+        if any(_PRD_NAME.fullmatch(path.rpartition("/")[2]) for path in under(paths, beside)):
+            prds += [f"{beside}/{name}" for name in PRD_NAMES]
+    if not prds:
+        return None
+    types = (TypeConfig("prd", tuple(prds), "PRD", id_from="filename"),
+             TypeConfig("task-list", tuple(lists), "TASKS", exclude=("*template*",), id_from="filename"))  # fmt: skip
+    return Detected("ai-dev-tasks' PRDs and task lists", types)
