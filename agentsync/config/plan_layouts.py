@@ -1,6 +1,7 @@
 """Where AI coding assistants save the plans and task lists they write, as init recognises them:
-Cursor's Plan Mode (``.cursor/plans/``), Claude Code's plan mode (the folder its settings name), and
-the ai-dev-tasks prompts' PRDs and task lists (``tasks/prd-*.md``, ``tasks/tasks-*.md``)."""
+Cursor's Plan Mode (``.cursor/plans/``), Claude Code's plan mode (the folder its settings name),
+Codex's ExecPlans (beside ``.agent/PLANS.md``), and the ai-dev-tasks prompts' PRDs and task lists
+(``tasks/prd-*.md``, ``tasks/tasks-*.md``)."""
 
 from __future__ import annotations
 
@@ -87,3 +88,22 @@ def ai_dev_tasks(paths: list[str]) -> Detected | None:
     types = (TypeConfig("prd", tuple(prds), "PRD", id_from="filename"),
              TypeConfig("task-list", tuple(lists), "TASKS", exclude=("*template*",), id_from="filename"))  # fmt: skip
     return Detected("ai-dev-tasks' PRDs and task lists", types)
+
+
+# Codex's ExecPlans (OpenAI's cookbook): .agent/PLANS.md says how an ExecPlan is written (or indexes them), and
+# the plans, living documents with their Progress, Decision Log and Outcomes sections, are kept beside it in
+# .agent/execplans/ or .agent/plans/ (active/ and archive/ below, in some teams), named by their topic.
+EXECPLANS_MARK = ".agent/PLANS.md"
+EXECPLAN_FOLDERS = (".agent/execplans", ".agent/plans")
+
+
+def codex_execplans(paths: list[str]) -> Detected | None:
+    """Codex's ExecPlans, where ``.agent/PLANS.md`` is: one type named by their files, in the folders
+    of ``EXECPLAN_FOLDERS`` that hold plans (``.agent/execplans/`` before the first)."""
+    if EXECPLANS_MARK not in paths:
+        return None
+    folders = [folder for folder in EXECPLAN_FOLDERS if under(paths, folder)] or [EXECPLAN_FOLDERS[0]]
+    inside = [path for folder in folders for path in under(paths, folder)]
+    globs = tuple(f"{folder}/**/*.md" for folder in folders)
+    types = (TypeConfig("execplan", globs, "EXECPLAN", exclude=not_records(inside), id_from="filename"),)
+    return Detected("Codex's ExecPlans (.agent/PLANS.md)", types)

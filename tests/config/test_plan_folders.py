@@ -174,3 +174,38 @@ def test_a_tasks_folder_of_another_kind_is_no_ai_dev_tasks_one(tmp_path: Path) -
     repo = _repo(tmp_path, {"tasks/cleanup.md": "# Cleanup\n", "tasks/tasks-template.md": "# Stub\n"})
     code, out, _ = run(repo, "init")
     assert code == 0 and "ai-dev-tasks" not in out and _mirrored(repo) == {}
+
+
+EXECPLAN = "# Multi-tenancy\n\nThis ExecPlan is a living document.\n\n## Progress\n\n- [x] (2025-10-01 13:00Z) One.\n"
+CODEX = {
+    ".agent/PLANS.md": "# Codex Execution Plans (ExecPlans)\n\nHow to write one.\n",  # the rules: no plan
+    ".agent/execplans/multi-tenancy-orders.md": EXECPLAN,
+    ".agent/plans/active/2026-02-05-foundation.md": "# Foundation\n\n## Progress\n",
+    ".agent/plans/README.md": "# Plans\n",
+}
+
+
+def test_codex_execplans_beside_plans_md_are_found_and_made(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, CODEX)
+    code, out, err = run(repo, "init")
+    assert code == 0 and "detected Codex's ExecPlans (.agent/PLANS.md)" in out, out + err
+    assert _mirrored(repo) == {
+        "execplan:multi-tenancy-orders": (None, ".agent/execplans/multi-tenancy-orders.md"),
+        "execplan:2026-02-05-foundation": (None, ".agent/plans/active/2026-02-05-foundation.md"),
+    }
+    assert _created(repo, "execplan", "Offline mode") == "created offline-mode at .agent/execplans/offline-mode.md"
+    text = (repo.root / ".agent/execplans/offline-mode.md").read_text(encoding="utf-8")
+    assert text.startswith("# Offline mode\n\nThis ExecPlan is a living document") and "\n## Decision Log\n" in text
+    assert run(repo, "check")[0] == 0
+
+
+def test_codex_execplans_before_the_first_go_to_execplans(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {".agent/PLANS.md": "# ExecPlans\n"})
+    assert run(repo, "init")[0] == 0
+    assert _created(repo, "execplan", "First plan") == "created first-plan at .agent/execplans/first-plan.md"
+
+
+def test_an_agent_folder_without_plans_md_has_no_execplans(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {".agent/plans/x.md": "# X\n"})
+    code, out, _ = run(repo, "init")
+    assert code == 0 and "ExecPlans" not in out and _mirrored(repo) == {}
