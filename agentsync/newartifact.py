@@ -11,12 +11,12 @@ import datetime
 import os
 import re
 import string
-from collections import Counter
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from agentsync import formats
 from agentsync.artifact import id_from_filename, parse_text
+from agentsync.backlognames import backlog_folder, backlog_layout, backlog_prefix, backlog_title
 from agentsync.config import Config
 from agentsync.errors import AgentsyncError, ConfigError
 from agentsync.frontmatter_edit import render_scalar, set_field
@@ -31,14 +31,12 @@ from agentsync.recordfolders import (
     TOOL_NAMED,
     UNPREFIXED,
     NumberedFolder,
-    backlog_folder,
-    backlog_layout,
-    backlog_title,
     bmad_story_folder,
     bmad_story_layout,
     dated_folder,
     document_layout,
     highest_number,
+    latest_record,
     numbered_folder,
     paths_within,
     prefixed,
@@ -301,11 +299,11 @@ def _name_new(
         not record_names(folder, paths) and any(RECORD_FOLDERS.fullmatch(g) for g in type_config.globs)
     )
     if type_config.id_rule.named and (first or titled_folder(folder, paths, type_config.id_prefix)):
-        return NewName(tool_slug(folder, title), tool_slug(folder, title))
+        return NewName(tool_slug(folder, title), tool_slug(folder, title), latest=latest_record(folder, paths))
     artifact_id = fresh_id(type_name, type_config.id_prefix, taken, reserve, tag)
     if backlog_folder(folder, paths):  # BACK-637 in the frontmatter, `back-637 - Title.md` on disk
         artifact_id = (
-            _prefix_as_written(config.root, paths, type_config.id_prefix) + artifact_id[len(type_config.id_prefix) :]
+            backlog_prefix(config.root, paths, type_config.id_prefix) + artifact_id[len(type_config.id_prefix) :]
         )
         return NewName(artifact_id, f"{artifact_id.lower()} - {backlog_title(title)}", layout=backlog_layout(folder))
     stem = f"{artifact_id}-{slugify(title)}"
@@ -321,22 +319,6 @@ def _mostly_prefixed(rows: list[ArtifactRow], prefix: str, layout: str | None = 
     are in it too (``agent``: the agent CLI's ``# INFRA-004: Title`` and ``## State``, written alike)."""
     named = sum(1 for row in rows if prefixed(prefix).match(row.id) and layout in (None, row.layout))
     return named * 2 > len(rows) > 0
-
-
-def _prefix_as_written(root: Path, paths: list[str], prefix: str) -> str:
-    """``prefix`` in the case the records' ``id:`` lines write it (``back`` is ``BACK`` in BACK-636),
-    from a few of them (a whole folder need not be read for it)."""
-    line = re.compile(rf"(?m)^id:[ \t]*['\"]?({re.escape(prefix)})-[0-9]", re.I)
-    written: Counter[str] = Counter()
-    for path in sorted(paths)[-5:]:
-        try:
-            with open(root / path, encoding="utf-8") as handle:
-                found = line.search(handle.read(4096))
-        except (OSError, UnicodeDecodeError):
-            continue
-        if found:
-            written[found.group(1)] += 1
-    return written.most_common(1)[0][0] if written else prefix
 
 
 def _scoped(root: Path, folder: str, named: NewName) -> str:

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from agentsync import formats
+from agentsync.backlognames import backlog_default_status
 from agentsync.config import Config
 from agentsync.errors import ConfigError
 from agentsync.fsutil import read_below
-from agentsync.recordfolders import backlog_default_status
 
 TEMPLATE_PACKAGE = "agentsync.templates"
 # Spec Workflow's template folders under .spec-workflow/, in the order the tool reads them

@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from agentsync.config.layout_parts import is_no_record
 from agentsync.config.tool_layouts import (
@@ -39,6 +39,12 @@ from agentsync.slugs import slugify
 
 # The folders whose tool reads a record's name only up to a length (GSD's debug sessions: 30 characters).
 SLUG_LIMITS = {f"{space}/debug": 30 for space in GSD_SPACES}
+
+
+def latest_record(folder: str, paths: Iterable[str]) -> str | None:
+    """The last-named of ``folder``'s records, else of the type's elsewhere: whose layout a new one takes."""
+    paths = sorted(paths)
+    return next((path for path in reversed(paths) if path.startswith(f"{folder}/")), paths[-1] if paths else None)
 
 
 def tool_slug(folder: str, title: str) -> str:
@@ -102,8 +108,10 @@ def numbered_folder(folder: str, paths: Iterable[str]) -> NumberedFolder | None:
 
 def titled_folder(folder: str, paths: Iterable[str], prefix: str) -> bool:
     """Whether most of ``folder``'s records are named by title alone (``use-postgres``), with
-    neither a number nor the prefix in front."""
-    names = record_names(folder, paths)
+    neither a number nor the prefix in front; in a folder that holds none yet (the harness layout's
+    emptied ``docs/exec-plans/active/``), most of the type's records elsewhere."""
+    paths = list(paths)
+    names = record_names(folder, paths) or {PurePosixPath(path).stem: path for path in paths}
     titled = [name for name in names if not (_NUMBERED_NAME.match(name) or prefixed(prefix).match(name))]
     return len(titled) * 2 > len(names)
 
@@ -328,45 +336,6 @@ def document_layout(globs: Iterable[str]) -> str | None:
             if name == document and folder.startswith(root):
                 return layout
     return None
-
-
-_BACKLOG_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z]+)*-[0-9]+ - .")  # back-636 - Fail-closed-on-x
-
-
-def backlog_folder(folder: str, paths: Iterable[str]) -> bool:
-    """Whether most of ``folder``'s records are named as Backlog.md names them: the id in lower
-    case, `` - ``, the title (``back-636 - Fail-closed-on-ambiguous-draft-identities.md``)."""
-    names = record_names(folder, paths)
-    return sum(1 for name in names if _BACKLOG_NAME.match(name)) * 2 > len(names)
-
-
-def backlog_layout(folder: str) -> str:
-    """The built-in layout of a new record in Backlog.md's ``folder``: a decision (``date``,
-    ``status: proposed``), a document (``type``, no status), else a task (tasks, drafts, ...)."""
-    kind = folder.rstrip("/").rpartition("/")[2]
-    return {"decisions": "backlog-decision", "docs": "backlog-doc"}.get(kind, "backlog")
-
-
-def backlog_title(title: str) -> str:
-    """A title as Backlog.md puts it in a file name: path-unsafe characters as ``-``, noisy
-    punctuation dropped, white space as ``-`` (``Fail closed, again!`` -> ``Fail-closed-again``)."""
-    safe = re.sub(r"[<>:\"/\\|?*]", "-", title)
-    safe = re.sub(r"['(),!@#$%^&+=\[\]{};]", "", safe)
-    return re.sub(r"-+", "-", re.sub(r"\s+", "-", safe)).strip("-")[:100].rstrip("-") or "untitled"
-
-
-def backlog_default_status(root: Path, folder: str) -> str:
-    """The status Backlog.md gives a new task: ``default_status`` of the nearest ``config.yml`` above
-    ``folder`` (``backlog/config.yml``), else its own default, To Do."""
-    parts = folder.split("/")
-    for depth in range(len(parts), 0, -1):
-        try:
-            text = (root.joinpath(*parts[:depth]) / "config.yml").read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
-        found = re.search(r"""(?m)^default_status:[ \t]*["']?([^"'\r\n#]+?)["']?[ \t]*(?:#.*)?$""", text)
-        return found.group(1) if found else "To Do"
-    return "To Do"
 
 
 @functools.lru_cache(maxsize=64)

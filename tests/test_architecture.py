@@ -25,7 +25,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("storage and files", {"store", "globs", "folders", "paths", "pathpolicy", "parsing", "synclock"}),
     ("git and remotes", {"gitrepo", "gitcli", "gitfields", "remotes", "hooks"}),
     ("work tree", {"scanner", "statpass", "gitmirror", "exporter", "resolve", "check", "checkcache", "newartifact",
-                   "newtemplates", "recordfolders", "toolfolders", "exportcommit"}),
+                   "newtemplates", "recordfolders", "backlognames", "toolfolders", "exportcommit"}),
     ("sync", {"sync"}),
     ("drivers", {"watch", "hookrun", "doctor", "repostatus", "comparison", "syncstats", "remote_state", "remotesetup",
                  "diffing", "clones", "deinit", "importing", "initialize", "redaction", "mcp", "board"}),

@@ -3,8 +3,9 @@ CLI's ``.agent/`` (its cache's kinds, journeys, ADRs), Backlog.md's ``backlog/``
 decisions, docs, milestones, completed and archived ones), adr-tools/MADR decision folders and RFC
 folders (one file per record, or a folder per record with ``id_from: path``), the AI coding tools'
 spec layouts (``tool_layouts``: Spec Kit, Kiro, Spec Workflow, Superpowers, OpenSpec, Agent OS, the
-context-engineering kit's PRPs, BMAD v6, Conductor, CCPM, GSD), the plans and task lists AI assistants save
-(``plan_layouts``: Cursor's, Claude Code's, Codex's ExecPlans, ai-dev-tasks'), plus the default types.
+context-engineering kit's PRPs, BMAD v6, Conductor, CCPM, GSD), the plans and task lists AI assistants
+save (``plan_layouts``: Cursor's, Claude Code's, Codex's ExecPlans, the harness layout's, ai-dev-tasks'),
+plus the default types.
 
 Files that describe a folder rather than being a record (README, CHANGELOG, LICENSE, an ADR
 template) are excluded where they are found, so init never mirrors them by accident.
@@ -117,6 +118,7 @@ def detect(files: Iterable[str], settings: Mapping[str, str] | None = None) -> l
             plan_layouts.claude_plans(paths, settings),
             plan_layouts.ai_dev_tasks(paths),
             plan_layouts.codex_execplans(paths),
+            plan_layouts.harness_docs(paths),
         )
         if d is not None and d.types
     ]

@@ -1,7 +1,7 @@
 """Where AI coding assistants save the plans and task lists they write, as init recognises them:
 Cursor's Plan Mode (``.cursor/plans/``), Claude Code's plan mode (the folder its settings name),
-Codex's ExecPlans (beside ``.agent/PLANS.md``), and the ai-dev-tasks prompts' PRDs and task lists
-(``tasks/prd-*.md``, ``tasks/tasks-*.md``)."""
+Codex's ExecPlans (beside ``.agent/PLANS.md``), the harness layout's (``docs/exec-plans/``), and the
+ai-dev-tasks prompts' PRDs and task lists (``tasks/prd-*.md``, ``tasks/tasks-*.md``)."""
 
 from __future__ import annotations
 
@@ -107,3 +107,25 @@ def codex_execplans(paths: list[str]) -> Detected | None:
     globs = tuple(f"{folder}/**/*.md" for folder in folders)
     types = (TypeConfig("execplan", globs, "EXECPLAN", exclude=not_records(inside), id_from="filename"),)
     return Detected("Codex's ExecPlans (.agent/PLANS.md)", types)
+
+
+# The harness engineering layout (OpenAI's: docs/ as the agents' system of record): execution plans in
+# docs/exec-plans/active/, moved to docs/exec-plans/completed/ when their work lands (a tech-debt-tracker.md
+# beside them), design docs in docs/design-docs/, product specs in docs/product-specs/, each folder with an
+# index.md of its documents. A plan is named by its file (the move keeps it), a document by its path there.
+EXEC_PLANS = "docs/exec-plans"
+HARNESS_DOCUMENTS = (("docs/design-docs", "design-doc", "DESIGN"), ("docs/product-specs", "product-spec", "SPEC"))
+
+
+def harness_docs(paths: list[str]) -> Detected | None:
+    """The harness layout's execution plans (the ``execplan`` type, as Codex's) and, beside them, its
+    design docs and product specs; once ``docs/exec-plans/`` holds a file."""
+    plans = under(paths, EXEC_PLANS)
+    if not plans:
+        return None
+    globs = (f"{EXEC_PLANS}/active/**/*.md", f"{EXEC_PLANS}/completed/**/*.md")
+    types = [TypeConfig("execplan", globs, "EXECPLAN", exclude=not_records(plans), id_from="filename")]
+    for folder, name, prefix in HARNESS_DOCUMENTS:
+        if inside := under(paths, folder):
+            types.append(TypeConfig(name, (f"{folder}/**/*.md",), prefix, exclude=not_records(inside), id_from="path"))
+    return Detected("the harness layout's docs/exec-plans/", tuple(types))

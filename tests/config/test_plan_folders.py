@@ -209,3 +209,37 @@ def test_an_agent_folder_without_plans_md_has_no_execplans(tmp_path: Path) -> No
     repo = _repo(tmp_path, {".agent/plans/x.md": "# X\n"})
     code, out, _ = run(repo, "init")
     assert code == 0 and "ExecPlans" not in out and _mirrored(repo) == {}
+
+
+HARNESS = {
+    "docs/exec-plans/active/README.md": "# Active Execution Plans\n\nPut plans here.\n",
+    "docs/exec-plans/completed/sql-provider-convergence.md": "# SQL Provider Convergence\n\nStatus: completed\n",
+    "docs/exec-plans/completed/esm-only-packages.md": "# ESM-only packages\n\n- [x] Align manifests.\n",
+    "docs/exec-plans/tech-debt-tracker.md": "# Tech Debt Tracker\n",  # a list of open questions, no plan
+    "docs/design-docs/index.md": "# Design Docs Index\n",
+    "docs/design-docs/core-beliefs.md": "# Core Beliefs\n",
+    "docs/product-specs/onboarding/new-user.md": "# New user onboarding\n",
+}
+
+
+def test_the_harness_layouts_plans_and_documents_are_found_and_made(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, HARNESS)
+    code, out, err = run(repo, "init")
+    assert code == 0 and "detected the harness layout's docs/exec-plans/" in out, out + err
+    assert _mirrored(repo) == {
+        "execplan:sql-provider-convergence": ("completed", "docs/exec-plans/completed/sql-provider-convergence.md"),
+        "execplan:esm-only-packages": (None, "docs/exec-plans/completed/esm-only-packages.md"),
+        "design-doc:core-beliefs": (None, "docs/design-docs/core-beliefs.md"),
+        "product-spec:onboarding-new-user": (None, "docs/product-specs/onboarding/new-user.md"),
+    }
+    # active/ holds no plan: the new one is named by its title, as the type's plans are elsewhere
+    created = _created(repo, "execplan", "Window frames")
+    assert created == "created window-frames at docs/exec-plans/active/window-frames.md"
+    done = repo.root / "docs/exec-plans/completed/window-frames.md"
+    (repo.root / "docs/exec-plans/active/window-frames.md").rename(done)  # the work landed
+    code, out, err = run(repo, "mirror")
+    assert code == 0 and "1 renamed" in out, out + err
+    assert _created(repo, "design-doc", "Query planner") == "created query-planner at docs/design-docs/query-planner.md"
+    design = (repo.root / "docs/design-docs/query-planner.md").read_text(encoding="utf-8")
+    assert design.startswith("# Query planner\n\n## Context\n") and "---" not in design  # plain, as its neighbours
+    assert run(repo, "check")[0] == 0
