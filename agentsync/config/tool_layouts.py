@@ -81,6 +81,14 @@ def spec_workflow(paths: list[str]) -> Detected | None:
     return Detected(name, tuple(types), (".spec-workflow/specs: one type per document, named by its feature folder",))
 
 
+def claude_specs(paths: list[str]) -> Detected | None:
+    """claude-code-spec-workflow, Spec Workflow's forerunner: the same three documents in a folder per
+    feature under ``.claude/specs/`` (``auth-passwordless/tasks.md``), the same types."""
+    return feature_documents(
+        paths, ".claude/specs", SPEC_WORKFLOW_DOCUMENTS, "claude-code-spec-workflow's .claude/specs/"
+    )
+
+
 def superpowers(paths: list[str]) -> Detected | None:
     """Superpowers: implementation plans in ``docs/superpowers/plans/`` (the plan type, whose new
     files go there) and design specs in ``docs/superpowers/specs/``, each named by its day and topic

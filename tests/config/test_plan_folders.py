@@ -243,3 +243,18 @@ def test_the_harness_layouts_plans_and_documents_are_found_and_made(tmp_path: Pa
     design = (repo.root / "docs/design-docs/query-planner.md").read_text(encoding="utf-8")
     assert design.startswith("# Query planner\n\n## Context\n") and "---" not in design  # plain, as its neighbours
     assert run(repo, "check")[0] == 0
+
+
+def test_claude_code_spec_workflows_features_are_spec_workflows_documents(tmp_path: Path) -> None:
+    feature = ".claude/specs/auth-passwordless"
+    files = {f"{feature}/requirements.md": "# Requirements Document\n", f"{feature}/design.md": "# D\n",
+             f"{feature}/tasks.md": "# Implementation Plan\n\n- [ ] 1. Set up\n",
+             ".claude/specs/README.md": "# Specs\n", ".claude/specs/shared/notes.md": "# Notes\n"}  # fmt: skip
+    repo = _repo(tmp_path, files)
+    code, out, err = run(repo, "init")
+    assert code == 0 and "detected claude-code-spec-workflow's .claude/specs/" in out, out + err
+    assert _mirrored(repo) == {
+        "workflow-requirements:auth-passwordless-requirements": (None, f"{feature}/requirements.md"),
+        "workflow-design:auth-passwordless-design": (None, f"{feature}/design.md"),
+        "workflow-tasks:auth-passwordless-tasks": (None, f"{feature}/tasks.md"),
+    }  # a folder of other notes is no feature
