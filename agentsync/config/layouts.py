@@ -4,8 +4,8 @@ decisions, docs, milestones, completed and archived ones), adr-tools/MADR decisi
 folders (one file per record, or a folder per record with ``id_from: path``), the AI coding tools'
 spec layouts (``tool_layouts``: Spec Kit, Kiro, Spec Workflow, Superpowers, OpenSpec, Agent OS, the
 context-engineering kit's PRPs, BMAD v6, Conductor, CCPM, GSD), the plans and task lists AI assistants
-save (``plan_layouts``: Cursor's, Claude Code's, Codex's ExecPlans, the harness layout's, ai-dev-tasks'),
-plus the default types.
+save (``plan_layouts``: Cursor's, Claude Code's, Codex's ExecPlans, the harness layout's, HumanLayer's
+thoughts/, ai-dev-tasks'), plus the default types.
 
 Files that describe a folder rather than being a record (README, CHANGELOG, LICENSE, an ADR
 template) are excluded where they are found, so init never mirrors them by accident.
@@ -60,6 +60,7 @@ ROOTS = (
     ".cursor/plans",
     *plan_layouts.AI_DEV_TASKS,
     ".docs/prd",
+    plan_layouts.THOUGHTS,
 )
 BACKLOG_KINDS = (
     # folder under backlog/, type name
@@ -121,6 +122,7 @@ def detect(files: Iterable[str], settings: Mapping[str, str] | None = None) -> l
             plan_layouts.ai_dev_tasks(paths),
             plan_layouts.codex_execplans(paths),
             plan_layouts.harness_docs(paths),
+            plan_layouts.humanlayer_thoughts(paths),
         )
         if d is not None and d.types
     ]

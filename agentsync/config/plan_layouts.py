@@ -129,3 +129,31 @@ def harness_docs(paths: list[str]) -> Detected | None:
         if inside := under(paths, folder):
             types.append(TypeConfig(name, (f"{folder}/**/*.md",), prefix, exclude=not_records(inside), id_from="path"))
     return Detected("the harness layout's docs/exec-plans/", tuple(types))
+
+
+# HumanLayer's research-plan-implement commands (create_plan, research_codebase, create_handoff; copied into
+# many a .claude/commands/): a thoughts/ folder whose shared/ (and each person's own, thoughts/allison/)
+# holds plans (thoughts/shared/plans/2025-01-08-ENG-1478-parent-child-tracking.md), research, tickets and
+# handoffs, each named by its day and topic. Its searchable/ folder holds hard links to the same files.
+THOUGHTS = "thoughts"
+THOUGHT_KINDS = (("plans", "plan", "PLAN"), ("research", "research", "RESEARCH"), ("tickets", "ticket", "TICKET"),
+                 ("handoffs", "handoff", "HANDOFF"))  # fmt: skip
+
+
+def humanlayer_thoughts(paths: list[str]) -> Detected | None:
+    """HumanLayer's thoughts: a type per kind of document (plans join the plan type), named by their
+    files, in ``thoughts/shared/`` and each person's folder beside it; once one of them holds a file."""
+    links = f"{THOUGHTS}/searchable/**"
+    inside = [path for path in under(paths, THOUGHTS) if not path.startswith(f"{THOUGHTS}/searchable/")]
+    types = []
+    for kind, name, prefix in THOUGHT_KINDS:
+        found = [path for path in inside if path.count("/") >= 3 and path.split("/")[2] == kind]
+        globs = (f"{THOUGHTS}/shared/{kind}/**/*.md", f"{THOUGHTS}/*/{kind}/**/*.md")  # new ones go to shared/
+        if not found:
+            continue
+        exclude = (*not_records(found), links)
+        if name == "plan":  # joins the plan type: its own rules (an id: a plan may state) stand for the rest
+            types.append(TypeConfig(name, globs, prefix, exclude=exclude))
+        else:  # type_from glob: a handoff's frontmatter says type: implementation_strategy
+            types.append(TypeConfig(name, globs, prefix, exclude=exclude, id_from="filename", type_from="glob"))
+    return Detected("HumanLayer's thoughts/ folder", tuple(types)) if types else None

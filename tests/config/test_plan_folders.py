@@ -3,6 +3,7 @@ named by their files, made by ``new``) and Claude Code's (the folder its setting
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from pathlib import Path
@@ -258,3 +259,32 @@ def test_claude_code_spec_workflows_features_are_spec_workflows_documents(tmp_pa
         "workflow-design:auth-passwordless-design": (None, f"{feature}/design.md"),
         "workflow-tasks:auth-passwordless-tasks": (None, f"{feature}/tasks.md"),
     }  # a folder of other notes is no feature
+
+
+HANDOFF = "---\ndate: 2026-02-04T21:15:50+0100\nstatus: in_progress\ntype: implementation_strategy\n---\n\n# Handoff\n"
+THOUGHTS = {
+    "thoughts/shared/plans/2025-01-08-ENG-1478-parent-child-tracking.md": "# Parent-child tracking Plan\n",
+    "thoughts/shared/research/2025-01-16_13-11-09_abort_handlers.md": "---\nstatus: complete\n---\n\n# Abort\n",
+    "thoughts/shared/handoffs/2026-02-04_21-15-50_setup.md": HANDOFF,
+    "thoughts/allison/tickets/eng_1234.md": "# ENG-1234: Track sub-tasks\n",
+    "thoughts/searchable/shared/plans/2025-01-08-ENG-1478-parent-child-tracking.md": "# A hard link's copy\n",
+}
+
+
+def test_humanlayers_thoughts_are_typed_by_their_folder_and_named_by_their_files(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, THOUGHTS)
+    code, out, err = run(repo, "init")
+    assert code == 0 and "detected HumanLayer's thoughts/ folder" in out, out + err
+    assert _mirrored(repo) == {  # searchable/'s links to the same files are not read twice
+        "plan:2025-01-08-ENG-1478-parent-child-tracking": (
+            None, "thoughts/shared/plans/2025-01-08-ENG-1478-parent-child-tracking.md"),
+        "research:2025-01-16_13-11-09_abort_handlers": (
+            "complete", "thoughts/shared/research/2025-01-16_13-11-09_abort_handlers.md"),
+        "handoff:2026-02-04_21-15-50_setup": ("in_progress", "thoughts/shared/handoffs/2026-02-04_21-15-50_setup.md"),
+        "ticket:eng_1234": (None, "thoughts/allison/tickets/eng_1234.md"),  # a person's own folder
+    }  # fmt: skip
+    day = datetime.date.today().isoformat()
+    assert (
+        _created(repo, "plan", "Fog of war") == f"created {day}-fog-of-war at thoughts/shared/plans/{day}-fog-of-war.md"
+    )
+    assert run(repo, "check")[0] == 0
