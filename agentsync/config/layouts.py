@@ -33,6 +33,7 @@ from agentsync.formats.ids import GENERIC_NAMES
 # Where files are listed from (a walk of the whole repository could be huge).
 ROOTS = (
     ".agent",
+    ".agents",
     ".kiro",
     ".spec-workflow",
     "backlog",

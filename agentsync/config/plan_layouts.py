@@ -90,23 +90,28 @@ def ai_dev_tasks(paths: list[str]) -> Detected | None:
     return Detected("ai-dev-tasks' PRDs and task lists", types)
 
 
-# Codex's ExecPlans (OpenAI's cookbook): .agent/PLANS.md says how an ExecPlan is written (or indexes them), and
-# the plans, living documents with their Progress, Decision Log and Outcomes sections, are kept beside it in
-# .agent/execplans/ or .agent/plans/ (active/ and archive/ below, in some teams), named by their topic.
-EXECPLANS_MARK = ".agent/PLANS.md"
-EXECPLAN_FOLDERS = (".agent/execplans", ".agent/plans")
+# Codex's ExecPlans (OpenAI's cookbook): .agent/PLANS.md (or .agents/PLANS.md) says how an ExecPlan is written
+# (or indexes them), and the plans, living documents with their Progress, Decision Log and Outcomes sections,
+# are kept beside it in execplans/ or plans/ (active/ and archive/ below, in some teams), named by their topic.
+EXECPLAN_HOMES = (".agent", ".agents")
+EXECPLAN_FOLDERS = ("execplans", "plans")
 
 
 def codex_execplans(paths: list[str]) -> Detected | None:
-    """Codex's ExecPlans, where ``.agent/PLANS.md`` is: one type named by their files, in the folders
-    of ``EXECPLAN_FOLDERS`` that hold plans (``.agent/execplans/`` before the first)."""
-    if EXECPLANS_MARK not in paths:
+    """Codex's ExecPlans, where ``.agent/PLANS.md`` or ``.agents/PLANS.md`` is: one type named by their
+    files, in the folders of ``EXECPLAN_FOLDERS`` beside it that hold plans (``execplans/`` before the first)."""
+    homes = [home for home in EXECPLAN_HOMES if f"{home}/PLANS.md" in paths]
+    if not homes:
         return None
-    folders = [folder for folder in EXECPLAN_FOLDERS if under(paths, folder)] or [EXECPLAN_FOLDERS[0]]
-    inside = [path for folder in folders for path in under(paths, folder)]
-    globs = tuple(f"{folder}/**/*.md" for folder in folders)
-    types = (TypeConfig("execplan", globs, "EXECPLAN", exclude=not_records(inside), id_from="filename"),)
-    return Detected("Codex's ExecPlans (.agent/PLANS.md)", types)
+    globs: list[str] = []
+    inside: list[str] = []
+    for home in homes:
+        folders = [f"{home}/{name}" for name in EXECPLAN_FOLDERS if under(paths, f"{home}/{name}")]
+        for folder in folders or [f"{home}/{EXECPLAN_FOLDERS[0]}"]:
+            globs.append(f"{folder}/**/*.md")
+            inside += under(paths, folder)
+    types = (TypeConfig("execplan", tuple(globs), "EXECPLAN", exclude=not_records(inside), id_from="filename"),)
+    return Detected(f"Codex's ExecPlans ({', '.join(f'{home}/PLANS.md' for home in homes)})", types)
 
 
 # The harness engineering layout (OpenAI's: docs/ as the agents' system of record): execution plans in

@@ -288,3 +288,11 @@ def test_humanlayers_thoughts_are_typed_by_their_folder_and_named_by_their_files
         _created(repo, "plan", "Fog of war") == f"created {day}-fog-of-war at thoughts/shared/plans/{day}-fog-of-war.md"
     )
     assert run(repo, "check")[0] == 0
+
+
+def test_codex_execplans_beside_agents_plans_md_too(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {".agents/PLANS.md": "# ExecPlans\n", ".agents/plans/offline.md": "# Offline\n",
+                            ".agents/skills/review/SKILL.md": "---\nname: review\n---\n"})  # fmt: skip
+    code, out, err = run(repo, "init")
+    assert code == 0 and "detected Codex's ExecPlans (.agents/PLANS.md)" in out, out + err
+    assert _mirrored(repo) == {"execplan:offline": (None, ".agents/plans/offline.md")}  # skills are no plans
