@@ -26,7 +26,13 @@ def _table(rows: list[ArtifactRow]) -> None:
 
 
 def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 3].rstrip() + "..."
+    """``text`` in at most ``width`` terminal columns (a CJK character takes two)."""
+    if display_width(text) <= width:
+        return text
+    kept = text[: width - 3]
+    while display_width(kept) > width - 3:
+        kept = kept[:-1]
+    return kept.rstrip() + "..."
 
 
 def _known_type(name: str, known: set[str]) -> None:

@@ -53,3 +53,11 @@ def test_ls_lines_up_its_columns_by_what_a_terminal_shows_not_by_characters(repo
         "PLÂN-3   plan  DONE    Combining",
         "计划-1   plan  进行中  中文",
     ]
+
+
+def test_ls_cuts_a_long_status_by_the_columns_it_takes(repo: Repo) -> None:
+    status = "当前状态：最小执行框架已稳定托住开发链，下一步进入里程碑五"  # two columns a character
+    repo.write("plans/a.md", f"---\nid: P-1\ntitle: Wide\nstatus: {status}\n---\n")
+    assert run(repo, "mirror")[0] == 0
+    code, out, _ = run(repo, "ls")
+    assert code == 0 and out.splitlines() == ["P-1  plan  当前状态：最小执行框架已稳...  Wide"]
