@@ -5,7 +5,7 @@ folders (one file per record, or a folder per record with ``id_from: path``), th
 spec layouts (``tool_layouts``: Spec Kit, Kiro, Spec Workflow, Superpowers, OpenSpec, Agent OS, the
 context-engineering kit's PRPs, BMAD v6, Conductor, CCPM, GSD), the plans and task lists AI assistants
 save (``plan_layouts``: Cursor's, Claude Code's, Codex's ExecPlans, the harness layout's, HumanLayer's
-thoughts/, ai-dev-tasks'), plus the default types.
+thoughts/, the Ralph loop's specs/, ai-dev-tasks'), plus the default types.
 
 Files that describe a folder rather than being a record (README, CHANGELOG, LICENSE, an ADR
 template) are excluded where they are found, so init never mirrors them by accident.
@@ -79,7 +79,7 @@ _SINGULAR = {"stories": "story", "plans": "plan", "runbooks": "runbook", "journe
 
 
 # Tools' settings files init reads to find their folders, and the folders they may name.
-SETTINGS = (*tool_layouts.BMAD_CONFIGS, plan_layouts.CLAUDE_SETTINGS)
+SETTINGS = (*tool_layouts.BMAD_CONFIGS, plan_layouts.CLAUDE_SETTINGS, *plan_layouts.RALPH_PROMPTS)
 
 
 def more_settings(settings: Mapping[str, str]) -> tuple[str, ...]:
@@ -124,6 +124,7 @@ def detect(files: Iterable[str], settings: Mapping[str, str] | None = None) -> l
             plan_layouts.codex_execplans(paths),
             plan_layouts.harness_docs(paths),
             plan_layouts.humanlayer_thoughts(paths),
+            plan_layouts.ralph(paths, settings),
         )
         if d is not None and d.types
     ]

@@ -1,7 +1,8 @@
 """Where AI coding assistants save the plans and task lists they write, as init recognises them:
 Cursor's Plan Mode (``.cursor/plans/``), Claude Code's plan mode (the folder its settings name),
-Codex's ExecPlans (beside ``.agent/PLANS.md``), the harness layout's (``docs/exec-plans/``), and the
-ai-dev-tasks prompts' PRDs and task lists (``tasks/prd-*.md``, ``tasks/tasks-*.md``)."""
+Codex's ExecPlans (beside ``.agent/PLANS.md``), the harness layout's (``docs/exec-plans/``), HumanLayer's
+``thoughts/``, the Ralph loop's ``specs/``, and the ai-dev-tasks prompts' PRDs and task lists
+(``tasks/prd-*.md``, ``tasks/tasks-*.md``)."""
 
 from __future__ import annotations
 
@@ -162,3 +163,19 @@ def humanlayer_thoughts(paths: list[str]) -> Detected | None:
         else:  # type_from glob: a handoff's frontmatter says type: implementation_strategy
             types.append(TypeConfig(name, globs, prefix, exclude=exclude, id_from="filename", type_from="glob"))
     return Detected("HumanLayer's thoughts/ folder", tuple(types)) if types else None
+
+
+# The Ralph loop (Geoffrey Huntley's playbook: PROMPT_plan.md and PROMPT_build.md at the root, fed to an agent
+# in a loop): one spec per topic of concern in specs/ (specs/voting.md), which every iteration reads. The plan
+# the loop keeps, IMPLEMENTATION_PLAN.md, is its working state, rewritten at every step: no record.
+RALPH_PROMPTS = ("PROMPT_build.md", "PROMPT_plan.md")
+
+
+def ralph(paths: list[str], settings: Mapping[str, str] | None = None) -> Detected | None:
+    """The Ralph loop's specs, one type named by their files; where its prompts are (``settings`` holds
+    the texts of the root files init looked for), before the first spec."""
+    if not any(name in (settings or {}) for name in RALPH_PROMPTS):
+        return None
+    specs = [path for path in under(paths, "specs") if path.count("/") == 1 and path.endswith(".md")]
+    types = (TypeConfig("ralph-spec", ("specs/*.md",), "SPEC", exclude=not_records(specs), id_from="filename"),)
+    return Detected("the Ralph loop's specs/ (PROMPT_build.md)", types)

@@ -296,3 +296,21 @@ def test_codex_execplans_beside_agents_plans_md_too(tmp_path: Path) -> None:
     code, out, err = run(repo, "init")
     assert code == 0 and "detected Codex's ExecPlans (.agents/PLANS.md)" in out, out + err
     assert _mirrored(repo) == {"execplan:offline": (None, ".agents/plans/offline.md")}  # skills are no plans
+
+
+def test_the_ralph_loops_specs_are_found_where_its_prompts_are(tmp_path: Path) -> None:
+    files = {"PROMPT_build.md": "0a. Study specs/*\n", "IMPLEMENTATION_PLAN.md": "# Plan\n",
+             "specs/voting.md": "# Voting\n\n## Overview\n", "specs/README.md": "# Specs\n"}  # fmt: skip
+    repo = _repo(tmp_path, files)
+    code, out, err = run(repo, "init")
+    assert code == 0 and "detected the Ralph loop's specs/ (PROMPT_build.md)" in out, out + err
+    assert _mirrored(repo) == {"ralph-spec:voting": (None, "specs/voting.md")}  # the loop's plan is its working state
+    assert _created(repo, "ralph-spec", "Observer mode") == "created observer-mode at specs/observer-mode.md"
+    text = (repo.root / "specs/observer-mode.md").read_text(encoding="utf-8")
+    assert text.startswith("# Observer mode\n\n## Overview\n") and "## Acceptance Criteria" in text
+
+
+def test_a_flat_specs_folder_without_the_loops_prompts_is_no_ralph_one(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {"specs/voting.md": "# Voting\n"})
+    code, out, _ = run(repo, "init")
+    assert code == 0 and "Ralph" not in out and _mirrored(repo) == {}
