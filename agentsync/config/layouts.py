@@ -1,9 +1,9 @@
 """The layouts ``agentsync init`` recognises, as a pure decision over a list of files: the agent
 CLI's ``.agent/`` (its cache's kinds, journeys, ADRs), Backlog.md's ``backlog/`` (tasks, drafts,
 decisions, docs, milestones, completed and archived ones), adr-tools/MADR decision folders and RFC
-folders (one file per record, or a folder per record with ``id_from: path``), the AI coding tools'
-spec layouts (``tool_layouts``: Spec Kit, Kiro, Spec Workflow, Superpowers, OpenSpec, Agent OS, the
-context-engineering kit's PRPs, BMAD v6, Conductor, CCPM, GSD), the plans and task lists AI assistants
+folders (one file per record, or a folder per record with ``id_from: path``), postmortem folders, the
+AI coding tools' spec layouts (``tool_layouts``: Spec Kit, Kiro, Spec Workflow, Superpowers, OpenSpec,
+Agent OS, the context-engineering kit's PRPs, BMAD v6, Conductor, CCPM, GSD), the plans and task lists AI assistants
 save (``plan_layouts``: Cursor's, Claude Code's, Codex's ExecPlans, the harness layout's, HumanLayer's
 thoughts/, the Ralph loop's specs/, ai-dev-tasks'), plus the default types.
 
@@ -61,6 +61,8 @@ ROOTS = (
     ".cursor/plans",
     *plan_layouts.AI_DEV_TASKS,
     ".docs/prd",
+    "postmortems",
+    "post-mortems",
     plan_layouts.THOUGHTS,
 )
 BACKLOG_KINDS = (
@@ -75,6 +77,8 @@ ADR_FOLDERS = (  # adr-tools' README suggests doc/architecture/decisions; each i
     "docs/architecture-decisions", "adr", "adrs", "decisions", "architecture/decisions", "architecture/adr",
 )  # fmt: skip
 RFC_FOLDERS = ("rfcs", "rfc", "docs/rfcs", "docs/rfc", "doc/rfcs", "doc/rfc")
+# Incident postmortems, a file per incident (docs/postmortems/2025-01-09-auth-outage.md, PM-2026-001-x.md)
+POSTMORTEM_FOLDERS = ("docs/postmortems", "docs/post-mortems", "doc/postmortems", "postmortems", "post-mortems")
 _SINGULAR = {"stories": "story", "plans": "plan", "runbooks": "runbook", "journeys": "journey", "adrs": "adr"}
 
 
@@ -106,6 +110,7 @@ def detect(files: Iterable[str], settings: Mapping[str, str] | None = None) -> l
             _backlog(paths),
             _adr_folders(paths),
             _rfc_folders(paths),
+            _postmortem_folders(paths),
             tool_layouts.spec_kit(paths),
             tool_layouts.kiro(paths),
             tool_layouts.spec_workflow(paths),
@@ -204,6 +209,11 @@ def _adr_folders(paths: list[str]) -> Detected | None:
 def _rfc_folders(paths: list[str]) -> Detected | None:
     """RFCs, a file per proposal (``docs/rfcs/0001-batch-insert-api.md``) or a folder per proposal."""
     return _record_folders(paths, RFC_FOLDERS, "rfc", "RFC", "RFC folders")
+
+
+def _postmortem_folders(paths: list[str]) -> Detected | None:
+    """Incident postmortems, a file per incident (``docs/postmortems/2025-01-09-auth-outage.md``)."""
+    return _record_folders(paths, POSTMORTEM_FOLDERS, "postmortem", "PM", "postmortem folders")
 
 
 def _record_folders(

@@ -1,0 +1,44 @@
+"""Incident postmortems, a file per incident: found by init, made by ``new`` as the folder names them."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+from tests.test_cli import run
+from tests.test_layouts_init import _created, _mirrored, _repo
+
+POSTMORTEMS = {
+    "docs/postmortems/README.md": "# Postmortems\n\nOne per incident.\n",
+    "docs/postmortems/2025-01-09-inngest-step-isolation-bug.md": "# Inngest step isolation bug\n\n## Summary\n",
+    "docs/postmortems/2025-10-23-subscription-activation-failures.md": "# Subscription activation failures\n",
+    "docs/postmortems/template.md": "# Postmortem: TITLE\n",
+}
+
+
+def test_postmortems_are_found_and_a_new_one_is_named_by_its_day(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, POSTMORTEMS)
+    code, out, err = run(repo, "init")
+    assert code == 0 and "detected postmortem folders" in out, out + err
+    assert _mirrored(repo) == {
+        "postmortem:2025-01-09-inngest-step-isolation-bug": (
+            None, "docs/postmortems/2025-01-09-inngest-step-isolation-bug.md"),
+        "postmortem:2025-10-23-subscription-activation-failures": (
+            None, "docs/postmortems/2025-10-23-subscription-activation-failures.md"),
+    }  # fmt: skip
+    day = datetime.date.today().isoformat()
+    assert (
+        _created(repo, "postmortem", "DB outage") == f"created {day}-db-outage at docs/postmortems/{day}-db-outage.md"
+    )
+    text = (repo.root / f"docs/postmortems/{day}-db-outage.md").read_text(encoding="utf-8")
+    assert text.startswith("# DB outage\n\n## Summary\n") and "\n## Action items\n" in text  # plain, as its neighbours
+    assert run(repo, "check")[0] == 0
+
+
+def test_postmortems_with_ids_keep_them(tmp_path: Path) -> None:
+    record = "---\nid: PM-0003\ntitle: Cert expiry\nstatus: final\n---\n\n# Cert expiry\n"
+    repo = _repo(tmp_path, {"postmortems/cert-expiry.md": record})
+    assert run(repo, "init")[0] == 0
+    assert _mirrored(repo) == {"postmortem:PM-0003": ("final", "postmortems/cert-expiry.md")}
+    created = _created(repo, "postmortem", "Disk full")
+    assert created == "created PM-0004 at postmortems/PM-0004-disk-full.md", created
