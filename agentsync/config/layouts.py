@@ -1,11 +1,11 @@
 """The layouts ``agentsync init`` recognises, as a pure decision over a list of files: the agent
 CLI's ``.agent/`` (its cache's kinds, journeys, ADRs), Backlog.md's ``backlog/`` (tasks, drafts,
-decisions, docs, milestones, completed and archived ones), adr-tools/MADR decision folders and RFC
-folders (one file per record, or a folder per record with ``id_from: path``), postmortem folders, the
-AI coding tools' spec layouts (``tool_layouts``: Spec Kit, Kiro, Spec Workflow, Superpowers, OpenSpec,
-Agent OS, the context-engineering kit's PRPs, BMAD v6, Conductor, CCPM, GSD), the plans and task lists AI assistants
-save (``plan_layouts``: Cursor's, Claude Code's, Codex's ExecPlans, the harness layout's, HumanLayer's
-thoughts/, the Ralph loop's specs/, ai-dev-tasks'), plus the default types.
+decisions, docs, milestones, completed and archived ones), adr-tools/MADR decision folders, RFC,
+proposal and postmortem folders (one file per record, or a folder per record with ``id_from: path``),
+the AI coding tools' spec layouts (``tool_layouts``: Spec Kit, Kiro, Spec Workflow, Superpowers,
+OpenSpec, Agent OS, the context-engineering kit's PRPs, BMAD v6, Conductor, CCPM, GSD), the plans and
+task lists AI assistants save (``plan_layouts``: Cursor's, Claude Code's, Codex's ExecPlans, the harness
+layout's, HumanLayer's thoughts/, the Ralph loop's specs/, ai-dev-tasks'), plus the default types.
 
 Files that describe a folder rather than being a record (README, CHANGELOG, LICENSE, an ADR
 template) are excluded where they are found, so init never mirrors them by accident.
@@ -62,6 +62,7 @@ ROOTS = (
     *plan_layouts.AI_DEV_TASKS,
     ".docs/prd",
     "postmortems",
+    "proposals",
     "post-mortems",
     plan_layouts.THOUGHTS,
 )
@@ -78,6 +79,8 @@ ADR_FOLDERS = (  # adr-tools' README suggests doc/architecture/decisions; each i
 )  # fmt: skip
 RFC_FOLDERS = ("rfcs", "rfc", "docs/rfcs", "docs/rfc", "doc/rfcs", "doc/rfc")
 # Incident postmortems, a file per incident (docs/postmortems/2025-01-09-auth-outage.md, PM-2026-001-x.md)
+# Design proposals, RFCs by another name (docs/proposals/agent-healthcheck.md)
+PROPOSAL_FOLDERS = ("docs/proposals", "doc/proposals", "proposals", "docs/design/proposals")
 POSTMORTEM_FOLDERS = ("docs/postmortems", "docs/post-mortems", "doc/postmortems", "postmortems", "post-mortems")
 _SINGULAR = {"stories": "story", "plans": "plan", "runbooks": "runbook", "journeys": "journey", "adrs": "adr"}
 
@@ -110,6 +113,7 @@ def detect(files: Iterable[str], settings: Mapping[str, str] | None = None) -> l
             _backlog(paths),
             _adr_folders(paths),
             _rfc_folders(paths),
+            _proposal_folders(paths),
             _postmortem_folders(paths),
             tool_layouts.spec_kit(paths),
             tool_layouts.kiro(paths),
@@ -209,6 +213,11 @@ def _adr_folders(paths: list[str]) -> Detected | None:
 def _rfc_folders(paths: list[str]) -> Detected | None:
     """RFCs, a file per proposal (``docs/rfcs/0001-batch-insert-api.md``) or a folder per proposal."""
     return _record_folders(paths, RFC_FOLDERS, "rfc", "RFC", "RFC folders")
+
+
+def _proposal_folders(paths: list[str]) -> Detected | None:
+    """Design proposals, a file per proposal or a folder per proposal, as RFC folders are."""
+    return _record_folders(paths, PROPOSAL_FOLDERS, "proposal", "PROPOSAL", "proposal folders")
 
 
 def _postmortem_folders(paths: list[str]) -> Detected | None:

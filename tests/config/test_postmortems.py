@@ -1,4 +1,4 @@
-"""Incident postmortems, a file per incident: found by init, made by ``new`` as the folder names them."""
+"""Incident postmortems and design proposals, a file each: found by init, made by ``new`` as their folder names them."""
 
 from __future__ import annotations
 
@@ -42,3 +42,19 @@ def test_postmortems_with_ids_keep_them(tmp_path: Path) -> None:
     assert _mirrored(repo) == {"postmortem:PM-0003": ("final", "postmortems/cert-expiry.md")}
     created = _created(repo, "postmortem", "Disk full")
     assert created == "created PM-0004 at postmortems/PM-0004-disk-full.md", created
+
+
+def test_design_proposals_are_found_as_rfc_folders_are(tmp_path: Path) -> None:
+    files = {"docs/proposals/README.md": "# Proposals\n", "docs/proposals/TEMPLATE.md": "# Title\n",
+             "docs/proposals/agent-healthcheck.md": "# Agent healthcheck\n\n- Status: accepted\n",
+             "docs/proposals/metadata/external-host-tags.md": "# External host tags\n"}  # fmt: skip
+    repo = _repo(tmp_path, files)
+    code, out, err = run(repo, "init")
+    assert code == 0 and "detected proposal folders" in out, out + err
+    mirrored = _mirrored(repo)
+    assert mirrored["proposal:agent-healthcheck"] == ("accepted", "docs/proposals/agent-healthcheck.md")
+    assert mirrored["proposal:external-host-tags"] == (None, "docs/proposals/metadata/external-host-tags.md")
+    assert len(mirrored) == 2  # its README and template are none
+    created = _created(repo, "proposal", "Log sampling")  # an id of its own, as in an RFC folder
+    assert created == "created PROPOSAL-0001 at docs/proposals/PROPOSAL-0001-log-sampling.md", created
+    assert run(repo, "check")[0] == 0
