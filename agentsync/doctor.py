@@ -1,6 +1,6 @@
-"""What ``agentsync doctor`` checks: the config, the hooks, the mirror and its queue, conflicts, rows
-refused from the remote, the remote (credentials, reachable, feed, lag, schema) and the watcher.
-Each check is a ``Check`` row saying what was seen and what to do; the CLI prints them."""
+"""What ``agentsync doctor`` checks: the config, the hooks, the layouts the config misses, the mirror
+and its queue, conflicts, rows refused from the remote, the remote (credentials, reachable, feed, lag,
+schema) and the watcher. Each check is a ``Check`` row saying what was seen and what to do; the CLI prints them."""
 
 from __future__ import annotations
 
@@ -51,6 +51,7 @@ def run_checks() -> list[Check]:
     config = _config(add)
     if config is not None:
         _hooks(config.root, add)
+        _layouts(config, add)
         _mirror_and_queue(config, add)
         _remote(config, add)
         _watcher(config, add)
@@ -68,6 +69,20 @@ def _config(add: Add) -> Config | None:
         return None
     add(Check("config", True, f"{config.path} is valid ({len(config.types)} artifact types)"))
     return config
+
+
+def _layouts(config: Config, add: Add) -> None:
+    """Files of a layout agentsync now recognises that no type of the config matches: the config was
+    written before (by an older agentsync, or before the files were there), so they are not mirrored."""
+    from agentsync.initialize import unconfigured_layouts
+
+    missing = unconfigured_layouts(config)
+    if not missing:
+        add(Check("layouts", True, "every file of a recognised layout has a type"))
+        return
+    for found in missing:
+        add(Check("layouts", False, f"{found.files} file(s) of {found.layout} match no type, so they are not mirrored",
+                  f"add under types: in agentsync.yaml: {found.as_yaml()}", suggestion=True))  # fmt: skip
 
 
 def _hooks(root: Path, add: Add) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from agentsync.config import Config
+    from agentsync.config import Config, TypeConfig
+    from agentsync.config.layout_parts import Detected
     from agentsync.parsing import Progress
     from agentsync.scanner import ScanReport
 
@@ -41,10 +42,7 @@ def initialize(progress: Progress | None = None) -> Initialized:
     detected: tuple[str, ...] = ()
     if wrote:
         project = default_project_name(root)
-        settings = _settings(root, layouts.SETTINGS)
-        settings |= _settings(root, layouts.more_settings(settings))
-        files = listed(root, layouts.ROOTS) + listed(root, layouts.settings_roots(settings))
-        found = layouts.detect(files, settings)
+        found = detected_layouts(root)[0]
         detected = tuple(d.name for d in found) + tuple(note for d in found for note in d.notes)
         text = config_module.render_default(layouts.types_for(found), project=project, detected=detected)
         atomic_write(path, text.encode("utf-8"))
@@ -55,6 +53,59 @@ def initialize(progress: Progress | None = None) -> Initialized:
         report = scan(mirror, progress=progress)
         total = mirror.count()
     return Initialized(path, wrote, report, total, _hooks_missing(root), detected, matched_files(config))
+
+
+def detected_layouts(root: Path) -> tuple[list[Detected], list[str]]:
+    """The layouts ``root``'s files are in, as init recognises them, and the files it looked at."""
+    from agentsync.config import layouts
+
+    settings = _settings(root, layouts.SETTINGS)
+    settings |= _settings(root, layouts.more_settings(settings))
+    files = listed(root, layouts.ROOTS) + listed(root, layouts.settings_roots(settings))
+    return layouts.detect(files, settings), files
+
+
+@dataclass(frozen=True)
+class Unconfigured:
+    """A type init would write here now whose files no type of the config matches (a config written
+    before agentsync knew the layout, or before its files were there): ``doctor`` suggests it."""
+
+    layout: str
+    type_config: TypeConfig
+    files: int
+
+    def as_yaml(self) -> str:
+        """The type as one line of ``types:`` in agentsync.yaml (flow YAML: JSON's strings are YAML's)."""
+        import json
+
+        t = self.type_config
+        parts = [f"id_prefix: {t.id_prefix}"] + [
+            f"{key}: {value}"
+            for key, value, default in (
+                ("id_from", t.id_from, "frontmatter"),
+                ("type_from", t.type_from, "frontmatter"),
+            )
+            if value != default
+        ]
+        parts += [f"globs: [{', '.join(json.dumps(g) for g in t.globs)}]"]
+        parts += [f"exclude: [{', '.join(json.dumps(g) for g in t.exclude)}]"] if t.exclude else []
+        return f"{t.name}: {{{', '.join(parts)}}}"  # fmt: skip
+
+
+def unconfigured_layouts(config: Config) -> list[Unconfigured]:
+    """The detected types whose files ``config``'s types leave unmatched, with how many such files."""
+    from agentsync.globs import Matcher
+
+    found, files = detected_layouts(config.root)
+    configured = Matcher.from_config(config)
+    missing: list[Unconfigured] = []
+    for layout in found:
+        for type_config in layout.types:
+            theirs = Matcher.from_types((type_config,), config.exclude)
+            count = sum(1 for path in files if theirs.type_of(path) and configured.type_of(path) is None)
+            if count:
+                missing.append(Unconfigured(layout.name, type_config, count))
+    return missing
 
 
 def _settings(root: Path, names: tuple[str, ...]) -> dict[str, str]:

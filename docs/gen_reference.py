@@ -274,6 +274,9 @@ CHECK_MEANINGS = {
     "the other checks.",
     "hooks": "The git hooks `agentsync hooks install` puts in place are there and current (an upgrade of "
     "agentsync can change them).",
+    "layouts": "Every file of a layout agentsync recognises has a type: a config written before agentsync knew "
+    "the layout (Cursor's saved plans, Codex's ExecPlans, ...), or before its files were there, misses them, and "
+    "they are not mirrored. The tip gives the type as one line to add under `types:`.",
     "mirror": "The mirror (`.agentsync/agentsync.db`) opens, and every artifact file could be mirrored (invalid "
     "YAML, a file over `max_file_size`, two files with one id... are named by `agentsync mirror`).",
     "queue": "No push batch is waiting in the outbox for an unreachable remote.",
