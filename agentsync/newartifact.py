@@ -38,6 +38,7 @@ from agentsync.recordfolders import (
     highest_number,
     latest_record,
     numbered_folder,
+    numbered_word,
     paths_within,
     prefixed,
     record_names,
@@ -283,7 +284,7 @@ def _name_new(
         numbered = dataclasses.replace(numbered, highest=max(numbered.highest, highest_number(names)))
     if numbered is not None:
         number, offline = _next_number(type_name, numbered, reserve, tag)
-        stem = numbered.stem(number, offline, title)
+        stem = numbered.stem(number, offline, title, numbered_word(type_config.globs, folder))
         return NewName(stem, stem, number, numbered, latest=numbered.latest)
     dated, layout = tool_naming(folder, dated_folder(folder, paths))
     if dated is not None:  # 2026-03-11-topic.md, named by its day

@@ -63,9 +63,19 @@ class NumberedFolder:
     latest: str
     dated: bool = False
 
-    def stem(self, number: int, tag: str, title: str) -> str:
-        """``0010-title``, or offline ``0010-TAG-title``: a number no other clone's tag carries."""
-        return f"{number:0{self.width}d}{f'-{tag}' if tag else ''}-{slugify(title)}"
+    def stem(self, number: int, tag: str, title: str, word: str = "") -> str:
+        """``0010-title``, or offline ``0010-TAG-title``: a number no other clone's tag carries; with the
+        ``word`` the folder's glob fixes after the number, ``0010-prd-title``."""
+        return f"{number:0{self.width}d}{f'-{tag}' if tag else ''}{f'-{word}' if word else ''}-{slugify(title)}"
+
+
+def numbered_word(globs: Iterable[str], folder: str) -> str:
+    """The word a glob of ``folder`` fixes after a record's number (the ai-dev-tasks prompts' first
+    ``[0-9]*-prd-*.md``: ``prd``), or none."""
+    for glob in globs:
+        if found := re.fullmatch(rf"{re.escape(folder)}/\[0-9\]\*-([a-z0-9]+)-\*\.md", glob):
+            return found.group(1)
+    return ""
 
 
 _NUMBERED_NAME = re.compile(r"([0-9]{1,18})-(?![0-9]{2}-[0-9]{2}-).")  # 0010-x, not a date 2024-01-15-x

@@ -314,3 +314,10 @@ def test_a_flat_specs_folder_without_the_loops_prompts_is_no_ralph_one(tmp_path:
     repo = _repo(tmp_path, {"specs/voting.md": "# Voting\n"})
     code, out, _ = run(repo, "init")
     assert code == 0 and "Ralph" not in out and _mirrored(repo) == {}
+
+
+def test_ai_dev_tasks_numbered_prds_get_the_next_number_and_the_word(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {"tasks/0001-prd-login.md": "# PRD: Login\n", "tasks/0002-prd-search.md": "# PRD: Search\n"})
+    assert run(repo, "init")[0] == 0
+    assert _created(repo, "prd", "Dark mode") == "created 0003-prd-dark-mode at tasks/0003-prd-dark-mode.md"
+    assert run(repo, "check")[0] == 0
