@@ -18,11 +18,12 @@ YAML: tuple[str, ...] = (".yaml", ".yml")
 # newline instead of trying a line start at every character.
 _CLOSING = lazy.pattern(r"\n(?:---|\.\.\.)[ \t]*\r?(?:\n|\Z)")
 _OPENING = lazy.pattern(r"---[ \t]*\r?\n")
-# The title: the shortest run ending in a character other than a space, tab or #, before the line's
-# trailing spaces and closing hashes; each part matches its own characters (no run splits two ways).
-HEADING = re.compile(r"^#[ \t]+(?![ \t])([^\r\n]*?[^ \t\r\n#])[ \t]*(?:#+[ \t]*)?\r?$", re.M)
-# (the run of blanks after the hash is never given back: a heading of blanks alone fails at once)
-_HEADING_HERE = lazy.pattern(r"#[ \t]+(?![ \t])([^\r\n]*?[^ \t\r\n#])[ \t]*(?:#+[ \t]*)?\r?$", re.M)  # at an index
+# The title: the shortest run ending in a character other than a space or tab, before the line's
+# trailing spaces and closing hashes (CommonMark's: a run of # after a blank, so `# Port to C#` keeps its
+# #); a heading of hashes alone has none. Each part matches its own characters (no run splits two ways).
+HEADING = re.compile(r"^#[ \t]+(?=[^\r\n]*[^ \t\r\n#])([^\r\n]*?[^ \t\r\n])(?:[ \t]+#+)?[ \t]*\r?$", re.M)
+# (a heading of blanks alone fails at once: the lookahead finds no character but a blank or #); at an index:
+_HEADING_HERE = lazy.pattern(r"#[ \t]+(?=[^\r\n]*[^ \t\r\n#])([^\r\n]*?[^ \t\r\n])(?:[ \t]+#+)?[ \t]*\r?$", re.M)
 
 
 class Place(NamedTuple):  # a record; a NamedTuple costs a hook far less to define than a dataclass

@@ -309,7 +309,8 @@ def test_headings_and_status_sections_with_long_runs_of_spaces_read_at_once() ->
     assert parse_text("d.md", heading, "doc", "").title == "Design notes" + " " * 3000 + "draft"
     section = "# S-9: A\n\n## Status\n" + " " * 3000 + "\rx\n"
     assert parse_text("s.md", section, "story", "").status is None
-    assert parse_text("c.md", "# C#\n", "doc", "").title == "C"  # a closing hash, as it always read
+    assert parse_text("c.md", "# Port to C#\n", "doc", "").title == "Port to C#"  # CommonMark: no blank, no closing
+    assert parse_text("c.md", "# Track #\n", "doc", "").title == "Track"  # a blank before: a closing hash
 
 
 @pytest.mark.parametrize(
