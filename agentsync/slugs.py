@@ -17,7 +17,7 @@ _RUNS = re.compile(r"-{2,}")
 
 def slugify(title: str, limit: int = 50) -> str:
     """``title`` as a name of at most ``limit`` characters (``untitled`` if nothing of it is a word)."""
-    folded = unicodedata.normalize("NFKC", title).lower()  # full-width and ligature forms as letters
+    folded = "".join(_compatible(char) for char in unicodedata.normalize("NFC", title)).lower()
     if folded.isascii():
         slug = _ASCII_RUNS.sub("-", folded)
     else:
@@ -25,20 +25,33 @@ def slugify(title: str, limit: int = 50) -> str:
     return slug.strip("-")[:limit].rstrip("-") or "untitled"
 
 
+def _compatible(char: str) -> str:
+    """A full-width letter or a ligature as the ASCII it stands for (``Ａ`` as ``A``, ``ﬁ`` as ``fi``);
+    every other character as written (NFKC would respell Thai's ``ำ``, which a name must keep)."""
+    compatible = unicodedata.normalize("NFKC", char)
+    return compatible if compatible.isascii() else char
+
+
 def _name_chars(folded: str) -> list[str]:
     """Each character of a lowercased title as it goes into a name: ``-`` for what is no letter,
     mark or digit; the accents of a Latin letter dropped (``é``, and the dot ``İ`` lowercases
-    with), the marks of other scripts kept (``й``, ``が``, Devanagari's vowel signs)."""
+    with), the marks of other scripts' letters kept (``й``, ``が``, Devanagari's vowel signs), a
+    mark on no letter dropped (an emoji's presentation selector, a keycap: invisible in a name)."""
     chars: list[str] = []
-    after_latin = False
+    after = ""  # what the last character was: "latin", "letter" (of another script) or "" (neither)
     for char in unicodedata.normalize("NFD", folded):
-        if unicodedata.combining(char):
-            if not after_latin:
+        category = unicodedata.category(char)
+        if category[0] == "M":
+            if after == "letter":
                 chars.append(char)
             continue
-        after_latin = char.isascii()
-        if after_latin:
+        if char.isascii():
+            after = "latin" if char.isalnum() else ""
             chars.append(char if char.isalnum() else "-")
+        elif category[0] in "LN":
+            after = "letter"
+            chars.append(char)
         else:
-            chars.append(char if unicodedata.category(char)[0] in "LMN" else "-")
+            after = ""
+            chars.append("-")
     return chars

@@ -100,13 +100,15 @@ def write_line(stream: TextIO, message: str) -> None:
 
 
 def display_width(text: str) -> int:
-    """Columns ``text`` takes on a terminal: a wide (CJK) character two, a combining mark none."""
-    if text.isascii():
+    """Columns ``text`` takes on a terminal as this module writes it: a wide (CJK) character two, a
+    mark or a format character (a zero-width joiner, a presentation selector) none, a control
+    character its visible escape."""
+    if text.isascii() and text.isprintable():
         return len(text)
     import unicodedata
 
-    return sum(0 if unicodedata.combining(char) else 2 if unicodedata.east_asian_width(char) in "WF" else 1
-               for char in text)  # fmt: skip
+    return sum(0 if unicodedata.category(char) in ("Mn", "Me", "Cf") else
+               2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in visible(text))  # fmt: skip
 
 
 def padded(text: str, width: int) -> str:

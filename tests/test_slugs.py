@@ -25,6 +25,10 @@ from agentsync.slugs import slugify
         ("🚀 Launch!!", "launch"),
         ("  -- 🚀 ", "untitled"),
         ("x_y", "x-y"),
+        ("⚠️ Fix login", "fix-login"),  # the emoji's presentation selector is a mark on no letter: dropped
+        ("1️⃣ First step", "1-first-step"),  # a keycap likewise
+        ("❤️", "untitled"),
+        ("ทำงาน", "ทำงาน"),  # NFKC would respell ำ as two characters: the name keeps the title's own
     ],
 )
 def test_a_title_becomes_the_words_it_holds(title: str, slug: str) -> None:

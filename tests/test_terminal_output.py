@@ -114,3 +114,13 @@ def test_the_console_script_filters_too(repo: Repo) -> None:
 
 def test_raw_is_the_stream_under_the_filter() -> None:
     assert raw(sys.stdout) is sys.stdout or raw(sys.stdout) is getattr(sys.stdout, "raw", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "columns"),
+    [("abc", 3), ("中文", 4), ("âa", 2), ("DONE\u202e", 10), ("OK\x07", 6), ("fix\u200dit", 5), ("️", 0)],
+)
+def test_a_table_cell_is_measured_in_the_columns_it_is_written_in(text: str, columns: int) -> None:
+    from agentsync.terminal import display_width
+
+    assert display_width(text) == columns  # wide characters two, marks and format characters none, escapes whole
