@@ -125,6 +125,9 @@ def listed(root: Path, folders: tuple[str, ...]) -> list[str]:
 
     found: list[str] = []
     for folder in folders:
+        parts = folder.split("/")
+        if any((root.joinpath(*parts[: depth + 1])).is_symlink() for depth in range(len(parts))):
+            continue  # a folder behind a symlink is no part of the repository: the scan does not read it
         for where, dirs, files in os.walk(root / folder):
             dirs[:] = [d for d in dirs if d not in SKIP_DIRS]
             relative = Path(where).relative_to(root).as_posix()

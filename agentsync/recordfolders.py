@@ -321,7 +321,8 @@ def bmad_story_layout(root: Path, latest: str) -> str:
 # the file's name, the layout.
 _DOCUMENT_LAYOUTS = (
     *((".kiro/specs/", name, type_name) for name, type_name in KIRO_DOCUMENTS),  # layout kiro-design, ...
-    *((".spec-workflow/", name, f"spec-{type_name}") for name, type_name in SPEC_WORKFLOW_DOCUMENTS),
+    *((root, name, f"spec-{type_name}") for root in (".spec-workflow/", ".claude/specs/")  # and its forerunner's
+      for name, type_name in SPEC_WORKFLOW_DOCUMENTS),
     *(("openspec/changes/", name, f"openspec-{name.removesuffix('.md')}") for name, _ in OPENSPEC_DOCUMENTS),
     ("openspec/specs/", "spec.md", "openspec-spec"),
     *((f"{CONDUCTOR_TRACKS}/", name, type_name) for name, type_name in CONDUCTOR_DOCUMENTS),  # conductor-plan

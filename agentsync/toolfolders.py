@@ -72,9 +72,12 @@ def tool_record_name(
     ``tasks/prd-*.md``: ``prd-dark-mode``). None elsewhere."""
     if folder == CURSOR_PLANS:
         return ToolName(f"{slugify(title).replace('-', '_')}_{secrets.token_hex(4)}.plan", "cursor-plan")
+    paths = list(paths)
     globs = type_config.globs if type_config is not None and type_config.id_rule.named else ()
     starts = [glob[len(folder) + 1 : -4] for glob in globs if glob.startswith(f"{folder}/") and glob.endswith("*.md")]
-    if start := next((start for start in starts if start and not _WILDCARD.search(start)), None):
+    start = next((start for start in starts if start and not _WILDCARD.search(start)), None)
+    numbered = start and any(re.match(rf"{re.escape(start)}[0-9]", name, re.I) for name in record_names(folder, paths))
+    if start and not numbered:  # (rfcs/RFC-*.md holding RFC-0001-x.md: numbered, as before)
         return ToolName(f"{start}{slugify(title)}", START_LAYOUTS.get(start))  # prd-*.md: prd-dark-mode
     if folder != CONDUCTOR_TRACKS:
         return None

@@ -28,7 +28,7 @@ from agentsync.config.layout_parts import (
     under,
 )
 from agentsync.config.model import TypeConfig, default_types
-from agentsync.formats.ids import GENERIC_NAMES
+from agentsync.formats.ids import GENERIC_NAMES, static_prefix
 
 # Where files are listed from (a walk of the whole repository could be huge).
 ROOTS = (
@@ -61,6 +61,8 @@ ROOTS = (
     ".cursor/plans",
     *plan_layouts.AI_DEV_TASKS,
     ".docs/prd",
+    "prd",
+    ".ai/prd",
     "postmortems",
     "proposals",
     "post-mortems",
@@ -137,7 +139,18 @@ def detect(files: Iterable[str], settings: Mapping[str, str] | None = None) -> l
         )
         if d is not None and d.types
     ]
-    return found
+    return _without_claimed_plans(found, plan_layouts.claude_plans_folder(settings))
+
+
+def _without_claimed_plans(found: list[Detected], folder: str | None) -> list[Detected]:
+    """``found`` less Claude Code's plans folder where another layout's type already takes its files
+    (``plansDirectory`` naming ``docs/exec-plans/active`` or ``specs``): that type's rules stand."""
+    if folder is None:
+        return found
+    roots = {static_prefix(g) for d in found for t in d.types if t.name != "plan" for g in t.globs}
+    if not any(folder == root or folder.startswith(f"{root}/") for root in roots):
+        return found
+    return [d for d in found if not d.name.startswith("Claude Code's plans folder")]
 
 
 def types_for(found: list[Detected]) -> tuple[TypeConfig, ...]:
@@ -217,7 +230,7 @@ def _rfc_folders(paths: list[str]) -> Detected | None:
 
 def _proposal_folders(paths: list[str]) -> Detected | None:
     """Design proposals, a file per proposal or a folder per proposal, as RFC folders are."""
-    return _record_folders(paths, PROPOSAL_FOLDERS, "proposal", "PROPOSAL", "proposal folders")
+    return _record_folders(paths, PROPOSAL_FOLDERS, "design-proposal", "PROPOSAL", "proposal folders")  # not OpenSpec's
 
 
 def _postmortem_folders(paths: list[str]) -> Detected | None:

@@ -24,7 +24,8 @@ def cursor(paths: list[str]) -> Detected | None:
     """Cursor's saved plans: one type named by their files, wherever below ``.cursor/plans/`` they are."""
     if not any(path.endswith(".plan.md") for path in under(paths, CURSOR_PLANS)):
         return None
-    types = (TypeConfig("cursor-plan", (f"{CURSOR_PLANS}/**/*.plan.md",), "PLAN", id_from="filename"),)
+    exclude = (*not_records(under(paths, CURSOR_PLANS)), f"{CURSOR_PLANS}/templates/**", "*template*.plan.md")
+    types = (TypeConfig("cursor-plan", (f"{CURSOR_PLANS}/**/*.plan.md",), "PLAN", exclude=exclude, id_from="filename"),)
     return Detected("Cursor's saved plans in .cursor/plans/", types)
 
 
@@ -32,6 +33,7 @@ def cursor(paths: list[str]) -> Detected | None:
 # to ~/.claude/plans/ unless the project's settings name a folder of their own, where a team keeps and
 # commits them: "plansDirectory": ".claude/plans" in .claude/settings.json, relative to the project.
 CLAUDE_SETTINGS = ".claude/settings.json"
+_GLOB_CHARS = re.compile(r"[*?\[\]{}]")
 
 
 def claude_plans_folder(settings: Mapping[str, str]) -> str | None:
@@ -46,16 +48,20 @@ def claude_plans_folder(settings: Mapping[str, str]) -> str | None:
     parts = [part for part in value.strip().replace("\\", "/").split("/") if part not in ("", ".")]
     if not parts or value.strip().startswith(("/", "~")) or ":" in parts[0] or ".." in parts:
         return None  # the user's home, another drive, or above the repository: no folder of its own
+    if any(not part.isprintable() or _GLOB_CHARS.search(part) or part != part.strip() for part in parts):
+        return None  # a control character (it would end up in agentsync.yaml), a glob's wildcard
     return None if parts[0].lower() in (".git", ".agentsync") else "/".join(parts)
 
 
 def claude_plans(paths: list[str], settings: Mapping[str, str] | None = None) -> Detected | None:
-    """Claude Code's plans, where its settings keep them in the repository: plans of the ``plan`` type
-    (the folder's README and such excluded), before the first is written."""
+    """Claude Code's plans, where its settings keep them in the repository: plans of the ``plan`` type,
+    the folder's own files (plan mode writes there, never below: ``.claude/`` keeps its commands in
+    folders of their own), the folder's README and such excluded; before the first is written."""
     folder = claude_plans_folder(settings or {})
     if folder is None:
         return None
-    types = (TypeConfig("plan", (f"{folder}/**/*.md",), "PLAN", exclude=not_records(under(paths, folder))),)
+    inside = [path for path in under(paths, folder) if "/" not in path[len(folder) + 1 :]]
+    types = (TypeConfig("plan", (f"{folder}/*.md",), "PLAN", exclude=not_records(inside)),)
     return Detected(f"Claude Code's plans folder, {folder}/ (plansDirectory in {CLAUDE_SETTINGS})", types)
 
 
@@ -75,7 +81,7 @@ def ai_dev_tasks(paths: list[str]) -> Detected | None:
     lists: list[str] = []
     for folder in AI_DEV_TASKS:
         names = [path[len(folder) + 1 :] for path in under(paths, folder) if "/" not in path[len(folder) + 1 :]]
-        has_prds = any(_PRD_NAME.fullmatch(name) for name in names)
+        has_prds = any(_PRD_NAME.fullmatch(name) and not is_no_record(name) for name in names)
         has_lists = any(name.startswith("tasks-") and name.endswith(".md") and not is_no_record(name) for name in names)
         if not has_prds and not has_lists:
             continue
@@ -86,7 +92,7 @@ def ai_dev_tasks(paths: list[str]) -> Detected | None:
             prds += [f"{beside}/{name}" for name in PRD_NAMES]
     if not prds:
         return None
-    types = (TypeConfig("prd", tuple(prds), "PRD", id_from="filename"),
+    types = (TypeConfig("prd", tuple(prds), "PRD", exclude=("*template*",), id_from="filename"),
              TypeConfig("task-list", tuple(lists), "TASKS", exclude=("*template*",), id_from="filename"))  # fmt: skip
     return Detected("ai-dev-tasks' PRDs and task lists", types)
 
@@ -142,26 +148,25 @@ def harness_docs(paths: list[str]) -> Detected | None:
 # holds plans (thoughts/shared/plans/2025-01-08-ENG-1478-parent-child-tracking.md), research, tickets and
 # handoffs, each named by its day and topic. Its searchable/ folder holds hard links to the same files.
 THOUGHTS = "thoughts"
-THOUGHT_KINDS = (("plans", "plan", "PLAN"), ("research", "research", "RESEARCH"), ("tickets", "ticket", "TICKET"),
-                 ("handoffs", "handoff", "HANDOFF"))  # fmt: skip
+THOUGHT_KINDS = (("plans", "thoughts-plan", "PLAN"), ("research", "research", "RESEARCH"),
+                 ("tickets", "ticket", "TICKET"), ("handoffs", "handoff", "HANDOFF"))  # fmt: skip
 
 
 def humanlayer_thoughts(paths: list[str]) -> Detected | None:
-    """HumanLayer's thoughts: a type per kind of document (plans join the plan type), named by their
-    files, in ``thoughts/shared/`` and each person's folder beside it; once one of them holds a file."""
+    """HumanLayer's thoughts: a type per kind of document, named by their files (not by a heading's
+    ticket, ``# ENG-1478: Title``, which several plans share), in ``thoughts/shared/`` and in each
+    person's folder that holds some (a new one goes to shared/); once one of them holds a file."""
     links = f"{THOUGHTS}/searchable/**"
     inside = [path for path in under(paths, THOUGHTS) if not path.startswith(f"{THOUGHTS}/searchable/")]
     types = []
     for kind, name, prefix in THOUGHT_KINDS:
         found = [path for path in inside if path.count("/") >= 3 and path.split("/")[2] == kind]
-        globs = (f"{THOUGHTS}/shared/{kind}/**/*.md", f"{THOUGHTS}/*/{kind}/**/*.md")  # new ones go to shared/
         if not found:
             continue
-        exclude = (*not_records(found), links)
-        if name == "plan":  # joins the plan type: its own rules (an id: a plan may state) stand for the rest
-            types.append(TypeConfig(name, globs, prefix, exclude=exclude))
-        else:  # type_from glob: a handoff's frontmatter says type: implementation_strategy
-            types.append(TypeConfig(name, globs, prefix, exclude=exclude, id_from="filename", type_from="glob"))
+        people = sorted({path.split("/")[1] for path in found} - {"shared"})
+        globs = tuple(f"{THOUGHTS}/{who}/{kind}/**/*.md" for who in ("shared", *people))
+        exclude = (*not_records(found), links)  # type_from glob: a handoff says type: implementation_strategy
+        types.append(TypeConfig(name, globs, prefix, exclude=exclude, id_from="filename", type_from="glob"))
     return Detected("HumanLayer's thoughts/ folder", tuple(types)) if types else None
 
 

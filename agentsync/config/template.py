@@ -16,7 +16,7 @@ def render_default(
         "# only from environment variables (SUPABASE_SERVICE_ROLE_KEY, AGENTSYNC_DATABASE_URL, ...).",
         "version: 1",
         "",
-        *(f"# Detected: {name}" for name in detected),
+        *(f"# Detected: {_one_line(name)}" for name in detected),
         "# Artifact types: the globs (relative to this folder) that find each type's files (Markdown,",
         "# or YAML files whose top level is a mapping), less the files `exclude` matches (a glob without",
         "# a / matches a file name in any folder); the prefix `agentsync new TYPE` gives fresh ids; and",
@@ -99,3 +99,10 @@ def _type_lines(type_config: TypeConfig) -> list[str]:
         lines.append("    exclude:")
         lines.extend(f"      - {_scalar(glob)}" for glob in type_config.exclude)
     return lines
+
+
+def _one_line(text: str) -> str:
+    """``text`` as one comment line: a name read from a repository's files may hold a line break."""
+    import re
+
+    return re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", "?", text)

@@ -41,7 +41,10 @@ def test_files_of_a_layout_the_config_has_no_type_for_are_a_suggestion_with_the_
     assert code == 0 and [check["level"] for check in layouts] == ["suggestion"], out
     assert "1 file(s) of Cursor's saved plans in .cursor/plans/ match no type" in layouts[0]["detail"]
     line = layouts[0]["fix"].split("in agentsync.yaml: ", 1)[1]
-    assert line == 'cursor-plan: {id_prefix: PLAN, id_from: filename, globs: [".cursor/plans/**/*.plan.md"]}'
+    assert line == (
+        'cursor-plan: {id_prefix: PLAN, id_from: filename, globs: [".cursor/plans/**/*.plan.md"], '
+        'exclude: [".cursor/plans/templates/**", "*template*.plan.md"]}'
+    )
     config = git_repo.root / "agentsync.yaml"
     config.write_text(
         config.read_text(encoding="utf-8").replace("types:\n", f"types:\n  {line}\n", 1), encoding="utf-8"

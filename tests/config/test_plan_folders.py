@@ -276,7 +276,7 @@ def test_humanlayers_thoughts_are_typed_by_their_folder_and_named_by_their_files
     code, out, err = run(repo, "init")
     assert code == 0 and "detected HumanLayer's thoughts/ folder" in out, out + err
     assert _mirrored(repo) == {  # searchable/'s links to the same files are not read twice
-        "plan:2025-01-08-ENG-1478-parent-child-tracking": (
+        "thoughts-plan:2025-01-08-ENG-1478-parent-child-tracking": (
             None, "thoughts/shared/plans/2025-01-08-ENG-1478-parent-child-tracking.md"),
         "research:2025-01-16_13-11-09_abort_handlers": (
             "complete", "thoughts/shared/research/2025-01-16_13-11-09_abort_handlers.md"),
@@ -284,9 +284,8 @@ def test_humanlayers_thoughts_are_typed_by_their_folder_and_named_by_their_files
         "ticket:eng_1234": (None, "thoughts/allison/tickets/eng_1234.md"),  # a person's own folder
     }  # fmt: skip
     day = datetime.date.today().isoformat()
-    assert (
-        _created(repo, "plan", "Fog of war") == f"created {day}-fog-of-war at thoughts/shared/plans/{day}-fog-of-war.md"
-    )
+    created = _created(repo, "thoughts-plan", "Fog of war")
+    assert created == f"created {day}-fog-of-war at thoughts/shared/plans/{day}-fog-of-war.md"
     assert run(repo, "check")[0] == 0
 
 
@@ -321,3 +320,67 @@ def test_ai_dev_tasks_numbered_prds_get_the_next_number_and_the_word(tmp_path: P
     assert run(repo, "init")[0] == 0
     assert _created(repo, "prd", "Dark mode") == "created 0003-prd-dark-mode at tasks/0003-prd-dark-mode.md"
     assert run(repo, "check")[0] == 0
+
+
+def test_humanlayer_plans_headed_by_one_ticket_are_two_plans(tmp_path: Path) -> None:
+    plans = "thoughts/shared/plans"
+    repo = _repo(tmp_path, {f"{plans}/2025-01-08-ENG-1478-parent-child.md": "# ENG-1478: Parent-child tracking\n",
+                            f"{plans}/2025-02-01-ENG-1478-followup.md": "# ENG-1478: Follow-up fixes\n"})  # fmt: skip
+    assert run(repo, "init")[0] == 0
+    assert set(_mirrored(repo)) == {"thoughts-plan:2025-01-08-ENG-1478-parent-child",
+                                    "thoughts-plan:2025-02-01-ENG-1478-followup"}  # fmt: skip
+
+
+def test_humanlayer_thoughts_of_one_person_only_take_new_ones_to_shared(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {"thoughts/alice/plans/2025-01-08-x.md": "# X\n"})
+    assert run(repo, "init")[0] == 0
+    created = _created(repo, "thoughts-plan", "Dark mode")
+    assert created.startswith("created ") and " at thoughts/" in created and created.endswith("-dark-mode.md"), created
+
+
+@pytest.mark.parametrize("setting", ["p/x\nplugins: [team_rules]\n#", "a\x1bb", "notes [wip]", "*", "a/ b"])
+def test_a_plans_directory_holding_a_control_or_glob_character_names_no_folder(setting: str) -> None:
+    assert claude_plans_folder({CLAUDE_SETTINGS: json.dumps({"plansDirectory": setting})}) is None
+
+
+def test_a_plans_directory_another_layout_already_types_is_left_to_it(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {CLAUDE_SETTINGS: json.dumps({"plansDirectory": "docs/exec-plans/active"}),
+                            "docs/exec-plans/active/add-cache.md": "# Add cache\n"})  # fmt: skip
+    assert run(repo, "init")[0] == 0
+    assert _mirrored(repo) == {"execplan:add-cache": (None, "docs/exec-plans/active/add-cache.md")}
+
+
+def test_claude_code_plans_in_dot_claude_are_its_own_files_not_its_commands(tmp_path: Path) -> None:
+    files = {CLAUDE_SETTINGS: json.dumps({"plansDirectory": ".claude"}), ".claude/happy-otter.md": "# Plan\n",
+             ".claude/commands/commit.md": "# Commit\n"}  # fmt: skip
+    repo = _repo(tmp_path, files)
+    assert run(repo, "init")[0] == 0
+    assert _mirrored(repo) == {"plan:happy-otter": (None, ".claude/happy-otter.md")}
+
+
+def test_a_template_among_cursor_plans_or_prds_is_none(tmp_path: Path) -> None:
+    files = {".cursor/plans/template.plan.md": "---\nname: <Plan>\n---\n", ".cursor/plans/templates/f.plan.md": "# F\n",
+             ".cursor/plans/x_12345678.plan.md": "# X\n", "tasks/prd-template.md": "# PRD: Title\n",
+             "tasks/prd-login.md": "# PRD: Login\n"}  # fmt: skip
+    repo = _repo(tmp_path, files)
+    assert run(repo, "init")[0] == 0
+    assert set(_mirrored(repo)) == {"cursor-plan:x_12345678.plan", "prd:prd-login"}
+
+
+def test_a_thoughts_folder_behind_a_symlink_is_not_read(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "shared/plans").mkdir(parents=True)
+    (elsewhere / "shared/plans/2025-01-08-x.md").write_text("# X\n")
+    repo = _repo(tmp_path, {"docs/plans/p.md": "# P\n"})
+    (repo.root / "thoughts").symlink_to(elsewhere, target_is_directory=True)
+    code, out, err = run(repo, "init")
+    assert code == 0 and "HumanLayer" not in out, out + err
+
+
+def test_a_numbered_prefixed_folder_keeps_its_numbers_under_a_glob_with_a_fixed_start(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {"rfcs/RFC-0001-first.md": "# First\n", "rfcs/RFC-0002-second.md": "# Second\n"})
+    repo.write(
+        "agentsync.yaml", "version: 1\ntypes:\n  rfc: {id_prefix: RFC, id_from: filename, globs: [rfcs/RFC-*.md]}\n"
+    )
+    assert run(repo, "mirror")[0] == 0
+    assert _created(repo, "rfc", "Dark mode") == "created RFC-0003-dark-mode at rfcs/RFC-0003-dark-mode.md"

@@ -52,9 +52,25 @@ def test_design_proposals_are_found_as_rfc_folders_are(tmp_path: Path) -> None:
     code, out, err = run(repo, "init")
     assert code == 0 and "detected proposal folders" in out, out + err
     mirrored = _mirrored(repo)
-    assert mirrored["proposal:agent-healthcheck"] == ("accepted", "docs/proposals/agent-healthcheck.md")
-    assert mirrored["proposal:external-host-tags"] == (None, "docs/proposals/metadata/external-host-tags.md")
+    assert mirrored["design-proposal:agent-healthcheck"] == ("accepted", "docs/proposals/agent-healthcheck.md")
+    assert mirrored["design-proposal:external-host-tags"] == (None, "docs/proposals/metadata/external-host-tags.md")
     assert len(mirrored) == 2  # its README and template are none
-    created = _created(repo, "proposal", "Log sampling")  # an id of its own, as in an RFC folder
+    created = _created(repo, "design-proposal", "Log sampling")  # an id of its own, as in an RFC folder
     assert created == "created PROPOSAL-0001 at docs/proposals/PROPOSAL-0001-log-sampling.md", created
     assert run(repo, "check")[0] == 0
+
+
+def test_design_proposals_beside_openspec_keep_openspecs_proposals_apart(tmp_path: Path) -> None:
+    files = {
+        "docs/proposals/agent-healthcheck.md": "# Agent healthcheck\n",
+        "openspec/project.md": "# Project\n",
+        "openspec/changes/add-login/proposal.md": "## Why\n",
+        "openspec/changes/add-search/proposal.md": "## Why\n",
+    }
+    repo = _repo(tmp_path, files)
+    code, out, err = run(repo, "init")
+    assert code == 0, out + err  # OpenSpec's proposals named by their change folder, as before: no duplicate id
+    mirrored = _mirrored(repo)
+    assert {"proposal:add-login-proposal", "proposal:add-search-proposal", "design-proposal:agent-healthcheck"} <= set(
+        mirrored
+    ), mirrored
