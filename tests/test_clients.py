@@ -72,8 +72,8 @@ def test_doctor_says_what_to_fix(tmp_path: Path, remote_url: str, monkeypatch: p
     code, out, _ = run(repo, "doctor", "--json")
     checks = {c["check"]: c for c in json.loads(out)}
     assert code == 0 and all(c["ok"] for c in checks.values()), out
-    assert set(checks) == {"config", "hooks", "mirror", "queue", "conflicts", "refused", "remote", "lag", "schema",
-                           "watcher"}  # fmt: skip
+    assert set(checks) == {"config", "hooks", "layouts", "mirror", "queue", "conflicts", "refused", "remote", "lag",
+                           "schema", "watcher"}  # fmt: skip
     monkeypatch.setenv("AGENTSYNC_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/x")
     code, out, _ = run(repo, "doctor")
     assert code == 1 and "FIX remote       postgresql://nobody@127.0.0.1:1/x: cannot reach" in out
