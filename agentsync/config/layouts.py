@@ -108,6 +108,7 @@ def detect(files: Iterable[str], settings: Mapping[str, str] | None = None) -> l
     ``settings`` name) hold, in order; ``settings`` are the texts of the tools' ``SETTINGS`` files."""
     settings = settings or {}
     paths = sorted(set(files))
+    claude = plan_layouts.claude_plans(paths, settings)
     found = [
         d
         for d in (
@@ -130,7 +131,7 @@ def detect(files: Iterable[str], settings: Mapping[str, str] | None = None) -> l
             tool_layouts.openspec(paths),
             tool_layouts.agent_os(paths),
             plan_layouts.cursor(paths),
-            plan_layouts.claude_plans(paths, settings),
+            claude,
             plan_layouts.ai_dev_tasks(paths),
             plan_layouts.codex_execplans(paths),
             plan_layouts.harness_docs(paths),
@@ -139,18 +140,19 @@ def detect(files: Iterable[str], settings: Mapping[str, str] | None = None) -> l
         )
         if d is not None and d.types
     ]
-    return _without_claimed_plans(found, plan_layouts.claude_plans_folder(settings))
+    return _without_claimed_plans(found, claude)
 
 
-def _without_claimed_plans(found: list[Detected], folder: str | None) -> list[Detected]:
-    """``found`` less Claude Code's plans folder where another layout's type already takes its files
-    (``plansDirectory`` naming ``docs/exec-plans/active`` or ``specs``): that type's rules stand."""
-    if folder is None:
+def _without_claimed_plans(found: list[Detected], claude: Detected | None) -> list[Detected]:
+    """``found`` less Claude Code's plans folder (``claude``) where another layout's type already takes
+    its files (``plansDirectory`` naming ``docs/exec-plans/active`` or ``specs``): that type's rules stand."""
+    if claude is None:
         return found
-    roots = {static_prefix(g) for d in found for t in d.types if t.name != "plan" for g in t.globs}
+    folder = static_prefix(claude.types[0].globs[0])
+    roots = {static_prefix(g) for d in found if d is not claude for t in d.types if t.name != "plan" for g in t.globs}
     if not any(folder == root or folder.startswith(f"{root}/") for root in roots):
         return found
-    return [d for d in found if not d.name.startswith("Claude Code's plans folder")]
+    return [d for d in found if d is not claude]
 
 
 def types_for(found: list[Detected]) -> tuple[TypeConfig, ...]:
