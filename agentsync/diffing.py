@@ -105,11 +105,13 @@ def side_by_side(sides: ConflictSides, columns: int) -> list[str]:
     remote differ; base shows what it held between the nearest lines local kept from it."""
     from difflib import SequenceMatcher
 
+    from agentsync.terminal import cut, padded
+
     width = max((columns - 8) // 3, 20)
     base, local, remote = (text.splitlines() for text in (sides.base, sides.local, sides.remote))
 
-    def cell(text: str) -> str:
-        return (text[: width - 1] + "…") if len(text) > width else text.ljust(width)
+    def cell(text: str) -> str:  # in columns, not characters: a CJK line takes two per character
+        return padded(cut(text, width, "…"), width)
 
     lines = [
         f"{sides.id}: base, local and {sides.remote_label}, where local and remote differ",

@@ -114,3 +114,15 @@ def display_width(text: str) -> int:
 def padded(text: str, width: int) -> str:
     """``text`` and the blanks that make it ``width`` columns wide (a table's column, whatever its script)."""
     return text + " " * max(0, width - display_width(text))
+
+
+def cut(text: str, width: int, mark: str = "...") -> str:
+    """``text`` in at most ``width`` terminal columns (a CJK character takes two), ending in ``mark``
+    where it was cut."""
+    if display_width(text) <= width:
+        return text
+    room = width - display_width(mark)
+    kept = text[:room]
+    while display_width(kept) > room:
+        kept = kept[:-1]
+    return kept.rstrip() + mark

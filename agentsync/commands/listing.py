@@ -7,7 +7,7 @@ import click
 from agentsync.commands._common import echo_json, load_config
 from agentsync.errors import UsageError, listed
 from agentsync.store import ArtifactRow, Mirror
-from agentsync.terminal import display_width, padded
+from agentsync.terminal import cut, display_width, padded
 
 # A status longer than this (some teams write a sentence: "Approved design; implementation plan to
 # follow") is cut in the table, so that the titles stay in view; --json and `show` give it whole.
@@ -17,22 +17,12 @@ STATUS_WIDTH = 30
 def _table(rows: list[ArtifactRow]) -> None:
     if not rows:
         return
-    statuses = [_cut(r.status or "-", STATUS_WIDTH) for r in rows]
+    statuses = [cut(r.status or "-", STATUS_WIDTH) for r in rows]
     width_id = max(display_width(r.id) for r in rows)  # columns, not characters: ids and statuses may be CJK
     width_type = max(len(r.type) for r in rows)
     width_status = max(display_width(status) for status in statuses)
     for r, status in zip(rows, statuses, strict=True):
         click.echo(f"{padded(r.id, width_id)}  {r.type:<{width_type}}  {padded(status, width_status)}  {r.title}")
-
-
-def _cut(text: str, width: int) -> str:
-    """``text`` in at most ``width`` terminal columns (a CJK character takes two)."""
-    if display_width(text) <= width:
-        return text
-    kept = text[: width - 3]
-    while display_width(kept) > width - 3:
-        kept = kept[:-1]
-    return kept.rstrip() + "..."
 
 
 def _known_type(name: str, known: set[str]) -> None:

@@ -27,6 +27,18 @@ def test_side_by_side_shows_the_base_where_local_and_remote_differ() -> None:
     ]  # fmt: skip
 
 
+def test_side_by_side_columns_line_up_in_any_script() -> None:
+    from agentsync.terminal import display_width
+
+    local = "状态：进行中，等待评审和测试结果出来以后再决定\n"  # 24 wide characters: 48 columns, cut
+    sides = ConflictSides("S-1", "stories/s.md", 3, "bo", "a\n", "修复\n" + local, "fix\nplain\n")
+    lines = side_by_side(sides, columns=68)
+    cells = [line.split(" | ") for line in lines[1:] if not line.startswith("@@")]
+    assert all(display_width(cell) == 20 for row in cells for cell in (row[0][2:], row[1])), cells
+    assert cells[-1][1].rstrip().endswith("…") and cells[-1][1].startswith("状态")
+    assert cells[1][1].startswith("修复") and cells[1][2] == "fix".ljust(20)
+
+
 def test_unified_lines_name_both_sides_and_are_empty_when_they_match() -> None:
     deleted = RemoteComparison("P-1", "plans/p.md", 4, "ada", True, "text\n", "")
     lines = unified_lines(deleted)
