@@ -36,7 +36,7 @@ def line_of(text: str, index: int) -> tuple[int, str]:
 # What PyYAML says of a plain value that needs quotes: one holding ": " (`title: Fix: the parser`), or
 # starting with a reserved character where it is not read as written (see RESERVED_STARTS).
 _NEEDS_QUOTES = ("cannot start any token", "mapping values are not allowed")
-_TOP_LEVEL_KEY = re.compile(r"([A-Za-z0-9_][\w.-]*): +")
+_KEY_LINE = re.compile(r" *((?:- +)?[A-Za-z0-9_][\w.-]*): +")  # a field, at any depth, maybe a list's item
 _LIST_ITEM_START = re.compile(r" *- +")
 _NOT_PLAIN = "'\"[{|>&*!%@`#"  # what starts a value that is no plain scalar (quoted, flow, block, anchor, tag, ...)
 _NESTED = ("- ", "? ", ": ")  # what starts an item that is a list, a key or a value of its own
@@ -44,13 +44,15 @@ _COMMENT = re.compile(r"[ \t]#")
 
 
 def quoting_hint(problem: str, text: str, mark: Any) -> str:
-    """How to fix a top-level ``key: value`` line whose value YAML cannot read unquoted: the line as
-    it would be (a comment after the value kept as one). Nothing where quoting is not the fix: the
-    offending character in the key, an indented line (a continuation or a nested value)."""
+    """How to fix a ``key: value`` line whose value YAML cannot read unquoted (at the top, or nested:
+    a Cursor plan's todo ``content: Check the config: timeouts``): the line as it would be, without
+    its indentation (a comment after the value kept as one). Nothing where quoting is not the fix: the
+    offending character in the key or a continuation line (YAML stops at its first ``: ``, which
+    is then no key's), a tab before the key."""
     if mark is None or not any(needs in problem for needs in _NEEDS_QUOTES):
         return ""
     start, row = line_of(text, mark.index)
-    field = _TOP_LEVEL_KEY.match(row)
+    field = _KEY_LINE.match(row)
     value = row[field.end() :].rstrip(" \t\r") if field else ""
     if field is None or start + field.end() > mark.index or not value or value[0] in "'\"[{|> \t":
         return ""

@@ -124,13 +124,18 @@ def test_a_value_that_needs_quotes_is_shown_quoted() -> None:
     cases = {
         "id: A\ntitle: Fix: the parser's bug\n": "; quote the value: title: 'Fix: the parser''s bug'",
         "id: A\nsummary: see: below\n": "; quote the value: summary: 'see: below'",
+        "id: A\nnested:\n  title: x: y\n": "; quote the value: title: 'x: y'",
+        "id: A\ntodos:\n  - id: one\n    content: Check the config: timeouts\n": "; quote the value: content: 'Check the config: timeouts'",
+        "id: A\nsteps:\n  - name: x\n  - b: c: d\n    e: f\n": "; quote the value: - b: 'c: d'",
     }
     for text, hint in cases.items():
         with pytest.raises(FrontmatterYAMLError) as caught:
             load_frontmatter(text)
         assert str(caught.value).endswith(hint), str(caught.value)
-        quoted = text.replace(text.split("\n")[1], hint.removeprefix("; quote the value: "))
-        assert load_frontmatter(quoted)["id"] == "A"  # the line as shown reads
+        broken = next(line for line in text.split("\n") if line.count(": ") > 1)
+        indent = broken[: len(broken) - len(broken.lstrip(" "))]
+        quoted = text.replace(broken, indent + hint.removeprefix("; quote the value: "))
+        assert load_frontmatter(quoted)["id"] == "A"  # the line as shown reads, at its own depth
     with pytest.raises(FrontmatterYAMLError) as caught:  # a comment stays one
         load_frontmatter("id: A\ntitle: Fix: it # the lead\n")
     assert str(caught.value).endswith("; quote the value: title: 'Fix: it' # the lead")
@@ -142,9 +147,9 @@ def test_a_value_that_needs_quotes_is_shown_quoted() -> None:
         load_frontmatter("id: A\ntitle: a: b" + " " * 200_000 + "x #c\n")
     assert str(caught.value).endswith("x' #c")
     not_the_fix = (
-        "id: A\ntitle: [unclosed\nstatus: x\n", "id: A\n\ttitle: x\n", "- a\n- b: c: d\n",
+        "id: A\ntitle: [unclosed\nstatus: x\n", "id: A\n\ttitle: x\n", "id: A\nsteps:\n\t- b: c: d\n",
         "id: A\ntitle: first line\n  continued: here\n",  # a continuation line, not a field
-        "id: A\n@bad: y\n", "id: A\n'a: b': x: y\n", "id: A\nnested:\n  title: x: y\n",
+        "id: A\n@bad: y\n", "id: A\n'a: b': x: y\n", "id: A\ntitle: first\n  word: x: y\n",
     )  # fmt: skip
     for text in not_the_fix:
         with pytest.raises(FrontmatterYAMLError) as caught:
