@@ -269,3 +269,25 @@ def process_running(pid: int) -> bool:
     except PermissionError:
         return True  # someone else's live process
     return True
+
+
+def same_name_spelled_otherwise(root: Path, relative: str) -> str | None:
+    """A file or folder on the way to ``root / relative`` (a path to be made) whose name is the same
+    once Unicode-normalised, as that path would spell it: ``café`` as e and a combining accent (as macOS
+    writes names) and as one character are two names on Linux, one on macOS and Windows."""
+    if relative.isascii():
+        return None
+    import unicodedata
+
+    folder, made = root, []
+    for name in relative.split("/"):
+        if not os.path.lexists(folder / name):
+            wanted = unicodedata.normalize("NFC", name)
+            try:
+                names = os.listdir(folder)
+            except OSError:  # no such folder yet: nothing beside the rest
+                return None
+            twin = next((other for other in names if unicodedata.normalize("NFC", other) == wanted), None)
+            return "/".join([*made, twin]) if twin is not None else None
+        folder, made = folder / name, [*made, name]
+    return None

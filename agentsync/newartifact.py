@@ -20,7 +20,7 @@ from agentsync.backlognames import backlog_folder, backlog_layout, backlog_prefi
 from agentsync.config import Config
 from agentsync.errors import AgentsyncError, ConfigError
 from agentsync.frontmatter_edit import render_scalar, set_field
-from agentsync.fsutil import atomic_write
+from agentsync.fsutil import atomic_write, same_name_spelled_otherwise
 from agentsync.gitrepo import user_identity
 from agentsync.newtemplates import load_template, new_status
 from agentsync.paths import FoundFile, Matcher, PathPolicy, static_prefix, walk
@@ -208,6 +208,12 @@ def _write_new(policy: PathPolicy, relative: str, text: str) -> Path:
     target = policy.writable(relative)
     if os.path.lexists(target):
         raise AgentsyncError(f"{relative} already exists; not overwritten")
+    twin = same_name_spelled_otherwise(policy.root, relative)
+    if twin is not None:
+        raise AgentsyncError(
+            f"{relative} already exists as {twin} (the same name in another Unicode form: macOS and Windows "
+            "see one file); not written, give another title"
+        )
     if not atomic_write(target, text.encode("utf-8"), still=policy.guard(lambda path: not os.path.lexists(path))):
         raise policy.refused[0] if policy.refused else AgentsyncError(f"{relative} appeared meanwhile; not overwritten")
     return target

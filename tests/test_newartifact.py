@@ -161,6 +161,28 @@ def test_titles_in_other_scripts_name_their_records_apart(repo: Repo) -> None:
     assert check_files(repo.config(), [str(repo.root / first[1]), str(repo.root / second[1])]).ok
 
 
+def test_a_name_another_file_has_in_another_unicode_form_is_refused(repo: Repo) -> None:
+    """macOS writes names decomposed (и + a combining breve for й): a new record named the composed way
+    would be a second file on Linux and the same one on macOS or Windows."""
+    import unicodedata
+
+    repo.write(
+        "agentsync.yaml",
+        "version: 1\ntypes:\n  decision:\n    id_from: path\n    globs: [decisions/*/README.md]\n"
+        "  note:\n    id_from: filename\n    globs: [notes/*.md]\n",
+    )
+    decomposed = unicodedata.normalize("NFD", "мой-план")
+    repo.write(f"notes/{decomposed}.md", "# Мой план\n")
+    assert decomposed != "мой-план"
+    repo.write(f"decisions/{decomposed}/README.md", "# Мой план\n\nText.\n")
+    with repo.mirror() as mirror, pytest.raises(AgentsyncError, match="another Unicode form") as caught:
+        create(mirror, "decision", "Мой план", author="ada")
+    assert f"already exists as decisions/{decomposed} (" in str(caught.value)
+    assert sorted(p.name for p in (repo.root / "decisions").iterdir()) == [decomposed]
+    with repo.mirror() as mirror, pytest.raises(AgentsyncError, match=f"already exists as notes/{decomposed}.md"):
+        create(mirror, "note", "Мой план", author="ada")  # a file of that name, beside
+
+
 def test_a_new_id_from_the_path_is_the_whole_name_the_file_gets(repo: Repo) -> None:
     repo.write(
         "agentsync.yaml",

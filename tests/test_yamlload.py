@@ -125,7 +125,7 @@ def test_a_value_that_needs_quotes_is_shown_quoted() -> None:
         "id: A\ntitle: Fix: the parser's bug\n": "; quote the value: title: 'Fix: the parser''s bug'",
         "id: A\nsummary: see: below\n": "; quote the value: summary: 'see: below'",
         "id: A\nnested:\n  title: x: y\n": "; quote the value: title: 'x: y'",
-        "id: A\ntodos:\n  - id: one\n    content: Check the config: timeouts\n": "; quote the value: content: 'Check the config: timeouts'",
+        "id: A\ntodos:\n  - id: one\n    content: See: it\n": "; quote the value: content: 'See: it'",  # Cursor
         "id: A\nsteps:\n  - name: x\n  - b: c: d\n    e: f\n": "; quote the value: - b: 'c: d'",
     }
     for text, hint in cases.items():
