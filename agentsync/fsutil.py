@@ -279,7 +279,7 @@ def same_name_spelled_otherwise(root: Path, relative: str) -> str | None:
         return None
     import unicodedata
 
-    folder, made = root, []
+    folder, made = root, list[str]()
     for name in relative.split("/"):
         if not os.path.lexists(folder / name):
             wanted = unicodedata.normalize("NFC", name)
