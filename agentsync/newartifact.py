@@ -37,6 +37,7 @@ from agentsync.recordfolders import (
     document_layout,
     highest_number,
     latest_record,
+    naming_folder,
     numbered_folder,
     numbered_word,
     paths_within,
@@ -282,7 +283,8 @@ def _name_new(
         stem = stories.stem(story, offline, title)
         bmad = bmad_story_layout(config.root, stories.path)
         return NewName(stem, stem, story, layout=bmad, label=f"{stories.epic}.{story}")
-    numbered = None if _mostly_prefixed(rows, type_config.id_prefix) else numbered_folder(folder, paths)
+    naming = naming_folder(folder, paths)  # the folder itself, or the one beside whose naming it takes
+    numbered = None if _mostly_prefixed(rows, type_config.id_prefix) else numbered_folder(naming, paths)
     if numbered is not None and not numbered.dated:  # one past every number the type uses, here or deeper
         beside = [item.path for item in files if item.path.startswith(f"{folder}/")]  # of any type
         names = {id_from_filename(path) for path in [*paths, *beside]} | {row.id for row in rows}
@@ -292,7 +294,7 @@ def _name_new(
         number, offline = _next_number(type_name, numbered, reserve, tag)
         stem = numbered.stem(number, offline, title, numbered_word(type_config.globs, folder))
         return NewName(stem, stem, number, numbered, latest=numbered.latest)
-    dated, layout = tool_naming(folder, dated_folder(folder, paths))
+    dated, layout = tool_naming(folder, dated_folder(naming, paths))
     if dated is not None:  # 2026-03-11-topic.md, named by its day
         stem = dated.stem(title, datetime.datetime.now())
         if _mostly_prefixed(rows, type_config.id_prefix):  # the name is dated, the id is PLAN-0002

@@ -99,6 +99,25 @@ def record_names(folder: str, paths: Iterable[str]) -> dict[str, str]:
     return names
 
 
+def naming_folder(folder: str, paths: Iterable[str]) -> str:
+    """Where a new record in ``folder`` takes its naming from: ``folder`` itself, unless it holds none of
+    the type's records and a folder beside it does (the harness layout's emptied ``active/`` beside
+    ``completed/``: a new plan is numbered, or dated, as the completed ones are); then the one beside it
+    with the most of them. Not a folder below (OpenSpec's ``archive/`` dates what it archives)."""
+    paths = list(paths)
+    if not folder or record_names(folder, paths):
+        return folder
+    parent = folder.rpartition("/")[0]
+    start = len(parent) + 1 if parent else 0
+    beside: Counter[str] = Counter()
+    for path in paths:
+        if path.startswith(f"{parent}/" if parent else ""):
+            name, below, _ = path[start:].partition("/")
+            if below:  # in a folder beside, not a file of the parent's own
+                beside[f"{parent}/{name}" if parent else name] += 1
+    return next((other for other, _ in beside.most_common() if other != folder), folder)
+
+
 def numbered_folder(folder: str, paths: Iterable[str]) -> NumberedFolder | None:
     """The numbered-records convention of ``folder`` (from the names of the records in it), if most
     of its records follow it (one title that starts with a number, ``4-day-work-week``, does not

@@ -246,6 +246,23 @@ def test_the_harness_layouts_plans_and_documents_are_found_and_made(tmp_path: Pa
     assert run(repo, "check")[0] == 0
 
 
+@pytest.mark.parametrize(
+    ("completed", "named"),
+    [
+        (("01-setup.md", "02-cache.md", "09-queue.md"), "10-window-frames"),  # numbered: one past the highest
+        (("2026-01-02-setup.md", "2026-02-03-cache.md"), f"{datetime.date.today():%Y-%m-%d}-window-frames"),
+    ],
+)
+def test_an_emptied_active_folder_names_a_new_plan_as_the_completed_ones_are(
+    tmp_path: Path, completed: tuple[str, ...], named: str
+) -> None:
+    files = {f"docs/exec-plans/completed/{name}": "# Done\n\n- [x] It.\n" for name in completed}
+    repo = _repo(tmp_path, {**files, "docs/exec-plans/active/.gitkeep": "", "docs/exec-plans/tech-debt-tracker.md": ""})
+    assert run(repo, "init")[0] == 0
+    assert _created(repo, "execplan", "Window frames") == f"created {named} at docs/exec-plans/active/{named}.md"
+    assert run(repo, "check")[0] == 0
+
+
 def test_claude_code_spec_workflows_features_are_spec_workflows_documents(tmp_path: Path) -> None:
     feature = ".claude/specs/auth-passwordless"
     files = {f"{feature}/requirements.md": "# Requirements Document\n", f"{feature}/design.md": "# D\n",
