@@ -296,6 +296,11 @@ def exclude_temp_files(root: Path) -> bool:
     return True
 
 
+def tracked_files(root: Path, folder: str) -> list[str]:
+    """The files Git tracks under ``folder`` (repository-relative)."""
+    return [name for name in run_git(root, "ls-files", "-z", "--", folder).split("\0") if name]
+
+
 def hooks_folder(root: Path) -> Path:
     """The folder git runs hooks from: ``core.hooksPath`` if set, else the (common) ``hooks`` folder.
 

@@ -18,7 +18,7 @@ from typing import Literal, get_args
 
 from agentsync.errors import HookError
 from agentsync.fsutil import atomic_write
-from agentsync.gitrepo import exclude_temp_files, hooks_folder
+from agentsync.gitrepo import exclude_temp_files, hooks_folder, tracked_files
 
 HookName = Literal["pre-commit", "post-commit", "post-merge", "post-checkout", "post-rewrite", "pre-push"]
 HOOK_NAMES: tuple[HookName, ...] = get_args(HookName)  # in the order they are listed and installed
@@ -110,6 +110,7 @@ def install(root: Path, names: tuple[HookName, ...] = HOOK_NAMES, *, python: str
     The stubs run agentsync with ``python`` (default: this interpreter).
     """
     folder = hooks_folder(root)
+    _refuse_a_shared_folder(root, folder)
     folder.mkdir(parents=True, exist_ok=True)
     exclude_temp_files(root)  # commits the hooks run must never trip over a write in progress
     changes = []
@@ -140,6 +141,22 @@ def install(root: Path, names: tuple[HookName, ...] = HOOK_NAMES, *, python: str
         _make_executable(path)
         changes.append(HookChange(name, "installed"))
     return changes
+
+
+def _refuse_a_shared_folder(root: Path, folder: Path) -> None:
+    """A ``core.hooksPath`` folder Git tracks (a team's ``.githooks/``) is the team's: stubs written
+    there, naming this machine's Python, would be committed into every clone, and its hooks replaced."""
+    try:
+        inside = Path(os.path.realpath(folder)).relative_to(os.path.realpath(root)).as_posix()
+    except ValueError:
+        return  # outside the work tree: this clone's own
+    if inside.split("/")[0] == ".git" or not tracked_files(root, inside):
+        return
+    raise HookError(
+        f"core.hooksPath is {inside}/, a folder Git tracks: agentsync's hooks there would replace the team's "
+        "for every clone with this machine's paths; nothing was installed. Add agentsync to the team's hooks "
+        "through the pre-commit framework instead (see the README)"
+    )
 
 
 def uninstall(root: Path, names: tuple[HookName, ...] = HOOK_NAMES) -> list[HookChange]:

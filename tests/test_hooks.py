@@ -153,6 +153,18 @@ def test_core_hooks_path(git_repo: GitRepo) -> None:
     assert foreign.read_text(encoding="utf-8") == FOREIGN
 
 
+def test_a_hooks_path_folder_git_tracks_is_the_teams_and_left_alone(git_repo: GitRepo) -> None:
+    committed_repo(git_repo)
+    foreign = write_foreign(git_repo.root / ".githooks", "pre-commit")
+    git_repo.commit_all("the team's hooks")
+    git_repo.git("config", "core.hooksPath", ".githooks")
+    with pytest.raises(HookError, match=r"core.hooksPath is .githooks/, a folder Git tracks.*nothing was installed"):
+        hooks.install(git_repo.root)
+    assert foreign.read_text(encoding="utf-8") == FOREIGN
+    assert sorted(p.name for p in foreign.parent.iterdir()) == ["pre-commit"]
+    assert git_repo.git("status", "--porcelain").stdout.strip() == ""
+
+
 def test_linked_worktree(git_repo: GitRepo, tmp_path: Path) -> None:
     committed_repo(git_repo)
     worktree_root = tmp_path / "worktree"
