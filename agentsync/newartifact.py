@@ -65,8 +65,9 @@ class Reserve(Protocol):
 def numbering(prefix: str, taken: set[str]) -> tuple[int, int]:
     """The highest number the ``PREFIX-NNNN`` ids (or file names) in ``taken`` use, and the width
     to write the next one in: zeros as the ids in use have them (``task-12`` is followed by
-    ``task-13``, ``ADR-0001`` by ``ADR-0002``), four digits for the first."""
-    pattern = re.compile(rf"{re.escape(prefix)}-(\d+)(?:\b|_|$)", re.I)
+    ``task-13``, ``ADR-0001`` by ``ADR-0002``), four digits for the first. A day is no number
+    (``plan-2026-03-07-traceui`` gave the next plan PLAN-2027)."""
+    pattern = re.compile(rf"{re.escape(prefix)}-(\d+)(?!-\d\d-\d\d(?:\D|$))(?:\b|_|$)", re.I)
     highest = 0
     numbers = []
     for artifact_id in taken:

@@ -448,3 +448,11 @@ def test_a_required_key_the_template_lacks_gets_an_empty_line_and_new_says_to_fi
     assert run(repo, "check")[0] == 1  # still refused: agentsync cannot know the owner
     repo.write("plans/PLAN-0001-ship-it.md", repo.read("plans/PLAN-0001-ship-it.md").decode().replace('""', "ada"))
     assert run(repo, "check")[0] == 0
+
+
+def test_a_day_in_the_records_names_is_no_number_to_count_on(repo: Repo) -> None:
+    repo.write("plans/plan-2026-03-07-traceui.md", "# Trace UI Plan\n")  # plans named by prefix and day
+    with repo.mirror() as mirror:
+        scan(mirror)
+        artifact_id, path, _ = create(mirror, "plan", "Second", author="ada")
+    assert (artifact_id, path) == ("PLAN-0001", "plans/PLAN-0001-second.md")  # was PLAN-2027
