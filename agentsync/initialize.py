@@ -42,9 +42,10 @@ def initialize(progress: Progress | None = None) -> Initialized:
     detected: tuple[str, ...] = ()
     if wrote:
         project = default_project_name(root)
-        found = detected_layouts(root)[0]
+        found, files = detected_layouts(root)
         detected = tuple(d.name for d in found) + tuple(note for d in found for note in d.notes)
-        text = config_module.render_default(layouts.types_for(found), project=project, detected=detected)
+        types = _folder_files_left_out(root, layouts.types_for(found), files)
+        text = config_module.render_default(types, project=project, detected=detected)
         atomic_write(path, text.encode("utf-8"))
     config = config_module.load(root)
     ensure_state_dir(config)
@@ -63,6 +64,38 @@ def detected_layouts(root: Path) -> tuple[list[Detected], list[str]]:
     settings |= _settings(root, layouts.more_settings(settings))
     files = listed(root, layouts.ROOTS) + listed(root, layouts.settings_roots(settings))
     return layouts.detect(files, settings), files
+
+
+def _folder_files_left_out(root: Path, types: tuple[TypeConfig, ...], files: list[str]) -> tuple[TypeConfig, ...]:
+    """Each type that excludes nothing yet (the default plans/, stories/, ...) excludes the files among
+    its own that describe a folder (a README.md, a CHANGELOG, a template): two folders' README.md were
+    one id twice, and init's first scan failed. Not where one of them states an id of its own: a folder
+    per record (``plans/cache/README.md`` holding ``id: PLAN-0007``) keeps its records in them."""
+    from agentsync.config.layout_parts import is_no_record, not_records
+    from agentsync.globs import Matcher
+
+    kept = []
+    for type_config in types:
+        if type_config.exclude or type_config.id_from != "frontmatter":
+            kept.append(type_config)
+            continue
+        matcher = Matcher.from_types((type_config,))
+        own = [path for path in files if matcher.type_of(path)]
+        describing = [path for path in own if is_no_record(path.rpartition("/")[2])]
+        left_out = () if any(_states_an_id(root / path) for path in describing) else not_records(own)
+        kept.append(type_config._replace(exclude=left_out))
+    return tuple(kept)
+
+
+def _states_an_id(path: Path) -> bool:
+    """Whether the file's frontmatter has an ``id:`` (read as far as a frontmatter goes)."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as file:
+            head = file.read(8192)
+    except OSError:
+        return False
+    block = head[4 : head.find("\n---", 3)] if head.startswith("---\n") else ""
+    return any(line.startswith("id:") for line in block.splitlines())
 
 
 @dataclass(frozen=True)

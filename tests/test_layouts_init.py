@@ -1098,3 +1098,19 @@ def test_bmad_stories_moved_into_epic_folders_after_init_are_still_stories(tmp_p
     repo.write(f"{impl}/epic-2/2-1-login.md", "# Story 2.1: Login\n\nStatus: drafted\n")
     assert run(repo, "mirror")[0] == 0
     assert _mirrored(repo)["story:2-1-login"] == ("drafted", f"{impl}/epic-2/2-1-login.md")
+
+
+def test_folder_readmes_among_the_default_folders_are_no_plans(tmp_path: Path) -> None:
+    """Two folders' README.md were the plan 'README' twice: init's first scan failed on a valid repository."""
+    repo = _repo(tmp_path, {"docs/plans/README.md": "# Plans Directory\n", "docs/plans/a.md": "# A plan\n",
+                            "docs/plans/completed/README.md": "# Completed plans\n"})  # fmt: skip
+    code, out, err = run(repo, "init")
+    assert code == 0 and "duplicate" not in err, out + err
+    assert _mirrored(repo) == {"plan:a": (None, "docs/plans/a.md")}
+
+
+def test_a_readme_that_states_its_id_stays_a_record(tmp_path: Path) -> None:
+    records = {f"plans/{name}/README.md": f"---\nid: PLAN-000{n}\ntitle: {name}\n---\n" for n, name in enumerate("xy", 1)}
+    repo = _repo(tmp_path, {**records, "plans/z.md": "---\nid: PLAN-0003\n---\n# Z\n"})
+    assert run(repo, "init")[0] == 0
+    assert sorted(_mirrored(repo)) == ["plan:PLAN-0001", "plan:PLAN-0002", "plan:PLAN-0003"]
