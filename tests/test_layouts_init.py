@@ -1110,7 +1110,7 @@ def test_folder_readmes_among_the_default_folders_are_no_plans(tmp_path: Path) -
 
 
 def test_a_readme_that_states_its_id_stays_a_record(tmp_path: Path) -> None:
-    records = {f"plans/{name}/README.md": f"---\nid: PLAN-000{n}\ntitle: {name}\n---\n" for n, name in enumerate("xy", 1)}
+    records = {f"plans/{name}/README.md": f"---\nid: PLAN-000{n}\n---\n" for n, name in enumerate("xy", 1)}
     repo = _repo(tmp_path, {**records, "plans/z.md": "---\nid: PLAN-0003\n---\n# Z\n"})
     assert run(repo, "init")[0] == 0
     assert sorted(_mirrored(repo)) == ["plan:PLAN-0001", "plan:PLAN-0002", "plan:PLAN-0003"]
