@@ -103,7 +103,9 @@ def test_show_search_query(repo: Repo) -> None:
     assert code == 0 and out.startswith("P-1") and "[brown]" in out
     code, out, _ = run(repo, "search", 'brown fox" (')  # FTS syntax error falls back to plain words
     assert code == 0 and "P-1" in out
-    assert run(repo, "search", "zebra")[0] == 1
+    assert run(repo, "search", "zebra") == (1, "", "no artifact matches 'zebra'\n")
+    code, out, _ = run(repo, "search", "zebra", "--json")  # as the help says: exit 1 if nothing matches
+    assert (code, json.loads(out)) == (1, [])
     code, out, _ = run(repo, "query", "SELECT id, status FROM artifacts", "--json")
     assert json.loads(out) == [{"id": "P-1", "status": "DRAFT"}]
 

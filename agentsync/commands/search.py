@@ -15,13 +15,14 @@ def run_search(text: str, *, limit: int, as_json: bool) -> int:
     config = load_config()
     with Mirror.open(config, readonly=True) as mirror:
         hits = mirror.search(text, limit)
-    if as_json:
+    if as_json:  # `[]` when nothing matches, and exit 1 all the same: as `grep`, whatever the output
         echo_json([hit.to_json() for hit in hits])
-    else:
-        for hit in hits:
-            click.echo(f"{hit.row.id}  {hit.row.title}  ({hit.row.path})")
-            click.echo(f"    {hit.snippet}")
-    return 0 if hits or as_json else 1
+    elif not hits:
+        click.echo(f"no artifact matches {text!r}", err=True)
+    for hit in [] if as_json else hits:
+        click.echo(f"{hit.row.id}  {hit.row.title}  ({hit.row.path})")
+        click.echo(f"    {hit.snippet}")
+    return 0 if hits else 1
 
 
 def run_query(sql: str, *, output: str) -> int:
