@@ -21,9 +21,13 @@ _OPENING = lazy.pattern(r"---[ \t]*\r?\n")
 # The title: the shortest run ending in a character other than a space or tab, before the line's
 # trailing spaces and closing hashes (CommonMark's: a run of # after a blank, so `# Port to C#` keeps its
 # #); a heading of hashes alone has none. Each part matches its own characters (no run splits two ways).
-HEADING = re.compile(r"^#[ \t]+(?=[^\r\n]*[^ \t\r\n#])([^\r\n]*?[^ \t\r\n])(?:[ \t]+#+)?[ \t]*\r?$", re.M)
+# Up to three spaces may come before the # (CommonMark's; four make a code block).
+HEADING = re.compile(r"^ {0,3}#[ \t]+(?=[^\r\n]*[^ \t\r\n#])([^\r\n]*?[^ \t\r\n])(?:[ \t]+#+)?[ \t]*\r?$", re.M)
 # (a heading of blanks alone fails at once: the lookahead finds no character but a blank or #); at an index:
-_HEADING_HERE = lazy.pattern(r"#[ \t]+(?=[^\r\n]*[^ \t\r\n#])([^\r\n]*?[^ \t\r\n])(?:[ \t]+#+)?[ \t]*\r?$", re.M)
+_HEADING_HERE = lazy.pattern(r" {0,3}#[ \t]+(?=[^\r\n]*[^ \t\r\n#])([^\r\n]*?[^ \t\r\n])(?:[ \t]+#+)?[ \t]*\r?$", re.M)
+
+
+_FENCE = lazy.pattern(r"^ {0,3}(`{3,}|~{3,})", re.M)  # a line that opens or closes a fenced code block
 
 
 class Place(NamedTuple):  # a record; a NamedTuple costs a hook far less to define than a dataclass
@@ -109,13 +113,28 @@ def find_frontmatter(text: str) -> FrontmatterSpan | None:
 
 
 def first_heading(text: str, start: int = 0) -> re.Match[str] | None:
-    """The first ``# Heading`` line from ``start`` (group 1: its text); a file's first line counts
-    after a BOM too."""
+    """The first ``# Heading`` line from ``start`` (group 1: its text), not one inside a fenced code
+    block (a shell comment in a README's example); a file's first line counts after a BOM too."""
     if start <= 1 and text.startswith(BOM):
         found = _HEADING_HERE().match(text, 1)
         if found:
             return found
-    return HEADING.search(text, start)
+    found = HEADING.search(text, start)
+    if found is None or ("```" not in text and "~~~" not in text):
+        return found
+    opener, seen = "", start  # the fence of the code block the search is in ('' outside one)
+    while found is not None:
+        for fence in _FENCE().finditer(text, seen, found.start()):
+            mark = fence.group(1)
+            if not opener:
+                opener = mark
+            elif mark[0] == opener[0] and len(mark) >= len(opener):  # CommonMark: as long, or longer
+                opener = ""
+        if not opener:
+            return found
+        seen = found.end()
+        found = HEADING.search(text, seen)
+    return None
 
 
 def line_of(text: str, index: int) -> int:

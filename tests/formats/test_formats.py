@@ -314,6 +314,20 @@ def test_headings_and_status_sections_with_long_runs_of_spaces_read_at_once() ->
 
 
 @pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("  # Implementation Plan\n\n- [ ] 1. Set up\n", "Implementation Plan"),  # Kiro: up to three spaces
+        ("    # a code block\n\n# Real\n", "Real"),  # four: code
+        ("1. Run it:\n   ```bash\n   # BROKEN: columns shift\n   ```\n\n# Real\n", "Real"),  # a shell comment
+        ("````md\n# A template\n```\n# still inside\n````\n# Real\n", "Real"),  # closed by as long a fence
+        ("Steps\n~~~\n# only in the block\n~~~\n", "p"),  # no heading outside: the file's name
+    ],
+)
+def test_the_title_is_the_first_heading_outside_code_blocks(text: str, title: str) -> None:
+    assert parse_text("p.md", text, "doc", "").title == title
+
+
+@pytest.mark.parametrize(
     ("line", "filled"),
     [("Status:", "Status: NEW"), ("Status:   ", "Status: NEW"), ("**Status:**", "**Status:** NEW"),
      ("**Status**: \t", "**Status**: NEW"), ("status:\r", "status: NEW\r")],
