@@ -106,6 +106,27 @@ def test_git_pull_of_a_commit_agentsync_delivered_first_goes_through(tmp_path: P
     assert b.git("stash", "list").stdout == ""
 
 
+def test_what_a_pull_could_not_stage_is_staged_by_the_next_one(tmp_path: Path) -> None:
+    """Git's index locked while a pull writes (an editor's background git, or the pull cut short):
+    its files stayed untracked for good, and the team's `git pull` of their commit stopped at them."""
+    a, b = team(tmp_path, "ada", "bo")
+    for n in (1, 2):
+        a.write(f"stories/S-{n}.md", artifact(f"S-{n}", f"Story {n}"))
+    ok(a, "push")
+    lock = b.root / ".git" / "index.lock"
+    lock.write_text("")
+    ok(b, "pull")
+    assert porcelain(b) == "?? stories/\n"  # written, not staged: Git held its index
+    lock.unlink()
+    assert "pulled 0 change(s)" in ok(b, "pull")  # nothing new arrives; what is due is staged
+    assert porcelain(b) == "A  stories/S-1.md\nA  stories/S-2.md\n"
+    a.commit_all("stories")
+    a.git("push", "-q", "origin", "main")
+    pulled = b.git("pull", "-q", "--ff-only", "origin", "main", check=False)
+    assert pulled.returncode == 0, pulled.stdout + pulled.stderr
+    assert porcelain(b) == ""
+
+
 @pytest.mark.parametrize("mode", ["--ff-only", "--rebase"])
 def test_the_authors_git_pull_goes_through_when_a_teammate_commits_the_delivered_file(
     tmp_path: Path, mode: str

@@ -21,6 +21,9 @@ class MetaKey(str, Enum):
     REMOTE_IDENTITY = "remote_identity"  # the remote (and project) the versions and cursor belong to
     REMOTE_DATABASE = "remote_database_id"  # the identity the remote database generated for itself (sql/0010)
     CLIENT_REGISTERED_AT = "client_registered_at"  # when this clone last registered (epoch seconds)
+    # Set before a pull writes files, cleared once they are staged (sync.files.stage_shared): a pull cut
+    # short, or a staging that failed (the index locked), leaves it, and the next pull stages them then.
+    STAGING_DUE = "staging_due"
 
     def __str__(self) -> str:
         return self.value

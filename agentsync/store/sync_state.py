@@ -173,6 +173,11 @@ _BASE_TEXT = (
 )
 
 
+def shared_paths(db: sqlite3.Connection) -> list[str]:
+    """The paths of the artifacts agreed with the remote (not deleted): what went through it."""
+    return [path for (path,) in db.execute("SELECT path FROM sync_base WHERE deleted = 0 AND path IS NOT NULL")]
+
+
 def agreed_texts(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, Agreed]:
     """The agreed rows of ``ids``, texts included (the base of a summary or a merge)."""
     rows = select_in(db, f"SELECT b.key, b.path, b.version, b.hash, b.deleted, {_BASE_TEXT} FROM sync_base b",

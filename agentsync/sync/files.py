@@ -9,6 +9,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agentsync.store import sync_state
+from agentsync.store.meta import MetaKey
+
 if TYPE_CHECKING:
     from agentsync.paths import PathPolicy
     from agentsync.store.mirror import Mirror
@@ -73,14 +76,16 @@ def differs_only_in_version(disk: bytes, text: str) -> bool:
         return False
 
 
-def stage_shared(mirror: Mirror, paths: list[str]) -> None:
+def stage_shared(mirror: Mirror, paths: list[str]) -> bool:
     """Stage (``git add``) those of ``paths`` that Git does not track yet: the artifacts that went
     through the remote before their commit, a teammate's that a pull wrote and this clone's own that
     a push sent. Whichever clone commits such a file first, the others' ``git pull`` of that commit
     finds an identical staged file (or, with autostash on, an edit it keeps) instead of an untracked
-    one in the way, in every mode. A failure to stage costs only that convenience: logged, not fatal."""
+    one in the way, in every mode. A failure to stage is logged, not fatal, and returns False: the
+    caller leaves ``MetaKey.STAGING_DUE`` set and the next pull stages them (``stage_left_over``).
+    May run beside the caller's thread: it never touches the mirror."""
     if not paths:
-        return
+        return True
     import logging
 
     from agentsync.errors import GitError
@@ -89,8 +94,25 @@ def stage_shared(mirror: Mirror, paths: list[str]) -> None:
     try:
         stage_untracked(mirror.config.root, paths)
     except GitError as exc:
-        if "not a git repository" not in str(exc):
-            logging.getLogger("agentsync.sync").warning("could not stage the shared files: %s", exc)
+        if "not a git repository" in str(exc):
+            return True  # nothing to stage into
+        logging.getLogger("agentsync.sync").warning("could not stage the shared files: %s", exc)
+        return False
+    return True
+
+
+def staging_done(mirror: Mirror, done: bool) -> None:
+    """Clear the mark a pull set before writing, once what it wrote is staged."""
+    if done and mirror.get_meta(MetaKey.STAGING_DUE) is not None:
+        with mirror.transaction():
+            mirror.delete_meta(MetaKey.STAGING_DUE)
+
+
+def stage_left_over(mirror: Mirror) -> None:
+    """Stage what an earlier pull wrote and did not stage (cut short, or the index was locked): the
+    team's next ``git pull`` would stop at those untracked files. Only when that pull left its mark."""
+    if mirror.get_meta(MetaKey.STAGING_DUE) is not None:
+        staging_done(mirror, stage_shared(mirror, sync_state.shared_paths(mirror.connection)))
 
 
 def settle_vacated(

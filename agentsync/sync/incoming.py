@@ -20,7 +20,15 @@ from agentsync.store.sync_state import Fetched
 from agentsync.sync.client import cursor, register
 from agentsync.sync.events import announced
 from agentsync.sync.feed import PAGE_SIZE, fetch_unlocked
-from agentsync.sync.files import FolderNames, settle_vacated, stage_shared, unchanged, write_unchanged
+from agentsync.sync.files import (
+    FolderNames,
+    settle_vacated,
+    stage_left_over,
+    stage_shared,
+    staging_done,
+    unchanged,
+    write_unchanged,
+)
 from agentsync.sync.journal import recorded
 from agentsync.sync.plan import ChunkPlan, Pass, Planner
 from agentsync.sync.reports import PullReport, Quarantined
@@ -65,6 +73,7 @@ def quarantined(mirror: Mirror) -> list[Quarantined]:
 def pull_unlocked(mirror: Mirror, remote: Remote, progress: Progress | None, rescan: bool) -> PullReport:
     """``pull`` for a caller that holds the sync lock already (a push that met newer versions)."""
     report = PullReport(fetched=fetch_unlocked(mirror, remote, PAGE_SIZE, progress))
+    stage_left_over(mirror)  # an earlier pull's files, if it was cut short before staging them
     reached = str(cursor(mirror))
     if not report.fetched and mirror.get_meta(MetaKey.APPLIED_CURSOR) == reached:
         return report  # nothing arrived, and everything fetched before was applied (or waits in a conflict)
@@ -85,6 +94,7 @@ def pull_unlocked(mirror: Mirror, remote: Remote, progress: Progress | None, res
     guard = GitFieldGuard(mirror)
     with mirror.transaction() as tx:  # a push that met a newer version: this pull merges it; a
         sync_state.drop_conflicts(tx, ("push", "pull"))  # target that was taken is looked at again
+        mirror.set_meta(MetaKey.STAGING_DUE, "1")  # until what this pull writes is staged
     waiting = sync_state.waiting_ids(db)  # resolved before anything new lands
     large = len(pending) >= BULK_THRESHOLD and len(pending) * 4 >= mirror.count()
     applied = [0]
@@ -118,7 +128,7 @@ def pull_unlocked(mirror: Mirror, remote: Remote, progress: Progress | None, res
             # A teammate's artifacts are staged before their commit; Git does it while the full-text
             # index is rebuilt, both work outside Python (a git process, SQLite), side by side.
             staged = stager.submit(stage_shared, mirror, [*report.written, *moved])
-        staged.result()
+        staging_done(mirror, staged.result())
     # a folder that became a symlink while pulling: not written
     report.problems.extend(map(Problem.of, policy.refused))
     report.overrides.extend(guard.overrides)
