@@ -106,6 +106,19 @@ def test_git_pull_of_a_commit_agentsync_delivered_first_goes_through(tmp_path: P
     assert b.git("stash", "list").stdout == ""
 
 
+def test_a_file_left_mid_merge_is_not_pushed_and_the_rest_is(tmp_path: Path) -> None:
+    """Git's conflict markers (a `git pull` that stopped) went to the remote and into every clone,
+    whose next commit `check` then refused."""
+    a, b = team(tmp_path, "ada", "bo")
+    a.write("stories/S-1.md", artifact("S-1", "One", body="<<<<<<< HEAD\nmine\n=======\nyours\n>>>>>>> 1a2b3c4\n"))
+    a.write("stories/S-2.md", artifact("S-2", "Two"))
+    code, out, err = run(a, "push")
+    assert code == 1 and "pushed 1 artifact(s)" in out, out + err
+    assert "stories/S-1.md:10: an unresolved conflict marker (<<<<<<< or >>>>>>>): not pushed" in err, err
+    ok(b, "pull")
+    assert (b.root / "stories/S-2.md").exists() and not (b.root / "stories/S-1.md").exists()
+
+
 def test_what_a_pull_could_not_stage_is_staged_by_the_next_one(tmp_path: Path) -> None:
     """Git's index locked while a pull writes (an editor's background git, or the pull cut short):
     its files stayed untracked for good, and the team's `git pull` of their commit stopped at them."""

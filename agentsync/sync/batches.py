@@ -9,7 +9,8 @@ import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from agentsync.artifact import LAYOUT_FRONTMATTER
+from agentsync.artifact import CONFLICT_MARKER, LAYOUT_FRONTMATTER
+from agentsync.errors import Problem
 from agentsync.remotes.base import Change, decode_changes, encode_changes
 from agentsync.store import outbox, sync_state
 from agentsync.store.mirror import Mirror
@@ -166,12 +167,28 @@ def outbound_scanned(mirror: Mirror, changes: list[Change], report: PushReport, 
     pre-commit hook scans only what changed since."""
     kept: list[Change] = []
     for change in changes:
+        if (marker := _marker_line(change)) is not None:  # a merge left half done (Git's or a sync's)
+            report.problems.append(Problem(change.path, marker, MARKER_HELD_BACK))
+            continue
         findings = _findings(mirror, change, passed)
         if findings:
             report.refused.extend(findings)
         else:
             kept.append(change)
     return kept
+
+
+MARKER_HELD_BACK = (
+    "an unresolved conflict marker (<<<<<<< or >>>>>>>): not pushed, so no clone gets it; finish the merge "
+    "(for a sync conflict, `agentsync resolve ID`), then push"
+)
+
+
+def _marker_line(change: Change) -> int | None:
+    """The line of the first conflict marker in ``change``'s text (``check`` refuses them too), if any."""
+    text = change.content or ""
+    found = CONFLICT_MARKER.search(text)
+    return None if found is None else text.count("\n", 0, found.start()) + 1
 
 
 def _findings(mirror: Mirror, change: Change, passed: PassedFiles) -> list[Finding]:
