@@ -40,7 +40,7 @@ def resolve(mirror: Mirror, key: str, side: str) -> Conflict:
 
 
 def _resolve(mirror: Mirror, key: str, side: str) -> Conflict:
-    from agentsync.artifact import content_hash
+    from agentsync.artifact import content_hash, find_frontmatter
     from agentsync.frontmatter_edit import set_field, states_own_version
     from agentsync.fsutil import atomic_write
     from agentsync.gitfields import GitFieldGuard
@@ -83,7 +83,9 @@ def _resolve(mirror: Mirror, key: str, side: str) -> Conflict:
         if theirs is None:
             raise ResolveError(f"{found.key} is deleted on the remote; resolve with --ours to keep it")
         text = theirs
-    if side != "theirs" and "version" not in mirror.config.git_fields and states_own_version(text):
+    # as a merge does it (merge.merged_text): a file without frontmatter (a Nygard ADR) never gets one
+    if side != "theirs" and "version" not in mirror.config.git_fields and find_frontmatter(text) \
+            and states_own_version(text):  # fmt: skip
         text = set_field(text, "version", remote_version)
     if not atomic_write(path, text.encode("utf-8", errors="surrogateescape"), still=policy.guard()):
         raise policy.refused[0]

@@ -130,6 +130,29 @@ def test_resolve_by_taking_a_side_or_editing(pair: tuple[GitRepo, GitRepo], side
     assert all(line in final for line in expected[side]) and "<<<<<<<" not in final
 
 
+@pytest.mark.parametrize("side", ["ours", "merged"])
+def test_resolving_a_file_without_frontmatter_keeps_it_without(pair: tuple[GitRepo, GitRepo], side: str) -> None:
+    """A Nygard ADR resolved --ours or --merged got a frontmatter block holding the version, and the
+    clone that pulled it another one with its status: two layouts of one record, neither pushed."""
+    a, b = pair
+    plain = "# 1. Use a queue\n\n## Status\n\nAccepted\n\n## Decision\n\nWe use PostgreSQL.\n"
+    for clone in (a, b):
+        clone.write("stories/S-2.md", plain)
+        clone.commit_all("S-2")
+    assert run(a, "push")[0] == 0 and run(b, "pull")[0] == 0
+    edit(a, "We use PostgreSQL.", "We use PostgreSQL 16.", "stories/S-2.md")
+    edit(b, "We use PostgreSQL.", "We use SQLite.", "stories/S-2.md")
+    assert run(a, "push")[0] == 0 and run(b, "pull")[0] == 1
+    if side == "merged":
+        b.write("stories/S-2.md", plain.replace("PostgreSQL.", "SQLite, then PostgreSQL 16."))
+    code, _, err = run(b, "resolve", "S-2", f"--{side}")
+    assert code == 0, err
+    assert not b.read("stories/S-2.md").startswith(b"---")
+    assert run(b, "push")[0] == 0 and run(a, "pull")[0] == 0
+    pulled = a.read("stories/S-2.md")
+    assert pulled == b.read("stories/S-2.md") and b"## Status\n\nAccepted\n" in pulled
+
+
 def test_a_git_field_changed_on_the_remote_never_reaches_the_work_tree(pair: tuple[GitRepo, GitRepo]) -> None:
     a, b = pair
     edit(a, "status: DRAFT", "status: DONE")
