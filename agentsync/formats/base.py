@@ -27,9 +27,6 @@ HEADING = re.compile(r"^ {0,3}#[ \t]+(?=[^\r\n]*[^ \t\r\n#])([^\r\n]*?[^ \t\r\n]
 _HEADING_HERE = lazy.pattern(r" {0,3}#[ \t]+(?=[^\r\n]*[^ \t\r\n#])([^\r\n]*?[^ \t\r\n])(?:[ \t]+#+)?[ \t]*\r?$", re.M)
 
 
-_FENCE = lazy.pattern(r"^ {0,3}(`{3,}|~{3,})", re.M)  # a line that opens or closes a fenced code block
-
-
 class Place(NamedTuple):  # a record; a NamedTuple costs a hook far less to define than a dataclass
     """One place a text sets a field: the value as written, where the value's characters are, the
     whole lines that hold it (to take it out), and how it is written (for messages)."""
@@ -122,19 +119,10 @@ def first_heading(text: str, start: int = 0) -> re.Match[str] | None:
     found = HEADING.search(text, start)
     if found is None or ("```" not in text and "~~~" not in text):
         return found
-    opener, seen = "", start  # the fence of the code block the search is in ('' outside one)
-    while found is not None:
-        for fence in _FENCE().finditer(text, seen, found.start()):
-            mark = fence.group(1)
-            if not opener:
-                opener = mark
-            elif mark[0] == opener[0] and len(mark) >= len(opener):  # CommonMark: as long, or longer
-                opener = ""
-        if not opener:
-            return found
-        seen = found.end()
-        found = HEADING.search(text, seen)
-    return None
+    fences = fenced_blocks(text)
+    while found is not None and any(begin <= found.start() < end for begin, end in fences):
+        found = HEADING.search(text, found.end())
+    return found
 
 
 def line_of(text: str, index: int) -> int:
