@@ -24,18 +24,31 @@ def _status() -> re.Pattern[str]:
     return re.compile(r"^[*-][ \t]+Status[ \t]*:[ \t]*(?![ \t])([^\r\n]*?[^\s\r\n])[ \t]*\r?$", re.M | re.I)
 
 
+@functools.cache
+def _section_heading() -> re.Pattern[str]:
+    return re.compile(r"^#{1,6}[ \t]", re.M)
+
+
+def _header_end(text: str) -> int:
+    """Where MADR 2's bullets end: at the first heading after the title (``## Context and Problem
+    Statement``). A ``- Status: done`` bullet below it (a milestone's, a task's) is no record's status."""
+    heading = first_heading(text)
+    after = _section_heading().search(text, heading.end()) if heading else _section_heading().search(text)
+    return after.start() if after else len(text)
+
+
 class Madr:
     name = "madr"
     suffixes = MARKDOWN
 
     def detect(self, text: str) -> bool:
-        return sets_outside_fences(_status(), text)
+        return sets_outside_fences(_status(), text) and bool(self.places(text, "status"))
 
     def read(self, path: str, text: str) -> Reading:
         start = 1 if text.startswith(BOM) else 0
         heading = first_heading(text, start)
         fields: dict[str, Any] = {}
-        for match in _bullet().finditer(text):
+        for match in _bullet().finditer(text, 0, _header_end(text)):
             key = match.group(1).lower().replace(" ", "_")
             if match.group(2):
                 fields.setdefault(key, match.group(2))
@@ -47,7 +60,10 @@ class Madr:
                        status=fields.get("status"), heading=title, body=start)  # fmt: skip
 
     def places(self, text: str, name: str) -> list[Place]:
-        return places_of(_status(), text, "a * Status: bullet") if name == "status" else []
+        if name != "status":
+            return []
+        end = _header_end(text)
+        return [place for place in places_of(_status(), text, "a * Status: bullet") if place.line_start < end]
 
     def write(self, text: str, name: str, value: Any) -> str | None:
         places = self.places(text, name)
