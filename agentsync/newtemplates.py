@@ -60,6 +60,8 @@ def layout_template(config: Config, type_name: str, latest: str) -> str | None:
     if not template.is_file():
         return None
     layout = str(template.read_text(encoding="utf-8"))
+    if name == "nygard" and not re.search(r"(?m)^# \d+\. ", text):  # a folder of dated ADRs: headings unnumbered
+        layout = layout.replace("# ${number}. ${title}", "# ${title}", 1)
     if name == "madr" and re.search(r"(?m)^- Status:", text):  # log4brains' bullets are dashes
         layout = re.sub(r"(?m)^\* ", "- ", layout)
     if name == "agent" or (name == "madr" and type_name != "adr"):

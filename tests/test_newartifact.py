@@ -66,6 +66,19 @@ def test_new_in_an_adr_tools_folder_writes_the_next_number_in_its_layout(repo: R
     )
 
 
+def test_new_in_a_folder_of_dated_adrs_writes_no_number_in_the_heading(repo: Repo) -> None:
+    for day, title in (("2023-01-10", "Use Redis"), ("2024-05-01", "Use Postgres")):
+        repo.write(
+            f"docs/adrs/{day}-{title.lower().replace(' ', '-')}.md",
+            f"# {title}\n\nDate: {day}\n\n## Status\n\nAccepted\n",
+        )
+    with repo.mirror() as mirror:
+        scan(mirror)
+        _, path, report = create(mirror, "adr", "Use Kafka", author="ada")
+    assert path == f"docs/adrs/{datetime.date.today():%Y-%m-%d}-use-kafka.md" and report.ok
+    assert repo.read(path).decode().startswith("# Use Kafka\n\nDate: ")  # was "# 0. Use Kafka"
+
+
 def test_new_in_a_madr_folder_writes_its_status_bullets(repo: Repo) -> None:
     records(repo, MADR2, 3)
     with repo.mirror() as mirror:
