@@ -268,7 +268,18 @@ def process_running(pid: int) -> bool:
         return False
     except PermissionError:
         return True  # someone else's live process
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """Whether ``pid`` has exited and waits to be reaped (Linux; killed, its files are no more its):
+    signal 0 still reaches it, so a killed writer's temp files looked in use."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            state = stat.read().rpartition(b")")[2].split()[:1]
+    except OSError:
+        return False  # not Linux, or gone this moment: as signal 0 said
+    return state in ([b"Z"], [b"X"])
 
 
 def same_name_spelled_otherwise(root: Path, relative: str) -> str | None:
