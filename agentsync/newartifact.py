@@ -22,7 +22,7 @@ from agentsync.errors import AgentsyncError, ConfigError
 from agentsync.frontmatter_edit import render_scalar, set_field
 from agentsync.fsutil import atomic_write, same_name_spelled_otherwise
 from agentsync.gitrepo import user_identity
-from agentsync.newtemplates import load_template, new_status
+from agentsync.newtemplates import load_template, new_status, status_as_spelled
 from agentsync.paths import FoundFile, Matcher, PathPolicy, static_prefix, walk
 from agentsync.plugins.calls import allocate_id
 from agentsync.recordfolders import (
@@ -157,6 +157,8 @@ def create(
         status=new_status(config, type_name, folder, layout),
         author=render_scalar(author if author is not None else user_identity(config.root)),
     )
+    statuses = [row.status for row in mirror.list_artifacts(type_name)]
+    text = status_as_spelled(text, relative, type_name, config, statuses)
     text = _required_slots(config, relative, _allowed_values(config, type_name, relative, text))
     policy = PathPolicy.for_config(config)
     opened = not os.path.lexists(config.root / os.path.dirname(relative))  # a folder of its own, new

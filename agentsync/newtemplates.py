@@ -203,3 +203,19 @@ def new_status(config: Config, type_name: str, folder: str, layout: str | None) 
     text = str(builtin.read_text(encoding="utf-8")) if builtin.is_file() else ""
     found = re.search(r"(?m)^status:[ \t]*(\S+)", text)
     return found.group(1) if found else "DRAFT"
+
+
+def status_as_spelled(text: str, path: str, type_name: str, config: Config, statuses: list[str | None]) -> str:
+    """The new text with its status spelled as the type's records spell that word (a template's
+    PROPOSED where the records say ``proposed``): ``board`` showed PROPOSED and proposed as two
+    columns, while ``ls --status proposed`` listed both."""
+    from agentsync.artifact import parse_text
+    from agentsync.frontmatter_edit import set_field
+
+    status = parse_text(path, text, type_name, "", config.id_rule(type_name)).status
+    if status is None:
+        return text
+    spelled = {value for value in statuses if value is not None and value.lower() == status.lower()}
+    if not spelled or status in spelled:
+        return text
+    return set_field(text, "status", max(spelled, key=lambda value: statuses.count(value)), path)

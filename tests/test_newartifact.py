@@ -469,3 +469,15 @@ def test_a_day_in_the_records_names_is_no_number_to_count_on(repo: Repo) -> None
         scan(mirror)
         artifact_id, path, _ = create(mirror, "plan", "Second", author="ada")
     assert (artifact_id, path) == ("PLAN-0001", "plans/PLAN-0001-second.md")  # was PLAN-2027
+
+
+def test_a_new_records_status_is_spelled_as_the_types_records_spell_it(repo: Repo) -> None:
+    """The template's PROPOSED beside records saying "proposed": `board` showed two columns of one status."""
+    for n, status in ((1, "accepted"), (2, "proposed")):
+        repo.write(f"adrs/ADR-000{n}-x{n}.md", f'---\nid: ADR-000{n}\ntitle: X{n}\nstatus: "{status}"\n---\n\n# X{n}\n')
+    with repo.mirror() as mirror:
+        scan(mirror)
+        artifact_id, _, _ = create(mirror, "adr", "Use Z", author="ada")
+        assert mirror.get(f"adr:{artifact_id}").status == "proposed"  # type: ignore[union-attr]
+        _, path, _ = create(mirror, "plan", "A plan", author="ada")  # no plan says draft otherwise: as written
+    assert "status: DRAFT" in repo.read(path).decode()
