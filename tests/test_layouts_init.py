@@ -1114,3 +1114,19 @@ def test_a_readme_that_states_its_id_stays_a_record(tmp_path: Path) -> None:
     repo = _repo(tmp_path, {**records, "plans/z.md": "---\nid: PLAN-0003\n---\n# Z\n"})
     assert run(repo, "init")[0] == 0
     assert sorted(_mirrored(repo)) == ["plan:PLAN-0001", "plan:PLAN-0002", "plan:PLAN-0003"]
+
+
+@pytest.mark.parametrize("template", ["0000-template.md", "text/0000-template.md"])
+def test_rfcs_in_text_beside_their_template_are_found_and_numbered(tmp_path: Path, template: str) -> None:
+    """Rust's, Ember's, OpenTelemetry's and Cedar's RFC process: init found nothing (0 artifacts)."""
+    repo = _repo(tmp_path, {template: "# RFC Template (Fill in your title here)\n\n## Summary\n",
+                            "text/0001-foo.md": "# Foo\n\n## Summary\n", "text/0002-bar.md": "# Bar\n"})  # fmt: skip
+    code, out, err = run(repo, "init")
+    assert code == 0 and "detected RFCs in text/" in out, out + err
+    assert _mirrored(repo) == {"rfc:0001-foo": (None, "text/0001-foo.md"), "rfc:0002-bar": (None, "text/0002-bar.md")}
+    assert _created(repo, "rfc", "Dark mode") == "created 0003-dark-mode at text/0003-dark-mode.md"
+
+
+def test_a_text_folder_without_the_rfc_template_is_no_rfcs(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {"text/0001-intro.md": "# Intro\n", "text/0002-more.md": "# More\n"})
+    assert run(repo, "init")[0] == 0 and _mirrored(repo) == {}

@@ -88,7 +88,10 @@ _SINGULAR = {"stories": "story", "plans": "plan", "runbooks": "runbook", "journe
 
 
 # Tools' settings files init reads to find their folders, and the folders they may name.
-SETTINGS = (*tool_layouts.BMAD_CONFIGS, plan_layouts.CLAUDE_SETTINGS, *plan_layouts.RALPH_PROMPTS)
+# The RFC process of Rust, Ember, pnpm, OpenTelemetry and Cedar: proposals in text/, numbered, beside the
+# template that names the process (at the root, or in text/ itself); text/ is listed only where it is.
+TEXT_RFC_TEMPLATES = ("0000-template.md", "text/0000-template.md")
+SETTINGS = (*tool_layouts.BMAD_CONFIGS, plan_layouts.CLAUDE_SETTINGS, *plan_layouts.RALPH_PROMPTS, *TEXT_RFC_TEMPLATES)
 
 
 def more_settings(settings: Mapping[str, str]) -> tuple[str, ...]:
@@ -100,7 +103,8 @@ def more_settings(settings: Mapping[str, str]) -> tuple[str, ...]:
 def settings_roots(settings: Mapping[str, str]) -> tuple[str, ...]:
     """The folders ``settings`` name, to list beside ``ROOTS``."""
     claude = plan_layouts.claude_plans_folder(settings)
-    return (*(tool_layouts.bmad_folders(settings).values() if settings else ()), *((claude,) if claude else ()))
+    text = ("text",) if any(name in settings for name in TEXT_RFC_TEMPLATES) else ()
+    return (*(tool_layouts.bmad_folders(settings).values() if settings else ()), *((claude,) if claude else ()), *text)
 
 
 def detect(files: Iterable[str], settings: Mapping[str, str] | None = None) -> list[Detected]:
@@ -116,6 +120,7 @@ def detect(files: Iterable[str], settings: Mapping[str, str] | None = None) -> l
             _backlog(paths),
             _adr_folders(paths),
             _rfc_folders(paths),
+            _text_rfcs(paths, settings),
             _proposal_folders(paths),
             _postmortem_folders(paths),
             tool_layouts.spec_kit(paths),
@@ -228,6 +233,13 @@ def _adr_folders(paths: list[str]) -> Detected | None:
 def _rfc_folders(paths: list[str]) -> Detected | None:
     """RFCs, a file per proposal (``docs/rfcs/0001-batch-insert-api.md``) or a folder per proposal."""
     return _record_folders(paths, RFC_FOLDERS, "rfc", "RFC", "RFC folders")
+
+
+def _text_rfcs(paths: list[str], settings: Mapping[str, str]) -> Detected | None:
+    """The RFCs of ``text/`` beside a ``0000-template.md`` (``text/0035-opentelemetry-protocol.md``)."""
+    if not any(name in settings for name in TEXT_RFC_TEMPLATES):
+        return None
+    return _record_folders(paths, ("text",), "rfc", "RFC", "RFCs in text/ (beside 0000-template.md)")
 
 
 def _proposal_folders(paths: list[str]) -> Detected | None:
