@@ -283,13 +283,14 @@ class StoryFolder:
         """The latest name with the new numbers (and offline the clone's tag after them), and the new
         title where the latest name has its title (``2.3.story`` stays ``2.4.story``)."""
         tagged = f"-{tag}" if tag else ""
-        found = re.search(rf"(?<![0-9]){self.epic}([._-]){self.story}(?![0-9])", self.latest)
+        found = re.search(rf"(?<![0-9])(0*{self.epic})([._-])(0*{self.story})(?![0-9])", self.latest)
         if found is None:
             return f"{self.epic}.{story}{tagged}.{slugify(title)}"
         rest = self.latest[found.end() :]
         if rest[:1] in ("-", "_", ".") and rest[1:] != "story":
             rest = rest[0] + slugify(title)
-        return f"{self.latest[: found.start()]}{self.epic}{found.group(1)}{story}{tagged}{rest}"
+        number = f"{story:0{len(found.group(3))}d}"  # zeros as the latest has them: 004.05 -> 004.06, sorted so
+        return f"{self.latest[: found.start()]}{found.group(1)}{found.group(2)}{number}{tagged}{rest}"
 
 
 def story_folder(records: Iterable[tuple[str, str | None]]) -> StoryFolder | None:

@@ -420,6 +420,7 @@ BMAD = "# Story {n}: {title}\n\n## Status\n\nDone\n\n## Story\n\n**As a** user,\
         (["epic-1-story-1.1-a.md", "x.md", "epic-1-story-1.9-b.md"], "docs/stories/epic-1-story-1.10-photo-sharing.md",
          "1.10"),
         (["first.md", "second.md"], "docs/stories/1.3.photo-sharing.md", "1.3"),  # no numbers in the names: BMAD's
+        (["001.01.a.md", "001.02.b.md", "001.09.c.md"], "docs/stories/001.10.photo-sharing.md", "1.10"),  # zeros kept
     ],
 )  # fmt: skip
 def test_new_beside_bmad_stories_writes_the_next_story_of_the_latest_epic(
