@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from agentsync.artifact import CONFLICT_MARKER, LAYOUT_FRONTMATTER, Artifact, line_of, parse_bytes
+from agentsync.artifact import CONFLICT_MARKER, LAYOUT_FRONTMATTER, Artifact, line_of, may_hold_markers, parse_bytes
 from agentsync.checkcache import PassedFiles
 from agentsync.config import Config
 from agentsync.errors import AgentsyncError, ArtifactError, DuplicateIdError, Problem
@@ -58,7 +58,7 @@ def check_artifact(config: Config, artifact: Artifact) -> list[Problem]:
     """The per-file rules (everything but id uniqueness)."""
     problems: list[Problem] = []
     text = artifact.content
-    for match in CONFLICT_MARKER.finditer(text):
+    for match in CONFLICT_MARKER.finditer(text) if may_hold_markers(text) else ():
         problems.append(
             Problem(
                 artifact.path,
