@@ -58,7 +58,10 @@ def server_url(folder: Path | None = None) -> str:
     from agentsync.remotes import migrations
 
     folder = folder or data_folder()
-    folder.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file where a folder on the way should be, no permission: as a failed start
+        raise RemoteError(f"cannot start the local PostgreSQL in {folder}: {exc.strerror}: {exc.filename}") from None
     try:
         with _quiet():
             server = pgserver.get_server(folder, cleanup_mode=None)  # left running

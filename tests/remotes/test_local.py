@@ -59,3 +59,21 @@ def test_two_clones_collaborate_with_no_set_up(tmp_path: Path, data_folder: Path
     code, out, err = run(a, "pull")
     assert code == 0 and "Edited in b." in a.read("stories/S-1.md").decode(), err
     assert local.server_url(data_folder) == local.server_url(data_folder)  # the running server is reused
+
+
+def test_a_data_folder_that_cannot_be_made_is_a_remote_that_cannot_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file where the folder should be: `new` gave 'unexpected error: FileExistsError'; as a server that
+    fails to start, it now takes an offline id, and push says why it cannot reach the remote."""
+    (tmp_path / "taken").write_text("a file\n")
+    monkeypatch.setenv("AGENTSYNC_LOCAL_REMOTE", str(tmp_path / "taken" / "postgres"))
+    monkeypatch.delenv("AGENTSYNC_DATABASE_URL", raising=False)
+    repo = GitRepo(tmp_path / "app")
+    repo.root.mkdir()
+    repo.git("init", "-q", "-b", "main")
+    assert run(repo, "init")[0] == 0 and "remote: local\n" in repo.read("agentsync.yaml").decode()
+    code, out, err = run(repo, "new", "plan", "Offline")
+    assert code == 0 and "is an offline id" in err and "unexpected" not in err, out + err
+    code, _, err = run(repo, "push")
+    assert code == 1 and f"cannot start the local PostgreSQL in {tmp_path / 'taken' / 'postgres'}: File exists" in err
