@@ -143,8 +143,12 @@ class Override(NamedTuple):  # a record, as errors.Problem
     offered: Any
     kept: Any  # None: the field is not in Git at all, so it was left out
     source: TruthSource = "HEAD"
+    offered_at_head: bool = False  # the value offered is HEAD's, and the work tree's own differs from it
 
     def __str__(self) -> str:
+        if self.offered_at_head:
+            return (f"{self.path}: {self.field} {self.offered!r} (HEAD's) not written over {self.kept!r}, the work "
+                    f"tree's uncommitted value; commit it to share it")  # fmt: skip
         if self.kept is None:
             kept = f"left out: HEAD has this artifact without {self.field}"
         elif self.source == "work tree":
@@ -310,7 +314,9 @@ class GitFieldGuard:
         for name, value in tried.items():
             kept, at_head = truth.get(name), self._at_head.get(path)
             source: TruthSource = "HEAD" if at_head is not None and at_head.get(name) == kept else "work tree"
-            self.overrides.append(Override(path, name, None if value is NOT_SET else value, kept, source))
+            offered = None if value is NOT_SET else value
+            at_head_too = source == "work tree" and at_head is not None and name in at_head and at_head[name] == offered
+            self.overrides.append(Override(path, name, offered, kept, source, at_head_too))
 
 
 # against HEAD: another value, not at HEAD, gone here, here but refused by the scan (``reason`` says why)

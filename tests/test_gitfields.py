@@ -93,6 +93,20 @@ def test_export_keeps_an_uncommitted_work_tree_status(git_repo: GitRepo) -> None
     assert git_repo.read("stories/S-1.md").decode() == artifact("S-1", "One", "active", body="Remote body.\n")
 
 
+def test_a_remote_text_with_heads_value_over_an_uncommitted_one_says_so(git_repo: GitRepo) -> None:
+    """The remote's status is HEAD's (draft), the work tree's an uncommitted active: 'draft did not come from
+    Git' was said of HEAD's own value."""
+    started(git_repo)
+    git_repo.write("stories/S-1.md", artifact("S-1", "One", "active"))
+    run(git_repo, "mirror")
+    simulate_remote_edit(git_repo, "S-1", artifact("S-1", "One", "draft", body="Remote body.\n"))
+    code, _, err = run(git_repo, "export")
+    assert code == 0, err
+    assert "S-1.md: status 'draft' (HEAD's) not written over 'active', the work tree's uncommitted value" in err
+    assert "did not come from Git" not in err
+    assert git_repo.read("stories/S-1.md").decode() == artifact("S-1", "One", "active", body="Remote body.\n")
+
+
 def test_export_of_a_file_missing_from_the_work_tree_takes_head(git_repo: GitRepo) -> None:
     started(git_repo)
     simulate_remote_edit(git_repo, "S-2", artifact("S-2", "Two", "done"))
