@@ -123,8 +123,11 @@ def pull_lines(report: PullReport, *, per_file: bool = False) -> list[Line]:
 
 
 def pull_summary(report: PullReport) -> str:
+    applied = len(report.written) + len(report.merged) + len(report.deleted) + len(report.conflicts)
+    # a pull cut short fetched what the next one applies: 'pulled 0 change(s): 1000 written' read as a contradiction
+    what = f"pulled {report.fetched} change(s)" if report.fetched or not applied else "applied changes fetched earlier"
     return (
-        f"pulled {report.fetched} change(s): {len(report.written)} written, {len(report.merged)} merged, "
+        f"{what}: {len(report.written)} written, {len(report.merged)} merged, "
         f"{len(report.deleted)} deleted, {len(report.conflicts)} conflict(s)"
         + (f", {len(report.quarantined)} refused" if report.quarantined else "")
         + ("; `agentsync push` sends the merged files" if report.merged else "")

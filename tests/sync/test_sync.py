@@ -18,7 +18,7 @@ from agentsync.scanner import scan
 from agentsync.store import outbox
 from agentsync.store.meta import MetaKey
 from agentsync.sync import fetch, push
-from agentsync.sync.reports import push_lines
+from agentsync.sync.reports import PullReport, pull_summary, push_lines
 from tests.conftest import GitRepo, artifact
 from tests.sync.conftest import Clones, sync_pull, sync_push
 
@@ -819,3 +819,11 @@ def test_a_documents_own_version_line_is_merged_as_a_field_never_written_over(cl
     assert [key for key, _ in sync_push(b, remote, "bo").applied] == ["story:S-1"]  # not a version-only change
     sync_pull(a, remote)
     assert "version: '1.1'\n" in a.read("stories/S-1.md").decode()
+
+
+def test_a_pull_that_applies_what_an_earlier_one_fetched_says_so() -> None:
+    """After a pull cut short, the next fetches nothing new and writes the rest: 'pulled 0 change(s): 1000 written'."""
+    rest = PullReport(fetched=0, written=["stories/S-1.md", "stories/S-2.md"])
+    assert pull_summary(rest) == "applied changes fetched earlier: 2 written, 0 merged, 0 deleted, 0 conflict(s)"
+    assert pull_summary(PullReport(fetched=0)).startswith("pulled 0 change(s): 0 written")
+    assert pull_summary(PullReport(fetched=3, written=["a.md"])).startswith("pulled 3 change(s): 1 written")
