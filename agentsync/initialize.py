@@ -3,9 +3,12 @@ folder created, Git told to ignore agentsync's temporary files, and the mirror b
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from agentsync import lazy
 
 if TYPE_CHECKING:
     from agentsync.config import Config, TypeConfig
@@ -42,9 +45,9 @@ def initialize(progress: Progress | None = None) -> Initialized:
     detected: tuple[str, ...] = ()
     if wrote:
         project = default_project_name(root)
-        found, files = detected_layouts(root)
+        found = detected_layouts(root)[0]
         detected = tuple(d.name for d in found) + tuple(note for d in found for note in d.notes)
-        types = _folder_files_left_out(root, layouts.types_for(found), files)
+        types = _folder_files_left_out(root, layouts.types_for(found))
         text = config_module.render_default(types, project=project, detected=detected)
         atomic_write(path, text.encode("utf-8"))
     config = config_module.load(root)
@@ -66,12 +69,20 @@ def detected_layouts(root: Path) -> tuple[list[Detected], list[str]]:
     return layouts.detect(files, settings), files
 
 
-def _folder_files_left_out(root: Path, types: tuple[TypeConfig, ...], files: list[str]) -> tuple[TypeConfig, ...]:
+# The files that describe a folder of the default types' records, by name: a README, a changelog, the
+# folder's template. Not is_no_record's wider list: a runbook may well be called security.md or changes.md,
+# and index.md is a folder's own record (plans/cache/index.md).
+_DESCRIBING = lazy.pattern(
+    r"(?:readme|changelog|contributing|code_of_conduct|licen[cs]e|_?template|0+-template)\.md\Z", re.I
+)
+
+
+def _folder_files_left_out(root: Path, types: tuple[TypeConfig, ...]) -> tuple[TypeConfig, ...]:
     """Each type that excludes nothing yet (the default plans/, stories/, ...) excludes the files among
-    its own that describe a folder (a README.md, a CHANGELOG, a template): two folders' README.md were
+    its own that describe a folder (README.md, CHANGELOG.md, template.md): two folders' README.md were
     one id twice, and init's first scan failed. Not where one of them states an id of its own: a folder
     per record (``plans/cache/README.md`` holding ``id: PLAN-0007``) keeps its records in them."""
-    from agentsync.config.layout_parts import is_no_record, not_records
+    from agentsync.formats.ids import static_prefix
     from agentsync.globs import Matcher
 
     kept = []
@@ -80,10 +91,13 @@ def _folder_files_left_out(root: Path, types: tuple[TypeConfig, ...], files: lis
             kept.append(type_config)
             continue
         matcher = Matcher.from_types((type_config,))
-        own = [path for path in files if matcher.type_of(path)]
-        describing = [path for path in own if is_no_record(path.rpartition("/")[2])]
-        left_out = () if any(_states_an_id(root / path) for path in describing) else not_records(own)
-        kept.append(type_config._replace(exclude=left_out))
+        folders = tuple(dict.fromkeys(static_prefix(glob) for glob in type_config.globs if static_prefix(glob)))
+        own = [path for path in listed(root, folders) if matcher.type_of(path)]
+        describing = [path for path in own if _DESCRIBING().match(path.rpartition("/")[2])]
+        if describing and not any(_states_an_id(root / path) for path in describing):
+            names = tuple(sorted({path.rpartition("/")[2] for path in describing}))
+            type_config = type_config._replace(exclude=names)
+        kept.append(type_config)
     return tuple(kept)
 
 

@@ -1109,6 +1109,19 @@ def test_folder_readmes_among_the_default_folders_are_no_plans(tmp_path: Path) -
     assert _mirrored(repo) == {"plan:a": (None, "docs/plans/a.md")}
 
 
+def test_records_named_like_folder_files_stay_records_and_root_folders_are_seen(tmp_path: Path) -> None:
+    """A runbook called security.md or changes.md, a folder's index.md: records (the review found them
+    dropped); plans/ at the root, which init's layout listing does not walk, has its READMEs left out too."""
+    names = ("deploy", "security", "changes", "email-template", "restore/index")
+    runbooks = {f"docs/runbooks/{name}.md": f"# {name}\n" for name in names}
+    plans = {"plans/README.md": "# Plans\n", "plans/archive/README.md": "# Archive\n", "plans/one.md": "# One\n"}
+    repo = _repo(tmp_path, {**runbooks, "docs/runbooks/README.md": "# Runbooks\n", **plans})
+    code, out, err = run(repo, "init")
+    assert code == 0, out + err
+    mirrored = _mirrored(repo)
+    assert sorted(path for _, path in mirrored.values()) == sorted([*runbooks, "plans/one.md"])
+
+
 def test_a_readme_that_states_its_id_stays_a_record(tmp_path: Path) -> None:
     records = {f"plans/{name}/README.md": f"---\nid: PLAN-000{n}\n---\n" for n, name in enumerate("xy", 1)}
     repo = _repo(tmp_path, {**records, "plans/z.md": "---\nid: PLAN-0003\n---\n# Z\n"})
