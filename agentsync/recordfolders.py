@@ -103,7 +103,8 @@ def naming_folder(folder: str, paths: Iterable[str]) -> str:
     """Where a new record in ``folder`` takes its naming from: ``folder`` itself, unless it holds none of
     the type's records and a folder beside it does (the harness layout's emptied ``active/`` beside
     ``completed/``: a new plan is numbered, or dated, as the completed ones are); then the one beside it
-    with the most of them. Not a folder below (OpenSpec's ``archive/`` dates what it archives)."""
+    with the most of them, counting the files it holds itself (month folders below it name no records).
+    Not a folder below (OpenSpec's ``archive/`` dates what it archives)."""
     paths = list(paths)
     if not folder or record_names(folder, paths):
         return folder
@@ -112,8 +113,8 @@ def naming_folder(folder: str, paths: Iterable[str]) -> str:
     beside: Counter[str] = Counter()
     for path in paths:
         if path.startswith(f"{parent}/" if parent else ""):
-            name, below, _ = path[start:].partition("/")
-            if below:  # in a folder beside, not a file of the parent's own
+            name, below, rest = path[start:].partition("/")
+            if below and "/" not in rest:  # a file of a folder beside: its subfolders (completed/2025-01/) lend none
                 beside[f"{parent}/{name}" if parent else name] += 1
     return next((other for other, _ in beside.most_common() if other != folder), folder)
 

@@ -401,3 +401,12 @@ def test_a_numbered_prefixed_folder_keeps_its_numbers_under_a_glob_with_a_fixed_
     )
     assert run(repo, "mirror")[0] == 0
     assert _created(repo, "rfc", "Dark mode") == "created RFC-0003-dark-mode at rfcs/RFC-0003-dark-mode.md"
+
+
+def test_an_emptied_active_folder_beside_month_folders_names_a_new_plan_by_its_title(tmp_path: Path) -> None:
+    """completed/2025-01/ and its siblings are folders of plans, not plans numbered 2025: a new plan was 2026-x."""
+    months = (("2025-01", "auth-rewrite"), ("2025-02", "billing"), ("2025-03", "search"))
+    files = {f"docs/exec-plans/completed/{month}/{name}.md": "# Done\n\nStatus: done\n" for month, name in months}
+    repo = _repo(tmp_path, {**files, "docs/exec-plans/active/.gitkeep": "", "docs/exec-plans/tech-debt-tracker.md": ""})
+    assert run(repo, "init")[0] == 0
+    assert _created(repo, "execplan", "Dark mode") == "created dark-mode at docs/exec-plans/active/dark-mode.md"
