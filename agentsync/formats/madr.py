@@ -25,16 +25,16 @@ def _status() -> re.Pattern[str]:
 
 
 @functools.cache
-def _section_heading() -> re.Pattern[str]:
-    return re.compile(r"^#{1,6}[ \t]", re.M)
+def _deeper_heading() -> re.Pattern[str]:
+    return re.compile(r"^#{3,6}[ \t]", re.M)
 
 
 def _header_end(text: str) -> int:
-    """Where MADR 2's bullets end: at the first heading after the title (``## Context and Problem
-    Statement``). A ``- Status: done`` bullet below it (a milestone's, a task's) is no record's status."""
-    heading = first_heading(text)
-    after = _section_heading().search(text, heading.end()) if heading else _section_heading().search(text)
-    return after.start() if after else len(text)
+    """Where MADR 2's bullets can be: above the first heading of level three or deeper (a milestone's
+    ``### M1``, whose ``- Status: Pending`` is no record's status). MADR's own sections are ``##``, and
+    some put the bullets under one (``## Metadata``)."""
+    deeper = _deeper_heading().search(text)
+    return deeper.start() if deeper else len(text)
 
 
 class Madr:

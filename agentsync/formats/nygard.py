@@ -23,10 +23,12 @@ from agentsync.formats.base import (
 @functools.cache
 def _section() -> re.Pattern[str]:  # compiled at the first use: most processes read no such ADR
     # (each run of blanks read one way: the line is checked once for a lone CR, the one way its end can fail;
-    # a list item's marker, or the line's own label, is no part of the status: ``- Accepted``, ``- **Status**: DONE``)
+    # a list item's marker, or the line's own label, is no part of the status: ``- Accepted``, ``- **Status**: DONE``,
+    # ``Program status: Active``, ``Current milestone: Completed``)
     return re.compile(
         r"^##[ \t]+Status[ \t]*\r?\n(?:[ \t]*\r?\n)*(?=[^\r\n]*(?:\r?\n|\r?\Z))[ \t]*(?:[-*+][ \t]+(?=[^ \t\r\n]))?"
-        r"(?:(?:\*\*|__)?Status(?:\*\*|__)?[ \t]*:(?:\*\*|__)?[ \t]*(?=[^ \t\r\n]))?([^\r\n#](?:[^\r\n]*[^ \t\r\n])?)"
+        r"(?:(?:\*\*|__)?(?:[A-Za-z]+ )?(?:Status|State|Current)(?: [A-Za-z]+)?(?:\*\*|__)?[ \t]*:(?:\*\*|__)?[ \t]*"
+        r"(?=[^ \t\r\n]))?([^\r\n#](?:[^\r\n]*[^ \t\r\n])?)"
         r"[ \t]*\r?$",
         re.M | re.I,
     )

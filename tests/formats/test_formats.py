@@ -374,16 +374,20 @@ def test_a_long_run_of_blanks_in_a_frontmatter_is_edited_at_once() -> None:
 @pytest.mark.parametrize(
     ("text", "status", "layout"),
     [
-        ("# T\n\n* Status: accepted\n* Date: 2020-01-02\n\n## Context\n\n- Status: no\n", "accepted", "madr"),
+        ("# T\n\n* Status: accepted\n* Date: 2020-01-02\n\n## Options\n\n### A\n\n- Status: no\n", "accepted", "madr"),
+        ("# Use X\n\n## Metadata\n\n* Status: accepted\n* Date: 2024\n\n## Context\n", "accepted", "madr"),  # under ##
         ("# Plan\n\n### M1\n\n- Status: done\n", None, "plain"),  # a milestone's bullet: no record's status
         ("# 1. Use X\n\n## Status\n\n- Accepted\n", "Accepted", "nygard"),  # a list item's marker is no part
         ("# Phase 1\n\n## Status\n\n- **Status**: COMPLETED\n", "COMPLETED", "nygard"),  # nor the line's label
         ("# 1. Keep\n\n## Status\n\nStatus quo kept\n", "Status quo kept", "nygard"),
+        ("# Plan\n\n## Status\n\n- Program status: Active\n", "Active", "nygard"),  # a label of two words
+        ("# Plan\n\n## Status\n- Current milestone: M2\n", "M2", "nygard"),
     ],
 )
 def test_a_status_is_read_where_its_layout_keeps_it(text: str, status: str | None, layout: str) -> None:
-    """MADR 2's bullets are the block under the title; a `## Status` section's first line without its
-    list marker or label (real plans: a milestone's `- Status: Pending` was the whole plan's status)."""
+    """MADR 2's bullets are above the first heading of level three (a milestone's); a `## Status` section's
+    first line without its list marker or label (real plans: a milestone's `- Status: Pending` was the
+    whole plan's status)."""
     artifact = parse_text("docs/adr/x.md", text, "adr", "")
     assert (artifact.status, artifact.layout) == (status, layout)
     if status is not None:
