@@ -25,6 +25,15 @@ def test_only_untracked_files_not_ignored_are_staged(git_repo: GitRepo, count: i
     assert sorted(staged) == sorted(new)  # neither the ignored file nor one that was not asked for
 
 
+def test_a_path_holding_glob_characters_stages_that_file_alone(git_repo: GitRepo) -> None:
+    """Paths go to git as pathspecs, which are globs: plans/notes-[ab].md staged this clone's own
+    untracked plans/notes-a.md too."""
+    git_repo.write("plans/notes-[ab].md", artifact("P-1"))
+    git_repo.write("plans/notes-a.md", "my private scratch\n")
+    assert stage_untracked(git_repo.root, ["plans/notes-[ab].md"]) == ["plans/notes-[ab].md"]
+    assert git_repo.git("diff", "--cached", "--name-only").stdout.split() == ["plans/notes-[ab].md"]
+
+
 def test_staged_entries_are_real_blobs_with_the_files_stat(git_repo: GitRepo) -> None:
     """The index points at blobs Git holds (written when new), with the file's stat: `git status`
     needs to hash nothing again and finds the staged file unmodified."""
