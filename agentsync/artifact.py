@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import Any, Final, NamedTuple
 
@@ -36,10 +37,10 @@ _ID_ALLOWED = lazy.pattern(r"[^\x00-\x1f\x7f/\\]{1,200}\Z")
 CONFLICT_MARKER = re.compile(r"^(?:<{7}|>{7})(?: |\r?$)", re.M)
 
 
-def may_hold_markers(text: str) -> bool:
-    """Whether ``CONFLICT_MARKER`` can match: a substring search first, ten times cheaper than the
-    pattern's look at every line start (10,000 artifacts: 0.03 s against 0.23 s)."""
-    return "<<<<<<<" in text or ">>>>>>>" in text
+def conflict_markers(text: str) -> Iterator[re.Match[str]]:
+    """The lines ``CONFLICT_MARKER`` finds in ``text``, after a substring search that rules most texts
+    out ten times cheaper than the pattern's look at every line start (10,000: 0.03 s against 0.23 s)."""
+    return CONFLICT_MARKER.finditer(text) if "<<<<<<<" in text or ">>>>>>>" in text else iter(())
 
 
 class Artifact(NamedTuple):  # a record, as errors.Problem

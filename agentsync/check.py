@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from agentsync.artifact import CONFLICT_MARKER, LAYOUT_FRONTMATTER, Artifact, line_of, may_hold_markers, parse_bytes
+from agentsync.artifact import LAYOUT_FRONTMATTER, Artifact, conflict_markers, line_of, parse_bytes
 from agentsync.checkcache import PassedFiles
 from agentsync.config import Config
 from agentsync.errors import AgentsyncError, ArtifactError, DuplicateIdError, Problem
@@ -58,7 +58,7 @@ def check_artifact(config: Config, artifact: Artifact) -> list[Problem]:
     """The per-file rules (everything but id uniqueness)."""
     problems: list[Problem] = []
     text = artifact.content
-    for match in CONFLICT_MARKER.finditer(text) if may_hold_markers(text) else ():
+    for match in conflict_markers(text):
         problems.append(
             Problem(
                 artifact.path,
@@ -138,7 +138,7 @@ def check(
             artifact = parse_bytes(path, data, type_name, config.id_rule(type_name))
         except ArtifactError as exc:
             text = data.decode("utf-8", errors="replace")
-            markers = list(CONFLICT_MARKER.finditer(text))
+            markers = list(conflict_markers(text))
             if markers:  # markers inside the frontmatter break its YAML: name the cause, not the symptom
                 report.problems.extend(Problem(path, line_of(text, m.start()), MARKER_MESSAGE) for m in markers)
             else:

@@ -103,13 +103,15 @@ def _folder_files_left_out(root: Path, types: tuple[TypeConfig, ...]) -> tuple[T
 
 def _states_an_id(path: Path) -> bool:
     """Whether the file's frontmatter has an ``id:`` (read as far as a frontmatter goes)."""
+    from agentsync.formats.base import find_frontmatter
+
     try:
         with path.open(encoding="utf-8", errors="replace") as file:
             head = file.read(8192)
     except OSError:
         return False
-    block = head[4 : head.find("\n---", 3)] if head.startswith("---\n") else ""
-    return any(line.startswith("id:") for line in block.splitlines())
+    span = find_frontmatter(head)
+    return span is not None and re.search(r"(?m)^id[ \t]*:", head[span.start : span.end]) is not None
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentsync.artifact import CONFLICT_MARKER, find_frontmatter, may_hold_markers
+from agentsync.artifact import conflict_markers, find_frontmatter
 from agentsync.config.model import Config
 from agentsync.errors import AgentsyncError
 from agentsync.frontmatter_edit import _block_end, is_version_hint, set_field, states_own_version
@@ -196,7 +196,7 @@ def _resolve(
 
 def has_markers(text: str) -> bool:
     """Whether conflict markers remain (the pattern the pre-commit check refuses)."""
-    return may_hold_markers(text) and CONFLICT_MARKER.search(text) is not None
+    return next(conflict_markers(text), None) is not None
 
 
 RESOLVER_GROUP = "agentsync.resolvers"

@@ -19,9 +19,10 @@ def run_search(text: str, *, limit: int, as_json: bool) -> int:
         echo_json([hit.to_json() for hit in hits])
     elif not hits:
         click.echo(f"no artifact matches {text!r}", err=True)
-    for hit in [] if as_json else hits:
-        click.echo(f"{hit.row.id}  {hit.row.title}  ({hit.row.path})")
-        click.echo(f"    {hit.snippet}")
+    else:
+        for hit in hits:
+            click.echo(f"{hit.row.id}  {hit.row.title}  ({hit.row.path})")
+            click.echo(f"    {hit.snippet}")
     return 0 if hits else 1
 
 

@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from agentsync.formats.agent import write_status
-from agentsync.formats.base import BOM, MARKDOWN, Place, Reading, first_heading, places_of, sets_outside_fences
+from agentsync.formats.base import BOM, MARKDOWN, Place, Reading, first_heading, places_of
 
 
 @functools.cache
@@ -42,7 +42,7 @@ class Madr:
     suffixes = MARKDOWN
 
     def detect(self, text: str) -> bool:
-        return sets_outside_fences(_status(), text) and bool(self.places(text, "status"))
+        return _status().search(text) is not None and bool(self.places(text, "status"))  # outside fences
 
     def read(self, path: str, text: str) -> Reading:
         start = 1 if text.startswith(BOM) else 0

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from agentsync.artifact import CONFLICT_MARKER, LAYOUT_FRONTMATTER, may_hold_markers
+from agentsync.artifact import LAYOUT_FRONTMATTER, conflict_markers
 from agentsync.errors import Problem
 from agentsync.remotes.base import Change, decode_changes, encode_changes
 from agentsync.store import outbox, sync_state
@@ -187,7 +187,7 @@ MARKER_HELD_BACK = (
 def _marker_line(change: Change) -> int | None:
     """The line of the first conflict marker in ``change``'s text (``check`` refuses them too), if any."""
     text = change.content or ""
-    found = CONFLICT_MARKER.search(text) if may_hold_markers(text) else None
+    found = next(conflict_markers(text), None)
     return None if found is None else text.count("\n", 0, found.start()) + 1
 
 
