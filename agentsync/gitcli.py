@@ -183,6 +183,17 @@ class GitCommandLine:
                 self._staged_blobs[path] = parts[3].decode()
         return sorted(name.decode("utf-8", "surrogateescape") for name in fields[1::2] if name)
 
+    def stashed(self, paths: Iterable[str]) -> set[str]:
+        """Those of ``paths`` (relative to the root) that the newest ``git stash`` entry holds."""
+        env = {**self._env, "GIT_LITERAL_PATHSPECS": "1"}
+        wanted, found = sorted(set(paths)), set[str]()
+        for start in range(0, len(wanted), 1000):  # keep the command line short
+            done = self._run("ls-tree", "-z", "--name-only", "refs/stash", "--", *wanted[start : start + 1000], env=env)
+            if done.returncode != 0:  # no stash
+                return set()
+            found.update(name.decode("utf-8", "surrogateescape") for name in done.stdout.split(b"\0") if name)
+        return found
+
     def staged_reader(self, prefetch: Iterable[str] = ()) -> Callable[[str], bytes | None]:
         """Staged bytes by path. ``prefetch`` (the paths a check will read) are looked up with one
         ``ls-files`` (none for paths ``staged_paths`` listed) and read with one ``cat-file --batch``;

@@ -77,6 +77,26 @@ def refresh_heads(mirror: Mirror, repo: GitReader, known: KnownChanges | None = 
     return parsed
 
 
+def current_heads(mirror: Mirror) -> GitReader | None:
+    """Bring HEAD's rows in the mirror up to date through Git's command line (a pull or a push of files
+    HEAD already has in step loads no pygit2 for it), or pygit2 where Git is not installed; the reader
+    used, or None where there is no repository."""
+    from agentsync.gitcli import GitCommandLine
+
+    reader: GitReader = GitCommandLine(mirror.config.root)
+    try:
+        reader.head_commit()  # Git that cannot read HEAD (another user's repository) stops the write
+    except NoGitRepository:
+        return None
+    except GitNotInstalled:  # pygit2 reads the repository itself
+        try:
+            reader = GitRepo(mirror.config.root)
+        except NoGitRepository:
+            return None
+    refresh_heads(mirror, reader)
+    return reader
+
+
 def built_for_config(config: Config) -> str:
     """What ``git_heads`` depends on in the config: the git fields (the values it keeps) and the types
     (which files are artifacts, of what type, and where their ids come from). Another value: rebuilt."""
@@ -176,42 +196,26 @@ class GitFieldGuard:
         self._at_head: dict[str, dict[str, Any] | None] = {}  # path -> HEAD's values, as ``expected`` read them
         self._prefetched: dict[tuple[str, str], str | None] = {}  # (key, path) -> HEAD's, as JSON
         self._repo: GitRepo | None = None  # pygit2, opened at the first blob read: a merge may read many
-        self._refreshed = False
-        self._no_git = False
+        self._asked = False
+        self.reader: GitReader | None = None  # what read HEAD once ``heads_ready`` asked (None: no Git)
 
-    def _heads_ready(self) -> bool:
-        """Whether there is Git to ask, with HEAD's values in the mirror brought up to date through Git's
-        command line (a pull or a push of files HEAD already has in step loads no pygit2 for it)."""
-        if self._no_git:
-            return False
-        if not self._refreshed:
-            from agentsync.gitcli import GitCommandLine
-
-            reader: GitReader = GitCommandLine(self.mirror.config.root)
-            try:
-                reader.head_commit()  # Git that cannot read HEAD (another user's repository) stops the write
-            except NoGitRepository:
-                self._no_git = True
-                return False
-            except GitNotInstalled:  # pygit2 reads the repository itself
-                try:
-                    reader = self._repo = GitRepo(self.mirror.config.root)
-                except NoGitRepository:
-                    self._no_git = True
-                    return False
-            refresh_heads(self.mirror, reader)
-            self._refreshed = True
-        return True
+    def heads_ready(self) -> bool:
+        """Whether there is Git to ask, with HEAD's rows in the mirror brought up to date (once: ``current_heads``)."""
+        if not self._asked:
+            self._asked, self.reader = True, current_heads(self.mirror)
+            if isinstance(self.reader, GitRepo):
+                self._repo = self.reader
+        return self.reader is not None
 
     def at_head(self, artifact_id: str, path: str) -> bool:
         """Whether HEAD contains the artifact (at ``path``, or by its id after a rename): Git has a
         record of it. Without Git: False."""
-        return self._heads_ready() and head_values(self.mirror, artifact_id, path) is not None
+        return self.heads_ready() and head_values(self.mirror, artifact_id, path) is not None
 
     def head_text(self, path: str) -> str | None:
         """The file at ``path`` as HEAD has it (None if HEAD has none, or there is no Git): the
         common ancestor of a clone's file and the remote's, before they ever synced."""
-        if not self._heads_ready():
+        if not self.heads_ready():
             return None
         blob = heads.blob_at(self.mirror.connection, path)
         if blob is None:
@@ -226,7 +230,7 @@ class GitFieldGuard:
     def prefetch(self, wanted: Iterable[tuple[str, str]]) -> None:
         """Read HEAD's git-field values of many artifacts ((key, path) pairs) in a few queries, for the
         ``expected`` of each that follows: a pull asks for a chunk's rows at once, not one query per row."""
-        if self.mirror.config.git_fields and self._heads_ready():
+        if self.mirror.config.git_fields and self.heads_ready():
             self._prefetched = heads.fields_of_many(self.mirror.connection, list(wanted))
 
     def _head_values(self, artifact: Artifact) -> dict[str, Any] | None:
@@ -240,7 +244,7 @@ class GitFieldGuard:
         """Git's values of the git fields for an artifact about to be written, ``disk`` being the
         current file if any (a field Git lacks is absent); None when there is no Git to ask."""
         git_fields = self.mirror.config.git_fields
-        git = self._heads_ready()
+        git = self.heads_ready()
         at_head = self._head_values(artifact) if git else None
         if git and at_head is None:
             return None  # not committed here: no Git record, the author's values travel as written

@@ -182,6 +182,10 @@ def pre_push(config: Config, args: list[str]) -> int:
     outgoing = _paths_being_pushed(GitCommandLine(config.root), refs)
     for finding in report.refused:
         _say(f"pre-push: not synced: {finding}")
+    for problem in report.problems:  # a conflict marker
+        _say(f"pre-push: not synced: {problem}")
+    for held in report.put_back:
+        _say(f"pre-push: held back: {held}")
     problems = [(a.key, f"{a.key} is locked by {a.holder} until {a.expires_at}") for a in report.locked]
     problems += [(i, f"{i} has an unresolved sync conflict: {m}") for i, m in waiting.items()]
     relevant = [text for i, text in problems if outgoing is None or paths.get(i) in outgoing]

@@ -186,6 +186,12 @@ def drop_compare_generation(db: sqlite3.Connection) -> None:
     db.execute("DROP TABLE compare_generation")
 
 
+def drop_head_hash(db: sqlite3.Connection) -> None:
+    """Take out what migration 22 made (each agreed row's text at HEAD), as a test that sets a mirror
+    back to an older schema must."""
+    db.execute("ALTER TABLE sync_base DROP COLUMN head_hash")
+
+
 def drop_outbox_texts(db: sqlite3.Connection) -> None:
     """Take out what migration 18 made (the outbox's texts; its base triggers are migration 15's again),
     as a test that sets a mirror back to an older schema must."""

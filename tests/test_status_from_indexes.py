@@ -16,7 +16,7 @@ from agentsync.remote_state import remote_state
 from agentsync.store import generations, heads, reports, schema, sync_state
 from agentsync.store.meta import MetaKey
 from agentsync.sync.pending import pending_keys
-from tests.conftest import GitRepo, artifact, drop_compare_generation
+from tests.conftest import GitRepo, artifact, drop_compare_generation, drop_head_hash
 from tests.test_cli import run
 
 
@@ -227,6 +227,7 @@ def back_to_schema_12(repo: GitRepo) -> None:
         db.execute("ALTER TABLE git_heads DROP COLUMN hash")
         db.execute("CREATE INDEX git_heads_id ON git_heads(id)")
         db.execute("DELETE FROM meta WHERE key = ?", (MetaKey.GIT_HEAD_BUILT_FOR,))
+        drop_head_hash(db)  # migration 22
         db.execute("PRAGMA user_version = 12")
 
 

@@ -12,15 +12,20 @@ from agentsync.cli.group import cli
 
 
 @cli.command(name="push")
-def push_command() -> int:
+@click.option("--restored", is_flag=True,
+              help="Also send files Git put back (git stash, checkout, reset) since a newer version arrived: "
+                   "that undoes the newer version in every clone.")  # fmt: skip
+def push_command(restored: bool) -> int:
     """Send local artifact edits to the remote; each accepted file gets its new `version:`.
 
     A change the remote has moved past is a conflict (pull, merge, push); one locked by
-    someone else waits. Exit 1 if anything was not pushed.
+    someone else waits. A file Git put back since this clone got a newer version (a
+    teammate's, or its own) is held back: `git stash pop` brings the version back. Exit 1
+    if anything was not pushed.
     """
     from agentsync.commands import sync as command
 
-    return command.run_push()
+    return command.run_push(restored=restored)
 
 
 @cli.command(name="pull")

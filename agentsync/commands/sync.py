@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from agentsync.sync import PullReport, PushReport
 
 
-def run_push() -> int:
+def run_push(*, restored: bool = False) -> int:
     """Push; changes the remote has moved past are merged at once (as `pull` would) and the clean
     merges pushed again, so one command settles what it can and names what it cannot."""
     from agentsync.errors import PushNotRecorded
@@ -27,7 +27,7 @@ def run_push() -> int:
 
     try:
         with _opened() as (config, remote, mirror):
-            report, merge = push_merging(mirror, remote, user_identity(config.root))
+            report, merge = push_merging(mirror, remote, user_identity(config.root), restored=restored)
     except PushNotRecorded as exc:  # the push succeeded: exit 0, and say why this clone lags
         return _not_recorded(exc)
     return _report_push(report, merge)

@@ -48,6 +48,7 @@ class Fetched(NamedTuple):
     base_version: int | None
     base_hash: str | None
     base_deleted: int | None
+    base_head_hash: str | None = None  # HEAD's text at the agreed path when agreed (sync_base.head_hash)
 
 
 class Local(NamedTuple):
@@ -263,7 +264,7 @@ def store_page(db: sqlite3.Connection, rows: Iterable[tuple[Any, ...]]) -> None:
 
 def fetched_not_applied(db: sqlite3.Connection) -> list[Fetched]:
     """The fetched rows a pull has yet to apply, in the remote's order."""
-    columns = "r.key, r.path, r.version, r.deleted, r.author, r.seq, b.path, b.version, b.hash, b.deleted"
+    columns = "r.key, r.path, r.version, r.deleted, r.author, r.seq, b.path, b.version, b.hash, b.deleted, b.head_hash"
     return list(map(Fetched._make, db.execute(f"SELECT {columns} {_FETCHED_NOT_APPLIED} ORDER BY r.seq")))
 
 
@@ -303,13 +304,23 @@ def fetched_row(db: sqlite3.Connection, artifact_id: str) -> RemoteRecord | None
     return None if found is None else RemoteRecord(*found)
 
 
+# The text HEAD has at the agreed path, as the mirror's HEAD rows know it: its hash, '' where HEAD has no file
+# there, NULL where the rows were never read (no Git, no refresh yet) or the blob did not parse.
+_HEAD_THEN = (
+    "CASE WHEN NOT EXISTS (SELECT 1 FROM meta WHERE key = 'git_head') THEN NULL "
+    "WHEN EXISTS (SELECT 1 FROM git_heads g WHERE g.path = ?2) THEN (SELECT g.hash FROM git_heads g WHERE g.path = ?2) "
+    "ELSE '' END"
+)
+
+
 def upsert_agreed(db: sqlite3.Connection, rows: Iterable[Agreed]) -> None:
     """Record what was agreed (the one place ``sync_base`` is written). A text the artifact's mirrored
     row holds already (same key and hash: a push's, or a pull's once its files are mirrored) is not
     written again: ``_BASE_TEXT`` reads it from there, and triggers.BASE_TRIGGERS keep it when that row changes."""
     db.executemany(
-        "INSERT OR REPLACE INTO sync_base(key, path, version, hash, deleted, content) SELECT ?1, ?2, ?3, ?4, ?5, CASE "
-        "WHEN ?5 = 0 AND EXISTS (SELECT 1 FROM artifacts a WHERE a.key = ?1 AND a.hash = ?4) THEN NULL ELSE ?6 END",
+        "INSERT OR REPLACE INTO sync_base(key, path, version, hash, deleted, content, head_hash) SELECT ?1, ?2, ?3, "
+        "?4, ?5, CASE WHEN ?5 = 0 AND EXISTS (SELECT 1 FROM artifacts a WHERE a.key = ?1 AND a.hash = ?4) THEN NULL "
+        f"ELSE ?6 END, {_HEAD_THEN}",
         rows,
     )
     generations.renew(db)

@@ -53,6 +53,19 @@ def pending_changes(mirror: Mirror) -> list[Pending]:
     return _without_version_only(db, pending)
 
 
+def without_put_back(mirror: Mirror, pending: list[Pending], report: PushReport) -> list[Pending]:
+    """``pending`` less the files Git put back since their version was agreed (``sync.restored``),
+    each named in ``report.put_back``: pushed, they would undo that version in every clone."""
+    from agentsync.sync.restored import put_back
+
+    held = put_back(mirror, [item.key for item in pending if item.base > 0])
+    if not held:
+        return pending
+    report.put_back.extend(held)
+    keys = {item.key for item in held}
+    return [item for item in pending if item.key not in keys]
+
+
 def _pending(local: sync_state.Differing) -> Pending:
     """A new artifact whose file states a version goes up as that version; any other as the next."""
     if local.agreed_version is None and local.layout == LAYOUT_FRONTMATTER and local.version >= 1:

@@ -16,6 +16,7 @@ class Action(str, Enum):
     """What becomes of a row (and of the file it is about)."""
 
     SKIP = "skip"  # its artifact waits in a conflict: resolved before anything new lands
+    HOLD = "hold"  # its file was put back by Git (sync.restored): left as it is, the next pull looks again
     QUARANTINE = "quarantine"  # refused (no clone could have pushed it): kept aside, the cursor moves on
     REMOVE = "remove"  # deleted there, unchanged here: the file goes
     KEEP_EDIT = "keep_edit"  # deleted there, edited here: the edit wins, the next push restores it
@@ -44,6 +45,7 @@ class Facts(NamedTuple):
     none was agreed (or it was agreed deleted)."""
 
     waiting: bool = False  # a conflict on this artifact is open
+    put_back: bool = False  # Git put the file back since its version was agreed (git stash): no edit to merge
     refused: str | None = None  # why no clone could have pushed it (id, path, content, size, text, git field)
     deleted: bool = False  # the remote's row is a tombstone
     local: bool = False  # the mirror has the artifact
@@ -65,6 +67,8 @@ def decide(facts: Facts, *, final_pass: bool = False) -> Action:
         return Action.SKIP
     if facts.refused is not None:
         return Action.QUARANTINE
+    if facts.put_back:
+        return Action.HOLD
     if facts.deleted:
         if not facts.local:
             return Action.FORGET

@@ -132,7 +132,9 @@ def pull_unlocked(mirror: Mirror, remote: Remote, progress: Progress | None, res
     # a folder that became a symlink while pulling: not written
     report.problems.extend(map(Problem.of, policy.refused))
     report.overrides.extend(guard.overrides)
-    if not (report.deferred or sync_state.has_conflicts_of(db, "pull")):  # else the next pull looks again
+    if not (
+        report.deferred or report.put_back or sync_state.has_conflicts_of(db, "pull")
+    ):  # else the next pull looks again
         _applied_through(mirror, reached)
     _log_choices(report)
     return report

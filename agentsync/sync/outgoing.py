@@ -20,7 +20,7 @@ from agentsync.identity import id_of
 from agentsync.remotes.base import Answer, Change, PushResult, Remote
 from agentsync.store import outbox, sync_state
 from agentsync.store.mirror import Mirror
-from agentsync.sync.batches import Batch, new_batches, pending_changes, resendable
+from agentsync.sync.batches import Batch, new_batches, pending_changes, resendable, without_put_back
 from agentsync.sync.client import ask_database_id, bind_remote, client_id, cursor, register
 from agentsync.sync.events import announced
 from agentsync.sync.journal import now, recorded
@@ -31,12 +31,12 @@ LOG_PAGES = 16384  # while pushing, the mirror's log is written back at 64 MiB (
 
 
 @contextlib.contextmanager
-def _push_run(mirror: Mirror, remote: Remote, author: str, rescan: bool) -> Iterator[PushReport]:
+def _push_run(mirror: Mirror, remote: Remote, author: str, rescan: bool, restored: bool) -> Iterator[PushReport]:
     """One push under the sync lock, recorded and traced; what the caller does with its report
     inside the block (``push_merging``'s merge) is part of the same run."""
     with synclock.hold(mirror.config, "push"), recorded(mirror, "push") as record, span("push") as traced, \
             announced(mirror, "push") as events, sync_state.checkpoint_every(mirror.connection, LOG_PAGES):  # fmt: skip
-        report = _push(mirror, remote, author, rescan)
+        report = _push(mirror, remote, author, rescan, restored)
         record.append(report)
         traced.set_attributes({
             "agentsync.applied": len(report.applied), "agentsync.conflicts": len(report.conflicts),
@@ -49,11 +49,11 @@ def _push_run(mirror: Mirror, remote: Remote, author: str, rescan: bool) -> Iter
         events.pushed(report)  # after push_merging's merge and second push: what the whole run applied
 
 
-def push(mirror: Mirror, remote: Remote, author: str, *, rescan: bool = True) -> PushReport:
+def push(mirror: Mirror, remote: Remote, author: str, *, rescan: bool = True, restored: bool = False) -> PushReport:
     """Send local changes (after any batch left in the outbox) and apply the answers. The work tree
     is scanned first unless ``rescan`` is False (a caller that keeps the mirror current itself:
-    the watcher)."""
-    with _push_run(mirror, remote, author, rescan) as report:
+    the watcher). A file Git put back (``sync.restored``) is held back unless ``restored``."""
+    with _push_run(mirror, remote, author, rescan, restored) as report:
         return report
 
 
@@ -68,14 +68,14 @@ def _stage_sent(mirror: Mirror, report: PushReport) -> None:
 
 
 def push_merging(
-    mirror: Mirror, remote: Remote, author: str, *, rescan: bool = True
+    mirror: Mirror, remote: Remote, author: str, *, rescan: bool = True, restored: bool = False
 ) -> tuple[PushReport, PullReport | None]:
     """Push; changes the remote has moved past are merged at once (as `pull` does) and the clean
     merges pushed again, so one call settles what it can. Returns the push and, if it had to
     merge, the pull that did."""
     from agentsync.sync.incoming import pull_unlocked
 
-    with _push_run(mirror, remote, author, rescan) as report:
+    with _push_run(mirror, remote, author, rescan, restored) as report:
         if not report.conflicts:
             return report, None
         _renumber_newcomers(mirror, remote, author, report)
@@ -83,7 +83,7 @@ def push_merging(
             return report, None
         report.met_newer = list(report.conflicts)
         merge = pull_unlocked(mirror, remote, None, rescan)
-        again = _push(mirror, remote, author, False) if merge.merged else None
+        again = _push(mirror, remote, author, False, restored) if merge.merged else None
         report.conflicts = again.conflicts if again else []
         if again:
             report.applied.extend(again.applied)
@@ -113,7 +113,7 @@ def _renumber_newcomers(mirror: Mirror, remote: Remote, author: str, report: Pus
         report.problems.extend(again.problems)
 
 
-def _push(mirror: Mirror, remote: Remote, author: str, rescan: bool) -> PushReport:
+def _push(mirror: Mirror, remote: Remote, author: str, rescan: bool, restored: bool = False) -> PushReport:
     from agentsync.scanner import scan
 
     database = ask_database_id(remote, meanwhile=rescan)  # connecting while the work tree is scanned
@@ -129,7 +129,8 @@ def _push(mirror: Mirror, remote: Remote, author: str, rescan: bool) -> PushRepo
     me = client_id(mirror)
     resent = resendable(mirror, outbox.queued(mirror.connection), report)
     report.resent = _send_all(mirror, remote, me, author, resent, report)
-    _send_all(mirror, remote, me, author, new_batches(mirror, pending_changes(mirror), report), report)
+    pending = pending_changes(mirror) if restored else without_put_back(mirror, pending_changes(mirror), report)
+    _send_all(mirror, remote, me, author, new_batches(mirror, pending, report), report)
     return report
 
 

@@ -13,6 +13,7 @@ from agentsync.errors import AgentsyncError, Problem, UnsafePathError
 from agentsync.identity import split_key, valid_type
 from agentsync.store import sync_state
 from agentsync.store.sync_state import Agreed, ConflictKind, ConflictRow, Fetched, Local, QuarantineRow
+from agentsync.sync import restored
 from agentsync.sync.decide import Action, Facts, Target, decide
 from agentsync.sync.files import FolderNames, differs_only_in_version, same_but_version
 from agentsync.sync.journal import now
@@ -92,6 +93,7 @@ class _Row:
     disk: bytes | None = None
     seen: Any = None  # the local file's stat before it was read
     occupant: str | None = None
+    put_back: restored.PutBack | None = None  # Git put the file back (``Planner._put_back``)
 
 
 def refusal(row: Fetched, content: str | None, max_size: int) -> tuple[str | None, bytes]:
@@ -178,6 +180,8 @@ class Planner:
         }
         if row.deleted:
             return Facts(**known)
+        if not clean and self._put_back(item):
+            return Facts(put_back=True)
         refused = self._read_remote(item)
         if refused is not None:
             return Facts(**known, refused=refused)
@@ -192,6 +196,11 @@ class Planner:
             if target is not Target.FREE:
                 return Facts(**known, lands_elsewhere=True, target=target)
         return self._disk_facts(item, {**known, "lands_elsewhere": item.lands != old_path})
+
+    def _put_back(self, item: _Row) -> bool:
+        """Whether Git put the file back since its version was agreed (``sync.restored``)."""
+        item.put_back = restored.for_pull(self.guard, item.row, item.local)
+        return item.put_back is not None
 
     def _version_line_only(self, artifact_id: str) -> bool:
         """Whether this clone's file differs from the agreed text by its ``version:`` line alone."""
@@ -272,6 +281,10 @@ class Planner:
     def _carry_out(self, action: Action, item: _Row, facts: Facts) -> None:
         row, plan, report = item.row, self.plan, self.report
         if action is Action.SKIP:
+            return
+        if action is Action.HOLD:
+            assert item.put_back is not None
+            report.put_back.append(restored.PullWaits(item.put_back, row.version, row.author))
             return
         if action is Action.QUARANTINE:
             entry = Quarantined(row.key, row.version, row.path, row.author, facts.refused or "")

@@ -13,6 +13,7 @@ from agentsync.remotes.base import Answer
 if TYPE_CHECKING:
     from agentsync.gitfields import Override
     from agentsync.outbound import Finding
+    from agentsync.sync.restored import PullWaits, PutBack
 
 
 @dataclass
@@ -26,10 +27,11 @@ class PushReport:
     refused: list[Finding] = field(default_factory=list)  # what the outbound scan kept from leaving
     dropped: list[Finding] = field(default_factory=list)  # found in a queued batch by rules added since: not sent
     renumbered: list[str] = field(default_factory=list)  # one line each: a newcomer whose id the remote had taken
+    put_back: list[PutBack] = field(default_factory=list)  # files Git put back: held, not sent (sync.restored)
 
     @property
     def ok(self) -> bool:
-        return not (self.conflicts or self.locked or self.problems or self.refused)
+        return not (self.conflicts or self.locked or self.problems or self.refused or self.put_back)
 
 
 class Quarantined(NamedTuple):
@@ -66,6 +68,7 @@ class PullReport:
     deferred: list[str] = field(default_factory=list)  # paths edited while pulling: left for the next pull
     quarantined: list[Quarantined] = field(default_factory=list)  # remote rows refused, newly kept aside
     renumbered: list[str] = field(default_factory=list)  # one line each: a newcomer whose id the remote had taken
+    put_back: list[PullWaits] = field(default_factory=list)  # versions left while Git has their file put back
 
     @property
     def ok(self) -> bool:
@@ -107,6 +110,7 @@ def pull_lines(report: PullReport, *, per_file: bool = False) -> list[Line]:
     if len(report.overrides) > 10:
         lines.append(Line("kept", Level.WARNING, f"kept Git's value in {len(report.overrides) - 10} more case(s)"))
     lines += [Line("conflict", Level.WARNING, f"restored: {rid}: {message}") for rid, message in report.restored]
+    lines += [Line("conflict", Level.WARNING, str(waits)) for waits in report.put_back]
     lines += [Line("conflict", Level.WARNING, f"resolved by strategy: {rid}: {it}") for rid, it in report.overridden]
     lines += [Line("conflict", Level.WARNING, f"conflict: {rid}: {message}") for rid, message in report.conflicts]
     lines += [
@@ -130,6 +134,7 @@ def pull_summary(report: PullReport) -> str:
         f"{what}: {len(report.written)} written, {len(report.merged)} merged, "
         f"{len(report.deleted)} deleted, {len(report.conflicts)} conflict(s)"
         + (f", {len(report.quarantined)} refused" if report.quarantined else "")
+        + (f", {len(report.put_back)} waiting for a file Git put back" if report.put_back else "")
         + ("; `agentsync push` sends the merged files" if report.merged else "")
     )
 
@@ -160,6 +165,7 @@ def push_lines(report: PushReport, *, per_file: bool = False) -> list[Line]:
                                              "goes out as it is now if it passes")
               for finding in report.dropped]  # fmt: skip
     lines += [Line("problem", Level.ERROR, f"push: {problem}") for problem in report.problems]
+    lines += [Line("conflict", Level.WARNING, f"held back: {held}") for held in report.put_back]
     return lines
 
 
@@ -167,6 +173,7 @@ def push_summary(report: PushReport, merge: PullReport | None) -> str:
     refused = len({finding.path for finding in report.refused})
     resent = f" ({report.resent} queued batch resent)" if report.resent else ""
     held = len(report.conflicts) + len(report.locked) + (len(merge.conflicts) if merge else 0) + refused
+    held += len(report.put_back)
     if not (report.applied or resent or held):
         return "nothing to push"
     merged = f", {len(merge.merged)} after merging" if merge and merge.merged else ""

@@ -14,7 +14,7 @@ from agentsync.scanner import scan
 from agentsync.store import schema
 from agentsync.store.meta import MetaKey
 from agentsync.sync import pending_changes, pull, push
-from tests.conftest import Repo, artifact, drop_outbox_texts
+from tests.conftest import Repo, artifact, drop_head_hash, drop_outbox_texts
 
 STORY, PLAN = artifact("S-1", "One"), artifact("P-1", "Plan")
 
@@ -120,6 +120,7 @@ def test_a_mirror_before_schema_17_reads_again_each_text_with_a_fenced_block(rep
         db.execute("UPDATE artifacts SET title = 'stale' WHERE path = 'stories/S-1.md'")  # no fence: not read again
         db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('git_head', 'abc')")
         drop_outbox_texts(db)  # back to schema 16
+        drop_head_hash(db)  # migration 22
         db.execute("PRAGMA user_version = 16")
     with repo.mirror() as mirror:
         report = scan(mirror)
@@ -143,6 +144,7 @@ def test_a_mirror_before_schema_19_reads_again_each_plain_text_with_a_bold_statu
         db = mirror.connection
         db.execute("UPDATE artifacts SET layout = 'plain', status = NULL WHERE path = 'stories/spec.md'")  # as before
         db.execute("UPDATE artifacts SET title = 'stale' WHERE path = 'stories/S-1.md'")  # no label: not read again
+        drop_head_hash(db)  # migration 22
         db.execute("PRAGMA user_version = 18")
     with repo.mirror() as mirror:
         report = scan(mirror)
@@ -171,6 +173,7 @@ def test_a_mirror_before_schema_20_reads_again_each_text_with_a_metadata_quote_o
                    "WHERE path = 'stories/spec.md'")  # fmt: skip
         db.execute("UPDATE artifacts SET title = 'stale' WHERE path = 'stories/S-1.md'")  # neither: not read again
         db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('git_head', 'abc')")
+        drop_head_hash(db)  # migration 22
         db.execute("PRAGMA user_version = 19")
     with repo.mirror() as mirror:
         report = scan(mirror)
@@ -195,6 +198,7 @@ def test_a_mirror_before_schema_21_reads_again_each_plain_text_with_a_status_hea
         db.execute("UPDATE artifacts SET status = NULL WHERE path = 'stories/infra-7.md'")
         db.execute("UPDATE artifacts SET title = 'stale' WHERE path = 'stories/S-1.md'")  # not read again
         db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('git_head', 'abc')")
+        drop_head_hash(db)  # migration 22
         db.execute("PRAGMA user_version = 20")
     with repo.mirror() as mirror:
         report = scan(mirror)

@@ -11,7 +11,7 @@ from contextlib import closing
 from agentsync.scanner import scan
 from agentsync.store import schema, sync_state
 from agentsync.store.sync_state import Agreed
-from tests.conftest import GitRepo, artifact, drop_compare_generation
+from tests.conftest import GitRepo, artifact, drop_compare_generation, drop_head_hash
 from tests.sync.conftest import Clones, sync_pull, sync_push
 
 TEXT = artifact("S-1", "One", body="First line.\n\nSecond line.\n")
@@ -100,6 +100,7 @@ def test_migration_15_drops_the_copies_an_older_mirror_kept(clones: Clones) -> N
         db.execute("DROP TABLE outbox_texts")  # migration 18
         db.execute("UPDATE sync_base SET content = (SELECT content FROM artifacts a WHERE a.key = sync_base.key) "
                    "WHERE content IS NULL")  # fmt: skip
+        drop_head_hash(db)  # migration 22
         db.execute("PRAGMA user_version = 14")
     with closing(sqlite3.connect(a.config().db_path)) as raw:  # not opened as a mirror: not migrated yet
         assert raw.execute("SELECT content FROM sync_base WHERE key = 'story:S-1'").fetchone() == (TEXT,)

@@ -14,6 +14,7 @@ TABLE: list[tuple[str, Facts, Action]] = [
     # what is known                                                   what the pull does
     ("a conflict is open on it", Facts(waiting=True, refused="x"), Action.SKIP),
     ("no clone could have pushed it", Facts(refused="bad id", local=True), Action.QUARANTINE),
+    ("its file put back by Git (git stash)", Facts(put_back=True, local=True, on_disk=True), Action.HOLD),
     ("deleted there, unchanged here", Facts(deleted=True, local=True, clean=True), Action.REMOVE),
     ("deleted there, edited here", Facts(deleted=True, local=True), Action.KEEP_EDIT),
     ("deleted there, absent here", Facts(deleted=True), Action.FORGET),

@@ -129,7 +129,7 @@ def test_a_pull_interrupted_after_writing_files_finishes_cleanly(
     written = b.read("stories/S-1.md")
     with b.mirror() as mirror, mirror.transaction() as db:  # as if the process died before recording the base
         db.execute("DELETE FROM sync_base")
-        db.executemany("INSERT INTO sync_base VALUES (?,?,?,?,?,?)", before)
+        db.executemany(f"INSERT INTO sync_base VALUES ({','.join('?' * len(before[0]))})", before)
         db.execute("DELETE FROM meta WHERE key = 'remote_applied_cursor'")  # (recorded last, so not yet)
     again = sync_pull(b, remote)
     assert again.ok and again.written == [] and b.read("stories/S-1.md") == written

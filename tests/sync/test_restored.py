@@ -1,0 +1,108 @@
+"""Files Git put back (``git stash``, ``checkout``, ``reset``) are no edit: a push holds them back and a
+pull leaves them, so that a stash in one clone never undoes a teammate's uncommitted work in theirs.
+Real clones of one bare repository, the native hooks and the default `local` remote."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agentsync.sync.restored import is_put_back
+from tests.conftest import GitRepo, artifact
+from tests.test_cli import run
+from tests.test_team_workflow import ok, team
+
+PLAN, NEW = "stories/S-1.md", "stories/S-2.md"
+
+
+@pytest.mark.parametrize(
+    ("head_then", "file_hash", "head_now", "stashed", "expected"),
+    [
+        ("h", "h", "h", False, True),  # back at HEAD's text, which HEAD still has: a stash, checkout or reset
+        ("h", "h", "e", False, False),  # HEAD moved on: the file is an old text on purpose
+        ("h", "e", "e", False, False),  # an edit, committed: HEAD has the edit
+        (None, "h", "h", False, False),  # agreed before HEAD's text was known: never taken for a stash
+        ("h", "h", None, False, False),  # HEAD's blob did not parse: unknown
+        ("", None, "", True, True),  # a delivered new file gone into `git stash`
+        ("", None, "", False, False),  # deleted otherwise: the user's deletion
+        ("", None, "h", True, False),  # HEAD has the file now: the deletion is of a committed file
+        ("h", None, "h", False, False),  # a committed file deleted: an edit
+    ],
+)
+def test_is_put_back(head_then: str | None, file_hash: str | None, head_now: str | None, stashed: bool,
+                     expected: bool) -> None:  # fmt: skip
+    assert is_put_back(head_then, file_hash, head_now, stashed=stashed) is expected
+
+
+def _shared(tmp_path: Path) -> tuple[GitRepo, GitRepo]:
+    """Ada has S-1 committed and edited (not committed) and a new S-2; Bo pulled both."""
+    a, b = team(tmp_path, "ada", "bo")
+    a.write(PLAN, artifact("S-1", "One").replace("version: 1\n", ""))
+    a.commit_all("one")
+    a.git("push", "-q", "origin", "main")
+    b.git("pull", "-q", "--ff-only")
+    a.write(PLAN, a.read(PLAN).decode() + "\nAda's paragraph.\n")
+    a.write(NEW, artifact("S-2", "Two").replace("version: 1\n", ""))
+    ok(a, "push")
+    ok(b, "pull")
+    assert b.read(PLAN) == a.read(PLAN) and (b.root / NEW).exists()
+    return a, b
+
+
+@pytest.mark.slow
+def test_a_stash_in_one_clone_undoes_nothing_in_another(tmp_path: Path) -> None:
+    """Bo stashes what agentsync delivered and pushes (his pre-push hook, or a watcher): Ada's
+    uncommitted paragraph was reverted in her work tree and her new story deleted from it."""
+    a, b = _shared(tmp_path)
+    mine = (a.read(PLAN), a.read(NEW))
+    b.git("stash")
+    hooked = b.git("push", "-q", "origin", "main")  # the pre-push hook pushes
+    assert "held back: stories/S-1.md is back at HEAD's text" in hooked.stderr, hooked.stderr
+    code, out, err = run(b, "push")
+    assert code == 1 and "2 not pushed" in out, out + err
+    assert "stories/S-2.md is in `git stash`, not in the work tree" in err and "`git stash pop` brings" in err, err
+    ok(a, "pull")
+    assert (a.read(PLAN), a.read(NEW)) == mine
+    # Ada goes on; Bo's pull leaves his put-back files alone, so that his stash comes back cleanly.
+    a.write(PLAN, a.read(PLAN).decode() + "More from Ada.\n")
+    ok(a, "push")
+    code, out, err = run(b, "pull")
+    assert code == 0 and "1 waiting for a file Git put back" in out, out + err
+    assert "not pulled yet: v3 of story:S-1" in err, err
+    assert b"Ada's paragraph" not in b.read(PLAN)
+    b.git("stash", "pop")
+    assert "1 written" in ok(b, "pull")
+    assert b.read(PLAN) == a.read(PLAN) and b.read(NEW) == mine[1]
+    assert "nothing to push" in ok(b, "push")
+
+
+@pytest.mark.slow
+def test_an_edit_committed_over_a_delivered_version_is_pushed(tmp_path: Path) -> None:
+    """The commit's text is HEAD's too, but HEAD did not have it when Ada's version was agreed."""
+    a, b = _shared(tmp_path)
+    b.write(PLAN, b.read(PLAN).decode() + "Bo's answer.\n")
+    b.git("add", PLAN)
+    b.git("commit", "-q", "-m", "bo")
+    assert "pushed 1 artifact(s)" in ok(b, "push")
+    ok(a, "pull")
+    assert b"Bo's answer." in a.read(PLAN)
+
+
+@pytest.mark.slow
+def test_push_restored_sends_what_git_put_back(tmp_path: Path) -> None:
+    a, b = _shared(tmp_path)
+    b.git("checkout", "--", PLAN)  # Bo does not want Ada's paragraph
+    assert "pushed 1 artifact(s)" in ok(b, "push", "--restored")
+    ok(a, "pull")
+    assert b"Ada's paragraph" not in a.read(PLAN) and (a.root / NEW).exists()
+
+
+@pytest.mark.slow
+def test_a_delete_or_a_discard_of_ones_own_is_pushed(tmp_path: Path) -> None:
+    """Only a stash holds a deletion back: Bo's `rm` of the delivered story is his deletion."""
+    a, b = _shared(tmp_path)
+    (b.root / NEW).unlink()
+    assert "pushed 1 artifact(s)" in ok(b, "push")
+    ok(a, "pull")
+    assert not (a.root / NEW).exists()
