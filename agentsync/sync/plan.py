@@ -170,6 +170,10 @@ class Planner:
         agreed_here = local is not None and row.base_hash is not None and not row.base_deleted
         clean = agreed_here and local is not None and local.path == row.base_path and (
             local.hash == row.base_hash or self._version_line_only(row.key))  # fmt: skip
+        if not clean and self._put_back(item):  # Git's text (HEAD keeps it): no edit here to merge
+            if item.put_back is not None and item.put_back.stashed:
+                return Facts(put_back=True)  # left alone for `git stash pop`
+            clean = True
         fresh = local is None and (row.base_path is None or bool(row.base_deleted))
         # The facts so far, as keywords: a Facts is made once, when the decision is open no more.
         known: dict[str, Any] = {
@@ -180,8 +184,6 @@ class Planner:
         }
         if row.deleted:
             return Facts(**known)
-        if not clean and self._put_back(item):
-            return Facts(put_back=True)
         refused = self._read_remote(item)
         if refused is not None:
             return Facts(**known, refused=refused)

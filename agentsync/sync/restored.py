@@ -35,19 +35,23 @@ class PutBack(NamedTuple):
     path: str
     version: int  # the agreed version the file no longer holds
     gone: bool  # a delivered new file, gone into ``git stash``, not back at HEAD's text
+    stashed: bool  # the newest ``git stash`` entry holds the path: a pull leaves the file alone for its pop
 
     @property
     def what(self) -> str:
         if self.gone:
             return f"{self.path} is in `git stash`, not in the work tree"
-        return f"{self.path} is back at HEAD's text (git stash, checkout or reset?)"
+        if self.stashed:
+            return f"{self.path} is back at HEAD's text, its change in `git stash`"
+        return f"{self.path} is back at HEAD's text (git checkout or reset?)"
 
     def __str__(self) -> str:
         """What a push says of it."""
         sent, sends = ("its deletion is", "the deletion") if self.gone else ("it is", "the file as it is")
+        back = "`git stash pop` brings it back" if self.stashed else "a pull brings the newer versions that follow"
         return (f"{self.what} since this clone got version {self.version} of {self.key}: {sent} not sent, so no "
-                f"clone loses that version. `git stash pop` brings it back; `agentsync push --restored` sends "
-                f"{sends}, undoing version {self.version} everywhere")  # fmt: skip
+                f"clone loses that version. {back}; `agentsync push --restored` sends {sends}, undoing version "
+                f"{self.version} everywhere")  # fmt: skip
 
 
 class PullWaits(NamedTuple):
@@ -92,9 +96,8 @@ def put_back(mirror: Mirror, keys: Sequence[str], reader: GitReader | None = Non
     if reader is None:
         return []
     at_head = heads.hashes_at(mirror.connection, [row.path for row in candidates])
-    gone = [row.path for row in candidates if row.local_hash is None]
-    stashed = _stashed(reader, gone) if gone else set()
-    return [PutBack(row.key, row.path, row.version, row.local_hash is None) for row in candidates
+    stashed = _stashed(reader, [row.path for row in candidates])
+    return [PutBack(row.key, row.path, row.version, row.local_hash is None, row.path in stashed) for row in candidates
             if is_put_back(row.head_hash, row.local_hash, at_head.get(row.path, ""),
                            stashed=row.path in stashed)]  # fmt: skip
 
@@ -107,8 +110,9 @@ def _stashed(reader: GitReader, paths: list[str]) -> set[str]:
 
 
 def for_pull(guard: GitFieldGuard, row: Fetched, local: Local | None) -> PutBack | None:
-    """The file of a fetched row's artifact, if Git put it back: a stashed file written over would stop
-    `git stash pop`, and merged with the remote's version, the pull would undo the agreed one."""
+    """The file of a fetched row's artifact, if Git put it back: no edit of this clone's, so not merged
+    with the remote's version (the merge would undo the agreed one); and if stashed, not written over
+    either, so that `git stash pop` goes through."""
     head_then, file_hash = row.base_head_hash, local.hash if local is not None else None
     maybe = head_then is not None and (file_hash == head_then if file_hash is not None else head_then == "")
     if row.base_deleted or not maybe or not guard.heads_ready():

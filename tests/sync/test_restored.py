@@ -106,3 +106,20 @@ def test_a_delete_or_a_discard_of_ones_own_is_pushed(tmp_path: Path) -> None:
     assert "pushed 1 artifact(s)" in ok(b, "push")
     ok(a, "pull")
     assert not (a.root / NEW).exists()
+
+
+@pytest.mark.slow
+def test_a_discarded_delivery_is_not_merged_but_takes_the_next_version(tmp_path: Path) -> None:
+    """Bo's `git checkout -- FILE` threw Ada's version away in his tree only: a merge of his file with
+    her next version would undo her first one (and his push would send that), so her next version is
+    written as it is."""
+    a, b = _shared(tmp_path)
+    b.git("checkout", "--", PLAN)
+    code, _out, err = run(b, "push")
+    assert code == 1 and "(git checkout or reset?)" in err and "a pull brings the newer versions" in err, err
+    a.write(PLAN, a.read(PLAN).decode() + "More from Ada.\n")
+    ok(a, "push")
+    pulled = ok(b, "pull")
+    assert "1 written, 0 merged" in pulled, pulled
+    assert b.read(PLAN) == a.read(PLAN)
+    assert "nothing to push" in ok(b, "push")
