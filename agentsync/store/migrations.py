@@ -366,4 +366,18 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE sync_base ADD COLUMN head_hash TEXT;  -- sha256 of HEAD's file then; '': HEAD had none; NULL: unknown
     """,
+    # 23: a title is the first heading outside fenced code blocks, indented up to three spaces (a shell
+    # comment in a fence was a title); MADR 2's `* Status:` bullets count only above the first heading of
+    # level three or deeper; a `## Status` section's first line loses its list marker and its own label
+    # (formats.base). Each text that may read otherwise now is parsed again at the next scan, and HEAD's
+    # values are read again.
+    """
+    UPDATE artifacts SET mtime_ns = -1, disk_hash = ''
+    WHERE instr(content, '```') > 0 OR instr(content, '~~~') > 0
+        OR substr(content, 1, 2) = ' #' OR substr(content, 1, 3) = '  #' OR substr(content, 1, 4) = '   #'
+        OR instr(content, char(10) || ' #') > 0 OR instr(content, char(10) || '  #') > 0
+        OR instr(content, char(10) || '   #') > 0
+        OR (layout NOT IN ('frontmatter', 'yaml') AND instr(lower(content), 'status') > 0);
+    DELETE FROM meta WHERE key = 'git_head';
+    """,
 ]

@@ -217,6 +217,10 @@ def bench_mirror_figures(s: Setup) -> None:
     note("floor of a push (mirror read, COPY into the remote's tables, one commit)", push_floor_seconds)
     note("  push / floor", push / push_floor_seconds, "x")
     note("  floor / cold mirror", push_floor_seconds / cold, "x")
+    scanned = push_floor(s, a, "scanned", "scanned")
+    note("  with the outbound scan of each text before it is sent", scanned)
+    note("    push / that floor", push / scanned, "x")
+    note("    that floor / cold mirror", scanned / cold, "x")
     run(s.agentsync(a, "status"), env=env)  # once: HEAD's git-field values, as the first hook would
     check = median_settled(s.runs, lambda: run(s.agentsync(a, "check"), env=env))
     report(Figure(f"check of all {s.count:,}, nothing changed (process)", check, "cold mirror (process)", cold, 0.3))
@@ -326,19 +330,30 @@ db.commit()
 
 # The floor of a push, as a whole process: the mirror's rows read, their texts sent to PostgreSQL with
 # COPY straight into the remote's two tables (no version check, no lock, no answer per change), one commit.
+# With "scanned" among its further arguments, each text also goes through the outbound scan before it is
+# sent, as every push must (agentsync's own scan, its substring hints first), while the server takes the rows.
 PUSH_FLOOR_SCRIPT = """
 import sqlite3, sys
 import psycopg
 url, project, mirror = sys.argv[1:4]
 rows = sqlite3.connect(mirror).execute("SELECT key, path, content, hash FROM artifacts").fetchall()
+scanned, kept = "scanned" in sys.argv[4:], []
+if scanned:
+    from agentsync.config import ScanSettings
+    from agentsync.outbound import find
+    settings = ScanSettings()
 with psycopg.connect(url) as connection:
     made = connection.execute("INSERT INTO agentsync.projects(name) VALUES (%s) RETURNING id", (project,))
     project_id = made.fetchone()[0]
     history = "project_id, artifact_type, artifact_id, version, path, content, hash, deleted, author, seq"
     with connection.cursor().copy(f"COPY agentsync.history ({history}) FROM STDIN") as copy:
-        for seq, (key, path, content, hash) in enumerate(rows, 1):
+        for key, path, content, hash in rows:  # each text scanned as the rows before it go out
+            if scanned and find(path, content, settings):
+                continue
+            kept.append((key, path, content, hash))
             kind, _, ident = key.partition(":")
-            copy.write_row((project_id, kind, ident, 1, path, content, hash, False, "floor", seq))
+            copy.write_row((project_id, kind, ident, 1, path, content, hash, False, "floor", len(kept)))
+    rows = kept
     current = "project_id, artifact_type, artifact_id, path, version, hash, deleted, author, seq"
     with connection.cursor().copy(f"COPY agentsync.artifacts ({current}) FROM STDIN") as copy:
         for seq, (key, path, content, hash) in enumerate(rows, 1):
@@ -348,11 +363,12 @@ with psycopg.connect(url) as connection:
 """
 
 
-def push_floor(s: Setup, folder: Path, label: str) -> float:
-    """Seconds of PUSH_FLOOR_SCRIPT (a process, this interpreter) sending ``folder``'s mirror to a new project."""
+def push_floor(s: Setup, folder: Path, label: str, *needs: str) -> float:
+    """Seconds of PUSH_FLOOR_SCRIPT (a process, this interpreter) sending ``folder``'s mirror to a new
+    project (``"scanned"``: each text through the outbound scan first)."""
     settle(s.url)
     mirror = folder / ".agentsync" / "agentsync.db"
-    return timed([sys.executable, "-c", PUSH_FLOOR_SCRIPT, s.url, f"{s.project}floor{label}", str(mirror)])
+    return timed([sys.executable, "-c", PUSH_FLOOR_SCRIPT, s.url, f"{s.project}floor{label}", str(mirror), *needs])
 
 
 def pull_floor(s: Setup, base: Path, *needs: str) -> float:

@@ -208,3 +208,27 @@ def test_a_mirror_before_schema_21_reads_again_each_plain_text_with_a_status_hea
                     ("stories/S-1.md", "frontmatter", "DRAFT", "stale"),
                     ("stories/infra-7.md", "agent", "review", "Deploy")]  # fmt: skip
     assert (sorted(report.updated), report.unchanged) == (["stories/1-2-login.md", "stories/infra-7.md"], 1)
+
+
+def test_a_mirror_before_schema_23_reads_again_titles_from_fences_and_statuses_from_lists(repo: Repo) -> None:
+    """Schema 23 came with titles from the first heading outside fenced code and statuses read from
+    a `## Status` line's list item: texts an older agentsync read otherwise are read again at the next
+    scan, a frontmatter text without a fence or an indented heading is not, and HEAD's values are read again."""
+    repo.write("stories/runbook.md", "```sh\n# Smoke test\n```\n\n# Deploy runbook\n\nSteps.\n")
+    repo.write("stories/story-2.md", "# Story 2: Export\n\n## Status\n\n- **Status**: COMPLETED\n")
+    repo.write("stories/S-1.md", STORY)
+    with repo.mirror() as mirror:
+        scan(mirror)
+        db = mirror.connection
+        db.execute("UPDATE artifacts SET title = 'Smoke test' WHERE path = 'stories/runbook.md'")  # as before
+        db.execute("UPDATE artifacts SET status = '- **Status**: COMPLETED' WHERE path = 'stories/story-2.md'")
+        db.execute("UPDATE artifacts SET title = 'stale' WHERE path = 'stories/S-1.md'")  # not read again
+        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('git_head', 'abc')")
+        db.execute("PRAGMA user_version = 22")
+    with repo.mirror() as mirror:
+        report = scan(mirror)
+        rows = mirror.connection.execute("SELECT path, status, title FROM artifacts ORDER BY path").fetchall()
+        assert mirror.get_meta(MetaKey.GIT_HEAD) is None
+    assert rows == [("stories/S-1.md", "DRAFT", "stale"), ("stories/runbook.md", None, "Deploy runbook"),
+                    ("stories/story-2.md", "COMPLETED", "Story 2: Export")]  # fmt: skip
+    assert (sorted(report.updated), report.unchanged) == (["stories/runbook.md", "stories/story-2.md"], 1)
