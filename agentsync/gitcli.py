@@ -183,16 +183,32 @@ class GitCommandLine:
                 self._staged_blobs[path] = parts[3].decode()
         return sorted(name.decode("utf-8", "surrogateescape") for name in fields[1::2] if name)
 
-    def stashed(self, paths: Iterable[str]) -> set[str]:
-        """Those of ``paths`` (relative to the root) that the newest ``git stash`` entry holds."""
-        env = {**self._env, "GIT_LITERAL_PATHSPECS": "1"}
+    def indexed(self, paths: Iterable[str]) -> set[str]:
+        """Those of ``paths`` (relative to the root) that Git's index has an entry for."""
+        env = {**self._index_env(), "GIT_LITERAL_PATHSPECS": "1"}
         wanted, found = sorted(set(paths)), set[str]()
         for start in range(0, len(wanted), 1000):  # keep the command line short
-            done = self._run("ls-tree", "-z", "--name-only", "refs/stash", "--", *wanted[start : start + 1000], env=env)
-            if done.returncode != 0:  # no stash
-                return set()
-            found.update(name.decode("utf-8", "surrogateescape") for name in done.stdout.split(b"\0") if name)
+            raw = self._git("ls-files", "-z", "--cached", "--", *wanted[start : start + 1000], env=env)
+            found.update(name.decode("utf-8", "surrogateescape") for name in raw.split(b"\0") if name)
         return found
+
+    def stashed(self, paths: Iterable[str]) -> set[str]:
+        """Those of ``paths`` (relative to the root) that a ``git stash`` entry changed (against the
+        commit it was made on) or keeps untracked (``stash -u``)."""
+        wanted = set(paths)
+        args = ("log", "-g", "--first-parent", "-m", "--name-only", "--relative", "-z", "--format=%x01%P", "refs/stash")
+        done = self._run(*args)
+        if done.returncode != 0 or not wanted:  # no stash
+            return set()
+        found, untracked = set[str](), []
+        for record in done.stdout.split(b"\1")[1:]:
+            parents, _, names = record.partition(b"\0")
+            found.update(name.strip(b"\n").decode("utf-8", "surrogateescape") for name in names.split(b"\0"))
+            untracked += parents.split()[2:3]  # the third parent holds the untracked files
+        for commit in untracked:
+            listed = self._run("ls-tree", "-r", "-z", "--name-only", commit.decode(), env=self._env)
+            found.update(name.decode("utf-8", "surrogateescape") for name in listed.stdout.split(b"\0"))
+        return found & wanted
 
     def staged_reader(self, prefetch: Iterable[str] = ()) -> Callable[[str], bytes | None]:
         """Staged bytes by path. ``prefetch`` (the paths a check will read) are looked up with one

@@ -94,4 +94,17 @@ def _resolve(mirror: Mirror, key: str, side: str) -> Conflict:
         sync_state.upsert_agreed(db, [agreed])
         sync_state.drop_conflict(db, found.key)
     scan(mirror, [found.path])
+    _stage(mirror, found.path)
     return found
+
+
+def _stage(mirror: Mirror, path: str) -> None:
+    """A shared file Git does not track yet is staged, as a pull stages what it writes (no repository, or
+    its index locked: left as it is, and a `git pull` of its commit names it)."""
+    from agentsync.errors import GitError
+    from agentsync.gitrepo import stage_untracked
+
+    try:
+        stage_untracked(mirror.config.root, [path])
+    except GitError:
+        pass

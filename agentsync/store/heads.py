@@ -70,31 +70,35 @@ def blob_at(db: sqlite3.Connection, path: str) -> str | None:
     return None if row is None else str(row[0])
 
 
-def hashes_at(db: sqlite3.Connection, paths: Sequence[str]) -> dict[str, str | None]:
-    """The sha256 of HEAD's file at each of ``paths`` that HEAD has (None: its blob did not parse)."""
-    return dict(select_in(db, "SELECT path, hash FROM git_heads", "path", list(paths)))
-
-
 class AgreedAtHead(NamedTuple):
-    """An agreed artifact whose file may be back at what HEAD had when it was agreed (``sync.restored``)."""
+    """An agreed artifact whose file may be back at HEAD's text of it when it was agreed (``sync.restored``)."""
 
     key: str  # TYPE:ID
     path: str  # the agreed path
     version: int  # the agreed version
-    head_hash: str  # HEAD's text at ``path`` then ('': none)
-    local_hash: str | None  # the file's as mirrored; None: no such file now
+    head_hash: str  # HEAD's text of the artifact then ('': HEAD had none)
+    local_hash: str | None  # the file's as mirrored; None: no such artifact here now
     local_path: str | None
 
 
 def agreed_at_head(db: sqlite3.Connection, keys: Sequence[str]) -> list[AgreedAtHead]:
-    """Of the agreed artifacts ``keys``, those whose file holds exactly the text HEAD had at the agreed
-    path when they were agreed, and those gone where HEAD had no file then."""
-    rows = select_in(db, "SELECT b.key, b.path, b.version, b.head_hash, a.hash, a.path FROM "
-                         "(SELECT * FROM sync_base WHERE deleted = 0) b LEFT JOIN artifacts a ON a.key = b.key",
-                     "b.key", keys)  # fmt: skip
-    found = map(AgreedAtHead._make, rows)
-    return [row for row in found if row.head_hash is not None and row.version > 0
-            and (row.local_hash == row.head_hash if row.local_hash is not None else row.head_hash == "")]  # fmt: skip
+    """Of the agreed artifacts ``keys`` (agreed deleted too), those whose file holds exactly HEAD's text of
+    them when they were agreed, and those gone (not agreed deleted) where HEAD had none then."""
+    rows = select_in(db, "SELECT b.key, b.path, b.version, b.head_hash, a.hash, a.path, b.deleted FROM sync_base b "
+                         "LEFT JOIN artifacts a ON a.key = b.key", "b.key", keys)  # fmt: skip
+    return [AgreedAtHead(*row[:6]) for row in rows if row[3] is not None and row[2] > 0
+            and (row[4] == row[3] if row[4] is not None else row[3] == "" and not row[6])]  # fmt: skip
+
+
+def by_key(db: sqlite3.Connection, keys: Sequence[str]) -> dict[str, tuple[str, str | None]]:
+    """(path, sha256) of HEAD's file of each of ``keys`` that HEAD has (the hash None: its blob did not parse)."""
+    return {key: (path, digest) for key, path, digest in select_in(db, "SELECT id, path, hash FROM git_heads", "id",
+                                                                   list(keys))}  # fmt: skip
+
+
+def has_paths(db: sqlite3.Connection, paths: Sequence[str]) -> set[str]:
+    """Those of ``paths`` HEAD has a file at."""
+    return {row[0] for row in select_in(db, "SELECT path FROM git_heads", "path", list(paths))}
 
 
 _COLUMNS = "path, blob, id, fields, hash"

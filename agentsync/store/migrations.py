@@ -360,8 +360,8 @@ MIGRATIONS: list[str] = [
     WHERE layout IN ('plain', 'agent') AND instr(lower(content), '## status') > 0;
     DELETE FROM meta WHERE key = 'git_head';
     """,
-    # 22: each agreed row remembers the text HEAD had at its path when it was agreed (sync.restored): a
-    # file that goes back to exactly that text while HEAD still has it was put back by Git (`git stash`,
+    # 22: each agreed row remembers HEAD's text of its artifact when it was agreed (sync.restored): a file
+    # that goes back to exactly that text while HEAD still has it was put back by Git (`git stash`,
     # `checkout`, `reset`), which is no edit to push over a teammate's version. Rows agreed before: unknown.
     """
     ALTER TABLE sync_base ADD COLUMN head_hash TEXT;  -- sha256 of HEAD's file then; '': HEAD had none; NULL: unknown

@@ -304,12 +304,12 @@ def fetched_row(db: sqlite3.Connection, artifact_id: str) -> RemoteRecord | None
     return None if found is None else RemoteRecord(*found)
 
 
-# The text HEAD has at the agreed path, as the mirror's HEAD rows know it: its hash, '' where HEAD has no file
-# there, NULL where the rows were never read (no Git, no refresh yet) or the blob did not parse.
+# HEAD's text of the artifact, as the mirror's HEAD rows know it: its hash, '' where HEAD has no such artifact,
+# NULL where the rows were never read (no Git, no refresh yet) or HEAD's file at the agreed path did not parse.
 _HEAD_THEN = (
     "CASE WHEN NOT EXISTS (SELECT 1 FROM meta WHERE key = 'git_head') THEN NULL "
-    "WHEN EXISTS (SELECT 1 FROM git_heads g WHERE g.path = ?2) THEN (SELECT g.hash FROM git_heads g WHERE g.path = ?2) "
-    "ELSE '' END"
+    "WHEN EXISTS (SELECT 1 FROM git_heads g WHERE g.id = ?1) THEN (SELECT g.hash FROM git_heads g WHERE g.id = ?1) "
+    "WHEN EXISTS (SELECT 1 FROM git_heads g WHERE g.path = ?2) THEN NULL ELSE '' END"
 )
 
 

@@ -34,13 +34,14 @@ class PutBack(NamedTuple):
     key: str  # TYPE:ID
     path: str
     version: int  # the agreed version the file no longer holds
-    gone: bool  # a delivered new file, gone into ``git stash``, not back at HEAD's text
-    stashed: bool  # the newest ``git stash`` entry holds the path: a pull leaves the file alone for its pop
+    gone: bool  # a delivered new file, gone with its staged copy, not back at HEAD's text
+    stashed: bool  # a ``git stash`` entry holds its change: a pull leaves the file alone for the pop
 
     @property
     def what(self) -> str:
         if self.gone:
-            return f"{self.path} is in `git stash`, not in the work tree"
+            where = "in `git stash`" if self.stashed else "gone with its staged copy (git reset?)"
+            return f"{self.path} is {where}, not in the work tree"
         if self.stashed:
             return f"{self.path} is back at HEAD's text, its change in `git stash`"
         return f"{self.path} is back at HEAD's text (git checkout or reset?)"
@@ -48,7 +49,7 @@ class PutBack(NamedTuple):
     def __str__(self) -> str:
         """What a push says of it."""
         sent, sends = ("its deletion is", "the deletion") if self.gone else ("it is", "the file as it is")
-        back = "`git stash pop` brings it back" if self.stashed else "a pull brings the newer versions that follow"
+        back = "`git stash pop` brings it back" if self.stashed else "The next version pulled is written over it"
         return (f"{self.what} since this clone got version {self.version} of {self.key}: {sent} not sent, so no "
                 f"clone loses that version. {back}; `agentsync push --restored` sends {sends}, undoing version "
                 f"{self.version} everywhere")  # fmt: skip
@@ -69,16 +70,17 @@ class PullWaits(NamedTuple):
         )
 
 
-def is_put_back(head_then: str | None, file_hash: str | None, head_now: str | None, *, stashed: bool) -> bool:
-    """Whether a file was put back by Git: it holds exactly the text HEAD had at its path when the agreed
-    version was agreed (``head_then``: its hash, '' HEAD had no file, None unknown) and HEAD still has
-    that text (``head_now``: the hash of HEAD's file at the path now, '' none, None unknown); or, where
-    HEAD had and has no file, the file (``file_hash`` None) is gone into the newest ``git stash``
-    (``stashed``: a delete of any other kind is the user's)."""
+def is_put_back(head_then: str | None, file_hash: str | None, head_now: str | None, *, indexed: bool) -> bool:
+    """Whether a file was put back by Git: it holds exactly HEAD's text of its artifact when the agreed
+    version was agreed (``head_then``: its hash, '' HEAD had none, None unknown) and HEAD still has that
+    text at the file's path (``head_now``: the hash, '' HEAD has none there, None unknown); or, where
+    HEAD had and has no such artifact, the file (``file_hash`` None) is gone from the work tree and
+    from Git's index too (``indexed``): ``git stash``, ``reset --hard`` and ``stash -u`` take a delivered
+    new file with its staged copy, a delete of the user's own leaves the staged copy."""
     if head_then is None or head_now is None:
         return False
     if file_hash is None:
-        return head_then == "" and head_now == "" and stashed
+        return head_then == "" and head_now == "" and not indexed
     return head_then != "" and file_hash == head_then == head_now
 
 
@@ -87,23 +89,40 @@ def put_back(mirror: Mirror, keys: Sequence[str], reader: GitReader | None = Non
     rows are brought up to date (and Git asked about its index) only for a file that may be one."""
     from agentsync.gitfields import current_heads
 
-    candidates = [
-        row for row in heads.agreed_at_head(mirror.connection, keys) if row.local_path in (None, row.path)
-    ]  # fmt: skip  (a move is an edit of its own)
+    db = mirror.connection
+    candidates = heads.agreed_at_head(db, keys)
     if not candidates:
         return []
     reader = reader or current_heads(mirror)
     if reader is None:
         return []
-    at_head = heads.hashes_at(mirror.connection, [row.path for row in candidates])
-    stashed = _stashed(reader, [row.path for row in candidates])
-    return [PutBack(row.key, row.path, row.version, row.local_hash is None, row.path in stashed) for row in candidates
-            if is_put_back(row.head_hash, row.local_hash, at_head.get(row.path, ""),
-                           stashed=row.path in stashed)]  # fmt: skip
+    now = heads.by_key(db, [row.key for row in candidates])
+    gone = [row.path for row in candidates if row.local_path is None]
+    at_gone, indexed = (heads.has_paths(db, gone), _indexed(reader, gone)) if gone else (set(), set())
+    stashed = _stashed(reader, [row.local_path or row.path for row in candidates])
+    found: list[PutBack] = []
+    for row in candidates:
+        path = row.local_path or row.path
+        if row.local_path is None:  # HEAD's file there would be an artifact of another key (or unreadable)
+            head_now = "" if row.key not in now and path not in at_gone else None
+        else:
+            head_path, head_hash = now.get(row.key, ("", ""))
+            head_now = head_hash if head_path == path else ""
+        if is_put_back(row.head_hash, row.local_hash, head_now, indexed=path in indexed):
+            found.append(PutBack(row.key, path, row.version, row.local_path is None, path in stashed))
+    return found
+
+
+def _indexed(reader: GitReader, paths: list[str]) -> set[str]:
+    """The paths Git's index has; all of them where it cannot be read (no Git command line): a deletion
+    is then the user's."""
+    from agentsync.gitcli import GitCommandLine
+
+    return reader.indexed(paths) if isinstance(reader, GitCommandLine) else set(paths)
 
 
 def _stashed(reader: GitReader, paths: list[str]) -> set[str]:
-    """The paths the newest ``git stash`` entry holds (none without Git's command line)."""
+    """The paths a ``git stash`` entry changed or holds untracked (none without Git's command line)."""
     from agentsync.gitcli import GitCommandLine
 
     return reader.stashed(paths) if isinstance(reader, GitCommandLine) else set()

@@ -312,6 +312,9 @@ class Watcher:
         summary = wording.pull_summary(report)
         if summary is not None:
             self._sync_done("pull", summary)
+        waits = frozenset(map(str, report.put_back))  # each poll's pull finds them again: said once
+        report.put_back = [line for line in report.put_back if str(line) not in self.side.waits_said]
+        self.side.waits_said = waits
         self._emit_all(wording.pull_events(report))
 
     def _push(self, mirror: Mirror, remote: Remote) -> None:

@@ -63,6 +63,7 @@ class RemoteSide:
     last_error: dict[str, str] | None = None
     last_sync: dict[str, str] | None = None
     busy_said: bool = False
+    waits_said: frozenset[str] = frozenset()  # the pull's lines of versions waiting for a stash pop, said once
     author: str | None = None
     status_written: dict[str, Any] = field(default_factory=dict)
 

@@ -17,22 +17,22 @@ PLAN, NEW = "stories/S-1.md", "stories/S-2.md"
 
 
 @pytest.mark.parametrize(
-    ("head_then", "file_hash", "head_now", "stashed", "expected"),
+    ("head_then", "file_hash", "head_now", "indexed", "expected"),
     [
         ("h", "h", "h", False, True),  # back at HEAD's text, which HEAD still has: a stash, checkout or reset
         ("h", "h", "e", False, False),  # HEAD moved on: the file is an old text on purpose
         ("h", "e", "e", False, False),  # an edit, committed: HEAD has the edit
         (None, "h", "h", False, False),  # agreed before HEAD's text was known: never taken for a stash
         ("h", "h", None, False, False),  # HEAD's blob did not parse: unknown
-        ("", None, "", True, True),  # a delivered new file gone into `git stash`
-        ("", None, "", False, False),  # deleted otherwise: the user's deletion
-        ("", None, "h", True, False),  # HEAD has the file now: the deletion is of a committed file
+        ("", None, "", False, True),  # a delivered new file gone with its staged copy (stash, reset --hard)
+        ("", None, "", True, False),  # a plain delete: the staged copy stays
+        ("", None, "h", False, False),  # HEAD has the file now: the deletion is of a committed file
         ("h", None, "h", False, False),  # a committed file deleted: an edit
     ],
 )
-def test_is_put_back(head_then: str | None, file_hash: str | None, head_now: str | None, stashed: bool,
+def test_is_put_back(head_then: str | None, file_hash: str | None, head_now: str | None, indexed: bool,
                      expected: bool) -> None:  # fmt: skip
-    assert is_put_back(head_then, file_hash, head_now, stashed=stashed) is expected
+    assert is_put_back(head_then, file_hash, head_now, indexed=indexed) is expected
 
 
 def _shared(tmp_path: Path) -> tuple[GitRepo, GitRepo]:
@@ -116,10 +116,77 @@ def test_a_discarded_delivery_is_not_merged_but_takes_the_next_version(tmp_path:
     a, b = _shared(tmp_path)
     b.git("checkout", "--", PLAN)
     code, _out, err = run(b, "push")
-    assert code == 1 and "(git checkout or reset?)" in err and "a pull brings the newer versions" in err, err
+    assert code == 1 and "(git checkout or reset?)" in err and "The next version pulled is written over it" in err, err
     a.write(PLAN, a.read(PLAN).decode() + "More from Ada.\n")
     ok(a, "push")
     pulled = ok(b, "pull")
     assert "1 written, 0 merged" in pulled, pulled
     assert b.read(PLAN) == a.read(PLAN)
     assert "nothing to push" in ok(b, "push")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", [["reset", "--hard"], ["stash", "-u"], ["stash"]])
+def test_a_delivered_new_file_taken_by_git_is_not_deleted_everywhere(tmp_path: Path, how: list[str]) -> None:
+    """`git reset --hard` (or a stash that is dropped later) takes the staged new file too; with its
+    staged copy undone first, `git stash -u` takes it as untracked: Ada's pull deleted her story."""
+    a, b = _shared(tmp_path)
+    if how == ["stash", "-u"]:
+        b.git("restore", "--staged", NEW)
+    b.git(*how)
+    if how == ["stash"]:
+        b.git("stash", "drop")
+    code, out, err = run(b, "push")
+    assert code == 1 and f"{NEW} is " in err and "not sent" in err, out + err
+    ok(a, "pull")
+    assert (a.root / NEW).exists()
+
+
+@pytest.mark.slow
+def test_an_older_stash_of_another_file_leaves_a_discard_unstashed(tmp_path: Path) -> None:
+    """Every tracked file is in a stash's tree: only what a stash entry changed counts as stashed."""
+    a, b = _shared(tmp_path)
+    b.write("agentsync.yaml", b.read("agentsync.yaml").decode() + "# work in progress\n")
+    b.git("stash", "push", "--", "agentsync.yaml")
+    b.git("checkout", "--", PLAN)
+    a.write(PLAN, a.read(PLAN).decode() + "More from Ada.\n")
+    ok(a, "push")
+    assert "1 written" in ok(b, "pull") and b.read(PLAN) == a.read(PLAN)
+
+
+@pytest.mark.slow
+def test_a_stash_below_a_newer_one_still_holds(tmp_path: Path) -> None:
+    a, b = _shared(tmp_path)
+    mine = (a.read(PLAN), a.read(NEW))
+    b.git("stash")
+    b.write("agentsync.yaml", b.read("agentsync.yaml").decode() + "# work in progress\n")
+    b.git("stash")
+    code, _out, err = run(b, "push")
+    assert code == 1 and "its change in `git stash`" in err and f"{NEW} is in `git stash`" in err, err
+    ok(a, "pull")
+    assert (a.read(PLAN), a.read(NEW)) == mine
+
+
+@pytest.mark.slow
+def test_a_pulled_move_or_deletion_put_back_by_a_stash_is_not_undone(tmp_path: Path) -> None:
+    """Ada moved S-1 and edited it (uncommitted); Bo pulled that, stashed: the file went back to its old
+    path and text, and his push moved it back everywhere, Ada's edit gone. Then Ada deletes it: Bo's
+    stash brought it back, and his push restored it everywhere."""
+    a, b = _shared(tmp_path)
+    (a.root / PLAN).rename(a.root / "stories/one.md")
+    a.write("stories/one.md", a.read("stories/one.md").decode() + "Moved by Ada.\n")
+    ok(a, "push")
+    ok(b, "pull")
+    b.git("stash")
+    code, _out, err = run(b, "push")
+    assert code == 1 and f"{PLAN} is back at HEAD's text" in err, err
+    b.git("stash", "pop")
+    (a.root / "stories/one.md").unlink()
+    ok(a, "push")
+    ok(b, "pull")
+    assert not (b.root / "stories/one.md").exists()
+    b.git("stash")  # a stash of the deletion: S-1.md is back at HEAD's text
+    code, _out, err = run(b, "push")
+    assert code == 1 and f"{PLAN} is back at HEAD's text" in err, err
+    ok(a, "pull")
+    assert not (a.root / PLAN).exists() and not (a.root / "stories/one.md").exists()

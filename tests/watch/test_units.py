@@ -166,3 +166,16 @@ def test_the_first_line_says_what_is_watched_and_how_the_remote_is_followed() ->
 def test_this_process_is_named_by_pid_and_start() -> None:
     mine = record(WatcherState.RUNNING)
     assert mine["pid"] == os.getpid() and mine["host"] == socket.gethostname()
+
+
+def test_a_version_waiting_for_a_stash_pop_is_said_once_while_it_waits(tmp_path: Path) -> None:
+    """Each poll's pull finds the waiting version again: the watcher said it every 5 seconds."""
+    from agentsync.sync.restored import PullWaits, PutBack
+    from agentsync.watch import Watcher
+
+    events: list[str] = []
+    watcher = Watcher(make_config(tmp_path), WatchOptions(), lambda event: events.append(event.message))
+    waits = PullWaits(PutBack("story:S-1", "stories/S-1.md", 2, False, True), 3, "ada")
+    for put_back in ([waits], [waits], [], [waits]):
+        watcher._report_pull(PullReport(fetched=0, put_back=list(put_back)))
+    assert events == [str(waits), str(waits)]  # once, and again after it stopped waiting and waits anew
