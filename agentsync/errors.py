@@ -47,7 +47,7 @@ class Problem(NamedTuple):  # a record; a NamedTuple costs each hook process far
         says it; ``lines`` where each states the id, when known; ``named``: the type's ids come from names."""
         claimed = tuple(sorted(paths))
         at = tuple((lines or {}).get(path) for path in claimed)
-        return cls(claimed[0], at[0], duplicate_hint(named), "duplicate_id", claimed, key, at)
+        return cls(claimed[0], at[0], duplicate_hint(named, claimed), "duplicate_id", claimed, key, at)
 
     def __str__(self) -> str:
         if self.kind == "duplicate_id":
@@ -71,7 +71,18 @@ NAMED_DUPLICATE_HINT = (
 )
 
 
-def duplicate_hint(named: bool) -> str:
+# files a folder names (proposals/44167/README.md, a KEP's README.md): renaming them is no fix
+FOLDER_NAMED_HINT = (
+    "each is its folder's README or index: `id_from: path` in the type's config names them by path, or "
+    "`exclude` them if they are no records"
+)
+_FOLDER_FILES = ("readme.md", "index.md", "_index.md", "readme.markdown")
+
+
+def duplicate_hint(named: bool, paths: Iterable[str] = ()) -> str:
+    names = {path.rsplit("/", 1)[-1].lower() for path in paths}
+    if names and names <= set(_FOLDER_FILES):
+        return FOLDER_NAMED_HINT
     return NAMED_DUPLICATE_HINT if named else DUPLICATE_HINT
 
 
@@ -142,7 +153,7 @@ class DuplicateIdError(AgentsyncError):
         self.paths = sorted(paths)
         self.lines = tuple((lines or {}).get(path) for path in self.paths)
         self.named = named  # the type's ids come from file or folder names
-        super().__init__(_duplicate_text(key, self.paths, duplicate_hint(named), self.lines))
+        super().__init__(_duplicate_text(key, self.paths, duplicate_hint(named, self.paths), self.lines))
 
 
 class FrontmatterYAMLError(AgentsyncError):

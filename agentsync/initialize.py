@@ -73,7 +73,8 @@ def detected_layouts(root: Path) -> tuple[list[Detected], list[str]]:
 # folder's template. Not is_no_record's wider list: a runbook may well be called security.md or changes.md,
 # and index.md is a folder's own record (plans/cache/index.md).
 _DESCRIBING = lazy.pattern(
-    r"(?:readme|changelog|contributing|code_of_conduct|licen[cs]e|_?template|0+-template)\.md\Z", re.I
+    r"(?:readme|changelog|contributing|code_of_conduct|licen[cs]e|_?template|0+-template|tech-debt-tracker)\.md\Z",
+    re.I,
 )
 
 

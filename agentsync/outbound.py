@@ -107,6 +107,8 @@ def find(path: str, text: str, settings: ScanSettings) -> list[Finding]:
                 continue
             if rule.name == "url_password" and placeholder_password(value):  # user:password@host:port
                 continue
+            if _documented_placeholder(rule.name, value, text, match.end()):
+                continue
             findings.append(Finding(path, line, rule.name, rule.what, match.start(), match.end(), value))
     findings.sort(key=lambda f: (f.line, f.start))
     return findings
@@ -134,6 +136,20 @@ def _hints(rules: tuple[Rule, ...]) -> tuple[tuple[str, ...], tuple[str, ...], t
     hints = sorted({hint for rule in rules for hint in rule.hints})
     return (tuple(h for h in hints if "_" not in h), tuple(h for h in hints if "_" in h),
             tuple(rule for rule in rules if not rule.hints))  # fmt: skip
+
+
+# After a BEGIN line: line ends (real ones, or written as \n in a JSON string), PEM headers, then base64.
+_KEY_MATERIAL = re.compile(r"(?:[ \t]*(?:\r?\n|\\(?:r\\)?n)(?:[ \t]*[\w-]+:[^\r\n\\]*)?)+[ \t]*[A-Za-z0-9+/]{16,}")
+
+
+def _documented_placeholder(rule: str, value: str, text: str, end: int) -> bool:
+    """A value documentation shows to say what one looks like, never a key: AWS's published examples
+    (``AKIAIOSFODNN7EXAMPLE``; a real key is random, and never spells EXAMPLE), and a private key's
+    BEGIN line with no key below it (``<omitted>``, ``...``; PEM headers such as ``Proc-Type:`` may come
+    first)."""
+    if rule == "private_key":
+        return _KEY_MATERIAL.match(text, end) is None
+    return "EXAMPLE" in value
 
 
 def _line_starts(text: str) -> list[int]:

@@ -186,7 +186,7 @@ def _said_of(problem: Problem, config: Config) -> Problem:
     """A duplicate id of a type whose ids come from file or folder names, said so (renaming one is the fix)."""
     if problem.kind != "duplicate_id" or not config.ids_from_names(problem.artifact_id):
         return problem
-    return problem._replace(message=duplicate_hint(named=True))
+    return problem._replace(message=duplicate_hint(True, problem.paths))
 
 
 def _now() -> str:

@@ -55,9 +55,16 @@ def test_each_kind_keeps_the_fields_its_callers_read() -> None:
 def test_a_long_list_ends_and_n_more_and_the_line_stays_under_300() -> None:
     paths = [f"decisions/{n:04}-a-decision-with-a-long-folder-name/README.md" for n in range(450)]
     text = str(DuplicateIdError("README", paths))
-    assert len(text) <= 300 and "and 448 more: give one of them" in text
+    assert len(text) <= 300 and "and 448 more: each is its folder's README" in text
     assert text.startswith(f"duplicate id 'README' in {paths[0]}, {paths[1]} and 448 more")
     assert str(Problem.duplicate_id("README", paths)) == text
     assert listed([]) == "" and listed(["a"]) == "a" and listed(["a", "b"]) == "a and b"
     assert listed(["a", "b", "c"]) == "a, b and c"
     assert listed(["x" * 500, "y"]) == f"{'x' * 500} and 1 more"  # one name is always shown
+
+
+def test_a_duplicate_id_of_folder_readmes_says_how_to_name_them() -> None:
+    """golang/proposal's design/44167/README.md and design/48409/README.md: renaming one is no fix."""
+    problem = Problem.duplicate_id("design:README", ["design/48409/README.md", "design/44167/README.md"])
+    assert "`id_from: path`" in str(problem) and "another id" not in str(problem)
+    assert "another id" in str(Problem.duplicate_id("plan:P-1", ["plans/a.md", "plans/README.md"]))

@@ -1103,7 +1103,8 @@ def test_bmad_stories_moved_into_epic_folders_after_init_are_still_stories(tmp_p
 def test_folder_readmes_among_the_default_folders_are_no_plans(tmp_path: Path) -> None:
     """Two folders' README.md were the plan 'README' twice: init's first scan failed on a valid repository."""
     repo = _repo(tmp_path, {"docs/plans/README.md": "# Plans Directory\n", "docs/plans/a.md": "# A plan\n",
-                            "docs/plans/completed/README.md": "# Completed plans\n"})  # fmt: skip
+                            "docs/plans/completed/README.md": "# Completed plans\n",
+                            "docs/plans/tech-debt-tracker.md": "# Tech debt\n\n- [ ] one\n"})  # fmt: skip
     code, out, err = run(repo, "init")
     assert code == 0 and "duplicate" not in err, out + err
     assert _mirrored(repo) == {"plan:a": (None, "docs/plans/a.md")}

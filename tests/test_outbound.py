@@ -19,8 +19,8 @@ from tests.conftest import GitRepo, artifact, make_git_repo
 from tests.remotes.conftest import connect, database, postgres_url  # noqa: F401  (fixtures)
 from tests.test_cli import run
 
-# Fakes in the shapes real ones have (the AWS key is AWS's documented example).
-AWS_KEY = "AKIAIOSFODNN7EXAMPLE"
+# Fakes in the shapes real ones have.
+AWS_KEY = "AKIA" + "Q7T3XM2RZ5VBN4KD"  # no EXAMPLE in it: AWS's published example is allowed
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
 PRIVATE_KEY = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo\n-----END RSA PRIVATE KEY-----\n"
 PLAIN_PLAN = """---
@@ -68,6 +68,21 @@ def test_a_connection_string_whose_password_is_a_placeholder_is_no_finding() -> 
     )  # fmt: skip
     for url in real:
         assert rules("a.md", f"DATABASE_URL: `{url}`\n") == [(1, "url_password")], url
+
+
+def test_documentation_placeholders_are_no_findings() -> None:
+    """A KEP showed AWS's published example key and a private key block with the key left out: the
+    pre-commit check blocked every edit of it, push refused it. A key in a JSON string is still one."""
+    text = (
+        "e.g., `AKIAIOSFODNN7EXAMPLE` and `wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`\n"
+        "-----BEGIN PRIVATE KEY-----\n<Omitted, so that automation stops mailing the authors>\n"
+        "-----END PRIVATE KEY-----\n-----BEGIN OPENSSH PRIVATE KEY-----\n...\n"
+    )
+    assert rules("k.md", text) == []
+    service_account = '{"private_key": "-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\\n"}'
+    assert rules("sa.md", service_account) == [(1, "private_key")]
+    encrypted = "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n\nMIIEowIBAAKCAQEAx4Ui0vJ8mNnD\n"
+    assert rules("e.md", encrypted) == [(1, "private_key")]
 
 
 def test_tokens_with_an_underscore_in_their_hint_are_found() -> None:

@@ -40,9 +40,11 @@ _PATTERNS: dict[str, tuple[str, int]] = {  # compiled at the first use (most pro
     ),
     # The first heading, then a Status: line after blank ones and bold-labelled ones: the agent CLI's
     # runbooks and stories, and Spec Kit's specs (`**Feature Branch**: ...`, `**Created**: ...`, `**Status**: Draft`)
-    # (or a "## Status: done" heading, as some BMAD stories have it)
+    # (or a "## Status: done" heading, as some BMAD stories have it); above the heading, blank lines and
+    # one-line HTML comments (`<!-- markdownlint-disable -->`)
     "top_status": (
-        r"\A\ufeff?(?:[ \t]*\r?\n)*#[ \t][^\r\n]*\r?\n(?:(?:[ \t]*|\*\*[^*\r\n]+\*\*[^\r\n]*)\r?\n)*"
+        r"\A\ufeff?(?:[ \t]*(?:<!--[^\r\n]*?-->[ \t]*)*\r?\n)*#[ \t][^\r\n]*\r?\n"
+        r"(?:(?:[ \t]*|\*\*[^*\r\n]+\*\*[^\r\n]*)\r?\n)*"
         r"(?:##[ \t]+)?\**Status\**[ \t]*:",
         re.I,
     ),

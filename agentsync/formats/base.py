@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -191,18 +192,30 @@ def sets_outside_fences(pattern: re.Pattern[str], text: str) -> bool:
     return pattern.search(text) is not None and bool(places_of(pattern, text, ""))
 
 
-_FENCE = lazy.pattern(r"^ {0,3}(`{3,}(?!`)|~{3,}(?!~))([^\r\n]*?)\r?$", re.M)  # group 2: what follows the fence
+# A fence line (group 1 the fence, group 2 what follows it), or the start of an HTML comment (no group).
+_FENCE = lazy.pattern(r"^ {0,3}(?:(`{3,}(?!`)|~{3,}(?!~))([^\r\n]*?)\r?$|<!--)", re.M)
 
 
-def fenced_blocks(text: str) -> list[tuple[int, int]]:
+@functools.lru_cache(maxsize=32)
+def fenced_blocks(text: str) -> tuple[tuple[int, int], ...]:
     """Where ``text``'s fenced code blocks are, as (start, end) indexes. CommonMark's rule: a line
     of three or more backticks or tildes, indented at most three spaces, opens one (a backtick
     fence's info string holds no backtick); a line of the same character, at least as many, with
-    nothing after them, closes it; one left open runs to the end of the text."""
+    nothing after them, closes it; one left open runs to the end of the text. Inside an HTML comment
+    (``<!--`` to ``-->``, a KEP template's notes) no fence opens. Kept for the last texts: a format
+    asks once per field it reads (a MADR file up to ten times)."""
     blocks: list[tuple[int, int]] = []
     opened: re.Match[str] | None = None
+    comment_end = 0
     for line in _FENCE().finditer(text):
         fence, rest = line.group(1), line.group(2)
+        if line.start() < comment_end:
+            continue
+        if fence is None:  # an HTML comment opens
+            if opened is None:
+                end = text.find("-->", line.end())
+                comment_end = len(text) if end < 0 else end + 3
+            continue
         if opened is None:
             if not (fence[0] == "`" and "`" in rest):
                 opened = line
@@ -211,7 +224,7 @@ def fenced_blocks(text: str) -> list[tuple[int, int]]:
             opened = None
     if opened is not None:
         blocks.append((opened.start(), len(text)))
-    return blocks
+    return tuple(blocks)
 
 
 def replaced(text: str, place: Place, value: str) -> str:

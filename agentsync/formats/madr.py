@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from agentsync.formats.agent import write_status
-from agentsync.formats.base import BOM, MARKDOWN, Place, Reading, first_heading, places_of
+from agentsync.formats.base import BOM, MARKDOWN, Place, Reading, emphasised, first_heading, places_of
 
 
 @functools.cache
@@ -63,7 +63,8 @@ class Madr:
         if name != "status":
             return []
         end = _header_end(text)
-        return [place for place in places_of(_status(), text, "a * Status: bullet") if place.line_start < end]
+        bullets = [place for place in places_of(_status(), text, "a * Status: bullet") if place.line_start < end]
+        return emphasised(bullets)  # Swift Evolution's `* Status: **Implemented (Swift 5.5)**`
 
     def write(self, text: str, name: str, value: Any) -> str | None:
         places = self.places(text, name)

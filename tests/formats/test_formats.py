@@ -215,6 +215,10 @@ def test_a_status_shown_in_a_fenced_code_block_is_no_field_of_the_file() -> None
         ("# INFRA-4: Inline\n\n```not a fence` and text\n\nStatus: SEEN\n", "SEEN"),  # backtick in the info
         ("# INFRA-5: Indented\n\n    ```\nStatus: SEEN\n", "SEEN"),  # four spaces: indented code, no fence
         ("# INFRA-6: Short close\n\n````\nStatus: HIDDEN\n```\n````\nStatus: SEEN\n", "SEEN"),
+        # an HTML comment is a block of its own: no fence opens in it (a KEP template's notes)
+        ("<!--\n```<<[UNRESOLVED notes]\n-->\n# INFRA-7: After a comment\n\nStatus: SEEN\n", "SEEN"),
+        ("# INFRA-8: Commented\n\n<!-- a fence: ```\n```\n-->\nStatus: SEEN\n", "SEEN"),
+        ("# INFRA-9: In a fence\n\n```\n<!--\n```\nStatus: SEEN\n", "SEEN"),  # a comment in a fence: text
     ],
 )
 def test_fences_follow_commonmark(text: str, status: str | None) -> None:
@@ -394,3 +398,19 @@ def test_a_status_is_read_where_its_layout_keeps_it(text: str, status: str | Non
         written = set_field(text, "status", "Superseded", "docs/adr/x.md")
         assert parse_text("docs/adr/x.md", written, "adr", "").status == "Superseded"
         assert written.replace("Superseded", status) == text  # only the value changed
+
+
+def test_a_one_line_comment_above_the_heading_leaves_the_status_line_read() -> None:
+    """`<!-- markdownlint-disable -->` first: the ADR read as plain Markdown, without its status."""
+    text = "<!-- markdownlint-disable -->\n# Use NATS\n\nStatus: Accepted\n"
+    artifact = parse_text("docs/adr/0001-use-nats.md", text, "adr", "")
+    assert (artifact.title, artifact.status) == ("Use NATS", "Accepted")
+
+
+def test_a_madr_status_in_bold_is_its_phrase_and_a_write_keeps_the_bold() -> None:
+    """Swift Evolution's 575 proposals: `* Status: **Rejected**` read as '**Rejected**', so `ls --status
+    Rejected` found none and `allowed_values` refused 574 of them."""
+    text = "# Typed throws\n\n* Proposal: [SE-0413](0413-typed-throws.md)\n* Status: **Implemented (Swift 6.0)**\n"
+    artifact = parse_text("proposals/0413-typed-throws.md", text, "design-proposal", "")
+    assert (artifact.layout, artifact.status) == ("madr", "Implemented (Swift 6.0)")
+    assert set_field(text, "status", "Accepted") == text.replace("Implemented (Swift 6.0)", "Accepted")
