@@ -355,3 +355,26 @@ def test_the_code_stamp_moves_with_any_module(tmp_path: Path) -> None:
     (copy / "formats" / "new_format.py").write_text("", encoding="utf-8")
     stamps.append(checkcache.stamp_of(copy))
     assert len(set(stamps)) == 4
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "postgresql://app:s3cr3t-pw@db/app",  # at the start of the text
+        "see xpostgres://app:s3cr3t-pw@db and HTTPS://u:p4ssw0rd@h and 123://a:bbbb@c",  # a run, a case, no letter
+        "a-a-a-a://u:pppp@h://v:qqqq@k",  # a match's host running into the next scheme
+        "redis://:s3cr3t-pw@cache:6379/0 then mongodb+srv://admin:hunter22@cluster0.example.net/db",
+        ("word " * 2000) + "api_key = 'AbC123def456GHI789' " + ("more " * 2000) + "password: s3cr3tPassw0rd99",
+        ("token " * 3000) + "access_token=abcdef1234567890XYZ",  # windows that merge
+        ("café — " * 1000) + "password = 'Sup3rS3cretPassw0rd'",  # not ASCII, its lowercase as long
+        ("İstanbul " * 1000) + "password = 'Sup3rS3cretPassw0rd'",  # a lowercase that is longer: whole
+    ],
+)
+def test_the_rules_find_what_their_patterns_find_searched_whole(text: str) -> None:
+    """The scan tries a connection string only where a scheme starts before `://`, and searches a long
+    text only around its hints: each rule finds exactly what its pattern finds in the whole text."""
+    from agentsync.outbound import _matches, rules_for
+
+    for rule in rules_for(ScanSettings(personal_data=True)):
+        whole = [(m.start(), m.end()) for m in rule.pattern.finditer(text)]
+        assert [(m.start(), m.end()) for m in _matches(rule, text, text.lower())] == whole, rule.name

@@ -177,7 +177,7 @@ class Agent:
         # A Status: line further down does not make a file this format: there it is body text.
         if heading_id(text) is not None:
             return True
-        if sets_outside_fences(pattern("state_section"), text) or pattern("top_status").match(text):
+        if sets_outside_fences(pattern("state_section"), text, "State") or pattern("top_status").match(text):
             return True
         return quote_field(text, "status") is not None
 

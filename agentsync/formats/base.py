@@ -186,10 +186,20 @@ def whole_value(text: str, place: Place) -> Place:
     return place._replace(start=place.start - 2, end=end)
 
 
-def sets_outside_fences(pattern: re.Pattern[str], text: str) -> bool:
+def sets_outside_fences(pattern: re.Pattern[str], text: str, needs: str = "") -> bool:
     """Whether ``pattern`` (group 1: a value) matches ``text`` outside its fenced code blocks: a
-    format's ``detect``, as cheap as one search for a text without fences."""
-    return pattern.search(text) is not None and bool(places_of(pattern, text, ""))
+    format's ``detect``, as cheap as one search for a text without fences, and done at the first
+    match outside them (a 20 kB proposal is not searched to its end). ``needs``: a substring every
+    match holds, looked for first (a substring test is far cheaper than a pattern anchored at ``^``,
+    which the pattern engine tries at every position of a text that has no match)."""
+    if needs not in text:
+        return False
+    first = pattern.search(text)
+    if first is None or ("```" not in text and "~~~" not in text):
+        return first is not None
+    fences = fenced_blocks(text)
+    return any(not any(start <= match.start() < end for start, end in fences)
+               for match in pattern.finditer(text, first.start()))  # fmt: skip
 
 
 # A fence line (group 1 the fence, group 2 what follows it), or the start of an HTML comment (no group).

@@ -29,12 +29,20 @@ def _deeper_heading() -> re.Pattern[str]:
     return re.compile(r"^#{3,6}[ \t]", re.M)
 
 
+@functools.lru_cache(maxsize=32)  # asked by detect, read and places of one text in turn
 def _header_end(text: str) -> int:
     """Where MADR 2's bullets can be: above the first heading of level three or deeper (a milestone's
     ``### M1``, whose ``- Status: Pending`` is no record's status). MADR's own sections are ``##``, and
     some put the bullets under one (``## Metadata``)."""
     deeper = _deeper_heading().search(text)
     return deeper.start() if deeper else len(text)
+
+
+@functools.lru_cache(maxsize=32)  # detect, read, the git-field guard and a write ask for one text's in turn
+def _status_places(text: str) -> tuple[Place, ...]:
+    end = _header_end(text)
+    bullets = [place for place in places_of(_status(), text, "a * Status: bullet") if place.line_start < end]
+    return tuple(emphasised(bullets))  # Swift Evolution's `* Status: **Implemented (Swift 5.5)**`
 
 
 class Madr:
@@ -60,11 +68,7 @@ class Madr:
                        status=fields.get("status"), heading=title, body=start)  # fmt: skip
 
     def places(self, text: str, name: str) -> list[Place]:
-        if name != "status":
-            return []
-        end = _header_end(text)
-        bullets = [place for place in places_of(_status(), text, "a * Status: bullet") if place.line_start < end]
-        return emphasised(bullets)  # Swift Evolution's `* Status: **Implemented (Swift 5.5)**`
+        return list(_status_places(text)) if name == "status" else []
 
     def write(self, text: str, name: str, value: Any) -> str | None:
         places = self.places(text, name)

@@ -21,6 +21,11 @@ from agentsync.formats.base import (
 
 
 @functools.cache
+def _heading() -> re.Pattern[str]:
+    return re.compile(r"##[ \t]+status")
+
+
+@functools.cache
 def _section() -> re.Pattern[str]:  # compiled at the first use: most processes read no such ADR
     # (each run of blanks read one way: the line is checked once for a lone CR, the one way its end can fail;
     # a list item's marker, or the line's own label, is no part of the status: ``- Accepted``, ``- **Status**: DONE``,
@@ -49,7 +54,9 @@ class Nygard:
     suffixes = MARKDOWN
 
     def detect(self, text: str) -> bool:
-        return sets_outside_fences(_section(), text)
+        # the section's heading looked for first in the lowercase text, with a literal prefix: the
+        # pattern itself, anchored at ``^``, is tried at every position of a long text that has none
+        return _heading().search(text.lower()) is not None and sets_outside_fences(_section(), text)
 
     def read(self, path: str, text: str) -> Reading:
         start = 1 if text.startswith(BOM) else 0
