@@ -1144,3 +1144,29 @@ def test_rfcs_in_text_beside_their_template_are_found_and_numbered(tmp_path: Pat
 def test_a_text_folder_without_the_rfc_template_is_no_rfcs(tmp_path: Path) -> None:
     repo = _repo(tmp_path, {"text/0001-intro.md": "# Intro\n", "text/0002-more.md": "# More\n"})
     assert run(repo, "init")[0] == 0 and _mirrored(repo) == {}
+
+
+@pytest.mark.parametrize("home", ["memory", "memory-bank"])
+def test_a_memory_bank_has_its_tasks_and_designs(tmp_path: Path, home: str) -> None:
+    """The memory bank the widely copied memory-bank.instructions.md keeps: init found one plan, or none,
+    in a repository of 55 tasks and designs. Its context files and the tasks' index are no records."""
+    repo = _repo(tmp_path, {
+        f"{home}/projectbrief.md": "# Project brief\n", f"{home}/activeContext.md": "# Active context\n",
+        f"{home}/tasks/_index.md": "# Tasks Index\n\n## Completed\n\n- [TASK001] Setup\n",
+        f"{home}/tasks/TASK001-setup.md": "# TASK001 - Setup\n\n**Status:** Completed  \n**Added:** 2025-10-13\n",
+        f"{home}/tasks/TASK002-dark-mode.md": "# TASK002 - Dark mode\n\nStatus: In Progress\n",
+        f"{home}/designs/DESIGN001-architecture.md": "# DESIGN001 - Architecture\n\n**Status:** Draft\n",
+    })  # fmt: skip
+    code, out, err = run(repo, "init")
+    assert code == 0 and f"the memory bank's {home}/" in out, out + err
+    assert _mirrored(repo) == {
+        "task:TASK001-setup": ("Completed", f"{home}/tasks/TASK001-setup.md"),
+        "task:TASK002-dark-mode": ("In Progress", f"{home}/tasks/TASK002-dark-mode.md"),
+        "design:DESIGN001-architecture": ("Draft", f"{home}/designs/DESIGN001-architecture.md"),
+    }
+
+
+def test_a_folder_named_memory_without_a_bank_is_left_alone(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {"memory/tasks/notes.md": "# Notes\n", "memory/allocator.md": "# Allocator\n"})
+    code, out, err = run(repo, "init")
+    assert code == 0 and "memory bank" not in out, out + err

@@ -5,7 +5,8 @@ proposal and postmortem folders (one file per record, or a folder per record wit
 the AI coding tools' spec layouts (``tool_layouts``: Spec Kit, Kiro, Spec Workflow, Superpowers,
 OpenSpec, Agent OS, the context-engineering kit's PRPs, BMAD v6, Conductor, CCPM, GSD), the plans and
 task lists AI assistants save (``plan_layouts``: Cursor's, Claude Code's, Codex's ExecPlans, the harness
-layout's, HumanLayer's thoughts/, the Ralph loop's specs/, ai-dev-tasks'), plus the default types.
+layout's, HumanLayer's thoughts/, the Ralph loop's specs/, ai-dev-tasks', the memory bank's), plus the default
+types.
 
 Files that describe a folder rather than being a record (README, CHANGELOG, LICENSE, an ADR
 template) are excluded where they are found, so init never mirrors them by accident.
@@ -67,6 +68,7 @@ ROOTS = (
     "proposals",
     "post-mortems",
     plan_layouts.THOUGHTS,
+    *plan_layouts.MEMORY_BANKS,
 )
 BACKLOG_KINDS = (
     # folder under backlog/, type name
@@ -142,6 +144,7 @@ def detect(files: Iterable[str], settings: Mapping[str, str] | None = None) -> l
             plan_layouts.harness_docs(paths),
             plan_layouts.humanlayer_thoughts(paths),
             plan_layouts.ralph(paths, settings),
+            plan_layouts.memory_bank(paths),
         )
         if d is not None and d.types
     ]

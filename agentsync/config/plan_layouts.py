@@ -184,3 +184,29 @@ def ralph(paths: list[str], settings: Mapping[str, str] | None = None) -> Detect
     specs = [path for path in under(paths, "specs") if path.count("/") == 1 and path.endswith(".md")]
     types = (TypeConfig("ralph-spec", ("specs/*.md",), "SPEC", exclude=not_records(specs), id_from="filename"),)
     return Detected("the Ralph loop's specs/ (PROMPT_build.md)", types)
+
+
+# The memory bank (the widely copied `.github/instructions/memory-bank.instructions.md`, after Cline's): a
+# project's context in memory-bank/ or memory/ (projectbrief.md, activeContext.md, progress.md: rewritten as
+# work goes, no records), a file per task in its tasks/ (TASK001-setup.md: `# TASK001 - Setup`, `**Status:**
+# Completed`) beside their index, _index.md, and design notes in designs/ (DESIGN001-architecture.md).
+MEMORY_BANKS = ("memory-bank", "memory")
+MEMORY_KINDS = (("tasks", "task", "TASK"), ("designs", "design", "DESIGN"))
+MEMORY_CONTEXT = ("projectbrief.md", "activeContext.md", "productContext.md", "systemPatterns.md", "progress.md")
+
+
+def memory_bank(paths: list[str]) -> Detected | None:
+    """The memory bank's tasks and designs, a type each named by their files, in the first of its folders
+    that holds its tasks' index or its context files; once that folder's tasks/ or designs/ holds a file."""
+    for home in MEMORY_BANKS:
+        inside = under(paths, home)
+        if f"{home}/tasks/_index.md" not in inside and not any(f"{home}/{name}" in inside for name in MEMORY_CONTEXT):
+            continue
+        types = []
+        for kind, name, prefix in MEMORY_KINDS:
+            found = [path for path in inside if path.startswith(f"{home}/{kind}/") and path.endswith(".md")]
+            if found:
+                exclude = tuple(sorted({*not_records(found), "_index.md"}))
+                types.append(TypeConfig(name, (f"{home}/{kind}/**/*.md",), prefix, exclude=exclude, id_from="filename"))
+        return Detected(f"the memory bank's {home}/", tuple(types)) if types else None
+    return None

@@ -2,13 +2,14 @@
 
 ``git stash``, ``git checkout -- FILE``, ``git reset --hard`` and a ``git pull``'s autostash give a
 file the text HEAD has. After this clone agreed a newer version (a teammate's edit it pulled, not
-committed yet, or its own it pushed), such a file holds exactly what HEAD had at its path when that
+committed yet, or its own it pushed), such a file holds exactly HEAD's text of its artifact when that
 version was agreed. Pushed, it would undo the version in every clone (the teammate's pull writes the
-old text over their work); a delivered new file, stashed, would be deleted in
-the author's work tree. Pulled over, the write would stop ``git stash pop``. So push holds such a
-file back and pull leaves it, and both say why, until the file is something else: ``git stash pop``
-brings the agreed text back, an edit of it is pushed as any other, and ``agentsync push --restored``
-sends it as it is, on purpose.
+old text over their work); a delivered new file, taken with its staged copy, would be deleted from
+the author's work tree. So push holds such a file back, and says why, until the file is something
+else: ``git stash pop`` brings the agreed text back, an edit of it is pushed as any other, and
+``agentsync push --restored`` sends it as it is, on purpose. A pull leaves it alone while a stash
+holds its change (a write would stop the pop), and otherwise writes the next version over it rather
+than merging (a merge would undo the version the file lost).
 
 What HEAD had is recorded with each agreed row (``sync_base.head_hash``); a file is put back only
 if it still equals HEAD's text now, so a commit of an edit is never held (HEAD then has the edit).
