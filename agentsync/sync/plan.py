@@ -173,7 +173,7 @@ class Planner:
         if not clean and self._put_back(item):  # Git's text (HEAD keeps it): no edit here to merge
             if item.put_back is not None and item.put_back.stashed:
                 return Facts(put_back=True)  # left alone for `git stash pop`
-            clean = True
+            clean = local is not None and local.path == row.base_path  # a move put back: as any move here
         fresh = local is None and (row.base_path is None or bool(row.base_deleted))
         # The facts so far, as keywords: a Facts is made once, when the decision is open no more.
         known: dict[str, Any] = {
