@@ -67,7 +67,7 @@ class PullWaits(NamedTuple):
         return (
             f"not pulled yet: v{self.version} of {self.file.key} by {self.author}: {self.file.what} since "
             f"this clone got version {self.file.version}; `git stash pop` brings that back, and the next pull "
-            "brings this one (or push your edit of the file)"
+            "brings this one"
         )
 
 
