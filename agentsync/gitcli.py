@@ -196,7 +196,18 @@ class GitCommandLine:
         """Those of ``paths`` (relative to the root) that a ``git stash`` entry changed (against the
         commit it was made on) or keeps untracked (``stash -u``)."""
         wanted = set(paths)
-        args = ("log", "-g", "--first-parent", "-m", "--name-only", "--relative", "-z", "--format=%x01%P", "refs/stash")
+        args = (
+            "log",
+            "-g",
+            "--first-parent",
+            "-m",
+            "--name-only",
+            "--no-renames",
+            "--relative",
+            "-z",
+            "--format=%x01%P",
+            "refs/stash",
+        )  # fmt: skip  (a move's old path is a change too)
         done = self._run(*args)
         if done.returncode != 0 or not wanted:  # no stash
             return set()

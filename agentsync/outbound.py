@@ -134,7 +134,7 @@ def _matches(rule: Rule, text: str, lowered: str) -> list[re.Match[str]]:
     for hint in rule.hints:
         at = lowered.find(hint)
         while at >= 0:
-            windows.append((max(0, at - _BEFORE_HINT), min(len(text), at + _AFTER_HINT)))
+            windows.append((max(0, at - _BEFORE_HINT), _run_end(text, at + _AFTER_HINT)))
             at = lowered.find(hint, at + 1)
     found: dict[int, re.Match[str]] = {}
     start = end = -1
@@ -146,6 +146,16 @@ def _matches(rule: Rule, text: str, lowered: str) -> list[re.Match[str]]:
             found.update((match.start(), match) for match in rule.pattern.finditer(text, start, end))
         start, end = begin, stop
     return [found[at] for at in sorted(found)]
+
+
+_BLANK = re.compile(r"\s")
+
+
+def _run_end(text: str, at: int) -> int:
+    """The end of a window: the first blank at or after ``at`` (a secret is a run without one, however
+    long: a JWT with many claims is 4 kB), else the text's end."""
+    blank = _BLANK.search(text, min(at, len(text)))
+    return len(text) if blank is None else blank.start()
 
 
 def _urls(pattern: re.Pattern[str], text: str) -> list[re.Match[str]]:
@@ -191,18 +201,19 @@ def _hints(rules: tuple[Rule, ...]) -> tuple[tuple[str, ...], tuple[str, ...], t
             tuple(rule for rule in rules if not rule.hints))  # fmt: skip
 
 
-# After a BEGIN line: line ends (real ones, or written as \n in a JSON string), PEM headers, then base64.
-_KEY_MATERIAL = re.compile(r"(?:[ \t]*(?:\r?\n|\\(?:r\\)?n)(?:[ \t]*[\w-]+:[^\r\n\\]*)?)+[ \t]*[A-Za-z0-9+/]{16,}")
+# What follows a private key's BEGIN line when a document leaves the key out: the END line at once, or a
+# line that is a placeholder (`<omitted>`, `...`), after line ends (real ones, or written as \n in a string).
+_NO_KEY = re.compile(r"(?:[ \t]*(?:\r?\n|\\(?:r\\)?n))+[ \t>\"'+]*(?:-----END|<[^\r\n>]*>|\.\.\.|…)")
+_AWS_EXAMPLES = ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")  # AWS's documentation's
 
 
 def _documented_placeholder(rule: str, value: str, text: str, end: int) -> bool:
-    """A value documentation shows to say what one looks like, never a key: AWS's published examples
-    (``AKIAIOSFODNN7EXAMPLE``; a real key is random, and never spells EXAMPLE), and a private key's
-    BEGIN line with no key below it (``<omitted>``, ``...``; PEM headers such as ``Proc-Type:`` may come
-    first)."""
+    """A value documentation shows to say what one looks like, never a key: AWS's published example key
+    and secret, and a private key's BEGIN line with no key below it (the END line at once, ``<omitted>``
+    or ``...``); any other BEGIN line is a key."""
     if rule == "private_key":
-        return _KEY_MATERIAL.match(text, end) is None
-    return "EXAMPLE" in value
+        return _NO_KEY.match(text, end) is not None
+    return rule in ("aws_access_key", "aws_secret_key") and value in _AWS_EXAMPLES
 
 
 def _line_starts(text: str) -> list[int]:

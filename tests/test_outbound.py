@@ -378,3 +378,15 @@ def test_the_rules_find_what_their_patterns_find_searched_whole(text: str) -> No
     for rule in rules_for(ScanSettings(personal_data=True)):
         whole = [(m.start(), m.end()) for m in rule.pattern.finditer(text)]
         assert [(m.start(), m.end()) for m in _matches(rule, text, text.lower())] == whole, rule.name
+
+
+def test_a_long_secret_and_keys_written_in_code_are_found() -> None:
+    """A review found a 3.6 kB JWT let through (the search around its hint stopped 2 kB in), and private
+    keys quoted in a blockquote or built by string concatenation taken for placeholders."""
+    claims = "eyJ" + "a" * 3600
+    text = ("prose " * 700) + f"token: {claims}.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9\n"
+    assert rules("t.md", text) == [(1, "jwt")]
+    for quoted in ("> -----BEGIN RSA PRIVATE KEY-----\n> MIIEowIBAAKCAQEAx4Ui0vJ8mNnD\n",
+                   'key = "-----BEGIN PRIVATE KEY-----\\n" +\n  "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"\n'):  # fmt: skip
+        assert rules("k.md", quoted) == [(1, "private_key")], quoted
+    assert rules("u.md", "postgres://admin:EXAMPLEhunter2@db.internal:5432/app") == [(1, "url_password")]

@@ -43,7 +43,7 @@ _PATTERNS: dict[str, tuple[str, int]] = {  # compiled at the first use (most pro
     # (or a "## Status: done" heading, as some BMAD stories have it); above the heading, blank lines and
     # one-line HTML comments (`<!-- markdownlint-disable -->`)
     "top_status": (
-        r"\A\ufeff?(?:[ \t]*(?:<!--[^\r\n]*?-->[ \t]*)*\r?\n)*#[ \t][^\r\n]*\r?\n"
+        r"\A\ufeff?(?:[ \t]*(?:<!--(?:(?!-->)[^\r\n])*-->[ \t]*)*\r?\n)*#[ \t][^\r\n]*\r?\n"
         r"(?:(?:[ \t]*|\*\*[^*\r\n]+\*\*[^\r\n]*)\r?\n)*"
         r"(?:##[ \t]+)?\**Status\**[ \t]*:",
         re.I,

@@ -221,10 +221,10 @@ def fenced_blocks(text: str) -> tuple[tuple[int, int], ...]:
         fence, rest = line.group(1), line.group(2)
         if line.start() < comment_end:
             continue
-        if fence is None:  # an HTML comment opens
+        if fence is None:  # an HTML comment opens (`<!-->` is one whole); one never closed is no comment
             if opened is None:
-                end = text.find("-->", line.end())
-                comment_end = len(text) if end < 0 else end + 3
+                end = text.find("-->", line.end() - 2)
+                comment_end = comment_end if end < 0 else end + 3
             continue
         if opened is None:
             if not (fence[0] == "`" and "`" in rest):

@@ -414,3 +414,21 @@ def test_a_madr_status_in_bold_is_its_phrase_and_a_write_keeps_the_bold() -> Non
     artifact = parse_text("proposals/0413-typed-throws.md", text, "design-proposal", "")
     assert (artifact.layout, artifact.status) == ("madr", "Implemented (Swift 6.0)")
     assert set_field(text, "status", "Accepted") == text.replace("Implemented (Swift 6.0)", "Accepted")
+
+
+@pytest.mark.parametrize(
+    "text, title",
+    [
+        ("<!-- TODO: fill in\n\n```sh\n# install the tool\n```\n# Real title\n", "Real title"),  # never closed
+        ("<!-->\n```sh\n# shell comment\n```\n# Real title\n", "Real title"),  # `<!-->` is a whole comment
+    ],
+)
+def test_a_comment_that_never_closes_or_closes_at_once_hides_no_fence(text: str, title: str) -> None:
+    assert parse_text("notes.md", text, "story", "").title == title
+
+
+def test_a_line_of_many_comments_above_the_heading_is_read_at_once() -> None:
+    """A pattern that could split `<!-- a --><!-- b -->` several ways took 2^n steps on a line of n."""
+    text = "<!-- x -->" * 40 + " trailing text\n# Title\n\nStatus: Accepted\n"
+    assert parse_text("notes.md", text, "story", "").status is None  # text after the comments: no status line
+    assert parse_text("notes.md", "<!-- a --><!-- b -->\n# T\n\nStatus: Done\n", "story", "").status == "Done"

@@ -190,3 +190,16 @@ def test_a_pulled_move_or_deletion_put_back_by_a_stash_is_not_undone(tmp_path: P
     assert code == 1 and f"{PLAN} is back at HEAD's text" in err, err
     ok(a, "pull")
     assert not (a.root / PLAN).exists() and not (a.root / "stories/one.md").exists()
+
+
+def test_a_stashed_move_holds_both_its_paths(tmp_path: Path) -> None:
+    """Git reports a stashed `git mv` as a rename: the old path was missed, and the pull wrote over it."""
+    from agentsync.gitcli import GitCommandLine
+    from tests.conftest import make_git_repo
+
+    repo = make_git_repo(tmp_path / "repo")
+    repo.write("plans/a.md", "# A plan\n\n" + "Text that stays the same.\n" * 20)
+    repo.commit_all("a")
+    repo.git("mv", "plans/a.md", "plans/b.md")
+    repo.git("stash")
+    assert GitCommandLine(repo.root).stashed(["plans/a.md", "plans/b.md", "plans/c.md"]) == {"plans/a.md", "plans/b.md"}
