@@ -196,20 +196,12 @@ class GitCommandLine:
         """Those of ``paths`` (relative to the root) that a ``git stash`` entry changed (against the
         commit it was made on) or keeps untracked (``stash -u``)."""
         wanted = set(paths)
-        args = (
-            "log",
-            "-g",
-            "--first-parent",
-            "-m",
-            "--name-only",
-            "--no-renames",
-            "--relative",
-            "-z",
-            "--format=%x01%P",
-            "refs/stash",
-        )  # fmt: skip  (a move's old path is a change too)
-        done = self._run(*args)
-        if done.returncode != 0 or not wanted:  # no stash
+        if not wanted:
+            return set()
+        # each entry against the commit it was made on; a move's old path is a change too (--no-renames)
+        args = ("log", "-g", "--first-parent", "-m", "--name-only", "--no-renames", "--relative", "-z")
+        done = self._run(*args, "--format=%x01%P", "refs/stash")
+        if done.returncode != 0:  # no stash
             return set()
         found, untracked = set[str](), []
         for record in done.stdout.split(b"\1")[1:]:
@@ -217,7 +209,7 @@ class GitCommandLine:
             found.update(name.strip(b"\n").decode("utf-8", "surrogateescape") for name in names.split(b"\0"))
             untracked += parents.split()[2:3]  # the third parent holds the untracked files
         for commit in untracked:
-            listed = self._run("ls-tree", "-r", "-z", "--name-only", commit.decode(), env=self._env)
+            listed = self._run("ls-tree", "-r", "-z", "--name-only", commit.decode())
             found.update(name.decode("utf-8", "surrogateescape") for name in listed.stdout.split(b"\0"))
         return found & wanted
 

@@ -86,8 +86,15 @@ def agreed_at_head(db: sqlite3.Connection, keys: Sequence[str]) -> list[AgreedAt
     them when they were agreed, and those gone (not agreed deleted) where HEAD had none then."""
     rows = select_in(db, "SELECT b.key, b.path, b.version, b.head_hash, a.hash, a.path, b.deleted FROM sync_base b "
                          "LEFT JOIN artifacts a ON a.key = b.key", "b.key", keys)  # fmt: skip
-    return [AgreedAtHead(*row[:6]) for row in rows if row[3] is not None and row[2] > 0
-            and (row[4] == row[3] if row[4] is not None else row[3] == "" and not row[6])]  # fmt: skip
+    return [AgreedAtHead(*row[:6]) for row in rows if row[2] > 0 and may_be_back(row[3], row[4], bool(row[6]))]
+
+
+def may_be_back(head_then: str | None, file_hash: str | None, agreed_deleted: bool) -> bool:
+    """Whether a file may be back at HEAD's text of its artifact when it was agreed (``head_then``; None:
+    unknown): it holds that text, or it is gone where HEAD had none and was not agreed deleted."""
+    if head_then is None:
+        return False
+    return file_hash == head_then if file_hash is not None else head_then == "" and not agreed_deleted
 
 
 def by_key(db: sqlite3.Connection, keys: Sequence[str]) -> dict[str, tuple[str, str | None]]:

@@ -133,9 +133,8 @@ def for_pull(guard: GitFieldGuard, row: Fetched, local: Local | None) -> PutBack
     """The file of a fetched row's artifact, if Git put it back: no edit of this clone's, so not merged
     with the remote's version (the merge would undo the agreed one); and if stashed, not written over
     either, so that `git stash pop` goes through."""
-    head_then, file_hash = row.base_head_hash, local.hash if local is not None else None
-    maybe = head_then is not None and (file_hash == head_then if file_hash is not None else head_then == "")
-    if row.base_deleted or not maybe or not guard.heads_ready():
+    file_hash = local.hash if local is not None else None
+    if row.base_deleted or not heads.may_be_back(row.base_head_hash, file_hash, False) or not guard.heads_ready():
         return None
     found = put_back(guard.mirror, [row.key], guard.reader)
     return found[0] if found else None
